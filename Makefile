@@ -1,0 +1,103 @@
+# cflux - one build for everything.
+#   make              libcflux.a and every binary into bin/
+#   make test         every suite (unit, fuzz corpus replay, integration against tests/env)
+#   make SANITIZE=1   the same with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make deps         Debian packages for the build and the test environment
+#   make demo         the local environment up, and how to reach it
+#   make fuzz         libFuzzer builds of the fuzz targets (needs clang)
+
+CC      ?= cc
+PKGS     = libgit2 yaml-0.1 jansson libcurl zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -iquote common -iquote tests/unit $(PKG_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lnng -lpthread -lm
+
+ifeq ($(SANITIZE),1)
+MODE     = sanitize
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+MODE     = release
+endif
+
+BUILD = build/$(MODE)
+# bin/ holds one mode at a time: switching modes relinks everything there.
+$(shell mkdir -p bin $(BUILD); if [ "$$(cat bin/.mode 2>/dev/null)" != "$(MODE)" ]; then \
+	rm -f bin/*; echo $(MODE) > bin/.mode; fi)
+
+COMMON_SRC = $(wildcard common/*.c)
+COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
+LIB        = $(BUILD)/libcflux.a
+
+UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+INTEG_SRC  = $(wildcard tests/integration/test_*.c)
+INTEG_BIN  = $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
+FUZZ_SRC   = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%_replay)
+HARNESS_OBJ = $(BUILD)/tests/harness.o
+TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-sink)
+
+BINS       = bin/cflux
+
+.PHONY: all test unit deps demo fuzz clean env-up env-down check-env
+all: $(LIB) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(FUZZ_REPLAY) $(TOOLS)
+
+$(BUILD)/%.o: %.c $(wildcard common/*.h) tests/unit/test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(COMMON_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+bin/cflux: $(BUILD)/cli/cflux.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(HARNESS_OBJ): tests/unit/harness.c tests/unit/test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(HARNESS_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/fuzz_%_replay: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/webhook-sink: $(BUILD)/tests/env/webhook-sink.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Every suite; the closing line is "N passed, N failed".
+test: all
+	@BUILD=$(BUILD) sh tests/run
+
+unit: all
+	@BUILD=$(BUILD) CFLUX_SUITES=unit,fuzz sh tests/run
+
+deps:
+	@sh tests/env/deps
+
+demo: all
+	@BUILD=$(BUILD) sh tests/env/demo
+
+env-up: all
+	@BUILD=$(BUILD) sh tests/env/up
+
+env-down:
+	@sh tests/env/down
+
+FUZZ_CC ?= clang
+fuzz:
+	@mkdir -p build/fuzz
+	for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+		$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -iquote common $(PKG_CFLAGS) \
+			-o build/fuzz/$$n $$f $(COMMON_SRC) $(PKG_LIBS) -lnng -lpthread -lm || exit 1; done
+	@echo "fuzzers in build/fuzz/; run e.g. build/fuzz/fuzz_yaml tests/fuzz/corpus/yaml"
+
+clean:
+	rm -rf build bin

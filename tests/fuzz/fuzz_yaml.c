@@ -1,0 +1,29 @@
+/* tests/fuzz/fuzz_yaml.c - the YAML reader, and the writer on whatever it accepts. */
+#include "buf.h"
+#include "yaml.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	json_t *docs = NULL, *again = NULL;
+	cf_buf out = CF_BUF_INIT(16u * 1024u * 1024u);
+
+	if (cf_yaml_load_all(&docs, (const char *)data, size, "fuzz") == 0) {
+		/* whatever is read must write, and read back the same */
+		if (cf_yaml_dump_all(&out, docs) == 0 &&
+		    cf_yaml_load_all(&again, out.data ? out.data : "", out.len, "fuzz-out") == 0 &&
+		    !json_equal(docs, again))
+			abort();
+		if (out.len && again == NULL)
+			abort();
+	}
+	json_decref(docs);
+	json_decref(again);
+	cf_buf_free(&out);
+	return 0;
+}

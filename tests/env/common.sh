@@ -1,0 +1,63 @@
+# tests/env/common.sh - shared settings for the local environment scripts (sourced).
+CFLUX_ENV_DIR=${CFLUX_ENV_DIR:-/tmp/cflux-env}
+CFLUX_CACHE=${CFLUX_CACHE:-$HOME/.cache/cflux}
+KUBE_BIN=$CFLUX_CACHE/kubernetes-1.20.2/bin
+# Fixed loopback ports, chosen high to stay clear of common services; all overridable.
+CFLUX_PORT_BASE=${CFLUX_PORT_BASE:-17100}
+ETCD_PORT=$((CFLUX_PORT_BASE + 0))
+ETCD_PEER_PORT=$((CFLUX_PORT_BASE + 1))
+APISERVER_PORT=$((CFLUX_PORT_BASE + 2))
+GIT_DAEMON_PORT=$((CFLUX_PORT_BASE + 3))
+GIT_HTTP_PORT=$((CFLUX_PORT_BASE + 4))
+GIT_HTTPS_PORT=$((CFLUX_PORT_BASE + 5))
+GIT_SSH_PORT=$((CFLUX_PORT_BASE + 6))
+SINK_PORT=$((CFLUX_PORT_BASE + 7))
+
+die() { echo "env: $*" >&2; exit 1; }
+log() { echo "env: $*" >&2; }
+
+port_busy() {
+	# /proc/net/tcp lists local ports in hex; LISTEN is state 0A
+	hex=$(printf '%04X' "$1")
+	grep -q ":$hex [0-9A-F]*:[0-9A-F]* 0A" /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# start NAME CMD... : runs CMD in the background, logs to $CFLUX_ENV_DIR/log/NAME.log,
+# records its PID in $CFLUX_ENV_DIR/pids/NAME.
+start() {
+	name=$1; shift
+	"$@" >"$CFLUX_ENV_DIR/log/$name.log" 2>&1 &
+	echo $! >"$CFLUX_ENV_DIR/pids/$name"
+}
+
+alive() {
+	[ -f "$CFLUX_ENV_DIR/pids/$1" ] && kill -0 "$(cat "$CFLUX_ENV_DIR/pids/$1")" 2>/dev/null
+}
+
+# wait_for NAME SECONDS CMD... : retries CMD until it succeeds; fails naming the piece.
+wait_for() {
+	name=$1; secs=$2; shift 2
+	i=0
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if ! alive "$name"; then
+			tail -n 20 "$CFLUX_ENV_DIR/log/$name.log" >&2 || true
+			die "$name exited during start-up (log: $CFLUX_ENV_DIR/log/$name.log)"
+		fi
+		[ $i -lt $((secs * 5)) ] || die "$name not ready after ${secs}s (log: $CFLUX_ENV_DIR/log/$name.log)"
+		sleep 0.2
+	done
+}
+
+stop_pid() {
+	f=$CFLUX_ENV_DIR/pids/$1
+	[ -f "$f" ] || return 0
+	pid=$(cat "$f")
+	if kill -0 "$pid" 2>/dev/null; then
+		kill "$pid" 2>/dev/null || true
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+		kill -9 "$pid" 2>/dev/null || true
+	fi
+	rm -f "$f"
+}

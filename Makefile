@@ -45,7 +45,7 @@ BINS       = bin/cflux
 .PHONY: all test unit deps demo fuzz clean env-up env-down check-env
 all: $(LIB) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(FUZZ_REPLAY) $(TOOLS)
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h) tests/unit/test.h
+$(BUILD)/%.o: %.c $(wildcard common/*.h) tests/unit/test.h $(wildcard tests/integration/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

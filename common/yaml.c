@@ -383,8 +383,11 @@ static int loader_add(loader *ld, json_t *v, int is_plain_merge_key, size_t line
 		json_decref(v);
 		return rc;
 	}
-	if (json_object_set_new(f->explicit, key, json_true()) < 0 ||
-	    json_object_set_new(f->node, key, v) < 0)
+	if (json_object_set_new(f->explicit, key, json_true()) < 0) {
+		json_decref(v);
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	if (json_object_set_new(f->node, key, v) < 0)   /* steals v, even on failure */
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	json_decref(f->key);
 	f->key = NULL;

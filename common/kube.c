@@ -90,6 +90,12 @@ long cf_kube_last_code(const cf_kube *k)
 	return k->last_code;
 }
 
+void cf_kube_last_conn(const cf_kube *k, long *new_connections, long *http_version)
+{
+	*new_connections = k->last_new_conns;
+	*http_version = k->last_http_version;
+}
+
 const char *cf_kube_last_reason(const cf_kube *k)
 {
 	return k->last_reason;
@@ -349,7 +355,12 @@ static int kube_exchange(cf_kube *k, json_t **out, const char *method, const cha
 		kube_setup(k, k->curl, headers, method, url.data, body, len, k->timeout_ms, &r);
 		cc = curl_easy_perform(k->curl);
 		if (cc == CURLE_OK) {
+			long v = 0;
 			curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &r.code);
+			curl_easy_getinfo(k->curl, CURLINFO_NUM_CONNECTS, &k->last_new_conns);
+			curl_easy_getinfo(k->curl, CURLINFO_HTTP_VERSION, &v);
+			k->last_http_version = v == CURL_HTTP_VERSION_2_0 ? 20 : v == CURL_HTTP_VERSION_1_1 ? 11 :
+					       v == CURL_HTTP_VERSION_1_0 ? 10 : v == CURL_HTTP_VERSION_3 ? 30 : 0;
 			k->last_code = r.code;
 			if (retryable_code(r.code) && attempt < k->max_retries) {
 				kube_backoff(k, attempt, r.retry_after_s);

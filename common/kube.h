@@ -56,6 +56,10 @@ const char *cf_kube_server(const cf_kube *k);
 long cf_kube_last_code(const cf_kube *k);
 const char *cf_kube_last_reason(const cf_kube *k);
 
+/* For the last request: connections it had to open (0: an open one was reused) and the HTTP
+ * version it spoke (11 for HTTP/1.1, 20 for HTTP/2). */
+void cf_kube_last_conn(const cf_kube *k, long *new_connections, long *http_version);
+
 /* Impersonates user (and groups, NULL-terminated) in the requests that follow; user NULL
  * stops impersonating. */
 int cf_kube_impersonate(cf_kube *k, const char *user, const char *const *groups);

@@ -21,6 +21,8 @@ struct cf_kube {
 	char *imp_user;
 	json_t *imp_groups;
 	long last_code;
+	long last_new_conns;
+	long last_http_version;
 	char last_reason[128];
 	char watch_rv[128];
 	unsigned rand_state;

@@ -183,16 +183,11 @@ static int kc_resolve(cf_kubeconfig *c, const kc_file *files, size_t n, const ch
 	return kc_user(c, u, ufrom, user_name);
 }
 
-static int kc_load_file(kc_file *f, const char *path)
+static int kc_load_docs(kc_file *f, json_t *docs, const char *path)
 {
-	json_t *docs = NULL;
 	const char *slash;
-	int rc;
 
 	f->path = path;
-	rc = cf_yaml_load_file(&docs, path, KUBECONFIG_MAX);
-	if (rc < 0)
-		return rc;
 	f->doc = json_incref(json_array_get(docs, 0));
 	json_decref(docs);
 	if (f->doc != NULL && !json_is_object(f->doc)) {
@@ -205,6 +200,52 @@ static int kc_load_file(kc_file *f, const char *path)
 	if (slash && f->dir == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	return 0;
+}
+
+static int kc_load_file(kc_file *f, const char *path)
+{
+	json_t *docs = NULL;
+	int rc = cf_yaml_load_file(&docs, path, KUBECONFIG_MAX);
+
+	if (rc < 0)
+		return rc;
+	return kc_load_docs(f, docs, path);
+}
+
+static void kc_files_free(kc_file *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_decref(files[i].doc);
+		cf_free(files[i].dir);
+	}
+}
+
+int cf_kubeconfig_parse(cf_kubeconfig **out, const char *data, size_t len, const char *path,
+			const char *context)
+{
+	kc_file f;
+	json_t *docs = NULL;
+	cf_kubeconfig *c = NULL;
+	int rc;
+
+	*out = NULL;
+	memset(&f, 0, sizeof(f));
+	rc = cf_yaml_load_all(&docs, data, len, path);
+	if (rc == 0)
+		rc = kc_load_docs(&f, docs, path);
+	if (rc == 0 && f.doc == NULL)
+		rc = cf_err_set(CF_EINVAL, "%s: empty kubeconfig", path);
+	if (rc == 0 && (c = cf_calloc(1, sizeof(*c))) == NULL)
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = kc_resolve(c, &f, 1, context);
+	if (rc == 0) {
+		*out = c;
+		c = NULL;
+	}
+	cf_kubeconfig_free(c);
+	kc_files_free(&f, 1);
+	return rc;
 }
 
 static int kc_file_exists(const char *p)
@@ -268,10 +309,7 @@ int cf_kubeconfig_load(cf_kubeconfig **out, const char *path, const char *contex
 	*out = c;
 	c = NULL;
 out:
-	for (size_t i = 0; i < n; i++) {
-		json_decref(files[i].doc);
-		cf_free(files[i].dir);
-	}
+	kc_files_free(files, n);
 	cf_kubeconfig_free(c);
 	cf_free(list);
 	cf_free(home_path);

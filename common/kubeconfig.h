@@ -24,6 +24,9 @@ typedef struct cf_kubeconfig {
  * kubectl does), else ~/.kube/config, else the in-cluster service account. context NULL: the
  * current-context. Errors name the file, context, cluster or user and the field. */
 int  cf_kubeconfig_load(cf_kubeconfig **out, const char *path, const char *context);
+/* The same from text already in memory; path names it in errors and anchors relative paths. */
+int  cf_kubeconfig_parse(cf_kubeconfig **out, const char *data, size_t len, const char *path,
+			 const char *context);
 /* In-cluster config from KUBERNETES_SERVICE_HOST/PORT and sa_dir (NULL: the standard
  * /var/run/secrets/kubernetes.io/serviceaccount) holding token, ca.crt and namespace. */
 int  cf_kubeconfig_in_cluster(cf_kubeconfig **out, const char *sa_dir);

@@ -479,6 +479,64 @@ out:
 	cf_kube_free(admin);
 }
 
+static void connections_reused_over_http2(void)
+{
+	cf_kube *k = kube_client(NULL, NULL);
+	long conns = -1, version = 0;
+
+	if (k == NULL)
+		return;
+	CHECK_OK(cf_kube_get(k, NULL, &(cf_kube_ref){ "v1", "Namespace", NULL, ns }));
+	for (int i = 0; i < 5; i++) {
+		CHECK_OK(cf_kube_get(k, NULL, &(cf_kube_ref){ "v1", "Namespace", NULL, ns }));
+		cf_kube_last_conn(k, &conns, &version);
+		CHECK(conns == 0);
+	}
+	CHECK(version == 20);
+	cf_kube_free(k);
+}
+
+/* A server answering 500: the client retries max_retries times, then reports the failure. */
+static void server_errors_are_retried(void)
+{
+	const char *sink = env_need("CFLUX_SINK_URL"), *log = env_need("CFLUX_SINK_LOG");
+	char path[256], text[1024], tag[64];
+	cf_kube_opts o = CF_KUBE_OPTS_INIT;
+	cf_kube *k = NULL;
+	cf_buf b = CF_BUF_INIT(64u << 20);
+	int hits = 0;
+	FILE *f;
+
+	if (sink == NULL || log == NULL)
+		return;
+	snprintf(tag, sizeof(tag), "retry-%ld", (long)getpid());
+	snprintf(path, sizeof(path), "/tmp/cflux-%s.kubeconfig", tag);
+	snprintf(text, sizeof(text),
+		 "current-context: s\ncontexts: [{name: s, context: {cluster: s}}]\n"
+		 "clusters: [{name: s, cluster: {server: '%s/fail/%s'}}]\n", sink, tag);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fputs(text, f);
+	fclose(f);
+	o.kubeconfig = path;
+	o.max_retries = 2;
+	CHECK_OK(cf_kube_new(&k, &o));
+	if (k) {
+		CHECK(cf_kube_request(k, NULL, "GET", "/api/v1/namespaces", NULL, NULL, 0) == CF_EAPI);
+		CHECK_CONTAINS(cf_err_msg(), "HTTP 500");
+		CHECK(cf_kube_last_code(k) == 500);
+	}
+	CHECK_OK(cf_buf_read_file(&b, log));
+	for (const char *p = b.data; p && (p = strstr(p, tag)) != NULL; p++)
+		hits++;
+	CHECK(hits == 3);
+	cf_buf_free(&b);
+	cf_kube_free(k);
+	unlink(path);
+}
+
 static void cleanup(void)
 {
 	cf_kube *k = kube_client(NULL, NULL);
@@ -503,6 +561,8 @@ static const cf_test_case cases[] = {
 	{ "impersonation", impersonation },
 	{ "in_cluster_config", in_cluster_config },
 	{ "watch_sees_kubectl_and_restart", watch_sees_kubectl_and_restart },
+	{ "connections_reused_over_http2", connections_reused_over_http2 },
+	{ "server_errors_are_retried", server_errors_are_retried },
 	{ "cleanup", cleanup },
 };
 CF_TEST_MAIN(cases)

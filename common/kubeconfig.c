@@ -341,6 +341,18 @@ out:
 	return rc;
 }
 
+static int sa_path(char **dst, const char *dir, const char *file)
+{
+	cf_buf p = CF_BUF_INIT(4096);
+	int rc = cf_buf_printf(&p, "%s/%s", dir, file);
+
+	*dst = NULL;
+	if (rc == 0 && (*dst = cf_buf_detach(&p, NULL)) == NULL)
+		rc = CF_ENOMEM;
+	cf_buf_free(&p);
+	return rc;
+}
+
 int cf_kubeconfig_in_cluster(cf_kubeconfig **out, const char *sa_dir)
 {
 	const char *host = getenv("KUBERNETES_SERVICE_HOST"), *port = getenv("KUBERNETES_SERVICE_PORT");
@@ -363,22 +375,12 @@ int cf_kubeconfig_in_cluster(cf_kubeconfig **out, const char *sa_dir)
 		rc = CF_ENOMEM;
 	if (rc == 0)
 		rc = kc_strdup(&c->context, "in-cluster");
-	if (rc == 0) {
-		cf_buf p = CF_BUF_INIT(4096);
-		rc = cf_buf_printf(&p, "%s/token", sa_dir);
-		if (rc == 0 && (c->token_file = cf_buf_detach(&p, NULL)) == NULL)
-			rc = CF_ENOMEM;
-		cf_buf_free(&p);
-	}
+	if (rc == 0)
+		rc = sa_path(&c->token_file, sa_dir, "token");
 	if (rc == 0 && !kc_file_exists(c->token_file))
 		rc = cf_err_set(CF_ENOTFOUND, "in-cluster config: %s does not exist", c->token_file);
-	if (rc == 0) {
-		cf_buf p = CF_BUF_INIT(4096);
-		rc = cf_buf_printf(&p, "%s/ca.crt", sa_dir);
-		if (rc == 0 && (c->ca_file = cf_buf_detach(&p, NULL)) == NULL)
-			rc = CF_ENOMEM;
-		cf_buf_free(&p);
-	}
+	if (rc == 0)
+		rc = sa_path(&c->ca_file, sa_dir, "ca.crt");
 	if (rc == 0)
 		rc = sa_read(&ns, sa_dir, "namespace", 0);
 	if (rc == 0)

@@ -59,10 +59,15 @@ static void both_kubeconfigs_work(void)
 	cf_kube *tok = kube_client("CFLUX_KUBECONFIG_TOKEN", NULL);
 	cf_kube *cert = kube_client("CFLUX_KUBECONFIG_CERT", NULL);
 	cf_kube *nobody = kube_client("CFLUX_KUBECONFIG_CERT", "cflux-nobody");
+	cf_kube *files = kube_client("CFLUX_KUBECONFIG_CERT", "cflux-cert-files");
+	cf_kube *insecure = kube_client("CFLUX_KUBECONFIG_CERT", "cflux-insecure");
 	json_t *v = NULL, *obj = NULL;
 
-	if (!tok || !cert || !nobody)
+	if (!tok || !cert || !nobody || !files || !insecure)
 		goto out;
+	/* client certificate and key as paths relative to the kubeconfig; then without a CA */
+	CHECK_OK(cf_kube_get(files, NULL, &(cf_kube_ref){ "v1", "Namespace", NULL, ns }));
+	CHECK_OK(cf_kube_get(insecure, NULL, &(cf_kube_ref){ "v1", "Namespace", NULL, ns }));
 	CHECK_OK(cf_kube_request(tok, &v, "GET", "/version", NULL, NULL, 0));
 	CHECK_STR(json_string_value(json_object_get(v, "gitVersion")), "v1.20.2");
 	CHECK_OK(cf_kube_get(cert, &obj, &(cf_kube_ref){ "v1", "Namespace", NULL, ns }));
@@ -79,6 +84,8 @@ out:
 	cf_kube_free(tok);
 	cf_kube_free(cert);
 	cf_kube_free(nobody);
+	cf_kube_free(files);
+	cf_kube_free(insecure);
 }
 
 static const char *test_crd =

@@ -42,7 +42,9 @@ TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-si
 
 BINS       = bin/cflux
 
-.PHONY: all test unit deps demo fuzz clean env-up env-down check-env
+.PHONY: all test unit deps demo fuzz clean env-up env-down
+# keep intermediate objects: no "rm" after the test summary, no rebuilds
+.SECONDARY:
 all: $(LIB) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(FUZZ_REPLAY) $(TOOLS)
 
 $(BUILD)/%.o: %.c $(wildcard common/*.h) tests/unit/test.h $(wildcard tests/integration/*.h)

@@ -12,7 +12,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -iquote common -iquote tests/unit $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -lnng -lpthread -lm
+LDLIBS  += $(PKG_LIBS) -lnng -lmbedx509 -lmbedcrypto -lpthread -lm
 
 ifeq ($(SANITIZE),1)
 MODE     = sanitize
@@ -98,7 +98,7 @@ fuzz:
 	@mkdir -p build/fuzz
 	for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 		$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -iquote common $(PKG_CFLAGS) \
-			-o build/fuzz/$$n $$f $(COMMON_SRC) $(PKG_LIBS) -lnng -lpthread -lm || exit 1; done
+			-o build/fuzz/$$n $$f $(COMMON_SRC) $(PKG_LIBS) -lnng -lmbedx509 -lmbedcrypto -lpthread -lm || exit 1; done
 	@echo "fuzzers in build/fuzz/; run e.g. build/fuzz/fuzz_yaml tests/fuzz/corpus/yaml"
 
 clean:

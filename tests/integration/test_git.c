@@ -1,0 +1,275 @@
+/* tests/integration/test_git.c - common/git against the real Git servers of tests/env:
+ * every transport, every kind of ref, the artifact against `git archive`, and the failures. */
+#include "alloc.h"
+#include "artifact.h"
+#include "buf.h"
+#include "err.h"
+#include "git.h"
+#include "ignore.h"
+#include "kube_env.h"
+#include "test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char repo[64], work[] = "/tmp/cflux-gittest-XXXXXX", bare[512];
+static char c1[41], c2[41], c3[41];
+static cf_buf identity = CF_BUF_INIT(1u << 20), known_hosts = CF_BUF_INIT(1u << 20),
+	      ca = CF_BUF_INIT(1u << 20);
+
+static int capture(char *out, size_t size, const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+
+	if (p == NULL)
+		return -1;
+	n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	while (n && (out[n - 1] == '\n'))
+		out[--n] = '\0';
+	return pclose(p) == 0 ? 0 : -1;
+}
+
+static void setup(void)
+{
+	char cmd[1024];
+	const char *repos = env_need("CFLUX_GIT_REPOS");
+
+	if (repos == NULL || mkdtemp(work) == NULL)
+		return;
+	snprintf(repo, sizeof(repo), "gittest-%ld", (long)getpid());
+	snprintf(cmd, sizeof(cmd), "sh tests/integration/testdata/make-repo.sh %s", repo);
+	CHECK(system(cmd) == 0);
+	snprintf(bare, sizeof(bare), "%s/%s.git", repos, repo);
+	snprintf(cmd, sizeof(cmd), "git -C %s rev-parse v1.0.0^{commit}", bare);
+	CHECK(capture(c1, sizeof(c1), cmd) == 0);
+	snprintf(cmd, sizeof(cmd), "git -C %s rev-parse main", bare);
+	CHECK(capture(c2, sizeof(c2), cmd) == 0);
+	snprintf(cmd, sizeof(cmd), "git -C %s rev-parse dev", bare);
+	CHECK(capture(c3, sizeof(c3), cmd) == 0);
+	CHECK_OK(cf_buf_read_file(&identity, getenv("CFLUX_SSH_IDENTITY")));
+	CHECK_OK(cf_buf_read_file(&known_hosts, getenv("CFLUX_SSH_KNOWN_HOSTS")));
+	CHECK_OK(cf_buf_read_file(&ca, getenv("CFLUX_CA")));
+}
+
+/* Fetches ref from base/repo.git into a fresh cache and archives it; returns the target. */
+static int fetch_archive(cf_git_target *t, const char *base_env, const cf_git_ref *ref,
+			 const cf_git_auth *auth, const char *tag, char digest[72])
+{
+	char url[512], cache[600];
+	cf_git_repo *r = NULL;
+	json_t *refs = NULL;
+	cf_ignore *ig = NULL;
+	cf_artifact_writer *w = NULL;
+	int rc;
+
+	snprintf(url, sizeof(url), "%s/%s.git", getenv(base_env), repo);
+	snprintf(cache, sizeof(cache), "%s/cache-%s", work, tag);
+	rc = cf_git_open(&r, cache, url);
+	if (rc == 0) rc = cf_git_ls_remote(r, &refs, auth, 30);
+	if (rc == 0) rc = cf_git_resolve(t, refs, ref);
+	if (rc == 0) rc = cf_git_fetch(r, t->refspec, auth, 30);
+	if (rc == 0 && t->commit[0] == '\0') rc = cf_git_complete_commit(r, t, ref->commit);
+	if (rc == 0) rc = cf_ignore_new(&ig);
+	if (rc == 0) rc = cf_ignore_add_defaults(ig);
+	if (rc == 0) rc = cf_artifact_writer_open(&w, work, tag, 50u << 20);
+	if (rc == 0) rc = cf_git_archive(r, t->commit, ig, w);
+	if (rc == 0) rc = cf_artifact_writer_commit(w, digest, NULL);
+	cf_artifact_writer_free(w);
+	cf_ignore_free(ig);
+	json_decref(refs);
+	cf_git_close(r);
+	return rc;
+}
+
+/* The artifact holds git archive's files minus the ignored ones, byte for byte (Flux keeps
+ * .sourceignore files themselves). */
+static void compare_with_git_archive(const char *tag, const char *commit)
+{
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; d=%s/cmp-%s; rm -rf $d; mkdir -p $d/a $d/g; tar -xzf %s/%s -C $d/a; "
+		 "git -C %s archive %s | tar -x -C $d/g; "
+		 "cd $d/g && rm -rf .github img docs apps/tmp; cd $d; "
+		 "diff -r --no-dereference a g",
+		 work, tag, work, tag, bare, commit);
+	if (system(cmd) != 0)
+		cf_test_fail(__FILE__, __LINE__, "%s: artifact differs from git archive of %s", tag, commit);
+}
+
+static void transport(const char *env, const cf_git_auth *auth, const char *tag)
+{
+	cf_git_ref ref = { .branch = "main" };
+	cf_git_target t;
+	char digest[72], want[600];
+
+	if (env_need(env) == NULL)
+		return;
+	if (fetch_archive(&t, env, &ref, auth, tag, digest) < 0) {
+		cf_test_fail(__FILE__, __LINE__, "%s: %s", tag, cf_err_msg());
+		return;
+	}
+	snprintf(want, sizeof(want), "main@sha1:%s", c2);
+	CHECK_STR(t.revision, want);
+	compare_with_git_archive(tag, c2);
+}
+
+static void over_git(void)   { transport("CFLUX_GIT_URL_GIT", NULL, "git.tar.gz"); }
+static void over_http(void)  { transport("CFLUX_GIT_URL_HTTP", NULL, "http.tar.gz"); }
+
+static void over_https_with_ca(void)
+{
+	cf_git_auth a = CF_GIT_AUTH_INIT;
+
+	a.ca_pem = ca.data;
+	a.ca_len = ca.len;
+	transport("CFLUX_GIT_URL_HTTPS", &a, "https.tar.gz");
+}
+
+static void over_ssh(void)
+{
+	cf_git_auth a = CF_GIT_AUTH_INIT;
+
+	a.identity = identity.data;
+	a.known_hosts = known_hosts.data;
+	transport("CFLUX_GIT_URL_SSH", &a, "ssh.tar.gz");
+}
+
+static void same_tree_same_digest(void)
+{
+	cf_git_ref ref = { .branch = "main" };
+	cf_git_target t;
+	char a[72], b[72];
+
+	CHECK_OK(fetch_archive(&t, "CFLUX_GIT_URL_HTTP", &ref, NULL, "d1.tar.gz", a));
+	CHECK_OK(fetch_archive(&t, "CFLUX_GIT_URL_GIT", &ref, NULL, "d2.tar.gz", b));
+	CHECK_STR(a, b);
+}
+
+static void refs_resolve(void)
+{
+	static const struct { cf_git_ref ref; const char *label; int which; } cases[] = {
+		{ { .tag = "v1.0.0" }, "v1.0.0", 1 },
+		{ { .tag = "v1.2.0" }, "v1.2.0", 2 },            /* annotated: peeled to the commit */
+		{ { .semver = ">=1.0.0 <2.0.0" }, "v1.2.0", 2 },
+		{ { .semver = "1.0.x" }, "v1.0.0", 1 },
+		{ { .semver = ">=2.0.0-rc.0" }, "v2.0.0-rc.1", 2 },
+		{ { .branch = "dev" }, "dev", 3 },
+		{ { .name = "refs/pull/1/head" }, "refs/pull/1/head", 3 },
+		{ { .branch = "main", .tag = "v1.0.0" }, "v1.0.0", 1 },   /* tag over branch */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cf_git_target t;
+		char digest[72], want[600], tag[32];
+		const char *c = cases[i].which == 1 ? c1 : cases[i].which == 2 ? c2 : c3;
+
+		snprintf(tag, sizeof(tag), "ref%zu.tar.gz", i);
+		if (fetch_archive(&t, "CFLUX_GIT_URL_HTTP", &cases[i].ref, NULL, tag, digest) < 0) {
+			cf_test_fail(__FILE__, __LINE__, "case %zu: %s", i, cf_err_msg());
+			continue;
+		}
+		snprintf(want, sizeof(want), "%s@sha1:%s", cases[i].label, c);
+		CHECK_STR(t.revision, want);
+	}
+}
+
+static void commit_refs(void)
+{
+	cf_git_ref with_branch = { .branch = "dev", .commit = c1 }, bare_commit = { .commit = c3 };
+	cf_git_target t;
+	char digest[72], want[600];
+
+	CHECK_OK(fetch_archive(&t, "CFLUX_GIT_URL_HTTP", &with_branch, NULL, "cb.tar.gz", digest));
+	snprintf(want, sizeof(want), "dev@sha1:%s", c1);
+	CHECK_STR(t.revision, want);
+	CHECK_OK(fetch_archive(&t, "CFLUX_GIT_URL_HTTP", &bare_commit, NULL, "c.tar.gz", digest));
+	snprintf(want, sizeof(want), "sha1:%s", c3);
+	CHECK_STR(t.revision, want);
+}
+
+static void unchanged_remote_fetches_nothing(void)
+{
+	char url[512], cache[600];
+	cf_git_ref ref = { .branch = "main" };
+	cf_git_target t;
+	cf_git_repo *r = NULL;
+	json_t *refs = NULL;
+
+	snprintf(url, sizeof(url), "%s/%s.git", getenv("CFLUX_GIT_URL_GIT"), repo);
+	snprintf(cache, sizeof(cache), "%s/cache-incremental", work);
+	CHECK_OK(cf_git_open(&r, cache, url));
+	if (r == NULL)
+		return;
+	CHECK_OK(cf_git_ls_remote(r, &refs, NULL, 30));
+	CHECK_OK(cf_git_resolve(&t, refs, &ref));
+	CHECK(!cf_git_has_commit(r, t.commit));
+	CHECK_OK(cf_git_fetch(r, t.refspec, NULL, 30));
+	CHECK(cf_git_last_received(r) > 0);
+	CHECK(cf_git_has_commit(r, t.commit));
+	CHECK_OK(cf_git_fetch(r, t.refspec, NULL, 30));
+	CHECK(cf_git_last_received(r) == 0);
+	json_decref(refs);
+	cf_git_close(r);
+}
+
+static void failures_say_why(void)
+{
+	cf_git_ref ref = { .branch = "main" }, missing = { .branch = "nope" }, nosemver = { .semver = ">=9" };
+	cf_git_auth no_hosts = CF_GIT_AUTH_INIT, wrong_hosts = CF_GIT_AUTH_INIT;
+	cf_git_target t;
+	cf_git_repo *r = NULL;
+	char digest[72];
+
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_HTTP", &missing, NULL, "f1.tar.gz", digest) == CF_ENOTFOUND);
+	CHECK_CONTAINS(cf_err_msg(), "couldn't find remote ref \"refs/heads/nope\"");
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_HTTP", &nosemver, NULL, "f2.tar.gz", digest) == CF_ENOTFOUND);
+	CHECK_CONTAINS(cf_err_msg(), "no tag matches the semver constraint \">=9\"");
+	/* https with a private CA and no ca.crt */
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_HTTPS", &ref, NULL, "f3.tar.gz", digest) < 0);
+	CHECK_CONTAINS(cf_err_msg(), "is not trusted");
+	/* ssh without known_hosts, and with a known_hosts that lacks this host */
+	no_hosts.identity = identity.data;
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_SSH", &ref, &no_hosts, "f4.tar.gz", digest) < 0);
+	CHECK_CONTAINS(cf_err_msg(), "no known_hosts");
+	wrong_hosts.identity = identity.data;
+	wrong_hosts.known_hosts = "[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n";
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_SSH", &ref, &wrong_hosts, "f5.tar.gz", digest) < 0);
+	CHECK_CONTAINS(cf_err_msg(), "unknown host key");
+	/* ssh with no key at all */
+	wrong_hosts.identity = NULL;
+	wrong_hosts.known_hosts = known_hosts.data;
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_SSH", &ref, &wrong_hosts, "f6.tar.gz", digest) < 0);
+	CHECK_CONTAINS(cf_err_msg(), "credentials");
+	CHECK(cf_git_open(&r, "/tmp/x", "git@github.com:org/repo.git") == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "scp-like");
+}
+
+static void cleanup(void)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", work, bare);
+	CHECK(system(cmd) == 0);
+	cf_buf_free(&identity);
+	cf_buf_free(&known_hosts);
+	cf_buf_free(&ca);
+}
+
+static const cf_test_case cases[] = {
+	{ "setup", setup },
+	{ "over_git", over_git },
+	{ "over_http", over_http },
+	{ "over_https_with_ca", over_https_with_ca },
+	{ "over_ssh", over_ssh },
+	{ "same_tree_same_digest", same_tree_same_digest },
+	{ "refs_resolve", refs_resolve },
+	{ "commit_refs", commit_refs },
+	{ "unchanged_remote_fetches_nothing", unchanged_remote_fetches_nothing },
+	{ "failures_say_why", failures_say_why },
+	{ "cleanup", cleanup },
+};
+CF_TEST_MAIN(cases)

@@ -40,14 +40,14 @@ FUZZ_REPLAY = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%_replay)
 HARNESS_OBJ = $(BUILD)/tests/harness.o
 TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-sink)
 
-BINS       = bin/cflux
+BINS       = bin/cflux bin/source-controller
 
 .PHONY: all test unit deps demo fuzz clean env-up env-down
 # keep intermediate objects: no "rm" after the test summary, no rebuilds
 .SECONDARY:
 all: $(LIB) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(FUZZ_REPLAY) $(TOOLS)
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h) tests/unit/test.h $(wildcard tests/integration/*.h)
+$(BUILD)/%.o: %.c $(wildcard common/*.h source-controller/*.h) tests/unit/test.h $(wildcard tests/integration/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -56,6 +56,10 @@ $(LIB): $(COMMON_OBJ)
 	ar rcs $@ $^
 
 bin/cflux: $(BUILD)/cli/cflux.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+SOURCE_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard source-controller/*.c))
+bin/source-controller: $(SOURCE_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(HARNESS_OBJ): tests/unit/harness.c tests/unit/test.h

@@ -246,14 +246,15 @@ static int nng_fail(int code, const char *what, int rv)
 	return cf_err_set(code, "%s: %s", what, nng_strerror(rv));
 }
 
-/* A path under root: relative, no "..", no empty or dot components. */
+/* A path under root: relative, no empty or dot-led components. */
 static int safe_path(const char *p)
 {
 	if (p[0] == '\0' || p[0] == '/')
 		return 0;
 	for (const char *s = p; *s;) {
 		size_t n = strcspn(s, "/");
-		if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+		/* no empty, ".", ".." or hidden components: caches and temp files stay private */
+		if (n == 0 || s[0] == '.')
 			return 0;
 		s += n;
 		if (*s == '/')

@@ -595,3 +595,18 @@ out:
 	git_commit_free(c);
 	return rc;
 }
+
+int cf_git_commit_subject(cf_git_repo *r, const char *commit, char *out, size_t size)
+{
+	git_oid oid;
+	git_commit *c = NULL;
+	const char *msg;
+
+	out[0] = '\0';
+	if (git_oid_fromstr(&oid, commit) < 0 || git_commit_lookup(&c, r->repo, &oid) < 0)
+		return git_fail(NULL, CF_ENOTFOUND, commit);
+	msg = git_commit_summary(c);
+	snprintf(out, size, "%s", msg ? msg : "");
+	git_commit_free(c);
+	return 0;
+}

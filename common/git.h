@@ -62,6 +62,8 @@ int  cf_git_complete_commit(cf_git_repo *r, cf_git_target *t, const char *commit
 /* Writes the tree of commit into w, in tree order, leaving out what ig excludes; .sourceignore
  * files met on the way are added to ig for their directory. Submodules are left out. */
 int  cf_git_archive(cf_git_repo *r, const char *commit, cf_ignore *ig, cf_artifact_writer *w);
+/* The first line of commit's message into out (for "stored artifact for commit '...'"). */
+int  cf_git_commit_subject(cf_git_repo *r, const char *commit, char *out, size_t size);
 /* Number of objects fetched by the last cf_git_fetch (0: nothing new). */
 unsigned long cf_git_last_received(const cf_git_repo *r);
 

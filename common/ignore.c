@@ -17,6 +17,7 @@ typedef struct pattern {
 struct cf_ignore {
 	pattern *list;
 	size_t n, cap;
+	struct cf_ignore *last;   /* weighed after list */
 };
 
 /* From Flux's sourceignore package: what no artifact should carry. */
@@ -42,7 +43,26 @@ void cf_ignore_free(cf_ignore *ig)
 		cf_free(ig->list[i].domain);
 	}
 	cf_free(ig->list);
+	cf_ignore_free(ig->last);
 	cf_free(ig);
+}
+
+int cf_ignore_add_last(cf_ignore *ig, const char *text, size_t len)
+{
+	if (ig->last == NULL && cf_ignore_new(&ig->last) < 0)
+		return CF_ENOMEM;
+	return cf_ignore_add(ig->last, text, len, "");
+}
+
+static int match_list(const cf_ignore *ig, const char *path, int is_dir);
+
+int cf_ignore_match(const cf_ignore *ig, const char *path, int is_dir)
+{
+	int r = ig->last ? match_list(ig->last, path, is_dir) : -1;
+
+	if (r < 0)
+		r = match_list(ig, path, is_dir);
+	return r > 0;
 }
 
 static int add_one(cf_ignore *ig, const char *line, size_t len, const char *domain)
@@ -197,7 +217,8 @@ int cf_ignore_glob(const char *p, const char *s)
 	}
 }
 
-int cf_ignore_match(const cf_ignore *ig, const char *path, int is_dir)
+/* 1 excluded, 0 re-included, -1 no pattern matched */
+static int match_list(const cf_ignore *ig, const char *path, int is_dir)
 {
 	for (size_t i = ig->n; i-- > 0;) {
 		const pattern *p = &ig->list[i];
@@ -216,5 +237,5 @@ int cf_ignore_match(const cf_ignore *ig, const char *path, int is_dir)
 		if (cf_ignore_glob(p->glob, p->anchored ? rel : base))
 			return !p->negate;
 	}
-	return 0;
+	return -1;
 }

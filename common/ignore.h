@@ -14,6 +14,9 @@ int  cf_ignore_add_defaults(cf_ignore *ig);
 /* Adds the patterns of text (gitignore syntax); domain is the directory they apply to,
  * relative to the root ("" for the root). */
 int  cf_ignore_add(cf_ignore *ig, const char *text, size_t len, const char *domain);
+/* Adds patterns that are weighed after every other, whenever those were added (spec.ignore
+ * comes after the .sourceignore files a walk meets). */
+int  cf_ignore_add_last(cf_ignore *ig, const char *text, size_t len);
 /* 1 if path (relative, "a/b/c") is excluded, else 0. A walker skips excluded directories
  * whole, so that nothing below them comes back. */
 int  cf_ignore_match(const cf_ignore *ig, const char *path, int is_dir);

@@ -1,0 +1,527 @@
+/* source-controller/gitrepository.c - GitRepository: remote refs -> fetch -> artifact ->
+ * status, events and a notice. */
+#include "controller.h"
+
+#include "alloc.h"
+#include "artifact.h"
+#include "base64.h"
+#include "buf.h"
+#include "condition.h"
+#include "duration.h"
+#include "err.h"
+#include "event.h"
+#include "git.h"
+#include "ignore.h"
+#include "log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define REQUESTED_AT "reconcile.fluxcd.io/requestedAt"
+#define DEFAULT_TIMEOUT_MS 60000L
+#define KEEP_ARTIFACTS 2
+
+/* Flux's reasons */
+#define R_AUTH "AuthenticationFailed"
+#define R_GIT "GitOperationFailed"
+#define R_STORAGE "StorageOperationFailed"
+#define R_URL "URLInvalid"
+#define R_SPEC "InvalidSpec"
+
+/* One reconcile's working state. */
+typedef struct rec {
+	src_ctl *c;
+	cf_kube *k;
+	json_t *obj;
+	const char *ns, *name;
+	long long generation;
+	json_t *status;       /* the status being built (a copy) */
+	cf_git_auth auth;
+	unsigned char *secret_bufs[8];
+	size_t secret_lens[8];
+	size_t nsecret;
+} rec;
+
+static const char *str_at(const json_t *o, const char *a, const char *b)
+{
+	const json_t *v = json_object_get(o, a);
+	return json_string_value(b ? json_object_get(v, b) : v);
+}
+
+int gitrepository_wants_reconcile(const char *type, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata"), *st = json_object_get(obj, "status");
+	const char *req = str_at(md, "annotations", REQUESTED_AT);
+	const char *handled = json_string_value(json_object_get(st, "lastHandledReconcileAt"));
+
+	if (strcmp(type, "MODIFIED") != 0)
+		return 1;
+	if (json_object_get(md, "deletionTimestamp"))
+		return 1;
+	if (json_integer_value(json_object_get(md, "generation")) !=
+	    json_integer_value(json_object_get(st, "observedGeneration")))
+		return 1;
+	return req && (!handled || strcmp(req, handled) != 0);
+}
+
+static int dir_path(cf_buf *b, const src_ctl *c, const char *what, const char *ns, const char *name)
+{
+	cf_buf_reset(b);
+	return cf_buf_printf(b, "%s/%s/%s/%s", c->storage_path, what, ns, name);
+}
+
+static void remove_tree(const char *path)
+{
+	cf_buf cmd = CF_BUF_INIT(8192);
+	DIR *d = opendir(path);
+	struct dirent *e;
+
+	if (d == NULL) {
+		unlink(path);
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		cf_buf_reset(&cmd);
+		if (cf_buf_printf(&cmd, "%s/%s", path, e->d_name) == 0)
+			remove_tree(cmd.data);
+	}
+	closedir(d);
+	rmdir(path);
+	cf_buf_free(&cmd);
+}
+
+/* Deletes the object's artifacts and Git cache. */
+static void remove_storage(const src_ctl *c, const char *ns, const char *name)
+{
+	cf_buf b = CF_BUF_INIT(8192);
+
+	if (dir_path(&b, c, "gitrepository", ns, name) == 0)
+		remove_tree(b.data);
+	if (dir_path(&b, c, ".cache/gitrepository", ns, name) == 0)
+		remove_tree(b.data);
+	cf_buf_free(&b);
+}
+
+/* Keeps the newest KEEP_ARTIFACTS artifacts (the current one always) and removes temp files
+ * that a killed process left. */
+static void retain(const char *dir, const char *current)
+{
+	struct { char name[300]; time_t mtime; } keep[64];
+	size_t n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4096];
+	struct stat st;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL && n < 64) {
+		if (strlen(dir) + strlen(e->d_name) + 2 > sizeof(path))
+			continue;
+		snprintf(path, sizeof(path), "%.3000s/%.255s", dir, e->d_name);
+		if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp-")) {
+			unlink(path);
+			continue;
+		}
+		if (strstr(e->d_name, ".tar.gz") == NULL || stat(path, &st) < 0)
+			continue;
+		snprintf(keep[n].name, sizeof(keep[n].name), "%s", e->d_name);
+		keep[n++].mtime = strcmp(e->d_name, current) == 0 ? (time_t)-1 >> 1 : st.st_mtime;
+	}
+	closedir(d);
+	for (size_t i = 0; i < n; i++) {
+		size_t newer = 0;
+		for (size_t j = 0; j < n; j++)
+			if (j != i && (keep[j].mtime > keep[i].mtime ||
+				       (keep[j].mtime == keep[i].mtime && strcmp(keep[j].name, keep[i].name) > 0)))
+				newer++;
+		if (newer >= KEEP_ARTIFACTS) {
+			snprintf(path, sizeof(path), "%.3000s/%.299s", dir, keep[i].name);
+			unlink(path);
+		}
+	}
+}
+
+/* ---- credentials ---- */
+
+static const char *secret_value(rec *r, const json_t *data, const char *key, size_t *len)
+{
+	const char *b64 = json_string_value(json_object_get(data, key));
+	unsigned char *v;
+	size_t l;
+
+	if (b64 == NULL || r->nsecret == 8 || cf_base64_decode(&v, &l, b64, strlen(b64)) < 0)
+		return NULL;
+	r->secret_bufs[r->nsecret] = v;
+	r->secret_lens[r->nsecret++] = l;
+	if (len)
+		*len = l;
+	return (const char *)v;
+}
+
+static int load_auth(rec *r, const char **reason)
+{
+	const char *secret = str_at(json_object_get(r->obj, "spec"), "secretRef", "name");
+	json_t *s = NULL, *data;
+	int rc;
+
+	r->auth = (cf_git_auth)CF_GIT_AUTH_INIT;
+	if (secret == NULL)
+		return 0;
+	rc = cf_kube_get(r->k, &s, &(cf_kube_ref){ "v1", "Secret", r->ns, secret });
+	if (rc < 0) {
+		*reason = R_AUTH;
+		return cf_err_prefix("failed to get secret '%s/%s'", r->ns, secret);
+	}
+	data = json_object_get(s, "data");
+	r->auth.username = secret_value(r, data, "username", NULL);
+	r->auth.password = secret_value(r, data, "password", NULL);
+	r->auth.bearer_token = secret_value(r, data, "bearerToken", NULL);
+	r->auth.ca_pem = secret_value(r, data, "ca.crt", &r->auth.ca_len);
+	if (r->auth.ca_pem == NULL)
+		r->auth.ca_pem = secret_value(r, data, "caFile", &r->auth.ca_len);
+	r->auth.identity = secret_value(r, data, "identity", NULL);
+	r->auth.known_hosts = secret_value(r, data, "known_hosts", NULL);
+	if (r->auth.identity)
+		r->auth.identity_password = r->auth.password;
+	json_decref(s);
+	return 0;
+}
+
+static void wipe_auth(rec *r)
+{
+	for (size_t i = 0; i < r->nsecret; i++)
+		cf_free_secret(r->secret_bufs[i], r->secret_lens[i]);
+	r->nsecret = 0;
+}
+
+/* ---- status and events ---- */
+
+static void send_event(rec *r, const char *type, const char *reason, const char *message,
+		       const char *revision, const char *digest)
+{
+	json_t *ann = NULL, *meta = NULL, *ev;
+	cf_buf msg = CF_BUF_INIT(1u << 20);
+	char *text;
+
+	if (revision) {
+		ann = json_pack("{s:s,s:s?}", "source.toolkit.fluxcd.io/revision", revision,
+				"source.toolkit.fluxcd.io/digest", digest);
+		meta = json_pack("{s:s,s:s?}", "revision", revision, "digest", digest);
+	}
+	if (cf_kube_event(r->k, r->obj, type, reason, message, SOURCE_CONTROLLER, ann) < 0)
+		cf_log(CF_LOG_WARN, "event not recorded", "error", cf_err_msg(), NULL);
+	ev = cf_event_new(r->obj, strcmp(type, "Warning") == 0 ? "error" : "info", reason, message,
+			  meta, SOURCE_CONTROLLER);
+	text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+	if (text && cf_bus_encode_event(&msg, text) == 0)
+		cf_bus_pub_send(r->c->events, &msg);
+	free(text);
+	json_decref(ev);
+	json_decref(ann);
+	json_decref(meta);
+	cf_buf_free(&msg);
+}
+
+static int patch_status(rec *r)
+{
+	json_t *patch = json_pack("{s:O}", "status", r->status);
+	int rc;
+
+	if (patch == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	rc = cf_kube_patch_status(r->k, NULL, &(cf_kube_ref){ SOURCE_GROUP_VERSION, "GitRepository",
+							     r->ns, r->name }, patch);
+	json_decref(patch);
+	return rc;
+}
+
+static void mark_handled(rec *r)
+{
+	const char *req = str_at(json_object_get(r->obj, "metadata"), "annotations", REQUESTED_AT);
+
+	json_object_set_new(r->status, "observedGeneration", json_integer(r->generation));
+	if (req)
+		json_object_set_new(r->status, "lastHandledReconcileAt", json_string(req));
+}
+
+/* Records a failure in status (keeping the last artifact) and emits a warning when the
+ * message is new. stalled: the spec itself is wrong, retrying will not help. */
+static int fail(rec *r, const char *reason, int stalled)
+{
+	char msg[2048];
+	const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
+	const char *old = ready ? json_string_value(json_object_get(ready, "message")) : NULL;
+	int code = cf_err_code() ? cf_err_code() : CF_ERR;
+
+	snprintf(msg, sizeof(msg), "%s", cf_err_msg());
+	mark_handled(r);
+	cf_condition_set(r->status, CF_COND_READY, "False", reason, msg, r->generation);
+	if (stalled) {
+		cf_condition_set(r->status, CF_COND_STALLED, "True", reason, msg, r->generation);
+	} else {
+		cf_condition_remove(r->status, CF_COND_STALLED);
+		cf_condition_set(r->status, "FetchFailed", "True", reason, msg, r->generation);
+	}
+	cf_condition_remove(r->status, CF_COND_RECONCILING);
+	if (old == NULL || strcmp(old, msg) != 0)
+		send_event(r, "Warning", reason, msg, NULL, NULL);
+	if (patch_status(r) < 0)
+		cf_log(CF_LOG_WARN, "status not written", "object", r->name, "error", cf_err_msg(), NULL);
+	cf_err_set(code, "%s", msg);
+	return stalled ? 0 : code;   /* a stalled object waits for a spec change */
+}
+
+static int succeed(rec *r, const char *revision)
+{
+	char msg[800];
+
+	snprintf(msg, sizeof(msg), "stored artifact for revision '%s'", revision);
+	mark_handled(r);
+	cf_condition_set(r->status, CF_COND_READY, "True", CF_REASON_SUCCEEDED, msg, r->generation);
+	cf_condition_set(r->status, "ArtifactInStorage", "True", CF_REASON_SUCCEEDED, msg, r->generation);
+	cf_condition_remove(r->status, "FetchFailed");
+	cf_condition_remove(r->status, CF_COND_STALLED);
+	cf_condition_remove(r->status, CF_COND_RECONCILING);
+	return patch_status(r);
+}
+
+/* ---- the steps ---- */
+
+static int ensure_finalizer(rec *r)
+{
+	json_t *fin = json_object_get(json_object_get(r->obj, "metadata"), "finalizers"), *v, *list, *patch;
+	size_t i;
+	int rc;
+
+	json_array_foreach(fin, i, v)
+		if (strcmp(json_string_value(v), SOURCE_FINALIZER) == 0)
+			return 0;
+	list = fin ? json_copy(fin) : json_array();
+	json_array_append_new(list, json_string(SOURCE_FINALIZER));
+	patch = json_pack("{s:{s:o}}", "metadata", "finalizers", list);
+	rc = cf_kube_merge_patch(r->k, NULL, &(cf_kube_ref){ SOURCE_GROUP_VERSION, "GitRepository", r->ns, r->name }, patch);
+	json_decref(patch);
+	return rc;
+}
+
+static int finalize(rec *r)
+{
+	json_t *fin = json_object_get(json_object_get(r->obj, "metadata"), "finalizers"), *v, *list = json_array(), *patch;
+	size_t i;
+	int rc;
+
+	remove_storage(r->c, r->ns, r->name);
+	json_array_foreach(fin, i, v)
+		if (strcmp(json_string_value(v), SOURCE_FINALIZER) != 0)
+			json_array_append(list, v);
+	patch = json_pack("{s:{s:o}}", "metadata", "finalizers", list);
+	rc = cf_kube_merge_patch(r->k, NULL, &(cf_kube_ref){ SOURCE_GROUP_VERSION, "GitRepository", r->ns, r->name }, patch);
+	json_decref(patch);
+	if (rc == 0)
+		cf_log(CF_LOG_INFO, "storage removed", "object", r->name, "namespace", r->ns, NULL);
+	return rc == CF_ENOTFOUND ? 0 : rc;
+}
+
+/* Does status already describe an artifact for this revision, built with these ignore rules,
+ * that is still on disk with its digest? Then there is nothing to do. */
+static int artifact_current(rec *r, const char *revision, const char *path)
+{
+	const json_t *art = json_object_get(r->status, "artifact");
+	const char *rev = json_string_value(json_object_get(art, "revision"));
+	const char *p = json_string_value(json_object_get(art, "path"));
+	const char *digest = json_string_value(json_object_get(art, "digest"));
+	const char *ign = str_at(json_object_get(r->obj, "spec"), "ignore", NULL);
+	const char *seen = json_string_value(json_object_get(r->status, "observedIgnore"));
+	char got[72], full[4096];
+
+	if (!rev || !p || !digest || strcmp(rev, revision) != 0 || strcmp(p, path) != 0)
+		return 0;
+	if ((ign == NULL) != (seen == NULL) || (ign && strcmp(ign, seen) != 0))
+		return 0;
+	snprintf(full, sizeof(full), "%s/%s", r->c->storage_path, path);
+	return cf_artifact_file_digest(got, NULL, full) == 0 && strcmp(got, digest) == 0;
+}
+
+static int build_artifact(rec *r, cf_git_repo *repo, const cf_git_target *t, const char *dir,
+			  const char *file, char digest[72], size_t *size)
+{
+	const char *ign = str_at(json_object_get(r->obj, "spec"), "ignore", NULL);
+	cf_artifact_writer *w = NULL;
+	cf_ignore *ig = NULL;
+	int rc;
+
+	rc = cf_ignore_new(&ig);
+	if (rc == 0) rc = cf_ignore_add_defaults(ig);
+	if (rc == 0 && ign) rc = cf_ignore_add_last(ig, ign, strlen(ign));
+	if (rc == 0) rc = cf_artifact_writer_open(&w, dir, file, (size_t)r->c->artifact_max_size);
+	if (rc == 0) rc = cf_git_archive(repo, t->commit, ig, w);
+	if (rc == 0) rc = cf_artifact_writer_commit(w, digest, size);
+	cf_artifact_writer_free(w);
+	cf_ignore_free(ig);
+	return rc;
+}
+
+static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
+{
+	cf_buf dir = CF_BUF_INIT(8192), path = CF_BUF_INIT(8192), url = CF_BUF_INIT(8192), notice = CF_BUF_INIT(1u << 16);
+	char digest[72], file[64], now[32], subject[512], msg[800];
+	const char *ign = str_at(json_object_get(r->obj, "spec"), "ignore", NULL);
+	size_t size = 0;
+	json_t *art;
+	int rc;
+
+	snprintf(file, sizeof(file), "%s.tar.gz", t->commit);
+	rc = dir_path(&dir, r->c, "gitrepository", r->ns, r->name);
+	if (rc == 0) rc = cf_buf_printf(&path, "gitrepository/%s/%s/%s", r->ns, r->name, file);
+	if (rc == 0) rc = cf_buf_printf(&url, "%s/%s", r->c->advertise_addr, path.data);
+	if (rc < 0)
+		goto out;
+	if (artifact_current(r, t->revision, path.data)) {
+		rc = 1;   /* nothing new */
+		goto out;
+	}
+	if ((rc = build_artifact(r, repo, t, dir.data, file, digest, &size)) < 0)
+		goto out;
+	retain(dir.data, file);
+	cf_time_now(now);
+	art = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "path", path.data, "url", url.data,
+			"revision", t->revision, "digest", digest, "size", (json_int_t)size,
+			"lastUpdateTime", now);
+	if (art == NULL || json_object_set_new(r->status, "artifact", art) < 0) {
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (ign)
+		json_object_set_new(r->status, "observedIgnore", json_string(ign));
+	else
+		json_object_del(r->status, "observedIgnore");
+	cf_git_commit_subject(repo, t->commit, subject, sizeof(subject));
+	snprintf(msg, sizeof(msg), "stored artifact for commit '%s'", subject);
+	if ((rc = succeed(r, t->revision)) < 0)
+		goto out;
+	send_event(r, "Normal", "NewArtifact", msg, t->revision, digest);
+	if (cf_bus_encode_ready(&notice, "GitRepository", r->ns, r->name, t->revision, digest, path.data) == 0)
+		cf_bus_pub_send(r->c->notices, &notice);
+	cf_log(CF_LOG_INFO, "stored artifact", "object", r->name, "namespace", r->ns,
+	       "revision", t->revision, "digest", digest, NULL);
+out:
+	cf_buf_free(&dir);
+	cf_buf_free(&path);
+	cf_buf_free(&url);
+	cf_buf_free(&notice);
+	return rc;
+}
+
+static int sync_source(rec *r, long timeout_ms)
+{
+	const json_t *spec = json_object_get(r->obj, "spec"), *ref = json_object_get(spec, "ref");
+	const char *url = str_at(spec, "url", NULL), *reason = R_GIT;
+	cf_git_ref gref = { str_at(ref, "branch", NULL), str_at(ref, "tag", NULL), str_at(ref, "semver", NULL),
+			    str_at(ref, "name", NULL), str_at(ref, "commit", NULL) };
+	cf_buf cache = CF_BUF_INIT(8192);
+	cf_git_repo *repo = NULL;
+	cf_git_target t;
+	json_t *refs = NULL;
+	long timeout_s = (timeout_ms + 999) / 1000;
+	int rc;
+
+	if (url == NULL || cf_git_check_url(url) < 0) {
+		if (url == NULL)
+			cf_err_set(CF_EINVAL, "spec.url is required");
+		return fail(r, R_URL, 1);
+	}
+	if ((rc = load_auth(r, &reason)) < 0)
+		return fail(r, reason, 0);
+	rc = dir_path(&cache, r->c, ".cache/gitrepository", r->ns, r->name);
+	if (rc == 0) rc = cf_git_open(&repo, cache.data, url);
+	if (rc == 0 && gref.commit == NULL) {
+		/* the cheap check: refs only; an unchanged remote stops here */
+		rc = cf_git_ls_remote(repo, &refs, &r->auth, timeout_s);
+		if (rc == 0) rc = cf_git_resolve(&t, refs, &gref);
+		if (rc == 0 && !cf_git_has_commit(repo, t.commit)) rc = cf_git_fetch(repo, t.refspec, &r->auth, timeout_s);
+	} else if (rc == 0) {
+		rc = cf_git_resolve(&t, NULL, &gref);
+		if (rc == 0 && !cf_git_has_commit(repo, gref.commit)) rc = cf_git_fetch(repo, t.refspec, &r->auth, timeout_s);
+		if (rc == 0) rc = cf_git_complete_commit(repo, &t, gref.commit);
+	}
+	if (rc < 0) {
+		reason = strstr(cf_err_msg(), "authentication") || strstr(cf_err_msg(), "credentials") ? R_AUTH : R_GIT;
+		rc = fail(r, reason, 0);
+		goto out;
+	}
+	rc = store(r, repo, &t);
+	if (rc < 0) {
+		rc = fail(r, R_STORAGE, 0);
+	} else if (rc == 1) {
+		const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
+		const char *st = ready ? json_string_value(json_object_get(ready, "status")) : NULL;
+		/* unchanged: write status only if something in it is out of date */
+		rc = 0;
+		if (!st || strcmp(st, "True") != 0 || gitrepository_wants_reconcile("MODIFIED", r->obj))
+			rc = succeed(r, t.revision);
+	}
+out:
+	json_decref(refs);
+	cf_git_close(repo);
+	cf_buf_free(&cache);
+	wipe_auth(r);
+	return rc;
+}
+
+int gitrepository_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+{
+	rec r = { .c = c, .k = k, .ns = ns, .name = name };
+	const json_t *spec, *md;
+	const char *interval, *timeout;
+	long interval_ms = 0, timeout_ms = DEFAULT_TIMEOUT_MS;
+	int rc;
+
+	*requeue_ms = 0;
+	rc = cf_kube_get(k, &r.obj, &(cf_kube_ref){ SOURCE_GROUP_VERSION, "GitRepository", ns, name });
+	if (rc == CF_ENOTFOUND) {
+		remove_storage(c, ns, name);   /* deleted without our finalizer */
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	md = json_object_get(r.obj, "metadata");
+	spec = json_object_get(r.obj, "spec");
+	r.generation = json_integer_value(json_object_get(md, "generation"));
+	r.status = json_deep_copy(json_object_get(r.obj, "status"));
+	if (r.status == NULL)
+		r.status = json_object();
+	if (json_object_get(md, "deletionTimestamp")) {
+		rc = finalize(&r);
+		goto out;
+	}
+	if ((rc = ensure_finalizer(&r)) < 0)
+		goto out;
+	if (json_is_true(json_object_get(spec, "suspend"))) {
+		cf_log(CF_LOG_INFO, "suspended", "object", name, "namespace", ns, NULL);
+		goto out;
+	}
+	interval = str_at(spec, "interval", NULL);
+	timeout = str_at(spec, "timeout", NULL);
+	if (interval == NULL || cf_duration_parse(&interval_ms, interval) < 0 ||
+	    (timeout && cf_duration_parse(&timeout_ms, timeout) < 0)) {
+		if (interval == NULL)
+			cf_err_set(CF_EINVAL, "spec.interval is required");
+		rc = fail(&r, R_SPEC, 1);
+		goto out;
+	}
+	rc = sync_source(&r, timeout_ms);
+	if (rc == 0)
+		*requeue_ms = interval_ms;
+out:
+	json_decref(r.status);
+	json_decref(r.obj);
+	return rc;
+}

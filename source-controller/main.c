@@ -1,0 +1,202 @@
+/* source-controller/main.c - the process: flags, a watch on GitRepositories, a pool of
+ * reconcile workers, the artifact service and the notice publisher. SIGTERM finishes the
+ * reconciles in flight, then exits 0. */
+#include "controller.h"
+
+#include "alloc.h"
+#include "err.h"
+#include "flags.h"
+#include "log.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KEY_MAX 512
+
+static src_ctl ctl = {
+	.kubeconfig = NULL,
+	.storage_path = "/data",
+	.artifact_addr = "tcp://127.0.0.1:9790",
+	.notify_addr = "tcp://127.0.0.1:9791",
+	.events_addr = "tcp://127.0.0.1:9792",
+	.advertise_addr = NULL,
+	.log_level = "info",
+	.concurrent = 4,
+	.artifact_max_size = 50L * 1024 * 1024,
+	.requeue_max_ms = 5L * 60 * 1000,
+};
+
+static const cf_flag flags[] = {
+	{ "kubeconfig", CF_FLAG_STRING, &ctl.kubeconfig, "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)", 0 },
+	{ "context", CF_FLAG_STRING, &ctl.context, "kubeconfig context", 0 },
+	{ "watch-namespace", CF_FLAG_STRING, &ctl.watch_namespace, "only this namespace (default: all)", 0 },
+	{ "storage-path", CF_FLAG_STRING, &ctl.storage_path, "where artifacts and Git caches live", 0 },
+	{ "artifact-addr", CF_FLAG_STRING, &ctl.artifact_addr, "nng address the artifact service listens on", 0 },
+	{ "notify-addr", CF_FLAG_STRING, &ctl.notify_addr, "nng address new-artifact notices are published on", 0 },
+	{ "events-addr", CF_FLAG_STRING, &ctl.events_addr, "nng address of notification-controller for events", 0 },
+	{ "storage-adv-addr", CF_FLAG_STRING, &ctl.advertise_addr, "address written into status.artifact.url (default: --artifact-addr)", 0 },
+	{ "concurrent", CF_FLAG_INT, &ctl.concurrent, "objects reconciled at the same time", 1 },
+	{ "artifact-max-size", CF_FLAG_SIZE, &ctl.artifact_max_size, "largest artifact, compressed", 1024 },
+	{ "requeue-max", CF_FLAG_DURATION, &ctl.requeue_max_ms, "longest backoff after failures", 1000 },
+	{ "log-level", CF_FLAG_STRING, &ctl.log_level, "debug, info, warn or error", 0 },
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	ctl.stop = 1;
+}
+
+static int new_client(cf_kube **k)
+{
+	cf_kube_opts o = CF_KUBE_OPTS_INIT;
+
+	o.kubeconfig = ctl.kubeconfig;
+	o.context = ctl.context;
+	o.user_agent = SOURCE_CONTROLLER;
+	return cf_kube_new(k, &o);
+}
+
+static int on_watch(const char *type, json_t *obj, void *payload)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = json_string_value(json_object_get(md, "namespace"));
+	const char *name = json_string_value(json_object_get(md, "name"));
+	char key[KEY_MAX];
+
+	(void)payload;
+	if (ns && name && gitrepository_wants_reconcile(type, obj)) {
+		snprintf(key, sizeof(key), "%s/%s", ns, name);
+		cf_workqueue_add(ctl.queue, key);
+	}
+	return 0;
+}
+
+static void *watch_thread(void *arg)
+{
+	cf_kube *k = NULL;
+	cf_kube_watch_opts o = CF_KUBE_WATCH_OPTS_INIT;
+	cf_kube_ref ref = { SOURCE_GROUP_VERSION, "GitRepository", ctl.watch_namespace, NULL };
+	int rc;
+
+	(void)arg;
+	o.stop = &ctl.stop;
+	while (!ctl.stop) {
+		if (k == NULL && new_client(&k) < 0) {
+			cf_log(CF_LOG_ERROR, "cannot create an API client", "error", cf_err_msg(), NULL);
+			sleep(5);
+			continue;
+		}
+		rc = cf_kube_watch(k, &ref, &o, on_watch, NULL);
+		if (rc < 0 && !ctl.stop) {
+			/* e.g. the CRDs are not installed yet: wait for them */
+			cf_log(CF_LOG_ERROR, "watch failed; retrying", "kind", "GitRepository", "error", cf_err_msg(), NULL);
+			for (int i = 0; i < 50 && !ctl.stop; i++)
+				usleep(100000);
+		}
+	}
+	cf_kube_free(k);
+	return NULL;
+}
+
+static void *worker_thread(void *arg)
+{
+	cf_kube *k = NULL;
+	char key[KEY_MAX];
+
+	(void)arg;
+	while (cf_workqueue_get(ctl.queue, key, sizeof(key)) == 0) {
+		char *slash = strchr(key, '/');
+		long requeue = 0;
+		int rc;
+
+		if (k == NULL && new_client(&k) < 0) {
+			cf_log(CF_LOG_ERROR, "cannot create an API client", "error", cf_err_msg(), NULL);
+			cf_workqueue_add_backoff(ctl.queue, key);
+			cf_workqueue_done(ctl.queue, key);
+			continue;
+		}
+		*slash = '\0';
+		rc = gitrepository_reconcile(&ctl, k, key, slash + 1, &requeue);
+		*slash = '/';
+		if (rc < 0) {
+			long delay = cf_workqueue_add_backoff(ctl.queue, key);
+			char d[32];
+			snprintf(d, sizeof(d), "%ldms", delay);
+			cf_log(CF_LOG_WARN, "reconcile failed", "object", key, "error", cf_err_msg(), "retry", d, NULL);
+		} else {
+			cf_workqueue_forget(ctl.queue, key);
+			if (requeue > 0)
+				cf_workqueue_add_after(ctl.queue, key, requeue);
+		}
+		cf_workqueue_done(ctl.queue, key);
+	}
+	cf_kube_free(k);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	cf_bus_server *server = NULL;
+	pthread_t watcher, *workers = NULL;
+	cf_log_level level;
+	struct sigaction sa;
+	int rc;
+
+	rc = cf_flags_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+			    "usage: source-controller [flags]\n\nFetches GitRepositories and serves their artifacts over nng.");
+	if (rc == 1)
+		return 0;
+	if (rc < 0 || cf_log_parse_level(&level, ctl.log_level) < 0) {
+		fprintf(stderr, "source-controller: %s\n", cf_err_msg());
+		return 2;
+	}
+	cf_log_set_level(level);
+	if (ctl.advertise_addr == NULL)
+		ctl.advertise_addr = ctl.artifact_addr;
+	mkdir(ctl.storage_path, 0755);
+	if (cf_workqueue_new(&ctl.queue, 1000, ctl.requeue_max_ms) < 0 ||
+	    cf_bus_server_start(&server, ctl.artifact_addr, ctl.storage_path) < 0 ||
+	    cf_bus_pub_open(&ctl.notices, ctl.notify_addr, 0) < 0 ||
+	    cf_bus_pub_open(&ctl.events, ctl.events_addr, 1) < 0) {
+		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
+		rc = 1;
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	workers = cf_calloc((size_t)ctl.concurrent, sizeof(*workers));
+	if (workers == NULL) {
+		rc = 1;
+		goto out;
+	}
+	for (long i = 0; i < ctl.concurrent; i++)
+		pthread_create(&workers[i], NULL, worker_thread, NULL);
+	pthread_create(&watcher, NULL, watch_thread, NULL);
+	cf_log(CF_LOG_INFO, "started", "storage", ctl.storage_path, "artifacts", ctl.artifact_addr,
+	       "notices", ctl.notify_addr, NULL);
+	while (!ctl.stop)
+		usleep(100000);   /* not pause(): a signal between the test and the call would be lost */
+	cf_log(CF_LOG_INFO, "stopping: finishing reconciles in flight", NULL);
+	cf_workqueue_shutdown(ctl.queue);
+	for (long i = 0; i < ctl.concurrent; i++)
+		pthread_join(workers[i], NULL);
+	pthread_join(watcher, NULL);
+	rc = 0;
+out:
+	cf_free(workers);
+	cf_bus_server_free(server);
+	cf_bus_pub_free(ctl.notices);
+	cf_bus_pub_free(ctl.events);
+	cf_workqueue_free(ctl.queue);
+	return rc;
+}

@@ -295,6 +295,7 @@ static int succeed(rec *r, const char *revision)
 
 /* ---- the steps ---- */
 
+/* 0 if the finalizer is there, 1 if it was just added, <0 on failure. */
 static int ensure_finalizer(rec *r)
 {
 	json_t *fin = json_object_get(json_object_get(r->obj, "metadata"), "finalizers"), *v, *list, *patch;
@@ -309,7 +310,7 @@ static int ensure_finalizer(rec *r)
 	patch = json_pack("{s:{s:o}}", "metadata", "finalizers", list);
 	rc = cf_kube_merge_patch(r->k, NULL, &(cf_kube_ref){ SOURCE_GROUP_VERSION, "GitRepository", r->ns, r->name }, patch);
 	json_decref(patch);
-	return rc;
+	return rc < 0 ? rc : 1;
 }
 
 static int finalize(rec *r)
@@ -420,6 +421,16 @@ out:
 	return rc;
 }
 
+static void log_fetch(rec *r, cf_git_repo *repo, int rc)
+{
+	char n[32];
+
+	if (rc < 0)
+		return;
+	snprintf(n, sizeof(n), "%lu", cf_git_last_received(repo));
+	cf_log(CF_LOG_DEBUG, "fetched", "object", r->name, "namespace", r->ns, "objects", n, NULL);
+}
+
 static int sync_source(rec *r, long timeout_ms)
 {
 	const json_t *spec = json_object_get(r->obj, "spec"), *ref = json_object_get(spec, "ref");
@@ -446,10 +457,19 @@ static int sync_source(rec *r, long timeout_ms)
 		/* the cheap check: refs only; an unchanged remote stops here */
 		rc = cf_git_ls_remote(repo, &refs, &r->auth, timeout_s);
 		if (rc == 0) rc = cf_git_resolve(&t, refs, &gref);
-		if (rc == 0 && !cf_git_has_commit(repo, t.commit)) rc = cf_git_fetch(repo, t.refspec, &r->auth, timeout_s);
+		if (rc == 0 && !cf_git_has_commit(repo, t.commit)) {
+			rc = cf_git_fetch(repo, t.refspec, &r->auth, timeout_s);
+			log_fetch(r, repo, rc);
+		} else if (rc == 0) {
+			cf_log(CF_LOG_DEBUG, "unchanged, no fetch", "object", r->name, "namespace", r->ns,
+			       "commit", t.commit, NULL);
+		}
 	} else if (rc == 0) {
 		rc = cf_git_resolve(&t, NULL, &gref);
-		if (rc == 0 && !cf_git_has_commit(repo, gref.commit)) rc = cf_git_fetch(repo, t.refspec, &r->auth, timeout_s);
+		if (rc == 0 && !cf_git_has_commit(repo, gref.commit)) {
+			rc = cf_git_fetch(repo, t.refspec, &r->auth, timeout_s);
+			log_fetch(r, repo, rc);
+		}
 		if (rc == 0) rc = cf_git_complete_commit(repo, &t, gref.commit);
 	}
 	if (rc < 0) {
@@ -502,8 +522,14 @@ int gitrepository_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *
 		rc = finalize(&r);
 		goto out;
 	}
-	if ((rc = ensure_finalizer(&r)) < 0)
+	/* the patch comes back as a watch event, which starts the real pass: one reconcile, not two */
+	if ((rc = ensure_finalizer(&r)) != 0) {
+		if (rc > 0) {
+			*requeue_ms = 1;   /* in case that event is lost */
+			rc = 0;
+		}
 		goto out;
+	}
 	if (json_is_true(json_object_get(spec, "suspend"))) {
 		cf_log(CF_LOG_INFO, "suspended", "object", name, "namespace", ns, NULL);
 		goto out;

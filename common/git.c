@@ -48,6 +48,11 @@ static int git_fail(const git_ctx *ctx, int code, const char *what)
 	return cf_err_set(code, "%s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
 }
 
+void cf_git_global_shutdown(void)
+{
+	git_libgit2_shutdown();
+}
+
 int cf_git_check_url(const char *url)
 {
 	static const char *const schemes[] = { "https://", "http://", "ssh://", "git://", "file://" };

@@ -42,6 +42,8 @@ typedef struct cf_git_repo cf_git_repo;
 /* Checks a GitRepository URL: http, https, ssh, git or file; scp-style "user@host:path" is
  * refused with the message Flux users know. */
 int  cf_git_check_url(const char *url);
+/* Releases libgit2's global state; call once at exit, after every repository is closed. */
+void cf_git_global_shutdown(void);
 /* Opens (creating if missing) the bare cache at path for url. */
 int  cf_git_open(cf_git_repo **out, const char *path, const char *url);
 /* Safe on NULL. */

@@ -256,11 +256,13 @@ static void mark_handled(rec *r)
  * message is new. stalled: the spec itself is wrong, retrying will not help. */
 static int fail(rec *r, const char *reason, int stalled)
 {
-	char msg[2048];
+	char msg[2048], old[2048];
 	const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
-	const char *old = ready ? json_string_value(json_object_get(ready, "message")) : NULL;
+	const char *was = ready ? json_string_value(json_object_get(ready, "message")) : NULL;
 	int code = cf_err_code() ? cf_err_code() : CF_ERR;
 
+	/* copied: setting the condition below frees the old message */
+	snprintf(old, sizeof(old), "%s", was ? was : "");
 	snprintf(msg, sizeof(msg), "%s", cf_err_msg());
 	mark_handled(r);
 	cf_condition_set(r->status, CF_COND_READY, "False", reason, msg, r->generation);
@@ -271,7 +273,7 @@ static int fail(rec *r, const char *reason, int stalled)
 		cf_condition_set(r->status, "FetchFailed", "True", reason, msg, r->generation);
 	}
 	cf_condition_remove(r->status, CF_COND_RECONCILING);
-	if (old == NULL || strcmp(old, msg) != 0)
+	if (strcmp(old, msg) != 0)
 		send_event(r, "Warning", reason, msg, NULL, NULL);
 	if (patch_status(r) < 0)
 		cf_log(CF_LOG_WARN, "status not written", "object", r->name, "error", cf_err_msg(), NULL);

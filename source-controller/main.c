@@ -6,6 +6,7 @@
 #include "alloc.h"
 #include "err.h"
 #include "flags.h"
+#include "git.h"
 #include "log.h"
 
 #include <pthread.h>
@@ -198,5 +199,6 @@ out:
 	cf_bus_pub_free(ctl.notices);
 	cf_bus_pub_free(ctl.events);
 	cf_workqueue_free(ctl.queue);
+	cf_git_global_shutdown();
 	return rc;
 }

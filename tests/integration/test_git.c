@@ -257,6 +257,7 @@ static void cleanup(void)
 	cf_buf_free(&identity);
 	cf_buf_free(&known_hosts);
 	cf_buf_free(&ca);
+	cf_git_global_shutdown();
 }
 
 static const cf_test_case cases[] = {

@@ -104,7 +104,8 @@ static json_t *get_repo(const char *name)
 {
 	json_t *o = NULL;
 
-	cf_kube_get(kube, &o, &(cf_kube_ref){ "source.toolkit.fluxcd.io/v1", "GitRepository", ns, name });
+	if (kube)
+		cf_kube_get(kube, &o, &(cf_kube_ref){ "source.toolkit.fluxcd.io/v1", "GitRepository", ns, name });
 	return o;
 }
 

@@ -42,7 +42,7 @@ TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-si
 
 BINS       = bin/cflux bin/source-controller
 
-.PHONY: all test unit deps demo fuzz clean env-up env-down
+.PHONY: all test unit deps demo fuzz clean env-up env-down bench
 # keep intermediate objects: no "rm" after the test summary, no rebuilds
 .SECONDARY:
 all: $(LIB) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(FUZZ_REPLAY) $(TOOLS)
@@ -87,6 +87,15 @@ unit: all
 
 deps:
 	@sh tests/env/deps
+
+BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Benchmarks, side by side with the peer tools, as ratios (never asserted in tests).
+bench: $(BENCH_BIN)
+	@BUILD=$(BUILD) sh tests/bench/run
 
 demo: all
 	@BUILD=$(BUILD) sh tests/env/demo

@@ -279,6 +279,10 @@ static void new_commit_within_interval_and_on_request(void)
 	CHECK(capture(head, sizeof(head), "git -C %s rev-parse main", bare) == 0);
 	snprintf(rev, sizeof(rev), "main@sha1:%s", head);
 	json_decref(wait_ready("fast", "True", NULL, rev, 15));   /* the 2s interval */
+	CHECK(push_commit("pushed-again.txt") == 0);
+	CHECK(capture(head, sizeof(head), "git -C %s rev-parse main", bare) == 0);
+	snprintf(rev, sizeof(rev), "main@sha1:%s", head);
+	json_decref(wait_ready("fast", "True", NULL, rev, 15));
 	/* the 1h one only moves when asked */
 	snprintf(stamp, sizeof(stamp), "%ld", (long)time(NULL));
 	CHECK(run("kubectl -n %s annotate gitrepository slow reconcile.fluxcd.io/requestedAt=%s --overwrite >/dev/null", ns, stamp) == 0);
@@ -286,6 +290,30 @@ static void new_commit_within_interval_and_on_request(void)
 	if (o)
 		CHECK_STR(json_string_value(json_object_get(json_object_get(o, "status"), "lastHandledReconcileAt")), stamp);
 	json_decref(o);
+}
+
+static void spec_ignore_and_retention(void)
+{
+	char spec[1024], list[4096] = "", full[1024];
+	json_t *o;
+
+	/* spec.ignore comes after the defaults and .sourceignore files, and can re-include */
+	snprintf(spec, sizeof(spec), "  interval: 10m\n  url: %s/%s.git\n  ref:\n    branch: main\n"
+		 "  ignore: |\n    /deploy/\n    !/docs/\n", getenv("CFLUX_GIT_URL_HTTP"), repo);
+	CHECK(apply_gitrepo("ignoring", spec) == 0);
+	o = wait_ready("ignoring", "True", NULL, NULL, 30);
+	if (o && artifact_field(o, "path")) {
+		snprintf(full, sizeof(full), "%s/%s", store, artifact_field(o, "path"));
+		CHECK(capture(list, sizeof(list), "tar -tzf %s | sort | tr '\\n' ' '", full) == 0);
+		CHECK(strstr(list, "deploy/") == NULL);
+		CHECK_CONTAINS(list, "docs/guide.md");
+		CHECK(strstr(list, "apps/tmp") == NULL);
+		CHECK_CONTAINS(list, "apps/ns.yaml");
+	}
+	json_decref(o);
+	/* "fast" has seen several commits: only the newest two artifacts stay */
+	CHECK(capture(list, sizeof(list), "ls %s/gitrepository/%s/fast | grep -c 'tar.gz$'", store, ns) == 0);
+	CHECK(atoi(list) >= 1 && atoi(list) <= 2);
 }
 
 static void unchanged_remote_costs_no_fetch(void)
@@ -519,6 +547,7 @@ static const cf_test_case cases[] = {
 	{ "over_http_basic_auth", over_http_basic_auth },
 	{ "refs", refs },
 	{ "new_commit_within_interval_and_on_request", new_commit_within_interval_and_on_request },
+	{ "spec_ignore_and_retention", spec_ignore_and_retention },
 	{ "unchanged_remote_costs_no_fetch", unchanged_remote_costs_no_fetch },
 	{ "failures_are_clear", failures_are_clear },
 	{ "notices_artifacts_and_tampering", notices_artifacts_and_tampering },

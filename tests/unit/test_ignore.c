@@ -65,7 +65,27 @@ static void sourceignore_domains(void)
 	cf_ignore_free(ig);
 }
 
+static void spec_ignore_is_weighed_last(void)
+{
+	cf_ignore *ig = NULL;
+	const char *sub = "keep.yaml\n";
+	const char *spec = "!keep.yaml\n/drop/\n";
+
+	CHECK_OK(cf_ignore_new(&ig));
+	if (ig == NULL)
+		return;
+	CHECK_OK(cf_ignore_add_defaults(ig));
+	CHECK_OK(cf_ignore_add_last(ig, spec, strlen(spec)));
+	/* a .sourceignore met later in a walk does not override spec.ignore */
+	CHECK_OK(cf_ignore_add(ig, sub, strlen(sub), "apps"));
+	CHECK(!cf_ignore_match(ig, "apps/keep.yaml", 0));
+	CHECK(cf_ignore_match(ig, "drop", 1));
+	CHECK(cf_ignore_match(ig, ".git", 1));
+	cf_ignore_free(ig);
+}
+
 static const cf_test_case cases[] = {
+	{ "spec_ignore_is_weighed_last", spec_ignore_is_weighed_last },
 	{ "globs", globs },
 	{ "defaults_and_overrides", defaults_and_overrides },
 	{ "sourceignore_domains", sourceignore_domains },

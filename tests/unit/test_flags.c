@@ -1,0 +1,92 @@
+/* tests/unit/test_flags.c - flags, durations and status conditions. */
+#include "condition.h"
+#include "duration.h"
+#include "err.h"
+#include "flags.h"
+#include "test.h"
+
+#include <stdlib.h>
+
+static void durations(void)
+{
+	static const struct { const char *text; long ms; } ok[] = {
+		{ "0", 0 }, { "500ms", 500 }, { "1s", 1000 }, { "1m30s", 90000 }, { "10m", 600000 },
+		{ "1h", 3600000 }, { "1.5h", 5400000 }, { "2h45m0s", 9900000 }, { "5m0s", 300000 },
+	};
+	long ms;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		CHECK_OK(cf_duration_parse(&ms, ok[i].text));
+		if (ms != ok[i].ms)
+			cf_test_fail(__FILE__, __LINE__, "%s -> %ld, want %ld", ok[i].text, ms, ok[i].ms);
+	}
+	CHECK(cf_duration_parse(&ms, "5 minutes") == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "\"5 minutes\"");
+	CHECK(cf_duration_parse(&ms, "10") == CF_EINVAL);
+	CHECK(cf_duration_parse(&ms, "") == CF_EINVAL);
+	CHECK(cf_duration_parse(&ms, "9999h") == CF_EINVAL);
+}
+
+static void flag_table(void)
+{
+	const char *addr = "tcp://x", *name = NULL;
+	long n = 4, size = 0, dur = 0;
+	int on = 0;
+	const cf_flag flags[] = {
+		{ "addr", CF_FLAG_STRING, &addr, "address", 0 },
+		{ "name", CF_FLAG_STRING, &name, "name", 0 },
+		{ "concurrent", CF_FLAG_INT, &n, "workers", 1 },
+		{ "max", CF_FLAG_SIZE, &size, "cap", 0 },
+		{ "every", CF_FLAG_DURATION, &dur, "interval", 0 },
+		{ "debug", CF_FLAG_BOOL, &on, "debug", 0 },
+	};
+	char *good[] = { "prog", "--addr=tcp://y", "--name", "n1", "--concurrent", "8", "--max=50Mi",
+			 "--every", "1m", "--debug" };
+	char *bad_int[] = { "prog", "--concurrent=zero" };
+	char *below[] = { "prog", "--concurrent=0" };
+	char *unknown[] = { "prog", "--nope" };
+	char *missing[] = { "prog", "--name" };
+
+	CHECK_OK(cf_flags_parse(flags, 6, 10, good, "usage"));
+	CHECK_STR(addr, "tcp://y");
+	CHECK_STR(name, "n1");
+	CHECK(n == 8 && size == 50L * 1024 * 1024 && dur == 60000 && on == 1);
+	CHECK(cf_flags_parse(flags, 6, 2, bad_int, "usage") == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "--concurrent");
+	CHECK(cf_flags_parse(flags, 6, 2, below, "usage") == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "below the minimum");
+	CHECK(cf_flags_parse(flags, 6, 2, unknown, "usage") == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "unknown flag --nope");
+	CHECK(cf_flags_parse(flags, 6, 2, missing, "usage") == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "--name needs a value");
+}
+
+static void conditions(void)
+{
+	json_t *st = json_object();
+	json_t *ready;
+	char first[64];
+
+	CHECK_OK(cf_condition_set(st, "ArtifactInStorage", "True", "Succeeded", "stored", 1));
+	CHECK_OK(cf_condition_set(st, "Ready", "False", "GitOperationFailed", "boom", 1));
+	ready = json_array_get(json_object_get(st, "conditions"), 0);
+	CHECK_STR(json_string_value(json_object_get(ready, "type")), "Ready");
+	snprintf(first, sizeof(first), "%s", json_string_value(json_object_get(ready, "lastTransitionTime")));
+	/* same status: the transition time stays */
+	CHECK_OK(cf_condition_set(st, "Ready", "False", "GitOperationFailed", "boom again", 2));
+	ready = cf_condition_get(st, "Ready");
+	CHECK_STR(json_string_value(json_object_get(ready, "lastTransitionTime")), first);
+	CHECK_STR(json_string_value(json_object_get(ready, "message")), "boom again");
+	CHECK(json_integer_value(json_object_get(ready, "observedGeneration")) == 2);
+	cf_condition_remove(st, "ArtifactInStorage");
+	CHECK(cf_condition_get(st, "ArtifactInStorage") == NULL);
+	CHECK(json_array_size(json_object_get(st, "conditions")) == 1);
+	json_decref(st);
+}
+
+static const cf_test_case cases[] = {
+	{ "durations", durations },
+	{ "flag_table", flag_table },
+	{ "conditions", conditions },
+};
+CF_TEST_MAIN(cases)

@@ -1,6 +1,7 @@
 /* cli/cflux.c - the cflux command: the subcommands that exist so far. */
 #include "err.h"
 #include "buf.h"
+#include "kustomize.h"
 #include "yaml.h"
 
 #include <stdio.h>
@@ -55,6 +56,29 @@ static int cmd_yaml(int argc, char **argv)
 	return status;
 }
 
+/* Builds a kustomization directory and prints the stream, as `kubectl kustomize DIR` does. */
+static int cmd_kustomize(int argc, char **argv)
+{
+	cf_buf out = CF_BUF_INIT(1u << 30);
+	json_t *docs = NULL;
+	int rc;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: cflux kustomize DIR\n");
+		return 2;
+	}
+	rc = cf_kustomize_build_dir(&docs, argv[1]);
+	if (rc == 0)
+		rc = cf_yaml_dump_all(&out, docs);
+	if (rc == 0)
+		fwrite(out.data ? out.data : "", 1, out.len, stdout);
+	else
+		fprintf(stderr, "Error: %s\n", cf_err_msg());
+	json_decref(docs);
+	cf_buf_free(&out);
+	return rc == 0 ? 0 : 1;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -62,6 +86,7 @@ static const struct {
 } commands[] = {
 	{ "version", cmd_version, "print the version" },
 	{ "yaml", cmd_yaml, "print YAML files as cflux reads them (normalised)" },
+	{ "kustomize", cmd_kustomize, "build a kustomization directory (as kubectl kustomize does)" },
 };
 
 static void usage(FILE *f)

@@ -70,15 +70,18 @@ static int same_key(const json_t *a, const json_t *b, const char *key)
 	return x && y && json_equal(x, y);
 }
 
+/* Merges lists by key as kubectl does: the patch's elements first, in the patch's order
+ * (merged into their target element, or new), then the target's elements the patch did not
+ * mention, in their order. "$patch: delete" elements remove theirs. */
 static int smp_list(json_t *t, const json_t *p, const char *key, int builtin, const char *kind, int depth)
 {
+	json_t *out = json_array(), *used = json_array(), *pe, *te;
 	size_t i, j;
-	json_t *pe;
+	int rc = 0;
 
 	json_array_foreach(p, i, pe) {
 		const char *d = json_string_value(json_object_get(pe, "$patch"));
 		int found = -1;
-		json_t *te;
 
 		if (!json_is_object(pe))
 			continue;
@@ -87,22 +90,39 @@ static int smp_list(json_t *t, const json_t *p, const char *key, int builtin, co
 				found = (int)j;
 				break;
 			}
-		if (d && strcmp(d, "delete") == 0) {
-			if (found >= 0)
-				json_array_remove(t, (size_t)found);
+		if (found >= 0)
+			json_array_append_new(used, json_integer(found));
+		if (d && strcmp(d, "delete") == 0)
 			continue;
-		}
 		if (found >= 0) {
-			int rc = smp_map(json_array_get(t, (size_t)found), pe, builtin, kind, depth);
+			json_t *merged = json_deep_copy(json_array_get(t, (size_t)found));
+			rc = smp_map(merged, pe, builtin, kind, depth);
+			json_array_append_new(out, merged);
 			if (rc < 0)
-				return rc;
+				break;
 		} else {
 			json_t *copy = json_deep_copy(pe);
 			json_object_del(copy, "$patch");
-			json_array_append_new(t, copy);
+			json_array_append_new(out, copy);
 		}
 	}
-	return 0;
+	json_array_foreach(t, j, te) {
+		int seen = 0;
+		size_t k;
+		json_t *u;
+		json_array_foreach(used, k, u)
+			if ((size_t)json_integer_value(u) == j)
+				seen = 1;
+		if (!seen)
+			json_array_append(out, te);
+	}
+	if (rc == 0) {
+		json_array_clear(t);
+		json_array_extend(t, out);
+	}
+	json_decref(out);
+	json_decref(used);
+	return rc;
 }
 
 static int smp_value(json_t *target, const char *key, json_t *pv, int builtin, const char *kind, int depth)

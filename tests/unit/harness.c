@@ -24,6 +24,11 @@ void cf_test_fail(const char *file, int line, const char *fmt, ...)
 	case_failed = 1;
 }
 
+const char *cf_test_current_name(void)
+{
+	return current_case;
+}
+
 static void on_alarm(int sig)
 {
 	char msg[256];

@@ -17,6 +17,9 @@ void cf_test_fail(const char *file, int line, const char *fmt, ...)
  * (CF_TEST_TIMEOUT seconds, default 120); returns the exit status. */
 int cf_test_main(int argc, char **argv, const cf_test_case *cases, size_t n);
 
+/* The name of the case running now (for tables of cases that share one function). */
+const char *cf_test_current_name(void);
+
 #define CHECK(cond) do { if (!(cond)) cf_test_fail(__FILE__, __LINE__, "%s", #cond); } while (0)
 #define CHECK_OK(expr) do { int rc_ = (expr); if (rc_ < 0) \
 	cf_test_fail(__FILE__, __LINE__, "%s = %d: %s", #expr, rc_, cf_err_msg()); } while (0)

@@ -1,0 +1,1425 @@
+/* common/kustomize.c - the build: kustomization files, resources, generators, transformers,
+ * name references, hashes and output order, following kustomize v5's accumulateTarget. */
+#include "kustomize.h"
+
+#include "alloc.h"
+#include "base64.h"
+#include "err.h"
+#include "sha256.h"
+#include "yaml.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define KFILE_MAX (64u * 1024u * 1024u)
+#define KDEPTH_MAX 64
+
+typedef struct kres {
+	json_t *obj;
+	json_t *names;       /* every name it had, oldest first: references may use any */
+	int needs_hash;
+} kres;
+
+typedef struct kset {
+	kres *v;
+	size_t n, cap;
+} kset;
+
+typedef struct kctx {
+	const cf_kfs *fs;
+	const char *stack[KDEPTH_MAX];   /* directories being built, for cycles */
+	size_t depth;
+} kctx;
+
+static const char *const kustomization_names[] = { "kustomization.yaml", "kustomization.yml", "Kustomization" };
+
+static const char *const known_fields[] = {
+	"apiVersion", "kind", "metadata", "resources", "bases", "components", "crds", "namespace",
+	"namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations", "images", "replicas",
+	"patches", "patchesStrategicMerge", "patchesJson6902", "configMapGenerator", "secretGenerator",
+	"generatorOptions", "replacements", "buildMetadata", "sortOptions", "openapi", "configurations",
+	"generators", "transformers", "validators", "vars", "helmCharts", "helmGlobals",
+};
+
+/* ---- small helpers ---- */
+
+static const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static const char *res_name(const kres *r)
+{
+	return sget(json_object_get(r->obj, "metadata"), "name");
+}
+
+static const char *res_ns(const kres *r)
+{
+	const char *ns = sget(json_object_get(r->obj, "metadata"), "namespace");
+	return ns ? ns : "";
+}
+
+static const char *res_kind(const kres *r)
+{
+	return sget(r->obj, "kind");
+}
+
+static void kset_free(kset *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		json_decref(s->v[i].obj);
+		json_decref(s->v[i].names);
+	}
+	cf_free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+static int same_id(const kres *a, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = sget(md, "namespace");
+
+	return strcmp(sget(a->obj, "kind") ? sget(a->obj, "kind") : "", sget(obj, "kind") ? sget(obj, "kind") : "") == 0 &&
+	       strcmp(sget(a->obj, "apiVersion") ? sget(a->obj, "apiVersion") : "", sget(obj, "apiVersion") ? sget(obj, "apiVersion") : "") == 0 &&
+	       strcmp(res_name(a) ? res_name(a) : "", sget(md, "name") ? sget(md, "name") : "") == 0 &&
+	       strcmp(res_ns(a), ns ? ns : "") == 0;
+}
+
+/* Takes obj (a new reference). Duplicate ids are an error naming where the second came from. */
+static int kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char *from)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (same_id(&s->v[i], obj)) {
+			const json_t *md = json_object_get(obj, "metadata");
+			int rc = cf_err_set(CF_EINVAL, "%s: may not add resource with an already registered id: "
+					    "%s %s%s%s", from, sget(obj, "kind"), sget(md, "namespace") ? sget(md, "namespace") : "",
+					    sget(md, "namespace") ? "/" : "", sget(md, "name"));
+			json_decref(obj);
+			json_decref(names);
+			return rc;
+		}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 32;
+		kres *v = cf_realloc(s->v, cap * sizeof(*v));
+		if (v == NULL) {
+			json_decref(obj);
+			json_decref(names);
+			return cf_err_set(CF_ENOMEM, "out of memory");
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	if (names == NULL) {
+		names = json_array();
+		json_array_append_new(names, json_string(sget(json_object_get(obj, "metadata"), "name")));
+	}
+	s->v[s->n++] = (kres){ obj, names, needs_hash };
+	return 0;
+}
+
+/* dir + "/" + rel, cleaned; a path that leaves the root is an error. */
+static int join(char *out, size_t size, const char *dir, const char *rel, const char *from)
+{
+	char tmp[4096], *parts[512];
+	size_t n = 0, len = 0;
+
+	if (rel[0] == '/')
+		return cf_err_set(CF_EINVAL, "%s: absolute path \"%s\" is not allowed", from, rel);
+	if (snprintf(tmp, sizeof(tmp), "%s/%s", dir, rel) >= (int)sizeof(tmp))
+		return cf_err_set(CF_EINVAL, "%s: path too long", from);
+	for (char *save = NULL, *p = strtok_r(tmp, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+		if (strcmp(p, ".") == 0)
+			continue;
+		if (strcmp(p, "..") == 0) {
+			if (n == 0)
+				return cf_err_set(CF_EINVAL, "%s: path \"%s\" is outside the root of the build", from, rel);
+			n--;
+			continue;
+		}
+		if (n == 512)
+			return cf_err_set(CF_EINVAL, "%s: path too deep", from);
+		parts[n++] = p;
+	}
+	out[0] = '\0';
+	if (n == 0)
+		return snprintf(out, size, ".") < 0 ? CF_EINVAL : 0;
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(out + len, size - len, "%s%s", i ? "/" : "", parts[i]);
+	return len < size ? 0 : cf_err_set(CF_EINVAL, "%s: path too long", from);
+}
+
+/* kustomize's load restriction: a file must be in or below its kustomization's directory
+ * (directories with their own kustomization may be anywhere in the tree). */
+static int file_under(const char *dir, const char *path, const char *kpath)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, ".") == 0 || (strncmp(path, dir, n) == 0 && path[n] == '/'))
+		return 0;
+	return cf_err_set(CF_EINVAL, "%s: security; file '%s' is not in or below '%s'", kpath, path, dir);
+}
+
+static int is_remote(const char *r)
+{
+	return strstr(r, "://") || strncmp(r, "github.com/", 11) == 0 || strncmp(r, "git@", 4) == 0 ||
+	       strncmp(r, "gitlab.com/", 11) == 0 || strncmp(r, "bitbucket.org/", 14) == 0;
+}
+
+static int read_text(const kctx *c, const char *path, cf_buf *b)
+{
+	int rc = c->fs->read(c->fs->ctx, path, b);
+
+	if (rc == CF_ENOTFOUND)
+		return cf_err_set(CF_ENOTFOUND, "%s: no such file", path);
+	return rc;
+}
+
+/* Resource documents of a file, with kind: List flattened. */
+static int load_resources(const kctx *c, const char *path, kset *out)
+{
+	cf_buf b = CF_BUF_INIT(KFILE_MAX);
+	json_t *docs = NULL, *d;
+	size_t i;
+	int rc = read_text(c, path, &b);
+
+	if (rc == 0)
+		rc = cf_yaml_load_all(&docs, b.data ? b.data : "", b.len, path);
+	cf_buf_free(&b);
+	json_array_foreach(docs, i, d) {
+		const char *kind = sget(d, "kind");
+		if (rc < 0)
+			break;
+		if (!json_is_object(d) || kind == NULL || sget(d, "apiVersion") == NULL) {
+			rc = cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (missing kind or apiVersion)", path, i + 1);
+			break;
+		}
+		if (strcmp(kind, "List") == 0 || (strlen(kind) > 4 && strcmp(kind + strlen(kind) - 4, "List") == 0 &&
+						   json_is_array(json_object_get(d, "items")))) {
+			size_t j;
+			json_t *item;
+			json_array_foreach(json_object_get(d, "items"), j, item)
+				if (rc == 0)
+					rc = kset_add(out, json_deep_copy(item), NULL, 0, path);
+			continue;
+		}
+		if (sget(json_object_get(d, "metadata"), "name") == NULL) {
+			rc = cf_err_set(CF_EINVAL, "%s: %s in document %zu has no metadata.name", path, kind, i + 1);
+			break;
+		}
+		rc = kset_add(out, json_incref(d), NULL, 0, path);
+	}
+	json_decref(docs);
+	return rc;
+}
+
+/* ---- the kustomization file ---- */
+
+static int load_kustomization(const kctx *c, const char *dir, json_t **out, char *kpath, size_t ksize)
+{
+	cf_buf b = CF_BUF_INIT(KFILE_MAX);
+	int rc = CF_ENOTFOUND;
+	const char *k;
+	json_t *v;
+
+	*out = NULL;
+	for (size_t i = 0; i < 3 && rc == CF_ENOTFOUND; i++) {
+		snprintf(kpath, ksize, "%s%s%s", strcmp(dir, ".") ? dir : "", strcmp(dir, ".") ? "/" : "", kustomization_names[i]);
+		cf_buf_reset(&b);
+		rc = c->fs->read(c->fs->ctx, kpath, &b);
+	}
+	if (rc == CF_ENOTFOUND) {
+		cf_buf_free(&b);
+		return cf_err_set(CF_ENOTFOUND, "unable to find one of 'kustomization.yaml', 'kustomization.yml' "
+				  "or 'Kustomization' in directory '%s'", dir);
+	}
+	if (rc == 0)
+		rc = cf_yaml_load(out, b.data ? b.data : "", b.len, kpath);
+	cf_buf_free(&b);
+	if (rc < 0)
+		return rc;
+	if (json_is_null(*out)) {
+		json_decref(*out);
+		*out = json_object();
+	}
+	if (!json_is_object(*out))
+		return cf_err_set(CF_EINVAL, "%s: not a mapping", kpath);
+	json_object_foreach(*out, k, v) {
+		size_t i;
+		(void)v;
+		for (i = 0; i < sizeof(known_fields) / sizeof(known_fields[0]); i++)
+			if (strcmp(k, known_fields[i]) == 0)
+				break;
+		if (i == sizeof(known_fields) / sizeof(known_fields[0]))
+			return cf_err_set(CF_EINVAL, "%s: invalid Kustomization: unknown field \"%s\"", kpath, k);
+	}
+	static const char *const unsupported[] = { "replacements", "vars", "helmCharts", "generators",
+						   "transformers", "validators", "configurations", "openapi" };
+	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
+		if (json_object_get(*out, unsupported[i]))
+			return cf_err_set(CF_EINVAL, "%s: %s is not supported by cflux yet", kpath, unsupported[i]);
+	return 0;
+}
+
+static int accumulate(kctx *c, const char *dir, kset *set, int component);
+
+static int add_resource_entry(kctx *c, const char *dir, const char *kpath, const char *entry, kset *set)
+{
+	char path[4096];
+	int rc, st;
+
+	if (is_remote(entry))
+		return cf_err_set(CF_EINVAL, "%s: remote resource \"%s\" is not supported: a GitOps build reads "
+				  "only its source artifact", kpath, entry);
+	if ((rc = join(path, sizeof(path), dir, entry, kpath)) < 0)
+		return rc;
+	st = c->fs->stat(c->fs->ctx, path);
+	if (st == CF_ENOTFOUND)
+		return cf_err_set(CF_ENOTFOUND, "%s: resources: '%s' does not exist", kpath, path);
+	if (st == 1) {
+		kset sub = { 0 };
+		rc = accumulate(c, path, &sub, 0);
+		for (size_t i = 0; rc == 0 && i < sub.n; i++) {
+			rc = kset_add(set, sub.v[i].obj, sub.v[i].names, sub.v[i].needs_hash, path);
+			sub.v[i].obj = NULL;
+			sub.v[i].names = NULL;
+		}
+		kset_free(&sub);
+		return rc;
+	}
+	if (st < 0)
+		return st;
+	if ((rc = file_under(dir, path, kpath)) < 0)
+		return rc;
+	return load_resources(c, path, set);
+}
+
+/* ---- generators ---- */
+
+static int valid_utf8(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t len = s[i] < 0x80 ? 1 : (s[i] >> 5) == 6 ? 2 : (s[i] >> 4) == 14 ? 3 : (s[i] >> 3) == 30 ? 4 : 0;
+		if (len == 0 || i + len > n)
+			return 0;
+		for (size_t k = 1; k < len; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+		i += len;
+	}
+	return 1;
+}
+
+static int put_kv(json_t *data, json_t *bin, const char *key, const char *val, size_t len, int secret)
+{
+	char *b64 = NULL;
+	int rc;
+
+	if (secret || !valid_utf8((const unsigned char *)val, len)) {
+		if ((rc = cf_base64_encode(&b64, (const unsigned char *)val, len)) < 0)
+			return rc;
+		rc = json_object_set_new(secret ? data : bin, key, json_string(b64));
+		cf_free(b64);
+		return rc < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
+	}
+	return json_object_set_new(data, key, json_stringn(val, len)) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
+}
+
+/* "key=value"; a value in matching quotes loses them, as kustomize does. */
+static int literal(json_t *data, json_t *bin, const char *lit, int secret, const char *where)
+{
+	const char *eq = strchr(lit, '=');
+	char key[512];
+	const char *v;
+	size_t vl;
+
+	if (eq == NULL || eq == lit)
+		return cf_err_set(CF_EINVAL, "%s: literal \"%s\" is not key=value", where, lit);
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - lit), lit);
+	v = eq + 1;
+	vl = strlen(v);
+	if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+		v++;
+		vl -= 2;
+	}
+	return put_kv(data, bin, key, v, vl, secret);
+}
+
+static int gen_files(const kctx *c, const char *dir, const char *kpath, const json_t *list, json_t *data, json_t *bin, int secret)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(list, i, e) {
+		const char *spec = json_string_value(e), *eq, *rel, *slash;
+		char key[512], path[4096];
+		cf_buf b = CF_BUF_INIT(KFILE_MAX);
+		int rc;
+
+		if (spec == NULL)
+			return cf_err_set(CF_EINVAL, "%s: files: entry %zu is not a string", kpath, i);
+		eq = strchr(spec, '=');
+		rel = eq ? eq + 1 : spec;
+		slash = strrchr(rel, '/');
+		snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - spec) : (int)strlen(slash ? slash + 1 : rel),
+			 eq ? spec : (slash ? slash + 1 : rel));
+		if ((rc = join(path, sizeof(path), dir, rel, kpath)) < 0 || (rc = file_under(dir, path, kpath)) < 0 ||
+		    (rc = read_text(c, path, &b)) < 0 ||
+		    (rc = put_kv(data, bin, key, b.data ? b.data : "", b.len, secret)) < 0) {
+			cf_buf_free(&b);
+			return rc;
+		}
+		cf_buf_free(&b);
+	}
+	return 0;
+}
+
+static int gen_envs(const kctx *c, const char *dir, const char *kpath, const json_t *list, json_t *data, json_t *bin, int secret)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(list, i, e) {
+		char path[4096];
+		cf_buf b = CF_BUF_INIT(KFILE_MAX);
+		int rc;
+
+		if (json_string_value(e) == NULL)
+			return cf_err_set(CF_EINVAL, "%s: envs: entry %zu is not a string", kpath, i);
+		if ((rc = join(path, sizeof(path), dir, json_string_value(e), kpath)) < 0 || (rc = read_text(c, path, &b)) < 0) {
+			cf_buf_free(&b);
+			return rc;
+		}
+		for (char *save = NULL, *line = strtok_r(b.data ? b.data : (char[]){ 0 }, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			size_t l = strlen(line);
+			while (l && (line[l - 1] == '\r' || line[l - 1] == ' '))
+				line[--l] = '\0';
+			while (*line == ' ')
+				line++;
+			if (*line == '\0' || *line == '#')
+				continue;
+			if (strchr(line, '=') == NULL) {
+				cf_buf_free(&b);
+				return cf_err_set(CF_EINVAL, "%s: line \"%s\" is not KEY=value", path, line);
+			}
+			if ((rc = literal(data, bin, line, secret, path)) < 0) {
+				cf_buf_free(&b);
+				return rc;
+			}
+		}
+		cf_buf_free(&b);
+	}
+	return 0;
+}
+
+static void merge_string_map(json_t *obj, const char *field, const json_t *add)
+{
+	json_t *md = json_object_get(obj, "metadata"), *m;
+
+	if (!json_is_object(add) || json_object_size(add) == 0)
+		return;
+	m = json_object_get(md, field);
+	if (m == NULL) {
+		m = json_object();
+		json_object_set_new(md, field, m);
+	}
+	json_object_update(m, (json_t *)add);
+}
+
+static kres *find_by_history(kset *s, const char *kind, const char *name, const char *ns)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		size_t j;
+		json_t *n;
+		if (strcmp(res_kind(&s->v[i]), kind) != 0 || (ns && strcmp(res_ns(&s->v[i]), ns) != 0))
+			continue;
+		json_array_foreach(s->v[i].names, j, n)
+			if (strcmp(json_string_value(n), name) == 0)
+				return &s->v[i];
+	}
+	return NULL;
+}
+
+static int generate(kctx *c, const char *dir, const char *kpath, const json_t *k, kset *set, int secret)
+{
+	const json_t *list = json_object_get(k, secret ? "secretGenerator" : "configMapGenerator");
+	const json_t *gopts = json_object_get(k, "generatorOptions");
+	const char *kns = sget(k, "namespace");
+	size_t i;
+	json_t *g;
+
+	json_array_foreach(list, i, g) {
+		const char *name = sget(g, "name"), *behavior = sget(g, "behavior"), *ns = sget(g, "namespace");
+		const json_t *opts = json_object_get(g, "options");
+		json_t *data = json_object(), *bin = json_object(), *obj;
+		int rc, nohash;
+		kres *old;
+
+		if (name == NULL) {
+			json_decref(data);
+			json_decref(bin);
+			return cf_err_set(CF_EINVAL, "%s: %s entry %zu has no name", kpath, secret ? "secretGenerator" : "configMapGenerator", i);
+		}
+		rc = 0;
+		size_t j;
+		json_t *lit;
+		json_array_foreach(json_object_get(g, "literals"), j, lit)
+			if (rc == 0)
+				rc = literal(data, bin, json_string_value(lit) ? json_string_value(lit) : "", secret, kpath);
+		if (rc == 0) rc = gen_files(c, dir, kpath, json_object_get(g, "files"), data, bin, secret);
+		if (rc == 0) rc = gen_envs(c, dir, kpath, json_object_get(g, "envs"), data, bin, secret);
+		if (rc == 0 && sget(g, "env")) {
+			json_t *one = json_pack("[s]", sget(g, "env"));
+			rc = gen_envs(c, dir, kpath, one, data, bin, secret);
+			json_decref(one);
+		}
+		if (rc < 0) {
+			json_decref(data);
+			json_decref(bin);
+			return rc;
+		}
+		nohash = json_is_true(json_object_get(opts, "disableNameSuffixHash")) ||
+			 json_is_true(json_object_get(gopts, "disableNameSuffixHash"));
+		if (!ns)
+			ns = kns;
+		if (behavior && (strcmp(behavior, "merge") == 0 || strcmp(behavior, "replace") == 0)) {
+			old = find_by_history(set, secret ? "Secret" : "ConfigMap", name, NULL);
+			if (old == NULL) {
+				json_decref(data);
+				json_decref(bin);
+				return cf_err_set(CF_ENOTFOUND, "%s: behavior %s: no %s named \"%s\" to %s", kpath, behavior,
+						  secret ? "Secret" : "ConfigMap", name, behavior);
+			}
+			if (strcmp(behavior, "replace") == 0) {
+				json_object_del(old->obj, "data");
+				json_object_del(old->obj, "binaryData");
+			}
+			if (json_object_size(data)) {
+				if (!json_object_get(old->obj, "data"))
+					json_object_set_new(old->obj, "data", json_object());
+				json_object_update(json_object_get(old->obj, "data"), data);
+			}
+			if (json_object_size(bin)) {
+				if (!json_object_get(old->obj, "binaryData"))
+					json_object_set_new(old->obj, "binaryData", json_object());
+				json_object_update(json_object_get(old->obj, "binaryData"), bin);
+			}
+			merge_string_map(old->obj, "labels", json_object_get(opts, "labels"));
+			merge_string_map(old->obj, "annotations", json_object_get(opts, "annotations"));
+			if (nohash)
+				old->needs_hash = 0;
+			json_decref(data);
+			json_decref(bin);
+			continue;
+		}
+		obj = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", secret ? "Secret" : "ConfigMap",
+				"metadata", "name", name);
+		if (ns)
+			json_object_set_new(json_object_get(obj, "metadata"), "namespace", json_string(ns));
+		if (json_object_size(data))
+			json_object_set(obj, "data", data);
+		if (json_object_size(bin))
+			json_object_set(obj, "binaryData", bin);
+		if (secret)
+			json_object_set_new(obj, "type", json_string(sget(g, "type") ? sget(g, "type") : "Opaque"));
+		if (json_is_true(json_object_get(opts, "immutable")) || json_is_true(json_object_get(gopts, "immutable")))
+			json_object_set_new(obj, "immutable", json_true());
+		merge_string_map(obj, "labels", json_object_get(gopts, "labels"));
+		merge_string_map(obj, "annotations", json_object_get(gopts, "annotations"));
+		merge_string_map(obj, "labels", json_object_get(opts, "labels"));
+		merge_string_map(obj, "annotations", json_object_get(opts, "annotations"));
+		json_decref(data);
+		json_decref(bin);
+		if ((rc = kset_add(set, obj, NULL, !nohash, kpath)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* kustomize's content hash of a generated ConfigMap or Secret. It hashes the name as "":
+ * kustomize looks "metadata/name" up as one field name, finds nothing, and so every generated
+ * object hashes with an empty name (verified against kubectl kustomize v5.5). */
+static void content_hash(char out[11], const json_t *obj)
+{
+	int secret = strcmp(sget(obj, "kind"), "Secret") == 0;
+	json_t *m = json_pack("{s:s,s:s}", "kind", secret ? "Secret" : "ConfigMap", "name", "");
+	const json_t *data = json_object_get(obj, "data");
+	cf_buf esc = CF_BUF_INIT(KFILE_MAX * 2);
+	char digest[72], *text;
+
+	json_object_set_new(m, "data", data ? json_deep_copy(data) : json_string(""));
+	if (secret) {
+		json_object_set_new(m, "type", json_string(sget(obj, "type") ? sget(obj, "type") : ""));
+		if (json_is_object(json_object_get(obj, "stringData")))
+			json_object_set(m, "stringData", json_object_get(obj, "stringData"));
+	} else if (json_is_object(json_object_get(obj, "binaryData"))) {
+		json_object_set(m, "binaryData", json_object_get(obj, "binaryData"));
+	}
+	text = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
+	/* Go's encoding/json escapes <, > and & */
+	for (const char *p = text ? text : ""; *p; p++) {
+		if (*p == '<') cf_buf_puts(&esc, "\\u003c");
+		else if (*p == '>') cf_buf_puts(&esc, "\\u003e");
+		else if (*p == '&') cf_buf_puts(&esc, "\\u0026");
+		else cf_buf_putc(&esc, *p);
+	}
+	cf_sha256_of(digest, esc.data ? esc.data : "", esc.len);
+	for (int i = 0; i < 10; i++) {
+		char ch = digest[7 + i];
+		out[i] = ch == '0' ? 'g' : ch == '1' ? 'h' : ch == '3' ? 'k' : ch == 'a' ? 'm' : ch == 'e' ? 't' : ch;
+	}
+	out[10] = '\0';
+	free(text);
+	cf_buf_free(&esc);
+	json_decref(m);
+}
+
+/* ---- field paths: "spec/template/metadata/labels", with "[]" stepping through lists ---- */
+
+typedef int (*field_fn)(json_t *holder, const char *field, void *arg);
+
+static int walk_path(json_t *node, const char *path, int create, field_fn fn, void *arg)
+{
+	const char *slash = strchr(path, '/');
+	char seg[128];
+	size_t n = slash ? (size_t)(slash - path) : strlen(path);
+	int list = n > 2 && path[n - 2] == '[' && path[n - 1] == ']';
+	json_t *next;
+
+	snprintf(seg, sizeof(seg), "%.*s", (int)(list ? n - 2 : n), path);
+	if (!json_is_object(node))
+		return 0;
+	if (slash == NULL && !list)
+		return fn(node, seg, arg);
+	next = json_object_get(node, seg);
+	if (next == NULL && create && !list) {
+		next = json_object();
+		json_object_set_new(node, seg, next);
+	}
+	if (next == NULL)
+		return 0;
+	if (list) {
+		size_t i;
+		json_t *e;
+		int rc;
+		json_array_foreach(next, i, e)
+			if (slash && (rc = walk_path(e, slash + 1, create, fn, arg)) < 0)
+				return rc;
+		return 0;
+	}
+	return walk_path(next, slash + 1, create, fn, arg);
+}
+
+static int set_labels_fn(json_t *holder, const char *field, void *arg)
+{
+	json_t *m = json_object_get(holder, field);
+
+	if (m == NULL || json_is_null(m)) {
+		m = json_object();
+		json_object_set_new(holder, field, m);
+	}
+	if (json_is_object(m))
+		json_object_update(m, (json_t *)arg);
+	return 0;
+}
+
+/* commonLabels and labels.includeSelectors: selectors and templates, per kustomize's defaults */
+static const struct { const char *kind, *path; int create, selector; } label_paths[] = {
+	{ "Deployment", "spec/selector/matchLabels", 1, 1 }, { "Deployment", "spec/template/metadata/labels", 1, 0 },
+	{ "ReplicaSet", "spec/selector/matchLabels", 1, 1 }, { "ReplicaSet", "spec/template/metadata/labels", 1, 0 },
+	{ "DaemonSet", "spec/selector/matchLabels", 1, 1 }, { "DaemonSet", "spec/template/metadata/labels", 1, 0 },
+	{ "StatefulSet", "spec/selector/matchLabels", 1, 1 }, { "StatefulSet", "spec/template/metadata/labels", 1, 0 },
+	{ "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", 1, 0 },
+	{ "ReplicationController", "spec/selector", 1, 1 }, { "ReplicationController", "spec/template/metadata/labels", 1, 0 },
+	{ "Service", "spec/selector", 1, 1 },
+	{ "Job", "spec/selector/matchLabels", 0, 1 }, { "Job", "spec/template/metadata/labels", 1, 0 },
+	{ "CronJob", "spec/jobTemplate/spec/selector/matchLabels", 0, 1 },
+	{ "CronJob", "spec/jobTemplate/metadata/labels", 1, 0 },
+	{ "CronJob", "spec/jobTemplate/spec/template/metadata/labels", 1, 0 },
+	{ "PodDisruptionBudget", "spec/selector/matchLabels", 0, 1 },
+	{ "NetworkPolicy", "spec/podSelector/matchLabels", 0, 1 },
+	{ "NetworkPolicy", "spec/ingress[]/from[]/podSelector/matchLabels", 0, 1 },
+	{ "NetworkPolicy", "spec/egress[]/to[]/podSelector/matchLabels", 0, 1 },
+};
+
+static void add_labels(kset *s, const json_t *labels, int selectors, int templates)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		json_t *obj = s->v[i].obj;
+		const char *kind = res_kind(&s->v[i]);
+
+		walk_path(obj, "metadata/labels", 1, set_labels_fn, (void *)labels);
+		for (size_t k = 0; k < sizeof(label_paths) / sizeof(label_paths[0]); k++) {
+			if (strcmp(kind, label_paths[k].kind) != 0)
+				continue;
+			if (selectors || (templates && !label_paths[k].selector && strstr(label_paths[k].path, "template")))
+				walk_path(obj, label_paths[k].path, label_paths[k].create, set_labels_fn, (void *)labels);
+		}
+	}
+}
+
+static const struct { const char *kind, *path; } template_annotation_paths[] = {
+	{ "Deployment", "spec/template/metadata/annotations" }, { "ReplicaSet", "spec/template/metadata/annotations" },
+	{ "DaemonSet", "spec/template/metadata/annotations" }, { "StatefulSet", "spec/template/metadata/annotations" },
+	{ "Job", "spec/template/metadata/annotations" }, { "ReplicationController", "spec/template/metadata/annotations" },
+	{ "CronJob", "spec/jobTemplate/metadata/annotations" },
+	{ "CronJob", "spec/jobTemplate/spec/template/metadata/annotations" },
+};
+
+static void add_annotations(kset *s, const json_t *ann)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		walk_path(s->v[i].obj, "metadata/annotations", 1, set_labels_fn, (void *)ann);
+		for (size_t k = 0; k < sizeof(template_annotation_paths) / sizeof(template_annotation_paths[0]); k++)
+			if (strcmp(res_kind(&s->v[i]), template_annotation_paths[k].kind) == 0)
+				walk_path(s->v[i].obj, template_annotation_paths[k].path, 1, set_labels_fn, (void *)ann);
+	}
+}
+
+/* ---- namespace, names ---- */
+
+static int cluster_scoped(const char *kind)
+{
+	static const char *const kinds[] = { "Namespace", "ClusterRole", "ClusterRoleBinding",
+		"CustomResourceDefinition", "PersistentVolume", "StorageClass", "PriorityClass",
+		"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "CSIDriver",
+		"CSINode", "Node", "VolumeAttachment", "RuntimeClass", "PodSecurityPolicy", "IngressClass",
+		"CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ComponentStatus" };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void set_namespace(kset *s, const char *ns)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		json_t *obj = s->v[i].obj, *subj;
+		const char *kind = res_kind(&s->v[i]);
+		size_t j;
+
+		if (!cluster_scoped(kind))
+			json_object_set_new(json_object_get(obj, "metadata"), "namespace", json_string(ns));
+		/* service account subjects in the default namespace follow (kustomize v5 "defaultOnly") */
+		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0)
+			json_array_foreach(json_object_get(obj, "subjects"), j, subj) {
+				const char *sk = sget(subj, "kind"), *sn = sget(subj, "namespace");
+				if (sk && strcmp(sk, "ServiceAccount") == 0 && (sn == NULL || strcmp(sn, "default") == 0))
+					json_object_set_new(subj, "namespace", json_string(ns));
+			}
+	}
+}
+
+static void rename_res(kres *r, const char *name)
+{
+	json_object_set_new(json_object_get(r->obj, "metadata"), "name", json_string(name));
+	json_array_append_new(r->names, json_string(name));
+}
+
+static void prefix_suffix(kset *s, const char *prefix, const char *suffix)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const char *kind = res_kind(&s->v[i]);
+		char name[1024];
+
+		if (strcmp(kind, "Namespace") == 0 || strcmp(kind, "CustomResourceDefinition") == 0 ||
+		    strcmp(kind, "APIService") == 0)
+			continue;
+		snprintf(name, sizeof(name), "%s%s%s", prefix ? prefix : "", res_name(&s->v[i]), suffix ? suffix : "");
+		rename_res(&s->v[i], name);
+	}
+}
+
+/* ---- images, replicas ---- */
+
+static void image_update(json_t *c, const json_t *images)
+{
+	const char *img = sget(c, "image");
+	size_t i;
+	json_t *im;
+
+	if (img == NULL)
+		return;
+	json_array_foreach(images, i, im) {
+		const char *name = sget(im, "name"), *nn = sget(im, "newName"), *tag = sget(im, "newTag"),
+			   *digest = sget(im, "digest"), *at, *colon, *slash;
+		char repo[1024], rest[512], out[2048];
+		size_t rl;
+
+		if (name == NULL)
+			continue;
+		at = strchr(img, '@');
+		slash = strrchr(img, '/');
+		colon = strrchr(slash ? slash : img, ':');
+		rl = at ? (size_t)(at - img) : colon ? (size_t)(colon - img) : strlen(img);
+		if (colon && at && colon > at)
+			rl = (size_t)(at - img);
+		snprintf(repo, sizeof(repo), "%.*s", (int)rl, img);
+		if (strcmp(repo, name) != 0)
+			continue;
+		snprintf(rest, sizeof(rest), "%s", img + rl);
+		if (digest)
+			snprintf(rest, sizeof(rest), "@%s", digest);
+		else if (tag)
+			snprintf(rest, sizeof(rest), ":%s", tag);
+		snprintf(out, sizeof(out), "%s%s", nn ? nn : repo, rest);
+		json_object_set_new(c, "image", json_string(out));
+		return;
+	}
+}
+
+/* Containers anywhere in the object (pod specs at any depth, as kustomize v5 finds them). */
+static void images_walk(json_t *node, const json_t *images)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(node)) {
+		json_object_foreach(node, k, v) {
+			if ((strcmp(k, "containers") == 0 || strcmp(k, "initContainers") == 0 ||
+			     strcmp(k, "ephemeralContainers") == 0) && json_is_array(v)) {
+				json_t *c;
+				json_array_foreach(v, i, c)
+					image_update(c, images);
+			} else {
+				images_walk(v, images);
+			}
+		}
+	} else if (json_is_array(node)) {
+		json_array_foreach(node, i, v)
+			images_walk(v, images);
+	}
+}
+
+static void set_replicas(kset *s, const json_t *replicas)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(replicas, i, r) {
+		const char *name = sget(r, "name");
+		json_t *count = json_object_get(r, "count");
+		for (size_t k = 0; name && count && k < s->n; k++) {
+			size_t j;
+			json_t *n;
+			json_array_foreach(s->v[k].names, j, n)
+				if (strcmp(json_string_value(n), name) == 0) {
+					json_t *spec = json_object_get(s->v[k].obj, "spec");
+					if (spec == NULL) {
+						spec = json_object();
+						json_object_set_new(s->v[k].obj, "spec", spec);
+					}
+					json_object_set(spec, "replicas", count);
+					break;
+				}
+		}
+	}
+}
+
+/* ---- patches ---- */
+
+#include <regex.h>
+
+static int regex_full(const char *pattern, const char *s)
+{
+	char anchored[1100];
+	regex_t re;
+	int ok;
+
+	snprintf(anchored, sizeof(anchored), "^(%s)$", pattern);
+	if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) != 0)
+		return strcmp(pattern, s) == 0;
+	ok = regexec(&re, s, 0, NULL, 0) == 0;
+	regfree(&re);
+	return ok;
+}
+
+/* Kubernetes label selector: "a=b,c!=d,e in (x,y),f notin (z),g,!h". */
+static int selector_match(const char *sel, const json_t *labels)
+{
+	char buf[2048];
+	char *p, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", sel);
+	/* commas inside "(...)" are not separators: mark them */
+	for (int depth = 0, i = 0; buf[i]; i++) {
+		if (buf[i] == '(') depth++;
+		else if (buf[i] == ')') depth--;
+		else if (buf[i] == ',' && depth > 0) buf[i] = '\x01';
+	}
+	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		char key[256], op[8] = "", vals[1024] = "";
+		const char *v;
+		while (*p == ' ') p++;
+		if (*p == '!') {
+			if (json_object_get(labels, p + 1)) return 0;
+			continue;
+		}
+		if (sscanf(p, "%255[^!= ] %7[!=] %1023[^\n]", key, op, vals) >= 2) {
+			v = sget(labels, key);
+			int eq = v && strcmp(v, vals) == 0;
+			if ((strcmp(op, "!=") == 0) == eq)
+				return 0;
+			continue;
+		}
+		if (sscanf(p, "%255s %7s (%1023[^)])", key, op, vals) == 3) {
+			int in = 0;
+			v = sget(labels, key);
+			for (char *s2 = NULL, *t = strtok_r(vals, "\x01", &s2); t; t = strtok_r(NULL, "\x01", &s2)) {
+				while (*t == ' ') t++;
+				size_t l = strlen(t);
+				while (l && t[l - 1] == ' ') t[--l] = '\0';
+				if (v && strcmp(v, t) == 0) in = 1;
+			}
+			if ((strcmp(op, "in") == 0) != in)
+				return 0;
+			continue;
+		}
+		if (json_object_get(labels, p) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+static int target_match(const kres *r, const json_t *t)
+{
+	const char *g = sget(t, "group"), *v = sget(t, "version"), *k = sget(t, "kind"), *n = sget(t, "name"),
+		   *ns = sget(t, "namespace"), *ls = sget(t, "labelSelector"), *as = sget(t, "annotationSelector");
+	const char *av = sget(r->obj, "apiVersion"), *slash = strchr(av, '/');
+	char group[256], version[64];
+	const json_t *md = json_object_get(r->obj, "metadata");
+
+	snprintf(group, sizeof(group), "%.*s", slash ? (int)(slash - av) : 0, av);
+	snprintf(version, sizeof(version), "%s", slash ? slash + 1 : av);
+	if ((g && strcmp(g, group) != 0) || (v && strcmp(v, version) != 0) || (k && !regex_full(k, res_kind(r))))
+		return 0;
+	if (n && !regex_full(n, res_name(r)))
+		return 0;
+	if (ns && !regex_full(ns, res_ns(r)))
+		return 0;
+	if (ls && !selector_match(ls, json_object_get(md, "labels")))
+		return 0;
+	if (as && !selector_match(as, json_object_get(md, "annotations")))
+		return 0;
+	return 1;
+}
+
+static int name_in_history(const kres *r, const char *name)
+{
+	size_t i;
+	json_t *n;
+
+	json_array_foreach(r->names, i, n)
+		if (strcmp(json_string_value(n), name) == 0)
+			return 1;
+	return 0;
+}
+
+/* A strategic merge patch without a target applies to the resource it names. */
+static int smp_by_name(kset *s, const json_t *patch, const char *where)
+{
+	const json_t *md = json_object_get(patch, "metadata");
+	const char *kind = sget(patch, "kind"), *name = sget(md, "name"), *ns = sget(md, "namespace");
+	int hits = 0, rc;
+
+	if (kind == NULL || name == NULL)
+		return cf_err_set(CF_EINVAL, "%s: a patch without a target needs kind and metadata.name", where);
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(res_kind(&s->v[i]), kind) != 0 || !name_in_history(&s->v[i], name) ||
+		    (ns && strcmp(res_ns(&s->v[i]), ns) != 0))
+			continue;
+		json_t *p = json_deep_copy(patch);
+		/* the patch must not rename or move what it patches */
+		json_object_del(json_object_get(p, "metadata"), "name");
+		json_object_del(json_object_get(p, "metadata"), "namespace");
+		rc = cf_kustomize_smp(s->v[i].obj, p, where);
+		json_decref(p);
+		if (rc < 0)
+			return rc;
+		hits++;
+	}
+	if (hits == 0)
+		return cf_err_set(CF_ENOTFOUND, "%s: no resource matches the patch for %s %s%s%s", where, kind,
+				  ns ? ns : "", ns ? "/" : "", name);
+	return 0;
+}
+
+static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const char *where)
+{
+	size_t i;
+	json_t *d;
+
+	if (json_is_array(docs) && json_array_size(docs) == 1 && json_is_array(json_array_get(docs, 0)))
+		docs = json_array_get(docs, 0);   /* one document that is a list: JSON 6902 */
+	else if (json_is_array(docs) && json_array_size(docs) > 0 && json_is_object(json_array_get(docs, 0)) &&
+		 json_object_get(json_array_get(docs, 0), "op"))
+		;  /* a list of ops written as the stream itself */
+	else {
+		json_array_foreach(docs, i, d) {
+			int rc = 0;
+			if (target == NULL) {
+				rc = smp_by_name(s, d, where);
+			} else {
+				for (size_t k = 0; rc == 0 && k < s->n; k++)
+					if (target_match(&s->v[k], target)) {
+						json_t *p = json_deep_copy(d);
+						json_object_del(json_object_get(p, "metadata"), "name");
+						json_object_del(json_object_get(p, "metadata"), "namespace");
+						rc = cf_kustomize_smp(s->v[k].obj, p, where);
+						json_decref(p);
+					}
+			}
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
+	if (target == NULL)
+		return cf_err_set(CF_EINVAL, "%s: a JSON 6902 patch needs a target", where);
+	for (size_t k = 0; k < s->n; k++)
+		if (target_match(&s->v[k], target)) {
+			int rc = cf_kustomize_json6902(s->v[k].obj, docs, where);
+			if (rc < 0)
+				return rc;
+		}
+	return 0;
+}
+
+/* A patch is inline text or a file relative to dir. */
+static int patch_docs(const kctx *c, const char *dir, const char *kpath, const json_t *entry, json_t **docs, char *where, size_t wsize)
+{
+	const char *inline_text = json_is_string(entry) ? json_string_value(entry) : sget(entry, "patch");
+	const char *path = json_is_object(entry) ? sget(entry, "path") : NULL;
+	cf_buf b = CF_BUF_INIT(KFILE_MAX);
+	char full[4096];
+	int rc;
+
+	*docs = NULL;
+	if (json_is_object(entry) && !inline_text && !path && json_object_get(entry, "kind")) {
+		/* patchesStrategicMerge may hold the patch object itself */
+		*docs = json_pack("[O]", entry);
+		snprintf(where, wsize, "%s: patchesStrategicMerge", kpath);
+		return 0;
+	}
+	if (json_is_string(entry) && strchr(inline_text, '\n') == NULL && strchr(inline_text, ':') == NULL) {
+		path = inline_text;   /* patchesStrategicMerge: a file name */
+		inline_text = NULL;
+	}
+	if (inline_text) {
+		snprintf(where, wsize, "%s: inline patch", kpath);
+		return cf_yaml_load_all(docs, inline_text, strlen(inline_text), where);
+	}
+	if (path == NULL)
+		return cf_err_set(CF_EINVAL, "%s: a patch needs patch or path", kpath);
+	if ((rc = join(full, sizeof(full), dir, path, kpath)) < 0 || (rc = file_under(dir, full, kpath)) < 0)
+		return rc;
+	snprintf(where, wsize, "%s", full);
+	if ((rc = read_text(c, full, &b)) == 0)
+		rc = cf_yaml_load_all(docs, b.data ? b.data : "", b.len, full);
+	cf_buf_free(&b);
+	return rc;
+}
+
+static int run_patches(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s, const char *field)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(k, field), i, e) {
+		json_t *docs = NULL;
+		char where[4200];
+		int rc = patch_docs(c, dir, kpath, e, &docs, where, sizeof(where));
+
+		if (rc == 0)
+			rc = apply_patch_docs(s, docs, json_is_object(e) ? json_object_get(e, "target") : NULL, where);
+		json_decref(docs);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- name references: a referrer's field follows the referenced object's renames ---- */
+
+typedef struct refctx {
+	kset *s;
+	const char *kind;      /* of the referenced object */
+	const char *ns;        /* of the referrer */
+} refctx;
+
+/* No namespace and "default" are the same place. */
+static int same_namespace(const char *a, const char *b)
+{
+	if (a[0] == '\0')
+		a = "default";
+	if (b[0] == '\0')
+		b = "default";
+	return strcmp(a, b) == 0;
+}
+
+static int fix_ref_fn(json_t *holder, const char *field, void *arg)
+{
+	refctx *rc = arg;
+	const char *v = sget(holder, field);
+	kres *hit = NULL;
+
+	if (v == NULL)
+		return 0;
+	for (size_t i = 0; i < rc->s->n && !hit; i++) {
+		kres *r = &rc->s->v[i];
+		if (strcmp(res_kind(r), rc->kind) != 0 || !name_in_history(r, v))
+			continue;
+		if (!cluster_scoped(rc->kind) && !same_namespace(res_ns(r), rc->ns))
+			continue;
+		hit = r;
+	}
+	if (hit && strcmp(res_name(hit), v) != 0)
+		json_object_set_new(holder, field, json_string(res_name(hit)));
+	return 0;
+}
+
+static const struct { const char *kind, *path; } pod_refs[] = {
+	{ "ConfigMap", "volumes[]/configMap/name" },
+	{ "ConfigMap", "volumes[]/projected/sources[]/configMap/name" },
+	{ "ConfigMap", "containers[]/env[]/valueFrom/configMapKeyRef/name" },
+	{ "ConfigMap", "containers[]/envFrom[]/configMapRef/name" },
+	{ "ConfigMap", "initContainers[]/env[]/valueFrom/configMapKeyRef/name" },
+	{ "ConfigMap", "initContainers[]/envFrom[]/configMapRef/name" },
+	{ "Secret", "volumes[]/secret/secretName" },
+	{ "Secret", "volumes[]/projected/sources[]/secret/name" },
+	{ "Secret", "containers[]/env[]/valueFrom/secretKeyRef/name" },
+	{ "Secret", "containers[]/envFrom[]/secretRef/name" },
+	{ "Secret", "initContainers[]/env[]/valueFrom/secretKeyRef/name" },
+	{ "Secret", "initContainers[]/envFrom[]/secretRef/name" },
+	{ "Secret", "imagePullSecrets[]/name" },
+	{ "ServiceAccount", "serviceAccountName" },
+	{ "ServiceAccount", "serviceAccount" },
+	{ "PersistentVolumeClaim", "volumes[]/persistentVolumeClaim/claimName" },
+	{ "PriorityClass", "priorityClassName" },
+};
+
+static const struct { const char *kind, *spec; } pod_spec_paths[] = {
+	{ "Pod", "spec" }, { "Deployment", "spec/template/spec" }, { "ReplicaSet", "spec/template/spec" },
+	{ "DaemonSet", "spec/template/spec" }, { "StatefulSet", "spec/template/spec" },
+	{ "Job", "spec/template/spec" }, { "ReplicationController", "spec/template/spec" },
+	{ "CronJob", "spec/jobTemplate/spec/template/spec" },
+};
+
+static json_t *at_path(json_t *obj, const char *path)
+{
+	char buf[256];
+	json_t *cur = obj;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *save = NULL, *p = strtok_r(buf, "/", &save); p && cur; p = strtok_r(NULL, "/", &save))
+		cur = json_object_get(cur, p);
+	return cur;
+}
+
+static void fix_references(kset *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		json_t *obj = s->v[i].obj, *e;
+		const char *kind = res_kind(&s->v[i]);
+		refctx rc = { s, NULL, res_ns(&s->v[i]) };
+		size_t j;
+
+		for (size_t p = 0; p < sizeof(pod_spec_paths) / sizeof(pod_spec_paths[0]); p++) {
+			json_t *spec;
+			if (strcmp(kind, pod_spec_paths[p].kind) != 0 || (spec = at_path(obj, pod_spec_paths[p].spec)) == NULL)
+				continue;
+			for (size_t r = 0; r < sizeof(pod_refs) / sizeof(pod_refs[0]); r++) {
+				rc.kind = pod_refs[r].kind;
+				walk_path(spec, pod_refs[r].path, 0, fix_ref_fn, &rc);
+			}
+		}
+		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0) {
+			json_t *role = json_object_get(obj, "roleRef");
+			if (role && sget(role, "kind")) {
+				rc.kind = sget(role, "kind");
+				fix_ref_fn(role, "name", &rc);
+			}
+			json_array_foreach(json_object_get(obj, "subjects"), j, e) {
+				if (sget(e, "kind") && strcmp(sget(e, "kind"), "ServiceAccount") == 0) {
+					refctx sub = { s, "ServiceAccount", sget(e, "namespace") ? sget(e, "namespace") : rc.ns };
+					fix_ref_fn(e, "name", &sub);
+				}
+			}
+		}
+		if (strcmp(kind, "ServiceAccount") == 0) {
+			rc.kind = "Secret";
+			walk_path(obj, "secrets[]/name", 0, fix_ref_fn, &rc);
+			walk_path(obj, "imagePullSecrets[]/name", 0, fix_ref_fn, &rc);
+		}
+		if (strcmp(kind, "StatefulSet") == 0) {
+			rc.kind = "Service";
+			walk_path(obj, "spec/serviceName", 0, fix_ref_fn, &rc);
+		}
+		if (strcmp(kind, "Ingress") == 0) {
+			rc.kind = "Service";
+			walk_path(obj, "spec/defaultBackend/service/name", 0, fix_ref_fn, &rc);
+			walk_path(obj, "spec/rules[]/http/paths[]/backend/service/name", 0, fix_ref_fn, &rc);
+			rc.kind = "Secret";
+			walk_path(obj, "spec/tls[]/secretName", 0, fix_ref_fn, &rc);
+		}
+		if (strcmp(kind, "HorizontalPodAutoscaler") == 0) {
+			json_t *t = at_path(obj, "spec/scaleTargetRef");
+			if (t && sget(t, "kind")) {
+				rc.kind = sget(t, "kind");
+				fix_ref_fn(t, "name", &rc);
+			}
+		}
+	}
+}
+
+/* ---- order: kustomize's legacy kind order ---- */
+
+static int kind_rank(const char *kind)
+{
+	static const char *const first[] = { "Namespace", "ResourceQuota", "StorageClass",
+		"CustomResourceDefinition", "ServiceAccount", "PodSecurityPolicy", "Role", "ClusterRole",
+		"RoleBinding", "ClusterRoleBinding", "ConfigMap", "Secret", "Endpoints", "Service",
+		"LimitRange", "PriorityClass", "PersistentVolume", "PersistentVolumeClaim", "Deployment",
+		"StatefulSet", "CronJob", "PodDisruptionBudget" };
+	static const char *const last[] = { "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration" };
+	size_t n = sizeof(first) / sizeof(first[0]);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(kind, first[i]) == 0)
+			return (int)i - (int)n;
+	for (size_t i = 0; i < sizeof(last) / sizeof(last[0]); i++)
+		if (strcmp(kind, last[i]) == 0)
+			return (int)i + 1;
+	return 0;
+}
+
+/* "group_version_kind" as kustomize spells a GVK, with ~G for the core group */
+static void gvk_string(char *out, size_t size, const kres *r)
+{
+	const char *av = sget(r->obj, "apiVersion"), *slash = strchr(av, '/');
+
+	if (slash)
+		snprintf(out, size, "%.*s_%s_%s", (int)(slash - av), av, slash + 1, res_kind(r));
+	else
+		snprintf(out, size, "~G_%s_%s", av, res_kind(r));
+}
+
+static int res_cmp(const void *a, const void *b)
+{
+	const kres *x = a, *y = b;
+	int rx = kind_rank(res_kind(x)), ry = kind_rank(res_kind(y)), c;
+	char gx[512], gy[512];
+
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	gvk_string(gx, sizeof(gx), x);
+	gvk_string(gy, sizeof(gy), y);
+	if ((c = strcmp(gx, gy)) != 0)
+		return c;
+	if ((c = strcmp(res_ns(x), res_ns(y))) != 0)
+		return c;
+	return strcmp(res_name(x), res_name(y));
+}
+
+/* ---- the build ---- */
+
+static int transform(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s)
+{
+	const json_t *labels;
+	size_t i;
+	json_t *l;
+	int rc;
+
+	if ((rc = run_patches(c, dir, kpath, k, s, "patchesStrategicMerge")) < 0 ||
+	    (rc = run_patches(c, dir, kpath, k, s, "patches")) < 0)
+		return rc;
+	if (sget(k, "namespace"))
+		set_namespace(s, sget(k, "namespace"));
+	if (sget(k, "namePrefix") || sget(k, "nameSuffix"))
+		prefix_suffix(s, sget(k, "namePrefix"), sget(k, "nameSuffix"));
+	if ((labels = json_object_get(k, "commonLabels")) && json_object_size(labels))
+		add_labels(s, labels, 1, 1);
+	json_array_foreach(json_object_get(k, "labels"), i, l)
+		if (json_object_size(json_object_get(l, "pairs")))
+			add_labels(s, json_object_get(l, "pairs"), json_is_true(json_object_get(l, "includeSelectors")),
+				   json_is_true(json_object_get(l, "includeTemplates")));
+	if ((labels = json_object_get(k, "commonAnnotations")) && json_object_size(labels))
+		add_annotations(s, labels);
+	if ((rc = run_patches(c, dir, kpath, k, s, "patchesJson6902")) < 0)
+		return rc;
+	set_replicas(s, json_object_get(k, "replicas"));
+	if (json_array_size(json_object_get(k, "images")))
+		for (size_t r = 0; r < s->n; r++)
+			images_walk(s->v[r].obj, json_object_get(k, "images"));
+	return 0;
+}
+
+/* Labels and annotations are maps of strings (a bare `on` is a boolean in YAML 1.1). */
+static int string_map(const json_t *m, const char *field, const char *kpath)
+{
+	const char *key;
+	json_t *v;
+
+	if (m == NULL)
+		return 0;
+	if (!json_is_object(m))
+		return cf_err_set(CF_EINVAL, "%s: %s must be a map of strings", kpath, field);
+	json_object_foreach((json_t *)m, key, v)
+		if (!json_is_string(v))
+			return cf_err_set(CF_EINVAL, "%s: %s: the value of \"%s\" must be a string (quote it)", kpath, field, key);
+	return 0;
+}
+
+static int entries(const json_t *k, const char *field, const char *kpath)
+{
+	const json_t *v = json_object_get(k, field);
+
+	if (v && !json_is_array(v))
+		return cf_err_set(CF_EINVAL, "%s: %s must be a list", kpath, field);
+	return 0;
+}
+
+static int accumulate(kctx *c, const char *dir, kset *set, int component)
+{
+	char kpath[4200];
+	json_t *k = NULL, *e;
+	const char *kind;
+	size_t i;
+	int rc;
+
+	for (size_t d = 0; d < c->depth; d++)
+		if (strcmp(c->stack[d], dir) == 0)
+			return cf_err_set(CF_EINVAL, "cycle: '%s' includes itself (through %s)", dir, c->stack[c->depth - 1]);
+	if (c->depth == KDEPTH_MAX)
+		return cf_err_set(CF_EINVAL, "%s: kustomizations nest too deeply", dir);
+	if ((rc = load_kustomization(c, dir, &k, kpath, sizeof(kpath))) < 0)
+		return rc;
+	kind = sget(k, "kind");
+	if (component != (kind && strcmp(kind, "Component") == 0)) {
+		rc = cf_err_set(CF_EINVAL, component ? "%s: a component must be kind: Component"
+					       : "%s: kind: Component can only be used under components", kpath);
+		goto out;
+	}
+	c->stack[c->depth++] = dir;
+	if ((rc = entries(k, "resources", kpath)) == 0 && (rc = entries(k, "components", kpath)) == 0)
+		rc = entries(k, "bases", kpath);
+	if (rc == 0) rc = string_map(json_object_get(k, "commonLabels"), "commonLabels", kpath);
+	if (rc == 0) rc = string_map(json_object_get(k, "commonAnnotations"), "commonAnnotations", kpath);
+	json_array_foreach(json_object_get(k, "labels"), i, e)
+		if (rc == 0)
+			rc = string_map(json_object_get(e, "pairs"), "labels.pairs", kpath);
+	for (int pass = 0; pass < 2 && rc == 0; pass++)
+		json_array_foreach(json_object_get(k, pass ? "bases" : "resources"), i, e) {
+			if (rc < 0)
+				break;
+			rc = json_is_string(e) ? add_resource_entry(c, dir, kpath, json_string_value(e), set)
+					       : cf_err_set(CF_EINVAL, "%s: resources entry %zu is not a string", kpath, i);
+		}
+	json_array_foreach(json_object_get(k, "components"), i, e) {
+		char path[4096];
+		if (rc < 0)
+			break;
+		if (!json_is_string(e) || is_remote(json_string_value(e))) {
+			rc = cf_err_set(CF_EINVAL, "%s: components entry %zu must be a local path", kpath, i);
+			break;
+		}
+		if ((rc = join(path, sizeof(path), dir, json_string_value(e), kpath)) == 0)
+			rc = accumulate(c, path, set, 1);
+	}
+	if (rc == 0) rc = generate(c, dir, kpath, k, set, 0);
+	if (rc == 0) rc = generate(c, dir, kpath, k, set, 1);
+	if (rc == 0) rc = transform(c, dir, kpath, k, set);
+	c->depth--;
+out:
+	json_decref(k);
+	return rc;
+}
+
+int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir)
+{
+	kctx c = { .fs = fs };
+	kset set = { 0 };
+	char root[4096];
+	int rc;
+
+	*out = NULL;
+	if ((rc = join(root, sizeof(root), ".", dir, dir)) < 0)
+		return rc;
+	rc = accumulate(&c, root, &set, 0);
+	/* last, at the top only, as kustomize does: hashes, then the references to renamed objects */
+	for (size_t i = 0; rc == 0 && i < set.n; i++)
+		if (set.v[i].needs_hash) {
+			char hash[11], name[1024];
+			content_hash(hash, set.v[i].obj);
+			snprintf(name, sizeof(name), "%s-%s", res_name(&set.v[i]), hash);
+			rename_res(&set.v[i], name);
+		}
+	if (rc == 0) {
+		fix_references(&set);
+		qsort(set.v, set.n, sizeof(*set.v), res_cmp);
+		*out = json_array();
+		for (size_t i = 0; i < set.n; i++)
+			json_array_append(*out, set.v[i].obj);
+	}
+	kset_free(&set);
+	return rc;
+}
+
+/* ---- the disk ---- */
+
+static int disk_path(char *out, size_t size, const char *root, const char *path)
+{
+	return snprintf(out, size, "%s/%s", root, path) < (int)size ? 0 : cf_err_set(CF_EINVAL, "path too long");
+}
+
+static int disk_read(void *ctx, const char *path, cf_buf *out)
+{
+	char full[8192];
+	struct stat st;
+	int rc;
+
+	if ((rc = disk_path(full, sizeof(full), *(const char **)ctx, path)) < 0)
+		return rc;
+	if (stat(full, &st) < 0 || S_ISDIR(st.st_mode))
+		return CF_ENOTFOUND;
+	return cf_buf_read_file(out, full);
+}
+
+static int disk_stat(void *ctx, const char *path)
+{
+	char full[8192];
+	struct stat st;
+
+	if (disk_path(full, sizeof(full), *(const char **)ctx, path) < 0 || stat(full, &st) < 0)
+		return CF_ENOTFOUND;
+	return S_ISDIR(st.st_mode) ? 1 : 0;
+}
+
+void cf_kfs_disk(cf_kfs *fs, const char **root_ctx)
+{
+	fs->read = disk_read;
+	fs->stat = disk_stat;
+	fs->ctx = (void *)root_ctx;
+}
+
+/* The root is the filesystem's, as for kubectl: an overlay may use ../base. */
+int cf_kustomize_build_dir(json_t **out, const char *dir)
+{
+	const char *root = "";
+	char *abs = realpath(dir, NULL);
+	cf_kfs fs;
+	int rc;
+
+	*out = NULL;
+	if (abs == NULL)
+		return cf_err_set(CF_ENOTFOUND, "%s: %s", dir, strerror(errno));
+	cf_kfs_disk(&fs, &root);
+	rc = cf_kustomize_build(out, &fs, abs[1] ? abs + 1 : ".");
+	free(abs);
+	return rc;
+}

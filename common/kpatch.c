@@ -4,6 +4,7 @@
 #include "alloc.h"
 #include "err.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,11 +168,13 @@ static int smp_value(json_t *target, const char *key, json_t *pv, int builtin, c
 int cf_kustomize_smp(json_t *target, const json_t *patch, const char *what)
 {
 	const char *av = json_string_value(json_object_get(target, "apiVersion"));
-	const char *kind = json_string_value(json_object_get(target, "kind"));
+	const char *k = json_string_value(json_object_get(target, "kind"));
+	char kind[128];
 
-	(void)what;
 	if (!json_is_object(patch))
 		return cf_err_set(CF_EINVAL, "%s: a strategic merge patch must be a mapping", what);
+	/* copied: the patch may set kind, which frees the target's string */
+	snprintf(kind, sizeof(kind), "%s", k ? k : "");
 	return smp_map(target, patch, builtin_group(av), kind, 0);
 }
 

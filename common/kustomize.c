@@ -247,6 +247,8 @@ static int load_kustomization(const kctx *c, const char *dir, json_t **out, char
 	}
 	if (!json_is_object(*out))
 		return cf_err_set(CF_EINVAL, "%s: not a mapping", kpath);
+	if (json_object_size(*out) == 0)
+		return cf_err_set(CF_EINVAL, "%s: kustomization.yaml is empty", kpath);
 	json_object_foreach(*out, k, v) {
 		size_t i;
 		(void)v;
@@ -656,7 +658,7 @@ static void add_labels(kset *s, const json_t *labels, int selectors, int templat
 		for (size_t k = 0; k < sizeof(label_paths) / sizeof(label_paths[0]); k++) {
 			if (strcmp(kind, label_paths[k].kind) != 0)
 				continue;
-			if (selectors || (templates && !label_paths[k].selector && strstr(label_paths[k].path, "template")))
+			if (selectors || (templates && !label_paths[k].selector && strstr(label_paths[k].path, "emplate/")))
 				walk_path(obj, label_paths[k].path, label_paths[k].create, set_labels_fn, (void *)labels);
 		}
 	}
@@ -682,6 +684,12 @@ static void add_annotations(kset *s, const json_t *ann)
 
 /* ---- namespace, names ---- */
 
+static void rename_res(kres *r, const char *name)
+{
+	json_object_set_new(json_object_get(r->obj, "metadata"), "name", json_string(name));
+	json_array_append_new(r->names, json_string(name));
+}
+
 static int cluster_scoped(const char *kind)
 {
 	static const char *const kinds[] = { "Namespace", "ClusterRole", "ClusterRoleBinding",
@@ -704,6 +712,8 @@ static void set_namespace(kset *s, const char *ns)
 
 		if (!cluster_scoped(kind))
 			json_object_set_new(json_object_get(obj, "metadata"), "namespace", json_string(ns));
+		else if (strcmp(kind, "Namespace") == 0)
+			rename_res(&s->v[i], ns);   /* kustomize v5 makes a Namespace object the namespace */
 		/* service account subjects in the default namespace follow (kustomize v5 "defaultOnly") */
 		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0)
 			json_array_foreach(json_object_get(obj, "subjects"), j, subj) {
@@ -712,12 +722,6 @@ static void set_namespace(kset *s, const char *ns)
 					json_object_set_new(subj, "namespace", json_string(ns));
 			}
 	}
-}
-
-static void rename_res(kres *r, const char *name)
-{
-	json_object_set_new(json_object_get(r->obj, "metadata"), "name", json_string(name));
-	json_array_append_new(r->names, json_string(name));
 }
 
 static void prefix_suffix(kset *s, const char *prefix, const char *suffix)
@@ -1320,6 +1324,9 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 			rc = json_is_string(e) ? add_resource_entry(c, dir, kpath, json_string_value(e), set)
 					       : cf_err_set(CF_EINVAL, "%s: resources entry %zu is not a string", kpath, i);
 		}
+	/* the parent's generators run before its components (a component may merge into them) */
+	if (rc == 0) rc = generate(c, dir, kpath, k, set, 0);
+	if (rc == 0) rc = generate(c, dir, kpath, k, set, 1);
 	json_array_foreach(json_object_get(k, "components"), i, e) {
 		char path[4096];
 		if (rc < 0)
@@ -1331,8 +1338,6 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 		if ((rc = join(path, sizeof(path), dir, json_string_value(e), kpath)) == 0)
 			rc = accumulate(c, path, set, 1);
 	}
-	if (rc == 0) rc = generate(c, dir, kpath, k, set, 0);
-	if (rc == 0) rc = generate(c, dir, kpath, k, set, 1);
 	if (rc == 0) rc = transform(c, dir, kpath, k, set);
 	c->depth--;
 out:

@@ -178,6 +178,23 @@ static int read_text(const kctx *c, const char *path, cf_buf *b)
 	return rc;
 }
 
+/* kind, apiVersion and metadata.name must be strings: a bare `y` or `on` is a boolean in
+ * YAML 1.1, the way kubectl apply reads manifests. */
+static int check_object(const json_t *d, const char *path, size_t doc)
+{
+	const json_t *name = json_object_get(json_object_get(d, "metadata"), "name");
+
+	if (!json_is_object(d) || sget(d, "kind") == NULL || sget(d, "apiVersion") == NULL)
+		return cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (kind and apiVersion "
+				  "must be strings)", path, doc);
+	if (name == NULL)
+		return cf_err_set(CF_EINVAL, "%s: %s in document %zu has no metadata.name", path, sget(d, "kind"), doc);
+	if (!json_is_string(name))
+		return cf_err_set(CF_EINVAL, "%s: %s in document %zu: metadata.name is not a string (quote it)",
+				  path, sget(d, "kind"), doc);
+	return 0;
+}
+
 /* Resource documents of a file, with kind: List flattened. */
 static int load_resources(const kctx *c, const char *path, kset *out)
 {
@@ -202,14 +219,12 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 			size_t j;
 			json_t *item;
 			json_array_foreach(json_object_get(d, "items"), j, item)
-				if (rc == 0)
+				if (rc == 0 && (rc = check_object(item, path, i + 1)) == 0)
 					rc = kset_add(out, json_deep_copy(item), NULL, 0, path);
 			continue;
 		}
-		if (sget(json_object_get(d, "metadata"), "name") == NULL) {
-			rc = cf_err_set(CF_EINVAL, "%s: %s in document %zu has no metadata.name", path, kind, i + 1);
+		if ((rc = check_object(d, path, i + 1)) < 0)
 			break;
-		}
 		rc = kset_add(out, json_incref(d), NULL, 0, path);
 	}
 	json_decref(docs);
@@ -218,12 +233,13 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 
 /* ---- the kustomization file ---- */
 
+static int check_kustomization(const json_t *k, const char *kpath);
+
+/* *out is the parsed file on success, NULL on failure (nothing to free). */
 static int load_kustomization(const kctx *c, const char *dir, json_t **out, char *kpath, size_t ksize)
 {
 	cf_buf b = CF_BUF_INIT(KFILE_MAX);
 	int rc = CF_ENOTFOUND;
-	const char *k;
-	json_t *v;
 
 	*out = NULL;
 	for (size_t i = 0; i < 3 && rc == CF_ENOTFOUND; i++) {
@@ -245,23 +261,35 @@ static int load_kustomization(const kctx *c, const char *dir, json_t **out, char
 		json_decref(*out);
 		*out = json_object();
 	}
-	if (!json_is_object(*out))
+	if ((rc = check_kustomization(*out, kpath)) < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static int check_kustomization(const json_t *k, const char *kpath)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(k))
 		return cf_err_set(CF_EINVAL, "%s: not a mapping", kpath);
-	if (json_object_size(*out) == 0)
+	if (json_object_size(k) == 0)
 		return cf_err_set(CF_EINVAL, "%s: kustomization.yaml is empty", kpath);
-	json_object_foreach(*out, k, v) {
+	json_object_foreach((json_t *)k, key, v) {
 		size_t i;
 		(void)v;
 		for (i = 0; i < sizeof(known_fields) / sizeof(known_fields[0]); i++)
-			if (strcmp(k, known_fields[i]) == 0)
+			if (strcmp(key, known_fields[i]) == 0)
 				break;
 		if (i == sizeof(known_fields) / sizeof(known_fields[0]))
-			return cf_err_set(CF_EINVAL, "%s: invalid Kustomization: unknown field \"%s\"", kpath, k);
+			return cf_err_set(CF_EINVAL, "%s: invalid Kustomization: unknown field \"%s\"", kpath, key);
 	}
 	static const char *const unsupported[] = { "replacements", "vars", "helmCharts", "generators",
 						   "transformers", "validators", "configurations", "openapi" };
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
-		if (json_object_get(*out, unsupported[i]))
+		if (json_object_get(k, unsupported[i]))
 			return cf_err_set(CF_EINVAL, "%s: %s is not supported by cflux yet", kpath, unsupported[i]);
 	return 0;
 }
@@ -330,8 +358,9 @@ static int put_kv(json_t *data, json_t *bin, const char *key, const char *val, s
 	return json_object_set_new(data, key, json_stringn(val, len)) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
 }
 
-/* "key=value"; a value in matching quotes loses them, as kustomize does. */
-static int literal(json_t *data, json_t *bin, const char *lit, int secret, const char *where)
+/* "key=value"; in a literal (not in an env file) a value in matching quotes loses them, as
+ * kustomize does. */
+static int key_value(json_t *data, json_t *bin, const char *lit, int secret, const char *where, int unquote)
 {
 	const char *eq = strchr(lit, '=');
 	char key[512];
@@ -343,11 +372,16 @@ static int literal(json_t *data, json_t *bin, const char *lit, int secret, const
 	snprintf(key, sizeof(key), "%.*s", (int)(eq - lit), lit);
 	v = eq + 1;
 	vl = strlen(v);
-	if (vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
+	if (unquote && vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
 		v++;
 		vl -= 2;
 	}
 	return put_kv(data, bin, key, v, vl, secret);
+}
+
+static int literal(json_t *data, json_t *bin, const char *lit, int secret, const char *where)
+{
+	return key_value(data, bin, lit, secret, where, 1);
 }
 
 static int gen_files(const kctx *c, const char *dir, const char *kpath, const json_t *list, json_t *data, json_t *bin, int secret)
@@ -408,7 +442,7 @@ static int gen_envs(const kctx *c, const char *dir, const char *kpath, const jso
 				cf_buf_free(&b);
 				return cf_err_set(CF_EINVAL, "%s: line \"%s\" is not KEY=value", path, line);
 			}
-			if ((rc = literal(data, bin, line, secret, path)) < 0) {
+			if ((rc = key_value(data, bin, line, secret, path, 0)) < 0) {
 				cf_buf_free(&b);
 				return rc;
 			}

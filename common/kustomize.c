@@ -1076,6 +1076,11 @@ static int run_patches(const kctx *c, const char *dir, const char *kpath, const 
 		if (rc == 0)
 			rc = apply_patch_docs(s, docs, json_is_object(e) ? json_object_get(e, "target") : NULL, where);
 		json_decref(docs);
+		/* a patch may not leave an object without a string kind, apiVersion or name */
+		for (size_t r = 0; rc == 0 && r < s->n; r++)
+			if (check_object(s->v[r].obj, where, 1) < 0)
+				rc = cf_err_set(CF_EINVAL, "%s: after this patch an object has no string kind, apiVersion "
+						"or metadata.name", where);
 		if (rc < 0)
 			return rc;
 	}

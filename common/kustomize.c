@@ -26,6 +26,8 @@ typedef struct kres {
 typedef struct kset {
 	kres *v;
 	size_t n, cap;
+	json_t *ids;         /* "apiVersion|kind|namespace|name" -> 1, for duplicate checks */
+	int ids_stale;       /* names or namespaces changed since it was built */
 } kset;
 
 typedef struct kctx {
@@ -74,34 +76,51 @@ static void kset_free(kset *s)
 		json_decref(s->v[i].names);
 	}
 	cf_free(s->v);
+	json_decref(s->ids);
 	s->v = NULL;
+	s->ids = NULL;
 	s->n = s->cap = 0;
 }
 
-static int same_id(const kres *a, const json_t *obj)
+static void id_key(char *out, size_t size, const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata");
 	const char *ns = sget(md, "namespace");
 
-	return strcmp(sget(a->obj, "kind") ? sget(a->obj, "kind") : "", sget(obj, "kind") ? sget(obj, "kind") : "") == 0 &&
-	       strcmp(sget(a->obj, "apiVersion") ? sget(a->obj, "apiVersion") : "", sget(obj, "apiVersion") ? sget(obj, "apiVersion") : "") == 0 &&
-	       strcmp(res_name(a) ? res_name(a) : "", sget(md, "name") ? sget(md, "name") : "") == 0 &&
-	       strcmp(res_ns(a), ns ? ns : "") == 0;
+	snprintf(out, size, "%s|%s|%s|%s", sget(obj, "apiVersion") ? sget(obj, "apiVersion") : "",
+		 sget(obj, "kind") ? sget(obj, "kind") : "", ns ? ns : "", sget(md, "name") ? sget(md, "name") : "");
+}
+
+static void ids_rebuild(kset *s)
+{
+	char key[1200];
+
+	json_decref(s->ids);
+	s->ids = json_object();
+	for (size_t i = 0; i < s->n; i++) {
+		id_key(key, sizeof(key), s->v[i].obj);
+		json_object_set_new(s->ids, key, json_true());
+	}
+	s->ids_stale = 0;
 }
 
 /* Takes obj (a new reference). Duplicate ids are an error naming where the second came from. */
 static int kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char *from)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (same_id(&s->v[i], obj)) {
-			const json_t *md = json_object_get(obj, "metadata");
-			int rc = cf_err_set(CF_EINVAL, "%s: may not add resource with an already registered id: "
-					    "%s %s%s%s", from, sget(obj, "kind"), sget(md, "namespace") ? sget(md, "namespace") : "",
-					    sget(md, "namespace") ? "/" : "", sget(md, "name"));
-			json_decref(obj);
-			json_decref(names);
-			return rc;
-		}
+	char key[1200];
+
+	if (s->ids == NULL || s->ids_stale)
+		ids_rebuild(s);
+	id_key(key, sizeof(key), obj);
+	if (json_object_get(s->ids, key)) {
+		const json_t *md = json_object_get(obj, "metadata");
+		int rc = cf_err_set(CF_EINVAL, "%s: may not add resource with an already registered id: "
+				    "%s %s%s%s", from, sget(obj, "kind"), sget(md, "namespace") ? sget(md, "namespace") : "",
+				    sget(md, "namespace") ? "/" : "", sget(md, "name"));
+		json_decref(obj);
+		json_decref(names);
+		return rc;
+	}
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 32;
 		kres *v = cf_realloc(s->v, cap * sizeof(*v));
@@ -118,6 +137,7 @@ static int kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const c
 		json_array_append_new(names, json_string(sget(json_object_get(obj, "metadata"), "name")));
 	}
 	s->v[s->n++] = (kres){ obj, names, needs_hash };
+	json_object_set_new(s->ids, key, json_true());
 	return 0;
 }
 
@@ -720,6 +740,7 @@ static void add_annotations(kset *s, const json_t *ann)
 
 static void rename_res(kres *r, const char *name)
 {
+	/* (the owning set's id index is marked stale by the passes that rename) */
 	json_object_set_new(json_object_get(r->obj, "metadata"), "name", json_string(name));
 	json_array_append_new(r->names, json_string(name));
 }
@@ -739,6 +760,7 @@ static int cluster_scoped(const char *kind)
 
 static void set_namespace(kset *s, const char *ns)
 {
+	s->ids_stale = 1;
 	for (size_t i = 0; i < s->n; i++) {
 		json_t *obj = s->v[i].obj, *subj;
 		const char *kind = res_kind(&s->v[i]);
@@ -760,6 +782,7 @@ static void set_namespace(kset *s, const char *ns)
 
 static void prefix_suffix(kset *s, const char *prefix, const char *suffix)
 {
+	s->ids_stale = 1;
 	for (size_t i = 0; i < s->n; i++) {
 		const char *kind = res_kind(&s->v[i]);
 		char name[1024];
@@ -1076,6 +1099,7 @@ static int run_patches(const kctx *c, const char *dir, const char *kpath, const 
 		if (rc == 0)
 			rc = apply_patch_docs(s, docs, json_is_object(e) ? json_object_get(e, "target") : NULL, where);
 		json_decref(docs);
+		s->ids_stale = 1;
 		/* a patch may not leave an object without a string kind, apiVersion or name */
 		for (size_t r = 0; rc == 0 && r < s->n; r++)
 			if (check_object(s->v[r].obj, where, 1) < 0)
@@ -1093,6 +1117,7 @@ typedef struct refctx {
 	kset *s;
 	const char *kind;      /* of the referenced object */
 	const char *ns;        /* of the referrer */
+	json_t *index;         /* "kind\x01name" -> [resource index], every name each object had */
 } refctx;
 
 /* No namespace and "default" are the same place. */
@@ -1111,15 +1136,20 @@ static int fix_ref_fn(json_t *holder, const char *field, void *arg)
 	const char *v = sget(holder, field);
 	kres *hit = NULL;
 
+	char key[1200];
+	json_t *cands, *ix;
+	size_t i;
+
 	if (v == NULL)
 		return 0;
-	for (size_t i = 0; i < rc->s->n && !hit; i++) {
-		kres *r = &rc->s->v[i];
-		if (strcmp(res_kind(r), rc->kind) != 0 || !name_in_history(r, v))
-			continue;
+	snprintf(key, sizeof(key), "%s\x01%s", rc->kind, v);
+	cands = json_object_get(rc->index, key);
+	json_array_foreach(cands, i, ix) {
+		kres *r = &rc->s->v[json_integer_value(ix)];
 		if (!cluster_scoped(rc->kind) && !same_namespace(res_ns(r), rc->ns))
 			continue;
 		hit = r;
+		break;
 	}
 	if (hit && strcmp(res_name(hit), v) != 0)
 		json_object_set_new(holder, field, json_string(res_name(hit)));
@@ -1164,12 +1194,33 @@ static json_t *at_path(json_t *obj, const char *path)
 	return cur;
 }
 
+static json_t *reference_index(const kset *s)
+{
+	json_t *index = json_object(), *n;
+	char key[1200];
+	size_t j;
+
+	for (size_t i = 0; i < s->n; i++)
+		json_array_foreach(s->v[i].names, j, n) {
+			json_t *list;
+			snprintf(key, sizeof(key), "%s\x01%s", res_kind(&s->v[i]), json_string_value(n));
+			if ((list = json_object_get(index, key)) == NULL) {
+				list = json_array();
+				json_object_set_new(index, key, list);
+			}
+			json_array_append_new(list, json_integer((json_int_t)i));
+		}
+	return index;
+}
+
 static void fix_references(kset *s)
 {
+	json_t *index = reference_index(s);
+
 	for (size_t i = 0; i < s->n; i++) {
 		json_t *obj = s->v[i].obj, *e;
 		const char *kind = res_kind(&s->v[i]);
-		refctx rc = { s, NULL, res_ns(&s->v[i]) };
+		refctx rc = { s, NULL, res_ns(&s->v[i]), index };
 		size_t j;
 
 		for (size_t p = 0; p < sizeof(pod_spec_paths) / sizeof(pod_spec_paths[0]); p++) {
@@ -1189,7 +1240,7 @@ static void fix_references(kset *s)
 			}
 			json_array_foreach(json_object_get(obj, "subjects"), j, e) {
 				if (sget(e, "kind") && strcmp(sget(e, "kind"), "ServiceAccount") == 0) {
-					refctx sub = { s, "ServiceAccount", sget(e, "namespace") ? sget(e, "namespace") : rc.ns };
+					refctx sub = { s, "ServiceAccount", sget(e, "namespace") ? sget(e, "namespace") : rc.ns, index };
 					fix_ref_fn(e, "name", &sub);
 				}
 			}
@@ -1218,6 +1269,7 @@ static void fix_references(kset *s)
 			}
 		}
 	}
+	json_decref(index);
 }
 
 /* ---- order: kustomize's legacy kind order ---- */

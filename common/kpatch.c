@@ -41,7 +41,6 @@ static const char *merge_key(const char *field, const char *kind, int depth)
 }
 
 static int smp_value(json_t *target, const char *key, json_t *pv, int builtin, const char *kind, int depth);
-
 static int smp_map(json_t *t, const json_t *p, int builtin, const char *kind, int depth)
 {
 	const char *k;
@@ -57,8 +56,10 @@ static int smp_map(json_t *t, const json_t *p, int builtin, const char *kind, in
 	}
 	json_object_foreach((json_t *)p, k, v) {
 		int rc;
-		if (k[0] == '$')
-			continue;   /* $patch, $setElementOrder/..., $retainKeys: directives, not fields */
+		if (strcmp(k, "$patch") == 0)
+			continue;
+		/* kustomize v5 does not act on $setElementOrder/... or $retainKeys: like it, they are
+		 * copied through as fields (verified against kubectl kustomize v5.5) */
 		if ((rc = smp_value(t, k, v, builtin, kind, depth + 1)) < 0)
 			return rc;
 	}

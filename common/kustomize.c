@@ -981,6 +981,21 @@ static int name_in_history(const kres *r, const char *name)
 	return 0;
 }
 
+/* A strategic merge patch never renames or moves what it patches. */
+static int smp_in_place(json_t *obj, const json_t *patch, const char *where)
+{
+	json_t *p = json_deep_copy(patch);
+	int rc;
+
+	if (p == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	json_object_del(json_object_get(p, "metadata"), "name");
+	json_object_del(json_object_get(p, "metadata"), "namespace");
+	rc = cf_kustomize_smp(obj, p, where);
+	json_decref(p);
+	return rc;
+}
+
 /* A strategic merge patch without a target applies to the resource it names. */
 static int smp_by_name(kset *s, const json_t *patch, const char *where)
 {
@@ -994,13 +1009,7 @@ static int smp_by_name(kset *s, const json_t *patch, const char *where)
 		if (strcmp(res_kind(&s->v[i]), kind) != 0 || !name_in_history(&s->v[i], name) ||
 		    (ns && strcmp(res_ns(&s->v[i]), ns) != 0))
 			continue;
-		json_t *p = json_deep_copy(patch);
-		/* the patch must not rename or move what it patches */
-		json_object_del(json_object_get(p, "metadata"), "name");
-		json_object_del(json_object_get(p, "metadata"), "namespace");
-		rc = cf_kustomize_smp(s->v[i].obj, p, where);
-		json_decref(p);
-		if (rc < 0)
+		if ((rc = smp_in_place(s->v[i].obj, patch, where)) < 0)
 			return rc;
 		hits++;
 	}
@@ -1010,44 +1019,39 @@ static int smp_by_name(kset *s, const json_t *patch, const char *where)
 	return 0;
 }
 
+/* A patch file is JSON 6902 when it is one list of operations (as one document, or written as
+ * the stream itself); otherwise each document is a strategic merge patch. */
 static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const char *where)
 {
+	const json_t *ops = NULL;
 	size_t i;
 	json_t *d;
 
-	if (json_is_array(docs) && json_array_size(docs) == 1 && json_is_array(json_array_get(docs, 0)))
-		docs = json_array_get(docs, 0);   /* one document that is a list: JSON 6902 */
-	else if (json_is_array(docs) && json_array_size(docs) > 0 && json_is_object(json_array_get(docs, 0)) &&
-		 json_object_get(json_array_get(docs, 0), "op"))
-		;  /* a list of ops written as the stream itself */
-	else {
-		json_array_foreach(docs, i, d) {
-			int rc = 0;
-			if (target == NULL) {
-				rc = smp_by_name(s, d, where);
-			} else {
-				for (size_t k = 0; rc == 0 && k < s->n; k++)
-					if (target_match(&s->v[k], target)) {
-						json_t *p = json_deep_copy(d);
-						json_object_del(json_object_get(p, "metadata"), "name");
-						json_object_del(json_object_get(p, "metadata"), "namespace");
-						rc = cf_kustomize_smp(s->v[k].obj, p, where);
-						json_decref(p);
-					}
+	if (json_array_size(docs) == 1 && json_is_array(json_array_get(docs, 0)))
+		ops = json_array_get(docs, 0);
+	else if (json_array_size(docs) > 0 && json_object_get(json_array_get(docs, 0), "op"))
+		ops = docs;
+	if (ops != NULL) {
+		if (target == NULL)
+			return cf_err_set(CF_EINVAL, "%s: a JSON 6902 patch needs a target", where);
+		for (size_t k = 0; k < s->n; k++)
+			if (target_match(&s->v[k], target)) {
+				int rc = cf_kustomize_json6902(s->v[k].obj, ops, where);
+				if (rc < 0)
+					return rc;
 			}
-			if (rc < 0)
-				return rc;
-		}
 		return 0;
 	}
-	if (target == NULL)
-		return cf_err_set(CF_EINVAL, "%s: a JSON 6902 patch needs a target", where);
-	for (size_t k = 0; k < s->n; k++)
-		if (target_match(&s->v[k], target)) {
-			int rc = cf_kustomize_json6902(s->v[k].obj, docs, where);
-			if (rc < 0)
-				return rc;
-		}
+	json_array_foreach(docs, i, d) {
+		int rc = 0;
+		if (target == NULL)
+			rc = smp_by_name(s, d, where);
+		for (size_t k = 0; target && rc == 0 && k < s->n; k++)
+			if (target_match(&s->v[k], target))
+				rc = smp_in_place(s->v[k].obj, d, where);
+		if (rc < 0)
+			return rc;
+	}
 	return 0;
 }
 

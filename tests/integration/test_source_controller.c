@@ -7,8 +7,10 @@
 #include "err.h"
 #include "kube.h"
 #include "kube_env.h"
+#include "kustomize.h"
 #include "sha256.h"
 #include "test.h"
+#include "tree.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -395,9 +397,25 @@ static void notices_artifacts_and_tampering(void)
 		goto out;
 	CHECK_STR(m.digest, artifact_field(o, "digest"));
 	CHECK_STR(m.revision, artifact_field(o, "revision"));
-	/* a consumer fetches it over nng and checks it against the status */
+	/* a consumer fetches it over nng and checks it against the status, unpacks it in memory
+	 * and builds the kustomization inside: the whole data path a kustomize-controller takes */
 	CHECK_OK(cf_bus_fetch_artifact(&art, ART_ADDR, m.path, artifact_field(o, "digest"), 5000));
 	CHECK(art.len > 0);
+	{
+		cf_tree *t = NULL;
+		json_t *docs = NULL;
+		cf_kfs fs;
+		CHECK_OK(cf_tree_unpack(&t, art.data, art.len, 50u << 20, 10000));
+		if (t) {
+			cf_tree_kfs(&fs, t);
+			CHECK_OK(cf_kustomize_build(&docs, &fs, "deploy"));
+			CHECK(json_array_size(docs) == 1);
+			CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(docs, 0), "metadata"), "name")),
+				  "src-app");
+		}
+		json_decref(docs);
+		cf_tree_free(t);
+	}
 	/* a tampered file on disk no longer matches the digest in status */
 	snprintf(full, sizeof(full), "%s/%s", store, m.path);
 	CHECK(run("printf x >> %s", full) == 0);

@@ -20,6 +20,7 @@ cd "$work/w"
 mkdir -p deploy apps/tmp docs .github/workflows img
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  version: "1"\n' > deploy/app.yaml
 printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n' > apps/ns.yaml
+printf 'resources: [app.yaml]\nnamePrefix: src-\n' > deploy/kustomization.yaml
 echo junk > apps/tmp/junk.yaml
 printf 'tmp/\n' > apps/.sourceignore
 printf 'docs/\n' > .sourceignore

@@ -1,0 +1,422 @@
+/* common/tree.c - tar.gz -> in-memory tree, with the safety rules of DESIGN.md §8. */
+#include "tree.h"
+
+#include "alloc.h"
+#include "buf.h"
+#include "err.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define TAR_BLOCK 512
+#define LINK_DEPTH 8
+
+typedef struct entry {
+	char *path;
+	unsigned char *data;    /* files: contents; links: target */
+	size_t len;
+	int is_link;
+} entry;
+
+struct cf_tree {
+	entry *v;
+	size_t n, cap;
+	json_t *index;          /* path -> entry index */
+	json_t *dirs;           /* directory path -> true */
+	size_t bytes;           /* file contents so far */
+	size_t max_bytes;
+};
+
+void cf_tree_free(cf_tree *t)
+{
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		cf_free(t->v[i].path);
+		cf_free(t->v[i].data);
+	}
+	cf_free(t->v);
+	json_decref(t->index);
+	json_decref(t->dirs);
+	cf_free(t);
+}
+
+size_t cf_tree_files(const cf_tree *t)
+{
+	return t->n;
+}
+
+/* Cleans a tar path ("./a//b/" -> "a/b"); NULL for absolute paths, "..", or nothing. */
+static char *clean_path(const char *raw, size_t len)
+{
+	char *out = cf_malloc(len + 1), *o = out;
+	const char *p = raw, *end = raw + len;
+
+	if (out == NULL || len == 0 || raw[0] == '/') {
+		cf_free(out);
+		return NULL;
+	}
+	while (p < end) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		size_t n = slash ? (size_t)(slash - p) : (size_t)(end - p);
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			cf_free(out);
+			return NULL;
+		}
+		if (n > 0 && !(n == 1 && p[0] == '.')) {
+			if (o != out)
+				*o++ = '/';
+			memcpy(o, p, n);
+			o += n;
+		}
+		p += n + (slash ? 1 : 0);
+		if (!slash)
+			break;
+	}
+	*o = '\0';
+	if (o == out || memchr(out, '\0', (size_t)(o - out)) != NULL) {
+		cf_free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Where a link at path pointing at target lands, cleaned; NULL if it leaves the tree. */
+static char *link_target(const char *path, const char *target)
+{
+	cf_buf b = CF_BUF_INIT(8192);
+	const char *slash = strrchr(path, '/');
+	char *joined, *clean;
+	size_t len;
+
+	if (target[0] == '/')
+		return NULL;
+	if (slash)
+		cf_buf_append(&b, path, (size_t)(slash - path + 1));
+	cf_buf_puts(&b, target);
+	joined = cf_buf_detach(&b, &len);
+	if (joined == NULL)
+		return NULL;
+	/* resolve ".." against what came before, refusing to climb out */
+	char *parts[512], *save = NULL;
+	size_t n = 0;
+	for (char *p = strtok_r(joined, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+		if (strcmp(p, ".") == 0)
+			continue;
+		if (strcmp(p, "..") == 0) {
+			if (n == 0) {
+				cf_free(joined);
+				return NULL;
+			}
+			n--;
+			continue;
+		}
+		if (n == 512) {
+			cf_free(joined);
+			return NULL;
+		}
+		parts[n++] = p;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (cf_buf_printf(&b, "%s%s", i ? "/" : "", parts[i]) < 0)
+			break;
+	clean = n ? cf_buf_detach(&b, NULL) : NULL;
+	cf_buf_free(&b);
+	cf_free(joined);
+	return clean;
+}
+
+static int add_dirs(cf_tree *t, const char *path)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return cf_err_set(CF_EINVAL, "artifact path \"%.80s...\" is too long", path);
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + len; p > buf; p--)
+		if (*p == '/') {
+			*p = '\0';
+			if (json_object_set_new(t->dirs, buf, json_true()) < 0)
+				return cf_err_set(CF_ENOMEM, "out of memory");
+		}
+	return 0;
+}
+
+static int add_entry(cf_tree *t, char *path, const unsigned char *data, size_t len, int is_link,
+		     size_t max_files)
+{
+	entry *e;
+
+	if (json_object_get(t->index, path) != NULL) {
+		cf_err_set(CF_EINVAL, "artifact entry \"%s\" appears twice", path);
+		cf_free(path);
+		return CF_EINVAL;
+	}
+	if (t->n == max_files) {
+		cf_free(path);
+		return cf_err_set(CF_ETOOBIG, "artifact has more than %zu entries", max_files);
+	}
+	if (len > t->max_bytes - t->bytes) {
+		cf_free(path);
+		return cf_err_set(CF_ETOOBIG, "artifact unpacks to more than %zu bytes", t->max_bytes);
+	}
+	t->bytes += len;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		entry *v = cf_realloc(t->v, cap * sizeof(*v));
+		if (v == NULL) {
+			cf_free(path);
+			return cf_err_set(CF_ENOMEM, "out of memory");
+		}
+		t->v = v;
+		t->cap = cap;
+	}
+	e = &t->v[t->n];
+	e->data = cf_malloc(len + 1);
+	if (e->data == NULL) {
+		cf_free(path);
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	e->path = path;
+	e->len = len;
+	e->is_link = is_link;
+	if (len)
+		memcpy(e->data, data, len);
+	e->data[len] = '\0';
+	t->n++;
+	if (json_object_set_new(t->index, path, json_integer((json_int_t)(t->n - 1))) < 0)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	return add_dirs(t, path);
+}
+
+static int inflate_all(cf_buf *out, const void *data, size_t len)
+{
+	z_stream z;
+	unsigned char chunk[65536];
+	int zrc;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 16 + 15) != Z_OK)
+		return cf_err_set(CF_ENOMEM, "zlib: inflateInit2 failed");
+	z.next_in = (Bytef *)data;
+	z.avail_in = (uInt)len;
+	do {
+		z.next_out = chunk;
+		z.avail_out = sizeof(chunk);
+		zrc = inflate(&z, Z_NO_FLUSH);
+		if (zrc != Z_OK && zrc != Z_STREAM_END) {
+			inflateEnd(&z);
+			return cf_err_set(CF_EINVAL, "artifact is not a valid gzip stream (%s)", z.msg ? z.msg : "truncated");
+		}
+		if (cf_buf_append(out, chunk, sizeof(chunk) - z.avail_out) < 0) {
+			inflateEnd(&z);
+			return cf_err_set(CF_ETOOBIG, "artifact unpacks to more than %zu bytes", out->max);
+		}
+	} while (zrc != Z_STREAM_END);
+	inflateEnd(&z);
+	return 0;
+}
+
+static int octal_field(unsigned long long *out, const unsigned char *f, size_t n)
+{
+	unsigned long long v = 0;
+	size_t i = 0;
+
+	while (i < n && f[i] == ' ')
+		i++;
+	for (; i < n && f[i] >= '0' && f[i] <= '7'; i++)
+		v = v * 8 + (unsigned long long)(f[i] - '0');
+	if (i < n && f[i] != '\0' && f[i] != ' ')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int checksum_ok(const unsigned char *h)
+{
+	unsigned long long want;
+	unsigned sum = 0;
+
+	if (octal_field(&want, h + 148, 8) < 0)
+		return 0;
+	for (int i = 0; i < TAR_BLOCK; i++)
+		sum += (i >= 148 && i < 156) ? ' ' : h[i];
+	return sum == want;
+}
+
+/* Reads "path=" or "linkpath=" from PAX records. */
+static char *pax_value(const unsigned char *p, size_t len, const char *key)
+{
+	size_t off = 0, kl = strlen(key);
+
+	while (off < len) {
+		char *sp;
+		unsigned long rl = strtoul((const char *)p + off, &sp, 10);
+		size_t hdr = (size_t)(sp - ((const char *)p + off));
+		if (rl == 0 || off + rl > len || *sp != ' ' || hdr == 0)
+			return NULL;
+		const char *rec = sp + 1;
+		size_t rest = rl - hdr - 1;
+		if (rest > kl + 1 && strncmp(rec, key, kl) == 0 && rec[kl] == '=' && rec[rest - 1] == '\n')
+			return cf_strndup(rec + kl + 1, rest - kl - 2);
+		off += rl;
+	}
+	return NULL;
+}
+
+static int unpack_tar(cf_tree *t, const unsigned char *tar, size_t len, size_t max_files)
+{
+	size_t off = 0;
+	char *long_path = NULL, *long_link = NULL;
+	int rc = 0;
+
+	while (rc == 0 && off + TAR_BLOCK <= len) {
+		const unsigned char *h = tar + off;
+		unsigned long long size;
+		char type = (char)h[156], raw[260], *path, *link = NULL;
+		const unsigned char *body;
+
+		if (h[0] == '\0') {   /* two zero blocks end the archive */
+			int zero = 1;
+			for (int i = 0; i < TAR_BLOCK; i++)
+				zero = zero && h[i] == 0;
+			if (zero)
+				break;
+		}
+		if (!checksum_ok(h) || octal_field(&size, h + 124, 12) < 0) {
+			rc = cf_err_set(CF_EINVAL, "artifact: bad tar header at byte %zu", off);
+			break;
+		}
+		if (size > len - off - TAR_BLOCK) {
+			rc = cf_err_set(CF_EINVAL, "artifact: entry at byte %zu runs past the end", off);
+			break;
+		}
+		body = h + TAR_BLOCK;
+		off += TAR_BLOCK + (size_t)((size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK);
+		if (type == 'x' || type == 'L' || type == 'K') {
+			char *v = type == 'x' ? pax_value(body, (size_t)size, "path")
+			       : type == 'L' ? cf_strndup((const char *)body, (size_t)size) : NULL;
+			char *lv = type == 'x' ? pax_value(body, (size_t)size, "linkpath")
+				 : type == 'K' ? cf_strndup((const char *)body, (size_t)size) : NULL;
+			if (v) { cf_free(long_path); long_path = v; }
+			if (lv) { cf_free(long_link); long_link = lv; }
+			continue;
+		}
+		if (type == 'g')
+			continue;   /* global PAX records carry nothing we use */
+		if (long_path) {
+			snprintf(raw, sizeof(raw), "%s", "");
+			path = clean_path(long_path, strlen(long_path));
+		} else {
+			size_t pl = strnlen((const char *)h + 345, 155), nl = strnlen((const char *)h, 100);
+			snprintf(raw, sizeof(raw), "%.*s%s%.*s", (int)pl, h + 345, pl ? "/" : "", (int)nl, h);
+			path = clean_path(raw, strlen(raw));
+		}
+		if (path == NULL) {
+			rc = cf_err_set(CF_EINVAL, "artifact entry \"%s\" is absolute or leaves the tree with \"..\"",
+					long_path ? long_path : raw);
+		} else if (type == '5') {
+			rc = json_object_set_new(t->dirs, path, json_true()) < 0 ? CF_ENOMEM : 0;
+			cf_free(path);
+		} else if (type == '2') {
+			char tl[101];
+			snprintf(tl, sizeof(tl), "%.*s", (int)strnlen((const char *)h + 157, 100), h + 157);
+			link = link_target(path, long_link ? long_link : tl);
+			if (link == NULL) {
+				rc = cf_err_set(CF_EINVAL, "artifact symlink \"%s\" points out of the tree", path);
+				cf_free(path);
+			} else {
+				rc = add_entry(t, path, (const unsigned char *)link, strlen(link), 1, max_files);
+			}
+			cf_free(link);
+		} else if (type == '0' || type == '\0' || type == '7') {
+			rc = add_entry(t, path, body, (size_t)size, 0, max_files);
+		} else {
+			rc = cf_err_set(CF_EINVAL, "artifact entry \"%s\": type '%c' (hard link, device or fifo) is not allowed",
+					path, type);
+			cf_free(path);
+		}
+		cf_free(long_path);
+		cf_free(long_link);
+		long_path = long_link = NULL;
+	}
+	cf_free(long_path);
+	cf_free(long_link);
+	return rc;
+}
+
+int cf_tree_unpack(cf_tree **out, const void *data, size_t len, size_t max_bytes, size_t max_files)
+{
+	/* the tar itself is a little larger than its contents: headers and padding */
+	cf_buf tar = CF_BUF_INIT(max_bytes + (max_files + 2) * 2 * TAR_BLOCK);
+	cf_tree *t;
+	int rc;
+
+	*out = NULL;
+	t = cf_calloc(1, sizeof(*t));
+	if (t == NULL || (t->index = json_object()) == NULL || (t->dirs = json_object()) == NULL) {
+		cf_tree_free(t);
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	t->max_bytes = max_bytes;
+	rc = inflate_all(&tar, data, len);
+	if (rc == 0)
+		rc = unpack_tar(t, (const unsigned char *)(tar.data ? tar.data : ""), tar.len, max_files);
+	cf_buf_free(&tar);
+	if (rc < 0) {
+		cf_tree_free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+static const entry *lookup(const cf_tree *t, const char *path, int depth)
+{
+	json_t *ix = json_object_get(t->index, path);
+	const entry *e;
+
+	if (ix == NULL || depth > LINK_DEPTH)
+		return NULL;
+	e = &t->v[json_integer_value(ix)];
+	return e->is_link ? lookup(t, (const char *)e->data, depth + 1) : e;
+}
+
+const unsigned char *cf_tree_get(const cf_tree *t, const char *path, size_t *len)
+{
+	const entry *e = lookup(t, path, 0);
+
+	if (e == NULL)
+		return NULL;
+	if (len)
+		*len = e->len;
+	return e->data;
+}
+
+static int tree_read(void *ctx, const char *path, cf_buf *out)
+{
+	size_t len;
+	const unsigned char *d = cf_tree_get(ctx, path, &len);
+
+	return d ? cf_buf_append(out, d, len) : CF_ENOTFOUND;
+}
+
+static int tree_stat(void *ctx, const char *path)
+{
+	const cf_tree *t = ctx;
+
+	if (strcmp(path, ".") == 0 || json_object_get(t->dirs, path))
+		return 1;
+	return lookup(t, path, 0) ? 0 : CF_ENOTFOUND;
+}
+
+void cf_tree_kfs(cf_kfs *fs, cf_tree *t)
+{
+	fs->read = tree_read;
+	fs->stat = tree_stat;
+	fs->ctx = t;
+}

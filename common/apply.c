@@ -1,0 +1,314 @@
+/* common/apply.c - staged server-side apply, inventory and prune. */
+#include "apply.h"
+
+#include "err.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static void describe(char *out, size_t size, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = sget(md, "namespace");
+
+	snprintf(out, size, "%s/%s%s%s", sget(obj, "kind") ? sget(obj, "kind") : "?", ns ? ns : "", ns ? "/" : "",
+		 sget(md, "name") ? sget(md, "name") : "?");
+}
+
+int cf_apply_inventory_id(char *out, size_t size, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *av = sget(obj, "apiVersion"), *kind = sget(obj, "kind"), *name = sget(md, "name");
+	const char *ns = sget(md, "namespace"), *slash;
+
+	if (av == NULL || kind == NULL || name == NULL)
+		return cf_err_set(CF_EINVAL, "object without apiVersion, kind or metadata.name");
+	slash = strchr(av, '/');
+	snprintf(out, size, "%s_%s_%.*s_%s", ns ? ns : "", name, slash ? (int)(slash - av) : 0, av, kind);
+	return 0;
+}
+
+static void default_protocols(json_t *ports)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(ports, i, p)
+		if (json_is_object(p) && json_object_get(p, "protocol") == NULL)
+			json_object_set_new(p, "protocol", json_string("TCP"));
+}
+
+static void default_pod_spec(json_t *spec)
+{
+	static const char *const lists[] = { "containers", "initContainers", "ephemeralContainers" };
+	size_t i;
+	json_t *c;
+
+	for (size_t l = 0; l < 3; l++)
+		json_array_foreach(json_object_get(spec, lists[l]), i, c)
+			default_protocols(json_object_get(c, "ports"));
+}
+
+void cf_apply_defaults(json_t *objs)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(objs, i, o) {
+		const char *kind = sget(o, "kind");
+		json_t *spec = json_object_get(o, "spec");
+		if (kind == NULL || spec == NULL)
+			continue;
+		if (strcmp(kind, "Service") == 0)
+			default_protocols(json_object_get(spec, "ports"));
+		else if (strcmp(kind, "Pod") == 0)
+			default_pod_spec(spec);
+		else if (strcmp(kind, "CronJob") == 0)
+			default_pod_spec(json_object_get(json_object_get(json_object_get(json_object_get(
+				json_object_get(spec, "jobTemplate"), "spec"), "template"), "spec"), "spec"));
+		else if (json_object_get(spec, "template"))
+			default_pod_spec(json_object_get(json_object_get(spec, "template"), "spec"));
+	}
+}
+
+static int first_stage(const json_t *o)
+{
+	const char *kind = sget(o, "kind");
+	return kind && (strcmp(kind, "CustomResourceDefinition") == 0 || strcmp(kind, "Namespace") == 0);
+}
+
+/* Waits until a CRD is Established or a Namespace is Active. */
+static int wait_ready(cf_kube *k, const json_t *o, long wait_ms)
+{
+	const char *kind = sget(o, "kind"), *name = sget(json_object_get(o, "metadata"), "name");
+	struct timespec ts = { 0, 100 * 1000000L };
+
+	for (long t = 0; t <= wait_ms; t += 100) {
+		json_t *live = NULL, *c;
+		size_t i;
+		int ok = 0;
+
+		if (cf_kube_get(k, &live, &(cf_kube_ref){ sget(o, "apiVersion"), kind, NULL, name }) == 0) {
+			if (strcmp(kind, "Namespace") == 0)
+				ok = sget(json_object_get(live, "status"), "phase") &&
+				     strcmp(sget(json_object_get(live, "status"), "phase"), "Active") == 0;
+			else
+				json_array_foreach(json_object_get(json_object_get(live, "status"), "conditions"), i, c)
+					if (sget(c, "type") && strcmp(sget(c, "type"), "Established") == 0 &&
+					    sget(c, "status") && strcmp(sget(c, "status"), "True") == 0)
+						ok = 1;
+		}
+		json_decref(live);
+		if (ok)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return cf_err_set(CF_ETIMEOUT, "%s %s not ready after %ld ms", kind, name, wait_ms);
+}
+
+/* What the comparison ignores: bookkeeping the server changes on its own. */
+static json_t *comparable(const json_t *obj)
+{
+	json_t *c = json_deep_copy(obj), *md = json_object_get(c, "metadata");
+
+	json_object_del(md, "managedFields");
+	json_object_del(md, "resourceVersion");
+	json_object_del(md, "generation");
+	json_object_del(c, "status");
+	return c;
+}
+
+/* Applies one object unless the server's dry-run result equals the live object, in which case
+ * nothing is written: an unchanged re-reconcile costs reads only. */
+static int apply_one(cf_kube *k, cf_apply_result *res, json_t *o, const cf_apply_opts *opts)
+{
+	cf_kube_apply_opts ao = CF_KUBE_APPLY_OPTS_INIT;
+	cf_kube_ref ref;
+	json_t *live = NULL, *dry = NULL;
+	const char *what;
+	char desc[600], line[700];
+	int rc, existed;
+
+	ao.field_manager = opts->field_manager;
+	ao.force = opts->force;
+	ref.api_version = sget(o, "apiVersion");
+	ref.kind = sget(o, "kind");
+	ref.namespace = sget(json_object_get(o, "metadata"), "namespace");
+	ref.name = sget(json_object_get(o, "metadata"), "name");
+	rc = cf_kube_get(k, &live, &ref);
+	if (rc < 0 && rc != CF_ENOTFOUND)
+		return rc;
+	existed = rc == 0;
+	rc = 0;
+	if (existed) {
+		ao.dry_run = 1;
+		rc = cf_kube_apply(k, &dry, o, &ao);
+		ao.dry_run = 0;
+	}
+	if (rc == 0) {
+		json_t *a = existed ? comparable(live) : NULL, *b = existed ? comparable(dry) : NULL;
+		int same = existed && json_equal(a, b);
+		json_decref(a);
+		json_decref(b);
+		if (!same)
+			rc = cf_kube_apply(k, NULL, o, &ao);
+		what = !existed ? "created" : same ? "unchanged" : "configured";
+		if (rc == 0) {
+			if (!existed) res->created++;
+			else if (same) res->unchanged++;
+			else res->configured++;
+			describe(desc, sizeof(desc), o);
+			snprintf(line, sizeof(line), "%s %s", desc, what);
+			json_array_append_new(res->changes, json_string(line));
+		}
+	}
+	json_decref(live);
+	json_decref(dry);
+	return rc;
+}
+
+int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_opts *o)
+{
+	cf_kube_apply_opts dry = CF_KUBE_APPLY_OPTS_INIT;
+	size_t i;
+	json_t *obj;
+	int rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (o == NULL || o->version != CF_APPLY_OPTS_VERSION)
+		return cf_err_set(CF_EINVAL, "cf_apply_opts version mismatch");
+	res->inventory = json_array();
+	res->changes = json_array();
+	cf_apply_defaults(objs);
+	dry.field_manager = o->field_manager;
+	dry.force = o->force;
+	dry.dry_run = 1;
+	/* the whole set first, so that a bad object stops the revision before anything moves;
+	 * objects of kinds or namespaces the set itself creates can only be checked after their
+	 * first stage, so they are dry-run then */
+	json_array_foreach(objs, i, obj) {
+		char id[600];
+		if ((rc = cf_apply_inventory_id(id, sizeof(id), obj)) < 0)
+			goto out;
+		json_array_append_new(res->inventory, json_pack("{s:s,s:s}", "id", id, "v",
+			strchr(sget(obj, "apiVersion"), '/') ? strchr(sget(obj, "apiVersion"), '/') + 1 : sget(obj, "apiVersion")));
+		rc = cf_kube_apply(k, NULL, obj, &dry);
+		if (rc == CF_ENOTFOUND && !first_stage(obj))
+			rc = 0;   /* its CRD or namespace comes in the first stage */
+		if (rc < 0)
+			goto out;
+	}
+	for (int stage = 1; stage <= 2 && rc == 0; stage++) {
+		/* stage two is validated whole before any of it is written */
+		json_array_foreach(objs, i, obj)
+			if (stage == 2 && !first_stage(obj) && (rc = cf_kube_apply(k, NULL, obj, &dry)) < 0)
+				goto out;
+		json_array_foreach(objs, i, obj) {
+			if (first_stage(obj) != (stage == 1))
+				continue;
+			if ((rc = apply_one(k, res, obj, o)) < 0)
+				goto out;
+		}
+		if (stage == 1)
+			json_array_foreach(objs, i, obj)
+				if (first_stage(obj) && (rc = wait_ready(k, obj, o->wait_ms)) < 0)
+					goto out;
+	}
+out:
+	if (rc < 0) {
+		char desc[600];
+		describe(desc, sizeof(desc), obj);
+		cf_err_prefix("%s", desc);
+		cf_apply_result_free(res);
+	}
+	return rc;
+}
+
+static int in_inventory(const json_t *inv, const char *id)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(inv, i, e)
+		if (sget(e, "id") && strcmp(sget(e, "id"), id) == 0)
+			return 1;
+	return 0;
+}
+
+/* "<ns>_<name>_<group>_<kind>": none of the four may hold '_' (Kubernetes names, namespaces,
+ * groups and kinds cannot), and namespace and group may be empty. */
+static int split_id(const char *id, char ns[254], char name[254], char group[254], char kind[128])
+{
+	char *f[4] = { ns, name, group, kind };
+	size_t caps[4] = { 254, 254, 254, 128 };
+	const char *p = id;
+
+	for (int i = 0; i < 4; i++) {
+		const char *u = i < 3 ? strchr(p, '_') : p + strlen(p);
+		size_t n;
+		if (u == NULL)
+			return -1;
+		n = (size_t)(u - p);
+		if (n >= caps[i])
+			return -1;
+		memcpy(f[i], p, n);
+		f[i][n] = '\0';
+		p = u + (i < 3);
+	}
+	return name[0] && kind[0] ? 0 : -1;
+}
+
+int cf_apply_prune(cf_kube *k, json_t **deleted, const json_t *old_inv, const json_t *new_inv)
+{
+	size_t i;
+	json_t *e;
+	int rc = 0;
+
+	if (deleted)
+		*deleted = json_array();
+	json_array_foreach(old_inv, i, e) {
+		const char *id = sget(e, "id"), *v = sget(e, "v");
+		char ns[254], name[254], group[254], kind[128], av[320], desc[800];
+		json_t *live = NULL;
+		const char *ann;
+
+		if (id == NULL || v == NULL || in_inventory(new_inv, id))
+			continue;
+		if (split_id(id, ns, name, group, kind) < 0)
+			continue;
+		snprintf(av, sizeof(av), "%s%s%s", group, group[0] ? "/" : "", v);
+		cf_kube_ref ref = { av, kind, ns[0] ? ns : NULL, name };
+		rc = cf_kube_get(k, &live, &ref);
+		if (rc == CF_ENOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		ann = sget(json_object_get(json_object_get(live, "metadata"), "annotations"), CF_APPLY_PRUNE_ANNOTATION);
+		int keep = ann && strcmp(ann, "disabled") == 0;   /* read before live is freed */
+		json_decref(live);
+		if (keep)
+			continue;
+		if ((rc = cf_kube_delete(k, &ref, "Background")) < 0 && rc != CF_ENOTFOUND)
+			return rc;
+		rc = 0;
+		snprintf(desc, sizeof(desc), "%s/%s%s%s deleted", kind, ns, ns[0] ? "/" : "", name);
+		if (deleted)
+			json_array_append_new(*deleted, json_string(desc));
+	}
+	return rc;
+}
+
+void cf_apply_result_free(cf_apply_result *r)
+{
+	json_decref(r->inventory);
+	json_decref(r->changes);
+	r->inventory = r->changes = NULL;
+}

@@ -1,0 +1,45 @@
+/* common/apply.h - applying a set of objects the way the kustomize-controller does: validate
+ * the whole set with a server-side dry run, then server-side apply in stages (CRDs and
+ * Namespaces first, waiting until they are established/active), record the inventory, and
+ * prune what left it. */
+#ifndef CF_APPLY_H
+#define CF_APPLY_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "kube.h"
+
+#define CF_APPLY_PRUNE_ANNOTATION "kustomize.toolkit.fluxcd.io/prune"
+
+typedef struct cf_apply_opts {
+	unsigned version;
+	const char *field_manager;   /* "kustomize-controller" */
+	int force;                   /* take fields owned by other managers */
+	long wait_ms;                /* for CRDs to be established and Namespaces active */
+} cf_apply_opts;
+#define CF_APPLY_OPTS_VERSION 1
+#define CF_APPLY_OPTS_INIT { CF_APPLY_OPTS_VERSION, "kustomize-controller", 0, 30000 }
+
+/* What an apply did. inventory: [{id, v}] in Flux's format ("<ns>_<name>_<group>_<kind>", v the
+ * version); changes: ["Kind/ns/name created|configured|unchanged"]. */
+typedef struct cf_apply_result {
+	json_t *inventory;
+	json_t *changes;
+	size_t created, configured, unchanged;
+} cf_apply_result;
+
+/* Flux's inventory id of an object. */
+int  cf_apply_inventory_id(char *out, size_t size, const json_t *obj);
+/* Fills in what older API servers require on server-side apply of native kinds (protocol TCP
+ * on Service and container ports), as Flux does. Changes objs in place. */
+void cf_apply_defaults(json_t *objs);
+/* Dry-runs every object, then applies in stages. If any dry run fails, nothing is applied and
+ * the error names the object. res is filled on success (free with cf_apply_result_free). */
+int  cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_opts *o);
+/* Deletes the objects of old_inventory that are not in new_inventory, except those annotated
+ * kustomize.toolkit.fluxcd.io/prune: disabled. *deleted (may be NULL) lists "Kind/ns/name". */
+int  cf_apply_prune(cf_kube *k, json_t **deleted, const json_t *old_inventory, const json_t *new_inventory);
+void cf_apply_result_free(cf_apply_result *r);
+
+#endif

@@ -7,34 +7,13 @@
 #include "err.h"
 #include "sha256.h"
 #include "yaml.h"
+#include "kustomize_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define KFILE_MAX (64u * 1024u * 1024u)
-#define KDEPTH_MAX 64
-
-typedef struct kres {
-	json_t *obj;
-	json_t *names;       /* every name it had, oldest first: references may use any */
-	int needs_hash;
-} kres;
-
-typedef struct kset {
-	kres *v;
-	size_t n, cap;
-	json_t *ids;         /* "apiVersion|kind|namespace|name" -> 1, for duplicate checks */
-	int ids_stale;       /* names or namespaces changed since it was built */
-} kset;
-
-typedef struct kctx {
-	const cf_kfs *fs;
-	const char *stack[KDEPTH_MAX];   /* directories being built, for cycles */
-	size_t depth;
-} kctx;
 
 static const char *const kustomization_names[] = { "kustomization.yaml", "kustomization.yml", "Kustomization" };
 
@@ -48,25 +27,25 @@ static const char *const known_fields[] = {
 
 /* ---- small helpers ---- */
 
-static const char *sget(const json_t *o, const char *k)
+const char *kz_sget(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
 }
 
-static const char *res_name(const kres *r)
+const char *kz_res_name(const kres *r)
 {
-	return sget(json_object_get(r->obj, "metadata"), "name");
+	return kz_sget(json_object_get(r->obj, "metadata"), "name");
 }
 
-static const char *res_ns(const kres *r)
+const char *kz_res_ns(const kres *r)
 {
-	const char *ns = sget(json_object_get(r->obj, "metadata"), "namespace");
+	const char *ns = kz_sget(json_object_get(r->obj, "metadata"), "namespace");
 	return ns ? ns : "";
 }
 
-static const char *res_kind(const kres *r)
+const char *kz_res_kind(const kres *r)
 {
-	return sget(r->obj, "kind");
+	return kz_sget(r->obj, "kind");
 }
 
 static void kset_free(kset *s)
@@ -85,10 +64,10 @@ static void kset_free(kset *s)
 static void id_key(char *out, size_t size, const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata");
-	const char *ns = sget(md, "namespace");
+	const char *ns = kz_sget(md, "namespace");
 
-	snprintf(out, size, "%s|%s|%s|%s", sget(obj, "apiVersion") ? sget(obj, "apiVersion") : "",
-		 sget(obj, "kind") ? sget(obj, "kind") : "", ns ? ns : "", sget(md, "name") ? sget(md, "name") : "");
+	snprintf(out, size, "%s|%s|%s|%s", kz_sget(obj, "apiVersion") ? kz_sget(obj, "apiVersion") : "",
+		 kz_sget(obj, "kind") ? kz_sget(obj, "kind") : "", ns ? ns : "", kz_sget(md, "name") ? kz_sget(md, "name") : "");
 }
 
 static void ids_rebuild(kset *s)
@@ -105,7 +84,7 @@ static void ids_rebuild(kset *s)
 }
 
 /* Takes obj (a new reference). Duplicate ids are an error naming where the second came from. */
-static int kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char *from)
+int kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char *from)
 {
 	char key[1200];
 
@@ -115,8 +94,8 @@ static int kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const c
 	if (json_object_get(s->ids, key)) {
 		const json_t *md = json_object_get(obj, "metadata");
 		int rc = cf_err_set(CF_EINVAL, "%s: may not add resource with an already registered id: "
-				    "%s %s%s%s", from, sget(obj, "kind"), sget(md, "namespace") ? sget(md, "namespace") : "",
-				    sget(md, "namespace") ? "/" : "", sget(md, "name"));
+				    "%s %s%s%s", from, kz_sget(obj, "kind"), kz_sget(md, "namespace") ? kz_sget(md, "namespace") : "",
+				    kz_sget(md, "namespace") ? "/" : "", kz_sget(md, "name"));
 		json_decref(obj);
 		json_decref(names);
 		return rc;
@@ -134,7 +113,7 @@ static int kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const c
 	}
 	if (names == NULL) {
 		names = json_array();
-		json_array_append_new(names, json_string(sget(json_object_get(obj, "metadata"), "name")));
+		json_array_append_new(names, json_string(kz_sget(json_object_get(obj, "metadata"), "name")));
 	}
 	s->v[s->n++] = (kres){ obj, names, needs_hash };
 	json_object_set_new(s->ids, key, json_true());
@@ -142,7 +121,7 @@ static int kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const c
 }
 
 /* dir + "/" + rel, cleaned; a path that leaves the root is an error. */
-static int join(char *out, size_t size, const char *dir, const char *rel, const char *from)
+int kz_join(char *out, size_t size, const char *dir, const char *rel, const char *from)
 {
 	char tmp[4096], *parts[512];
 	size_t n = 0, len = 0;
@@ -174,7 +153,7 @@ static int join(char *out, size_t size, const char *dir, const char *rel, const 
 
 /* kustomize's load restriction: a file must be in or below its kustomization's directory
  * (directories with their own kustomization may be anywhere in the tree). */
-static int file_under(const char *dir, const char *path, const char *kpath)
+int kz_file_under(const char *dir, const char *path, const char *kpath)
 {
 	size_t n = strlen(dir);
 
@@ -189,7 +168,7 @@ static int is_remote(const char *r)
 	       strncmp(r, "gitlab.com/", 11) == 0 || strncmp(r, "bitbucket.org/", 14) == 0;
 }
 
-static int read_text(const kctx *c, const char *path, cf_buf *b)
+int kz_read_text(const kctx *c, const char *path, cf_buf *b)
 {
 	int rc = c->fs->read(c->fs->ctx, path, b);
 
@@ -204,14 +183,14 @@ static int check_object(const json_t *d, const char *path, size_t doc)
 {
 	const json_t *name = json_object_get(json_object_get(d, "metadata"), "name");
 
-	if (!json_is_object(d) || sget(d, "kind") == NULL || sget(d, "apiVersion") == NULL)
+	if (!json_is_object(d) || kz_sget(d, "kind") == NULL || kz_sget(d, "apiVersion") == NULL)
 		return cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (kind and apiVersion "
 				  "must be strings)", path, doc);
 	if (name == NULL)
-		return cf_err_set(CF_EINVAL, "%s: %s in document %zu has no metadata.name", path, sget(d, "kind"), doc);
+		return cf_err_set(CF_EINVAL, "%s: %s in document %zu has no metadata.name", path, kz_sget(d, "kind"), doc);
 	if (!json_is_string(name))
 		return cf_err_set(CF_EINVAL, "%s: %s in document %zu: metadata.name is not a string (quote it)",
-				  path, sget(d, "kind"), doc);
+				  path, kz_sget(d, "kind"), doc);
 	return 0;
 }
 
@@ -221,16 +200,16 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 	cf_buf b = CF_BUF_INIT(KFILE_MAX);
 	json_t *docs = NULL, *d;
 	size_t i;
-	int rc = read_text(c, path, &b);
+	int rc = kz_read_text(c, path, &b);
 
 	if (rc == 0)
 		rc = cf_yaml_load_all(&docs, b.data ? b.data : "", b.len, path);
 	cf_buf_free(&b);
 	json_array_foreach(docs, i, d) {
-		const char *kind = sget(d, "kind");
+		const char *kind = kz_sget(d, "kind");
 		if (rc < 0)
 			break;
-		if (!json_is_object(d) || kind == NULL || sget(d, "apiVersion") == NULL) {
+		if (!json_is_object(d) || kind == NULL || kz_sget(d, "apiVersion") == NULL) {
 			rc = cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (missing kind or apiVersion)", path, i + 1);
 			break;
 		}
@@ -240,12 +219,12 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 			json_t *item;
 			json_array_foreach(json_object_get(d, "items"), j, item)
 				if (rc == 0 && (rc = check_object(item, path, i + 1)) == 0)
-					rc = kset_add(out, json_deep_copy(item), NULL, 0, path);
+					rc = kz_kset_add(out, json_deep_copy(item), NULL, 0, path);
 			continue;
 		}
 		if ((rc = check_object(d, path, i + 1)) < 0)
 			break;
-		rc = kset_add(out, json_incref(d), NULL, 0, path);
+		rc = kz_kset_add(out, json_incref(d), NULL, 0, path);
 	}
 	json_decref(docs);
 	return rc;
@@ -324,7 +303,7 @@ static int add_resource_entry(kctx *c, const char *dir, const char *kpath, const
 	if (is_remote(entry))
 		return cf_err_set(CF_EINVAL, "%s: remote resource \"%s\" is not supported: a GitOps build reads "
 				  "only its source artifact", kpath, entry);
-	if ((rc = join(path, sizeof(path), dir, entry, kpath)) < 0)
+	if ((rc = kz_join(path, sizeof(path), dir, entry, kpath)) < 0)
 		return rc;
 	st = c->fs->stat(c->fs->ctx, path);
 	if (st == CF_ENOTFOUND)
@@ -333,7 +312,7 @@ static int add_resource_entry(kctx *c, const char *dir, const char *kpath, const
 		kset sub = { 0 };
 		rc = accumulate(c, path, &sub, 0);
 		for (size_t i = 0; rc == 0 && i < sub.n; i++) {
-			rc = kset_add(set, sub.v[i].obj, sub.v[i].names, sub.v[i].needs_hash, path);
+			rc = kz_kset_add(set, sub.v[i].obj, sub.v[i].names, sub.v[i].needs_hash, path);
 			sub.v[i].obj = NULL;
 			sub.v[i].names = NULL;
 		}
@@ -342,296 +321,9 @@ static int add_resource_entry(kctx *c, const char *dir, const char *kpath, const
 	}
 	if (st < 0)
 		return st;
-	if ((rc = file_under(dir, path, kpath)) < 0)
+	if ((rc = kz_file_under(dir, path, kpath)) < 0)
 		return rc;
 	return load_resources(c, path, set);
-}
-
-/* ---- generators ---- */
-
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		size_t len = s[i] < 0x80 ? 1 : (s[i] >> 5) == 6 ? 2 : (s[i] >> 4) == 14 ? 3 : (s[i] >> 3) == 30 ? 4 : 0;
-		if (len == 0 || i + len > n)
-			return 0;
-		for (size_t k = 1; k < len; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-		i += len;
-	}
-	return 1;
-}
-
-static int put_kv(json_t *data, json_t *bin, const char *key, const char *val, size_t len, int secret)
-{
-	char *b64 = NULL;
-	int rc;
-
-	if (secret || !valid_utf8((const unsigned char *)val, len)) {
-		if ((rc = cf_base64_encode(&b64, (const unsigned char *)val, len)) < 0)
-			return rc;
-		rc = json_object_set_new(secret ? data : bin, key, json_string(b64));
-		cf_free(b64);
-		return rc < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
-	}
-	return json_object_set_new(data, key, json_stringn(val, len)) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
-}
-
-/* "key=value"; in a literal (not in an env file) a value in matching quotes loses them, as
- * kustomize does. */
-static int key_value(json_t *data, json_t *bin, const char *lit, int secret, const char *where, int unquote)
-{
-	const char *eq = strchr(lit, '=');
-	char key[512];
-	const char *v;
-	size_t vl;
-
-	if (eq == NULL || eq == lit)
-		return cf_err_set(CF_EINVAL, "%s: literal \"%s\" is not key=value", where, lit);
-	snprintf(key, sizeof(key), "%.*s", (int)(eq - lit), lit);
-	v = eq + 1;
-	vl = strlen(v);
-	if (unquote && vl >= 2 && (v[0] == '"' || v[0] == '\'') && v[vl - 1] == v[0]) {
-		v++;
-		vl -= 2;
-	}
-	return put_kv(data, bin, key, v, vl, secret);
-}
-
-static int literal(json_t *data, json_t *bin, const char *lit, int secret, const char *where)
-{
-	return key_value(data, bin, lit, secret, where, 1);
-}
-
-static int gen_files(const kctx *c, const char *dir, const char *kpath, const json_t *list, json_t *data, json_t *bin, int secret)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(list, i, e) {
-		const char *spec = json_string_value(e), *eq, *rel, *slash;
-		char key[512], path[4096];
-		cf_buf b = CF_BUF_INIT(KFILE_MAX);
-		int rc;
-
-		if (spec == NULL)
-			return cf_err_set(CF_EINVAL, "%s: files: entry %zu is not a string", kpath, i);
-		eq = strchr(spec, '=');
-		rel = eq ? eq + 1 : spec;
-		slash = strrchr(rel, '/');
-		snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - spec) : (int)strlen(slash ? slash + 1 : rel),
-			 eq ? spec : (slash ? slash + 1 : rel));
-		if ((rc = join(path, sizeof(path), dir, rel, kpath)) < 0 || (rc = file_under(dir, path, kpath)) < 0 ||
-		    (rc = read_text(c, path, &b)) < 0 ||
-		    (rc = put_kv(data, bin, key, b.data ? b.data : "", b.len, secret)) < 0) {
-			cf_buf_free(&b);
-			return rc;
-		}
-		cf_buf_free(&b);
-	}
-	return 0;
-}
-
-static int gen_envs(const kctx *c, const char *dir, const char *kpath, const json_t *list, json_t *data, json_t *bin, int secret)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(list, i, e) {
-		char path[4096];
-		cf_buf b = CF_BUF_INIT(KFILE_MAX);
-		int rc;
-
-		if (json_string_value(e) == NULL)
-			return cf_err_set(CF_EINVAL, "%s: envs: entry %zu is not a string", kpath, i);
-		if ((rc = join(path, sizeof(path), dir, json_string_value(e), kpath)) < 0 || (rc = read_text(c, path, &b)) < 0) {
-			cf_buf_free(&b);
-			return rc;
-		}
-		for (char *save = NULL, *line = strtok_r(b.data ? b.data : (char[]){ 0 }, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			size_t l = strlen(line);
-			while (l && (line[l - 1] == '\r' || line[l - 1] == ' '))
-				line[--l] = '\0';
-			while (*line == ' ')
-				line++;
-			if (*line == '\0' || *line == '#')
-				continue;
-			if (strchr(line, '=') == NULL) {
-				cf_buf_free(&b);
-				return cf_err_set(CF_EINVAL, "%s: line \"%s\" is not KEY=value", path, line);
-			}
-			if ((rc = key_value(data, bin, line, secret, path, 0)) < 0) {
-				cf_buf_free(&b);
-				return rc;
-			}
-		}
-		cf_buf_free(&b);
-	}
-	return 0;
-}
-
-static void merge_string_map(json_t *obj, const char *field, const json_t *add)
-{
-	json_t *md = json_object_get(obj, "metadata"), *m;
-
-	if (!json_is_object(add) || json_object_size(add) == 0)
-		return;
-	m = json_object_get(md, field);
-	if (m == NULL) {
-		m = json_object();
-		json_object_set_new(md, field, m);
-	}
-	json_object_update(m, (json_t *)add);
-}
-
-static kres *find_by_history(kset *s, const char *kind, const char *name, const char *ns)
-{
-	for (size_t i = 0; i < s->n; i++) {
-		size_t j;
-		json_t *n;
-		if (strcmp(res_kind(&s->v[i]), kind) != 0 || (ns && strcmp(res_ns(&s->v[i]), ns) != 0))
-			continue;
-		json_array_foreach(s->v[i].names, j, n)
-			if (strcmp(json_string_value(n), name) == 0)
-				return &s->v[i];
-	}
-	return NULL;
-}
-
-static int generate(kctx *c, const char *dir, const char *kpath, const json_t *k, kset *set, int secret)
-{
-	const json_t *list = json_object_get(k, secret ? "secretGenerator" : "configMapGenerator");
-	const json_t *gopts = json_object_get(k, "generatorOptions");
-	const char *kns = sget(k, "namespace");
-	size_t i;
-	json_t *g;
-
-	json_array_foreach(list, i, g) {
-		const char *name = sget(g, "name"), *behavior = sget(g, "behavior"), *ns = sget(g, "namespace");
-		const json_t *opts = json_object_get(g, "options");
-		json_t *data = json_object(), *bin = json_object(), *obj;
-		int rc, nohash;
-		kres *old;
-
-		if (name == NULL) {
-			json_decref(data);
-			json_decref(bin);
-			return cf_err_set(CF_EINVAL, "%s: %s entry %zu has no name", kpath, secret ? "secretGenerator" : "configMapGenerator", i);
-		}
-		rc = 0;
-		size_t j;
-		json_t *lit;
-		json_array_foreach(json_object_get(g, "literals"), j, lit)
-			if (rc == 0)
-				rc = literal(data, bin, json_string_value(lit) ? json_string_value(lit) : "", secret, kpath);
-		if (rc == 0) rc = gen_files(c, dir, kpath, json_object_get(g, "files"), data, bin, secret);
-		if (rc == 0) rc = gen_envs(c, dir, kpath, json_object_get(g, "envs"), data, bin, secret);
-		if (rc == 0 && sget(g, "env")) {
-			json_t *one = json_pack("[s]", sget(g, "env"));
-			rc = gen_envs(c, dir, kpath, one, data, bin, secret);
-			json_decref(one);
-		}
-		if (rc < 0) {
-			json_decref(data);
-			json_decref(bin);
-			return rc;
-		}
-		nohash = json_is_true(json_object_get(opts, "disableNameSuffixHash")) ||
-			 json_is_true(json_object_get(gopts, "disableNameSuffixHash"));
-		if (!ns)
-			ns = kns;
-		if (behavior && (strcmp(behavior, "merge") == 0 || strcmp(behavior, "replace") == 0)) {
-			old = find_by_history(set, secret ? "Secret" : "ConfigMap", name, NULL);
-			if (old == NULL) {
-				json_decref(data);
-				json_decref(bin);
-				return cf_err_set(CF_ENOTFOUND, "%s: behavior %s: no %s named \"%s\" to %s", kpath, behavior,
-						  secret ? "Secret" : "ConfigMap", name, behavior);
-			}
-			if (strcmp(behavior, "replace") == 0) {
-				json_object_del(old->obj, "data");
-				json_object_del(old->obj, "binaryData");
-			}
-			if (json_object_size(data)) {
-				if (!json_object_get(old->obj, "data"))
-					json_object_set_new(old->obj, "data", json_object());
-				json_object_update(json_object_get(old->obj, "data"), data);
-			}
-			if (json_object_size(bin)) {
-				if (!json_object_get(old->obj, "binaryData"))
-					json_object_set_new(old->obj, "binaryData", json_object());
-				json_object_update(json_object_get(old->obj, "binaryData"), bin);
-			}
-			merge_string_map(old->obj, "labels", json_object_get(opts, "labels"));
-			merge_string_map(old->obj, "annotations", json_object_get(opts, "annotations"));
-			if (nohash)
-				old->needs_hash = 0;
-			json_decref(data);
-			json_decref(bin);
-			continue;
-		}
-		obj = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", secret ? "Secret" : "ConfigMap",
-				"metadata", "name", name);
-		if (ns)
-			json_object_set_new(json_object_get(obj, "metadata"), "namespace", json_string(ns));
-		if (json_object_size(data))
-			json_object_set(obj, "data", data);
-		if (json_object_size(bin))
-			json_object_set(obj, "binaryData", bin);
-		if (secret)
-			json_object_set_new(obj, "type", json_string(sget(g, "type") ? sget(g, "type") : "Opaque"));
-		if (json_is_true(json_object_get(opts, "immutable")) || json_is_true(json_object_get(gopts, "immutable")))
-			json_object_set_new(obj, "immutable", json_true());
-		merge_string_map(obj, "labels", json_object_get(gopts, "labels"));
-		merge_string_map(obj, "annotations", json_object_get(gopts, "annotations"));
-		merge_string_map(obj, "labels", json_object_get(opts, "labels"));
-		merge_string_map(obj, "annotations", json_object_get(opts, "annotations"));
-		json_decref(data);
-		json_decref(bin);
-		if ((rc = kset_add(set, obj, NULL, !nohash, kpath)) < 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* kustomize's content hash of a generated ConfigMap or Secret. It hashes the name as "":
- * kustomize looks "metadata/name" up as one field name, finds nothing, and so every generated
- * object hashes with an empty name (verified against kubectl kustomize v5.5). */
-static void content_hash(char out[11], const json_t *obj)
-{
-	int secret = strcmp(sget(obj, "kind"), "Secret") == 0;
-	json_t *m = json_pack("{s:s,s:s}", "kind", secret ? "Secret" : "ConfigMap", "name", "");
-	const json_t *data = json_object_get(obj, "data");
-	cf_buf esc = CF_BUF_INIT(KFILE_MAX * 2);
-	char digest[72], *text;
-
-	json_object_set_new(m, "data", data ? json_deep_copy(data) : json_string(""));
-	if (secret) {
-		json_object_set_new(m, "type", json_string(sget(obj, "type") ? sget(obj, "type") : ""));
-		if (json_is_object(json_object_get(obj, "stringData")))
-			json_object_set(m, "stringData", json_object_get(obj, "stringData"));
-	} else if (json_is_object(json_object_get(obj, "binaryData"))) {
-		json_object_set(m, "binaryData", json_object_get(obj, "binaryData"));
-	}
-	text = json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS);
-	/* Go's encoding/json escapes <, > and & */
-	for (const char *p = text ? text : ""; *p; p++) {
-		if (*p == '<') cf_buf_puts(&esc, "\\u003c");
-		else if (*p == '>') cf_buf_puts(&esc, "\\u003e");
-		else if (*p == '&') cf_buf_puts(&esc, "\\u0026");
-		else cf_buf_putc(&esc, *p);
-	}
-	cf_sha256_of(digest, esc.data ? esc.data : "", esc.len);
-	for (int i = 0; i < 10; i++) {
-		char ch = digest[7 + i];
-		out[i] = ch == '0' ? 'g' : ch == '1' ? 'h' : ch == '3' ? 'k' : ch == 'a' ? 'm' : ch == 'e' ? 't' : ch;
-	}
-	out[10] = '\0';
-	free(text);
-	cf_buf_free(&esc);
-	json_decref(m);
 }
 
 /* ---- field paths: "spec/template/metadata/labels", with "[]" stepping through lists ---- */
@@ -706,7 +398,7 @@ static void add_labels(kset *s, const json_t *labels, int selectors, int templat
 {
 	for (size_t i = 0; i < s->n; i++) {
 		json_t *obj = s->v[i].obj;
-		const char *kind = res_kind(&s->v[i]);
+		const char *kind = kz_res_kind(&s->v[i]);
 
 		walk_path(obj, "metadata/labels", 1, set_labels_fn, (void *)labels);
 		for (size_t k = 0; k < sizeof(label_paths) / sizeof(label_paths[0]); k++) {
@@ -731,14 +423,14 @@ static void add_annotations(kset *s, const json_t *ann)
 	for (size_t i = 0; i < s->n; i++) {
 		walk_path(s->v[i].obj, "metadata/annotations", 1, set_labels_fn, (void *)ann);
 		for (size_t k = 0; k < sizeof(template_annotation_paths) / sizeof(template_annotation_paths[0]); k++)
-			if (strcmp(res_kind(&s->v[i]), template_annotation_paths[k].kind) == 0)
+			if (strcmp(kz_res_kind(&s->v[i]), template_annotation_paths[k].kind) == 0)
 				walk_path(s->v[i].obj, template_annotation_paths[k].path, 1, set_labels_fn, (void *)ann);
 	}
 }
 
 /* ---- namespace, names ---- */
 
-static void rename_res(kres *r, const char *name)
+void kz_rename_res(kres *r, const char *name)
 {
 	/* (the owning set's id index is marked stale by the passes that rename) */
 	json_object_set_new(json_object_get(r->obj, "metadata"), "name", json_string(name));
@@ -763,17 +455,17 @@ static void set_namespace(kset *s, const char *ns)
 	s->ids_stale = 1;
 	for (size_t i = 0; i < s->n; i++) {
 		json_t *obj = s->v[i].obj, *subj;
-		const char *kind = res_kind(&s->v[i]);
+		const char *kind = kz_res_kind(&s->v[i]);
 		size_t j;
 
 		if (!cluster_scoped(kind))
 			json_object_set_new(json_object_get(obj, "metadata"), "namespace", json_string(ns));
 		else if (strcmp(kind, "Namespace") == 0)
-			rename_res(&s->v[i], ns);   /* kustomize v5 makes a Namespace object the namespace */
+			kz_rename_res(&s->v[i], ns);   /* kustomize v5 makes a Namespace object the namespace */
 		/* service account subjects in the default namespace follow (kustomize v5 "defaultOnly") */
 		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0)
 			json_array_foreach(json_object_get(obj, "subjects"), j, subj) {
-				const char *sk = sget(subj, "kind"), *sn = sget(subj, "namespace");
+				const char *sk = kz_sget(subj, "kind"), *sn = kz_sget(subj, "namespace");
 				if (sk && strcmp(sk, "ServiceAccount") == 0 && (sn == NULL || strcmp(sn, "default") == 0))
 					json_object_set_new(subj, "namespace", json_string(ns));
 			}
@@ -784,14 +476,14 @@ static void prefix_suffix(kset *s, const char *prefix, const char *suffix)
 {
 	s->ids_stale = 1;
 	for (size_t i = 0; i < s->n; i++) {
-		const char *kind = res_kind(&s->v[i]);
+		const char *kind = kz_res_kind(&s->v[i]);
 		char name[1024];
 
 		if (strcmp(kind, "Namespace") == 0 || strcmp(kind, "CustomResourceDefinition") == 0 ||
 		    strcmp(kind, "APIService") == 0)
 			continue;
-		snprintf(name, sizeof(name), "%s%s%s", prefix ? prefix : "", res_name(&s->v[i]), suffix ? suffix : "");
-		rename_res(&s->v[i], name);
+		snprintf(name, sizeof(name), "%s%s%s", prefix ? prefix : "", kz_res_name(&s->v[i]), suffix ? suffix : "");
+		kz_rename_res(&s->v[i], name);
 	}
 }
 
@@ -799,15 +491,15 @@ static void prefix_suffix(kset *s, const char *prefix, const char *suffix)
 
 static void image_update(json_t *c, const json_t *images)
 {
-	const char *img = sget(c, "image");
+	const char *img = kz_sget(c, "image");
 	size_t i;
 	json_t *im;
 
 	if (img == NULL)
 		return;
 	json_array_foreach(images, i, im) {
-		const char *name = sget(im, "name"), *nn = sget(im, "newName"), *tag = sget(im, "newTag"),
-			   *digest = sget(im, "digest"), *at, *colon, *slash;
+		const char *name = kz_sget(im, "name"), *nn = kz_sget(im, "newName"), *tag = kz_sget(im, "newTag"),
+			   *digest = kz_sget(im, "digest"), *at, *colon, *slash;
 		char repo[1024], rest[512], out[2048];
 		size_t rl;
 
@@ -863,7 +555,7 @@ static void set_replicas(kset *s, const json_t *replicas)
 	json_t *r;
 
 	json_array_foreach(replicas, i, r) {
-		const char *name = sget(r, "name");
+		const char *name = kz_sget(r, "name");
 		json_t *count = json_object_get(r, "count");
 		for (size_t k = 0; name && count && k < s->n; k++) {
 			size_t j;
@@ -922,7 +614,7 @@ static int selector_match(const char *sel, const json_t *labels)
 			continue;
 		}
 		if (sscanf(p, "%255[^!= ] %7[!=] %1023[^\n]", key, op, vals) >= 2) {
-			v = sget(labels, key);
+			v = kz_sget(labels, key);
 			int eq = v && strcmp(v, vals) == 0;
 			if ((strcmp(op, "!=") == 0) == eq)
 				return 0;
@@ -930,7 +622,7 @@ static int selector_match(const char *sel, const json_t *labels)
 		}
 		if (sscanf(p, "%255s %7s (%1023[^)])", key, op, vals) == 3) {
 			int in = 0;
-			v = sget(labels, key);
+			v = kz_sget(labels, key);
 			for (char *s2 = NULL, *t = strtok_r(vals, "\x01", &s2); t; t = strtok_r(NULL, "\x01", &s2)) {
 				while (*t == ' ') t++;
 				size_t l = strlen(t);
@@ -947,21 +639,21 @@ static int selector_match(const char *sel, const json_t *labels)
 	return 1;
 }
 
-static int target_match(const kres *r, const json_t *t)
+int kz_target_match(const kres *r, const json_t *t)
 {
-	const char *g = sget(t, "group"), *v = sget(t, "version"), *k = sget(t, "kind"), *n = sget(t, "name"),
-		   *ns = sget(t, "namespace"), *ls = sget(t, "labelSelector"), *as = sget(t, "annotationSelector");
-	const char *av = sget(r->obj, "apiVersion"), *slash = strchr(av, '/');
+	const char *g = kz_sget(t, "group"), *v = kz_sget(t, "version"), *k = kz_sget(t, "kind"), *n = kz_sget(t, "name"),
+		   *ns = kz_sget(t, "namespace"), *ls = kz_sget(t, "labelSelector"), *as = kz_sget(t, "annotationSelector");
+	const char *av = kz_sget(r->obj, "apiVersion"), *slash = strchr(av, '/');
 	char group[256], version[64];
 	const json_t *md = json_object_get(r->obj, "metadata");
 
 	snprintf(group, sizeof(group), "%.*s", slash ? (int)(slash - av) : 0, av);
 	snprintf(version, sizeof(version), "%s", slash ? slash + 1 : av);
-	if ((g && strcmp(g, group) != 0) || (v && strcmp(v, version) != 0) || (k && !regex_full(k, res_kind(r))))
+	if ((g && strcmp(g, group) != 0) || (v && strcmp(v, version) != 0) || (k && !regex_full(k, kz_res_kind(r))))
 		return 0;
-	if (n && !regex_full(n, res_name(r)))
+	if (n && !regex_full(n, kz_res_name(r)))
 		return 0;
-	if (ns && !regex_full(ns, res_ns(r)))
+	if (ns && !regex_full(ns, kz_res_ns(r)))
 		return 0;
 	if (ls && !selector_match(ls, json_object_get(md, "labels")))
 		return 0;
@@ -970,7 +662,7 @@ static int target_match(const kres *r, const json_t *t)
 	return 1;
 }
 
-static int name_in_history(const kres *r, const char *name)
+int kz_name_in_history(const kres *r, const char *name)
 {
 	size_t i;
 	json_t *n;
@@ -1000,14 +692,14 @@ static int smp_in_place(json_t *obj, const json_t *patch, const char *where)
 static int smp_by_name(kset *s, const json_t *patch, const char *where)
 {
 	const json_t *md = json_object_get(patch, "metadata");
-	const char *kind = sget(patch, "kind"), *name = sget(md, "name"), *ns = sget(md, "namespace");
+	const char *kind = kz_sget(patch, "kind"), *name = kz_sget(md, "name"), *ns = kz_sget(md, "namespace");
 	int hits = 0, rc;
 
 	if (kind == NULL || name == NULL)
 		return cf_err_set(CF_EINVAL, "%s: a patch without a target needs kind and metadata.name", where);
 	for (size_t i = 0; i < s->n; i++) {
-		if (strcmp(res_kind(&s->v[i]), kind) != 0 || !name_in_history(&s->v[i], name) ||
-		    (ns && strcmp(res_ns(&s->v[i]), ns) != 0))
+		if (strcmp(kz_res_kind(&s->v[i]), kind) != 0 || !kz_name_in_history(&s->v[i], name) ||
+		    (ns && strcmp(kz_res_ns(&s->v[i]), ns) != 0))
 			continue;
 		if ((rc = smp_in_place(s->v[i].obj, patch, where)) < 0)
 			return rc;
@@ -1035,7 +727,7 @@ static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const c
 		if (target == NULL)
 			return cf_err_set(CF_EINVAL, "%s: a JSON 6902 patch needs a target", where);
 		for (size_t k = 0; k < s->n; k++)
-			if (target_match(&s->v[k], target)) {
+			if (kz_target_match(&s->v[k], target)) {
 				int rc = cf_kustomize_json6902(s->v[k].obj, ops, where);
 				if (rc < 0)
 					return rc;
@@ -1047,7 +739,7 @@ static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const c
 		if (target == NULL)
 			rc = smp_by_name(s, d, where);
 		for (size_t k = 0; target && rc == 0 && k < s->n; k++)
-			if (target_match(&s->v[k], target))
+			if (kz_target_match(&s->v[k], target))
 				rc = smp_in_place(s->v[k].obj, d, where);
 		if (rc < 0)
 			return rc;
@@ -1058,8 +750,8 @@ static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const c
 /* A patch is inline text or a file relative to dir. */
 static int patch_docs(const kctx *c, const char *dir, const char *kpath, const json_t *entry, json_t **docs, char *where, size_t wsize)
 {
-	const char *inline_text = json_is_string(entry) ? json_string_value(entry) : sget(entry, "patch");
-	const char *path = json_is_object(entry) ? sget(entry, "path") : NULL;
+	const char *inline_text = json_is_string(entry) ? json_string_value(entry) : kz_sget(entry, "patch");
+	const char *path = json_is_object(entry) ? kz_sget(entry, "path") : NULL;
 	cf_buf b = CF_BUF_INIT(KFILE_MAX);
 	char full[4096];
 	int rc;
@@ -1081,10 +773,10 @@ static int patch_docs(const kctx *c, const char *dir, const char *kpath, const j
 	}
 	if (path == NULL)
 		return cf_err_set(CF_EINVAL, "%s: a patch needs patch or path", kpath);
-	if ((rc = join(full, sizeof(full), dir, path, kpath)) < 0 || (rc = file_under(dir, full, kpath)) < 0)
+	if ((rc = kz_join(full, sizeof(full), dir, path, kpath)) < 0 || (rc = kz_file_under(dir, full, kpath)) < 0)
 		return rc;
 	snprintf(where, wsize, "%s", full);
-	if ((rc = read_text(c, full, &b)) == 0)
+	if ((rc = kz_read_text(c, full, &b)) == 0)
 		rc = cf_yaml_load_all(docs, b.data ? b.data : "", b.len, full);
 	cf_buf_free(&b);
 	return rc;
@@ -1115,271 +807,6 @@ static int run_patches(const kctx *c, const char *dir, const char *kpath, const 
 	return 0;
 }
 
-/* ---- replacements: copy a field of one object into fields of others ---- */
-
-/* Splits a fieldPath ("spec.template.spec.containers.[name=web].image") into segments. */
-static json_t *field_path(const char *fp)
-{
-	json_t *segs = json_array();
-	const char *p = fp;
-
-	while (*p) {
-		const char *end;
-		if (*p == '[') {
-			end = strchr(p, ']');
-			if (end == NULL) {
-				json_decref(segs);
-				return NULL;
-			}
-			end++;
-		} else {
-			end = p + strcspn(p, ".");
-		}
-		json_array_append_new(segs, json_stringn(p, (size_t)(end - p)));
-		p = *end == '.' ? end + 1 : end;
-	}
-	return segs;
-}
-
-/* Walks segs from node; with create, missing maps are made. Returns the holder of the last
- * segment and its key (copied into key[256], "" for lists) or index (for lists). */
-static json_t *field_parent(json_t *node, const json_t *segs, int create, char *key, size_t *index)
-{
-	size_t n = json_array_size(segs);
-
-	for (size_t i = 0; i < n && node; i++) {
-		const char *seg = json_string_value(json_array_get(segs, i));
-		json_t *next = NULL;
-
-		if (seg[0] == '[') {   /* [key=value] in a list */
-			char k[256], v[512];
-			size_t j;
-			json_t *e;
-			if (!json_is_array(node) || sscanf(seg, "[%255[^=]=%511[^]]]", k, v) != 2)
-				return NULL;
-			json_array_foreach(node, j, e)
-				if (sget(e, k) && strcmp(sget(e, k), v) == 0) {
-					next = e;
-					if (i + 1 == n) {
-						key[0] = '\0';
-						*index = j;
-						return node;
-					}
-					break;
-				}
-		} else if (json_is_array(node)) {
-			char *end;
-			long idx = strtol(seg, &end, 10);
-			if (*end != '\0' || idx < 0 || (size_t)idx >= json_array_size(node))
-				return NULL;
-			if (i + 1 == n) {
-				key[0] = '\0';
-				*index = (size_t)idx;
-				return node;
-			}
-			next = json_array_get(node, (size_t)idx);
-		} else if (json_is_object(node)) {
-			if (i + 1 == n) {
-				snprintf(key, 256, "%s", seg);
-				return node;
-			}
-			next = json_object_get(node, seg);
-			if (next == NULL && create) {
-				next = json_object();
-				json_object_set_new(node, seg, next);
-			}
-		}
-		node = next;
-	}
-	return NULL;
-}
-
-static json_t *field_get(json_t *obj, const char *fp)
-{
-	json_t *segs = field_path(fp), *parent, *v = NULL;
-	char key[256] = "";
-	size_t idx = 0;
-
-	if (segs && (parent = field_parent(obj, segs, 0, key, &idx)) != NULL)
-		v = key[0] ? json_object_get(parent, key) : json_array_get(parent, idx);
-	json_decref(segs);
-	return v;
-}
-
-/* The part `index` of s split by delim, or NULL. */
-static json_t *delimited_part(const char *s, const char *delim, long index)
-{
-	const char *p = s;
-	size_t dl = strlen(delim);
-
-	for (long i = 0; i < index; i++) {
-		const char *q = strstr(p, delim);
-		if (q == NULL)
-			return NULL;
-		p = q + dl;
-	}
-	const char *q = dl ? strstr(p, delim) : NULL;
-	return json_stringn(p, q ? (size_t)(q - p) : strlen(p));
-}
-
-/* s with its part `index` (by delim) replaced by value. */
-static json_t *delimited_replace(const char *s, const char *delim, long index, const char *value)
-{
-	cf_buf b = CF_BUF_INIT(1u << 20);
-	const char *p = s;
-	size_t dl = strlen(delim);
-	long i = 0;
-	json_t *out;
-
-	for (;;) {
-		const char *q = strstr(p, delim);
-		size_t len = q ? (size_t)(q - p) : strlen(p);
-		if (i > 0)
-			cf_buf_puts(&b, delim);
-		if (i == index)
-			cf_buf_puts(&b, value);
-		else
-			cf_buf_append(&b, p, len);
-		i++;
-		if (q == NULL)
-			break;
-		p = q + dl;
-	}
-	for (; i <= index; i++) {   /* past the end: pad with empty parts */
-		cf_buf_puts(&b, delim);
-		if (i == index)
-			cf_buf_puts(&b, value);
-	}
-	out = json_stringn(b.data ? b.data : "", b.len);
-	cf_buf_free(&b);
-	return out;
-}
-
-static int select_match(const kres *r, const json_t *sel)
-{
-	const char *n = sget(sel, "name");
-	json_t *t;
-	int ok;
-
-	if (sel == NULL)
-		return 0;
-	/* names in selects are literal and may be any name the object had */
-	t = json_deep_copy(sel);
-	json_object_del(t, "name");
-	ok = target_match(r, t) && (n == NULL || name_in_history(r, n));
-	json_decref(t);
-	return ok;
-}
-
-static int replace_one(kset *s, const json_t *rep, const char *where)
-{
-	const json_t *src = json_object_get(rep, "source"), *sopts = json_object_get(src, "options");
-	const char *sfp = sget(src, "fieldPath") ? sget(src, "fieldPath") : "metadata.name";
-	json_t *value = NULL, *t;
-	size_t i, hits = 0;
-
-	for (size_t k = 0; k < s->n; k++)
-		if (select_match(&s->v[k], src)) {
-			if (hits++ == 0)
-				value = field_get(s->v[k].obj, sfp);
-		}
-	if (hits != 1)
-		return cf_err_set(CF_EINVAL, "%s: replacement source %s %s matches %zu objects, want exactly one",
-				  where, sget(src, "kind") ? sget(src, "kind") : "", sget(src, "name") ? sget(src, "name") : "", hits);
-	if (value == NULL)
-		return cf_err_set(CF_EINVAL, "%s: replacement source has no field %s", where, sfp);
-	value = json_deep_copy(value);
-	if (sget(sopts, "delimiter") && json_is_string(value)) {
-		json_t *part = delimited_part(json_string_value(value), sget(sopts, "delimiter"),
-					      (long)json_integer_value(json_object_get(sopts, "index")));
-		json_decref(value);
-		if ((value = part) == NULL)
-			return cf_err_set(CF_EINVAL, "%s: replacement source %s has no such delimited part", where, sfp);
-	}
-	json_array_foreach(json_object_get(rep, "targets"), i, t) {
-		const json_t *sel = json_object_get(t, "select"), *topts = json_object_get(t, "options"), *rej;
-		for (size_t k = 0; k < s->n; k++) {
-			size_t j, f;
-			int rejected = 0;
-			json_t *fp;
-			if (!select_match(&s->v[k], sel))
-				continue;
-			json_array_foreach(json_object_get(t, "reject"), j, rej)
-				if (select_match(&s->v[k], rej))
-					rejected = 1;
-			if (rejected)
-				continue;
-			json_array_foreach(json_object_get(t, "fieldPaths"), f, fp) {
-				json_t *segs = field_path(json_string_value(fp) ? json_string_value(fp) : ""), *parent, *newv;
-				char key[256] = "";
-				size_t idx = 0;
-				int create = json_is_true(json_object_get(topts, "create"));
-
-				parent = segs ? field_parent(s->v[k].obj, segs, create, key, &idx) : NULL;
-				json_decref(segs);
-				json_t *old = parent ? (key[0] ? json_object_get(parent, key) : json_array_get(parent, idx)) : NULL;
-				if (parent == NULL || (old == NULL && !create)) {
-					json_decref(value);
-					return cf_err_set(CF_EINVAL, "%s: unable to find field %s in replacement target %s %s", where,
-							  json_string_value(fp), res_kind(&s->v[k]), res_name(&s->v[k]));
-				}
-				if (sget(topts, "delimiter") && json_is_string(old) && json_is_string(value))
-					newv = delimited_replace(json_string_value(old), sget(topts, "delimiter"),
-								 (long)json_integer_value(json_object_get(topts, "index")),
-								 json_string_value(value));
-				else
-					newv = json_deep_copy(value);
-				if (key[0])
-					json_object_set_new(parent, key, newv);
-				else
-					json_array_set_new(parent, idx, newv);
-			}
-		}
-	}
-	json_decref(value);
-	return 0;
-}
-
-static int run_replacements(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s)
-{
-	size_t i;
-	json_t *r;
-
-	json_array_foreach(json_object_get(k, "replacements"), i, r) {
-		int rc;
-		const char *path = sget(r, "path");
-		if (path) {   /* a file holding a list of replacements */
-			char full[4096];
-			cf_buf b = CF_BUF_INIT(KFILE_MAX);
-			json_t *docs = NULL, *e;
-			size_t j;
-			if ((rc = join(full, sizeof(full), dir, path, kpath)) == 0 && (rc = file_under(dir, full, kpath)) == 0 &&
-			    (rc = read_text(c, full, &b)) == 0)
-				rc = cf_yaml_load_all(&docs, b.data ? b.data : "", b.len, full);
-			cf_buf_free(&b);
-			json_array_foreach(docs, j, e) {
-				if (rc < 0)
-					break;
-				if (json_is_array(e)) {
-					size_t m;
-					json_t *one;
-					json_array_foreach(e, m, one)
-						if (rc == 0)
-							rc = replace_one(s, one, full);
-				} else {
-					rc = replace_one(s, e, full);
-				}
-			}
-			json_decref(docs);
-		} else {
-			rc = replace_one(s, r, kpath);
-		}
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
 /* ---- name references: a referrer's field follows the referenced object's renames ---- */
 
 typedef struct refctx {
@@ -1402,7 +829,7 @@ static int same_namespace(const char *a, const char *b)
 static int fix_ref_fn(json_t *holder, const char *field, void *arg)
 {
 	refctx *rc = arg;
-	const char *v = sget(holder, field);
+	const char *v = kz_sget(holder, field);
 	kres *hit = NULL;
 
 	char key[1200];
@@ -1415,13 +842,13 @@ static int fix_ref_fn(json_t *holder, const char *field, void *arg)
 	cands = json_object_get(rc->index, key);
 	json_array_foreach(cands, i, ix) {
 		kres *r = &rc->s->v[json_integer_value(ix)];
-		if (!cluster_scoped(rc->kind) && !same_namespace(res_ns(r), rc->ns))
+		if (!cluster_scoped(rc->kind) && !same_namespace(kz_res_ns(r), rc->ns))
 			continue;
 		hit = r;
 		break;
 	}
-	if (hit && strcmp(res_name(hit), v) != 0)
-		json_object_set_new(holder, field, json_string(res_name(hit)));
+	if (hit && strcmp(kz_res_name(hit), v) != 0)
+		json_object_set_new(holder, field, json_string(kz_res_name(hit)));
 	return 0;
 }
 
@@ -1472,7 +899,7 @@ static json_t *reference_index(const kset *s)
 	for (size_t i = 0; i < s->n; i++)
 		json_array_foreach(s->v[i].names, j, n) {
 			json_t *list;
-			snprintf(key, sizeof(key), "%s\x01%s", res_kind(&s->v[i]), json_string_value(n));
+			snprintf(key, sizeof(key), "%s\x01%s", kz_res_kind(&s->v[i]), json_string_value(n));
 			if ((list = json_object_get(index, key)) == NULL) {
 				list = json_array();
 				json_object_set_new(index, key, list);
@@ -1488,8 +915,8 @@ static void fix_references(kset *s)
 
 	for (size_t i = 0; i < s->n; i++) {
 		json_t *obj = s->v[i].obj, *e;
-		const char *kind = res_kind(&s->v[i]);
-		refctx rc = { s, NULL, res_ns(&s->v[i]), index };
+		const char *kind = kz_res_kind(&s->v[i]);
+		refctx rc = { s, NULL, kz_res_ns(&s->v[i]), index };
 		size_t j;
 
 		for (size_t p = 0; p < sizeof(pod_spec_paths) / sizeof(pod_spec_paths[0]); p++) {
@@ -1503,13 +930,13 @@ static void fix_references(kset *s)
 		}
 		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0) {
 			json_t *role = json_object_get(obj, "roleRef");
-			if (role && sget(role, "kind")) {
-				rc.kind = sget(role, "kind");
+			if (role && kz_sget(role, "kind")) {
+				rc.kind = kz_sget(role, "kind");
 				fix_ref_fn(role, "name", &rc);
 			}
 			json_array_foreach(json_object_get(obj, "subjects"), j, e) {
-				if (sget(e, "kind") && strcmp(sget(e, "kind"), "ServiceAccount") == 0) {
-					refctx sub = { s, "ServiceAccount", sget(e, "namespace") ? sget(e, "namespace") : rc.ns, index };
+				if (kz_sget(e, "kind") && strcmp(kz_sget(e, "kind"), "ServiceAccount") == 0) {
+					refctx sub = { s, "ServiceAccount", kz_sget(e, "namespace") ? kz_sget(e, "namespace") : rc.ns, index };
 					fix_ref_fn(e, "name", &sub);
 				}
 			}
@@ -1532,8 +959,8 @@ static void fix_references(kset *s)
 		}
 		if (strcmp(kind, "HorizontalPodAutoscaler") == 0) {
 			json_t *t = at_path(obj, "spec/scaleTargetRef");
-			if (t && sget(t, "kind")) {
-				rc.kind = sget(t, "kind");
+			if (t && kz_sget(t, "kind")) {
+				rc.kind = kz_sget(t, "kind");
 				fix_ref_fn(t, "name", &rc);
 			}
 		}
@@ -1565,18 +992,18 @@ static int kind_rank(const char *kind)
 /* "group_version_kind" as kustomize spells a GVK, with ~G for the core group */
 static void gvk_string(char *out, size_t size, const kres *r)
 {
-	const char *av = sget(r->obj, "apiVersion"), *slash = strchr(av, '/');
+	const char *av = kz_sget(r->obj, "apiVersion"), *slash = strchr(av, '/');
 
 	if (slash)
-		snprintf(out, size, "%.*s_%s_%s", (int)(slash - av), av, slash + 1, res_kind(r));
+		snprintf(out, size, "%.*s_%s_%s", (int)(slash - av), av, slash + 1, kz_res_kind(r));
 	else
-		snprintf(out, size, "~G_%s_%s", av, res_kind(r));
+		snprintf(out, size, "~G_%s_%s", av, kz_res_kind(r));
 }
 
 static int res_cmp(const void *a, const void *b)
 {
 	const kres *x = a, *y = b;
-	int rx = kind_rank(res_kind(x)), ry = kind_rank(res_kind(y)), c;
+	int rx = kind_rank(kz_res_kind(x)), ry = kind_rank(kz_res_kind(y)), c;
 	char gx[512], gy[512];
 
 	if (rx != ry)
@@ -1585,9 +1012,9 @@ static int res_cmp(const void *a, const void *b)
 	gvk_string(gy, sizeof(gy), y);
 	if ((c = strcmp(gx, gy)) != 0)
 		return c;
-	if ((c = strcmp(res_ns(x), res_ns(y))) != 0)
+	if ((c = strcmp(kz_res_ns(x), kz_res_ns(y))) != 0)
 		return c;
-	return strcmp(res_name(x), res_name(y));
+	return strcmp(kz_res_name(x), kz_res_name(y));
 }
 
 /* ---- the build ---- */
@@ -1602,10 +1029,10 @@ static int transform(const kctx *c, const char *dir, const char *kpath, const js
 	if ((rc = run_patches(c, dir, kpath, k, s, "patchesStrategicMerge")) < 0 ||
 	    (rc = run_patches(c, dir, kpath, k, s, "patches")) < 0)
 		return rc;
-	if (sget(k, "namespace"))
-		set_namespace(s, sget(k, "namespace"));
-	if (sget(k, "namePrefix") || sget(k, "nameSuffix"))
-		prefix_suffix(s, sget(k, "namePrefix"), sget(k, "nameSuffix"));
+	if (kz_sget(k, "namespace"))
+		set_namespace(s, kz_sget(k, "namespace"));
+	if (kz_sget(k, "namePrefix") || kz_sget(k, "nameSuffix"))
+		prefix_suffix(s, kz_sget(k, "namePrefix"), kz_sget(k, "nameSuffix"));
 	if ((labels = json_object_get(k, "commonLabels")) && json_object_size(labels))
 		add_labels(s, labels, 1, 1);
 	json_array_foreach(json_object_get(k, "labels"), i, l)
@@ -1620,7 +1047,7 @@ static int transform(const kctx *c, const char *dir, const char *kpath, const js
 	if (json_array_size(json_object_get(k, "images")))
 		for (size_t r = 0; r < s->n; r++)
 			images_walk(s->v[r].obj, json_object_get(k, "images"));
-	return run_replacements(c, dir, kpath, k, s);
+	return kz_run_replacements(c, dir, kpath, k, s);
 }
 
 /* Labels and annotations are maps of strings (a bare `on` is a boolean in YAML 1.1). */
@@ -1663,7 +1090,7 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 		return cf_err_set(CF_EINVAL, "%s: kustomizations nest too deeply", dir);
 	if ((rc = load_kustomization(c, dir, &k, kpath, sizeof(kpath))) < 0)
 		return rc;
-	kind = sget(k, "kind");
+	kind = kz_sget(k, "kind");
 	if (component != (kind && strcmp(kind, "Component") == 0)) {
 		rc = cf_err_set(CF_EINVAL, component ? "%s: a component must be kind: Component"
 					       : "%s: kind: Component can only be used under components", kpath);
@@ -1685,8 +1112,8 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 					       : cf_err_set(CF_EINVAL, "%s: resources entry %zu is not a string", kpath, i);
 		}
 	/* the parent's generators run before its components (a component may merge into them) */
-	if (rc == 0) rc = generate(c, dir, kpath, k, set, 0);
-	if (rc == 0) rc = generate(c, dir, kpath, k, set, 1);
+	if (rc == 0) rc = kz_generate(c, dir, kpath, k, set, 0);
+	if (rc == 0) rc = kz_generate(c, dir, kpath, k, set, 1);
 	json_array_foreach(json_object_get(k, "components"), i, e) {
 		char path[4096];
 		if (rc < 0)
@@ -1695,7 +1122,7 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 			rc = cf_err_set(CF_EINVAL, "%s: components entry %zu must be a local path", kpath, i);
 			break;
 		}
-		if ((rc = join(path, sizeof(path), dir, json_string_value(e), kpath)) == 0)
+		if ((rc = kz_join(path, sizeof(path), dir, json_string_value(e), kpath)) == 0)
 			rc = accumulate(c, path, set, 1);
 	}
 	if (rc == 0) rc = transform(c, dir, kpath, k, set);
@@ -1713,16 +1140,16 @@ int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir)
 	int rc;
 
 	*out = NULL;
-	if ((rc = join(root, sizeof(root), ".", dir, dir)) < 0)
+	if ((rc = kz_join(root, sizeof(root), ".", dir, dir)) < 0)
 		return rc;
 	rc = accumulate(&c, root, &set, 0);
 	/* last, at the top only, as kustomize does: hashes, then the references to renamed objects */
 	for (size_t i = 0; rc == 0 && i < set.n; i++)
 		if (set.v[i].needs_hash) {
 			char hash[11], name[1024];
-			content_hash(hash, set.v[i].obj);
-			snprintf(name, sizeof(name), "%s-%s", res_name(&set.v[i]), hash);
-			rename_res(&set.v[i], name);
+			kz_content_hash(hash, set.v[i].obj);
+			snprintf(name, sizeof(name), "%s-%s", kz_res_name(&set.v[i]), hash);
+			kz_rename_res(&set.v[i], name);
 		}
 	if (rc == 0) {
 		fix_references(&set);

@@ -67,14 +67,20 @@ void cf_free(void *p)
 	free(p);
 }
 
-void cf_free_secret(void *p, size_t n)
+void cf_wipe(void *p, size_t n)
 {
-	if (p == NULL)
-		return;
 	/* volatile stores are not elided the way a memset before free may be */
 	volatile unsigned char *v = p;
+
+	if (p == NULL)
+		return;
 	while (n--)
 		*v++ = 0;
+}
+
+void cf_free_secret(void *p, size_t n)
+{
+	cf_wipe(p, n);
 	free(p);
 }
 

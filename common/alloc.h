@@ -12,7 +12,9 @@ char *cf_strdup(const char *s);
 char *cf_strndup(const char *s, size_t n);
 /* Safe on NULL. */
 void  cf_free(void *p);
-/* Overwrites n bytes with zeros in a way the compiler keeps (for secrets), then frees. */
+/* Overwrites n bytes with zeros in a way the compiler keeps (for secrets). Safe on NULL. */
+void  cf_wipe(void *p, size_t n);
+/* cf_wipe, then cf_free. */
 void  cf_free_secret(void *p, size_t n);
 
 /* Test hook: the nth allocation from now (1-based) and every one after it fails; 0 disables. */

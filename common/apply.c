@@ -124,16 +124,16 @@ static json_t *comparable(const json_t *obj)
 	return c;
 }
 
-/* Applies one object unless the server's dry-run result equals the live object, in which case
- * nothing is written: an unchanged re-reconcile costs reads only. */
-static int apply_one(cf_kube *k, cf_apply_result *res, json_t *o, const cf_apply_opts *opts)
+/* Applies one object unless dry (the server's dry-run result for it) equals the live object,
+ * in which case nothing is written: an unchanged re-reconcile costs reads only. */
+static int apply_one(cf_kube *k, cf_apply_result *res, json_t *o, const json_t *dry,
+		     const cf_apply_opts *opts)
 {
 	cf_kube_apply_opts ao = CF_KUBE_APPLY_OPTS_INIT;
 	cf_kube_ref ref;
-	json_t *live = NULL, *dry = NULL;
-	const char *what;
+	json_t *live = NULL, *a, *b;
 	char desc[600], line[700];
-	int rc, existed;
+	int rc, existed, same;
 
 	ao.field_manager = opts->field_manager;
 	ao.force = opts->force;
@@ -145,46 +145,59 @@ static int apply_one(cf_kube *k, cf_apply_result *res, json_t *o, const cf_apply
 	if (rc < 0 && rc != CF_ENOTFOUND)
 		return rc;
 	existed = rc == 0;
-	rc = 0;
-	if (existed) {
-		ao.dry_run = 1;
-		rc = cf_kube_apply(k, &dry, o, &ao);
-		ao.dry_run = 0;
-	}
-	if (rc == 0) {
-		json_t *a = existed ? comparable(live) : NULL, *b = existed ? comparable(dry) : NULL;
-		int same = existed && json_equal(a, b);
-		json_decref(a);
-		json_decref(b);
-		if (!same)
-			rc = cf_kube_apply(k, NULL, o, &ao);
-		what = !existed ? "created" : same ? "unchanged" : "configured";
-		if (rc == 0) {
-			if (!existed) res->created++;
-			else if (same) res->unchanged++;
-			else res->configured++;
-			describe(desc, sizeof(desc), o);
-			snprintf(line, sizeof(line), "%s %s", desc, what);
-			json_array_append_new(res->changes, json_string(line));
-		}
-	}
+	a = existed ? comparable(live) : NULL;
+	b = existed && json_is_object(dry) ? comparable(dry) : NULL;
+	same = a && b && json_equal(a, b);
+	json_decref(a);
+	json_decref(b);
 	json_decref(live);
-	json_decref(dry);
-	return rc;
+	rc = same ? 0 : cf_kube_apply(k, NULL, o, &ao);
+	if (rc < 0)
+		return rc;
+	if (!existed) res->created++;
+	else if (same) res->unchanged++;
+	else res->configured++;
+	describe(desc, sizeof(desc), o);
+	snprintf(line, sizeof(line), "%s %s", desc, !existed ? "created" : same ? "unchanged" : "configured");
+	if (json_array_append_new(res->changes, json_string(line)) < 0)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The server-side dry run of obj into dries[i]; CF_ENOTFOUND (its CRD or namespace comes in
+ * the first stage) leaves null there when allow_missing is set. */
+static int dry_run(cf_kube *k, json_t *dries, size_t i, json_t *obj, const cf_kube_apply_opts *dry,
+		   int allow_missing)
+{
+	json_t *result = NULL;
+	int rc = cf_kube_apply(k, &result, obj, dry);
+
+	if (rc == CF_ENOTFOUND && allow_missing)
+		return 0;
+	if (rc < 0)
+		return rc;
+	return json_array_set_new(dries, i, result) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
 }
 
 int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_opts *o)
 {
 	cf_kube_apply_opts dry = CF_KUBE_APPLY_OPTS_INIT;
+	json_t *dries = json_array();   /* dry-run results, index by index with objs */
 	size_t i;
-	json_t *obj;
+	json_t *obj = NULL;
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));
-	if (o == NULL || o->version != CF_APPLY_OPTS_VERSION)
+	if (o == NULL || o->version != CF_APPLY_OPTS_VERSION) {
+		json_decref(dries);
 		return cf_err_set(CF_EINVAL, "cf_apply_opts version mismatch");
+	}
 	res->inventory = json_array();
 	res->changes = json_array();
+	if (dries == NULL || res->inventory == NULL || res->changes == NULL) {
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+		goto out;
+	}
 	cf_apply_defaults(objs);
 	dry.field_manager = o->field_manager;
 	dry.force = o->force;
@@ -193,26 +206,29 @@ int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_
 	 * objects of kinds or namespaces the set itself creates can only be checked after their
 	 * first stage, so they are dry-run then */
 	json_array_foreach(objs, i, obj) {
+		const char *av = sget(obj, "apiVersion");
 		char id[600];
 		if ((rc = cf_apply_inventory_id(id, sizeof(id), obj)) < 0)
 			goto out;
-		json_array_append_new(res->inventory, json_pack("{s:s,s:s}", "id", id, "v",
-			strchr(sget(obj, "apiVersion"), '/') ? strchr(sget(obj, "apiVersion"), '/') + 1 : sget(obj, "apiVersion")));
-		rc = cf_kube_apply(k, NULL, obj, &dry);
-		if (rc == CF_ENOTFOUND && !first_stage(obj))
-			rc = 0;   /* its CRD or namespace comes in the first stage */
-		if (rc < 0)
+		if (json_array_append_new(res->inventory, json_pack("{s:s,s:s}", "id", id, "v",
+					  strchr(av, '/') ? strchr(av, '/') + 1 : av)) < 0 ||
+		    json_array_append_new(dries, json_null()) < 0) {
+			rc = cf_err_set(CF_ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = dry_run(k, dries, i, obj, &dry, !first_stage(obj))) < 0)
 			goto out;
 	}
-	for (int stage = 1; stage <= 2 && rc == 0; stage++) {
+	for (int stage = 1; stage <= 2; stage++) {
 		/* stage two is validated whole before any of it is written */
 		json_array_foreach(objs, i, obj)
-			if (stage == 2 && !first_stage(obj) && (rc = cf_kube_apply(k, NULL, obj, &dry)) < 0)
+			if (stage == 2 && !first_stage(obj) && json_is_null(json_array_get(dries, i)) &&
+			    (rc = dry_run(k, dries, i, obj, &dry, 0)) < 0)
 				goto out;
 		json_array_foreach(objs, i, obj) {
 			if (first_stage(obj) != (stage == 1))
 				continue;
-			if ((rc = apply_one(k, res, obj, o)) < 0)
+			if ((rc = apply_one(k, res, obj, json_array_get(dries, i), o)) < 0)
 				goto out;
 		}
 		if (stage == 1)
@@ -223,10 +239,12 @@ int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_
 out:
 	if (rc < 0) {
 		char desc[600];
-		describe(desc, sizeof(desc), obj);
-		cf_err_prefix("%s", desc);
+		if (obj)
+			describe(desc, sizeof(desc), obj);
+		cf_err_prefix("%s", obj ? desc : "apply");
 		cf_apply_result_free(res);
 	}
+	json_decref(dries);
 	return rc;
 }
 

@@ -258,6 +258,28 @@ static void refs(void)
 	}
 }
 
+static void suspend_and_resume(void)
+{
+	char spec[1024];
+	json_t *o;
+	int logged = 0;
+
+	snprintf(spec, sizeof(spec), "  interval: 10m\n  suspend: true\n  url: %s/%s.git\n  ref:\n    branch: main\n",
+		 getenv("CFLUX_GIT_URL_HTTP"), repo);
+	CHECK(apply_gitrepo("paused", spec) == 0);
+	for (int i = 0; i < 100 && !logged; i++) {
+		logged = run("grep -q 'msg=suspended object=paused ' %s/controller.log", store) == 0;
+		if (!logged)
+			msleep(100);
+	}
+	CHECK(logged);
+	o = get_repo("paused");
+	CHECK(o != NULL && artifact_field(o, "revision") == NULL);   /* nothing fetched */
+	json_decref(o);
+	CHECK(run("kubectl -n %s patch gitrepository paused --type merge -p '{\"spec\":{\"suspend\":false}}' >/dev/null", ns) == 0);
+	json_decref(wait_ready("paused", "True", NULL, NULL, 30));
+}
+
 static int push_commit(const char *file)
 {
 	return run("set -e; w=$(mktemp -d); git clone -q %s/%s.git $w/w; cd $w/w; date +%%s%%N > %s; git add -A; "
@@ -580,6 +602,7 @@ static const cf_test_case cases[] = {
 	{ "over_ssh", over_ssh },
 	{ "over_http_basic_auth", over_http_basic_auth },
 	{ "refs", refs },
+	{ "suspend_and_resume", suspend_and_resume },
 	{ "new_commit_within_interval_and_on_request", new_commit_within_interval_and_on_request },
 	{ "spec_ignore_and_retention", spec_ignore_and_retention },
 	{ "unchanged_remote_costs_no_fetch", unchanged_remote_costs_no_fetch },

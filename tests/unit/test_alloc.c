@@ -39,14 +39,22 @@ static void count_increases(void)
 	cf_free(p);
 }
 
-static void free_secret_and_null(void)
+static void wipe_and_free_secret(void)
 {
 	char *s = cf_strdup("hunter2");
+	size_t zeros = 0;
 
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	cf_wipe(s, 7);
+	for (size_t i = 0; i < 8; i++)
+		zeros += s[i] == '\0';
+	CHECK(zeros == 8);
 	cf_free_secret(s, 7);
+	cf_wipe(NULL, 3);
 	cf_free_secret(NULL, 3);
 	cf_free(NULL);
-	CHECK(1);
 }
 
 static void jansson_fails_through_hook(void)
@@ -67,7 +75,7 @@ static const cf_test_case cases[] = {
 	{ "fail_after_counts_from_now", fail_after_counts_from_now },
 	{ "strndup_stops_at_n", strndup_stops_at_n },
 	{ "count_increases", count_increases },
-	{ "free_secret_and_null", free_secret_and_null },
+	{ "wipe_and_free_secret", wipe_and_free_secret },
 	{ "jansson_fails_through_hook", jansson_fails_through_hook },
 };
 CF_TEST_MAIN(cases)

@@ -42,14 +42,14 @@ FUZZ_REPLAY = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%_replay)
 HARNESS_OBJ = $(BUILD)/tests/harness.o
 TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-sink)
 
-BINS       = bin/cflux bin/source-controller
+BINS       = bin/cflux bin/source-controller bin/kustomize-controller
 
 .PHONY: all test unit deps demo fuzz clean env-up env-down bench
 # keep intermediate objects: no "rm" after the test summary, no rebuilds
 .SECONDARY:
 all: $(LIB) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(KUST_BIN) $(FUZZ_REPLAY) $(TOOLS)
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h source-controller/*.h) tests/unit/test.h $(wildcard tests/integration/*.h)
+$(BUILD)/%.o: %.c $(wildcard common/*.h source-controller/*.h kustomize-controller/*.h) tests/unit/test.h $(wildcard tests/integration/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -62,6 +62,10 @@ bin/cflux: $(BUILD)/cli/cflux.o $(LIB)
 
 SOURCE_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard source-controller/*.c))
 bin/source-controller: $(SOURCE_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+KUSTOMIZE_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard kustomize-controller/*.c))
+bin/kustomize-controller: $(KUSTOMIZE_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(HARNESS_OBJ): tests/unit/harness.c tests/unit/test.h

@@ -1,10 +1,12 @@
 /* common/apply.c - staged server-side apply, inventory and prune. */
 #include "apply.h"
 
+#include "alloc.h"
 #include "err.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static const char *sget(const json_t *o, const char *k)
@@ -124,23 +126,74 @@ static json_t *comparable(const json_t *obj)
 	return c;
 }
 
+enum { ST_APPLY, ST_UNCHANGED, ST_SKIP, ST_RECREATE };
+
+static int annotation_is(const json_t *obj, const char *key, const char *value)
+{
+	const char *v = sget(json_object_get(json_object_get(obj, "metadata"), "annotations"), key);
+	return v && strcasecmp(v, value) == 0;
+}
+
+static void ref_of(cf_kube_ref *ref, const json_t *o)
+{
+	ref->api_version = sget(o, "apiVersion");
+	ref->kind = sget(o, "kind");
+	ref->namespace = sget(json_object_get(o, "metadata"), "namespace");
+	ref->name = sget(json_object_get(o, "metadata"), "name");
+}
+
+static int note(cf_apply_result *res, const json_t *o, const char *what)
+{
+	char desc[600], line[700];
+
+	describe(desc, sizeof(desc), o);
+	snprintf(line, sizeof(line), "%s %s", desc, what);
+	return json_array_append_new(res->changes, json_string(line)) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
+}
+
+/* Deletes o and waits until it is gone, so that it can be created again. */
+static int delete_for_recreate(cf_kube *k, const json_t *o, long wait_ms)
+{
+	struct timespec ts = { 0, 100 * 1000000L };
+	cf_kube_ref ref;
+	int rc;
+
+	ref_of(&ref, o);
+	if ((rc = cf_kube_delete(k, &ref, "Foreground")) < 0 && rc != CF_ENOTFOUND)
+		return rc;
+	for (long t = 0; t <= wait_ms; t += 100) {
+		if ((rc = cf_kube_get(k, NULL, &ref)) == CF_ENOTFOUND)
+			return 0;
+		if (rc < 0)
+			return rc;
+		nanosleep(&ts, NULL);
+	}
+	return cf_err_set(CF_ETIMEOUT, "still being deleted after %ld ms (recreating it for an immutable field)", wait_ms);
+}
+
 /* Applies one object unless dry (the server's dry-run result for it) equals the live object,
  * in which case nothing is written: an unchanged re-reconcile costs reads only. */
-static int apply_one(cf_kube *k, cf_apply_result *res, json_t *o, const json_t *dry,
+static int apply_one(cf_kube *k, cf_apply_result *res, json_t *o, const json_t *dry, int state,
 		     const cf_apply_opts *opts)
 {
 	cf_kube_apply_opts ao = CF_KUBE_APPLY_OPTS_INIT;
 	cf_kube_ref ref;
-	json_t *live = NULL, *a, *b;
-	char desc[600], line[700];
+	json_t *live = NULL, *out = NULL, *a, *b;
 	int rc, existed, same;
 
+	if (state == ST_UNCHANGED) {
+		res->unchanged++;
+		return note(res, o, "unchanged");
+	}
+	if (state == ST_SKIP) {
+		res->skipped++;
+		return note(res, o, "skipped");
+	}
 	ao.field_manager = opts->field_manager;
-	ao.force = opts->force;
-	ref.api_version = sget(o, "apiVersion");
-	ref.kind = sget(o, "kind");
-	ref.namespace = sget(json_object_get(o, "metadata"), "namespace");
-	ref.name = sget(json_object_get(o, "metadata"), "name");
+	ao.force = opts->force && !annotation_is(o, CF_APPLY_SSA_ANNOTATION, "Merge");
+	ref_of(&ref, o);
+	if (state == ST_RECREATE && (rc = delete_for_recreate(k, o, opts->wait_ms)) < 0)
+		return rc;
 	rc = cf_kube_get(k, &live, &ref);
 	if (rc < 0 && rc != CF_ENOTFOUND)
 		return rc;
@@ -150,51 +203,91 @@ static int apply_one(cf_kube *k, cf_apply_result *res, json_t *o, const json_t *
 	same = a && b && json_equal(a, b);
 	json_decref(a);
 	json_decref(b);
+	rc = same ? 0 : cf_kube_apply(k, &out, o, &ao);
+	if (rc == 0 && opts->applied)
+		opts->applied(o, same ? live : out, opts->payload);
 	json_decref(live);
-	rc = same ? 0 : cf_kube_apply(k, NULL, o, &ao);
+	json_decref(out);
 	if (rc < 0)
 		return rc;
+	if (state == ST_RECREATE) {
+		res->configured++;
+		return note(res, o, "recreated");
+	}
 	if (!existed) res->created++;
 	else if (same) res->unchanged++;
 	else res->configured++;
-	describe(desc, sizeof(desc), o);
-	snprintf(line, sizeof(line), "%s %s", desc, !existed ? "created" : same ? "unchanged" : "configured");
-	if (json_array_append_new(res->changes, json_string(line)) < 0)
-		return cf_err_set(CF_ENOMEM, "out of memory");
-	return 0;
+	return note(res, o, !existed ? "created" : same ? "unchanged" : "configured");
+}
+
+/* An apply the API refuses because an immutable field changed. */
+static int immutable_error(int rc)
+{
+	return rc == CF_EINVAL && (strstr(cf_err_msg(), "immutable") || strstr(cf_err_msg(), "Forbidden: updates to"));
 }
 
 /* The server-side dry run of obj into dries[i]; CF_ENOTFOUND (its CRD or namespace comes in
- * the first stage) leaves null there when allow_missing is set. */
-static int dry_run(cf_kube *k, json_t *dries, size_t i, json_t *obj, const cf_kube_apply_opts *dry,
-		   int allow_missing)
+ * the first stage) leaves null there when allow_missing is set. An immutable-field refusal
+ * marks the object for recreation when that is allowed. */
+static int dry_run(cf_kube *k, json_t *dries, int *state, size_t i, json_t *obj, const cf_kube_apply_opts *dry,
+		   int allow_missing, const cf_apply_opts *o)
 {
 	json_t *result = NULL;
 	int rc = cf_kube_apply(k, &result, obj, dry);
 
 	if (rc == CF_ENOTFOUND && allow_missing)
 		return 0;
+	if (immutable_error(rc) && (o->recreate || annotation_is(obj, CF_APPLY_FORCE_ANNOTATION, "Enabled"))) {
+		cf_err_clear();
+		state[i] = ST_RECREATE;
+		return 0;
+	}
 	if (rc < 0)
 		return rc;
 	return json_array_set_new(dries, i, result) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
+}
+
+/* What to do with obj before any request: unchanged since the last apply, or skipped by its
+ * ssa annotation (Ignore; IfNotPresent when it exists). */
+static int plan(cf_kube *k, const json_t *obj, const cf_apply_opts *o, int *state)
+{
+	cf_kube_ref ref;
+	int rc;
+
+	*state = ST_APPLY;
+	if (annotation_is(obj, CF_APPLY_SSA_ANNOTATION, "Ignore")) {
+		*state = ST_SKIP;
+	} else if (annotation_is(obj, CF_APPLY_SSA_ANNOTATION, "IfNotPresent")) {
+		ref_of(&ref, obj);
+		rc = cf_kube_get(k, NULL, &ref);
+		if (rc == 0)
+			*state = ST_SKIP;
+		else if (rc != CF_ENOTFOUND)
+			return rc;
+	} else if (o->unchanged && o->unchanged(obj, o->payload)) {
+		*state = ST_UNCHANGED;
+	}
+	return 0;
 }
 
 int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_opts *o)
 {
 	cf_kube_apply_opts dry = CF_KUBE_APPLY_OPTS_INIT;
 	json_t *dries = json_array();   /* dry-run results, index by index with objs */
-	size_t i;
+	size_t i, n = json_array_size(objs);
+	int *state = cf_calloc(n ? n : 1, sizeof(*state));
 	json_t *obj = NULL;
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (o == NULL || o->version != CF_APPLY_OPTS_VERSION) {
 		json_decref(dries);
+		cf_free(state);
 		return cf_err_set(CF_EINVAL, "cf_apply_opts version mismatch");
 	}
 	res->inventory = json_array();
 	res->changes = json_array();
-	if (dries == NULL || res->inventory == NULL || res->changes == NULL) {
+	if (dries == NULL || state == NULL || res->inventory == NULL || res->changes == NULL) {
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -216,26 +309,31 @@ int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_
 			rc = cf_err_set(CF_ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((rc = dry_run(k, dries, i, obj, &dry, !first_stage(obj))) < 0)
+		if ((rc = plan(k, obj, o, &state[i])) < 0)
+			goto out;
+		if (state[i] == ST_APPLY &&
+		    (rc = dry_run(k, dries, state, i, obj, &dry, !first_stage(obj), o)) < 0)
 			goto out;
 	}
 	for (int stage = 1; stage <= 2; stage++) {
 		/* stage two is validated whole before any of it is written */
 		json_array_foreach(objs, i, obj)
-			if (stage == 2 && !first_stage(obj) && json_is_null(json_array_get(dries, i)) &&
-			    (rc = dry_run(k, dries, i, obj, &dry, 0)) < 0)
+			if (stage == 2 && !first_stage(obj) && state[i] == ST_APPLY &&
+			    json_is_null(json_array_get(dries, i)) &&
+			    (rc = dry_run(k, dries, state, i, obj, &dry, 0, o)) < 0)
 				goto out;
 		json_array_foreach(objs, i, obj) {
 			if (first_stage(obj) != (stage == 1))
 				continue;
-			if ((rc = apply_one(k, res, obj, json_array_get(dries, i), o)) < 0)
+			if ((rc = apply_one(k, res, obj, json_array_get(dries, i), state[i], o)) < 0)
 				goto out;
 		}
 		if (stage == 1)
 			json_array_foreach(objs, i, obj)
-				if (first_stage(obj) && (rc = wait_ready(k, obj, o->wait_ms)) < 0)
+				if (first_stage(obj) && state[i] != ST_SKIP && (rc = wait_ready(k, obj, o->wait_ms)) < 0)
 					goto out;
 	}
+	obj = NULL;
 out:
 	if (rc < 0) {
 		char desc[600];
@@ -245,6 +343,7 @@ out:
 		cf_apply_result_free(res);
 	}
 	json_decref(dries);
+	cf_free(state);
 	return rc;
 }
 

@@ -11,22 +11,34 @@
 #include "kube.h"
 
 #define CF_APPLY_PRUNE_ANNOTATION "kustomize.toolkit.fluxcd.io/prune"
+/* Per object: Override (the default), Merge, IfNotPresent (create, never update), Ignore. */
+#define CF_APPLY_SSA_ANNOTATION "kustomize.toolkit.fluxcd.io/ssa"
+/* Per object: Enabled recreates it when an immutable field changed, as spec.force does. */
+#define CF_APPLY_FORCE_ANNOTATION "kustomize.toolkit.fluxcd.io/force"
 
 typedef struct cf_apply_opts {
 	unsigned version;
 	const char *field_manager;   /* "kustomize-controller" */
 	int force;                   /* take fields owned by other managers */
 	long wait_ms;                /* for CRDs to be established and Namespaces active */
+	int recreate;                /* delete and create objects whose immutable fields changed */
+	/* Optional: 1 when obj is known to be applied and untouched since (it is then neither
+	 * dry-run nor sent, and counts as unchanged). */
+	int (*unchanged)(const json_t *obj, void *payload);
+	/* Optional: obj is now what the cluster holds; live is the object as the API returned it. */
+	void (*applied)(const json_t *obj, const json_t *live, void *payload);
+	void *payload;
 } cf_apply_opts;
-#define CF_APPLY_OPTS_VERSION 1
-#define CF_APPLY_OPTS_INIT { CF_APPLY_OPTS_VERSION, "kustomize-controller", 0, 30000 }
+#define CF_APPLY_OPTS_VERSION 2
+#define CF_APPLY_OPTS_INIT { CF_APPLY_OPTS_VERSION, "kustomize-controller", 0, 30000, 0, NULL, NULL, NULL }
 
 /* What an apply did. inventory: [{id, v}] in Flux's format ("<ns>_<name>_<group>_<kind>", v the
- * version); changes: ["Kind/ns/name created|configured|unchanged"]. */
+ * version); changes: ["Kind/ns/name created|configured|unchanged|skipped"] (skipped: the ssa
+ * annotation said so). */
 typedef struct cf_apply_result {
 	json_t *inventory;
 	json_t *changes;
-	size_t created, configured, unchanged;
+	size_t created, configured, unchanged, skipped;
 } cf_apply_result;
 
 /* Flux's inventory id of an object. */

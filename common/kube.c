@@ -343,6 +343,9 @@ static int kube_exchange(cf_kube *k, json_t **out, const char *method, const cha
 	cf_buf_init(&r.body, REPLY_MAX);
 	k->last_code = 0;
 	k->last_reason[0] = '\0';
+	k->stat_requests++;
+	if (strcmp(method, "GET") != 0 && strstr(path, "dryRun=All") == NULL)
+		k->stat_writes++;
 	if ((rc = cf_buf_printf(&url, "%s%s", k->cfg->server, path)) < 0 ||
 	    (rc = kube_build_headers(k, &headers, content_type)) < 0)
 		goto out;
@@ -398,6 +401,14 @@ out:
 	cf_buf_free(&r.body);
 	cf_buf_free(&url);
 	return rc;
+}
+
+void cf_kube_stats(const cf_kube *k, long *requests, long *writes)
+{
+	if (requests)
+		*requests = k->stat_requests;
+	if (writes)
+		*writes = k->stat_writes;
 }
 
 int cf_kube_request(cf_kube *k, json_t **out, const char *method, const char *path,

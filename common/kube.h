@@ -60,6 +60,10 @@ const char *cf_kube_last_reason(const cf_kube *k);
  * version it spoke (11 for HTTP/1.1, 20 for HTTP/2). */
 void cf_kube_last_conn(const cf_kube *k, long *new_connections, long *http_version);
 
+/* Requests sent so far, and of those the ones that can change the cluster (not GET, not a
+ * dry run). Retries count once. */
+void cf_kube_stats(const cf_kube *k, long *requests, long *writes);
+
 /* Impersonates user (and groups, NULL-terminated) in the requests that follow; user NULL
  * stops impersonating. */
 int cf_kube_impersonate(cf_kube *k, const char *user, const char *const *groups);

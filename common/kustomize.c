@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
 
 static const char *const kustomization_names[] = { "kustomization.yaml", "kustomization.yml", "Kustomization" };
 
@@ -1192,11 +1193,57 @@ static int disk_stat(void *ctx, const char *path)
 	return S_ISDIR(st.st_mode) ? 1 : 0;
 }
 
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+}
+
+void cf_kfs_sort_names(json_t *names)
+{
+	size_t n = json_array_size(names);
+	json_t **v = n ? cf_calloc(n, sizeof(*v)) : NULL;
+
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(names, i));
+	qsort(v, n, sizeof(*v), by_string);
+	json_array_clear(names);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(names, v[i]);
+	cf_free(v);
+}
+
+static int disk_list(void *ctx, const char *path, json_t **names)
+{
+	char full[8192];
+	struct dirent *e;
+	DIR *d;
+	int rc;
+
+	*names = NULL;
+	if ((rc = disk_path(full, sizeof(full), *(const char **)ctx, path)) < 0)
+		return rc;
+	if ((d = opendir(full)) == NULL)
+		return cf_err_set(CF_ENOTFOUND, "%s: %s", path, strerror(errno));
+	*names = json_array();
+	while (*names && (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    json_array_append_new(*names, json_string(e->d_name)) < 0)
+			break;
+	closedir(d);
+	if (*names == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	cf_kfs_sort_names(*names);
+	return 0;
+}
+
 void cf_kfs_disk(cf_kfs *fs, const char **root_ctx)
 {
 	fs->read = disk_read;
 	fs->stat = disk_stat;
 	fs->ctx = (void *)root_ctx;
+	fs->list = disk_list;
 }
 
 /* The root is the filesystem's, as for kubectl: an overlay may use ../base. */

@@ -18,7 +18,12 @@ typedef struct cf_kfs {
 	/* 1 for a directory, 0 for a file, CF_ENOTFOUND when nothing is there. */
 	int (*stat)(void *ctx, const char *path);
 	void *ctx;
+	/* Optional (NULL: not listable): the names in a directory, sorted, as a new array. */
+	int (*list)(void *ctx, const char *dir, json_t **names);
 } cf_kfs;
+
+/* Sorts a list's names (an array of strings) in place, for cf_kfs.list implementations. */
+void cf_kfs_sort_names(json_t *names);
 
 /* The disk at root (paths may not leave it). ctx must outlive the cf_kfs. */
 void cf_kfs_disk(cf_kfs *fs, const char **root_ctx);

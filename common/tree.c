@@ -414,9 +414,43 @@ static int tree_stat(void *ctx, const char *path)
 	return lookup(t, path, 0) ? 0 : CF_ENOTFOUND;
 }
 
+static int tree_list(void *ctx, const char *dir, json_t **names)
+{
+	const cf_tree *t = ctx;
+	const char *key;
+	size_t plen = strcmp(dir, ".") == 0 ? 0 : strlen(dir);
+	json_t *seen = json_object(), *v;
+
+	*names = json_array();
+	if (seen == NULL || *names == NULL) {
+		json_decref(seen);
+		json_decref(*names);
+		*names = NULL;
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	/* every entry and directory directly under dir */
+	for (int pass = 0; pass < 2; pass++)
+		json_object_foreach(pass ? t->dirs : t->index, key, v) {
+			const char *rest = key;
+			if (plen) {
+				if (strncmp(key, dir, plen) != 0 || key[plen] != '/')
+					continue;
+				rest = key + plen + 1;
+			}
+			if (rest[0] && strchr(rest, '/') == NULL)
+				json_object_set_new(seen, rest, json_true());
+		}
+	json_object_foreach(seen, key, v)
+		json_array_append_new(*names, json_string(key));
+	json_decref(seen);
+	cf_kfs_sort_names(*names);
+	return 0;
+}
+
 void cf_tree_kfs(cf_kfs *fs, cf_tree *t)
 {
 	fs->read = tree_read;
 	fs->stat = tree_stat;
 	fs->ctx = t;
+	fs->list = tree_list;
 }

@@ -113,7 +113,7 @@ static void remove_storage(const src_ctl *c, const char *ns, const char *name)
  * that a killed process left. */
 static void retain(const char *dir, const char *current)
 {
-	struct { char name[300]; time_t mtime; } keep[64];
+	struct { char name[300]; double mtime; int current; } keep[64];
 	size_t n = 0;
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -133,13 +133,16 @@ static void retain(const char *dir, const char *current)
 		if (strstr(e->d_name, ".tar.gz") == NULL || stat(path, &st) < 0)
 			continue;
 		snprintf(keep[n].name, sizeof(keep[n].name), "%s", e->d_name);
-		keep[n++].mtime = strcmp(e->d_name, current) == 0 ? (time_t)-1 >> 1 : st.st_mtime;
+		keep[n].current = strcmp(e->d_name, current) == 0;
+		keep[n++].mtime = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
 	}
 	closedir(d);
 	for (size_t i = 0; i < n; i++) {
 		size_t newer = 0;
+		if (keep[i].current)
+			continue;
 		for (size_t j = 0; j < n; j++)
-			if (j != i && (keep[j].mtime > keep[i].mtime ||
+			if (j != i && (keep[j].current || keep[j].mtime > keep[i].mtime ||
 				       (keep[j].mtime == keep[i].mtime && strcmp(keep[j].name, keep[i].name) > 0)))
 				newer++;
 		if (newer >= KEEP_ARTIFACTS) {
@@ -207,27 +210,16 @@ static void wipe_auth(rec *r)
 static void send_event(rec *r, const char *type, const char *reason, const char *message,
 		       const char *revision, const char *digest)
 {
-	json_t *ann = NULL, *meta = NULL, *ev;
-	cf_buf msg = CF_BUF_INIT(1u << 20);
-	char *text;
+	json_t *ann = NULL, *meta = NULL;
 
 	if (revision) {
 		ann = json_pack("{s:s,s:s?}", "source.toolkit.fluxcd.io/revision", revision,
 				"source.toolkit.fluxcd.io/digest", digest);
 		meta = json_pack("{s:s,s:s?}", "revision", revision, "digest", digest);
 	}
-	if (cf_kube_event(r->k, r->obj, type, reason, message, SOURCE_CONTROLLER, ann) < 0)
-		cf_log(CF_LOG_WARN, "event not recorded", "error", cf_err_msg(), NULL);
-	ev = cf_event_new(r->obj, strcmp(type, "Warning") == 0 ? "error" : "info", reason, message,
-			  meta, SOURCE_CONTROLLER);
-	text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
-	if (text && cf_bus_encode_event(&msg, text) == 0)
-		cf_bus_pub_send(r->c->events, &msg);
-	free(text);
-	json_decref(ev);
+	cf_event_emit(r->k, r->c->events, r->obj, type, reason, message, ann, meta, SOURCE_CONTROLLER);
 	json_decref(ann);
 	json_decref(meta);
-	cf_buf_free(&msg);
 }
 
 static int patch_status(rec *r)

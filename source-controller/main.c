@@ -8,6 +8,7 @@
 #include "flags.h"
 #include "git.h"
 #include "log.h"
+#include "worker.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -79,71 +80,21 @@ static int on_watch(const char *type, json_t *obj, void *payload)
 	return 0;
 }
 
-static void *watch_thread(void *arg)
+static int worker_client(void *ctx, cf_kube **k)
 {
-	cf_kube *k = NULL;
-	cf_kube_watch_opts o = CF_KUBE_WATCH_OPTS_INIT;
-	cf_kube_ref ref = { SOURCE_GROUP_VERSION, "GitRepository", ctl.watch_namespace, NULL };
-	int rc;
-
-	(void)arg;
-	o.stop = &ctl.stop;
-	while (!ctl.stop) {
-		if (k == NULL && new_client(&k) < 0) {
-			cf_log(CF_LOG_ERROR, "cannot create an API client", "error", cf_err_msg(), NULL);
-			sleep(5);
-			continue;
-		}
-		rc = cf_kube_watch(k, &ref, &o, on_watch, NULL);
-		if (rc < 0 && !ctl.stop) {
-			/* e.g. the CRDs are not installed yet: wait for them */
-			cf_log(CF_LOG_ERROR, "watch failed; retrying", "kind", "GitRepository", "error", cf_err_msg(), NULL);
-			for (int i = 0; i < 50 && !ctl.stop; i++)
-				usleep(100000);
-		}
-	}
-	cf_kube_free(k);
-	return NULL;
+	(void)ctx;
+	return new_client(k);
 }
 
-static void *worker_thread(void *arg)
+static int worker_reconcile(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
-	cf_kube *k = NULL;
-	char key[KEY_MAX];
-
-	(void)arg;
-	while (cf_workqueue_get(ctl.queue, key, sizeof(key)) == 0) {
-		char *slash = strchr(key, '/');
-		long requeue = 0;
-		int rc;
-
-		if (k == NULL && new_client(&k) < 0) {
-			cf_log(CF_LOG_ERROR, "cannot create an API client", "error", cf_err_msg(), NULL);
-			cf_workqueue_add_backoff(ctl.queue, key);
-			cf_workqueue_done(ctl.queue, key);
-			continue;
-		}
-		*slash = '\0';
-		rc = gitrepository_reconcile(&ctl, k, key, slash + 1, &requeue);
-		*slash = '/';
-		if (rc < 0) {
-			long delay = cf_workqueue_add_backoff(ctl.queue, key);
-			char d[32];
-			snprintf(d, sizeof(d), "%ldms", delay);
-			cf_log(CF_LOG_WARN, "reconcile failed", "object", key, "error", cf_err_msg(), "retry", d, NULL);
-		} else {
-			cf_workqueue_forget(ctl.queue, key);
-			if (requeue > 0)
-				cf_workqueue_add_after(ctl.queue, key, requeue);
-		}
-		cf_workqueue_done(ctl.queue, key);
-	}
-	cf_kube_free(k);
-	return NULL;
+	return gitrepository_reconcile(ctx, k, ns, name, requeue_ms);
 }
 
 int main(int argc, char **argv)
 {
+	static cf_worker worker;
+	static cf_watcher watch;
 	cf_bus_server *server = NULL;
 	pthread_t watcher, *workers = NULL;
 	cf_log_level level;
@@ -175,14 +126,17 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	worker = (cf_worker){ ctl.queue, worker_client, worker_reconcile, &ctl };
 	workers = cf_calloc((size_t)ctl.concurrent, sizeof(*workers));
 	if (workers == NULL) {
 		rc = 1;
 		goto out;
 	}
 	for (long i = 0; i < ctl.concurrent; i++)
-		pthread_create(&workers[i], NULL, worker_thread, NULL);
-	pthread_create(&watcher, NULL, watch_thread, NULL);
+		pthread_create(&workers[i], NULL, cf_worker_run, &worker);
+	watch = (cf_watcher){ { SOURCE_GROUP_VERSION, "GitRepository", ctl.watch_namespace, NULL }, NULL, on_watch,
+			      NULL, worker_client, &ctl, NULL, &ctl.stop };
+	pthread_create(&watcher, NULL, cf_watcher_run, &watch);
 	cf_log(CF_LOG_INFO, "started", "storage", ctl.storage_path, "artifacts", ctl.artifact_addr,
 	       "notices", ctl.notify_addr, NULL);
 	while (!ctl.stop)

@@ -40,7 +40,7 @@ static int mem_stat(void *ctx, const char *path)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	mem_tree t = { { "kustomization.yaml", "res.yaml", "patch.yaml" }, { "", "", "" }, { 0, 0, 0 } };
-	cf_kfs fs = { mem_read, mem_stat, &t };
+	cf_kfs fs = { mem_read, mem_stat, &t, NULL };
 	const char *p = (const char *)data, *end = p + size;
 	json_t *out = NULL;
 

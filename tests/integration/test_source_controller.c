@@ -6,6 +6,7 @@
 #include "bus.h"
 #include "err.h"
 #include "kube.h"
+#include "itest.h"
 #include "kube_env.h"
 #include "kustomize.h"
 #include "sha256.h"
@@ -30,42 +31,6 @@ static char ns[64], repo[64], store[] = "/tmp/cflux-sc-XXXXXX", bare[512], c1[41
 static pid_t controller;
 static cf_kube *kube;
 static cf_bus_sub *notices, *events;
-
-static void msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
-static int run(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-static int capture(char *out, size_t size, const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	FILE *p;
-	size_t n;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if ((p = popen(cmd, "r")) == NULL)
-		return -1;
-	n = fread(out, 1, size - 1, p);
-	out[n] = '\0';
-	while (n && out[n - 1] == '\n')
-		out[--n] = '\0';
-	return pclose(p) == 0 ? 0 : -1;
-}
 
 static void start_controller(void)
 {

@@ -1,0 +1,41 @@
+/* common/worker.h - the reconcile loop every controller's workers run: take a "ns/name" key,
+ * reconcile it with the worker's own API client, back off on failure, requeue after the
+ * interval on success. */
+#ifndef CF_WORKER_H
+#define CF_WORKER_H
+
+#include "kube.h"
+#include "workqueue.h"
+
+typedef struct cf_worker {
+	cf_workqueue *queue;
+	/* a new API client for one worker thread */
+	int (*new_client)(void *ctx, cf_kube **k);
+	/* reconciles ns/name once: 0 (*requeue_ms: look again then; 0: only on change) or a
+	 * negative code (backed off) */
+	int (*reconcile)(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+	void *ctx;
+} cf_worker;
+
+/* A pthread start routine (arg: a cf_worker that outlives it); returns when the queue is
+ * shut down. */
+void *cf_worker_run(void *arg);
+
+/* A watch that lasts until *stop: (re)creates its client with new_client(ctx), and after a
+ * failure (the CRDs are not installed yet, the API server is down) waits and starts again.
+ * on_state (may be NULL) hears 1 when a watch starts and 0 when it fails or ends. */
+typedef struct cf_watcher {
+	cf_kube_ref ref;
+	const char *label_selector;
+	cf_kube_watch_cb cb;
+	void *payload;
+	int (*new_client)(void *ctx, cf_kube **k);
+	void *ctx;
+	void (*on_state)(int watching, void *payload);
+	volatile int *stop;
+} cf_watcher;
+
+/* A pthread start routine (arg: a cf_watcher that outlives it). */
+void *cf_watcher_run(void *arg);
+
+#endif

@@ -1,0 +1,51 @@
+/* kustomize-controller/controller.h - what main.c, the reconciler and the drift watches share. */
+#ifndef KUSTOMIZE_CONTROLLER_H
+#define KUSTOMIZE_CONTROLLER_H
+
+#include "bus.h"
+#include "kube.h"
+#include "objcache.h"
+#include "workqueue.h"
+
+#include <pthread.h>
+
+#define KUSTOMIZE_CONTROLLER "kustomize-controller"
+#define KUSTOMIZE_FINALIZER "finalizers.fluxcd.io"
+#define KUSTOMIZE_GROUP_VERSION "kustomize.toolkit.fluxcd.io/v1"
+
+typedef struct ks_ctl {
+	/* flags */
+	const char *kubeconfig, *context, *watch_namespace;
+	const char *notify_addr, *events_addr, *log_level;
+	long concurrent, requeue_dependency_ms, requeue_max_ms, artifact_max_size, max_files;
+	/* run time */
+	cf_workqueue *queue;
+	cf_bus_pub *events;
+	cf_objcache *cache;
+	pthread_mutex_t mu;       /* guards index, drift and watches */
+	json_t *index;            /* "ns/name" -> {"source": "Kind/ns/name", "deps": ["ns/name"]} */
+	json_t *drift;            /* "ns/name" -> ["Deployment/ns/x modified", ...] seen since its last reconcile */
+	json_t *watches;          /* "apiVersion/kind" -> true, for the drift watches started */
+	pthread_t *watch_threads;
+	size_t nwatch_threads;
+	volatile int stop;
+} ks_ctl;
+
+int  ks_new_client(ks_ctl *c, cf_kube **k);
+
+/* Reconciles Kustomization ns/name once; *requeue_ms as in the source-controller. */
+int  kustomization_reconcile(ks_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+/* Whether a watch event asks for a reconcile (new, spec changed, requested, deleted). */
+int  kustomization_wants_reconcile(const char *type, const json_t *obj);
+
+/* The index: which Kustomizations use a source, and which depend on a Kustomization. */
+void ks_index_update(ks_ctl *c, const char *type, const json_t *obj);
+void ks_enqueue_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name);
+void ks_enqueue_dependents(ks_ctl *c, const char *ns, const char *name);
+
+/* Starts a drift watch on apiVersion/kind unless one runs. */
+int  ks_watch_kind(ks_ctl *c, const char *api_version, const char *kind);
+/* Takes the drift seen for key since the last call (a new array, may be empty). */
+json_t *ks_take_drift(ks_ctl *c, const char *key);
+
+#endif

@@ -1,0 +1,709 @@
+/* kustomize-controller/kustomization.c - Kustomization: dependencies -> source artifact ->
+ * build -> staged apply -> prune -> health -> status, events. */
+#include "controller.h"
+
+#include "alloc.h"
+#include "apply.h"
+#include "base64.h"
+#include "buf.h"
+#include "condition.h"
+#include "duration.h"
+#include "err.h"
+#include "event.h"
+#include "fluxbuild.h"
+#include "health.h"
+#include "log.h"
+#include "tree.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REQUESTED_AT "reconcile.fluxcd.io/requestedAt"
+#define REVISION_ANNOTATION "kustomize.toolkit.fluxcd.io/revision"
+#define MSG_MAX 4096
+
+/* Flux's reasons */
+#define R_SUCCEEDED "ReconciliationSucceeded"
+#define R_FAILED "ReconciliationFailed"
+#define R_BUILD "BuildFailed"
+#define R_HEALTH "HealthCheckFailed"
+#define R_DEPENDENCY "DependencyNotReady"
+#define R_PRUNE "PruneFailed"
+#define R_ARTIFACT "ArtifactFailed"
+#define R_SPEC "InvalidSpec"
+#define R_PROGRESSING "Progressing"
+
+typedef struct rec {
+	ks_ctl *c;
+	cf_kube *k;
+	json_t *obj;
+	const json_t *spec;
+	const char *ns, *name;
+	char key[512];
+	long long generation;
+	json_t *orig_status;   /* as read, to write status only when it changed */
+	json_t *status;
+	long interval_ms, retry_ms, timeout_ms;
+	char revision[512];
+	json_t *drift;         /* what the drift watches saw since the last reconcile */
+} rec;
+
+static const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static const char *str_at(const json_t *o, const char *a, const char *b)
+{
+	return sget(json_object_get(o, a), b);
+}
+
+int kustomization_wants_reconcile(const char *type, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata"), *st = json_object_get(obj, "status");
+	const char *req = str_at(md, "annotations", REQUESTED_AT);
+	const char *handled = sget(st, "lastHandledReconcileAt");
+
+	if (strcmp(type, "MODIFIED") != 0)
+		return strcmp(type, "DELETED") != 0;
+	if (json_object_get(md, "deletionTimestamp"))
+		return 1;
+	if (json_integer_value(json_object_get(md, "generation")) !=
+	    json_integer_value(json_object_get(st, "observedGeneration")))
+		return 1;
+	return req && (!handled || strcmp(req, handled) != 0);
+}
+
+/* ---- status and events ---- */
+
+static void send_event(rec *r, const char *type, const char *reason, const char *message)
+{
+	json_t *ann = NULL, *meta = NULL;
+
+	if (r->revision[0]) {
+		ann = json_pack("{s:s}", REVISION_ANNOTATION, r->revision);
+		meta = json_pack("{s:s}", "revision", r->revision);
+	}
+	cf_event_emit(r->k, r->c->events, r->obj, type, reason, message, ann, meta, KUSTOMIZE_CONTROLLER);
+	json_decref(ann);
+	json_decref(meta);
+}
+
+/* Writes status if it differs from what was read: an unchanged reconcile writes nothing. */
+static int patch_status(rec *r)
+{
+	json_t *patch;
+	int rc;
+
+	if (json_equal(r->orig_status, r->status))
+		return 0;
+	patch = json_pack("{s:O}", "status", r->status);
+	if (patch == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	rc = cf_kube_patch_status(r->k, NULL, &(cf_kube_ref){ KUSTOMIZE_GROUP_VERSION, "Kustomization",
+							     r->ns, r->name }, patch);
+	json_decref(patch);
+	if (rc == 0) {
+		json_decref(r->orig_status);
+		r->orig_status = json_deep_copy(r->status);
+	}
+	return rc;
+}
+
+static void mark_handled(rec *r)
+{
+	const char *req = str_at(json_object_get(r->obj, "metadata"), "annotations", REQUESTED_AT);
+
+	json_object_set_new(r->status, "observedGeneration", json_integer(r->generation));
+	if (req)
+		json_object_set_new(r->status, "lastHandledReconcileAt", json_string(req));
+}
+
+/* Records a failure (Ready=False with reason and the error), with a warning event when the
+ * message is new. stalled: retrying cannot help until the spec changes. Returns 0: the
+ * caller requeues after retryInterval rather than backing off blindly. */
+static int fail(rec *r, const char *reason, int stalled, long *requeue_ms)
+{
+	char msg[MSG_MAX], old[MSG_MAX];
+	const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
+	const char *was = ready ? sget(ready, "message") : NULL;
+
+	snprintf(old, sizeof(old), "%s", was ? was : "");
+	snprintf(msg, sizeof(msg), "%s", cf_err_msg());
+	mark_handled(r);
+	if (r->revision[0])
+		json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->revision));
+	cf_condition_set(r->status, CF_COND_READY, "False", reason, msg, r->generation);
+	if (stalled)
+		cf_condition_set(r->status, CF_COND_STALLED, "True", reason, msg, r->generation);
+	else
+		cf_condition_remove(r->status, CF_COND_STALLED);
+	cf_condition_remove(r->status, CF_COND_RECONCILING);
+	if (strcmp(reason, R_HEALTH) == 0)
+		cf_condition_set(r->status, "Healthy", "False", reason, msg, r->generation);
+	if (strcmp(old, msg) != 0 && strcmp(reason, R_DEPENDENCY) != 0)
+		send_event(r, "Warning", reason, msg);
+	if (patch_status(r) < 0)
+		cf_log(CF_LOG_WARN, "status not written", "object", r->key, "error", cf_err_msg(), NULL);
+	cf_log(strcmp(reason, R_DEPENDENCY) == 0 ? CF_LOG_INFO : CF_LOG_WARN, "reconcile failed", "object", r->key,
+	       "reason", reason, "error", msg, NULL);
+	*requeue_ms = stalled ? 0 : r->retry_ms;
+	return 0;
+}
+
+/* ---- the steps ---- */
+
+static int set_finalizers(rec *r, json_t *list)
+{
+	json_t *patch = json_pack("{s:{s:o}}", "metadata", "finalizers", list);
+	int rc;
+
+	if (patch == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	rc = cf_kube_merge_patch(r->k, NULL, &(cf_kube_ref){ KUSTOMIZE_GROUP_VERSION, "Kustomization", r->ns, r->name },
+				 patch);
+	json_decref(patch);
+	return rc;
+}
+
+/* 0 if the finalizer is there, 1 if it was just added, <0 on failure. */
+static int ensure_finalizer(rec *r)
+{
+	json_t *fin = json_object_get(json_object_get(r->obj, "metadata"), "finalizers"), *v, *list;
+	size_t i;
+	int rc;
+
+	json_array_foreach(fin, i, v)
+		if (strcmp(json_string_value(v), KUSTOMIZE_FINALIZER) == 0)
+			return 0;
+	list = fin ? json_copy(fin) : json_array();
+	json_array_append_new(list, json_string(KUSTOMIZE_FINALIZER));
+	rc = set_finalizers(r, list);
+	return rc < 0 ? rc : 1;
+}
+
+static int impersonate(rec *r)
+{
+	const char *sa = sget(r->spec, "serviceAccountName");
+	char user[600];
+
+	if (sa == NULL || sa[0] == '\0')
+		return 0;
+	snprintf(user, sizeof(user), "system:serviceaccount:%s:%s", r->ns, sa);
+	return cf_kube_impersonate(r->k, user, NULL);
+}
+
+/* Deleted: with prune, its objects go too (not those marked prune: disabled), then the
+ * finalizer. */
+static int finalize(rec *r)
+{
+	json_t *fin = json_object_get(json_object_get(r->obj, "metadata"), "finalizers"), *v, *list;
+	const json_t *inv = json_object_get(json_object_get(r->status, "inventory"), "entries");
+	json_t *deleted = NULL, *empty = json_array();
+	size_t i;
+	int rc = 0;
+
+	if (json_is_true(json_object_get(r->spec, "prune")) && !json_is_true(json_object_get(r->spec, "suspend")) &&
+	    json_array_size(inv) > 0) {
+		rc = impersonate(r);
+		if (rc == 0) rc = cf_apply_prune(r->k, &deleted, inv, empty);
+		cf_kube_impersonate(r->k, NULL, NULL);
+		if (rc < 0) {
+			cf_err_prefix("prune on deletion");
+			json_decref(deleted);
+			json_decref(empty);
+			return rc;
+		}
+		json_array_foreach(inv, i, v)
+			cf_objcache_forget_id(r->c->cache, sget(v, "id"));
+		cf_log(CF_LOG_INFO, "pruned on deletion", "object", r->key, NULL);
+		json_decref(deleted);
+	}
+	json_decref(empty);
+	list = json_array();
+	json_array_foreach(fin, i, v)
+		if (strcmp(json_string_value(v), KUSTOMIZE_FINALIZER) != 0)
+			json_array_append(list, v);
+	rc = set_finalizers(r, list);
+	return rc == CF_ENOTFOUND ? 0 : rc;
+}
+
+/* 1 when every dependency is Ready at its latest generation; 0 with the error set when not. */
+static int dependencies_ready(rec *r)
+{
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(r->spec, "dependsOn"), i, d) {
+		const char *ns = sget(d, "namespace") ? sget(d, "namespace") : r->ns, *name = sget(d, "name");
+		json_t *dep = NULL;
+		const json_t *st, *ready;
+		int ok;
+
+		if (name == NULL)
+			return cf_err_set(CF_EINVAL, "spec.dependsOn[%zu].name is required", i), 0;
+		if (cf_kube_get(r->k, &dep, &(cf_kube_ref){ KUSTOMIZE_GROUP_VERSION, "Kustomization", ns, name }) < 0) {
+			cf_err_set(CF_ENOTFOUND, "dependency '%s/%s' not found", ns, name);
+			return 0;
+		}
+		st = json_object_get(dep, "status");
+		ready = cf_condition_get(st, CF_COND_READY);
+		ok = ready && sget(ready, "status") && strcmp(sget(ready, "status"), "True") == 0 &&
+		     json_integer_value(json_object_get(st, "observedGeneration")) ==
+		     json_integer_value(json_object_get(json_object_get(dep, "metadata"), "generation"));
+		json_decref(dep);
+		if (!ok) {
+			cf_err_set(CF_ERR, "dependency '%s/%s' is not ready", ns, name);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* The source's artifact: fetched over nng from the address in its URL, checked against the
+ * digest in its status, unpacked in memory. */
+static int fetch_artifact(rec *r, cf_tree **tree)
+{
+	const json_t *src = json_object_get(r->spec, "sourceRef");
+	const char *kind = sget(src, "kind"), *name = sget(src, "name");
+	const char *ns = sget(src, "namespace") ? sget(src, "namespace") : r->ns;
+	const char *path, *url, *digest, *rev;
+	json_t *source = NULL;
+	const json_t *art;
+	cf_buf data = CF_BUF_INIT((size_t)r->c->artifact_max_size);
+	char addr[1024];
+	size_t plen, ulen;
+	int rc;
+
+	*tree = NULL;
+	if (kind == NULL || name == NULL)
+		return cf_err_set(CF_EINVAL, "spec.sourceRef needs kind and name");
+	if (strcmp(kind, "GitRepository") != 0)
+		return cf_err_set(CF_EINVAL, "spec.sourceRef.kind '%s' is not supported (cflux serves GitRepository)", kind);
+	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ "source.toolkit.fluxcd.io/v1", kind, ns, name });
+	if (rc < 0)
+		return cf_err_prefix("Source '%s/%s/%s'", kind, ns, name);
+	art = json_object_get(json_object_get(source, "status"), "artifact");
+	path = sget(art, "path");
+	url = sget(art, "url");
+	digest = sget(art, "digest");
+	rev = sget(art, "revision");
+	if (!path || !url || !digest || !rev) {
+		json_decref(source);
+		return cf_err_set(CF_ENOTFOUND, "Source '%s/%s/%s' is not ready, artifact not found", kind, ns, name);
+	}
+	snprintf(r->revision, sizeof(r->revision), "%s", rev);
+	plen = strlen(path);
+	ulen = strlen(url);
+	if (ulen <= plen + 1 || strcmp(url + ulen - plen, path) != 0 || url[ulen - plen - 1] != '/' ||
+	    ulen - plen - 1 >= sizeof(addr)) {
+		rc = cf_err_set(CF_EINVAL, "Source '%s/%s/%s': artifact url '%s' does not end in its path", kind, ns, name, url);
+		goto out;
+	}
+	snprintf(addr, sizeof(addr), "%.*s", (int)(ulen - plen - 1), url);
+	rc = cf_bus_fetch_artifact(&data, addr, path, digest, r->timeout_ms);
+	if (rc == 0)
+		rc = cf_tree_unpack(tree, data.data, data.len, (size_t)r->c->artifact_max_size, (size_t)r->c->max_files);
+	if (rc < 0)
+		cf_err_prefix("artifact '%s' of revision '%s'", path, rev);
+out:
+	json_decref(source);
+	cf_buf_free(&data);
+	return rc;
+}
+
+/* postBuild variables: substituteFrom in order (later ones win), then substitute. */
+static int load_vars(rec *r, json_t **vars)
+{
+	const json_t *post = json_object_get(r->spec, "postBuild"), *ref;
+	json_t *v;
+	const char *key;
+	size_t i;
+	int rc = 0;
+
+	*vars = json_object();
+	json_array_foreach(json_object_get(post, "substituteFrom"), i, ref) {
+		const char *kind = sget(ref, "kind"), *name = sget(ref, "name");
+		int secret = kind && strcmp(kind, "Secret") == 0;
+		json_t *o = NULL;
+
+		if (!kind || !name || (!secret && strcmp(kind, "ConfigMap") != 0))
+			return cf_err_set(CF_EINVAL, "spec.postBuild.substituteFrom[%zu]: kind must be ConfigMap or Secret, with a name", i);
+		rc = cf_kube_get(r->k, &o, &(cf_kube_ref){ "v1", kind, r->ns, name });
+		if (rc == CF_ENOTFOUND && json_is_true(json_object_get(ref, "optional"))) {
+			rc = 0;
+			continue;
+		}
+		if (rc < 0)
+			return cf_err_prefix("substitute from '%s/%s'", kind, name);
+		json_object_foreach(json_object_get(o, "data"), key, v) {
+			const char *text = json_string_value(v);
+			if (text == NULL)
+				continue;
+			if (cf_flux_check_var_name(key) < 0) {
+				json_decref(o);
+				return cf_err_prefix("substitute from '%s/%s'", kind, name);
+			}
+			if (secret) {
+				unsigned char *dec;
+				size_t len;
+				if (cf_base64_decode(&dec, &len, text, strlen(text)) < 0) {
+					json_decref(o);
+					return cf_err_prefix("substitute from 'Secret/%s' key '%s'", name, key);
+				}
+				json_object_set_new(*vars, key, json_stringn((const char *)dec, len));
+				cf_free_secret(dec, len);
+			} else {
+				json_object_set(*vars, key, v);
+			}
+		}
+		json_decref(o);
+	}
+	json_object_foreach(json_object_get(post, "substitute"), key, v) {
+		if (cf_flux_check_var_name(key) < 0)
+			return cf_err_prefix("spec.postBuild.substitute");
+		if (json_is_string(v))
+			json_object_set(*vars, key, v);
+	}
+	return 0;
+}
+
+/* Namespaced objects must say their namespace (Flux refuses the whole set otherwise). Kinds
+ * the API does not know yet (their CRD is in the set) are left to the staged dry run. */
+static int check_namespaces(rec *r, const json_t *objs)
+{
+	const json_t *o;
+	size_t i;
+
+	json_array_foreach(objs, i, o) {
+		const json_t *md = json_object_get(o, "metadata");
+		cf_kube_resource res;
+		if (sget(md, "namespace") && sget(md, "namespace")[0])
+			continue;
+		if (cf_kube_resolve(r->k, &res, sget(o, "apiVersion"), sget(o, "kind")) < 0) {
+			cf_err_clear();
+			continue;
+		}
+		if (res.namespaced)
+			return cf_err_set(CF_EINVAL, "%s/%s namespace not specified: set metadata.namespace or spec.targetNamespace",
+					  sget(o, "kind"), sget(md, "name"));
+	}
+	return 0;
+}
+
+static void on_applied(const json_t *obj, const json_t *live, void *payload)
+{
+	rec *r = payload;
+	cf_objcache_applied(r->c->cache, r->key, obj, live);
+}
+
+static int on_unchanged(const json_t *obj, void *payload)
+{
+	rec *r = payload;
+	return cf_objcache_unchanged(r->c->cache, obj);
+}
+
+/* Parses "<ns>_<name>_<group>_<kind>" + v into a reference (buffers in ids). */
+typedef struct idref {
+	char ns[254], name[254], group[254], kind[128], av[400];
+} idref;
+
+static int parse_id(idref *x, const char *id, const char *v)
+{
+	const char *p = id;
+	char *f[4] = { x->ns, x->name, x->group, x->kind };
+	size_t caps[4] = { sizeof(x->ns), sizeof(x->name), sizeof(x->group), sizeof(x->kind) };
+
+	for (int i = 0; i < 4; i++) {
+		const char *u = i < 3 ? strchr(p, '_') : p + strlen(p);
+		if (u == NULL || (size_t)(u - p) >= caps[i])
+			return -1;
+		memcpy(f[i], p, (size_t)(u - p));
+		f[i][u - p] = '\0';
+		p = u + (i < 3);
+	}
+	snprintf(x->av, sizeof(x->av), "%s%s%s", x->group, x->group[0] ? "/" : "", v ? v : "");
+	return 0;
+}
+
+/* One line per object that is not healthy yet, into msg; returns how many. */
+static size_t unhealthy(rec *r, const json_t *targets, cf_buf *msg, int *failed)
+{
+	const json_t *t;
+	size_t i, n = 0;
+
+	cf_buf_reset(msg);
+	*failed = 0;
+	json_array_foreach(targets, i, t) {
+		cf_kube_ref ref = { sget(t, "apiVersion"), sget(t, "kind"), sget(t, "namespace"), sget(t, "name") };
+		json_t *live = NULL;
+		char why[512];
+		cf_health h;
+		int rc = cf_kube_get(r->k, &live, &ref);
+
+		if (rc < 0) {
+			h = CF_HEALTH_IN_PROGRESS;
+			snprintf(why, sizeof(why), "%s", rc == CF_ENOTFOUND ? "not found" : cf_err_msg());
+		} else {
+			h = cf_health_of(live, why, sizeof(why));
+		}
+		json_decref(live);
+		if (h == CF_HEALTH_CURRENT)
+			continue;
+		*failed |= h == CF_HEALTH_FAILED;
+		cf_buf_printf(msg, "%s%s/%s%s%s status: '%s'%s%s", n ? ", " : "", ref.kind, ref.namespace ? ref.namespace : "",
+			      ref.namespace ? "/" : "", ref.name, cf_health_str(h), why[0] ? ": " : "", why);
+		n++;
+	}
+	return n;
+}
+
+/* With spec.wait every applied object, and spec.healthChecks: all current before timeout. */
+static int check_health(rec *r, const json_t *inventory)
+{
+	json_t *targets = json_array();
+	const json_t *e;
+	cf_buf msg = CF_BUF_INIT(1u << 20);
+	struct timespec start, now, nap = { 0, 500 * 1000000L };
+	size_t i;
+	int failed = 0, rc = 0;
+
+	if (json_is_true(json_object_get(r->spec, "wait"))) {
+		json_array_foreach(inventory, i, e) {
+			idref x;
+			if (parse_id(&x, sget(e, "id"), sget(e, "v")) == 0)
+				json_array_append_new(targets, json_pack("{s:s,s:s,s:s?,s:s}", "apiVersion", x.av, "kind", x.kind,
+									 "namespace", x.ns[0] ? x.ns : NULL, "name", x.name));
+		}
+	}
+	json_array_foreach(json_object_get(r->spec, "healthChecks"), i, e) {
+		const char *ns = sget(e, "namespace") ? sget(e, "namespace") : r->ns;   /* as Flux: the Kustomization's */
+		if (!sget(e, "kind") || !sget(e, "name")) {
+			rc = cf_err_set(CF_EINVAL, "spec.healthChecks[%zu] needs kind and name", i);
+			goto out;
+		}
+		json_array_append_new(targets, json_pack("{s:s,s:s,s:s?,s:s}", "apiVersion",
+							 sget(e, "apiVersion") ? sget(e, "apiVersion") : "v1", "kind", sget(e, "kind"),
+							 "namespace", ns, "name", sget(e, "name")));
+	}
+	if (json_array_size(targets) == 0)
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		long elapsed;
+		if (unhealthy(r, targets, &msg, &failed) == 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (failed || elapsed >= r->timeout_ms || r->c->stop) {
+			rc = cf_err_set(CF_ETIMEOUT, "health check failed after %.1fs: %s: [%s]", elapsed / 1000.0,
+					failed ? "failed" : "timeout waiting for", msg.data);
+			break;
+		}
+		nanosleep(&nap, NULL);
+	}
+out:
+	json_decref(targets);
+	cf_buf_free(&msg);
+	return rc;
+}
+
+/* The change set for the event: one line per object created, configured, recreated or
+ * deleted (Flux's format), and what drifted. */
+static int change_set(cf_buf *out, const cf_apply_result *res, const json_t *deleted, const json_t *drift)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(res->changes, i, v) {
+		const char *line = json_string_value(v);
+		if (strstr(line, " unchanged") == NULL && strstr(line, " skipped") == NULL)
+			cf_buf_printf(out, "%s%s", out->len ? "\n" : "", line);
+	}
+	json_array_foreach(deleted, i, v)
+		cf_buf_printf(out, "%s%s", out->len ? "\n" : "", json_string_value(v));
+	if (out->len && json_array_size(drift) > 0) {
+		cf_buf_puts(out, "\ndrift corrected:");
+		json_array_foreach(drift, i, v)
+			cf_buf_printf(out, " %s%s", i ? ", " : "", json_string_value(v));
+	}
+	return (int)out->len;
+}
+
+static int apply_revision(rec *r, long *requeue_ms)
+{
+	cf_tree *tree = NULL;
+	cf_kfs fs;
+	json_t *objs = NULL, *vars = NULL, *deleted = NULL, *old_inv;
+	cf_apply_result res = { 0 };
+	cf_apply_opts ao = CF_APPLY_OPTS_INIT;
+	cf_buf changes = CF_BUF_INIT(1u << 20);
+	char msg[MSG_MAX];
+	const json_t *v;
+	size_t i;
+	int rc;
+
+	if ((rc = fetch_artifact(r, &tree)) < 0)
+		return fail(r, R_ARTIFACT, 0, requeue_ms);
+	if (json_object_get(r->spec, "postBuild") && (rc = load_vars(r, &vars)) < 0) {
+		rc = fail(r, R_BUILD, 0, requeue_ms);
+		goto out;
+	}
+	cf_tree_kfs(&fs, tree);
+	if ((rc = cf_flux_build(&objs, &fs, r->obj, vars)) < 0 || (rc = check_namespaces(r, objs)) < 0) {
+		rc = fail(r, R_BUILD, 0, requeue_ms);
+		goto out;
+	}
+	ao.force = 1;   /* as Flux: the manifests own their fields */
+	ao.recreate = json_is_true(json_object_get(r->spec, "force"));
+	ao.wait_ms = r->timeout_ms;
+	ao.unchanged = on_unchanged;
+	ao.applied = on_applied;
+	ao.payload = r;
+	rc = impersonate(r);
+	if (rc == 0)
+		rc = cf_apply_set(r->k, &res, objs, &ao);
+	if (rc < 0) {
+		cf_kube_impersonate(r->k, NULL, NULL);
+		rc = fail(r, R_FAILED, 0, requeue_ms);
+		goto out;
+	}
+	json_array_foreach(res.inventory, i, v) {
+		idref x;
+		if (parse_id(&x, sget(v, "id"), sget(v, "v")) == 0 && ks_watch_kind(r->c, x.av, x.kind) < 0)
+			cf_log(CF_LOG_WARN, "no drift watch", "kind", x.kind, "error", cf_err_msg(), NULL);
+	}
+	old_inv = json_object_get(json_object_get(r->status, "inventory"), "entries");
+	if (json_is_true(json_object_get(r->spec, "prune"))) {
+		rc = cf_apply_prune(r->k, &deleted, old_inv, res.inventory);
+		if (rc < 0) {
+			cf_kube_impersonate(r->k, NULL, NULL);
+			rc = fail(r, R_PRUNE, 0, requeue_ms);
+			goto out;
+		}
+	}
+	json_array_foreach(old_inv, i, v) {
+		size_t j;
+		const json_t *n;
+		int kept = 0;
+		json_array_foreach(res.inventory, j, n)
+			kept |= strcmp(sget(n, "id"), sget(v, "id")) == 0;
+		if (!kept)
+			cf_objcache_forget_id(r->c->cache, sget(v, "id"));
+	}
+	/* the inventory is recorded before the health check: what was applied must be pruned later */
+	json_object_set_new(r->status, "inventory", json_pack("{s:O}", "entries", res.inventory));
+	rc = check_health(r, res.inventory);
+	cf_kube_impersonate(r->k, NULL, NULL);
+	if (change_set(&changes, &res, deleted, r->drift) > 0) {
+		send_event(r, "Normal", R_PROGRESSING, changes.data);
+		cf_log(CF_LOG_INFO, "applied", "object", r->key, "revision", r->revision, "changes", changes.data, NULL);
+	}
+	if (rc < 0) {
+		rc = fail(r, R_HEALTH, 0, requeue_ms);
+		goto out;
+	}
+	if (json_object_get(r->spec, "wait") || json_object_get(r->spec, "healthChecks"))
+		cf_condition_set(r->status, "Healthy", "True", R_SUCCEEDED, "all checks passed", r->generation);
+	snprintf(msg, sizeof(msg), "Applied revision: %s", r->revision);
+	{
+		const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
+		int was_ready = ready && sget(ready, "status") && strcmp(sget(ready, "status"), "True") == 0 &&
+				sget(r->status, "lastAppliedRevision") && strcmp(sget(r->status, "lastAppliedRevision"), r->revision) == 0;
+		mark_handled(r);
+		json_object_set_new(r->status, "lastAppliedRevision", json_string(r->revision));
+		json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->revision));
+		cf_condition_set(r->status, CF_COND_READY, "True", R_SUCCEEDED, msg, r->generation);
+		cf_condition_remove(r->status, CF_COND_STALLED);
+		cf_condition_remove(r->status, CF_COND_RECONCILING);
+		if (!was_ready)
+			send_event(r, "Normal", R_SUCCEEDED, msg);
+	}
+	rc = patch_status(r);
+	*requeue_ms = r->interval_ms;
+out:
+	cf_apply_result_free(&res);
+	json_decref(deleted);
+	json_decref(objs);
+	json_decref(vars);
+	cf_tree_free(tree);
+	cf_buf_free(&changes);
+	return rc;
+}
+
+static int parse_durations(rec *r)
+{
+	const char *interval = sget(r->spec, "interval"), *retry = sget(r->spec, "retryInterval");
+	const char *timeout = sget(r->spec, "timeout");
+
+	if (interval == NULL)
+		return cf_err_set(CF_EINVAL, "spec.interval is required");
+	if (cf_duration_parse(&r->interval_ms, interval) < 0)
+		return cf_err_prefix("spec.interval");
+	r->retry_ms = r->interval_ms;
+	r->timeout_ms = r->interval_ms;
+	if (retry && cf_duration_parse(&r->retry_ms, retry) < 0)
+		return cf_err_prefix("spec.retryInterval");
+	if (timeout && cf_duration_parse(&r->timeout_ms, timeout) < 0)
+		return cf_err_prefix("spec.timeout");
+	if (sget(r->spec, "path") == NULL && json_object_get(r->spec, "path"))
+		return cf_err_set(CF_EINVAL, "spec.path must be a string");
+	return 0;
+}
+
+int kustomization_reconcile(ks_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+{
+	rec r = { .c = c, .k = k, .ns = ns, .name = name };
+	const json_t *md;
+	int rc;
+
+	*requeue_ms = 0;
+	snprintf(r.key, sizeof(r.key), "%s/%s", ns, name);
+	rc = cf_kube_get(k, &r.obj, &(cf_kube_ref){ KUSTOMIZE_GROUP_VERSION, "Kustomization", ns, name });
+	if (rc == CF_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	md = json_object_get(r.obj, "metadata");
+	r.spec = json_object_get(r.obj, "spec");
+	r.generation = json_integer_value(json_object_get(md, "generation"));
+	r.orig_status = json_deep_copy(json_object_get(r.obj, "status"));
+	if (r.orig_status == NULL)
+		r.orig_status = json_object();
+	r.status = json_deep_copy(r.orig_status);
+	r.drift = ks_take_drift(c, r.key);
+	if (json_object_get(md, "deletionTimestamp")) {
+		rc = finalize(&r);
+		goto out;
+	}
+	if ((rc = ensure_finalizer(&r)) != 0) {
+		if (rc > 0) {
+			*requeue_ms = 1;   /* the patch's watch event starts the real pass */
+			rc = 0;
+		}
+		goto out;
+	}
+	if (json_is_true(json_object_get(r.spec, "suspend"))) {
+		cf_log(CF_LOG_INFO, "suspended", "object", r.key, NULL);
+		goto out;
+	}
+	if ((rc = parse_durations(&r)) < 0) {
+		rc = fail(&r, R_SPEC, 1, requeue_ms);
+		goto out;
+	}
+	if (!dependencies_ready(&r)) {
+		rc = fail(&r, R_DEPENDENCY, 0, requeue_ms);
+		*requeue_ms = c->requeue_dependency_ms;
+		goto out;
+	}
+	rc = apply_revision(&r, requeue_ms);
+out:
+	json_decref(r.drift);
+	json_decref(r.status);
+	json_decref(r.orig_status);
+	json_decref(r.obj);
+	return rc;
+}

@@ -1,0 +1,216 @@
+/* kustomize-controller/main.c - the process: flags, a watch on Kustomizations, a watch and
+ * the nng notices of their sources, the drift watches, and a pool of reconcile workers.
+ * SIGTERM finishes the reconciles in flight, then exits 0. */
+#include "controller.h"
+
+#include "alloc.h"
+#include "condition.h"
+#include "err.h"
+#include "flags.h"
+#include "log.h"
+#include "worker.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KEY_MAX 512
+
+static ks_ctl ctl = {
+	.notify_addr = "tcp://127.0.0.1:9791",
+	.events_addr = "tcp://127.0.0.1:9792",
+	.log_level = "info",
+	.concurrent = 4,
+	.requeue_dependency_ms = 30000,
+	.requeue_max_ms = 5L * 60 * 1000,
+	.artifact_max_size = 256L * 1024 * 1024,
+	.max_files = 100000,
+};
+
+static const cf_flag flags[] = {
+	{ "kubeconfig", CF_FLAG_STRING, &ctl.kubeconfig, "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)", 0 },
+	{ "context", CF_FLAG_STRING, &ctl.context, "kubeconfig context", 0 },
+	{ "watch-namespace", CF_FLAG_STRING, &ctl.watch_namespace, "only this namespace (default: all)", 0 },
+	{ "source-notify-addr", CF_FLAG_STRING, &ctl.notify_addr, "nng address the source-controller publishes new-artifact notices on", 0 },
+	{ "events-addr", CF_FLAG_STRING, &ctl.events_addr, "nng address of notification-controller for events", 0 },
+	{ "concurrent", CF_FLAG_INT, &ctl.concurrent, "Kustomizations reconciled at the same time", 1 },
+	{ "requeue-dependency", CF_FLAG_DURATION, &ctl.requeue_dependency_ms, "how often to look again at dependencies that are not ready", 1000 },
+	{ "requeue-max", CF_FLAG_DURATION, &ctl.requeue_max_ms, "longest backoff after failures", 1000 },
+	{ "artifact-max-size", CF_FLAG_SIZE, &ctl.artifact_max_size, "largest artifact, unpacked", 1024 },
+	{ "artifact-max-files", CF_FLAG_INT, &ctl.max_files, "most entries in an artifact", 1 },
+	{ "log-level", CF_FLAG_STRING, &ctl.log_level, "debug, info, warn or error", 0 },
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	ctl.stop = 1;
+}
+
+int ks_new_client(ks_ctl *c, cf_kube **k)
+{
+	cf_kube_opts o = CF_KUBE_OPTS_INIT;
+
+	o.kubeconfig = c->kubeconfig;
+	o.context = c->context;
+	o.user_agent = KUSTOMIZE_CONTROLLER;
+	return cf_kube_new(k, &o);
+}
+
+static int ready_at_generation(const json_t *obj)
+{
+	const json_t *st = json_object_get(obj, "status"), *ready = cf_condition_get(st, CF_COND_READY);
+	const char *s = ready ? json_string_value(json_object_get(ready, "status")) : NULL;
+
+	return s && strcmp(s, "True") == 0 &&
+	       json_integer_value(json_object_get(st, "observedGeneration")) ==
+	       json_integer_value(json_object_get(json_object_get(obj, "metadata"), "generation"));
+}
+
+static int on_kustomization(const char *type, json_t *obj, void *payload)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = json_string_value(json_object_get(md, "namespace"));
+	const char *name = json_string_value(json_object_get(md, "name"));
+	char key[KEY_MAX];
+
+	(void)payload;
+	if (ns == NULL || name == NULL)
+		return 0;
+	ks_index_update(&ctl, type, obj);
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	if (kustomization_wants_reconcile(type, obj))
+		cf_workqueue_add(ctl.queue, key);
+	if (strcmp(type, "DELETED") != 0 && ready_at_generation(obj))
+		ks_enqueue_dependents(&ctl, ns, name);
+	return 0;
+}
+
+static int on_source(const char *type, json_t *obj, void *payload)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = json_string_value(json_object_get(md, "namespace"));
+	const char *name = json_string_value(json_object_get(md, "name"));
+
+	(void)payload;
+	if (ns && name && strcmp(type, "DELETED") != 0 &&
+	    json_object_get(json_object_get(obj, "status"), "artifact"))
+		ks_enqueue_for_source(&ctl, "GitRepository", ns, name);
+	return 0;
+}
+
+/* New-artifact notices from the source-controller: the fast path from a commit to an apply. */
+static void *notice_thread(void *arg)
+{
+	cf_bus_sub *sub = NULL;
+	cf_buf scratch = CF_BUF_INIT(1u << 20);
+
+	(void)arg;
+	while (!ctl.stop) {
+		cf_bus_msg m;
+		if (sub == NULL && cf_bus_sub_open(&sub, ctl.notify_addr, 0) < 0) {
+			sleep(1);
+			continue;
+		}
+		if (cf_bus_sub_recv(sub, &m, &scratch, 200) < 0)
+			continue;
+		if (m.type == CF_BUS_ARTIFACT_READY && m.kind && m.namespace && m.name) {
+			cf_log(CF_LOG_DEBUG, "new artifact", "source", m.name, "namespace", m.namespace,
+			       "revision", m.revision, NULL);
+			ks_enqueue_for_source(&ctl, m.kind, m.namespace, m.name);
+		}
+	}
+	cf_bus_sub_free(sub);
+	cf_buf_free(&scratch);
+	return NULL;
+}
+
+static int worker_client(void *ctx, cf_kube **k)
+{
+	return ks_new_client(ctx, k);
+}
+
+static int worker_reconcile(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+{
+	return kustomization_reconcile(ctx, k, ns, name, requeue_ms);
+}
+
+int main(int argc, char **argv)
+{
+	static cf_worker worker;
+	static cf_watcher kw, sw;
+	pthread_t kwatch, swatch, notices, *workers = NULL;
+	cf_log_level level;
+	struct sigaction sa;
+	int rc;
+
+	rc = cf_flags_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+			    "usage: kustomize-controller [flags]\n\nBuilds Kustomizations from source artifacts and applies them.");
+	if (rc == 1)
+		return 0;
+	if (rc < 0 || cf_log_parse_level(&level, ctl.log_level) < 0) {
+		fprintf(stderr, "kustomize-controller: %s\n", cf_err_msg());
+		return 2;
+	}
+	cf_log_set_level(level);
+	pthread_mutex_init(&ctl.mu, NULL);
+	ctl.index = json_object();
+	ctl.drift = json_object();
+	ctl.watches = json_object();
+	if (ctl.index == NULL || ctl.drift == NULL || ctl.watches == NULL ||
+	    cf_workqueue_new(&ctl.queue, 1000, ctl.requeue_max_ms) < 0 ||
+	    cf_objcache_new(&ctl.cache) < 0 ||
+	    cf_bus_pub_open(&ctl.events, ctl.events_addr, 1) < 0) {
+		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
+		rc = 1;
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	worker = (cf_worker){ ctl.queue, worker_client, worker_reconcile, &ctl };
+	workers = cf_calloc((size_t)ctl.concurrent, sizeof(*workers));
+	if (workers == NULL) {
+		rc = 1;
+		goto out;
+	}
+	for (long i = 0; i < ctl.concurrent; i++)
+		pthread_create(&workers[i], NULL, cf_worker_run, &worker);
+	kw = (cf_watcher){ { KUSTOMIZE_GROUP_VERSION, "Kustomization", ctl.watch_namespace, NULL }, NULL,
+			   on_kustomization, NULL, worker_client, &ctl, NULL, &ctl.stop };
+	sw = (cf_watcher){ { "source.toolkit.fluxcd.io/v1", "GitRepository", ctl.watch_namespace, NULL }, NULL,
+			   on_source, NULL, worker_client, &ctl, NULL, &ctl.stop };
+	pthread_create(&kwatch, NULL, cf_watcher_run, &kw);
+	pthread_create(&swatch, NULL, cf_watcher_run, &sw);
+	pthread_create(&notices, NULL, notice_thread, NULL);
+	cf_log(CF_LOG_INFO, "started", "notices", ctl.notify_addr, "events", ctl.events_addr, NULL);
+	while (!ctl.stop)
+		usleep(100000);
+	cf_log(CF_LOG_INFO, "stopping: finishing reconciles in flight", NULL);
+	cf_workqueue_shutdown(ctl.queue);
+	for (long i = 0; i < ctl.concurrent; i++)
+		pthread_join(workers[i], NULL);
+	pthread_join(kwatch, NULL);
+	pthread_join(swatch, NULL);
+	pthread_join(notices, NULL);
+	pthread_mutex_lock(&ctl.mu);   /* no drift watch starts after this */
+	pthread_mutex_unlock(&ctl.mu);
+	for (size_t i = 0; i < ctl.nwatch_threads; i++)
+		pthread_join(ctl.watch_threads[i], NULL);
+	rc = 0;
+out:
+	cf_free(workers);
+	cf_free(ctl.watch_threads);
+	cf_bus_pub_free(ctl.events);
+	cf_objcache_free(ctl.cache);
+	cf_workqueue_free(ctl.queue);
+	json_decref(ctl.index);
+	json_decref(ctl.drift);
+	json_decref(ctl.watches);
+	pthread_mutex_destroy(&ctl.mu);
+	return rc;
+}

@@ -1,0 +1,200 @@
+/* kustomize-controller/watch.c - what makes a Kustomization reconcile: its own changes, its
+ * source's new artifacts (nng notices, and a watch as the backstop), its dependencies becoming
+ * ready, and drift of the objects it applied. */
+#include "controller.h"
+
+#include "alloc.h"
+#include "condition.h"
+#include "err.h"
+#include "log.h"
+#include "worker.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KEY_MAX 512
+#define OWNED_SELECTOR "kustomize.toolkit.fluxcd.io/name"
+
+static const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static void enqueue(ks_ctl *c, const char *key)
+{
+	cf_workqueue_add(c->queue, key);
+}
+
+void ks_index_update(ks_ctl *c, const char *type, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata"), *spec = json_object_get(obj, "spec");
+	const json_t *src = json_object_get(spec, "sourceRef"), *d;
+	const char *ns = sget(md, "namespace"), *name = sget(md, "name");
+	char key[KEY_MAX], buf[KEY_MAX];
+	json_t *e, *deps;
+	size_t i;
+
+	if (ns == NULL || name == NULL)
+		return;
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	pthread_mutex_lock(&c->mu);
+	if (strcmp(type, "DELETED") == 0) {
+		json_object_del(c->index, key);
+		json_object_del(c->drift, key);
+		pthread_mutex_unlock(&c->mu);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s/%s/%s", sget(src, "kind") ? sget(src, "kind") : "GitRepository",
+		 sget(src, "namespace") ? sget(src, "namespace") : ns, sget(src, "name") ? sget(src, "name") : "");
+	deps = json_array();
+	json_array_foreach(json_object_get(spec, "dependsOn"), i, d) {
+		char dk[KEY_MAX];
+		snprintf(dk, sizeof(dk), "%s/%s", sget(d, "namespace") ? sget(d, "namespace") : ns,
+			 sget(d, "name") ? sget(d, "name") : "");
+		json_array_append_new(deps, json_string(dk));
+	}
+	e = json_pack("{s:s,s:o}", "source", buf, "deps", deps);
+	if (e)
+		json_object_set_new(c->index, key, e);
+	pthread_mutex_unlock(&c->mu);
+}
+
+void ks_enqueue_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name)
+{
+	char want[KEY_MAX];
+	const char *key;
+	json_t *e, *keys = json_array();
+	size_t i;
+
+	snprintf(want, sizeof(want), "%s/%s/%s", kind, ns, name);
+	pthread_mutex_lock(&c->mu);
+	json_object_foreach(c->index, key, e)
+		if (sget(e, "source") && strcmp(sget(e, "source"), want) == 0)
+			json_array_append_new(keys, json_string(key));
+	pthread_mutex_unlock(&c->mu);
+	json_array_foreach(keys, i, e)
+		enqueue(c, json_string_value(e));
+	json_decref(keys);
+}
+
+void ks_enqueue_dependents(ks_ctl *c, const char *ns, const char *name)
+{
+	char want[KEY_MAX];
+	const char *key;
+	json_t *e, *d, *keys = json_array();
+	size_t i;
+
+	snprintf(want, sizeof(want), "%s/%s", ns, name);
+	pthread_mutex_lock(&c->mu);
+	json_object_foreach(c->index, key, e)
+		json_array_foreach(json_object_get(e, "deps"), i, d)
+			if (strcmp(json_string_value(d), want) == 0)
+				json_array_append_new(keys, json_string(key));
+	pthread_mutex_unlock(&c->mu);
+	json_array_foreach(keys, i, e)
+		enqueue(c, json_string_value(e));
+	json_decref(keys);
+}
+
+json_t *ks_take_drift(ks_ctl *c, const char *key)
+{
+	json_t *d;
+
+	pthread_mutex_lock(&c->mu);
+	d = json_incref(json_object_get(c->drift, key));
+	json_object_del(c->drift, key);
+	pthread_mutex_unlock(&c->mu);
+	return d ? d : json_array();
+}
+
+/* ---- drift watches ---- */
+
+typedef struct kind_watch {
+	ks_ctl *c;
+	char api_version[256];
+	char kind[128];
+	cf_watcher w;
+} kind_watch;
+
+static int client(void *ctx, cf_kube **k)
+{
+	return ks_new_client(ctx, k);
+}
+
+/* Only a kind whose watch runs may skip unchanged objects. */
+static void on_state(int watching, void *payload)
+{
+	kind_watch *w = payload;
+	cf_objcache_set_watched(w->c->cache, w->api_version, w->kind, watching);
+}
+
+static int on_owned(const char *type, json_t *obj, void *payload)
+{
+	kind_watch *w = payload;
+	char owner[KEY_MAX], what[700];
+
+	if (cf_objcache_observe(w->c->cache, type, obj, owner, sizeof(owner), what, sizeof(what))) {
+		json_t *list;
+		cf_log(CF_LOG_INFO, "drift detected", "object", what, "kustomization", owner, NULL);
+		pthread_mutex_lock(&w->c->mu);
+		list = json_object_get(w->c->drift, owner);
+		if (list == NULL) {
+			list = json_array();
+			json_object_set_new(w->c->drift, owner, list);
+		}
+		if (json_array_size(list) < 100)
+			json_array_append_new(list, json_string(what));
+		pthread_mutex_unlock(&w->c->mu);
+		enqueue(w->c, owner);
+	}
+	return 0;
+}
+
+static void *kind_watch_thread(void *arg)
+{
+	kind_watch *w = arg;
+
+	cf_watcher_run(&w->w);
+	cf_free(w);
+	return NULL;
+}
+
+int ks_watch_kind(ks_ctl *c, const char *api_version, const char *kind)
+{
+	char key[512];
+	kind_watch *w;
+	pthread_t *grown;
+	int rc = 0;
+
+	snprintf(key, sizeof(key), "%s/%s", api_version, kind);
+	pthread_mutex_lock(&c->mu);
+	if (json_object_get(c->watches, key) || c->stop)
+		goto out;
+	w = cf_calloc(1, sizeof(*w));
+	grown = cf_realloc(c->watch_threads, (c->nwatch_threads + 1) * sizeof(*grown));
+	if (w == NULL || grown == NULL) {
+		cf_free(w);
+		if (grown)
+			c->watch_threads = grown;
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+		goto out;
+	}
+	c->watch_threads = grown;
+	w->c = c;
+	snprintf(w->api_version, sizeof(w->api_version), "%s", api_version);
+	snprintf(w->kind, sizeof(w->kind), "%s", kind);
+	w->w = (cf_watcher){ { w->api_version, w->kind, NULL, NULL }, OWNED_SELECTOR, on_owned, w, client, c,
+			     on_state, &c->stop };
+	if (pthread_create(&c->watch_threads[c->nwatch_threads], NULL, kind_watch_thread, w) != 0) {
+		cf_free(w);
+		rc = cf_err_set(CF_ERR, "cannot start a watch thread");
+		goto out;
+	}
+	c->nwatch_threads++;
+	json_object_set_new(c->watches, key, json_true());
+	cf_log(CF_LOG_DEBUG, "watching for drift", "kind", key, NULL);
+out:
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}

@@ -1,0 +1,48 @@
+/* tests/integration/itest.h - shell helpers the integration tests share. */
+#ifndef CF_TEST_ITEST_H
+#define CF_TEST_ITEST_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static inline void msleep(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* system() of a formatted command; returns its status (0: success). */
+static inline int __attribute__((format(printf, 1, 2))) run(const char *fmt, ...)
+{
+	char cmd[16384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* The command's stdout without trailing newlines; 0 if it exited 0. */
+static inline int __attribute__((format(printf, 3, 4))) capture(char *out, size_t size, const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	FILE *p;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if ((p = popen(cmd, "r")) == NULL)
+		return -1;
+	n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	while (n && out[n - 1] == '\n')
+		out[--n] = '\0';
+	return pclose(p) == 0 ? 0 : -1;
+}
+
+#endif

@@ -194,7 +194,12 @@ static int apply_one(cf_kube *k, cf_apply_result *res, json_t *o, const json_t *
 	ref_of(&ref, o);
 	if (state == ST_RECREATE && (rc = delete_for_recreate(k, o, opts->wait_ms)) < 0)
 		return rc;
-	rc = cf_kube_get(k, &live, &ref);
+	/* a dry run of a create comes back without a resourceVersion: no need to look */
+	if (state == ST_APPLY && json_is_object(dry) &&
+	    json_object_get(json_object_get(dry, "metadata"), "resourceVersion") == NULL)
+		rc = CF_ENOTFOUND;
+	else
+		rc = cf_kube_get(k, &live, &ref);
 	if (rc < 0 && rc != CF_ENOTFOUND)
 		return rc;
 	existed = rc == 0;

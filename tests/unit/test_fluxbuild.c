@@ -1,0 +1,305 @@
+/* tests/unit/test_fluxbuild.c - Flux's build of a Kustomization: substitution, the generated
+ * kustomization, the spec's overrides and metadata; the kstatus health rules; the
+ * last-applied cache. */
+#include "buf.h"
+#include "err.h"
+#include "fluxbuild.h"
+#include "health.h"
+#include "objcache.h"
+#include "test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct { const char *in, *want; } subst_ok[] = {
+	{ "a: ${NAME}", "a: web" },
+	{ "a: ${MISSING}", "a: " },
+	{ "a: ${MISSING:=dflt}", "a: dflt" },
+	{ "a: ${MISSING:-dflt}", "a: dflt" },
+	{ "a: ${EMPTY:=dflt} ${EMPTY=dflt} ${EMPTY-x}|", "a: dflt  |" },
+	{ "a: ${NAME:=dflt}", "a: web" },
+	{ "a: $${NAME} $$HOME $NAME $", "a: ${NAME} $HOME $NAME $" },
+	{ "cost: $5 ${_under_1}", "cost: $5 u" },
+	{ "x: ${NAME}${NAME}", "x: webweb" },
+};
+
+static const char *const subst_bad[] = {
+	"a: ${", "a: ${NAME", "a: ${}", "a: ${1abc}", "a: ${NAME:0:2}", "a: ${NAME/w/x}", "a: ${NAME\n}",
+};
+
+static void envsubst(void)
+{
+	json_t *vars = json_pack("{s:s,s:s,s:s}", "NAME", "web", "EMPTY", "", "_under_1", "u");
+	cf_buf out = CF_BUF_INIT(4096);
+
+	for (size_t i = 0; i < sizeof(subst_ok) / sizeof(subst_ok[0]); i++) {
+		cf_buf_reset(&out);
+		CHECK_OK(cf_envsubst(&out, subst_ok[i].in, strlen(subst_ok[i].in), vars));
+		CHECK_STR(out.data ? out.data : "", subst_ok[i].want);
+	}
+	for (size_t i = 0; i < sizeof(subst_bad) / sizeof(subst_bad[0]); i++) {
+		cf_buf_reset(&out);
+		CHECK(cf_envsubst(&out, subst_bad[i], strlen(subst_bad[i]), vars) == CF_EINVAL);
+	}
+	CHECK_OK(cf_flux_check_var_name("_ok_1"));
+	CHECK(cf_flux_check_var_name("1bad") == CF_EINVAL);
+	CHECK(cf_flux_check_var_name("bad-name") == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "'bad-name' var name is invalid");
+	cf_buf_free(&out);
+	json_decref(vars);
+}
+
+static void clean_path(void)
+{
+	static const char *const cases[][2] = {
+		{ "./apps/dev/", "apps/dev" }, { "", "." }, { "./", "." }, { "/clusters//x", "clusters/x" }, { "a/./b", "a/b" },
+	};
+	char out[256];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_OK(cf_flux_clean_path(out, sizeof(out), cases[i][0]));
+		CHECK_STR(out, cases[i][1]);
+	}
+	CHECK(cf_flux_clean_path(out, sizeof(out), "apps/../../etc") == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "inside the artifact");
+}
+
+static char dir[] = "/tmp/cflux-fluxbuild-XXXXXX";
+
+static void put(const char *name, const char *text)
+{
+	char path[700], cmd[800];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
+	CHECK(system(cmd) == 0);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static json_t *find(const json_t *objs, const char *kind, const char *name)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(objs, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "kind")), kind) == 0 &&
+		    strcmp(json_string_value(json_object_get(json_object_get(o, "metadata"), "name")), name) == 0)
+			return o;
+	return NULL;
+}
+
+static const char *label(const json_t *o, const char *map, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(json_object_get(o, "metadata"), map), key));
+}
+
+static json_t *ks(const char *spec_json)
+{
+	json_t *spec = json_loads(spec_json, 0, NULL);
+	json_t *k = json_pack("{s:{s:s,s:s},s:o}", "metadata", "name", "apps", "namespace", "flux-system", "spec", spec);
+	CHECK(spec != NULL && k != NULL);
+	return k;
+}
+
+static void setup_tree(void)
+{
+	CHECK(mkdtemp(dir) != NULL);
+	/* no kustomization.yaml at the top: Flux generates one */
+	put("gen/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  replicas: ${REPLICAS:=1}\n  keep: $${KEEP}\n");
+	put("gen/skip.yml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: raw\n  annotations:\n"
+			    "    kustomize.toolkit.fluxcd.io/substitute: disabled\ndata:\n  v: ${REPLICAS}\n");
+	put("gen/values.yaml", "replicaCount: 3\n");
+	put("gen/README.md", "# not a manifest\n");
+	put("gen/nested/deep.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: deep\n");
+	put("gen/sub/kustomization.yaml", "resources: [dep.yaml]\nnamePrefix: sub-\n");
+	put("gen/sub/dep.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
+				"    spec:\n      containers:\n      - name: web\n        image: nginx:1.0\n");
+	put("gen/sub/ignored.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: not-listed\n");
+	put("comp/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels:\n  comp: yes-it-is\n");
+}
+
+static void generated_kustomization_and_overrides(void)
+{
+	const char *root = "";
+	char cwd_root[700];
+	cf_kfs fs;
+	json_t *objs = NULL, *k, *vars = json_pack("{s:s}", "REPLICAS", "3"), *o;
+
+	setup_tree();
+	snprintf(cwd_root, sizeof(cwd_root), "%s", dir);
+	root = cwd_root;
+	cf_kfs_disk(&fs, &root);
+	k = ks("{\"path\": \"./gen\", \"targetNamespace\": \"apps\", \"namePrefix\": \"p-\", \"postBuild\": {},"
+	       " \"commonMetadata\": {\"labels\": {\"team\": \"blue\"}, \"annotations\": {\"owner\": \"ops\"}},"
+	       " \"images\": [{\"name\": \"nginx\", \"newTag\": \"2.0\"}],"
+	       " \"components\": [\"../comp\"],"
+	       " \"patches\": [{\"patch\": \"- op: add\\n  path: /spec/replicas\\n  value: 2\", \"target\": {\"kind\": \"Deployment\"}}]}");
+	CHECK_OK(cf_flux_build(&objs, &fs, k, vars));
+	CHECK(json_array_size(objs) == 4);   /* cm, raw, deep, sub's Deployment; not values.yaml or ignored.yaml */
+	o = find(objs, "ConfigMap", "p-cm");
+	CHECK(o != NULL);
+	if (o) {
+		/* substituted in the YAML text, so the value is read as a number, as in Flux */
+		CHECK(json_integer_value(json_object_get(json_object_get(o, "data"), "replicas")) == 3);
+		CHECK_STR(json_string_value(json_object_get(json_object_get(o, "metadata"), "namespace")), "apps");
+		CHECK_STR(json_string_value(json_object_get(json_object_get(o, "data"), "keep")), "${KEEP}");
+		CHECK_STR(label(o, "labels", "team"), "blue");
+		CHECK_STR(label(o, "annotations", "owner"), "ops");
+		CHECK_STR(label(o, "labels", "kustomize.toolkit.fluxcd.io/name"), "apps");
+		CHECK_STR(label(o, "labels", "kustomize.toolkit.fluxcd.io/namespace"), "flux-system");
+		CHECK_STR(label(o, "labels", "comp"), "yes-it-is");
+	}
+	o = find(objs, "ConfigMap", "p-raw");   /* substitution disabled on this object */
+	CHECK(o != NULL && strcmp(json_string_value(json_object_get(json_object_get(o, "data"), "v")), "${REPLICAS}") == 0);
+	o = find(objs, "Deployment", "p-sub-web");
+	CHECK(o != NULL);
+	if (o) {
+		json_t *spec = json_object_get(o, "spec");
+		CHECK(json_integer_value(json_object_get(spec, "replicas")) == 2);
+		json_t *containers = json_object_get(json_object_get(json_object_get(spec, "template"), "spec"), "containers");
+		CHECK_STR(json_string_value(json_object_get(json_array_get(containers, 0), "image")), "nginx:2.0");
+	}
+	json_decref(objs);
+	json_decref(k);
+	json_decref(vars);
+}
+
+static void build_errors_name_what_failed(void)
+{
+	const char *root = dir;
+	cf_kfs fs;
+	json_t *objs = NULL, *k, *vars = json_object();
+
+	cf_kfs_disk(&fs, &root);
+	k = ks("{\"path\": \"./nowhere\"}");
+	CHECK(cf_flux_build(&objs, &fs, k, NULL) == CF_ENOTFOUND);
+	CHECK_CONTAINS(cf_err_msg(), "kustomization path not found");
+	json_decref(k);
+	put("badsub/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: x\ndata:\n  v: ${A:0:1}\n");
+	k = ks("{\"path\": \"badsub\", \"postBuild\": {\"substitute\": {}}}");
+	CHECK(cf_flux_build(&objs, &fs, k, vars) == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "ConfigMap/x/cm: postBuild substitution");
+	CHECK(objs == NULL);
+	json_decref(k);
+	put("badyaml/kustomization.yaml", "resources: [a.yaml]\n");
+	put("badyaml/a.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n data: x\n");
+	k = ks("{\"path\": \"badyaml\"}");
+	CHECK(cf_flux_build(&objs, &fs, k, vars) < 0);
+	CHECK_CONTAINS(cf_err_msg(), "badyaml/a.yaml");
+	json_decref(k);
+	json_decref(vars);
+	CHECK(system("rm -rf /tmp/cflux-fluxbuild-*") == 0);
+}
+
+static const struct { const char *obj; cf_health want; const char *why; } health_cases[] = {
+	{ "{\"kind\":\"ConfigMap\"}", CF_HEALTH_CURRENT, "" },
+	{ "{\"kind\":\"Deployment\",\"metadata\":{\"generation\":2},\"spec\":{\"replicas\":2},"
+	  "\"status\":{\"observedGeneration\":1}}", CF_HEALTH_IN_PROGRESS, "observed generation" },
+	{ "{\"kind\":\"Deployment\",\"metadata\":{\"generation\":2},\"spec\":{\"replicas\":2},"
+	  "\"status\":{\"observedGeneration\":2,\"updatedReplicas\":2,\"replicas\":2,\"availableReplicas\":1}}",
+	  CF_HEALTH_IN_PROGRESS, "available replicas: 1/2" },
+	{ "{\"kind\":\"Deployment\",\"metadata\":{\"generation\":2},\"spec\":{\"replicas\":2},"
+	  "\"status\":{\"observedGeneration\":2,\"updatedReplicas\":2,\"replicas\":2,\"availableReplicas\":2}}",
+	  CF_HEALTH_CURRENT, "" },
+	{ "{\"kind\":\"Deployment\",\"metadata\":{\"generation\":1},\"status\":{\"observedGeneration\":1,"
+	  "\"conditions\":[{\"type\":\"Progressing\",\"status\":\"False\",\"reason\":\"ProgressDeadlineExceeded\"}]}}",
+	  CF_HEALTH_FAILED, "deadline" },
+	{ "{\"kind\":\"Job\",\"status\":{\"conditions\":[{\"type\":\"Failed\",\"status\":\"True\",\"message\":\"BackoffLimitExceeded\"}]}}",
+	  CF_HEALTH_FAILED, "BackoffLimitExceeded" },
+	{ "{\"kind\":\"Job\",\"status\":{\"conditions\":[{\"type\":\"Complete\",\"status\":\"True\"}]}}", CF_HEALTH_CURRENT, "" },
+	{ "{\"kind\":\"Pod\",\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}",
+	  CF_HEALTH_CURRENT, "" },
+	{ "{\"kind\":\"Pod\",\"status\":{\"phase\":\"Failed\"}}", CF_HEALTH_FAILED, "Failed" },
+	{ "{\"kind\":\"PersistentVolumeClaim\",\"status\":{\"phase\":\"Pending\"}}", CF_HEALTH_IN_PROGRESS, "not bound" },
+	{ "{\"kind\":\"Service\",\"spec\":{\"type\":\"LoadBalancer\"}}", CF_HEALTH_IN_PROGRESS, "external address" },
+	{ "{\"kind\":\"Service\",\"spec\":{\"type\":\"ClusterIP\"}}", CF_HEALTH_CURRENT, "" },
+	{ "{\"kind\":\"CustomResourceDefinition\",\"status\":{\"conditions\":[{\"type\":\"Established\",\"status\":\"True\"}]}}",
+	  CF_HEALTH_CURRENT, "" },
+	{ "{\"kind\":\"Namespace\",\"status\":{\"phase\":\"Terminating\"}}", CF_HEALTH_IN_PROGRESS, "Terminating" },
+	{ "{\"kind\":\"StatefulSet\",\"metadata\":{\"generation\":1},\"spec\":{\"replicas\":1},\"status\":{\"observedGeneration\":1,"
+	  "\"readyReplicas\":1,\"currentRevision\":\"a\",\"updateRevision\":\"b\"}}", CF_HEALTH_IN_PROGRESS, "rolling update" },
+	{ "{\"kind\":\"DaemonSet\",\"metadata\":{\"generation\":1},\"status\":{\"observedGeneration\":1,\"desiredNumberScheduled\":2,"
+	  "\"updatedNumberScheduled\":2,\"numberAvailable\":2}}", CF_HEALTH_CURRENT, "" },
+	{ "{\"kind\":\"HelmRelease\",\"metadata\":{\"generation\":3},\"status\":{\"observedGeneration\":3,"
+	  "\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\",\"message\":\"install retries exhausted\"}]}}",
+	  CF_HEALTH_IN_PROGRESS, "install retries exhausted" },
+	{ "{\"kind\":\"Widget\",\"status\":{\"conditions\":[{\"type\":\"Stalled\",\"status\":\"True\",\"message\":\"bad spec\"}]}}",
+	  CF_HEALTH_FAILED, "bad spec" },
+};
+
+static void health_rules(void)
+{
+	for (size_t i = 0; i < sizeof(health_cases) / sizeof(health_cases[0]); i++) {
+		json_t *o = json_loads(health_cases[i].obj, 0, NULL);
+		char why[256];
+		cf_health h = cf_health_of(o, why, sizeof(why));
+		if (h != health_cases[i].want)
+			cf_test_fail(__FILE__, __LINE__, "case %zu: %s, want %s (%s)", i, cf_health_str(h),
+				     cf_health_str(health_cases[i].want), why);
+		CHECK_CONTAINS(why, health_cases[i].why);
+		json_decref(o);
+	}
+}
+
+static void objcache_skips_and_sees_drift(void)
+{
+	cf_objcache *c = NULL;
+	json_t *desired = json_loads("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\",\"namespace\":\"n\"},"
+				     "\"data\":{\"k\":\"v\"}}", 0, NULL);
+	json_t *live = json_deep_copy(desired), *edited;
+	char owner[128], what[256];
+
+	CHECK_OK(cf_objcache_new(&c));
+	if (c == NULL)
+		return;
+	json_object_set_new(json_object_get(live, "metadata"), "resourceVersion", json_string("5"));
+	cf_objcache_applied(c, "flux-system/apps", desired, live);
+	CHECK(!cf_objcache_unchanged(c, desired));            /* the kind is not watched yet */
+	cf_objcache_set_watched(c, "v1", "ConfigMap", 1);
+	CHECK(cf_objcache_unchanged(c, desired));
+	/* a status-only update (new resourceVersion) is not drift */
+	json_object_set_new(json_object_get(live, "metadata"), "resourceVersion", json_string("6"));
+	json_object_set_new(live, "status", json_pack("{s:s}", "x", "y"));
+	CHECK(!cf_objcache_observe(c, "MODIFIED", live, owner, sizeof(owner), what, sizeof(what)));
+	CHECK(cf_objcache_unchanged(c, desired));
+	/* an edit is */
+	edited = json_deep_copy(live);
+	json_object_set_new(json_object_get(edited, "data"), "k", json_string("other"));
+	CHECK(cf_objcache_observe(c, "MODIFIED", edited, owner, sizeof(owner), what, sizeof(what)));
+	CHECK_STR(owner, "flux-system/apps");
+	CHECK_STR(what, "ConfigMap/n/a modified");
+	CHECK(!cf_objcache_unchanged(c, desired));
+	CHECK(!cf_objcache_observe(c, "MODIFIED", edited, owner, sizeof(owner), what, sizeof(what)));   /* once */
+	cf_objcache_applied(c, "flux-system/apps", desired, live);
+	CHECK(cf_objcache_unchanged(c, desired));
+	CHECK(cf_objcache_observe(c, "DELETED", live, owner, sizeof(owner), what, sizeof(what)));
+	CHECK_STR(what, "ConfigMap/n/a deleted");
+	/* a changed desired state is never skipped */
+	cf_objcache_applied(c, "flux-system/apps", desired, live);
+	json_object_set_new(json_object_get(desired, "data"), "k", json_string("new"));
+	CHECK(!cf_objcache_unchanged(c, desired));
+	cf_objcache_forget_id(c, "n_a__ConfigMap");
+	CHECK(cf_objcache_len(c) == 0);
+	json_decref(desired);
+	json_decref(live);
+	json_decref(edited);
+	cf_objcache_free(c);
+}
+
+static const cf_test_case cases[] = {
+	{ "envsubst", envsubst },
+	{ "clean_path", clean_path },
+	{ "generated_kustomization_and_overrides", generated_kustomization_and_overrides },
+	{ "build_errors_name_what_failed", build_errors_name_what_failed },
+	{ "health_rules", health_rules },
+	{ "objcache_skips_and_sees_drift", objcache_skips_and_sees_drift },
+};
+CF_TEST_MAIN(cases)

@@ -3,7 +3,8 @@
 #   make test         every suite (unit, fuzz corpus replay, integration against tests/env)
 #   make SANITIZE=1   the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make deps         Debian packages for the build and the test environment
-#   make demo         the local environment up, and how to reach it
+#   make demo         the main job: local control plane + Git server + controllers, a fleet synced,
+#                     a change applied, drift undone, a file pruned (make demo-down stops it)
 #   make fuzz         libFuzzer builds of the fuzz targets (needs clang)
 
 CC      ?= cc
@@ -44,7 +45,7 @@ TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-si
 
 BINS       = bin/cflux bin/source-controller bin/kustomize-controller
 
-.PHONY: all test unit deps demo fuzz clean env-up env-down bench
+.PHONY: all test unit deps demo demo-down fuzz clean env-up env-down bench
 # keep intermediate objects: no "rm" after the test summary, no rebuilds
 .SECONDARY:
 all: $(LIB) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(KUST_BIN) $(FUZZ_REPLAY) $(TOOLS)
@@ -108,6 +109,9 @@ bench: $(BENCH_BIN)
 
 demo: all
 	@BUILD=$(BUILD) sh tests/env/demo
+
+demo-down:
+	@sh tests/env/down
 
 env-up: all
 	@BUILD=$(BUILD) sh tests/env/up

@@ -1,9 +1,11 @@
 /* common/worker.c - the reconcile loop of a worker thread. */
 #include "worker.h"
 
+#include "alloc.h"
 #include "err.h"
 #include "log.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,4 +81,56 @@ void *cf_watcher_run(void *arg)
 		w->on_state(0, w->payload);
 	cf_kube_free(k);
 	return NULL;
+}
+
+int cf_worker_pool_start(pthread_t **threads, long n, cf_worker *w)
+{
+	*threads = cf_calloc((size_t)n, sizeof(**threads));
+	if (*threads == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	for (long i = 0; i < n; i++)
+		if (pthread_create(&(*threads)[i], NULL, cf_worker_run, w) != 0) {
+			cf_worker_pool_join(*threads, i, w->queue);
+			*threads = NULL;
+			return cf_err_set(CF_ERR, "cannot start worker threads");
+		}
+	return 0;
+}
+
+void cf_worker_pool_join(pthread_t *threads, long n, cf_workqueue *q)
+{
+	if (threads == NULL)
+		return;
+	cf_workqueue_shutdown(q);
+	for (long i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	cf_free(threads);
+}
+
+static volatile int *stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (stop_flag)
+		*stop_flag = 1;
+}
+
+void cf_stop_on_signals(volatile int *stop)
+{
+	struct sigaction sa;
+
+	stop_flag = stop;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void cf_wait_for_stop(volatile int *stop)
+{
+	while (!*stop)
+		usleep(100000);   /* not pause(): a signal between the test and the call would be lost */
+	cf_log(CF_LOG_INFO, "stopping: finishing reconciles in flight", NULL);
 }

@@ -5,6 +5,8 @@
 #define CF_WORKER_H
 
 #include "kube.h"
+
+#include <pthread.h>
 #include "workqueue.h"
 
 typedef struct cf_worker {
@@ -20,6 +22,16 @@ typedef struct cf_worker {
 /* A pthread start routine (arg: a cf_worker that outlives it); returns when the queue is
  * shut down. */
 void *cf_worker_run(void *arg);
+
+/* n threads running cf_worker_run(w); *threads is for cf_worker_pool_join. */
+int  cf_worker_pool_start(pthread_t **threads, long n, cf_worker *w);
+/* Shuts the queue down, lets the reconciles in flight finish, joins and frees the threads. */
+void cf_worker_pool_join(pthread_t *threads, long n, cf_workqueue *q);
+
+/* SIGTERM and SIGINT set *stop (the process then finishes what is in flight); SIGPIPE is
+ * ignored. Then cf_wait_for_stop() returns once *stop is set. */
+void cf_stop_on_signals(volatile int *stop);
+void cf_wait_for_stop(volatile int *stop);
 
 /* A watch that lasts until *stop: (re)creates its client with new_client(ctx), and after a
  * failure (the CRDs are not installed yet, the API server is down) waits and starts again.

@@ -13,6 +13,7 @@
 #include "fluxbuild.h"
 #include "health.h"
 #include "log.h"
+#include "status.h"
 #include "tree.h"
 
 #include <stdio.h>
@@ -21,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REQUESTED_AT "reconcile.fluxcd.io/requestedAt"
 #define REVISION_ANNOTATION "kustomize.toolkit.fluxcd.io/revision"
 #define MSG_MAX 4096
 
@@ -56,25 +56,10 @@ static const char *sget(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-static const char *str_at(const json_t *o, const char *a, const char *b)
-{
-	return sget(json_object_get(o, a), b);
-}
 
 int kustomization_wants_reconcile(const char *type, const json_t *obj)
 {
-	const json_t *md = json_object_get(obj, "metadata"), *st = json_object_get(obj, "status");
-	const char *req = str_at(md, "annotations", REQUESTED_AT);
-	const char *handled = sget(st, "lastHandledReconcileAt");
-
-	if (strcmp(type, "MODIFIED") != 0)
-		return strcmp(type, "DELETED") != 0;
-	if (json_object_get(md, "deletionTimestamp"))
-		return 1;
-	if (json_integer_value(json_object_get(md, "generation")) !=
-	    json_integer_value(json_object_get(st, "observedGeneration")))
-		return 1;
-	return req && (!handled || strcmp(req, handled) != 0);
+	return cf_status_wants_reconcile(type, obj, 0);
 }
 
 /* ---- status and events ---- */
@@ -95,31 +80,16 @@ static void send_event(rec *r, const char *type, const char *reason, const char 
 /* Writes status if it differs from what was read: an unchanged reconcile writes nothing. */
 static int patch_status(rec *r)
 {
-	json_t *patch;
 	int rc;
 
 	if (json_equal(r->orig_status, r->status))
 		return 0;
-	patch = json_pack("{s:O}", "status", r->status);
-	if (patch == NULL)
-		return cf_err_set(CF_ENOMEM, "out of memory");
-	rc = cf_kube_patch_status(r->k, NULL, &(cf_kube_ref){ KUSTOMIZE_GROUP_VERSION, "Kustomization",
-							     r->ns, r->name }, patch);
-	json_decref(patch);
+	rc = cf_status_patch(r->k, r->obj, r->status);
 	if (rc == 0) {
 		json_decref(r->orig_status);
 		r->orig_status = json_deep_copy(r->status);
 	}
 	return rc;
-}
-
-static void mark_handled(rec *r)
-{
-	const char *req = str_at(json_object_get(r->obj, "metadata"), "annotations", REQUESTED_AT);
-
-	json_object_set_new(r->status, "observedGeneration", json_integer(r->generation));
-	if (req)
-		json_object_set_new(r->status, "lastHandledReconcileAt", json_string(req));
 }
 
 /* Records a failure (Ready=False with reason and the error), with a warning event when the
@@ -133,7 +103,7 @@ static int fail(rec *r, const char *reason, int stalled, long *requeue_ms)
 
 	snprintf(old, sizeof(old), "%s", was ? was : "");
 	snprintf(msg, sizeof(msg), "%s", cf_err_msg());
-	mark_handled(r);
+	cf_status_mark_handled(r->status, r->obj);
 	if (r->revision[0])
 		json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->revision));
 	cf_condition_set(r->status, CF_COND_READY, "False", reason, msg, r->generation);
@@ -156,35 +126,6 @@ static int fail(rec *r, const char *reason, int stalled, long *requeue_ms)
 
 /* ---- the steps ---- */
 
-static int set_finalizers(rec *r, json_t *list)
-{
-	json_t *patch = json_pack("{s:{s:o}}", "metadata", "finalizers", list);
-	int rc;
-
-	if (patch == NULL)
-		return cf_err_set(CF_ENOMEM, "out of memory");
-	rc = cf_kube_merge_patch(r->k, NULL, &(cf_kube_ref){ KUSTOMIZE_GROUP_VERSION, "Kustomization", r->ns, r->name },
-				 patch);
-	json_decref(patch);
-	return rc;
-}
-
-/* 0 if the finalizer is there, 1 if it was just added, <0 on failure. */
-static int ensure_finalizer(rec *r)
-{
-	json_t *fin = json_object_get(json_object_get(r->obj, "metadata"), "finalizers"), *v, *list;
-	size_t i;
-	int rc;
-
-	json_array_foreach(fin, i, v)
-		if (strcmp(json_string_value(v), KUSTOMIZE_FINALIZER) == 0)
-			return 0;
-	list = fin ? json_copy(fin) : json_array();
-	json_array_append_new(list, json_string(KUSTOMIZE_FINALIZER));
-	rc = set_finalizers(r, list);
-	return rc < 0 ? rc : 1;
-}
-
 static int impersonate(rec *r)
 {
 	const char *sa = sget(r->spec, "serviceAccountName");
@@ -200,8 +141,7 @@ static int impersonate(rec *r)
  * finalizer. */
 static int finalize(rec *r)
 {
-	json_t *fin = json_object_get(json_object_get(r->obj, "metadata"), "finalizers"), *v, *list;
-	const json_t *inv = json_object_get(json_object_get(r->status, "inventory"), "entries");
+	const json_t *inv = json_object_get(json_object_get(r->status, "inventory"), "entries"), *v;
 	json_t *deleted = NULL, *empty = json_array();
 	size_t i;
 	int rc = 0;
@@ -223,12 +163,7 @@ static int finalize(rec *r)
 		json_decref(deleted);
 	}
 	json_decref(empty);
-	list = json_array();
-	json_array_foreach(fin, i, v)
-		if (strcmp(json_string_value(v), KUSTOMIZE_FINALIZER) != 0)
-			json_array_append(list, v);
-	rc = set_finalizers(r, list);
-	return rc == CF_ENOTFOUND ? 0 : rc;
+	return cf_finalizer_remove(r->k, r->obj, KUSTOMIZE_FINALIZER);
 }
 
 /* 1 when every dependency is Ready at its latest generation; 0 with the error set when not. */
@@ -613,7 +548,7 @@ static int apply_revision(rec *r, long *requeue_ms)
 		const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
 		int was_ready = ready && sget(ready, "status") && strcmp(sget(ready, "status"), "True") == 0 &&
 				sget(r->status, "lastAppliedRevision") && strcmp(sget(r->status, "lastAppliedRevision"), r->revision) == 0;
-		mark_handled(r);
+		cf_status_mark_handled(r->status, r->obj);
 		json_object_set_new(r->status, "lastAppliedRevision", json_string(r->revision));
 		json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->revision));
 		cf_condition_set(r->status, CF_COND_READY, "True", R_SUCCEEDED, msg, r->generation);
@@ -679,7 +614,7 @@ int kustomization_reconcile(ks_ctl *c, cf_kube *k, const char *ns, const char *n
 		rc = finalize(&r);
 		goto out;
 	}
-	if ((rc = ensure_finalizer(&r)) != 0) {
+	if ((rc = cf_finalizer_ensure(k, r.obj, KUSTOMIZE_FINALIZER)) != 0) {
 		if (rc > 0) {
 			*requeue_ms = 1;   /* the patch's watch event starts the real pass */
 			rc = 0;

@@ -10,7 +10,6 @@
 #include "log.h"
 #include "worker.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +41,6 @@ static const cf_flag flags[] = {
 	{ "artifact-max-files", CF_FLAG_INT, &ctl.max_files, "most entries in an artifact", 1 },
 	{ "log-level", CF_FLAG_STRING, &ctl.log_level, "debug, info, warn or error", 0 },
 };
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	ctl.stop = 1;
-}
 
 int ks_new_client(ks_ctl *c, cf_kube **k)
 {
@@ -143,7 +136,6 @@ int main(int argc, char **argv)
 	static cf_watcher kw, sw;
 	pthread_t kwatch, swatch, notices, *workers = NULL;
 	cf_log_level level;
-	struct sigaction sa;
 	int rc;
 
 	rc = cf_flags_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
@@ -167,19 +159,13 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cf_stop_on_signals(&ctl.stop);
 	worker = (cf_worker){ ctl.queue, worker_client, worker_reconcile, &ctl };
-	workers = cf_calloc((size_t)ctl.concurrent, sizeof(*workers));
-	if (workers == NULL) {
+	if (cf_worker_pool_start(&workers, ctl.concurrent, &worker) < 0) {
+		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
 		rc = 1;
 		goto out;
 	}
-	for (long i = 0; i < ctl.concurrent; i++)
-		pthread_create(&workers[i], NULL, cf_worker_run, &worker);
 	kw = (cf_watcher){ { KUSTOMIZE_GROUP_VERSION, "Kustomization", ctl.watch_namespace, NULL }, NULL,
 			   on_kustomization, NULL, worker_client, &ctl, NULL, &ctl.stop };
 	sw = (cf_watcher){ { "source.toolkit.fluxcd.io/v1", "GitRepository", ctl.watch_namespace, NULL }, NULL,
@@ -188,12 +174,9 @@ int main(int argc, char **argv)
 	pthread_create(&swatch, NULL, cf_watcher_run, &sw);
 	pthread_create(&notices, NULL, notice_thread, NULL);
 	cf_log(CF_LOG_INFO, "started", "notices", ctl.notify_addr, "events", ctl.events_addr, NULL);
-	while (!ctl.stop)
-		usleep(100000);
-	cf_log(CF_LOG_INFO, "stopping: finishing reconciles in flight", NULL);
-	cf_workqueue_shutdown(ctl.queue);
-	for (long i = 0; i < ctl.concurrent; i++)
-		pthread_join(workers[i], NULL);
+	cf_wait_for_stop(&ctl.stop);
+	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);
+	workers = NULL;
 	pthread_join(kwatch, NULL);
 	pthread_join(swatch, NULL);
 	pthread_join(notices, NULL);
@@ -203,7 +186,7 @@ int main(int argc, char **argv)
 		pthread_join(ctl.watch_threads[i], NULL);
 	rc = 0;
 out:
-	cf_free(workers);
+	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);   /* only after a failed start */
 	cf_free(ctl.watch_threads);
 	cf_bus_pub_free(ctl.events);
 	cf_objcache_free(ctl.cache);

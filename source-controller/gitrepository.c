@@ -13,6 +13,7 @@
 #include "git.h"
 #include "ignore.h"
 #include "log.h"
+#include "status.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -55,18 +56,7 @@ static const char *str_at(const json_t *o, const char *a, const char *b)
 
 int gitrepository_wants_reconcile(const char *type, const json_t *obj)
 {
-	const json_t *md = json_object_get(obj, "metadata"), *st = json_object_get(obj, "status");
-	const char *req = str_at(md, "annotations", REQUESTED_AT);
-	const char *handled = json_string_value(json_object_get(st, "lastHandledReconcileAt"));
-
-	if (strcmp(type, "MODIFIED") != 0)
-		return 1;
-	if (json_object_get(md, "deletionTimestamp"))
-		return 1;
-	if (json_integer_value(json_object_get(md, "generation")) !=
-	    json_integer_value(json_object_get(st, "observedGeneration")))
-		return 1;
-	return req && (!handled || strcmp(req, handled) != 0);
+	return cf_status_wants_reconcile(type, obj, 1);
 }
 
 static int dir_path(cf_buf *b, const src_ctl *c, const char *what, const char *ns, const char *name)
@@ -222,28 +212,6 @@ static void send_event(rec *r, const char *type, const char *reason, const char 
 	json_decref(meta);
 }
 
-static int patch_status(rec *r)
-{
-	json_t *patch = json_pack("{s:O}", "status", r->status);
-	int rc;
-
-	if (patch == NULL)
-		return cf_err_set(CF_ENOMEM, "out of memory");
-	rc = cf_kube_patch_status(r->k, NULL, &(cf_kube_ref){ SOURCE_GROUP_VERSION, "GitRepository",
-							     r->ns, r->name }, patch);
-	json_decref(patch);
-	return rc;
-}
-
-static void mark_handled(rec *r)
-{
-	const char *req = str_at(json_object_get(r->obj, "metadata"), "annotations", REQUESTED_AT);
-
-	json_object_set_new(r->status, "observedGeneration", json_integer(r->generation));
-	if (req)
-		json_object_set_new(r->status, "lastHandledReconcileAt", json_string(req));
-}
-
 /* Records a failure in status (keeping the last artifact) and emits a warning when the
  * message is new. stalled: the spec itself is wrong, retrying will not help. */
 static int fail(rec *r, const char *reason, int stalled)
@@ -256,7 +224,7 @@ static int fail(rec *r, const char *reason, int stalled)
 	/* copied: setting the condition below frees the old message */
 	snprintf(old, sizeof(old), "%s", was ? was : "");
 	snprintf(msg, sizeof(msg), "%s", cf_err_msg());
-	mark_handled(r);
+	cf_status_mark_handled(r->status, r->obj);
 	cf_condition_set(r->status, CF_COND_READY, "False", reason, msg, r->generation);
 	if (stalled) {
 		cf_condition_set(r->status, CF_COND_STALLED, "True", reason, msg, r->generation);
@@ -267,7 +235,7 @@ static int fail(rec *r, const char *reason, int stalled)
 	cf_condition_remove(r->status, CF_COND_RECONCILING);
 	if (strcmp(old, msg) != 0)
 		send_event(r, "Warning", reason, msg, NULL, NULL);
-	if (patch_status(r) < 0)
+	if (cf_status_patch(r->k, r->obj, r->status) < 0)
 		cf_log(CF_LOG_WARN, "status not written", "object", r->name, "error", cf_err_msg(), NULL);
 	cf_err_set(code, "%s", msg);
 	return stalled ? 0 : code;   /* a stalled object waits for a spec change */
@@ -278,51 +246,26 @@ static int succeed(rec *r, const char *revision)
 	char msg[800];
 
 	snprintf(msg, sizeof(msg), "stored artifact for revision '%s'", revision);
-	mark_handled(r);
+	cf_status_mark_handled(r->status, r->obj);
 	cf_condition_set(r->status, CF_COND_READY, "True", CF_REASON_SUCCEEDED, msg, r->generation);
 	cf_condition_set(r->status, "ArtifactInStorage", "True", CF_REASON_SUCCEEDED, msg, r->generation);
 	cf_condition_remove(r->status, "FetchFailed");
 	cf_condition_remove(r->status, CF_COND_STALLED);
 	cf_condition_remove(r->status, CF_COND_RECONCILING);
-	return patch_status(r);
+	return cf_status_patch(r->k, r->obj, r->status);
 }
 
 /* ---- the steps ---- */
 
-/* 0 if the finalizer is there, 1 if it was just added, <0 on failure. */
-static int ensure_finalizer(rec *r)
-{
-	json_t *fin = json_object_get(json_object_get(r->obj, "metadata"), "finalizers"), *v, *list, *patch;
-	size_t i;
-	int rc;
-
-	json_array_foreach(fin, i, v)
-		if (strcmp(json_string_value(v), SOURCE_FINALIZER) == 0)
-			return 0;
-	list = fin ? json_copy(fin) : json_array();
-	json_array_append_new(list, json_string(SOURCE_FINALIZER));
-	patch = json_pack("{s:{s:o}}", "metadata", "finalizers", list);
-	rc = cf_kube_merge_patch(r->k, NULL, &(cf_kube_ref){ SOURCE_GROUP_VERSION, "GitRepository", r->ns, r->name }, patch);
-	json_decref(patch);
-	return rc < 0 ? rc : 1;
-}
-
 static int finalize(rec *r)
 {
-	json_t *fin = json_object_get(json_object_get(r->obj, "metadata"), "finalizers"), *v, *list = json_array(), *patch;
-	size_t i;
 	int rc;
 
 	remove_storage(r->c, r->ns, r->name);
-	json_array_foreach(fin, i, v)
-		if (strcmp(json_string_value(v), SOURCE_FINALIZER) != 0)
-			json_array_append(list, v);
-	patch = json_pack("{s:{s:o}}", "metadata", "finalizers", list);
-	rc = cf_kube_merge_patch(r->k, NULL, &(cf_kube_ref){ SOURCE_GROUP_VERSION, "GitRepository", r->ns, r->name }, patch);
-	json_decref(patch);
+	rc = cf_finalizer_remove(r->k, r->obj, SOURCE_FINALIZER);
 	if (rc == 0)
 		cf_log(CF_LOG_INFO, "storage removed", "object", r->name, "namespace", r->ns, NULL);
-	return rc == CF_ENOTFOUND ? 0 : rc;
+	return rc;
 }
 
 /* Does status already describe an artifact for this revision, built with these ignore rules,
@@ -517,7 +460,7 @@ int gitrepository_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *
 		goto out;
 	}
 	/* the patch comes back as a watch event, which starts the real pass: one reconcile, not two */
-	if ((rc = ensure_finalizer(&r)) != 0) {
+	if ((rc = cf_finalizer_ensure(k, r.obj, SOURCE_FINALIZER)) != 0) {
 		if (rc > 0) {
 			*requeue_ms = 1;   /* in case that event is lost */
 			rc = 0;

@@ -11,7 +11,6 @@
 #include "worker.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,12 +47,6 @@ static const cf_flag flags[] = {
 	{ "requeue-max", CF_FLAG_DURATION, &ctl.requeue_max_ms, "longest backoff after failures", 1000 },
 	{ "log-level", CF_FLAG_STRING, &ctl.log_level, "debug, info, warn or error", 0 },
 };
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	ctl.stop = 1;
-}
 
 static int new_client(cf_kube **k)
 {
@@ -98,7 +91,6 @@ int main(int argc, char **argv)
 	cf_bus_server *server = NULL;
 	pthread_t watcher, *workers = NULL;
 	cf_log_level level;
-	struct sigaction sa;
 	int rc;
 
 	rc = cf_flags_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
@@ -121,34 +113,25 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cf_stop_on_signals(&ctl.stop);
 	worker = (cf_worker){ ctl.queue, worker_client, worker_reconcile, &ctl };
-	workers = cf_calloc((size_t)ctl.concurrent, sizeof(*workers));
-	if (workers == NULL) {
+	if (cf_worker_pool_start(&workers, ctl.concurrent, &worker) < 0) {
+		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
 		rc = 1;
 		goto out;
 	}
-	for (long i = 0; i < ctl.concurrent; i++)
-		pthread_create(&workers[i], NULL, cf_worker_run, &worker);
 	watch = (cf_watcher){ { SOURCE_GROUP_VERSION, "GitRepository", ctl.watch_namespace, NULL }, NULL, on_watch,
 			      NULL, worker_client, &ctl, NULL, &ctl.stop };
 	pthread_create(&watcher, NULL, cf_watcher_run, &watch);
 	cf_log(CF_LOG_INFO, "started", "storage", ctl.storage_path, "artifacts", ctl.artifact_addr,
 	       "notices", ctl.notify_addr, NULL);
-	while (!ctl.stop)
-		usleep(100000);   /* not pause(): a signal between the test and the call would be lost */
-	cf_log(CF_LOG_INFO, "stopping: finishing reconciles in flight", NULL);
-	cf_workqueue_shutdown(ctl.queue);
-	for (long i = 0; i < ctl.concurrent; i++)
-		pthread_join(workers[i], NULL);
+	cf_wait_for_stop(&ctl.stop);
+	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);
+	workers = NULL;
 	pthread_join(watcher, NULL);
 	rc = 0;
 out:
-	cf_free(workers);
+	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);   /* only after a failed start */
 	cf_bus_server_free(server);
 	cf_bus_pub_free(ctl.notices);
 	cf_bus_pub_free(ctl.events);

@@ -1,0 +1,110 @@
+/* common/status.c - reconcile requests, status writes and finalizers. */
+#include "status.h"
+
+#include "err.h"
+
+#include <string.h>
+
+static const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+int cf_status_wants_reconcile(const char *type, const json_t *obj, int gone_too)
+{
+	const json_t *md = json_object_get(obj, "metadata"), *st = json_object_get(obj, "status");
+	const char *req = sget(json_object_get(md, "annotations"), CF_REQUESTED_AT_ANNOTATION);
+	const char *handled = sget(st, "lastHandledReconcileAt");
+
+	if (strcmp(type, "DELETED") == 0)
+		return gone_too;
+	if (strcmp(type, "MODIFIED") != 0)
+		return 1;
+	if (json_object_get(md, "deletionTimestamp"))
+		return 1;
+	if (json_integer_value(json_object_get(md, "generation")) !=
+	    json_integer_value(json_object_get(st, "observedGeneration")))
+		return 1;
+	return req && (!handled || strcmp(req, handled) != 0);
+}
+
+void cf_status_mark_handled(json_t *status, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *req = sget(json_object_get(md, "annotations"), CF_REQUESTED_AT_ANNOTATION);
+
+	json_object_set_new(status, "observedGeneration", json_integer(json_integer_value(json_object_get(md, "generation"))));
+	if (req)
+		json_object_set_new(status, "lastHandledReconcileAt", json_string(req));
+}
+
+static void ref_of(cf_kube_ref *ref, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+
+	ref->api_version = sget(obj, "apiVersion");
+	ref->kind = sget(obj, "kind");
+	ref->namespace = sget(md, "namespace");
+	ref->name = sget(md, "name");
+}
+
+int cf_status_patch(cf_kube *k, const json_t *obj, const json_t *status)
+{
+	json_t *patch = json_pack("{s:O}", "status", status);
+	cf_kube_ref ref;
+	int rc;
+
+	if (patch == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	ref_of(&ref, obj);
+	rc = cf_kube_patch_status(k, NULL, &ref, patch);
+	json_decref(patch);
+	return rc;
+}
+
+static int set_finalizers(cf_kube *k, const json_t *obj, json_t *list)
+{
+	json_t *patch = json_pack("{s:{s:o}}", "metadata", "finalizers", list);
+	cf_kube_ref ref;
+	int rc;
+
+	if (patch == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	ref_of(&ref, obj);
+	rc = cf_kube_merge_patch(k, NULL, &ref, patch);
+	json_decref(patch);
+	return rc;
+}
+
+int cf_finalizer_ensure(cf_kube *k, const json_t *obj, const char *finalizer)
+{
+	json_t *fin = json_object_get(json_object_get(obj, "metadata"), "finalizers"), *v, *list;
+	size_t i;
+	int rc;
+
+	json_array_foreach(fin, i, v)
+		if (sget(obj, "kind") && json_string_value(v) && strcmp(json_string_value(v), finalizer) == 0)
+			return 0;
+	list = fin ? json_copy(fin) : json_array();
+	if (list == NULL || json_array_append_new(list, json_string(finalizer)) < 0) {
+		json_decref(list);
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	rc = set_finalizers(k, obj, list);
+	return rc < 0 ? rc : 1;
+}
+
+int cf_finalizer_remove(cf_kube *k, const json_t *obj, const char *finalizer)
+{
+	json_t *fin = json_object_get(json_object_get(obj, "metadata"), "finalizers"), *v, *list = json_array();
+	size_t i;
+	int rc;
+
+	if (list == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	json_array_foreach(fin, i, v)
+		if (json_string_value(v) && strcmp(json_string_value(v), finalizer) != 0)
+			json_array_append(list, v);
+	rc = set_finalizers(k, obj, list);
+	return rc == CF_ENOTFOUND ? 0 : rc;
+}

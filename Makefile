@@ -43,14 +43,14 @@ FUZZ_REPLAY = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%_replay)
 HARNESS_OBJ = $(BUILD)/tests/harness.o
 TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-sink)
 
-BINS       = bin/cflux bin/source-controller bin/kustomize-controller
+BINS       = bin/cflux bin/source-controller bin/kustomize-controller bin/notification-controller
 
 .PHONY: all test unit deps demo demo-down fuzz clean env-up env-down bench
 # keep intermediate objects: no "rm" after the test summary, no rebuilds
 .SECONDARY:
 all: $(LIB) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(KUST_BIN) $(FUZZ_REPLAY) $(TOOLS)
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h source-controller/*.h kustomize-controller/*.h) tests/unit/test.h $(wildcard tests/integration/*.h)
+$(BUILD)/%.o: %.c $(wildcard common/*.h */controller.h) tests/unit/test.h $(wildcard tests/integration/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -67,6 +67,10 @@ bin/source-controller: $(SOURCE_OBJ) $(LIB)
 
 KUSTOMIZE_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard kustomize-controller/*.c))
 bin/kustomize-controller: $(KUSTOMIZE_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+NOTIFICATION_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard notification-controller/*.c))
+bin/notification-controller: $(NOTIFICATION_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(HARNESS_OBJ): tests/unit/harness.c tests/unit/test.h

@@ -460,6 +460,8 @@ int cf_bus_pub_open(cf_bus_pub **out, const char *addr, int push)
 	if (p == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	rv = push ? nng_push0_open(&p->sock) : nng_pub0_open(&p->sock);
+	if (rv == 0)   /* a burst waits in the socket instead of being dropped while the peer is busy */
+		nng_socket_set_int(p->sock, NNG_OPT_SENDBUF, 1024);
 	if (rv == 0)
 		rv = push ? nng_dial(p->sock, addr, NULL, NNG_FLAG_NONBLOCK) : nng_listen(p->sock, addr, NULL, 0);
 	if (rv != 0) {
@@ -505,6 +507,8 @@ int cf_bus_sub_open(cf_bus_sub **out, const char *addr, int pull)
 		rv = nng_socket_set(s->sock, NNG_OPT_SUB_SUBSCRIBE, "", 0);
 	if (rv == 0)
 		nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, 4 * CF_BUS_STRING_MAX + 64);
+	if (rv == 0)
+		nng_socket_set_int(s->sock, NNG_OPT_RECVBUF, 1024);
 	if (rv == 0)
 		rv = pull ? nng_listen(s->sock, addr, NULL, 0) : nng_dial(s->sock, addr, NULL, NNG_FLAG_NONBLOCK);
 	if (rv != 0) {

@@ -1154,7 +1154,8 @@ int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir)
 		}
 	if (rc == 0) {
 		fix_references(&set);
-		qsort(set.v, set.n, sizeof(*set.v), res_cmp);
+		if (set.n > 1)   /* set.v is NULL when a kustomization lists nothing */
+			qsort(set.v, set.n, sizeof(*set.v), res_cmp);
 		*out = json_array();
 		for (size_t i = 0; i < set.n; i++)
 			json_array_append(*out, set.v[i].obj);

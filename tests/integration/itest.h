@@ -2,9 +2,11 @@
 #ifndef CF_TEST_ITEST_H
 #define CF_TEST_ITEST_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <time.h>
 
 static inline void msleep(long ms)
@@ -43,6 +45,18 @@ static inline int __attribute__((format(printf, 3, 4))) capture(char *out, size_
 	while (n && out[n - 1] == '\n')
 		out[--n] = '\0';
 	return pclose(p) == 0 ? 0 : -1;
+}
+
+/* SIGTERM to *pid: 1 if it exited with status 0 (a controller finishing cleanly). */
+static inline int sigterm_exits_zero(pid_t *pid)
+{
+	int st = -1;
+	pid_t p = *pid;
+
+	kill(p, SIGTERM);
+	waitpid(p, &st, 0);
+	*pid = 0;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 #endif

@@ -567,13 +567,7 @@ static void deletion_prunes_only_its_objects(void)
 
 static void sigterm_exits_cleanly(void)
 {
-	int st = -1;
-	pid_t p = kustomize_ctl;
-
-	kill(p, SIGTERM);
-	waitpid(p, &st, 0);
-	kustomize_ctl = 0;
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(sigterm_exits_zero(&kustomize_ctl));
 }
 
 static void cleanup(void)

@@ -536,13 +536,7 @@ static void deletion_removes_storage(void)
 
 static void sigterm_exits_cleanly(void)
 {
-	int st = -1;
-	pid_t p = controller;
-
-	kill(p, SIGTERM);
-	waitpid(p, &st, 0);
-	controller = 0;
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHECK(sigterm_exits_zero(&controller));
 }
 
 static void cleanup(void)

@@ -195,6 +195,13 @@ static void build_errors_name_what_failed(void)
 	CHECK(cf_flux_build(&objs, &fs, k, vars) < 0);
 	CHECK_CONTAINS(cf_err_msg(), "badyaml/a.yaml");
 	json_decref(k);
+	/* a folder left with nothing to apply builds to nothing (and everything is pruned) */
+	put("empty/values.yaml", "replicaCount: 1\n");
+	k = ks("{\"path\": \"empty\", \"postBuild\": {}}");
+	CHECK_OK(cf_flux_build(&objs, &fs, k, vars));
+	CHECK(json_is_array(objs) && json_array_size(objs) == 0);
+	json_decref(objs);
+	json_decref(k);
 	json_decref(vars);
 	CHECK(system("rm -rf /tmp/cflux-fluxbuild-*") == 0);
 }

@@ -1,0 +1,53 @@
+/* notification-controller/controller.h - what main.c, the dispatcher and the receivers share. */
+#ifndef NOTIFICATION_CONTROLLER_H
+#define NOTIFICATION_CONTROLLER_H
+
+#include "bus.h"
+#include "kube.h"
+
+#include <pthread.h>
+
+#define NOTIFICATION_CONTROLLER "notification-controller"
+#define NOTIFICATION_GROUP_V1BETA3 "notification.toolkit.fluxcd.io/v1beta3"
+#define NOTIFICATION_GROUP_V1 "notification.toolkit.fluxcd.io/v1"
+
+typedef struct dispatcher dispatcher;
+
+typedef struct nc_ctl {
+	/* flags */
+	const char *kubeconfig, *context, *watch_namespace, *log_level;
+	const char *events_addr, *events_http_addr, *receiver_addr;
+	long queue_size, dedup_ms, retry_max_ms, max_age_ms, senders;
+	/* run time */
+	pthread_mutex_t mu;       /* guards the caches */
+	json_t *providers;        /* "ns/name" -> Provider */
+	json_t *alerts;           /* "ns/name" -> Alert */
+	json_t *receivers;        /* webhook path -> {"key": "ns/name", "token": ..., "receiver": Receiver} */
+	dispatcher *d;
+	cf_kube *api;             /* for the HTTP handlers, under api_mu */
+	pthread_mutex_t api_mu;
+	volatile long malformed;  /* events refused */
+	volatile int stop;
+} nc_ctl;
+
+int  nc_new_client(nc_ctl *c, cf_kube **k);
+
+/* ---- dispatch.c ---- */
+
+/* Starts the delivery threads. */
+int  dispatcher_start(dispatcher **out, nc_ctl *c);
+/* Stops them; what is still queued is logged as dropped. */
+void dispatcher_stop(dispatcher *d);
+/* An event as received (JSON text): checked, matched against the Alerts, queued for each
+ * Provider. k is the caller's client (for secrets and labels). CF_EINVAL for a malformed event. */
+int  dispatcher_event(dispatcher *d, cf_kube *k, const char *data, size_t len);
+
+/* ---- receiver.c ---- */
+
+/* Reconciles Receiver ns/name: webhook path from its secret's token, status, the path map. */
+int  receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+/* Starts the HTTP servers: events (POST /) and receivers (/hook/...). */
+int  http_start(nc_ctl *c);
+void http_stop(void);
+
+#endif

@@ -1,0 +1,486 @@
+/* notification-controller/dispatch.c - events in, Alerts matched, Provider requests queued,
+ * delivered with retries. One request per provider is in flight at a time and a provider's
+ * requests leave in order; a provider that is down waits on its own backoff and holds no
+ * other provider back. The queue is bounded; what does not fit, or is still undelivered after
+ * --delivery-max-age, is dropped and counted. */
+#include "controller.h"
+
+#include "alloc.h"
+#include "base64.h"
+#include "duration.h"
+#include "err.h"
+#include "log.h"
+#include "notify.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DEFAULT_TIMEOUT_MS 15000L
+
+typedef struct item {
+	char provider[512];      /* "ns/name" */
+	char what[700];          /* for logs: provider, type and event */
+	cf_notify_request req;
+	long timeout_ms;
+	unsigned char *ca;
+	size_t ca_len;
+	char *proxy;
+	int attempts;
+	double first_at, next_at;
+	struct item *next;
+} item;
+
+struct dispatcher {
+	nc_ctl *c;
+	pthread_mutex_t mu;
+	item *head, *tail;
+	size_t len;
+	json_t *inflight;        /* provider -> true */
+	json_t *seen;            /* dedup key -> time first sent (seconds) */
+	long dropped, delivered;
+	pthread_t *threads;
+	int nthreads;
+	volatile int stop;
+};
+
+static const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void item_free(item *it)
+{
+	if (it == NULL)
+		return;
+	cf_notify_request_free(&it->req);
+	cf_free(it->ca);
+	cf_free(it->proxy);
+	cf_free(it);
+}
+
+/* ---- delivery ---- */
+
+/* Keeps the first bytes of a reply, for the error message. */
+static size_t keep_reply(char *data, size_t size, size_t n, void *ctx)
+{
+	cf_buf *b = ctx;
+	size_t room = b->max > b->len ? b->max - b->len : 0, len = size * n;
+
+	cf_buf_append(b, data, len < room ? len : room);
+	return len;
+}
+
+static int send_request(item *it, long *code, char *err, size_t esize)
+{
+	cf_buf replied = CF_BUF_INIT(300);
+	CURL *h = curl_easy_init();
+	struct curl_slist *hl = NULL;
+	const char *k;
+	json_t *v;
+	char line[4096], cerr[CURL_ERROR_SIZE] = "";
+	CURLcode cc;
+
+	*code = 0;
+	if (h == NULL) {
+		snprintf(err, esize, "out of memory");
+		return -1;
+	}
+	json_object_foreach(it->req.headers, k, v) {
+		snprintf(line, sizeof(line), "%s: %s", k, json_string_value(v));
+		hl = curl_slist_append(hl, line);
+	}
+	curl_easy_setopt(h, CURLOPT_URL, it->req.url);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, it->req.body.data ? it->req.body.data : "");
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)it->req.body.len);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, it->timeout_ms);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "cflux-notification-controller");
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep_reply);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &replied);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (it->ca) {
+		struct curl_blob blob = { it->ca, it->ca_len, CURL_BLOB_COPY };
+		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	if (it->proxy)
+		curl_easy_setopt(h, CURLOPT_PROXY, it->proxy);
+	cc = curl_easy_perform(h);
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, code);
+	else
+		snprintf(err, esize, "%s", cerr[0] ? cerr : curl_easy_strerror(cc));
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(h);
+	if (cc == CURLE_OK && (*code < 200 || *code > 299))
+		snprintf(err, esize, "HTTP %ld: %.*s", *code, (int)replied.len, replied.data ? replied.data : "");
+	cf_buf_free(&replied);
+	return cc == CURLE_OK && *code >= 200 && *code <= 299 ? 0 : -1;
+}
+
+/* The first queued item of each provider is its next; take the first of those that is due
+ * and whose provider has nothing in flight. Called locked. */
+static item *take_due(dispatcher *d, double now)
+{
+	json_t *firsts = json_object();
+	item *it, *found = NULL;
+
+	for (it = d->head; it; it = it->next) {
+		if (json_object_get(firsts, it->provider))
+			continue;
+		json_object_set_new(firsts, it->provider, json_true());
+		if (it->next_at <= now && json_object_get(d->inflight, it->provider) == NULL) {
+			found = it;
+			break;
+		}
+	}
+	json_decref(firsts);
+	if (found)
+		json_object_set_new(d->inflight, found->provider, json_true());
+	return found;
+}
+
+static void unlink_item(dispatcher *d, item *target)
+{
+	item *it, *prev = NULL;
+
+	for (it = d->head; it; prev = it, it = it->next)
+		if (it == target) {
+			if (prev)
+				prev->next = it->next;
+			else
+				d->head = it->next;
+			if (d->tail == it)
+				d->tail = prev;
+			d->len--;
+			return;
+		}
+}
+
+static void *sender(void *arg)
+{
+	dispatcher *d = arg;
+	struct timespec nap = { 0, 50 * 1000000L };
+
+	while (!d->stop) {
+		item *it;
+		char err[512] = "", att[32], dropped[32];
+		long code = 0;
+		int ok, given_up;
+
+		pthread_mutex_lock(&d->mu);
+		it = take_due(d, now_s());
+		pthread_mutex_unlock(&d->mu);
+		if (it == NULL) {
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		ok = send_request(it, &code, err, sizeof(err)) == 0;
+		pthread_mutex_lock(&d->mu);
+		json_object_del(d->inflight, it->provider);
+		it->attempts++;
+		given_up = !ok && now_s() - it->first_at >= d->c->max_age_ms / 1000.0;
+		if (ok || given_up) {
+			unlink_item(d, it);
+			if (ok)
+				d->delivered++;
+			else
+				d->dropped++;
+		} else {
+			double backoff = 1.0;
+			for (int i = 1; i < it->attempts && backoff * 1000 < d->c->retry_max_ms; i++)
+				backoff *= 2;
+			if (backoff * 1000 > d->c->retry_max_ms)
+				backoff = d->c->retry_max_ms / 1000.0;
+			it->next_at = now_s() + backoff;
+		}
+		snprintf(att, sizeof(att), "%d", it->attempts);
+		snprintf(dropped, sizeof(dropped), "%ld", d->dropped);
+		pthread_mutex_unlock(&d->mu);
+		if (ok) {
+			cf_log(CF_LOG_DEBUG, "delivered", "to", it->what, "attempts", att, NULL);
+			item_free(it);
+		} else if (given_up) {
+			cf_log(CF_LOG_ERROR, "delivery given up", "to", it->what, "error", err, "attempts", att,
+			       "dropped_total", dropped, NULL);
+			item_free(it);
+		} else {
+			/* still queued: only this thread touches it until it is due again */
+			cf_log(CF_LOG_WARN, "delivery failed; will retry", "to", it->what, "error", err, "attempts", att, NULL);
+		}
+	}
+	return NULL;
+}
+
+int dispatcher_start(dispatcher **out, nc_ctl *c)
+{
+	dispatcher *d = cf_calloc(1, sizeof(*d));
+
+	*out = NULL;
+	if (d == NULL || (d->inflight = json_object()) == NULL || (d->seen = json_object()) == NULL ||
+	    (d->threads = cf_calloc((size_t)c->senders, sizeof(*d->threads))) == NULL) {
+		if (d) {
+			json_decref(d->inflight);
+			json_decref(d->seen);
+		}
+		cf_free(d);
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	d->c = c;
+	pthread_mutex_init(&d->mu, NULL);
+	for (; d->nthreads < c->senders; d->nthreads++)
+		if (pthread_create(&d->threads[d->nthreads], NULL, sender, d) != 0)
+			break;
+	*out = d;
+	return 0;
+}
+
+void dispatcher_stop(dispatcher *d)
+{
+	item *it, *next;
+
+	if (d == NULL)
+		return;
+	d->stop = 1;
+	for (int i = 0; i < d->nthreads; i++)
+		pthread_join(d->threads[i], NULL);
+	if (d->len > 0) {
+		char n[32];
+		snprintf(n, sizeof(n), "%zu", d->len);
+		cf_log(CF_LOG_WARN, "stopping with undelivered notifications", "dropped", n, NULL);
+	}
+	for (it = d->head; it; it = next) {
+		next = it->next;
+		item_free(it);
+	}
+	json_decref(d->inflight);
+	json_decref(d->seen);
+	pthread_mutex_destroy(&d->mu);
+	cf_free(d->threads);
+	cf_free(d);
+}
+
+/* ---- intake ---- */
+
+/* The secret's values, decoded, as an object of strings. */
+static int load_secret(cf_kube *k, json_t **out, const char *ns, const char *name)
+{
+	json_t *s = NULL, *v;
+	const char *key;
+	int rc;
+
+	*out = json_object();
+	if ((rc = cf_kube_get(k, &s, &(cf_kube_ref){ "v1", "Secret", ns, name })) < 0)
+		return cf_err_prefix("secret '%s/%s'", ns, name);
+	json_object_foreach(json_object_get(s, "data"), key, v) {
+		unsigned char *dec;
+		size_t len;
+		const char *b64 = json_string_value(v);
+		if (b64 && cf_base64_decode(&dec, &len, b64, strlen(b64)) == 0) {
+			json_object_set_new(*out, key, json_stringn((const char *)dec, len));
+			cf_free_secret(dec, len);
+		}
+	}
+	json_decref(s);
+	return 0;
+}
+
+static json_t *involved_labels(cf_kube *k, const json_t *event)
+{
+	const json_t *io = json_object_get(event, "involvedObject");
+	json_t *o = NULL, *labels;
+
+	if (sget(io, "apiVersion") == NULL ||
+	    cf_kube_get(k, &o, &(cf_kube_ref){ sget(io, "apiVersion"), sget(io, "kind"), sget(io, "namespace"), sget(io, "name") }) < 0) {
+		cf_err_clear();
+		return json_object();
+	}
+	labels = json_incref(json_object_get(json_object_get(o, "metadata"), "labels"));
+	json_decref(o);
+	return labels ? labels : json_object();
+}
+
+/* Whether this delivery was made in the last --dedup window; records it if not. */
+static int duplicate(dispatcher *d, const char *key)
+{
+	double now = now_s();
+	const char *k;
+	json_t *v, *tmp;
+	int dup;
+
+	pthread_mutex_lock(&d->mu);
+	json_object_foreach_safe(d->seen, tmp, k, v)
+		if (now - json_real_value(v) > d->c->dedup_ms / 1000.0)
+			json_object_del(d->seen, k);
+	dup = json_object_get(d->seen, key) != NULL;
+	if (!dup)
+		json_object_set_new(d->seen, key, json_real(now));
+	pthread_mutex_unlock(&d->mu);
+	return dup;
+}
+
+static void enqueue(dispatcher *d, item *it)
+{
+	pthread_mutex_lock(&d->mu);
+	if ((long)d->len >= d->c->queue_size) {
+		char n[32];
+		d->dropped++;
+		snprintf(n, sizeof(n), "%ld", d->dropped);
+		pthread_mutex_unlock(&d->mu);
+		cf_log(CF_LOG_ERROR, "delivery queue full; notification dropped", "to", it->what, "dropped_total", n, NULL);
+		item_free(it);
+		return;
+	}
+	if (d->tail)
+		d->tail->next = it;
+	else
+		d->head = it;
+	d->tail = it;
+	d->len++;
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* Builds and queues the request of one Provider for one event. */
+static void deliver_to(dispatcher *d, cf_kube *k, const char *pkey, const json_t *provider, const json_t *event)
+{
+	const json_t *spec = json_object_get(provider, "spec");
+	const char *ns = sget(json_object_get(provider, "metadata"), "namespace");
+	const char *sref = sget(json_object_get(spec, "secretRef"), "name");
+	const char *cref = sget(json_object_get(spec, "certSecretRef"), "name");
+	json_t *secret = NULL, *certs = NULL;
+	char dedup[72];
+	item *it;
+	int rc;
+
+	cf_notify_dedup_key(dedup, pkey, event);
+	if (duplicate(d, dedup)) {
+		cf_log(CF_LOG_DEBUG, "duplicate suppressed", "provider", pkey, NULL);
+		return;
+	}
+	it = cf_calloc(1, sizeof(*it));
+	if (it == NULL)
+		return;
+	snprintf(it->provider, sizeof(it->provider), "%s", pkey);
+	snprintf(it->what, sizeof(it->what), "Provider/%s (%s) for %s/%s/%s", pkey, sget(spec, "type"),
+		 sget(json_object_get(event, "involvedObject"), "kind"), sget(json_object_get(event, "involvedObject"), "namespace"),
+		 sget(json_object_get(event, "involvedObject"), "name"));
+	it->timeout_ms = DEFAULT_TIMEOUT_MS;
+	if (sget(spec, "timeout") && cf_duration_parse(&it->timeout_ms, sget(spec, "timeout")) < 0)
+		it->timeout_ms = DEFAULT_TIMEOUT_MS;
+	rc = sref ? load_secret(k, &secret, ns, sref) : 0;
+	if (rc == 0 && cref && (rc = load_secret(k, &certs, ns, cref)) == 0 && sget(certs, "ca.crt")) {
+		it->ca_len = strlen(sget(certs, "ca.crt"));
+		it->ca = (unsigned char *)cf_strdup(sget(certs, "ca.crt"));
+	}
+	if (rc == 0 && sget(spec, "proxy"))
+		it->proxy = cf_strdup(sget(spec, "proxy"));
+	if (rc == 0)
+		rc = cf_notify_build(&it->req, provider, event, secret);
+	json_decref(secret);
+	json_decref(certs);
+	if (rc == CF_ENOTFOUND) {   /* e.g. a commit status for an event without a revision */
+		cf_log(CF_LOG_DEBUG, "nothing to send", "to", it->what, "why", cf_err_msg(), NULL);
+		cf_free(it->ca);
+		cf_free(it->proxy);
+		cf_free(it);
+		return;
+	}
+	if (rc < 0) {
+		cf_log(CF_LOG_ERROR, "cannot notify", "to", it->what, "error", cf_err_msg(), NULL);
+		cf_free(it->ca);
+		cf_free(it->proxy);
+		cf_free(it);
+		return;
+	}
+	it->first_at = it->next_at = now_s();
+	enqueue(d, it);
+}
+
+/* The event with the alert's eventMetadata added (the event's own keys win). */
+static json_t *with_alert_metadata(const json_t *event, const json_t *alert)
+{
+	json_t *e = json_deep_copy(event), *md, *v;
+	const char *k;
+
+	md = json_object_get(e, "metadata");
+	if (!json_is_object(md)) {
+		md = json_object();
+		json_object_set_new(e, "metadata", md);
+	}
+	json_object_foreach(json_object_get(json_object_get(alert, "spec"), "eventMetadata"), k, v)
+		if (json_is_string(v) && json_object_get(md, k) == NULL)
+			json_object_set(md, k, v);
+	if (json_object_size(md) == 0)
+		json_object_del(e, "metadata");
+	return e;
+}
+
+static int needs_labels(const json_t *alerts)
+{
+	const char *k;
+	json_t *a, *src;
+	size_t i;
+
+	json_object_foreach((json_t *)alerts, k, a)
+		json_array_foreach(json_object_get(json_object_get(a, "spec"), "eventSources"), i, src)
+			if (json_object_size(json_object_get(src, "matchLabels")) > 0)
+				return 1;
+	return 0;
+}
+
+int dispatcher_event(dispatcher *d, cf_kube *k, const char *data, size_t len)
+{
+	nc_ctl *c = d->c;
+	json_t *event = NULL, *alerts, *providers, *labels = NULL, *a;
+	const char *akey;
+	int rc;
+
+	if ((rc = cf_notify_parse_event(&event, data, len)) < 0) {
+		__atomic_add_fetch(&c->malformed, 1, __ATOMIC_RELAXED);
+		cf_log(CF_LOG_WARN, "malformed event refused", "error", cf_err_msg(), NULL);
+		return rc;
+	}
+	pthread_mutex_lock(&c->mu);
+	alerts = json_deep_copy(c->alerts);
+	providers = json_deep_copy(c->providers);
+	pthread_mutex_unlock(&c->mu);
+	if (needs_labels(alerts))
+		labels = involved_labels(k, event);
+	json_object_foreach(alerts, akey, a) {
+		const char *ans = sget(json_object_get(a, "metadata"), "namespace");
+		const char *pname = sget(json_object_get(json_object_get(a, "spec"), "providerRef"), "name");
+		char pkey[512];
+		const json_t *provider;
+		json_t *e;
+
+		if (!cf_notify_alert_matches(a, event, labels, NULL))
+			continue;
+		snprintf(pkey, sizeof(pkey), "%s/%s", ans, pname ? pname : "");
+		provider = json_object_get(providers, pkey);
+		if (provider == NULL) {
+			cf_log(CF_LOG_WARN, "alert's provider not found", "alert", akey, "provider", pkey, NULL);
+			continue;
+		}
+		if (json_is_true(json_object_get(json_object_get(provider, "spec"), "suspend")))
+			continue;
+		e = with_alert_metadata(event, a);
+		deliver_to(d, k, pkey, provider, e);
+		json_decref(e);
+	}
+	json_decref(labels);
+	json_decref(alerts);
+	json_decref(providers);
+	json_decref(event);
+	return 0;
+}

@@ -1,0 +1,208 @@
+/* notification-controller/main.c - the process: flags, the event intake (nng PULL and HTTP),
+ * watches on Providers and Alerts (kept in memory) and Receivers (reconciled), the webhook
+ * server, and the delivery threads. SIGTERM stops it cleanly. */
+#include "controller.h"
+
+#include "alloc.h"
+#include "err.h"
+#include "flags.h"
+#include "log.h"
+#include "status.h"
+#include "worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static nc_ctl ctl = {
+	.events_addr = "tcp://127.0.0.1:9792",
+	.events_http_addr = "127.0.0.1:9690",
+	.receiver_addr = "127.0.0.1:9292",
+	.log_level = "info",
+	.queue_size = 1000,
+	.dedup_ms = 5L * 60 * 1000,
+	.retry_max_ms = 30000,
+	.max_age_ms = 60L * 60 * 1000,
+	.senders = 2,
+};
+
+static const cf_flag flags[] = {
+	{ "kubeconfig", CF_FLAG_STRING, &ctl.kubeconfig, "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)", 0 },
+	{ "context", CF_FLAG_STRING, &ctl.context, "kubeconfig context", 0 },
+	{ "watch-namespace", CF_FLAG_STRING, &ctl.watch_namespace, "only this namespace (default: all)", 0 },
+	{ "events-addr", CF_FLAG_STRING, &ctl.events_addr, "nng address the controllers PUSH events to (this listens)", 0 },
+	{ "events-http-addr", CF_FLAG_STRING, &ctl.events_http_addr, "host:port for events POSTed as Flux event JSON", 0 },
+	{ "receiver-addr", CF_FLAG_STRING, &ctl.receiver_addr, "host:port of the webhook receivers (/hook/...)", 0 },
+	{ "delivery-queue-size", CF_FLAG_INT, &ctl.queue_size, "notifications waiting for delivery, at most", 1 },
+	{ "dedup-window", CF_FLAG_DURATION, &ctl.dedup_ms, "how long an identical notification is suppressed", 1000 },
+	{ "retry-max", CF_FLAG_DURATION, &ctl.retry_max_ms, "longest wait between delivery attempts", 1000 },
+	{ "delivery-max-age", CF_FLAG_DURATION, &ctl.max_age_ms, "how long a notification is retried before it is dropped", 1000 },
+	{ "senders", CF_FLAG_INT, &ctl.senders, "delivery threads", 1 },
+	{ "log-level", CF_FLAG_STRING, &ctl.log_level, "debug, info, warn or error", 0 },
+};
+
+int nc_new_client(nc_ctl *c, cf_kube **k)
+{
+	cf_kube_opts o = CF_KUBE_OPTS_INIT;
+
+	o.kubeconfig = c->kubeconfig;
+	o.context = c->context;
+	o.user_agent = NOTIFICATION_CONTROLLER;
+	return cf_kube_new(k, &o);
+}
+
+static int worker_client(void *ctx, cf_kube **k)
+{
+	return nc_new_client(ctx, k);
+}
+
+static int worker_reconcile(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+{
+	return receiver_reconcile(ctx, k, ns, name, requeue_ms);
+}
+
+static void cache_update(json_t *cache, const char *type, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	char key[512];
+
+	snprintf(key, sizeof(key), "%s/%s", json_string_value(json_object_get(md, "namespace")),
+		 json_string_value(json_object_get(md, "name")));
+	pthread_mutex_lock(&ctl.mu);
+	if (strcmp(type, "DELETED") == 0)
+		json_object_del(cache, key);
+	else
+		json_object_set_new(cache, key, json_deep_copy(obj));
+	pthread_mutex_unlock(&ctl.mu);
+}
+
+static int on_provider(const char *type, json_t *obj, void *payload)
+{
+	(void)payload;
+	cache_update(ctl.providers, type, obj);
+	return 0;
+}
+
+static int on_alert(const char *type, json_t *obj, void *payload)
+{
+	(void)payload;
+	cache_update(ctl.alerts, type, obj);
+	return 0;
+}
+
+static cf_workqueue *queue;
+
+static int on_receiver(const char *type, json_t *obj, void *payload)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	char key[512];
+
+	(void)payload;
+	snprintf(key, sizeof(key), "%s/%s", json_string_value(json_object_get(md, "namespace")),
+		 json_string_value(json_object_get(md, "name")));
+	if (cf_status_wants_reconcile(type, obj, 1))
+		cf_workqueue_add(queue, key);
+	return 0;
+}
+
+/* Events PUSHed by the controllers. */
+static void *intake_thread(void *arg)
+{
+	cf_bus_sub *pull = arg;
+	cf_buf scratch = CF_BUF_INIT(1u << 20);
+	cf_kube *k = NULL;
+
+	while (!ctl.stop) {
+		cf_bus_msg m;
+		if (cf_bus_sub_recv(pull, &m, &scratch, 200) < 0)
+			continue;
+		if (m.type != CF_BUS_EVENT)
+			continue;
+		if (k == NULL && nc_new_client(&ctl, &k) < 0) {
+			cf_log(CF_LOG_ERROR, "cannot create an API client; event dropped", "error", cf_err_msg(), NULL);
+			continue;
+		}
+		dispatcher_event(ctl.d, k, m.json, strlen(m.json));
+	}
+	cf_kube_free(k);
+	cf_buf_free(&scratch);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static cf_worker worker;
+	static cf_watcher wp, wa, wr;
+	pthread_t tp, ta, tr, intake, *workers = NULL;
+	cf_bus_sub *pull = NULL;
+	cf_log_level level;
+	int rc, started = 0;
+
+	rc = cf_flags_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+			    "usage: notification-controller [flags]\n\nSends Flux events to Slack, PagerDuty, Teams, Discord, "
+			    "webhooks and commit statuses; takes webhooks in through Receivers.");
+	if (rc == 1)
+		return 0;
+	if (rc < 0 || cf_log_parse_level(&level, ctl.log_level) < 0) {
+		fprintf(stderr, "notification-controller: %s\n", cf_err_msg());
+		return 2;
+	}
+	cf_log_set_level(level);
+	pthread_mutex_init(&ctl.mu, NULL);
+	pthread_mutex_init(&ctl.api_mu, NULL);
+	ctl.providers = json_object();
+	ctl.alerts = json_object();
+	ctl.receivers = json_object();
+	if (ctl.providers == NULL || ctl.alerts == NULL || ctl.receivers == NULL ||
+	    nc_new_client(&ctl, &ctl.api) < 0 ||
+	    cf_workqueue_new(&queue, 1000, 60000) < 0 ||
+	    dispatcher_start(&ctl.d, &ctl) < 0 ||
+	    cf_bus_sub_open(&pull, ctl.events_addr, 1) < 0 ||
+	    http_start(&ctl) < 0) {
+		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
+		rc = 1;
+		goto out;
+	}
+	cf_stop_on_signals(&ctl.stop);
+	worker = (cf_worker){ queue, worker_client, worker_reconcile, &ctl };
+	if (cf_worker_pool_start(&workers, 2, &worker) < 0) {
+		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
+		rc = 1;
+		goto out;
+	}
+	wp = (cf_watcher){ { NOTIFICATION_GROUP_V1BETA3, "Provider", ctl.watch_namespace, NULL }, NULL, on_provider, NULL,
+			   worker_client, &ctl, NULL, &ctl.stop };
+	wa = (cf_watcher){ { NOTIFICATION_GROUP_V1BETA3, "Alert", ctl.watch_namespace, NULL }, NULL, on_alert, NULL,
+			   worker_client, &ctl, NULL, &ctl.stop };
+	wr = (cf_watcher){ { NOTIFICATION_GROUP_V1, "Receiver", ctl.watch_namespace, NULL }, NULL, on_receiver, NULL,
+			   worker_client, &ctl, NULL, &ctl.stop };
+	pthread_create(&tp, NULL, cf_watcher_run, &wp);
+	pthread_create(&ta, NULL, cf_watcher_run, &wa);
+	pthread_create(&tr, NULL, cf_watcher_run, &wr);
+	pthread_create(&intake, NULL, intake_thread, pull);
+	started = 1;
+	cf_log(CF_LOG_INFO, "started", "events", ctl.events_addr, "events_http", ctl.events_http_addr,
+	       "receivers", ctl.receiver_addr, NULL);
+	cf_wait_for_stop(&ctl.stop);
+	http_stop();
+	cf_worker_pool_join(workers, 2, queue);
+	workers = NULL;
+	pthread_join(tp, NULL);
+	pthread_join(ta, NULL);
+	pthread_join(tr, NULL);
+	pthread_join(intake, NULL);
+	rc = 0;
+out:
+	if (!started)
+		http_stop();
+	cf_worker_pool_join(workers, 2, queue);
+	dispatcher_stop(ctl.d);
+	cf_bus_sub_free(pull);
+	cf_workqueue_free(queue);
+	cf_kube_free(ctl.api);
+	json_decref(ctl.providers);
+	json_decref(ctl.alerts);
+	json_decref(ctl.receivers);
+	return rc;
+}

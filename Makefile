@@ -12,7 +12,7 @@ PKGS     = libgit2 yaml-0.1 jansson libcurl zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -iquote common -iquote tests/unit $(PKG_CFLAGS)
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -iquote common -iquote cli -iquote tests/unit $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lnng -lmbedx509 -lmbedcrypto -lpthread -lm
 
 ifeq ($(SANITIZE),1)
@@ -50,7 +50,7 @@ BINS       = bin/cflux bin/source-controller bin/kustomize-controller bin/notifi
 .SECONDARY:
 all: $(LIB) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(KUST_BIN) $(FUZZ_REPLAY) $(TOOLS)
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h */controller.h) tests/unit/test.h $(wildcard tests/integration/*.h)
+$(BUILD)/%.o: %.c $(wildcard common/*.h */controller.h cli/*.h) tests/unit/test.h $(wildcard tests/integration/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -58,7 +58,8 @@ $(LIB): $(COMMON_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-bin/cflux: $(BUILD)/cli/cflux.o $(LIB)
+CLI_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
+bin/cflux: $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 SOURCE_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard source-controller/*.c))

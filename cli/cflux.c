@@ -1,4 +1,5 @@
 /* cli/cflux.c - the cflux command: the subcommands that exist so far. */
+#include "cli.h"
 #include "err.h"
 #include "buf.h"
 #include "kustomize.h"
@@ -87,6 +88,13 @@ static const struct {
 	{ "version", cmd_version, "print the version" },
 	{ "yaml", cmd_yaml, "print YAML files as cflux reads them (normalised)" },
 	{ "kustomize", cmd_kustomize, "build a kustomization directory (as kubectl kustomize does)" },
+	{ "create", cmd_create, "create or update a GitRepository (create source git) or a Kustomization" },
+	{ "get", cmd_get, "list GitRepositories (get sources git), Kustomizations, or all, with their status" },
+	{ "reconcile", cmd_reconcile, "ask for a reconcile now and wait for its result" },
+	{ "suspend", cmd_suspend, "stop reconciling an object (or --all)" },
+	{ "resume", cmd_resume, "start reconciling again, and wait for the result" },
+	{ "build", cmd_build, "build kustomization NAME --path DIR: what the controller would apply" },
+	{ "tree", cmd_tree, "tree kustomization NAME: the objects it applied" },
 };
 
 static void usage(FILE *f)
@@ -96,20 +104,42 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 }
 
+/* Global flags may come before the command ("cflux -n apps get kustomizations"): they are
+ * moved after it, where every command parses them. */
+static int takes_value(const char *a)
+{
+	static const char *const valued[] = { "--kubeconfig", "--context", "--namespace", "-n", "--timeout" };
+
+	for (size_t i = 0; i < sizeof(valued) / sizeof(valued[0]); i++)
+		if (strcmp(a, valued[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
+	char *args[256];
+	int cmd = 1, n = 0;
+
+	while (cmd < argc && argv[cmd][0] == '-' && strcmp(argv[cmd], "-h") != 0 && strcmp(argv[cmd], "--help") != 0)
+		cmd += takes_value(argv[cmd]) && cmd + 1 < argc ? 2 : 1;
+	if (argc > 250 || cmd >= argc) {
 		usage(stderr);
 		return 2;
 	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[cmd], "-h") == 0 || strcmp(argv[cmd], "--help") == 0 || strcmp(argv[cmd], "help") == 0) {
 		usage(stdout);
 		return 0;
 	}
+	args[n++] = argv[cmd];
+	for (int i = cmd + 1; i < argc; i++)
+		args[n++] = argv[i];
+	for (int i = 1; i < cmd; i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "cflux: unknown command \"%s\"\n", argv[1]);
-	usage(stderr);
+		if (strcmp(argv[cmd], commands[i].name) == 0)
+			return commands[i].run(n, args);
+	fprintf(stderr, "cflux: unknown command \"%s\" (see cflux --help)\n", argv[cmd]);
 	return 2;
 }

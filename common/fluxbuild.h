@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "kube.h"
 #include "kustomize.h"
 
 #define CF_FLUX_NAME_LABEL "kustomize.toolkit.fluxcd.io/name"
@@ -19,6 +20,11 @@
  * substitute; they are used only when spec.postBuild is set. *out is a new array. Errors name
  * the file, or the object and the variable. */
 int cf_flux_build(json_t **out, const cf_kfs *fs, const json_t *ks, const json_t *vars);
+
+/* The postBuild variables of Kustomization ks: spec.postBuild.substituteFrom in order (later
+ * ones win; ConfigMap data, Secret data decoded; `optional` ones may be missing), then
+ * spec.postBuild.substitute. Names are checked. *vars is a new object of strings. */
+int cf_flux_load_vars(cf_kube *k, const json_t *ks, json_t **vars);
 
 /* Replaces ${var}, ${var:=default}, ${var:-default}, ${var=default} and ${var-default} in
  * text with the values in vars (unset: empty); "$$" is a literal "$", so "$${var}" stays

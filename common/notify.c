@@ -243,7 +243,7 @@ static json_t *slack_body(const json_t *provider, const json_t *event, const cha
 			"text", sget(event, "message"), "mrkdwn_in", "text");
 	if (att && json_object_size(json_object_get(event, "metadata")) > 0)
 		json_object_set_new(att, "fields", metadata_fields(event));
-	body = json_pack("{s:s?,s:s?,s:s,s:[o]}", "channel", channel, "username", username, "icon_url", FLUX_ICON,
+	body = json_pack("{s:s*,s:s*,s:s,s:[o]}", "channel", channel, "username", username, "icon_url", FLUX_ICON,
 			 "attachments", att);
 	return body;
 }
@@ -275,7 +275,7 @@ static json_t *pagerduty_body(const char *routing_key, const json_t *event)
 	if (!error)
 		return json_pack("{s:s,s:s,s:s}", "routing_key", routing_key, "event_action", "resolve", "dedup_key", dedup);
 	snprintf(summary, sizeof(summary), "%s: %s", title, sget(event, "message"));
-	return json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s?,s:s,s:s,s:s,s:O?}}", "routing_key", routing_key,
+	return json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s*,s:s,s:s,s:s,s:O*}}", "routing_key", routing_key,
 			 "event_action", "trigger", "dedup_key", dedup, "payload", "summary", summary,
 			 "source", sget(event, "reportingController"), "severity", "error",
 			 "timestamp", sget(event, "timestamp"), "component", sget(io, "kind"), "group", sget(io, "namespace"),

@@ -4,7 +4,6 @@
 
 #include "alloc.h"
 #include "apply.h"
-#include "base64.h"
 #include "buf.h"
 #include "condition.h"
 #include "duration.h"
@@ -250,62 +249,6 @@ out:
 	return rc;
 }
 
-/* postBuild variables: substituteFrom in order (later ones win), then substitute. */
-static int load_vars(rec *r, json_t **vars)
-{
-	const json_t *post = json_object_get(r->spec, "postBuild"), *ref;
-	json_t *v;
-	const char *key;
-	size_t i;
-	int rc = 0;
-
-	*vars = json_object();
-	json_array_foreach(json_object_get(post, "substituteFrom"), i, ref) {
-		const char *kind = sget(ref, "kind"), *name = sget(ref, "name");
-		int secret = kind && strcmp(kind, "Secret") == 0;
-		json_t *o = NULL;
-
-		if (!kind || !name || (!secret && strcmp(kind, "ConfigMap") != 0))
-			return cf_err_set(CF_EINVAL, "spec.postBuild.substituteFrom[%zu]: kind must be ConfigMap or Secret, with a name", i);
-		rc = cf_kube_get(r->k, &o, &(cf_kube_ref){ "v1", kind, r->ns, name });
-		if (rc == CF_ENOTFOUND && json_is_true(json_object_get(ref, "optional"))) {
-			rc = 0;
-			continue;
-		}
-		if (rc < 0)
-			return cf_err_prefix("substitute from '%s/%s'", kind, name);
-		json_object_foreach(json_object_get(o, "data"), key, v) {
-			const char *text = json_string_value(v);
-			if (text == NULL)
-				continue;
-			if (cf_flux_check_var_name(key) < 0) {
-				json_decref(o);
-				return cf_err_prefix("substitute from '%s/%s'", kind, name);
-			}
-			if (secret) {
-				unsigned char *dec;
-				size_t len;
-				if (cf_base64_decode(&dec, &len, text, strlen(text)) < 0) {
-					json_decref(o);
-					return cf_err_prefix("substitute from 'Secret/%s' key '%s'", name, key);
-				}
-				json_object_set_new(*vars, key, json_stringn((const char *)dec, len));
-				cf_free_secret(dec, len);
-			} else {
-				json_object_set(*vars, key, v);
-			}
-		}
-		json_decref(o);
-	}
-	json_object_foreach(json_object_get(post, "substitute"), key, v) {
-		if (cf_flux_check_var_name(key) < 0)
-			return cf_err_prefix("spec.postBuild.substitute");
-		if (json_is_string(v))
-			json_object_set(*vars, key, v);
-	}
-	return 0;
-}
-
 /* Namespaced objects must say their namespace (Flux refuses the whole set otherwise). Kinds
  * the API does not know yet (their CRD is in the set) are left to the staged dry run. */
 static int check_namespaces(rec *r, const json_t *objs)
@@ -410,7 +353,7 @@ static int check_health(rec *r, const json_t *inventory)
 		json_array_foreach(inventory, i, e) {
 			idref x;
 			if (parse_id(&x, sget(e, "id"), sget(e, "v")) == 0)
-				json_array_append_new(targets, json_pack("{s:s,s:s,s:s?,s:s}", "apiVersion", x.av, "kind", x.kind,
+				json_array_append_new(targets, json_pack("{s:s,s:s,s:s*,s:s}", "apiVersion", x.av, "kind", x.kind,
 									 "namespace", x.ns[0] ? x.ns : NULL, "name", x.name));
 		}
 	}
@@ -420,7 +363,7 @@ static int check_health(rec *r, const json_t *inventory)
 			rc = cf_err_set(CF_EINVAL, "spec.healthChecks[%zu] needs kind and name", i);
 			goto out;
 		}
-		json_array_append_new(targets, json_pack("{s:s,s:s,s:s?,s:s}", "apiVersion",
+		json_array_append_new(targets, json_pack("{s:s,s:s,s:s*,s:s}", "apiVersion",
 							 sget(e, "apiVersion") ? sget(e, "apiVersion") : "v1", "kind", sget(e, "kind"),
 							 "namespace", ns, "name", sget(e, "name")));
 	}
@@ -483,7 +426,7 @@ static int apply_revision(rec *r, long *requeue_ms)
 
 	if ((rc = fetch_artifact(r, &tree)) < 0)
 		return fail(r, R_ARTIFACT, 0, requeue_ms);
-	if (json_object_get(r->spec, "postBuild") && (rc = load_vars(r, &vars)) < 0) {
+	if (json_object_get(r->spec, "postBuild") && (rc = cf_flux_load_vars(r->k, r->obj, &vars)) < 0) {
 		rc = fail(r, R_BUILD, 0, requeue_ms);
 		goto out;
 	}

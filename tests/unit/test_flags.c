@@ -84,9 +84,42 @@ static void conditions(void)
 	json_decref(st);
 }
 
+static void short_names_and_positionals(void)
+{
+	const char *ns = "flux-system";
+	int all = 0;
+	long timeout = 0;
+	const cf_flag flags[] = {
+		{ "namespace|n", CF_FLAG_STRING, &ns, "namespace", 0 },
+		{ "all-namespaces|A", CF_FLAG_BOOL, &all, "every namespace", 0 },
+		{ "timeout", CF_FLAG_DURATION, &timeout, "wait", 1 },
+	};
+	char *argv[] = { "get", "sources", "-n", "apps", "git", "-A", "--timeout=2m", NULL };
+	char *bad[] = { "get", "-x", NULL }, *missing[] = { "get", "-n", NULL }, *badval[] = { "get", "-A=maybe", NULL };
+	char *pos[4];
+	size_t npos;
+
+	CHECK_OK(cf_flags_parse_pos(flags, 3, 7, argv, "usage", pos, 4, &npos));
+	CHECK(npos == 2);
+	CHECK_STR(pos[0], "sources");
+	CHECK_STR(pos[1], "git");
+	CHECK_STR(ns, "apps");
+	CHECK(all == 1 && timeout == 120000);
+	CHECK(cf_flags_parse_pos(flags, 3, 2, bad, "usage", pos, 4, &npos) == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "unknown flag -x");
+	CHECK(cf_flags_parse_pos(flags, 3, 2, missing, "usage", pos, 4, &npos) == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "-n needs a value");
+	CHECK(cf_flags_parse_pos(flags, 3, 2, badval, "usage", pos, 4, &npos) == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "--all-namespaces: \"maybe\" is not true or false");
+	/* without room for positionals they are refused, as before */
+	CHECK(cf_flags_parse(flags, 3, 7, argv, "usage") == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "unexpected argument \"sources\"");
+}
+
 static const cf_test_case cases[] = {
 	{ "durations", durations },
 	{ "flag_table", flag_table },
+	{ "short_names_and_positionals", short_names_and_positionals },
 	{ "conditions", conditions },
 };
 CF_TEST_MAIN(cases)

@@ -1,0 +1,676 @@
+/* cli/cluster.c - the cflux commands that talk to a cluster: create, get, reconcile, suspend,
+ * resume, build, tree. Errors are one line on stderr; usage errors exit 2, failures 1. */
+#include "cli.h"
+
+#include "alloc.h"
+#include "condition.h"
+#include "duration.h"
+#include "err.h"
+#include "fluxbuild.h"
+#include "git.h"
+#include "status.h"
+#include "yaml.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GITREPO_AV "source.toolkit.fluxcd.io/v1"
+#define KS_AV "kustomize.toolkit.fluxcd.io/v1"
+#define POS_MAX 8
+
+cli_globals cli = { NULL, NULL, "flux-system", 5L * 60 * 1000, 0, 0 };
+
+static const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static int tty(void)
+{
+	return isatty(STDERR_FILENO);
+}
+
+int cli_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(tty() ? "\342\234\227 " : "error: ", stderr);   /* ✗ */
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+void cli_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(tty() ? "\342\227\216 " : "", stderr);   /* ◎ */
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void ok(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(tty() ? "\342\234\224 " : "", stderr);   /* ✔ */
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+cf_kube *cli_client(void)
+{
+	cf_kube_opts o = CF_KUBE_OPTS_INIT;
+	cf_kube *k = NULL;
+
+	o.kubeconfig = cli.kubeconfig;
+	o.context = cli.context;
+	o.user_agent = "cflux";
+	o.max_retries = 1;
+	o.timeout_ms = 15000;
+	if (cf_kube_new(&k, &o) < 0) {
+		cli_fail(1, "cannot reach the cluster: %s", cf_err_msg());
+		return NULL;
+	}
+	return k;
+}
+
+/* Parses a command's flags (its own, then the globals) and positional arguments. Returns 0,
+ * 1 after --help (exit 0), or CLI_EXIT_USAGE after printing the error. */
+static int parse(const cf_flag *own, size_t n_own, int argc, char **argv, const char *usage, char **pos,
+		 size_t *npos)
+{
+	cf_flag all[40] = { CLI_GLOBAL_FLAGS };
+	size_t n = 5;
+	int rc;
+
+	for (size_t i = 0; i < n_own && n < 40; i++)
+		all[n++] = own[i];
+	rc = cf_flags_parse_pos(all, n, argc, argv, usage, pos, POS_MAX, npos);
+	if (rc < 0) {
+		cli_fail(CLI_EXIT_USAGE, "%s", cf_err_msg());
+		return CLI_EXIT_USAGE;
+	}
+	return rc;
+}
+
+/* "source git" / "kustomization" (or "ks") from pos; the apiVersion and Kind, and how many
+ * arguments named it. */
+static int kind_of(char **pos, size_t npos, const char **av, const char **kind)
+{
+	if (npos >= 2 && strcmp(pos[0], "source") == 0 && strcmp(pos[1], "git") == 0) {
+		*av = GITREPO_AV;
+		*kind = "GitRepository";
+		return 2;
+	}
+	if (npos >= 1 && (strcmp(pos[0], "kustomization") == 0 || strcmp(pos[0], "ks") == 0 ||
+			  strcmp(pos[0], "kustomizations") == 0)) {
+		*av = KS_AV;
+		*kind = "Kustomization";
+		return 1;
+	}
+	if (npos >= 2 && strcmp(pos[0], "sources") == 0 && strcmp(pos[1], "git") == 0) {
+		*av = GITREPO_AV;
+		*kind = "GitRepository";
+		return 2;
+	}
+	return 0;
+}
+
+static const json_t *ready_cond(const json_t *o)
+{
+	return cf_condition_get(json_object_get(o, "status"), CF_COND_READY);
+}
+
+/* Waits until obj's controller has handled generation/stamp and Ready settled; prints the
+ * outcome. 0 when Ready, 1 when not, or on timeout. */
+static int wait_ready(cf_kube *k, const char *av, const char *kind, const char *name, const char *stamp)
+{
+	struct timespec nap = { 0, 250 * 1000000L };
+	long waited = 0;
+
+	cli_say("waiting for %s '%s/%s' to be reconciled", kind, cli.namespace, name);
+	for (;;) {
+		json_t *o = NULL;
+		const json_t *st, *rc;
+		int done;
+
+		if (cf_kube_get(k, &o, &(cf_kube_ref){ av, kind, cli.namespace, name }) < 0)
+			return cli_fail(1, "%s", cf_err_msg());
+		st = json_object_get(o, "status");
+		rc = ready_cond(o);
+		done = rc && json_integer_value(json_object_get(st, "observedGeneration")) ==
+			     json_integer_value(json_object_get(json_object_get(o, "metadata"), "generation")) &&
+		       (stamp == NULL || (sget(st, "lastHandledReconcileAt") && strcmp(sget(st, "lastHandledReconcileAt"), stamp) == 0)) &&
+		       !(sget(rc, "reason") && strcmp(sget(rc, "reason"), "Progressing") == 0);
+		if (done) {
+			int good = sget(rc, "status") && strcmp(sget(rc, "status"), "True") == 0;
+			const char *rev = strcmp(kind, "GitRepository") == 0
+				? sget(json_object_get(st, "artifact"), "revision") : sget(st, "lastAppliedRevision");
+			if (good) {
+				ok("%s reconciliation completed", kind);
+				if (rev)
+					ok("%s revision: %s", strcmp(kind, "GitRepository") == 0 ? "fetched" : "applied", rev);
+			} else {
+				cli_fail(1, "%s '%s/%s' is not ready: %s", kind, cli.namespace, name,
+					 sget(rc, "message") ? sget(rc, "message") : "(no message)");
+			}
+			json_decref(o);
+			return good ? 0 : 1;
+		}
+		json_decref(o);
+		if (waited >= cli.timeout_ms)
+			return cli_fail(1, "timed out after %lds waiting for %s '%s/%s'", waited / 1000, kind, cli.namespace, name);
+		nanosleep(&nap, NULL);
+		waited += 250;
+	}
+}
+
+static int apply_or_export(json_t *obj, int export, const char *av, const char *kind, const char *name)
+{
+	cf_kube_apply_opts ao = CF_KUBE_APPLY_OPTS_INIT;
+	cf_kube *k;
+	int rc;
+
+	if (export) {
+		cf_buf out = CF_BUF_INIT(1u << 20);
+		rc = cf_yaml_dump(&out, obj);
+		if (rc == 0)
+			printf("---\n%.*s", (int)out.len, out.data);
+		cf_buf_free(&out);
+		return rc == 0 ? 0 : cli_fail(1, "%s", cf_err_msg());
+	}
+	if ((k = cli_client()) == NULL)
+		return 1;
+	cli_say("applying %s '%s/%s'", kind, cli.namespace, name);
+	ao.field_manager = "cflux";
+	ao.force = 1;
+	rc = cf_kube_apply(k, NULL, obj, &ao);
+	if (rc < 0) {
+		rc = cli_fail(1, "%s", cf_err_msg());
+	} else {
+		ok("%s created", kind);
+		rc = wait_ready(k, av, kind, name, NULL);
+	}
+	cf_kube_free(k);
+	return rc;
+}
+
+/* "Kind/name.namespace", "Kind/name" or "name" (Kind defaulting to dflt). */
+static json_t *object_ref(const char *text, const char *dflt_kind, int with_ns)
+{
+	char kind[128], name[300], *dot;
+	const char *slash = strchr(text, '/');
+
+	if (slash) {
+		snprintf(kind, sizeof(kind), "%.*s", (int)(slash - text), text);
+		snprintf(name, sizeof(name), "%s", slash + 1);
+	} else {
+		snprintf(kind, sizeof(kind), "%s", dflt_kind);
+		snprintf(name, sizeof(name), "%s", text);
+	}
+	dot = with_ns ? strchr(name, '.') : NULL;
+	if (dot)
+		*dot = '\0';
+	if (name[0] == '\0' || kind[0] == '\0')
+		return NULL;
+	return json_pack("{s:s,s:s,s:s*}", "kind", kind, "name", name, "namespace", dot ? dot + 1 : NULL);
+}
+
+static int create_source_git(int argc, char **argv, const char *name)
+{
+	const char *url = NULL, *branch = NULL, *tag = NULL, *semver = NULL, *commit = NULL, *refname = NULL;
+	const char *secret = NULL, *interval = "1m";
+	int export = 0, rc;
+	long ms;
+	const cf_flag own[] = {
+		{ "url", CF_FLAG_STRING, &url, "Git repository address (https, http, ssh, git)", 0 },
+		{ "branch", CF_FLAG_STRING, &branch, "branch to follow (default master)", 0 },
+		{ "tag", CF_FLAG_STRING, &tag, "tag", 0 },
+		{ "tag-semver", CF_FLAG_STRING, &semver, "semver range of tags", 0 },
+		{ "commit", CF_FLAG_STRING, &commit, "commit SHA", 0 },
+		{ "ref-name", CF_FLAG_STRING, &refname, "a Git reference (refs/...)", 0 },
+		{ "secret-ref", CF_FLAG_STRING, &secret, "Secret with the credentials", 0 },
+		{ "interval", CF_FLAG_STRING, &interval, "how often to look for new commits", 0 },
+		{ "export", CF_FLAG_BOOL, &export, "print the object as YAML instead of applying it", 0 },
+	};
+	char *pos[POS_MAX];
+	size_t npos;
+	json_t *obj, *ref;
+
+	if ((rc = parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
+			"usage: cflux create source git NAME --url URL [--branch B | --tag T | --tag-semver R | --commit C | --ref-name N]",
+			pos, &npos)) != 0)
+		return rc == 1 ? 0 : rc;
+	if (url == NULL)
+		return cli_fail(CLI_EXIT_USAGE, "--url is required");
+	if (cf_git_check_url(url) < 0)
+		return cli_fail(CLI_EXIT_USAGE, "invalid --url: %s", cf_err_msg());
+	if (cf_duration_parse(&ms, interval) < 0)
+		return cli_fail(CLI_EXIT_USAGE, "invalid --interval \"%s\": %s", interval, cf_err_msg());
+	ref = json_pack("{s:s*,s:s*,s:s*,s:s*,s:s*}", "branch", branch, "tag", tag, "semver", semver, "commit", commit,
+			"name", refname);
+	if (json_object_size(ref) == 0)
+		json_object_set_new(ref, "branch", json_string("master"));
+	obj = json_pack("{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:o}}", "apiVersion", GITREPO_AV, "kind", "GitRepository",
+			"metadata", "name", name, "namespace", cli.namespace, "spec", "interval", interval, "url", url, "ref", ref);
+	if (secret)
+		json_object_set_new(json_object_get(obj, "spec"), "secretRef", json_pack("{s:s}", "name", secret));
+	rc = apply_or_export(obj, export, GITREPO_AV, "GitRepository", name);
+	json_decref(obj);
+	return rc;
+}
+
+static int create_kustomization(int argc, char **argv, const char *name)
+{
+	const char *source = NULL, *path = "./", *interval = "1m", *health = NULL, *depends = NULL, *target = NULL;
+	int prune = 0, wait = 0, export = 0, rc;
+	long ms;
+	const cf_flag own[] = {
+		{ "source", CF_FLAG_STRING, &source, "the source: GitRepository/NAME[.NAMESPACE] or NAME", 0 },
+		{ "path", CF_FLAG_STRING, &path, "path in the source", 0 },
+		{ "prune", CF_FLAG_BOOL, &prune, "delete what leaves the source", 0 },
+		{ "interval", CF_FLAG_STRING, &interval, "how often to reconcile", 0 },
+		{ "wait", CF_FLAG_BOOL, &wait, "wait for every applied object to be ready", 0 },
+		{ "health-check", CF_FLAG_STRING, &health, "an object to wait for: Kind/name.namespace", 0 },
+		{ "depends-on", CF_FLAG_STRING, &depends, "Kustomizations applied first (NAME or NAMESPACE/NAME, comma separated)", 0 },
+		{ "target-namespace", CF_FLAG_STRING, &target, "namespace for every object", 0 },
+		{ "export", CF_FLAG_BOOL, &export, "print the object as YAML instead of applying it", 0 },
+	};
+	char *pos[POS_MAX];
+	size_t npos;
+	json_t *obj, *spec, *src;
+
+	if ((rc = parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
+			"usage: cflux create kustomization NAME --source GitRepository/NAME --path PATH [--prune]", pos, &npos)) != 0)
+		return rc == 1 ? 0 : rc;
+	if (source == NULL)
+		return cli_fail(CLI_EXIT_USAGE, "--source is required");
+	if ((src = object_ref(source, "GitRepository", 1)) == NULL)
+		return cli_fail(CLI_EXIT_USAGE, "invalid --source \"%s\" (want Kind/name[.namespace])", source);
+	if (cf_duration_parse(&ms, interval) < 0) {
+		json_decref(src);
+		return cli_fail(CLI_EXIT_USAGE, "invalid --interval \"%s\": %s", interval, cf_err_msg());
+	}
+	spec = json_pack("{s:s,s:s,s:b,s:o}", "interval", interval, "path", path, "prune", prune, "sourceRef", src);
+	if (wait)
+		json_object_set_new(spec, "wait", json_true());
+	if (target)
+		json_object_set_new(spec, "targetNamespace", json_string(target));
+	if (health) {
+		json_t *h = object_ref(health, "", 1);
+		if (h == NULL || strchr(health, '/') == NULL) {
+			json_decref(h);
+			json_decref(spec);
+			return cli_fail(CLI_EXIT_USAGE, "invalid --health-check \"%s\" (want Kind/name.namespace)", health);
+		}
+		json_object_set_new(spec, "healthChecks", json_pack("[o]", h));
+	}
+	if (depends) {
+		json_t *list = json_array();
+		char *copy = cf_strdup(depends), *save = NULL;
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			char *slash = strchr(t, '/');
+			if (slash) {
+				*slash = '\0';
+				json_array_append_new(list, json_pack("{s:s,s:s}", "namespace", t, "name", slash + 1));
+			} else {
+				json_array_append_new(list, json_pack("{s:s}", "name", t));
+			}
+		}
+		cf_free(copy);
+		json_object_set_new(spec, "dependsOn", list);
+	}
+	obj = json_pack("{s:s,s:s,s:{s:s,s:s},s:o}", "apiVersion", KS_AV, "kind", "Kustomization", "metadata", "name", name,
+			"namespace", cli.namespace, "spec", spec);
+	rc = apply_or_export(obj, export, KS_AV, "Kustomization", name);
+	json_decref(obj);
+	return rc;
+}
+
+int cmd_create(int argc, char **argv)
+{
+	const char *av, *kind;
+	int used;
+
+	/* cflux create source git NAME ... | cflux create kustomization NAME ... */
+	used = argc > 1 ? kind_of(argv + 1, (size_t)(argc - 1), &av, &kind) : 0;
+	if (used == 0 || argc < 2 + used || argv[1 + used][0] == '-')
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git NAME --url URL ... | cflux create kustomization NAME --source ...");
+	if (strcmp(kind, "GitRepository") == 0)
+		return create_source_git(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	return create_kustomization(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+}
+
+/* ---- get ---- */
+
+typedef struct table {
+	json_t *rows;   /* arrays of strings */
+} table;
+
+static void table_print(table *t, int with_ns)
+{
+	size_t w[6] = { 0 }, i, c;
+	json_t *row;
+	const char *head[6] = { "NAMESPACE", "NAME", "REVISION", "SUSPENDED", "READY", "MESSAGE" };
+
+	for (c = with_ns ? 0 : 1; c < 6; c++)
+		w[c] = strlen(head[c]);
+	json_array_foreach(t->rows, i, row)
+		for (c = 0; c < 6; c++)
+			if (strlen(json_string_value(json_array_get(row, c))) > w[c])
+				w[c] = strlen(json_string_value(json_array_get(row, c)));
+	for (c = with_ns ? 0 : 1; c < 5; c++)
+		printf("%-*s  ", (int)w[c], head[c]);
+	printf("%s\n", head[5]);
+	json_array_foreach(t->rows, i, row) {
+		for (c = with_ns ? 0 : 1; c < 5; c++)
+			printf("%-*s  ", (int)w[c], json_string_value(json_array_get(row, c)));
+		printf("%s\n", json_string_value(json_array_get(row, 5)));
+	}
+}
+
+static int get_kind(cf_kube *k, const char *av, const char *kind, int print_kind)
+{
+	json_t *list = NULL, *o;
+	table t = { json_array() };
+	size_t i;
+	int rc;
+
+	rc = cf_kube_list(k, &list, &(cf_kube_ref){ av, kind, cli.all_namespaces ? NULL : cli.namespace, NULL }, NULL);
+	if (rc < 0) {
+		json_decref(t.rows);
+		return cli_fail(1, "%s", cf_err_msg());
+	}
+	json_array_foreach(json_object_get(list, "items"), i, o) {
+		const json_t *md = json_object_get(o, "metadata"), *st = json_object_get(o, "status"), *r = ready_cond(o);
+		const char *rev = strcmp(kind, "GitRepository") == 0 ? sget(json_object_get(st, "artifact"), "revision")
+								     : sget(st, "lastAppliedRevision");
+		char name[400];
+		snprintf(name, sizeof(name), "%s%s%s", print_kind ? (strcmp(kind, "GitRepository") == 0 ? "gitrepository/" : "kustomization/") : "",
+			 sget(md, "name"), "");
+		json_array_append_new(t.rows, json_pack("[s,s,s,s,s,s]", sget(md, "namespace"), name, rev ? rev : "",
+							json_is_true(json_object_get(json_object_get(o, "spec"), "suspend")) ? "True" : "False",
+							r && sget(r, "status") ? sget(r, "status") : "Unknown",
+							r && sget(r, "message") ? sget(r, "message") : ""));
+	}
+	if (json_array_size(t.rows) == 0)
+		cli_fail(0, "no %s objects found in %s", kind, cli.all_namespaces ? "any namespace" : cli.namespace);
+	else
+		table_print(&t, cli.all_namespaces);
+	json_decref(t.rows);
+	json_decref(list);
+	return 0;
+}
+
+int cmd_get(int argc, char **argv)
+{
+	const cf_flag own[] = { { "all-namespaces|A", CF_FLAG_BOOL, &cli.all_namespaces, "every namespace", 0 } };
+	char *pos[POS_MAX];
+	size_t npos;
+	const char *av, *kind;
+	cf_kube *k;
+	int rc;
+
+	if ((rc = parse(own, 1, argc, argv, "usage: cflux get sources git | kustomizations | all [-A]", pos, &npos)) != 0)
+		return rc == 1 ? 0 : rc;
+	if (npos == 1 && strcmp(pos[0], "all") == 0) {
+		if ((k = cli_client()) == NULL)
+			return 1;
+		rc = get_kind(k, GITREPO_AV, "GitRepository", 1);
+		printf("\n");
+		if (rc == 0)
+			rc = get_kind(k, KS_AV, "Kustomization", 1);
+		cf_kube_free(k);
+		return rc;
+	}
+	if (npos == 0 || kind_of(pos, npos, &av, &kind) != (int)npos)
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources git | kustomizations | all [-A]");
+	if ((k = cli_client()) == NULL)
+		return 1;
+	rc = get_kind(k, av, kind, 0);
+	cf_kube_free(k);
+	return rc;
+}
+
+/* ---- reconcile, suspend, resume ---- */
+
+static void now_stamp(char *out, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + strlen(out), size - strlen(out), ".%09ldZ", ts.tv_nsec);
+}
+
+static int request(cf_kube *k, const char *av, const char *kind, const char *name)
+{
+	json_t *o = NULL, *patch;
+	char stamp[64];
+	int rc;
+
+	if ((rc = cf_kube_get(k, &o, &(cf_kube_ref){ av, kind, cli.namespace, name })) < 0)
+		return cli_fail(1, "%s '%s/%s' not found%s%s", kind, cli.namespace, name, rc == CF_ENOTFOUND ? "" : ": ",
+				rc == CF_ENOTFOUND ? "" : cf_err_msg());
+	if (json_is_true(json_object_get(json_object_get(o, "spec"), "suspend"))) {
+		json_decref(o);
+		return cli_fail(1, "%s '%s/%s' is suspended: resume it first (cflux resume)", kind, cli.namespace, name);
+	}
+	json_decref(o);
+	now_stamp(stamp, sizeof(stamp));
+	cli_say("annotating %s '%s/%s' in %s namespace", kind, cli.namespace, name, cli.namespace);
+	patch = json_pack("{s:{s:{s:s}}}", "metadata", "annotations", CF_REQUESTED_AT_ANNOTATION, stamp);
+	rc = cf_kube_merge_patch(k, NULL, &(cf_kube_ref){ av, kind, cli.namespace, name }, patch);
+	json_decref(patch);
+	if (rc < 0)
+		return cli_fail(1, "%s", cf_err_msg());
+	ok("%s annotated", kind);
+	return wait_ready(k, av, kind, name, stamp);
+}
+
+int cmd_reconcile(int argc, char **argv)
+{
+	int with_source = 0, rc, used;
+	const cf_flag own[] = { { "with-source", CF_FLAG_BOOL, &with_source, "reconcile the source first", 0 } };
+	char *pos[POS_MAX];
+	size_t npos;
+	const char *av, *kind;
+	cf_kube *k;
+
+	if ((rc = parse(own, 1, argc, argv, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]",
+			pos, &npos)) != 0)
+		return rc == 1 ? 0 : rc;
+	used = kind_of(pos, npos, &av, &kind);
+	if (used == 0 || npos != (size_t)used + 1)
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]");
+	if ((k = cli_client()) == NULL)
+		return 1;
+	rc = 0;
+	if (with_source && strcmp(kind, "Kustomization") == 0) {
+		json_t *o = NULL;
+		const json_t *src;
+		if (cf_kube_get(k, &o, &(cf_kube_ref){ av, kind, cli.namespace, pos[used] }) < 0) {
+			rc = cli_fail(1, "Kustomization '%s/%s' not found", cli.namespace, pos[used]);
+		} else {
+			const char *saved = cli.namespace;
+			src = json_object_get(json_object_get(o, "spec"), "sourceRef");
+			if (sget(src, "namespace"))
+				cli.namespace = sget(src, "namespace");
+			rc = request(k, GITREPO_AV, sget(src, "kind") ? sget(src, "kind") : "GitRepository", sget(src, "name"));
+			cli.namespace = saved;
+		}
+		json_decref(o);
+	}
+	if (rc == 0)
+		rc = request(k, av, kind, pos[used]);
+	cf_kube_free(k);
+	return rc;
+}
+
+static int set_suspend(int argc, char **argv, int suspend)
+{
+	int all = 0, rc, used, failed = 0;
+	const cf_flag own[] = { { "all", CF_FLAG_BOOL, &all, "every object of the kind in the namespace", 0 } };
+	char *pos[POS_MAX];
+	size_t npos, i;
+	const char *av, *kind;
+	json_t *names = json_array(), *v;
+	cf_kube *k;
+
+	if ((rc = parse(own, 1, argc, argv, suspend ? "usage: cflux suspend source git|kustomization NAME | --all"
+						    : "usage: cflux resume source git|kustomization NAME | --all", pos, &npos)) != 0) {
+		json_decref(names);
+		return rc == 1 ? 0 : rc;
+	}
+	used = kind_of(pos, npos, &av, &kind);
+	if (used == 0 || (all ? npos != (size_t)used : npos != (size_t)used + 1)) {
+		json_decref(names);
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux %s source git NAME | kustomization NAME | ... --all", suspend ? "suspend" : "resume");
+	}
+	if ((k = cli_client()) == NULL) {
+		json_decref(names);
+		return 1;
+	}
+	if (all) {
+		json_t *list = NULL, *o;
+		if (cf_kube_list(k, &list, &(cf_kube_ref){ av, kind, cli.namespace, NULL }, NULL) < 0)
+			failed = cli_fail(1, "%s", cf_err_msg());
+		json_array_foreach(json_object_get(list, "items"), i, o)
+			json_array_append_new(names, json_string(sget(json_object_get(o, "metadata"), "name")));
+		json_decref(list);
+	} else {
+		json_array_append_new(names, json_string(pos[used]));
+	}
+	json_array_foreach(names, i, v) {
+		json_t *patch = json_pack("{s:{s:b}}", "spec", "suspend", suspend);
+		const char *name = json_string_value(v);
+		cli_say("%s %s '%s/%s'", suspend ? "suspending" : "resuming", kind, cli.namespace, name);
+		rc = cf_kube_merge_patch(k, NULL, &(cf_kube_ref){ av, kind, cli.namespace, name }, patch);
+		json_decref(patch);
+		if (rc < 0) {
+			failed = cli_fail(1, "%s", rc == CF_ENOTFOUND ? "not found" : cf_err_msg());
+			continue;
+		}
+		ok("%s %s", kind, suspend ? "suspended" : "resumed");
+		if (!suspend && request(k, av, kind, name) != 0)
+			failed = 1;
+	}
+	json_decref(names);
+	cf_kube_free(k);
+	return failed ? 1 : 0;
+}
+
+int cmd_suspend(int argc, char **argv) { return set_suspend(argc, argv, 1); }
+int cmd_resume(int argc, char **argv) { return set_suspend(argc, argv, 0); }
+
+/* ---- build, tree ---- */
+
+int cmd_build(int argc, char **argv)
+{
+	const char *path = NULL;
+	const cf_flag own[] = { { "path", CF_FLAG_STRING, &path, "the local directory to build (the Kustomization's spec.path in your checkout)", 0 } };
+	char *pos[POS_MAX];
+	size_t npos;
+	json_t *ks = NULL, *vars = NULL, *objs = NULL;
+	cf_buf out = CF_BUF_INIT(1u << 30);
+	cf_kfs fs;
+	cf_kube *k;
+	int rc;
+
+	if ((rc = parse(own, 1, argc, argv, "usage: cflux build kustomization NAME --path DIR", pos, &npos)) != 0)
+		return rc == 1 ? 0 : rc;
+	if (npos != 2 || (strcmp(pos[0], "kustomization") != 0 && strcmp(pos[0], "ks") != 0) || path == NULL)
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux build kustomization NAME --path DIR");
+	if (access(path, R_OK) != 0)
+		return cli_fail(1, "--path %s: no such directory", path);
+	if ((k = cli_client()) == NULL)
+		return 1;
+	rc = cf_kube_get(k, &ks, &(cf_kube_ref){ KS_AV, "Kustomization", cli.namespace, pos[1] });
+	if (rc < 0) {
+		rc = cli_fail(1, "Kustomization '%s/%s' not found", cli.namespace, pos[1]);
+		goto out;
+	}
+	/* the spec as the controller reads it, over the local directory */
+	json_object_set_new(json_object_get(ks, "spec"), "path", json_string("."));
+	if (json_object_get(json_object_get(ks, "spec"), "postBuild") && cf_flux_load_vars(k, ks, &vars) < 0) {
+		rc = cli_fail(1, "%s", cf_err_msg());
+		goto out;
+	}
+	cf_kfs_disk(&fs, &path);
+	if ((rc = cf_flux_build(&objs, &fs, ks, vars)) == 0 && (rc = cf_yaml_dump_all(&out, objs)) == 0)
+		fwrite(out.data ? out.data : "", 1, out.len, stdout);
+	else
+		rc = cli_fail(1, "%s", cf_err_msg());
+out:
+	json_decref(ks);
+	json_decref(vars);
+	json_decref(objs);
+	cf_buf_free(&out);
+	cf_kube_free(k);
+	return rc;
+}
+
+/* Prints the inventory of Kustomization ns/name, descending into Kustomizations it applied. */
+static int tree_of(cf_kube *k, const char *ns, const char *name, const char *indent, int depth)
+{
+	json_t *ks = NULL;
+	const json_t *entries, *e;
+	size_t i, n;
+
+	if (cf_kube_get(k, &ks, &(cf_kube_ref){ KS_AV, "Kustomization", ns, name }) < 0)
+		return -1;
+	entries = json_object_get(json_object_get(json_object_get(ks, "status"), "inventory"), "entries");
+	n = json_array_size(entries);
+	json_array_foreach(entries, i, e) {
+		const char *id = sget(e, "id");
+		char f[4][300], next[256];
+		const char *p = id;
+		for (int j = 0; j < 4; j++) {
+			const char *u = j < 3 ? strchr(p, '_') : p + strlen(p);
+			if (u == NULL)
+				break;
+			snprintf(f[j], sizeof(f[j]), "%.*s", (int)(u - p), p);
+			p = u + (j < 3);
+		}
+		printf("%s%s %s/%s%s%s\n", indent, i + 1 == n ? "\342\224\224\342\224\200\342\224\200" : "\342\224\234\342\224\200\342\224\200",
+		       f[3], f[0], f[0][0] ? "/" : "", f[1]);
+		if (strcmp(f[3], "Kustomization") == 0 && strcmp(f[2], "kustomize.toolkit.fluxcd.io") == 0 && depth < 10) {
+			snprintf(next, sizeof(next), "%s%s", indent, i + 1 == n ? "    " : "\342\224\202   ");
+			tree_of(k, f[0], f[1], next, depth + 1);
+		}
+	}
+	json_decref(ks);
+	return 0;
+}
+
+int cmd_tree(int argc, char **argv)
+{
+	char *pos[POS_MAX];
+	size_t npos;
+	cf_kube *k;
+	int rc;
+
+	if ((rc = parse(NULL, 0, argc, argv, "usage: cflux tree kustomization NAME", pos, &npos)) != 0)
+		return rc == 1 ? 0 : rc;
+	if (npos != 2 || (strcmp(pos[0], "kustomization") != 0 && strcmp(pos[0], "ks") != 0))
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux tree kustomization NAME");
+	if ((k = cli_client()) == NULL)
+		return 1;
+	printf("Kustomization/%s/%s\n", cli.namespace, pos[1]);
+	rc = tree_of(k, cli.namespace, pos[1], "", 0) < 0 ? cli_fail(1, "Kustomization '%s/%s' not found", cli.namespace, pos[1]) : 0;
+	cf_kube_free(k);
+	return rc;
+}

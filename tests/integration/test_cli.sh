@@ -1,0 +1,73 @@
+#!/bin/sh
+# tests/integration/test_cli.sh - the cflux CLI against the real apiserver, with the source- and
+# kustomize-controller running: create source git / kustomization (and --export), get, reconcile
+# --with-source, suspend/resume, build, tree, and the exit codes of bad input.
+set -u
+passed=0
+failed=0
+ok() { echo "PASS $1"; passed=$((passed + 1)); }
+ko() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+# expect NAME WANT_EXIT TEXT CMD...: runs CMD, checks its exit code and that TEXT is in its output
+expect() {
+	name=$1 want=$2 text=$3; shift 3
+	out=$("$@" 2>&1); got=$?
+	if [ "$got" -ne "$want" ]; then ko "$name" "exit $got, want $want: $out"
+	elif [ -n "$text" ] && ! printf '%s' "$out" | grep -q -- "$text"; then ko "$name" "no '$text' in: $out"
+	else ok "$name"; fi
+}
+
+: "${CFLUX_ENV_DIR:?environment not up: source \$CFLUX_ENV_DIR/env}"
+NS=cflux-cli-$$
+WORK=$(mktemp -d)
+REPO=$CFLUX_GIT_REPOS/cli-$$.git
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for k in $(kubectl -n "$NS" get gitrepositories,kustomizations -o name 2>/dev/null); do
+		kubectl -n "$NS" patch "$k" --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
+	done
+	kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1
+	rm -rf "$WORK" "$REPO"
+}
+trap cleanup EXIT
+kubectl create namespace "$NS" >/dev/null
+kubectl apply --server-side -k manifests/crds >/dev/null
+git init -q --bare -b main "$REPO"
+git init -q -b main "$WORK/src"
+mkdir -p "$WORK/src/app"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cli-cm\ndata:\n  v: "${V:=one}"\n' > "$WORK/src/app/cm.yaml"
+git -C "$WORK/src" add -A && git -C "$WORK/src" -c user.name=t -c user.email=t@l commit -qm one && git -C "$WORK/src" push -q "$REPO" main
+bin/source-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespace "$NS" --storage-path "$WORK/store" \
+	--artifact-addr tcp://127.0.0.1:17150 --notify-addr tcp://127.0.0.1:17151 --events-addr tcp://127.0.0.1:17152 2>"$WORK/sc.log" &
+PIDS="$PIDS $!"
+bin/kustomize-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespace "$NS" \
+	--source-notify-addr tcp://127.0.0.1:17151 --events-addr tcp://127.0.0.1:17152 2>"$WORK/kc.log" &
+PIDS="$PIDS $!"
+C="bin/cflux -n $NS --kubeconfig $CFLUX_KUBECONFIG_TOKEN --timeout 60s"
+
+expect create_source_git 0 "fetched revision: main@sha1:" $C create source git app --url "$CFLUX_GIT_URL_GIT/cli-$$.git" --branch main --interval 1h
+expect create_kustomization 0 "applied revision: main@sha1:" $C create kustomization app --source GitRepository/app --path ./app --prune --interval 1h --target-namespace "$NS"
+expect object_applied 0 "one" kubectl -n "$NS" get configmap cli-cm -o jsonpath='{.data.v}'
+expect export_is_yaml 0 "kind: Kustomization" $C create kustomization app --source app --path ./app --prune --export
+expect get_sources_git 0 "app .*main@sha1:.*False .*True" $C get sources git
+expect get_kustomizations 0 "Applied revision" $C get kustomizations
+expect get_all_A 0 "$NS .*kustomization/app" $C get all -A
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cli-cm\ndata:\n  v: two\n' > "$WORK/src/app/cm.yaml"
+git -C "$WORK/src" -c user.name=t -c user.email=t@l commit -qam two && git -C "$WORK/src" push -q "$REPO" main
+expect reconcile_with_source 0 "applied revision: main@sha1:$(git -C "$WORK/src" rev-parse HEAD)" $C reconcile kustomization app --with-source
+expect change_applied 0 "two" kubectl -n "$NS" get configmap cli-cm -o jsonpath='{.data.v}'
+expect suspend 0 "suspended" $C suspend kustomization app
+expect get_shows_suspended 0 "app .*True" $C get kustomizations
+expect reconcile_suspended_fails 1 "resume it first" $C reconcile kustomization app
+expect resume 0 "applied revision" $C resume kustomization app
+expect build_local_path 0 "kustomize.toolkit.fluxcd.io/name: app" $C build kustomization app --path "$WORK/src/app"
+expect tree 0 "ConfigMap/$NS/cli-cm" $C tree kustomization app
+# bad input: one line, the documented exit code
+expect unknown_flag 2 "unknown flag --frobnicate" $C get kustomizations --frobnicate
+expect unknown_command 2 "unknown command" bin/cflux frobnicate
+expect missing_object 1 "Kustomization '$NS/nope' not found" $C reconcile kustomization nope
+expect invalid_url 2 "invalid --url" $C create source git bad --url ftp://example.invalid/x
+expect no_cluster 1 "cannot reach the cluster" bin/cflux get kustomizations --kubeconfig /nonexistent/kubeconfig
+expect usage_missing_name 2 "usage" $C create kustomization
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -58,9 +58,20 @@ $(LIB): $(COMMON_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-CLI_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
+CLI_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(BUILD)/gen/crds.o
 bin/cflux: $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# the CRDs, compiled into cflux for install and bootstrap
+CRD_YAML = $(filter-out manifests/crds/kustomization.yaml,$(wildcard manifests/crds/*.yaml))
+$(BUILD)/gen/crds.c: $(CRD_YAML)
+	@mkdir -p $(dir $@)
+	{ echo '/* generated from manifests/crds by the Makefile */'; echo 'const char cflux_crds_yaml[] ='; \
+	  for f in $(CRD_YAML); do printf '%s\n' '"---\n"'; sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; done; \
+	  echo ';'; } > $@
+
+$(BUILD)/gen/crds.o: $(BUILD)/gen/crds.c
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 SOURCE_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard source-controller/*.c))
 bin/source-controller: $(SOURCE_OBJ) $(LIB)

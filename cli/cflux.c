@@ -95,6 +95,10 @@ static const struct {
 	{ "resume", cmd_resume, "start reconciling again, and wait for the result" },
 	{ "build", cmd_build, "build kustomization NAME --path DIR: what the controller would apply" },
 	{ "tree", cmd_tree, "tree kustomization NAME: the objects it applied" },
+	{ "install", cmd_install, "install the CRDs and the chosen controllers (--export prints them)" },
+	{ "uninstall", cmd_uninstall, "remove what install made (finalizers first)" },
+	{ "check", cmd_check, "check the API server (--pre), the CRDs and the controllers" },
+	{ "bootstrap", cmd_bootstrap, "bootstrap git: commit the sync manifests to a repository and sync the cluster from it" },
 };
 
 static void usage(FILE *f)

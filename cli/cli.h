@@ -32,6 +32,22 @@ int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* A progress line on stderr ("◎ ..." on a terminal). */
 void cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A success line on stderr ("✔ ..." on a terminal). */
+void cli_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Parses a command's own flags plus the globals, and up to 8 positional arguments (pos NULL:
+ * none allowed). 0, 1 after --help, or CLI_EXIT_USAGE after printing the error. */
+int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const char *usage, char **pos, size_t *npos);
+/* Staged server-side apply of objs as field manager "cflux", with a summary line. */
+int cli_apply_all(json_t *objs, const char *what);
+/* What install applies: CRDs, the namespace, and the chosen components (comma separated). */
+int cli_install_manifests(json_t **out, const char *components, const char *ns);
+/* Waits until the object's controller reports it Ready; prints the outcome (0 ready, 1 not). */
+int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *name, const char *stamp);
+
+int cmd_install(int argc, char **argv);
+int cmd_uninstall(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_bootstrap(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);

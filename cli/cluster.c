@@ -56,8 +56,7 @@ void cli_say(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void ok(const char *fmt, ...)
+void cli_ok(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -87,8 +86,8 @@ cf_kube *cli_client(void)
 
 /* Parses a command's flags (its own, then the globals) and positional arguments. Returns 0,
  * 1 after --help (exit 0), or CLI_EXIT_USAGE after printing the error. */
-static int parse(const cf_flag *own, size_t n_own, int argc, char **argv, const char *usage, char **pos,
-		 size_t *npos)
+int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const char *usage, char **pos,
+	      size_t *npos)
 {
 	cf_flag all[40] = { CLI_GLOBAL_FLAGS };
 	size_t n = 5;
@@ -96,7 +95,7 @@ static int parse(const cf_flag *own, size_t n_own, int argc, char **argv, const 
 
 	for (size_t i = 0; i < n_own && n < 40; i++)
 		all[n++] = own[i];
-	rc = cf_flags_parse_pos(all, n, argc, argv, usage, pos, POS_MAX, npos);
+	rc = cf_flags_parse_pos(all, n, argc, argv, usage, pos, pos ? POS_MAX : 0, npos);
 	if (rc < 0) {
 		cli_fail(CLI_EXIT_USAGE, "%s", cf_err_msg());
 		return CLI_EXIT_USAGE;
@@ -134,7 +133,7 @@ static const json_t *ready_cond(const json_t *o)
 
 /* Waits until obj's controller has handled generation/stamp and Ready settled; prints the
  * outcome. 0 when Ready, 1 when not, or on timeout. */
-static int wait_ready(cf_kube *k, const char *av, const char *kind, const char *name, const char *stamp)
+int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *name, const char *stamp)
 {
 	struct timespec nap = { 0, 250 * 1000000L };
 	long waited = 0;
@@ -153,14 +152,26 @@ static int wait_ready(cf_kube *k, const char *av, const char *kind, const char *
 			     json_integer_value(json_object_get(json_object_get(o, "metadata"), "generation")) &&
 		       (stamp == NULL || (sget(st, "lastHandledReconcileAt") && strcmp(sget(st, "lastHandledReconcileAt"), stamp) == 0)) &&
 		       !(sget(rc, "reason") && strcmp(sget(rc, "reason"), "Progressing") == 0);
+		/* without a request to wait for, only Ready (or Stalled: it cannot get there) ends the
+		 * wait: a first failure such as "artifact not found" is often transient */
+		if (done && stamp == NULL && !(sget(rc, "status") && strcmp(sget(rc, "status"), "True") == 0)) {
+			const json_t *stalled = cf_condition_get(st, CF_COND_STALLED);
+			done = stalled && sget(stalled, "status") && strcmp(sget(stalled, "status"), "True") == 0;
+			if (!done && waited >= cli.timeout_ms) {
+				int r = cli_fail(1, "timed out after %lds waiting for %s '%s/%s': %s", waited / 1000, kind, cli.namespace,
+						 name, sget(rc, "message") ? sget(rc, "message") : "");
+				json_decref(o);
+				return r;
+			}
+		}
 		if (done) {
 			int good = sget(rc, "status") && strcmp(sget(rc, "status"), "True") == 0;
 			const char *rev = strcmp(kind, "GitRepository") == 0
 				? sget(json_object_get(st, "artifact"), "revision") : sget(st, "lastAppliedRevision");
 			if (good) {
-				ok("%s reconciliation completed", kind);
+				cli_ok("%s reconciliation completed", kind);
 				if (rev)
-					ok("%s revision: %s", strcmp(kind, "GitRepository") == 0 ? "fetched" : "applied", rev);
+					cli_ok("%s revision: %s", strcmp(kind, "GitRepository") == 0 ? "fetched" : "applied", rev);
 			} else {
 				cli_fail(1, "%s '%s/%s' is not ready: %s", kind, cli.namespace, name,
 					 sget(rc, "message") ? sget(rc, "message") : "(no message)");
@@ -199,8 +210,8 @@ static int apply_or_export(json_t *obj, int export, const char *av, const char *
 	if (rc < 0) {
 		rc = cli_fail(1, "%s", cf_err_msg());
 	} else {
-		ok("%s created", kind);
-		rc = wait_ready(k, av, kind, name, NULL);
+		cli_ok("%s created", kind);
+		rc = cli_wait_ready(k, av, kind, name, NULL);
 	}
 	cf_kube_free(k);
 	return rc;
@@ -248,7 +259,7 @@ static int create_source_git(int argc, char **argv, const char *name)
 	size_t npos;
 	json_t *obj, *ref;
 
-	if ((rc = parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
+	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
 			"usage: cflux create source git NAME --url URL [--branch B | --tag T | --tag-semver R | --commit C | --ref-name N]",
 			pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
@@ -291,7 +302,7 @@ static int create_kustomization(int argc, char **argv, const char *name)
 	size_t npos;
 	json_t *obj, *spec, *src;
 
-	if ((rc = parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
+	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
 			"usage: cflux create kustomization NAME --source GitRepository/NAME --path PATH [--prune]", pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	if (source == NULL)
@@ -422,7 +433,7 @@ int cmd_get(int argc, char **argv)
 	cf_kube *k;
 	int rc;
 
-	if ((rc = parse(own, 1, argc, argv, "usage: cflux get sources git | kustomizations | all [-A]", pos, &npos)) != 0)
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux get sources git | kustomizations | all [-A]", pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	if (npos == 1 && strcmp(pos[0], "all") == 0) {
 		if ((k = cli_client()) == NULL)
@@ -477,8 +488,8 @@ static int request(cf_kube *k, const char *av, const char *kind, const char *nam
 	json_decref(patch);
 	if (rc < 0)
 		return cli_fail(1, "%s", cf_err_msg());
-	ok("%s annotated", kind);
-	return wait_ready(k, av, kind, name, stamp);
+	cli_ok("%s annotated", kind);
+	return cli_wait_ready(k, av, kind, name, stamp);
 }
 
 int cmd_reconcile(int argc, char **argv)
@@ -490,7 +501,7 @@ int cmd_reconcile(int argc, char **argv)
 	const char *av, *kind;
 	cf_kube *k;
 
-	if ((rc = parse(own, 1, argc, argv, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]",
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]",
 			pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	used = kind_of(pos, npos, &av, &kind);
@@ -530,7 +541,7 @@ static int set_suspend(int argc, char **argv, int suspend)
 	json_t *names = json_array(), *v;
 	cf_kube *k;
 
-	if ((rc = parse(own, 1, argc, argv, suspend ? "usage: cflux suspend source git|kustomization NAME | --all"
+	if ((rc = cli_parse(own, 1, argc, argv, suspend ? "usage: cflux suspend source git|kustomization NAME | --all"
 						    : "usage: cflux resume source git|kustomization NAME | --all", pos, &npos)) != 0) {
 		json_decref(names);
 		return rc == 1 ? 0 : rc;
@@ -564,7 +575,7 @@ static int set_suspend(int argc, char **argv, int suspend)
 			failed = cli_fail(1, "%s", rc == CF_ENOTFOUND ? "not found" : cf_err_msg());
 			continue;
 		}
-		ok("%s %s", kind, suspend ? "suspended" : "resumed");
+		cli_ok("%s %s", kind, suspend ? "suspended" : "resumed");
 		if (!suspend && request(k, av, kind, name) != 0)
 			failed = 1;
 	}
@@ -590,7 +601,7 @@ int cmd_build(int argc, char **argv)
 	cf_kube *k;
 	int rc;
 
-	if ((rc = parse(own, 1, argc, argv, "usage: cflux build kustomization NAME --path DIR", pos, &npos)) != 0)
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux build kustomization NAME --path DIR", pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	if (npos != 2 || (strcmp(pos[0], "kustomization") != 0 && strcmp(pos[0], "ks") != 0) || path == NULL)
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux build kustomization NAME --path DIR");
@@ -663,7 +674,7 @@ int cmd_tree(int argc, char **argv)
 	cf_kube *k;
 	int rc;
 
-	if ((rc = parse(NULL, 0, argc, argv, "usage: cflux tree kustomization NAME", pos, &npos)) != 0)
+	if ((rc = cli_parse(NULL, 0, argc, argv, "usage: cflux tree kustomization NAME", pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	if (npos != 2 || (strcmp(pos[0], "kustomization") != 0 && strcmp(pos[0], "ks") != 0))
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux tree kustomization NAME");

@@ -615,3 +615,169 @@ int cf_git_commit_subject(cf_git_repo *r, const char *commit, char *out, size_t 
 	git_commit_free(c);
 	return 0;
 }
+
+/* ---- writing: commits and pushes (bootstrap) ---- */
+
+/* base's tree with blob placed at path (components split on '/'); *out the new tree. */
+static int tree_with(cf_git_repo *r, git_oid *out, const git_tree *base, const char *path, const git_oid *blob)
+{
+	const char *slash = strchr(path, '/');
+	git_treebuilder *bld = NULL;
+	char name[256];
+	int rc = 0;
+
+	snprintf(name, sizeof(name), "%.*s", slash ? (int)(slash - path) : (int)strlen(path), path);
+	if (name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return cf_err_set(CF_EINVAL, "bad path \"%s\"", path);
+	if (git_treebuilder_new(&bld, r->repo, base) < 0)
+		return git_fail(NULL, CF_EIO, "tree builder");
+	if (slash == NULL) {
+		if (git_treebuilder_insert(NULL, bld, name, blob, GIT_FILEMODE_BLOB) < 0)
+			rc = git_fail(NULL, CF_EIO, name);
+	} else {
+		const git_tree_entry *e = git_treebuilder_get(bld, name);
+		git_tree *sub = NULL;
+		git_oid sub_oid;
+		if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE && git_tree_lookup(&sub, r->repo, git_tree_entry_id(e)) < 0)
+			rc = git_fail(NULL, CF_EIO, name);
+		if (rc == 0) rc = tree_with(r, &sub_oid, sub, slash + 1, blob);
+		if (rc == 0 && git_treebuilder_insert(NULL, bld, name, &sub_oid, GIT_FILEMODE_TREE) < 0)
+			rc = git_fail(NULL, CF_EIO, name);
+		git_tree_free(sub);
+	}
+	if (rc == 0 && git_treebuilder_write(out, bld) < 0)
+		rc = git_fail(NULL, CF_EIO, "write tree");
+	git_treebuilder_free(bld);
+	return rc;
+}
+
+int cf_git_commit_files(cf_git_repo *r, char new_commit[41], const char *parent, const json_t *files,
+			const char *message, const char *author_name, const char *author_email)
+{
+	git_commit *pc = NULL;
+	git_tree *tree = NULL, *next = NULL;
+	git_signature *sig = NULL;
+	git_oid oid, tree_oid, commit_oid;
+	const git_commit *parents[1];
+	const char *path;
+	json_t *content;
+	int rc = 0;
+
+	new_commit[0] = '\0';
+	if (parent && parent[0]) {
+		if (git_oid_fromstr(&oid, parent) < 0 || git_commit_lookup(&pc, r->repo, &oid) < 0 ||
+		    git_commit_tree(&tree, pc) < 0) {
+			rc = git_fail(NULL, CF_ENOTFOUND, parent);
+			goto out;
+		}
+	}
+	json_object_foreach((json_t *)files, path, content) {
+		git_oid blob;
+		const char *text = json_string_value(content);
+		if (text == NULL || git_blob_create_from_buffer(&blob, r->repo, text, strlen(text)) < 0) {
+			rc = text ? git_fail(NULL, CF_EIO, path) : cf_err_set(CF_EINVAL, "%s: not text", path);
+			goto out;
+		}
+		if ((rc = tree_with(r, &tree_oid, tree, path, &blob)) < 0)
+			goto out;
+		git_tree_free(tree);
+		tree = NULL;
+		if (git_tree_lookup(&tree, r->repo, &tree_oid) < 0) {
+			rc = git_fail(NULL, CF_EIO, "tree");
+			goto out;
+		}
+	}
+	if (tree == NULL) {
+		rc = cf_err_set(CF_EINVAL, "nothing to commit");
+		goto out;
+	}
+	/* nothing changed: no commit */
+	if (pc && git_oid_equal(git_tree_id(tree), git_commit_tree_id(pc)))
+		goto out;
+	if (git_signature_now(&sig, author_name, author_email) < 0 || git_tree_lookup(&next, r->repo, git_tree_id(tree)) < 0) {
+		rc = git_fail(NULL, CF_EINVAL, "author");
+		goto out;
+	}
+	parents[0] = pc;
+	if (git_commit_create(&commit_oid, r->repo, NULL, sig, sig, "UTF-8", message, next, pc ? 1 : 0, parents) < 0) {
+		rc = git_fail(NULL, CF_EIO, "commit");
+		goto out;
+	}
+	git_oid_tostr(new_commit, 41, &commit_oid);
+out:
+	git_signature_free(sig);
+	git_tree_free(next);
+	git_tree_free(tree);
+	git_commit_free(pc);
+	return rc;
+}
+
+/* The server's answer for each ref: a rejection lands in ctx->err. */
+static int on_push_ref(const char *ref, const char *status, void *payload)
+{
+	git_ctx *ctx = payload;
+
+	if (status)
+		snprintf(ctx->err, sizeof(ctx->err), "push of %s refused: %s", ref, status);
+	return 0;
+}
+
+int cf_git_push(cf_git_repo *r, const char *commit, const char *branch, const cf_git_auth *auth, long timeout_s)
+{
+	git_ctx ctx = { .auth = auth, .r = r };
+	git_push_options po;
+	git_remote *remote = NULL;
+	git_reference *ref = NULL;
+	git_oid oid;
+	char spec[600], local[300], *hdr = NULL;
+	char *specs[1] = { spec };
+	git_strarray refspecs = { specs, 1 };
+	int rc = 0;
+
+	ctx.deadline = timeout_s > 0 ? time(NULL) + timeout_s : 0;
+	snprintf(local, sizeof(local), "refs/cflux/push/%s", branch);
+	snprintf(spec, sizeof(spec), "%s:refs/heads/%s", local, branch);   /* not forced: fast-forward only */
+	if (git_oid_fromstr(&oid, commit) < 0 || git_reference_create(&ref, r->repo, local, &oid, 1, "cflux push") < 0)
+		return git_fail(NULL, CF_EINVAL, commit);
+	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	setup_callbacks(&po.callbacks, &ctx);
+	po.callbacks.push_update_reference = on_push_ref;
+	if ((rc = bearer_header(&po.custom_headers, &hdr, auth)) < 0)
+		goto out;
+	if (git_remote_create_anonymous(&remote, r->repo, r->url) < 0) {
+		rc = git_fail(&ctx, CF_EINVAL, r->url);
+		goto out;
+	}
+	if (git_remote_push(remote, &refspecs, &po) < 0 || ctx.err[0]) {
+		rc = git_fail(&ctx, CF_EIO, r->url);
+		goto out;
+	}
+out:
+	git_remote_free(remote);
+	git_reference_free(ref);
+	if (hdr)
+		cf_free_secret(hdr, strlen(hdr));
+	return rc;
+}
+
+int cf_git_read_file(cf_git_repo *r, cf_buf *out, const char *commit, const char *path)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *b = NULL;
+	git_oid oid;
+	int rc = 0;
+
+	if (git_oid_fromstr(&oid, commit) < 0 || git_commit_lookup(&c, r->repo, &oid) < 0 || git_commit_tree(&t, c) < 0)
+		rc = git_fail(NULL, CF_ENOTFOUND, commit);
+	else if (git_tree_entry_bypath(&e, t, path) < 0 || git_blob_lookup(&b, r->repo, git_tree_entry_id(e)) < 0)
+		rc = cf_err_set(CF_ENOTFOUND, "%s: not in commit %.12s", path, commit);
+	else
+		rc = cf_buf_append(out, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b));
+	git_blob_free(b);
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	git_commit_free(c);
+	return rc;
+}

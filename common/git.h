@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "artifact.h"
+#include "buf.h"
 #include "ignore.h"
 
 /* Credentials from a GitRepository's secretRef; every field optional. Strings are NUL-ended. */
@@ -66,6 +67,16 @@ int  cf_git_complete_commit(cf_git_repo *r, cf_git_target *t, const char *commit
 int  cf_git_archive(cf_git_repo *r, const char *commit, cf_ignore *ig, cf_artifact_writer *w);
 /* The first line of commit's message into out (for "stored artifact for commit '...'"). */
 int  cf_git_commit_subject(cf_git_repo *r, const char *commit, char *out, size_t size);
+/* Writes files (an object path -> text) over parent's tree (NULL or "": a first commit) and
+ * commits the result with message and author, without a checkout. *new_commit gets the hex,
+ * or "" when the tree did not change (nothing is committed then). */
+int  cf_git_commit_files(cf_git_repo *r, char new_commit[41], const char *parent, const json_t *files,
+			 const char *message, const char *author_name, const char *author_email);
+/* Pushes commit to the remote's refs/heads/branch (a fast-forward; a refusal is an error
+ * naming the server's reason). */
+int  cf_git_push(cf_git_repo *r, const char *commit, const char *branch, const cf_git_auth *auth, long timeout_s);
+/* Appends the content of path at commit to out; CF_ENOTFOUND when it is not there. */
+int  cf_git_read_file(cf_git_repo *r, cf_buf *out, const char *commit, const char *path);
 /* Number of objects fetched by the last cf_git_fetch (0: nothing new). */
 unsigned long cf_git_last_received(const cf_git_repo *r);
 

@@ -1,0 +1,325 @@
+/* cli/bootstrap.c - `cflux bootstrap git`, the way `flux bootstrap git` works: the components
+ * and the sync objects are committed to <path>/flux-system in the repository (only if they
+ * changed), pushed, applied to the cluster with the credentials as the flux-system Secret, and
+ * the command waits until the cluster has reconciled itself from Git. */
+#include "cli.h"
+
+#include "alloc.h"
+#include "err.h"
+#include "fluxbuild.h"
+#include "git.h"
+#include "yaml.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define GIT_TIMEOUT_S 60
+
+typedef struct boot {
+	const char *url, *branch, *path, *key_file, *known_hosts_file, *username, *password, *ca_file;
+	const char *components, *interval, *author_name, *author_email, *secret_name;
+	int token_auth;
+	cf_git_auth auth;
+	cf_buf key, known_hosts, ca;
+	char *scanned;
+} boot;
+
+static int read_file(cf_buf *b, const char *path, const char *flag)
+{
+	if (cf_buf_read_file(b, path) < 0)
+		return cli_fail(1, "%s %s: %s", flag, path, cf_err_msg());
+	if (cf_buf_putc(b, '\0') < 0)
+		return cli_fail(1, "%s %s: too large", flag, path);
+	b->len--;
+	return 0;
+}
+
+/* The host key of an ssh:// URL, as `ssh-keyscan` prints it, when no known_hosts file is given. */
+static int scan_host_key(boot *b)
+{
+	char host[256] = "", cmd[600], line[4096];
+	int port = 22;
+	const char *h = strstr(b->url, "://"), *at, *end;
+	cf_buf out = CF_BUF_INIT(1u << 16);
+	FILE *p;
+
+	h = h ? h + 3 : b->url;
+	at = strchr(h, '@');
+	if (at && (strchr(h, '/') == NULL || at < strchr(h, '/')))
+		h = at + 1;
+	end = h + strcspn(h, ":/");
+	snprintf(host, sizeof(host), "%.*s", (int)(end - h), h);
+	if (*end == ':')
+		port = atoi(end + 1);
+	if (strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") != strlen(host) || !host[0])
+		return cli_fail(CLI_EXIT_USAGE, "cannot tell the host of %s", b->url);
+	snprintf(cmd, sizeof(cmd), "ssh-keyscan -p %d -t ed25519,ecdsa,rsa %s 2>/dev/null", port, host);
+	if ((p = popen(cmd, "r")) == NULL)
+		return cli_fail(1, "cannot run ssh-keyscan: give --known-hosts-file");
+	while (fgets(line, sizeof(line), p))
+		if (line[0] != '#')
+			cf_buf_puts(&out, line);
+	pclose(p);
+	if (out.len == 0) {
+		cf_buf_free(&out);
+		return cli_fail(1, "could not scan the host key of %s:%d: give --known-hosts-file", host, port);
+	}
+	cli_ok("scanned the host key of %s:%d (ssh-keyscan)", host, port);
+	b->scanned = cf_buf_detach(&out, NULL);
+	return 0;
+}
+
+static int credentials(boot *b)
+{
+	int ssh = strncmp(b->url, "ssh://", 6) == 0;
+
+	b->auth = (cf_git_auth)CF_GIT_AUTH_INIT;
+	if (ssh) {
+		if (b->key_file == NULL)
+			return cli_fail(CLI_EXIT_USAGE, "an ssh URL needs --private-key-file");
+		if (read_file(&b->key, b->key_file, "--private-key-file") != 0)
+			return 1;
+		b->auth.identity = b->key.data;
+		b->auth.identity_password = b->password;
+		if (b->known_hosts_file) {
+			if (read_file(&b->known_hosts, b->known_hosts_file, "--known-hosts-file") != 0)
+				return 1;
+			b->auth.known_hosts = b->known_hosts.data;
+		} else {
+			if (scan_host_key(b) != 0)
+				return 1;
+			b->auth.known_hosts = b->scanned;
+		}
+		return 0;
+	}
+	if (b->token_auth && b->username == NULL)
+		b->username = "git";
+	if ((b->username == NULL) != (b->password == NULL))
+		return cli_fail(CLI_EXIT_USAGE, "--username and --password go together");
+	b->auth.username = b->username;
+	b->auth.password = b->password;
+	if (b->ca_file) {
+		if (read_file(&b->ca, b->ca_file, "--ca-file") != 0)
+			return 1;
+		b->auth.ca_pem = b->ca.data;
+		b->auth.ca_len = b->ca.len;
+	}
+	return 0;
+}
+
+static char *dump(const json_t *objs, const char *header)
+{
+	cf_buf out = CF_BUF_INIT(64u << 20);
+
+	cf_buf_puts(&out, header);
+	for (size_t i = 0; i < json_array_size(objs); i++) {
+		cf_buf_puts(&out, "---\n");
+		if (cf_yaml_dump(&out, json_array_get(objs, i)) < 0) {
+			cf_buf_free(&out);
+			return NULL;
+		}
+	}
+	return cf_buf_detach(&out, NULL);
+}
+
+static json_t *sync_objects(const boot *b, const char *path)
+{
+	char kpath[4200];
+
+	snprintf(kpath, sizeof(kpath), "./%s", path);
+	return json_pack("[{s:s,s:s,s:{s:s,s:s},s:{s:s,s:{s:s},s:{s:s},s:s}},"
+			 "{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:b,s:{s:s,s:s}}}]",
+			 "apiVersion", "source.toolkit.fluxcd.io/v1", "kind", "GitRepository",
+			 "metadata", "name", "flux-system", "namespace", cli.namespace,
+			 "spec", "interval", b->interval, "ref", "branch", b->branch, "secretRef", "name", b->secret_name, "url", b->url,
+			 "apiVersion", "kustomize.toolkit.fluxcd.io/v1", "kind", "Kustomization",
+			 "metadata", "name", "flux-system", "namespace", cli.namespace,
+			 "spec", "interval", "10m0s", "path", kpath, "prune", 1, "sourceRef", "kind", "GitRepository", "name", "flux-system");
+}
+
+static json_t *secret_object(const boot *b)
+{
+	json_t *data = json_object();
+
+	if (b->auth.identity) {
+		json_object_set_new(data, "identity", json_string(b->auth.identity));
+		json_object_set_new(data, "known_hosts", json_string(b->auth.known_hosts));
+		if (b->password)
+			json_object_set_new(data, "password", json_string(b->password));
+	} else if (b->username) {
+		json_object_set_new(data, "username", json_string(b->username));
+		json_object_set_new(data, "password", json_string(b->password));
+	}
+	if (b->auth.ca_pem)
+		json_object_set_new(data, "ca.crt", json_string(b->auth.ca_pem));
+	return json_pack("{s:s,s:s,s:{s:s,s:s},s:s,s:o}", "apiVersion", "v1", "kind", "Secret", "metadata",
+			 "name", b->secret_name, "namespace", cli.namespace, "type", "Opaque", "stringData", data);
+}
+
+/* Clone (fetch the branch), write the three files, commit if they changed, push. */
+static int update_repository(boot *b, const char *dir, const json_t *components, const json_t *sync)
+{
+	cf_git_repo *r = NULL;
+	json_t *refs = NULL, *files = NULL;
+	char parent[41] = "", commit[41], ref[300], base[4200];
+	char *comp = NULL, *syn = NULL;
+	const char *head;
+	int rc = 1;
+
+	cli_say("connecting to %s", b->url);
+	if (cf_git_open(&r, dir, b->url) < 0 || cf_git_ls_remote(r, &refs, &b->auth, GIT_TIMEOUT_S) < 0) {
+		const char *m = cf_err_msg();
+		cli_fail(1, "%s%s", m, strstr(m, "auth") || strstr(m, "credentials") || strstr(m, "401") ?
+			 " (check --private-key-file, --username/--password or --token-auth)" : "");
+		goto out;
+	}
+	snprintf(ref, sizeof(ref), "refs/heads/%s", b->branch);
+	head = json_string_value(json_object_get(refs, ref));
+	if (head) {
+		char spec[700];
+		snprintf(spec, sizeof(spec), "+%s:refs/remotes/origin/%s", ref, b->branch);
+		if (cf_git_fetch(r, spec, &b->auth, GIT_TIMEOUT_S) < 0) {
+			cli_fail(1, "cloning branch \"%s\": %s", b->branch, cf_err_msg());
+			goto out;
+		}
+		snprintf(parent, sizeof(parent), "%s", head);
+		cli_ok("cloned branch \"%s\" at %.12s", b->branch, head);
+	} else {
+		cli_say("branch \"%s\" does not exist yet: it will be created", b->branch);
+	}
+	comp = dump(components, "# This manifest was generated by cflux. DO NOT EDIT.\n");
+	syn = dump(sync, "# This manifest was generated by cflux. DO NOT EDIT.\n");
+	snprintf(base, sizeof(base), "%s/%s", b->path, cli.namespace);
+	files = json_object();
+	{
+		char p1[4300], p2[4300], p3[4300];
+		snprintf(p1, sizeof(p1), "%s/gotk-components.yaml", base);
+		snprintf(p2, sizeof(p2), "%s/gotk-sync.yaml", base);
+		snprintf(p3, sizeof(p3), "%s/kustomization.yaml", base);
+		json_object_set_new(files, p1, json_string(comp ? comp : ""));
+		json_object_set_new(files, p2, json_string(syn ? syn : ""));
+		json_object_set_new(files, p3, json_string("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+							    "resources:\n- gotk-components.yaml\n- gotk-sync.yaml\n"));
+	}
+	if (cf_git_commit_files(r, commit, parent, files, "Add cflux sync manifests", b->author_name, b->author_email) < 0) {
+		cli_fail(1, "committing to %s: %s", base, cf_err_msg());
+		goto out;
+	}
+	if (commit[0] == '\0') {
+		cli_ok("component manifests are up to date (no commit)");
+		rc = 0;
+		goto out;
+	}
+	cli_ok("committed sync manifests to \"%s\" (\"%.12s\")", b->branch, commit);
+	cli_say("pushing to %s", b->url);
+	if (cf_git_push(r, commit, b->branch, &b->auth, GIT_TIMEOUT_S) < 0) {
+		cli_fail(1, "push to %s refused: %s", b->url, cf_err_msg());
+		goto out;
+	}
+	cli_ok("pushed");
+	rc = 0;
+out:
+	free(comp);
+	free(syn);
+	json_decref(files);
+	json_decref(refs);
+	cf_git_close(r);
+	return rc;
+}
+
+int cmd_bootstrap(int argc, char **argv)
+{
+	boot b = { .branch = "main", .components = "source-controller,kustomize-controller,notification-controller",
+		   .interval = "1m0s", .author_name = "cflux", .author_email = "cflux@users.noreply.localhost",
+		   .secret_name = "flux-system" };
+	const cf_flag own[] = {
+		{ "url", CF_FLAG_STRING, &b.url, "Git repository URL (ssh://, https://, http://)", 0 },
+		{ "branch", CF_FLAG_STRING, &b.branch, "branch to commit to and sync from", 0 },
+		{ "path", CF_FLAG_STRING, &b.path, "path in the repository for this cluster (e.g. clusters/prod)", 0 },
+		{ "private-key-file", CF_FLAG_STRING, &b.key_file, "ssh private key (ssh URLs)", 0 },
+		{ "known-hosts-file", CF_FLAG_STRING, &b.known_hosts_file, "known_hosts for the ssh host (default: scanned)", 0 },
+		{ "username|u", CF_FLAG_STRING, &b.username, "basic auth user name (https)", 0 },
+		{ "password|p", CF_FLAG_STRING, &b.password, "basic auth password or token (or the ssh key's passphrase)", 0 },
+		{ "token-auth", CF_FLAG_BOOL, &b.token_auth, "--password is a token (user name \"git\" unless given)", 0 },
+		{ "ca-file", CF_FLAG_STRING, &b.ca_file, "CA to trust for the https server", 0 },
+		{ "components", CF_FLAG_STRING, &b.components, "controllers to install", 0 },
+		{ "interval", CF_FLAG_STRING, &b.interval, "how often the GitRepository is fetched", 0 },
+		{ "author-name", CF_FLAG_STRING, &b.author_name, "commit author name", 0 },
+		{ "author-email", CF_FLAG_STRING, &b.author_email, "commit author email", 0 },
+		{ "secret-name", CF_FLAG_STRING, &b.secret_name, "name of the credentials Secret", 0 },
+	};
+	char *pos[8], dir[] = "/tmp/cflux-bootstrap-XXXXXX", clean[4096];
+	size_t npos;
+	json_t *components = NULL, *sync = NULL, *secret = NULL, *rest = NULL;
+	cf_kube *k = NULL;
+	int rc;
+
+	b.key = (cf_buf)CF_BUF_INIT(1u << 20);
+	b.known_hosts = (cf_buf)CF_BUF_INIT(1u << 20);
+	b.ca = (cf_buf)CF_BUF_INIT(1u << 20);
+	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
+			    "usage: cflux bootstrap git --url URL --branch main --path clusters/NAME "
+			    "[--private-key-file F | --username U --password P | --token-auth] [--ca-file F]", pos, &npos)) != 0)
+		return rc == 1 ? 0 : rc;
+	if (npos != 1 || strcmp(pos[0], "git") != 0)
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux bootstrap git --url URL --path clusters/NAME ...");
+	if (b.url == NULL || b.path == NULL)
+		return cli_fail(CLI_EXIT_USAGE, "--url and --path are required");
+	if (cf_git_check_url(b.url) < 0)
+		return cli_fail(CLI_EXIT_USAGE, "invalid --url: %s", cf_err_msg());
+	if (cf_flux_clean_path(clean, sizeof(clean), b.path) < 0 || strcmp(clean, ".") == 0)
+		return cli_fail(CLI_EXIT_USAGE, "invalid --path \"%s\": give a folder inside the repository, like clusters/my-cluster", b.path);
+	b.path = clean;
+	if ((rc = credentials(&b)) != 0)
+		goto out;
+	if (cli_install_manifests(&components, b.components, cli.namespace) < 0) {
+		rc = cli_fail(CLI_EXIT_USAGE, "%s", cf_err_msg());
+		goto out;
+	}
+	sync = sync_objects(&b, clean);
+	if (mkdtemp(dir) == NULL) {
+		rc = cli_fail(1, "cannot create a temporary directory");
+		goto out;
+	}
+	rc = update_repository(&b, dir, components, sync);
+	{
+		char cmd[200];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			cli_say("could not remove %s", dir);
+	}
+	if (rc != 0)
+		goto out;
+	/* the cluster: components, the credentials, then the sync objects */
+	if ((rc = cli_apply_all(components, "installing components:")) != 0)
+		goto out;
+	secret = json_pack("[o]", secret_object(&b));
+	if ((rc = cli_apply_all(secret, "applying the source secret:")) != 0)
+		goto out;
+	rest = json_incref(sync);
+	if ((rc = cli_apply_all(rest, "applying the sync manifests:")) != 0)
+		goto out;
+	if ((k = cli_client()) == NULL) {
+		rc = 1;
+		goto out;
+	}
+	rc = cli_wait_ready(k, "source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system", NULL);
+	if (rc == 0)
+		rc = cli_wait_ready(k, "kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system", NULL);
+	if (rc == 0)
+		cli_ok("bootstrap finished");
+out:
+	cf_kube_free(k);
+	json_decref(components);
+	json_decref(sync);
+	json_decref(secret);
+	json_decref(rest);
+	cf_free_secret(b.key.data, b.key.len);
+	b.key.data = NULL;
+	cf_buf_free(&b.key);
+	cf_buf_free(&b.known_hosts);
+	cf_buf_free(&b.ca);
+	free(b.scanned);
+	return rc;
+}

@@ -1,0 +1,351 @@
+/* cli/install.c - what `cflux install` applies (CRDs, namespace, least-privilege RBAC, and for
+ * each chosen controller a Deployment and a Service), `cflux install`, `uninstall` and
+ * `check`. The CRDs are compiled in from manifests/crds. */
+#include "cli.h"
+
+#include "alloc.h"
+#include "apply.h"
+#include "err.h"
+#include "yaml.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef CFLUX_VERSION
+#define CFLUX_VERSION "0.1.0-dev"
+#endif
+
+extern const char cflux_crds_yaml[];
+
+static const char *const KNOWN[] = { "source-controller", "kustomize-controller", "notification-controller" };
+static const char *const LATER[] = { "helm-controller", "image-reflector-controller", "image-automation-controller" };
+
+/* One controller: its rules (as compact JSON, in a ClusterRole), container args, ports. */
+typedef struct component {
+	const char *name;
+	const char *rules;
+	const char *args;      /* JSON array, %s = namespace */
+	const char *ports;     /* JSON array of container ports */
+	const char *svc_ports; /* JSON array of service ports, or NULL */
+	int cluster_admin;     /* applies arbitrary manifests: bound to cluster-admin, as in Flux */
+} component;
+
+static const component COMPONENTS[] = {
+	{ "source-controller",
+	  "[{\"apiGroups\":[\"source.toolkit.fluxcd.io\"],\"resources\":[\"gitrepositories\",\"gitrepositories/status\",\"gitrepositories/finalizers\"],"
+	  "\"verbs\":[\"get\",\"list\",\"watch\",\"patch\",\"update\"]},"
+	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]},"
+	  "{\"apiGroups\":[\"\"],\"resources\":[\"events\"],\"verbs\":[\"create\",\"patch\"]}]",
+	  "[\"--storage-path=/data\",\"--artifact-addr=tcp://0.0.0.0:9790\",\"--notify-addr=tcp://0.0.0.0:9791\","
+	  "\"--storage-adv-addr=tcp://source-controller.%s.svc:9790\",\"--events-addr=tcp://notification-controller.%s.svc:9792\"]",
+	  "[{\"name\":\"artifacts\",\"containerPort\":9790,\"protocol\":\"TCP\"},{\"name\":\"notices\",\"containerPort\":9791,\"protocol\":\"TCP\"}]",
+	  "[{\"name\":\"artifacts\",\"port\":9790,\"targetPort\":\"artifacts\",\"protocol\":\"TCP\"},"
+	  "{\"name\":\"notices\",\"port\":9791,\"targetPort\":\"notices\",\"protocol\":\"TCP\"}]", 0 },
+	{ "kustomize-controller", NULL,
+	  "[\"--source-notify-addr=tcp://source-controller.%s.svc:9791\",\"--events-addr=tcp://notification-controller.%s.svc:9792\"]",
+	  "[]", NULL, 1 },
+	{ "notification-controller",
+	  "[{\"apiGroups\":[\"notification.toolkit.fluxcd.io\"],\"resources\":[\"providers\",\"alerts\",\"receivers\",\"receivers/status\"],"
+	  "\"verbs\":[\"get\",\"list\",\"watch\",\"patch\",\"update\"]},"
+	  "{\"apiGroups\":[\"source.toolkit.fluxcd.io\",\"kustomize.toolkit.fluxcd.io\",\"helm.toolkit.fluxcd.io\",\"image.toolkit.fluxcd.io\"],"
+	  "\"resources\":[\"*\"],\"verbs\":[\"get\",\"list\",\"patch\"]},"
+	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]}]",
+	  "[\"--events-addr=tcp://0.0.0.0:9792\",\"--events-http-addr=0.0.0.0:9690\",\"--receiver-addr=0.0.0.0:9292\"]",
+	  "[{\"name\":\"events\",\"containerPort\":9792,\"protocol\":\"TCP\"},{\"name\":\"events-http\",\"containerPort\":9690,\"protocol\":\"TCP\"},"
+	  "{\"name\":\"webhook\",\"containerPort\":9292,\"protocol\":\"TCP\"}]",
+	  "[{\"name\":\"events\",\"port\":9792,\"targetPort\":\"events\",\"protocol\":\"TCP\"},"
+	  "{\"name\":\"events-http\",\"port\":9690,\"targetPort\":\"events-http\",\"protocol\":\"TCP\"},"
+	  "{\"name\":\"webhook\",\"port\":80,\"targetPort\":\"webhook\",\"protocol\":\"TCP\"}]", 0 },
+};
+
+static json_t *labels(const char *component)
+{
+	return json_pack("{s:s,s:s,s:s*}", "app.kubernetes.io/part-of", "cflux", "app.kubernetes.io/version", CFLUX_VERSION,
+			 "app.kubernetes.io/component", component);
+}
+
+static json_t *loads(const char *fmt_or_json, const char *ns)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), fmt_or_json, ns, ns);
+	return json_loads(text, 0, NULL);
+}
+
+static int add_component(json_t *objs, const component *c, const char *ns)
+{
+	char role[200];
+	json_t *args = loads(c->args, ns), *ports = json_loads(c->ports, 0, NULL);
+	json_t *container, *pod, *dep;
+
+	snprintf(role, sizeof(role), "cflux-%s", c->name);
+	json_array_append_new(objs, json_pack("{s:s,s:s,s:{s:s,s:s,s:o}}", "apiVersion", "v1", "kind", "ServiceAccount",
+					      "metadata", "name", c->name, "namespace", ns, "labels", labels(c->name)));
+	if (c->rules)
+		json_array_append_new(objs, json_pack("{s:s,s:s,s:{s:s,s:o},s:o}", "apiVersion", "rbac.authorization.k8s.io/v1",
+						      "kind", "ClusterRole", "metadata", "name", role, "labels", labels(c->name),
+						      "rules", json_loads(c->rules, 0, NULL)));
+	json_array_append_new(objs, json_pack("{s:s,s:s,s:{s:s,s:o},s:{s:s,s:s,s:s},s:[{s:s,s:s,s:s}]}",
+					      "apiVersion", "rbac.authorization.k8s.io/v1", "kind", "ClusterRoleBinding",
+					      "metadata", "name", role, "labels", labels(c->name),
+					      "roleRef", "apiGroup", "rbac.authorization.k8s.io", "kind", "ClusterRole",
+					      "name", c->cluster_admin ? "cluster-admin" : role,
+					      "subjects", "kind", "ServiceAccount", "name", c->name, "namespace", ns));
+	container = json_pack("{s:s,s:s,s:s,s:o,s:o,s:{s:b,s:b,s:{s:[s]}},s:{s:{s:s,s:s},s:{s:s}}}",
+			      "name", "manager", "image", "ghcr.io/cflux/placeholder", "imagePullPolicy", "IfNotPresent",
+			      "args", args, "ports", ports,
+			      "securityContext", "allowPrivilegeEscalation", 0, "readOnlyRootFilesystem", 1,
+			      "capabilities", "drop", "ALL",
+			      "resources", "requests", "cpu", "10m", "memory", "16Mi", "limits", "memory", "128Mi");
+	{
+		char image[300];
+		snprintf(image, sizeof(image), "ghcr.io/cflux/%s:%s", c->name, CFLUX_VERSION);
+		json_object_set_new(container, "image", json_string(image));
+	}
+	pod = json_pack("{s:s,s:{s:b},s:[o]}", "serviceAccountName", c->name, "securityContext", "runAsNonRoot", 1,
+			"containers", container);
+	if (strcmp(c->name, "source-controller") == 0) {
+		json_object_set_new(pod, "volumes", json_pack("[{s:s,s:{}}]", "name", "data", "emptyDir"));
+		json_object_set_new(container, "volumeMounts", json_pack("[{s:s,s:s}]", "name", "data", "mountPath", "/data"));
+	}
+	dep = json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:{s:i,s:{s:s},s:{s:{s:o},s:o}}}", "apiVersion", "apps/v1",
+			"kind", "Deployment", "metadata", "name", c->name, "namespace", ns, "labels", labels(c->name),
+			"spec", "replicas", 1, "strategy", "type", "Recreate", "template", "metadata", "labels",
+			json_pack("{s:s}", "app", c->name), "spec", pod);
+	json_object_set_new(json_object_get(dep, "spec"), "selector", json_pack("{s:{s:s}}", "matchLabels", "app", c->name));
+	json_array_append_new(objs, dep);
+	if (c->svc_ports)
+		json_array_append_new(objs, json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:{s:{s:s},s:o}}", "apiVersion", "v1",
+						      "kind", "Service", "metadata", "name", c->name, "namespace", ns,
+						      "labels", labels(c->name), "spec", "selector", "app", c->name,
+						      "ports", json_loads(c->svc_ports, 0, NULL)));
+	return 0;
+}
+
+int cli_install_manifests(json_t **out, const char *components, const char *ns)
+{
+	json_t *objs = NULL, *crds = NULL;
+	char *list = cf_strdup(components), *save = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if (list == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	if ((rc = cf_yaml_load_all(&crds, cflux_crds_yaml, strlen(cflux_crds_yaml), "manifests/crds")) < 0)
+		goto out;
+	objs = json_array();
+	json_array_extend(objs, crds);
+	json_array_append_new(objs, json_pack("{s:s,s:s,s:{s:s,s:o}}", "apiVersion", "v1", "kind", "Namespace", "metadata",
+					      "name", ns, "labels", labels(NULL)));
+	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const component *c = NULL;
+		for (size_t i = 0; i < sizeof(COMPONENTS) / sizeof(COMPONENTS[0]); i++)
+			if (strcmp(t, COMPONENTS[i].name) == 0)
+				c = &COMPONENTS[i];
+		if (c == NULL) {
+			int later = 0;
+			for (size_t i = 0; i < sizeof(LATER) / sizeof(LATER[0]); i++)
+				later |= strcmp(t, LATER[i]) == 0;
+			rc = cf_err_set(CF_EINVAL, later ? "component \"%s\" is not available in cflux yet"
+							 : "unknown component \"%s\" (known: source-controller, kustomize-controller, notification-controller)", t);
+			goto out;
+		}
+		add_component(objs, c, ns);
+	}
+	*out = objs;
+	objs = NULL;
+out:
+	(void)KNOWN;
+	json_decref(objs);
+	json_decref(crds);
+	cf_free(list);
+	return rc;
+}
+
+int cmd_install(int argc, char **argv)
+{
+	const char *components = "source-controller,kustomize-controller,notification-controller";
+	int export = 0, rc;
+	const cf_flag own[] = {
+		{ "components", CF_FLAG_STRING, &components, "controllers to install, comma separated", 0 },
+		{ "export", CF_FLAG_BOOL, &export, "print the manifests instead of applying them", 0 },
+	};
+	json_t *objs = NULL;
+
+	if ((rc = cli_parse(own, 2, argc, argv, "usage: cflux install [--components a,b] [--namespace flux-system] [--export]",
+			    NULL, NULL)) != 0)
+		return rc == 1 ? 0 : rc;
+	if (cli_install_manifests(&objs, components, cli.namespace) < 0)
+		return cli_fail(CLI_EXIT_USAGE, "%s", cf_err_msg());
+	if (export) {
+		cf_buf out = CF_BUF_INIT(64u << 20);
+		rc = cf_yaml_dump_all(&out, objs);
+		if (rc == 0)
+			printf("---\n%.*s", (int)out.len, out.data);
+		cf_buf_free(&out);
+		json_decref(objs);
+		return rc == 0 ? 0 : cli_fail(1, "%s", cf_err_msg());
+	}
+	rc = cli_apply_all(objs, "installing");
+	json_decref(objs);
+	return rc;
+}
+
+int cli_apply_all(json_t *objs, const char *what)
+{
+	cf_apply_opts o = CF_APPLY_OPTS_INIT;
+	cf_apply_result res;
+	cf_kube *k = cli_client();
+	int rc;
+
+	if (k == NULL)
+		return 1;
+	cli_say("%s %zu objects", what, json_array_size(objs));
+	o.field_manager = "cflux";
+	o.force = 1;
+	o.wait_ms = cli.timeout_ms;
+	rc = cf_apply_set(k, &res, objs, &o);
+	if (rc < 0) {
+		rc = cli_fail(1, "%s", cf_err_msg());
+	} else {
+		cli_ok("%zu created, %zu configured, %zu unchanged", res.created, res.configured, res.unchanged);
+		cf_apply_result_free(&res);
+	}
+	cf_kube_free(k);
+	return rc;
+}
+
+/* ---- uninstall ---- */
+
+static void delete_labelled(cf_kube *k, const char *av, const char *kind, const char *ns)
+{
+	json_t *list = NULL, *o;
+	size_t i;
+
+	if (cf_kube_list(k, &list, &(cf_kube_ref){ av, kind, ns, NULL }, "app.kubernetes.io/part-of=cflux") < 0) {
+		cf_err_clear();
+		return;
+	}
+	json_array_foreach(json_object_get(list, "items"), i, o) {
+		const char *name = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
+		if (cf_kube_delete(k, &(cf_kube_ref){ av, kind, ns, name }, "Background") == 0)
+			cli_ok("%s/%s deleted", kind, name);
+	}
+	json_decref(list);
+}
+
+int cmd_uninstall(int argc, char **argv)
+{
+	static const char *const kinds[][2] = {
+		{ "kustomize.toolkit.fluxcd.io/v1", "Kustomization" }, { "source.toolkit.fluxcd.io/v1", "GitRepository" },
+		{ "notification.toolkit.fluxcd.io/v1", "Receiver" }, { "notification.toolkit.fluxcd.io/v1beta3", "Provider" },
+		{ "notification.toolkit.fluxcd.io/v1beta3", "Alert" },
+	};
+	int keep_ns = 0, rc;
+	const cf_flag own[] = { { "keep-namespace", CF_FLAG_BOOL, &keep_ns, "leave the namespace in place", 0 } };
+	cf_kube *k;
+
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux uninstall [--keep-namespace]", NULL, NULL)) != 0)
+		return rc == 1 ? 0 : rc;
+	if ((k = cli_client()) == NULL)
+		return 1;
+	/* finalizers first, as Flux does: deleting the CRDs must not wait on controllers that are gone */
+	cli_say("removing finalizers from cflux objects");
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		json_t *list = NULL, *o, *patch = json_pack("{s:{s:n}}", "metadata", "finalizers");
+		size_t j;
+		if (cf_kube_list(k, &list, &(cf_kube_ref){ kinds[i][0], kinds[i][1], NULL, NULL }, NULL) == 0)
+			json_array_foreach(json_object_get(list, "items"), j, o) {
+				const json_t *md = json_object_get(o, "metadata");
+				cf_kube_merge_patch(k, NULL, &(cf_kube_ref){ kinds[i][0], kinds[i][1],
+					json_string_value(json_object_get(md, "namespace")), json_string_value(json_object_get(md, "name")) }, patch);
+			}
+		cf_err_clear();
+		json_decref(list);
+		json_decref(patch);
+	}
+	delete_labelled(k, "apps/v1", "Deployment", cli.namespace);
+	delete_labelled(k, "v1", "Service", cli.namespace);
+	delete_labelled(k, "v1", "ServiceAccount", cli.namespace);
+	delete_labelled(k, "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", NULL);
+	delete_labelled(k, "rbac.authorization.k8s.io/v1", "ClusterRole", NULL);
+	delete_labelled(k, "apiextensions.k8s.io/v1", "CustomResourceDefinition", NULL);
+	if (!keep_ns && cf_kube_delete(k, &(cf_kube_ref){ "v1", "Namespace", NULL, cli.namespace }, "Background") == 0)
+		cli_ok("Namespace/%s deleted", cli.namespace);
+	cli_ok("uninstall finished");
+	cf_kube_free(k);
+	return 0;
+}
+
+/* ---- check ---- */
+
+int cmd_check(int argc, char **argv)
+{
+	int pre = 0, rc, bad = 0;
+	const cf_flag own[] = { { "pre", CF_FLAG_BOOL, &pre, "only the prerequisites (the API server)", 0 } };
+	json_t *v = NULL, *list = NULL, *o;
+	cf_kube *k;
+	size_t i;
+
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux check [--pre]", NULL, NULL)) != 0)
+		return rc == 1 ? 0 : rc;
+	cli_say("checking prerequisites");
+	if ((k = cli_client()) == NULL)
+		return 1;
+	if (cf_kube_request(k, &v, "GET", "/version", NULL, NULL, 0) < 0) {
+		cf_kube_free(k);
+		return cli_fail(1, "the API server at %s does not answer: %s", cf_kube_server(k), cf_err_msg());
+	}
+	{
+		const char *maj = json_string_value(json_object_get(v, "major")), *min = json_string_value(json_object_get(v, "minor"));
+		int ok = maj && min && (atoi(maj) > 1 || (atoi(maj) == 1 && atoi(min) >= 20));
+		if (ok)
+			cli_ok("Kubernetes %s >=1.20.0", json_string_value(json_object_get(v, "gitVersion")));
+		else
+			bad = cli_fail(1, "Kubernetes %s is older than 1.20", json_string_value(json_object_get(v, "gitVersion")));
+	}
+	json_decref(v);
+	if (!pre) {
+		cli_say("checking CRDs");
+		if (cf_kube_list(k, &list, &(cf_kube_ref){ "apiextensions.k8s.io/v1", "CustomResourceDefinition", NULL, NULL },
+				 "app.kubernetes.io/part-of=cflux") < 0 || json_array_size(json_object_get(list, "items")) == 0) {
+			bad = cli_fail(1, "no cflux CRDs installed (cflux install)");
+		} else {
+			json_array_foreach(json_object_get(list, "items"), i, o) {
+				const json_t *c, *conds = json_object_get(json_object_get(o, "status"), "conditions");
+				size_t j;
+				int est = 0;
+				json_array_foreach(conds, j, c)
+					est |= strcmp(json_string_value(json_object_get(c, "type")), "Established") == 0 &&
+					       strcmp(json_string_value(json_object_get(c, "status")), "True") == 0;
+				if (est)
+					cli_ok("%s", json_string_value(json_object_get(json_object_get(o, "metadata"), "name")));
+				else
+					bad = cli_fail(1, "%s is not established", json_string_value(json_object_get(json_object_get(o, "metadata"), "name")));
+			}
+		}
+		json_decref(list);
+		list = NULL;
+		cli_say("checking controllers");
+		if (cf_kube_list(k, &list, &(cf_kube_ref){ "apps/v1", "Deployment", cli.namespace, NULL }, "app.kubernetes.io/part-of=cflux") < 0 ||
+		    json_array_size(json_object_get(list, "items")) == 0) {
+			cli_say("no controller Deployments in %s (controllers may run outside the cluster)", cli.namespace);
+		} else {
+			json_array_foreach(json_object_get(list, "items"), i, o) {
+				const char *name = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
+				long long ready = json_integer_value(json_object_get(json_object_get(o, "status"), "readyReplicas"));
+				if (ready > 0)
+					cli_ok("%s: ready", name);
+				else
+					bad = cli_fail(1, "%s: no ready replica", name);
+			}
+		}
+		json_decref(list);
+	}
+	cf_kube_free(k);
+	if (bad)
+		return 1;
+	cli_ok("all checks passed");
+	return 0;
+}

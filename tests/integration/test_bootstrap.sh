@@ -1,0 +1,93 @@
+#!/bin/sh
+# tests/integration/test_bootstrap.sh - `cflux bootstrap git` over ssh and https against the local
+# Git servers, with the source- and kustomize-controller running: the sync manifests committed
+# and pushed, the cluster reconciled from them, a second run commits nothing, a change pushed to
+# the bootstrapped path is applied, bad credentials and bad flags fail clearly; then `cflux
+# uninstall` removes what was installed.
+set -u
+passed=0
+failed=0
+ok() { echo "PASS $1"; passed=$((passed + 1)); }
+ko() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+expect() {
+	name=$1 want=$2 text=$3; shift 3
+	out=$("$@" 2>&1); got=$?
+	if [ "$got" -ne "$want" ]; then ko "$name" "exit $got, want $want: $(printf '%s' "$out" | tail -n 5)"
+	elif [ -n "$text" ] && ! printf '%s' "$out" | grep -q -- "$text"; then ko "$name" "no '$text' in: $(printf '%s' "$out" | tail -n 5)"
+	else ok "$name"; fi
+}
+
+: "${CFLUX_ENV_DIR:?environment not up: source \$CFLUX_ENV_DIR/env}"
+WORK=$(mktemp -d)
+SSH_REPO=$CFLUX_GIT_REPOS/boot-ssh-$$.git
+HTTPS_REPO=$CFLUX_GIT_REPOS/boot-https-$$.git
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	rm -rf "$WORK" "$SSH_REPO" "$HTTPS_REPO"
+}
+trap cleanup EXIT
+for r in "$SSH_REPO" "$HTTPS_REPO"; do
+	git init -q --bare -b main "$r"
+	git -C "$r" config http.receivepack true
+	git -C "$r" config daemon.receivepack true
+done
+bin/source-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespace flux-system --storage-path "$WORK/store" \
+	--artifact-addr tcp://127.0.0.1:17160 --notify-addr tcp://127.0.0.1:17161 --events-addr tcp://127.0.0.1:17162 2>"$WORK/sc.log" &
+PIDS="$PIDS $!"
+bin/kustomize-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespace flux-system \
+	--source-notify-addr tcp://127.0.0.1:17161 --events-addr tcp://127.0.0.1:17162 2>"$WORK/kc.log" &
+PIDS="$PIDS $!"
+C="bin/cflux --kubeconfig $CFLUX_KUBECONFIG_TOKEN --timeout 90s"
+SSH_URL=$CFLUX_GIT_URL_SSH/boot-ssh-$$.git
+commits() { git -C "$1" rev-list --count main 2>/dev/null || echo 0; }
+
+expect bootstrap_ssh 0 "bootstrap finished" $C bootstrap git --url "$SSH_URL" --branch main --path clusters/test \
+	--private-key-file "$CFLUX_SSH_IDENTITY" --known-hosts-file "$CFLUX_SSH_KNOWN_HOSTS" --components source-controller,kustomize-controller
+if git -C "$SSH_REPO" show main:clusters/test/flux-system/gotk-sync.yaml 2>/dev/null | grep -q "path: ./clusters/test"; then
+	ok sync_manifests_committed
+else
+	ko sync_manifests_committed "no clusters/test/flux-system/gotk-sync.yaml with the path in the repository"
+fi
+n1=$(commits "$SSH_REPO")
+expect bootstrap_ssh_again_scanned_host_key 0 "up to date (no commit)" $C bootstrap git --url "$SSH_URL" --branch main \
+	--path clusters/test --private-key-file "$CFLUX_SSH_IDENTITY" --components source-controller,kustomize-controller
+n2=$(commits "$SSH_REPO")
+if [ "$n1" = 1 ] && [ "$n2" = 1 ]; then ok second_run_no_commit; else ko second_run_no_commit "commits: $n1 then $n2"; fi
+expect inventory_has_components 0 "Deployment/flux-system/source-controller" $C -n flux-system tree kustomization flux-system
+# a change pushed to the bootstrapped path
+GIT_SSH_COMMAND="ssh -i $CFLUX_SSH_IDENTITY -o UserKnownHostsFile=$CFLUX_SSH_KNOWN_HOSTS -o StrictHostKeyChecking=yes -o BatchMode=yes" \
+	git clone -q "$SSH_URL" "$WORK/clone"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bootstrapped-app\n  namespace: default\ndata:\n  v: "1"\n' > "$WORK/clone/clusters/test/app.yaml"
+git -C "$WORK/clone" add -A && git -C "$WORK/clone" -c user.name=t -c user.email=t@l commit -qm app && git -C "$WORK/clone" push -q "$SSH_REPO" main
+expect pushed_change_applied 0 "applied revision: main@sha1:$(git -C "$WORK/clone" rev-parse HEAD)" \
+	$C -n flux-system reconcile kustomization flux-system --with-source
+expect object_exists 0 "1" kubectl -n default get configmap bootstrapped-app -o jsonpath='{.data.v}'
+# over https, with the CA of the local server
+expect bootstrap_https 0 "bootstrap finished" $C bootstrap git --url "$CFLUX_GIT_URL_HTTPS/boot-https-$$.git" --branch main \
+	--path clusters/https --ca-file "$CFLUX_CA" --components source-controller,kustomize-controller
+n3=$(commits "$HTTPS_REPO")
+expect bootstrap_https_again 0 "up to date (no commit)" $C bootstrap git --url "$CFLUX_GIT_URL_HTTPS/boot-https-$$.git" \
+	--branch main --path clusters/https --ca-file "$CFLUX_CA" --components source-controller,kustomize-controller
+if [ "$n3" = 1 ] && [ "$(commits "$HTTPS_REPO")" = 1 ]; then ok https_second_run_no_commit; else ko https_second_run_no_commit "commits changed"; fi
+# failures say what to fix
+printf 'not a key\n' > "$WORK/bad-key"
+expect bad_key 1 "private-key-file" $C bootstrap git --url "$SSH_URL" --path clusters/test --private-key-file "$WORK/bad-key" \
+	--known-hosts-file "$CFLUX_SSH_KNOWN_HOSTS"
+expect missing_path 2 "--url and --path are required" $C bootstrap git --url "$SSH_URL"
+expect ssh_without_key 2 "needs --private-key-file" $C bootstrap git --url "$SSH_URL" --path clusters/test
+expect bad_path 2 "invalid --path" $C bootstrap git --url "$SSH_URL" --path ../outside --private-key-file "$CFLUX_SSH_IDENTITY"
+# uninstall: the controllers stop first (as in a real cluster), then everything install made goes
+for p in $PIDS; do kill "$p" 2>/dev/null; done
+PIDS=""
+kubectl -n default delete configmap bootstrapped-app >/dev/null 2>&1
+expect uninstall 0 "uninstall finished" $C uninstall --keep-namespace
+if kubectl wait --for=delete crd -l app.kubernetes.io/part-of=cflux --timeout=60s >/dev/null 2>&1 && \
+   [ -z "$(kubectl get crd -l app.kubernetes.io/part-of=cflux -o name 2>/dev/null)" ] && \
+   ! kubectl -n flux-system get deployment source-controller >/dev/null 2>&1; then
+	ok uninstall_removed_everything
+else
+	ko uninstall_removed_everything "CRDs or Deployments are left"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -6,6 +6,7 @@
 #   make demo         the main job: local control plane + Git server + controllers, a fleet synced,
 #                     a change applied, drift undone, a file pruned (make demo-down stops it)
 #   make fuzz         libFuzzer builds of the fuzz targets (needs clang)
+#   make install      cflux and the controllers in COMPONENTS under PREFIX, with systemd units
 
 CC      ?= cc
 PKGS     = libgit2 yaml-0.1 jansson libcurl zlib
@@ -45,7 +46,7 @@ TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-si
 
 BINS       = bin/cflux bin/source-controller bin/kustomize-controller bin/notification-controller
 
-.PHONY: all test unit deps demo demo-down fuzz clean env-up env-down bench
+.PHONY: all test unit deps demo demo-down fuzz clean env-up env-down bench install
 # keep intermediate objects: no "rm" after the test summary, no rebuilds
 .SECONDARY:
 all: $(LIB) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(KUST_BIN) $(FUZZ_REPLAY) $(TOOLS)
@@ -113,6 +114,20 @@ unit: all
 
 deps:
 	@sh tests/env/deps
+
+# make install PREFIX=/usr/local COMPONENTS="source-controller kustomize-controller": cflux, the
+# chosen controllers, and a systemd unit for each (DESTDIR for staging).
+PREFIX     ?= /usr/local
+COMPONENTS ?= source-controller kustomize-controller notification-controller
+install: bin/cflux $(addprefix bin/,$(filter source-controller kustomize-controller notification-controller,$(COMPONENTS)))
+	@for c in $(COMPONENTS); do case " source-controller kustomize-controller notification-controller " in \
+		*" $$c "*) ;; *) echo "make install: unknown component $$c" >&2; exit 2;; esac; done
+	install -D -m 0755 bin/cflux $(DESTDIR)$(PREFIX)/bin/cflux
+	for c in $(COMPONENTS); do \
+		install -D -m 0755 bin/$$c $(DESTDIR)$(PREFIX)/bin/$$c && \
+		mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system && \
+		sed -e "s|@NAME@|$$c|g" -e "s|@BINDIR@|$(PREFIX)/bin|g" deploy/systemd/cflux-controller.service.in \
+			> $(DESTDIR)$(PREFIX)/lib/systemd/system/cflux-$$c.service || exit 1; done
 
 BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIB)

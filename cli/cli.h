@@ -44,6 +44,14 @@ int cli_install_manifests(json_t **out, const char *components, const char *ns);
 /* Waits until the object's controller reports it Ready; prints the outcome (0 ready, 1 not). */
 int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *name, const char *stamp);
 
+/* Builds Kustomization NAME's spec over the local directory path (postBuild variables from the
+ * cluster); *ks_out (may be NULL) gets the Kustomization. */
+int cli_build_local(cf_kube *k, const char *name, const char *path, json_t **ks_out, json_t **objs);
+
+int cmd_export(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
 int cmd_install(int argc, char **argv);
 int cmd_uninstall(int argc, char **argv);
 int cmd_check(int argc, char **argv);

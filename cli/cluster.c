@@ -589,15 +589,42 @@ int cmd_resume(int argc, char **argv) { return set_suspend(argc, argv, 0); }
 
 /* ---- build, tree ---- */
 
+int cli_build_local(cf_kube *k, const char *name, const char *path, json_t **ks_out, json_t **objs)
+{
+	json_t *ks = NULL, *vars = NULL;
+	cf_kfs fs;
+	int rc;
+
+	*objs = NULL;
+	if (ks_out)
+		*ks_out = NULL;
+	if (access(path, R_OK) != 0)
+		return cf_err_set(CF_ENOTFOUND, "--path %s: no such directory", path);
+	if ((rc = cf_kube_get(k, &ks, &(cf_kube_ref){ KS_AV, "Kustomization", cli.namespace, name })) < 0)
+		return cf_err_set(rc, "Kustomization '%s/%s' not found", cli.namespace, name);
+	/* the spec as the controller reads it, over the local directory */
+	json_object_set_new(json_object_get(ks, "spec"), "path", json_string("."));
+	if (json_object_get(json_object_get(ks, "spec"), "postBuild"))
+		rc = cf_flux_load_vars(k, ks, &vars);
+	cf_kfs_disk(&fs, &path);
+	if (rc == 0)
+		rc = cf_flux_build(objs, &fs, ks, vars);
+	json_decref(vars);
+	if (rc == 0 && ks_out)
+		*ks_out = ks;
+	else
+		json_decref(ks);
+	return rc;
+}
+
 int cmd_build(int argc, char **argv)
 {
 	const char *path = NULL;
 	const cf_flag own[] = { { "path", CF_FLAG_STRING, &path, "the local directory to build (the Kustomization's spec.path in your checkout)", 0 } };
 	char *pos[POS_MAX];
 	size_t npos;
-	json_t *ks = NULL, *vars = NULL, *objs = NULL;
+	json_t *objs = NULL;
 	cf_buf out = CF_BUF_INIT(1u << 30);
-	cf_kfs fs;
 	cf_kube *k;
 	int rc;
 
@@ -605,29 +632,12 @@ int cmd_build(int argc, char **argv)
 		return rc == 1 ? 0 : rc;
 	if (npos != 2 || (strcmp(pos[0], "kustomization") != 0 && strcmp(pos[0], "ks") != 0) || path == NULL)
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux build kustomization NAME --path DIR");
-	if (access(path, R_OK) != 0)
-		return cli_fail(1, "--path %s: no such directory", path);
 	if ((k = cli_client()) == NULL)
 		return 1;
-	rc = cf_kube_get(k, &ks, &(cf_kube_ref){ KS_AV, "Kustomization", cli.namespace, pos[1] });
-	if (rc < 0) {
-		rc = cli_fail(1, "Kustomization '%s/%s' not found", cli.namespace, pos[1]);
-		goto out;
-	}
-	/* the spec as the controller reads it, over the local directory */
-	json_object_set_new(json_object_get(ks, "spec"), "path", json_string("."));
-	if (json_object_get(json_object_get(ks, "spec"), "postBuild") && cf_flux_load_vars(k, ks, &vars) < 0) {
-		rc = cli_fail(1, "%s", cf_err_msg());
-		goto out;
-	}
-	cf_kfs_disk(&fs, &path);
-	if ((rc = cf_flux_build(&objs, &fs, ks, vars)) == 0 && (rc = cf_yaml_dump_all(&out, objs)) == 0)
+	if ((rc = cli_build_local(k, pos[1], path, NULL, &objs)) == 0 && (rc = cf_yaml_dump_all(&out, objs)) == 0)
 		fwrite(out.data ? out.data : "", 1, out.len, stdout);
 	else
 		rc = cli_fail(1, "%s", cf_err_msg());
-out:
-	json_decref(ks);
-	json_decref(vars);
 	json_decref(objs);
 	cf_buf_free(&out);
 	cf_kube_free(k);

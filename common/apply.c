@@ -114,8 +114,7 @@ static int wait_ready(cf_kube *k, const json_t *o, long wait_ms)
 	return cf_err_set(CF_ETIMEOUT, "%s %s not ready after %ld ms", kind, name, wait_ms);
 }
 
-/* What the comparison ignores: bookkeeping the server changes on its own. */
-static json_t *comparable(const json_t *obj)
+json_t *cf_apply_comparable(const json_t *obj)
 {
 	json_t *c = json_deep_copy(obj), *md = json_object_get(c, "metadata");
 
@@ -203,8 +202,8 @@ static int apply_one(cf_kube *k, cf_apply_result *res, json_t *o, const json_t *
 	if (rc < 0 && rc != CF_ENOTFOUND)
 		return rc;
 	existed = rc == 0;
-	a = existed ? comparable(live) : NULL;
-	b = existed && json_is_object(dry) ? comparable(dry) : NULL;
+	a = existed ? cf_apply_comparable(live) : NULL;
+	b = existed && json_is_object(dry) ? cf_apply_comparable(dry) : NULL;
 	same = a && b && json_equal(a, b);
 	json_decref(a);
 	json_decref(b);

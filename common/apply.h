@@ -53,5 +53,8 @@ int  cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply
  * kustomize.toolkit.fluxcd.io/prune: disabled. *deleted (may be NULL) lists "Kind/ns/name". */
 int  cf_apply_prune(cf_kube *k, json_t **deleted, const json_t *old_inventory, const json_t *new_inventory);
 void cf_apply_result_free(cf_apply_result *r);
+/* A copy of obj without what the server changes on its own (managedFields, resourceVersion,
+ * generation, status): what drift comparisons look at. */
+json_t *cf_apply_comparable(const json_t *obj);
 
 #endif

@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/integration/test_bootstrap.sh - `cflux bootstrap git` over ssh and https against the local
+# tests/e2e/test_bootstrap.sh - `cflux bootstrap git` over ssh and https against the local
 # Git servers, with the source- and kustomize-controller running: the sync manifests committed
 # and pushed, the cluster reconciled from them, a second run commits nothing, a change pushed to
 # the bootstrapped path is applied, bad credentials and bad flags fail clearly; then `cflux

@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/integration/test_cli.sh - the cflux CLI against the real apiserver, with the source- and
+# tests/e2e/test_cli.sh - the cflux CLI against the real apiserver, with the source- and
 # kustomize-controller running: create source git / kustomization (and --export), get, reconcile
 # --with-source, suspend/resume, build, tree, and the exit codes of bad input.
 set -u
@@ -62,6 +62,24 @@ expect reconcile_suspended_fails 1 "resume it first" $C reconcile kustomization 
 expect resume 0 "applied revision" $C resume kustomization app
 expect build_local_path 0 "kustomize.toolkit.fluxcd.io/name: app" $C build kustomization app --path "$WORK/src/app"
 expect tree 0 "ConfigMap/$NS/cli-cm" $C tree kustomization app
+expect check_pre 0 "Kubernetes v1.20" $C check --pre
+expect completion 0 "complete -F _cflux cflux" bin/cflux completion bash
+$C export kustomization app > "$WORK/export1.yaml" 2>/dev/null
+if grep -q "kind: Kustomization" "$WORK/export1.yaml" && ! grep -q "status:" "$WORK/export1.yaml" && \
+   kubectl apply --server-side --field-manager=cflux -f "$WORK/export1.yaml" >/dev/null 2>&1 && \
+   $C export kustomization app > "$WORK/export2.yaml" 2>/dev/null && cmp -s "$WORK/export1.yaml" "$WORK/export2.yaml"; then
+	ok export_reapplied_is_a_no_op
+else
+	ko export_reapplied_is_a_no_op "export, apply, export differ (or status exported)"
+fi
+expect export_all_sources 0 "kind: GitRepository" $C export source git --all
+expect events 0 "Kustomization/app" $C events
+expect events_for 0 "GitRepository/app" $C events --for GitRepository/app
+expect diff_none 0 "no changes" $C diff kustomization app --path "$WORK/src/app"
+sed -i 's/v: two/v: three/' "$WORK/src/app/cm.yaml"
+expect diff_changed 1 "+  v: three" $C diff kustomization app --path "$WORK/src/app"
+sed -i 's/v: three/v: two/' "$WORK/src/app/cm.yaml"
+expect diff_missing_dir 3 "no such directory" $C diff kustomization app --path "$WORK/nowhere"
 # bad input: one line, the documented exit code
 expect unknown_flag 2 "unknown flag --frobnicate" $C get kustomizations --frobnicate
 expect unknown_command 2 "unknown command" bin/cflux frobnicate

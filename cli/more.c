@@ -1,0 +1,291 @@
+/* cli/more.c - export, events, diff and completion. */
+#include "cli.h"
+
+#include "apply.h"
+#include "err.h"
+#include "yaml.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define POS_MAX 8
+
+static const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static int kind_args(char **pos, size_t npos, const char **av, const char **kind)
+{
+	if (npos >= 2 && strcmp(pos[0], "source") == 0 && strcmp(pos[1], "git") == 0) {
+		*av = "source.toolkit.fluxcd.io/v1";
+		*kind = "GitRepository";
+		return 2;
+	}
+	if (npos >= 1 && (strcmp(pos[0], "kustomization") == 0 || strcmp(pos[0], "ks") == 0)) {
+		*av = "kustomize.toolkit.fluxcd.io/v1";
+		*kind = "Kustomization";
+		return 1;
+	}
+	return 0;
+}
+
+/* The object as a user would write it: no status, no server fields. */
+static json_t *clean(const json_t *o)
+{
+	const json_t *md = json_object_get(o, "metadata");
+	json_t *c = json_pack("{s:O,s:O,s:{s:O,s:O},s:O}", "apiVersion", json_object_get(o, "apiVersion"),
+			      "kind", json_object_get(o, "kind"), "metadata", "name", json_object_get(md, "name"),
+			      "namespace", json_object_get(md, "namespace"), "spec", json_object_get(o, "spec"));
+	json_t *labels = json_object_get(md, "labels"), *ann = json_deep_copy(json_object_get(md, "annotations"));
+
+	if (json_object_size(labels) > 0)
+		json_object_set(json_object_get(c, "metadata"), "labels", labels);
+	json_object_del(ann, "kubectl.kubernetes.io/last-applied-configuration");
+	json_object_del(ann, "reconcile.fluxcd.io/requestedAt");
+	if (json_object_size(ann) > 0)
+		json_object_set(json_object_get(c, "metadata"), "annotations", ann);
+	json_decref(ann);
+	return c;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	int all = 0, rc, used;
+	const cf_flag own[] = { { "all", CF_FLAG_BOOL, &all, "every object of the kind in the namespace", 0 } };
+	char *pos[POS_MAX];
+	size_t npos, i;
+	const char *av, *kind;
+	json_t *items = NULL, *o;
+	cf_buf out = CF_BUF_INIT(64u << 20);
+	cf_kube *k;
+
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux export source git|kustomization NAME | --all", pos, &npos)) != 0)
+		return rc == 1 ? 0 : rc;
+	used = kind_args(pos, npos, &av, &kind);
+	if (used == 0 || (all ? npos != (size_t)used : npos != (size_t)used + 1))
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux export source git|kustomization NAME | --all");
+	if ((k = cli_client()) == NULL)
+		return 1;
+	if (all) {
+		json_t *list = NULL;
+		rc = cf_kube_list(k, &list, &(cf_kube_ref){ av, kind, cli.namespace, NULL }, NULL);
+		items = json_incref(json_object_get(list, "items"));
+		json_decref(list);
+	} else {
+		json_t *one = NULL;
+		rc = cf_kube_get(k, &one, &(cf_kube_ref){ av, kind, cli.namespace, pos[used] });
+		items = json_pack("[o]", one);
+	}
+	if (rc < 0) {
+		rc = cli_fail(1, rc == CF_ENOTFOUND ? "%s '%s/%s' not found" : "%s", rc == CF_ENOTFOUND ? kind : cf_err_msg(),
+			      cli.namespace, all ? "" : pos[used]);
+		goto out;
+	}
+	json_array_foreach(items, i, o) {
+		json_t *c = clean(o);
+		cf_buf_puts(&out, "---\n");
+		rc = cf_yaml_dump(&out, c);
+		json_decref(c);
+		if (rc < 0)
+			break;
+	}
+	if (rc == 0)
+		fwrite(out.data ? out.data : "", 1, out.len, stdout);
+	else
+		rc = cli_fail(1, "%s", cf_err_msg());
+out:
+	json_decref(items);
+	cf_buf_free(&out);
+	cf_kube_free(k);
+	return rc;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	const char *tx = sget(x, "lastTimestamp") ? sget(x, "lastTimestamp") : sget(x, "eventTime");
+	const char *ty = sget(y, "lastTimestamp") ? sget(y, "lastTimestamp") : sget(y, "eventTime");
+	return strcmp(tx ? tx : "", ty ? ty : "");
+}
+
+int cmd_events(int argc, char **argv)
+{
+	const char *for_obj = NULL;
+	const cf_flag own[] = { { "for", CF_FLAG_STRING, &for_obj, "only events of Kind/name", 0 } };
+	static const char *const kinds[] = { "GitRepository", "Kustomization", "HelmRelease", "Receiver", "Provider", "Alert" };
+	json_t *list = NULL, *e, **v = NULL;
+	size_t i, n = 0;
+	cf_kube *k;
+	int rc;
+
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux events [--for Kind/name]", NULL, NULL)) != 0)
+		return rc == 1 ? 0 : rc;
+	if (for_obj && strchr(for_obj, '/') == NULL)
+		return cli_fail(CLI_EXIT_USAGE, "--for wants Kind/name, not \"%s\"", for_obj);
+	if ((k = cli_client()) == NULL)
+		return 1;
+	if (cf_kube_list(k, &list, &(cf_kube_ref){ "v1", "Event", cli.namespace, NULL }, NULL) < 0) {
+		rc = cli_fail(1, "%s", cf_err_msg());
+		goto out;
+	}
+	v = calloc(json_array_size(json_object_get(list, "items")) + 1, sizeof(*v));
+	json_array_foreach(json_object_get(list, "items"), i, e) {
+		const json_t *io = json_object_get(e, "involvedObject");
+		char want[600];
+		int flux = 0;
+		for (size_t j = 0; j < sizeof(kinds) / sizeof(kinds[0]); j++)
+			flux |= sget(io, "kind") && strcmp(sget(io, "kind"), kinds[j]) == 0;
+		snprintf(want, sizeof(want), "%s/%s", sget(io, "kind") ? sget(io, "kind") : "", sget(io, "name") ? sget(io, "name") : "");
+		if (for_obj ? strcmp(want, for_obj) == 0 : flux)
+			v[n++] = e;
+	}
+	qsort(v, n, sizeof(*v), by_time);
+	if (n == 0) {
+		cli_say("no events found in %s", cli.namespace);
+	} else {
+		printf("%-20s  %-7s  %-24s  %-40s  %s\n", "LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE");
+		for (i = 0; i < n; i++) {
+			const json_t *io = json_object_get(v[i], "involvedObject");
+			char obj[400], msg[2048], *nl;
+			snprintf(obj, sizeof(obj), "%s/%s", sget(io, "kind"), sget(io, "name"));
+			snprintf(msg, sizeof(msg), "%s", sget(v[i], "message") ? sget(v[i], "message") : "");
+			while ((nl = strchr(msg, '\n')) != NULL)
+				*nl = ' ';
+			printf("%-20s  %-7s  %-24s  %-40s  %s\n", sget(v[i], "lastTimestamp") ? sget(v[i], "lastTimestamp") : "",
+			       sget(v[i], "type") ? sget(v[i], "type") : "", sget(v[i], "reason") ? sget(v[i], "reason") : "", obj, msg);
+		}
+	}
+out:
+	free(v);
+	json_decref(list);
+	cf_kube_free(k);
+	return rc;
+}
+
+/* ---- diff ---- */
+
+static int write_yaml(const char *path, const json_t *o)
+{
+	cf_buf b = CF_BUF_INIT(16u << 20);
+	json_t *c = o ? cf_apply_comparable(o) : NULL;
+	FILE *f;
+	int rc = 0;
+
+	if (c) {
+		json_t *md = json_object_get(c, "metadata");
+		json_object_del(md, "uid");
+		json_object_del(md, "creationTimestamp");
+		json_object_del(md, "selfLink");
+		json_object_del(json_object_get(md, "annotations"), "deployment.kubernetes.io/revision");
+		if (json_object_size(json_object_get(md, "annotations")) == 0)
+			json_object_del(md, "annotations");
+		rc = cf_yaml_dump(&b, c);
+	}
+	if (rc == 0 && (f = fopen(path, "w")) != NULL) {
+		fwrite(b.data ? b.data : "", 1, b.len, f);
+		fclose(f);
+	} else if (rc == 0) {
+		rc = cf_err_set(CF_EIO, "cannot write %s", path);
+	}
+	json_decref(c);
+	cf_buf_free(&b);
+	return rc;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	const char *path = NULL;
+	const cf_flag own[] = { { "path", CF_FLAG_STRING, &path, "the local directory to compare with the cluster", 0 } };
+	char *pos[POS_MAX], dir[] = "/tmp/cflux-diff-XXXXXX", a[600], b[600], cmd[4096];
+	size_t npos, i;
+	json_t *objs = NULL, *o;
+	cf_kube_apply_opts dry = CF_KUBE_APPLY_OPTS_INIT;
+	cf_kube *k;
+	int rc, changed = 0, err = 0;
+
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux diff kustomization NAME --path DIR", pos, &npos)) != 0)
+		return rc == 1 ? 0 : rc;
+	if (npos != 2 || (strcmp(pos[0], "kustomization") != 0 && strcmp(pos[0], "ks") != 0) || path == NULL)
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux diff kustomization NAME --path DIR");
+	if ((k = cli_client()) == NULL)
+		return 3;
+	if (cli_build_local(k, pos[1], path, NULL, &objs) < 0 || mkdtemp(dir) == NULL) {
+		cf_kube_free(k);
+		return cli_fail(3, "%s", cf_err_msg());
+	}
+	snprintf(a, sizeof(a), "%s/live", dir);
+	snprintf(b, sizeof(b), "%s/merged", dir);
+	cf_apply_defaults(objs);
+	dry.field_manager = "kustomize-controller";
+	dry.force = 1;
+	dry.dry_run = 1;
+	json_array_foreach(objs, i, o) {
+		const json_t *md = json_object_get(o, "metadata");
+		char desc[600];
+		json_t *live = NULL, *merged = NULL;
+		int lrc = cf_kube_get(k, &live, &(cf_kube_ref){ sget(o, "apiVersion"), sget(o, "kind"), sget(md, "namespace"), sget(md, "name") });
+		snprintf(desc, sizeof(desc), "%s/%s%s%s", sget(o, "kind"), sget(md, "namespace") ? sget(md, "namespace") : "",
+			 sget(md, "namespace") ? "/" : "", sget(md, "name"));
+		if (lrc < 0 && lrc != CF_ENOTFOUND) {
+			err = cli_fail(3, "%s: %s", desc, cf_err_msg());
+			continue;
+		}
+		if (cf_kube_apply(k, &merged, o, &dry) < 0) {
+			err = cli_fail(3, "%s: %s", desc, cf_err_msg());
+			json_decref(live);
+			continue;
+		}
+		if (live == NULL) {
+			printf("\342\226\272 %s created\n", desc);   /* ► */
+			changed = 1;
+		} else if (write_yaml(a, live) == 0 && write_yaml(b, merged) == 0) {
+			snprintf(cmd, sizeof(cmd), "diff -u --label '%s (live)' --label '%s (merged)' %s %s > %s/out", desc, desc, a, b, dir);
+			if (system(cmd) != 0) {
+				char show[800];
+				printf("\342\226\272 %s drifted\n", desc);
+				fflush(stdout);
+				snprintf(show, sizeof(show), "tail -n +3 %s/out", dir);
+				if (system(show) != 0)
+					err = cli_fail(3, "cannot show the diff");
+				changed = 1;
+			}
+		}
+		json_decref(live);
+		json_decref(merged);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		cli_say("could not remove %s", dir);
+	json_decref(objs);
+	cf_kube_free(k);
+	if (err)
+		return 3;
+	if (!changed)
+		cli_ok("no changes: the cluster matches %s", path);
+	return changed ? 1 : 0;
+}
+
+int cmd_completion(int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[1], "bash") != 0)
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux completion bash");
+	fputs("# bash completion for cflux: source <(cflux completion bash)\n"
+	      "_cflux() {\n"
+	      "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[1]}\n"
+	      "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+	      "    COMPREPLY=($(compgen -W 'version check install uninstall bootstrap create get reconcile suspend resume "
+	      "export events build diff tree kustomize yaml completion' -- \"$cur\")); return\n"
+	      "  fi\n"
+	      "  case $prev in\n"
+	      "    create|reconcile|suspend|resume|export) COMPREPLY=($(compgen -W 'source kustomization' -- \"$cur\"));;\n"
+	      "    get) COMPREPLY=($(compgen -W 'sources kustomizations all' -- \"$cur\"));;\n"
+	      "    build|diff|tree) COMPREPLY=($(compgen -W 'kustomization' -- \"$cur\"));;\n"
+	      "    bootstrap) COMPREPLY=($(compgen -W 'git' -- \"$cur\"));;\n"
+	      "    *) COMPREPLY=($(compgen -f -- \"$cur\"));;\n"
+	      "  esac\n"
+	      "}\n"
+	      "complete -F _cflux cflux\n", stdout);
+	return 0;
+}

@@ -15,19 +15,21 @@ if sh tests/env/demo >"$OUT" 2>&1; then ok demo_runs; else ko demo_runs "exit $?
 check() {
 	if grep -q "$2" "$OUT"; then ok "$1"; else ko "$1" "no line matching '$2' in the demo output"; fi
 }
-check synced '^synced in [0-9]* ms'
+check bootstrapped '^    .*bootstrap finished'
+check synced '^bootstrapped and synced in [0-9]* ms'
+check tree 'Deployment/dev/podinfo'
 check postbuild_dev '^MESSAGE in dev:  hello from dev$'
 check postbuild_prod_from_configmap '^MESSAGE in prod: hello from prod$'
 check push_applied '^applied [0-9]* ms after the push'
 check drift_reverted '^reverted to 4 in [0-9]* ms'
 check drift_event 'drift corrected: Deployment/dev/podinfo modified'
 check pruned '^pruned from dev and prod'
+check get_all 'flux-system *kustomization/apps-prod .*True'
 check how_to_stop 'make demo-down'
+# the controllers stop first, then `cflux uninstall` removes what bootstrap installed
 sh tests/env/down kustomize-controller source-controller
-kubectl -n flux-system delete kustomizations --all --wait=false >/dev/null 2>&1
-for k in $(kubectl -n flux-system get kustomizations,gitrepositories -o name 2>/dev/null); do
-	kubectl -n flux-system patch "$k" --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
-done
 kubectl delete namespace dev prod --wait=false >/dev/null 2>&1
+bin/cflux --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" uninstall --keep-namespace >/dev/null 2>&1
+kubectl wait --for=delete crd -l app.kubernetes.io/part-of=cflux --timeout=60s >/dev/null 2>&1
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -81,6 +81,8 @@ cf_kube *cli_client(void)
 		cli_fail(1, "cannot reach the cluster: %s", cf_err_msg());
 		return NULL;
 	}
+	if (cli.verbose)
+		cli_say("API server %s, namespace %s%s", cf_kube_server(k), cli.namespace, cli.all_namespaces ? " (all namespaces)" : "");
 	return k;
 }
 

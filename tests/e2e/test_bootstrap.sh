@@ -5,17 +5,7 @@
 # the bootstrapped path is applied, bad credentials and bad flags fail clearly; then `cflux
 # uninstall` removes what was installed.
 set -u
-passed=0
-failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-ko() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-expect() {
-	name=$1 want=$2 text=$3; shift 3
-	out=$("$@" 2>&1); got=$?
-	if [ "$got" -ne "$want" ]; then ko "$name" "exit $got, want $want: $(printf '%s' "$out" | tail -n 5)"
-	elif [ -n "$text" ] && ! printf '%s' "$out" | grep -q -- "$text"; then ko "$name" "no '$text' in: $(printf '%s' "$out" | tail -n 5)"
-	else ok "$name"; fi
-}
+. tests/e2e/lib.sh
 
 : "${CFLUX_ENV_DIR:?environment not up: source \$CFLUX_ENV_DIR/env}"
 WORK=$(mktemp -d)

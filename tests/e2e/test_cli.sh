@@ -3,18 +3,7 @@
 # kustomize-controller running: create source git / kustomization (and --export), get, reconcile
 # --with-source, suspend/resume, build, tree, and the exit codes of bad input.
 set -u
-passed=0
-failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-ko() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
-# expect NAME WANT_EXIT TEXT CMD...: runs CMD, checks its exit code and that TEXT is in its output
-expect() {
-	name=$1 want=$2 text=$3; shift 3
-	out=$("$@" 2>&1); got=$?
-	if [ "$got" -ne "$want" ]; then ko "$name" "exit $got, want $want: $out"
-	elif [ -n "$text" ] && ! printf '%s' "$out" | grep -q -- "$text"; then ko "$name" "no '$text' in: $out"
-	else ok "$name"; fi
-}
+. tests/e2e/lib.sh
 
 : "${CFLUX_ENV_DIR:?environment not up: source \$CFLUX_ENV_DIR/env}"
 NS=cflux-cli-$$
@@ -23,6 +12,9 @@ REPO=$CFLUX_GIT_REPOS/cli-$$.git
 PIDS=""
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	# what install --export | kubectl apply made (not the CRDs: other suites use them)
+	kubectl -n flux-system delete deployment,service,serviceaccount -l app.kubernetes.io/part-of=cflux >/dev/null 2>&1
+	kubectl delete clusterrolebinding,clusterrole -l app.kubernetes.io/part-of=cflux >/dev/null 2>&1
 	for k in $(kubectl -n "$NS" get gitrepositories,kustomizations -o name 2>/dev/null); do
 		kubectl -n "$NS" patch "$k" --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
 	done
@@ -63,6 +55,17 @@ expect resume 0 "applied revision" $C resume kustomization app
 expect build_local_path 0 "kustomize.toolkit.fluxcd.io/name: app" $C build kustomization app --path "$WORK/src/app"
 expect tree 0 "ConfigMap/$NS/cli-cm" $C tree kustomization app
 expect check_pre 0 "Kubernetes v1.20" $C check --pre
+expect check_full 0 "kustomizations.kustomize.toolkit.fluxcd.io" $C check
+# install --export | kubectl apply: the manifests are valid for the API server as they are
+if bin/cflux install --export --components source-controller,kustomize-controller > "$WORK/install.yaml" && \
+   kubectl apply --server-side --field-manager=cflux -f "$WORK/install.yaml" >/dev/null 2>"$WORK/install.err" && \
+   kubectl -n flux-system get deployment kustomize-controller >/dev/null 2>&1 && \
+   kubectl get clusterrolebinding cflux-kustomize-controller >/dev/null 2>&1; then
+	ok install_export_kubectl_apply
+else
+	ko install_export_kubectl_apply "$(tail -n 3 "$WORK/install.err" 2>/dev/null)"
+fi
+expect check_sees_unready_controllers 1 "kustomize-controller: no ready replica" bin/cflux --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" check
 expect completion 0 "complete -F _cflux cflux" bin/cflux completion bash
 $C export kustomization app > "$WORK/export1.yaml" 2>/dev/null
 if grep -q "kind: Kustomization" "$WORK/export1.yaml" && ! grep -q "status:" "$WORK/export1.yaml" && \

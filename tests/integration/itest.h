@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <time.h>
 
 static inline void msleep(long ms)
@@ -45,6 +47,29 @@ static inline int __attribute__((format(printf, 3, 4))) capture(char *out, size_
 	while (n && out[n - 1] == '\n')
 		out[--n] = '\0';
 	return pclose(p) == 0 ? 0 : -1;
+}
+
+/* Starts bin with args (NULL-terminated) in the background, its stderr appended to log; it is
+ * killed if the test dies. */
+static inline pid_t start_logged(const char *bin, const char *const *args, const char *log)
+{
+	const char *argv[40];
+	size_t n = 0;
+	pid_t p;
+
+	argv[n++] = bin;
+	for (; *args && n < 38; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	p = fork();
+	if (p == 0) {
+		FILE *f = freopen(log, "a", stderr);
+		(void)f;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	return p;
 }
 
 /* SIGTERM to *pid: 1 if it exited with status 0 (a controller finishing cleanly). */

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,24 +30,9 @@ static cf_bus_sub *events;
 static pid_t start(const char *bin, const char *const *args)
 {
 	char log[700];
-	const char *argv[32];
-	size_t n = 0;
-	pid_t p;
 
 	snprintf(log, sizeof(log), "%s/%s.log", store, bin + 4);
-	argv[n++] = bin;
-	for (; *args && n < 30; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	p = fork();
-	if (p == 0) {
-		FILE *f = freopen(log, "a", stderr);
-		(void)f;
-		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlive the test */
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	return p;
+	return start_logged(bin, args, log);
 }
 
 static void stop(pid_t *p, int sig)

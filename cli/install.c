@@ -18,7 +18,6 @@
 
 extern const char cflux_crds_yaml[];
 
-static const char *const KNOWN[] = { "source-controller", "kustomize-controller", "notification-controller" };
 static const char *const LATER[] = { "helm-controller", "image-reflector-controller", "image-automation-controller" };
 
 /* One controller: its rules (as compact JSON, in a ClusterRole), container args, ports. */
@@ -156,7 +155,6 @@ int cli_install_manifests(json_t **out, const char *components, const char *ns)
 	*out = objs;
 	objs = NULL;
 out:
-	(void)KNOWN;
 	json_decref(objs);
 	json_decref(crds);
 	cf_free(list);

@@ -220,8 +220,8 @@ static int update_repository(boot *b, const char *dir, const json_t *components,
 	cli_ok("pushed");
 	rc = 0;
 out:
-	free(comp);
-	free(syn);
+	cf_free(comp);
+	cf_free(syn);
 	json_decref(files);
 	json_decref(refs);
 	cf_git_close(r);
@@ -320,6 +320,6 @@ out:
 	cf_buf_free(&b.key);
 	cf_buf_free(&b.known_hosts);
 	cf_buf_free(&b.ca);
-	free(b.scanned);
+	cf_free(b.scanned);
 	return rc;
 }

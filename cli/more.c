@@ -1,6 +1,7 @@
 /* cli/more.c - export, events, diff and completion. */
 #include "cli.h"
 
+#include "alloc.h"
 #include "apply.h"
 #include "err.h"
 #include "yaml.h"
@@ -130,7 +131,11 @@ int cmd_events(int argc, char **argv)
 		rc = cli_fail(1, "%s", cf_err_msg());
 		goto out;
 	}
-	v = calloc(json_array_size(json_object_get(list, "items")) + 1, sizeof(*v));
+	v = cf_calloc(json_array_size(json_object_get(list, "items")) + 1, sizeof(*v));
+	if (v == NULL) {
+		rc = cli_fail(1, "out of memory");
+		goto out;
+	}
 	json_array_foreach(json_object_get(list, "items"), i, e) {
 		const json_t *io = json_object_get(e, "involvedObject");
 		char want[600];
@@ -158,7 +163,7 @@ int cmd_events(int argc, char **argv)
 		}
 	}
 out:
-	free(v);
+	cf_free(v);
 	json_decref(list);
 	cf_kube_free(k);
 	return rc;

@@ -175,7 +175,7 @@ static void *sender(void *arg)
 
 	while (!d->stop) {
 		item *it;
-		char err[512] = "", att[32], dropped[32];
+		char err[512] = "", att[32], dropped[32], what[700];
 		long code = 0;
 		int ok, given_up;
 
@@ -207,18 +207,17 @@ static void *sender(void *arg)
 		}
 		snprintf(att, sizeof(att), "%d", it->attempts);
 		snprintf(dropped, sizeof(dropped), "%ld", d->dropped);
+		snprintf(what, sizeof(what), "%s", it->what);   /* a retried item may be taken again once unlocked */
 		pthread_mutex_unlock(&d->mu);
-		if (ok) {
-			cf_log(CF_LOG_DEBUG, "delivered", "to", it->what, "attempts", att, NULL);
+		if (ok || given_up)
 			item_free(it);
-		} else if (given_up) {
-			cf_log(CF_LOG_ERROR, "delivery given up", "to", it->what, "error", err, "attempts", att,
+		if (ok)
+			cf_log(CF_LOG_DEBUG, "delivered", "to", what, "attempts", att, NULL);
+		else if (given_up)
+			cf_log(CF_LOG_ERROR, "delivery given up", "to", what, "error", err, "attempts", att,
 			       "dropped_total", dropped, NULL);
-			item_free(it);
-		} else {
-			/* still queued: only this thread touches it until it is due again */
-			cf_log(CF_LOG_WARN, "delivery failed; will retry", "to", it->what, "error", err, "attempts", att, NULL);
-		}
+		else
+			cf_log(CF_LOG_WARN, "delivery failed; will retry", "to", what, "error", err, "attempts", att, NULL);
 	}
 	return NULL;
 }

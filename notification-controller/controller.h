@@ -46,6 +46,11 @@ int  dispatcher_event(dispatcher *d, cf_kube *k, const char *data, size_t len);
 
 /* Reconciles Receiver ns/name: webhook path from its secret's token, status, the path map. */
 int  receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+/* ---- provider.c ---- */
+
+/* Writes the Ready condition of Provider or Alert (kind) ns/name. */
+int  provider_reconcile(nc_ctl *c, cf_kube *k, const char *kind, const char *ns, const char *name);
+
 /* Starts the HTTP servers: events (POST /) and receivers (/hook/...). */
 int  http_start(nc_ctl *c);
 void http_stop(void);

@@ -57,9 +57,17 @@ static int worker_client(void *ctx, cf_kube **k)
 	return nc_new_client(ctx, k);
 }
 
+/* Keys are "ns/name" for Receivers, "Provider:ns/name" and "Alert:ns/name" for the others. */
 static int worker_reconcile(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
-	return receiver_reconcile(ctx, k, ns, name, requeue_ms);
+	const char *colon = strchr(ns, ':');
+	char kind[32];
+
+	if (colon == NULL)
+		return receiver_reconcile(ctx, k, ns, name, requeue_ms);
+	snprintf(kind, sizeof(kind), "%.*s", (int)(colon - ns), ns);
+	*requeue_ms = 0;
+	return provider_reconcile(ctx, k, kind, colon + 1, name);
 }
 
 static void cache_update(json_t *cache, const char *type, const json_t *obj)
@@ -77,10 +85,38 @@ static void cache_update(json_t *cache, const char *type, const json_t *obj)
 	pthread_mutex_unlock(&ctl.mu);
 }
 
+static cf_workqueue *queue;
+
+static void enqueue_kind(const char *kind, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	char key[600];
+
+	snprintf(key, sizeof(key), "%s:%s/%s", kind, json_string_value(json_object_get(md, "namespace")),
+		 json_string_value(json_object_get(md, "name")));
+	cf_workqueue_add(queue, key);
+}
+
 static int on_provider(const char *type, json_t *obj, void *payload)
 {
+	const char *ns = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
+	const char *key;
+	json_t *a, *alerts;
+	size_t n = 0;
+
 	(void)payload;
 	cache_update(ctl.providers, type, obj);
+	if (strcmp(type, "DELETED") != 0 && cf_status_wants_reconcile(type, obj, 0))
+		enqueue_kind("Provider", obj);
+	/* the Alerts of this namespace may have been waiting for it, or lose it */
+	pthread_mutex_lock(&ctl.mu);
+	alerts = json_deep_copy(ctl.alerts);
+	pthread_mutex_unlock(&ctl.mu);
+	json_object_foreach(alerts, key, a)
+		if (ns && json_string_value(json_object_get(json_object_get(a, "metadata"), "namespace")) &&
+		    strcmp(json_string_value(json_object_get(json_object_get(a, "metadata"), "namespace")), ns) == 0 && n++ < 1000)
+			enqueue_kind("Alert", a);
+	json_decref(alerts);
 	return 0;
 }
 
@@ -88,10 +124,10 @@ static int on_alert(const char *type, json_t *obj, void *payload)
 {
 	(void)payload;
 	cache_update(ctl.alerts, type, obj);
+	if (strcmp(type, "DELETED") != 0 && cf_status_wants_reconcile(type, obj, 0))
+		enqueue_kind("Alert", obj);
 	return 0;
 }
-
-static cf_workqueue *queue;
 
 static int on_receiver(const char *type, json_t *obj, void *payload)
 {

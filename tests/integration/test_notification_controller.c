@@ -471,6 +471,54 @@ static void github_push_to_cluster(void)
 	printf("# webhook -> fetched -> applied: %.2fs (commit %.8s; every interval is 1h)\n", took, c);
 }
 
+static const char *ready_of(const char *kind, const char *name, const char *field, char *buf, size_t size)
+{
+	json_t *o = NULL, *c;
+	size_t i;
+
+	buf[0] = '\0';
+	cf_kube_get(kube, &o, &(cf_kube_ref){ "notification.toolkit.fluxcd.io/v1beta3", kind, ns, name });
+	json_array_foreach(json_object_get(json_object_get(o, "status"), "conditions"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "type")), "Ready") == 0)
+			snprintf(buf, size, "%s", json_string_value(json_object_get(c, field)));
+	json_decref(o);
+	return buf;
+}
+
+/* Waits until kind/name's Ready has status want; returns its message (static). */
+static const char *wait_status(const char *kind, const char *name, const char *want)
+{
+	static char msg[1024];
+	char st[32];
+
+	for (int i = 0; i < 100; i++) {
+		if (strcmp(ready_of(kind, name, "status", st, sizeof(st)), want) == 0)
+			return ready_of(kind, name, "message", msg, sizeof(msg));
+		msleep(100);
+	}
+	cf_test_fail(__FILE__, __LINE__, "%s/%s: Ready is '%s', want %s", kind, name, st, want);
+	return "";
+}
+
+static void provider_and_alert_status(void)
+{
+	CHECK_STR(wait_status("Provider", "hmac", "True"), "Initialized");
+	CHECK_STR(wait_status("Alert", "hmac", "True"), "Initialized");
+	CHECK(kapply("apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: no-secret}\n"
+		     "spec: {type: generic-hmac, address: 'http://127.0.0.1:1/x', secretRef: {name: missing}}\n---\n"
+		     "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: bot}\n"
+		     "spec: {type: slack, secretRef: {name: hmac}}\n---\n"
+		     "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata: {name: orphan}\n"
+		     "spec: {providerRef: {name: later-provider}, eventSources: [{kind: Kustomization, name: '*'}]}\n") == 0);
+	CHECK_CONTAINS(wait_status("Provider", "no-secret", "False"), "secret '");
+	CHECK_CONTAINS(wait_status("Provider", "bot", "False"), "spec.channel is required");
+	CHECK_CONTAINS(wait_status("Alert", "orphan", "False"), "later-provider' not found");
+	/* the Provider arrives: the Alert becomes Ready */
+	CHECK(kapply("apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: later-provider}\n"
+		     "spec: {type: generic, address: 'http://127.0.0.1:1/x'}\n") == 0);
+	CHECK_STR(wait_status("Alert", "orphan", "True"), "Initialized");
+}
+
 static void sigterm_exits_cleanly(void)
 {
 	CHECK(sigterm_exits_zero(&nc));
@@ -500,6 +548,7 @@ static const cf_test_case cases[] = {
 	{ "events_over_http", events_over_http },
 	{ "receivers", receivers },
 	{ "github_push_to_cluster", github_push_to_cluster },
+	{ "provider_and_alert_status", provider_and_alert_status },
 	{ "sigterm_exits_cleanly", sigterm_exits_cleanly },
 	{ "cleanup", cleanup },
 };

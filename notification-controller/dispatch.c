@@ -272,8 +272,7 @@ void dispatcher_stop(dispatcher *d)
 
 /* ---- intake ---- */
 
-/* The secret's values, decoded, as an object of strings. */
-static int load_secret(cf_kube *k, json_t **out, const char *ns, const char *name)
+int nc_load_secret(cf_kube *k, json_t **out, const char *ns, const char *name)
 {
 	json_t *s = NULL, *v;
 	const char *key;
@@ -281,7 +280,8 @@ static int load_secret(cf_kube *k, json_t **out, const char *ns, const char *nam
 
 	*out = json_object();
 	if ((rc = cf_kube_get(k, &s, &(cf_kube_ref){ "v1", "Secret", ns, name })) < 0)
-		return cf_err_prefix("secret '%s/%s'", ns, name);
+		return rc == CF_ENOTFOUND ? cf_err_set(rc, "secret '%s/%s' not found", ns, name)
+					  : cf_err_prefix("secret '%s/%s'", ns, name);
 	json_object_foreach(json_object_get(s, "data"), key, v) {
 		unsigned char *dec;
 		size_t len;
@@ -377,8 +377,8 @@ static void deliver_to(dispatcher *d, cf_kube *k, const char *pkey, const json_t
 	it->timeout_ms = DEFAULT_TIMEOUT_MS;
 	if (sget(spec, "timeout") && cf_duration_parse(&it->timeout_ms, sget(spec, "timeout")) < 0)
 		it->timeout_ms = DEFAULT_TIMEOUT_MS;
-	rc = sref ? load_secret(k, &secret, ns, sref) : 0;
-	if (rc == 0 && cref && (rc = load_secret(k, &certs, ns, cref)) == 0 && sget(certs, "ca.crt")) {
+	rc = sref ? nc_load_secret(k, &secret, ns, sref) : 0;
+	if (rc == 0 && cref && (rc = nc_load_secret(k, &certs, ns, cref)) == 0 && sget(certs, "ca.crt")) {
 		it->ca_len = strlen(sget(certs, "ca.crt"));
 		it->ca = (unsigned char *)cf_strdup(sget(certs, "ca.crt"));
 	}

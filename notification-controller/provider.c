@@ -4,8 +4,6 @@
  * subresource, so a misconfigured Provider is visible before an event is lost on it. */
 #include "controller.h"
 
-#include "alloc.h"
-#include "base64.h"
 #include "condition.h"
 #include "err.h"
 #include "log.h"
@@ -24,28 +22,6 @@ static const char *sget(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-/* The Provider's secret, decoded, or an error naming it. */
-static int secret_of(cf_kube *k, json_t **out, const char *ns, const char *name)
-{
-	json_t *s = NULL, *v;
-	const char *key;
-
-	*out = json_object();
-	if (cf_kube_get(k, &s, &(cf_kube_ref){ "v1", "Secret", ns, name }) < 0)
-		return cf_err_set(CF_ENOTFOUND, "secret '%s/%s' not found", ns, name);
-	json_object_foreach(json_object_get(s, "data"), key, v) {
-		unsigned char *dec;
-		size_t len;
-		const char *b64 = json_string_value(v);
-		if (b64 && cf_base64_decode(&dec, &len, b64, strlen(b64)) == 0) {
-			json_object_set_new(*out, key, json_stringn((const char *)dec, len));
-			cf_free_secret(dec, len);
-		}
-	}
-	json_decref(s);
-	return 0;
-}
-
 /* Whether provider can send: its secrets exist and its type's request can be built. */
 static int provider_check(cf_kube *k, const json_t *provider, const char **reason)
 {
@@ -59,8 +35,8 @@ static int provider_check(cf_kube *k, const json_t *provider, const char **reaso
 
 	*reason = "SecretNotFound";
 	if (sref)
-		rc = secret_of(k, &secret, ns, sref);
-	if (rc == 0 && cref && (rc = secret_of(k, &certs, ns, cref)) == 0 && sget(certs, "ca.crt") == NULL)
+		rc = nc_load_secret(k, &secret, ns, sref);
+	if (rc == 0 && cref && (rc = nc_load_secret(k, &certs, ns, cref)) == 0 && sget(certs, "ca.crt") == NULL)
 		rc = cf_err_set(CF_EINVAL, "secret '%s/%s' has no 'ca.crt'", ns, cref);
 	if (rc == 0) {
 		*reason = "ValidationFailed";

@@ -61,6 +61,16 @@ fail:
 	return rc;
 }
 
+int cf_kube_new_for(cf_kube **out, const char *kubeconfig, const char *context, const char *user_agent)
+{
+	cf_kube_opts o = CF_KUBE_OPTS_INIT;
+
+	o.kubeconfig = kubeconfig;
+	o.context = context;
+	o.user_agent = user_agent;
+	return cf_kube_new(out, &o);
+}
+
 void cf_kube_free(cf_kube *k)
 {
 	if (k == NULL)

@@ -47,6 +47,8 @@ typedef struct cf_kube_resource {
 } cf_kube_resource;
 
 int  cf_kube_new(cf_kube **out, const cf_kube_opts *opts);
+/* cf_kube_new with the default options but these (each may be NULL). */
+int  cf_kube_new_for(cf_kube **out, const char *kubeconfig, const char *context, const char *user_agent);
 /* Safe on NULL. */
 void cf_kube_free(cf_kube *k);
 /* The namespace of the context (or of the service account in a cluster). */

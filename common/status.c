@@ -3,6 +3,7 @@
 
 #include "err.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *sget(const json_t *o, const char *k)
@@ -26,6 +27,16 @@ int cf_status_wants_reconcile(const char *type, const json_t *obj, int gone_too)
 	    json_integer_value(json_object_get(st, "observedGeneration")))
 		return 1;
 	return req && (!handled || strcmp(req, handled) != 0);
+}
+
+int cf_status_key(char *out, size_t size, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = sget(md, "namespace"), *name = sget(md, "name");
+
+	if (ns == NULL || name == NULL || (size_t)snprintf(out, size, "%s/%s", ns, name) >= size)
+		return cf_err_set(CF_EINVAL, "object without metadata.namespace and metadata.name");
+	return 0;
 }
 
 void cf_status_mark_handled(json_t *status, const json_t *obj)

@@ -5,6 +5,7 @@
 #define CF_STATUS_H
 
 #include <jansson.h>
+#include <stddef.h>
 
 #include "kube.h"
 
@@ -15,6 +16,8 @@
  * when gone_too), a generation not yet observed, a requestedAt not yet handled. Status-only
  * updates (a controller's own writes) do not. */
 int  cf_status_wants_reconcile(const char *type, const json_t *obj, int gone_too);
+/* "namespace/name" of obj into out; CF_EINVAL when either is missing. */
+int  cf_status_key(char *out, size_t size, const json_t *obj);
 /* Sets status.observedGeneration and, if obj carries requestedAt, lastHandledReconcileAt. */
 void cf_status_mark_handled(json_t *status, const json_t *obj);
 /* Writes status (a merge patch of the status subresource) of the object obj names. */

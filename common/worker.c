@@ -134,3 +134,19 @@ void cf_wait_for_stop(volatile int *stop)
 		usleep(100000);   /* not pause(): a signal between the test and the call would be lost */
 	cf_log(CF_LOG_INFO, "stopping: finishing reconciles in flight", NULL);
 }
+
+int cf_controller_flags(const cf_flag *flags, size_t n, int argc, char **argv, const char *name,
+			const char *usage, const char *const *log_level)
+{
+	cf_log_level level;
+	int rc = cf_flags_parse(flags, n, argc, argv, usage);
+
+	if (rc == 1)
+		return 0;
+	if (rc < 0 || cf_log_parse_level(&level, *log_level) < 0) {
+		fprintf(stderr, "%s: %s\n", name, cf_err_msg());
+		return 2;
+	}
+	cf_log_set_level(level);
+	return -1;
+}

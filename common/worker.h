@@ -4,6 +4,7 @@
 #ifndef CF_WORKER_H
 #define CF_WORKER_H
 
+#include "flags.h"
 #include "kube.h"
 
 #include <pthread.h>
@@ -27,6 +28,12 @@ void *cf_worker_run(void *arg);
 int  cf_worker_pool_start(pthread_t **threads, long n, cf_worker *w);
 /* Shuts the queue down, lets the reconciles in flight finish, joins and frees the threads. */
 void cf_worker_pool_join(pthread_t *threads, long n, cf_workqueue *q);
+
+/* A controller's start: parses its flags and sets the log level from log_level (the flag's
+ * value after parsing). Returns -1 to go on, else the exit status (0 after --help, 2 after an
+ * error, printed as "<name>: <error>"). */
+int  cf_controller_flags(const cf_flag *flags, size_t n, int argc, char **argv, const char *name,
+			 const char *usage, const char *const *log_level);
 
 /* SIGTERM and SIGINT set *stop (the process then finishes what is in flight); SIGPIPE is
  * ignored. Then cf_wait_for_stop() returns once *stop is set. */

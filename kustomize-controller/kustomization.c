@@ -141,27 +141,25 @@ static int impersonate(rec *r)
 static int finalize(rec *r)
 {
 	const json_t *inv = json_object_get(json_object_get(r->status, "inventory"), "entries"), *v;
-	json_t *deleted = NULL, *empty = json_array();
+	json_t *deleted = NULL, *empty;
 	size_t i;
 	int rc = 0;
 
 	if (json_is_true(json_object_get(r->spec, "prune")) && !json_is_true(json_object_get(r->spec, "suspend")) &&
 	    json_array_size(inv) > 0) {
+		empty = json_array();
 		rc = impersonate(r);
 		if (rc == 0) rc = cf_apply_prune(r->k, &deleted, inv, empty);
 		cf_kube_impersonate(r->k, NULL, NULL);
-		if (rc < 0) {
-			cf_err_prefix("prune on deletion");
-			json_decref(deleted);
-			json_decref(empty);
-			return rc;
-		}
-		json_array_foreach(inv, i, v)
-			cf_objcache_forget_id(r->c->cache, sget(v, "id"));
-		cf_log(CF_LOG_INFO, "pruned on deletion", "object", r->key, NULL);
 		json_decref(deleted);
+		json_decref(empty);
+		if (rc < 0)
+			return cf_err_prefix("prune on deletion");
+		cf_log(CF_LOG_INFO, "pruned on deletion", "object", r->key, NULL);
 	}
-	json_decref(empty);
+	/* pruned or left in place, the objects are no longer this controller's to watch */
+	json_array_foreach(inv, i, v)
+		cf_objcache_forget_id(r->c->cache, sget(v, "id"));
 	return cf_finalizer_remove(r->k, r->obj, KUSTOMIZE_FINALIZER);
 }
 

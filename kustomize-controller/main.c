@@ -44,12 +44,7 @@ static const cf_flag flags[] = {
 
 int ks_new_client(ks_ctl *c, cf_kube **k)
 {
-	cf_kube_opts o = CF_KUBE_OPTS_INIT;
-
-	o.kubeconfig = c->kubeconfig;
-	o.context = c->context;
-	o.user_agent = KUSTOMIZE_CONTROLLER;
-	return cf_kube_new(k, &o);
+	return cf_kube_new_for(k, c->kubeconfig, c->context, KUSTOMIZE_CONTROLLER);
 }
 
 static int ready_at_generation(const json_t *obj)
@@ -135,18 +130,13 @@ int main(int argc, char **argv)
 	static cf_worker worker;
 	static cf_watcher kw, sw;
 	pthread_t kwatch, swatch, notices, *workers = NULL;
-	cf_log_level level;
 	int rc;
 
-	rc = cf_flags_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
-			    "usage: kustomize-controller [flags]\n\nBuilds Kustomizations from source artifacts and applies them.");
-	if (rc == 1)
-		return 0;
-	if (rc < 0 || cf_log_parse_level(&level, ctl.log_level) < 0) {
-		fprintf(stderr, "kustomize-controller: %s\n", cf_err_msg());
-		return 2;
-	}
-	cf_log_set_level(level);
+	rc = cf_controller_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, "kustomize-controller",
+				 "usage: kustomize-controller [flags]\n\nBuilds Kustomizations from source artifacts and applies them.",
+				 &ctl.log_level);
+	if (rc >= 0)
+		return rc;
 	pthread_mutex_init(&ctl.mu, NULL);
 	ctl.index = json_object();
 	ctl.drift = json_object();

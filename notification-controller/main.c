@@ -44,12 +44,7 @@ static const cf_flag flags[] = {
 
 int nc_new_client(nc_ctl *c, cf_kube **k)
 {
-	cf_kube_opts o = CF_KUBE_OPTS_INIT;
-
-	o.kubeconfig = c->kubeconfig;
-	o.context = c->context;
-	o.user_agent = NOTIFICATION_CONTROLLER;
-	return cf_kube_new(k, &o);
+	return cf_kube_new_for(k, c->kubeconfig, c->context, NOTIFICATION_CONTROLLER);
 }
 
 static int worker_client(void *ctx, cf_kube **k)
@@ -72,11 +67,10 @@ static int worker_reconcile(void *ctx, cf_kube *k, const char *ns, const char *n
 
 static void cache_update(json_t *cache, const char *type, const json_t *obj)
 {
-	const json_t *md = json_object_get(obj, "metadata");
 	char key[512];
 
-	snprintf(key, sizeof(key), "%s/%s", json_string_value(json_object_get(md, "namespace")),
-		 json_string_value(json_object_get(md, "name")));
+	if (cf_status_key(key, sizeof(key), obj) < 0)
+		return;
 	pthread_mutex_lock(&ctl.mu);
 	if (strcmp(type, "DELETED") == 0)
 		json_object_del(cache, key);
@@ -89,11 +83,11 @@ static cf_workqueue *queue;
 
 static void enqueue_kind(const char *kind, const json_t *obj)
 {
-	const json_t *md = json_object_get(obj, "metadata");
-	char key[600];
+	char key[600], nsname[512];
 
-	snprintf(key, sizeof(key), "%s:%s/%s", kind, json_string_value(json_object_get(md, "namespace")),
-		 json_string_value(json_object_get(md, "name")));
+	if (cf_status_key(nsname, sizeof(nsname), obj) < 0)
+		return;
+	snprintf(key, sizeof(key), "%s:%s", kind, nsname);
 	cf_workqueue_add(queue, key);
 }
 
@@ -131,13 +125,10 @@ static int on_alert(const char *type, json_t *obj, void *payload)
 
 static int on_receiver(const char *type, json_t *obj, void *payload)
 {
-	const json_t *md = json_object_get(obj, "metadata");
 	char key[512];
 
 	(void)payload;
-	snprintf(key, sizeof(key), "%s/%s", json_string_value(json_object_get(md, "namespace")),
-		 json_string_value(json_object_get(md, "name")));
-	if (cf_status_wants_reconcile(type, obj, 1))
+	if (cf_status_key(key, sizeof(key), obj) == 0 && cf_status_wants_reconcile(type, obj, 1))
 		cf_workqueue_add(queue, key);
 	return 0;
 }
@@ -172,19 +163,14 @@ int main(int argc, char **argv)
 	static cf_watcher wp, wa, wr;
 	pthread_t tp, ta, tr, intake, *workers = NULL;
 	cf_bus_sub *pull = NULL;
-	cf_log_level level;
 	int rc, started = 0;
 
-	rc = cf_flags_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
-			    "usage: notification-controller [flags]\n\nSends Flux events to Slack, PagerDuty, Teams, Discord, "
-			    "webhooks and commit statuses; takes webhooks in through Receivers.");
-	if (rc == 1)
-		return 0;
-	if (rc < 0 || cf_log_parse_level(&level, ctl.log_level) < 0) {
-		fprintf(stderr, "notification-controller: %s\n", cf_err_msg());
-		return 2;
-	}
-	cf_log_set_level(level);
+	rc = cf_controller_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, "notification-controller",
+				 "usage: notification-controller [flags]\n\nSends Flux events to Slack, PagerDuty, Teams, Discord, "
+				 "webhooks and commit statuses; takes webhooks in through Receivers.",
+				 &ctl.log_level);
+	if (rc >= 0)
+		return rc;
 	pthread_mutex_init(&ctl.mu, NULL);
 	pthread_mutex_init(&ctl.api_mu, NULL);
 	ctl.providers = json_object();

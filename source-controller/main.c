@@ -50,12 +50,7 @@ static const cf_flag flags[] = {
 
 static int new_client(cf_kube **k)
 {
-	cf_kube_opts o = CF_KUBE_OPTS_INIT;
-
-	o.kubeconfig = ctl.kubeconfig;
-	o.context = ctl.context;
-	o.user_agent = SOURCE_CONTROLLER;
-	return cf_kube_new(k, &o);
+	return cf_kube_new_for(k, ctl.kubeconfig, ctl.context, SOURCE_CONTROLLER);
 }
 
 static int on_watch(const char *type, json_t *obj, void *payload)
@@ -90,18 +85,13 @@ int main(int argc, char **argv)
 	static cf_watcher watch;
 	cf_bus_server *server = NULL;
 	pthread_t watcher, *workers = NULL;
-	cf_log_level level;
 	int rc;
 
-	rc = cf_flags_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
-			    "usage: source-controller [flags]\n\nFetches GitRepositories and serves their artifacts over nng.");
-	if (rc == 1)
-		return 0;
-	if (rc < 0 || cf_log_parse_level(&level, ctl.log_level) < 0) {
-		fprintf(stderr, "source-controller: %s\n", cf_err_msg());
-		return 2;
-	}
-	cf_log_set_level(level);
+	rc = cf_controller_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, "source-controller",
+				 "usage: source-controller [flags]\n\nFetches GitRepositories and serves their artifacts over nng.",
+				 &ctl.log_level);
+	if (rc >= 0)
+		return rc;
 	if (ctl.advertise_addr == NULL)
 		ctl.advertise_addr = ctl.artifact_addr;
 	mkdir(ctl.storage_path, 0755);

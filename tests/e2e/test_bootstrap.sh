@@ -5,7 +5,7 @@
 # the bootstrapped path is applied, bad credentials and bad flags fail clearly; then `cflux
 # uninstall` removes what was installed.
 set -u
-. tests/e2e/lib.sh
+. tests/lib.sh
 
 : "${CFLUX_ENV_DIR:?environment not up: source \$CFLUX_ENV_DIR/env}"
 WORK=$(mktemp -d)

@@ -3,7 +3,7 @@
 # kustomize-controller running: create source git / kustomization (and --export), get, reconcile
 # --with-source, suspend/resume, build, tree, and the exit codes of bad input.
 set -u
-. tests/e2e/lib.sh
+. tests/lib.sh
 
 : "${CFLUX_ENV_DIR:?environment not up: source \$CFLUX_ENV_DIR/env}"
 NS=cflux-cli-$$

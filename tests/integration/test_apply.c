@@ -145,6 +145,65 @@ static void prune_respects_disabled(void)
 	json_decref(deleted);
 }
 
+static int always_unchanged(const json_t *obj, void *payload)
+{
+	(void)obj;
+	(void)payload;
+	return 1;
+}
+
+static void count_applied(const json_t *obj, const json_t *live, void *payload)
+{
+	(void)obj;
+	*(int *)payload += json_is_object(live);
+}
+
+/* kustomize.toolkit.fluxcd.io/ssa: Ignore and IfNotPresent, and the caller's skip and record hooks */
+static void ssa_annotations_and_hooks(void)
+{
+	cf_apply_opts o = CF_APPLY_OPTS_INIT;
+	cf_apply_result r;
+	char text[1024];
+	json_t *set = NULL, *cm = NULL;
+	long w0, w1;
+	int applied = 0;
+
+	if (k == NULL)
+		return;
+	snprintf(text, sizeof(text),
+		 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ignored\n  namespace: %s\n  annotations:\n"
+		 "    kustomize.toolkit.fluxcd.io/ssa: Ignore\ndata: {a: \"1\"}\n---\n"
+		 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: once\n  namespace: %s\n  annotations:\n"
+		 "    kustomize.toolkit.fluxcd.io/ssa: IfNotPresent\ndata: {a: \"1\"}\n", ns, ns);
+	CHECK_OK(cf_yaml_load_all(&set, text, strlen(text), "ssa"));
+	o.applied = count_applied;
+	o.payload = &applied;
+	CHECK_OK(cf_apply_set(k, &r, set, &o));
+	CHECK(r.skipped == 1 && r.created == 1 && applied == 1);
+	cf_apply_result_free(&r);
+	CHECK(cf_kube_get(k, NULL, &(cf_kube_ref){ "v1", "ConfigMap", ns, "ignored" }) == CF_ENOTFOUND);
+	/* IfNotPresent: a second apply with other data leaves the object as it is */
+	json_object_set_new(json_object_get(json_array_get(set, 1), "data"), "a", json_string("2"));
+	CHECK_OK(cf_apply_set(k, &r, set, &o));
+	CHECK(r.skipped == 2);
+	cf_apply_result_free(&r);
+	CHECK_OK(cf_kube_get(k, &cm, &(cf_kube_ref){ "v1", "ConfigMap", ns, "once" }));
+	CHECK_STR(json_string_value(json_object_get(json_object_get(cm, "data"), "a")), "1");
+	json_decref(cm);
+	json_decref(set);
+	/* objects the caller knows unchanged are neither dry-run nor written */
+	set = objects(NULL);
+	o = (cf_apply_opts)CF_APPLY_OPTS_INIT;
+	o.unchanged = always_unchanged;
+	cf_kube_stats(k, NULL, &w0);
+	CHECK_OK(cf_apply_set(k, &r, set, &o));
+	cf_kube_stats(k, NULL, &w1);
+	CHECK(r.unchanged == json_array_size(set) && r.created == 0 && r.configured == 0);
+	CHECK(w1 == w0);
+	cf_apply_result_free(&r);
+	json_decref(set);
+}
+
 static void cleanup(void)
 {
 	if (k == NULL)
@@ -162,6 +221,7 @@ static const cf_test_case cases[] = {
 	{ "reapply_is_unchanged_then_configured", reapply_is_unchanged_then_configured },
 	{ "bad_object_applies_nothing", bad_object_applies_nothing },
 	{ "prune_respects_disabled", prune_respects_disabled },
+	{ "ssa_annotations_and_hooks", ssa_annotations_and_hooks },
 	{ "cleanup", cleanup },
 };
 CF_TEST_MAIN(cases)

@@ -3,10 +3,7 @@
 # fleet syncs, a pushed change is applied, a scale is reverted, a removed file is pruned. Then
 # the demo's controllers are stopped (by their PIDs) and its objects removed.
 set -u
-passed=0
-failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-ko() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+. tests/lib.sh
 
 : "${CFLUX_ENV_DIR:?environment not up: source \$CFLUX_ENV_DIR/env}"
 OUT=$(mktemp)

@@ -3,10 +3,7 @@
 # git://, http://, https:// (CA-verified) and ssh:// (known host, ed25519 key); the webhook
 # sink records what it receives and answers 500 under /fail/.
 set -u
-passed=0
-failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-ko() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+. tests/lib.sh
 
 : "${CFLUX_ENV_DIR:?environment not up: source \$CFLUX_ENV_DIR/env}"
 WORK=$(mktemp -d)

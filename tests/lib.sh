@@ -1,4 +1,4 @@
-# tests/e2e/lib.sh - what the end-to-end scripts share (sourced): counting and expectations.
+# tests/lib.sh - what the shell tests share (sourced): counting and expectations.
 passed=0
 failed=0
 ok() { echo "PASS $1"; passed=$((passed + 1)); }

@@ -50,8 +50,8 @@ static int smp_map(json_t *t, const json_t *p, int builtin, const char *kind, in
 	if (directive && strcmp(directive, "replace") == 0) {
 		json_object_clear(t);
 		json_object_foreach((json_t *)p, k, v)
-			if (k[0] != '$')
-				json_object_set(t, k, v);
+			if (k[0] != '$' && json_object_set_new(t, k, json_deep_copy(v)) < 0)
+				return cf_err_set(CF_ENOMEM, "out of memory");
 		return 0;
 	}
 	json_object_foreach((json_t *)p, k, v) {
@@ -158,7 +158,7 @@ static int smp_value(json_t *target, const char *key, json_t *pv, int builtin, c
 		json_t *e;
 		json_array_foreach(pv, i, e)
 			if (!json_object_get(e, "$patch"))
-				json_array_append(copy, e);
+				json_array_append_new(copy, json_deep_copy(e));
 		json_object_set_new(target, key, copy);
 		return 0;
 	}
@@ -271,12 +271,14 @@ static json_t *get_at(json_t *doc, const char *path)
 	return cur;
 }
 
-static int op_apply(json_t *doc, const char *op, const char *path, json_t *value, const char *what)
+/* value is the operation's own: every target gets a copy, so that a later patch of one target
+ * does not change the others. */
+static int op_apply(json_t *doc, const char *op, const char *path, const json_t *value, const char *what)
 {
 	json_t *toks = pointer_tokens(path), *parent;
 	const char *last = NULL;
 	size_t idx;
-	int rc = 0;
+	int rc = 0, set = 0;
 
 	if (toks == NULL)
 		return cf_err_set(CF_EINVAL, "%s: path \"%s\" is not a JSON pointer", what, path);
@@ -287,9 +289,9 @@ static int op_apply(json_t *doc, const char *op, const char *path, json_t *value
 	}
 	if (strcmp(op, "add") == 0) {
 		if (json_is_object(parent))
-			json_object_set(parent, last, value);
+			set = json_object_set_new(parent, last, json_deep_copy(value));
 		else if (json_is_array(parent) && array_index(last, json_array_size(parent), 1, &idx) == 0)
-			json_array_insert(parent, idx, value);
+			set = json_array_insert_new(parent, idx, json_deep_copy(value));
 		else
 			rc = cf_err_set(CF_EINVAL, "%s: add: path \"%s\" does not exist", what, path);
 	} else if (strcmp(op, "remove") == 0 || strcmp(op, "replace") == 0) {
@@ -300,8 +302,11 @@ static int op_apply(json_t *doc, const char *op, const char *path, json_t *value
 		else if (strcmp(op, "remove") == 0)
 			json_is_object(parent) ? json_object_del(parent, last) : json_array_remove(parent, idx);
 		else
-			json_is_object(parent) ? json_object_set(parent, last, value) : json_array_set(parent, idx, value);
+			set = json_is_object(parent) ? json_object_set_new(parent, last, json_deep_copy(value))
+						     : json_array_set_new(parent, idx, json_deep_copy(value));
 	}
+	if (set < 0)
+		rc = cf_err_set(CF_ENOMEM, "%s: %s %s: out of memory", what, op, path);
 	json_decref(toks);
 	return rc;
 }

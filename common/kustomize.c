@@ -674,47 +674,93 @@ int kz_name_in_history(const kres *r, const char *name)
 	return 0;
 }
 
-/* A strategic merge patch never renames or moves what it patches. */
-static int smp_in_place(json_t *obj, const json_t *patch, const char *where)
+/* A patch entry's options (kustomize's PatchTransformer): without them a strategic merge patch
+ * keeps the patched object's name and kind. */
+typedef struct patch_opts {
+	int allow_name_change, allow_kind_change;
+} patch_opts;
+
+static int read_patch_opts(patch_opts *o, const json_t *entry, const char *where)
 {
-	json_t *p = json_deep_copy(patch);
+	/* (a patchesStrategicMerge entry may be the patch object itself: its fields are not options) */
+	const json_t *opts = json_is_object(entry) && !json_object_get(entry, "kind") ? json_object_get(entry, "options") : NULL;
+	const char *k;
+	json_t *v;
+
+	*o = (patch_opts){ 0, 0 };
+	if (opts == NULL || json_is_null(opts))
+		return 0;
+	if (!json_is_object(opts))
+		return cf_err_set(CF_EINVAL, "%s: options must be a mapping", where);
+	json_object_foreach((json_t *)opts, k, v) {
+		if (!json_is_boolean(v))
+			return cf_err_set(CF_EINVAL, "%s: options.%s must be true or false", where, k);
+		if (strcmp(k, "allowNameChange") == 0)
+			o->allow_name_change = json_is_true(v);
+		else if (strcmp(k, "allowKindChange") == 0)
+			o->allow_kind_change = json_is_true(v);
+		/* allowNoTargetMatch and others only change kustomize's logging */
+	}
+	return 0;
+}
+
+/* Merges patch into r as kustomize does: the object keeps its namespace, its name unless
+ * allowNameChange, its kind unless allowKindChange. A patch chosen by target is first given the
+ * object's apiVersion (kustomize sets the patch's group and version to the object's), so the
+ * body's apiVersion never reaches the object. */
+static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int by_target, const char *where)
+{
+	json_t *p = json_deep_copy(patch), *md;
+	char old_name[512];
 	int rc;
 
 	if (p == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
-	json_object_del(json_object_get(p, "metadata"), "name");
-	json_object_del(json_object_get(p, "metadata"), "namespace");
-	rc = cf_kustomize_smp(obj, p, where);
+	snprintf(old_name, sizeof(old_name), "%s", kz_res_name(r));
+	md = json_object_get(p, "metadata");
+	json_object_del(md, "namespace");
+	if (!o->allow_name_change)
+		json_object_del(md, "name");
+	if (!o->allow_kind_change)
+		json_object_del(p, "kind");
+	if (by_target)
+		json_object_del(p, "apiVersion");
+	rc = cf_kustomize_smp(r->obj, p, where);
 	json_decref(p);
+	if (rc == 0 && strcmp(kz_res_name(r), old_name) != 0)
+		json_array_append_new(r->names, json_string(kz_res_name(r)));   /* references follow */
 	return rc;
 }
 
-/* A strategic merge patch without a target applies to the resource it names. */
-static int smp_by_name(kset *s, const json_t *patch, const char *where)
+/* A strategic merge patch without a target applies to the resource it names: same apiVersion,
+ * kind and name (any name it had), and namespace if the patch gives one. */
+static int smp_by_name(kset *s, const json_t *patch, const patch_opts *o, const char *where)
 {
 	const json_t *md = json_object_get(patch, "metadata");
-	const char *kind = kz_sget(patch, "kind"), *name = kz_sget(md, "name"), *ns = kz_sget(md, "namespace");
+	const char *av = kz_sget(patch, "apiVersion"), *kind = kz_sget(patch, "kind"), *name = kz_sget(md, "name"),
+		   *ns = kz_sget(md, "namespace");
 	int hits = 0, rc;
 
 	if (kind == NULL || name == NULL)
 		return cf_err_set(CF_EINVAL, "%s: a patch without a target needs kind and metadata.name", where);
 	for (size_t i = 0; i < s->n; i++) {
 		if (strcmp(kz_res_kind(&s->v[i]), kind) != 0 || !kz_name_in_history(&s->v[i], name) ||
+		    strcmp(kz_sget(s->v[i].obj, "apiVersion"), av ? av : "") != 0 ||
 		    (ns && strcmp(kz_res_ns(&s->v[i]), ns) != 0))
 			continue;
-		if ((rc = smp_in_place(s->v[i].obj, patch, where)) < 0)
+		if ((rc = smp_in_place(&s->v[i], patch, o, 0, where)) < 0)
 			return rc;
 		hits++;
 	}
 	if (hits == 0)
-		return cf_err_set(CF_ENOTFOUND, "%s: no resource matches the patch for %s %s%s%s", where, kind,
-				  ns ? ns : "", ns ? "/" : "", name);
+		return cf_err_set(CF_ENOTFOUND, "%s: no resource matches the patch for %s %s%s%s (apiVersion %s)", where,
+				  kind, ns ? ns : "", ns ? "/" : "", name, av ? av : "missing");
 	return 0;
 }
 
 /* A patch file is JSON 6902 when it is one list of operations (as one document, or written as
  * the stream itself); otherwise each document is a strategic merge patch. */
-static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const char *where)
+static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const patch_opts *o, const char *where)
 {
 	const json_t *ops = NULL;
 	size_t i;
@@ -738,10 +784,10 @@ static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const c
 	json_array_foreach(docs, i, d) {
 		int rc = 0;
 		if (target == NULL)
-			rc = smp_by_name(s, d, where);
+			rc = smp_by_name(s, d, o, where);
 		for (size_t k = 0; target && rc == 0 && k < s->n; k++)
 			if (kz_target_match(&s->v[k], target))
-				rc = smp_in_place(s->v[k].obj, d, where);
+				rc = smp_in_place(&s->v[k], d, o, 1, where);
 		if (rc < 0)
 			return rc;
 	}
@@ -791,10 +837,13 @@ static int run_patches(const kctx *c, const char *dir, const char *kpath, const 
 	json_array_foreach(json_object_get(k, field), i, e) {
 		json_t *docs = NULL;
 		char where[4200];
+		patch_opts o;
 		int rc = patch_docs(c, dir, kpath, e, &docs, where, sizeof(where));
 
 		if (rc == 0)
-			rc = apply_patch_docs(s, docs, json_is_object(e) ? json_object_get(e, "target") : NULL, where);
+			rc = read_patch_opts(&o, e, where);
+		if (rc == 0)
+			rc = apply_patch_docs(s, docs, json_is_object(e) ? json_object_get(e, "target") : NULL, &o, where);
 		json_decref(docs);
 		s->ids_stale = 1;
 		/* a patch may not leave an object without a string kind, apiVersion or name */

@@ -16,12 +16,16 @@
 
 typedef struct entry {
 	char *path;
-	unsigned char *data;    /* files: contents; links: target */
+	const unsigned char *data;   /* files: a slice of the tree's tar; links: target (owned) */
 	size_t len;
 	int is_link;
 } entry;
 
+/* The inflated tar is kept whole and files are slices of it: the artifact's bytes are held
+ * once, not a second time as per-file copies. */
 struct cf_tree {
+	unsigned char *tar;
+	size_t tar_len;
 	entry *v;
 	size_t n, cap;
 	json_t *index;          /* path -> entry index */
@@ -36,9 +40,11 @@ void cf_tree_free(cf_tree *t)
 		return;
 	for (size_t i = 0; i < t->n; i++) {
 		cf_free(t->v[i].path);
-		cf_free(t->v[i].data);
+		if (t->v[i].is_link)
+			cf_free((void *)t->v[i].data);
 	}
 	cf_free(t->v);
+	cf_free(t->tar);
 	json_decref(t->index);
 	json_decref(t->dirs);
 	cf_free(t);
@@ -146,23 +152,25 @@ static int add_dirs(cf_tree *t, const char *path)
 	return 0;
 }
 
+/* Takes path, and data when is_link (a link's target, allocated); a file's data is a slice of
+ * t->tar. Frees what it takes on failure. */
 static int add_entry(cf_tree *t, char *path, const unsigned char *data, size_t len, int is_link,
 		     size_t max_files)
 {
 	entry *e;
+	int rc = 0;
 
-	if (json_object_get(t->index, path) != NULL) {
-		cf_err_set(CF_EINVAL, "artifact entry \"%s\" appears twice", path);
+	if (json_object_get(t->index, path) != NULL)
+		rc = cf_err_set(CF_EINVAL, "artifact entry \"%s\" appears twice", path);
+	else if (t->n == max_files)
+		rc = cf_err_set(CF_ETOOBIG, "artifact has more than %zu entries", max_files);
+	else if (len > t->max_bytes - t->bytes)
+		rc = cf_err_set(CF_ETOOBIG, "artifact unpacks to more than %zu bytes", t->max_bytes);
+	if (rc < 0) {
 		cf_free(path);
-		return CF_EINVAL;
-	}
-	if (t->n == max_files) {
-		cf_free(path);
-		return cf_err_set(CF_ETOOBIG, "artifact has more than %zu entries", max_files);
-	}
-	if (len > t->max_bytes - t->bytes) {
-		cf_free(path);
-		return cf_err_set(CF_ETOOBIG, "artifact unpacks to more than %zu bytes", t->max_bytes);
+		if (is_link)
+			cf_free((void *)data);
+		return rc;
 	}
 	t->bytes += len;
 	if (t->n == t->cap) {
@@ -170,54 +178,81 @@ static int add_entry(cf_tree *t, char *path, const unsigned char *data, size_t l
 		entry *v = cf_realloc(t->v, cap * sizeof(*v));
 		if (v == NULL) {
 			cf_free(path);
+			if (is_link)
+				cf_free((void *)data);
 			return cf_err_set(CF_ENOMEM, "out of memory");
 		}
 		t->v = v;
 		t->cap = cap;
 	}
 	e = &t->v[t->n];
-	e->data = cf_malloc(len + 1);
-	if (e->data == NULL) {
-		cf_free(path);
-		return cf_err_set(CF_ENOMEM, "out of memory");
-	}
 	e->path = path;
+	e->data = data;
 	e->len = len;
 	e->is_link = is_link;
-	if (len)
-		memcpy(e->data, data, len);
-	e->data[len] = '\0';
 	t->n++;
 	if (json_object_set_new(t->index, path, json_integer((json_int_t)(t->n - 1))) < 0)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	return add_dirs(t, path);
 }
 
-static int inflate_all(cf_buf *out, const void *data, size_t len)
+/* Inflates into t->tar, at most max bytes. The buffer starts at the size the gzip trailer
+ * announces (a hint: it is the size modulo 4 GiB, and a stream may lie), so that an honest
+ * artifact is inflated without growing and copying its buffer. */
+static int inflate_all(cf_tree *t, const unsigned char *data, size_t len, size_t max)
 {
 	z_stream z;
-	unsigned char chunk[65536];
+	size_t cap = 0, hint = 0;
 	int zrc;
 
+	if (len >= 18)
+		hint = (size_t)data[len - 4] | (size_t)data[len - 3] << 8 | (size_t)data[len - 2] << 16 |
+		       (size_t)data[len - 1] << 24;
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, 16 + 15) != Z_OK)
 		return cf_err_set(CF_ENOMEM, "zlib: inflateInit2 failed");
 	z.next_in = (Bytef *)data;
-	z.avail_in = (uInt)len;
 	do {
-		z.next_out = chunk;
-		z.avail_out = sizeof(chunk);
-		zrc = inflate(&z, Z_NO_FLUSH);
-		if (zrc != Z_OK && zrc != Z_STREAM_END) {
+		if (z.avail_in == 0) {   /* zlib counts in uInt: feed a large input in pieces */
+			size_t used = (size_t)((const unsigned char *)z.next_in - data);
+			z.avail_in = (uInt)(len - used > (1u << 30) ? 1u << 30 : len - used);
+		}
+		if (t->tar_len == cap) {
+			size_t want = cap ? cap * 2 : (hint > 65536 ? hint + 1 : 65536);
+			unsigned char *p;
+			if (cap == max + 1) {   /* one byte more than allowed came out */
+				inflateEnd(&z);
+				return cf_err_set(CF_ETOOBIG, "artifact unpacks to more than %zu bytes", max);
+			}
+			if (want > max + 1 || want < cap)
+				want = max + 1;
+			if ((p = cf_realloc(t->tar, want)) == NULL) {
+				inflateEnd(&z);
+				return cf_err_set(CF_ENOMEM, "out of memory");
+			}
+			t->tar = p;
+			cap = want;
+		}
+		z.next_out = t->tar + t->tar_len;
+		z.avail_out = (uInt)(cap - t->tar_len > (1u << 30) ? 1u << 30 : cap - t->tar_len);
+		{
+			uInt before = z.avail_out;
+			zrc = inflate(&z, Z_NO_FLUSH);
+			t->tar_len += before - z.avail_out;
+		}
+		if (zrc == Z_BUF_ERROR && z.avail_in == 0 &&
+		    (size_t)((const unsigned char *)z.next_in - data) == len) {
+			inflateEnd(&z);
+			return cf_err_set(CF_EINVAL, "artifact is not a valid gzip stream (truncated)");
+		}
+		if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR) {
 			inflateEnd(&z);
 			return cf_err_set(CF_EINVAL, "artifact is not a valid gzip stream (%s)", z.msg ? z.msg : "truncated");
 		}
-		if (cf_buf_append(out, chunk, sizeof(chunk) - z.avail_out) < 0) {
-			inflateEnd(&z);
-			return cf_err_set(CF_ETOOBIG, "artifact unpacks to more than %zu bytes", out->max);
-		}
 	} while (zrc != Z_STREAM_END);
 	inflateEnd(&z);
+	if (t->tar_len > max)
+		return cf_err_set(CF_ETOOBIG, "artifact unpacks to more than %zu bytes", max);
 	return 0;
 }
 
@@ -330,9 +365,8 @@ static int unpack_tar(cf_tree *t, const unsigned char *tar, size_t len, size_t m
 				rc = cf_err_set(CF_EINVAL, "artifact symlink \"%s\" points out of the tree", path);
 				cf_free(path);
 			} else {
-				rc = add_entry(t, path, (const unsigned char *)link, strlen(link), 1, max_files);
+				rc = add_entry(t, path, (const unsigned char *)link, strlen(link), 1, max_files);   /* takes link */
 			}
-			cf_free(link);
 		} else if (type == '0' || type == '\0' || type == '7') {
 			rc = add_entry(t, path, body, (size_t)size, 0, max_files);
 		} else {
@@ -351,9 +385,8 @@ static int unpack_tar(cf_tree *t, const unsigned char *tar, size_t len, size_t m
 
 int cf_tree_unpack(cf_tree **out, const void *data, size_t len, size_t max_bytes, size_t max_files)
 {
-	/* the tar itself is a little larger than its contents: headers and padding */
-	cf_buf tar = CF_BUF_INIT(max_bytes + (max_files + 2) * 2 * TAR_BLOCK);
 	cf_tree *t;
+	size_t tar_max = max_bytes + (max_files + 2) * 2 * TAR_BLOCK;
 	int rc;
 
 	*out = NULL;
@@ -363,10 +396,10 @@ int cf_tree_unpack(cf_tree **out, const void *data, size_t len, size_t max_bytes
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	}
 	t->max_bytes = max_bytes;
-	rc = inflate_all(&tar, data, len);
+	/* the tar itself is a little larger than its contents: headers and padding */
+	rc = inflate_all(t, data, len, tar_max);
 	if (rc == 0)
-		rc = unpack_tar(t, (const unsigned char *)(tar.data ? tar.data : ""), tar.len, max_files);
-	cf_buf_free(&tar);
+		rc = unpack_tar(t, t->tar, t->tar_len, max_files);
 	if (rc < 0) {
 		cf_tree_free(t);
 		return rc;

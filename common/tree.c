@@ -283,24 +283,41 @@ static int checksum_ok(const unsigned char *h)
 	return sum == want;
 }
 
-/* Reads "path=" or "linkpath=" from PAX records. */
-static char *pax_value(const unsigned char *p, size_t len, const char *key)
+/* The value of key in an extended (PAX) header's records, "LEN KEY=VALUE\n" where LEN counts
+ * the whole record, its own digits included; the last record for key wins. *out is NULL when
+ * key is absent. A record whose length is missing, zero, too short, negative, overflowing or
+ * past the header's end is an error (at: where the header starts, for the message). */
+static int pax_value(char **out, const unsigned char *p, size_t len, const char *key, size_t at)
 {
 	size_t off = 0, kl = strlen(key);
 
+	*out = NULL;
 	while (off < len) {
-		char *sp;
-		unsigned long rl = strtoul((const char *)p + off, &sp, 10);
-		size_t hdr = (size_t)(sp - ((const char *)p + off));
-		if (rl == 0 || off + rl > len || *sp != ' ' || hdr == 0)
-			return NULL;
-		const char *rec = sp + 1;
-		size_t rest = rl - hdr - 1;
-		if (rest > kl + 1 && strncmp(rec, key, kl) == 0 && rec[kl] == '=' && rec[rest - 1] == '\n')
-			return cf_strndup(rec + kl + 1, rest - kl - 2);
+		size_t rl = 0, i = off, hdr, rest;
+		const unsigned char *rec;
+
+		for (; i < len && p[i] >= '0' && p[i] <= '9'; i++) {
+			if (rl > (len - off) / 10)   /* rl * 10 alone passes what is left: no overflow */
+				break;
+			rl = rl * 10 + (size_t)(p[i] - '0');
+		}
+		hdr = i - off;
+		if (hdr == 0 || i >= len || p[i] != ' ' || rl <= hdr + 1 || rl > len - off || p[off + rl - 1] != '\n') {
+			cf_free(*out);
+			*out = NULL;
+			return cf_err_set(CF_EINVAL, "artifact: bad PAX record at byte %zu of the extended header at byte %zu",
+					  off, at);
+		}
+		rec = p + i + 1;
+		rest = rl - hdr - 1;   /* "KEY=VALUE\n" */
+		if (rest > kl + 1 && memcmp(rec, key, kl) == 0 && rec[kl] == '=') {
+			cf_free(*out);
+			if ((*out = cf_strndup((const char *)rec + kl + 1, rest - kl - 2)) == NULL)
+				return cf_err_set(CF_ENOMEM, "out of memory");
+		}
 		off += rl;
 	}
-	return NULL;
+	return 0;
 }
 
 static int unpack_tar(cf_tree *t, const unsigned char *tar, size_t len, size_t max_files)
@@ -314,6 +331,7 @@ static int unpack_tar(cf_tree *t, const unsigned char *tar, size_t len, size_t m
 		unsigned long long size;
 		char type = (char)h[156], raw[260], *path, *link = NULL;
 		const unsigned char *body;
+		size_t at;
 
 		if (h[0] == '\0') {   /* two zero blocks end the archive */
 			int zero = 1;
@@ -331,12 +349,16 @@ static int unpack_tar(cf_tree *t, const unsigned char *tar, size_t len, size_t m
 			break;
 		}
 		body = h + TAR_BLOCK;
+		at = off;
 		off += TAR_BLOCK + (size_t)((size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK);
 		if (type == 'x' || type == 'L' || type == 'K') {
-			char *v = type == 'x' ? pax_value(body, (size_t)size, "path")
-			       : type == 'L' ? cf_strndup((const char *)body, (size_t)size) : NULL;
-			char *lv = type == 'x' ? pax_value(body, (size_t)size, "linkpath")
-				 : type == 'K' ? cf_strndup((const char *)body, (size_t)size) : NULL;
+			char *v = type == 'L' ? cf_strndup((const char *)body, (size_t)size) : NULL;
+			char *lv = type == 'K' ? cf_strndup((const char *)body, (size_t)size) : NULL;
+			if (type == 'x' && ((rc = pax_value(&v, body, (size_t)size, "path", at)) < 0 ||
+					    (rc = pax_value(&lv, body, (size_t)size, "linkpath", at)) < 0)) {
+				cf_free(v);
+				break;
+			}
 			if (v) { cf_free(long_path); long_path = v; }
 			if (lv) { cf_free(long_link); long_link = lv; }
 			continue;

@@ -155,6 +155,73 @@ static void b_dup(cf_buf *t) { header(t, "same", '0', 1, NULL); body(t, "x", 1);
 static void b_badsum(cf_buf *t) { header(t, "ok", '0', 1, NULL); t->data[148] = '9'; body(t, "x", 1); }
 static void b_short(cf_buf *t) { header(t, "short", '0', 100000, NULL); body(t, "x", 1); }
 
+/* Extended (PAX) headers: a first good record, so that a bad second one starts past byte 0
+ * (where a negative length once wrapped the bounds check and looped forever). */
+static void pax(cf_buf *t, const char *records)
+{
+	char all[512];
+
+	snprintf(all, sizeof(all), "15 comment=abc\n%s", records);
+	header(t, "PaxHeaders/f", 'x', strlen(all), NULL);
+	body(t, all, strlen(all));
+	header(t, "f", '0', 1, NULL);
+	body(t, "x", 1);
+}
+static void b_pax_negative(cf_buf *t) { pax(t, "-15 path=evil\n"); }
+static void b_pax_negative_first(cf_buf *t) { header(t, "PaxHeaders/f", 'x', 14, NULL); body(t, "-5 path=evil\n", 14); }
+static void b_pax_overflow(cf_buf *t) { pax(t, "18446744073709551600 path=evil\n"); }
+static void b_pax_overflow_more(cf_buf *t) { pax(t, "99999999999999999999999999 path=evil\n"); }
+static void b_pax_zero(cf_buf *t) { pax(t, "0 path=evil\n"); }
+static void b_pax_huge(cf_buf *t) { pax(t, "999999 path=evil\n"); }
+static void b_pax_short(cf_buf *t) { pax(t, "1 "); }
+static void b_pax_no_space(cf_buf *t) { pax(t, "14path=evil\n"); }
+static void b_pax_no_newline(cf_buf *t) { pax(t, "14 path=evilX"); }
+static void b_pax_no_length(cf_buf *t) { pax(t, " path=evil\n"); }
+
+static void hostile_pax_records_refused(void)
+{
+	expect_refused("negative", b_pax_negative, 1u << 20, 100, CF_EINVAL, "bad PAX record at byte 15");
+	expect_refused("negative first", b_pax_negative_first, 1u << 20, 100, CF_EINVAL, "bad PAX record at byte 0");
+	expect_refused("wraps size_t", b_pax_overflow, 1u << 20, 100, CF_EINVAL, "bad PAX record");
+	expect_refused("overflows", b_pax_overflow_more, 1u << 20, 100, CF_EINVAL, "bad PAX record");
+	expect_refused("zero", b_pax_zero, 1u << 20, 100, CF_EINVAL, "bad PAX record");
+	expect_refused("past the end", b_pax_huge, 1u << 20, 100, CF_EINVAL, "bad PAX record");
+	expect_refused("shorter than its length", b_pax_short, 1u << 20, 100, CF_EINVAL, "bad PAX record");
+	expect_refused("no space", b_pax_no_space, 1u << 20, 100, CF_EINVAL, "bad PAX record");
+	expect_refused("no newline", b_pax_no_newline, 1u << 20, 100, CF_EINVAL, "bad PAX record");
+	expect_refused("no length", b_pax_no_length, 1u << 20, 100, CF_EINVAL, "bad PAX record");
+}
+
+/* Good PAX records name the next entry (the last path= wins) and its link target. */
+static void pax_records_name_entries(void)
+{
+	static const char rec[] = "16 path=ignored\n21 path=deploy/a.txt\n";
+	static const char lrec[] = "17 path=deploy/l\n18 linkpath=a.txt\n";
+	cf_buf tar = CF_BUF_INIT(1u << 20), gz = CF_BUF_INIT(1u << 20);
+	cf_tree *t = NULL;
+	const unsigned char *d;
+	size_t len = 0;
+
+	header(&tar, "PaxHeaders/a", 'x', strlen(rec), NULL);
+	body(&tar, rec, strlen(rec));
+	header(&tar, "short-a", '0', 2, NULL);
+	body(&tar, "hi", 2);
+	header(&tar, "PaxHeaders/l", 'x', strlen(lrec), NULL);
+	body(&tar, lrec, strlen(lrec));
+	header(&tar, "short-l", '2', 0, "nowhere");
+	finish(&tar, &gz);
+	CHECK_OK(cf_tree_unpack(&t, gz.data, gz.len, 1u << 20, 10));
+	CHECK(t != NULL && cf_tree_files(t) == 2);
+	d = t ? cf_tree_get(t, "deploy/a.txt", &len) : NULL;
+	CHECK(d != NULL && len == 2 && memcmp(d, "hi", 2) == 0);
+	d = t ? cf_tree_get(t, "deploy/l", &len) : NULL;   /* the link, followed */
+	CHECK(d != NULL && len == 2 && memcmp(d, "hi", 2) == 0);
+	CHECK(t == NULL || cf_tree_get(t, "short-a", NULL) == NULL);
+	cf_tree_free(t);
+	cf_buf_free(&tar);
+	cf_buf_free(&gz);
+}
+
 static void hostile_archives_refused(void)
 {
 	expect_refused("dotdot", b_dotdot, 1u << 20, 100, CF_EINVAL, "leaves the tree");
@@ -190,5 +257,7 @@ static const cf_test_case cases[] = {
 	{ "round_trip_and_build", round_trip_and_build },
 	{ "hostile_archives_refused", hostile_archives_refused },
 	{ "not_gzip_or_truncated", not_gzip_or_truncated },
+	{ "hostile_pax_records_refused", hostile_pax_records_refused },
+	{ "pax_records_name_entries", pax_records_name_entries },
 };
 CF_TEST_MAIN(cases)

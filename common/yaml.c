@@ -258,9 +258,14 @@ typedef struct loader {
 	json_t *root;
 } loader;
 
+/* arg may be cf_err_msg() itself: it is copied before the message is rewritten (formatting a
+ * buffer into itself is undefined). */
 static int load_error(const loader *ld, size_t line, int code, const char *fmt, const char *arg)
 {
-	return cf_err_set(code, "%s:%zu: %s%s", ld->name, line, fmt, arg ? arg : "");
+	char copy[1024];
+
+	snprintf(copy, sizeof(copy), "%s", arg ? arg : "");
+	return cf_err_set(code, "%s:%zu: %s%s", ld->name, line, fmt, copy);
 }
 
 static int count_nodes(loader *ld, const json_t *v, size_t line)

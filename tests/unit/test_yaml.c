@@ -57,6 +57,12 @@ static void special_floats_are_errors(void)
 	CHECK(cf_yaml_load(&doc, "v: .inf\n", 8, "f.yaml") == CF_EINVAL);
 	CHECK_CONTAINS(cf_err_msg(), "f.yaml:1");
 	CHECK(doc == NULL);
+	/* the message says which scalar, once (it was once formatted into itself) */
+	CHECK_STR(cf_err_msg(), "f.yaml:1: cannot decode scalar: .inf has no JSON form");
+	CHECK(cf_yaml_load(&doc, "a: 1\nv: !!float .NaN\n", 21, "g.yaml") == CF_EINVAL);
+	CHECK_STR(cf_err_msg(), "g.yaml:2: cannot decode scalar: .NaN has no JSON form");
+	CHECK(cf_yaml_load(&doc, "v: [.nan]\n", 10, "h.yaml") == CF_EINVAL);
+	CHECK_STR(cf_err_msg(), "h.yaml:1: cannot decode scalar: .nan has no JSON form");
 }
 
 static void multi_doc_skips_empty(void)

@@ -1,7 +1,9 @@
 /* tests/kustomize/test_parity.c - every case in tests/kustomize/cases is built by cflux and by
  * `kubectl kustomize` in this run; the documents must be equal as parsed YAML (same order,
  * same values; key order and quoting style do not count). Cases with an expect-error file must
- * fail in both, with cflux's message containing the expected words. */
+ * fail in both, each for the reason the file gives: a line "kubectl: WORDS" that kubectl's
+ * output must contain, and a line "WORDS" (or "cflux: WORDS") that cflux's message must
+ * contain; a case that kubectl does not build (no-kubectl) has no kubectl line. */
 #include "buf.h"
 #include "err.h"
 #include "kustomize.h"
@@ -52,16 +54,36 @@ static void one_case(const char *name)
 	if (!exists(dir, "no-kubectl"))
 		their_rc = kubectl_build(dir, &theirs);
 	if (exists(dir, "expect-error")) {
+		const char *want_ours = NULL, *want_theirs = NULL;
 		snprintf(expect_path, sizeof(expect_path), "%s/expect-error", dir);
-		cf_buf_read_file(&expect, expect_path);
-		while (expect.len && expect.data[expect.len - 1] == '\n')
-			expect.data[--expect.len] = '\0';
-		if (our_rc == 0)
+		if (cf_buf_read_file(&expect, expect_path) < 0) {
+			cf_test_fail(__FILE__, __LINE__, "%s: %s", name, cf_err_msg());
+			goto out;
+		}
+		for (char *line = expect.data, *next; line && *line; line = next) {
+			if ((next = strchr(line, '\n')) != NULL)
+				*next++ = '\0';
+			if (strncmp(line, "kubectl: ", 9) == 0)
+				want_theirs = line + 9;
+			else if (*line)
+				want_ours = strncmp(line, "cflux: ", 7) == 0 ? line + 7 : line;
+		}
+		if (want_ours == NULL)
+			cf_test_fail(__FILE__, __LINE__, "%s: expect-error has no line for cflux's error", name);
+		else if (our_rc == 0)
 			cf_test_fail(__FILE__, __LINE__, "%s: cflux built it, want an error", name);
-		else if (strstr(cf_err_msg(), expect.data) == NULL)
-			cf_test_fail(__FILE__, __LINE__, "%s: cflux said \"%s\", want \"%s\"", name, cf_err_msg(), expect.data);
-		if (!exists(dir, "no-kubectl") && their_rc == 0)
+		else if (strstr(cf_err_msg(), want_ours) == NULL)
+			cf_test_fail(__FILE__, __LINE__, "%s: cflux said \"%s\", want \"%s\"", name, cf_err_msg(), want_ours);
+		if (exists(dir, "no-kubectl"))
+			goto out;
+		if (want_theirs == NULL)
+			cf_test_fail(__FILE__, __LINE__, "%s: expect-error has no \"kubectl: \" line (the words kubectl's "
+				     "error must contain, so that a failure for another reason does not pass)", name);
+		else if (their_rc == 0)
 			cf_test_fail(__FILE__, __LINE__, "%s: kubectl kustomize built it, but the case expects an error", name);
+		else if (strstr(theirs.data ? theirs.data : "", want_theirs) == NULL)
+			cf_test_fail(__FILE__, __LINE__, "%s: kubectl failed for another reason: %.600s\n    want \"%s\"", name,
+				     theirs.data ? theirs.data : "", want_theirs);
 		goto out;
 	}
 	if (their_rc != 0) {

@@ -711,24 +711,26 @@ static int read_patch_opts(patch_opts *o, const json_t *entry, const char *where
 static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int by_target, const char *where)
 {
 	json_t *p = json_deep_copy(patch), *md;
+	const char *name = kz_res_name(r);
 	char old_name[512];
 	int rc;
 
 	if (p == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
-	snprintf(old_name, sizeof(old_name), "%s", kz_res_name(r));
+	snprintf(old_name, sizeof(old_name), "%s", name ? name : "");
 	md = json_object_get(p, "metadata");
 	json_object_del(md, "namespace");
-	if (!o->allow_name_change)
+	if (!o->allow_name_change || !json_is_string(json_object_get(md, "name")))
 		json_object_del(md, "name");
-	if (!o->allow_kind_change)
+	if (!o->allow_kind_change || !json_is_string(json_object_get(p, "kind")))
 		json_object_del(p, "kind");
 	if (by_target)
 		json_object_del(p, "apiVersion");
 	rc = cf_kustomize_smp(r->obj, p, where);
 	json_decref(p);
-	if (rc == 0 && strcmp(kz_res_name(r), old_name) != 0)
-		json_array_append_new(r->names, json_string(kz_res_name(r)));   /* references follow */
+	/* references follow a rename (a patch that removes the name fails after the patch) */
+	if (rc == 0 && (name = kz_res_name(r)) != NULL && strcmp(name, old_name) != 0)
+		json_array_append_new(r->names, json_string(name));
 	return rc;
 }
 
@@ -744,8 +746,9 @@ static int smp_by_name(kset *s, const json_t *patch, const patch_opts *o, const 
 	if (kind == NULL || name == NULL)
 		return cf_err_set(CF_EINVAL, "%s: a patch without a target needs kind and metadata.name", where);
 	for (size_t i = 0; i < s->n; i++) {
+		const char *oav = kz_sget(s->v[i].obj, "apiVersion");
 		if (strcmp(kz_res_kind(&s->v[i]), kind) != 0 || !kz_name_in_history(&s->v[i], name) ||
-		    strcmp(kz_sget(s->v[i].obj, "apiVersion"), av ? av : "") != 0 ||
+		    oav == NULL || av == NULL || strcmp(oav, av) != 0 ||
 		    (ns && strcmp(kz_res_ns(&s->v[i]), ns) != 0))
 			continue;
 		if ((rc = smp_in_place(&s->v[i], patch, o, 0, where)) < 0)

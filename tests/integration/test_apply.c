@@ -216,12 +216,12 @@ static void cleanup(void)
 }
 
 static const cf_test_case cases[] = {
-	{ "setup", setup },
+	CF_TEST_SETUP("setup", setup),
 	{ "staged_apply_creates_all", staged_apply_creates_all },
 	{ "reapply_is_unchanged_then_configured", reapply_is_unchanged_then_configured },
 	{ "bad_object_applies_nothing", bad_object_applies_nothing },
 	{ "prune_respects_disabled", prune_respects_disabled },
 	{ "ssa_annotations_and_hooks", ssa_annotations_and_hooks },
-	{ "cleanup", cleanup },
+	CF_TEST_CLEANUP("cleanup", cleanup),
 };
 CF_TEST_MAIN(cases)

@@ -261,7 +261,7 @@ static void cleanup(void)
 }
 
 static const cf_test_case cases[] = {
-	{ "setup", setup },
+	CF_TEST_SETUP("setup", setup),
 	{ "over_git", over_git },
 	{ "over_http", over_http },
 	{ "over_https_with_ca", over_https_with_ca },
@@ -271,6 +271,6 @@ static const cf_test_case cases[] = {
 	{ "commit_refs", commit_refs },
 	{ "unchanged_remote_fetches_nothing", unchanged_remote_fetches_nothing },
 	{ "failures_say_why", failures_say_why },
-	{ "cleanup", cleanup },
+	CF_TEST_CLEANUP("cleanup", cleanup),
 };
 CF_TEST_MAIN(cases)

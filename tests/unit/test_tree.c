@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -222,6 +224,48 @@ static void pax_records_name_entries(void)
 	cf_buf_free(&gz);
 }
 
+/* The unpacked tree holds the archive's bytes once: files are not copied out of the inflated
+ * tar. 64 MiB of files (zeros: the gzip is small) may grow a fresh process by well under
+ * twice that (once was: the inflated tar, and a copy of every file). */
+static void unpacked_once_in_memory(void)
+{
+	enum { FILES = 64, SIZE = 1 << 20 };
+	cf_buf tar = CF_BUF_INIT((FILES + 1) * (SIZE + 1024)), gz = CF_BUF_INIT(8u << 20);
+	char *zeros = calloc(1, SIZE), name[32];
+	int st = -1;
+	pid_t pid;
+
+	CHECK(zeros != NULL);
+	if (zeros == NULL)
+		return;
+	for (int i = 0; i < FILES; i++) {
+		snprintf(name, sizeof(name), "blob/%d", i);
+		header(&tar, name, '0', SIZE, NULL);
+		body(&tar, zeros, SIZE);
+	}
+	free(zeros);
+	finish(&tar, &gz);
+	cf_buf_free(&tar);
+	pid = fork();
+	if (pid == 0) {
+		struct rusage before, after;
+		cf_tree *t = NULL;
+		getrusage(RUSAGE_SELF, &before);
+		if (cf_tree_unpack(&t, gz.data, gz.len, (size_t)FILES * SIZE + 1024, 1000) < 0 || cf_tree_files(t) != FILES)
+			_exit(2);
+		getrusage(RUSAGE_SELF, &after);
+		if ((after.ru_maxrss - before.ru_maxrss) * 1024 < (long)FILES * SIZE * 3 / 2)
+			_exit(0);
+		printf("  unpacking %d MiB grew the process by %ld MiB\n", FILES * SIZE >> 20,
+		       (after.ru_maxrss - before.ru_maxrss) >> 10);
+		fflush(stdout);
+		_exit(1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	cf_buf_free(&gz);
+}
+
 static void hostile_archives_refused(void)
 {
 	expect_refused("dotdot", b_dotdot, 1u << 20, 100, CF_EINVAL, "leaves the tree");
@@ -259,5 +303,6 @@ static const cf_test_case cases[] = {
 	{ "not_gzip_or_truncated", not_gzip_or_truncated },
 	{ "hostile_pax_records_refused", hostile_pax_records_refused },
 	{ "pax_records_name_entries", pax_records_name_entries },
+	{ "unpacked_once_in_memory", unpacked_once_in_memory },
 };
 CF_TEST_MAIN(cases)

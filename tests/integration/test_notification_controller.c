@@ -427,7 +427,7 @@ static void github_push_to_cluster(void)
 		  "cd %s; git config user.name t; git config user.email t@localhost; "
 		  "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: hooked\\ndata:\\n  v: one\\n' > cm.yaml; "
 		  "git add -A; git commit -qm one; git push -q %s main", bare, bare, work, work, bare) == 0);
-	snprintf(url, sizeof(url), "%s/nc-%s.git", getenv("CFLUX_GIT_URL_GIT"), ns);
+	snprintf(url, sizeof(url), "%s/nc-%s.git", getenv("CFLUX_GIT_URL_HTTP"), ns);
 	sc = start("bin/source-controller", sargs, "source-controller");
 	kc = start("bin/kustomize-controller", kargs, "kustomize-controller");
 	{

@@ -247,7 +247,7 @@ static int create_source_git(int argc, char **argv, const char *name)
 	int export = 0, rc;
 	long ms;
 	const cf_flag own[] = {
-		{ "url", CF_FLAG_STRING, &url, "Git repository address (https, http, ssh, git)", 0 },
+		{ "url", CF_FLAG_STRING, &url, "Git repository address (https, http, ssh)", 0 },
 		{ "branch", CF_FLAG_STRING, &branch, "branch to follow (default master)", 0 },
 		{ "tag", CF_FLAG_STRING, &tag, "tag", 0 },
 		{ "tag-semver", CF_FLAG_STRING, &semver, "semver range of tags", 0 },

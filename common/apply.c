@@ -239,7 +239,7 @@ static int dry_run(cf_kube *k, json_t *dries, int *state, size_t i, json_t *obj,
 	json_t *result = NULL;
 	int rc = cf_kube_apply(k, &result, obj, dry);
 
-	if (rc == CF_ENOTFOUND && allow_missing)
+	if ((rc == CF_ENOTFOUND || rc == CF_ENOTSERVED) && allow_missing)
 		return 0;
 	if (immutable_error(rc) && (o->recreate || annotation_is(obj, CF_APPLY_FORCE_ANNOTATION, "Enabled"))) {
 		cf_err_clear();
@@ -266,7 +266,7 @@ static int plan(cf_kube *k, const json_t *obj, const cf_apply_opts *o, int *stat
 		rc = cf_kube_get(k, NULL, &ref);
 		if (rc == 0)
 			*state = ST_SKIP;
-		else if (rc != CF_ENOTFOUND)
+		else if (rc != CF_ENOTFOUND && rc != CF_ENOTSERVED)
 			return rc;
 	} else if (o->unchanged && o->unchanged(obj, o->payload)) {
 		*state = ST_UNCHANGED;
@@ -406,7 +406,7 @@ int cf_apply_prune(cf_kube *k, json_t **deleted, const json_t *old_inv, const js
 		snprintf(av, sizeof(av), "%s%s%s", group, group[0] ? "/" : "", v);
 		cf_kube_ref ref = { av, kind, ns[0] ? ns : NULL, name };
 		rc = cf_kube_get(k, &live, &ref);
-		if (rc == CF_ENOTFOUND) {
+		if (rc == CF_ENOTFOUND || rc == CF_ENOTSERVED) {   /* gone, or its CRD is: nothing to delete */
 			rc = 0;
 			continue;
 		}

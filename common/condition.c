@@ -1,6 +1,7 @@
 /* common/condition.c - status conditions. */
 #include "condition.h"
 
+#include "alloc.h"
 #include "err.h"
 
 #include <string.h>
@@ -42,11 +43,55 @@ void cf_condition_remove(json_t *status, const char *type)
 	}
 }
 
+/* The length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 :
+		   s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	if ((n == 3 && s[0] == 0xE0 && s[1] < 0xA0) || (n == 3 && s[0] == 0xED && s[1] > 0x9F) ||
+	    (n == 4 && s[0] == 0xF0 && s[1] < 0x90) || (n == 4 && s[0] == 0xF4 && s[1] > 0x8F))
+		return 0;   /* overlong, surrogate, past U+10FFFF */
+	return n;
+}
+
+/* message as a JSON string; bytes that are not UTF-8 (a message cut by someone else, a Git
+ * server's words in another encoding) become '?', so that a condition is always written. */
+static json_t *message_string(const char *message)
+{
+	json_t *j = json_string(message ? message : "");
+	size_t len, n;
+	char *copy;
+
+	if (j != NULL || message == NULL)
+		return j;
+	len = strlen(message);
+	if ((copy = cf_malloc(len + 1)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i += n) {
+		n = utf8_seq((const unsigned char *)message + i);
+		if (n == 0) {
+			copy[i] = '?';
+			n = 1;
+		} else {
+			memcpy(copy + i, message + i, n);
+		}
+	}
+	copy[len] = '\0';
+	j = json_string(copy);
+	cf_free(copy);
+	return j;
+}
+
 int cf_condition_set(json_t *status, const char *type, const char *cstatus, const char *reason,
 		     const char *message, long long generation)
 {
 	json_t *list = json_object_get(status, "conditions"), *old = cf_condition_get(status, type), *c;
 	const char *old_status = old ? json_string_value(json_object_get(old, "status")) : NULL;
+	const char *old_time = old ? json_string_value(json_object_get(old, "lastTransitionTime")) : NULL;
 	char now[32];
 
 	if (list == NULL) {
@@ -55,13 +100,12 @@ int cf_condition_set(json_t *status, const char *type, const char *cstatus, cons
 			return cf_err_set(CF_ENOMEM, "out of memory");
 	}
 	cf_time_now(now);
-	c = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s}", "type", type, "status", cstatus,
+	c = json_pack("{s:s,s:s,s:I,s:s,s:s,s:o}", "type", type, "status", cstatus,
 		      "observedGeneration", (json_int_t)generation, "lastTransitionTime",
-		      old && old_status && strcmp(old_status, cstatus) == 0 ?
-			      json_string_value(json_object_get(old, "lastTransitionTime")) : now,
-		      "reason", reason, "message", message ? message : "");
+		      old_time && old_status && strcmp(old_status, cstatus) == 0 ? old_time : now,
+		      "reason", reason, "message", message_string(message));
 	if (c == NULL)
-		return cf_err_set(CF_ENOMEM, "out of memory");
+		return cf_err_set(CF_ENOMEM, "out of memory setting condition %s", type);
 	if (old) {
 		json_object_update(old, c);
 		json_decref(c);

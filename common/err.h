@@ -2,12 +2,14 @@
 #ifndef CF_ERR_H
 #define CF_ERR_H
 
+#include <stddef.h>
+
 enum cf_err_code {
 	CF_OK        = 0,
 	CF_ERR       = -1,  /* generic failure */
 	CF_ENOMEM    = -2,
 	CF_EINVAL    = -3,  /* bad input: YAML, flags, manifests, API 422 */
-	CF_ENOTFOUND = -4,  /* missing file, object, kind (API 404) */
+	CF_ENOTFOUND = -4,  /* missing file or object (API 404 naming it) */
 	CF_EIO       = -5,  /* file or network I/O */
 	CF_ETIMEOUT  = -6,
 	CF_ECONFLICT = -7,  /* API 409: already exists, apply conflict */
@@ -16,6 +18,8 @@ enum cf_err_code {
 	CF_EAUTH     = -10, /* API 401/403 */
 	CF_EAPI      = -11, /* any other API failure */
 	CF_ESTOPPED  = -12, /* stopped on request (signal, callback) */
+	CF_ENOTSERVED = -13, /* the API does not serve this group/version/kind (API 404 without an
+			      * object, discovery miss): not "the object is gone" */
 };
 
 /* Records code and a printf-style message for this thread, and returns code, so that a
@@ -27,6 +31,13 @@ int cf_err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *cf_err_msg(void);
 int cf_err_code(void);
 void cf_err_clear(void);
+/* The length of the longest prefix of s[0..len) that does not end inside a UTF-8 character:
+ * where to cut a string that must stay valid UTF-8 (JSON, conditions, events). */
+size_t cf_utf8_cut(const char *s, size_t len);
+/* Copies text into out (size bytes, always NUL-ended, cut on a character boundary) with the
+ * credentials of every URL in it replaced: in "https://user:pass@host/x" the "user:pass" becomes "***"
+ * (an ssh user name alone stays). For anything that shows a URL: status, events, logs. */
+size_t cf_url_redact(char *out, size_t size, const char *text);
 /* A short constant name for a code, for logs ("not found", "invalid", ...). */
 const char *cf_err_str(int code);
 

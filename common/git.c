@@ -39,13 +39,18 @@ static void git_init_once(void)
 	git_libgit2_init();
 }
 
+/* Records libgit2's (or a callback's) words; credentials in a URL never reach the message. */
 static int git_fail(const git_ctx *ctx, int code, const char *what)
 {
 	const git_error *e = git_error_last();
+	char raw[2048], shown[2048];
 
 	if (ctx && ctx->err[0])
-		return cf_err_set(code, "%s", ctx->err);
-	return cf_err_set(code, "%s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
+		snprintf(raw, sizeof(raw), "%s", ctx->err);
+	else
+		snprintf(raw, sizeof(raw), "%s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
+	cf_url_redact(shown, sizeof(shown), raw);
+	return cf_err_set(code, "%s", shown);
 }
 
 void cf_git_global_shutdown(void)
@@ -55,18 +60,22 @@ void cf_git_global_shutdown(void)
 
 int cf_git_check_url(const char *url)
 {
-	static const char *const schemes[] = { "https://", "http://", "ssh://", "git://", "file://" };
+	/* Flux's: a file:// (or git://) URL would read the controller's own disk, another
+	 * tenant's caches included */
+	static const char *const schemes[] = { "https://", "http://", "ssh://" };
 	const char *colon, *slash;
+	char shown[1024];
 
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
 		if (strncmp(url, schemes[i], strlen(schemes[i])) == 0 && url[strlen(schemes[i])] != '\0')
 			return 0;
+	cf_url_redact(shown, sizeof(shown), url);
 	colon = strchr(url, ':');
 	slash = strchr(url, '/');
 	if (colon && strchr(url, '@') && (!slash || colon < slash))
 		return cf_err_set(CF_EINVAL, "url \"%s\" is in scp-like form (user@host:path), which is not "
-				  "supported; use ssh://user@host/path", url);
-	return cf_err_set(CF_EINVAL, "url \"%s\" must start with https://, http://, ssh://, git:// or file://", url);
+				  "supported; use ssh://user@host/path", shown);
+	return cf_err_set(CF_EINVAL, "url \"%s\" must start with http://, https:// or ssh://", shown);
 }
 
 /* host and port of an ssh:// URL, for known_hosts */
@@ -499,9 +508,12 @@ out:
 
 int cf_git_complete_commit(cf_git_repo *r, cf_git_target *t, const char *commit)
 {
-	if (!cf_git_has_commit(r, commit))
-		return cf_err_set(CF_ENOTFOUND, "commit %s not found in %s%s%s", commit, r->url,
+	if (!cf_git_has_commit(r, commit)) {
+		char shown[1024];
+		cf_url_redact(shown, sizeof(shown), r->url);
+		return cf_err_set(CF_ENOTFOUND, "commit %s not found in %s%s%s", commit, shown,
 				  t->label[0] ? " branch " : "", t->label);
+	}
 	char label[sizeof(t->label)], refspec[sizeof(t->refspec)];
 
 	memcpy(label, t->label, sizeof(label));       /* target_set writes over both */

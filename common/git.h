@@ -40,8 +40,9 @@ typedef struct cf_git_target {
 
 typedef struct cf_git_repo cf_git_repo;
 
-/* Checks a GitRepository URL: http, https, ssh, git or file; scp-style "user@host:path" is
- * refused with the message Flux users know. */
+/* Checks a GitRepository URL: http, https or ssh, as Flux admits (file:// and git:// are
+ * refused); scp-style "user@host:path" is refused with the message Flux users know. Messages
+ * of this module never show the credentials of a URL (cf_url_redact). */
 int  cf_git_check_url(const char *url);
 /* Releases libgit2's global state; call once at exit, after every repository is closed. */
 void cf_git_global_shutdown(void);

@@ -196,6 +196,19 @@ static int add_header(struct curl_slist **list, const char *name, const char *va
 	return rc;
 }
 
+void kube_wipe_headers(struct curl_slist *list)
+{
+	for (struct curl_slist *n = list; n; n = n->next)
+		if (n->data)
+			cf_wipe(n->data, strlen(n->data));
+}
+
+void kube_free_headers(struct curl_slist *list)
+{
+	kube_wipe_headers(list);   /* the Authorization header holds the token */
+	curl_slist_free_all(list);
+}
+
 int kube_build_headers(cf_kube *k, struct curl_slist **list, const char *content_type)
 {
 	const kc_t *c = k->cfg;
@@ -231,7 +244,7 @@ int kube_build_headers(cf_kube *k, struct curl_slist **list, const char *content
 	if (rc == 0)
 		rc = add_header(list, "Expect", "");
 	if (rc < 0) {
-		curl_slist_free_all(*list);
+		kube_free_headers(*list);
 		*list = NULL;
 	}
 	return rc;
@@ -292,6 +305,16 @@ int kube_setup(cf_kube *k, CURL *h, struct curl_slist *headers, const char *meth
 	return 0;
 }
 
+/* A 404 names the missing object in the Status details ("gitrepositories \"x\" not found",
+ * also a missing namespace); a path the server does not serve (a CRD version no longer
+ * served, an API group gone) names nothing: "404 page not found" or an empty details. */
+static int not_found_code(const json_t *st)
+{
+	const char *name = json_string_value(json_object_get(json_object_get(st, "details"), "name"));
+
+	return name && name[0] ? CF_ENOTFOUND : CF_ENOTSERVED;
+}
+
 /* Records the API's Status (message verbatim) and maps the HTTP code to a cf code. */
 int kube_status_error(cf_kube *k, long code, const char *body, size_t len, const char *method,
 		      const char *path)
@@ -303,14 +326,17 @@ int kube_status_error(cf_kube *k, long code, const char *body, size_t len, const
 
 	snprintf(k->last_reason, sizeof(k->last_reason), "%s", reason ? reason : "");
 	switch (code) {
-	case 404: rc = CF_ENOTFOUND; break;
+	case 404: rc = not_found_code(st); break;
 	case 409: rc = CF_ECONFLICT; break;
 	case 410: rc = CF_EGONE; break;
 	case 400: case 422: rc = CF_EINVAL; break;
 	case 401: case 403: rc = CF_EAUTH; break;
 	default:  rc = CF_EAPI; break;
 	}
-	if (msg != NULL)
+	if (rc == CF_ENOTSERVED)
+		cf_err_set(rc, "%s %s: the API server does not serve this resource (HTTP 404%s%s)", method, path,
+			   msg ? ": " : "", msg ? msg : "");
+	else if (msg != NULL)
 		cf_err_set(rc, "%s", msg);
 	else
 		cf_err_set(rc, "%s %s: HTTP %ld: %.*s", method, path, code,
@@ -322,6 +348,20 @@ int kube_status_error(cf_kube *k, long code, const char *body, size_t len, const
 static int retryable_code(long code)
 {
 	return code == 429 || code == 500 || code == 502 || code == 503 || code == 504;
+}
+
+int kube_idempotent(const char *method, const char *content_type)
+{
+	static const char *const same_twice[] = { "GET", "HEAD", "PUT", "DELETE" };
+
+	for (size_t i = 0; i < sizeof(same_twice) / sizeof(same_twice[0]); i++)
+		if (strcmp(method, same_twice[i]) == 0)
+			return 1;
+	/* an apply or a merge patch sets fields to values: twice is once. A JSON patch may add
+	 * to a list, and a POST creates another object (an Event twice). */
+	return strcmp(method, "PATCH") == 0 && content_type &&
+	       (strcmp(content_type, "application/apply-patch+yaml") == 0 ||
+		strcmp(content_type, "application/merge-patch+json") == 0);
 }
 
 void kube_backoff(cf_kube *k, int attempt, long retry_after_s)
@@ -375,7 +415,10 @@ static int kube_exchange(cf_kube *k, json_t **out, const char *method, const cha
 			k->last_http_version = v == CURL_HTTP_VERSION_2_0 ? 20 : v == CURL_HTTP_VERSION_1_1 ? 11 :
 					       v == CURL_HTTP_VERSION_1_0 ? 10 : v == CURL_HTTP_VERSION_3 ? 30 : 0;
 			k->last_code = r.code;
-			if (retryable_code(r.code) && attempt < k->max_retries) {
+			/* a 5xx may come after the server acted: only what is safe twice goes again
+			 * (429 means it did not act) */
+			if (retryable_code(r.code) && attempt < k->max_retries &&
+			    (r.code == 429 || kube_idempotent(method, content_type))) {
 				kube_backoff(k, attempt, r.retry_after_s);
 				continue;
 			}
@@ -407,7 +450,7 @@ static int kube_exchange(cf_kube *k, json_t **out, const char *method, const cha
 					method, path, je.text, je.position);
 	}
 out:
-	curl_slist_free_all(headers);
+	kube_free_headers(headers);
 	cf_buf_free(&r.body);
 	cf_buf_free(&url);
 	return rc;
@@ -456,7 +499,7 @@ static int discover(cf_kube *k, const char *api_version)
 	rc = cf_buf_printf(&path, strchr(api_version, '/') ? "/apis/%s" : "/api/%s", api_version);
 	if (rc == 0)
 		rc = kube_exchange(k, &list, "GET", path.data, NULL, NULL, 0);
-	if (rc == CF_ENOTFOUND) {
+	if (rc == CF_ENOTSERVED || rc == CF_ENOTFOUND) {
 		kept = json_array();   /* an unknown group/version: remember it as empty */
 		rc = kept ? 0 : CF_ENOMEM;
 	} else if (rc == 0) {
@@ -518,7 +561,7 @@ int cf_kube_resolve(cf_kube *k, cf_kube_resource *out, const char *api_version, 
 		return rc;
 	if (lookup(k, out, api_version, kind))
 		return 0;
-	return cf_err_set(CF_ENOTFOUND, "no matches for kind \"%s\" in version \"%s\"", kind, api_version);
+	return cf_err_set(CF_ENOTSERVED, "no matches for kind \"%s\" in version \"%s\"", kind, api_version);
 }
 
 /* ---- paths ---- */

@@ -4,9 +4,11 @@
  * a discovery cache); a thread that watches gets its own cf_kube. Every call returns 0 or a
  * negative cf_err code; on an API failure the message is the API's Status message verbatim
  * and cf_kube_last_reason() gives its reason ("NotFound", "Conflict", "Invalid", ...).
- * 404 -> CF_ENOTFOUND, 409 -> CF_ECONFLICT, 410 -> CF_EGONE, 422/400 -> CF_EINVAL,
- * 401/403 -> CF_EAUTH, others CF_EAPI; no answer in time -> CF_ETIMEOUT. 429 and 5xx are
- * retried with exponential backoff and jitter (Retry-After respected) before they fail. */
+ * 404 naming the object -> CF_ENOTFOUND, 404 naming nothing (a version or group not served)
+ * -> CF_ENOTSERVED, 409 -> CF_ECONFLICT, 410 -> CF_EGONE, 422/400 -> CF_EINVAL,
+ * 401/403 -> CF_EAUTH, others CF_EAPI; no answer in time -> CF_ETIMEOUT. 429, and 5xx for
+ * idempotent requests (not POST, not a JSON patch), are retried with exponential backoff and
+ * jitter (Retry-After respected) before they fail. */
 #ifndef CF_KUBE_H
 #define CF_KUBE_H
 
@@ -71,7 +73,7 @@ void cf_kube_stats(const cf_kube *k, long *requests, long *writes);
 int cf_kube_impersonate(cf_kube *k, const char *user, const char *const *groups);
 
 /* GVK -> resource, from a per-group-version discovery cache that is fetched again when a kind
- * is missing (a CRD created since). Unknown kind: CF_ENOTFOUND "no matches for kind ...". */
+ * is missing (a CRD created since). Unknown kind: CF_ENOTSERVED "no matches for kind ...". */
 int cf_kube_resolve(cf_kube *k, cf_kube_resource *out, const char *api_version, const char *kind);
 
 /* Each *out (may be NULL to discard) gets a new reference to the object the API returned. */

@@ -46,5 +46,12 @@ int  kube_path(cf_kube *k, cf_buf *b, cf_kube_resource *res, const cf_kube_ref *
 	       const char *sub, int all_ns);
 void kube_ref_of(cf_kube_ref *ref, const json_t *obj);
 int  kube_build_headers(cf_kube *k, struct curl_slist **list, const char *content_type);
+/* Zeroes every header line in place (the Authorization header holds the token). */
+void kube_wipe_headers(struct curl_slist *list);
+/* kube_wipe_headers, then curl_slist_free_all. Safe on NULL. */
+void kube_free_headers(struct curl_slist *list);
+/* Whether a request may be sent again after a 5xx: GET, HEAD, PUT, DELETE, and PATCH as
+ * server-side apply or merge patch; never POST. */
+int  kube_idempotent(const char *method, const char *content_type);
 
 #endif

@@ -264,7 +264,7 @@ static int watch_once(watch_state *w)
 		rc = cf_err_set(cc == CURLE_OPERATION_TIMEDOUT ? CF_ETIMEOUT : CF_EIO, "watch %s: %s",
 				w->ref->kind, w->reply.curl_err[0] ? w->reply.curl_err : curl_easy_strerror(cc));
 out:
-	curl_slist_free_all(headers);
+	kube_free_headers(headers);
 	cf_buf_free(&path);
 	cf_buf_free(&url);
 	return rc;

@@ -59,16 +59,52 @@ static void ref_of(cf_kube_ref *ref, const json_t *obj)
 	ref->name = sget(md, "name");
 }
 
-int cf_status_patch(cf_kube *k, const json_t *obj, const json_t *status)
+/* The JSON merge patch (RFC 7386) that turns old into new: changed and new keys with their
+ * values, objects recursively, and null for each key that new no longer has (a merge patch
+ * keeps what it does not mention). NULL when out of memory. */
+json_t *cf_status_merge_diff(const json_t *old, const json_t *new)
 {
-	json_t *patch = json_pack("{s:O}", "status", status);
+	json_t *patch = json_object(), *ov, *nv;
+	const char *key;
+	int rc = patch ? 0 : -1;
+
+	json_object_foreach((json_t *)new, key, nv) {
+		ov = json_object_get(old, key);
+		if (rc < 0 || (ov && json_equal(ov, nv)))
+			continue;
+		if (json_is_object(ov) && json_is_object(nv))
+			rc = json_object_set_new(patch, key, cf_status_merge_diff(ov, nv));
+		else
+			rc = json_object_set(patch, key, nv);
+	}
+	json_object_foreach((json_t *)old, key, ov)
+		if (rc == 0 && json_object_get(new, key) == NULL)
+			rc = json_object_set_new(patch, key, json_null());
+	if (rc < 0) {
+		json_decref(patch);
+		return NULL;
+	}
+	return patch;
+}
+
+int cf_status_patch(cf_kube *k, json_t *obj, const json_t *status)
+{
+	const json_t *live = json_object_get(obj, "status");
+	json_t *diff = json_is_object(live) ? cf_status_merge_diff(live, status) : json_deep_copy(status);
+	json_t *patch = diff ? json_pack("{s:o}", "status", diff) : NULL, *out = NULL, *now;
 	cf_kube_ref ref;
 	int rc;
 
 	if (patch == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	ref_of(&ref, obj);
-	rc = cf_kube_patch_status(k, NULL, &ref, patch);
+	rc = cf_kube_patch_status(k, &out, &ref, patch);
+	/* obj now carries the status as written, so that a second write in the same reconcile
+	 * is a patch from there (and removes what the first one added) */
+	now = rc == 0 ? json_object_get(out, "status") : NULL;
+	if (rc == 0 && json_object_set_new(obj, "status", now ? json_incref(now) : json_deep_copy(status)) < 0)
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+	json_decref(out);
 	json_decref(patch);
 	return rc;
 }

@@ -20,8 +20,13 @@ int  cf_status_wants_reconcile(const char *type, const json_t *obj, int gone_too
 int  cf_status_key(char *out, size_t size, const json_t *obj);
 /* Sets status.observedGeneration and, if obj carries requestedAt, lastHandledReconcileAt. */
 void cf_status_mark_handled(json_t *status, const json_t *obj);
-/* Writes status (a merge patch of the status subresource) of the object obj names. */
-int  cf_status_patch(cf_kube *k, const json_t *obj, const json_t *status);
+/* Makes the status of the object obj names equal to status: a merge patch of the status
+ * subresource from obj's own status to status, in which every field that status no longer
+ * has is null, so that it goes. On success obj's status is replaced by the one written. */
+int  cf_status_patch(cf_kube *k, json_t *obj, const json_t *status);
+/* The RFC 7386 merge patch from old to new (objects recursively, null for removed keys);
+ * a new reference, NULL when out of memory. */
+json_t *cf_status_merge_diff(const json_t *old, const json_t *new);
 /* 0 if obj has the finalizer, 1 after adding it, or a negative code. */
 int  cf_finalizer_ensure(cf_kube *k, const json_t *obj, const char *finalizer);
 /* Removes the finalizer (an object already gone is not an error). */

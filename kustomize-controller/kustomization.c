@@ -105,17 +105,17 @@ static int fail(rec *r, const char *reason, int stalled, long *requeue_ms)
 	cf_status_mark_handled(r->status, r->obj);
 	if (r->revision[0])
 		json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->revision));
-	cf_condition_set(r->status, CF_COND_READY, "False", reason, msg, r->generation);
-	if (stalled)
-		cf_condition_set(r->status, CF_COND_STALLED, "True", reason, msg, r->generation);
+	int crc = cf_condition_set(r->status, CF_COND_READY, "False", reason, msg, r->generation);
+	if (crc == 0 && stalled)
+		crc = cf_condition_set(r->status, CF_COND_STALLED, "True", reason, msg, r->generation);
 	else
 		cf_condition_remove(r->status, CF_COND_STALLED);
 	cf_condition_remove(r->status, CF_COND_RECONCILING);
-	if (strcmp(reason, R_HEALTH) == 0)
-		cf_condition_set(r->status, "Healthy", "False", reason, msg, r->generation);
+	if (crc == 0 && strcmp(reason, R_HEALTH) == 0)
+		crc = cf_condition_set(r->status, "Healthy", "False", reason, msg, r->generation);
 	if (strcmp(old, msg) != 0 && strcmp(reason, R_DEPENDENCY) != 0)
 		send_event(r, "Warning", reason, msg);
-	if (patch_status(r) < 0)
+	if (crc < 0 || patch_status(r) < 0)
 		cf_log(CF_LOG_WARN, "status not written", "object", r->key, "error", cf_err_msg(), NULL);
 	cf_log(strcmp(reason, R_DEPENDENCY) == 0 ? CF_LOG_INFO : CF_LOG_WARN, "reconcile failed", "object", r->key,
 	       "reason", reason, "error", msg, NULL);
@@ -482,8 +482,9 @@ static int apply_revision(rec *r, long *requeue_ms)
 		rc = fail(r, R_HEALTH, 0, requeue_ms);
 		goto out;
 	}
-	if (json_object_get(r->spec, "wait") || json_object_get(r->spec, "healthChecks"))
-		cf_condition_set(r->status, "Healthy", "True", R_SUCCEEDED, "all checks passed", r->generation);
+	if ((json_object_get(r->spec, "wait") || json_object_get(r->spec, "healthChecks")) &&
+	    (rc = cf_condition_set(r->status, "Healthy", "True", R_SUCCEEDED, "all checks passed", r->generation)) < 0)
+		goto out;
 	snprintf(msg, sizeof(msg), "Applied revision: %s", r->revision);
 	{
 		const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
@@ -492,7 +493,8 @@ static int apply_revision(rec *r, long *requeue_ms)
 		cf_status_mark_handled(r->status, r->obj);
 		json_object_set_new(r->status, "lastAppliedRevision", json_string(r->revision));
 		json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->revision));
-		cf_condition_set(r->status, CF_COND_READY, "True", R_SUCCEEDED, msg, r->generation);
+		if ((rc = cf_condition_set(r->status, CF_COND_READY, "True", R_SUCCEEDED, msg, r->generation)) < 0)
+			goto out;
 		cf_condition_remove(r->status, CF_COND_STALLED);
 		cf_condition_remove(r->status, CF_COND_RECONCILING);
 		if (!was_ready)

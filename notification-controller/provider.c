@@ -58,8 +58,8 @@ static int write_status(cf_kube *k, json_t *obj, int ok, const char *reason, con
 	int rc = 0;
 
 	cf_status_mark_handled(st, obj);
-	cf_condition_set(st, CF_COND_READY, ok ? "True" : "False", ok ? CF_REASON_SUCCEEDED : reason, msg, gen);
-	if (!json_equal(orig, st))
+	rc = cf_condition_set(st, CF_COND_READY, ok ? "True" : "False", ok ? CF_REASON_SUCCEEDED : reason, msg, gen);
+	if (rc == 0 && !json_equal(orig, st))
 		rc = cf_status_patch(k, obj, st);
 	json_decref(orig);
 	json_decref(st);

@@ -93,15 +93,15 @@ int receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, 
 	if (rc == 0) {
 		snprintf(msg, sizeof(msg), "Receiver initialized for path: %s", path);
 		json_object_set_new(status, "webhookPath", json_string(path));
-		cf_condition_set(status, CF_COND_READY, "True", CF_REASON_SUCCEEDED, msg, gen);
+		rc = cf_condition_set(status, CF_COND_READY, "True", CF_REASON_SUCCEEDED, msg, gen);
 		cf_log(CF_LOG_INFO, "receiver ready", "receiver", key, "path", path, NULL);
 	} else {
 		json_object_del(status, "webhookPath");
-		cf_condition_set(status, CF_COND_READY, "False", "TokenNotFound", cf_err_msg(), gen);
+		rc = cf_condition_set(status, CF_COND_READY, "False", "TokenNotFound", cf_err_msg(), gen);
 		cf_log(CF_LOG_WARN, "receiver not ready", "receiver", key, "error", cf_err_msg(), NULL);
 		*requeue_ms = 10000;   /* the secret may come */
 	}
-	if (!json_equal(orig, status) && cf_status_patch(k, r, status) < 0)
+	if (rc < 0 || (!json_equal(orig, status) && cf_status_patch(k, r, status) < 0))
 		cf_log(CF_LOG_WARN, "status not written", "receiver", key, "error", cf_err_msg(), NULL);
 	if (token)
 		cf_free_secret(token, strlen(token));

@@ -219,24 +219,27 @@ static int fail(rec *r, const char *reason, int stalled)
 	char msg[2048], old[2048];
 	const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
 	const char *was = ready ? json_string_value(json_object_get(ready, "message")) : NULL;
-	int code = cf_err_code() ? cf_err_code() : CF_ERR;
+	int code = cf_err_code() ? cf_err_code() : CF_ERR, rc;
 
-	/* copied: setting the condition below frees the old message */
+	/* copied: setting the condition below frees the old message; a URL's credentials go */
 	snprintf(old, sizeof(old), "%s", was ? was : "");
-	snprintf(msg, sizeof(msg), "%s", cf_err_msg());
+	cf_url_redact(msg, sizeof(msg), cf_err_msg());
 	cf_status_mark_handled(r->status, r->obj);
-	cf_condition_set(r->status, CF_COND_READY, "False", reason, msg, r->generation);
-	if (stalled) {
-		cf_condition_set(r->status, CF_COND_STALLED, "True", reason, msg, r->generation);
-	} else {
+	rc = cf_condition_set(r->status, CF_COND_READY, "False", reason, msg, r->generation);
+	if (rc == 0 && stalled) {
+		rc = cf_condition_set(r->status, CF_COND_STALLED, "True", reason, msg, r->generation);
+	} else if (rc == 0) {
 		cf_condition_remove(r->status, CF_COND_STALLED);
-		cf_condition_set(r->status, "FetchFailed", "True", reason, msg, r->generation);
+		rc = cf_condition_set(r->status, "FetchFailed", "True", reason, msg, r->generation);
 	}
 	cf_condition_remove(r->status, CF_COND_RECONCILING);
-	if (strcmp(old, msg) != 0)
+	if (rc == 0 && strcmp(old, msg) != 0)
 		send_event(r, "Warning", reason, msg, NULL, NULL);
-	if (cf_status_patch(r->k, r->obj, r->status) < 0)
+	if (rc < 0 || cf_status_patch(r->k, r->obj, r->status) < 0) {
+		/* the old Ready must not stand for this failure: back off and write it again */
 		cf_log(CF_LOG_WARN, "status not written", "object", r->name, "error", cf_err_msg(), NULL);
+		stalled = 0;
+	}
 	cf_err_set(code, "%s", msg);
 	return stalled ? 0 : code;   /* a stalled object waits for a spec change */
 }
@@ -244,11 +247,15 @@ static int fail(rec *r, const char *reason, int stalled)
 static int succeed(rec *r, const char *revision)
 {
 	char msg[800];
+	int rc;
 
 	snprintf(msg, sizeof(msg), "stored artifact for revision '%s'", revision);
 	cf_status_mark_handled(r->status, r->obj);
-	cf_condition_set(r->status, CF_COND_READY, "True", CF_REASON_SUCCEEDED, msg, r->generation);
-	cf_condition_set(r->status, "ArtifactInStorage", "True", CF_REASON_SUCCEEDED, msg, r->generation);
+	rc = cf_condition_set(r->status, CF_COND_READY, "True", CF_REASON_SUCCEEDED, msg, r->generation);
+	if (rc == 0)
+		rc = cf_condition_set(r->status, "ArtifactInStorage", "True", CF_REASON_SUCCEEDED, msg, r->generation);
+	if (rc < 0)
+		return rc;
 	cf_condition_remove(r->status, "FetchFailed");
 	cf_condition_remove(r->status, CF_COND_STALLED);
 	cf_condition_remove(r->status, CF_COND_RECONCILING);
@@ -384,6 +391,8 @@ static int sync_source(rec *r, long timeout_ms)
 	if (url == NULL || cf_git_check_url(url) < 0) {
 		if (url == NULL)
 			cf_err_set(CF_EINVAL, "spec.url is required");
+		else
+			cf_err_prefix("invalid spec.url");
 		return fail(r, R_URL, 1);
 	}
 	if ((rc = load_auth(r, &reason)) < 0)

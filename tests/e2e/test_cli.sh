@@ -37,7 +37,7 @@ bin/kustomize-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespac
 PIDS="$PIDS $!"
 C="bin/cflux -n $NS --kubeconfig $CFLUX_KUBECONFIG_TOKEN --timeout 60s"
 
-expect create_source_git 0 "fetched revision: main@sha1:" $C create source git app --url "$CFLUX_GIT_URL_GIT/cli-$$.git" --branch main --interval 1h
+expect create_source_git 0 "fetched revision: main@sha1:" $C create source git app --url "$CFLUX_GIT_URL_HTTP/cli-$$.git" --branch main --interval 1h
 expect create_kustomization 0 "applied revision: main@sha1:" $C create kustomization app --source GitRepository/app --path ./app --prune --interval 1h --target-namespace "$NS"
 expect object_applied 0 "one" kubectl -n "$NS" get configmap cli-cm -o jsonpath='{.data.v}'
 expect export_is_yaml 0 "kind: Kustomization" $C create kustomization app --source app --path ./app --prune --export

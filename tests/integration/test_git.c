@@ -118,7 +118,56 @@ static void transport(const char *env, const cf_git_auth *auth, const char *tag)
 	compare_with_git_archive(tag, c2);
 }
 
-static void over_git(void)   { transport("CFLUX_GIT_URL_GIT", NULL, "git.tar.gz"); }
+/* Flux admits http, https and ssh: a file:// URL would read the controller's disk (another
+ * tenant's caches), git:// is not Flux either; nothing is opened or created for them */
+static void only_flux_schemes(void)
+{
+	static const char *const refused[] = { "file:///etc", "git://127.0.0.1/x.git", "/var/lib/x.git", "ftp://h/x" };
+	char cache[600];
+	cf_git_repo *r = NULL;
+
+	snprintf(cache, sizeof(cache), "%s/cache-refused", work);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		CHECK(cf_git_open(&r, cache, refused[i]) == CF_EINVAL);
+		CHECK_CONTAINS(cf_err_msg(), "must start with http://, https:// or ssh://");
+		CHECK(r == NULL);
+		CHECK(access(cache, F_OK) != 0);
+	}
+	CHECK_OK(cf_git_check_url("ssh://git@host/x.git"));
+	CHECK_OK(cf_git_check_url("https://host/x.git"));
+}
+
+/* credentials in a URL never reach a message: not libgit2's, not ours */
+static void url_credentials_not_shown(void)
+{
+	char url[512], cache[600];
+	cf_git_repo *r = NULL;
+	cf_git_target t;
+	json_t *refs = NULL;
+	const char *http = env_need("CFLUX_GIT_URL_HTTP_AUTH");
+
+	if (http == NULL)
+		return;
+	/* http://127.0.0.1:PORT/private -> http://git:s3cr3t-pw@127.0.0.1:PORT/private/nope.git */
+	snprintf(url, sizeof(url), "http://git:s3cr3t-pw@%s/nope-%s.git", http + strlen("http://"), repo);
+	snprintf(cache, sizeof(cache), "%s/cache-creds", work);
+	CHECK_OK(cf_git_open(&r, cache, url));
+	if (r == NULL)
+		return;
+	CHECK(cf_git_ls_remote(r, &refs, NULL, 30) < 0);
+	CHECK(strstr(cf_err_msg(), "s3cr3t-pw") == NULL);
+	CHECK(cf_git_fetch(r, "+refs/heads/main:refs/heads/main", NULL, 30) < 0);
+	CHECK(strstr(cf_err_msg(), "s3cr3t-pw") == NULL);
+	CHECK(cf_git_resolve(&t, NULL, &(cf_git_ref){ .commit = "0123456789012345678901234567890123456789" }) == 0);
+	CHECK(cf_git_complete_commit(r, &t, "0123456789012345678901234567890123456789") == CF_ENOTFOUND);
+	CHECK_CONTAINS(cf_err_msg(), "://***@");
+	CHECK(strstr(cf_err_msg(), "s3cr3t-pw") == NULL);
+	CHECK(cf_git_open(&(cf_git_repo *){ NULL }, cache, "file://git:s3cr3t-pw@host/x") == CF_EINVAL);
+	CHECK(strstr(cf_err_msg(), "s3cr3t-pw") == NULL);
+	json_decref(refs);
+	cf_git_close(r);
+}
+
 static void over_http(void)  { transport("CFLUX_GIT_URL_HTTP", NULL, "http.tar.gz"); }
 
 static void over_https_with_ca(void)
@@ -145,8 +194,12 @@ static void same_tree_same_digest(void)
 	cf_git_target t;
 	char a[72], b[72];
 
+	cf_git_auth ssh = CF_GIT_AUTH_INIT;
+
+	ssh.identity = identity.data;
+	ssh.known_hosts = known_hosts.data;
 	CHECK_OK(fetch_archive(&t, "CFLUX_GIT_URL_HTTP", &ref, NULL, "d1.tar.gz", a));
-	CHECK_OK(fetch_archive(&t, "CFLUX_GIT_URL_GIT", &ref, NULL, "d2.tar.gz", b));
+	CHECK_OK(fetch_archive(&t, "CFLUX_GIT_URL_SSH", &ref, &ssh, "d2.tar.gz", b));
 	CHECK_STR(a, b);
 }
 
@@ -199,7 +252,7 @@ static void unchanged_remote_fetches_nothing(void)
 	cf_git_repo *r = NULL;
 	json_t *refs = NULL;
 
-	snprintf(url, sizeof(url), "%s/%s.git", getenv("CFLUX_GIT_URL_GIT"), repo);
+	snprintf(url, sizeof(url), "%s/%s.git", getenv("CFLUX_GIT_URL_HTTP"), repo);
 	snprintf(cache, sizeof(cache), "%s/cache-incremental", work);
 	CHECK_OK(cf_git_open(&r, cache, url));
 	if (r == NULL)
@@ -262,7 +315,8 @@ static void cleanup(void)
 
 static const cf_test_case cases[] = {
 	CF_TEST_SETUP("setup", setup),
-	{ "over_git", over_git },
+	{ "only_flux_schemes", only_flux_schemes },
+	{ "url_credentials_not_shown", url_credentials_not_shown },
 	{ "over_http", over_http },
 	{ "over_https_with_ca", over_https_with_ca },
 	{ "over_ssh", over_ssh },

@@ -4,6 +4,8 @@
 #include "err.h"
 #include "kube.h"
 #include "kube_env.h"
+#include "kube_internal.h"
+#include "status.h"
 #include "test.h"
 #include "yaml.h"
 
@@ -98,6 +100,11 @@ static const char *test_crd =
 	"    subresources: {status: {}}\n"
 	"    schema:\n      openAPIV3Schema:\n        type: object\n"
 	"        properties:\n          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}\n"
+	"          status: {type: object, x-kubernetes-preserve-unknown-fields: true}\n"
+	"  - name: v1beta1\n    served: true\n    storage: false\n"
+	"    subresources: {status: {}}\n"
+	"    schema:\n      openAPIV3Schema:\n        type: object\n"
+	"        properties:\n          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}\n"
 	"          status: {type: object, x-kubernetes-preserve-unknown-fields: true}\n";
 
 static int wait_established(cf_kube *k, const char *name)
@@ -132,7 +139,7 @@ static void crd_and_custom_resource(void)
 	if (k == NULL)
 		return;
 	/* an unknown kind first, so the discovery cache holds the group without it */
-	CHECK(cf_kube_resolve(k, &res, "test.cflux.io/v1", "Widget") == CF_ENOTFOUND);
+	CHECK(cf_kube_resolve(k, &res, "test.cflux.io/v1", "Widget") == CF_ENOTSERVED);
 	CHECK_CONTAINS(cf_err_msg(), "no matches for kind \"Widget\" in version \"test.cflux.io/v1\"");
 	CHECK_OK(cf_yaml_load(&crd, test_crd, strlen(test_crd), "crd"));
 	ao.field_manager = "cflux-test";
@@ -174,6 +181,92 @@ static void status_patch(void)
 	json_decref(patch);
 	json_decref(spec_patch);
 	json_decref(got);
+	cf_kube_free(k);
+}
+
+/* cf_status_patch makes the server's status equal to the one given: a field it no longer has
+ * is sent as null (a merge patch keeps what it does not mention), nested ones too, and a second
+ * write from the same object removes what the first one added. */
+static void status_patch_removes_fields(void)
+{
+	cf_kube *k = kube_client(NULL, NULL);
+	cf_kube_ref ref = { "test.cflux.io/v1", "Widget", ns, "w1" };
+	json_t *obj = NULL, *got = NULL, *st;
+
+	if (k == NULL)
+		return;
+	CHECK_OK(cf_kube_get(k, &obj, &ref));
+	st = json_pack("{s:s,s:{s:s,s:s},s:i}", "webhookPath", "/hook/abc", "artifact", "path", "p", "extra", "x",
+		       "observedGeneration", 1);
+	CHECK_OK(cf_status_patch(k, obj, st));
+	/* the second write, from the same object: the path and the nested field go */
+	json_object_del(st, "webhookPath");
+	json_object_del(json_object_get(st, "artifact"), "extra");
+	CHECK_OK(cf_status_patch(k, obj, st));
+	CHECK_OK(cf_kube_get(k, &got, &ref));
+	CHECK(json_object_get(json_object_get(got, "status"), "webhookPath") == NULL);
+	CHECK(json_object_get(json_object_get(json_object_get(got, "status"), "artifact"), "extra") == NULL);
+	CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(got, "status"), "artifact"), "path")), "p");
+	CHECK(json_object_get(json_object_get(got, "status"), "conditions") == NULL);   /* dropped as well */
+	json_decref(got);
+	got = NULL;
+	/* from a freshly read object too */
+	json_decref(obj);
+	obj = NULL;
+	CHECK_OK(cf_kube_get(k, &obj, &ref));
+	json_object_del(st, "artifact");
+	CHECK_OK(cf_status_patch(k, obj, st));
+	CHECK_OK(cf_kube_get(k, &got, &ref));
+	CHECK(json_object_get(json_object_get(got, "status"), "artifact") == NULL);
+	CHECK(json_integer_value(json_object_get(json_object_get(got, "status"), "observedGeneration")) == 1);
+	json_decref(st);
+	json_decref(obj);
+	json_decref(got);
+	cf_kube_free(k);
+}
+
+/* A version the API no longer serves is CF_ENOTSERVED, for a client that knew the kind (its
+ * discovery cache) and one that did not; an object that is not there is still CF_ENOTFOUND. */
+static void unserved_version_is_not_not_found(void)
+{
+	cf_kube *k = kube_client(NULL, NULL), *fresh = NULL;
+	cf_kube_ref ref = { "test.cflux.io/v1", "Widget", ns, "w1" }, missing = ref;
+	cf_kube_resource res;
+	json_t *list = NULL, *empty = json_object();
+	int unserved = 0;
+
+	missing.name = "not-there";
+	if (k == NULL)
+		return;
+	CHECK_OK(cf_kube_get(k, NULL, &ref));
+	CHECK(cf_kube_get(k, NULL, &missing) == CF_ENOTFOUND);
+	CHECK(system("kubectl patch crd widgets.test.cflux.io --type json "
+		     "-p '[{\"op\":\"replace\",\"path\":\"/spec/versions/0/served\",\"value\":false}]' >/dev/null") == 0);
+	for (int i = 0; i < 100 && !unserved; i++) {
+		unserved = cf_kube_request(k, NULL, "GET", "/apis/test.cflux.io/v1/namespaces/default/widgets", NULL, NULL, 0) < 0;
+		if (!unserved)
+			msleep(100);
+	}
+	CHECK(unserved);
+	CHECK(cf_kube_get(k, NULL, &ref) == CF_ENOTSERVED);
+	CHECK_CONTAINS(cf_err_msg(), "does not serve");
+	CHECK(cf_kube_list(k, &list, &ref, NULL) == CF_ENOTSERVED);
+	CHECK(cf_kube_merge_patch(k, NULL, &ref, empty) == CF_ENOTSERVED);
+	fresh = kube_client(NULL, NULL);
+	if (fresh) {
+		CHECK(cf_kube_resolve(fresh, &res, "test.cflux.io/v1", "Widget") == CF_ENOTSERVED);
+		CHECK(cf_kube_get(fresh, NULL, &ref) == CF_ENOTSERVED);
+		CHECK_OK(cf_kube_get(fresh, NULL, &(cf_kube_ref){ "test.cflux.io/v1beta1", "Widget", ns, "w1" }));
+	}
+	CHECK(system("kubectl patch crd widgets.test.cflux.io --type json "
+		     "-p '[{\"op\":\"replace\",\"path\":\"/spec/versions/0/served\",\"value\":true}]' >/dev/null") == 0);
+	for (int i = 0; i < 100 && cf_kube_get(k, NULL, &ref) != 0; i++)
+		msleep(100);
+	CHECK_OK(cf_kube_get(k, NULL, &ref));
+	CHECK(cf_kube_get(k, NULL, &missing) == CF_ENOTFOUND);
+	json_decref(list);
+	json_decref(empty);
+	cf_kube_free(fresh);
 	cf_kube_free(k);
 }
 
@@ -260,7 +353,7 @@ static void errors_reach_caller(void)
 	CHECK_CONTAINS(cf_err_msg(), "ConfigMap \"Not_Valid\" is invalid");
 	CHECK(cf_kube_last_code(k) == 422);
 	CHECK_STR(cf_kube_last_reason(k), "Invalid");
-	CHECK(cf_kube_get(k, NULL, &(cf_kube_ref){ "v1", "Gizmo", ns, "x" }) == CF_ENOTFOUND);
+	CHECK(cf_kube_get(k, NULL, &(cf_kube_ref){ "v1", "Gizmo", ns, "x" }) == CF_ENOTSERVED);
 	CHECK_CONTAINS(cf_err_msg(), "no matches for kind \"Gizmo\"");
 	json_decref(bad);
 	cf_kube_free(k);
@@ -503,43 +596,119 @@ static void connections_reused_over_http2(void)
 	cf_kube_free(k);
 }
 
+/* A client of the webhook sink, whose /fail/TAG answers 500 to every request and records it. */
+static cf_kube *failing_client(const char *tag, char *kubeconfig, size_t size)
+{
+	const char *sink = env_need("CFLUX_SINK_URL");
+	cf_kube_opts o = CF_KUBE_OPTS_INIT;
+	cf_kube *k = NULL;
+	FILE *f;
+
+	if (sink == NULL)
+		return NULL;
+	snprintf(kubeconfig, size, "/tmp/cflux-%s.kubeconfig", tag);
+	f = fopen(kubeconfig, "w");
+	CHECK(f != NULL);
+	if (f == NULL)
+		return NULL;
+	fprintf(f, "current-context: s\ncontexts: [{name: s, context: {cluster: s, user: u}}]\n"
+		"clusters: [{name: s, cluster: {server: '%s/fail/%s'}}]\n"
+		"users: [{name: u, user: {token: tok-%s}}]\n", sink, tag, tag);
+	fclose(f);
+	o.kubeconfig = kubeconfig;
+	o.max_retries = 2;
+	CHECK_OK(cf_kube_new(&k, &o));
+	return k;
+}
+
+/* How many requests the sink has recorded whose path contains tag. */
+static int sink_hits(const char *tag)
+{
+	cf_buf b = CF_BUF_INIT(64u << 20);
+	int hits = 0;
+
+	CHECK_OK(cf_buf_read_file(&b, getenv("CFLUX_SINK_LOG")));
+	for (const char *p = b.data; p && (p = strstr(p, tag)) != NULL; p++)
+		if (strncmp(p - 1, "/", 1) == 0)   /* the path, not the token header */
+			hits++;
+	cf_buf_free(&b);
+	return hits;
+}
+
 /* A server answering 500: the client retries max_retries times, then reports the failure. */
 static void server_errors_are_retried(void)
 {
-	const char *sink = env_need("CFLUX_SINK_URL"), *log = env_need("CFLUX_SINK_LOG");
-	char path[256], text[1024], tag[64];
-	cf_kube_opts o = CF_KUBE_OPTS_INIT;
-	cf_kube *k = NULL;
-	cf_buf b = CF_BUF_INIT(64u << 20);
-	int hits = 0;
-	FILE *f;
+	char path[256], tag[64];
+	cf_kube *k;
 
-	if (sink == NULL || log == NULL)
-		return;
 	snprintf(tag, sizeof(tag), "retry-%ld", (long)getpid());
-	snprintf(path, sizeof(path), "/tmp/cflux-%s.kubeconfig", tag);
-	snprintf(text, sizeof(text),
-		 "current-context: s\ncontexts: [{name: s, context: {cluster: s}}]\n"
-		 "clusters: [{name: s, cluster: {server: '%s/fail/%s'}}]\n", sink, tag);
-	f = fopen(path, "w");
-	CHECK(f != NULL);
-	if (f == NULL)
+	if (env_need("CFLUX_SINK_LOG") == NULL || (k = failing_client(tag, path, sizeof(path))) == NULL)
 		return;
-	fputs(text, f);
-	fclose(f);
-	o.kubeconfig = path;
-	o.max_retries = 2;
-	CHECK_OK(cf_kube_new(&k, &o));
-	if (k) {
-		CHECK(cf_kube_request(k, NULL, "GET", "/api/v1/namespaces", NULL, NULL, 0) == CF_EAPI);
-		CHECK_CONTAINS(cf_err_msg(), "HTTP 500");
-		CHECK(cf_kube_last_code(k) == 500);
+	CHECK(cf_kube_request(k, NULL, "GET", "/api/v1/namespaces", NULL, NULL, 0) == CF_EAPI);
+	CHECK_CONTAINS(cf_err_msg(), "HTTP 500");
+	CHECK(cf_kube_last_code(k) == 500);
+	CHECK(sink_hits(tag) == 3);
+	cf_kube_free(k);
+	unlink(path);
+}
+
+/* A 500 may come after the server acted: a POST (an Event, a create) sent again would make a
+ * second one, a JSON patch could add twice. Only requests that are the same done twice go again. */
+static void only_idempotent_requests_are_retried(void)
+{
+	static const struct { const char *method, *type; int hits; } cases[] = {
+		{ "POST", "application/json", 1 },
+		{ "PATCH", "application/json-patch+json", 1 },
+		{ "PUT", "application/json", 3 },
+		{ "DELETE", "application/json", 3 },
+		{ "PATCH", "application/merge-patch+json", 3 },
+		{ "PATCH", "application/apply-patch+yaml", 3 },
+	};
+	char path[256], tag[64], req[128];
+	cf_kube *k;
+
+	snprintf(tag, sizeof(tag), "idem-%ld", (long)getpid());
+	if (env_need("CFLUX_SINK_LOG") == NULL || (k = failing_client(tag, path, sizeof(path))) == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char want[128];
+		snprintf(req, sizeof(req), "/case-%zu", i);
+		CHECK(cf_kube_request(k, NULL, cases[i].method, req, cases[i].type, "{}", 2) == CF_EAPI);
+		snprintf(want, sizeof(want), "%s/case-%zu", tag, i);
+		if (sink_hits(want) != cases[i].hits)
+			cf_test_fail(__FILE__, __LINE__, "%s %s: sent %d times, want %d", cases[i].method, cases[i].type,
+				     sink_hits(want), cases[i].hits);
 	}
-	CHECK_OK(cf_buf_read_file(&b, log));
-	for (const char *p = b.data; p && (p = strstr(p, tag)) != NULL; p++)
-		hits++;
-	CHECK(hits == 3);
-	cf_buf_free(&b);
+	cf_kube_free(k);
+	unlink(path);
+}
+
+/* The bearer token is copied into curl's header list: that copy is zeroed before it is freed. */
+static void header_lists_are_wiped(void)
+{
+	char path[256], tag[64];
+	struct curl_slist *h = NULL;
+	int auth = 0, clean = 1;
+	cf_kube *k;
+
+	snprintf(tag, sizeof(tag), "wipe-%ld", (long)getpid());
+	if ((k = failing_client(tag, path, sizeof(path))) == NULL)
+		return;
+	size_t lens[16], n_lines = 0;
+
+	CHECK_OK(kube_build_headers(k, &h, "application/json"));
+	for (struct curl_slist *n = h; n && n_lines < 16; n = n->next) {
+		auth += strstr(n->data, "Authorization: Bearer tok-") != NULL;
+		lens[n_lines++] = strlen(n->data);
+	}
+	CHECK(auth == 1);
+	kube_wipe_headers(h);
+	n_lines = 0;
+	for (struct curl_slist *n = h; n && n_lines < 16; n = n->next, n_lines++)
+		for (size_t i = 0; i < lens[n_lines]; i++)
+			clean &= n->data[i] == '\0';
+	CHECK(clean);
+	kube_free_headers(h);
 	cf_kube_free(k);
 	unlink(path);
 }
@@ -561,6 +730,8 @@ static const cf_test_case cases[] = {
 	{ "both_kubeconfigs_work", both_kubeconfigs_work },
 	{ "crd_and_custom_resource", crd_and_custom_resource },
 	{ "status_patch", status_patch },
+	{ "status_patch_removes_fields", status_patch_removes_fields },
+	{ "unserved_version_is_not_not_found", unserved_version_is_not_not_found },
 	{ "ssa_dry_run_conflict_force", ssa_dry_run_conflict_force },
 	{ "list_selector_and_pages", list_selector_and_pages },
 	{ "errors_reach_caller", errors_reach_caller },
@@ -570,6 +741,8 @@ static const cf_test_case cases[] = {
 	{ "watch_sees_kubectl_and_restart", watch_sees_kubectl_and_restart },
 	{ "connections_reused_over_http2", connections_reused_over_http2 },
 	{ "server_errors_are_retried", server_errors_are_retried },
+	{ "only_idempotent_requests_are_retried", only_idempotent_requests_are_retried },
+	{ "header_lists_are_wiped", header_lists_are_wiped },
 	{ "cleanup", cleanup },
 };
 CF_TEST_MAIN(cases)

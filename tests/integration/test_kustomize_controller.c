@@ -168,7 +168,7 @@ static void setup(void)
 	char url[600], sargs_store[700];
 	json_t *nso;
 
-	if (env_need("CFLUX_KUBECONFIG_TOKEN") == NULL || env_need("CFLUX_GIT_URL_GIT") == NULL || mkdtemp(store) == NULL)
+	if (env_need("CFLUX_KUBECONFIG_TOKEN") == NULL || env_need("CFLUX_GIT_URL_HTTP") == NULL || mkdtemp(store) == NULL)
 		return;
 	kube = kube_client(NULL, NULL);
 	snprintf(ns, sizeof(ns), "cflux-kc-%ld", (long)getpid());
@@ -212,7 +212,7 @@ static void setup(void)
 		  "git add -A; git commit -qm fleet; git push -q origin main", work) == 0);
 	CHECK(run("kubectl -n %s create configmap vars --from-literal=GREETING='hello from configmap' >/dev/null && "
 		  "kubectl -n %s create secret generic secret-vars --from-literal=WORD=swordfish >/dev/null", ns, ns) == 0);
-	snprintf(url, sizeof(url), "%s/%s.git", getenv("CFLUX_GIT_URL_GIT"), repo);
+	snprintf(url, sizeof(url), "%s/%s.git", getenv("CFLUX_GIT_URL_HTTP"), repo);
 	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
 		  "metadata:\n  name: fleet\n  namespace: %s\nspec:\n  interval: 1h\n  url: %s\n  ref:\n    branch: main\nEOT\n",
 		  ns, url) == 0);

@@ -427,7 +427,7 @@ static void github_push_to_cluster(void)
 		  "cd %s; git config user.name t; git config user.email t@localhost; "
 		  "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: hooked\\ndata:\\n  v: one\\n' > cm.yaml; "
 		  "git add -A; git commit -qm one; git push -q %s main", bare, bare, work, work, bare) == 0);
-	snprintf(url, sizeof(url), "%s/nc-%s.git", getenv("CFLUX_GIT_URL_GIT"), ns);
+	snprintf(url, sizeof(url), "%s/nc-%s.git", getenv("CFLUX_GIT_URL_HTTP"), ns);
 	sc = start("bin/source-controller", sargs, "source-controller");
 	kc = start("bin/kustomize-controller", kargs, "kustomize-controller");
 	{
@@ -519,6 +519,33 @@ static void provider_and_alert_status(void)
 	CHECK_STR(wait_status("Alert", "orphan", "True"), "Initialized");
 }
 
+/* Status is a merge patch: a Receiver whose token is gone loses its webhookPath on the
+ * server too (the controller sends null for it), not only in its own copy. */
+static void receiver_path_goes_with_its_secret(void)
+{
+	json_t *o = NULL;
+	int gone = 0;
+
+	CHECK(webhook_path("generic")[0] != '\0');
+	CHECK(run("kubectl -n %s patch receiver generic --type merge -p '{\"spec\":{\"secretRef\":{\"name\":\"no-such\"}}}' "
+		  ">/dev/null", ns) == 0);
+	for (int i = 0; i < 300 && !gone; i++) {
+		const json_t *st;
+		json_decref(o);
+		o = NULL;
+		cf_kube_get(kube, &o, &(cf_kube_ref){ "notification.toolkit.fluxcd.io/v1", "Receiver", ns, "generic" });
+		st = json_object_get(o, "status");
+		gone = json_integer_value(json_object_get(st, "observedGeneration")) ==
+		       json_integer_value(json_object_get(json_object_get(o, "metadata"), "generation")) &&
+		       json_object_get(st, "conditions") != NULL;
+		if (!gone)
+			msleep(100);
+	}
+	CHECK(gone);
+	CHECK(json_object_get(json_object_get(o, "status"), "webhookPath") == NULL);
+	json_decref(o);
+}
+
 static void sigterm_exits_cleanly(void)
 {
 	CHECK(sigterm_exits_zero(&nc));
@@ -549,6 +576,7 @@ static const cf_test_case cases[] = {
 	{ "receivers", receivers },
 	{ "github_push_to_cluster", github_push_to_cluster },
 	{ "provider_and_alert_status", provider_and_alert_status },
+	{ "receiver_path_goes_with_its_secret", receiver_path_goes_with_its_secret },
 	{ "sigterm_exits_cleanly", sigterm_exits_cleanly },
 	{ "cleanup", cleanup },
 };

@@ -107,7 +107,8 @@ int receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, 
 		snprintf(msg, sizeof(msg), "Receiver initialized for path: %s", path);
 		json_object_set_new(status, "webhookPath", json_string(path));
 		cf_condition_set(status, CF_COND_READY, "True", CF_REASON_SUCCEEDED, msg, gen);
-		cf_log(CF_LOG_INFO, "receiver ready", "receiver", key, "path", path, NULL);
+		if (!json_equal(orig, status))
+			cf_log(CF_LOG_INFO, "receiver ready", "receiver", key, "path", path, NULL);
 		/* the token may be rotated: look again after the interval */
 		interval = sget(json_object_get(r, "spec"), "interval");
 		if (interval == NULL || cf_duration_parse(requeue_ms, interval) < 0 || *requeue_ms <= 0)

@@ -236,10 +236,12 @@ static void reply(nng_aio *aio, int code, const char *text)
 }
 
 /* A request waiting for a worker: nng keeps the request (and its body) until the aio is
- * finished. */
+ * finished. A webhook's receiver was looked up in memory already. */
 typedef struct http_job {
 	nng_aio *aio;
-	void (*work)(nng_aio *aio, cf_kube *k);
+	void (*work)(struct http_job *j, cf_kube *k);
+	json_t *receiver;
+	char key[512];
 	struct http_job *next;
 } http_job;
 
@@ -253,23 +255,22 @@ static struct {
 	int nthreads;
 } jobs = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, { 0 }, 0 };
 
-/* From nng's callback: queue the request, or answer 503 at once when the queue is full. */
-static void hand_off(nng_aio *aio, void (*work)(nng_aio *, cf_kube *))
+static void job_free(http_job *j)
 {
-	http_job *j = cf_calloc(1, sizeof(*j));
+	json_decref(j->receiver);
+	cf_free(j);
+}
 
-	if (j == NULL) {
-		reply(aio, 503, "out of memory\n");
-		return;
-	}
-	j->aio = aio;
-	j->work = work;
+/* From nng's callback: queue the request (j, filled in), or answer 503 at once when the queue
+ * is full. */
+static void hand_off(http_job *j)
+{
 	pthread_mutex_lock(&jobs.mu);
 	if (jobs.stopping || jobs.len >= HTTP_QUEUE_MAX) {
 		int stopping = jobs.stopping;
 		pthread_mutex_unlock(&jobs.mu);
-		cf_free(j);
-		reply(aio, 503, stopping ? "shutting down\n" : "busy; try again\n");
+		reply(j->aio, 503, stopping ? "shutting down\n" : "busy; try again\n");
+		job_free(j);
 		return;
 	}
 	if (jobs.tail)
@@ -311,16 +312,17 @@ static void *http_worker(void *arg)
 			cf_log(CF_LOG_ERROR, "cannot create an API client; request refused", "error", cf_err_msg(), NULL);
 			reply(j->aio, 503, "no API client\n");
 		} else {
-			j->work(j->aio, k);
+			j->work(j, k);
 		}
-		cf_free(j);
+		job_free(j);
 	}
 	cf_kube_free(k);
 	return NULL;
 }
 
-static void event_work(nng_aio *aio, cf_kube *k)
+static void event_work(http_job *j, cf_kube *k)
 {
+	nng_aio *aio = j->aio;
 	nng_http_req *req = nng_aio_get_input(aio, 0);
 	void *body;
 	size_t len;
@@ -335,7 +337,15 @@ static void event_work(nng_aio *aio, cf_kube *k)
 
 static void on_event_post(nng_aio *aio)
 {
-	hand_off(aio, event_work);
+	http_job *j = cf_calloc(1, sizeof(*j));
+
+	if (j == NULL) {
+		reply(aio, 503, "out of memory\n");
+		return;
+	}
+	j->aio = aio;
+	j->work = event_work;
+	hand_off(j);
 }
 
 static const char *req_header(void *ctx, const char *name)
@@ -367,27 +377,20 @@ static char *current_token(cf_kube *k, const json_t *receiver, const char *key, 
 	return token;
 }
 
-static void hook_work(nng_aio *aio, cf_kube *k)
+static void hook_work(http_job *j, cf_kube *k)
 {
+	nng_aio *aio = j->aio;
 	nng_http_req *req = nng_aio_get_input(aio, 0);
-	const char *uri = nng_http_req_get_uri(req), *why = NULL;
-	json_t *e, *receiver = NULL;
-	char *token = NULL, key[512] = "", msg[600];
+	const char *uri = nng_http_req_get_uri(req), *why = NULL, *key = j->key;
+	json_t *receiver = j->receiver;
+	char *token, msg[600];
 	void *body;
 	size_t len;
 	cf_receiver_verdict v;
 	int count = 0, rc;
 
 	nng_http_req_get_data(req, &body, &len);
-	pthread_mutex_lock(&http_ctl->mu);
-	e = json_object_get(http_ctl->receivers, uri);
-	if (e) {
-		receiver = json_deep_copy(json_object_get(e, "receiver"));
-		snprintf(key, sizeof(key), "%s", sget(e, "key"));
-	}
-	pthread_mutex_unlock(&http_ctl->mu);
-	if (e == NULL || (token = current_token(k, receiver, key, uri)) == NULL) {
-		json_decref(receiver);
+	if ((token = current_token(k, receiver, key, uri)) == NULL) {
 		reply(aio, 404, "no receiver at this path\n");
 		return;
 	}
@@ -406,12 +409,34 @@ static void hook_work(nng_aio *aio, cf_kube *k)
 		reply(aio, v == CF_RECEIVER_IGNORE ? 200 : v == CF_RECEIVER_DENY ? 401 : 400, msg);
 	}
 	cf_free_secret(token, strlen(token));
-	json_decref(receiver);
 }
 
+/* The path map is in memory: an unknown path is answered here, the rest by a worker. */
 static void on_hook(nng_aio *aio)
 {
-	hand_off(aio, hook_work);
+	nng_http_req *req = nng_aio_get_input(aio, 0);
+	http_job *j = cf_calloc(1, sizeof(*j));
+	json_t *e;
+
+	if (j == NULL) {
+		reply(aio, 503, "out of memory\n");
+		return;
+	}
+	j->aio = aio;
+	j->work = hook_work;
+	pthread_mutex_lock(&http_ctl->mu);
+	e = json_object_get(http_ctl->receivers, nng_http_req_get_uri(req));
+	if (e) {
+		j->receiver = json_deep_copy(json_object_get(e, "receiver"));
+		snprintf(j->key, sizeof(j->key), "%s", sget(e, "key"));
+	}
+	pthread_mutex_unlock(&http_ctl->mu);
+	if (e == NULL || j->receiver == NULL) {
+		reply(aio, 404, "no receiver at this path\n");
+		job_free(j);
+		return;
+	}
+	hand_off(j);
 }
 
 static int serve(int i, const char *addr, const char *prefix, void (*cb)(nng_aio *), size_t max_body)

@@ -465,6 +465,51 @@ static void receivers(void)
 	CHECK_STR(code, "404");
 }
 
+static pid_t apiserver_pid(void)
+{
+	char file[700], pid[32] = "";
+
+	snprintf(file, sizeof(file), "%s/pids/apiserver", getenv("CFLUX_ENV_DIR") ? getenv("CFLUX_ENV_DIR") : "/nonexistent");
+	return capture(pid, sizeof(pid), "cat %s", file) == 0 ? (pid_t)atol(pid) : 0;
+}
+
+/* While the API server hangs (stopped), webhooks that need it wait for a worker, but nng's
+ * threads stay free: a request that needs no API call is answered at once. With the API
+ * calls inside nng's callbacks, those threads are all held and nothing is answered. */
+static void api_calls_do_not_block_http(void)
+{
+	const char *path = webhook_path("github");
+	char codes[700], file[700], code[16], out[2048];
+	pid_t api = apiserver_pid();
+	int n = 0;
+
+	CHECK(api > 0 && path[0]);
+	if (api <= 0 || !path[0])
+		return;
+	snprintf(codes, sizeof(codes), "%s/held.codes", store);
+	snprintf(file, sizeof(file), "%s/held-body", store);
+	CHECK(run("printf '%%s' '{\"ref\":\"refs/heads/main\"}' > %s", file) == 0);
+	CHECK(kill(api, SIGSTOP) == 0);
+	/* more held requests than nng has threads (2 per CPU, at most 16) */
+	CHECK(run("sig=$(openssl dgst -sha256 -hmac 'webhook-token' < %s | sed 's/.*= //'); for i in $(seq 24); do "
+		  "curl -s -o /dev/null --max-time 120 -w '%%{http_code}\n' -X POST -H \"X-Hub-Signature-256: sha256=$sig\" "
+		  "-H 'X-GitHub-Event: push' --data-binary @%s http://%s%s >> %s & done", file, file, RECEIVER_HTTP, path, codes) == 0);
+	for (int i = 0; i < 3; i++) {
+		CHECK(capture(code, sizeof(code), "curl -s -o /dev/null --max-time 3 -w '%%{http_code}' -X POST -d '{}' "
+			      "http://%s/hook/nothing", RECEIVER_HTTP) == 0);
+		CHECK_STR(code, "404");
+	}
+	CHECK(kill(api, SIGCONT) == 0);
+	/* and the held ones are done once the API answers again */
+	for (int i = 0; i < 1200 && n < 24; i++) {
+		n = capture(out, sizeof(out), "cat %s 2>/dev/null | wc -l", codes) == 0 ? atoi(out) : 0;
+		if (n < 24)
+			msleep(100);
+	}
+	CHECK(n == 24);
+	CHECK(capture(out, sizeof(out), "grep -c '^200$' %s", codes) == 0 && atoi(out) == 24);
+}
+
 /* Waits until Receiver name's webhookPath is want ("" : none); 1 if it came. */
 static int wait_path(const char *name, const char *want, int secs)
 {
@@ -661,6 +706,8 @@ static void sigterm_exits_cleanly(void)
 
 static void cleanup(void)
 {
+	if (apiserver_pid() > 0)
+		kill(apiserver_pid(), SIGCONT);   /* in case a failed case left it stopped */
 	stop(&nc);
 	stop(&kc);
 	stop(&sc);
@@ -683,6 +730,7 @@ static const cf_test_case cases[] = {
 	{ "events_over_http", events_over_http },
 	{ "receivers", receivers },
 	{ "receiver_follows_its_secret", receiver_follows_its_secret },
+	{ "api_calls_do_not_block_http", api_calls_do_not_block_http },
 	{ "github_push_to_cluster", github_push_to_cluster },
 	{ "provider_and_alert_status", provider_and_alert_status },
 	{ "provider_secret_comes_later", provider_secret_comes_later },

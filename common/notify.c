@@ -1,6 +1,7 @@
 /* common/notify.c - events, alert matching and provider payloads. */
 #include "notify.h"
 
+#include "alloc.h"
 #include "err.h"
 #include "sha256.h"
 #include "yaml.h"
@@ -203,6 +204,7 @@ static int body_json(cf_notify_request *r, json_t *body)
 	if (text == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	rc = cf_buf_puts(&r->body, text);
+	cf_wipe(text, strlen(text));   /* a PagerDuty routing key is in the body */
 	free(text);
 	if (rc == 0) rc = set_header(r, "Content-Type", "application/json");
 	return rc;
@@ -342,6 +344,7 @@ static int commit_status(cf_notify_request *r, const char *type, const char *add
 			char auth[1100];
 			snprintf(auth, sizeof(auth), "Bearer %s", token);
 			rc = set_header(r, "Authorization", auth);
+			cf_wipe(auth, sizeof(auth));
 		}
 		return rc;
 	}
@@ -380,6 +383,7 @@ static int secret_headers(cf_notify_request *r, const json_t *secret)
 	json_object_foreach(h, k, v)
 		if (json_is_string(v) && (rc = set_header(r, k, json_string_value(v))) < 0)
 			break;
+	cf_notify_wipe(h);
 	json_decref(h);
 	return rc;
 }
@@ -439,6 +443,7 @@ int cf_notify_build(cf_notify_request *r, const json_t *provider, const json_t *
 			char auth[1100];
 			snprintf(auth, sizeof(auth), "Bearer %s", token);
 			rc = set_header(r, "Authorization", auth);
+			cf_wipe(auth, sizeof(auth));
 		}
 	} else if (streq(type, "msteams")) {
 		rc = body_json(r, msteams_body(event));
@@ -464,9 +469,28 @@ out:
 
 void cf_notify_request_free(cf_notify_request *r)
 {
+	if (r->body.data)
+		cf_wipe(r->body.data, r->body.cap);
 	cf_buf_free(&r->body);
+	cf_notify_wipe(r->headers);
 	json_decref(r->headers);
 	r->headers = NULL;
+}
+
+void cf_notify_wipe(json_t *j)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_string(j))   /* jansson owns the bytes; overwriting them in place is safe */
+		cf_wipe((char *)json_string_value(j), json_string_length(j));
+	else if (json_is_object(j))
+		json_object_foreach(j, k, v)
+			cf_notify_wipe(v);
+	else if (json_is_array(j))
+		json_array_foreach(j, i, v)
+			cf_notify_wipe(v);
 }
 
 void cf_notify_dedup_key(char out[72], const char *provider_key, const json_t *event)

@@ -34,7 +34,12 @@ typedef struct cf_notify_request {
  * provider cannot send (no address, no channel for a Slack bot, a revision that is not a
  * commit for a commit-status provider). Free with cf_notify_request_free. */
 int  cf_notify_build(cf_notify_request *r, const json_t *provider, const json_t *event, const json_t *secret);
+/* Wipes the body and the header values (tokens), then frees them. */
 void cf_notify_request_free(cf_notify_request *r);
+
+/* Overwrites the bytes of every string value in j (recursively; NULL is fine) with zeros:
+ * what held a secret is wiped before json_decref. Keys are left alone. */
+void cf_notify_wipe(json_t *j);
 
 /* The key under which duplicates are suppressed: provider, involved object, severity, reason,
  * message and metadata. */

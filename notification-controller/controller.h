@@ -4,6 +4,7 @@
 
 #include "bus.h"
 #include "kube.h"
+#include "workqueue.h"
 
 #include <pthread.h>
 
@@ -17,15 +18,14 @@ typedef struct nc_ctl {
 	/* flags */
 	const char *kubeconfig, *context, *watch_namespace, *log_level;
 	const char *events_addr, *events_http_addr, *receiver_addr;
-	long queue_size, dedup_ms, retry_max_ms, max_age_ms, senders;
+	long queue_size, queue_per_provider, dedup_ms, retry_max_ms, max_age_ms, senders;
 	/* run time */
 	pthread_mutex_t mu;       /* guards the caches */
 	json_t *providers;        /* "ns/name" -> Provider */
 	json_t *alerts;           /* "ns/name" -> Alert */
-	json_t *receivers;        /* webhook path -> {"key": "ns/name", "token": ..., "receiver": Receiver} */
+	json_t *receivers;        /* webhook path -> {"key": "ns/name", "receiver": Receiver} (no token) */
 	dispatcher *d;
-	cf_kube *api;             /* for the HTTP handlers, under api_mu */
-	pthread_mutex_t api_mu;
+	cf_workqueue *queue;      /* the workers' keys: "ns/name" (Receiver), "Provider:ns/name", "Alert:ns/name" */
 	volatile long malformed;  /* events refused */
 	volatile int stop;
 } nc_ctl;
@@ -44,18 +44,22 @@ int  dispatcher_event(dispatcher *d, cf_kube *k, const char *data, size_t len);
 
 /* ---- receiver.c ---- */
 
-/* Reconciles Receiver ns/name: webhook path from its secret's token, status, the path map. */
+/* Reconciles Receiver ns/name: webhook path from its secret's token, status, the path map;
+ * looks again after spec.interval (the token may be rotated). */
 int  receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
 /* A Secret's values, decoded, as a new object of strings; an error names the secret. */
 int  nc_load_secret(cf_kube *k, json_t **out, const char *ns, const char *name);
 
 /* ---- provider.c ---- */
 
-/* Writes the Ready condition of Provider or Alert (kind) ns/name. */
+/* Writes the Ready condition of Provider or Alert (kind) ns/name. A Provider that is not
+ * ready fails (so it is retried with backoff: its secret may come). */
 int  provider_reconcile(nc_ctl *c, cf_kube *k, const char *kind, const char *ns, const char *name);
 
-/* Starts the HTTP servers: events (POST /) and receivers (/hook/...). */
+/* Starts the HTTP servers, events (POST /) and receivers (/hook/...), and the threads that
+ * do their work (API calls must not run in nng's callbacks). */
 int  http_start(nc_ctl *c);
+/* Answers what is queued with 503, lets the work in flight finish, stops the servers. */
 void http_stop(void);
 
 #endif

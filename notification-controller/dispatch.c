@@ -1,8 +1,9 @@
 /* notification-controller/dispatch.c - events in, Alerts matched, Provider requests queued,
  * delivered with retries. One request per provider is in flight at a time and a provider's
  * requests leave in order; a provider that is down waits on its own backoff and holds no
- * other provider back. The queue is bounded; what does not fit, or is still undelivered after
- * --delivery-max-age, is dropped and counted. */
+ * other provider back, neither in time nor in room: the queue is bounded in all and per
+ * provider. What does not fit, or is still undelivered after --delivery-max-age, is dropped
+ * and counted; only what was queued counts as sent for the duplicate window. */
 #include "controller.h"
 
 #include "alloc.h"
@@ -121,6 +122,9 @@ static int send_request(item *it, long *code, char *err, size_t esize)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, code);
 	else
 		snprintf(err, esize, "%s", cerr[0] ? cerr : curl_easy_strerror(cc));
+	cf_wipe(line, sizeof(line));   /* header lines carry tokens */
+	for (struct curl_slist *l = hl; l; l = l->next)
+		cf_wipe(l->data, strlen(l->data));
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(h);
 	if (cc == CURLE_OK && (*code < 200 || *code > 299))
@@ -291,6 +295,7 @@ int nc_load_secret(cf_kube *k, json_t **out, const char *ns, const char *name)
 			cf_free_secret(dec, len);
 		}
 	}
+	cf_notify_wipe(s);
 	json_decref(s);
 	return 0;
 }
@@ -310,37 +315,57 @@ static json_t *involved_labels(cf_kube *k, const json_t *event)
 	return labels ? labels : json_object();
 }
 
-/* Whether this delivery was made in the last --dedup window; records it if not. */
-static int duplicate(dispatcher *d, const char *key)
+/* Whether key was queued in the last --dedup window. Called locked. */
+static int seen_recently(dispatcher *d, const char *key, double now)
 {
-	double now = now_s();
 	const char *k;
 	json_t *v, *tmp;
-	int dup;
 
-	pthread_mutex_lock(&d->mu);
 	json_object_foreach_safe(d->seen, tmp, k, v)
 		if (now - json_real_value(v) > d->c->dedup_ms / 1000.0)
 			json_object_del(d->seen, k);
-	dup = json_object_get(d->seen, key) != NULL;
-	if (!dup)
-		json_object_set_new(d->seen, key, json_real(now));
-	pthread_mutex_unlock(&d->mu);
-	return dup;
+	return json_object_get(d->seen, key) != NULL;
 }
 
-static void enqueue(dispatcher *d, item *it)
+static size_t queued_for(dispatcher *d, const char *provider)
 {
+	size_t n = 0;
+
+	for (item *it = d->head; it; it = it->next)
+		n += strcmp(it->provider, provider) == 0;
+	return n;
+}
+
+/* Queues it unless it is a duplicate or there is no room (in all, or for its provider: one
+ * that is down must not crowd out the others); the dedup key is recorded only once queued,
+ * so a dropped notification is not also suppressed when it comes again. Frees it if not. */
+static void enqueue(dispatcher *d, item *it, const char *dedup)
+{
+	const char *full = NULL;
+	char n[32];
+	double now = now_s();
+
 	pthread_mutex_lock(&d->mu);
-	if ((long)d->len >= d->c->queue_size) {
-		char n[32];
-		d->dropped++;
-		snprintf(n, sizeof(n), "%ld", d->dropped);
+	if (seen_recently(d, dedup, now)) {
 		pthread_mutex_unlock(&d->mu);
-		cf_log(CF_LOG_ERROR, "delivery queue full; notification dropped", "to", it->what, "dropped_total", n, NULL);
+		cf_log(CF_LOG_DEBUG, "duplicate suppressed", "to", it->what, NULL);
 		item_free(it);
 		return;
 	}
+	if ((long)d->len >= d->c->queue_size)
+		full = "delivery queue full; notification dropped";
+	else if ((long)queued_for(d, it->provider) >= d->c->queue_per_provider)
+		full = "provider's delivery queue full; notification dropped";
+	if (full) {
+		d->dropped++;
+		snprintf(n, sizeof(n), "%ld", d->dropped);
+		pthread_mutex_unlock(&d->mu);
+		cf_log(CF_LOG_ERROR, full, "to", it->what, "dropped_total", n, NULL);
+		item_free(it);
+		return;
+	}
+	json_object_set_new(d->seen, dedup, json_real(now));
+	it->first_at = it->next_at = now;
 	if (d->tail)
 		d->tail->next = it;
 	else
@@ -348,6 +373,16 @@ static void enqueue(dispatcher *d, item *it)
 	d->tail = it;
 	d->len++;
 	pthread_mutex_unlock(&d->mu);
+}
+
+static int duplicate(dispatcher *d, const char *key)
+{
+	int dup;
+
+	pthread_mutex_lock(&d->mu);
+	dup = seen_recently(d, key, now_s());
+	pthread_mutex_unlock(&d->mu);
+	return dup;
 }
 
 /* Builds and queues the request of one Provider for one event. */
@@ -358,9 +393,9 @@ static void deliver_to(dispatcher *d, cf_kube *k, const char *pkey, const json_t
 	const char *sref = sget(json_object_get(spec, "secretRef"), "name");
 	const char *cref = sget(json_object_get(spec, "certSecretRef"), "name");
 	json_t *secret = NULL, *certs = NULL;
-	char dedup[72];
+	char dedup[72], key[600];
 	item *it;
-	int rc;
+	int rc, secret_rc;
 
 	cf_notify_dedup_key(dedup, pkey, event);
 	if (duplicate(d, dedup)) {
@@ -382,13 +417,15 @@ static void deliver_to(dispatcher *d, cf_kube *k, const char *pkey, const json_t
 		it->ca_len = strlen(sget(certs, "ca.crt"));
 		it->ca = (unsigned char *)cf_strdup(sget(certs, "ca.crt"));
 	}
+	secret_rc = rc;
 	if (rc == 0 && sget(spec, "proxy"))
 		it->proxy = cf_strdup(sget(spec, "proxy"));
 	if (rc == 0)
 		rc = cf_notify_build(&it->req, provider, event, secret);
+	cf_notify_wipe(secret);
 	json_decref(secret);
 	json_decref(certs);
-	if (rc == CF_ENOTFOUND) {   /* e.g. a commit status for an event without a revision */
+	if (rc == CF_ENOTFOUND && secret_rc == 0) {   /* e.g. a commit status for an event without a revision */
 		cf_log(CF_LOG_DEBUG, "nothing to send", "to", it->what, "why", cf_err_msg(), NULL);
 		cf_free(it->ca);
 		cf_free(it->proxy);
@@ -400,10 +437,13 @@ static void deliver_to(dispatcher *d, cf_kube *k, const char *pkey, const json_t
 		cf_free(it->ca);
 		cf_free(it->proxy);
 		cf_free(it);
+		/* its secret changed or went away: the Provider's status says so */
+		snprintf(key, sizeof(key), "Provider:%s", pkey);
+		if (secret_rc < 0)
+			cf_workqueue_add(d->c->queue, key);
 		return;
 	}
-	it->first_at = it->next_at = now_s();
-	enqueue(d, it);
+	enqueue(d, it, dedup);
 }
 
 /* The event with the alert's eventMetadata added (the event's own keys win). */

@@ -21,6 +21,7 @@ static nc_ctl ctl = {
 	.receiver_addr = "127.0.0.1:9292",
 	.log_level = "info",
 	.queue_size = 1000,
+	.queue_per_provider = 100,
 	.dedup_ms = 5L * 60 * 1000,
 	.retry_max_ms = 30000,
 	.max_age_ms = 60L * 60 * 1000,
@@ -35,6 +36,7 @@ static const cf_flag flags[] = {
 	{ "events-http-addr", CF_FLAG_STRING, &ctl.events_http_addr, "host:port for events POSTed as Flux event JSON", 0 },
 	{ "receiver-addr", CF_FLAG_STRING, &ctl.receiver_addr, "host:port of the webhook receivers (/hook/...)", 0 },
 	{ "delivery-queue-size", CF_FLAG_INT, &ctl.queue_size, "notifications waiting for delivery, at most", 1 },
+	{ "delivery-queue-per-provider", CF_FLAG_INT, &ctl.queue_per_provider, "notifications waiting for one provider, at most", 1 },
 	{ "dedup-window", CF_FLAG_DURATION, &ctl.dedup_ms, "how long an identical notification is suppressed", 1000 },
 	{ "retry-max", CF_FLAG_DURATION, &ctl.retry_max_ms, "longest wait between delivery attempts", 1000 },
 	{ "delivery-max-age", CF_FLAG_DURATION, &ctl.max_age_ms, "how long a notification is retried before it is dropped", 1000 },
@@ -79,8 +81,6 @@ static void cache_update(json_t *cache, const char *type, const json_t *obj)
 	pthread_mutex_unlock(&ctl.mu);
 }
 
-static cf_workqueue *queue;
-
 static void enqueue_kind(const char *kind, const json_t *obj)
 {
 	char key[600], nsname[512];
@@ -88,7 +88,7 @@ static void enqueue_kind(const char *kind, const json_t *obj)
 	if (cf_status_key(nsname, sizeof(nsname), obj) < 0)
 		return;
 	snprintf(key, sizeof(key), "%s:%s", kind, nsname);
-	cf_workqueue_add(queue, key);
+	cf_workqueue_add(ctl.queue, key);
 }
 
 static int on_provider(const char *type, json_t *obj, void *payload)
@@ -129,7 +129,7 @@ static int on_receiver(const char *type, json_t *obj, void *payload)
 
 	(void)payload;
 	if (cf_status_key(key, sizeof(key), obj) == 0 && cf_status_wants_reconcile(type, obj, 1))
-		cf_workqueue_add(queue, key);
+		cf_workqueue_add(ctl.queue, key);
 	return 0;
 }
 
@@ -172,13 +172,11 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	pthread_mutex_init(&ctl.mu, NULL);
-	pthread_mutex_init(&ctl.api_mu, NULL);
 	ctl.providers = json_object();
 	ctl.alerts = json_object();
 	ctl.receivers = json_object();
 	if (ctl.providers == NULL || ctl.alerts == NULL || ctl.receivers == NULL ||
-	    nc_new_client(&ctl, &ctl.api) < 0 ||
-	    cf_workqueue_new(&queue, 1000, 60000) < 0 ||
+	    cf_workqueue_new(&ctl.queue, 1000, 60000) < 0 ||
 	    dispatcher_start(&ctl.d, &ctl) < 0 ||
 	    cf_bus_sub_open(&pull, ctl.events_addr, 1) < 0 ||
 	    http_start(&ctl) < 0) {
@@ -187,7 +185,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cf_stop_on_signals(&ctl.stop);
-	worker = (cf_worker){ queue, worker_client, worker_reconcile, &ctl };
+	worker = (cf_worker){ ctl.queue, worker_client, worker_reconcile, &ctl };
 	if (cf_worker_pool_start(&workers, 2, &worker) < 0) {
 		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
 		rc = 1;
@@ -208,7 +206,7 @@ int main(int argc, char **argv)
 	       "receivers", ctl.receiver_addr, NULL);
 	cf_wait_for_stop(&ctl.stop);
 	http_stop();
-	cf_worker_pool_join(workers, 2, queue);
+	cf_worker_pool_join(workers, 2, ctl.queue);
 	workers = NULL;
 	pthread_join(tp, NULL);
 	pthread_join(ta, NULL);
@@ -218,11 +216,10 @@ int main(int argc, char **argv)
 out:
 	if (!started)
 		http_stop();
-	cf_worker_pool_join(workers, 2, queue);
+	cf_worker_pool_join(workers, 2, ctl.queue);
 	dispatcher_stop(ctl.d);
 	cf_bus_sub_free(pull);
-	cf_workqueue_free(queue);
-	cf_kube_free(ctl.api);
+	cf_workqueue_free(ctl.queue);
 	json_decref(ctl.providers);
 	json_decref(ctl.alerts);
 	json_decref(ctl.receivers);

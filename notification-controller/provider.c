@@ -44,6 +44,7 @@ static int provider_check(cf_kube *k, const json_t *provider, const char **reaso
 		if (rc == 0 && (rc = cf_notify_build(&r, provider, event, secret)) == 0)
 			cf_notify_request_free(&r);
 	}
+	cf_notify_wipe(secret);
 	json_decref(secret);
 	json_decref(certs);
 	json_decref(event);
@@ -91,9 +92,13 @@ int provider_reconcile(nc_ctl *c, cf_kube *k, const char *kind, const char *ns, 
 		reason = "ProviderNotFound";
 		snprintf(msg, sizeof(msg), ok ? "Initialized" : "provider '%s' not found", key);
 	}
-	if (!ok)
-		cf_log(CF_LOG_WARN, "not ready", "kind", kind, "object", name, "namespace", ns, "error", msg, NULL);
 	rc = write_status(k, obj, ok, reason, msg);
 	json_decref(obj);
-	return rc;
+	if (rc < 0 || ok)
+		return rc;
+	if (strcmp(kind, "Provider") == 0)   /* retried with backoff: its secret may come (the worker logs it) */
+		return cf_err_set(CF_EINVAL, "%s", msg);
+	/* an Alert is looked at again when its Provider comes */
+	cf_log(CF_LOG_WARN, "not ready", "kind", kind, "object", name, "namespace", ns, "error", msg, NULL);
+	return 0;
 }

@@ -1,12 +1,18 @@
 /* notification-controller/receiver.c - Receivers (webhook path, status) and the two HTTP
- * servers, on nng's HTTP server: events (POST of Flux event JSON) and webhooks (/hook/...). */
+ * servers, on nng's HTTP server: events (POST of Flux event JSON) and webhooks (/hook/...).
+ * nng's callbacks only hand a request to a few threads of our own, which make the API calls
+ * and complete the request from there. A webhook is checked against the token its secret
+ * holds now (read for each request, as Flux does, and wiped): a rotated or deleted token
+ * stops working at once, and the Receiver is reconciled to its new path. */
 #include "controller.h"
 
 #include "alloc.h"
 #include "base64.h"
 #include "condition.h"
+#include "duration.h"
 #include "err.h"
 #include "log.h"
+#include "notify.h"
 #include "receiver.h"
 #include "status.h"
 
@@ -15,6 +21,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#define DEFAULT_INTERVAL_MS (10L * 60 * 1000)   /* Flux's default spec.interval */
+#define HTTP_WORKERS 2
+#define HTTP_QUEUE_MAX 64                       /* requests waiting for a worker; more get 503 */
 
 static const char *sget(const json_t *o, const char *k)
 {
@@ -45,12 +55,14 @@ static int read_token(cf_kube *k, char **token, const char *ns, const char *name
 		return cf_err_prefix("unable to read token from secret '%s/%s'", ns, name);
 	b64 = sget(json_object_get(s, "data"), "token");
 	if (b64 == NULL || cf_base64_decode(&dec, &len, b64, strlen(b64)) < 0 || len == 0) {
+		cf_notify_wipe(s);
 		json_decref(s);
-		cf_free(dec);
+		cf_free_secret(dec, len);
 		return cf_err_set(CF_EINVAL, "secret '%s/%s' has no 'token'", ns, name);
 	}
 	*token = cf_strndup((const char *)dec, len);
 	cf_free_secret(dec, len);
+	cf_notify_wipe(s);
 	json_decref(s);
 	return *token ? 0 : cf_err_set(CF_ENOMEM, "out of memory");
 }
@@ -59,10 +71,11 @@ int receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, 
 {
 	json_t *r = NULL, *status, *orig;
 	const char *secret;
-	char key[512], path[80], msg[300];
+	char key[512], path[80], msg[300], err[1024] = "";
 	char *token = NULL;
+	const char *interval;
 	long long gen;
-	int rc;
+	int rc, crc;
 
 	*requeue_ms = 0;
 	snprintf(key, sizeof(key), "%s/%s", ns, name);
@@ -87,28 +100,33 @@ int receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, 
 	forget(c, key);
 	if (rc == 0) {
 		cf_receiver_path(path, token, name, ns);
-		json_object_set_new(c->receivers, path, json_pack("{s:s,s:s,s:O}", "key", key, "token", token, "receiver", r));
+		json_object_set_new(c->receivers, path, json_pack("{s:s,s:O}", "key", key, "receiver", r));
 	}
 	pthread_mutex_unlock(&c->mu);
 	if (rc == 0) {
 		snprintf(msg, sizeof(msg), "Receiver initialized for path: %s", path);
 		json_object_set_new(status, "webhookPath", json_string(path));
-		rc = cf_condition_set(status, CF_COND_READY, "True", CF_REASON_SUCCEEDED, msg, gen);
-		cf_log(CF_LOG_INFO, "receiver ready", "receiver", key, "path", path, NULL);
+		crc = cf_condition_set(status, CF_COND_READY, "True", CF_REASON_SUCCEEDED, msg, gen);
+		if (!json_equal(orig, status))
+			cf_log(CF_LOG_INFO, "receiver ready", "receiver", key, "path", path, NULL);
+		/* the token may be rotated: look again after the interval */
+		interval = sget(json_object_get(r, "spec"), "interval");
+		if (interval == NULL || cf_duration_parse(requeue_ms, interval) < 0 || *requeue_ms <= 0)
+			*requeue_ms = DEFAULT_INTERVAL_MS;
 	} else {
+		snprintf(err, sizeof(err), "%s", cf_err_msg());
 		json_object_del(status, "webhookPath");
-		rc = cf_condition_set(status, CF_COND_READY, "False", "TokenNotFound", cf_err_msg(), gen);
-		cf_log(CF_LOG_WARN, "receiver not ready", "receiver", key, "error", cf_err_msg(), NULL);
-		*requeue_ms = 10000;   /* the secret may come */
+		crc = cf_condition_set(status, CF_COND_READY, "False", "TokenNotFound", err, gen);
 	}
-	if (rc < 0 || (!json_equal(orig, status) && cf_status_patch(k, r, status) < 0))
+	if (crc < 0 || (!json_equal(orig, status) && cf_status_patch(k, r, status) < 0))
 		cf_log(CF_LOG_WARN, "status not written", "receiver", key, "error", cf_err_msg(), NULL);
 	if (token)
 		cf_free_secret(token, strlen(token));
 	json_decref(orig);
 	json_decref(status);
 	json_decref(r);
-	return 0;
+	/* not ready: retried with backoff, for the secret may come */
+	return rc < 0 ? cf_err_set(rc, "%s", err) : 0;
 }
 
 /* ---- annotating the resources ---- */
@@ -217,8 +235,94 @@ static void reply(nng_aio *aio, int code, const char *text)
 	nng_aio_finish(aio, 0);
 }
 
-static void on_event_post(nng_aio *aio)
+/* A request waiting for a worker: nng keeps the request (and its body) until the aio is
+ * finished. A webhook's receiver was looked up in memory already. */
+typedef struct http_job {
+	nng_aio *aio;
+	void (*work)(struct http_job *j, cf_kube *k);
+	json_t *receiver;
+	char key[512];
+	struct http_job *next;
+} http_job;
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	http_job *head, *tail;
+	size_t len;
+	int stopping;
+	pthread_t threads[HTTP_WORKERS];
+	int nthreads;
+} jobs = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0, { 0 }, 0 };
+
+static void job_free(http_job *j)
 {
+	json_decref(j->receiver);
+	cf_free(j);
+}
+
+/* From nng's callback: queue the request (j, filled in), or answer 503 at once when the queue
+ * is full. */
+static void hand_off(http_job *j)
+{
+	pthread_mutex_lock(&jobs.mu);
+	if (jobs.stopping || jobs.len >= HTTP_QUEUE_MAX) {
+		int stopping = jobs.stopping;
+		pthread_mutex_unlock(&jobs.mu);
+		reply(j->aio, 503, stopping ? "shutting down\n" : "busy; try again\n");
+		job_free(j);
+		return;
+	}
+	if (jobs.tail)
+		jobs.tail->next = j;
+	else
+		jobs.head = j;
+	jobs.tail = j;
+	jobs.len++;
+	pthread_cond_signal(&jobs.cv);
+	pthread_mutex_unlock(&jobs.mu);
+}
+
+/* Each worker has its own API client; once stopping, what is still queued gets 503. */
+static void *http_worker(void *arg)
+{
+	cf_kube *k = NULL;
+
+	(void)arg;
+	for (;;) {
+		http_job *j;
+		int stopping;
+
+		pthread_mutex_lock(&jobs.mu);
+		while (jobs.head == NULL && !jobs.stopping)
+			pthread_cond_wait(&jobs.cv, &jobs.mu);
+		if ((j = jobs.head) == NULL) {
+			pthread_mutex_unlock(&jobs.mu);
+			break;
+		}
+		jobs.head = j->next;
+		if (jobs.head == NULL)
+			jobs.tail = NULL;
+		jobs.len--;
+		stopping = jobs.stopping;
+		pthread_mutex_unlock(&jobs.mu);
+		if (stopping) {
+			reply(j->aio, 503, "shutting down\n");
+		} else if (k == NULL && nc_new_client(http_ctl, &k) < 0) {
+			cf_log(CF_LOG_ERROR, "cannot create an API client; request refused", "error", cf_err_msg(), NULL);
+			reply(j->aio, 503, "no API client\n");
+		} else {
+			j->work(j, k);
+		}
+		job_free(j);
+	}
+	cf_kube_free(k);
+	return NULL;
+}
+
+static void event_work(http_job *j, cf_kube *k)
+{
+	nng_aio *aio = j->aio;
 	nng_http_req *req = nng_aio_get_input(aio, 0);
 	void *body;
 	size_t len;
@@ -226,11 +330,22 @@ static void on_event_post(nng_aio *aio)
 	int rc;
 
 	nng_http_req_get_data(req, &body, &len);
-	pthread_mutex_lock(&http_ctl->api_mu);
-	rc = dispatcher_event(http_ctl->d, http_ctl->api, body ? body : "", len);
+	rc = dispatcher_event(http_ctl->d, k, body ? body : "", len);
 	snprintf(msg, sizeof(msg), "%s\n", rc < 0 ? cf_err_msg() : "accepted");
-	pthread_mutex_unlock(&http_ctl->api_mu);
 	reply(aio, rc < 0 ? 400 : 202, msg);
+}
+
+static void on_event_post(nng_aio *aio)
+{
+	http_job *j = cf_calloc(1, sizeof(*j));
+
+	if (j == NULL) {
+		reply(aio, 503, "out of memory\n");
+		return;
+	}
+	j->aio = aio;
+	j->work = event_work;
+	hand_off(j);
 }
 
 static const char *req_header(void *ctx, const char *name)
@@ -238,38 +353,52 @@ static const char *req_header(void *ctx, const char *name)
 	return nng_http_req_get_header(ctx, name);
 }
 
-static void on_hook(nng_aio *aio)
+/* The receiver's token as its secret holds it now; NULL (and the Receiver queued, so that its
+ * status follows) when it cannot be read or no longer gives this path. */
+static char *current_token(cf_kube *k, const json_t *receiver, const char *key, const char *uri)
 {
+	const json_t *md = json_object_get(receiver, "metadata");
+	const char *ns = sget(md, "namespace"), *name = sget(md, "name");
+	const char *secret = sget(json_object_get(json_object_get(receiver, "spec"), "secretRef"), "name");
+	char *token = NULL, path[80];
+
+	if (ns == NULL || name == NULL || secret == NULL || read_token(k, &token, ns, secret) < 0) {
+		cf_log(CF_LOG_WARN, "webhook: the receiver's token cannot be read", "receiver", key, "error", cf_err_msg(), NULL);
+		cf_workqueue_add(http_ctl->queue, key);
+		return NULL;
+	}
+	cf_receiver_path(path, token, name, ns);
+	if (!cf_receiver_equal(path, uri)) {   /* rotated: this path is the old token's */
+		cf_log(CF_LOG_INFO, "webhook: the receiver's token was rotated; its path changes", "receiver", key, NULL);
+		cf_workqueue_add(http_ctl->queue, key);
+		cf_free_secret(token, strlen(token));
+		return NULL;
+	}
+	return token;
+}
+
+static void hook_work(http_job *j, cf_kube *k)
+{
+	nng_aio *aio = j->aio;
 	nng_http_req *req = nng_aio_get_input(aio, 0);
-	const char *uri = nng_http_req_get_uri(req), *why = NULL;
-	json_t *e, *receiver = NULL;
-	char *token = NULL, key[512] = "", msg[600];
+	const char *uri = nng_http_req_get_uri(req), *why = NULL, *key = j->key;
+	json_t *receiver = j->receiver;
+	char *token, msg[600];
 	void *body;
 	size_t len;
 	cf_receiver_verdict v;
 	int count = 0, rc;
 
 	nng_http_req_get_data(req, &body, &len);
-	pthread_mutex_lock(&http_ctl->mu);
-	e = json_object_get(http_ctl->receivers, uri);
-	if (e) {
-		token = cf_strdup(sget(e, "token"));
-		receiver = json_deep_copy(json_object_get(e, "receiver"));
-		snprintf(key, sizeof(key), "%s", sget(e, "key"));
-	}
-	pthread_mutex_unlock(&http_ctl->mu);
-	if (e == NULL) {
+	if ((token = current_token(k, receiver, key, uri)) == NULL) {
 		reply(aio, 404, "no receiver at this path\n");
 		return;
 	}
 	v = cf_receiver_check(receiver, token, req_header, req, body ? body : "", len, &why);
 	if (v == CF_RECEIVER_ACT) {
-		pthread_mutex_lock(&http_ctl->api_mu);
-		rc = annotate_resources(http_ctl->api, receiver, &count);
-		snprintf(msg, sizeof(msg), "%s", rc < 0 ? cf_err_msg() : "");
-		pthread_mutex_unlock(&http_ctl->api_mu);
+		rc = annotate_resources(k, receiver, &count);
 		if (rc < 0)
-			cf_log(CF_LOG_ERROR, "webhook: annotating resources failed", "receiver", key, "error", msg, NULL);
+			cf_log(CF_LOG_ERROR, "webhook: annotating resources failed", "receiver", key, "error", cf_err_msg(), NULL);
 		snprintf(msg, sizeof(msg), "%d resources annotated\n", count);
 		cf_log(CF_LOG_INFO, "webhook accepted", "receiver", key, "annotated", msg, NULL);
 		reply(aio, rc < 0 ? 500 : 200, msg);
@@ -279,9 +408,35 @@ static void on_hook(nng_aio *aio)
 		       "why", why, NULL);
 		reply(aio, v == CF_RECEIVER_IGNORE ? 200 : v == CF_RECEIVER_DENY ? 401 : 400, msg);
 	}
-	if (token)
-		cf_free_secret(token, strlen(token));
-	json_decref(receiver);
+	cf_free_secret(token, strlen(token));
+}
+
+/* The path map is in memory: an unknown path is answered here, the rest by a worker. */
+static void on_hook(nng_aio *aio)
+{
+	nng_http_req *req = nng_aio_get_input(aio, 0);
+	http_job *j = cf_calloc(1, sizeof(*j));
+	json_t *e;
+
+	if (j == NULL) {
+		reply(aio, 503, "out of memory\n");
+		return;
+	}
+	j->aio = aio;
+	j->work = hook_work;
+	pthread_mutex_lock(&http_ctl->mu);
+	e = json_object_get(http_ctl->receivers, nng_http_req_get_uri(req));
+	if (e) {
+		j->receiver = json_deep_copy(json_object_get(e, "receiver"));
+		snprintf(j->key, sizeof(j->key), "%s", sget(e, "key"));
+	}
+	pthread_mutex_unlock(&http_ctl->mu);
+	if (e == NULL || j->receiver == NULL) {
+		reply(aio, 404, "no receiver at this path\n");
+		job_free(j);
+		return;
+	}
+	hand_off(j);
 }
 
 static int serve(int i, const char *addr, const char *prefix, void (*cb)(nng_aio *), size_t max_body)
@@ -308,6 +463,9 @@ int http_start(nc_ctl *c)
 	int rc;
 
 	http_ctl = c;
+	for (; jobs.nthreads < HTTP_WORKERS; jobs.nthreads++)
+		if (pthread_create(&jobs.threads[jobs.nthreads], NULL, http_worker, NULL) != 0)
+			return cf_err_set(CF_ERR, "cannot start the HTTP workers");
 	rc = serve(0, c->events_http_addr, "/", on_event_post, 256u * 1024u);
 	if (rc == 0)
 		rc = serve(1, c->receiver_addr, "/hook", on_hook, CF_RECEIVER_BODY_MAX);   /* a tree: /hook/<digest> */
@@ -316,6 +474,15 @@ int http_start(nc_ctl *c)
 
 void http_stop(void)
 {
+	/* the workers first: nng's stop waits for no callback, and the requests they hold must
+	 * be answered before the servers go */
+	pthread_mutex_lock(&jobs.mu);
+	jobs.stopping = 1;
+	pthread_cond_broadcast(&jobs.cv);
+	pthread_mutex_unlock(&jobs.mu);
+	for (int i = 0; i < jobs.nthreads; i++)
+		pthread_join(jobs.threads[i], NULL);
+	jobs.nthreads = 0;
 	for (int i = 0; i < 2; i++) {
 		if (servers[i]) {
 			nng_http_server_stop(servers[i]);

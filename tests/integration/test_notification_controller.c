@@ -1,9 +1,11 @@
 /* tests/integration/test_notification_controller.c - bin/notification-controller against the
  * real apiserver and the local webhook sink: a failing Kustomization's event (from a real
  * kustomize-controller) reaches generic, generic-hmac, Slack and PagerDuty sinks with their
- * payloads; severity and source filters; duplicates; a provider that is down and comes back;
- * events over HTTP; Receivers (GitHub signature, ping, generic with matchLabels); and a GitHub
- * push webhook driving a commit to the cluster end to end. */
+ * payloads; severity and source filters; duplicates; a provider that is down and comes back
+ * (and holds no more than its share of the queue meanwhile); events over HTTP; Receivers
+ * (GitHub signature, ping, generic with matchLabels, a rotated and a deleted token); a Provider
+ * whose secret comes later; and a GitHub push webhook driving a commit to the cluster end to
+ * end. */
 #include "bus.h"
 #include "err.h"
 #include "itest.h"
@@ -122,6 +124,35 @@ static void send_event(const char *kind, const char *name, const char *evns, con
 	cf_buf_free(&b);
 }
 
+static const char *wait_status_for(const char *kind, const char *name, const char *want, int secs);
+
+/* Lines of the controller's log that contain both a and b. */
+static int log_lines(const char *a, const char *b)
+{
+	char line[1 << 14], file[700];
+	FILE *f;
+	int n = 0;
+
+	snprintf(file, sizeof(file), "%s/notification-controller.log", store);
+	if ((f = fopen(file, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, a) && strstr(line, b);
+	fclose(f);
+	return n;
+}
+
+static int wait_log(const char *a, const char *b, int want, int secs)
+{
+	for (int i = 0; i < secs * 10; i++) {
+		if (log_lines(a, b) >= want)
+			return 1;
+		msleep(100);
+	}
+	cf_test_fail(__FILE__, __LINE__, "fewer than %d log lines with '%s' and '%s' after %ds", want, a, b, secs);
+	return 0;
+}
+
 static void setup(void)
 {
 	char yaml[8192];
@@ -164,12 +195,18 @@ static void setup(void)
 	{
 		const char *args[] = { "--kubeconfig", getenv("CFLUX_KUBECONFIG_TOKEN"), "--watch-namespace", ns,
 				       "--events-addr", EVENTS_ADDR, "--events-http-addr", EVENTS_HTTP, "--receiver-addr",
-				       RECEIVER_HTTP, "--retry-max", "2s", "--log-level", "debug", NULL };
+				       RECEIVER_HTTP, "--retry-max", "2s", "--delivery-queue-size", "40",
+				       "--delivery-queue-per-provider", "8", "--log-level", "debug", NULL };
 		nc = start("bin/notification-controller", args, "notification-controller");
 	}
 	CHECK(nc > 0);
 	CHECK_OK(cf_bus_pub_open(&push, EVENTS_ADDR, 1));
-	msleep(1500);   /* the Providers and Alerts are read from the watch */
+	/* an Alert is Ready once the controller holds it and its Provider (from the watches) */
+	CHECK_STR(wait_status_for("Alert", "all", "True", 30), "Initialized");
+	CHECK_STR(wait_status_for("Alert", "hmac", "True", 10), "Initialized");
+	CHECK_STR(wait_status_for("Alert", "slack-errors", "True", 10), "Initialized");
+	CHECK_STR(wait_status_for("Alert", "pd", "True", 10), "Initialized");
+	CHECK_STR(wait_status_for("Alert", "later", "True", 10), "Initialized");
 }
 
 static int hmac_ok(const json_t *line, const char *token)
@@ -247,14 +284,16 @@ static void filters_and_resolve(void)
 		json_decref(body);
 	}
 	json_decref(p);
-	/* error-only: the info event did not reach Slack */
-	CHECK(sink_lines(sink, sinkpath("slack"), "Applied revision", NULL) == 0);
 	/* other namespace, other kind, excluded message: nothing */
 	send_event("Kustomization", "app", "elsewhere", "error", "wrong namespace");
 	send_event("HelmRelease", "app", ns, "error", "wrong kind");
 	send_event("Kustomization", "app", ns, "error", "ignore me please");
 	send_event("Kustomization", "app", ns, "error", "marker after filters");
+	/* events are taken in order: once the marker is in, the ones before it were seen */
 	json_decref(wait_sink(sink, sinkpath("generic"), "marker after filters", 1, 10));
+	json_decref(wait_sink(sink, sinkpath("slack"), "marker after filters", 1, 10));
+	/* error-only: the info event did not reach Slack */
+	CHECK(sink_lines(sink, sinkpath("slack"), "Applied revision", NULL) == 0);
 	CHECK(sink_lines(sink, sinkpath("generic"), "wrong namespace", NULL) == 0);
 	CHECK(sink_lines(sink, sinkpath("generic"), "wrong kind", NULL) == 0);
 	CHECK(sink_lines(sink, sinkpath("generic"), "ignore me", NULL) == 0);
@@ -266,29 +305,46 @@ static void duplicates_are_suppressed(void)
 	send_event("Kustomization", "app", ns, "error", "same thing twice");
 	send_event("Kustomization", "app", ns, "error", "same thing twice");
 	send_event("Kustomization", "app", ns, "error", "then something else");
+	/* a provider's requests leave in order: once the last one is in, the others were sent */
 	json_decref(wait_sink(sink, sinkpath("generic"), "then something else", 1, 10));
-	msleep(300);
+	json_decref(wait_sink(sink, sinkpath("slack"), "then something else", 1, 10));
 	CHECK(sink_lines(sink, sinkpath("generic"), "same thing twice", NULL) == 1);
 	CHECK(sink_lines(sink, sinkpath("slack"), "same thing twice", NULL) == 1);
 }
 
 static void provider_down_then_back(void)
 {
-	char late_log[700];
+	char late_log[700], later[600], msg[64];
 	const char *args[] = { "--listen", LATE_SINK, "--out", late_log, NULL };
 	char bin[600];
+	json_t *first;
 
 	snprintf(late_log, sizeof(late_log), "%s/late.jsonl", store);
+	snprintf(later, sizeof(later), "Provider/%s/later ", ns);
 	send_event("GitRepository", "slowpoke", ns, "error", "while the sink is down");
+	/* refused, and tried again: the sink is down for real */
+	wait_log("delivery failed; will retry", later, 2, 15);
+	/* it holds at most its share of the queue (8 of 40): the rest of the flood is dropped */
+	for (int i = 0; i < 45; i++) {
+		snprintf(msg, sizeof(msg), "flood %d", i);
+		send_event("GitRepository", "slowpoke", ns, "error", msg);
+	}
+	wait_log("provider's delivery queue full", later, 45 - 7, 10);
+	/* the other providers deliver, in time and with room, while this one is retried */
 	send_event("Kustomization", "app", ns, "error", "others are not held back");
-	/* the other providers deliver while this one is refused and retried */
 	json_decref(wait_sink(sink, sinkpath("generic"), "others are not held back", 1, 10));
-	msleep(2500);
-	CHECK(sink_lines(late_log, sinkpath("later"), NULL, NULL) == 0);
+	json_decref(wait_sink(sink, sinkpath("slack"), "others are not held back", 1, 10));
 	snprintf(bin, sizeof(bin), "%s/tests/webhook-sink", getenv("BUILD") ? getenv("BUILD") : "build/release");
 	late = start(bin, args, "late-sink");
-	json_decref(wait_sink(late_log, sinkpath("later"), "while the sink is down", 1, 15));
-	CHECK(run("grep -q 'delivery failed; will retry' %s/notification-controller.log", store) == 0);
+	first = wait_sink(late_log, sinkpath("later"), "while the sink is down", 1, 15);
+	CHECK(first != NULL);
+	json_decref(first);
+	json_decref(wait_sink(late_log, sinkpath("later"), "flood 6", 1, 15));
+	CHECK(sink_lines(late_log, sinkpath("later"), "flood 7", NULL) == 0);   /* dropped, not queued */
+	/* a dropped notification was never sent: it is not suppressed as a duplicate */
+	send_event("GitRepository", "slowpoke", ns, "error", "flood 44");
+	json_decref(wait_sink(late_log, sinkpath("later"), "flood 44", 1, 15));
+	CHECK(sink_lines(late_log, sinkpath("later"), "while the sink is down", NULL) == 1);
 	stop(&late);
 }
 
@@ -391,8 +447,8 @@ static void receivers(void)
 	}
 	CHECK(requested_at("source.toolkit.fluxcd.io/v1", "GitRepository", "gr-c")[0] == '\0');
 	CHECK(github_post(gh_path, "push", "wrong-key", "{\"ref\":\"refs/heads/main\"}") == 401);
+	/* answered once handled: a ping annotates nothing */
 	CHECK(github_post(gh_path, "ping", "webhook-token", "{\"zen\":\"hi\"}") == 200);
-	msleep(300);
 	CHECK(requested_at("source.toolkit.fluxcd.io/v1", "GitRepository", "gr-c")[0] == '\0');
 	CHECK(github_post(gh_path, "push", "webhook-token", "{\"ref\":\"refs/heads/main\"}") == 200);
 	before = requested_at("source.toolkit.fluxcd.io/v1", "GitRepository", "gr-c");
@@ -407,6 +463,115 @@ static void receivers(void)
 	CHECK(capture(code, sizeof(code), "curl -s -o /dev/null -w '%%{http_code}' -X POST -d '{}' http://%s/hook/nothing",
 		      RECEIVER_HTTP) == 0);
 	CHECK_STR(code, "404");
+}
+
+static pid_t apiserver_pid(void)
+{
+	char file[700], pid[32] = "";
+
+	snprintf(file, sizeof(file), "%s/pids/apiserver", getenv("CFLUX_ENV_DIR") ? getenv("CFLUX_ENV_DIR") : "/nonexistent");
+	return capture(pid, sizeof(pid), "cat %s", file) == 0 ? (pid_t)atol(pid) : 0;
+}
+
+/* While the API server hangs (stopped), webhooks that need it wait for a worker, but nng's
+ * threads stay free: a request that needs no API call is answered at once. With the API
+ * calls inside nng's callbacks, those threads are all held and nothing is answered. */
+static void api_calls_do_not_block_http(void)
+{
+	const char *path = webhook_path("github");
+	char codes[700], file[700], code[16], out[2048];
+	pid_t api = apiserver_pid();
+	int n = 0;
+
+	CHECK(api > 0 && path[0]);
+	if (api <= 0 || !path[0])
+		return;
+	snprintf(codes, sizeof(codes), "%s/held.codes", store);
+	snprintf(file, sizeof(file), "%s/held-body", store);
+	CHECK(run("printf '%%s' '{\"ref\":\"refs/heads/main\"}' > %s", file) == 0);
+	CHECK(kill(api, SIGSTOP) == 0);
+	/* more held requests than nng has threads (2 per CPU, at most 16) */
+	CHECK(run("sig=$(openssl dgst -sha256 -hmac 'webhook-token' < %s | sed 's/.*= //'); for i in $(seq 24); do "
+		  "curl -s -o /dev/null --max-time 120 -w '%%{http_code}\n' -X POST -H \"X-Hub-Signature-256: sha256=$sig\" "
+		  "-H 'X-GitHub-Event: push' --data-binary @%s http://%s%s >> %s & done", file, file, RECEIVER_HTTP, path, codes) == 0);
+	for (int i = 0; i < 3; i++) {
+		CHECK(capture(code, sizeof(code), "curl -s -o /dev/null --max-time 3 -w '%%{http_code}' -X POST -d '{}' "
+			      "http://%s/hook/nothing", RECEIVER_HTTP) == 0);
+		CHECK_STR(code, "404");
+	}
+	CHECK(kill(api, SIGCONT) == 0);
+	/* and the held ones are done once the API answers again */
+	for (int i = 0; i < 1200 && n < 24; i++) {
+		n = capture(out, sizeof(out), "cat %s 2>/dev/null | wc -l", codes) == 0 ? atoi(out) : 0;
+		if (n < 24)
+			msleep(100);
+	}
+	CHECK(n == 24);
+	CHECK(capture(out, sizeof(out), "grep -c '^200$' %s", codes) == 0 && atoi(out) == 24);
+}
+
+/* Waits until Receiver name's webhookPath is want ("" : none); 1 if it came. */
+static int wait_path(const char *name, const char *want, int secs)
+{
+	char got[200] = "";
+
+	for (int i = 0; i < secs * 10; i++) {
+		json_t *o = NULL;
+		const char *p;
+		cf_kube_get(kube, &o, &(cf_kube_ref){ "notification.toolkit.fluxcd.io/v1", "Receiver", ns, name });
+		p = json_string_value(json_object_get(json_object_get(o, "status"), "webhookPath"));
+		snprintf(got, sizeof(got), "%s", p ? p : "");
+		json_decref(o);
+		if (strcmp(got, want) == 0)
+			return 1;
+		msleep(100);
+	}
+	cf_test_fail(__FILE__, __LINE__, "Receiver %s: webhookPath is '%s', want '%s'", name, got, want);
+	return 0;
+}
+
+static void path_of(char out[80], const char *token, const char *name)
+{
+	char hex[100] = "";
+
+	CHECK(capture(hex, sizeof(hex), "printf '%%s' '%s%s%s' | sha256sum | cut -d' ' -f1", token, name, ns) == 0);
+	snprintf(out, 80, "/hook/%s", hex);
+}
+
+static int set_token(const char *secret, const char *token)
+{
+	return run("kubectl -n %s create secret generic %s --from-literal=token=%s --dry-run=client -o yaml | "
+		   "kubectl -n %s apply -f - >/dev/null", ns, secret, token, ns);
+}
+
+static void receiver_follows_its_secret(void)
+{
+	const char *body = "{\"ref\":\"refs/heads/main\"}";
+	char p1[80], p2[80], p3[80];
+
+	path_of(p1, "first-token", "rot");
+	path_of(p2, "second-token", "rot");
+	path_of(p3, "third-token", "rot");
+	CHECK(set_token("rot", "first-token") == 0);
+	CHECK(kapply("apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata: {name: rot}\n"
+		     "spec: {type: github, interval: 2s, secretRef: {name: rot}, resources: [{kind: GitRepository, name: gr-a}]}\n") == 0);
+	wait_path("rot", p1, 15);
+	CHECK(github_post(p1, "push", "first-token", body) == 200);
+	/* rotated: the old token (and its path) is refused at once */
+	CHECK(set_token("rot", "second-token") == 0);
+	CHECK(github_post(p1, "push", "first-token", body) == 404);
+	/* the Receiver moves to the new token's path, which takes the new token only */
+	wait_path("rot", p2, 15);
+	CHECK(github_post(p2, "push", "second-token", body) == 200);
+	CHECK(github_post(p2, "push", "first-token", body) == 401);
+	/* no request comes: spec.interval alone moves the path */
+	CHECK(set_token("rot", "third-token") == 0);
+	wait_path("rot", p3, 15);
+	CHECK(github_post(p3, "push", "third-token", body) == 200);
+	/* deleted: refused, and the Receiver says why */
+	CHECK(run("kubectl -n %s delete secret rot >/dev/null", ns) == 0);
+	CHECK(github_post(p3, "push", "third-token", body) == 404);
+	CHECK_CONTAINS(wait_status_for("Receiver", "rot", "False", 15), "secret '");
 }
 
 static void github_push_to_cluster(void)
@@ -477,7 +642,8 @@ static const char *ready_of(const char *kind, const char *name, const char *fiel
 	size_t i;
 
 	buf[0] = '\0';
-	cf_kube_get(kube, &o, &(cf_kube_ref){ "notification.toolkit.fluxcd.io/v1beta3", kind, ns, name });
+	cf_kube_get(kube, &o, &(cf_kube_ref){ strcmp(kind, "Receiver") == 0 ? "notification.toolkit.fluxcd.io/v1" :
+					      "notification.toolkit.fluxcd.io/v1beta3", kind, ns, name });
 	json_array_foreach(json_object_get(json_object_get(o, "status"), "conditions"), i, c)
 		if (strcmp(json_string_value(json_object_get(c, "type")), "Ready") == 0)
 			snprintf(buf, size, "%s", json_string_value(json_object_get(c, field)));
@@ -486,18 +652,23 @@ static const char *ready_of(const char *kind, const char *name, const char *fiel
 }
 
 /* Waits until kind/name's Ready has status want; returns its message (static). */
-static const char *wait_status(const char *kind, const char *name, const char *want)
+static const char *wait_status_for(const char *kind, const char *name, const char *want, int secs)
 {
 	static char msg[1024];
 	char st[32];
 
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < secs * 10; i++) {
 		if (strcmp(ready_of(kind, name, "status", st, sizeof(st)), want) == 0)
 			return ready_of(kind, name, "message", msg, sizeof(msg));
 		msleep(100);
 	}
 	cf_test_fail(__FILE__, __LINE__, "%s/%s: Ready is '%s', want %s", kind, name, st, want);
 	return "";
+}
+
+static const char *wait_status(const char *kind, const char *name, const char *want)
+{
+	return wait_status_for(kind, name, want, 10);
 }
 
 static void provider_and_alert_status(void)
@@ -546,6 +717,15 @@ static void receiver_path_goes_with_its_secret(void)
 	json_decref(o);
 }
 
+static void provider_secret_comes_later(void)
+{
+	CHECK(kapply("apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: early}\n"
+		     "spec: {type: generic-hmac, address: 'http://127.0.0.1:1/x', secretRef: {name: early-secret}}\n") == 0);
+	CHECK_CONTAINS(wait_status("Provider", "early", "False"), "early-secret");
+	CHECK(run("kubectl -n %s create secret generic early-secret --from-literal=token=t >/dev/null", ns) == 0);
+	CHECK_STR(wait_status_for("Provider", "early", "True", 30), "Initialized");
+}
+
 static void sigterm_exits_cleanly(void)
 {
 	CHECK(sigterm_exits_zero(&nc));
@@ -553,6 +733,8 @@ static void sigterm_exits_cleanly(void)
 
 static void cleanup(void)
 {
+	if (apiserver_pid() > 0)
+		kill(apiserver_pid(), SIGCONT);   /* in case a failed case left it stopped */
 	stop(&nc);
 	stop(&kc);
 	stop(&sc);
@@ -574,9 +756,12 @@ static const cf_test_case cases[] = {
 	{ "provider_down_then_back", provider_down_then_back },
 	{ "events_over_http", events_over_http },
 	{ "receivers", receivers },
+	{ "receiver_follows_its_secret", receiver_follows_its_secret },
+	{ "api_calls_do_not_block_http", api_calls_do_not_block_http },
 	{ "github_push_to_cluster", github_push_to_cluster },
 	{ "provider_and_alert_status", provider_and_alert_status },
 	{ "receiver_path_goes_with_its_secret", receiver_path_goes_with_its_secret },
+	{ "provider_secret_comes_later", provider_secret_comes_later },
 	{ "sigterm_exits_cleanly", sigterm_exits_cleanly },
 	{ "cleanup", cleanup },
 };

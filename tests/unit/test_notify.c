@@ -317,11 +317,59 @@ static void receivers_verify(void)
 	json_decref(gen);
 }
 
+static int all_zero(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != 0)
+			return 0;
+	return 1;
+}
+
+/* Secrets held in jansson strings are overwritten before they are freed. */
+static void secrets_are_wiped(void)
+{
+	json_t *j = json_pack("{s:s,s:{s:s},s:[s,i]}", "token", "s3cret-token", "nested", "password", "hunter2",
+			      "list", "xoxb-123", 7);
+	json_t *provider = json_pack("{s:{s:s,s:s,s:s}}", "spec", "type", "slack", "channel", "ops",
+				     "address", "https://slack.example/api");
+	json_t *secret = json_pack("{s:s}", "token", "xoxb-bot-token");
+	json_t *e = parse(EVENT_ERR);
+	const char *tok = json_string_value(json_object_get(j, "token"));
+	const char *pw = json_string_value(json_object_get(json_object_get(j, "nested"), "password"));
+	const char *item = json_string_value(json_array_get(json_object_get(j, "list"), 0));
+	cf_notify_request r;
+
+	cf_notify_wipe(j);
+	CHECK(all_zero(tok, strlen("s3cret-token")));
+	CHECK(all_zero(pw, strlen("hunter2")));
+	CHECK(all_zero(item, strlen("xoxb-123")));
+	CHECK(json_integer_value(json_array_get(json_object_get(j, "list"), 1)) == 7);
+	CHECK(json_object_get(j, "token") != NULL);   /* keys stay: only values are secret */
+	cf_notify_wipe(NULL);
+	json_decref(j);
+
+	/* a request's headers (the bearer token) and body are wiped when it is freed: the header
+	 * object is kept alive here only to look at its bytes after the free */
+	CHECK_OK(cf_notify_build(&r, provider, e, secret));
+	{
+		json_t *headers = json_incref(r.headers);
+		const char *auth = json_string_value(json_object_get(headers, "Authorization"));
+		CHECK_STR(auth, "Bearer xoxb-bot-token");
+		cf_notify_request_free(&r);
+		CHECK(auth && all_zero(auth, strlen("Bearer xoxb-bot-token")));
+		json_decref(headers);
+	}
+	json_decref(provider);
+	json_decref(secret);
+	json_decref(e);
+}
+
 static const cf_test_case cases[] = {
 	{ "events_are_checked", events_are_checked },
 	{ "alerts_match", alerts_match },
 	{ "provider_payloads", provider_payloads },
 	{ "dedup_keys", dedup_keys },
 	{ "receivers_verify", receivers_verify },
+	{ "secrets_are_wiped", secrets_are_wiped },
 };
 CF_TEST_MAIN(cases)

@@ -14,6 +14,7 @@
 #include <nng/supplemental/http/http.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static const char *sget(const json_t *o, const char *k)
@@ -217,6 +218,18 @@ static void reply(nng_aio *aio, int code, const char *text)
 	nng_aio_finish(aio, 0);
 }
 
+/* With an internal token, a POSTed event carries it as "Authorization: Bearer <token>". */
+static int event_post_authorized(nng_http_req *req)
+{
+	const char *h = nng_http_req_get_header(req, "Authorization");
+
+	if (http_ctl->internal_token == NULL)
+		return 1;
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return 0;
+	return cf_bus_token_ok(http_ctl->internal_token, h + 7);
+}
+
 static void on_event_post(nng_aio *aio)
 {
 	nng_http_req *req = nng_aio_get_input(aio, 0);
@@ -225,6 +238,11 @@ static void on_event_post(nng_aio *aio)
 	char msg[600];
 	int rc;
 
+	if (!event_post_authorized(req)) {
+		cf_log(CF_LOG_WARN, "event refused: missing or wrong internal token", "remote", "http", NULL);
+		reply(aio, 401, "missing or wrong internal token (Authorization: Bearer)\n");
+		return;
+	}
 	nng_http_req_get_data(req, &body, &len);
 	pthread_mutex_lock(&http_ctl->api_mu);
 	rc = dispatcher_event(http_ctl->d, http_ctl->api, body ? body : "", len);

@@ -437,7 +437,7 @@ out:
 static void artifact_requests_need_the_token(void)
 {
 	cf_buf art = CF_BUF_INIT(8u << 20);
-	json_t *o = wait_ready("notified", "True", NULL, NULL, 10);
+	json_t *o = wait_ready("via-http", "True", NULL, NULL, 10);   /* not the one tampered with above */
 	const char *path = artifact_field(o, "path"), *digest = artifact_field(o, "digest");
 
 	CHECK(path != NULL && digest != NULL);

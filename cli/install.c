@@ -146,7 +146,8 @@ static int add_component(json_t *objs, const component *c, const char *ns)
  * notification-controller; ours admits only the receiver's, so the event intakes stay inside. */
 static void add_network_policies(json_t *objs, const char *ns)
 {
-	json_t *egress, *scraping, *webhooks;
+	static const char *const names[] = { "allow-egress", "allow-scraping", "allow-webhooks" };
+	json_t *specs[3], *egress, *scraping, *webhooks;
 
 	egress = json_pack("{s:[s,s],s:[{s:[{s:{}}]}],s:[{}],s:{}}", "policyTypes", "Ingress", "Egress",
 			   "ingress", "from", "podSelector", "egress", "podSelector");
@@ -155,9 +156,10 @@ static void add_network_policies(json_t *objs, const char *ns)
 	webhooks = json_pack("{s:[s],s:[{s:[{s:{}}],s:[{s:s,s:i}]}],s:{s:{s:s}}}", "policyTypes", "Ingress",
 			     "ingress", "from", "namespaceSelector", "ports", "protocol", "TCP", "port", 9292,
 			     "podSelector", "matchLabels", "app", "notification-controller");
-	const char *names[] = { "allow-egress", "allow-scraping", "allow-webhooks" };
-	json_t *specs[] = { egress, scraping, webhooks };
-	for (size_t i = 0; i < 3; i++)
+	specs[0] = egress;
+	specs[1] = scraping;
+	specs[2] = webhooks;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		json_array_append_new(objs, json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:o}", "apiVersion", "networking.k8s.io/v1",
 						      "kind", "NetworkPolicy", "metadata", "name", names[i], "namespace", ns,
 						      "labels", labels(NULL), "spec", specs[i]));

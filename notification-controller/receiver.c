@@ -239,7 +239,7 @@ static void on_event_post(nng_aio *aio)
 	int rc;
 
 	if (!event_post_authorized(req)) {
-		cf_log(CF_LOG_WARN, "event refused: missing or wrong internal token", "remote", "http", NULL);
+		cf_log(CF_LOG_WARN, "event refused: missing or wrong internal token", "intake", "http", NULL);
 		reply(aio, 401, "missing or wrong internal token (Authorization: Bearer)\n");
 		return;
 	}

@@ -304,6 +304,9 @@ int cmd_bootstrap(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	/* the controllers' internal token: made in the cluster, never committed */
+	if ((rc = cli_install_token(k, cli.namespace)) != 0)
+		goto out;
 	rc = cli_wait_ready(k, "source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system", NULL);
 	if (rc == 0)
 		rc = cli_wait_ready(k, "kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system", NULL);

@@ -41,6 +41,8 @@ int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const cha
 int cli_apply_all(json_t *objs, const char *what);
 /* What install applies: CRDs, the namespace, and the chosen components (comma separated). */
 int cli_install_manifests(json_t **out, const char *components, const char *ns);
+/* Creates the controllers' internal token Secret in ns unless it exists; prints the outcome. */
+int cli_install_token(cf_kube *k, const char *ns);
 /* Waits until the object's controller reports it Ready; prints the outcome (0 ready, 1 not). */
 int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *name, const char *stamp);
 

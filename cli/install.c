@@ -1,6 +1,7 @@
-/* cli/install.c - what `cflux install` applies (CRDs, namespace, least-privilege RBAC, and for
- * each chosen controller a Deployment and a Service), `cflux install`, `uninstall` and
- * `check`. The CRDs are compiled in from manifests/crds. */
+/* cli/install.c - what `cflux install` applies (CRDs, namespace, least-privilege RBAC, Flux's
+ * three NetworkPolicies, and for each chosen controller a Deployment and a Service), the
+ * internal token Secret it creates, `cflux install`, `uninstall` and `check`. The CRDs are
+ * compiled in from manifests/crds. */
 #include "cli.h"
 
 #include "alloc.h"
@@ -8,6 +9,7 @@
 #include "err.h"
 #include "yaml.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +19,13 @@
 #endif
 
 extern const char cflux_crds_yaml[];
+
+/* The shared secret of the artifact service and the event intakes (see common/bus.h): a Secret
+ * that install creates in the cluster and never writes into --export (bootstrap commits that
+ * output to Git); the controllers read it from a mounted file, never from argv. */
+#define INTERNAL_TOKEN_SECRET "cflux-internal-token"
+#define INTERNAL_TOKEN_DIR "/etc/cflux/internal-token"
+#define INTERNAL_TOKEN_FLAG "--internal-token-file=" INTERNAL_TOKEN_DIR "/token"
 
 static const char *const LATER[] = { "helm-controller", "image-reflector-controller", "image-automation-controller" };
 
@@ -37,20 +46,24 @@ static const component COMPONENTS[] = {
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"events\"],\"verbs\":[\"create\",\"patch\"]}]",
 	  "[\"--storage-path=/data\",\"--artifact-addr=tcp://0.0.0.0:9790\",\"--notify-addr=tcp://0.0.0.0:9791\","
-	  "\"--storage-adv-addr=tcp://source-controller.%s.svc:9790\",\"--events-addr=tcp://notification-controller.%s.svc:9792\"]",
+	  "\"--storage-adv-addr=tcp://source-controller.%s.svc:9790\",\"--events-addr=tcp://notification-controller.%s.svc:9792\","
+	  "\"" INTERNAL_TOKEN_FLAG "\"]",
 	  "[{\"name\":\"artifacts\",\"containerPort\":9790,\"protocol\":\"TCP\"},{\"name\":\"notices\",\"containerPort\":9791,\"protocol\":\"TCP\"}]",
 	  "[{\"name\":\"artifacts\",\"port\":9790,\"targetPort\":\"artifacts\",\"protocol\":\"TCP\"},"
 	  "{\"name\":\"notices\",\"port\":9791,\"targetPort\":\"notices\",\"protocol\":\"TCP\"}]", 0 },
 	{ "kustomize-controller", NULL,
-	  "[\"--source-notify-addr=tcp://source-controller.%s.svc:9791\",\"--events-addr=tcp://notification-controller.%s.svc:9792\"]",
+	  "[\"--source-notify-addr=tcp://source-controller.%s.svc:9791\",\"--events-addr=tcp://notification-controller.%s.svc:9792\","
+	  "\"" INTERNAL_TOKEN_FLAG "\"]",
 	  "[]", NULL, 1 },
 	{ "notification-controller",
-	  "[{\"apiGroups\":[\"notification.toolkit.fluxcd.io\"],\"resources\":[\"providers\",\"alerts\",\"receivers\",\"receivers/status\"],"
+	  "[{\"apiGroups\":[\"notification.toolkit.fluxcd.io\"],\"resources\":[\"providers\",\"alerts\",\"receivers\",\"providers/status\","
+	  "\"alerts/status\",\"receivers/status\"],"
 	  "\"verbs\":[\"get\",\"list\",\"watch\",\"patch\",\"update\"]},"
 	  "{\"apiGroups\":[\"source.toolkit.fluxcd.io\",\"kustomize.toolkit.fluxcd.io\",\"helm.toolkit.fluxcd.io\",\"image.toolkit.fluxcd.io\"],"
 	  "\"resources\":[\"*\"],\"verbs\":[\"get\",\"list\",\"patch\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]}]",
-	  "[\"--events-addr=tcp://0.0.0.0:9792\",\"--events-http-addr=0.0.0.0:9690\",\"--receiver-addr=0.0.0.0:9292\"]",
+	  "[\"--events-addr=tcp://0.0.0.0:9792\",\"--events-http-addr=0.0.0.0:9690\",\"--receiver-addr=0.0.0.0:9292\","
+	  "\"" INTERNAL_TOKEN_FLAG "\"]",
 	  "[{\"name\":\"events\",\"containerPort\":9792,\"protocol\":\"TCP\"},{\"name\":\"events-http\",\"containerPort\":9690,\"protocol\":\"TCP\"},"
 	  "{\"name\":\"webhook\",\"containerPort\":9292,\"protocol\":\"TCP\"}]",
 	  "[{\"name\":\"events\",\"port\":9792,\"targetPort\":\"events\",\"protocol\":\"TCP\"},"
@@ -104,9 +117,14 @@ static int add_component(json_t *objs, const component *c, const char *ns)
 	}
 	pod = json_pack("{s:s,s:{s:b},s:[o]}", "serviceAccountName", c->name, "securityContext", "runAsNonRoot", 1,
 			"containers", container);
+	/* the internal token as a file; not optional: without the Secret the pod waits, never runs open */
+	json_object_set_new(pod, "volumes", json_pack("[{s:s,s:{s:s,s:b}}]", "name", "internal-token", "secret",
+						      "secretName", INTERNAL_TOKEN_SECRET, "optional", 0));
+	json_object_set_new(container, "volumeMounts", json_pack("[{s:s,s:s,s:b}]", "name", "internal-token",
+								 "mountPath", INTERNAL_TOKEN_DIR, "readOnly", 1));
 	if (strcmp(c->name, "source-controller") == 0) {
-		json_object_set_new(pod, "volumes", json_pack("[{s:s,s:{}}]", "name", "data", "emptyDir"));
-		json_object_set_new(container, "volumeMounts", json_pack("[{s:s,s:s}]", "name", "data", "mountPath", "/data"));
+		json_array_append_new(json_object_get(pod, "volumes"), json_pack("{s:s,s:{}}", "name", "data", "emptyDir"));
+		json_array_append_new(json_object_get(container, "volumeMounts"), json_pack("{s:s,s:s}", "name", "data", "mountPath", "/data"));
 	}
 	dep = json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:{s:i,s:{s:s},s:{s:{s:o},s:o}}}", "apiVersion", "apps/v1",
 			"kind", "Deployment", "metadata", "name", c->name, "namespace", ns, "labels", labels(c->name),
@@ -120,6 +138,31 @@ static int add_component(json_t *objs, const component *c, const char *ns)
 						      "labels", labels(c->name), "spec", "selector", "app", c->name,
 						      "ports", json_loads(c->svc_ports, 0, NULL)));
 	return 0;
+}
+
+/* Flux's three policies (manifests/policies in fluxcd/flux2): pods of the namespace reach each
+ * other and go out anywhere; from other namespaces only metrics scraping (8080) and the
+ * notification-controller's webhook receiver. Flux's allow-webhooks admits every port of the
+ * notification-controller; ours admits only the receiver's, so the event intakes stay inside. */
+static void add_network_policies(json_t *objs, const char *ns)
+{
+	static const char *const names[] = { "allow-egress", "allow-scraping", "allow-webhooks" };
+	json_t *specs[3], *egress, *scraping, *webhooks;
+
+	egress = json_pack("{s:[s,s],s:[{s:[{s:{}}]}],s:[{}],s:{}}", "policyTypes", "Ingress", "Egress",
+			   "ingress", "from", "podSelector", "egress", "podSelector");
+	scraping = json_pack("{s:[s],s:[{s:[{s:{}}],s:[{s:s,s:i}]}],s:{}}", "policyTypes", "Ingress",
+			     "ingress", "from", "namespaceSelector", "ports", "protocol", "TCP", "port", 8080, "podSelector");
+	webhooks = json_pack("{s:[s],s:[{s:[{s:{}}],s:[{s:s,s:i}]}],s:{s:{s:s}}}", "policyTypes", "Ingress",
+			     "ingress", "from", "namespaceSelector", "ports", "protocol", "TCP", "port", 9292,
+			     "podSelector", "matchLabels", "app", "notification-controller");
+	specs[0] = egress;
+	specs[1] = scraping;
+	specs[2] = webhooks;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		json_array_append_new(objs, json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:o}", "apiVersion", "networking.k8s.io/v1",
+						      "kind", "NetworkPolicy", "metadata", "name", names[i], "namespace", ns,
+						      "labels", labels(NULL), "spec", specs[i]));
 }
 
 int cli_install_manifests(json_t **out, const char *components, const char *ns)
@@ -152,6 +195,7 @@ int cli_install_manifests(json_t **out, const char *components, const char *ns)
 		}
 		add_component(objs, c, ns);
 	}
+	add_network_policies(objs, ns);
 	*out = objs;
 	objs = NULL;
 out:
@@ -159,6 +203,47 @@ out:
 	json_decref(crds);
 	cf_free(list);
 	return rc;
+}
+
+/* Creates the internal token Secret unless it exists (an existing token is kept: rotating it
+ * is deleting the Secret, installing again and restarting the controllers). */
+int cli_install_token(cf_kube *k, const char *ns)
+{
+	unsigned char raw[32];
+	char hex[2 * sizeof(raw) + 1];
+	json_t *secret, *existing = NULL;
+	ssize_t n = -1;
+	int fd, rc;
+
+	rc = cf_kube_get(k, &existing, &(cf_kube_ref){ "v1", "Secret", ns, INTERNAL_TOKEN_SECRET });
+	json_decref(existing);
+	if (rc == 0) {
+		cli_ok("Secret/%s/%s unchanged", ns, INTERNAL_TOKEN_SECRET);
+		return 0;
+	}
+	if (rc != CF_ENOTFOUND)
+		return cli_fail(1, "Secret %s/%s: %s", ns, INTERNAL_TOKEN_SECRET, cf_err_msg());
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, raw, sizeof(raw));
+		close(fd);
+	}
+	if (n != (ssize_t)sizeof(raw))
+		return cli_fail(1, "cannot read /dev/urandom for the internal token");
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	secret = json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Secret", "metadata",
+			   "name", INTERNAL_TOKEN_SECRET, "namespace", ns, "labels", labels(NULL), "type", "Opaque",
+			   "stringData", "token", hex);
+	rc = secret ? cf_kube_create(k, NULL, secret) : cf_err_set(CF_ENOMEM, "out of memory");
+	if (secret)   /* the token lives in the JSON string too: wipe it there */
+		cf_wipe((void *)json_string_value(json_object_get(json_object_get(secret, "stringData"), "token")), sizeof(hex) - 1);
+	json_decref(secret);
+	cf_wipe(raw, sizeof(raw));
+	cf_wipe(hex, sizeof(hex));
+	if (rc < 0)
+		return cli_fail(1, "Secret %s/%s: %s", ns, INTERNAL_TOKEN_SECRET, cf_err_msg());
+	cli_ok("Secret/%s/%s created", ns, INTERNAL_TOKEN_SECRET);
+	return 0;
 }
 
 int cmd_install(int argc, char **argv)
@@ -180,13 +265,23 @@ int cmd_install(int argc, char **argv)
 		cf_buf out = CF_BUF_INIT(64u << 20);
 		rc = cf_yaml_dump_all(&out, objs);
 		if (rc == 0)
-			printf("---\n%.*s", (int)out.len, out.data);
+			printf("# The controllers read their internal token from the Secret %s/%s, which is not\n"
+			       "# exported: `cflux install` creates it, or: kubectl -n %s create secret generic %s \\\n"
+			       "#   --from-literal=token=$(openssl rand -hex 32)\n---\n%.*s",
+			       cli.namespace, INTERNAL_TOKEN_SECRET, cli.namespace, INTERNAL_TOKEN_SECRET, (int)out.len, out.data);
 		cf_buf_free(&out);
 		json_decref(objs);
 		return rc == 0 ? 0 : cli_fail(1, "%s", cf_err_msg());
 	}
 	rc = cli_apply_all(objs, "installing");
 	json_decref(objs);
+	if (rc == 0) {
+		cf_kube *k = cli_client();
+		if (k == NULL)
+			return 1;
+		rc = cli_install_token(k, cli.namespace);
+		cf_kube_free(k);
+	}
 	return rc;
 }
 
@@ -266,6 +361,8 @@ int cmd_uninstall(int argc, char **argv)
 	delete_labelled(k, "apps/v1", "Deployment", cli.namespace);
 	delete_labelled(k, "v1", "Service", cli.namespace);
 	delete_labelled(k, "v1", "ServiceAccount", cli.namespace);
+	delete_labelled(k, "v1", "Secret", cli.namespace);
+	delete_labelled(k, "networking.k8s.io/v1", "NetworkPolicy", cli.namespace);
 	delete_labelled(k, "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", NULL);
 	delete_labelled(k, "rbac.authorization.k8s.io/v1", "ClusterRole", NULL);
 	delete_labelled(k, "apiextensions.k8s.io/v1", "CustomResourceDefinition", NULL);

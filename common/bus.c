@@ -74,9 +74,22 @@ static int put_header(cf_buf *b, cf_bus_type t)
 	return cf_buf_append(b, h, sizeof(h));
 }
 
-int cf_bus_encode_get(cf_buf *out, const char *path, uint64_t offset)
+/* The token field: its own cap, so that a token never crowds the message's other fields. */
+static int put_token(cf_buf *b, const char *token)
+{
+	size_t len = token ? strlen(token) : 0;
+	int rc;
+
+	if (len > CF_BUS_TOKEN_MAX)
+		return cf_err_set(CF_ETOOBIG, "bus: internal token of %zu bytes over its cap of %u", len, CF_BUS_TOKEN_MAX);
+	rc = put_bytes(b, token ? token : "", len, CF_BUS_TOKEN_MAX);
+	return rc < 0 ? rc : cf_buf_putc(b, '\0');
+}
+
+int cf_bus_encode_get(cf_buf *out, const char *token, const char *path, uint64_t offset)
 {
 	int rc = put_header(out, CF_BUS_ARTIFACT_GET);
+	if (rc == 0) rc = put_token(out, token);
 	if (rc == 0) rc = put_str(out, path);
 	if (rc == 0) rc = put_u64(out, offset);
 	return rc;
@@ -112,9 +125,10 @@ int cf_bus_encode_ready(cf_buf *out, const char *kind, const char *ns, const cha
 	return rc;
 }
 
-int cf_bus_encode_event(cf_buf *out, const char *json)
+int cf_bus_encode_event(cf_buf *out, const char *token, const char *json)
 {
 	int rc = put_header(out, CF_BUS_EVENT);
+	if (rc == 0) rc = put_token(out, token);
 	if (rc == 0) rc = put_str(out, json);
 	return rc;
 }
@@ -162,10 +176,10 @@ static const unsigned char *get_bytes(reader *r, size_t *len, size_t cap)
 	return p;
 }
 
-static const char *get_str(reader *r)
+static const char *get_str_cap(reader *r, size_t cap)
 {
 	size_t len = 0;
-	const char *s = (const char *)get_bytes(r, &len, CF_BUS_STRING_MAX);
+	const char *s = (const char *)get_bytes(r, &len, cap);
 
 	/* the NUL after the bytes is part of the encoding; no NUL may hide inside */
 	if (r->bad || r->left < 1 || r->p[0] != '\0' || memchr(s, '\0', len) != NULL) {
@@ -175,6 +189,11 @@ static const char *get_str(reader *r)
 	r->p++;
 	r->left--;
 	return s;
+}
+
+static const char *get_str(reader *r)
+{
+	return get_str_cap(r, CF_BUS_STRING_MAX);
 }
 
 int cf_bus_decode(cf_bus_msg *m, cf_buf *scratch, const void *data, size_t len)
@@ -197,6 +216,7 @@ int cf_bus_decode(cf_bus_msg *m, cf_buf *scratch, const void *data, size_t len)
 	r.bad = 0;
 	switch (m->type) {
 	case CF_BUS_ARTIFACT_GET:
+		m->token = get_str_cap(&r, CF_BUS_TOKEN_MAX);
 		m->path = get_str(&r);
 		m->offset = get_u64(&r);
 		break;
@@ -218,6 +238,7 @@ int cf_bus_decode(cf_bus_msg *m, cf_buf *scratch, const void *data, size_t len)
 		m->path = get_str(&r);
 		break;
 	case CF_BUS_EVENT:
+		m->token = get_str_cap(&r, CF_BUS_TOKEN_MAX);
 		m->json = get_str(&r);
 		break;
 	default:
@@ -232,12 +253,71 @@ int cf_bus_decode(cf_bus_msg *m, cf_buf *scratch, const void *data, size_t len)
 	return 0;
 }
 
+/* ---- the internal token ---- */
+
+int cf_bus_token_load(char **out, const char *path)
+{
+	char buf[CF_BUS_TOKEN_MAX + 2];
+	size_t n = 0;
+	ssize_t got;
+	int fd, rc = 0;
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return cf_err_set(errno == ENOENT ? CF_ENOTFOUND : CF_EIO, "internal token file %s: %s", path, strerror(errno));
+	while (n < sizeof(buf) && (got = read(fd, buf + n, sizeof(buf) - n)) > 0)
+		n += (size_t)got;
+	close(fd);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		rc = cf_err_set(CF_EINVAL, "internal token file %s is empty", path);
+	else if (n > CF_BUS_TOKEN_MAX)
+		rc = cf_err_set(CF_EINVAL, "internal token file %s holds more than %u bytes", path, CF_BUS_TOKEN_MAX);
+	else if (memchr(buf, '\0', n) || memchr(buf, ' ', n) || memchr(buf, '\n', n) || memchr(buf, '\t', n))
+		rc = cf_err_set(CF_EINVAL, "internal token file %s: the token has spaces, newlines or NULs inside", path);
+	else if ((*out = cf_strndup(buf, n)) == NULL)
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+	cf_wipe(buf, sizeof(buf));
+	return rc;
+}
+
+void cf_bus_token_free(char *token)
+{
+	if (token)
+		cf_free_secret(token, strlen(token));
+}
+
+int cf_bus_token_ok(const char *want, const char *got)
+{
+	size_t wl, gl, i;
+	unsigned char diff;
+
+	if (want == NULL || want[0] == '\0')
+		return 1;
+	if (got == NULL)
+		got = "";
+	wl = strlen(want);
+	gl = strlen(got);
+	/* every byte of want is compared, whatever got's length; a length difference is a difference */
+	diff = (unsigned char)(wl != gl);
+	for (i = 0; i < wl; i++)
+		diff |= (unsigned char)want[i] ^ (unsigned char)(i < gl ? got[i] : 0);
+	return diff == 0;
+}
+
+static char *token_dup(const char *token)
+{
+	return token && token[0] ? cf_strdup(token) : NULL;
+}
+
 /* ---- artifact service ---- */
 
 struct cf_bus_server {
 	nng_socket sock;
 	pthread_t thread;
 	char *root;
+	char *token;          /* NULL: any request is served */
 	int running;
 };
 
@@ -273,6 +353,13 @@ static void serve_one(cf_bus_server *s, const cf_bus_msg *m, cf_buf *reply)
 
 	if (m->type != CF_BUS_ARTIFACT_GET) {
 		cf_bus_encode_error(reply, CF_EINVAL, "expected ARTIFACT_GET");
+		return;
+	}
+	if (!cf_bus_token_ok(s->token, m->token)) {
+		/* the path is the requester's word, the token never logged */
+		cf_log(CF_LOG_WARN, "artifact request refused: missing or wrong internal token", "path", m->path,
+		       "token", m->token[0] ? "wrong" : "missing", NULL);
+		cf_bus_encode_error(reply, CF_EAUTH, "artifact request refused: missing or wrong internal token");
 		return;
 	}
 	if (!safe_path(m->path)) {
@@ -326,22 +413,26 @@ static void *server_loop(void *arg)
 			cf_log(CF_LOG_WARN, "artifact service: reply not sent", "error", nng_strerror(rv), NULL);
 	}
 	cf_buf_free(&reply);
+	cf_wipe(scratch.data, scratch.len);
 	cf_buf_free(&scratch);
 	return NULL;
 }
 
-int cf_bus_server_start(cf_bus_server **out, const char *addr, const char *root)
+int cf_bus_server_start(cf_bus_server **out, const char *addr, const char *root, const char *token)
 {
 	cf_bus_server *s;
 	int rv;
 
 	*out = NULL;
 	s = cf_calloc(1, sizeof(*s));
-	if (s == NULL || (s->root = cf_strdup(root)) == NULL) {
+	if (s == NULL || (s->root = cf_strdup(root)) == NULL || (token && token[0] && (s->token = token_dup(token)) == NULL)) {
+		if (s)
+			cf_free(s->root);
 		cf_free(s);
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	}
 	if ((rv = nng_rep0_open(&s->sock)) != 0) {
+		cf_bus_token_free(s->token);
 		cf_free(s->root);
 		cf_free(s);
 		return nng_fail(CF_EIO, "artifact service", rv);
@@ -350,6 +441,7 @@ int cf_bus_server_start(cf_bus_server **out, const char *addr, const char *root)
 	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, 64 * 1024);
 	if ((rv = nng_listen(s->sock, addr, NULL, 0)) != 0) {
 		nng_close(s->sock);
+		cf_bus_token_free(s->token);
 		cf_free(s->root);
 		cf_free(s);
 		return nng_fail(CF_EIO, addr, rv);
@@ -357,6 +449,7 @@ int cf_bus_server_start(cf_bus_server **out, const char *addr, const char *root)
 	s->running = 1;
 	if (pthread_create(&s->thread, NULL, server_loop, s) != 0) {
 		nng_close(s->sock);
+		cf_bus_token_free(s->token);
 		cf_free(s->root);
 		cf_free(s);
 		return cf_err_set(CF_ERR, "artifact service: cannot start a thread");
@@ -372,6 +465,7 @@ void cf_bus_server_free(cf_bus_server *s)
 	s->running = 0;
 	pthread_join(s->thread, NULL);
 	nng_close(s->sock);
+	cf_bus_token_free(s->token);
 	cf_free(s->root);
 	cf_free(s);
 }
@@ -393,8 +487,8 @@ static int request(nng_socket sock, const cf_buf *req, cf_bus_msg *m, cf_buf *sc
 	return rc;
 }
 
-int cf_bus_fetch_artifact(cf_buf *out, const char *addr, const char *path, const char *want_digest,
-			  long timeout_ms)
+int cf_bus_fetch_artifact(cf_buf *out, const char *addr, const char *token, const char *path,
+			  const char *want_digest, long timeout_ms)
 {
 	cf_buf req = CF_BUF_INIT(CF_BUS_STRING_MAX + 64), scratch = CF_BUF_INIT(CF_BUS_CHUNK_MAX + 4096);
 	nng_socket sock;
@@ -414,7 +508,7 @@ int cf_bus_fetch_artifact(cf_buf *out, const char *addr, const char *path, const
 	}
 	do {
 		cf_bus_msg m;
-		if ((rc = cf_bus_encode_get(&req, path, out->len)) < 0 ||
+		if ((rc = cf_bus_encode_get(&req, token, path, out->len)) < 0 ||
 		    (rc = request(sock, &req, &m, &scratch)) < 0)
 			break;
 		if (m.type == CF_BUS_ERROR) {
@@ -440,6 +534,7 @@ int cf_bus_fetch_artifact(cf_buf *out, const char *addr, const char *path, const
 	}
 out:
 	nng_close(sock);
+	cf_wipe(req.data, req.len);
 	cf_buf_free(&req);
 	cf_buf_free(&scratch);
 	return rc;
@@ -449,6 +544,7 @@ out:
 
 struct cf_bus_pub {
 	nng_socket sock;
+	char *token;
 };
 
 int cf_bus_pub_open(cf_bus_pub **out, const char *addr, int push)
@@ -482,16 +578,41 @@ int cf_bus_pub_send(cf_bus_pub *p, const cf_buf *msg)
 	return 0;
 }
 
+int cf_bus_pub_set_token(cf_bus_pub *p, const char *token)
+{
+	char *t = token_dup(token);
+
+	if (token && token[0] && t == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	cf_bus_token_free(p->token);
+	p->token = t;
+	return 0;
+}
+
+int cf_bus_pub_send_event(cf_bus_pub *p, const char *json)
+{
+	cf_buf msg = CF_BUF_INIT(CF_BUS_STRING_MAX + CF_BUS_TOKEN_MAX + 64);
+	int rc = cf_bus_encode_event(&msg, p->token, json);
+
+	if (rc == 0)
+		rc = cf_bus_pub_send(p, &msg);
+	cf_wipe(msg.data, msg.len);
+	cf_buf_free(&msg);
+	return rc;
+}
+
 void cf_bus_pub_free(cf_bus_pub *p)
 {
 	if (p == NULL)
 		return;
 	nng_close(p->sock);
+	cf_bus_token_free(p->token);
 	cf_free(p);
 }
 
 struct cf_bus_sub {
 	nng_socket sock;
+	char *token;
 };
 
 int cf_bus_sub_open(cf_bus_sub **out, const char *addr, int pull)
@@ -534,7 +655,25 @@ int cf_bus_sub_recv(cf_bus_sub *s, cf_bus_msg *m, cf_buf *scratch, long timeout_
 		return nng_fail(CF_EIO, "bus receive", rv);
 	rc = cf_bus_decode(m, scratch, data, len);
 	nng_free(data, len);
+	if (rc == 0 && (m->type == CF_BUS_EVENT || m->type == CF_BUS_ARTIFACT_GET) && !cf_bus_token_ok(s->token, m->token)) {
+		cf_log(CF_LOG_WARN, "bus message refused: missing or wrong internal token", "type", cf_bus_type_str(m->type),
+		       "token", m->token[0] ? "wrong" : "missing", NULL);
+		rc = cf_err_set(CF_EAUTH, "bus: %s refused: missing or wrong internal token", cf_bus_type_str(m->type));
+		cf_wipe(scratch->data, scratch->len);
+		memset(m, 0, sizeof(*m));
+	}
 	return rc;
+}
+
+int cf_bus_sub_require_token(cf_bus_sub *s, const char *token)
+{
+	char *t = token_dup(token);
+
+	if (token && token[0] && t == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	cf_bus_token_free(s->token);
+	s->token = t;
+	return 0;
 }
 
 void cf_bus_sub_free(cf_bus_sub *s)
@@ -542,5 +681,6 @@ void cf_bus_sub_free(cf_bus_sub *s)
 	if (s == NULL)
 		return;
 	nng_close(s->sock);
+	cf_bus_token_free(s->token);
 	cf_free(s);
 }

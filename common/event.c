@@ -32,7 +32,6 @@ json_t *cf_event_new(const json_t *obj, const char *severity, const char *reason
 void cf_event_emit(cf_kube *k, cf_bus_pub *pub, const json_t *obj, const char *type, const char *reason,
 		   const char *message, const json_t *annotations, const json_t *metadata, const char *controller)
 {
-	cf_buf msg = CF_BUF_INIT(1u << 20);
 	json_t *ev;
 	char *text;
 
@@ -40,9 +39,8 @@ void cf_event_emit(cf_kube *k, cf_bus_pub *pub, const json_t *obj, const char *t
 		cf_log(CF_LOG_WARN, "event not recorded", "error", cf_err_msg(), NULL);
 	ev = cf_event_new(obj, strcmp(type, "Warning") == 0 ? "error" : "info", reason, message, metadata, controller);
 	text = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
-	if (text && cf_bus_encode_event(&msg, text) == 0)
-		cf_bus_pub_send(pub, &msg);
+	if (text)
+		cf_bus_pub_send_event(pub, text);
 	free(text);
 	json_decref(ev);
-	cf_buf_free(&msg);
 }

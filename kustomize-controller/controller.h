@@ -16,9 +16,10 @@
 typedef struct ks_ctl {
 	/* flags */
 	const char *kubeconfig, *context, *watch_namespace;
-	const char *notify_addr, *events_addr, *log_level;
+	const char *notify_addr, *events_addr, *log_level, *internal_token_file;
 	long concurrent, requeue_dependency_ms, requeue_max_ms, artifact_max_size, max_files;
 	/* run time */
+	char *internal_token;     /* for artifact requests and events; NULL without --internal-token-file */
 	cf_workqueue *queue;
 	cf_bus_pub *events;
 	cf_objcache *cache;

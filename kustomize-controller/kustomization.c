@@ -236,7 +236,7 @@ static int fetch_artifact(rec *r, cf_tree **tree)
 		goto out;
 	}
 	snprintf(addr, sizeof(addr), "%.*s", (int)(ulen - plen - 1), url);
-	rc = cf_bus_fetch_artifact(&data, addr, path, digest, r->timeout_ms);
+	rc = cf_bus_fetch_artifact(&data, addr, r->c->internal_token, path, digest, r->timeout_ms);
 	if (rc == 0)
 		rc = cf_tree_unpack(tree, data.data, data.len, (size_t)r->c->artifact_max_size, (size_t)r->c->max_files);
 	if (rc < 0)

@@ -39,6 +39,7 @@ static const cf_flag flags[] = {
 	{ "requeue-max", CF_FLAG_DURATION, &ctl.requeue_max_ms, "longest backoff after failures", 1000 },
 	{ "artifact-max-size", CF_FLAG_SIZE, &ctl.artifact_max_size, "largest artifact, unpacked", 1024 },
 	{ "artifact-max-files", CF_FLAG_INT, &ctl.max_files, "most entries in an artifact", 1 },
+	{ "internal-token-file", CF_FLAG_STRING, &ctl.internal_token_file, "file holding the token artifact requests and events are sent with", 0 },
 	{ "log-level", CF_FLAG_STRING, &ctl.log_level, "debug, info, warn or error", 0 },
 };
 
@@ -142,9 +143,11 @@ int main(int argc, char **argv)
 	ctl.drift = json_object();
 	ctl.watches = json_object();
 	if (ctl.index == NULL || ctl.drift == NULL || ctl.watches == NULL ||
+	    (ctl.internal_token_file && cf_bus_token_load(&ctl.internal_token, ctl.internal_token_file) < 0) ||
 	    cf_workqueue_new(&ctl.queue, 1000, ctl.requeue_max_ms) < 0 ||
 	    cf_objcache_new(&ctl.cache) < 0 ||
-	    cf_bus_pub_open(&ctl.events, ctl.events_addr, 1) < 0) {
+	    cf_bus_pub_open(&ctl.events, ctl.events_addr, 1) < 0 ||
+	    cf_bus_pub_set_token(ctl.events, ctl.internal_token) < 0) {
 		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
 		rc = 1;
 		goto out;
@@ -179,6 +182,7 @@ out:
 	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);   /* only after a failed start */
 	cf_free(ctl.watch_threads);
 	cf_bus_pub_free(ctl.events);
+	cf_bus_token_free(ctl.internal_token);
 	cf_objcache_free(ctl.cache);
 	cf_workqueue_free(ctl.queue);
 	json_decref(ctl.index);

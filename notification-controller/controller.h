@@ -17,9 +17,10 @@ typedef struct dispatcher dispatcher;
 typedef struct nc_ctl {
 	/* flags */
 	const char *kubeconfig, *context, *watch_namespace, *log_level;
-	const char *events_addr, *events_http_addr, *receiver_addr;
+	const char *events_addr, *events_http_addr, *receiver_addr, *internal_token_file;
 	long queue_size, queue_per_provider, dedup_ms, retry_max_ms, max_age_ms, senders;
 	/* run time */
+	char *internal_token;     /* events must carry it (nng, and HTTP as a Bearer token); NULL: none asked */
 	pthread_mutex_t mu;       /* guards the caches */
 	json_t *providers;        /* "ns/name" -> Provider */
 	json_t *alerts;           /* "ns/name" -> Alert */

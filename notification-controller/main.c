@@ -41,6 +41,7 @@ static const cf_flag flags[] = {
 	{ "retry-max", CF_FLAG_DURATION, &ctl.retry_max_ms, "longest wait between delivery attempts", 1000 },
 	{ "delivery-max-age", CF_FLAG_DURATION, &ctl.max_age_ms, "how long a notification is retried before it is dropped", 1000 },
 	{ "senders", CF_FLAG_INT, &ctl.senders, "delivery threads", 1 },
+	{ "internal-token-file", CF_FLAG_STRING, &ctl.internal_token_file, "file holding the token events must carry (nng, and HTTP as Authorization: Bearer)", 0 },
 	{ "log-level", CF_FLAG_STRING, &ctl.log_level, "debug, info, warn or error", 0 },
 };
 
@@ -176,9 +177,11 @@ int main(int argc, char **argv)
 	ctl.alerts = json_object();
 	ctl.receivers = json_object();
 	if (ctl.providers == NULL || ctl.alerts == NULL || ctl.receivers == NULL ||
+	    (ctl.internal_token_file && cf_bus_token_load(&ctl.internal_token, ctl.internal_token_file) < 0) ||
 	    cf_workqueue_new(&ctl.queue, 1000, 60000) < 0 ||
 	    dispatcher_start(&ctl.d, &ctl) < 0 ||
 	    cf_bus_sub_open(&pull, ctl.events_addr, 1) < 0 ||
+	    cf_bus_sub_require_token(pull, ctl.internal_token) < 0 ||
 	    http_start(&ctl) < 0) {
 		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
 		rc = 1;
@@ -202,6 +205,8 @@ int main(int argc, char **argv)
 	pthread_create(&tr, NULL, cf_watcher_run, &wr);
 	pthread_create(&intake, NULL, intake_thread, pull);
 	started = 1;
+	if (ctl.internal_token == NULL)
+		cf_log(CF_LOG_WARN, "no --internal-token-file: anyone who reaches the event intake can send events", NULL);
 	cf_log(CF_LOG_INFO, "started", "events", ctl.events_addr, "events_http", ctl.events_http_addr,
 	       "receivers", ctl.receiver_addr, NULL);
 	cf_wait_for_stop(&ctl.stop);
@@ -223,5 +228,6 @@ out:
 	json_decref(ctl.providers);
 	json_decref(ctl.alerts);
 	json_decref(ctl.receivers);
+	cf_bus_token_free(ctl.internal_token);
 	return rc;
 }

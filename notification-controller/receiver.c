@@ -20,6 +20,7 @@
 #include <nng/supplemental/http/http.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define DEFAULT_INTERVAL_MS (10L * 60 * 1000)   /* Flux's default spec.interval */
@@ -235,6 +236,18 @@ static void reply(nng_aio *aio, int code, const char *text)
 	nng_aio_finish(aio, 0);
 }
 
+/* With an internal token, a POSTed event carries it as "Authorization: Bearer <token>". */
+static int event_post_authorized(nng_http_req *req)
+{
+	const char *h = nng_http_req_get_header(req, "Authorization");
+
+	if (http_ctl->internal_token == NULL)
+		return 1;
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return 0;
+	return cf_bus_token_ok(http_ctl->internal_token, h + 7);
+}
+
 /* A request waiting for a worker: nng keeps the request (and its body) until the aio is
  * finished. A webhook's receiver was looked up in memory already. */
 typedef struct http_job {
@@ -329,6 +342,11 @@ static void event_work(http_job *j, cf_kube *k)
 	char msg[600];
 	int rc;
 
+	if (!event_post_authorized(req)) {
+		cf_log(CF_LOG_WARN, "event refused: missing or wrong internal token", "intake", "http", NULL);
+		reply(aio, 401, "missing or wrong internal token (Authorization: Bearer)\n");
+		return;
+	}
 	nng_http_req_get_data(req, &body, &len);
 	rc = dispatcher_event(http_ctl->d, k, body ? body : "", len);
 	snprintf(msg, sizeof(msg), "%s\n", rc < 0 ? cf_err_msg() : "accepted");

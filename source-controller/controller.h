@@ -14,7 +14,8 @@ typedef struct src_ctl {
 	/* flags */
 	const char *kubeconfig, *context, *watch_namespace;
 	const char *storage_path, *artifact_addr, *notify_addr, *events_addr, *advertise_addr;
-	const char *log_level;
+	const char *log_level, *internal_token_file;
+	char *internal_token;     /* NULL without --internal-token-file: any artifact request is served */
 	long concurrent, artifact_max_size, requeue_max_ms;
 	/* run time */
 	cf_workqueue *queue;

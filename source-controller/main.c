@@ -45,6 +45,7 @@ static const cf_flag flags[] = {
 	{ "concurrent", CF_FLAG_INT, &ctl.concurrent, "objects reconciled at the same time", 1 },
 	{ "artifact-max-size", CF_FLAG_SIZE, &ctl.artifact_max_size, "largest artifact, compressed", 1024 },
 	{ "requeue-max", CF_FLAG_DURATION, &ctl.requeue_max_ms, "longest backoff after failures", 1000 },
+	{ "internal-token-file", CF_FLAG_STRING, &ctl.internal_token_file, "file holding the token artifact requests must carry and events are sent with", 0 },
 	{ "log-level", CF_FLAG_STRING, &ctl.log_level, "debug, info, warn or error", 0 },
 };
 
@@ -95,10 +96,12 @@ int main(int argc, char **argv)
 	if (ctl.advertise_addr == NULL)
 		ctl.advertise_addr = ctl.artifact_addr;
 	mkdir(ctl.storage_path, 0755);
-	if (cf_workqueue_new(&ctl.queue, 1000, ctl.requeue_max_ms) < 0 ||
-	    cf_bus_server_start(&server, ctl.artifact_addr, ctl.storage_path) < 0 ||
+	if ((ctl.internal_token_file && cf_bus_token_load(&ctl.internal_token, ctl.internal_token_file) < 0) ||
+	    cf_workqueue_new(&ctl.queue, 1000, ctl.requeue_max_ms) < 0 ||
+	    cf_bus_server_start(&server, ctl.artifact_addr, ctl.storage_path, ctl.internal_token) < 0 ||
 	    cf_bus_pub_open(&ctl.notices, ctl.notify_addr, 0) < 0 ||
-	    cf_bus_pub_open(&ctl.events, ctl.events_addr, 1) < 0) {
+	    cf_bus_pub_open(&ctl.events, ctl.events_addr, 1) < 0 ||
+	    cf_bus_pub_set_token(ctl.events, ctl.internal_token) < 0) {
 		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
 		rc = 1;
 		goto out;
@@ -113,6 +116,8 @@ int main(int argc, char **argv)
 	watch = (cf_watcher){ { SOURCE_GROUP_VERSION, "GitRepository", ctl.watch_namespace, NULL }, NULL, on_watch,
 			      NULL, worker_client, &ctl, NULL, &ctl.stop };
 	pthread_create(&watcher, NULL, cf_watcher_run, &watch);
+	if (ctl.internal_token == NULL)
+		cf_log(CF_LOG_WARN, "no --internal-token-file: anyone who reaches the artifact service can read every artifact", NULL);
 	cf_log(CF_LOG_INFO, "started", "storage", ctl.storage_path, "artifacts", ctl.artifact_addr,
 	       "notices", ctl.notify_addr, NULL);
 	cf_wait_for_stop(&ctl.stop);
@@ -126,6 +131,7 @@ out:
 	cf_bus_pub_free(ctl.notices);
 	cf_bus_pub_free(ctl.events);
 	cf_workqueue_free(ctl.queue);
+	cf_bus_token_free(ctl.internal_token);
 	cf_git_global_shutdown();
 	return rc;
 }

@@ -11,3 +11,17 @@ expect() {
 	elif [ -n "$text" ] && ! printf '%s' "$out" | grep -q -- "$text"; then ko "$name" "no '$text' in: $(printf '%s' "$out" | tail -n 5)"
 	else ok "$name"; fi
 }
+# controller_identities: the controllers' own ServiceAccount tokens (tests/env/sa-tokens; a
+# test that uninstalls removes them, so each script mints them again). Sets SC_KUBECONFIG,
+# KC_KUBECONFIG, NC_KUBECONFIG and INTERNAL_TOKEN_FILE for the controller processes; the
+# script's own kubectl calls keep the admin KUBECONFIG.
+controller_identities() {
+	if ! sh tests/env/sa-tokens >&2; then
+		ko controller_identities "tests/env/sa-tokens failed"
+		return 1
+	fi
+	SC_KUBECONFIG=$CFLUX_ENV_DIR/source-controller.kubeconfig
+	KC_KUBECONFIG=$CFLUX_ENV_DIR/kustomize-controller.kubeconfig
+	NC_KUBECONFIG=$CFLUX_ENV_DIR/notification-controller.kubeconfig
+	INTERNAL_TOKEN_FILE=$CFLUX_ENV_DIR/internal.token
+}

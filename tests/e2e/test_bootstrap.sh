@@ -22,10 +22,11 @@ for r in "$SSH_REPO" "$HTTPS_REPO"; do
 	git -C "$r" config http.receivepack true
 	git -C "$r" config daemon.receivepack true
 done
-bin/source-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespace flux-system --storage-path "$WORK/store" \
+controller_identities
+bin/source-controller --kubeconfig "$SC_KUBECONFIG" --internal-token-file "$INTERNAL_TOKEN_FILE" --watch-namespace flux-system --storage-path "$WORK/store" \
 	--artifact-addr tcp://127.0.0.1:17160 --notify-addr tcp://127.0.0.1:17161 --events-addr tcp://127.0.0.1:17162 2>"$WORK/sc.log" &
 PIDS="$PIDS $!"
-bin/kustomize-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespace flux-system \
+bin/kustomize-controller --kubeconfig "$KC_KUBECONFIG" --internal-token-file "$INTERNAL_TOKEN_FILE" --watch-namespace flux-system \
 	--source-notify-addr tcp://127.0.0.1:17161 --events-addr tcp://127.0.0.1:17162 2>"$WORK/kc.log" &
 PIDS="$PIDS $!"
 C="bin/cflux --kubeconfig $CFLUX_KUBECONFIG_TOKEN --timeout 90s"

@@ -29,10 +29,11 @@ git init -q -b main "$WORK/src"
 mkdir -p "$WORK/src/app"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cli-cm\ndata:\n  v: "${V:=one}"\n' > "$WORK/src/app/cm.yaml"
 git -C "$WORK/src" add -A && git -C "$WORK/src" -c user.name=t -c user.email=t@l commit -qm one && git -C "$WORK/src" push -q "$REPO" main
-bin/source-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespace "$NS" --storage-path "$WORK/store" \
+controller_identities
+bin/source-controller --kubeconfig "$SC_KUBECONFIG" --internal-token-file "$INTERNAL_TOKEN_FILE" --watch-namespace "$NS" --storage-path "$WORK/store" \
 	--artifact-addr tcp://127.0.0.1:17150 --notify-addr tcp://127.0.0.1:17151 --events-addr tcp://127.0.0.1:17152 2>"$WORK/sc.log" &
 PIDS="$PIDS $!"
-bin/kustomize-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespace "$NS" \
+bin/kustomize-controller --kubeconfig "$KC_KUBECONFIG" --internal-token-file "$INTERNAL_TOKEN_FILE" --watch-namespace "$NS" \
 	--source-notify-addr tcp://127.0.0.1:17151 --events-addr tcp://127.0.0.1:17152 2>"$WORK/kc.log" &
 PIDS="$PIDS $!"
 C="bin/cflux -n $NS --kubeconfig $CFLUX_KUBECONFIG_TOKEN --timeout 60s"

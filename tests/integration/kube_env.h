@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The environment variable, or a loud failure: a test never passes without its piece. */
 static inline const char *env_need(const char *name)
@@ -37,6 +38,62 @@ static inline cf_kube *kube_client(const char *kubeconfig_env, const char *conte
 		return NULL;
 	}
 	return k;
+}
+
+/* The controllers' own identities (tests/env/sa-tokens, run once per test binary: a test
+ * that uninstalls removes the ServiceAccounts): the kubeconfig with the token of controller
+ * name's ServiceAccount, as `cflux install` creates it. Test clients keep the admin one. */
+static inline const char *controller_kubeconfig(const char *name)
+{
+	static int minted;
+	static char paths[4][600];
+	static size_t used;
+	char path[600];
+	const char *dir = env_need("CFLUX_ENV_DIR");
+
+	if (dir == NULL)
+		return "/nonexistent/kubeconfig";
+	if (!minted) {
+		if (system("sh tests/env/sa-tokens >&2") != 0)
+			cf_test_fail(__FILE__, __LINE__, "tests/env/sa-tokens failed: no controller kubeconfigs");
+		minted = 1;
+	}
+	snprintf(path, sizeof(path), "%s/%s.kubeconfig", dir, name);
+	for (size_t i = 0; i < used; i++)
+		if (strcmp(paths[i], path) == 0)
+			return paths[i];
+	if (used == sizeof(paths) / sizeof(paths[0]))
+		used = 0;   /* more names than slots: reuse (callers keep at most a few) */
+	memcpy(paths[used], path, sizeof(path));
+	return paths[used++];
+}
+
+/* The file with the internal token the controllers' artifact service and event intake ask
+ * for (written by tests/env/sa-tokens). */
+static inline const char *internal_token_file(void)
+{
+	static char path[600];
+	const char *dir = env_need("CFLUX_ENV_DIR");
+
+	controller_kubeconfig("source-controller");   /* makes sure it was written */
+	snprintf(path, sizeof(path), "%s/internal.token", dir ? dir : "/nonexistent");
+	return path;
+}
+
+/* The internal token itself, for a test that talks to the intakes as a controller does. */
+static inline const char *internal_token(void)
+{
+	static char token[600];
+	FILE *f;
+
+	if (token[0])
+		return token;
+	if ((f = fopen(internal_token_file(), "r")) == NULL || fgets(token, sizeof(token), f) == NULL)
+		cf_test_fail(__FILE__, __LINE__, "cannot read %s", internal_token_file());
+	if (f)
+		fclose(f);
+	token[strcspn(token, "\n")] = '\0';
+	return token;
 }
 
 #endif

@@ -48,7 +48,8 @@ static void stop(pid_t *p, int sig)
 
 static void start_kustomize_controller(void)
 {
-	const char *args[] = { "--kubeconfig", getenv("CFLUX_KUBECONFIG_TOKEN"), "--watch-namespace", ns,
+	const char *args[] = { "--kubeconfig", controller_kubeconfig("kustomize-controller"), "--watch-namespace", ns,
+			       "--internal-token-file", internal_token_file(),
 			       "--source-notify-addr", NOTIFY_ADDR, "--events-addr", EVENTS_ADDR,
 			       "--requeue-dependency", "2s", "--log-level", "debug", NULL };
 	kustomize_ctl = start("bin/kustomize-controller", args);
@@ -217,13 +218,15 @@ static void setup(void)
 		  "metadata:\n  name: fleet\n  namespace: %s\nspec:\n  interval: 1h\n  url: %s\n  ref:\n    branch: main\nEOT\n",
 		  ns, url) == 0);
 	CHECK_OK(cf_bus_sub_open(&events, EVENTS_ADDR, 1));
+	CHECK_OK(cf_bus_sub_require_token(events, internal_token()));   /* the controllers send theirs */
 	snprintf(sargs_store, sizeof(sargs_store), "%s/storage", store);
-	src_args[0] = "--kubeconfig"; src_args[1] = getenv("CFLUX_KUBECONFIG_TOKEN");
+	src_args[0] = "--kubeconfig"; src_args[1] = controller_kubeconfig("source-controller");
 	src_args[2] = "--watch-namespace"; src_args[3] = ns;
 	src_args[4] = "--storage-path"; src_args[5] = sargs_store;
 	src_args[6] = NULL;
 	{
 		const char *args[] = { src_args[0], src_args[1], src_args[2], src_args[3], src_args[4], src_args[5],
+				       "--internal-token-file", internal_token_file(),
 				       "--artifact-addr", ART_ADDR, "--notify-addr", NOTIFY_ADDR, "--events-addr", EVENTS_ADDR, NULL };
 		source_ctl = start("bin/source-controller", args);
 	}

@@ -119,7 +119,7 @@ static void send_event(const char *kind, const char *name, const char *evns, con
 		 "\"severity\":\"%s\",\"timestamp\":\"2026-11-22T07:00:00Z\",\"message\":\"%s\",\"reason\":\"Test\","
 		 "\"metadata\":{\"revision\":\"main@sha1:0123456789abcdef0123456789abcdef01234567\"},"
 		 "\"reportingController\":\"test\",\"reportingInstance\":\"t\"}", kind, name, evns, severity, message);
-	CHECK_OK(cf_bus_encode_event(&b, json));
+	CHECK_OK(cf_bus_encode_event(&b, internal_token(), json));
 	CHECK_OK(cf_bus_pub_send(push, &b));
 	cf_buf_free(&b);
 }
@@ -193,7 +193,8 @@ static void setup(void)
 		 getenv("CFLUX_SINK_URL"), ns, LATE_SINK, ns);
 	CHECK(kapply(yaml) == 0);
 	{
-		const char *args[] = { "--kubeconfig", getenv("CFLUX_KUBECONFIG_TOKEN"), "--watch-namespace", ns,
+		const char *args[] = { "--kubeconfig", controller_kubeconfig("notification-controller"), "--watch-namespace", ns,
+				       "--internal-token-file", internal_token_file(),
 				       "--events-addr", EVENTS_ADDR, "--events-http-addr", EVENTS_HTTP, "--receiver-addr",
 				       RECEIVER_HTTP, "--retry-max", "2s", "--delivery-queue-size", "40",
 				       "--delivery-queue-per-provider", "8", "--log-level", "debug", NULL };
@@ -230,7 +231,8 @@ static int hmac_ok(const json_t *line, const char *token)
 static void failing_kustomization_reaches_every_provider(void)
 {
 	json_t *g, *h, *s, *p, *body, *att;
-	const char *args[] = { "--kubeconfig", getenv("CFLUX_KUBECONFIG_TOKEN"), "--watch-namespace", ns,
+	const char *args[] = { "--kubeconfig", controller_kubeconfig("kustomize-controller"), "--watch-namespace", ns,
+			       "--internal-token-file", internal_token_file(),
 			       "--source-notify-addr", NOTIFY_ADDR, "--events-addr", EVENTS_ADDR, NULL };
 
 	kc = start("bin/kustomize-controller", args, "kustomize-controller");
@@ -353,14 +355,59 @@ static void events_over_http(void)
 	char out[512];
 
 	CHECK(capture(out, sizeof(out), "curl -s -o /dev/null -w '%%{http_code}' -X POST -H 'Content-Type: application/json' "
+		      "-H 'Authorization: Bearer %s' "
 		      "-d '{\"involvedObject\":{\"kind\":\"Kustomization\",\"name\":\"app\",\"namespace\":\"%s\"},"
 		      "\"severity\":\"info\",\"message\":\"posted over http\",\"reason\":\"Test\",\"reportingController\":\"curl\"}' "
-		      "http://%s/", ns, EVENTS_HTTP) == 0);
+		      "http://%s/", internal_token(), ns, EVENTS_HTTP) == 0);
 	CHECK_STR(out, "202");
 	json_decref(wait_sink(sink, sinkpath("generic"), "posted over http", 1, 10));
-	CHECK(capture(out, sizeof(out), "curl -s -w ' %%{http_code}' -X POST -d '{\"severity\":1}' http://%s/", EVENTS_HTTP) == 0);
+	CHECK(capture(out, sizeof(out), "curl -s -w ' %%{http_code}' -X POST -H 'Authorization: Bearer %s' -d '{\"severity\":1}' http://%s/",
+		      internal_token(), EVENTS_HTTP) == 0);
 	CHECK_CONTAINS(out, "involvedObject is required");
 	CHECK_CONTAINS(out, " 400");
+}
+
+/* Forged events (no token, a wrong one; over nng and HTTP) are refused and never delivered. */
+static void events_without_the_token_are_refused(void)
+{
+	static const char *const wrong[] = { "", "not-the-token" };
+	char out[512], json[1024];
+	cf_bus_pub *forger = NULL;
+	cf_buf b = CF_BUF_INIT(1u << 16);
+	int seen = 0;
+
+	CHECK(capture(out, sizeof(out), "curl -s -o /dev/null -w '%%{http_code}' -X POST -d '{\"involvedObject\":{\"kind\":"
+		      "\"Kustomization\",\"name\":\"app\",\"namespace\":\"%s\"},\"severity\":\"error\",\"message\":"
+		      "\"forged over http\",\"reason\":\"Test\",\"reportingController\":\"curl\"}' http://%s/", ns, EVENTS_HTTP) == 0);
+	CHECK_STR(out, "401");
+	CHECK(capture(out, sizeof(out), "curl -s -o /dev/null -w '%%{http_code}' -X POST -H 'Authorization: Bearer nope' -d '{}' "
+		      "http://%s/", EVENTS_HTTP) == 0);
+	CHECK_STR(out, "401");
+	CHECK_OK(cf_bus_pub_open(&forger, EVENTS_ADDR, 1));
+	snprintf(json, sizeof(json), "{\"involvedObject\":{\"kind\":\"Kustomization\",\"name\":\"app\",\"namespace\":\"%s\"},"
+		 "\"severity\":\"error\",\"timestamp\":\"2026-11-22T07:00:00Z\",\"message\":\"forged over nng\",\"reason\":\"Test\","
+		 "\"reportingController\":\"test\",\"reportingInstance\":\"t\"}", ns);
+	for (size_t i = 0; forger && i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+		CHECK_OK(cf_bus_encode_event(&b, wrong[i], json));
+		CHECK_OK(cf_bus_pub_send(forger, &b));
+	}
+	/* both refusals are logged (without the token) before anything could be delivered */
+	for (int i = 0; i < 100 && seen < 2; i++) {
+		char n[32];
+		if (capture(n, sizeof(n), "grep -c 'bus message refused: missing or wrong internal token' %s/notification-controller.log",
+			    store) == 0)
+			seen = atoi(n);
+		if (seen < 2)
+			msleep(100);
+	}
+	CHECK(seen >= 2);
+	/* a real event sent after them arrives, and the forged ones never did */
+	send_event("Kustomization", "app", ns, "error", "real after forged");
+	json_decref(wait_sink(sink, sinkpath("generic"), "real after forged", 1, 10));
+	CHECK(sink_lines(sink, sinkpath("generic"), "forged over", NULL) == 0);
+	CHECK(run("grep -q '%s' %s/notification-controller.log", internal_token(), store) != 0);
+	cf_bus_pub_free(forger);
+	cf_buf_free(&b);
 }
 
 static const char *webhook_path(const char *name)
@@ -580,9 +627,11 @@ static void github_push_to_cluster(void)
 	double t0, took;
 	struct timespec ts;
 	int ok = 0;
-	const char *sargs[] = { "--kubeconfig", getenv("CFLUX_KUBECONFIG_TOKEN"), "--watch-namespace", ns, "--storage-path",
-				storage, "--artifact-addr", ART_ADDR, "--notify-addr", NOTIFY_ADDR, "--events-addr", EVENTS_ADDR, NULL };
-	const char *kargs[] = { "--kubeconfig", getenv("CFLUX_KUBECONFIG_TOKEN"), "--watch-namespace", ns,
+	const char *sargs[] = { "--kubeconfig", controller_kubeconfig("source-controller"), "--watch-namespace", ns, "--storage-path",
+				storage, "--internal-token-file", internal_token_file(),
+				"--artifact-addr", ART_ADDR, "--notify-addr", NOTIFY_ADDR, "--events-addr", EVENTS_ADDR, NULL };
+	const char *kargs[] = { "--kubeconfig", controller_kubeconfig("kustomize-controller"), "--watch-namespace", ns,
+				"--internal-token-file", internal_token_file(),
 				"--source-notify-addr", NOTIFY_ADDR, "--events-addr", EVENTS_ADDR, NULL };
 
 	snprintf(storage, sizeof(storage), "%s/storage", store);
@@ -755,6 +804,7 @@ static const cf_test_case cases[] = {
 	{ "duplicates_are_suppressed", duplicates_are_suppressed },
 	{ "provider_down_then_back", provider_down_then_back },
 	{ "events_over_http", events_over_http },
+	{ "events_without_the_token_are_refused", events_without_the_token_are_refused },
 	{ "receivers", receivers },
 	{ "receiver_follows_its_secret", receiver_follows_its_secret },
 	{ "api_calls_do_not_block_http", api_calls_do_not_block_http },

@@ -35,14 +35,15 @@ static cf_bus_sub *notices, *events;
 static void start_controller(void)
 {
 	char log[600];
+	const char *kubeconfig = controller_kubeconfig("source-controller"), *token_file = internal_token_file();
 
 	snprintf(log, sizeof(log), "%s/controller.log", store);
 	controller = fork();
 	if (controller == 0) {
 		FILE *f = freopen(log, "a", stderr);
 		(void)f;
-		execl("bin/source-controller", "source-controller", "--kubeconfig", getenv("CFLUX_KUBECONFIG_TOKEN"),
-		      "--watch-namespace", ns, "--storage-path", store, "--artifact-addr", ART_ADDR,
+		execl("bin/source-controller", "source-controller", "--kubeconfig", kubeconfig,
+		      "--internal-token-file", token_file, "--watch-namespace", ns, "--storage-path", store, "--artifact-addr", ART_ADDR,
 		      "--notify-addr", NOTIFY_ADDR, "--events-addr", EVENTS_ADDR, "--artifact-max-size", "1Mi",
 		      "--log-level", "debug", (char *)NULL);
 		_exit(127);
@@ -151,6 +152,7 @@ static void setup(void)
 		  ns, getenv("CFLUX_SSH_IDENTITY"), strrchr(getenv("CFLUX_GIT_URL_SSH"), ':') + 1) == 0);
 	CHECK_OK(cf_bus_sub_open(&notices, NOTIFY_ADDR, 0));
 	CHECK_OK(cf_bus_sub_open(&events, EVENTS_ADDR, 1));
+	CHECK_OK(cf_bus_sub_require_token(events, internal_token()));   /* the controller sends its token */
 	start_controller();
 	CHECK(controller > 0);
 }
@@ -552,7 +554,7 @@ static void notices_artifacts_and_tampering(void)
 	CHECK_STR(m.revision, artifact_field(o, "revision"));
 	/* a consumer fetches it over nng and checks it against the status, unpacks it in memory
 	 * and builds the kustomization inside: the whole data path a kustomize-controller takes */
-	CHECK_OK(cf_bus_fetch_artifact(&art, ART_ADDR, m.path, artifact_field(o, "digest"), 5000));
+	CHECK_OK(cf_bus_fetch_artifact(&art, ART_ADDR, internal_token(), m.path, artifact_field(o, "digest"), 5000));
 	CHECK(art.len > 0);
 	{
 		cf_tree *t = NULL;
@@ -577,7 +579,7 @@ static void notices_artifacts_and_tampering(void)
 	for (int attempt = 0; attempt < 5 && !detected; attempt++) {
 		char disk[72];
 		CHECK(run("printf x >> %s", full) == 0);
-		int frc = cf_bus_fetch_artifact(&art, ART_ADDR, m.path, artifact_field(o, "digest"), 5000);
+		int frc = cf_bus_fetch_artifact(&art, ART_ADDR, internal_token(), m.path, artifact_field(o, "digest"), 5000);
 		if (frc == CF_EINVAL && strstr(cf_err_msg(), "does not match")) {
 			detected = 1;
 		} else if (frc == 0) {
@@ -593,6 +595,31 @@ static void notices_artifacts_and_tampering(void)
 	json_decref(o);
 out:
 	cf_buf_free(&scratch);
+	cf_buf_free(&art);
+}
+
+/* Any pod can reach the artifact service: without the internal token, or with another one, it
+ * serves nothing, and says so in its log without the token. */
+static void artifact_requests_need_the_token(void)
+{
+	cf_buf art = CF_BUF_INIT(8u << 20);
+	json_t *o = wait_ready("via-http", "True", NULL, NULL, 10);   /* not the one tampered with above */
+	const char *path = artifact_field(o, "path"), *digest = artifact_field(o, "digest");
+
+	CHECK(path != NULL && digest != NULL);
+	if (path == NULL || digest == NULL)
+		goto out;
+	CHECK(cf_bus_fetch_artifact(&art, ART_ADDR, NULL, path, digest, 5000) == CF_EAUTH);
+	CHECK_CONTAINS(cf_err_msg(), "missing or wrong internal token");
+	CHECK(art.len == 0);
+	CHECK(cf_bus_fetch_artifact(&art, ART_ADDR, "0123456789abcdef", path, digest, 5000) == CF_EAUTH);
+	CHECK(art.len == 0);
+	CHECK_OK(cf_bus_fetch_artifact(&art, ART_ADDR, internal_token(), path, digest, 5000));
+	CHECK(art.len > 0);
+	CHECK(run("grep -q 'artifact request refused: missing or wrong internal token' %s/controller.log", store) == 0);
+	CHECK(run("grep -q '%s' %s/controller.log", internal_token(), store) != 0);
+out:
+	json_decref(o);
 	cf_buf_free(&art);
 }
 
@@ -637,7 +664,7 @@ static void git_server_outage(void)
 	CHECK(run("kubectl -n %s annotate gitrepository via-http reconcile.fluxcd.io/requestedAt=%s --overwrite >/dev/null", ns, stamp) == 0);
 	json_decref(wait_ready("via-http", "False", "127.0.0.1", NULL, 30));
 	/* the last good artifact is still served */
-	CHECK_OK(cf_bus_fetch_artifact(&art, ART_ADDR, path, digest, 5000));
+	CHECK_OK(cf_bus_fetch_artifact(&art, ART_ADDR, internal_token(), path, digest, 5000));
 	CHECK(run("sh tests/env/up git-http >/dev/null 2>&1") == 0);
 	/* recovers by itself: the failure backoff retries without being asked */
 	after = wait_ready("via-http", "True", NULL, NULL, 60);
@@ -735,6 +762,7 @@ static const cf_test_case cases[] = {
 	{ "url_credentials_redacted", url_credentials_redacted },
 	{ "failures_are_clear", failures_are_clear },
 	{ "notices_artifacts_and_tampering", notices_artifacts_and_tampering },
+	{ "artifact_requests_need_the_token", artifact_requests_need_the_token },
 	{ "events_reach_notification_address", events_reach_notification_address },
 	{ "git_server_outage", git_server_outage },
 	{ "unserved_version_is_not_deleted", unserved_version_is_not_deleted },

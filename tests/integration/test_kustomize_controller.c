@@ -890,6 +890,31 @@ static void one_commit_move_hands_over(void)
 	same_objects(3, "c-a", __LINE__);
 }
 
+/* A Kustomization deleted in the commit that moves its objects to a sibling (as when both are
+ * managed from Git) leaves them to the sibling on its way out. The controller is stopped across
+ * the commit and the deletion, so that c-a's next pass is its finalizer; c-b is suspended, so it
+ * has not adopted them yet. */
+static void deletion_hands_over_to_a_sibling(void)
+{
+	char rev[128];
+	json_t *o;
+
+	same_objects(3, "c-a", __LINE__);
+	CHECK(suspend("c-b", 1) == 0);
+	CHECK(sigterm_exits_zero(&kustomize_ctl));
+	CHECK(push("git mv move/c/a/objects.yaml move/c/b/objects.yaml", "c-a goes, c-b takes its objects") == 0);
+	CHECK(head_rev(rev, sizeof(rev)) == 0);
+	CHECK(wait_source_at_head(20) == 0);
+	CHECK(run("kubectl -n %s delete kustomization c-a --wait=false >/dev/null", ns) == 0);
+	start_kustomize_controller();
+	CHECK(run("kubectl -n %s wait --for=delete kustomization/c-a --timeout=30s >/dev/null 2>&1", ns) == 0);
+	same_objects(3, "c-a", __LINE__);   /* left for c-b */
+	CHECK(suspend("c-b", 0) == 0);
+	o = wait_ks("c-b", "True", NULL, rev, 30);
+	json_decref(o);
+	same_objects(3, "c-b", __LINE__);
+}
+
 static void sigterm_exits_cleanly(void)
 {
 	CHECK(sigterm_exits_zero(&kustomize_ctl));
@@ -930,6 +955,7 @@ static const cf_test_case cases[] = {
 	{ "deletion_prunes_only_its_objects", deletion_prunes_only_its_objects },
 	{ "moved_objects_stay_with_their_new_owner", moved_objects_stay_with_their_new_owner },
 	{ "one_commit_move_hands_over", one_commit_move_hands_over },
+	{ "deletion_hands_over_to_a_sibling", deletion_hands_over_to_a_sibling },
 	{ "sigterm_exits_cleanly", sigterm_exits_cleanly },
 	{ "cleanup", cleanup },
 };

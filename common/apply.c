@@ -385,7 +385,105 @@ static int split_id(const char *id, char ns[254], char name[254], char group[254
 	return name[0] && kind[0] ? 0 : -1;
 }
 
-int cf_apply_prune(cf_kube *k, json_t **deleted, const json_t *old_inv, const json_t *new_inv)
+int cf_apply_id_describe(char *out, size_t size, const char *id)
+{
+	char ns[254], name[254], group[254], kind[128];
+
+	if (id == NULL || split_id(id, ns, name, group, kind) < 0)
+		return cf_err_set(CF_EINVAL, "'%s' is not an inventory id", id ? id : "");
+	snprintf(out, size, "%s/%s%s%s", kind, ns, ns[0] ? "/" : "", name);
+	return 0;
+}
+
+/* NULL when live carries every owner label with its value, else why not (into why). */
+static const char *not_owned(char *why, size_t size, const json_t *live, const json_t *owner_labels)
+{
+	const json_t *labels = json_object_get(json_object_get(live, "metadata"), "labels"), *want;
+	const char *key, *have;
+
+	json_object_foreach((json_t *)owner_labels, key, want) {
+		have = sget(labels, key);
+		if (have && json_string_value(want) && strcmp(have, json_string_value(want)) == 0)
+			continue;
+		if (have)
+			snprintf(why, size, "label %s is '%s', not '%s'", key, have, json_string_value(want));
+		else
+			snprintf(why, size, "label %s is not set", key);
+		return why;
+	}
+	return NULL;
+}
+
+/* DELETE with the uid and resourceVersion of live as preconditions: an object changed since it
+ * was read (another owner adopting it) is not deleted; the API answers CF_ECONFLICT. */
+static int delete_unchanged(cf_kube *k, const cf_kube_ref *ref, const json_t *live)
+{
+	const json_t *md = json_object_get(live, "metadata");
+	cf_kube_resource res;
+	char prefix[400], path[1200];
+	json_t *opts;
+	char *body;
+	int rc;
+
+	if ((rc = cf_kube_resolve(k, &res, ref->api_version, ref->kind)) < 0)
+		return rc;
+	if (res.group[0])
+		snprintf(prefix, sizeof(prefix), "/apis/%s/%s", res.group, res.version);
+	else
+		snprintf(prefix, sizeof(prefix), "/api/%s", res.version);
+	if (res.namespaced)
+		snprintf(path, sizeof(path), "%s/namespaces/%s/%s/%s", prefix, ref->namespace ? ref->namespace : "",
+			 res.plural, ref->name);
+	else
+		snprintf(path, sizeof(path), "%s/%s/%s", prefix, res.plural, ref->name);
+	opts = json_pack("{s:s,s:s,s:s,s:{s:s,s:s}}", "kind", "DeleteOptions", "apiVersion", "v1",
+			 "propagationPolicy", "Background", "preconditions", "uid", sget(md, "uid") ? sget(md, "uid") : "",
+			 "resourceVersion", sget(md, "resourceVersion") ? sget(md, "resourceVersion") : "");
+	body = opts ? json_dumps(opts, JSON_COMPACT) : NULL;
+	json_decref(opts);
+	if (body == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	rc = cf_kube_request(k, NULL, "DELETE", path, "application/json", body, strlen(body));
+	cf_free(body);
+	return rc;
+}
+
+/* Prunes one object that left the inventory. Returns 1 if deleted, 0 if left, < 0 on error. */
+static int prune_one(cf_kube *k, const cf_kube_ref *ref, const char *desc, json_t *skipped,
+		     const cf_apply_prune_opts *o)
+{
+	char why[600], line[1500];
+	int rc = CF_ECONFLICT;
+
+	/* a conflict: the object changed between the read and the delete, so look again */
+	for (int attempt = 0; attempt < 3 && rc == CF_ECONFLICT; attempt++) {
+		json_t *live = NULL;
+		const char *ann, *reason;
+
+		cf_err_clear();
+		if ((rc = cf_kube_get(k, &live, ref)) < 0)   /* gone, or its CRD is: nothing to delete */
+			return rc == CF_ENOTFOUND || rc == CF_ENOTSERVED ? 0 : rc;
+		ann = sget(json_object_get(json_object_get(live, "metadata"), "annotations"), CF_APPLY_PRUNE_ANNOTATION);
+		reason = o->owner_labels ? not_owned(why, sizeof(why), live, o->owner_labels) : NULL;
+		if (reason) {
+			snprintf(line, sizeof(line), "%s not pruned: %s", desc, reason);
+			if (skipped)
+				json_array_append_new(skipped, json_string(line));
+		}
+		if (reason || (ann && strcmp(ann, "disabled") == 0)) {
+			json_decref(live);
+			return 0;
+		}
+		rc = delete_unchanged(k, ref, live);
+		json_decref(live);
+	}
+	if (rc == CF_ENOTFOUND)
+		return 0;
+	return rc < 0 ? rc : 1;
+}
+
+int cf_apply_prune(cf_kube *k, json_t **deleted, json_t **skipped, const json_t *old_inv, const json_t *new_inv,
+		   const cf_apply_prune_opts *o)
 {
 	size_t i;
 	json_t *e;
@@ -393,36 +491,31 @@ int cf_apply_prune(cf_kube *k, json_t **deleted, const json_t *old_inv, const js
 
 	if (deleted)
 		*deleted = json_array();
+	if (skipped)
+		*skipped = json_array();
+	if (o == NULL || o->version != CF_APPLY_PRUNE_OPTS_VERSION)
+		return cf_err_set(CF_EINVAL, "cf_apply_prune_opts version mismatch");
 	json_array_foreach(old_inv, i, e) {
 		const char *id = sget(e, "id"), *v = sget(e, "v");
 		char ns[254], name[254], group[254], kind[128], av[320], desc[800];
-		json_t *live = NULL;
-		const char *ann;
 
 		if (id == NULL || v == NULL || in_inventory(new_inv, id))
 			continue;
 		if (split_id(id, ns, name, group, kind) < 0)
 			continue;
+		if (o->keep && o->keep(id, o->payload))
+			continue;
 		snprintf(av, sizeof(av), "%s%s%s", group, group[0] ? "/" : "", v);
+		snprintf(desc, sizeof(desc), "%s/%s%s%s", kind, ns, ns[0] ? "/" : "", name);
 		cf_kube_ref ref = { av, kind, ns[0] ? ns : NULL, name };
-		rc = cf_kube_get(k, &live, &ref);
-		if (rc == CF_ENOTFOUND || rc == CF_ENOTSERVED) {   /* gone, or its CRD is: nothing to delete */
-			rc = 0;
-			continue;
+		if ((rc = prune_one(k, &ref, desc, skipped ? *skipped : NULL, o)) < 0)
+			return cf_err_prefix("prune %s", desc);
+		if (rc == 1 && deleted) {
+			char line[820];
+			snprintf(line, sizeof(line), "%s deleted", desc);
+			json_array_append_new(*deleted, json_string(line));
 		}
-		if (rc < 0)
-			return rc;
-		ann = sget(json_object_get(json_object_get(live, "metadata"), "annotations"), CF_APPLY_PRUNE_ANNOTATION);
-		int keep = ann && strcmp(ann, "disabled") == 0;   /* read before live is freed */
-		json_decref(live);
-		if (keep)
-			continue;
-		if ((rc = cf_kube_delete(k, &ref, "Background")) < 0 && rc != CF_ENOTFOUND)
-			return rc;
 		rc = 0;
-		snprintf(desc, sizeof(desc), "%s/%s%s%s deleted", kind, ns, ns[0] ? "/" : "", name);
-		if (deleted)
-			json_array_append_new(*deleted, json_string(desc));
 	}
 	return rc;
 }

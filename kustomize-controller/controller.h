@@ -5,6 +5,7 @@
 #include "bus.h"
 #include "kube.h"
 #include "objcache.h"
+#include "tree.h"
 #include "workqueue.h"
 
 #include <pthread.h>
@@ -12,6 +13,7 @@
 #define KUSTOMIZE_CONTROLLER "kustomize-controller"
 #define KUSTOMIZE_FINALIZER "finalizers.fluxcd.io"
 #define KUSTOMIZE_GROUP_VERSION "kustomize.toolkit.fluxcd.io/v1"
+#define KS_KEY_MAX 512
 
 typedef struct ks_ctl {
 	/* flags */
@@ -41,8 +43,18 @@ int  kustomization_wants_reconcile(const char *type, const json_t *obj);
 
 /* The index: which Kustomizations use a source, and which depend on a Kustomization. */
 void ks_index_update(ks_ctl *c, const char *type, const json_t *obj);
+/* The keys ("ns/name") of the Kustomizations that use a source (a new array, NULL without
+ * memory). */
+json_t *ks_keys_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name);
 void ks_enqueue_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name);
 void ks_enqueue_dependents(ks_ctl *c, const char *ns, const char *name);
+
+/* The objects of old_inv that are not in new_inv and that a sibling of Kustomization self (one
+ * of the same source, not being deleted, suspended or not) builds from tree: *claims is a new
+ * object id -> "ns/name" of the sibling, to be left out of self's prune. Siblings whose build
+ * fails are passed over; an API failure is an error (*claims NULL). */
+int  ks_handover_claims(ks_ctl *c, cf_kube *k, json_t **claims, const json_t *self, cf_tree *tree,
+			const json_t *old_inv, const json_t *new_inv);
 
 /* Starts a drift watch on apiVersion/kind unless one runs. */
 int  ks_watch_kind(ks_ctl *c, const char *api_version, const char *kind);

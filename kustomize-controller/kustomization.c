@@ -136,26 +136,98 @@ static int impersonate(rec *r)
 	return cf_kube_impersonate(r->k, user, NULL);
 }
 
-/* Deleted: with prune, its objects go too (not those marked prune: disabled), then the
- * finalizer. */
+typedef struct handover {
+	rec *r;
+	const json_t *claims;   /* id -> "ns/name" of the sibling that builds it */
+	json_t *lines;
+} handover;
+
+static int handed_over(const char *id, void *payload)
+{
+	handover *h = payload;
+	const char *to = sget(h->claims, id);
+	char desc[600], line[1200];
+
+	if (to == NULL)
+		return 0;
+	if (cf_apply_id_describe(desc, sizeof(desc), id) < 0) {
+		cf_err_clear();
+		snprintf(desc, sizeof(desc), "%s", id);
+	}
+	snprintf(line, sizeof(line), "%s handed over to Kustomization/%s", desc, to);
+	json_array_append_new(h->lines, json_string(line));
+	cf_log(CF_LOG_INFO, "handed over", "object", desc, "kustomization", h->r->key, "to", to, NULL);
+	return 1;
+}
+
+/* Deletes what left the inventory, as the service account: only objects that still carry this
+ * Kustomization's owner labels (as Flux does: another may have adopted them since), and none that
+ * a sibling builds from tree (NULL: not asked), which is about to apply it. *lines (new, also
+ * on failure) gets a line per object deleted, handed over, or left because of its labels. */
+static int prune(rec *r, cf_tree *tree, const json_t *old_inv, const json_t *new_inv, json_t **lines)
+{
+	cf_apply_prune_opts po = CF_APPLY_PRUNE_OPTS_INIT;
+	json_t *claims = NULL, *skipped = NULL;
+	json_t *owner = json_pack("{s:s,s:s}", CF_FLUX_NAME_LABEL, r->name, CF_FLUX_NAMESPACE_LABEL, r->ns);
+	handover h = { r, NULL, json_array() };
+	int rc = 0;
+
+	*lines = NULL;
+	if (owner == NULL || h.lines == NULL) {
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (tree && (rc = ks_handover_claims(r->c, r->k, &claims, r->obj, tree, old_inv, new_inv)) < 0)
+		goto out;
+	h.claims = claims;
+	po.owner_labels = owner;
+	po.keep = handed_over;
+	po.payload = &h;
+	if ((rc = impersonate(r)) == 0)
+		rc = cf_apply_prune(r->k, lines, &skipped, old_inv, new_inv, &po);
+	cf_kube_impersonate(r->k, NULL, NULL);
+	if (*lines && json_array_extend(*lines, h.lines) == 0)
+		json_array_extend(*lines, skipped);
+out:
+	if (*lines == NULL)
+		*lines = json_array();
+	json_decref(owner);
+	json_decref(claims);
+	json_decref(skipped);
+	json_decref(h.lines);
+	return rc;
+}
+
+static int fetch_artifact(rec *r, cf_tree **tree);
+static int parse_durations(rec *r);
+
+/* Deleted: with prune, its objects go too (not those marked prune: disabled, adopted by another
+ * Kustomization, or built by a sibling from the source's artifact), then the finalizer. */
 static int finalize(rec *r)
 {
 	const json_t *inv = json_object_get(json_object_get(r->status, "inventory"), "entries"), *v;
-	json_t *deleted = NULL, *empty;
+	json_t *lines = NULL, *empty;
+	cf_tree *tree = NULL;
 	size_t i;
 	int rc = 0;
 
 	if (json_is_true(json_object_get(r->spec, "prune")) && !json_is_true(json_object_get(r->spec, "suspend")) &&
 	    json_array_size(inv) > 0) {
 		empty = json_array();
-		rc = impersonate(r);
-		if (rc == 0) rc = cf_apply_prune(r->k, &deleted, inv, empty);
-		cf_kube_impersonate(r->k, NULL, NULL);
-		json_decref(deleted);
+		if (parse_durations(r) < 0 || fetch_artifact(r, &tree) < 0) {
+			cf_log(CF_LOG_DEBUG, "no artifact to ask siblings", "object", r->key, "error", cf_err_msg(), NULL);
+			cf_err_clear();
+		}
+		rc = prune(r, tree, inv, empty, &lines);
+		cf_tree_free(tree);
 		json_decref(empty);
-		if (rc < 0)
+		if (rc < 0) {
+			json_decref(lines);
 			return cf_err_prefix("prune on deletion");
-		cf_log(CF_LOG_INFO, "pruned on deletion", "object", r->key, NULL);
+		}
+		json_array_foreach(lines, i, v)
+			cf_log(CF_LOG_INFO, "pruned on deletion", "object", r->key, "change", json_string_value(v), NULL);
+		json_decref(lines);
 	}
 	/* pruned or left in place, the objects are no longer this controller's to watch */
 	json_array_foreach(inv, i, v)
@@ -454,7 +526,10 @@ static int apply_revision(rec *r, long *requeue_ms)
 	}
 	old_inv = json_object_get(json_object_get(r->status, "inventory"), "entries");
 	if (json_is_true(json_object_get(r->spec, "prune"))) {
-		rc = cf_apply_prune(r->k, &deleted, old_inv, res.inventory);
+		cf_kube_impersonate(r->k, NULL, NULL);   /* the siblings are read as the controller */
+		rc = prune(r, tree, old_inv, res.inventory, &deleted);
+		if (rc == 0)
+			rc = impersonate(r);
 		if (rc < 0) {
 			cf_kube_impersonate(r->k, NULL, NULL);
 			rc = fail(r, R_PRUNE, 0, requeue_ms);
@@ -565,7 +640,11 @@ int kustomization_reconcile(ks_ctl *c, cf_kube *k, const char *ns, const char *n
 		goto out;
 	}
 	if (json_is_true(json_object_get(r.spec, "suspend"))) {
+		/* as Flux, a request is answered even when suspended: it shows the pass was seen */
+		const char *req = sget(json_object_get(md, "annotations"), CF_REQUESTED_AT_ANNOTATION);
 		cf_log(CF_LOG_INFO, "suspended", "object", r.key, NULL);
+		if (req && json_object_set_new(r.status, "lastHandledReconcileAt", json_string(req)) == 0)
+			rc = patch_status(&r);
 		goto out;
 	}
 	if ((rc = parse_durations(&r)) < 0) {

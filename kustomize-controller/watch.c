@@ -60,19 +60,26 @@ void ks_index_update(ks_ctl *c, const char *type, const json_t *obj)
 	pthread_mutex_unlock(&c->mu);
 }
 
-void ks_enqueue_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name)
+json_t *ks_keys_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name)
 {
 	char want[KEY_MAX];
 	const char *key;
 	json_t *e, *keys = json_array();
-	size_t i;
 
 	snprintf(want, sizeof(want), "%s/%s/%s", kind, ns, name);
 	pthread_mutex_lock(&c->mu);
 	json_object_foreach(c->index, key, e)
-		if (sget(e, "source") && strcmp(sget(e, "source"), want) == 0)
+		if (keys && sget(e, "source") && strcmp(sget(e, "source"), want) == 0)
 			json_array_append_new(keys, json_string(key));
 	pthread_mutex_unlock(&c->mu);
+	return keys;
+}
+
+void ks_enqueue_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name)
+{
+	json_t *e, *keys = ks_keys_for_source(c, kind, ns, name);
+	size_t i;
+
 	json_array_foreach(keys, i, e)
 		enqueue(c, json_string_value(e));
 	json_decref(keys);

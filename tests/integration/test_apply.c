@@ -1,6 +1,6 @@
 /* tests/integration/test_apply.c - common/apply against the real apiserver: staging (a custom
  * resource applied with its CRD and namespace in one set), defaults, change detection, the
- * all-or-nothing dry run, inventory ids, and prune with prune: disabled. */
+ * all-or-nothing dry run, inventory ids, and prune: prune: disabled, owner labels, the keep hook. */
 #include "apply.h"
 #include "err.h"
 #include "kube.h"
@@ -136,13 +136,77 @@ static void prune_respects_disabled(void)
 		if (strcmp(id, goes) != 0 && strcmp(id, keep) != 0)
 			json_array_append(left, e);
 	}
-	CHECK_OK(cf_apply_prune(k, &deleted, inventory, left));
+	CHECK_OK(cf_apply_prune(k, &deleted, NULL, inventory, left, &(cf_apply_prune_opts)CF_APPLY_PRUNE_OPTS_INIT));
 	CHECK(json_array_size(deleted) == 1);
 	CHECK_CONTAINS(json_string_value(json_array_get(deleted, 0)), "ConfigMap/");
 	CHECK_CONTAINS(json_string_value(json_array_get(deleted, 0)), "/goes deleted");
 	CHECK_OK(cf_kube_get(k, NULL, &(cf_kube_ref){ "v1", "ConfigMap", ns, "keep" }));
 	json_decref(left);
 	json_decref(deleted);
+}
+
+static int keep_named_hooked(const char *id, void *payload)
+{
+	(void)payload;
+	return strstr(id, "_hooked_") != NULL;
+}
+
+/* Only objects that still carry every owner label are deleted (one another owner adopted is
+ * left, and said so), whatever their kind and scope; the keep hook is not second-guessed. */
+static void prune_only_what_carries_the_owner_labels(void)
+{
+	cf_apply_opts o = CF_APPLY_OPTS_INIT;
+	cf_apply_prune_opts po = CF_APPLY_PRUNE_OPTS_INIT;
+	cf_apply_result r;
+	json_t *set = NULL, *deleted = NULL, *skipped = NULL, *none = json_array(), *owner;
+	char text[4096], line[300];
+	static const char *const gone[][3] = { { "v1", "ConfigMap", "mine" }, { "apply.cflux.io/v1", "Gadget", "g2" },
+					       { "rbac.authorization.k8s.io/v1", "ClusterRole", NULL } };
+	char role[80];
+
+	if (k == NULL)
+		return;
+	snprintf(role, sizeof(role), "cflux-apply-%ld", (long)getpid());
+	snprintf(text, sizeof(text),
+		 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mine, namespace: %s, labels: {o/name: a, o/ns: x}}\n"
+		 "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: theirs, namespace: %s, labels: {o/name: b, o/ns: x}}\n"
+		 "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: unlabelled, namespace: %s}\n"
+		 "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: hooked, namespace: %s, labels: {o/name: a, o/ns: x}}\n"
+		 "---\napiVersion: apply.cflux.io/v1\nkind: Gadget\nmetadata: {name: g2, namespace: %s, labels: {o/name: a, o/ns: x}}\n"
+		 "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: %s, labels: {o/name: a, o/ns: x}}\n"
+		 "rules: []\n", ns, ns, ns, ns, ns, role);
+	CHECK_OK(cf_yaml_load_all(&set, text, strlen(text), "owned"));
+	CHECK_OK(cf_apply_set(k, &r, set, &o));
+	owner = json_pack("{s:s,s:s}", "o/name", "a", "o/ns", "x");
+	po.owner_labels = owner;
+	po.keep = keep_named_hooked;
+	CHECK_OK(cf_apply_prune(k, &deleted, &skipped, r.inventory, none, &po));
+	CHECK(json_array_size(deleted) == 3);
+	CHECK(json_array_size(skipped) == 2);
+	snprintf(line, sizeof(line), "ConfigMap/%s/theirs not pruned: label o/name is 'b', not 'a'", ns);
+	CHECK_STR(json_string_value(json_array_get(skipped, 0)), line);
+	snprintf(line, sizeof(line), "ConfigMap/%s/unlabelled not pruned: label o/name is not set", ns);
+	CHECK_STR(json_string_value(json_array_get(skipped, 1)), line);
+	for (size_t i = 0; i < 3; i++) {
+		int rc = CF_ERR;
+		/* background deletion: the API may still show it for a moment */
+		for (int t = 0; t < 50 && rc != CF_ENOTFOUND; t++) {
+			rc = cf_kube_get(k, NULL, &(cf_kube_ref){ gone[i][0], gone[i][1], gone[i][2] ? ns : NULL,
+								  gone[i][2] ? gone[i][2] : role });
+			if (rc != CF_ENOTFOUND)
+				usleep(100000);
+		}
+		CHECK(rc == CF_ENOTFOUND);
+	}
+	CHECK_OK(cf_kube_get(k, NULL, &(cf_kube_ref){ "v1", "ConfigMap", ns, "theirs" }));
+	CHECK_OK(cf_kube_get(k, NULL, &(cf_kube_ref){ "v1", "ConfigMap", ns, "unlabelled" }));
+	CHECK_OK(cf_kube_get(k, NULL, &(cf_kube_ref){ "v1", "ConfigMap", ns, "hooked" }));
+	cf_apply_result_free(&r);
+	json_decref(owner);
+	json_decref(none);
+	json_decref(deleted);
+	json_decref(skipped);
+	json_decref(set);
 }
 
 static int always_unchanged(const json_t *obj, void *payload)
@@ -211,6 +275,11 @@ static void cleanup(void)
 	cf_kube_delete(k, &(cf_kube_ref){ "v1", "Namespace", NULL, ns }, "Background");
 	cf_kube_delete(k, &(cf_kube_ref){ "apiextensions.k8s.io/v1", "CustomResourceDefinition", NULL,
 					  "gadgets.apply.cflux.io" }, NULL);
+	{
+		char role[80];
+		snprintf(role, sizeof(role), "cflux-apply-%ld", (long)getpid());
+		cf_kube_delete(k, &(cf_kube_ref){ "rbac.authorization.k8s.io/v1", "ClusterRole", NULL, role }, NULL);
+	}
 	json_decref(inventory);
 	cf_kube_free(k);
 }
@@ -221,6 +290,7 @@ static const cf_test_case cases[] = {
 	{ "reapply_is_unchanged_then_configured", reapply_is_unchanged_then_configured },
 	{ "bad_object_applies_nothing", bad_object_applies_nothing },
 	{ "prune_respects_disabled", prune_respects_disabled },
+	{ "prune_only_what_carries_the_owner_labels", prune_only_what_carries_the_owner_labels },
 	{ "ssa_annotations_and_hooks", ssa_annotations_and_hooks },
 	CF_TEST_CLEANUP("cleanup", cleanup),
 };

@@ -1,7 +1,8 @@
 /* tests/integration/test_kustomize_controller.c - bin/kustomize-controller as a process, with
  * bin/source-controller, against the real apiserver and the local Git daemon: a fleet
  * repository with a base and two overlays, pushes, pruning, drift, substitution, dependencies,
- * health checks, suspend, requests, bad manifests, deletion, impersonation and force. */
+ * health checks, suspend, requests, bad manifests, deletion, impersonation and force, and objects
+ * that move between Kustomizations (never pruned by the one they left). */
 #include "bus.h"
 #include "err.h"
 #include "itest.h"
@@ -126,6 +127,43 @@ static json_t *wait_ks(const char *name, const char *want, const char *reason, c
 	return NULL;
 }
 
+/* A Kustomization in the test namespace without targetNamespace, from source; spec as in apply_ks. */
+static int apply_ks_from(const char *name, const char *source, const char *spec)
+{
+	return run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: %s\nkind: Kustomization\nmetadata:\n"
+		   "  name: %s\n  namespace: %s\nspec:\n  interval: 1h\n  sourceRef:\n    kind: GitRepository\n"
+		   "    name: %s\n%sEOT\n", KS, name, ns, source, spec);
+}
+
+static int suspend(const char *name, int on)
+{
+	return run("kubectl -n %s patch kustomization %s --type merge -p '{\"spec\":{\"suspend\":%s}}' >/dev/null", ns, name,
+		   on ? "true" : "false");
+}
+
+/* Asks Kustomization name for a reconcile and waits until the controller has handled the request
+ * (it does also when suspended): what it did not do by then, it did not do for this state. */
+static int request_handled(const char *name, int secs)
+{
+	char stamp[64];
+
+	snprintf(stamp, sizeof(stamp), "req-%ld-%ld", (long)time(NULL), (long)clock());
+	if (run("kubectl -n %s annotate kustomization %s reconcile.fluxcd.io/requestedAt=%s --overwrite >/dev/null", ns, name,
+		stamp) != 0)
+		return -1;
+	for (int i = 0; i < secs * 10; i++) {
+		json_t *o = get(KS, "Kustomization", name);
+		const char *h = json_string_value(json_object_get(json_object_get(o, "status"), "lastHandledReconcileAt"));
+		int ok = h && strcmp(h, stamp) == 0;
+		json_decref(o);
+		if (ok)
+			return 0;
+		msleep(100);
+	}
+	cf_test_fail(__FILE__, __LINE__, "%s: request %s not handled in %d s", name, stamp, secs);
+	return -1;
+}
+
 static const char *data_of(const json_t *cm, const char *key)
 {
 	return json_string_value(json_object_get(json_object_get(cm, "data"), key));
@@ -210,6 +248,7 @@ static void setup(void)
 		  "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: bad-field-cm\\n' > bad/field/ok.yaml\n"
 		  "printf 'apiVersion: v1\\nkind: Service\\nmetadata:\\n  name: bad-field-svc\\nspec:\\n  ports:\\n  - port: many\\n' > bad/field/svc.yaml\n"
 		  "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: frozen\\nimmutable: true\\ndata:\\n  v: \"1\"\\n' > immutable/cm.yaml\n"
+		  "mkdir adopt; printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: prod-app-config\\ndata:\\n  owner: adopter\\n' > adopt/cm.yaml\n"
 		  "git add -A; git commit -qm fleet; git push -q origin main", work) == 0);
 	CHECK(run("kubectl -n %s create configmap vars --from-literal=GREETING='hello from configmap' >/dev/null && "
 		  "kubectl -n %s create secret generic secret-vars --from-literal=WORD=swordfish >/dev/null", ns, ns) == 0);
@@ -251,6 +290,17 @@ static int inventory_is(const json_t *o, const char *const *ids)
 			return 0;
 	}
 	return 1;
+}
+
+static int in_inventory(const json_t *o, const char *id)
+{
+	const json_t *entries = json_object_get(json_object_get(json_object_get(o, "status"), "inventory"), "entries"), *e;
+	size_t i;
+
+	json_array_foreach(entries, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "id")), id) == 0)
+			return 1;
+	return 0;
 }
 
 static void overlays_applied_and_ready(void)
@@ -351,6 +401,17 @@ static int k8s_event_contains(const char *text)
 	return strstr(out, text) != NULL;
 }
 
+/* Waits until a Kustomization event of the test namespace contains text. */
+static int wait_event(const char *text, int secs)
+{
+	for (int i = 0; i < secs * 4; i++) {
+		if (k8s_event_contains(text))
+			return 1;
+		msleep(250);
+	}
+	return 0;
+}
+
 static void drift_is_reverted(void)
 {
 	int ok = 0;
@@ -374,8 +435,7 @@ static void drift_is_reverted(void)
 		msleep(100);
 	}
 	CHECK(ok);
-	msleep(500);
-	CHECK(k8s_event_contains("drift corrected"));
+	CHECK(wait_event("drift corrected", 10));
 	CHECK(k8s_event_contains("Deployment/"));
 }
 
@@ -454,16 +514,40 @@ static void health_check_names_the_object(void)
 	json_decref(o);
 }
 
+/* The source's artifact is at the work tree's HEAD. */
+static int wait_source_at_head(int secs)
+{
+	char c[64], rev[128];
+
+	if (head(c, sizeof(c)) != 0)
+		return -1;
+	snprintf(rev, sizeof(rev), "main@sha1:%s", c);
+	for (int i = 0; i < secs * 10; i++) {
+		json_t *g = get("source.toolkit.fluxcd.io/v1", "GitRepository", "fleet");
+		const char *r = json_string_value(json_object_get(json_object_get(json_object_get(g, "status"), "artifact"), "revision"));
+		int ok = r && strcmp(r, rev) == 0;
+		json_decref(g);
+		if (ok)
+			return 0;
+		msleep(100);
+	}
+	return -1;
+}
+
 static void suspend_stops_applying(void)
 {
-	json_t *o;
+	json_t *o, *cm;
 
-	CHECK(run("kubectl -n %s patch kustomization extra --type merge -p '{\"spec\":{\"suspend\":true}}' >/dev/null", ns) == 0);
-	msleep(1000);
+	CHECK(suspend("extra", 1) == 0);
 	CHECK(push(FILE_("extra/two.yaml", "apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: extra-two\\ndata:\\n  count: \"2\"\\n"),
 		   "extra-two") == 0);
-	CHECK(wait_cm("extra-two", "count", "2", 4) < 0);   /* suspended: not applied */
-	CHECK(run("kubectl -n %s patch kustomization extra --type merge -p '{\"spec\":{\"suspend\":false}}' >/dev/null", ns) == 0);
+	/* a pass of extra after the source has the commit: not suspended, it would apply it */
+	CHECK(wait_source_at_head(20) == 0);
+	CHECK(request_handled("extra", 20) == 0);
+	cm = get("v1", "ConfigMap", "extra-two");
+	CHECK(cm == NULL);   /* suspended: not applied */
+	json_decref(cm);
+	CHECK(suspend("extra", 0) == 0);
 	CHECK(wait_cm("extra-two", "count", "2", 20) == 0);
 	o = wait_ks("extra", "True", NULL, NULL, 10);
 	json_decref(o);
@@ -535,21 +619,303 @@ static void impersonation_applies_as_the_account(void)
 	json_decref(o);
 }
 
+static const char *uid_of(const json_t *o)
+{
+	return json_string_value(json_object_get(json_object_get(o, "metadata"), "uid"));
+}
+
+static const char *owner_of(const json_t *o)
+{
+	return json_string_value(json_object_get(json_object_get(json_object_get(o, "metadata"), "labels"),
+						 "kustomize.toolkit.fluxcd.io/name"));
+}
+
+/* Deleting a Kustomization prunes what is still its own: not an object of its inventory that
+ * another Kustomization has adopted since. (The controller is stopped while prod is deleted and
+ * resumed, so that prod's last pass is its finalizer, with the adopted object in its inventory.) */
 static void deletion_prunes_only_its_objects(void)
 {
-	json_t *o;
+	json_t *o, *cm;
+	char uid[64] = "", id[300];
 
-	CHECK(run("kubectl -n %s delete kustomization prod --wait=true --timeout=30s >/dev/null", ns) == 0);
-	CHECK(wait_cm("prod-app-config", "color", NULL, 10) == 0);
-	o = get("apps/v1", "Deployment", "prod-app");
-	CHECK(o == NULL);
+	CHECK(suspend("prod", 1) == 0);
+	CHECK(apply_ks("adopter", "  path: ./adopt\n  prune: false\n") == 0);
+	o = wait_ks("adopter", "True", "ReconciliationSucceeded", NULL, 30);
 	json_decref(o);
+	cm = get("v1", "ConfigMap", "prod-app-config");
+	CHECK_STR(owner_of(cm), "adopter");
+	snprintf(uid, sizeof(uid), "%s", uid_of(cm) ? uid_of(cm) : "");
+	json_decref(cm);
+	o = get(KS, "Kustomization", "prod");   /* still in prod's inventory */
+	snprintf(id, sizeof(id), "%s_prod-app-config__ConfigMap", ns);
+	CHECK(in_inventory(o, id));
+	json_decref(o);
+	CHECK(sigterm_exits_zero(&kustomize_ctl));
+	CHECK(run("kubectl -n %s delete kustomization prod --wait=false >/dev/null", ns) == 0);
+	CHECK(suspend("prod", 0) == 0);
+	start_kustomize_controller();
+	CHECK(run("kubectl -n %s wait --for=delete kustomization/prod --timeout=30s >/dev/null 2>&1", ns) == 0);
+	o = get("apps/v1", "Deployment", "prod-app");   /* prod's own */
+	CHECK(o == NULL || json_object_get(json_object_get(o, "metadata"), "deletionTimestamp"));
+	json_decref(o);
+	cm = get("v1", "ConfigMap", "prod-app-config");  /* was prod's, adopted */
+	CHECK(cm != NULL);
+	CHECK_STR(uid_of(cm), uid);
+	CHECK(json_object_get(json_object_get(cm, "metadata"), "deletionTimestamp") == NULL);
+	json_decref(cm);
 	o = get("apps/v1", "Deployment", "dev-app");   /* another Kustomization's */
 	CHECK(o != NULL);
 	json_decref(o);
 	o = get("v1", "ConfigMap", "vars");            /* never in an inventory */
 	CHECK(o != NULL);
 	json_decref(o);
+}
+
+/* ---- objects that move from one Kustomization to another ---- */
+
+/* The Namespace, CRD and PVC of group g: what a wrong prune would destroy with their contents. */
+enum { MOVED_KINDS = 3 };
+
+static void moved_ref(int g, int kind, char *name, size_t size, const char **api_version, const char **k, int *namespaced)
+{
+	static const char *const avs[] = { "v1", "apiextensions.k8s.io/v1", "v1" };
+	static const char *const kinds[] = { "Namespace", "CustomResourceDefinition", "PersistentVolumeClaim" };
+
+	if (kind == 0)
+		snprintf(name, size, "kc-%ld-n%d", (long)getpid(), g);
+	else if (kind == 1)
+		snprintf(name, size, "things%d.kc%ld.cflux.io", g, (long)getpid());
+	else
+		snprintf(name, size, "data%d", g);
+	*api_version = avs[kind];
+	*k = kinds[kind];
+	*namespaced = kind == 2;
+}
+
+static json_t *moved_get(int g, int kind)
+{
+	char name[200];
+	const char *av, *k;
+	int namespaced;
+	json_t *o = NULL;
+
+	moved_ref(g, kind, name, sizeof(name), &av, &k, &namespaced);
+	cf_kube_get(kube, &o, &(cf_kube_ref){ av, k, namespaced ? ns : NULL, name });
+	return o;
+}
+
+/* Writes group g's objects to path (in the work tree). */
+static int write_moved(int g, const char *path)
+{
+	char file[900];
+	FILE *f;
+	long pid = (long)getpid();
+
+	snprintf(file, sizeof(file), "%s/%s", work, path);
+	if (run("mkdir -p $(dirname %s)", file) != 0 || (f = fopen(file, "w")) == NULL)
+		return -1;
+	fprintf(f, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kc-%ld-n%d\n---\n"
+		"apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: things%d.kc%ld.cflux.io\n"
+		"spec:\n  group: kc%ld.cflux.io\n  scope: Namespaced\n"
+		"  names: {plural: things%d, singular: thing%d, kind: Thing%d, listKind: Thing%dList}\n"
+		"  versions:\n  - name: v1\n    served: true\n    storage: true\n"
+		"    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}\n---\n"
+		"apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data%d\n  namespace: %s\n"
+		"spec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Mi}}\n",
+		pid, g, g, pid, pid, g, g, g, g, g, ns);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static int write_keep(const char *dir, const char *name)
+{
+	char file[900];
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/%s/keep.yaml", work, dir);
+	if (run("mkdir -p %s/%s", work, dir) != 0 || (f = fopen(file, "w")) == NULL)
+		return -1;
+	fprintf(f, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  namespace: %s\ndata: {a: \"1\"}\n", name, ns);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static char moved_uids[4][MOVED_KINDS][64];
+
+static void record_uids(int g)
+{
+	for (int kind = 0; kind < MOVED_KINDS; kind++) {
+		json_t *o = moved_get(g, kind);
+		CHECK(uid_of(o) != NULL);
+		snprintf(moved_uids[g][kind], sizeof(moved_uids[g][kind]), "%s", uid_of(o) ? uid_of(o) : "");
+		json_decref(o);
+	}
+}
+
+/* Group g's objects are the ones first created (same uid), not being deleted, and owned by owner. */
+static void same_objects(int g, const char *owner, int line)
+{
+	for (int kind = 0; kind < MOVED_KINDS; kind++) {
+		json_t *o = moved_get(g, kind);
+		const char *u = uid_of(o), *w = owner_of(o);
+		if (u == NULL || strcmp(u, moved_uids[g][kind]) != 0 ||
+		    json_object_get(json_object_get(o, "metadata"), "deletionTimestamp") || !w || strcmp(w, owner) != 0)
+			cf_test_fail(__FILE__, line, "group %d %s: uid %s (was %s), owner %s (want %s)%s", g,
+				     kind == 0 ? "Namespace" : kind == 1 ? "CRD" : "PVC", u ? u : "(gone)", moved_uids[g][kind],
+				     w ? w : "(none)", owner, json_object_get(json_object_get(o, "metadata"), "deletionTimestamp") ?
+				     ", being deleted" : "");
+		json_decref(o);
+	}
+}
+
+static int head_rev(char *rev, size_t size)
+{
+	char c[64];
+
+	if (head(c, sizeof(c)) != 0)
+		return -1;
+	snprintf(rev, size, "main@sha1:%s", c);
+	return 0;
+}
+
+static int request_source(const char *name)
+{
+	return run("kubectl -n %s annotate gitrepository %s reconcile.fluxcd.io/requestedAt=%ld-%ld --overwrite >/dev/null",
+		   ns, name, (long)time(NULL), (long)clock());
+}
+
+/* As Flux: an object moved from A to B (A suspended while B adopts it) is not pruned by A,
+ * neither when A resumes (group 2, its reconcile) nor when A is deleted with its inventory still
+ * listing it (group 1, its finalizer). B reads another GitRepository of the same repository, so
+ * that only the owner labels protect the objects here. */
+static void moved_objects_stay_with_their_new_owner(void)
+{
+	char url[600], rev[128];
+	json_t *o;
+
+	CHECK(write_moved(1, "move/a1/objects.yaml") == 0 && write_moved(2, "move/a2/objects.yaml") == 0 &&
+	      write_keep("move/a2", "a2-keep") == 0 && write_keep("move/b", "b-keep") == 0);
+	CHECK(push("true", "objects of a1 and a2") == 0);
+	CHECK(head_rev(rev, sizeof(rev)) == 0);
+	snprintf(url, sizeof(url), "%s/%s.git", getenv("CFLUX_GIT_URL_GIT"), repo);
+	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+		  "metadata:\n  name: fleet2\n  namespace: %s\nspec:\n  interval: 1h\n  url: %s\n  ref:\n    branch: main\nEOT\n",
+		  ns, url) == 0);
+	CHECK(apply_ks_from("a1", "fleet", "  path: ./move/a1\n  prune: true\n") == 0);
+	CHECK(apply_ks_from("a2", "fleet", "  path: ./move/a2\n  prune: true\n") == 0);
+	CHECK(apply_ks_from("b", "fleet2", "  path: ./move/b\n  prune: true\n") == 0);
+	o = wait_ks("a1", "True", NULL, rev, 60);
+	json_decref(o);
+	o = wait_ks("a2", "True", NULL, rev, 30);
+	json_decref(o);
+	o = wait_ks("b", "True", NULL, rev, 30);
+	json_decref(o);
+	record_uids(1);
+	record_uids(2);
+	same_objects(1, "a1", __LINE__);
+	same_objects(2, "a2", __LINE__);
+	/* B adopts them while A is suspended */
+	CHECK(suspend("a1", 1) == 0 && suspend("a2", 1) == 0);
+	CHECK(push("git mv move/a1/objects.yaml move/b/objects1.yaml && git mv move/a2/objects.yaml move/b/objects2.yaml",
+		   "a1 and a2 give their objects to b") == 0);
+	CHECK(request_source("fleet2") == 0);
+	CHECK(head_rev(rev, sizeof(rev)) == 0);
+	o = wait_ks("b", "True", NULL, rev, 30);
+	json_decref(o);
+	same_objects(1, "b", __LINE__);
+	same_objects(2, "b", __LINE__);
+	/* a2 resumes: its prune leaves what b owns now */
+	CHECK(suspend("a2", 0) == 0);
+	o = wait_ks("a2", "True", NULL, rev, 30);
+	json_decref(o);
+	same_objects(2, "b", __LINE__);
+	CHECK(wait_event("not pruned: label kustomize.toolkit.fluxcd.io/name is 'b'", 10));
+	/* a1 resumes at a revision it cannot build (its folder is gone): the inventory stays */
+	CHECK(suspend("a1", 0) == 0);
+	o = wait_ks("a1", "False", "BuildFailed", NULL, 30);
+	json_decref(o);
+	o = get(KS, "Kustomization", "a1");
+	CHECK(json_array_size(json_object_get(json_object_get(json_object_get(o, "status"), "inventory"), "entries")) == 3);
+	json_decref(o);
+	/* deleting both prunes nothing of b's */
+	CHECK(run("kubectl -n %s delete kustomization a1 a2 --wait=true --timeout=30s >/dev/null", ns) == 0);
+	same_objects(1, "b", __LINE__);
+	same_objects(2, "b", __LINE__);
+	CHECK(request_handled("b", 20) == 0);
+	o = wait_ks("b", "True", "ReconciliationSucceeded", rev, 10);
+	json_decref(o);
+	same_objects(1, "b", __LINE__);
+	same_objects(2, "b", __LINE__);
+}
+
+/* Beyond Flux: objects moved from c-a to c-b (same source) in one commit keep their uids
+ * whichever of the two reconciles first. The one that goes first is chosen by suspending the other. */
+static void one_commit_move_hands_over(void)
+{
+	char rev[128], line[300];
+	json_t *o;
+
+	CHECK(write_moved(3, "move/c/a/objects.yaml") == 0 && write_keep("move/c/a", "ca-keep") == 0 &&
+	      write_keep("move/c/b", "cb-keep") == 0);
+	CHECK(push("true", "objects of c-a") == 0);
+	CHECK(head_rev(rev, sizeof(rev)) == 0);
+	CHECK(apply_ks_from("c-a", "fleet", "  path: ./move/c/a\n  prune: true\n") == 0);
+	CHECK(apply_ks_from("c-b", "fleet", "  path: ./move/c/b\n  prune: true\n") == 0);
+	o = wait_ks("c-a", "True", NULL, rev, 60);
+	json_decref(o);
+	o = wait_ks("c-b", "True", NULL, rev, 30);
+	json_decref(o);
+	record_uids(3);
+	same_objects(3, "c-a", __LINE__);
+
+	/* the old owner first: c-a leaves them to c-b, which adopts them when it runs */
+	CHECK(suspend("c-b", 1) == 0);
+	CHECK(push("git mv move/c/a/objects.yaml move/c/b/objects.yaml", "c-a gives its objects to c-b") == 0);
+	CHECK(head_rev(rev, sizeof(rev)) == 0);
+	o = wait_ks("c-a", "True", NULL, rev, 30);
+	json_decref(o);
+	same_objects(3, "c-a", __LINE__);   /* left in place, not yet adopted */
+	snprintf(line, sizeof(line), "Namespace/kc-%ld-n3 handed over to Kustomization/%s/c-b", (long)getpid(), ns);
+	CHECK(wait_event(line, 10));
+	CHECK(suspend("c-b", 0) == 0);
+	o = wait_ks("c-b", "True", NULL, rev, 30);
+	json_decref(o);
+	same_objects(3, "c-b", __LINE__);
+
+	/* the new owner first: c-a adopts them back, then c-b's prune leaves them */
+	CHECK(suspend("c-b", 1) == 0);
+	CHECK(push("git mv move/c/b/objects.yaml move/c/a/objects.yaml", "c-b gives the objects back to c-a") == 0);
+	CHECK(head_rev(rev, sizeof(rev)) == 0);
+	o = wait_ks("c-a", "True", NULL, rev, 30);
+	json_decref(o);
+	same_objects(3, "c-a", __LINE__);
+	CHECK(suspend("c-b", 0) == 0);
+	o = wait_ks("c-b", "True", NULL, rev, 30);
+	json_decref(o);
+	same_objects(3, "c-a", __LINE__);
+}
+
+/* A Kustomization deleted in the commit that moves its objects to a sibling (as when both are
+ * managed from Git) leaves them to the sibling on its way out. The controller is stopped across
+ * the commit and the deletion, so that c-a's next pass is its finalizer; c-b is suspended, so it
+ * has not adopted them yet. */
+static void deletion_hands_over_to_a_sibling(void)
+{
+	char rev[128];
+	json_t *o;
+
+	same_objects(3, "c-a", __LINE__);
+	CHECK(suspend("c-b", 1) == 0);
+	CHECK(sigterm_exits_zero(&kustomize_ctl));
+	CHECK(push("git mv move/c/a/objects.yaml move/c/b/objects.yaml", "c-a goes, c-b takes its objects") == 0);
+	CHECK(head_rev(rev, sizeof(rev)) == 0);
+	CHECK(wait_source_at_head(20) == 0);
+	CHECK(run("kubectl -n %s delete kustomization c-a --wait=false >/dev/null", ns) == 0);
+	start_kustomize_controller();
+	CHECK(run("kubectl -n %s wait --for=delete kustomization/c-a --timeout=30s >/dev/null 2>&1", ns) == 0);
+	same_objects(3, "c-a", __LINE__);   /* left for c-b */
+	CHECK(suspend("c-b", 0) == 0);
+	o = wait_ks("c-b", "True", NULL, rev, 30);
+	json_decref(o);
+	same_objects(3, "c-b", __LINE__);
 }
 
 static void sigterm_exits_cleanly(void)
@@ -565,6 +931,9 @@ static void cleanup(void)
 		cf_kube_delete(kube, &(cf_kube_ref){ "v1", "Namespace", NULL, ns }, "Background");
 	run("for k in gitrepositories kustomizations; do for g in $(kubectl -n %s get $k -o name 2>/dev/null); do "
 	    "kubectl -n %s patch $g --type merge -p '{\"metadata\":{\"finalizers\":null}}' >/dev/null 2>&1; done; done", ns, ns);
+	for (int g = 1; g <= 3; g++)
+		run("kubectl delete --wait=false namespace/kc-%ld-n%d crd/things%d.kc%ld.cflux.io >/dev/null 2>&1",
+		    (long)getpid(), g, g, (long)getpid());
 	if (getenv("CFLUX_KEEP_LOGS") == NULL)
 		run("rm -rf %s %s", store, bare);
 	cf_bus_sub_free(events);
@@ -587,6 +956,9 @@ static const cf_test_case cases[] = {
 	{ "bad_manifests_fail_only_their_kustomization", bad_manifests_fail_only_their_kustomization },
 	{ "impersonation_applies_as_the_account", impersonation_applies_as_the_account },
 	{ "deletion_prunes_only_its_objects", deletion_prunes_only_its_objects },
+	{ "moved_objects_stay_with_their_new_owner", moved_objects_stay_with_their_new_owner },
+	{ "one_commit_move_hands_over", one_commit_move_hands_over },
+	{ "deletion_hands_over_to_a_sibling", deletion_hands_over_to_a_sibling },
 	{ "sigterm_exits_cleanly", sigterm_exits_cleanly },
 	{ "cleanup", cleanup },
 };

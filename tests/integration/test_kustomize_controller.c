@@ -795,7 +795,7 @@ static void moved_objects_stay_with_their_new_owner(void)
 	      write_keep("move/a2", "a2-keep") == 0 && write_keep("move/b", "b-keep") == 0);
 	CHECK(push("true", "objects of a1 and a2") == 0);
 	CHECK(head_rev(rev, sizeof(rev)) == 0);
-	snprintf(url, sizeof(url), "%s/%s.git", getenv("CFLUX_GIT_URL_GIT"), repo);
+	snprintf(url, sizeof(url), "%s/%s.git", getenv("CFLUX_GIT_URL_HTTP"), repo);
 	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
 		  "metadata:\n  name: fleet2\n  namespace: %s\nspec:\n  interval: 1h\n  url: %s\n  ref:\n    branch: main\nEOT\n",
 		  ns, url) == 0);

@@ -10,6 +10,7 @@
 #include "git.h"
 #include "yaml.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -25,6 +26,7 @@ typedef struct boot {
 	const char *components, *interval, *author_name, *author_email, *secret_name;
 	int token_auth, password_stdin;
 	char *password_read;   /* from stdin: wiped and freed at the end */
+	char *url_user, *url_password;   /* taken out of --url (freed, the password wiped, at the end) */
 	cf_git_auth auth;
 	cf_buf key, known_hosts, ca;
 	char *scanned;
@@ -72,6 +74,59 @@ static int scan_host_key(boot *b)
 	}
 	cli_ok("scanned the host key of %s:%d (ssh-keyscan)", host, port);
 	b->scanned = cf_buf_detach(&out, NULL);
+	return 0;
+}
+
+/* Percent-decodes n bytes of URL user info into a new string (NULL when out of memory). */
+static char *url_decode(const char *s, size_t n)
+{
+	char *out = cf_calloc(1, n + 1), *o = out;
+
+	for (size_t i = 0; out && i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) && isxdigit((unsigned char)s[i + 2])) {
+			char hex[3] = { s[i + 1], s[i + 2], '\0' };
+			*o++ = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	return out;
+}
+
+/* A password in --url (https://user:token@host/repo) would be committed to the repository in
+ * gotk-sync.yaml and shown in every message and status: it moves to the credentials (the
+ * Secret), and the URL keeps the host and path (and, for ssh, the user name). The result is
+ * written to clean. */
+static int split_url_credentials(boot *b, char *clean, size_t size)
+{
+	const char *p = strstr(b->url, "://"), *host, *at = NULL, *colon;
+	int ssh = strncmp(b->url, "ssh://", 6) == 0;
+
+	snprintf(clean, size, "%s", b->url);
+	if (p == NULL)
+		return 0;
+	host = p + 3;
+	for (const char *q = host; *q && *q != '/'; q++)
+		if (*q == '@')
+			at = q;
+	if (at == NULL || (ssh && memchr(host, ':', (size_t)(at - host)) == NULL))
+		return 0;
+	if (ssh)
+		return cli_fail(CLI_EXIT_USAGE, "an ssh --url takes no password: give --private-key-file (and the key's passphrase as a password)");
+	colon = memchr(host, ':', (size_t)(at - host));
+	b->url_user = url_decode(host, (size_t)((colon ? colon : at) - host));
+	b->url_password = colon ? url_decode(colon + 1, (size_t)(at - colon - 1)) : NULL;
+	if (b->url_user == NULL || (colon && b->url_password == NULL))
+		return cli_fail(1, "out of memory");
+	if (b->username && strcmp(b->username, b->url_user) != 0)
+		return cli_fail(CLI_EXIT_USAGE, "--username \"%s\" and the user name in --url differ", b->username);
+	if (b->url_password && (b->password || b->password_stdin))
+		return cli_fail(CLI_EXIT_USAGE, "a password is in --url and given again (--password or --password-stdin)");
+	b->username = b->url_user;
+	if (b->url_password)
+		b->password = b->url_password;
+	snprintf(clean, size, "%.*s%s", (int)(host - b->url), b->url, at + 1);
 	return 0;
 }
 
@@ -306,7 +361,7 @@ int cmd_bootstrap(int argc, char **argv)
 		{ "author-email", CF_FLAG_STRING, &b.author_email, "commit author email", 0 },
 		{ "secret-name", CF_FLAG_STRING, &b.secret_name, "name of the credentials Secret", 0 },
 	};
-	char *pos[8], dir[] = "/tmp/cflux-bootstrap-XXXXXX", clean[4096];
+	char *pos[8], dir[] = "/tmp/cflux-bootstrap-XXXXXX", clean[4096], url[4096];
 	size_t npos;
 	json_t *components = NULL, *sync = NULL, *secret = NULL, *rest = NULL;
 	cf_kube *k = NULL;
@@ -327,8 +382,13 @@ int cmd_bootstrap(int argc, char **argv)
 		return cli_fail(CLI_EXIT_USAGE, "--url and --path are required");
 	if (cf_git_check_url(b.url) < 0)
 		return cli_fail(CLI_EXIT_USAGE, "invalid --url: %s", cf_err_msg());
-	if (cf_flux_clean_path(clean, sizeof(clean), b.path) < 0 || strcmp(clean, ".") == 0)
-		return cli_fail(CLI_EXIT_USAGE, "invalid --path \"%s\": give a folder inside the repository, like clusters/my-cluster", b.path);
+	if ((rc = split_url_credentials(&b, url, sizeof(url))) != 0)
+		goto out;
+	b.url = url;
+	if (cf_flux_clean_path(clean, sizeof(clean), b.path) < 0 || strcmp(clean, ".") == 0) {
+		rc = cli_fail(CLI_EXIT_USAGE, "invalid --path \"%s\": give a folder inside the repository, like clusters/my-cluster", b.path);
+		goto out;
+	}
 	b.path = clean;
 	if ((rc = credentials(&b)) != 0)
 		goto out;
@@ -382,5 +442,8 @@ out:
 	cf_free(b.scanned);
 	if (b.password_read)
 		cf_free_secret(b.password_read, PASSWORD_MAX + 1);
+	cf_free(b.url_user);
+	if (b.url_password)
+		cf_free_secret(b.url_password, strlen(b.url_password));
 	return rc;
 }

@@ -86,6 +86,17 @@ expect bootstrap_wrong_password_stdin 1 "" $C bootstrap git --url "$HTTP_URL" --
 	--username "$CFLUX_GIT_USER" --password-stdin --components source-controller,kustomize-controller < "$WORK/wrong-password"
 expect bootstrap_password_stdin_empty 2 "no password on stdin" $C bootstrap git --url "$HTTP_URL" --path clusters/http \
 	--username "$CFLUX_GIT_USER" --password-stdin < /dev/null
+# a password in the URL goes to the Secret, never into the repository, the GitRepository or a message
+CRED_URL=$(printf '%s' "$HTTP_URL" | sed "s#://#://$CFLUX_GIT_USER:$CFLUX_GIT_PASSWORD@#")
+expect bootstrap_password_in_url 0 "up to date (no commit)" $C bootstrap git --url "$CRED_URL" --branch main --path clusters/http \
+	--components source-controller,kustomize-controller
+if git -C "$HTTP_REPO" show main:clusters/http/flux-system/gotk-sync.yaml | grep -qF "url: $HTTP_URL" && \
+   ! git -C "$HTTP_REPO" show main:clusters/http/flux-system/gotk-sync.yaml | grep -qF "$CFLUX_GIT_PASSWORD" && \
+   [ "$(kubectl -n flux-system get gitrepository flux-system -o jsonpath='{.spec.url}')" = "$HTTP_URL" ]; then
+	ok password_in_url_not_committed
+else
+	ko password_in_url_not_committed "the URL with its password is in gotk-sync.yaml or the GitRepository"
+fi
 # failures say what to fix
 printf 'not a key\n' > "$WORK/bad-key"
 expect bad_key 1 "private-key-file" $C bootstrap git --url "$SSH_URL" --path clusters/test --private-key-file "$WORK/bad-key" \

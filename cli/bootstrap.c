@@ -179,11 +179,11 @@ static int password_source(boot *b, int ssh)
 
 static int credentials(boot *b)
 {
-	int ssh = strncmp(b->url, "ssh://", 6) == 0;
+	int ssh = strncmp(b->url, "ssh://", 6) == 0, rc;
 
 	b->auth = (cf_git_auth)CF_GIT_AUTH_INIT;
-	if (password_source(b, ssh) != 0)
-		return CLI_EXIT_USAGE;
+	if ((rc = password_source(b, ssh)) != 0)
+		return rc;
 	if (ssh) {
 		if (b->key_file == NULL)
 			return cli_fail(CLI_EXIT_USAGE, "an ssh URL needs --private-key-file");

@@ -93,6 +93,10 @@ $(HARNESS_OBJ): tests/unit/harness.c tests/unit/test.h
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(HARNESS_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# the CLI's in-process unified diff, tested on its own
+$(BUILD)/tests/test_udiff: $(BUILD)/tests/unit/test_udiff.o $(BUILD)/cli/udiff.o $(HARNESS_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

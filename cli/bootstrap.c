@@ -10,16 +10,23 @@
 #include "git.h"
 #include "yaml.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define GIT_TIMEOUT_S 60
+#define PASSWORD_MAX 4096
+/* As flux bootstrap git: the password when --password is not given. */
+#define PASSWORD_ENV "GIT_PASSWORD"
 
 typedef struct boot {
 	const char *url, *branch, *path, *key_file, *known_hosts_file, *username, *password, *ca_file;
 	const char *components, *interval, *author_name, *author_email, *secret_name;
-	int token_auth;
+	int token_auth, password_stdin;
+	char *password_read;   /* from stdin: wiped and freed at the end */
+	char *url_user, *url_password;   /* taken out of --url (freed, the password wiped, at the end) */
 	cf_git_auth auth;
 	cf_buf key, known_hosts, ca;
 	char *scanned;
@@ -70,11 +77,113 @@ static int scan_host_key(boot *b)
 	return 0;
 }
 
-static int credentials(boot *b)
+/* Percent-decodes n bytes of URL user info into a new string (NULL when out of memory). */
+static char *url_decode(const char *s, size_t n)
 {
+	char *out = cf_calloc(1, n + 1), *o = out;
+
+	for (size_t i = 0; out && i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) && isxdigit((unsigned char)s[i + 2])) {
+			char hex[3] = { s[i + 1], s[i + 2], '\0' };
+			*o++ = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	return out;
+}
+
+/* A password in --url (https://user:token@host/repo) would be committed to the repository in
+ * gotk-sync.yaml and shown in every message and status: it moves to the credentials (the
+ * Secret), and the URL keeps the host and path (and, for ssh, the user name). The result is
+ * written to clean. */
+static int split_url_credentials(boot *b, char *clean, size_t size)
+{
+	const char *p = strstr(b->url, "://"), *host, *at = NULL, *colon;
 	int ssh = strncmp(b->url, "ssh://", 6) == 0;
 
+	snprintf(clean, size, "%s", b->url);
+	if (p == NULL)
+		return 0;
+	host = p + 3;
+	for (const char *q = host; *q && *q != '/'; q++)
+		if (*q == '@')
+			at = q;
+	if (at == NULL || (ssh && memchr(host, ':', (size_t)(at - host)) == NULL))
+		return 0;
+	if (ssh)
+		return cli_fail(CLI_EXIT_USAGE, "an ssh --url takes no password: give --private-key-file (and the key's passphrase as a password)");
+	colon = memchr(host, ':', (size_t)(at - host));
+	b->url_user = url_decode(host, (size_t)((colon ? colon : at) - host));
+	b->url_password = colon ? url_decode(colon + 1, (size_t)(at - colon - 1)) : NULL;
+	if (b->url_user == NULL || (colon && b->url_password == NULL))
+		return cli_fail(1, "out of memory");
+	if (b->username && strcmp(b->username, b->url_user) != 0)
+		return cli_fail(CLI_EXIT_USAGE, "--username \"%s\" and the user name in --url differ", b->username);
+	if (b->url_password && (b->password || b->password_stdin))
+		return cli_fail(CLI_EXIT_USAGE, "a password is in --url and given again (--password or --password-stdin)");
+	b->username = b->url_user;
+	if (b->url_password)
+		b->password = b->url_password;
+	snprintf(clean, size, "%.*s%s", (int)(host - b->url), b->url, at + 1);
+	return 0;
+}
+
+/* The first line of stdin as the password; on a terminal after a prompt, without echo. */
+static int read_password(boot *b)
+{
+	struct termios old, quiet;
+	int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	size_t len;
+
+	if ((b->password_read = cf_calloc(1, PASSWORD_MAX + 1)) == NULL)
+		return cli_fail(1, "out of memory");
+	if (tty) {
+		fputs("Please enter your Git repository password: ", stderr);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	if (fgets(b->password_read, PASSWORD_MAX + 1, stdin) == NULL)
+		b->password_read[0] = '\0';
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	len = strcspn(b->password_read, "\r\n");
+	if (b->password_read[len] == '\0' && len == PASSWORD_MAX)
+		return cli_fail(CLI_EXIT_USAGE, "the password on stdin is longer than %d bytes", PASSWORD_MAX);
+	b->password_read[len] = '\0';
+	if (len == 0)
+		return cli_fail(CLI_EXIT_USAGE, "no password on stdin");
+	b->password = b->password_read;
+	return 0;
+}
+
+/* --password, else $GIT_PASSWORD (the key's passphrase for ssh; for http(s) when a user name
+ * or --token-auth says a password is wanted), else stdin with --password-stdin (or, as Flux
+ * does, with --token-auth and no password yet): the secret need not be on the command line. */
+static int password_source(boot *b, int ssh)
+{
+	const char *env = getenv(PASSWORD_ENV);
+
+	if (b->password && b->password_stdin)
+		return cli_fail(CLI_EXIT_USAGE, "--password and --password-stdin exclude each other");
+	if (b->password == NULL && !b->password_stdin && env && env[0] && (ssh || b->username || b->token_auth))
+		b->password = env;
+	if (b->password == NULL && (b->password_stdin || b->token_auth))
+		return read_password(b);
+	return 0;
+}
+
+static int credentials(boot *b)
+{
+	int ssh = strncmp(b->url, "ssh://", 6) == 0, rc;
+
 	b->auth = (cf_git_auth)CF_GIT_AUTH_INIT;
+	if ((rc = password_source(b, ssh)) != 0)
+		return rc;
 	if (ssh) {
 		if (b->key_file == NULL)
 			return cli_fail(CLI_EXIT_USAGE, "an ssh URL needs --private-key-file");
@@ -96,7 +205,7 @@ static int credentials(boot *b)
 	if (b->token_auth && b->username == NULL)
 		b->username = "git";
 	if ((b->username == NULL) != (b->password == NULL))
-		return cli_fail(CLI_EXIT_USAGE, "--username and --password go together");
+		return cli_fail(CLI_EXIT_USAGE, "--username and a password (--password, $%s or --password-stdin) go together", PASSWORD_ENV);
 	b->auth.username = b->username;
 	b->auth.password = b->password;
 	if (b->ca_file) {
@@ -240,8 +349,11 @@ int cmd_bootstrap(int argc, char **argv)
 		{ "private-key-file", CF_FLAG_STRING, &b.key_file, "ssh private key (ssh URLs)", 0 },
 		{ "known-hosts-file", CF_FLAG_STRING, &b.known_hosts_file, "known_hosts for the ssh host (default: scanned)", 0 },
 		{ "username|u", CF_FLAG_STRING, &b.username, "basic auth user name (https)", 0 },
-		{ "password|p", CF_FLAG_STRING, &b.password, "basic auth password or token (or the ssh key's passphrase)", 0 },
-		{ "token-auth", CF_FLAG_BOOL, &b.token_auth, "--password is a token (user name \"git\" unless given)", 0 },
+		{ "password|p", CF_FLAG_STRING, &b.password, "basic auth password or token (or the ssh key's passphrase); "
+		  "other users can read a command line: prefer $" PASSWORD_ENV " or --password-stdin", 0 },
+		{ "password-stdin", CF_FLAG_BOOL, &b.password_stdin, "read the password from the first line of stdin", 0 },
+		{ "token-auth", CF_FLAG_BOOL, &b.token_auth, "the password is a token (user name \"git\" unless given; "
+		  "asked for on stdin when not given)", 0 },
 		{ "ca-file", CF_FLAG_STRING, &b.ca_file, "CA to trust for the https server", 0 },
 		{ "components", CF_FLAG_STRING, &b.components, "controllers to install", 0 },
 		{ "interval", CF_FLAG_STRING, &b.interval, "how often the GitRepository is fetched", 0 },
@@ -249,7 +361,7 @@ int cmd_bootstrap(int argc, char **argv)
 		{ "author-email", CF_FLAG_STRING, &b.author_email, "commit author email", 0 },
 		{ "secret-name", CF_FLAG_STRING, &b.secret_name, "name of the credentials Secret", 0 },
 	};
-	char *pos[8], dir[] = "/tmp/cflux-bootstrap-XXXXXX", clean[4096];
+	char *pos[8], dir[] = "/tmp/cflux-bootstrap-XXXXXX", clean[4096], url[4096];
 	size_t npos;
 	json_t *components = NULL, *sync = NULL, *secret = NULL, *rest = NULL;
 	cf_kube *k = NULL;
@@ -260,7 +372,9 @@ int cmd_bootstrap(int argc, char **argv)
 	b.ca = (cf_buf)CF_BUF_INIT(1u << 20);
 	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
 			    "usage: cflux bootstrap git --url URL --branch main --path clusters/NAME "
-			    "[--private-key-file F | --username U --password P | --token-auth] [--ca-file F]", pos, &npos)) != 0)
+			    "[--private-key-file F | --username U [--password-stdin] | --token-auth] [--ca-file F]\n"
+			    "The password (or token, or the key's passphrase) is --password, else $" PASSWORD_ENV
+			    ", or with --password-stdin the first line of stdin.", pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	if (npos != 1 || strcmp(pos[0], "git") != 0)
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux bootstrap git --url URL --path clusters/NAME ...");
@@ -268,8 +382,13 @@ int cmd_bootstrap(int argc, char **argv)
 		return cli_fail(CLI_EXIT_USAGE, "--url and --path are required");
 	if (cf_git_check_url(b.url) < 0)
 		return cli_fail(CLI_EXIT_USAGE, "invalid --url: %s", cf_err_msg());
-	if (cf_flux_clean_path(clean, sizeof(clean), b.path) < 0 || strcmp(clean, ".") == 0)
-		return cli_fail(CLI_EXIT_USAGE, "invalid --path \"%s\": give a folder inside the repository, like clusters/my-cluster", b.path);
+	if ((rc = split_url_credentials(&b, url, sizeof(url))) != 0)
+		goto out;
+	b.url = url;
+	if (cf_flux_clean_path(clean, sizeof(clean), b.path) < 0 || strcmp(clean, ".") == 0) {
+		rc = cli_fail(CLI_EXIT_USAGE, "invalid --path \"%s\": give a folder inside the repository, like clusters/my-cluster", b.path);
+		goto out;
+	}
 	b.path = clean;
 	if ((rc = credentials(&b)) != 0)
 		goto out;
@@ -324,5 +443,10 @@ out:
 	cf_buf_free(&b.known_hosts);
 	cf_buf_free(&b.ca);
 	cf_free(b.scanned);
+	if (b.password_read)
+		cf_free_secret(b.password_read, PASSWORD_MAX + 1);
+	cf_free(b.url_user);
+	if (b.url_password)
+		cf_free_secret(b.url_password, strlen(b.url_password));
 	return rc;
 }

@@ -133,6 +133,15 @@ static const json_t *ready_cond(const json_t *o)
 	return cf_condition_get(json_object_get(o, "status"), CF_COND_READY);
 }
 
+/* The error line for a failed GET or PATCH of kind cli.namespace/name: "not found" only for a
+ * 404; anything else (no answer, 403, ...) in the API client's words. Returns 1. */
+static int get_failed(int rc, const char *kind, const char *name)
+{
+	if (rc == CF_ENOTFOUND)
+		return cli_fail(1, "%s '%s/%s' not found", kind, cli.namespace, name);
+	return cli_fail(1, "%s '%s/%s': %s", kind, cli.namespace, name, cf_err_msg());
+}
+
 /* Waits until obj's controller has handled generation/stamp and Ready settled; prints the
  * outcome. 0 when Ready, 1 when not, or on timeout. */
 int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *name, const char *stamp)
@@ -476,8 +485,7 @@ static int request(cf_kube *k, const char *av, const char *kind, const char *nam
 	int rc;
 
 	if ((rc = cf_kube_get(k, &o, &(cf_kube_ref){ av, kind, cli.namespace, name })) < 0)
-		return cli_fail(1, "%s '%s/%s' not found%s%s", kind, cli.namespace, name, rc == CF_ENOTFOUND ? "" : ": ",
-				rc == CF_ENOTFOUND ? "" : cf_err_msg());
+		return get_failed(rc, kind, name);
 	if (json_is_true(json_object_get(json_object_get(o, "spec"), "suspend"))) {
 		json_decref(o);
 		return cli_fail(1, "%s '%s/%s' is suspended: resume it first (cflux resume)", kind, cli.namespace, name);
@@ -515,8 +523,8 @@ int cmd_reconcile(int argc, char **argv)
 	if (with_source && strcmp(kind, "Kustomization") == 0) {
 		json_t *o = NULL;
 		const json_t *src;
-		if (cf_kube_get(k, &o, &(cf_kube_ref){ av, kind, cli.namespace, pos[used] }) < 0) {
-			rc = cli_fail(1, "Kustomization '%s/%s' not found", cli.namespace, pos[used]);
+		if ((rc = cf_kube_get(k, &o, &(cf_kube_ref){ av, kind, cli.namespace, pos[used] })) < 0) {
+			rc = get_failed(rc, kind, pos[used]);
 		} else {
 			const char *saved = cli.namespace;
 			src = json_object_get(json_object_get(o, "spec"), "sourceRef");
@@ -574,7 +582,7 @@ static int set_suspend(int argc, char **argv, int suspend)
 		rc = cf_kube_merge_patch(k, NULL, &(cf_kube_ref){ av, kind, cli.namespace, name }, patch);
 		json_decref(patch);
 		if (rc < 0) {
-			failed = cli_fail(1, "%s", rc == CF_ENOTFOUND ? "not found" : cf_err_msg());
+			failed = rc == CF_ENOTFOUND ? get_failed(rc, kind, name) : cli_fail(1, "%s", cf_err_msg());
 			continue;
 		}
 		cli_ok("%s %s", kind, suspend ? "suspended" : "resumed");
@@ -603,7 +611,8 @@ int cli_build_local(cf_kube *k, const char *name, const char *path, json_t **ks_
 	if (access(path, R_OK) != 0)
 		return cf_err_set(CF_ENOTFOUND, "--path %s: no such directory", path);
 	if ((rc = cf_kube_get(k, &ks, &(cf_kube_ref){ KS_AV, "Kustomization", cli.namespace, name })) < 0)
-		return cf_err_set(rc, "Kustomization '%s/%s' not found", cli.namespace, name);
+		return rc == CF_ENOTFOUND ? cf_err_set(rc, "Kustomization '%s/%s' not found", cli.namespace, name)
+					  : cf_err_prefix("Kustomization '%s/%s'", cli.namespace, name);
 	/* the spec as the controller reads it, over the local directory */
 	json_object_set_new(json_object_get(ks, "spec"), "path", json_string("."));
 	if (json_object_get(json_object_get(ks, "spec"), "postBuild"))
@@ -646,15 +655,19 @@ int cmd_build(int argc, char **argv)
 	return rc;
 }
 
-/* Prints the inventory of Kustomization ns/name, descending into Kustomizations it applied. */
+/* Prints the inventory of Kustomization ns/name, descending into Kustomizations it applied
+ * (the heading first, at the top). 0, or the code of the failed GET of the top one. */
 static int tree_of(cf_kube *k, const char *ns, const char *name, const char *indent, int depth)
 {
 	json_t *ks = NULL;
 	const json_t *entries, *e;
 	size_t i, n;
+	int rc;
 
-	if (cf_kube_get(k, &ks, &(cf_kube_ref){ KS_AV, "Kustomization", ns, name }) < 0)
-		return -1;
+	if ((rc = cf_kube_get(k, &ks, &(cf_kube_ref){ KS_AV, "Kustomization", ns, name })) < 0)
+		return depth == 0 ? rc : 0;
+	if (depth == 0)
+		printf("Kustomization/%s/%s\n", ns, name);
 	entries = json_object_get(json_object_get(json_object_get(ks, "status"), "inventory"), "entries");
 	n = json_array_size(entries);
 	json_array_foreach(entries, i, e) {
@@ -692,8 +705,9 @@ int cmd_tree(int argc, char **argv)
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux tree kustomization NAME");
 	if ((k = cli_client()) == NULL)
 		return 1;
-	printf("Kustomization/%s/%s\n", cli.namespace, pos[1]);
-	rc = tree_of(k, cli.namespace, pos[1], "", 0) < 0 ? cli_fail(1, "Kustomization '%s/%s' not found", cli.namespace, pos[1]) : 0;
+	rc = tree_of(k, cli.namespace, pos[1], "", 0);
+	if (rc < 0)
+		rc = get_failed(rc, "Kustomization", pos[1]);
 	cf_kube_free(k);
 	return rc;
 }

@@ -389,8 +389,9 @@ int cmd_check(int argc, char **argv)
 	if ((k = cli_client()) == NULL)
 		return 1;
 	if (cf_kube_request(k, &v, "GET", "/version", NULL, NULL, 0) < 0) {
+		rc = cli_fail(1, "the API server at %s does not answer: %s", cf_kube_server(k), cf_err_msg());
 		cf_kube_free(k);
-		return cli_fail(1, "the API server at %s does not answer: %s", cf_kube_server(k), cf_err_msg());
+		return rc;
 	}
 	{
 		const char *maj = json_string_value(json_object_get(v, "major")), *min = json_string_value(json_object_get(v, "minor"));

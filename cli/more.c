@@ -4,6 +4,7 @@
 #include "alloc.h"
 #include "apply.h"
 #include "err.h"
+#include "udiff.h"
 #include "yaml.h"
 
 #include <stdlib.h>
@@ -171,31 +172,47 @@ out:
 
 /* ---- diff ---- */
 
-static int write_yaml(const char *path, const json_t *o)
+/* The object as diff shows it: comparable fields only, without what the server always changes. */
+static int comparable_yaml(cf_buf *b, const json_t *o)
 {
-	cf_buf b = CF_BUF_INIT(16u << 20);
-	json_t *c = o ? cf_apply_comparable(o) : NULL;
-	FILE *f;
-	int rc = 0;
+	json_t *c = cf_apply_comparable(o), *md;
+	int rc;
 
-	if (c) {
-		json_t *md = json_object_get(c, "metadata");
-		json_object_del(md, "uid");
-		json_object_del(md, "creationTimestamp");
-		json_object_del(md, "selfLink");
-		json_object_del(json_object_get(md, "annotations"), "deployment.kubernetes.io/revision");
-		if (json_object_size(json_object_get(md, "annotations")) == 0)
-			json_object_del(md, "annotations");
-		rc = cf_yaml_dump(&b, c);
-	}
-	if (rc == 0 && (f = fopen(path, "w")) != NULL) {
-		fwrite(b.data ? b.data : "", 1, b.len, f);
-		fclose(f);
-	} else if (rc == 0) {
-		rc = cf_err_set(CF_EIO, "cannot write %s", path);
-	}
+	if (c == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	md = json_object_get(c, "metadata");
+	json_object_del(md, "uid");
+	json_object_del(md, "creationTimestamp");
+	json_object_del(md, "selfLink");
+	json_object_del(json_object_get(md, "annotations"), "deployment.kubernetes.io/revision");
+	if (json_object_size(json_object_get(md, "annotations")) == 0)
+		json_object_del(md, "annotations");
+	rc = cf_yaml_dump(b, c);
 	json_decref(c);
+	return rc;
+}
+
+/* Prints "► desc drifted" and the unified diff of live and merged (in process: object names
+ * never reach a shell). 1 when they differ, 0 when not, or a negative code. */
+static int show_drift(const char *desc, const json_t *live, const json_t *merged)
+{
+	cf_buf a = CF_BUF_INIT(16u << 20), b = CF_BUF_INIT(16u << 20), out = CF_BUF_INIT(64u << 20);
+	char la[640], lb[640];
+	int rc;
+
+	snprintf(la, sizeof(la), "%s (live)", desc);
+	snprintf(lb, sizeof(lb), "%s (merged)", desc);
+	if ((rc = comparable_yaml(&a, live)) == 0 && (rc = comparable_yaml(&b, merged)) == 0)
+		rc = cli_udiff(&out, a.data ? a.data : "", a.len, b.data ? b.data : "", b.len, la, lb, 3);
+	if (rc < 0)
+		cf_err_prefix("%s", desc);
+	if (rc == 1) {
+		printf("\342\226\272 %s drifted\n", desc);   /* ► */
+		fwrite(out.data, 1, out.len, stdout);
+	}
+	cf_buf_free(&a);
 	cf_buf_free(&b);
+	cf_buf_free(&out);
 	return rc;
 }
 
@@ -203,7 +220,7 @@ int cmd_diff(int argc, char **argv)
 {
 	const char *path = NULL;
 	const cf_flag own[] = { { "path", CF_FLAG_STRING, &path, "the local directory to compare with the cluster", 0 } };
-	char *pos[POS_MAX], dir[] = "/tmp/cflux-diff-XXXXXX", a[600], b[600], cmd[4096];
+	char *pos[POS_MAX];
 	size_t npos, i;
 	json_t *objs = NULL, *o;
 	cf_kube_apply_opts dry = CF_KUBE_APPLY_OPTS_INIT;
@@ -216,12 +233,10 @@ int cmd_diff(int argc, char **argv)
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux diff kustomization NAME --path DIR");
 	if ((k = cli_client()) == NULL)
 		return 3;
-	if (cli_build_local(k, pos[1], path, NULL, &objs) < 0 || mkdtemp(dir) == NULL) {
+	if (cli_build_local(k, pos[1], path, NULL, &objs) < 0) {
 		cf_kube_free(k);
 		return cli_fail(3, "%s", cf_err_msg());
 	}
-	snprintf(a, sizeof(a), "%s/live", dir);
-	snprintf(b, sizeof(b), "%s/merged", dir);
 	cf_apply_defaults(objs);
 	dry.field_manager = "kustomize-controller";
 	dry.force = 1;
@@ -245,24 +260,14 @@ int cmd_diff(int argc, char **argv)
 		if (live == NULL) {
 			printf("\342\226\272 %s created\n", desc);   /* ► */
 			changed = 1;
-		} else if (write_yaml(a, live) == 0 && write_yaml(b, merged) == 0) {
-			snprintf(cmd, sizeof(cmd), "diff -u --label '%s (live)' --label '%s (merged)' %s %s > %s/out", desc, desc, a, b, dir);
-			if (system(cmd) != 0) {
-				char show[800];
-				printf("\342\226\272 %s drifted\n", desc);
-				fflush(stdout);
-				snprintf(show, sizeof(show), "tail -n +3 %s/out", dir);
-				if (system(show) != 0)
-					err = cli_fail(3, "cannot show the diff");
-				changed = 1;
-			}
+		} else if ((rc = show_drift(desc, live, merged)) < 0) {
+			err = cli_fail(3, "%s", cf_err_msg());
+		} else {
+			changed |= rc;
 		}
 		json_decref(live);
 		json_decref(merged);
 	}
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		cli_say("could not remove %s", dir);
 	json_decref(objs);
 	cf_kube_free(k);
 	if (err)

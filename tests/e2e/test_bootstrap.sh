@@ -2,22 +2,25 @@
 # tests/e2e/test_bootstrap.sh - `cflux bootstrap git` over ssh and https against the local
 # Git servers, with the source- and kustomize-controller running: the sync manifests committed
 # and pushed, the cluster reconciled from them, a second run commits nothing, a change pushed to
-# the bootstrapped path is applied, bad credentials and bad flags fail clearly; then `cflux
-# uninstall` removes what was installed.
+# the bootstrapped path is applied, bad credentials and bad flags fail clearly, a password is
+# taken from $GIT_PASSWORD or stdin instead of the command line, and no test secret reaches a
+# log, a status or an event; then `cflux uninstall` removes what was installed.
 set -u
 . tests/lib.sh
+. tests/e2e/secrets.sh
 
 : "${CFLUX_ENV_DIR:?environment not up: source \$CFLUX_ENV_DIR/env}"
 WORK=$(mktemp -d)
 SSH_REPO=$CFLUX_GIT_REPOS/boot-ssh-$$.git
 HTTPS_REPO=$CFLUX_GIT_REPOS/boot-https-$$.git
+HTTP_REPO=$CFLUX_GIT_REPOS/boot-http-$$.git
 PIDS=""
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	rm -rf "$WORK" "$SSH_REPO" "$HTTPS_REPO"
+	rm -rf "$WORK" "$SSH_REPO" "$HTTPS_REPO" "$HTTP_REPO"
 }
 trap cleanup EXIT
-for r in "$SSH_REPO" "$HTTPS_REPO"; do
+for r in "$SSH_REPO" "$HTTPS_REPO" "$HTTP_REPO"; do
 	git init -q --bare -b main "$r"
 	git -C "$r" config http.receivepack true
 	git -C "$r" config daemon.receivepack true
@@ -29,7 +32,8 @@ PIDS="$PIDS $!"
 bin/kustomize-controller --kubeconfig "$KC_KUBECONFIG" --internal-token-file "$INTERNAL_TOKEN_FILE" --watch-namespace flux-system \
 	--source-notify-addr tcp://127.0.0.1:17161 --events-addr tcp://127.0.0.1:17162 2>"$WORK/kc.log" &
 PIDS="$PIDS $!"
-C="bin/cflux --kubeconfig $CFLUX_KUBECONFIG_TOKEN --timeout 90s"
+cli_logged "$WORK"
+C="$WORK/cflux --kubeconfig $CFLUX_KUBECONFIG_TOKEN --timeout 90s"
 SSH_URL=$CFLUX_GIT_URL_SSH/boot-ssh-$$.git
 commits() { git -C "$1" rev-list --count main 2>/dev/null || echo 0; }
 
@@ -61,6 +65,41 @@ n3=$(commits "$HTTPS_REPO")
 expect bootstrap_https_again 0 "up to date (no commit)" $C bootstrap git --url "$CFLUX_GIT_URL_HTTPS/boot-https-$$.git" \
 	--branch main --path clusters/https --ca-file "$CFLUX_CA" --components source-controller,kustomize-controller
 if [ "$n3" = 1 ] && [ "$(commits "$HTTPS_REPO")" = 1 ]; then ok https_second_run_no_commit; else ko https_second_run_no_commit "commits changed"; fi
+# a password without the command line: from $GIT_PASSWORD, then from stdin (basic auth over http)
+HTTP_URL=$CFLUX_GIT_URL_HTTP_AUTH/boot-http-$$.git
+expect bootstrap_password_from_env 0 "bootstrap finished" env GIT_PASSWORD="$CFLUX_GIT_PASSWORD" $C bootstrap git \
+	--url "$HTTP_URL" --branch main --path clusters/http --username "$CFLUX_GIT_USER" --components source-controller,kustomize-controller
+# (the committed manifest, not the live object: the previous bootstrap's Kustomization may still
+# be applying its own repository's manifest)
+if [ "$(commits "$HTTP_REPO")" = 1 ] && git -C "$HTTP_REPO" show main:clusters/http/flux-system/gotk-sync.yaml | grep -qF "url: $HTTP_URL"; then
+	ok password_from_env_pushed
+else
+	ko password_from_env_pushed "commits: $(commits "$HTTP_REPO"), no url: $HTTP_URL in clusters/http/flux-system/gotk-sync.yaml"
+fi
+if [ "$(kubectl -n flux-system get secret flux-system -o jsonpath='{.data.password}' | base64 -d)" = "$CFLUX_GIT_PASSWORD" ]; then
+	ok password_from_env_in_secret
+else
+	ko password_from_env_in_secret "the flux-system Secret does not hold the password"
+fi
+printf '%s\n' "$CFLUX_GIT_PASSWORD" > "$WORK/password"
+printf 'not-the-password\n' > "$WORK/wrong-password"
+expect bootstrap_password_stdin 0 "up to date (no commit)" $C bootstrap git --url "$HTTP_URL" --branch main --path clusters/http \
+	--username "$CFLUX_GIT_USER" --password-stdin --components source-controller,kustomize-controller < "$WORK/password"
+expect bootstrap_wrong_password_stdin 1 "" $C bootstrap git --url "$HTTP_URL" --branch main --path clusters/http \
+	--username "$CFLUX_GIT_USER" --password-stdin --components source-controller,kustomize-controller < "$WORK/wrong-password"
+expect bootstrap_password_stdin_empty 2 "no password on stdin" $C bootstrap git --url "$HTTP_URL" --path clusters/http \
+	--username "$CFLUX_GIT_USER" --password-stdin < /dev/null
+# a password in the URL goes to the Secret, never into the repository, the GitRepository or a message
+CRED_URL=$(printf '%s' "$HTTP_URL" | sed "s#://#://$CFLUX_GIT_USER:$CFLUX_GIT_PASSWORD@#")
+expect bootstrap_password_in_url 0 "up to date (no commit)" $C bootstrap git --url "$CRED_URL" --branch main --path clusters/http \
+	--components source-controller,kustomize-controller
+if git -C "$HTTP_REPO" show main:clusters/http/flux-system/gotk-sync.yaml | grep -qF "url: $HTTP_URL" && \
+   ! git -C "$HTTP_REPO" show main:clusters/http/flux-system/gotk-sync.yaml | grep -qF "$CFLUX_GIT_PASSWORD" && \
+   ! kubectl -n flux-system get gitrepository flux-system -o jsonpath='{.spec.url}' | grep -qF "$CFLUX_GIT_PASSWORD"; then
+	ok password_in_url_not_committed
+else
+	ko password_in_url_not_committed "the URL with its password is in gotk-sync.yaml or the GitRepository"
+fi
 # failures say what to fix
 printf 'not a key\n' > "$WORK/bad-key"
 expect bad_key 1 "private-key-file" $C bootstrap git --url "$SSH_URL" --path clusters/test --private-key-file "$WORK/bad-key" \
@@ -68,6 +107,7 @@ expect bad_key 1 "private-key-file" $C bootstrap git --url "$SSH_URL" --path clu
 expect missing_path 2 "--url and --path are required" $C bootstrap git --url "$SSH_URL"
 expect ssh_without_key 2 "needs --private-key-file" $C bootstrap git --url "$SSH_URL" --path clusters/test
 expect bad_path 2 "invalid --path" $C bootstrap git --url "$SSH_URL" --path ../outside --private-key-file "$CFLUX_SSH_IDENTITY"
+no_secrets_leaked no_secret_in_logs_statuses_events "$WORK/sc.log" "$WORK/kc.log" "$WORK/cli.log"
 # uninstall: the controllers stop first (as in a real cluster), then everything install made goes
 for p in $PIDS; do kill "$p" 2>/dev/null; done
 PIDS=""

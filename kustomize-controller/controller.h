@@ -18,6 +18,9 @@ typedef struct ks_ctl {
 	const char *kubeconfig, *context, *watch_namespace;
 	const char *notify_addr, *events_addr, *log_level;
 	long concurrent, requeue_dependency_ms, requeue_max_ms, artifact_max_size, max_files;
+	/* lockdown (Flux's multi-tenancy flags) */
+	int no_cross_namespace_refs, no_remote_bases;
+	const char *default_service_account;
 	/* run time */
 	cf_workqueue *queue;
 	cf_bus_pub *events;
@@ -26,6 +29,7 @@ typedef struct ks_ctl {
 	json_t *index;            /* "ns/name" -> {"source": "Kind/ns/name", "deps": ["ns/name"]} */
 	json_t *drift;            /* "ns/name" -> ["Deployment/ns/x modified", ...] seen since its last reconcile */
 	json_t *watches;          /* "apiVersion/kind" -> true, for the drift watches started */
+	json_t *health_waits;     /* "ns/name" -> {"revision", "generation", "deadline" (ms, monotonic)} */
 	pthread_t *watch_threads;
 	size_t nwatch_threads;
 	volatile int stop;
@@ -47,5 +51,7 @@ void ks_enqueue_dependents(ks_ctl *c, const char *ns, const char *name);
 int  ks_watch_kind(ks_ctl *c, const char *api_version, const char *kind);
 /* Takes the drift seen for key since the last call (a new array, may be empty). */
 json_t *ks_take_drift(ks_ctl *c, const char *key);
+/* Enqueues the owner of a watched object if it waits for health (a status change may end it). */
+void ks_enqueue_if_waiting(ks_ctl *c, const char *owner);
 
 #endif

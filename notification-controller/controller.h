@@ -18,6 +18,7 @@ typedef struct nc_ctl {
 	const char *kubeconfig, *context, *watch_namespace, *log_level;
 	const char *events_addr, *events_http_addr, *receiver_addr;
 	long queue_size, dedup_ms, retry_max_ms, max_age_ms, senders;
+	int no_cross_namespace_refs;
 	/* run time */
 	pthread_mutex_t mu;       /* guards the caches */
 	json_t *providers;        /* "ns/name" -> Provider */
@@ -53,6 +54,16 @@ int  nc_load_secret(cf_kube *k, json_t **out, const char *ns, const char *name);
 
 /* Writes the Ready condition of Provider or Alert (kind) ns/name. */
 int  provider_reconcile(nc_ctl *c, cf_kube *k, const char *kind, const char *ns, const char *name);
+
+/* ---- lockdown.c ---- */
+
+/* With --no-cross-namespace-refs: CF_EAUTH (Flux's words, naming the field) when obj, a
+ * Receiver (kind "Receiver": spec.resources) or an Alert (spec.eventSources), names another
+ * namespace; else 0. */
+int  nc_refs_refused(const nc_ctl *c, const char *kind, const json_t *obj);
+/* With --no-cross-namespace-refs: 1 (logged, as Flux logs it) when event comes from another
+ * namespace than alert's, which then does not send it; else 0. */
+int  nc_event_refused(const nc_ctl *c, const json_t *alert, const json_t *event);
 
 /* Starts the HTTP servers: events (POST /) and receivers (/hook/...). */
 int  http_start(nc_ctl *c);

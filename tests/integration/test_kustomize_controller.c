@@ -559,12 +559,13 @@ static void deletion_prunes_only_its_objects(void)
 static char tns[80];
 static pid_t tenant_source_ctl, tenant_ctl;
 
-/* A Kustomization in the tenant namespace; spec (YAML indented two spaces) has its sourceRef. */
+/* A Kustomization in the tenant namespace; spec (YAML indented two spaces) has its sourceRef,
+ * and prune: false unless it says. */
 static int apply_tenant_ks(const char *name, const char *spec)
 {
 	return run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: %s\nkind: Kustomization\nmetadata:\n"
-		   "  name: %s\n  namespace: %s\nspec:\n  interval: 1h\n  retryInterval: 2s\n  targetNamespace: %s\n%sEOT\n",
-		   KS, name, tns, tns, spec);
+		   "  name: %s\n  namespace: %s\nspec:\n  interval: 1h\n  retryInterval: 2s\n  targetNamespace: %s\n%s%sEOT\n",
+		   KS, name, tns, tns, strstr(spec, "  prune:") ? "" : "  prune: false\n", spec);
 }
 
 static json_t *get_tenant(const char *api_version, const char *kind, const char *name)

@@ -51,7 +51,5 @@ void ks_enqueue_dependents(ks_ctl *c, const char *ns, const char *name);
 int  ks_watch_kind(ks_ctl *c, const char *api_version, const char *kind);
 /* Takes the drift seen for key since the last call (a new array, may be empty). */
 json_t *ks_take_drift(ks_ctl *c, const char *key);
-/* Enqueues the owner of a watched object if it waits for health (a status change may end it). */
-void ks_enqueue_if_waiting(ks_ctl *c, const char *owner);
 
 #endif

@@ -439,7 +439,7 @@ out:
 }
 
 /* Not healthy yet: Flux's Progressing status, the wait recorded, a look again soon (or when
- * an applied object changes, see ks_enqueue_if_waiting). */
+ * an applied object changes: watch.c's drift watches enqueue it). */
 static int health_progressing(rec *r, json_t *wait, long *requeue_ms)
 {
 	char msg[MSG_MAX];

@@ -108,7 +108,8 @@ json_t *ks_take_drift(ks_ctl *c, const char *key)
 	return d ? d : json_array();
 }
 
-void ks_enqueue_if_waiting(ks_ctl *c, const char *owner)
+/* Enqueues owner if it waits for health (a status change of its objects may end the wait). */
+static void enqueue_if_waiting(ks_ctl *c, const char *owner)
 {
 	int waiting;
 
@@ -163,7 +164,7 @@ static int on_owned(const char *type, json_t *obj, void *payload)
 		const json_t *labels = json_object_get(json_object_get(obj, "metadata"), "labels");
 		const char *ons = sget(labels, "kustomize.toolkit.fluxcd.io/namespace"), *oname = sget(labels, OWNED_SELECTOR);
 		if (ons && oname && (size_t)snprintf(owner, sizeof(owner), "%s/%s", ons, oname) < sizeof(owner))
-			ks_enqueue_if_waiting(w->c, owner);
+			enqueue_if_waiting(w->c, owner);
 	}
 	return 0;
 }

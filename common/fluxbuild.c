@@ -5,6 +5,7 @@
 #include "alloc.h"
 #include "base64.h"
 #include "err.h"
+#include "kustomize_internal.h"   /* kz_join: the engine's path rules */
 #include "yaml.h"
 
 #include <ctype.h>
@@ -399,6 +400,91 @@ out:
 	json_decref(objs);
 	cf_buf_free(&text);
 	return rc;
+}
+
+/* ---- --no-remote-bases ---- */
+
+/* The kustomize engine's notion of a remote entry (a URL, or a go-getter style host path). */
+static int remote_entry(const char *e)
+{
+	return strstr(e, "://") || strncmp(e, "github.com/", 11) == 0 || strncmp(e, "git@", 4) == 0 ||
+	       strncmp(e, "gitlab.com/", 11) == 0 || strncmp(e, "bitbucket.org/", 14) == 0;
+}
+
+static int remote_in(const cf_kfs *fs, const char *dir, const json_t *extra, int depth);
+
+/* Looks at the entries of one list: a remote one is the error, a local directory is
+ * descended into. */
+static int remote_in_list(const cf_kfs *fs, const char *dir, const char *kpath, const char *field,
+			  const json_t *list, int depth)
+{
+	const json_t *e;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(list, i, e) {
+		const char *entry = json_string_value(e);
+		char path[4096];
+		if (entry == NULL)
+			continue;   /* the build names a bad entry */
+		if (remote_entry(entry))
+			return cf_err_set(CF_EINVAL, "%s: %s: remote base '%s' is not allowed: remote bases are disabled "
+					  "on this controller (--no-remote-bases)", kpath, field, entry);
+		if (kz_join(path, sizeof(path), dir, entry, kpath) < 0) {
+			cf_err_clear();   /* the build names a bad path */
+			continue;
+		}
+		if (fs->stat(fs->ctx, path) == 1 && (rc = remote_in(fs, path, NULL, depth + 1)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The kustomization in dir (or the one Flux generates there) and what it includes; extra is
+ * the Kustomization's spec.components, for the top directory. */
+static int remote_in(const cf_kfs *fs, const char *dir, const json_t *extra, int depth)
+{
+	static const char *const fields[] = { "resources", "bases", "components" };
+	cf_buf b = CF_BUF_INIT(16u << 20);
+	char kpath[4200];
+	json_t *k = NULL;
+	int rc = 0;
+
+	if (depth > 64)
+		return 0;   /* a cycle: the build reports it */
+	if (kfile_in(fs, dir, kpath, sizeof(kpath))) {
+		if (fs->read(fs->ctx, kpath, &b) < 0 || cf_yaml_load(&k, b.data ? b.data : "", b.len, kpath) < 0) {
+			cf_err_clear();   /* the build names a file that does not load */
+			goto out;
+		}
+	} else {
+		snprintf(kpath, sizeof(kpath), "%s (generated)", dir);
+		k = json_pack("{s:[]}", "resources");
+		if (k == NULL || (fs->list && generate(fs, dir, dir, json_object_get(k, "resources")) < 0)) {
+			cf_err_clear();
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < 3 && rc == 0; i++)
+		rc = remote_in_list(fs, dir, kpath, fields[i], json_object_get(k, fields[i]), depth);
+	if (rc == 0 && extra)
+		rc = remote_in_list(fs, dir, "spec", "components", extra, depth);
+out:
+	json_decref(k);
+	cf_buf_free(&b);
+	return rc;
+}
+
+int cf_flux_check_remote_bases(const cf_kfs *fs, const json_t *ks)
+{
+	const json_t *spec = json_object_get(ks, "spec");
+	char dir[4096];
+
+	if (cf_flux_clean_path(dir, sizeof(dir), sget(spec, "path")) < 0 || fs->stat(fs->ctx, dir) != 1) {
+		cf_err_clear();
+		return 0;   /* the build names a bad path */
+	}
+	return remote_in(fs, dir, json_object_get(spec, "components"), 0);
 }
 
 int cf_flux_load_vars(cf_kube *k, const json_t *ks, json_t **vars)

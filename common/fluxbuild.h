@@ -21,6 +21,13 @@
  * the file, or the object and the variable. */
 int cf_flux_build(json_t **out, const cf_kfs *fs, const json_t *ks, const json_t *vars);
 
+/* Flux's --no-remote-bases, as a check before cf_flux_build: the first remote entry
+ * (resources, bases, components, spec.components) in the kustomizations the build of ks over
+ * fs reads is CF_EINVAL naming the file and the entry; 0 when there is none. (The engine
+ * never fetches a remote base; this makes the refusal a stated policy.) Anything else wrong
+ * is left for the build to report. */
+int cf_flux_check_remote_bases(const cf_kfs *fs, const json_t *ks);
+
 /* The postBuild variables of Kustomization ks: spec.postBuild.substituteFrom in order (later
  * ones win; ConfigMap data, Secret data decoded; `optional` ones may be missing), then
  * spec.postBuild.substitute. Names are checked. *vars is a new object of strings. */

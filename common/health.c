@@ -1,6 +1,8 @@
 /* common/health.c - kstatus-style health of live objects. */
 #include "health.h"
 
+#include "err.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -206,4 +208,37 @@ cf_health cf_health_of(const json_t *obj, char *msg, size_t size)
 const char *cf_health_str(cf_health h)
 {
 	return h == CF_HEALTH_CURRENT ? "Current" : h == CF_HEALTH_FAILED ? "Failed" : "InProgress";
+}
+
+cf_health cf_health_check_refs(cf_kube *k, const json_t *targets, cf_buf *msg)
+{
+	const json_t *t;
+	size_t i, n = 0;
+	cf_health worst = CF_HEALTH_CURRENT;
+
+	cf_buf_reset(msg);
+	json_array_foreach(targets, i, t) {
+		cf_kube_ref ref = { sget(t, "apiVersion"), sget(t, "kind"), sget(t, "namespace"), sget(t, "name") };
+		json_t *live = NULL;
+		char why[512];
+		cf_health h;
+		int rc = cf_kube_get(k, &live, &ref);
+
+		if (rc < 0) {
+			h = CF_HEALTH_IN_PROGRESS;
+			snprintf(why, sizeof(why), "%s", rc == CF_ENOTFOUND ? "not found" : cf_err_msg());
+			cf_err_clear();
+		} else {
+			h = cf_health_of(live, why, sizeof(why));
+		}
+		json_decref(live);
+		if (h == CF_HEALTH_CURRENT)
+			continue;
+		if (h > worst)
+			worst = h;
+		cf_buf_printf(msg, "%s%s/%s%s%s status: '%s'%s%s", n++ ? ", " : "", ref.kind,
+			      ref.namespace ? ref.namespace : "", ref.namespace ? "/" : "", ref.name, cf_health_str(h),
+			      why[0] ? ": " : "", why);
+	}
+	return worst;
 }

@@ -8,6 +8,9 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "buf.h"
+#include "kube.h"
+
 typedef enum cf_health {
 	CF_HEALTH_CURRENT = 0,      /* done */
 	CF_HEALTH_IN_PROGRESS = 1,  /* not yet; may still get there */
@@ -17,5 +20,11 @@ typedef enum cf_health {
 /* The health of obj; msg gets a short reason when it is not current. */
 cf_health cf_health_of(const json_t *obj, char *msg, size_t size);
 const char *cf_health_str(cf_health h);
+
+/* One look at targets (an array of {apiVersion, kind, namespace (may be absent), name}): the
+ * worst health among them (an object that cannot be read counts as in progress), and in msg
+ * one "Kind/ns/name status: 'InProgress': why" per object that is not current, comma
+ * separated. It never waits: a caller that wants to wait looks again later. */
+cf_health cf_health_check_refs(cf_kube *k, const json_t *targets, cf_buf *msg);
 
 #endif

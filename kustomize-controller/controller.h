@@ -20,6 +20,9 @@ typedef struct ks_ctl {
 	const char *kubeconfig, *context, *watch_namespace;
 	const char *notify_addr, *events_addr, *log_level, *internal_token_file;
 	long concurrent, requeue_dependency_ms, requeue_max_ms, artifact_max_size, max_files;
+	/* lockdown (Flux's multi-tenancy flags) */
+	int no_cross_namespace_refs, no_remote_bases;
+	const char *default_service_account;
 	/* run time */
 	char *internal_token;     /* for artifact requests and events; NULL without --internal-token-file */
 	cf_workqueue *queue;
@@ -29,6 +32,7 @@ typedef struct ks_ctl {
 	json_t *index;            /* "ns/name" -> {"source": "Kind/ns/name", "deps": ["ns/name"]} */
 	json_t *drift;            /* "ns/name" -> ["Deployment/ns/x modified", ...] seen since its last reconcile */
 	json_t *watches;          /* "apiVersion/kind" -> true, for the drift watches started */
+	json_t *health_waits;     /* "ns/name" -> {"revision", "generation", "deadline" (ms, monotonic)} */
 	pthread_t *watch_threads;
 	size_t nwatch_threads;
 	volatile int stop;

@@ -34,6 +34,7 @@
 #define R_ARTIFACT "ArtifactFailed"
 #define R_SPEC "InvalidSpec"
 #define R_PROGRESSING "Progressing"
+#define R_ACCESS_DENIED "AccessDenied"
 
 typedef struct rec {
 	ks_ctl *c;
@@ -48,6 +49,7 @@ typedef struct rec {
 	long interval_ms, retry_ms, timeout_ms;
 	char revision[512];
 	json_t *drift;         /* what the drift watches saw since the last reconcile */
+	json_t *wait;          /* the health wait taken from ks_ctl.health_waits (deadline kept), or NULL */
 } rec;
 
 static const char *sget(const json_t *o, const char *k)
@@ -125,11 +127,14 @@ static int fail(rec *r, const char *reason, int stalled, long *requeue_ms)
 
 /* ---- the steps ---- */
 
+/* spec.serviceAccountName, else --default-service-account (as Flux), else the controller. */
 static int impersonate(rec *r)
 {
 	const char *sa = sget(r->spec, "serviceAccountName");
 	char user[600];
 
+	if (sa == NULL || sa[0] == '\0')
+		sa = r->c->default_service_account;
 	if (sa == NULL || sa[0] == '\0')
 		return 0;
 	snprintf(user, sizeof(user), "system:serviceaccount:%s:%s", r->ns, sa);
@@ -233,6 +238,28 @@ static int finalize(rec *r)
 	json_array_foreach(inv, i, v)
 		cf_objcache_forget_id(r->c->cache, sget(v, "id"));
 	return cf_finalizer_remove(r->k, r->obj, KUSTOMIZE_FINALIZER);
+}
+
+/* With --no-cross-namespace-refs, a sourceRef or dependsOn in another namespace is refused
+ * before anything there is read (Flux's words; the reason is AccessDenied, and Stalled). */
+static int cross_namespace_refused(rec *r)
+{
+	const json_t *src = json_object_get(r->spec, "sourceRef"), *d;
+	const char *sns = sget(src, "namespace");
+	size_t i;
+
+	if (!r->c->no_cross_namespace_refs)
+		return 0;
+	if (sns && sns[0] && strcmp(sns, r->ns) != 0)
+		return cf_err_set(CF_EAUTH, "can't access '%s/%s/%s', cross-namespace references have been blocked",
+				  sget(src, "kind") ? sget(src, "kind") : "", sns, sget(src, "name") ? sget(src, "name") : "");
+	json_array_foreach(json_object_get(r->spec, "dependsOn"), i, d) {
+		const char *dns = sget(d, "namespace");
+		if (dns && dns[0] && strcmp(dns, r->ns) != 0)
+			return cf_err_set(CF_EAUTH, "can't access 'Kustomization/%s/%s', cross-namespace references have been blocked",
+					  dns, sget(d, "name") ? sget(d, "name") : "");
+	}
+	return 0;
 }
 
 /* 1 when every dependency is Ready at its latest generation; 0 with the error set when not. */
@@ -377,48 +404,29 @@ static int parse_id(idref *x, const char *id, const char *v)
 	return 0;
 }
 
-/* One line per object that is not healthy yet, into msg; returns how many. */
-static size_t unhealthy(rec *r, const json_t *targets, cf_buf *msg, int *failed)
+/* ---- health: waited for without holding a worker ---- */
+
+#define HEALTH_POLL_MS 2000   /* the backstop; a status change of an applied object comes sooner */
+
+static long long now_ms(void)
 {
-	const json_t *t;
-	size_t i, n = 0;
+	struct timespec ts;
 
-	cf_buf_reset(msg);
-	*failed = 0;
-	json_array_foreach(targets, i, t) {
-		cf_kube_ref ref = { sget(t, "apiVersion"), sget(t, "kind"), sget(t, "namespace"), sget(t, "name") };
-		json_t *live = NULL;
-		char why[512];
-		cf_health h;
-		int rc = cf_kube_get(r->k, &live, &ref);
-
-		if (rc < 0) {
-			h = CF_HEALTH_IN_PROGRESS;
-			snprintf(why, sizeof(why), "%s", rc == CF_ENOTFOUND ? "not found" : cf_err_msg());
-		} else {
-			h = cf_health_of(live, why, sizeof(why));
-		}
-		json_decref(live);
-		if (h == CF_HEALTH_CURRENT)
-			continue;
-		*failed |= h == CF_HEALTH_FAILED;
-		cf_buf_printf(msg, "%s%s/%s%s%s status: '%s'%s%s", n ? ", " : "", ref.kind, ref.namespace ? ref.namespace : "",
-			      ref.namespace ? "/" : "", ref.name, cf_health_str(h), why[0] ? ": " : "", why);
-		n++;
-	}
-	return n;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* With spec.wait every applied object, and spec.healthChecks: all current before timeout. */
-static int check_health(rec *r, const json_t *inventory)
+/* What spec.wait (every applied object) and spec.healthChecks name; *out is a new array,
+ * empty when nothing is checked. */
+static int health_targets(rec *r, const json_t *inventory, json_t **out)
 {
 	json_t *targets = json_array();
 	const json_t *e;
-	cf_buf msg = CF_BUF_INIT(1u << 20);
-	struct timespec start, now, nap = { 0, 500 * 1000000L };
 	size_t i;
-	int failed = 0, rc = 0;
 
+	*out = NULL;
+	if (targets == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
 	if (json_is_true(json_object_get(r->spec, "wait"))) {
 		json_array_foreach(inventory, i, e) {
 			idref x;
@@ -430,33 +438,99 @@ static int check_health(rec *r, const json_t *inventory)
 	json_array_foreach(json_object_get(r->spec, "healthChecks"), i, e) {
 		const char *ns = sget(e, "namespace") ? sget(e, "namespace") : r->ns;   /* as Flux: the Kustomization's */
 		if (!sget(e, "kind") || !sget(e, "name")) {
-			rc = cf_err_set(CF_EINVAL, "spec.healthChecks[%zu] needs kind and name", i);
-			goto out;
+			json_decref(targets);
+			return cf_err_set(CF_EINVAL, "spec.healthChecks[%zu] needs kind and name", i);
 		}
 		json_array_append_new(targets, json_pack("{s:s,s:s,s:s*,s:s}", "apiVersion",
 							 sget(e, "apiVersion") ? sget(e, "apiVersion") : "v1", "kind", sget(e, "kind"),
 							 "namespace", ns, "name", sget(e, "name")));
 	}
-	if (json_array_size(targets) == 0)
+	*out = targets;
+	return 0;
+}
+
+/* The wait of this Kustomization (a new reference, or NULL), taken out of the map. */
+static json_t *health_wait_take(rec *r)
+{
+	json_t *w;
+
+	pthread_mutex_lock(&r->c->mu);
+	w = json_incref(json_object_get(r->c->health_waits, r->key));
+	json_object_del(r->c->health_waits, r->key);
+	pthread_mutex_unlock(&r->c->mu);
+	return w;
+}
+
+static void health_wait_put(rec *r, json_t *w)
+{
+	pthread_mutex_lock(&r->c->mu);
+	json_object_set(r->c->health_waits, r->key, w);
+	pthread_mutex_unlock(&r->c->mu);
+}
+
+/* One look at the health of what was applied (impersonating as the apply did). Returns 0
+ * when healthy, 1 when not yet (*wait holds the wait to record: the one given, or a new one
+ * from now until spec.timeout), or CF_ETIMEOUT with Flux's message when an object failed or
+ * the deadline passed. */
+static int health_look(rec *r, const json_t *inventory, json_t **wait)
+{
+	json_t *targets = NULL;
+	cf_buf msg = CF_BUF_INIT(1u << 20);
+	long long now = now_ms(), started, deadline;
+	cf_health h;
+	int rc;
+
+	if ((rc = health_targets(r, inventory, &targets)) < 0 || json_array_size(targets) == 0)
 		goto out;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		long elapsed;
-		if (unhealthy(r, targets, &msg, &failed) == 0)
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (failed || elapsed >= r->timeout_ms || r->c->stop) {
-			rc = cf_err_set(CF_ETIMEOUT, "health check failed after %.1fs: %s: [%s]", elapsed / 1000.0,
-					failed ? "failed" : "timeout waiting for", msg.data);
-			break;
-		}
-		nanosleep(&nap, NULL);
+	h = cf_health_check_refs(r->k, targets, &msg);
+	if (h == CF_HEALTH_CURRENT)
+		goto out;
+	if (*wait && (json_integer_value(json_object_get(*wait, "generation")) != r->generation ||
+		      strcmp(sget(*wait, "revision"), r->revision) != 0)) {
+		json_decref(*wait);   /* a new revision or spec: its own timeout */
+		*wait = NULL;
 	}
+	if (*wait == NULL)
+		*wait = json_pack("{s:s,s:I,s:I,s:I}", "revision", r->revision, "generation", (json_int_t)r->generation,
+				  "started", (json_int_t)now, "deadline", (json_int_t)(now + r->timeout_ms));
+	if (*wait == NULL) {
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+		goto out;
+	}
+	started = json_integer_value(json_object_get(*wait, "started"));
+	deadline = json_integer_value(json_object_get(*wait, "deadline"));
+	if (h == CF_HEALTH_FAILED || now >= deadline)
+		rc = cf_err_set(CF_ETIMEOUT, "health check failed after %.1fs: %s: [%s]", (now - started) / 1000.0,
+				h == CF_HEALTH_FAILED ? "failed" : "timeout waiting for", msg.data);
+	else
+		rc = 1;
 out:
 	json_decref(targets);
 	cf_buf_free(&msg);
 	return rc;
+}
+
+/* Not healthy yet: Flux's Progressing status, the wait recorded, a look again soon (or when
+ * an applied object changes: watch.c's drift watches enqueue it). */
+static int health_progressing(rec *r, json_t *wait, long *requeue_ms)
+{
+	char msg[MSG_MAX];
+	long long left = json_integer_value(json_object_get(wait, "deadline")) - now_ms();
+	const char *timeout = sget(r->spec, "timeout") ? sget(r->spec, "timeout") : sget(r->spec, "interval");
+
+	snprintf(msg, sizeof(msg), "Running health checks for revision %s with a timeout of %s", r->revision, timeout);
+	cf_status_mark_handled(r->status, r->obj);
+	json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->revision));
+	cf_condition_set(r->status, CF_COND_READY, "Unknown", R_PROGRESSING, "Reconciliation in progress", r->generation);
+	cf_condition_set(r->status, CF_COND_RECONCILING, "True", R_PROGRESSING, msg, r->generation);
+	cf_condition_set(r->status, "Healthy", "Unknown", R_PROGRESSING, msg, r->generation);
+	cf_condition_remove(r->status, CF_COND_STALLED);
+	health_wait_put(r, wait);
+	*requeue_ms = left < HEALTH_POLL_MS ? (left > 0 ? (long)left + 5 : 5) : HEALTH_POLL_MS;
+	if (patch_status(r) < 0)
+		cf_log(CF_LOG_WARN, "status not written", "object", r->key, "error", cf_err_msg(), NULL);
+	cf_log(CF_LOG_DEBUG, "waiting for health", "object", r->key, "revision", r->revision, NULL);
+	return 0;
 }
 
 /* The change set for the event: one line per object created, configured, recreated or
@@ -481,6 +555,31 @@ static int change_set(cf_buf *out, const cf_apply_result *res, const json_t *del
 	return (int)out->len;
 }
 
+/* Applied and healthy: Ready=True, an event when it was not Ready at this revision. */
+static int succeed(rec *r, long *requeue_ms)
+{
+	const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
+	int was_ready = ready && sget(ready, "status") && strcmp(sget(ready, "status"), "True") == 0 &&
+			sget(r->status, "lastAppliedRevision") && strcmp(sget(r->status, "lastAppliedRevision"), r->revision) == 0;
+	char msg[MSG_MAX];
+
+	if ((json_object_get(r->spec, "wait") || json_object_get(r->spec, "healthChecks")) &&
+	    cf_condition_set(r->status, "Healthy", "True", R_SUCCEEDED, "all checks passed", r->generation) < 0)
+		return fail(r, R_HEALTH, 0, requeue_ms);
+	snprintf(msg, sizeof(msg), "Applied revision: %s", r->revision);
+	cf_status_mark_handled(r->status, r->obj);
+	json_object_set_new(r->status, "lastAppliedRevision", json_string(r->revision));
+	json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->revision));
+	if (cf_condition_set(r->status, CF_COND_READY, "True", R_SUCCEEDED, msg, r->generation) < 0)
+		return fail(r, R_HEALTH, 0, requeue_ms);
+	cf_condition_remove(r->status, CF_COND_STALLED);
+	cf_condition_remove(r->status, CF_COND_RECONCILING);
+	if (!was_ready)
+		send_event(r, "Normal", R_SUCCEEDED, msg);
+	*requeue_ms = r->interval_ms;
+	return patch_status(r);
+}
+
 static int apply_revision(rec *r, long *requeue_ms)
 {
 	cf_tree *tree = NULL;
@@ -489,7 +588,6 @@ static int apply_revision(rec *r, long *requeue_ms)
 	cf_apply_result res = { 0 };
 	cf_apply_opts ao = CF_APPLY_OPTS_INIT;
 	cf_buf changes = CF_BUF_INIT(1u << 20);
-	char msg[MSG_MAX];
 	const json_t *v;
 	size_t i;
 	int rc;
@@ -501,7 +599,8 @@ static int apply_revision(rec *r, long *requeue_ms)
 		goto out;
 	}
 	cf_tree_kfs(&fs, tree);
-	if ((rc = cf_flux_build(&objs, &fs, r->obj, vars)) < 0 || (rc = check_namespaces(r, objs)) < 0) {
+	if ((r->c->no_remote_bases && (rc = cf_flux_check_remote_bases(&fs, r->obj)) < 0) ||
+	    (rc = cf_flux_build(&objs, &fs, r->obj, vars)) < 0 || (rc = check_namespaces(r, objs)) < 0) {
 		rc = fail(r, R_BUILD, 0, requeue_ms);
 		goto out;
 	}
@@ -547,36 +646,18 @@ static int apply_revision(rec *r, long *requeue_ms)
 	}
 	/* the inventory is recorded before the health check: what was applied must be pruned later */
 	json_object_set_new(r->status, "inventory", json_pack("{s:O}", "entries", res.inventory));
-	rc = check_health(r, res.inventory);
+	rc = health_look(r, res.inventory, &r->wait);
 	cf_kube_impersonate(r->k, NULL, NULL);
 	if (change_set(&changes, &res, deleted, r->drift) > 0) {
 		send_event(r, "Normal", R_PROGRESSING, changes.data);
 		cf_log(CF_LOG_INFO, "applied", "object", r->key, "revision", r->revision, "changes", changes.data, NULL);
 	}
-	if (rc < 0) {
+	if (rc < 0)
 		rc = fail(r, R_HEALTH, 0, requeue_ms);
-		goto out;
-	}
-	if ((json_object_get(r->spec, "wait") || json_object_get(r->spec, "healthChecks")) &&
-	    (rc = cf_condition_set(r->status, "Healthy", "True", R_SUCCEEDED, "all checks passed", r->generation)) < 0)
-		goto out;
-	snprintf(msg, sizeof(msg), "Applied revision: %s", r->revision);
-	{
-		const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
-		int was_ready = ready && sget(ready, "status") && strcmp(sget(ready, "status"), "True") == 0 &&
-				sget(r->status, "lastAppliedRevision") && strcmp(sget(r->status, "lastAppliedRevision"), r->revision) == 0;
-		cf_status_mark_handled(r->status, r->obj);
-		json_object_set_new(r->status, "lastAppliedRevision", json_string(r->revision));
-		json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->revision));
-		if ((rc = cf_condition_set(r->status, CF_COND_READY, "True", R_SUCCEEDED, msg, r->generation)) < 0)
-			goto out;
-		cf_condition_remove(r->status, CF_COND_STALLED);
-		cf_condition_remove(r->status, CF_COND_RECONCILING);
-		if (!was_ready)
-			send_event(r, "Normal", R_SUCCEEDED, msg);
-	}
-	rc = patch_status(r);
-	*requeue_ms = r->interval_ms;
+	else if (rc == 1)
+		rc = health_progressing(r, r->wait, requeue_ms);
+	else
+		rc = succeed(r, requeue_ms);
 out:
 	cf_apply_result_free(&res);
 	json_decref(deleted);
@@ -585,6 +666,55 @@ out:
 	cf_tree_free(tree);
 	cf_buf_free(&changes);
 	return rc;
+}
+
+/* The source's artifact revision now, into out; 0 or an error. */
+static int source_revision(rec *r, char *out, size_t size)
+{
+	const json_t *src = json_object_get(r->spec, "sourceRef");
+	const char *ns = sget(src, "namespace") ? sget(src, "namespace") : r->ns, *rev;
+	json_t *source = NULL;
+	int rc;
+
+	if (sget(src, "kind") == NULL || sget(src, "name") == NULL)
+		return cf_err_set(CF_EINVAL, "spec.sourceRef needs kind and name");
+	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ "source.toolkit.fluxcd.io/v1", sget(src, "kind"), ns, sget(src, "name") });
+	rev = rc == 0 ? sget(json_object_get(json_object_get(source, "status"), "artifact"), "revision") : NULL;
+	if (rc == 0 && rev == NULL)
+		rc = cf_err_set(CF_ENOTFOUND, "no artifact");
+	if (rc == 0)
+		snprintf(out, size, "%s", rev);
+	json_decref(source);
+	return rc;
+}
+
+/* A pass while the health wait of the applied revision runs. When nothing asks for an apply
+ * (the same generation and source revision, no drift), only health is looked at: *resumed is
+ * set and the result is the pass's. Otherwise the caller applies (the wait's deadline is kept
+ * for the same revision). */
+static int health_resume(rec *r, long *requeue_ms, int *resumed)
+{
+	const json_t *inv = json_object_get(json_object_get(r->status, "inventory"), "entries");
+	char now[sizeof(r->revision)];
+	int rc;
+
+	*resumed = 0;
+	if (r->wait == NULL || json_array_size(r->drift) > 0 ||
+	    json_integer_value(json_object_get(r->wait, "generation")) != r->generation)
+		return 0;
+	if (source_revision(r, now, sizeof(now)) < 0 || strcmp(now, sget(r->wait, "revision")) != 0) {
+		cf_err_clear();
+		return 0;
+	}
+	*resumed = 1;
+	snprintf(r->revision, sizeof(r->revision), "%s", now);
+	rc = impersonate(r);
+	if (rc == 0)
+		rc = health_look(r, inv, &r->wait);
+	cf_kube_impersonate(r->k, NULL, NULL);
+	if (rc < 0)
+		return fail(r, R_HEALTH, 0, requeue_ms);
+	return rc == 1 ? health_progressing(r, r->wait, requeue_ms) : succeed(r, requeue_ms);
 }
 
 static int parse_durations(rec *r)
@@ -611,7 +741,7 @@ int kustomization_reconcile(ks_ctl *c, cf_kube *k, const char *ns, const char *n
 {
 	rec r = { .c = c, .k = k, .ns = ns, .name = name };
 	const json_t *md;
-	int rc;
+	int rc, resumed;
 
 	*requeue_ms = 0;
 	snprintf(r.key, sizeof(r.key), "%s/%s", ns, name);
@@ -628,6 +758,7 @@ int kustomization_reconcile(ks_ctl *c, cf_kube *k, const char *ns, const char *n
 		r.orig_status = json_object();
 	r.status = json_deep_copy(r.orig_status);
 	r.drift = ks_take_drift(c, r.key);
+	r.wait = health_wait_take(&r);   /* put back only by a pass that goes on waiting */
 	if (json_object_get(md, "deletionTimestamp")) {
 		rc = finalize(&r);
 		goto out;
@@ -651,13 +782,20 @@ int kustomization_reconcile(ks_ctl *c, cf_kube *k, const char *ns, const char *n
 		rc = fail(&r, R_SPEC, 1, requeue_ms);
 		goto out;
 	}
+	if (cross_namespace_refused(&r) < 0) {
+		rc = fail(&r, R_ACCESS_DENIED, 1, requeue_ms);
+		goto out;
+	}
 	if (!dependencies_ready(&r)) {
 		rc = fail(&r, R_DEPENDENCY, 0, requeue_ms);
 		*requeue_ms = c->requeue_dependency_ms;
 		goto out;
 	}
+	if ((rc = health_resume(&r, requeue_ms, &resumed)) < 0 || resumed)
+		goto out;
 	rc = apply_revision(&r, requeue_ms);
 out:
+	json_decref(r.wait);
 	json_decref(r.drift);
 	json_decref(r.status);
 	json_decref(r.orig_status);

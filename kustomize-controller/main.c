@@ -40,6 +40,12 @@ static const cf_flag flags[] = {
 	{ "artifact-max-size", CF_FLAG_SIZE, &ctl.artifact_max_size, "largest artifact, unpacked", 1024 },
 	{ "artifact-max-files", CF_FLAG_INT, &ctl.max_files, "most entries in an artifact", 1 },
 	{ "internal-token-file", CF_FLAG_STRING, &ctl.internal_token_file, "file holding the token artifact requests and events are sent with", 0 },
+	{ "no-cross-namespace-refs", CF_FLAG_BOOL, &ctl.no_cross_namespace_refs,
+	  "refuse a sourceRef or dependsOn in another namespace (Ready=False, AccessDenied)", 0 },
+	{ "default-service-account", CF_FLAG_STRING, &ctl.default_service_account,
+	  "service account to impersonate when a Kustomization sets no spec.serviceAccountName (default: the controller's own)", 0 },
+	{ "no-remote-bases", CF_FLAG_BOOL, &ctl.no_remote_bases,
+	  "refuse kustomizations that name remote bases (cflux never fetches them; this makes it a policy error)", 0 },
 	{ "log-level", CF_FLAG_STRING, &ctl.log_level, "debug, info, warn or error", 0 },
 };
 
@@ -142,7 +148,8 @@ int main(int argc, char **argv)
 	ctl.index = json_object();
 	ctl.drift = json_object();
 	ctl.watches = json_object();
-	if (ctl.index == NULL || ctl.drift == NULL || ctl.watches == NULL ||
+	ctl.health_waits = json_object();
+	if (ctl.index == NULL || ctl.drift == NULL || ctl.watches == NULL || ctl.health_waits == NULL ||
 	    (ctl.internal_token_file && cf_bus_token_load(&ctl.internal_token, ctl.internal_token_file) < 0) ||
 	    cf_workqueue_new(&ctl.queue, 1000, ctl.requeue_max_ms) < 0 ||
 	    cf_objcache_new(&ctl.cache) < 0 ||
@@ -188,6 +195,7 @@ out:
 	json_decref(ctl.index);
 	json_decref(ctl.drift);
 	json_decref(ctl.watches);
+	json_decref(ctl.health_waits);
 	pthread_mutex_destroy(&ctl.mu);
 	return rc;
 }

@@ -115,6 +115,18 @@ json_t *ks_take_drift(ks_ctl *c, const char *key)
 	return d ? d : json_array();
 }
 
+/* Enqueues owner if it waits for health (a status change of its objects may end the wait). */
+static void enqueue_if_waiting(ks_ctl *c, const char *owner)
+{
+	int waiting;
+
+	pthread_mutex_lock(&c->mu);
+	waiting = json_object_get(c->health_waits, owner) != NULL;
+	pthread_mutex_unlock(&c->mu);
+	if (waiting)
+		enqueue(c, owner);
+}
+
 /* ---- drift watches ---- */
 
 typedef struct kind_watch {
@@ -154,6 +166,12 @@ static int on_owned(const char *type, json_t *obj, void *payload)
 			json_array_append_new(list, json_string(what));
 		pthread_mutex_unlock(&w->c->mu);
 		enqueue(w->c, owner);
+	} else if (strcmp(type, "DELETED") != 0) {
+		/* not drift, but maybe the status its owner's health check waits for */
+		const json_t *labels = json_object_get(json_object_get(obj, "metadata"), "labels");
+		const char *ons = sget(labels, "kustomize.toolkit.fluxcd.io/namespace"), *oname = sget(labels, OWNED_SELECTOR);
+		if (ons && oname && (size_t)snprintf(owner, sizeof(owner), "%s/%s", ons, oname) < sizeof(owner))
+			enqueue_if_waiting(w->c, owner);
 	}
 	return 0;
 }

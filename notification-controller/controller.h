@@ -19,6 +19,7 @@ typedef struct nc_ctl {
 	const char *kubeconfig, *context, *watch_namespace, *log_level;
 	const char *events_addr, *events_http_addr, *receiver_addr, *internal_token_file;
 	long queue_size, queue_per_provider, dedup_ms, retry_max_ms, max_age_ms, senders;
+	int no_cross_namespace_refs;
 	/* run time */
 	char *internal_token;     /* events must carry it (nng, and HTTP as a Bearer token); NULL: none asked */
 	pthread_mutex_t mu;       /* guards the caches */
@@ -56,6 +57,16 @@ int  nc_load_secret(cf_kube *k, json_t **out, const char *ns, const char *name);
 /* Writes the Ready condition of Provider or Alert (kind) ns/name. A Provider that is not
  * ready fails (so it is retried with backoff: its secret may come). */
 int  provider_reconcile(nc_ctl *c, cf_kube *k, const char *kind, const char *ns, const char *name);
+
+/* ---- lockdown.c ---- */
+
+/* With --no-cross-namespace-refs: CF_EAUTH (Flux's words, naming the field) when obj, a
+ * Receiver (kind "Receiver": spec.resources) or an Alert (spec.eventSources), names another
+ * namespace; else 0. */
+int  nc_refs_refused(const nc_ctl *c, const char *kind, const json_t *obj);
+/* With --no-cross-namespace-refs: 1 (logged, as Flux logs it) when event comes from another
+ * namespace than alert's, which then does not send it; else 0. */
+int  nc_event_refused(const nc_ctl *c, const json_t *alert, const json_t *event);
 
 /* Starts the HTTP servers, events (POST /) and receivers (/hook/...), and the threads that
  * do their work (API calls must not run in nng's callbacks). */

@@ -503,7 +503,7 @@ int dispatcher_event(dispatcher *d, cf_kube *k, const char *data, size_t len)
 		const json_t *provider;
 		json_t *e;
 
-		if (!cf_notify_alert_matches(a, event, labels, NULL))
+		if (!cf_notify_alert_matches(a, event, labels, NULL) || nc_event_refused(c, a, event))
 			continue;
 		snprintf(pkey, sizeof(pkey), "%s/%s", ans, pname ? pname : "");
 		provider = json_object_get(providers, pkey);

@@ -42,6 +42,8 @@ static const cf_flag flags[] = {
 	{ "delivery-max-age", CF_FLAG_DURATION, &ctl.max_age_ms, "how long a notification is retried before it is dropped", 1000 },
 	{ "senders", CF_FLAG_INT, &ctl.senders, "delivery threads", 1 },
 	{ "internal-token-file", CF_FLAG_STRING, &ctl.internal_token_file, "file holding the token events must carry (nng, and HTTP as Authorization: Bearer)", 0 },
+	{ "no-cross-namespace-refs", CF_FLAG_BOOL, &ctl.no_cross_namespace_refs,
+	  "refuse Receiver resources and Alert eventSources in another namespace (Ready=False, AccessDenied)", 0 },
 	{ "log-level", CF_FLAG_STRING, &ctl.log_level, "debug, info, warn or error", 0 },
 };
 

@@ -91,6 +91,11 @@ int provider_reconcile(nc_ctl *c, cf_kube *k, const char *kind, const char *ns, 
 		pthread_mutex_unlock(&c->mu);
 		reason = "ProviderNotFound";
 		snprintf(msg, sizeof(msg), ok ? "Initialized" : "provider '%s' not found", key);
+		if (ok && nc_refs_refused(c, kind, obj) < 0) {
+			ok = 0;
+			reason = "AccessDenied";
+			snprintf(msg, sizeof(msg), "%s", cf_err_msg());
+		}
 	}
 	rc = write_status(k, obj, ok, reason, msg);
 	json_decref(obj);

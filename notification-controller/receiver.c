@@ -71,7 +71,7 @@ static int read_token(cf_kube *k, char **token, const char *ns, const char *name
 int receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
 	json_t *r = NULL, *status, *orig;
-	const char *secret;
+	const char *secret, *reason = "TokenNotFound";
 	char key[512], path[80], msg[300], err[1024] = "";
 	char *token = NULL;
 	const char *interval;
@@ -95,7 +95,10 @@ int receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, 
 	orig = json_object_get(r, "status") ? json_deep_copy(json_object_get(r, "status")) : json_object();
 	status = json_deep_copy(orig);
 	secret = sget(json_object_get(json_object_get(r, "spec"), "secretRef"), "name");
-	rc = secret ? read_token(k, &token, ns, secret) : cf_err_set(CF_EINVAL, "spec.secretRef.name is required");
+	if ((rc = nc_refs_refused(c, "Receiver", r)) < 0)
+		reason = "AccessDenied";   /* no path: nothing is annotated for it */
+	else
+		rc = secret ? read_token(k, &token, ns, secret) : cf_err_set(CF_EINVAL, "spec.secretRef.name is required");
 	cf_status_mark_handled(status, r);
 	pthread_mutex_lock(&c->mu);
 	forget(c, key);
@@ -117,7 +120,7 @@ int receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, 
 	} else {
 		snprintf(err, sizeof(err), "%s", cf_err_msg());
 		json_object_del(status, "webhookPath");
-		crc = cf_condition_set(status, CF_COND_READY, "False", "TokenNotFound", err, gen);
+		crc = cf_condition_set(status, CF_COND_READY, "False", reason, err, gen);
 	}
 	if (crc < 0 || (!json_equal(orig, status) && cf_status_patch(k, r, status) < 0))
 		cf_log(CF_LOG_WARN, "status not written", "receiver", key, "error", cf_err_msg(), NULL);

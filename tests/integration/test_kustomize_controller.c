@@ -918,6 +918,206 @@ static void deletion_hands_over_to_a_sibling(void)
 	same_objects(3, "c-b", __LINE__);
 }
 
+/* ---- lockdown: a tenant namespace with its own source-controller and a kustomize-controller
+ * run with Flux's multi-tenancy flags and one worker ---- */
+
+#define T_ART_ADDR "tcp://127.0.0.1:17133"
+#define T_NOTIFY_ADDR "tcp://127.0.0.1:17134"
+#define T_SOURCE "  sourceRef:\n    kind: GitRepository\n    name: fleet\n"
+
+static char tns[80];
+static pid_t tenant_source_ctl, tenant_ctl;
+
+/* A Kustomization in the tenant namespace; spec (YAML indented two spaces) has its sourceRef,
+ * and prune: false unless it says. */
+static int apply_tenant_ks(const char *name, const char *spec)
+{
+	return run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: %s\nkind: Kustomization\nmetadata:\n"
+		   "  name: %s\n  namespace: %s\nspec:\n  interval: 1h\n  retryInterval: 2s\n  targetNamespace: %s\n%s%sEOT\n",
+		   KS, name, tns, tns, strstr(spec, "  prune:") ? "" : "  prune: false\n", spec);
+}
+
+static json_t *get_tenant(const char *api_version, const char *kind, const char *name)
+{
+	json_t *o = NULL;
+
+	if (kube)
+		cf_kube_get(kube, &o, &(cf_kube_ref){ api_version, kind, tns, name });
+	return o;
+}
+
+/* As wait_ks, in the tenant namespace. */
+static json_t *wait_tenant_ks(const char *name, const char *want, const char *reason, const char *text, int secs)
+{
+	json_t *o = NULL;
+
+	for (int i = 0; i < secs * 10; i++) {
+		const char *st, *msg, *rs;
+		json_decref(o);
+		o = get_tenant(KS, "Kustomization", name);
+		st = cond(o, "Ready", "status");
+		msg = cond(o, "Ready", "message");
+		rs = cond(o, "Ready", "reason");
+		if (st && strcmp(st, want) == 0 && msg && (!text || strstr(msg, text)) && (!reason || (rs && strcmp(rs, reason) == 0)))
+			return o;
+		msleep(100);
+	}
+	cf_test_fail(__FILE__, __LINE__, "%s/%s: Ready is %s %s \"%s\", want %s %s with \"%s\"", tns, name,
+		     cond(o, "Ready", "status") ? cond(o, "Ready", "status") : "(none)",
+		     cond(o, "Ready", "reason") ? cond(o, "Ready", "reason") : "",
+		     cond(o, "Ready", "message") ? cond(o, "Ready", "message") : "", want, reason ? reason : "", text ? text : "");
+	json_decref(o);
+	return NULL;
+}
+
+static void lockdown_setup(void)
+{
+	char url[600], storage[700], log[700];
+
+	snprintf(tns, sizeof(tns), "%s-tenant", ns);
+	snprintf(url, sizeof(url), "%s/%s.git", getenv("CFLUX_GIT_URL_GIT"), repo);
+	CHECK(run("kubectl create namespace %s >/dev/null", tns) == 0);
+	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+		  "metadata:\n  name: fleet\n  namespace: %s\nspec:\n  interval: 1h\n  url: %s\n  ref:\n    branch: main\nEOT\n",
+		  tns, url) == 0);
+	/* a kustomization with a remote base, for --no-remote-bases */
+	CHECK(push(FILE_("remote/kustomization.yaml", "resources:\\n- https://github.com/fluxcd/flux2//manifests/install?ref=main\\n"),
+		   "a remote base") == 0);
+	snprintf(storage, sizeof(storage), "%s/tenant-storage", store);
+	{
+		const char *args[] = { "--kubeconfig", controller_kubeconfig("source-controller"), "--watch-namespace", tns,
+				       "--internal-token-file", internal_token_file(), "--storage-path", storage, "--artifact-addr", T_ART_ADDR, "--notify-addr", T_NOTIFY_ADDR,
+				       "--events-addr", EVENTS_ADDR, NULL };
+		snprintf(log, sizeof(log), "%s/tenant-source-controller.log", store);
+		tenant_source_ctl = start_logged("bin/source-controller", args, log);
+	}
+	{
+		const char *args[] = { "--kubeconfig", controller_kubeconfig("kustomize-controller"), "--watch-namespace", tns,
+				       "--internal-token-file", internal_token_file(), "--source-notify-addr", T_NOTIFY_ADDR, "--events-addr", EVENTS_ADDR,
+				       "--no-cross-namespace-refs", "--default-service-account", "tenant", "--no-remote-bases=true",
+				       "--concurrent", "1", "--log-level", "debug", NULL };
+		snprintf(log, sizeof(log), "%s/tenant-kustomize-controller.log", store);
+		tenant_ctl = start_logged("bin/kustomize-controller", args, log);
+	}
+	CHECK(tenant_source_ctl > 0 && tenant_ctl > 0);
+}
+
+static void cross_namespace_source_refused(void)
+{
+	char spec[300], want[300];
+	json_t *o, *cm;
+
+	snprintf(spec, sizeof(spec), "  sourceRef:\n    kind: GitRepository\n    name: fleet\n    namespace: %s\n"
+		 "  path: ./extra\n  namePrefix: cross-\n", ns);
+	CHECK(apply_tenant_ks("cross-source", spec) == 0);
+	snprintf(want, sizeof(want), "can't access 'GitRepository/%s/fleet', cross-namespace references have been blocked", ns);
+	o = wait_tenant_ks("cross-source", "False", "AccessDenied", want, 30);
+	if (o)
+		CHECK_STR(cond(o, "Stalled", "status"), "True");
+	json_decref(o);
+	cm = get_tenant("v1", "ConfigMap", "cross-extra-one");
+	CHECK(cm == NULL);
+	json_decref(cm);
+}
+
+static void cross_namespace_dependency_refused(void)
+{
+	char spec[300], want[300];
+	json_t *o;
+
+	snprintf(spec, sizeof(spec), T_SOURCE "  path: ./extra\n  namePrefix: dep-\n  dependsOn:\n  - name: dev\n    namespace: %s\n", ns);
+	CHECK(apply_tenant_ks("cross-dep", spec) == 0);
+	snprintf(want, sizeof(want), "can't access 'Kustomization/%s/dev', cross-namespace references have been blocked", ns);
+	o = wait_tenant_ks("cross-dep", "False", "AccessDenied", want, 30);
+	json_decref(o);
+	o = get_tenant("v1", "ConfigMap", "dep-extra-one");
+	CHECK(o == NULL);
+	json_decref(o);
+}
+
+/* Without serviceAccountName the apply is made as --default-service-account: refused until
+ * that account is given rights in the namespace; a named account still wins. */
+static void default_service_account_impersonated(void)
+{
+	char want[200];
+	json_t *o;
+
+	CHECK(apply_tenant_ks("as-default", T_SOURCE "  path: ./extra\n  namePrefix: tenant-\n  prune: true\n") == 0);
+	snprintf(want, sizeof(want), "system:serviceaccount:%s:tenant", tns);
+	o = wait_tenant_ks("as-default", "False", "ReconciliationFailed", want, 30);
+	if (o)
+		CHECK_CONTAINS(cond(o, "Ready", "message"), "forbidden");
+	json_decref(o);
+	o = get_tenant("v1", "ConfigMap", "tenant-extra-one");
+	CHECK(o == NULL);
+	json_decref(o);
+	CHECK(run("kubectl -n %s create role tenant-all --verb='*' --resource='*.*' >/dev/null && "
+		  "kubectl -n %s create rolebinding tenant-all --role=tenant-all --serviceaccount=%s:tenant >/dev/null",
+		  tns, tns, tns) == 0);
+	o = wait_tenant_ks("as-default", "True", "ReconciliationSucceeded", NULL, 30);
+	json_decref(o);
+	o = get_tenant("v1", "ConfigMap", "tenant-extra-one");
+	CHECK(o != NULL);
+	json_decref(o);
+	CHECK(apply_tenant_ks("as-named", T_SOURCE "  path: ./extra\n  namePrefix: named-\n  serviceAccountName: nobody\n") == 0);
+	snprintf(want, sizeof(want), "system:serviceaccount:%s:nobody", tns);
+	o = wait_tenant_ks("as-named", "False", "ReconciliationFailed", want, 30);
+	json_decref(o);
+}
+
+static void remote_base_refused(void)
+{
+	json_t *o;
+
+	CHECK(apply_tenant_ks("remote", T_SOURCE "  path: ./remote\n") == 0);
+	o = wait_tenant_ks("remote", "False", "BuildFailed", "--no-remote-bases", 30);
+	if (o) {
+		CHECK_CONTAINS(cond(o, "Ready", "message"), "remote/kustomization.yaml");
+		CHECK_CONTAINS(cond(o, "Ready", "message"), "https://github.com/fluxcd/flux2//manifests/install");
+	}
+	json_decref(o);
+}
+
+/* One worker: a Kustomization that waits for a Deployment that never becomes available does
+ * not keep another one from being applied meanwhile. */
+static void health_wait_frees_the_worker(void)
+{
+	json_t *o;
+	double t0;
+
+	CHECK(apply_tenant_ks("slow", T_SOURCE "  path: ./apps/prod\n  namePrefix: slow-\n  wait: true\n  timeout: 40s\n") == 0);
+	o = wait_tenant_ks("slow", "Unknown", "Progressing", NULL, 30);
+	if (o) {
+		CHECK_STR(cond(o, "Reconciling", "status"), "True");
+		CHECK_CONTAINS(cond(o, "Reconciling", "message"), "Running health checks for revision main@sha1:");
+		CHECK_CONTAINS(cond(o, "Reconciling", "message"), "with a timeout of 40s");
+	}
+	json_decref(o);
+	t0 = now_s();
+	CHECK(apply_tenant_ks("quick", T_SOURCE "  path: ./extra\n  namePrefix: quick-\n") == 0);
+	o = wait_tenant_ks("quick", "True", "ReconciliationSucceeded", NULL, 15);
+	json_decref(o);
+	printf("# applied while another waits for health: %.2fs\n", now_s() - t0);
+	o = get_tenant(KS, "Kustomization", "slow");
+	CHECK_STR(cond(o, "Ready", "status"), "Unknown");   /* still waiting, and the worker was free */
+	json_decref(o);
+	/* the wait ends at its deadline, as Flux words it */
+	CHECK(run("kubectl -n %s patch kustomization slow --type merge -p '{\"spec\":{\"timeout\":\"2s\"}}' >/dev/null", tns) == 0);
+	o = wait_tenant_ks("slow", "False", "HealthCheckFailed", "timeout waiting for: [Deployment/", 30);
+	json_decref(o);
+}
+
+static void lockdown_cleanup(void)
+{
+	stop(&tenant_ctl, SIGKILL);
+	stop(&tenant_source_ctl, SIGKILL);
+	if (tns[0] == '\0')
+		return;
+	run("for k in gitrepositories kustomizations; do for g in $(kubectl -n %s get $k -o name 2>/dev/null); do "
+	    "kubectl -n %s patch $g --type merge -p '{\"metadata\":{\"finalizers\":null}}' >/dev/null 2>&1; done; done", tns, tns);
+	run("kubectl delete namespace %s --wait=false >/dev/null 2>&1", tns);
+}
+
 static void sigterm_exits_cleanly(void)
 {
 	CHECK(sigterm_exits_zero(&kustomize_ctl));
@@ -959,6 +1159,13 @@ static const cf_test_case cases[] = {
 	{ "moved_objects_stay_with_their_new_owner", moved_objects_stay_with_their_new_owner },
 	{ "one_commit_move_hands_over", one_commit_move_hands_over },
 	{ "deletion_hands_over_to_a_sibling", deletion_hands_over_to_a_sibling },
+	{ "lockdown_setup", lockdown_setup },
+	{ "cross_namespace_source_refused", cross_namespace_source_refused },
+	{ "cross_namespace_dependency_refused", cross_namespace_dependency_refused },
+	{ "default_service_account_impersonated", default_service_account_impersonated },
+	{ "remote_base_refused", remote_base_refused },
+	{ "health_wait_frees_the_worker", health_wait_frees_the_worker },
+	{ "lockdown_cleanup", lockdown_cleanup },
 	{ "sigterm_exits_cleanly", sigterm_exits_cleanly },
 	{ "cleanup", cleanup },
 };

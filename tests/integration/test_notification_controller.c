@@ -775,6 +775,116 @@ static void provider_secret_comes_later(void)
 	CHECK_STR(wait_status_for("Provider", "early", "True", 30), "Initialized");
 }
 
+/* ---- --no-cross-namespace-refs: a second controller, for a namespace of its own ---- */
+
+#define LOCKED_EVENTS "tcp://127.0.0.1:17146"
+#define LOCKED_EVENTS_HTTP "127.0.0.1:17147"
+#define LOCKED_RECEIVER_HTTP "127.0.0.1:17148"
+
+/* Waits until av/kind/name in namespace lns has Ready status want (and, if reason, that
+ * reason); returns its message (static), or "" after a failure. */
+static const char *wait_ready_in(const char *lns, const char *av, const char *kind, const char *name, const char *want,
+				 const char *reason)
+{
+	static char msg[1024];
+	json_t *o = NULL;
+
+	for (int i = 0; i < 150; i++) {
+		json_t *c;
+		size_t j;
+		json_decref(o);
+		o = NULL;
+		cf_kube_get(kube, &o, &(cf_kube_ref){ av, kind, lns, name });
+		json_array_foreach(json_object_get(json_object_get(o, "status"), "conditions"), j, c) {
+			const char *st = json_string_value(json_object_get(c, "status"));
+			const char *rs = json_string_value(json_object_get(c, "reason"));
+			if (strcmp(json_string_value(json_object_get(c, "type")), "Ready") == 0 && st && strcmp(st, want) == 0 &&
+			    (!reason || (rs && strcmp(rs, reason) == 0))) {
+				snprintf(msg, sizeof(msg), "%s", json_string_value(json_object_get(c, "message")));
+				json_decref(o);
+				return msg;
+			}
+		}
+		msleep(100);
+	}
+	cf_test_fail(__FILE__, __LINE__, "%s %s/%s: Ready is not %s %s", kind, lns, name, want, reason ? reason : "");
+	json_decref(o);
+	return "";
+}
+
+static int locked_post(const char *evns, const char *message)
+{
+	char out[64];
+
+	if (capture(out, sizeof(out), "curl -s -o /dev/null -w '%%{http_code}' -X POST -H 'Content-Type: application/json' "
+		    "-H 'Authorization: Bearer %s' "
+		    "-d '{\"involvedObject\":{\"kind\":\"Kustomization\",\"name\":\"app\",\"namespace\":\"%s\"},"
+		    "\"severity\":\"info\",\"message\":\"%s\",\"reason\":\"Test\",\"reportingController\":\"curl\"}' "
+		    "http://%s/", internal_token(), evns, message, LOCKED_EVENTS_HTTP) != 0)
+		return -1;
+	return atoi(out);
+}
+
+/* Receiver resources and Alert eventSources in another namespace are refused with
+ * AccessDenied; an event from another namespace is not sent; the namespace's own work is. */
+static void cross_namespace_refs_refused(void)
+{
+	char lns[80], yaml[4096], want[300], prefix[200];
+	const char *msg;
+	pid_t locked;
+	json_t *last = NULL;
+
+	snprintf(lns, sizeof(lns), "%s-locked", ns);
+	snprintf(prefix, sizeof(prefix), "/locked/%s", lns);
+	CHECK(run("kubectl create namespace %s >/dev/null && "
+		  "kubectl -n %s create secret generic hook --from-literal=token=locked-token >/dev/null", lns, lns) == 0);
+	snprintf(yaml, sizeof(yaml),
+		 "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: generic, namespace: %s}\n"
+		 "spec: {type: generic, address: \"%s%s\"}\n---\n"
+		 "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata: {name: own, namespace: %s}\n"
+		 "spec: {providerRef: {name: generic}, eventSources: [{kind: Kustomization, name: '*'}]}\n---\n"
+		 "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata: {name: cross, namespace: %s}\n"
+		 "spec: {providerRef: {name: generic}, eventSources: [{kind: Kustomization, name: '*', namespace: %s}]}\n---\n"
+		 "apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata: {name: own, namespace: %s}\n"
+		 "spec: {type: generic, secretRef: {name: hook}, resources: [{kind: GitRepository, name: mine}]}\n---\n"
+		 "apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata: {name: cross, namespace: %s}\n"
+		 "spec: {type: generic, secretRef: {name: hook}, resources: [{kind: GitRepository, name: gr-a, namespace: %s}]}\n",
+		 lns, getenv("CFLUX_SINK_URL"), prefix, lns, lns, ns, lns, lns, ns);
+	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\n%sEOT\n", yaml) == 0);
+	{
+		const char *args[] = { "--kubeconfig", controller_kubeconfig("notification-controller"), "--watch-namespace", lns,
+				       "--internal-token-file", internal_token_file(), "--events-addr", LOCKED_EVENTS, "--events-http-addr", LOCKED_EVENTS_HTTP, "--receiver-addr",
+				       LOCKED_RECEIVER_HTTP, "--no-cross-namespace-refs", "--log-level", "debug", NULL };
+		locked = start("bin/notification-controller", args, "locked-notification-controller");
+	}
+	CHECK(locked > 0);
+	CHECK_STR(wait_ready_in(lns, "notification.toolkit.fluxcd.io/v1beta3", "Alert", "own", "True", NULL), "Initialized");
+	snprintf(want, sizeof(want), "spec.eventSources[0]: can't access 'Kustomization/%s/*', "
+		 "cross-namespace references have been blocked", ns);
+	CHECK_STR(wait_ready_in(lns, "notification.toolkit.fluxcd.io/v1beta3", "Alert", "cross", "False", "AccessDenied"), want);
+	CHECK_CONTAINS(wait_ready_in(lns, "notification.toolkit.fluxcd.io/v1", "Receiver", "own", "True", NULL),
+		       "Receiver initialized for path: /hook/");
+	msg = wait_ready_in(lns, "notification.toolkit.fluxcd.io/v1", "Receiver", "cross", "False", "AccessDenied");
+	snprintf(want, sizeof(want), "spec.resources[0]: can't access 'GitRepository/%s/gr-a', "
+		 "cross-namespace references have been blocked", ns);
+	CHECK_STR(msg, want);
+	{
+		json_t *r = NULL;
+		cf_kube_get(kube, &r, &(cf_kube_ref){ "notification.toolkit.fluxcd.io/v1", "Receiver", lns, "cross" });
+		CHECK(json_object_get(json_object_get(r, "status"), "webhookPath") == NULL);   /* nothing to call */
+		json_decref(r);
+	}
+	/* the Alert "cross" matches an event from the other namespace but may not send it; the
+	 * later event of the namespace's own proves the first was handled (one intake, in order) */
+	CHECK(locked_post(ns, "from another namespace") == 202);
+	CHECK(locked_post(lns, "from its own namespace") == 202);
+	json_decref(wait_sink(sink, prefix, "from its own namespace", 1, 10));
+	CHECK(sink_lines(sink, prefix, "from another namespace", &last) == 0);
+	json_decref(last);
+	stop(&locked);
+	run("kubectl delete namespace %s --wait=false >/dev/null 2>&1", lns);
+}
+
 static void sigterm_exits_cleanly(void)
 {
 	CHECK(sigterm_exits_zero(&nc));
@@ -812,6 +922,7 @@ static const cf_test_case cases[] = {
 	{ "provider_and_alert_status", provider_and_alert_status },
 	{ "receiver_path_goes_with_its_secret", receiver_path_goes_with_its_secret },
 	{ "provider_secret_comes_later", provider_secret_comes_later },
+	{ "cross_namespace_refs_refused", cross_namespace_refs_refused },
 	{ "sigterm_exits_cleanly", sigterm_exits_cleanly },
 	{ "cleanup", cleanup },
 };

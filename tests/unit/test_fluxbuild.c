@@ -301,11 +301,64 @@ static void objcache_skips_and_sees_drift(void)
 	cf_objcache_free(c);
 }
 
+/* --no-remote-bases: a remote entry anywhere the build reads is refused, naming the file;
+ * local trees pass. */
+static void remote_bases_refused(void)
+{
+	char tmpl[] = "/tmp/cflux-remote-XXXXXX";
+	const char *root = tmpl;
+	const char *const remote = "https://github.com/fluxcd/flux2//manifests/install?ref=main";
+	char text[300];
+	cf_kfs fs;
+	json_t *k;
+
+	CHECK(mkdtemp(tmpl) != NULL);
+	snprintf(dir, sizeof(dir), "%s", tmpl);   /* put() writes under dir */
+	cf_kfs_disk(&fs, &root);
+	put("local/kustomization.yaml", "resources: [cm.yaml, ../base]\n");
+	put("local/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n");
+	put("base/kustomization.yaml", "resources: [cm.yaml]\n");
+	put("base/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: base\n");
+	snprintf(text, sizeof(text), "resources:\n- ../base\n- %s\n", remote);
+	put("top/kustomization.yaml", text);
+	snprintf(text, sizeof(text), "resources: [../../base]\nbases: [%s]\n", "github.com/org/repo//deploy?ref=v1");
+	put("gen/sub/kustomization.yaml", text);
+	put("gen/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gen\n");
+	put("via/kustomization.yaml", "resources: [../top]\n");
+
+	k = ks("{\"path\": \"./local\"}");
+	CHECK_OK(cf_flux_check_remote_bases(&fs, k));
+	json_decref(k);
+	k = ks("{\"path\": \"./top\"}");
+	CHECK(cf_flux_check_remote_bases(&fs, k) == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "top/kustomization.yaml: resources: remote base");
+	CHECK_CONTAINS(cf_err_msg(), remote);
+	CHECK_CONTAINS(cf_err_msg(), "--no-remote-bases");
+	json_decref(k);
+	/* through a local base, and in a directory that Flux's generated kustomization includes */
+	k = ks("{\"path\": \"via\"}");
+	CHECK(cf_flux_check_remote_bases(&fs, k) == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "top/kustomization.yaml");
+	json_decref(k);
+	k = ks("{\"path\": \"gen\"}");
+	CHECK(cf_flux_check_remote_bases(&fs, k) == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "gen/sub/kustomization.yaml: bases: remote base 'github.com/org/repo");
+	json_decref(k);
+	/* and in the Kustomization's own spec.components */
+	k = ks("{\"path\": \"local\", \"components\": [\"https://example.com/c.git\"]}");
+	CHECK(cf_flux_check_remote_bases(&fs, k) == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "spec: components: remote base 'https://example.com/c.git'");
+	json_decref(k);
+	snprintf(text, sizeof(text), "rm -rf '%s'", tmpl);
+	CHECK(system(text) == 0);
+}
+
 static const cf_test_case cases[] = {
 	{ "envsubst", envsubst },
 	{ "clean_path", clean_path },
 	{ "generated_kustomization_and_overrides", generated_kustomization_and_overrides },
 	{ "build_errors_name_what_failed", build_errors_name_what_failed },
+	{ "remote_bases_refused", remote_bases_refused },
 	{ "health_rules", health_rules },
 	{ "objcache_skips_and_sees_drift", objcache_skips_and_sees_drift },
 };

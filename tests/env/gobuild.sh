@@ -35,6 +35,7 @@ gobuild() {
 	(
 		set -e
 		cd "$gb_out/src"
+		rm -f go.mod go.sum
 		export GOFLAGS=-mod=mod GO111MODULE=on CGO_ENABLED=${CGO_ENABLED:-0} PATH="${GO%/*}:$PATH"
 		json=$($GO mod download -json "$gb_mod@$gb_modver")
 		gomod=$(echo "$json" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')

@@ -10,6 +10,8 @@
 #   $CFLUX_CACHE/NAME-VERSION/bin, printing how long each took. Nothing happens when every
 #   binary is there already. The Go used is /usr/local/go (the toolchain the machine ships),
 #   never an older one earlier on PATH; GOTOOLCHAIN stays as the caller set it (default local).
+#   GB_REPLACE="A => A vX...": replace lines of the caller's (a dependency version that the
+#   proxy refuses, pinned to one it serves).
 #   GB_PATCH=FUNCTION: MODULE is built from a writable copy (src/mod, replaced in), after
 #   FUNCTION DIR has run on it (for files a module's own build generates and its zip lacks).
 CFLUX_CACHE=${CFLUX_CACHE:-$HOME/.cache/cflux}
@@ -72,6 +74,8 @@ gobuild() {
 					else print "\t" line
 				}' "$gomod" "$gomod"
 			[ -z "${GB_PATCH:-}" ] || echo "	$gb_mod => ./mod"
+			# GB_REPLACE: more "MODULE => MODULE VERSION" lines, one per line
+			[ -z "${GB_REPLACE:-}" ] || echo "$GB_REPLACE" | sed 's/^[[:space:]]*/	/'
 			echo ")"
 		} > go.mod
 		if [ -n "${GB_PATCH:-}" ]; then

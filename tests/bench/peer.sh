@@ -162,9 +162,11 @@ install_crds() {
 	kubectl wait --for condition=established --timeout=60s \
 		crd/gitrepositories.source.toolkit.fluxcd.io crd/kustomizations.kustomize.toolkit.fluxcd.io >/dev/null
 }
+# every source and kustomize CRD, whichever peer installed it (Flux's source-controller needs
+# all of its kinds: Bucket, HelmChart, OCIRepository, ...)
 remove_crds() {
-	kubectl delete --wait=true --timeout=120s --ignore-not-found \
-		crd/gitrepositories.source.toolkit.fluxcd.io crd/kustomizations.kustomize.toolkit.fluxcd.io >/dev/null
+	crds=$(kubectl get crd -o name | grep -E '\.(source|kustomize)\.toolkit\.fluxcd\.io$' || true)
+	[ -z "$crds" ] || kubectl delete --wait=true --timeout=120s $crds >/dev/null
 }
 
 start_cflux() {

@@ -98,6 +98,8 @@ EOT
 	done
 	rm -rf "$CFLUX_GIT_REPOS/bench-peer.git"
 	git init -q --bare -b main "$CFLUX_GIT_REPOS/bench-peer.git"
+	# over http, which both peers fetch from (Flux has no git://)
+	git -C "$CFLUX_GIT_REPOS/bench-peer.git" config http.receivepack true
 	git init -q -b main "$W/src"
 	git -C "$W/src" add -A
 	git -C "$W/src" commit -qm "$N apps"
@@ -111,7 +113,7 @@ kind: GitRepository
 metadata: {name: bench, namespace: $KSNS}
 spec:
   interval: 10m
-  url: $CFLUX_GIT_URL_GIT/bench-peer.git
+  url: $CFLUX_GIT_URL_HTTP/bench-peer.git
   ref: {branch: main}
 EOT
 	i=0
@@ -181,6 +183,7 @@ start_cflux() {
 }
 
 start_flux() {
+	mkdir -p "$W/store-flux"
 	# controller-runtime reads KUBECONFIG; RUNTIME_NAMESPACE with --watch-all-namespaces=false
 	# limits both to the benchmark's namespace, as --watch-namespace does for cflux
 	KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN RUNTIME_NAMESPACE=$KSNS "$FLUX_SC/bin/source-controller" \
@@ -194,8 +197,12 @@ start_flux() {
 		--events-addr= --log-level=error >"$W/flux-kustomize.log" 2>&1 &
 	KC=$!
 	PIDS="$SC $KC"
-	until_ok 60 curl -sf http://127.0.0.1:17164/readyz >/dev/null
-	until_ok 60 curl -sf http://127.0.0.1:17166/readyz >/dev/null
+	if ! until_ok 60 curl -sf http://127.0.0.1:17164/readyz >/dev/null ||
+	   ! until_ok 60 curl -sf http://127.0.0.1:17166/readyz >/dev/null; then
+		echo "peer.sh: Flux's controllers did not become ready:" >&2
+		tail -n 15 "$W/flux-source.log" "$W/flux-kustomize.log" >&2
+		return 1
+	fi
 }
 
 stop_controllers() {

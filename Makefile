@@ -46,7 +46,7 @@ TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-si
 
 BINS       = bin/cflux bin/source-controller bin/kustomize-controller bin/notification-controller
 
-.PHONY: all test unit deps demo demo-down fuzz clean env-up env-down bench install
+.PHONY: all test unit deps demo demo-down fuzz clean env-up env-down bench bench-peer install
 # keep intermediate objects: no "rm" after the test summary, no rebuilds
 .SECONDARY:
 all: $(LIB) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(KUST_BIN) $(FUZZ_REPLAY) $(TOOLS)
@@ -139,8 +139,16 @@ $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Benchmarks, side by side with the peer tools, as ratios (never asserted in tests).
-bench: $(BENCH_BIN)
-	@BUILD=$(BUILD) sh tests/bench/run
+# BENCH_PEER=flux|none: Flux's own controllers beside cflux's (built from the Go module proxy
+# by tests/env/build-flux), or cflux alone; BENCH_APPS: apps in that scenario (default 100).
+# make bench-peer runs only that scenario.
+BENCH_PEER ?= flux
+BENCH_APPS ?= 100
+bench: $(BENCH_BIN) $(BINS)
+	@BUILD=$(BUILD) BENCH_PEER=$(BENCH_PEER) BENCH_APPS=$(BENCH_APPS) sh tests/bench/run
+
+bench-peer: $(BINS)
+	@BUILD=$(BUILD) BENCH_PEER=$(BENCH_PEER) BENCH_APPS=$(BENCH_APPS) CFLUX_BENCH_ONLY=peer sh tests/bench/run
 
 demo: all
 	@BUILD=$(BUILD) sh tests/env/demo

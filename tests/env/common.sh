@@ -1,7 +1,22 @@
 # tests/env/common.sh - shared settings for the local environment scripts (sourced).
 CFLUX_ENV_DIR=${CFLUX_ENV_DIR:-/tmp/cflux-env}
 CFLUX_CACHE=${CFLUX_CACHE:-$HOME/.cache/cflux}
-KUBE_BIN=$CFLUX_CACHE/kubernetes-1.20.2/bin
+# The Kubernetes version the environment runs: a current release by default, 1.20 (built
+# from Debian's source package) as the oldest one supported. See tests/env/build-kube.
+CFLUX_KUBE_VERSION=${CFLUX_KUBE_VERSION:-1.37.2}
+case $CFLUX_KUBE_VERSION in
+1.20 | 1.20.2) KUBE_VERSION=1.20.2 ;;
+1.[0-9][0-9].[0-9]*) KUBE_VERSION=$CFLUX_KUBE_VERSION ;;
+*) echo "env: CFLUX_KUBE_VERSION=$CFLUX_KUBE_VERSION: give 1.20 or a full version such as 1.37.2" >&2; exit 1 ;;
+esac
+KUBE_BIN=$CFLUX_CACHE/kubernetes-$KUBE_VERSION/bin
+# etcd for the current releases (go.etcd.io/etcd/server/v3); 1.20 runs Debian's etcd 3.4.
+ETCD_VERSION=${CFLUX_ETCD_VERSION:-3.6.16}
+if [ "$KUBE_VERSION" = 1.20.2 ]; then
+	ETCD_BIN=etcd
+else
+	ETCD_BIN=$CFLUX_CACHE/etcd-$ETCD_VERSION/bin/etcd
+fi
 # Fixed loopback ports, chosen high to stay clear of common services; all overridable.
 CFLUX_PORT_BASE=${CFLUX_PORT_BASE:-17100}
 ETCD_PORT=$((CFLUX_PORT_BASE + 0))
@@ -12,6 +27,11 @@ GIT_HTTP_PORT=$((CFLUX_PORT_BASE + 4))
 GIT_HTTPS_PORT=$((CFLUX_PORT_BASE + 5))
 GIT_SSH_PORT=$((CFLUX_PORT_BASE + 6))
 SINK_PORT=$((CFLUX_PORT_BASE + 7))
+SCHEDULER_PORT=$((CFLUX_PORT_BASE + 8))
+KWOK_PORT=$((CFLUX_PORT_BASE + 9))
+# kwok, the Kubernetes simulator: fake nodes whose pods become ready (current releases only)
+KWOK_VERSION=${CFLUX_KWOK_VERSION:-0.8.0}
+KWOK_BIN=$CFLUX_CACHE/kwok-$KWOK_VERSION/bin
 
 die() { echo "env: $*" >&2; exit 1; }
 log() { echo "env: $*" >&2; }

@@ -1,0 +1,322 @@
+#!/bin/sh
+# tests/bench/peer.sh [--peer flux|none] - cflux's controllers beside Flux's own, one after the
+# other in the same run, on the same generated repository and the same local control plane:
+# N apps (BENCH_APPS, default 100) of 4 objects each (ConfigMap, ServiceAccount, Service,
+# Deployment), one GitRepository and one Kustomization per app. Measured per peer:
+#   converge       apply the GitRepository and the N Kustomizations -> all Ready at the revision
+#   re-reconcile   reconcile.fluxcd.io/requestedAt on all, nothing changed -> all handled
+#   commit         a commit changing one app -> its ConfigMap has the new value
+#   drift          one ConfigMap edited by hand -> reverted (Flux: at the next interval, 10m)
+#   RSS            idle (started, nothing to do) and peak (VmHWM) per controller
+#   CPU            user+system seconds of both controllers for converge and for re-reconcile
+# Flux and cflux CRDs share names: each peer installs its own and removes them after. Flux's
+# binaries come from tests/env/build-flux. Ratios are flux/cflux (above 1: cflux is faster or
+# smaller). BENCH_PEER=none (or --peer none) measures cflux alone.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+cd "$REPO"
+. tests/env/common.sh
+PEER=${BENCH_PEER:-flux}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--peer) PEER=${2:?--peer needs flux or none}; shift 2 ;;
+	--peer=*) PEER=${1#--peer=}; shift ;;
+	*) echo "peer.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+case $PEER in flux | none) ;; *) echo "peer.sh: --peer is flux or none, not $PEER" >&2; exit 2 ;; esac
+N=${BENCH_APPS:-100}
+KSNS=bench-ks
+APPNS=bench-apps
+. "$CFLUX_ENV_DIR/env"
+W=$(mktemp -d)
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$W" "$CFLUX_GIT_REPOS/bench-peer.git"
+}
+trap cleanup EXIT
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost
+export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
+
+if [ "$PEER" = flux ]; then
+	sh tests/env/build-flux
+	FLUX_SC=$(ls -d "$CFLUX_CACHE"/fluxcd-source-controller-*/ | sort -V | tail -n 1)
+	FLUX_KC=$(ls -d "$CFLUX_CACHE"/fluxcd-kustomize-controller-*/ | sort -V | tail -n 1)
+fi
+
+now() { date +%s.%N; }
+secs() { echo "$1 $2" | awk '{ printf "%.2f", $2 - $1 }'; }
+# cpu PID: user+system seconds so far
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"; }
+rss() { awk -v k="$2" '$1 == k":" { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+
+# the repository: apps/appNNN/{kustomization,objects}.yaml
+gen_repo() {
+	rm -rf "$W/src"
+	mkdir -p "$W/src/apps"
+	i=0
+	while [ $i -lt "$N" ]; do
+		a=$(printf 'app%04d' $i)
+		mkdir -p "$W/src/apps/$a"
+		printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [objects.yaml]\n' \
+			> "$W/src/apps/$a/kustomization.yaml"
+		cat > "$W/src/apps/$a/objects.yaml" <<EOT
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: $a-config, labels: {app: $a}}
+data: {color: blue, revision: "1"}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: $a, labels: {app: $a}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: $a, labels: {app: $a}}
+spec:
+  selector: {app: $a}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: $a, labels: {app: $a}}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: $a}}
+  template:
+    metadata: {labels: {app: $a}}
+    spec:
+      serviceAccountName: $a
+      containers:
+      - name: app
+        image: example.invalid/$a:1.0.0
+        ports: [{containerPort: 8080}]
+EOT
+		i=$((i + 1))
+	done
+	rm -rf "$CFLUX_GIT_REPOS/bench-peer.git"
+	git init -q --bare -b main "$CFLUX_GIT_REPOS/bench-peer.git"
+	# over http, which both peers fetch from (Flux has no git://)
+	git -C "$CFLUX_GIT_REPOS/bench-peer.git" config http.receivepack true
+	git init -q -b main "$W/src"
+	git -C "$W/src" add -A
+	git -C "$W/src" commit -qm "$N apps"
+	git -C "$W/src" push -q "$CFLUX_GIT_REPOS/bench-peer.git" main
+}
+
+objects_yaml() {
+	cat <<EOT
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: bench, namespace: $KSNS}
+spec:
+  interval: 10m
+  url: $CFLUX_GIT_URL_HTTP/bench-peer.git
+  ref: {branch: main}
+EOT
+	i=0
+	while [ $i -lt "$N" ]; do
+		a=$(printf 'app%04d' $i)
+		cat <<EOT
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: $a, namespace: $KSNS}
+spec:
+  interval: 10m
+  sourceRef: {kind: GitRepository, name: bench}
+  path: ./apps/$a
+  targetNamespace: $APPNS
+  prune: true
+EOT
+		i=$((i + 1))
+	done
+}
+
+# count_ready REV: Kustomizations Ready=True with lastAppliedRevision ending in REV
+count_ready() {
+	kubectl -n $KSNS get kustomizations -o \
+		jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status} {.status.lastAppliedRevision}{"\n"}{end}' \
+		2>/dev/null | grep -c "^True .*$1\$" || true
+}
+count_handled() {
+	kubectl -n $KSNS get kustomizations -o jsonpath='{range .items[*]}{.status.lastHandledReconcileAt}{"\n"}{end}' \
+		2>/dev/null | grep -c "^$1\$" || true
+}
+# until SECS CMD...: polls CMD until it succeeds; fails after SECS
+until_ok() {
+	deadline=$(($(date +%s) + $1)); shift
+	while ! "$@"; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+all_ready() { [ "$(count_ready "$1")" -eq "$N" ]; }
+all_handled() { [ "$(count_handled "$1")" -eq "$N" ]; }
+cm_is() { [ "$(kubectl -n $APPNS get configmap "$1" -o jsonpath="{.data.$2}" 2>/dev/null)" = "$3" ]; }
+
+install_crds() {
+	for f in "$@"; do
+		kubectl apply --server-side --force-conflicts -f "$f" >/dev/null
+	done
+	kubectl wait --for condition=established --timeout=60s \
+		crd/gitrepositories.source.toolkit.fluxcd.io crd/kustomizations.kustomize.toolkit.fluxcd.io >/dev/null
+}
+# every source and kustomize CRD, whichever peer installed it (Flux's source-controller needs
+# all of its kinds: Bucket, HelmChart, OCIRepository, ...)
+remove_crds() {
+	crds=$(kubectl get crd -o name | grep -E '\.(source|kustomize)\.toolkit\.fluxcd\.io$' || true)
+	[ -z "$crds" ] || kubectl delete --wait=true --timeout=120s $crds >/dev/null
+}
+
+start_cflux() {
+	bin/source-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespace $KSNS \
+		--storage-path "$W/store-cflux" --artifact-addr tcp://127.0.0.1:17160 \
+		--notify-addr tcp://127.0.0.1:17161 --log-level warn >"$W/cflux-source.log" 2>&1 &
+	SC=$!
+	bin/kustomize-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespace $KSNS \
+		--source-notify-addr tcp://127.0.0.1:17161 --log-level warn >"$W/cflux-kustomize.log" 2>&1 &
+	KC=$!
+	PIDS="$SC $KC"
+}
+
+start_flux() {
+	mkdir -p "$W/store-flux"
+	# controller-runtime reads KUBECONFIG; RUNTIME_NAMESPACE with --watch-all-namespaces=false
+	# limits both to the benchmark's namespace, as --watch-namespace does for cflux
+	KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN RUNTIME_NAMESPACE=$KSNS "$FLUX_SC/bin/source-controller" \
+		--watch-all-namespaces=false --storage-path="$W/store-flux" \
+		--storage-addr=127.0.0.1:17162 --storage-adv-addr=127.0.0.1:17162 \
+		--metrics-addr=127.0.0.1:17163 --health-addr=127.0.0.1:17164 --events-addr= \
+		--log-level=error >"$W/flux-source.log" 2>&1 &
+	SC=$!
+	KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN RUNTIME_NAMESPACE=$KSNS "$FLUX_KC/bin/kustomize-controller" \
+		--watch-all-namespaces=false --metrics-addr=127.0.0.1:17165 --health-addr=127.0.0.1:17166 \
+		--events-addr= --log-level=error >"$W/flux-kustomize.log" 2>&1 &
+	KC=$!
+	PIDS="$SC $KC"
+	if ! until_ok 60 curl -sf http://127.0.0.1:17164/readyz >/dev/null ||
+	   ! until_ok 60 curl -sf http://127.0.0.1:17166/readyz >/dev/null; then
+		echo "peer.sh: Flux's controllers did not become ready:" >&2
+		tail -n 15 "$W/flux-source.log" "$W/flux-kustomize.log" >&2
+		return 1
+	fi
+}
+
+stop_controllers() {
+	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
+	PIDS=""
+}
+
+# run PEER: one whole measurement; results in $W/PEER.result as "key value" lines
+run() {
+	peer=$1
+	out=$W/$peer.result
+	: > "$out"
+	if [ "$peer" = cflux ]; then
+		install_crds manifests/crds/source.toolkit.fluxcd.io_gitrepositories.yaml \
+			manifests/crds/kustomize.toolkit.fluxcd.io_kustomizations.yaml
+	else
+		install_crds "$FLUX_SC"/crds/*.yaml "$FLUX_KC"/crds/*.yaml
+	fi
+	kubectl create namespace $KSNS >/dev/null
+	kubectl create namespace $APPNS >/dev/null
+	gen_repo
+	rev=$(git -C "$W/src" rev-parse HEAD)
+	"start_$( [ "$peer" = cflux ] && echo cflux || echo flux)"
+	# idle: started and synced (the watches listed, nothing to reconcile)
+	until_ok 30 kubectl -n $KSNS get kustomizations >/dev/null 2>&1
+	echo "sc_idle $(rss $SC VmRSS)" >> "$out"
+	echo "kc_idle $(rss $KC VmRSS)" >> "$out"
+
+	objects_yaml > "$W/objects.yaml"
+	c0=$(cpu $SC) k0=$(cpu $KC)
+	t0=$(now)
+	kubectl apply --server-side -f "$W/objects.yaml" >/dev/null
+	if until_ok 900 all_ready "$rev"; then
+		echo "converge $(secs "$t0" "$(now)")" >> "$out"
+	else
+		echo "converge fail($(count_ready "$rev")/$N)" >> "$out"
+	fi
+	echo "cpu_converge $(echo "$(cpu $SC) $(cpu $KC) $c0 $k0" | awk '{ printf "%.2f", $1 + $2 - $3 - $4 }')" >> "$out"
+
+	stamp=bench-$(date +%s%N)
+	c0=$(cpu $SC) k0=$(cpu $KC)
+	t0=$(now)
+	kubectl -n $KSNS annotate kustomizations --all --overwrite "reconcile.fluxcd.io/requestedAt=$stamp" >/dev/null
+	if until_ok 900 all_handled "$stamp"; then
+		echo "rereconcile $(secs "$t0" "$(now)")" >> "$out"
+	else
+		echo "rereconcile fail($(count_handled "$stamp")/$N)" >> "$out"
+	fi
+	echo "cpu_rereconcile $(echo "$(cpu $SC) $(cpu $KC) $c0 $k0" | awk '{ printf "%.2f", $1 + $2 - $3 - $4 }')" >> "$out"
+
+	sed -i 's/color: blue/color: green/' "$W/src/apps/app0000/objects.yaml"
+	git -C "$W/src" commit -qam "app0000: green"
+	t0=$(now)
+	git -C "$W/src" push -q "$CFLUX_GIT_REPOS/bench-peer.git" main
+	kubectl -n $KSNS annotate gitrepository bench --overwrite "reconcile.fluxcd.io/requestedAt=$(date +%s%N)" >/dev/null
+	if until_ok 120 cm_is app0000-config color green; then
+		echo "commit $(secs "$t0" "$(now)")" >> "$out"
+	else
+		echo "commit fail" >> "$out"
+	fi
+
+	t0=$(now)
+	kubectl -n $APPNS patch configmap app0001-config --type merge -p '{"data":{"color":"red"}}' >/dev/null
+	if until_ok "${BENCH_DRIFT_WAIT:-30}" cm_is app0001-config color blue; then
+		echo "drift $(secs "$t0" "$(now)")" >> "$out"
+	else
+		echo "drift >${BENCH_DRIFT_WAIT:-30}" >> "$out"
+	fi
+	echo "sc_peak $(rss $SC VmHWM)" >> "$out"
+	echo "kc_peak $(rss $KC VmHWM)" >> "$out"
+
+	# clean up while the controllers run (Flux's finalizers), then the CRDs go
+	kubectl -n $KSNS delete kustomizations --all --wait=true --timeout=300s >/dev/null 2>&1 || true
+	kubectl -n $KSNS delete gitrepositories --all --wait=true --timeout=60s >/dev/null 2>&1 || true
+	stop_controllers
+	kubectl delete namespace $KSNS $APPNS --wait=true --timeout=300s >/dev/null 2>&1 || true
+	remove_crds
+}
+
+val() { awk -v k="$2" '$1 == k { print $2 }' "$W/$1.result"; }
+ratio() {
+	echo "$1 $2" | awk '{ if ($1 + 0 > 0 && $2 + 0 > 0 && $1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/) printf "%.1fx", $2 / $1; else printf "-" }'
+}
+row() {
+	c=$(val cflux "$2")
+	if [ "$PEER" = flux ]; then
+		f=$(val flux "$2")
+		printf '| %s | %s %s | %s %s | %s |\n' "$1" "$c" "$3" "$f" "$3" "$(ratio "$c" "$f")"
+	else
+		printf '| %s | %s %s |\n' "$1" "$c" "$3"
+	fi
+}
+
+remove_crds
+kubectl delete namespace $KSNS $APPNS --wait=true --timeout=300s >/dev/null 2>&1 || true
+run cflux
+[ "$PEER" = none ] || run flux
+echo "$N apps x 4 objects, one Kustomization each; $(date -u +%Y-%m-%d), Kubernetes $KUBE_VERSION"
+if [ "$PEER" = flux ]; then
+	echo "peers: cflux $(git rev-parse --short HEAD), Flux source-controller ${FLUX_SC##*-controller-} kustomize-controller ${FLUX_KC##*-controller-}" | tr -d /
+	echo "| scenario | cflux | Flux | Flux/cflux |"
+	echo "|---|---|---|---|"
+else
+	echo "| scenario | cflux |"
+	echo "|---|---|"
+fi
+row "all $N Ready" converge s
+row "unchanged re-reconcile of all" rereconcile s
+row "commit -> applied" commit s
+row "drift -> healed" drift s
+row "CPU, converge (both controllers)" cpu_converge s
+row "CPU, re-reconcile" cpu_rereconcile s
+row "source-controller RSS idle" sc_idle MiB
+row "source-controller RSS peak" sc_peak MiB
+row "kustomize-controller RSS idle" kc_idle MiB
+row "kustomize-controller RSS peak" kc_peak MiB

@@ -567,7 +567,31 @@ int cf_git_complete_commit(cf_git_repo *r, cf_git_target *t, const char *commit)
 /* ---- archive ---- */
 
 static int archive_tree(cf_git_repo *r, const git_tree *tree, const char *prefix, cf_ignore *ig,
-			cf_artifact_writer *w);
+			cf_artifact_writer *w, cf_buf *left_out);
+
+int cf_git_symlink_in_tree(const char *path, const char *target)
+{
+	long depth = 0;
+	const char *p;
+
+	if (target[0] == '/' || target[0] == '\0')
+		return 0;
+	for (p = path; (p = strchr(p, '/')) != NULL; p++)
+		depth++;   /* the link's directory: one level per '/' in its path */
+	for (p = target; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return 0;
+		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
+			depth++;
+		}
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return 1;
+}
 
 static int read_sourceignore(cf_git_repo *r, const git_tree *tree, const char *prefix, cf_ignore *ig)
 {
@@ -585,7 +609,7 @@ static int read_sourceignore(cf_git_repo *r, const git_tree *tree, const char *p
 }
 
 static int archive_entry(cf_git_repo *r, const git_tree_entry *e, const char *path, cf_ignore *ig,
-			 cf_artifact_writer *w)
+			 cf_artifact_writer *w, cf_buf *left_out)
 {
 	git_filemode_t mode = git_tree_entry_filemode(e);
 	git_object_t type = git_tree_entry_type(e);
@@ -597,7 +621,7 @@ static int archive_entry(cf_git_repo *r, const git_tree_entry *e, const char *pa
 			return 0;
 		if (git_tree_lookup(&sub, r->repo, git_tree_entry_id(e)) < 0)
 			return git_fail(NULL, CF_EIO, path);
-		rc = archive_tree(r, sub, path, ig, w);
+		rc = archive_tree(r, sub, path, ig, w, left_out);
 		git_tree_free(sub);
 		return rc;
 	}
@@ -608,7 +632,12 @@ static int archive_entry(cf_git_repo *r, const git_tree_entry *e, const char *pa
 		return git_fail(NULL, CF_EIO, path);
 	if (mode == GIT_FILEMODE_LINK) {
 		char *target = cf_strndup(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-		rc = target ? cf_artifact_writer_add_symlink(w, path, target) : cf_err_set(CF_ENOMEM, "out of memory");
+		if (target == NULL)
+			rc = cf_err_set(CF_ENOMEM, "out of memory");
+		else if (!cf_git_symlink_in_tree(path, target))
+			rc = left_out ? cf_buf_printf(left_out, "%s%s -> %s", left_out->len ? ", " : "", path, target) : 0;
+		else
+			rc = cf_artifact_writer_add_symlink(w, path, target);
 		cf_free(target);
 	} else {
 		rc = cf_artifact_writer_add_file(w, path, mode == GIT_FILEMODE_BLOB_EXECUTABLE,
@@ -619,7 +648,7 @@ static int archive_entry(cf_git_repo *r, const git_tree_entry *e, const char *pa
 }
 
 static int archive_tree(cf_git_repo *r, const git_tree *tree, const char *prefix, cf_ignore *ig,
-			cf_artifact_writer *w)
+			cf_artifact_writer *w, cf_buf *left_out)
 {
 	size_t n = git_tree_entrycount(tree);
 	int rc = read_sourceignore(r, tree, prefix, ig);
@@ -630,13 +659,13 @@ static int archive_tree(cf_git_repo *r, const git_tree *tree, const char *prefix
 
 		rc = cf_buf_printf(&path, "%s%s%s", prefix, prefix[0] ? "/" : "", git_tree_entry_name(e));
 		if (rc == 0)
-			rc = archive_entry(r, e, path.data, ig, w);
+			rc = archive_entry(r, e, path.data, ig, w, left_out);
 		cf_buf_free(&path);
 	}
 	return rc;
 }
 
-int cf_git_archive(cf_git_repo *r, const char *commit, cf_ignore *ig, cf_artifact_writer *w)
+int cf_git_archive(cf_git_repo *r, const char *commit, cf_ignore *ig, cf_artifact_writer *w, cf_buf *left_out)
 {
 	git_oid oid;
 	git_commit *c = NULL;
@@ -649,7 +678,7 @@ int cf_git_archive(cf_git_repo *r, const char *commit, cf_ignore *ig, cf_artifac
 		rc = git_fail(NULL, CF_ENOTFOUND, commit);
 		goto out;
 	}
-	rc = archive_tree(r, tree, "", ig, w);
+	rc = archive_tree(r, tree, "", ig, w, left_out);
 out:
 	git_tree_free(tree);
 	git_commit_free(c);

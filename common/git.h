@@ -64,8 +64,13 @@ int  cf_git_fetch(cf_git_repo *r, const char *refspec, const cf_git_auth *auth, 
 /* For a commit ref after the fetch: checks it exists and fills target->commit/revision. */
 int  cf_git_complete_commit(cf_git_repo *r, cf_git_target *t, const char *commit);
 /* Writes the tree of commit into w, in tree order, leaving out what ig excludes; .sourceignore
- * files met on the way are added to ig for their directory. Submodules are left out. */
-int  cf_git_archive(cf_git_repo *r, const char *commit, cf_ignore *ig, cf_artifact_writer *w);
+ * files met on the way are added to ig for their directory. Submodules are left out, and so are
+ * symlinks whose target is absolute or climbs out of the tree (as Flux leaves them out, rather
+ * than fail every consumer of the artifact): each one is added to left_out (if not NULL) as a
+ * line "path -> target". */
+int  cf_git_archive(cf_git_repo *r, const char *commit, cf_ignore *ig, cf_artifact_writer *w, cf_buf *left_out);
+/* 1 if a symlink at path (a '/'-separated path in the tree) with target stays inside the tree. */
+int  cf_git_symlink_in_tree(const char *path, const char *target);
 /* The first line of commit's message into out (for "stored artifact for commit '...'"). */
 int  cf_git_commit_subject(cf_git_repo *r, const char *commit, char *out, size_t size);
 /* Writes files (an object path -> text) over parent's tree (NULL or "": a first commit) and

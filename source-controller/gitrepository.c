@@ -296,7 +296,7 @@ static int artifact_current(rec *r, const char *revision, const char *path)
 }
 
 static int build_artifact(rec *r, cf_git_repo *repo, const cf_git_target *t, const char *dir,
-			  const char *file, char digest[72], size_t *size)
+			  const char *file, char digest[72], size_t *size, cf_buf *left_out)
 {
 	const char *ign = str_at(json_object_get(r->obj, "spec"), "ignore", NULL);
 	cf_artifact_writer *w = NULL;
@@ -307,7 +307,7 @@ static int build_artifact(rec *r, cf_git_repo *repo, const cf_git_target *t, con
 	if (rc == 0) rc = cf_ignore_add_defaults(ig);
 	if (rc == 0 && ign) rc = cf_ignore_add_last(ig, ign, strlen(ign));
 	if (rc == 0) rc = cf_artifact_writer_open(&w, dir, file, (size_t)r->c->artifact_max_size);
-	if (rc == 0) rc = cf_git_archive(repo, t->commit, ig, w);
+	if (rc == 0) rc = cf_git_archive(repo, t->commit, ig, w, left_out);
 	if (rc == 0) rc = cf_artifact_writer_commit(w, digest, size);
 	cf_artifact_writer_free(w);
 	cf_ignore_free(ig);
@@ -317,6 +317,7 @@ static int build_artifact(rec *r, cf_git_repo *repo, const cf_git_target *t, con
 static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 {
 	cf_buf dir = CF_BUF_INIT(8192), path = CF_BUF_INIT(8192), url = CF_BUF_INIT(8192), notice = CF_BUF_INIT(1u << 16);
+	cf_buf left_out = CF_BUF_INIT(4096);
 	char digest[72], file[64], now[32], subject[512], msg[800];
 	const char *ign = str_at(json_object_get(r->obj, "spec"), "ignore", NULL);
 	size_t size = 0;
@@ -333,7 +334,7 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 		rc = 1;   /* nothing new */
 		goto out;
 	}
-	if ((rc = build_artifact(r, repo, t, dir.data, file, digest, &size)) < 0)
+	if ((rc = build_artifact(r, repo, t, dir.data, file, digest, &size, &left_out)) < 0)
 		goto out;
 	retain(dir.data, file);
 	cf_time_now(now);
@@ -353,6 +354,14 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 	if ((rc = succeed(r, t->revision)) < 0)
 		goto out;
 	send_event(r, "Normal", "NewArtifact", msg, t->revision, digest);
+	if (left_out.len) {
+		/* as Flux: such links are not in the artifact, so one cannot fail every consumer */
+		char warn[1200];
+		snprintf(warn, sizeof(warn), "symlinks pointing outside the repository left out of the artifact: %.1000s",
+			 left_out.data);
+		send_event(r, "Warning", "SymlinksLeftOut", warn, t->revision, digest);
+		cf_log(CF_LOG_WARN, "symlinks left out", "object", r->name, "namespace", r->ns, "links", left_out.data, NULL);
+	}
 	if (cf_bus_encode_ready(&notice, "GitRepository", r->ns, r->name, t->revision, digest, path.data) == 0)
 		cf_bus_pub_send(r->c->notices, &notice);
 	cf_log(CF_LOG_INFO, "stored artifact", "object", r->name, "namespace", r->ns,
@@ -362,6 +371,7 @@ out:
 	cf_buf_free(&path);
 	cf_buf_free(&url);
 	cf_buf_free(&notice);
+	cf_buf_free(&left_out);
 	return rc;
 }
 

@@ -79,7 +79,7 @@ static int cflux_sync(const char *cache, int expect_fetch)
 	if (rc == 0) rc = cf_ignore_new(&ig);
 	if (rc == 0) rc = cf_ignore_add_defaults(ig);
 	if (rc == 0) rc = cf_artifact_writer_open(&w, work, file, 1u << 30);
-	if (rc == 0) rc = cf_git_archive(r, t.commit, ig, w);
+	if (rc == 0) rc = cf_git_archive(r, t.commit, ig, w, NULL);
 	if (rc == 0) rc = cf_artifact_writer_commit(w, digest, NULL);
 out:
 	if (rc < 0)

@@ -76,7 +76,7 @@ static int fetch_archive(cf_git_target *t, const char *base_env, const cf_git_re
 	if (rc == 0) rc = cf_ignore_new(&ig);
 	if (rc == 0) rc = cf_ignore_add_defaults(ig);
 	if (rc == 0) rc = cf_artifact_writer_open(&w, work, tag, 50u << 20);
-	if (rc == 0) rc = cf_git_archive(r, t->commit, ig, w);
+	if (rc == 0) rc = cf_git_archive(r, t->commit, ig, w, NULL);
 	if (rc == 0) rc = cf_artifact_writer_commit(w, digest, NULL);
 	cf_artifact_writer_free(w);
 	cf_ignore_free(ig);
@@ -313,7 +313,22 @@ static void cleanup(void)
 	cf_git_global_shutdown();
 }
 
+/* Which symlinks stay in an artifact: relative targets that do not climb out of the tree. */
+static void symlinks_in_tree(void)
+{
+	static const struct { const char *path, *target; int in; } cases[] = {
+		{ "a", "b", 1 }, { "d/a", "../b", 1 }, { "d/e/a", "../../b", 1 }, { "a", "../b", 0 },
+		{ "d/a", "../../b", 0 }, { "a", "/etc/passwd", 0 }, { "a", "", 0 }, { "d/a", "./x/../../b", 1 },
+		{ "d/a", "x/../../../b", 0 }, { "a", "x//y/./z", 1 }, { "d/a", "..", 1 }, { "a", "..", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (cf_git_symlink_in_tree(cases[i].path, cases[i].target) != cases[i].in)
+			cf_test_fail(__FILE__, __LINE__, "%s -> %s: want %s", cases[i].path, cases[i].target,
+				     cases[i].in ? "in the tree" : "out of it");
+}
+
 static const cf_test_case cases[] = {
+	{ "symlinks_in_tree", symlinks_in_tree },
 	CF_TEST_SETUP("setup", setup),
 	{ "only_flux_schemes", only_flux_schemes },
 	{ "url_credentials_not_shown", url_credentials_not_shown },

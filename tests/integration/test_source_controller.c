@@ -695,6 +695,42 @@ static void kill_9_and_restart(void)
 	json_decref(wait_ready("via-ssh", "True", NULL, NULL, 10));
 }
 
+/* A symlink that points out of the repository would make every consumer refuse the artifact
+ * (the tree reader refuses links out of the tree): it is left out, as Flux leaves it out, and
+ * a Warning event says so; links inside the tree stay. */
+static void symlinks_out_of_tree_left_out(void)
+{
+	char spec[1024], lrepo[64], list[4096] = "";
+	const char *path;
+	json_t *o;
+
+	snprintf(lrepo, sizeof(lrepo), "links-%ld", (long)getpid());
+	CHECK(run("set -e; b=%s/%s.git; git init -q --bare -b main $b; git -C $b config http.receivepack true; "
+		  "w=$(mktemp -d); git init -q -b main $w; cd $w; mkdir -p deploy/sub; "
+		  "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: c}\\n' > deploy/cm.yaml; "
+		  "ln -s ../cm.yaml deploy/sub/inside.yaml; ln -s /etc/passwd deploy/abs; ln -s ../../../outside deploy/sub/up; "
+		  "git add -A; git -c user.name=t -c user.email=t@t commit -qm links; git push -q $b main; rm -rf $w",
+		  getenv("CFLUX_GIT_REPOS"), lrepo) == 0);
+	snprintf(spec, sizeof(spec), "  interval: 1h\n  url: %s/%s.git\n  ref:\n    branch: main\n",
+		 getenv("CFLUX_GIT_URL_HTTP"), lrepo);
+	CHECK(apply_gitrepo("links", spec) == 0);
+	o = wait_ready("links", "True", "stored artifact", NULL, 30);
+	path = artifact_field(o, "path");
+	if (path)
+		CHECK(capture(list, sizeof(list), "tar -tzvf %s/%s | awk '{print $6 $7 $8}' | tr '\\n' ' '", store, path) == 0);
+	CHECK_CONTAINS(list, "deploy/cm.yaml");
+	CHECK_CONTAINS(list, "deploy/sub/inside.yaml->../cm.yaml");
+	CHECK(strstr(list, "deploy/abs") == NULL);
+	CHECK(strstr(list, "deploy/sub/up") == NULL);
+	json_decref(o);
+	for (int i = 0; i < 100 && count_events("links", "SymlinksLeftOut") < 1; i++)
+		msleep(100);
+	CHECK(count_events("links", "SymlinksLeftOut") == 1);
+	CHECK(run("kubectl -n %s get events --field-selector involvedObject.name=links,reason=SymlinksLeftOut "
+		  "-o jsonpath='{.items[0].message}' | grep -q 'deploy/abs -> /etc/passwd, deploy/sub/up -> ../../../outside'",
+		  ns) == 0);
+}
+
 static void artifact_over_cap_keeps_previous(void)
 {
 	char spec[1024], before[72] = "";
@@ -769,6 +805,7 @@ static const cf_test_case cases[] = {
 	{ "git_server_outage", git_server_outage },
 	{ "unserved_version_is_not_deleted", unserved_version_is_not_deleted },
 	{ "kill_9_and_restart", kill_9_and_restart },
+	{ "symlinks_out_of_tree_left_out", symlinks_out_of_tree_left_out },
 	{ "artifact_over_cap_keeps_previous", artifact_over_cap_keeps_previous },
 	{ "deletion_removes_storage", deletion_removes_storage },
 	{ "sigterm_exits_cleanly", sigterm_exits_cleanly },

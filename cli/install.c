@@ -37,6 +37,12 @@ typedef struct component {
 	const char *ports;     /* JSON array of container ports */
 	const char *svc_ports; /* JSON array of service ports, or NULL */
 	int cluster_admin;     /* applies arbitrary manifests: bound to cluster-admin, as in Flux */
+	/* the container's memory limit, from measurements: the kustomize-controller holds an
+	 * artifact compressed and inflated while it builds (a 256 MiB artifact, the default
+	 * --artifact-max-size, peaks at about 520 MiB: tests/bench/bench_tree_rss), so it and the
+	 * source-controller get Flux's 1Gi; the notification-controller idles at ~13 MiB with a
+	 * bounded queue */
+	const char *memory_limit;
 } component;
 
 static const component COMPONENTS[] = {
@@ -50,11 +56,11 @@ static const component COMPONENTS[] = {
 	  "\"" INTERNAL_TOKEN_FLAG "\"]",
 	  "[{\"name\":\"artifacts\",\"containerPort\":9790,\"protocol\":\"TCP\"},{\"name\":\"notices\",\"containerPort\":9791,\"protocol\":\"TCP\"}]",
 	  "[{\"name\":\"artifacts\",\"port\":9790,\"targetPort\":\"artifacts\",\"protocol\":\"TCP\"},"
-	  "{\"name\":\"notices\",\"port\":9791,\"targetPort\":\"notices\",\"protocol\":\"TCP\"}]", 0 },
+	  "{\"name\":\"notices\",\"port\":9791,\"targetPort\":\"notices\",\"protocol\":\"TCP\"}]", 0, "1Gi" },
 	{ "kustomize-controller", NULL,
 	  "[\"--source-notify-addr=tcp://source-controller.%s.svc:9791\",\"--events-addr=tcp://notification-controller.%s.svc:9792\","
 	  "\"" INTERNAL_TOKEN_FLAG "\"]",
-	  "[]", NULL, 1 },
+	  "[]", NULL, 1, "1Gi" },
 	{ "notification-controller",
 	  "[{\"apiGroups\":[\"notification.toolkit.fluxcd.io\"],\"resources\":[\"providers\",\"alerts\",\"receivers\",\"providers/status\","
 	  "\"alerts/status\",\"receivers/status\"],"
@@ -68,7 +74,7 @@ static const component COMPONENTS[] = {
 	  "{\"name\":\"webhook\",\"containerPort\":9292,\"protocol\":\"TCP\"}]",
 	  "[{\"name\":\"events\",\"port\":9792,\"targetPort\":\"events\",\"protocol\":\"TCP\"},"
 	  "{\"name\":\"events-http\",\"port\":9690,\"targetPort\":\"events-http\",\"protocol\":\"TCP\"},"
-	  "{\"name\":\"webhook\",\"port\":80,\"targetPort\":\"webhook\",\"protocol\":\"TCP\"}]", 0 },
+	  "{\"name\":\"webhook\",\"port\":80,\"targetPort\":\"webhook\",\"protocol\":\"TCP\"}]", 0, "256Mi" },
 };
 
 static json_t *labels(const char *component)
@@ -109,7 +115,7 @@ static int add_component(json_t *objs, const component *c, const char *ns)
 			      "args", args, "ports", ports,
 			      "securityContext", "allowPrivilegeEscalation", 0, "readOnlyRootFilesystem", 1,
 			      "capabilities", "drop", "ALL",
-			      "resources", "requests", "cpu", "10m", "memory", "16Mi", "limits", "memory", "128Mi");
+			      "resources", "requests", "cpu", "10m", "memory", "16Mi", "limits", "memory", c->memory_limit);
 	{
 		char image[300];
 		snprintf(image, sizeof(image), "ghcr.io/cflux/%s:%s", c->name, CFLUX_VERSION);

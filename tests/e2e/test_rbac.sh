@@ -76,6 +76,14 @@ done
 n=$(grep -c -- "- --internal-token-file=/etc/cflux/internal-token/token$" "$WORK/install.yaml")
 if [ "$n" -eq 3 ]; then ok export_controllers_read_the_token_file; else ko export_controllers_read_the_token_file "$n of 3"; fi
 if grep -q "^kind: Secret$" "$WORK/install.yaml"; then ko export_has_no_secret "a Secret in the export"; else ok export_has_no_secret; fi
+# memory limits sized from measurements (a max-size artifact peaks at ~520 MiB in the kustomize-controller)
+limits=$(awk '/^kind: Deployment$/ { d = 1 } /^---/ { d = 0 } d && /^  name: / { n = $2 } d && /limits:/ { l = 1; next }
+	l && /memory:/ { print n "=" $2; l = 0 }' "$WORK/install.yaml" | sort | tr '\n' ' ')
+if [ "$limits" = "kustomize-controller=1Gi notification-controller=256Mi source-controller=1Gi " ]; then
+	ok export_memory_limits
+else
+	ko export_memory_limits "limits: $limits"
+fi
 C="bin/cflux --kubeconfig $CFLUX_KUBECONFIG_TOKEN --timeout 60s"
 expect install_creates_token_secret 0 "Secret/flux-system/cflux-internal-token created" $C install --components notification-controller
 t1=$(kubectl -n flux-system get secret cflux-internal-token -o jsonpath='{.data.token}' | base64 -d)

@@ -138,7 +138,7 @@ kind: GitRepository
 metadata: {name: workloads, namespace: $ns}
 spec:
   interval: 1h
-  url: $CFLUX_GIT_URL_GIT/$repo
+  url: $CFLUX_GIT_URL_HTTP/$repo
   ref: {branch: main}
 ---
 apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -166,11 +166,12 @@ spec:
   timeout: 1m
 EOT
 
-bin/source-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespace "$ns" \
+controller_identities || { echo "$passed passed, $failed failed"; exit 1; }
+bin/source-controller --kubeconfig "$SC_KUBECONFIG" --internal-token-file "$INTERNAL_TOKEN_FILE" --watch-namespace "$ns" \
 	--storage-path "$WORK/storage" --artifact-addr "$ART_ADDR" --notify-addr "$NOTIFY_ADDR" \
 	>"$WORK/source-controller.log" 2>&1 &
 pids="$pids $!"
-bin/kustomize-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespace "$ns" \
+bin/kustomize-controller --kubeconfig "$KC_KUBECONFIG" --internal-token-file "$INTERNAL_TOKEN_FILE" --watch-namespace "$ns" \
 	--source-notify-addr "$NOTIFY_ADDR" >"$WORK/kustomize-controller.log" 2>&1 &
 pids="$pids $!"
 

@@ -4,10 +4,10 @@
  * compiled in from manifests/crds. */
 #include "cli.h"
 
-#include "alloc.h"
-#include "apply.h"
-#include "err.h"
-#include "yaml.h"
+#include "apply/apply.h"
+#include "util/alloc.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -29,7 +29,10 @@ BUILD = build/$(MODE)
 $(shell mkdir -p bin $(BUILD); if [ "$$(cat bin/.mode 2>/dev/null)" != "$(MODE)" ]; then \
 	rm -f bin/*; echo $(MODE) > bin/.mode; fi)
 
-# common/<layer>/*.c (the layers: common/README.md) make one library
+# common/<layer>/*.c make one library. The layers, lowest first (common/README.md): a file
+# includes only its own layer's and lower layers' headers, never a controller's (make
+# check-layers, run by make test, reads this line).
+LAYERS     = util yaml kube bus source kustomize apply runtime
 COMMON_SRC = $(wildcard common/*/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB        = $(BUILD)/libcflux.a
@@ -55,7 +58,7 @@ TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-si
 
 BINS       = bin/cflux bin/source-controller bin/kustomize-controller bin/notification-controller
 
-.PHONY: all test unit deps demo demo-down fuzz clean env-up env-down bench install
+.PHONY: all test unit check-layers deps demo demo-down fuzz clean env-up env-down bench install
 # keep intermediate objects: no "rm" after the test summary, no rebuilds
 .SECONDARY:
 all: $(LIB) $(CTRL_LIBS) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(KUST_BIN) $(FUZZ_REPLAY) $(TOOLS)
@@ -118,11 +121,14 @@ $(BUILD)/tests/webhook-sink: $(BUILD)/tests/env/webhook-sink.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Every suite; the closing line is "N passed, N failed".
-test: all
+test: all check-layers
 	@BUILD=$(BUILD) sh tests/run
 
-unit: all
+unit: all check-layers
 	@BUILD=$(BUILD) CFLUX_SUITES=unit,fuzz sh tests/run
+
+check-layers:
+	@sh tests/check-layers.sh . $(LAYERS)
 
 deps:
 	@sh tests/env/deps

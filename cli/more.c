@@ -1,11 +1,11 @@
 /* cli/more.c - export, events, diff and completion. */
 #include "cli.h"
 
-#include "alloc.h"
-#include "apply.h"
-#include "err.h"
+#include "apply/apply.h"
 #include "udiff.h"
-#include "yaml.h"
+#include "util/alloc.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,18 +2,19 @@
  * build -> staged apply -> prune -> health -> status, events. */
 #include "controller.h"
 
-#include "alloc.h"
-#include "apply.h"
-#include "buf.h"
-#include "condition.h"
-#include "duration.h"
-#include "err.h"
-#include "event.h"
-#include "fluxbuild.h"
-#include "health.h"
-#include "log.h"
-#include "status.h"
-#include "tree.h"
+#include "apply/apply.h"
+#include "apply/health.h"
+#include "kustomize/fluxbuild.h"
+#include "runtime/condition.h"
+#include "runtime/event.h"
+#include "runtime/status.h"
+#include "runtime/vars.h"
+#include "source/tree.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/duration.h"
+#include "util/err.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -598,7 +599,7 @@ static int apply_revision(rec *r, long *requeue_ms)
 		rc = fail(r, R_BUILD, 0, requeue_ms);
 		goto out;
 	}
-	cf_tree_kfs(&fs, tree);
+	cf_kfs_tree(&fs, tree);
 	if ((r->c->no_remote_bases && (rc = cf_flux_check_remote_bases(&fs, r->obj)) < 0) ||
 	    (rc = cf_flux_build(&objs, &fs, r->obj, vars)) < 0 || (rc = check_namespaces(r, objs)) < 0) {
 		rc = fail(r, R_BUILD, 0, requeue_ms);

@@ -2,9 +2,9 @@
 #ifndef NOTIFICATION_CONTROLLER_H
 #define NOTIFICATION_CONTROLLER_H
 
-#include "bus.h"
-#include "kube.h"
-#include "workqueue.h"
+#include "bus/bus.h"
+#include "kube/kube.h"
+#include "runtime/workqueue.h"
 
 #include <pthread.h>
 

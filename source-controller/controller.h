@@ -2,9 +2,9 @@
 #ifndef SOURCE_CONTROLLER_H
 #define SOURCE_CONTROLLER_H
 
-#include "bus.h"
-#include "kube.h"
-#include "workqueue.h"
+#include "bus/bus.h"
+#include "kube/kube.h"
+#include "runtime/workqueue.h"
 
 #define SOURCE_CONTROLLER "source-controller"
 #define SOURCE_FINALIZER "finalizers.fluxcd.io"

@@ -4,10 +4,10 @@
  *   build/release/bench/bench_tree_rss ARTIFACT.tar.gz [DIR]
  * For example, a 227 MB tree (40 base64 blobs of 5.4 MB and 400 ConfigMaps under deploy/):
  *   tar -C repo -czf art.tgz blobs deploy && build/release/bench/bench_tree_rss art.tgz deploy */
-#include "buf.h"
-#include "err.h"
-#include "kustomize.h"
-#include "tree.h"
+#include "kustomize/kustomize.h"
+#include "source/tree.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 #include <stdio.h>
 #include <sys/resource.h>
@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	printf("unpack: peak %ld KiB (%zu files)\n", rss_kib(), cf_tree_files(t));
 	cf_buf_free(&gz);   /* as the controller does once the tree is built */
 	if (argc > 2) {
-		cf_tree_kfs(&fs, t);
+		cf_kfs_tree(&fs, t);
 		if (cf_kustomize_build(&objs, &fs, argv[2]) < 0)
 			goto out;
 		printf("build:  peak %ld KiB (%zu objects)\n", rss_kib(), json_array_size(objs));

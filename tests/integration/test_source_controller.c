@@ -1,17 +1,17 @@
 /* tests/integration/test_source_controller.c - bin/source-controller as a process against the
  * real apiserver and Git servers: transports, refs, new commits, the cheap check, failures,
  * nng notices and artifacts, events, deletion, a Git server outage, restarts, the size cap. */
-#include "buf.h"
-#include "artifact.h"
-#include "bus.h"
-#include "err.h"
-#include "kube.h"
+#include "bus/bus.h"
 #include "itest.h"
+#include "kube/kube.h"
 #include "kube_env.h"
-#include "kustomize.h"
-#include "sha256.h"
+#include "kustomize/kustomize.h"
+#include "source/artifact.h"
+#include "source/tree.h"
 #include "test.h"
-#include "tree.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/sha256.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -562,7 +562,7 @@ static void notices_artifacts_and_tampering(void)
 		cf_kfs fs;
 		CHECK_OK(cf_tree_unpack(&t, art.data, art.len, 50u << 20, 10000));
 		if (t) {
-			cf_tree_kfs(&fs, t);
+			cf_kfs_tree(&fs, t);
 			CHECK_OK(cf_kustomize_build(&docs, &fs, "deploy"));
 			CHECK(json_array_size(docs) == 1);
 			CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(docs, 0), "metadata"), "name")),

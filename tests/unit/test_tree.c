@@ -1,11 +1,11 @@
 /* tests/unit/test_tree.c - artifacts unpacked in memory: round trips, kustomize builds from
  * an artifact, and hostile archives refused. */
-#include "artifact.h"
-#include "buf.h"
-#include "err.h"
-#include "kustomize.h"
+#include "kustomize/kustomize.h"
+#include "source/artifact.h"
+#include "source/tree.h"
 #include "test.h"
-#include "tree.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +59,7 @@ static void round_trip_and_build(void)
 	d = cf_tree_get(t, "alias.yaml", &len);   /* followed to deploy/cm.yaml */
 	CHECK(d != NULL && len == 63);
 	CHECK(cf_tree_get(t, long_name, &len) != NULL && len == 5);
-	cf_tree_kfs(&fs, t);
+	cf_kfs_tree(&fs, t);
 	CHECK(fs.stat(fs.ctx, "deploy") == 1);
 	CHECK(fs.stat(fs.ctx, "deploy/cm.yaml") == 0);
 	CHECK(fs.stat(fs.ctx, "nope") == CF_ENOTFOUND);

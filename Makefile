@@ -29,7 +29,7 @@ BUILD = build/$(MODE)
 $(shell mkdir -p bin $(BUILD); if [ "$$(cat bin/.mode 2>/dev/null)" != "$(MODE)" ]; then \
 	rm -f bin/*; echo $(MODE) > bin/.mode; fi)
 
-COMMON_SRC = $(wildcard common/*.c)
+COMMON_SRC = $(wildcard common/*.c common/runtime/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB        = $(BUILD)/libcflux.a
 
@@ -51,7 +51,7 @@ BINS       = bin/cflux bin/source-controller bin/kustomize-controller bin/notifi
 .SECONDARY:
 all: $(LIB) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(KUST_BIN) $(FUZZ_REPLAY) $(TOOLS)
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h */controller.h cli/*.h) tests/unit/test.h $(wildcard tests/integration/*.h)
+$(BUILD)/%.o: %.c $(wildcard common/*.h common/*/*.h */controller.h cli/*.h) tests/unit/test.h $(wildcard tests/integration/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

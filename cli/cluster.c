@@ -8,17 +8,19 @@
 #include "err.h"
 #include "fluxbuild.h"
 #include "git.h"
+#include "runtime/kinds.h"
 #include "status.h"
 #include "yaml.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#define GITREPO_AV "source.toolkit.fluxcd.io/v1"
-#define KS_AV "kustomize.toolkit.fluxcd.io/v1"
+#define GITREPO_AV CF_AV_GITREPOSITORY
+#define KS_AV CF_AV_KUSTOMIZATION
 #define POS_MAX 8
 
 cli_globals cli = { NULL, NULL, "flux-system", 5L * 60 * 1000, 0, 0 };
@@ -105,27 +107,27 @@ int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const cha
 	return rc;
 }
 
-/* "source git" / "kustomization" (or "ks") from pos; the apiVersion and Kind, and how many
- * arguments named it. */
+/* The kind that pos names ("source git", "kustomization", "ks", ...: the kind table's CLI
+ * names); its apiVersion and Kind, and how many arguments named it (0: none). */
 static int kind_of(char **pos, size_t npos, const char **av, const char **kind)
 {
-	if (npos >= 2 && strcmp(pos[0], "source") == 0 && strcmp(pos[1], "git") == 0) {
-		*av = GITREPO_AV;
-		*kind = "GitRepository";
-		return 2;
-	}
-	if (npos >= 1 && (strcmp(pos[0], "kustomization") == 0 || strcmp(pos[0], "ks") == 0 ||
-			  strcmp(pos[0], "kustomizations") == 0)) {
-		*av = KS_AV;
-		*kind = "Kustomization";
-		return 1;
-	}
-	if (npos >= 2 && strcmp(pos[0], "sources") == 0 && strcmp(pos[1], "git") == 0) {
-		*av = GITREPO_AV;
-		*kind = "GitRepository";
-		return 2;
-	}
-	return 0;
+	size_t used;
+	const cf_kind *k = cf_kind_from_args(pos, npos, &used);
+
+	*av = *kind = NULL;
+	if (k == NULL)
+		return 0;
+	*av = k->api_version;
+	*kind = k->kind;
+	return (int)used;
+}
+
+/* The revision obj reports, where the kind table says its kind keeps it; NULL when none. */
+static const char *kind_revision(const char *kind, const json_t *obj)
+{
+	const cf_kind *k = cf_kind_find(kind);
+
+	return k ? cf_kind_revision(k, obj) : NULL;
 }
 
 static const json_t *ready_cond(const json_t *o)
@@ -177,8 +179,7 @@ int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *nam
 		}
 		if (done) {
 			int good = sget(rc, "status") && strcmp(sget(rc, "status"), "True") == 0;
-			const char *rev = strcmp(kind, "GitRepository") == 0
-				? sget(json_object_get(st, "artifact"), "revision") : sget(st, "lastAppliedRevision");
+			const char *rev = kind_revision(kind, o);
 			if (good) {
 				cli_ok("%s reconciliation completed", kind);
 				if (rev)
@@ -415,12 +416,16 @@ static int get_kind(cf_kube *k, const char *av, const char *kind, int print_kind
 		return cli_fail(1, "%s", cf_err_msg());
 	}
 	json_array_foreach(json_object_get(list, "items"), i, o) {
-		const json_t *md = json_object_get(o, "metadata"), *st = json_object_get(o, "status"), *r = ready_cond(o);
-		const char *rev = strcmp(kind, "GitRepository") == 0 ? sget(json_object_get(st, "artifact"), "revision")
-								     : sget(st, "lastAppliedRevision");
+		const json_t *md = json_object_get(o, "metadata"), *r = ready_cond(o);
+		const char *rev = kind_revision(kind, o);
 		char name[400];
-		snprintf(name, sizeof(name), "%s%s%s", print_kind ? (strcmp(kind, "GitRepository") == 0 ? "gitrepository/" : "kustomization/") : "",
-			 sget(md, "name"), "");
+		size_t at = 0;
+		if (print_kind) {
+			for (; kind[at] && at + 2 < sizeof(name); at++)
+				name[at] = (char)tolower((unsigned char)kind[at]);
+			name[at++] = '/';
+		}
+		snprintf(name + at, sizeof(name) - at, "%s", sget(md, "name"));
 		json_array_append_new(t.rows, json_pack("[s,s,s,s,s,s]", sget(md, "namespace"), name, rev ? rev : "",
 							json_is_true(json_object_get(json_object_get(o, "spec"), "suspend")) ? "True" : "False",
 							r && sget(r, "status") ? sget(r, "status") : "Unknown",
@@ -683,7 +688,7 @@ static int tree_of(cf_kube *k, const char *ns, const char *name, const char *ind
 		}
 		printf("%s%s %s/%s%s%s\n", indent, i + 1 == n ? "\342\224\224\342\224\200\342\224\200" : "\342\224\234\342\224\200\342\224\200",
 		       f[3], f[0], f[0][0] ? "/" : "", f[1]);
-		if (strcmp(f[3], "Kustomization") == 0 && strcmp(f[2], "kustomize.toolkit.fluxcd.io") == 0 && depth < 10) {
+		if (strcmp(f[3], "Kustomization") == 0 && strcmp(f[2], CF_GROUP_KUSTOMIZE) == 0 && depth < 10) {
 			snprintf(next, sizeof(next), "%s%s", indent, i + 1 == n ? "    " : "\342\224\202   ");
 			tree_of(k, f[0], f[1], next, depth + 1);
 		}

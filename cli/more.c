@@ -4,6 +4,7 @@
 #include "alloc.h"
 #include "apply.h"
 #include "err.h"
+#include "runtime/kinds.h"
 #include "udiff.h"
 #include "yaml.h"
 
@@ -20,17 +21,15 @@ static const char *sget(const json_t *o, const char *k)
 
 static int kind_args(char **pos, size_t npos, const char **av, const char **kind)
 {
-	if (npos >= 2 && strcmp(pos[0], "source") == 0 && strcmp(pos[1], "git") == 0) {
-		*av = "source.toolkit.fluxcd.io/v1";
-		*kind = "GitRepository";
-		return 2;
-	}
-	if (npos >= 1 && (strcmp(pos[0], "kustomization") == 0 || strcmp(pos[0], "ks") == 0)) {
-		*av = "kustomize.toolkit.fluxcd.io/v1";
-		*kind = "Kustomization";
-		return 1;
-	}
-	return 0;
+	size_t used;
+	const cf_kind *k = cf_kind_from_args(pos, npos, &used);
+
+	*av = *kind = NULL;
+	if (k == NULL)
+		return 0;
+	*av = k->api_version;
+	*kind = k->kind;
+	return (int)used;
 }
 
 /* The object as a user would write it: no status, no server fields. */
@@ -116,7 +115,6 @@ int cmd_events(int argc, char **argv)
 {
 	const char *for_obj = NULL;
 	const cf_flag own[] = { { "for", CF_FLAG_STRING, &for_obj, "only events of Kind/name", 0 } };
-	static const char *const kinds[] = { "GitRepository", "Kustomization", "HelmRelease", "Receiver", "Provider", "Alert" };
 	json_t *list = NULL, *e, **v = NULL;
 	size_t i, n = 0;
 	cf_kube *k;
@@ -140,9 +138,7 @@ int cmd_events(int argc, char **argv)
 	json_array_foreach(json_object_get(list, "items"), i, e) {
 		const json_t *io = json_object_get(e, "involvedObject");
 		char want[600];
-		int flux = 0;
-		for (size_t j = 0; j < sizeof(kinds) / sizeof(kinds[0]); j++)
-			flux |= sget(io, "kind") && strcmp(sget(io, "kind"), kinds[j]) == 0;
+		int flux = cf_kind_find(sget(io, "kind")) != NULL;
 		snprintf(want, sizeof(want), "%s/%s", sget(io, "kind") ? sget(io, "kind") : "", sget(io, "name") ? sget(io, "name") : "");
 		if (for_obj ? strcmp(want, for_obj) == 0 : flux)
 			v[n++] = e;

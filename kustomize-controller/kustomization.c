@@ -314,7 +314,7 @@ static int fetch_artifact(rec *r, cf_tree **tree)
 		return cf_err_set(CF_EINVAL, "spec.sourceRef needs kind and name");
 	if (strcmp(kind, "GitRepository") != 0)
 		return cf_err_set(CF_EINVAL, "spec.sourceRef.kind '%s' is not supported (cflux serves GitRepository)", kind);
-	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ "source.toolkit.fluxcd.io/v1", kind, ns, name });
+	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ CF_AV_GITREPOSITORY, kind, ns, name });
 	if (rc < 0)
 		return cf_err_prefix("Source '%s/%s/%s'", kind, ns, name);
 	art = json_object_get(json_object_get(source, "status"), "artifact");
@@ -678,7 +678,7 @@ static int source_revision(rec *r, char *out, size_t size)
 
 	if (sget(src, "kind") == NULL || sget(src, "name") == NULL)
 		return cf_err_set(CF_EINVAL, "spec.sourceRef needs kind and name");
-	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ "source.toolkit.fluxcd.io/v1", sget(src, "kind"), ns, sget(src, "name") });
+	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ CF_AV_GITREPOSITORY, sget(src, "kind"), ns, sget(src, "name") });
 	rev = rc == 0 ? sget(json_object_get(json_object_get(source, "status"), "artifact"), "revision") : NULL;
 	if (rc == 0 && rev == NULL)
 		rc = cf_err_set(CF_ENOTFOUND, "no artifact");

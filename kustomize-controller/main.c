@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 	}
 	kw = (cf_watcher){ { KUSTOMIZE_GROUP_VERSION, "Kustomization", ctl.watch_namespace, NULL }, NULL,
 			   on_kustomization, NULL, worker_client, &ctl, NULL, &ctl.stop };
-	sw = (cf_watcher){ { "source.toolkit.fluxcd.io/v1", "GitRepository", ctl.watch_namespace, NULL }, NULL,
+	sw = (cf_watcher){ { CF_AV_GITREPOSITORY, "GitRepository", ctl.watch_namespace, NULL }, NULL,
 			   on_source, NULL, worker_client, &ctl, NULL, &ctl.stop };
 	pthread_create(&kwatch, NULL, cf_watcher_run, &kw);
 	pthread_create(&swatch, NULL, cf_watcher_run, &sw);

@@ -4,13 +4,14 @@
 
 #include "bus.h"
 #include "kube.h"
+#include "runtime/kinds.h"
 #include "workqueue.h"
 
 #include <pthread.h>
 
 #define NOTIFICATION_CONTROLLER "notification-controller"
-#define NOTIFICATION_GROUP_V1BETA3 "notification.toolkit.fluxcd.io/v1beta3"
-#define NOTIFICATION_GROUP_V1 "notification.toolkit.fluxcd.io/v1"
+#define NOTIFICATION_GROUP_V1BETA3 CF_AV_PROVIDER /* and CF_AV_ALERT */
+#define NOTIFICATION_GROUP_V1 CF_AV_RECEIVER
 
 typedef struct dispatcher dispatcher;
 

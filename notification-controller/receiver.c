@@ -135,18 +135,12 @@ int receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, 
 
 /* ---- annotating the resources ---- */
 
+/* The apiVersion of a resource the Receiver names by kind alone: the kind table's preferred one. */
 static const char *default_api_version(const char *kind)
 {
-	static const char *const map[][2] = {
-		{ "GitRepository", "source.toolkit.fluxcd.io/v1" }, { "HelmRepository", "source.toolkit.fluxcd.io/v1" },
-		{ "Bucket", "source.toolkit.fluxcd.io/v1" }, { "OCIRepository", "source.toolkit.fluxcd.io/v1beta2" },
-		{ "HelmChart", "source.toolkit.fluxcd.io/v1" }, { "Kustomization", "kustomize.toolkit.fluxcd.io/v1" },
-		{ "HelmRelease", "helm.toolkit.fluxcd.io/v2" }, { "ImageRepository", "image.toolkit.fluxcd.io/v1beta2" },
-	};
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (kind && strcmp(kind, map[i][0]) == 0)
-			return map[i][1];
-	return NULL;
+	const cf_kind *k = cf_kind_find(kind);
+
+	return k ? k->api_version : NULL;
 }
 
 static int annotate(cf_kube *k, const cf_kube_ref *ref, const char *stamp)

@@ -13,7 +13,7 @@ PKGS     = libgit2 yaml-0.1 jansson libcurl zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -iquote common -iquote cli -iquote tests/unit $(PKG_CFLAGS)
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -iquote common -iquote . -iquote cli -iquote tests/unit $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lnng -lmbedx509 -lmbedcrypto -lpthread -lm
 
 ifeq ($(SANITIZE),1)
@@ -29,9 +29,18 @@ BUILD = build/$(MODE)
 $(shell mkdir -p bin $(BUILD); if [ "$$(cat bin/.mode 2>/dev/null)" != "$(MODE)" ]; then \
 	rm -f bin/*; echo $(MODE) > bin/.mode; fi)
 
-COMMON_SRC = $(wildcard common/*.c common/runtime/*.c)
+# common/<layer>/*.c (the layers: common/README.md) make one library
+COMMON_SRC = $(wildcard common/*/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB        = $(BUILD)/libcflux.a
+
+# Each controller's objects except main.o also make an archive, build/<mode>/lib<controller>.a,
+# which the unit tests, fuzz targets and benchmarks link (before libcflux.a): a test of a module
+# that only one controller uses links just the members it needs.
+CONTROLLERS = source-controller kustomize-controller notification-controller
+ctrl_src    = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+CTRL_SRC    = $(foreach c,$(CONTROLLERS),$(call ctrl_src,$(c)))
+CTRL_LIBS   = $(CONTROLLERS:%=$(BUILD)/lib%.a)
 
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -49,9 +58,9 @@ BINS       = bin/cflux bin/source-controller bin/kustomize-controller bin/notifi
 .PHONY: all test unit deps demo demo-down fuzz clean env-up env-down bench install
 # keep intermediate objects: no "rm" after the test summary, no rebuilds
 .SECONDARY:
-all: $(LIB) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(KUST_BIN) $(FUZZ_REPLAY) $(TOOLS)
+all: $(LIB) $(CTRL_LIBS) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(KUST_BIN) $(FUZZ_REPLAY) $(TOOLS)
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h common/*/*.h */controller.h cli/*.h) tests/unit/test.h $(wildcard tests/integration/*.h)
+$(BUILD)/%.o: %.c $(wildcard common/*/*.h $(CONTROLLERS:%=%/*.h) cli/*.h) tests/unit/test.h $(wildcard tests/integration/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -74,23 +83,22 @@ $(BUILD)/gen/crds.c: $(CRD_YAML)
 $(BUILD)/gen/crds.o: $(BUILD)/gen/crds.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-SOURCE_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard source-controller/*.c))
-bin/source-controller: $(SOURCE_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# bin/<controller>: main.o and the controller's other objects, linked directly
+define controller_rules
+$$(BUILD)/lib$(1).a: $$(patsubst %.c,$$(BUILD)/%.o,$$(call ctrl_src,$(1)))
+	rm -f $$@
+	ar rcs $$@ $$^
 
-KUSTOMIZE_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard kustomize-controller/*.c))
-bin/kustomize-controller: $(KUSTOMIZE_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
-NOTIFICATION_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard notification-controller/*.c))
-bin/notification-controller: $(NOTIFICATION_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+bin/$(1): $$(patsubst %.c,$$(BUILD)/%.o,$$(wildcard $(1)/*.c)) $$(LIB)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach c,$(CONTROLLERS),$(eval $(call controller_rules,$(c))))
 
 $(HARNESS_OBJ): tests/unit/harness.c tests/unit/test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(HARNESS_OBJ) $(LIB)
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(HARNESS_OBJ) $(CTRL_LIBS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # the CLI's in-process unified diff, tested on its own
@@ -103,7 +111,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) $(LIB)
 $(BUILD)/tests/kustomize_%: $(BUILD)/tests/kustomize/%.o $(HARNESS_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/fuzz_%_replay: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(LIB)
+$(BUILD)/tests/fuzz_%_replay: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(CTRL_LIBS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/webhook-sink: $(BUILD)/tests/env/webhook-sink.o $(LIB)
@@ -134,7 +142,7 @@ install: bin/cflux $(addprefix bin/,$(filter source-controller kustomize-control
 			> $(DESTDIR)$(PREFIX)/lib/systemd/system/cflux-$$c.service || exit 1; done
 
 BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
-$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIB)
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(CTRL_LIBS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -155,11 +163,16 @@ env-down:
 	@sh tests/env/down
 
 FUZZ_CC ?= clang
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -iquote common -iquote . $(PKG_CFLAGS)
 fuzz:
-	@mkdir -p build/fuzz
+	@mkdir -p build/fuzz/ctrl
+	rm -f build/fuzz/libctrl.a
+	for s in $(CTRL_SRC); do o=build/fuzz/ctrl/$$(echo $$s | tr / _ | sed 's/\.c$$/.o/'); \
+		$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $$o $$s && \
+		ar rcs build/fuzz/libctrl.a $$o || exit 1; done
 	for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-		$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -iquote common $(PKG_CFLAGS) \
-			-o build/fuzz/$$n $$f $(COMMON_SRC) $(PKG_LIBS) -lnng -lmbedx509 -lmbedcrypto -lpthread -lm || exit 1; done
+		$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined \
+			-o build/fuzz/$$n $$f $(COMMON_SRC) build/fuzz/libctrl.a $(PKG_LIBS) -lnng -lmbedx509 -lmbedcrypto -lpthread -lm || exit 1; done
 	@echo "fuzzers in build/fuzz/; run e.g. build/fuzz/fuzz_yaml tests/fuzz/corpus/yaml"
 
 clean:

@@ -4,12 +4,12 @@
  * the command waits until the cluster has reconciled itself from Git. */
 #include "cli.h"
 
-#include "alloc.h"
-#include "err.h"
-#include "fluxbuild.h"
-#include "git.h"
+#include "kustomize/fluxbuild.h"
 #include "runtime/kinds.h"
-#include "yaml.h"
+#include "source/git.h"
+#include "util/alloc.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
 /* cli/cflux.c - the cflux command: the subcommands that exist so far. */
 #include "cli.h"
-#include "err.h"
-#include "buf.h"
-#include "kustomize.h"
-#include "yaml.h"
+#include "kustomize/kustomize.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -2,8 +2,8 @@
 #ifndef CFLUX_CLI_H
 #define CFLUX_CLI_H
 
-#include "flags.h"
-#include "kube.h"
+#include "kube/kube.h"
+#include "util/flags.h"
 
 #include <stdio.h>
 

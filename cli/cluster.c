@@ -2,15 +2,15 @@
  * resume, build, tree. Errors are one line on stderr; usage errors exit 2, failures 1. */
 #include "cli.h"
 
-#include "alloc.h"
-#include "condition.h"
-#include "duration.h"
-#include "err.h"
-#include "fluxbuild.h"
-#include "git.h"
+#include "kustomize/fluxbuild.h"
+#include "runtime/condition.h"
 #include "runtime/kinds.h"
-#include "status.h"
-#include "yaml.h"
+#include "runtime/status.h"
+#include "source/git.h"
+#include "util/alloc.h"
+#include "util/duration.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <ctype.h>
 #include <stdarg.h>

@@ -4,11 +4,11 @@
  * compiled in from manifests/crds. */
 #include "cli.h"
 
-#include "alloc.h"
-#include "apply.h"
-#include "err.h"
+#include "apply/apply.h"
 #include "runtime/kinds.h"
-#include "yaml.h"
+#include "util/alloc.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

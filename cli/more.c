@@ -1,12 +1,12 @@
 /* cli/more.c - export, events, diff and completion. */
 #include "cli.h"
 
-#include "alloc.h"
-#include "apply.h"
-#include "err.h"
+#include "apply/apply.h"
 #include "runtime/kinds.h"
 #include "udiff.h"
-#include "yaml.h"
+#include "util/alloc.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,8 +3,8 @@
  * places sits where `diff -u` puts it), then hunks printed as `diff -u` prints them. */
 #include "udiff.h"
 
-#include "alloc.h"
-#include "err.h"
+#include "util/alloc.h"
+#include "util/err.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -3,7 +3,7 @@
 #ifndef CFLUX_UDIFF_H
 #define CFLUX_UDIFF_H
 
-#include "buf.h"
+#include "util/buf.h"
 
 /* Past this many differing lines (after the common head and tail are set aside) the middle is
  * shown as all removed and all added: still a correct diff, without quadratic memory. */

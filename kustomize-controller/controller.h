@@ -2,12 +2,12 @@
 #ifndef KUSTOMIZE_CONTROLLER_H
 #define KUSTOMIZE_CONTROLLER_H
 
-#include "bus.h"
-#include "kube.h"
+#include "bus/bus.h"
+#include "kube/kube.h"
 #include "objcache.h"
 #include "runtime/kinds.h"
-#include "tree.h"
-#include "workqueue.h"
+#include "runtime/workqueue.h"
+#include "source/tree.h"
 
 #include <pthread.h>
 

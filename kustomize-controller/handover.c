@@ -5,10 +5,10 @@
  * resources, a volume) is never deleted and created again. */
 #include "controller.h"
 
-#include "apply.h"
-#include "err.h"
-#include "fluxbuild.h"
-#include "log.h"
+#include "apply/apply.h"
+#include "kustomize/fluxbuild.h"
+#include "util/err.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>

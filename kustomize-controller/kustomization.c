@@ -2,18 +2,18 @@
  * build -> staged apply -> prune -> health -> status, events. */
 #include "controller.h"
 
-#include "alloc.h"
-#include "apply.h"
-#include "buf.h"
-#include "condition.h"
-#include "duration.h"
-#include "err.h"
-#include "event.h"
-#include "fluxbuild.h"
-#include "health.h"
-#include "log.h"
-#include "status.h"
-#include "tree.h"
+#include "apply/apply.h"
+#include "apply/health.h"
+#include "kustomize/fluxbuild.h"
+#include "runtime/condition.h"
+#include "runtime/event.h"
+#include "runtime/status.h"
+#include "source/tree.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/duration.h"
+#include "util/err.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>

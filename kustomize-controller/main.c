@@ -3,12 +3,12 @@
  * SIGTERM finishes the reconciles in flight, then exits 0. */
 #include "controller.h"
 
-#include "alloc.h"
-#include "condition.h"
-#include "err.h"
-#include "flags.h"
-#include "log.h"
-#include "worker.h"
+#include "runtime/condition.h"
+#include "runtime/worker.h"
+#include "util/alloc.h"
+#include "util/err.h"
+#include "util/flags.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>

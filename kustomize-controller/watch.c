@@ -3,11 +3,11 @@
  * ready, and drift of the objects it applied. */
 #include "controller.h"
 
-#include "alloc.h"
-#include "condition.h"
-#include "err.h"
-#include "log.h"
-#include "worker.h"
+#include "runtime/condition.h"
+#include "runtime/worker.h"
+#include "util/alloc.h"
+#include "util/err.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>

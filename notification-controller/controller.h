@@ -2,10 +2,10 @@
 #ifndef NOTIFICATION_CONTROLLER_H
 #define NOTIFICATION_CONTROLLER_H
 
-#include "bus.h"
-#include "kube.h"
+#include "bus/bus.h"
+#include "kube/kube.h"
 #include "runtime/kinds.h"
-#include "workqueue.h"
+#include "runtime/workqueue.h"
 
 #include <pthread.h>
 

@@ -6,12 +6,12 @@
  * and counted; only what was queued counts as sent for the duplicate window. */
 #include "controller.h"
 
-#include "alloc.h"
-#include "base64.h"
-#include "duration.h"
-#include "err.h"
-#include "log.h"
 #include "notify.h"
+#include "util/alloc.h"
+#include "util/base64.h"
+#include "util/duration.h"
+#include "util/err.h"
+#include "util/log.h"
 
 #include <curl/curl.h>
 #include <stdio.h>

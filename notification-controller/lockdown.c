@@ -2,8 +2,8 @@
  * an Alert's eventSources stay in their own namespace, in Flux's words. */
 #include "controller.h"
 
-#include "err.h"
-#include "log.h"
+#include "util/err.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>

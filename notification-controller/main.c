@@ -3,12 +3,12 @@
  * server, and the delivery threads. SIGTERM stops it cleanly. */
 #include "controller.h"
 
-#include "alloc.h"
-#include "err.h"
-#include "flags.h"
-#include "log.h"
-#include "status.h"
-#include "worker.h"
+#include "runtime/status.h"
+#include "runtime/worker.h"
+#include "util/alloc.h"
+#include "util/err.h"
+#include "util/flags.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>

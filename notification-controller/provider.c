@@ -4,11 +4,11 @@
  * subresource, so a misconfigured Provider is visible before an event is lost on it. */
 #include "controller.h"
 
-#include "condition.h"
-#include "err.h"
-#include "log.h"
 #include "notify.h"
-#include "status.h"
+#include "runtime/condition.h"
+#include "runtime/status.h"
+#include "util/err.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>

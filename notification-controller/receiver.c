@@ -6,15 +6,15 @@
  * stops working at once, and the Receiver is reconciled to its new path. */
 #include "controller.h"
 
-#include "alloc.h"
-#include "base64.h"
-#include "condition.h"
-#include "duration.h"
-#include "err.h"
-#include "log.h"
 #include "notify.h"
-#include "receiver.h"
-#include "status.h"
+#include "runtime/condition.h"
+#include "runtime/status.h"
+#include "util/alloc.h"
+#include "util/base64.h"
+#include "util/duration.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "webhook.h"
 
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>

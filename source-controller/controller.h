@@ -2,10 +2,10 @@
 #ifndef SOURCE_CONTROLLER_H
 #define SOURCE_CONTROLLER_H
 
-#include "bus.h"
-#include "kube.h"
+#include "bus/bus.h"
+#include "kube/kube.h"
 #include "runtime/kinds.h"
-#include "workqueue.h"
+#include "runtime/workqueue.h"
 
 #define SOURCE_CONTROLLER "source-controller"
 #define SOURCE_FINALIZER "finalizers.fluxcd.io"

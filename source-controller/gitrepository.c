@@ -2,18 +2,18 @@
  * status, events and a notice. */
 #include "controller.h"
 
-#include "alloc.h"
-#include "artifact.h"
-#include "base64.h"
-#include "buf.h"
-#include "condition.h"
-#include "duration.h"
-#include "err.h"
-#include "event.h"
-#include "git.h"
-#include "ignore.h"
-#include "log.h"
-#include "status.h"
+#include "runtime/condition.h"
+#include "runtime/event.h"
+#include "runtime/status.h"
+#include "source/artifact.h"
+#include "source/git.h"
+#include "source/ignore.h"
+#include "util/alloc.h"
+#include "util/base64.h"
+#include "util/buf.h"
+#include "util/duration.h"
+#include "util/err.h"
+#include "util/log.h"
 
 #include <dirent.h>
 #include <errno.h>

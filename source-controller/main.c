@@ -3,12 +3,12 @@
  * reconciles in flight, then exits 0. */
 #include "controller.h"
 
-#include "alloc.h"
-#include "err.h"
-#include "flags.h"
-#include "git.h"
-#include "log.h"
-#include "worker.h"
+#include "runtime/worker.h"
+#include "source/git.h"
+#include "util/alloc.h"
+#include "util/err.h"
+#include "util/flags.h"
+#include "util/log.h"
 
 #include <pthread.h>
 #include <stdio.h>

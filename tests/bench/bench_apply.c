@@ -5,12 +5,12 @@
  * that can change the cluster (PATCH/POST/PUT/DELETE that are not dry runs): counted by the
  * client for cflux, from kubectl's -v=6 request log for kubectl.
  * Usage: bench_apply N (KUBECONFIG from the environment). */
-#include "apply.h"
-#include "err.h"
-#include "kube.h"
-#include "objcache.h"
-#include "worker.h"
-#include "yaml.h"
+#include "apply/apply.h"
+#include "kube/kube.h"
+#include "kustomize-controller/objcache.h"
+#include "runtime/worker.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 /* tests/bench/bench_kustomize.c - cflux's kustomize build beside `kubectl kustomize` on the
  * same tree, each in a forked child (wall time and peak RSS via wait4), both writing the
  * YAML stream to /dev/null. Usage: bench_kustomize DIR RUNS LABEL */
-#include "buf.h"
-#include "err.h"
-#include "kustomize.h"
-#include "yaml.h"
+#include "kustomize/kustomize.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <fcntl.h>
 #include <stdio.h>

@@ -5,10 +5,10 @@
  * Each step runs in a forked child, so wall time and peak RSS (wait4) are measured the same
  * way for both; the median of the runs is printed, with ratios (peer / cflux: >1 means cflux
  * is faster or smaller). Usage: bench_source URL BARE_PATH WORKDIR RUNS */
-#include "artifact.h"
-#include "err.h"
-#include "git.h"
-#include "ignore.h"
+#include "source/artifact.h"
+#include "source/git.h"
+#include "source/ignore.h"
+#include "util/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>

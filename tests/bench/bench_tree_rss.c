@@ -4,10 +4,10 @@
  *   build/release/bench/bench_tree_rss ARTIFACT.tar.gz [DIR]
  * For example, a 227 MB tree (40 base64 blobs of 5.4 MB and 400 ConfigMaps under deploy/):
  *   tar -C repo -czf art.tgz blobs deploy && build/release/bench/bench_tree_rss art.tgz deploy */
-#include "buf.h"
-#include "err.h"
-#include "kustomize.h"
-#include "tree.h"
+#include "kustomize/kustomize.h"
+#include "source/tree.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 #include <stdio.h>
 #include <sys/resource.h>

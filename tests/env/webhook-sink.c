@@ -1,8 +1,8 @@
 /* tests/env/webhook-sink.c - a local HTTP sink that records every request as a JSON line
  * {method, path, headers, body} for the notification tests. Requests under /fail/ get 500
  * (a receiver that is down), everything else 200. Loopback only; runs until SIGTERM. */
-#include "alloc.h"
-#include "err.h"
+#include "util/alloc.h"
+#include "util/err.h"
 
 #include <jansson.h>
 #include <nng/nng.h>

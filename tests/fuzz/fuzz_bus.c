@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_bus.c - the nng message decoder; whatever it accepts re-encodes the same. */
-#include "bus.h"
+#include "bus/bus.h"
 
 #include <stdint.h>
 #include <stdlib.h>

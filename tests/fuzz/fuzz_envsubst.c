@@ -1,7 +1,7 @@
 /* tests/fuzz/fuzz_envsubst.c - postBuild variable substitution over arbitrary text, and the
  * variable-name check. */
-#include "buf.h"
-#include "fluxbuild.h"
+#include "kustomize/fluxbuild.h"
+#include "util/buf.h"
 
 #include <stdint.h>
 #include <stdlib.h>

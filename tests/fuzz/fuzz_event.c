@@ -1,6 +1,6 @@
 /* tests/fuzz/fuzz_event.c - the notification-controller's event decoder, then the event
  * through alert matching and every provider's payload builder. */
-#include "notify.h"
+#include "notification-controller/notify.h"
 
 #include <stdint.h>
 #include <stdlib.h>

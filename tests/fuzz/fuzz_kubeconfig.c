@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_kubeconfig.c - kubeconfig parsing (YAML, base64 fields, lookups). */
-#include "kubeconfig.h"
+#include "kube/kubeconfig.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* tests/fuzz/fuzz_kustomize.c - kustomization.yaml and patch handling on an in-memory tree.
  * The input is split at "\n===\n" into kustomization.yaml, res.yaml and patch.yaml. */
-#include "buf.h"
-#include "kustomize.h"
+#include "kustomize/kustomize.h"
+#include "util/buf.h"
 
 #include <stdint.h>
 #include <stdlib.h>

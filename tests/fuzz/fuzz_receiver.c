@@ -1,6 +1,6 @@
 /* tests/fuzz/fuzz_receiver.c - webhook requests against each receiver type. Input: the first
  * line is a header value (used for every header), the rest the body. */
-#include "receiver.h"
+#include "notification-controller/webhook.h"
 
 #include <stdint.h>
 #include <stdlib.h>

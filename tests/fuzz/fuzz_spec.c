@@ -1,8 +1,8 @@
 /* tests/fuzz/fuzz_spec.c - the small parsers of spec fields: semver constraints, durations,
  * ignore patterns and globs. Input: first line the subject, the rest the pattern text. */
-#include "duration.h"
-#include "ignore.h"
-#include "semver.h"
+#include "source/ignore.h"
+#include "util/duration.h"
+#include "util/semver.h"
 
 #include <stdint.h>
 #include <stdlib.h>

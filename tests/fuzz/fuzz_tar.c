@@ -1,7 +1,7 @@
 /* tests/fuzz/fuzz_tar.c - tar headers: the input is taken as a tar stream, gzipped here (so the
  * fuzzer explores headers, not deflate), then unpacked with tight caps; a tree that unpacks
  * is read back through the kustomize filesystem. */
-#include "tree.h"
+#include "source/tree.h"
 
 #include <stdint.h>
 #include <stdlib.h>

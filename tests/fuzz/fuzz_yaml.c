@@ -1,6 +1,6 @@
 /* tests/fuzz/fuzz_yaml.c - the YAML reader, and the writer on whatever it accepts. */
-#include "buf.h"
-#include "yaml.h"
+#include "util/buf.h"
+#include "yaml/yaml.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* tests/fuzz/replay.c - runs a fuzz target over every file of its corpus (for make test);
  * a crash or sanitizer report fails the run. */
-#include "buf.h"
-#include "err.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 #include <dirent.h>
 #include <stdint.h>

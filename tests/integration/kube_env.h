@@ -2,9 +2,9 @@
 #ifndef CF_TEST_KUBE_ENV_H
 #define CF_TEST_KUBE_ENV_H
 
-#include "err.h"
-#include "kube.h"
+#include "kube/kube.h"
 #include "test.h"
+#include "util/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>

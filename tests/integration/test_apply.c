@@ -1,12 +1,12 @@
 /* tests/integration/test_apply.c - common/apply against the real apiserver: staging (a custom
  * resource applied with its CRD and namespace in one set), defaults, change detection, the
  * all-or-nothing dry run, inventory ids, and prune: prune: disabled, owner labels, the keep hook. */
-#include "apply.h"
-#include "err.h"
-#include "kube.h"
+#include "apply/apply.h"
+#include "kube/kube.h"
 #include "kube_env.h"
 #include "test.h"
-#include "yaml.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <string.h>

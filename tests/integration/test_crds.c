@@ -1,10 +1,10 @@
 /* tests/integration/test_crds.c - manifests/crds on the real apiserver: they establish, and
  * Flux users' manifests (current and older versions) apply and read back unchanged. */
-#include "err.h"
-#include "kube.h"
+#include "kube/kube.h"
 #include "kube_env.h"
 #include "test.h"
-#include "yaml.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <dirent.h>
 #include <stdio.h>

@@ -1,13 +1,13 @@
 /* tests/integration/test_git.c - common/git against the real Git servers of tests/env:
  * every transport, every kind of ref, the artifact against `git archive`, and the failures. */
-#include "alloc.h"
-#include "artifact.h"
-#include "buf.h"
-#include "err.h"
-#include "git.h"
-#include "ignore.h"
 #include "kube_env.h"
+#include "source/artifact.h"
+#include "source/git.h"
+#include "source/ignore.h"
 #include "test.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,13 +1,13 @@
 /* tests/integration/test_kube.c - common/kube against the real kube-apiserver of tests/env. */
-#include "alloc.h"
-#include "buf.h"
-#include "err.h"
-#include "kube.h"
+#include "kube/kube.h"
+#include "kube/kube_internal.h"
 #include "kube_env.h"
-#include "kube_internal.h"
-#include "status.h"
+#include "runtime/status.h"
 #include "test.h"
-#include "yaml.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <pthread.h>
 #include <stdio.h>

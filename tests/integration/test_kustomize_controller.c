@@ -3,12 +3,12 @@
  * repository with a base and two overlays, pushes, pruning, drift, substitution, dependencies,
  * health checks, suspend, requests, bad manifests, deletion, impersonation and force, and objects
  * that move between Kustomizations (never pruned by the one they left). */
-#include "bus.h"
-#include "err.h"
+#include "bus/bus.h"
 #include "itest.h"
-#include "kube.h"
+#include "kube/kube.h"
 #include "kube_env.h"
 #include "test.h"
+#include "util/err.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -6,12 +6,12 @@
  * (GitHub signature, ping, generic with matchLabels, a rotated and a deleted token); a Provider
  * whose secret comes later; and a GitHub push webhook driving a commit to the cluster end to
  * end. */
-#include "bus.h"
-#include "err.h"
+#include "bus/bus.h"
 #include "itest.h"
-#include "kube.h"
+#include "kube/kube.h"
 #include "kube_env.h"
 #include "test.h"
+#include "util/err.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -1,17 +1,17 @@
 /* tests/integration/test_source_controller.c - bin/source-controller as a process against the
  * real apiserver and Git servers: transports, refs, new commits, the cheap check, failures,
  * nng notices and artifacts, events, deletion, a Git server outage, restarts, the size cap. */
-#include "buf.h"
-#include "artifact.h"
-#include "bus.h"
-#include "err.h"
-#include "kube.h"
+#include "bus/bus.h"
 #include "itest.h"
+#include "kube/kube.h"
 #include "kube_env.h"
-#include "kustomize.h"
-#include "sha256.h"
+#include "kustomize/kustomize.h"
+#include "source/artifact.h"
+#include "source/tree.h"
 #include "test.h"
-#include "tree.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/sha256.h"
 
 #include <signal.h>
 #include <stdarg.h>

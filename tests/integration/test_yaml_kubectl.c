@@ -1,12 +1,12 @@
 /* tests/integration/test_yaml_kubectl.c - the yaml module reads exactly what kubectl reads:
  * one file, sent by kubectl to the real apiserver (server-side dry-run into a CRD that keeps
  * unknown fields) and read by cf_yaml_load_file, gives the same JSON. */
-#include "buf.h"
-#include "err.h"
-#include "kube.h"
+#include "kube/kube.h"
 #include "kube_env.h"
 #include "test.h"
-#include "yaml.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <stdlib.h>

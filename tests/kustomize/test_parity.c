@@ -4,11 +4,11 @@
  * fail in both, each for the reason the file gives: a line "kubectl: WORDS" that kubectl's
  * output must contain, and a line "WORDS" (or "cflux: WORDS") that cflux's message must
  * contain; a case that kubectl does not build (no-kubectl) has no kubectl line. */
-#include "buf.h"
-#include "err.h"
-#include "kustomize.h"
+#include "kustomize/kustomize.h"
 #include "test.h"
-#include "yaml.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <dirent.h>
 #include <stdio.h>

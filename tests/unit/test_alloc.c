@@ -1,6 +1,6 @@
 /* tests/unit/test_alloc.c - the allocation wrapper and its failure injection. */
-#include "alloc.h"
 #include "test.h"
+#include "util/alloc.h"
 
 #include <jansson.h>
 

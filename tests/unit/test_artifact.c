@@ -1,8 +1,8 @@
 /* tests/unit/test_artifact.c - tar.gz artifacts: readable by tar, deterministic, capped, atomic. */
-#include "artifact.h"
-#include "buf.h"
-#include "err.h"
+#include "source/artifact.h"
 #include "test.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>

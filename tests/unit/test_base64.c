@@ -1,8 +1,8 @@
 /* tests/unit/test_base64.c - base64 encode and decode. */
-#include "alloc.h"
-#include "base64.h"
-#include "err.h"
 #include "test.h"
+#include "util/alloc.h"
+#include "util/base64.h"
+#include "util/err.h"
 
 static const struct { const char *plain; const char *encoded; } vectors[] = {
 	{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },

@@ -1,8 +1,8 @@
 /* tests/unit/test_buf.c - growable buffer with a hard cap. */
-#include "alloc.h"
-#include "buf.h"
-#include "err.h"
 #include "test.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>

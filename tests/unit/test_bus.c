@@ -1,8 +1,8 @@
 /* tests/unit/test_bus.c - the nng codec, the artifact service and notices (over ipc://). */
-#include "bus.h"
-#include "err.h"
-#include "sha256.h"
+#include "bus/bus.h"
 #include "test.h"
+#include "util/err.h"
+#include "util/sha256.h"
 
 #include <stdio.h>
 #include <stdlib.h>

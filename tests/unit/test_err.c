@@ -1,7 +1,7 @@
 /* tests/unit/test_err.c - error codes and messages recorded at the failure site. */
-#include "condition.h"
-#include "err.h"
+#include "runtime/condition.h"
 #include "test.h"
+#include "util/err.h"
 
 #include <jansson.h>
 

@@ -1,9 +1,9 @@
 /* tests/unit/test_flags.c - flags, durations and status conditions. */
-#include "condition.h"
-#include "duration.h"
-#include "err.h"
-#include "flags.h"
+#include "runtime/condition.h"
 #include "test.h"
+#include "util/duration.h"
+#include "util/err.h"
+#include "util/flags.h"
 
 #include <stdlib.h>
 

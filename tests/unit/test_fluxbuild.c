@@ -1,12 +1,12 @@
 /* tests/unit/test_fluxbuild.c - Flux's build of a Kustomization: substitution, the generated
  * kustomization, the spec's overrides and metadata; the kstatus health rules; the
  * last-applied cache. */
-#include "buf.h"
-#include "err.h"
-#include "fluxbuild.h"
-#include "health.h"
-#include "objcache.h"
+#include "apply/health.h"
+#include "kustomize-controller/objcache.h"
+#include "kustomize/fluxbuild.h"
 #include "test.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>

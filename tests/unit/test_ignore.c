@@ -1,7 +1,7 @@
 /* tests/unit/test_ignore.c - gitignore-style exclusion with Flux's defaults. */
-#include "err.h"
-#include "ignore.h"
+#include "source/ignore.h"
 #include "test.h"
+#include "util/err.h"
 
 static void globs(void)
 {

@@ -1,8 +1,8 @@
 /* tests/unit/test_kubeconfig.c - kubeconfig files, merging, errors, in-cluster config. */
-#include "alloc.h"
-#include "err.h"
-#include "kubeconfig.h"
+#include "kube/kubeconfig.h"
 #include "test.h"
+#include "util/alloc.h"
+#include "util/err.h"
 
 #include <jansson.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* tests/unit/test_log.c - key=value log lines. */
-#include "err.h"
-#include "log.h"
 #include "test.h"
+#include "util/err.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,10 +1,10 @@
 /* tests/unit/test_notify.c - events checked, alerts matched, each provider's documented
  * payload, duplicate keys; receiver paths and request verification. */
-#include "buf.h"
-#include "err.h"
-#include "notify.h"
-#include "receiver.h"
+#include "notification-controller/notify.h"
+#include "notification-controller/webhook.h"
 #include "test.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 #include <mbedtls/md.h>
 #include <stdio.h>

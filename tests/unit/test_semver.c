@@ -1,7 +1,7 @@
 /* tests/unit/test_semver.c - versions and constraints. */
-#include "err.h"
-#include "semver.h"
 #include "test.h"
+#include "util/err.h"
+#include "util/semver.h"
 
 #include <stdio.h>
 

@@ -1,6 +1,6 @@
 /* tests/unit/test_sha256.c - SHA-256 against known vectors and sha256sum. */
-#include "sha256.h"
 #include "test.h"
+#include "util/sha256.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
 /* tests/unit/test_tree.c - artifacts unpacked in memory: round trips, kustomize builds from
  * an artifact, and hostile archives refused. */
-#include "artifact.h"
-#include "buf.h"
-#include "err.h"
-#include "kustomize.h"
+#include "kustomize/kustomize.h"
+#include "source/artifact.h"
+#include "source/tree.h"
 #include "test.h"
-#include "tree.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
 /* tests/unit/test_udiff.c - cflux diff's in-process unified diff (cli/udiff.c), compared byte
  * for byte with GNU `diff -u --label` on named inputs, and on random inputs checked to be a
  * correct patch with as few changed lines as GNU diff finds. */
-#include "alloc.h"
-#include "buf.h"
-#include "err.h"
 #include "test.h"
 #include "udiff.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* tests/unit/test_workqueue.c - keyed work queue semantics. */
-#include "err.h"
+#include "runtime/workqueue.h"
 #include "test.h"
-#include "workqueue.h"
+#include "util/err.h"
 
 #include <pthread.h>
 #include <time.h>

@@ -1,8 +1,8 @@
 /* tests/unit/test_yaml.c - YAML streams read the way kubectl reads them, and written back. */
-#include "alloc.h"
-#include "err.h"
-#include "yaml.h"
 #include "test.h"
+#include "util/alloc.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <stdlib.h>

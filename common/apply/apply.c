@@ -1,0 +1,528 @@
+/* common/apply/apply.c - staged server-side apply, inventory and prune. */
+#include "apply/apply.h"
+
+#include "util/alloc.h"
+#include "util/err.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static const char *sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static void describe(char *out, size_t size, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = sget(md, "namespace");
+
+	snprintf(out, size, "%s/%s%s%s", sget(obj, "kind") ? sget(obj, "kind") : "?", ns ? ns : "", ns ? "/" : "",
+		 sget(md, "name") ? sget(md, "name") : "?");
+}
+
+int cf_apply_inventory_id(char *out, size_t size, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *av = sget(obj, "apiVersion"), *kind = sget(obj, "kind"), *name = sget(md, "name");
+	const char *ns = sget(md, "namespace"), *slash;
+
+	if (av == NULL || kind == NULL || name == NULL)
+		return cf_err_set(CF_EINVAL, "object without apiVersion, kind or metadata.name");
+	slash = strchr(av, '/');
+	snprintf(out, size, "%s_%s_%.*s_%s", ns ? ns : "", name, slash ? (int)(slash - av) : 0, av, kind);
+	return 0;
+}
+
+static void default_protocols(json_t *ports)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(ports, i, p)
+		if (json_is_object(p) && json_object_get(p, "protocol") == NULL)
+			json_object_set_new(p, "protocol", json_string("TCP"));
+}
+
+static void default_pod_spec(json_t *spec)
+{
+	static const char *const lists[] = { "containers", "initContainers", "ephemeralContainers" };
+	size_t i;
+	json_t *c;
+
+	for (size_t l = 0; l < 3; l++)
+		json_array_foreach(json_object_get(spec, lists[l]), i, c)
+			default_protocols(json_object_get(c, "ports"));
+}
+
+void cf_apply_defaults(json_t *objs)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(objs, i, o) {
+		const char *kind = sget(o, "kind");
+		json_t *spec = json_object_get(o, "spec");
+		if (kind == NULL || spec == NULL)
+			continue;
+		if (strcmp(kind, "Service") == 0)
+			default_protocols(json_object_get(spec, "ports"));
+		else if (strcmp(kind, "Pod") == 0)
+			default_pod_spec(spec);
+		else if (strcmp(kind, "CronJob") == 0)
+			default_pod_spec(json_object_get(json_object_get(json_object_get(json_object_get(
+				json_object_get(spec, "jobTemplate"), "spec"), "template"), "spec"), "spec"));
+		else if (json_object_get(spec, "template"))
+			default_pod_spec(json_object_get(json_object_get(spec, "template"), "spec"));
+	}
+}
+
+static int first_stage(const json_t *o)
+{
+	const char *kind = sget(o, "kind");
+	return kind && (strcmp(kind, "CustomResourceDefinition") == 0 || strcmp(kind, "Namespace") == 0);
+}
+
+/* Waits until a CRD is Established or a Namespace is Active. */
+static int wait_ready(cf_kube *k, const json_t *o, long wait_ms)
+{
+	const char *kind = sget(o, "kind"), *name = sget(json_object_get(o, "metadata"), "name");
+	struct timespec ts = { 0, 100 * 1000000L };
+
+	for (long t = 0; t <= wait_ms; t += 100) {
+		json_t *live = NULL, *c;
+		size_t i;
+		int ok = 0;
+
+		if (cf_kube_get(k, &live, &(cf_kube_ref){ sget(o, "apiVersion"), kind, NULL, name }) == 0) {
+			if (strcmp(kind, "Namespace") == 0)
+				ok = sget(json_object_get(live, "status"), "phase") &&
+				     strcmp(sget(json_object_get(live, "status"), "phase"), "Active") == 0;
+			else
+				json_array_foreach(json_object_get(json_object_get(live, "status"), "conditions"), i, c)
+					if (sget(c, "type") && strcmp(sget(c, "type"), "Established") == 0 &&
+					    sget(c, "status") && strcmp(sget(c, "status"), "True") == 0)
+						ok = 1;
+		}
+		json_decref(live);
+		if (ok)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return cf_err_set(CF_ETIMEOUT, "%s %s not ready after %ld ms", kind, name, wait_ms);
+}
+
+json_t *cf_apply_comparable(const json_t *obj)
+{
+	json_t *c = json_deep_copy(obj), *md = json_object_get(c, "metadata");
+
+	json_object_del(md, "managedFields");
+	json_object_del(md, "resourceVersion");
+	json_object_del(md, "generation");
+	json_object_del(c, "status");
+	return c;
+}
+
+enum { ST_APPLY, ST_UNCHANGED, ST_SKIP, ST_RECREATE };
+
+static int annotation_is(const json_t *obj, const char *key, const char *value)
+{
+	const char *v = sget(json_object_get(json_object_get(obj, "metadata"), "annotations"), key);
+	return v && strcasecmp(v, value) == 0;
+}
+
+static void ref_of(cf_kube_ref *ref, const json_t *o)
+{
+	ref->api_version = sget(o, "apiVersion");
+	ref->kind = sget(o, "kind");
+	ref->namespace = sget(json_object_get(o, "metadata"), "namespace");
+	ref->name = sget(json_object_get(o, "metadata"), "name");
+}
+
+static int note(cf_apply_result *res, const json_t *o, const char *what)
+{
+	char desc[600], line[700];
+
+	describe(desc, sizeof(desc), o);
+	snprintf(line, sizeof(line), "%s %s", desc, what);
+	return json_array_append_new(res->changes, json_string(line)) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
+}
+
+/* Deletes o and waits until it is gone, so that it can be created again. */
+static int delete_for_recreate(cf_kube *k, const json_t *o, long wait_ms)
+{
+	struct timespec ts = { 0, 100 * 1000000L };
+	cf_kube_ref ref;
+	int rc;
+
+	ref_of(&ref, o);
+	if ((rc = cf_kube_delete(k, &ref, "Foreground")) < 0 && rc != CF_ENOTFOUND)
+		return rc;
+	for (long t = 0; t <= wait_ms; t += 100) {
+		if ((rc = cf_kube_get(k, NULL, &ref)) == CF_ENOTFOUND)
+			return 0;
+		if (rc < 0)
+			return rc;
+		nanosleep(&ts, NULL);
+	}
+	return cf_err_set(CF_ETIMEOUT, "still being deleted after %ld ms (recreating it for an immutable field)", wait_ms);
+}
+
+/* Applies one object unless dry (the server's dry-run result for it) equals the live object,
+ * in which case nothing is written: an unchanged re-reconcile costs reads only. */
+static int apply_one(cf_kube *k, cf_apply_result *res, json_t *o, const json_t *dry, int state,
+		     const cf_apply_opts *opts)
+{
+	cf_kube_apply_opts ao = CF_KUBE_APPLY_OPTS_INIT;
+	cf_kube_ref ref;
+	json_t *live = NULL, *out = NULL, *a, *b;
+	int rc, existed, same;
+
+	if (state == ST_UNCHANGED) {
+		res->unchanged++;
+		return note(res, o, "unchanged");
+	}
+	if (state == ST_SKIP) {
+		res->skipped++;
+		return note(res, o, "skipped");
+	}
+	ao.field_manager = opts->field_manager;
+	ao.force = opts->force && !annotation_is(o, CF_APPLY_SSA_ANNOTATION, "Merge");
+	ref_of(&ref, o);
+	if (state == ST_RECREATE && (rc = delete_for_recreate(k, o, opts->wait_ms)) < 0)
+		return rc;
+	/* a dry run of a create comes back without a resourceVersion: no need to look */
+	if (state == ST_APPLY && json_is_object(dry) &&
+	    json_object_get(json_object_get(dry, "metadata"), "resourceVersion") == NULL)
+		rc = CF_ENOTFOUND;
+	else
+		rc = cf_kube_get(k, &live, &ref);
+	if (rc < 0 && rc != CF_ENOTFOUND)
+		return rc;
+	existed = rc == 0;
+	a = existed ? cf_apply_comparable(live) : NULL;
+	b = existed && json_is_object(dry) ? cf_apply_comparable(dry) : NULL;
+	same = a && b && json_equal(a, b);
+	json_decref(a);
+	json_decref(b);
+	rc = same ? 0 : cf_kube_apply(k, &out, o, &ao);
+	if (rc == 0 && opts->applied)
+		opts->applied(o, same ? live : out, opts->payload);
+	json_decref(live);
+	json_decref(out);
+	if (rc < 0)
+		return rc;
+	if (state == ST_RECREATE) {
+		res->configured++;
+		return note(res, o, "recreated");
+	}
+	if (!existed) res->created++;
+	else if (same) res->unchanged++;
+	else res->configured++;
+	return note(res, o, !existed ? "created" : same ? "unchanged" : "configured");
+}
+
+/* An apply the API refuses because an immutable field changed. */
+static int immutable_error(int rc)
+{
+	return rc == CF_EINVAL && (strstr(cf_err_msg(), "immutable") || strstr(cf_err_msg(), "Forbidden: updates to"));
+}
+
+/* The server-side dry run of obj into dries[i]; CF_ENOTFOUND (its CRD or namespace comes in
+ * the first stage) leaves null there when allow_missing is set. An immutable-field refusal
+ * marks the object for recreation when that is allowed. */
+static int dry_run(cf_kube *k, json_t *dries, int *state, size_t i, json_t *obj, const cf_kube_apply_opts *dry,
+		   int allow_missing, const cf_apply_opts *o)
+{
+	json_t *result = NULL;
+	int rc = cf_kube_apply(k, &result, obj, dry);
+
+	if ((rc == CF_ENOTFOUND || rc == CF_ENOTSERVED) && allow_missing)
+		return 0;
+	if (immutable_error(rc) && (o->recreate || annotation_is(obj, CF_APPLY_FORCE_ANNOTATION, "Enabled"))) {
+		cf_err_clear();
+		state[i] = ST_RECREATE;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	return json_array_set_new(dries, i, result) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
+}
+
+/* What to do with obj before any request: unchanged since the last apply, or skipped by its
+ * ssa annotation (Ignore; IfNotPresent when it exists). */
+static int plan(cf_kube *k, const json_t *obj, const cf_apply_opts *o, int *state)
+{
+	cf_kube_ref ref;
+	int rc;
+
+	*state = ST_APPLY;
+	if (annotation_is(obj, CF_APPLY_SSA_ANNOTATION, "Ignore")) {
+		*state = ST_SKIP;
+	} else if (annotation_is(obj, CF_APPLY_SSA_ANNOTATION, "IfNotPresent")) {
+		ref_of(&ref, obj);
+		rc = cf_kube_get(k, NULL, &ref);
+		if (rc == 0)
+			*state = ST_SKIP;
+		else if (rc != CF_ENOTFOUND && rc != CF_ENOTSERVED)
+			return rc;
+	} else if (o->unchanged && o->unchanged(obj, o->payload)) {
+		*state = ST_UNCHANGED;
+	}
+	return 0;
+}
+
+int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_opts *o)
+{
+	cf_kube_apply_opts dry = CF_KUBE_APPLY_OPTS_INIT;
+	json_t *dries = json_array();   /* dry-run results, index by index with objs */
+	size_t i, n = json_array_size(objs);
+	int *state = cf_calloc(n ? n : 1, sizeof(*state));
+	json_t *obj = NULL;
+	int rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (o == NULL || o->version != CF_APPLY_OPTS_VERSION) {
+		json_decref(dries);
+		cf_free(state);
+		return cf_err_set(CF_EINVAL, "cf_apply_opts version mismatch");
+	}
+	res->inventory = json_array();
+	res->changes = json_array();
+	if (dries == NULL || state == NULL || res->inventory == NULL || res->changes == NULL) {
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+		goto out;
+	}
+	cf_apply_defaults(objs);
+	dry.field_manager = o->field_manager;
+	dry.force = o->force;
+	dry.dry_run = 1;
+	/* the whole set first, so that a bad object stops the revision before anything moves;
+	 * objects of kinds or namespaces the set itself creates can only be checked after their
+	 * first stage, so they are dry-run then */
+	json_array_foreach(objs, i, obj) {
+		const char *av = sget(obj, "apiVersion");
+		char id[600];
+		if ((rc = cf_apply_inventory_id(id, sizeof(id), obj)) < 0)
+			goto out;
+		if (json_array_append_new(res->inventory, json_pack("{s:s,s:s}", "id", id, "v",
+					  strchr(av, '/') ? strchr(av, '/') + 1 : av)) < 0 ||
+		    json_array_append_new(dries, json_null()) < 0) {
+			rc = cf_err_set(CF_ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = plan(k, obj, o, &state[i])) < 0)
+			goto out;
+		if (state[i] == ST_APPLY &&
+		    (rc = dry_run(k, dries, state, i, obj, &dry, !first_stage(obj), o)) < 0)
+			goto out;
+	}
+	for (int stage = 1; stage <= 2; stage++) {
+		/* stage two is validated whole before any of it is written */
+		json_array_foreach(objs, i, obj)
+			if (stage == 2 && !first_stage(obj) && state[i] == ST_APPLY &&
+			    json_is_null(json_array_get(dries, i)) &&
+			    (rc = dry_run(k, dries, state, i, obj, &dry, 0, o)) < 0)
+				goto out;
+		json_array_foreach(objs, i, obj) {
+			if (first_stage(obj) != (stage == 1))
+				continue;
+			if ((rc = apply_one(k, res, obj, json_array_get(dries, i), state[i], o)) < 0)
+				goto out;
+		}
+		if (stage == 1)
+			json_array_foreach(objs, i, obj)
+				if (first_stage(obj) && state[i] != ST_SKIP && (rc = wait_ready(k, obj, o->wait_ms)) < 0)
+					goto out;
+	}
+	obj = NULL;
+out:
+	if (rc < 0) {
+		char desc[600];
+		if (obj)
+			describe(desc, sizeof(desc), obj);
+		cf_err_prefix("%s", obj ? desc : "apply");
+		cf_apply_result_free(res);
+	}
+	json_decref(dries);
+	cf_free(state);
+	return rc;
+}
+
+static int in_inventory(const json_t *inv, const char *id)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(inv, i, e)
+		if (sget(e, "id") && strcmp(sget(e, "id"), id) == 0)
+			return 1;
+	return 0;
+}
+
+/* "<ns>_<name>_<group>_<kind>": none of the four may hold '_' (Kubernetes names, namespaces,
+ * groups and kinds cannot), and namespace and group may be empty. */
+static int split_id(const char *id, char ns[254], char name[254], char group[254], char kind[128])
+{
+	char *f[4] = { ns, name, group, kind };
+	size_t caps[4] = { 254, 254, 254, 128 };
+	const char *p = id;
+
+	for (int i = 0; i < 4; i++) {
+		const char *u = i < 3 ? strchr(p, '_') : p + strlen(p);
+		size_t n;
+		if (u == NULL)
+			return -1;
+		n = (size_t)(u - p);
+		if (n >= caps[i])
+			return -1;
+		memcpy(f[i], p, n);
+		f[i][n] = '\0';
+		p = u + (i < 3);
+	}
+	return name[0] && kind[0] ? 0 : -1;
+}
+
+int cf_apply_id_describe(char *out, size_t size, const char *id)
+{
+	char ns[254], name[254], group[254], kind[128];
+
+	if (id == NULL || split_id(id, ns, name, group, kind) < 0)
+		return cf_err_set(CF_EINVAL, "'%s' is not an inventory id", id ? id : "");
+	snprintf(out, size, "%s/%s%s%s", kind, ns, ns[0] ? "/" : "", name);
+	return 0;
+}
+
+/* NULL when live carries every owner label with its value, else why not (into why). */
+static const char *not_owned(char *why, size_t size, const json_t *live, const json_t *owner_labels)
+{
+	const json_t *labels = json_object_get(json_object_get(live, "metadata"), "labels"), *want;
+	const char *key, *have;
+
+	json_object_foreach((json_t *)owner_labels, key, want) {
+		have = sget(labels, key);
+		if (have && json_string_value(want) && strcmp(have, json_string_value(want)) == 0)
+			continue;
+		if (have)
+			snprintf(why, size, "label %s is '%s', not '%s'", key, have, json_string_value(want));
+		else
+			snprintf(why, size, "label %s is not set", key);
+		return why;
+	}
+	return NULL;
+}
+
+/* DELETE with the uid and resourceVersion of live as preconditions: an object changed since it
+ * was read (another owner adopting it) is not deleted; the API answers CF_ECONFLICT. */
+static int delete_unchanged(cf_kube *k, const cf_kube_ref *ref, const json_t *live)
+{
+	const json_t *md = json_object_get(live, "metadata");
+	cf_kube_resource res;
+	char prefix[400], path[1200];
+	json_t *opts;
+	char *body;
+	int rc;
+
+	if ((rc = cf_kube_resolve(k, &res, ref->api_version, ref->kind)) < 0)
+		return rc;
+	if (res.group[0])
+		snprintf(prefix, sizeof(prefix), "/apis/%s/%s", res.group, res.version);
+	else
+		snprintf(prefix, sizeof(prefix), "/api/%s", res.version);
+	if (res.namespaced)
+		snprintf(path, sizeof(path), "%s/namespaces/%s/%s/%s", prefix, ref->namespace ? ref->namespace : "",
+			 res.plural, ref->name);
+	else
+		snprintf(path, sizeof(path), "%s/%s/%s", prefix, res.plural, ref->name);
+	opts = json_pack("{s:s,s:s,s:s,s:{s:s,s:s}}", "kind", "DeleteOptions", "apiVersion", "v1",
+			 "propagationPolicy", "Background", "preconditions", "uid", sget(md, "uid") ? sget(md, "uid") : "",
+			 "resourceVersion", sget(md, "resourceVersion") ? sget(md, "resourceVersion") : "");
+	body = opts ? json_dumps(opts, JSON_COMPACT) : NULL;
+	json_decref(opts);
+	if (body == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	rc = cf_kube_request(k, NULL, "DELETE", path, "application/json", body, strlen(body));
+	cf_free(body);
+	return rc;
+}
+
+/* Prunes one object that left the inventory. Returns 1 if deleted, 0 if left, < 0 on error. */
+static int prune_one(cf_kube *k, const cf_kube_ref *ref, const char *desc, json_t *skipped,
+		     const cf_apply_prune_opts *o)
+{
+	char why[600], line[1500];
+	int rc = CF_ECONFLICT;
+
+	/* a conflict: the object changed between the read and the delete, so look again */
+	for (int attempt = 0; attempt < 3 && rc == CF_ECONFLICT; attempt++) {
+		json_t *live = NULL;
+		const char *ann, *reason;
+
+		cf_err_clear();
+		if ((rc = cf_kube_get(k, &live, ref)) < 0)   /* gone, or its CRD is: nothing to delete */
+			return rc == CF_ENOTFOUND || rc == CF_ENOTSERVED ? 0 : rc;
+		ann = sget(json_object_get(json_object_get(live, "metadata"), "annotations"), CF_APPLY_PRUNE_ANNOTATION);
+		reason = o->owner_labels ? not_owned(why, sizeof(why), live, o->owner_labels) : NULL;
+		if (reason) {
+			snprintf(line, sizeof(line), "%s not pruned: %s", desc, reason);
+			if (skipped)
+				json_array_append_new(skipped, json_string(line));
+		}
+		if (reason || (ann && strcmp(ann, "disabled") == 0)) {
+			json_decref(live);
+			return 0;
+		}
+		rc = delete_unchanged(k, ref, live);
+		json_decref(live);
+	}
+	if (rc == CF_ENOTFOUND)
+		return 0;
+	return rc < 0 ? rc : 1;
+}
+
+int cf_apply_prune(cf_kube *k, json_t **deleted, json_t **skipped, const json_t *old_inv, const json_t *new_inv,
+		   const cf_apply_prune_opts *o)
+{
+	size_t i;
+	json_t *e;
+	int rc = 0;
+
+	if (deleted)
+		*deleted = json_array();
+	if (skipped)
+		*skipped = json_array();
+	if (o == NULL || o->version != CF_APPLY_PRUNE_OPTS_VERSION)
+		return cf_err_set(CF_EINVAL, "cf_apply_prune_opts version mismatch");
+	json_array_foreach(old_inv, i, e) {
+		const char *id = sget(e, "id"), *v = sget(e, "v");
+		char ns[254], name[254], group[254], kind[128], av[320], desc[800];
+
+		if (id == NULL || v == NULL || in_inventory(new_inv, id))
+			continue;
+		if (split_id(id, ns, name, group, kind) < 0)
+			continue;
+		if (o->keep && o->keep(id, o->payload))
+			continue;
+		snprintf(av, sizeof(av), "%s%s%s", group, group[0] ? "/" : "", v);
+		snprintf(desc, sizeof(desc), "%s/%s%s%s", kind, ns, ns[0] ? "/" : "", name);
+		cf_kube_ref ref = { av, kind, ns[0] ? ns : NULL, name };
+		if ((rc = prune_one(k, &ref, desc, skipped ? *skipped : NULL, o)) < 0)
+			return cf_err_prefix("prune %s", desc);
+		if (rc == 1 && deleted) {
+			char line[820];
+			snprintf(line, sizeof(line), "%s deleted", desc);
+			json_array_append_new(*deleted, json_string(line));
+		}
+		rc = 0;
+	}
+	return rc;
+}
+
+void cf_apply_result_free(cf_apply_result *r)
+{
+	json_decref(r->inventory);
+	json_decref(r->changes);
+	r->inventory = r->changes = NULL;
+}

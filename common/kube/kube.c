@@ -1,0 +1,868 @@
+/* common/kube/kube.c - Kubernetes API client: requests, retries, discovery, verbs, events. */
+#include "kube/kube.h"
+
+#include "kube/kube_internal.h"
+#include "kube/kubeconfig.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REPLY_MAX (256u * 1024u * 1024u)   /* one API reply; large lists are paged */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+int cf_kube_new(cf_kube **out, const cf_kube_opts *opts)
+{
+	cf_kube_opts defaults = CF_KUBE_OPTS_INIT;
+	cf_kube *k;
+	int rc;
+
+	*out = NULL;
+	if (opts == NULL)
+		opts = &defaults;
+	if (opts->version != CF_KUBE_OPTS_VERSION)
+		return cf_err_set(CF_EINVAL, "cf_kube_opts version %u is not %u", opts->version, CF_KUBE_OPTS_VERSION);
+	pthread_once(&curl_once, curl_init_once);
+	k = cf_calloc(1, sizeof(*k));
+	if (k == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	k->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
+	k->max_retries = opts->max_retries >= 0 ? opts->max_retries : 5;
+	k->list_page_size = opts->list_page_size > 0 ? opts->list_page_size : 500;
+	k->rand_state = (unsigned)time(NULL) ^ (unsigned)getpid();
+	rc = opts->in_cluster ? cf_kubeconfig_in_cluster(&k->cfg, opts->sa_dir)
+			      : cf_kubeconfig_load(&k->cfg, opts->kubeconfig, opts->context);
+	if (rc < 0)
+		goto fail;
+	k->user_agent = cf_strdup(opts->user_agent ? opts->user_agent : "cflux");
+	k->discovery = json_object();
+	k->curl = curl_easy_init();
+	if (k->user_agent == NULL || k->discovery == NULL || k->curl == NULL) {
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+		goto fail;
+	}
+	*out = k;
+	return 0;
+fail:
+	cf_kube_free(k);
+	return rc;
+}
+
+int cf_kube_new_for(cf_kube **out, const char *kubeconfig, const char *context, const char *user_agent)
+{
+	cf_kube_opts o = CF_KUBE_OPTS_INIT;
+
+	o.kubeconfig = kubeconfig;
+	o.context = context;
+	o.user_agent = user_agent;
+	return cf_kube_new(out, &o);
+}
+
+void cf_kube_free(cf_kube *k)
+{
+	if (k == NULL)
+		return;
+	if (k->curl)
+		curl_easy_cleanup(k->curl);
+	cf_kubeconfig_free(k->cfg);
+	json_decref(k->discovery);
+	json_decref(k->imp_groups);
+	cf_free(k->imp_user);
+	cf_free(k->user_agent);
+	cf_free(k);
+}
+
+const char *cf_kube_namespace(const cf_kube *k)
+{
+	return k->cfg->namespace;
+}
+
+const char *cf_kube_server(const cf_kube *k)
+{
+	return k->cfg->server;
+}
+
+long cf_kube_last_code(const cf_kube *k)
+{
+	return k->last_code;
+}
+
+void cf_kube_last_conn(const cf_kube *k, long *new_connections, long *http_version)
+{
+	*new_connections = k->last_new_conns;
+	*http_version = k->last_http_version;
+}
+
+const char *cf_kube_last_reason(const cf_kube *k)
+{
+	return k->last_reason;
+}
+
+const char *cf_kube_watch_resource_version(const cf_kube *k)
+{
+	return k->watch_rv;
+}
+
+int cf_kube_impersonate(cf_kube *k, const char *user, const char *const *groups)
+{
+	char *u = NULL;
+	json_t *g = NULL;
+
+	if (user != NULL) {
+		u = cf_strdup(user);
+		g = json_array();
+		if (u == NULL || g == NULL)
+			goto oom;
+		for (size_t i = 0; groups && groups[i]; i++)
+			if (json_array_append_new(g, json_string(groups[i])) < 0)
+				goto oom;
+	}
+	cf_free(k->imp_user);
+	json_decref(k->imp_groups);
+	k->imp_user = u;
+	k->imp_groups = g;
+	return 0;
+oom:
+	cf_free(u);
+	json_decref(g);
+	return cf_err_set(CF_ENOMEM, "out of memory");
+}
+
+/* ---- one HTTP exchange ---- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *payload)
+{
+	kube_reply *r = payload;
+
+	if (cf_buf_append(&r->body, p, size * n) < 0)
+		return 0;
+	return size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *payload)
+{
+	kube_reply *r = payload;
+	size_t len = size * n;
+
+	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
+		r->retry_after_s = strtol(p + 12, NULL, 10);
+	return len;
+}
+
+static int read_token_file(char **out, const char *path)
+{
+	cf_buf b = CF_BUF_INIT(64u * 1024u);
+	int rc = cf_buf_read_file(&b, path);
+
+	*out = NULL;
+	if (rc < 0) {
+		cf_buf_free(&b);
+		return cf_err_prefix("tokenFile");
+	}
+	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r' || b.data[b.len - 1] == ' '))
+		b.data[--b.len] = '\0';
+	*out = cf_buf_detach(&b, NULL);
+	return *out ? 0 : CF_ENOMEM;
+}
+
+static int add_header(struct curl_slist **list, const char *name, const char *value)
+{
+	cf_buf b = CF_BUF_INIT(64u * 1024u);
+	struct curl_slist *n;
+	int rc = cf_buf_printf(&b, "%s: %s", name, value);
+
+	if (rc == 0) {
+		n = curl_slist_append(*list, b.data);
+		if (n == NULL)
+			rc = cf_err_set(CF_ENOMEM, "out of memory");
+		else
+			*list = n;
+	}
+	if (b.data)
+		cf_free_secret(b.data, b.len);
+	return rc;
+}
+
+void kube_wipe_headers(struct curl_slist *list)
+{
+	for (struct curl_slist *n = list; n; n = n->next)
+		if (n->data)
+			cf_wipe(n->data, strlen(n->data));
+}
+
+void kube_free_headers(struct curl_slist *list)
+{
+	kube_wipe_headers(list);   /* the Authorization header holds the token */
+	curl_slist_free_all(list);
+}
+
+int kube_build_headers(cf_kube *k, struct curl_slist **list, const char *content_type)
+{
+	const kc_t *c = k->cfg;
+	char *token = NULL;
+	int rc = 0;
+	json_t *g;
+	size_t i;
+
+	*list = NULL;
+	if (c->token_file)
+		rc = read_token_file(&token, c->token_file);
+	if (rc == 0 && (token || c->token)) {
+		cf_buf b = CF_BUF_INIT(64u * 1024u);
+		rc = cf_buf_printf(&b, "Bearer %s", token ? token : c->token);
+		if (rc == 0)
+			rc = add_header(list, "Authorization", b.data);
+		if (b.data)
+			cf_free_secret(b.data, b.len);
+	}
+	if (token)
+		cf_free_secret(token, strlen(token));
+	if (rc == 0)
+		rc = add_header(list, "Accept", "application/json");
+	if (rc == 0 && content_type)
+		rc = add_header(list, "Content-Type", content_type);
+	if (rc == 0 && k->imp_user) {
+		rc = add_header(list, "Impersonate-User", k->imp_user);
+		json_array_foreach(k->imp_groups, i, g)
+			if (rc == 0)
+				rc = add_header(list, "Impersonate-Group", json_string_value(g));
+	}
+	/* no "Expect: 100-continue" round trip on bodies */
+	if (rc == 0)
+		rc = add_header(list, "Expect", "");
+	if (rc < 0) {
+		kube_free_headers(*list);
+		*list = NULL;
+	}
+	return rc;
+}
+
+int kube_setup(cf_kube *k, CURL *h, struct curl_slist *headers, const char *method,
+	       const char *url, const char *body, size_t len, long timeout_ms, kube_reply *r)
+{
+	const kc_t *c = k->cfg;
+	struct curl_blob blob;
+
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, k->user_agent);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms > 0 && timeout_ms < 10000 ? timeout_ms : 10000L);
+	if (timeout_ms > 0)
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->curl_err);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (c->ca_data) {
+		blob = (struct curl_blob){ c->ca_data, c->ca_len, CURL_BLOB_COPY };
+		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+	} else if (c->ca_file) {
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	}
+	if (c->cert_data) {
+		blob = (struct curl_blob){ c->cert_data, c->cert_len, CURL_BLOB_COPY };
+		curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &blob);
+		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+	} else if (c->cert_file) {
+		curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert_file);
+	}
+	if (c->key_data) {
+		blob = (struct curl_blob){ c->key_data, c->key_len, CURL_BLOB_COPY };
+		curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &blob);
+		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+	} else if (c->key_file) {
+		curl_easy_setopt(h, CURLOPT_SSLKEY, c->key_file);
+	}
+	if (c->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	if (body != NULL) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	return 0;
+}
+
+/* A 404 names the missing object in the Status details ("gitrepositories \"x\" not found",
+ * also a missing namespace); a path the server does not serve (a CRD version no longer
+ * served, an API group gone) names nothing: "404 page not found" or an empty details. */
+static int not_found_code(const json_t *st)
+{
+	const char *name = json_string_value(json_object_get(json_object_get(st, "details"), "name"));
+
+	return name && name[0] ? CF_ENOTFOUND : CF_ENOTSERVED;
+}
+
+/* Records the API's Status (message verbatim) and maps the HTTP code to a cf code. */
+int kube_status_error(cf_kube *k, long code, const char *body, size_t len, const char *method,
+		      const char *path)
+{
+	json_t *st = json_loadb(body ? body : "", len, 0, NULL);
+	const char *msg = json_string_value(json_object_get(st, "message"));
+	const char *reason = json_string_value(json_object_get(st, "reason"));
+	int rc;
+
+	snprintf(k->last_reason, sizeof(k->last_reason), "%s", reason ? reason : "");
+	switch (code) {
+	case 404: rc = not_found_code(st); break;
+	case 409: rc = CF_ECONFLICT; break;
+	case 410: rc = CF_EGONE; break;
+	case 400: case 422: rc = CF_EINVAL; break;
+	case 401: case 403: rc = CF_EAUTH; break;
+	default:  rc = CF_EAPI; break;
+	}
+	if (rc == CF_ENOTSERVED)
+		cf_err_set(rc, "%s %s: the API server does not serve this resource (HTTP 404%s%s)", method, path,
+			   msg ? ": " : "", msg ? msg : "");
+	else if (msg != NULL)
+		cf_err_set(rc, "%s", msg);
+	else
+		cf_err_set(rc, "%s %s: HTTP %ld: %.*s", method, path, code,
+			   (int)(len > 300 ? 300 : len), body ? body : "");
+	json_decref(st);
+	return rc;
+}
+
+static int retryable_code(long code)
+{
+	return code == 429 || code == 500 || code == 502 || code == 503 || code == 504;
+}
+
+int kube_idempotent(const char *method, const char *content_type)
+{
+	static const char *const same_twice[] = { "GET", "HEAD", "PUT", "DELETE" };
+
+	for (size_t i = 0; i < sizeof(same_twice) / sizeof(same_twice[0]); i++)
+		if (strcmp(method, same_twice[i]) == 0)
+			return 1;
+	/* an apply or a merge patch sets fields to values: twice is once. A JSON patch may add
+	 * to a list, and a POST creates another object (an Event twice). */
+	return strcmp(method, "PATCH") == 0 && content_type &&
+	       (strcmp(content_type, "application/apply-patch+yaml") == 0 ||
+		strcmp(content_type, "application/merge-patch+json") == 0);
+}
+
+void kube_backoff(cf_kube *k, int attempt, long retry_after_s)
+{
+	long ms = 250L << (attempt > 5 ? 5 : attempt);
+	struct timespec ts;
+
+	if (ms > 5000)
+		ms = 5000;
+	ms = ms / 2 + (long)(rand_r(&k->rand_state) % (unsigned)(ms / 2 + 1));  /* jitter */
+	if (retry_after_s > 0)
+		ms = (retry_after_s > 10 ? 10 : retry_after_s) * 1000L;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+static int kube_exchange(cf_kube *k, json_t **out, const char *method, const char *path,
+			 const char *content_type, const char *body, size_t len)
+{
+	struct curl_slist *headers = NULL;
+	kube_reply r;
+	cf_buf url = CF_BUF_INIT(16384);
+	int rc = 0, attempt;
+
+	if (out)
+		*out = NULL;
+	memset(&r, 0, sizeof(r));
+	cf_buf_init(&r.body, REPLY_MAX);
+	k->last_code = 0;
+	k->last_reason[0] = '\0';
+	k->stat_requests++;
+	if (strcmp(method, "GET") != 0 && strstr(path, "dryRun=All") == NULL)
+		k->stat_writes++;
+	if ((rc = cf_buf_printf(&url, "%s%s", k->cfg->server, path)) < 0 ||
+	    (rc = kube_build_headers(k, &headers, content_type)) < 0)
+		goto out;
+	for (attempt = 0;; attempt++) {
+		CURLcode cc;
+
+		cf_buf_reset(&r.body);
+		r.retry_after_s = 0;
+		r.curl_err[0] = '\0';
+		kube_setup(k, k->curl, headers, method, url.data, body, len, k->timeout_ms, &r);
+		cc = curl_easy_perform(k->curl);
+		if (cc == CURLE_OK) {
+			long v = 0;
+			curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &r.code);
+			curl_easy_getinfo(k->curl, CURLINFO_NUM_CONNECTS, &k->last_new_conns);
+			curl_easy_getinfo(k->curl, CURLINFO_HTTP_VERSION, &v);
+			k->last_http_version = v == CURL_HTTP_VERSION_2_0 ? 20 : v == CURL_HTTP_VERSION_1_1 ? 11 :
+					       v == CURL_HTTP_VERSION_1_0 ? 10 : v == CURL_HTTP_VERSION_3 ? 30 : 0;
+			k->last_code = r.code;
+			/* a 5xx may come after the server acted: only what is safe twice goes again
+			 * (429 means it did not act) */
+			if (retryable_code(r.code) && attempt < k->max_retries &&
+			    (r.code == 429 || kube_idempotent(method, content_type))) {
+				kube_backoff(k, attempt, r.retry_after_s);
+				continue;
+			}
+			break;
+		}
+		if (cc == CURLE_WRITE_ERROR) {
+			rc = cf_err_set(CF_ETOOBIG, "%s %s: reply larger than %u bytes", method, path, REPLY_MAX);
+			goto out;
+		}
+		/* nothing was sent on a refused connection, so even a POST may go again */
+		if ((cc == CURLE_COULDNT_CONNECT || (cc == CURLE_OPERATION_TIMEDOUT && strcmp(method, "GET") == 0))
+		    && attempt < k->max_retries) {
+			kube_backoff(k, attempt, 0);
+			continue;
+		}
+		rc = cf_err_set(cc == CURLE_OPERATION_TIMEDOUT ? CF_ETIMEOUT : CF_EIO, "%s %s%s: %s",
+				method, k->cfg->server, path, r.curl_err[0] ? r.curl_err : curl_easy_strerror(cc));
+		goto out;
+	}
+	if (r.code >= 400 || r.code < 200) {
+		rc = kube_status_error(k, r.code, r.body.data, r.body.len, method, path);
+		goto out;
+	}
+	if (out != NULL) {
+		json_error_t je;
+		*out = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, &je);
+		if (*out == NULL)
+			rc = cf_err_set(CF_EINVAL, "%s %s: the API replied with invalid JSON: %s (byte %d)",
+					method, path, je.text, je.position);
+	}
+out:
+	kube_free_headers(headers);
+	cf_buf_free(&r.body);
+	cf_buf_free(&url);
+	return rc;
+}
+
+void cf_kube_stats(const cf_kube *k, long *requests, long *writes)
+{
+	if (requests)
+		*requests = k->stat_requests;
+	if (writes)
+		*writes = k->stat_writes;
+}
+
+int cf_kube_request(cf_kube *k, json_t **out, const char *method, const char *path,
+		    const char *content_type, const char *body, size_t len)
+{
+	return kube_exchange(k, out, method, path, content_type, body, len);
+}
+
+/* ---- discovery ---- */
+
+static int split_api_version(char *group, size_t gsize, char *version, size_t vsize,
+			     const char *api_version)
+{
+	const char *slash = strchr(api_version, '/');
+
+	if (api_version[0] == '\0' || (slash && (slash == api_version || slash[1] == '\0')))
+		return cf_err_set(CF_EINVAL, "apiVersion \"%s\" is not group/version or version", api_version);
+	if (slash == NULL) {
+		group[0] = '\0';
+		snprintf(version, vsize, "%s", api_version);
+	} else {
+		snprintf(group, gsize, "%.*s", (int)(slash - api_version), api_version);
+		snprintf(version, vsize, "%s", slash + 1);
+	}
+	return 0;
+}
+
+static int discover(cf_kube *k, const char *api_version)
+{
+	cf_buf path = CF_BUF_INIT(1024);
+	json_t *list = NULL, *resources, *kept = NULL, *r;
+	size_t i;
+	int rc;
+
+	rc = cf_buf_printf(&path, strchr(api_version, '/') ? "/apis/%s" : "/api/%s", api_version);
+	if (rc == 0)
+		rc = kube_exchange(k, &list, "GET", path.data, NULL, NULL, 0);
+	if (rc == CF_ENOTSERVED || rc == CF_ENOTFOUND) {
+		kept = json_array();   /* an unknown group/version: remember it as empty */
+		rc = kept ? 0 : CF_ENOMEM;
+	} else if (rc == 0) {
+		resources = json_object_get(list, "resources");
+		kept = json_array();
+		if (kept == NULL)
+			rc = cf_err_set(CF_ENOMEM, "out of memory");
+		json_array_foreach(resources, i, r) {
+			const char *name = json_string_value(json_object_get(r, "name"));
+			if (rc < 0 || name == NULL || strchr(name, '/'))
+				continue;   /* subresources (pods/log) are not kinds */
+			if (json_array_append(kept, r) < 0)
+				rc = cf_err_set(CF_ENOMEM, "out of memory");
+		}
+	}
+	if (rc == 0 && json_object_set_new(k->discovery, api_version, kept) < 0)
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+	else if (rc == 0)
+		kept = NULL;
+	json_decref(kept);
+	json_decref(list);
+	cf_buf_free(&path);
+	return rc;
+}
+
+static int lookup(const cf_kube *k, cf_kube_resource *out, const char *api_version, const char *kind)
+{
+	json_t *list = json_object_get(k->discovery, api_version), *r;
+	size_t i;
+
+	json_array_foreach(list, i, r) {
+		const char *rk = json_string_value(json_object_get(r, "kind"));
+		if (rk && strcmp(rk, kind) == 0) {
+			snprintf(out->plural, sizeof(out->plural), "%s",
+				 json_string_value(json_object_get(r, "name")));
+			out->namespaced = json_is_true(json_object_get(r, "namespaced"));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int cf_kube_resolve(cf_kube *k, cf_kube_resource *out, const char *api_version, const char *kind)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (api_version == NULL || kind == NULL || kind[0] == '\0')
+		return cf_err_set(CF_EINVAL, "an object needs apiVersion and kind");
+	rc = split_api_version(out->group, sizeof(out->group), out->version, sizeof(out->version), api_version);
+	if (rc < 0)
+		return rc;
+	snprintf(out->kind, sizeof(out->kind), "%s", kind);
+	if (lookup(k, out, api_version, kind))
+		return 0;
+	/* unknown here: perhaps a CRD created since the last look */
+	rc = discover(k, api_version);
+	if (rc < 0)
+		return rc;
+	if (lookup(k, out, api_version, kind))
+		return 0;
+	return cf_err_set(CF_ENOTSERVED, "no matches for kind \"%s\" in version \"%s\"", kind, api_version);
+}
+
+/* ---- paths ---- */
+
+static int put_escaped(cf_kube *k, cf_buf *b, const char *s)
+{
+	char *e = curl_easy_escape(k->curl, s, 0);
+	int rc;
+
+	if (e == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	rc = cf_buf_puts(b, e);
+	curl_free(e);
+	return rc;
+}
+
+int kube_query(cf_kube *k, cf_buf *b, const char *key, const char *value)
+{
+	int rc = cf_buf_printf(b, "%c%s=", strchr(b->data ? b->data : "", '?') ? '&' : '?', key);
+
+	return rc < 0 ? rc : put_escaped(k, b, value);
+}
+
+/* Builds /api(s)/.../[namespaces/NS/]PLURAL[/NAME][/SUB]. all_ns: a namespaced collection
+ * without a namespace means every namespace (list, watch) instead of the default one. */
+int kube_path(cf_kube *k, cf_buf *b, cf_kube_resource *res, const cf_kube_ref *ref,
+	      const char *sub, int all_ns)
+{
+	const char *ns = ref->namespace;
+	int rc;
+
+	if ((rc = cf_kube_resolve(k, res, ref->api_version, ref->kind)) < 0)
+		return rc;
+	if (res->group[0])
+		rc = cf_buf_printf(b, "/apis/%s/%s", res->group, res->version);
+	else
+		rc = cf_buf_printf(b, "/api/%s", res->version);
+	if (rc == 0 && res->namespaced) {
+		if ((ns == NULL || ns[0] == '\0') && !all_ns)
+			ns = k->cfg->namespace;
+		if (ns && ns[0]) {
+			rc = cf_buf_puts(b, "/namespaces/");
+			if (rc == 0)
+				rc = put_escaped(k, b, ns);
+		}
+	}
+	if (rc == 0)
+		rc = cf_buf_printf(b, "/%s", res->plural);
+	if (rc == 0 && ref->name) {
+		if (ref->name[0] == '\0')
+			return cf_err_set(CF_EINVAL, "%s: empty name", ref->kind);
+		rc = cf_buf_putc(b, '/');
+		if (rc == 0)
+			rc = put_escaped(k, b, ref->name);
+	}
+	if (rc == 0 && sub)
+		rc = cf_buf_printf(b, "/%s", sub);
+	return rc;
+}
+
+void kube_ref_of(cf_kube_ref *ref, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+
+	ref->api_version = json_string_value(json_object_get(obj, "apiVersion"));
+	ref->kind = json_string_value(json_object_get(obj, "kind"));
+	ref->namespace = json_string_value(json_object_get(md, "namespace"));
+	ref->name = json_string_value(json_object_get(md, "name"));
+}
+
+/* ---- verbs ---- */
+
+static int ref_error(const cf_kube_ref *ref, const char *verb)
+{
+	return cf_err_prefix("%s %s %s%s%s", verb, ref->kind ? ref->kind : "?",
+			    ref->namespace && ref->namespace[0] ? ref->namespace : "",
+			    ref->namespace && ref->namespace[0] ? "/" : "", ref->name ? ref->name : "");
+}
+
+int cf_kube_get(cf_kube *k, json_t **out, const cf_kube_ref *ref)
+{
+	cf_kube_resource res;
+	cf_buf path = CF_BUF_INIT(4096);
+	int rc = kube_path(k, &path, &res, ref, NULL, 0);
+
+	if (out)
+		*out = NULL;
+	if (rc == 0)
+		rc = kube_exchange(k, out, "GET", path.data, NULL, NULL, 0);
+	cf_buf_free(&path);
+	return rc;
+}
+
+int cf_kube_list(cf_kube *k, json_t **out, const cf_kube_ref *ref, const char *label_selector)
+{
+	cf_kube_ref coll = *ref;
+	cf_kube_resource res;
+	cf_buf base = CF_BUF_INIT(4096), path = CF_BUF_INIT(8192);
+	json_t *items = json_array(), *page = NULL;
+	char *cont = NULL;
+	char limit[32];
+	int rc, restarted = 0;
+
+	*out = NULL;
+	coll.name = NULL;
+	snprintf(limit, sizeof(limit), "%ld", k->list_page_size);
+	if (items == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	rc = kube_path(k, &base, &res, &coll, NULL, 1);
+	while (rc == 0) {
+		cf_buf_reset(&path);
+		rc = cf_buf_puts(&path, base.data);
+		if (rc == 0)
+			rc = kube_query(k, &path, "limit", limit);
+		if (rc == 0 && label_selector && label_selector[0])
+			rc = kube_query(k, &path, "labelSelector", label_selector);
+		if (rc == 0 && cont)
+			rc = kube_query(k, &path, "continue", cont);
+		if (rc == 0) {
+			json_decref(page);
+			page = NULL;
+			rc = kube_exchange(k, &page, "GET", path.data, NULL, NULL, 0);
+		}
+		if (rc == CF_EGONE && cont && !restarted) {
+			/* the continue token expired: start the list over, once */
+			restarted = 1;
+			cf_free(cont);
+			cont = NULL;
+			json_array_clear(items);
+			rc = 0;
+			continue;
+		}
+		if (rc < 0)
+			break;
+		if (json_array_extend(items, json_object_get(page, "items")) < 0) {
+			rc = cf_err_set(CF_ENOMEM, "out of memory");
+			break;
+		}
+		cf_free(cont);
+		cont = NULL;
+		const char *c = json_string_value(json_object_get(json_object_get(page, "metadata"), "continue"));
+		if (c == NULL || c[0] == '\0')
+			break;
+		if ((cont = cf_strdup(c)) == NULL)
+			rc = cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	if (rc == 0) {
+		json_object_del(json_object_get(page, "metadata"), "continue");
+		if (json_object_set(page, "items", items) < 0)
+			rc = cf_err_set(CF_ENOMEM, "out of memory");
+		else {
+			*out = page;
+			page = NULL;
+		}
+	} else {
+		ref_error(ref, "list");
+	}
+	json_decref(page);
+	json_decref(items);
+	cf_free(cont);
+	cf_buf_free(&base);
+	cf_buf_free(&path);
+	return rc;
+}
+
+static int send_object(cf_kube *k, json_t **out, const char *method, const cf_kube_ref *ref,
+		       const char *sub, const char *content_type, const json_t *body,
+		       const char *query_key[], const char *query_val[])
+{
+	cf_kube_resource res;
+	cf_buf path = CF_BUF_INIT(8192);
+	char *text = NULL;
+	int rc = kube_path(k, &path, &res, ref, sub, 0);
+
+	if (out)
+		*out = NULL;
+	for (size_t i = 0; rc == 0 && query_key && query_key[i]; i++)
+		if (query_val[i])
+			rc = kube_query(k, &path, query_key[i], query_val[i]);
+	if (rc == 0 && body) {
+		text = json_dumps(body, JSON_COMPACT);
+		if (text == NULL)
+			rc = cf_err_set(CF_ENOMEM, "out of memory encoding JSON");
+	}
+	if (rc == 0)
+		rc = kube_exchange(k, out, method, path.data, content_type, text, text ? strlen(text) : 0);
+	free(text);
+	cf_buf_free(&path);
+	return rc;
+}
+
+int cf_kube_create(cf_kube *k, json_t **out, const json_t *obj)
+{
+	cf_kube_ref ref;
+	int rc;
+
+	kube_ref_of(&ref, obj);
+	const char *name = ref.name;
+	ref.name = NULL;
+	rc = send_object(k, out, "POST", &ref, NULL, "application/json", obj, NULL, NULL);
+	ref.name = name;
+	return rc < 0 ? ref_error(&ref, "create") : 0;
+}
+
+int cf_kube_delete(cf_kube *k, const cf_kube_ref *ref, const char *propagation)
+{
+	json_t *opts = json_pack("{s:s,s:s}", "kind", "DeleteOptions", "apiVersion", "v1");
+	int rc;
+
+	if (opts == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	if (propagation && json_object_set_new(opts, "propagationPolicy", json_string(propagation)) < 0) {
+		json_decref(opts);
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	rc = send_object(k, NULL, "DELETE", ref, NULL, "application/json", opts, NULL, NULL);
+	json_decref(opts);
+	return rc < 0 ? ref_error(ref, "delete") : 0;
+}
+
+int cf_kube_merge_patch(cf_kube *k, json_t **out, const cf_kube_ref *ref, const json_t *patch)
+{
+	int rc = send_object(k, out, "PATCH", ref, NULL, "application/merge-patch+json", patch, NULL, NULL);
+
+	return rc < 0 ? ref_error(ref, "patch") : 0;
+}
+
+int cf_kube_patch_status(cf_kube *k, json_t **out, const cf_kube_ref *ref, const json_t *patch)
+{
+	int rc = send_object(k, out, "PATCH", ref, "status", "application/merge-patch+json", patch, NULL, NULL);
+
+	return rc < 0 ? ref_error(ref, "patch status of") : 0;
+}
+
+int cf_kube_apply(cf_kube *k, json_t **out, const json_t *obj, const cf_kube_apply_opts *o)
+{
+	const char *keys[] = { "fieldManager", "force", "dryRun", NULL };
+	const char *vals[3];
+	cf_kube_ref ref;
+	int rc;
+
+	if (o == NULL || o->version != CF_KUBE_APPLY_OPTS_VERSION || o->field_manager == NULL)
+		return cf_err_set(CF_EINVAL, "server-side apply needs options with a field manager");
+	kube_ref_of(&ref, obj);
+	if (ref.name == NULL)
+		return cf_err_set(CF_EINVAL, "apply %s: metadata.name is missing", ref.kind ? ref.kind : "object");
+	vals[0] = o->field_manager;
+	vals[1] = o->force ? "true" : NULL;
+	vals[2] = o->dry_run ? "All" : NULL;
+	rc = send_object(k, out, "PATCH", &ref, o->subresource, "application/apply-patch+yaml", obj, keys, vals);
+	return rc < 0 ? ref_error(&ref, o->dry_run ? "dry-run apply" : "apply") : 0;
+}
+
+static void rfc3339_now(char *buf, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int cf_kube_event(cf_kube *k, const json_t *obj, const char *type, const char *reason,
+		  const char *message, const char *component, const json_t *annotations)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *name = json_string_value(json_object_get(md, "name"));
+	const char *ns = json_string_value(json_object_get(md, "namespace"));
+	char ev_name[320], now[32];
+	struct timespec ts;
+	json_t *ev, *involved, *out = NULL;
+	int rc;
+
+	if (name == NULL)
+		return cf_err_set(CF_EINVAL, "event: the object has no metadata.name");
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(ev_name, sizeof(ev_name), "%.240s.%llx", name,
+		 (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
+	rfc3339_now(now, sizeof(now));
+	involved = json_pack("{s:o?,s:o?,s:s,s:o?,s:o?,s:o?}",
+		"apiVersion", json_copy(json_object_get(obj, "apiVersion")),
+		"kind", json_copy(json_object_get(obj, "kind")),
+		"name", name,
+		"namespace", ns ? json_string(ns) : NULL,
+		"uid", json_copy(json_object_get(md, "uid")),
+		"resourceVersion", json_copy(json_object_get(md, "resourceVersion")));
+	ev = json_pack("{s:s,s:s,s:{s:s,s:s},s:o,s:s,s:s,s:s,s:{s:s},s:s,s:s,s:i}",
+		"apiVersion", "v1", "kind", "Event",
+		"metadata", "name", ev_name, "namespace", ns ? ns : "default",
+		"involvedObject", involved,
+		"type", type, "reason", reason, "message", message,
+		"source", "component", component,
+		"firstTimestamp", now, "lastTimestamp", now, "count", 1);
+	if (ev == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory building an event");
+	if (annotations && json_object_set(json_object_get(ev, "metadata"), "annotations", (json_t *)annotations) < 0) {
+		json_decref(ev);
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	rc = cf_kube_create(k, &out, ev);
+	json_decref(out);
+	json_decref(ev);
+	return rc;
+}

@@ -1,0 +1,355 @@
+/* common/kustomize/kpatch.c - strategic merge patches and JSON 6902 patches, as kustomize applies them. */
+#include "kustomize/kustomize.h"
+
+#include "util/alloc.h"
+#include "util/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Built-in API groups: their lists merge by the keys Kubernetes declares. */
+static int builtin_group(const char *api_version)
+{
+	static const char *const groups[] = { "apps/", "batch/", "policy/", "networking.k8s.io/",
+		"rbac.authorization.k8s.io/", "autoscaling/", "storage.k8s.io/", "scheduling.k8s.io/",
+		"coordination.k8s.io/", "discovery.k8s.io/", "node.k8s.io/", "extensions/" };
+	if (api_version == NULL || strchr(api_version, '/') == NULL)
+		return 1;   /* core: v1 */
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		if (strncmp(api_version, groups[i], strlen(groups[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* patchMergeKey of a list field in the built-in types (by field name; ports depend on where). */
+static const char *merge_key(const char *field, const char *kind, int depth)
+{
+	static const struct { const char *field, *key; } keys[] = {
+		{ "containers", "name" }, { "initContainers", "name" }, { "ephemeralContainers", "name" },
+		{ "env", "name" }, { "volumes", "name" }, { "volumeMounts", "mountPath" },
+		{ "volumeDevices", "devicePath" }, { "imagePullSecrets", "name" }, { "hostAliases", "ip" },
+		{ "topologySpreadConstraints", "topologyKey" }, { "resourceClaims", "name" },
+		{ "conditions", "type" },
+	};
+	if (strcmp(field, "ports") == 0)
+		return kind && strcmp(kind, "Service") == 0 && depth == 2 ? "port" : "containerPort";
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(field, keys[i].field) == 0)
+			return keys[i].key;
+	return NULL;
+}
+
+static int smp_value(json_t *target, const char *key, json_t *pv, int builtin, const char *kind, int depth);
+static int smp_map(json_t *t, const json_t *p, int builtin, const char *kind, int depth)
+{
+	const char *k;
+	json_t *v;
+	const char *directive = json_string_value(json_object_get(p, "$patch"));
+
+	if (directive && strcmp(directive, "replace") == 0) {
+		json_object_clear(t);
+		json_object_foreach((json_t *)p, k, v)
+			if (k[0] != '$' && json_object_set_new(t, k, json_deep_copy(v)) < 0)
+				return cf_err_set(CF_ENOMEM, "out of memory");
+		return 0;
+	}
+	json_object_foreach((json_t *)p, k, v) {
+		int rc;
+		if (strcmp(k, "$patch") == 0)
+			continue;
+		/* kustomize v5 does not act on $setElementOrder/... or $retainKeys: like it, they are
+		 * copied through as fields (verified against kubectl kustomize v5.5) */
+		if ((rc = smp_value(t, k, v, builtin, kind, depth + 1)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int same_key(const json_t *a, const json_t *b, const char *key)
+{
+	const json_t *x = json_object_get(a, key), *y = json_object_get(b, key);
+	return x && y && json_equal(x, y);
+}
+
+/* Merges lists by key as kubectl does: the patch's elements first, in the patch's order
+ * (merged into their target element, or new), then the target's elements the patch did not
+ * mention, in their order. "$patch: delete" elements remove theirs. */
+static int smp_list(json_t *t, const json_t *p, const char *key, int builtin, const char *kind, int depth)
+{
+	json_t *out = json_array(), *used = json_array(), *pe, *te;
+	size_t i, j;
+	int rc = 0;
+
+	json_array_foreach(p, i, pe) {
+		const char *d = json_string_value(json_object_get(pe, "$patch"));
+		int found = -1;
+
+		if (!json_is_object(pe))
+			continue;
+		json_array_foreach(t, j, te)
+			if (json_is_object(te) && same_key(te, pe, key)) {
+				found = (int)j;
+				break;
+			}
+		if (found >= 0)
+			json_array_append_new(used, json_integer(found));
+		if (d && strcmp(d, "delete") == 0)
+			continue;
+		if (found >= 0) {
+			json_t *merged = json_deep_copy(json_array_get(t, (size_t)found));
+			rc = smp_map(merged, pe, builtin, kind, depth);
+			json_array_append_new(out, merged);
+			if (rc < 0)
+				break;
+		} else {
+			json_t *copy = json_deep_copy(pe);
+			json_object_del(copy, "$patch");
+			json_array_append_new(out, copy);
+		}
+	}
+	json_array_foreach(t, j, te) {
+		int seen = 0;
+		size_t k;
+		json_t *u;
+		json_array_foreach(used, k, u)
+			if ((size_t)json_integer_value(u) == j)
+				seen = 1;
+		if (!seen)
+			json_array_append(out, te);
+	}
+	if (rc == 0) {
+		json_array_clear(t);
+		json_array_extend(t, out);
+	}
+	json_decref(out);
+	json_decref(used);
+	return rc;
+}
+
+static int smp_value(json_t *target, const char *key, json_t *pv, int builtin, const char *kind, int depth)
+{
+	json_t *tv = json_object_get(target, key);
+	const char *mk;
+
+	if (json_is_null(pv)) {
+		json_object_del(target, key);
+		return 0;
+	}
+	if (json_is_object(pv)) {
+		const char *d = json_string_value(json_object_get(pv, "$patch"));
+		if (d && strcmp(d, "delete") == 0) {
+			json_object_del(target, key);
+			return 0;
+		}
+		if (!json_is_object(tv)) {
+			tv = json_object();
+			json_object_set_new(target, key, tv);
+		}
+		return smp_map(tv, pv, builtin, kind, depth);
+	}
+	if (json_is_array(pv) && json_is_array(tv) && builtin && (mk = merge_key(key, kind, depth)) != NULL) {
+		/* a list whose first element says $patch: replace is replaced whole */
+		const char *d = json_string_value(json_object_get(json_array_get(pv, 0), "$patch"));
+		if (!(d && strcmp(d, "replace") == 0))
+			return smp_list(tv, pv, mk, builtin, kind, depth);
+		json_t *copy = json_array();
+		size_t i;
+		json_t *e;
+		json_array_foreach(pv, i, e)
+			if (!json_object_get(e, "$patch"))
+				json_array_append_new(copy, json_deep_copy(e));
+		json_object_set_new(target, key, copy);
+		return 0;
+	}
+	json_object_set_new(target, key, json_deep_copy(pv));
+	return 0;
+}
+
+int cf_kustomize_smp(json_t *target, const json_t *patch, const char *what)
+{
+	const char *av = json_string_value(json_object_get(target, "apiVersion"));
+	const char *k = json_string_value(json_object_get(target, "kind"));
+	char kind[128];
+
+	if (!json_is_object(patch))
+		return cf_err_set(CF_EINVAL, "%s: a strategic merge patch must be a mapping", what);
+	/* copied: the patch may set kind, which frees the target's string */
+	snprintf(kind, sizeof(kind), "%s", k ? k : "");
+	return smp_map(target, patch, builtin_group(av), kind, 0);
+}
+
+/* ---- JSON 6902 ---- */
+
+/* Splits a JSON pointer into its unescaped tokens (an array of strings). */
+static json_t *pointer_tokens(const char *ptr)
+{
+	json_t *toks = json_array();
+
+	if (ptr[0] == '\0')
+		return toks;
+	if (ptr[0] != '/') {
+		json_decref(toks);
+		return NULL;
+	}
+	for (const char *p = ptr + 1;;) {
+		size_t n = strcspn(p, "/");
+		char *tok = cf_malloc(n + 1), *o = tok;
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] == '~' && i + 1 < n && p[i + 1] == '1') { *o++ = '/'; i++; }
+			else if (p[i] == '~' && i + 1 < n && p[i + 1] == '0') { *o++ = '~'; i++; }
+			else *o++ = p[i];
+		}
+		*o = '\0';
+		json_array_append_new(toks, json_string(tok));
+		cf_free(tok);
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+	return toks;
+}
+
+static int array_index(const char *tok, size_t size, int allow_end, size_t *out)
+{
+	char *end;
+	long v;
+
+	if (allow_end && strcmp(tok, "-") == 0) {
+		*out = size;
+		return 0;
+	}
+	v = strtol(tok, &end, 10);
+	if (*tok == '\0' || *end != '\0' || v < 0 || (size_t)v > size || (!allow_end && (size_t)v == size))
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+/* The container holding the last token of path; *last gets that token. */
+static json_t *parent_of(json_t *doc, json_t *toks, const char **last)
+{
+	json_t *cur = doc;
+	size_t n = json_array_size(toks);
+
+	if (n == 0)
+		return NULL;
+	for (size_t i = 0; i + 1 < n; i++) {
+		const char *t = json_string_value(json_array_get(toks, i));
+		size_t idx;
+		if (json_is_object(cur))
+			cur = json_object_get(cur, t);
+		else if (json_is_array(cur) && array_index(t, json_array_size(cur), 0, &idx) == 0)
+			cur = json_array_get(cur, idx);
+		else
+			return NULL;
+		if (cur == NULL)
+			return NULL;
+	}
+	*last = json_string_value(json_array_get(toks, n - 1));
+	return cur;
+}
+
+static json_t *get_at(json_t *doc, const char *path)
+{
+	json_t *toks = pointer_tokens(path), *cur = doc, *t;
+	size_t i, idx;
+
+	if (toks == NULL)
+		return NULL;
+	json_array_foreach(toks, i, t) {
+		if (json_is_object(cur))
+			cur = json_object_get(cur, json_string_value(t));
+		else if (json_is_array(cur) && array_index(json_string_value(t), json_array_size(cur), 0, &idx) == 0)
+			cur = json_array_get(cur, idx);
+		else
+			cur = NULL;
+		if (cur == NULL)
+			break;
+	}
+	json_decref(toks);
+	return cur;
+}
+
+/* value is the operation's own: every target gets a copy, so that a later patch of one target
+ * does not change the others. */
+static int op_apply(json_t *doc, const char *op, const char *path, const json_t *value, const char *what)
+{
+	json_t *toks = pointer_tokens(path), *parent;
+	const char *last = NULL;
+	size_t idx;
+	int rc = 0, set = 0;
+
+	if (toks == NULL)
+		return cf_err_set(CF_EINVAL, "%s: path \"%s\" is not a JSON pointer", what, path);
+	parent = parent_of(doc, toks, &last);
+	if (parent == NULL) {
+		json_decref(toks);
+		return cf_err_set(CF_EINVAL, "%s: %s: path \"%s\" does not exist", what, op, path);
+	}
+	if (strcmp(op, "add") == 0) {
+		if (json_is_object(parent))
+			set = json_object_set_new(parent, last, json_deep_copy(value));
+		else if (json_is_array(parent) && array_index(last, json_array_size(parent), 1, &idx) == 0)
+			set = json_array_insert_new(parent, idx, json_deep_copy(value));
+		else
+			rc = cf_err_set(CF_EINVAL, "%s: add: path \"%s\" does not exist", what, path);
+	} else if (strcmp(op, "remove") == 0 || strcmp(op, "replace") == 0) {
+		int exists = json_is_object(parent) ? json_object_get(parent, last) != NULL
+			   : json_is_array(parent) && array_index(last, json_array_size(parent), 0, &idx) == 0;
+		if (!exists)
+			rc = cf_err_set(CF_EINVAL, "%s: %s: path \"%s\" does not exist", what, op, path);
+		else if (strcmp(op, "remove") == 0)
+			json_is_object(parent) ? json_object_del(parent, last) : json_array_remove(parent, idx);
+		else
+			set = json_is_object(parent) ? json_object_set_new(parent, last, json_deep_copy(value))
+						     : json_array_set_new(parent, idx, json_deep_copy(value));
+	}
+	if (set < 0)
+		rc = cf_err_set(CF_ENOMEM, "%s: %s %s: out of memory", what, op, path);
+	json_decref(toks);
+	return rc;
+}
+
+int cf_kustomize_json6902(json_t *target, const json_t *ops, const char *what)
+{
+	size_t i;
+	json_t *op;
+
+	if (!json_is_array(ops))
+		return cf_err_set(CF_EINVAL, "%s: a JSON 6902 patch must be a list of operations", what);
+	json_array_foreach(ops, i, op) {
+		const char *name = json_string_value(json_object_get(op, "op"));
+		const char *path = json_string_value(json_object_get(op, "path"));
+		const char *from = json_string_value(json_object_get(op, "from"));
+		json_t *value = json_object_get(op, "value"), *src;
+		int rc;
+
+		if (name == NULL || path == NULL)
+			return cf_err_set(CF_EINVAL, "%s: operation %zu needs op and path", what, i);
+		if (strcmp(name, "add") == 0 || strcmp(name, "replace") == 0) {
+			if (value == NULL)
+				return cf_err_set(CF_EINVAL, "%s: %s %s needs a value", what, name, path);
+			rc = op_apply(target, name, path, value, what);
+		} else if (strcmp(name, "remove") == 0) {
+			rc = op_apply(target, name, path, NULL, what);
+		} else if (strcmp(name, "move") == 0 || strcmp(name, "copy") == 0) {
+			if (from == NULL || (src = get_at(target, from)) == NULL)
+				return cf_err_set(CF_EINVAL, "%s: %s: from \"%s\" does not exist", what, name, from ? from : "");
+			src = json_deep_copy(src);
+			rc = strcmp(name, "move") == 0 ? op_apply(target, "remove", from, NULL, what) : 0;
+			if (rc == 0)
+				rc = op_apply(target, "add", path, src, what);
+			json_decref(src);
+		} else if (strcmp(name, "test") == 0) {
+			src = get_at(target, path);
+			rc = src && value && json_equal(src, value) ? 0
+				: cf_err_set(CF_EINVAL, "%s: test at %s failed", what, path);
+		} else {
+			return cf_err_set(CF_EINVAL, "%s: unknown op \"%s\"", what, name);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}

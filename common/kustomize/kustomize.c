@@ -1,0 +1,1317 @@
+/* common/kustomize/kustomize.c - the build: kustomization files, resources, generators, transformers,
+ * name references, hashes and output order, following kustomize v5's accumulateTarget. */
+#include "kustomize/kustomize.h"
+
+#include "kustomize/kustomize_internal.h"
+#include "util/alloc.h"
+#include "util/base64.h"
+#include "util/err.h"
+#include "util/sha256.h"
+#include "yaml/yaml.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+
+static const char *const kustomization_names[] = { "kustomization.yaml", "kustomization.yml", "Kustomization" };
+
+static const char *const known_fields[] = {
+	"apiVersion", "kind", "metadata", "resources", "bases", "components", "crds", "namespace",
+	"namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations", "images", "replicas",
+	"patches", "patchesStrategicMerge", "patchesJson6902", "configMapGenerator", "secretGenerator",
+	"generatorOptions", "replacements", "buildMetadata", "sortOptions", "openapi", "configurations",
+	"generators", "transformers", "validators", "vars", "helmCharts", "helmGlobals",
+};
+
+/* ---- small helpers ---- */
+
+const char *kz_sget(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+const char *kz_res_name(const kres *r)
+{
+	return kz_sget(json_object_get(r->obj, "metadata"), "name");
+}
+
+const char *kz_res_ns(const kres *r)
+{
+	const char *ns = kz_sget(json_object_get(r->obj, "metadata"), "namespace");
+	return ns ? ns : "";
+}
+
+const char *kz_res_kind(const kres *r)
+{
+	return kz_sget(r->obj, "kind");
+}
+
+static void kset_free(kset *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		json_decref(s->v[i].obj);
+		json_decref(s->v[i].names);
+	}
+	cf_free(s->v);
+	json_decref(s->ids);
+	s->v = NULL;
+	s->ids = NULL;
+	s->n = s->cap = 0;
+}
+
+static void id_key(char *out, size_t size, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = kz_sget(md, "namespace");
+
+	snprintf(out, size, "%s|%s|%s|%s", kz_sget(obj, "apiVersion") ? kz_sget(obj, "apiVersion") : "",
+		 kz_sget(obj, "kind") ? kz_sget(obj, "kind") : "", ns ? ns : "", kz_sget(md, "name") ? kz_sget(md, "name") : "");
+}
+
+static void ids_rebuild(kset *s)
+{
+	char key[1200];
+
+	json_decref(s->ids);
+	s->ids = json_object();
+	for (size_t i = 0; i < s->n; i++) {
+		id_key(key, sizeof(key), s->v[i].obj);
+		json_object_set_new(s->ids, key, json_true());
+	}
+	s->ids_stale = 0;
+}
+
+/* Takes obj (a new reference). Duplicate ids are an error naming where the second came from. */
+int kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char *from)
+{
+	char key[1200];
+
+	if (s->ids == NULL || s->ids_stale)
+		ids_rebuild(s);
+	id_key(key, sizeof(key), obj);
+	if (json_object_get(s->ids, key)) {
+		const json_t *md = json_object_get(obj, "metadata");
+		int rc = cf_err_set(CF_EINVAL, "%s: may not add resource with an already registered id: "
+				    "%s %s%s%s", from, kz_sget(obj, "kind"), kz_sget(md, "namespace") ? kz_sget(md, "namespace") : "",
+				    kz_sget(md, "namespace") ? "/" : "", kz_sget(md, "name"));
+		json_decref(obj);
+		json_decref(names);
+		return rc;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 32;
+		kres *v = cf_realloc(s->v, cap * sizeof(*v));
+		if (v == NULL) {
+			json_decref(obj);
+			json_decref(names);
+			return cf_err_set(CF_ENOMEM, "out of memory");
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	if (names == NULL) {
+		names = json_array();
+		json_array_append_new(names, json_string(kz_sget(json_object_get(obj, "metadata"), "name")));
+	}
+	s->v[s->n++] = (kres){ obj, names, needs_hash };
+	json_object_set_new(s->ids, key, json_true());
+	return 0;
+}
+
+/* dir + "/" + rel, cleaned; a path that leaves the root is an error. */
+int kz_join(char *out, size_t size, const char *dir, const char *rel, const char *from)
+{
+	char tmp[4096], *parts[512];
+	size_t n = 0, len = 0;
+
+	if (rel[0] == '/')
+		return cf_err_set(CF_EINVAL, "%s: absolute path \"%s\" is not allowed", from, rel);
+	if (snprintf(tmp, sizeof(tmp), "%s/%s", dir, rel) >= (int)sizeof(tmp))
+		return cf_err_set(CF_EINVAL, "%s: path too long", from);
+	for (char *save = NULL, *p = strtok_r(tmp, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+		if (strcmp(p, ".") == 0)
+			continue;
+		if (strcmp(p, "..") == 0) {
+			if (n == 0)
+				return cf_err_set(CF_EINVAL, "%s: path \"%s\" is outside the root of the build", from, rel);
+			n--;
+			continue;
+		}
+		if (n == 512)
+			return cf_err_set(CF_EINVAL, "%s: path too deep", from);
+		parts[n++] = p;
+	}
+	out[0] = '\0';
+	if (n == 0)
+		return snprintf(out, size, ".") < 0 ? CF_EINVAL : 0;
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(out + len, size - len, "%s%s", i ? "/" : "", parts[i]);
+	return len < size ? 0 : cf_err_set(CF_EINVAL, "%s: path too long", from);
+}
+
+/* kustomize's load restriction: a file must be in or below its kustomization's directory
+ * (directories with their own kustomization may be anywhere in the tree). */
+int kz_file_under(const char *dir, const char *path, const char *kpath)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, ".") == 0 || (strncmp(path, dir, n) == 0 && path[n] == '/'))
+		return 0;
+	return cf_err_set(CF_EINVAL, "%s: security; file '%s' is not in or below '%s'", kpath, path, dir);
+}
+
+static int is_remote(const char *r)
+{
+	return strstr(r, "://") || strncmp(r, "github.com/", 11) == 0 || strncmp(r, "git@", 4) == 0 ||
+	       strncmp(r, "gitlab.com/", 11) == 0 || strncmp(r, "bitbucket.org/", 14) == 0;
+}
+
+int kz_read_text(const kctx *c, const char *path, cf_buf *b)
+{
+	int rc = c->fs->read(c->fs->ctx, path, b);
+
+	if (rc == CF_ENOTFOUND)
+		return cf_err_set(CF_ENOTFOUND, "%s: no such file", path);
+	return rc;
+}
+
+/* kind, apiVersion and metadata.name must be strings: a bare `y` or `on` is a boolean in
+ * YAML 1.1, the way kubectl apply reads manifests. */
+static int check_object(const json_t *d, const char *path, size_t doc)
+{
+	const json_t *name = json_object_get(json_object_get(d, "metadata"), "name");
+
+	if (!json_is_object(d) || kz_sget(d, "kind") == NULL || kz_sget(d, "apiVersion") == NULL)
+		return cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (kind and apiVersion "
+				  "must be strings)", path, doc);
+	if (name == NULL)
+		return cf_err_set(CF_EINVAL, "%s: %s in document %zu has no metadata.name", path, kz_sget(d, "kind"), doc);
+	if (!json_is_string(name))
+		return cf_err_set(CF_EINVAL, "%s: %s in document %zu: metadata.name is not a string (quote it)",
+				  path, kz_sget(d, "kind"), doc);
+	return 0;
+}
+
+/* Resource documents of a file, with kind: List flattened. */
+static int load_resources(const kctx *c, const char *path, kset *out)
+{
+	cf_buf b = CF_BUF_INIT(KFILE_MAX);
+	json_t *docs = NULL, *d;
+	size_t i;
+	int rc = kz_read_text(c, path, &b);
+
+	if (rc == 0)
+		rc = cf_yaml_load_all(&docs, b.data ? b.data : "", b.len, path);
+	cf_buf_free(&b);
+	json_array_foreach(docs, i, d) {
+		const char *kind = kz_sget(d, "kind");
+		if (rc < 0)
+			break;
+		if (!json_is_object(d) || kind == NULL || kz_sget(d, "apiVersion") == NULL) {
+			rc = cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (missing kind or apiVersion)", path, i + 1);
+			break;
+		}
+		if (strcmp(kind, "List") == 0 || (strlen(kind) > 4 && strcmp(kind + strlen(kind) - 4, "List") == 0 &&
+						   json_is_array(json_object_get(d, "items")))) {
+			size_t j;
+			json_t *item;
+			json_array_foreach(json_object_get(d, "items"), j, item)
+				if (rc == 0 && (rc = check_object(item, path, i + 1)) == 0)
+					rc = kz_kset_add(out, json_deep_copy(item), NULL, 0, path);
+			continue;
+		}
+		if ((rc = check_object(d, path, i + 1)) < 0)
+			break;
+		rc = kz_kset_add(out, json_incref(d), NULL, 0, path);
+	}
+	json_decref(docs);
+	return rc;
+}
+
+/* ---- the kustomization file ---- */
+
+static int check_kustomization(const json_t *k, const char *kpath);
+
+/* *out is the parsed file on success, NULL on failure (nothing to free). */
+static int load_kustomization(const kctx *c, const char *dir, json_t **out, char *kpath, size_t ksize)
+{
+	cf_buf b = CF_BUF_INIT(KFILE_MAX);
+	int rc = CF_ENOTFOUND;
+
+	*out = NULL;
+	for (size_t i = 0; i < 3 && rc == CF_ENOTFOUND; i++) {
+		snprintf(kpath, ksize, "%s%s%s", strcmp(dir, ".") ? dir : "", strcmp(dir, ".") ? "/" : "", kustomization_names[i]);
+		cf_buf_reset(&b);
+		rc = c->fs->read(c->fs->ctx, kpath, &b);
+	}
+	if (rc == CF_ENOTFOUND) {
+		cf_buf_free(&b);
+		return cf_err_set(CF_ENOTFOUND, "unable to find one of 'kustomization.yaml', 'kustomization.yml' "
+				  "or 'Kustomization' in directory '%s'", dir);
+	}
+	if (rc == 0)
+		rc = cf_yaml_load(out, b.data ? b.data : "", b.len, kpath);
+	cf_buf_free(&b);
+	if (rc < 0)
+		return rc;
+	if (json_is_null(*out)) {
+		json_decref(*out);
+		*out = json_object();
+	}
+	if ((rc = check_kustomization(*out, kpath)) < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static int check_kustomization(const json_t *k, const char *kpath)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(k))
+		return cf_err_set(CF_EINVAL, "%s: not a mapping", kpath);
+	if (json_object_size(k) == 0)
+		return cf_err_set(CF_EINVAL, "%s: kustomization.yaml is empty", kpath);
+	json_object_foreach((json_t *)k, key, v) {
+		size_t i;
+		(void)v;
+		for (i = 0; i < sizeof(known_fields) / sizeof(known_fields[0]); i++)
+			if (strcmp(key, known_fields[i]) == 0)
+				break;
+		if (i == sizeof(known_fields) / sizeof(known_fields[0]))
+			return cf_err_set(CF_EINVAL, "%s: invalid Kustomization: unknown field \"%s\"", kpath, key);
+	}
+	static const char *const unsupported[] = { "vars", "helmCharts", "generators",
+						   "transformers", "validators", "configurations", "openapi" };
+	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
+		if (json_object_get(k, unsupported[i]))
+			return cf_err_set(CF_EINVAL, "%s: %s is not supported by cflux yet", kpath, unsupported[i]);
+	return 0;
+}
+
+static int accumulate(kctx *c, const char *dir, kset *set, int component);
+
+static int add_resource_entry(kctx *c, const char *dir, const char *kpath, const char *entry, kset *set)
+{
+	char path[4096];
+	int rc, st;
+
+	if (is_remote(entry))
+		return cf_err_set(CF_EINVAL, "%s: remote resource \"%s\" is not supported: a GitOps build reads "
+				  "only its source artifact", kpath, entry);
+	if ((rc = kz_join(path, sizeof(path), dir, entry, kpath)) < 0)
+		return rc;
+	st = c->fs->stat(c->fs->ctx, path);
+	if (st == CF_ENOTFOUND)
+		return cf_err_set(CF_ENOTFOUND, "%s: resources: '%s' does not exist", kpath, path);
+	if (st == 1) {
+		kset sub = { 0 };
+		rc = accumulate(c, path, &sub, 0);
+		for (size_t i = 0; rc == 0 && i < sub.n; i++) {
+			rc = kz_kset_add(set, sub.v[i].obj, sub.v[i].names, sub.v[i].needs_hash, path);
+			sub.v[i].obj = NULL;
+			sub.v[i].names = NULL;
+		}
+		kset_free(&sub);
+		return rc;
+	}
+	if (st < 0)
+		return st;
+	if ((rc = kz_file_under(dir, path, kpath)) < 0)
+		return rc;
+	return load_resources(c, path, set);
+}
+
+/* ---- field paths: "spec/template/metadata/labels", with "[]" stepping through lists ---- */
+
+typedef int (*field_fn)(json_t *holder, const char *field, void *arg);
+
+static int walk_path(json_t *node, const char *path, int create, field_fn fn, void *arg)
+{
+	const char *slash = strchr(path, '/');
+	char seg[128];
+	size_t n = slash ? (size_t)(slash - path) : strlen(path);
+	int list = n > 2 && path[n - 2] == '[' && path[n - 1] == ']';
+	json_t *next;
+
+	snprintf(seg, sizeof(seg), "%.*s", (int)(list ? n - 2 : n), path);
+	if (!json_is_object(node))
+		return 0;
+	if (slash == NULL && !list)
+		return fn(node, seg, arg);
+	next = json_object_get(node, seg);
+	if (next == NULL && create && !list) {
+		next = json_object();
+		json_object_set_new(node, seg, next);
+	}
+	if (next == NULL)
+		return 0;
+	if (list) {
+		size_t i;
+		json_t *e;
+		int rc;
+		json_array_foreach(next, i, e)
+			if (slash && (rc = walk_path(e, slash + 1, create, fn, arg)) < 0)
+				return rc;
+		return 0;
+	}
+	return walk_path(next, slash + 1, create, fn, arg);
+}
+
+static int set_labels_fn(json_t *holder, const char *field, void *arg)
+{
+	json_t *m = json_object_get(holder, field);
+
+	if (m == NULL || json_is_null(m)) {
+		m = json_object();
+		json_object_set_new(holder, field, m);
+	}
+	if (json_is_object(m))
+		json_object_update(m, (json_t *)arg);
+	return 0;
+}
+
+/* commonLabels and labels.includeSelectors: selectors and templates, per kustomize's defaults */
+static const struct { const char *kind, *path; int create, selector; } label_paths[] = {
+	{ "Deployment", "spec/selector/matchLabels", 1, 1 }, { "Deployment", "spec/template/metadata/labels", 1, 0 },
+	{ "ReplicaSet", "spec/selector/matchLabels", 1, 1 }, { "ReplicaSet", "spec/template/metadata/labels", 1, 0 },
+	{ "DaemonSet", "spec/selector/matchLabels", 1, 1 }, { "DaemonSet", "spec/template/metadata/labels", 1, 0 },
+	{ "StatefulSet", "spec/selector/matchLabels", 1, 1 }, { "StatefulSet", "spec/template/metadata/labels", 1, 0 },
+	{ "StatefulSet", "spec/volumeClaimTemplates[]/metadata/labels", 1, 0 },
+	{ "ReplicationController", "spec/selector", 1, 1 }, { "ReplicationController", "spec/template/metadata/labels", 1, 0 },
+	{ "Service", "spec/selector", 1, 1 },
+	{ "Job", "spec/selector/matchLabels", 0, 1 }, { "Job", "spec/template/metadata/labels", 1, 0 },
+	{ "CronJob", "spec/jobTemplate/spec/selector/matchLabels", 0, 1 },
+	{ "CronJob", "spec/jobTemplate/metadata/labels", 1, 0 },
+	{ "CronJob", "spec/jobTemplate/spec/template/metadata/labels", 1, 0 },
+	{ "PodDisruptionBudget", "spec/selector/matchLabels", 0, 1 },
+	{ "NetworkPolicy", "spec/podSelector/matchLabels", 0, 1 },
+	{ "NetworkPolicy", "spec/ingress[]/from[]/podSelector/matchLabels", 0, 1 },
+	{ "NetworkPolicy", "spec/egress[]/to[]/podSelector/matchLabels", 0, 1 },
+};
+
+static void add_labels(kset *s, const json_t *labels, int selectors, int templates)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		json_t *obj = s->v[i].obj;
+		const char *kind = kz_res_kind(&s->v[i]);
+
+		walk_path(obj, "metadata/labels", 1, set_labels_fn, (void *)labels);
+		for (size_t k = 0; k < sizeof(label_paths) / sizeof(label_paths[0]); k++) {
+			if (strcmp(kind, label_paths[k].kind) != 0)
+				continue;
+			if (selectors || (templates && !label_paths[k].selector && strstr(label_paths[k].path, "emplate/")))
+				walk_path(obj, label_paths[k].path, label_paths[k].create, set_labels_fn, (void *)labels);
+		}
+	}
+}
+
+static const struct { const char *kind, *path; } template_annotation_paths[] = {
+	{ "Deployment", "spec/template/metadata/annotations" }, { "ReplicaSet", "spec/template/metadata/annotations" },
+	{ "DaemonSet", "spec/template/metadata/annotations" }, { "StatefulSet", "spec/template/metadata/annotations" },
+	{ "Job", "spec/template/metadata/annotations" }, { "ReplicationController", "spec/template/metadata/annotations" },
+	{ "CronJob", "spec/jobTemplate/metadata/annotations" },
+	{ "CronJob", "spec/jobTemplate/spec/template/metadata/annotations" },
+};
+
+static void add_annotations(kset *s, const json_t *ann)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		walk_path(s->v[i].obj, "metadata/annotations", 1, set_labels_fn, (void *)ann);
+		for (size_t k = 0; k < sizeof(template_annotation_paths) / sizeof(template_annotation_paths[0]); k++)
+			if (strcmp(kz_res_kind(&s->v[i]), template_annotation_paths[k].kind) == 0)
+				walk_path(s->v[i].obj, template_annotation_paths[k].path, 1, set_labels_fn, (void *)ann);
+	}
+}
+
+/* ---- namespace, names ---- */
+
+void kz_rename_res(kres *r, const char *name)
+{
+	/* (the owning set's id index is marked stale by the passes that rename) */
+	json_object_set_new(json_object_get(r->obj, "metadata"), "name", json_string(name));
+	json_array_append_new(r->names, json_string(name));
+}
+
+static int cluster_scoped(const char *kind)
+{
+	static const char *const kinds[] = { "Namespace", "ClusterRole", "ClusterRoleBinding",
+		"CustomResourceDefinition", "PersistentVolume", "StorageClass", "PriorityClass",
+		"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "CSIDriver",
+		"CSINode", "Node", "VolumeAttachment", "RuntimeClass", "PodSecurityPolicy", "IngressClass",
+		"CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ComponentStatus" };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void set_namespace(kset *s, const char *ns)
+{
+	s->ids_stale = 1;
+	for (size_t i = 0; i < s->n; i++) {
+		json_t *obj = s->v[i].obj, *subj;
+		const char *kind = kz_res_kind(&s->v[i]);
+		size_t j;
+
+		if (!cluster_scoped(kind))
+			json_object_set_new(json_object_get(obj, "metadata"), "namespace", json_string(ns));
+		else if (strcmp(kind, "Namespace") == 0)
+			kz_rename_res(&s->v[i], ns);   /* kustomize v5 makes a Namespace object the namespace */
+		/* service account subjects in the default namespace follow (kustomize v5 "defaultOnly") */
+		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0)
+			json_array_foreach(json_object_get(obj, "subjects"), j, subj) {
+				const char *sk = kz_sget(subj, "kind"), *sn = kz_sget(subj, "namespace");
+				if (sk && strcmp(sk, "ServiceAccount") == 0 && (sn == NULL || strcmp(sn, "default") == 0))
+					json_object_set_new(subj, "namespace", json_string(ns));
+			}
+	}
+}
+
+static void prefix_suffix(kset *s, const char *prefix, const char *suffix)
+{
+	s->ids_stale = 1;
+	for (size_t i = 0; i < s->n; i++) {
+		const char *kind = kz_res_kind(&s->v[i]);
+		char name[1024];
+
+		if (strcmp(kind, "Namespace") == 0 || strcmp(kind, "CustomResourceDefinition") == 0 ||
+		    strcmp(kind, "APIService") == 0)
+			continue;
+		snprintf(name, sizeof(name), "%s%s%s", prefix ? prefix : "", kz_res_name(&s->v[i]), suffix ? suffix : "");
+		kz_rename_res(&s->v[i], name);
+	}
+}
+
+/* ---- images, replicas ---- */
+
+static void image_update(json_t *c, const json_t *images)
+{
+	const char *img = kz_sget(c, "image");
+	size_t i;
+	json_t *im;
+
+	if (img == NULL)
+		return;
+	json_array_foreach(images, i, im) {
+		const char *name = kz_sget(im, "name"), *nn = kz_sget(im, "newName"), *tag = kz_sget(im, "newTag"),
+			   *digest = kz_sget(im, "digest"), *at, *colon, *slash;
+		char repo[1024], rest[512], out[2048];
+		size_t rl;
+
+		if (name == NULL)
+			continue;
+		at = strchr(img, '@');
+		slash = strrchr(img, '/');
+		colon = strrchr(slash ? slash : img, ':');
+		rl = at ? (size_t)(at - img) : colon ? (size_t)(colon - img) : strlen(img);
+		if (colon && at && colon > at)
+			rl = (size_t)(at - img);
+		snprintf(repo, sizeof(repo), "%.*s", (int)rl, img);
+		if (strcmp(repo, name) != 0)
+			continue;
+		snprintf(rest, sizeof(rest), "%s", img + rl);
+		if (digest)
+			snprintf(rest, sizeof(rest), "@%s", digest);
+		else if (tag)
+			snprintf(rest, sizeof(rest), ":%s", tag);
+		snprintf(out, sizeof(out), "%s%s", nn ? nn : repo, rest);
+		json_object_set_new(c, "image", json_string(out));
+		return;
+	}
+}
+
+/* Containers anywhere in the object (pod specs at any depth, as kustomize v5 finds them). */
+static void images_walk(json_t *node, const json_t *images)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(node)) {
+		json_object_foreach(node, k, v) {
+			if ((strcmp(k, "containers") == 0 || strcmp(k, "initContainers") == 0 ||
+			     strcmp(k, "ephemeralContainers") == 0) && json_is_array(v)) {
+				json_t *c;
+				json_array_foreach(v, i, c)
+					image_update(c, images);
+			} else {
+				images_walk(v, images);
+			}
+		}
+	} else if (json_is_array(node)) {
+		json_array_foreach(node, i, v)
+			images_walk(v, images);
+	}
+}
+
+static void set_replicas(kset *s, const json_t *replicas)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(replicas, i, r) {
+		const char *name = kz_sget(r, "name");
+		json_t *count = json_object_get(r, "count");
+		for (size_t k = 0; name && count && k < s->n; k++) {
+			size_t j;
+			json_t *n;
+			json_array_foreach(s->v[k].names, j, n)
+				if (strcmp(json_string_value(n), name) == 0) {
+					json_t *spec = json_object_get(s->v[k].obj, "spec");
+					if (spec == NULL) {
+						spec = json_object();
+						json_object_set_new(s->v[k].obj, "spec", spec);
+					}
+					json_object_set(spec, "replicas", count);
+					break;
+				}
+		}
+	}
+}
+
+/* ---- patches ---- */
+
+#include <regex.h>
+
+static int regex_full(const char *pattern, const char *s)
+{
+	char anchored[1100];
+	regex_t re;
+	int ok;
+
+	snprintf(anchored, sizeof(anchored), "^(%s)$", pattern);
+	if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) != 0)
+		return strcmp(pattern, s) == 0;
+	ok = regexec(&re, s, 0, NULL, 0) == 0;
+	regfree(&re);
+	return ok;
+}
+
+/* Kubernetes label selector: "a=b,c!=d,e in (x,y),f notin (z),g,!h". */
+static int selector_match(const char *sel, const json_t *labels)
+{
+	char buf[2048];
+	char *p, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", sel);
+	/* commas inside "(...)" are not separators: mark them */
+	for (int depth = 0, i = 0; buf[i]; i++) {
+		if (buf[i] == '(') depth++;
+		else if (buf[i] == ')') depth--;
+		else if (buf[i] == ',' && depth > 0) buf[i] = '\x01';
+	}
+	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		char key[256], op[8] = "", vals[1024] = "";
+		const char *v;
+		while (*p == ' ') p++;
+		if (*p == '!') {
+			if (json_object_get(labels, p + 1)) return 0;
+			continue;
+		}
+		if (sscanf(p, "%255[^!= ] %7[!=] %1023[^\n]", key, op, vals) >= 2) {
+			v = kz_sget(labels, key);
+			int eq = v && strcmp(v, vals) == 0;
+			if ((strcmp(op, "!=") == 0) == eq)
+				return 0;
+			continue;
+		}
+		if (sscanf(p, "%255s %7s (%1023[^)])", key, op, vals) == 3) {
+			int in = 0;
+			v = kz_sget(labels, key);
+			for (char *s2 = NULL, *t = strtok_r(vals, "\x01", &s2); t; t = strtok_r(NULL, "\x01", &s2)) {
+				while (*t == ' ') t++;
+				size_t l = strlen(t);
+				while (l && t[l - 1] == ' ') t[--l] = '\0';
+				if (v && strcmp(v, t) == 0) in = 1;
+			}
+			if ((strcmp(op, "in") == 0) != in)
+				return 0;
+			continue;
+		}
+		if (json_object_get(labels, p) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+int kz_target_match(const kres *r, const json_t *t)
+{
+	const char *g = kz_sget(t, "group"), *v = kz_sget(t, "version"), *k = kz_sget(t, "kind"), *n = kz_sget(t, "name"),
+		   *ns = kz_sget(t, "namespace"), *ls = kz_sget(t, "labelSelector"), *as = kz_sget(t, "annotationSelector");
+	const char *av = kz_sget(r->obj, "apiVersion"), *slash = strchr(av, '/');
+	char group[256], version[64];
+	const json_t *md = json_object_get(r->obj, "metadata");
+
+	snprintf(group, sizeof(group), "%.*s", slash ? (int)(slash - av) : 0, av);
+	snprintf(version, sizeof(version), "%s", slash ? slash + 1 : av);
+	if ((g && strcmp(g, group) != 0) || (v && strcmp(v, version) != 0) || (k && !regex_full(k, kz_res_kind(r))))
+		return 0;
+	if (n && !regex_full(n, kz_res_name(r)))
+		return 0;
+	if (ns && !regex_full(ns, kz_res_ns(r)))
+		return 0;
+	if (ls && !selector_match(ls, json_object_get(md, "labels")))
+		return 0;
+	if (as && !selector_match(as, json_object_get(md, "annotations")))
+		return 0;
+	return 1;
+}
+
+int kz_name_in_history(const kres *r, const char *name)
+{
+	size_t i;
+	json_t *n;
+
+	json_array_foreach(r->names, i, n)
+		if (strcmp(json_string_value(n), name) == 0)
+			return 1;
+	return 0;
+}
+
+/* A patch entry's options (kustomize's PatchTransformer): without them a strategic merge patch
+ * keeps the patched object's name and kind. */
+typedef struct patch_opts {
+	int allow_name_change, allow_kind_change;
+} patch_opts;
+
+static int read_patch_opts(patch_opts *o, const json_t *entry, const char *where)
+{
+	/* (a patchesStrategicMerge entry may be the patch object itself: its fields are not options) */
+	const json_t *opts = json_is_object(entry) && !json_object_get(entry, "kind") ? json_object_get(entry, "options") : NULL;
+	const char *k;
+	json_t *v;
+
+	*o = (patch_opts){ 0, 0 };
+	if (opts == NULL || json_is_null(opts))
+		return 0;
+	if (!json_is_object(opts))
+		return cf_err_set(CF_EINVAL, "%s: options must be a mapping", where);
+	json_object_foreach((json_t *)opts, k, v) {
+		if (!json_is_boolean(v))
+			return cf_err_set(CF_EINVAL, "%s: options.%s must be true or false", where, k);
+		if (strcmp(k, "allowNameChange") == 0)
+			o->allow_name_change = json_is_true(v);
+		else if (strcmp(k, "allowKindChange") == 0)
+			o->allow_kind_change = json_is_true(v);
+		/* allowNoTargetMatch and others only change kustomize's logging */
+	}
+	return 0;
+}
+
+/* Merges patch into r as kustomize does: the object keeps its namespace, its name unless
+ * allowNameChange, its kind unless allowKindChange. A patch chosen by target is first given the
+ * object's apiVersion (kustomize sets the patch's group and version to the object's), so the
+ * body's apiVersion never reaches the object. */
+static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int by_target, const char *where)
+{
+	json_t *p = json_deep_copy(patch), *md;
+	const char *name = kz_res_name(r);
+	char old_name[512];
+	int rc;
+
+	if (p == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	snprintf(old_name, sizeof(old_name), "%s", name ? name : "");
+	md = json_object_get(p, "metadata");
+	json_object_del(md, "namespace");
+	if (!o->allow_name_change || !json_is_string(json_object_get(md, "name")))
+		json_object_del(md, "name");
+	if (!o->allow_kind_change || !json_is_string(json_object_get(p, "kind")))
+		json_object_del(p, "kind");
+	if (by_target)
+		json_object_del(p, "apiVersion");
+	rc = cf_kustomize_smp(r->obj, p, where);
+	json_decref(p);
+	/* references follow a rename (a patch that removes the name fails after the patch) */
+	if (rc == 0 && (name = kz_res_name(r)) != NULL && strcmp(name, old_name) != 0)
+		json_array_append_new(r->names, json_string(name));
+	return rc;
+}
+
+/* A strategic merge patch without a target applies to the resource it names: same apiVersion,
+ * kind and name (any name it had), and namespace if the patch gives one. */
+static int smp_by_name(kset *s, const json_t *patch, const patch_opts *o, const char *where)
+{
+	const json_t *md = json_object_get(patch, "metadata");
+	const char *av = kz_sget(patch, "apiVersion"), *kind = kz_sget(patch, "kind"), *name = kz_sget(md, "name"),
+		   *ns = kz_sget(md, "namespace");
+	int hits = 0, rc;
+
+	if (kind == NULL || name == NULL)
+		return cf_err_set(CF_EINVAL, "%s: a patch without a target needs kind and metadata.name", where);
+	for (size_t i = 0; i < s->n; i++) {
+		const char *oav = kz_sget(s->v[i].obj, "apiVersion");
+		if (strcmp(kz_res_kind(&s->v[i]), kind) != 0 || !kz_name_in_history(&s->v[i], name) ||
+		    oav == NULL || av == NULL || strcmp(oav, av) != 0 ||
+		    (ns && strcmp(kz_res_ns(&s->v[i]), ns) != 0))
+			continue;
+		if ((rc = smp_in_place(&s->v[i], patch, o, 0, where)) < 0)
+			return rc;
+		hits++;
+	}
+	if (hits == 0)
+		return cf_err_set(CF_ENOTFOUND, "%s: no resource matches the patch for %s %s%s%s (apiVersion %s)", where,
+				  kind, ns ? ns : "", ns ? "/" : "", name, av ? av : "missing");
+	return 0;
+}
+
+/* A patch file is JSON 6902 when it is one list of operations (as one document, or written as
+ * the stream itself); otherwise each document is a strategic merge patch. */
+static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const patch_opts *o, const char *where)
+{
+	const json_t *ops = NULL;
+	size_t i;
+	json_t *d;
+
+	if (json_array_size(docs) == 1 && json_is_array(json_array_get(docs, 0)))
+		ops = json_array_get(docs, 0);
+	else if (json_array_size(docs) > 0 && json_object_get(json_array_get(docs, 0), "op"))
+		ops = docs;
+	if (ops != NULL) {
+		if (target == NULL)
+			return cf_err_set(CF_EINVAL, "%s: a JSON 6902 patch needs a target", where);
+		for (size_t k = 0; k < s->n; k++)
+			if (kz_target_match(&s->v[k], target)) {
+				int rc = cf_kustomize_json6902(s->v[k].obj, ops, where);
+				if (rc < 0)
+					return rc;
+			}
+		return 0;
+	}
+	json_array_foreach(docs, i, d) {
+		int rc = 0;
+		if (target == NULL)
+			rc = smp_by_name(s, d, o, where);
+		for (size_t k = 0; target && rc == 0 && k < s->n; k++)
+			if (kz_target_match(&s->v[k], target))
+				rc = smp_in_place(&s->v[k], d, o, 1, where);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* A patch is inline text or a file relative to dir. */
+static int patch_docs(const kctx *c, const char *dir, const char *kpath, const json_t *entry, json_t **docs, char *where, size_t wsize)
+{
+	const char *inline_text = json_is_string(entry) ? json_string_value(entry) : kz_sget(entry, "patch");
+	const char *path = json_is_object(entry) ? kz_sget(entry, "path") : NULL;
+	cf_buf b = CF_BUF_INIT(KFILE_MAX);
+	char full[4096];
+	int rc;
+
+	*docs = NULL;
+	if (json_is_object(entry) && !inline_text && !path && json_object_get(entry, "kind")) {
+		/* patchesStrategicMerge may hold the patch object itself */
+		*docs = json_pack("[O]", entry);
+		snprintf(where, wsize, "%s: patchesStrategicMerge", kpath);
+		return 0;
+	}
+	if (json_is_string(entry) && strchr(inline_text, '\n') == NULL && strchr(inline_text, ':') == NULL) {
+		path = inline_text;   /* patchesStrategicMerge: a file name */
+		inline_text = NULL;
+	}
+	if (inline_text) {
+		snprintf(where, wsize, "%s: inline patch", kpath);
+		return cf_yaml_load_all(docs, inline_text, strlen(inline_text), where);
+	}
+	if (path == NULL)
+		return cf_err_set(CF_EINVAL, "%s: a patch needs patch or path", kpath);
+	if ((rc = kz_join(full, sizeof(full), dir, path, kpath)) < 0 || (rc = kz_file_under(dir, full, kpath)) < 0)
+		return rc;
+	snprintf(where, wsize, "%s", full);
+	if ((rc = kz_read_text(c, full, &b)) == 0)
+		rc = cf_yaml_load_all(docs, b.data ? b.data : "", b.len, full);
+	cf_buf_free(&b);
+	return rc;
+}
+
+static int run_patches(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s, const char *field)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(k, field), i, e) {
+		json_t *docs = NULL;
+		char where[4200];
+		patch_opts o;
+		int rc = patch_docs(c, dir, kpath, e, &docs, where, sizeof(where));
+
+		if (rc == 0)
+			rc = read_patch_opts(&o, e, where);
+		if (rc == 0)
+			rc = apply_patch_docs(s, docs, json_is_object(e) ? json_object_get(e, "target") : NULL, &o, where);
+		json_decref(docs);
+		s->ids_stale = 1;
+		/* a patch may not leave an object without a string kind, apiVersion or name */
+		for (size_t r = 0; rc == 0 && r < s->n; r++)
+			if (check_object(s->v[r].obj, where, 1) < 0)
+				rc = cf_err_set(CF_EINVAL, "%s: after this patch an object has no string kind, apiVersion "
+						"or metadata.name", where);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- name references: a referrer's field follows the referenced object's renames ---- */
+
+typedef struct refctx {
+	kset *s;
+	const char *kind;      /* of the referenced object */
+	const char *ns;        /* of the referrer */
+	json_t *index;         /* "kind\x01name" -> [resource index], every name each object had */
+} refctx;
+
+/* No namespace and "default" are the same place. */
+static int same_namespace(const char *a, const char *b)
+{
+	if (a[0] == '\0')
+		a = "default";
+	if (b[0] == '\0')
+		b = "default";
+	return strcmp(a, b) == 0;
+}
+
+static int fix_ref_fn(json_t *holder, const char *field, void *arg)
+{
+	refctx *rc = arg;
+	const char *v = kz_sget(holder, field);
+	kres *hit = NULL;
+
+	char key[1200];
+	json_t *cands, *ix;
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	snprintf(key, sizeof(key), "%s\x01%s", rc->kind, v);
+	cands = json_object_get(rc->index, key);
+	json_array_foreach(cands, i, ix) {
+		kres *r = &rc->s->v[json_integer_value(ix)];
+		if (!cluster_scoped(rc->kind) && !same_namespace(kz_res_ns(r), rc->ns))
+			continue;
+		hit = r;
+		break;
+	}
+	if (hit && strcmp(kz_res_name(hit), v) != 0)
+		json_object_set_new(holder, field, json_string(kz_res_name(hit)));
+	return 0;
+}
+
+static const struct { const char *kind, *path; } pod_refs[] = {
+	{ "ConfigMap", "volumes[]/configMap/name" },
+	{ "ConfigMap", "volumes[]/projected/sources[]/configMap/name" },
+	{ "ConfigMap", "containers[]/env[]/valueFrom/configMapKeyRef/name" },
+	{ "ConfigMap", "containers[]/envFrom[]/configMapRef/name" },
+	{ "ConfigMap", "initContainers[]/env[]/valueFrom/configMapKeyRef/name" },
+	{ "ConfigMap", "initContainers[]/envFrom[]/configMapRef/name" },
+	{ "Secret", "volumes[]/secret/secretName" },
+	{ "Secret", "volumes[]/projected/sources[]/secret/name" },
+	{ "Secret", "containers[]/env[]/valueFrom/secretKeyRef/name" },
+	{ "Secret", "containers[]/envFrom[]/secretRef/name" },
+	{ "Secret", "initContainers[]/env[]/valueFrom/secretKeyRef/name" },
+	{ "Secret", "initContainers[]/envFrom[]/secretRef/name" },
+	{ "Secret", "imagePullSecrets[]/name" },
+	{ "ServiceAccount", "serviceAccountName" },
+	{ "ServiceAccount", "serviceAccount" },
+	{ "PersistentVolumeClaim", "volumes[]/persistentVolumeClaim/claimName" },
+	{ "PriorityClass", "priorityClassName" },
+};
+
+static const struct { const char *kind, *spec; } pod_spec_paths[] = {
+	{ "Pod", "spec" }, { "Deployment", "spec/template/spec" }, { "ReplicaSet", "spec/template/spec" },
+	{ "DaemonSet", "spec/template/spec" }, { "StatefulSet", "spec/template/spec" },
+	{ "Job", "spec/template/spec" }, { "ReplicationController", "spec/template/spec" },
+	{ "CronJob", "spec/jobTemplate/spec/template/spec" },
+};
+
+static json_t *at_path(json_t *obj, const char *path)
+{
+	char buf[256];
+	json_t *cur = obj;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *save = NULL, *p = strtok_r(buf, "/", &save); p && cur; p = strtok_r(NULL, "/", &save))
+		cur = json_object_get(cur, p);
+	return cur;
+}
+
+static json_t *reference_index(const kset *s)
+{
+	json_t *index = json_object(), *n;
+	char key[1200];
+	size_t j;
+
+	for (size_t i = 0; i < s->n; i++)
+		json_array_foreach(s->v[i].names, j, n) {
+			json_t *list;
+			snprintf(key, sizeof(key), "%s\x01%s", kz_res_kind(&s->v[i]), json_string_value(n));
+			if ((list = json_object_get(index, key)) == NULL) {
+				list = json_array();
+				json_object_set_new(index, key, list);
+			}
+			json_array_append_new(list, json_integer((json_int_t)i));
+		}
+	return index;
+}
+
+static void fix_references(kset *s)
+{
+	json_t *index = reference_index(s);
+
+	for (size_t i = 0; i < s->n; i++) {
+		json_t *obj = s->v[i].obj, *e;
+		const char *kind = kz_res_kind(&s->v[i]);
+		refctx rc = { s, NULL, kz_res_ns(&s->v[i]), index };
+		size_t j;
+
+		for (size_t p = 0; p < sizeof(pod_spec_paths) / sizeof(pod_spec_paths[0]); p++) {
+			json_t *spec;
+			if (strcmp(kind, pod_spec_paths[p].kind) != 0 || (spec = at_path(obj, pod_spec_paths[p].spec)) == NULL)
+				continue;
+			for (size_t r = 0; r < sizeof(pod_refs) / sizeof(pod_refs[0]); r++) {
+				rc.kind = pod_refs[r].kind;
+				walk_path(spec, pod_refs[r].path, 0, fix_ref_fn, &rc);
+			}
+		}
+		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0) {
+			json_t *role = json_object_get(obj, "roleRef");
+			if (role && kz_sget(role, "kind")) {
+				rc.kind = kz_sget(role, "kind");
+				fix_ref_fn(role, "name", &rc);
+			}
+			json_array_foreach(json_object_get(obj, "subjects"), j, e) {
+				if (kz_sget(e, "kind") && strcmp(kz_sget(e, "kind"), "ServiceAccount") == 0) {
+					refctx sub = { s, "ServiceAccount", kz_sget(e, "namespace") ? kz_sget(e, "namespace") : rc.ns, index };
+					fix_ref_fn(e, "name", &sub);
+				}
+			}
+		}
+		if (strcmp(kind, "ServiceAccount") == 0) {
+			rc.kind = "Secret";
+			walk_path(obj, "secrets[]/name", 0, fix_ref_fn, &rc);
+			walk_path(obj, "imagePullSecrets[]/name", 0, fix_ref_fn, &rc);
+		}
+		if (strcmp(kind, "StatefulSet") == 0) {
+			rc.kind = "Service";
+			walk_path(obj, "spec/serviceName", 0, fix_ref_fn, &rc);
+		}
+		if (strcmp(kind, "Ingress") == 0) {
+			rc.kind = "Service";
+			walk_path(obj, "spec/defaultBackend/service/name", 0, fix_ref_fn, &rc);
+			walk_path(obj, "spec/rules[]/http/paths[]/backend/service/name", 0, fix_ref_fn, &rc);
+			rc.kind = "Secret";
+			walk_path(obj, "spec/tls[]/secretName", 0, fix_ref_fn, &rc);
+		}
+		if (strcmp(kind, "HorizontalPodAutoscaler") == 0) {
+			json_t *t = at_path(obj, "spec/scaleTargetRef");
+			if (t && kz_sget(t, "kind")) {
+				rc.kind = kz_sget(t, "kind");
+				fix_ref_fn(t, "name", &rc);
+			}
+		}
+	}
+	json_decref(index);
+}
+
+/* ---- order: kustomize's legacy kind order ---- */
+
+static int kind_rank(const char *kind)
+{
+	static const char *const first[] = { "Namespace", "ResourceQuota", "StorageClass",
+		"CustomResourceDefinition", "ServiceAccount", "PodSecurityPolicy", "Role", "ClusterRole",
+		"RoleBinding", "ClusterRoleBinding", "ConfigMap", "Secret", "Endpoints", "Service",
+		"LimitRange", "PriorityClass", "PersistentVolume", "PersistentVolumeClaim", "Deployment",
+		"StatefulSet", "CronJob", "PodDisruptionBudget" };
+	static const char *const last[] = { "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration" };
+	size_t n = sizeof(first) / sizeof(first[0]);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(kind, first[i]) == 0)
+			return (int)i - (int)n;
+	for (size_t i = 0; i < sizeof(last) / sizeof(last[0]); i++)
+		if (strcmp(kind, last[i]) == 0)
+			return (int)i + 1;
+	return 0;
+}
+
+/* "group_version_kind" as kustomize spells a GVK, with ~G for the core group */
+static void gvk_string(char *out, size_t size, const kres *r)
+{
+	const char *av = kz_sget(r->obj, "apiVersion"), *slash = strchr(av, '/');
+
+	if (slash)
+		snprintf(out, size, "%.*s_%s_%s", (int)(slash - av), av, slash + 1, kz_res_kind(r));
+	else
+		snprintf(out, size, "~G_%s_%s", av, kz_res_kind(r));
+}
+
+static int res_cmp(const void *a, const void *b)
+{
+	const kres *x = a, *y = b;
+	int rx = kind_rank(kz_res_kind(x)), ry = kind_rank(kz_res_kind(y)), c;
+	char gx[512], gy[512];
+
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	gvk_string(gx, sizeof(gx), x);
+	gvk_string(gy, sizeof(gy), y);
+	if ((c = strcmp(gx, gy)) != 0)
+		return c;
+	if ((c = strcmp(kz_res_ns(x), kz_res_ns(y))) != 0)
+		return c;
+	return strcmp(kz_res_name(x), kz_res_name(y));
+}
+
+/* ---- the build ---- */
+
+static int transform(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s)
+{
+	const json_t *labels;
+	size_t i;
+	json_t *l;
+	int rc;
+
+	if ((rc = run_patches(c, dir, kpath, k, s, "patchesStrategicMerge")) < 0 ||
+	    (rc = run_patches(c, dir, kpath, k, s, "patches")) < 0)
+		return rc;
+	if (kz_sget(k, "namespace"))
+		set_namespace(s, kz_sget(k, "namespace"));
+	if (kz_sget(k, "namePrefix") || kz_sget(k, "nameSuffix"))
+		prefix_suffix(s, kz_sget(k, "namePrefix"), kz_sget(k, "nameSuffix"));
+	if ((labels = json_object_get(k, "commonLabels")) && json_object_size(labels))
+		add_labels(s, labels, 1, 1);
+	json_array_foreach(json_object_get(k, "labels"), i, l)
+		if (json_object_size(json_object_get(l, "pairs")))
+			add_labels(s, json_object_get(l, "pairs"), json_is_true(json_object_get(l, "includeSelectors")),
+				   json_is_true(json_object_get(l, "includeTemplates")));
+	if ((labels = json_object_get(k, "commonAnnotations")) && json_object_size(labels))
+		add_annotations(s, labels);
+	if ((rc = run_patches(c, dir, kpath, k, s, "patchesJson6902")) < 0)
+		return rc;
+	set_replicas(s, json_object_get(k, "replicas"));
+	if (json_array_size(json_object_get(k, "images")))
+		for (size_t r = 0; r < s->n; r++)
+			images_walk(s->v[r].obj, json_object_get(k, "images"));
+	return kz_run_replacements(c, dir, kpath, k, s);
+}
+
+/* Labels and annotations are maps of strings (a bare `on` is a boolean in YAML 1.1). */
+static int string_map(const json_t *m, const char *field, const char *kpath)
+{
+	const char *key;
+	json_t *v;
+
+	if (m == NULL)
+		return 0;
+	if (!json_is_object(m))
+		return cf_err_set(CF_EINVAL, "%s: %s must be a map of strings", kpath, field);
+	json_object_foreach((json_t *)m, key, v)
+		if (!json_is_string(v))
+			return cf_err_set(CF_EINVAL, "%s: %s: the value of \"%s\" must be a string (quote it)", kpath, field, key);
+	return 0;
+}
+
+static int entries(const json_t *k, const char *field, const char *kpath)
+{
+	const json_t *v = json_object_get(k, field);
+
+	if (v && !json_is_array(v))
+		return cf_err_set(CF_EINVAL, "%s: %s must be a list", kpath, field);
+	return 0;
+}
+
+static int accumulate(kctx *c, const char *dir, kset *set, int component)
+{
+	char kpath[4200];
+	json_t *k = NULL, *e;
+	const char *kind;
+	size_t i;
+	int rc;
+
+	for (size_t d = 0; d < c->depth; d++)
+		if (strcmp(c->stack[d], dir) == 0)
+			return cf_err_set(CF_EINVAL, "cycle: '%s' includes itself (through %s)", dir, c->stack[c->depth - 1]);
+	if (c->depth == KDEPTH_MAX)
+		return cf_err_set(CF_EINVAL, "%s: kustomizations nest too deeply", dir);
+	if ((rc = load_kustomization(c, dir, &k, kpath, sizeof(kpath))) < 0)
+		return rc;
+	kind = kz_sget(k, "kind");
+	if (component != (kind && strcmp(kind, "Component") == 0)) {
+		rc = cf_err_set(CF_EINVAL, component ? "%s: a component must be kind: Component"
+					       : "%s: kind: Component can only be used under components", kpath);
+		goto out;
+	}
+	c->stack[c->depth++] = dir;
+	if ((rc = entries(k, "resources", kpath)) == 0 && (rc = entries(k, "components", kpath)) == 0)
+		rc = entries(k, "bases", kpath);
+	if (rc == 0) rc = string_map(json_object_get(k, "commonLabels"), "commonLabels", kpath);
+	if (rc == 0) rc = string_map(json_object_get(k, "commonAnnotations"), "commonAnnotations", kpath);
+	json_array_foreach(json_object_get(k, "labels"), i, e)
+		if (rc == 0)
+			rc = string_map(json_object_get(e, "pairs"), "labels.pairs", kpath);
+	for (int pass = 0; pass < 2 && rc == 0; pass++)
+		json_array_foreach(json_object_get(k, pass ? "bases" : "resources"), i, e) {
+			if (rc < 0)
+				break;
+			rc = json_is_string(e) ? add_resource_entry(c, dir, kpath, json_string_value(e), set)
+					       : cf_err_set(CF_EINVAL, "%s: resources entry %zu is not a string", kpath, i);
+		}
+	/* the parent's generators run before its components (a component may merge into them) */
+	if (rc == 0) rc = kz_generate(c, dir, kpath, k, set, 0);
+	if (rc == 0) rc = kz_generate(c, dir, kpath, k, set, 1);
+	json_array_foreach(json_object_get(k, "components"), i, e) {
+		char path[4096];
+		if (rc < 0)
+			break;
+		if (!json_is_string(e) || is_remote(json_string_value(e))) {
+			rc = cf_err_set(CF_EINVAL, "%s: components entry %zu must be a local path", kpath, i);
+			break;
+		}
+		if ((rc = kz_join(path, sizeof(path), dir, json_string_value(e), kpath)) == 0)
+			rc = accumulate(c, path, set, 1);
+	}
+	if (rc == 0) rc = transform(c, dir, kpath, k, set);
+	c->depth--;
+out:
+	json_decref(k);
+	return rc;
+}
+
+int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir)
+{
+	kctx c = { .fs = fs };
+	kset set = { 0 };
+	char root[4096];
+	int rc;
+
+	*out = NULL;
+	if ((rc = kz_join(root, sizeof(root), ".", dir, dir)) < 0)
+		return rc;
+	rc = accumulate(&c, root, &set, 0);
+	/* last, at the top only, as kustomize does: hashes, then the references to renamed objects */
+	for (size_t i = 0; rc == 0 && i < set.n; i++)
+		if (set.v[i].needs_hash) {
+			char hash[11], name[1024];
+			kz_content_hash(hash, set.v[i].obj);
+			snprintf(name, sizeof(name), "%s-%s", kz_res_name(&set.v[i]), hash);
+			kz_rename_res(&set.v[i], name);
+		}
+	if (rc == 0) {
+		fix_references(&set);
+		if (set.n > 1)   /* set.v is NULL when a kustomization lists nothing */
+			qsort(set.v, set.n, sizeof(*set.v), res_cmp);
+		*out = json_array();
+		for (size_t i = 0; i < set.n; i++)
+			json_array_append(*out, set.v[i].obj);
+	}
+	kset_free(&set);
+	return rc;
+}
+
+/* ---- the disk ---- */
+
+static int disk_path(char *out, size_t size, const char *root, const char *path)
+{
+	return snprintf(out, size, "%s/%s", root, path) < (int)size ? 0 : cf_err_set(CF_EINVAL, "path too long");
+}
+
+static int disk_read(void *ctx, const char *path, cf_buf *out)
+{
+	char full[8192];
+	struct stat st;
+	int rc;
+
+	if ((rc = disk_path(full, sizeof(full), *(const char **)ctx, path)) < 0)
+		return rc;
+	if (stat(full, &st) < 0 || S_ISDIR(st.st_mode))
+		return CF_ENOTFOUND;
+	return cf_buf_read_file(out, full);
+}
+
+static int disk_stat(void *ctx, const char *path)
+{
+	char full[8192];
+	struct stat st;
+
+	if (disk_path(full, sizeof(full), *(const char **)ctx, path) < 0 || stat(full, &st) < 0)
+		return CF_ENOTFOUND;
+	return S_ISDIR(st.st_mode) ? 1 : 0;
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+}
+
+void cf_kfs_sort_names(json_t *names)
+{
+	size_t n = json_array_size(names);
+	json_t **v = n ? cf_calloc(n, sizeof(*v)) : NULL;
+
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(names, i));
+	qsort(v, n, sizeof(*v), by_string);
+	json_array_clear(names);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(names, v[i]);
+	cf_free(v);
+}
+
+static int disk_list(void *ctx, const char *path, json_t **names)
+{
+	char full[8192];
+	struct dirent *e;
+	DIR *d;
+	int rc;
+
+	*names = NULL;
+	if ((rc = disk_path(full, sizeof(full), *(const char **)ctx, path)) < 0)
+		return rc;
+	if ((d = opendir(full)) == NULL)
+		return cf_err_set(CF_ENOTFOUND, "%s: %s", path, strerror(errno));
+	*names = json_array();
+	while (*names && (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+		    json_array_append_new(*names, json_string(e->d_name)) < 0)
+			break;
+	closedir(d);
+	if (*names == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	cf_kfs_sort_names(*names);
+	return 0;
+}
+
+void cf_kfs_disk(cf_kfs *fs, const char **root_ctx)
+{
+	fs->read = disk_read;
+	fs->stat = disk_stat;
+	fs->ctx = (void *)root_ctx;
+	fs->list = disk_list;
+}
+
+/* The root is the filesystem's, as for kubectl: an overlay may use ../base. */
+int cf_kustomize_build_dir(json_t **out, const char *dir)
+{
+	const char *root = "";
+	char *abs = realpath(dir, NULL);
+	cf_kfs fs;
+	int rc;
+
+	*out = NULL;
+	if (abs == NULL)
+		return cf_err_set(CF_ENOTFOUND, "%s: %s", dir, strerror(errno));
+	cf_kfs_disk(&fs, &root);
+	rc = cf_kustomize_build(out, &fs, abs[1] ? abs + 1 : ".");
+	free(abs);
+	return rc;
+}

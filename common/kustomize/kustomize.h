@@ -1,0 +1,40 @@
+/* common/kustomize/kustomize.h - a kustomize build engine with the output of kustomize v5.
+ *
+ * It reads a tree through a small filesystem interface (a directory on disk, or an in-memory
+ * tree from an artifact) and returns the resource stream, ordered as `kustomize build` orders
+ * it by default (legacy kind order). Errors name the file and the field, as kustomize does.
+ * Remote bases are refused: a GitOps build reads only the artifact. */
+#ifndef CF_KUSTOMIZE_H
+#define CF_KUSTOMIZE_H
+
+#include <jansson.h>
+
+#include "util/buf.h"
+
+/* Paths given to these are clean and relative to the tree's root ("." is the root). */
+typedef struct cf_kfs {
+	/* Reads a whole file; CF_ENOTFOUND when there is none. */
+	int (*read)(void *ctx, const char *path, cf_buf *out);
+	/* 1 for a directory, 0 for a file, CF_ENOTFOUND when nothing is there. */
+	int (*stat)(void *ctx, const char *path);
+	void *ctx;
+	/* Optional (NULL: not listable): the names in a directory, sorted, as a new array. */
+	int (*list)(void *ctx, const char *dir, json_t **names);
+} cf_kfs;
+
+/* Sorts a list's names (an array of strings) in place, for cf_kfs.list implementations. */
+void cf_kfs_sort_names(json_t *names);
+
+/* The disk at root (paths may not leave it). ctx must outlive the cf_kfs. */
+void cf_kfs_disk(cf_kfs *fs, const char **root_ctx);
+
+/* Builds the kustomization in dir; *out is a new array of resources. */
+int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir);
+/* The same for a directory on disk (root = dir). */
+int cf_kustomize_build_dir(json_t **out, const char *dir);
+
+/* The two patch languages, on their own (also used by the kustomize-controller's patches). */
+int cf_kustomize_smp(json_t *target, const json_t *patch, const char *what);
+int cf_kustomize_json6902(json_t *target, const json_t *ops, const char *what);
+
+#endif

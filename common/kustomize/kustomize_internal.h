@@ -1,0 +1,56 @@
+/* common/kustomize/kustomize_internal.h - what the kustomize build files share; not for other modules.
+ * kustomize.c: loading, resources, transformers, references, order; kustomize_gen.c: the
+ * ConfigMap/Secret generators and their hash; kustomize_replace.c: replacements. */
+#ifndef CF_KUSTOMIZE_INTERNAL_H
+#define CF_KUSTOMIZE_INTERNAL_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "kustomize/kustomize.h"
+#include "util/buf.h"
+
+#define KFILE_MAX (64u * 1024u * 1024u)
+#define KDEPTH_MAX 64
+
+typedef struct kres {
+	json_t *obj;
+	json_t *names;       /* every name it had, oldest first: references may use any */
+	int needs_hash;
+} kres;
+
+typedef struct kset {
+	kres *v;
+	size_t n, cap;
+	json_t *ids;         /* "apiVersion|kind|namespace|name" -> 1, for duplicate checks */
+	int ids_stale;       /* names or namespaces changed since it was built */
+} kset;
+
+typedef struct kctx {
+	const cf_kfs *fs;
+	const char *stack[KDEPTH_MAX];   /* directories being built, for cycles */
+	size_t depth;
+} kctx;
+
+const char *kz_sget(const json_t *o, const char *k);
+const char *kz_res_name(const kres *r);
+const char *kz_res_ns(const kres *r);
+const char *kz_res_kind(const kres *r);
+/* Takes obj and names (new references). Duplicate ids are an error naming from. */
+int  kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char *from);
+/* dir + rel, cleaned; a path leaving the root is an error naming from. */
+int  kz_join(char *out, size_t size, const char *dir, const char *rel, const char *from);
+/* kustomize's load restriction: files in or below their kustomization's directory. */
+int  kz_file_under(const char *dir, const char *path, const char *kpath);
+int  kz_read_text(const kctx *c, const char *path, cf_buf *b);
+int  kz_target_match(const kres *r, const json_t *t);
+int  kz_name_in_history(const kres *r, const char *name);
+void kz_rename_res(kres *r, const char *name);
+
+/* kustomize_gen.c */
+int  kz_generate(kctx *c, const char *dir, const char *kpath, const json_t *k, kset *set, int secret);
+void kz_content_hash(char out[11], const json_t *obj);
+/* kustomize_replace.c */
+int  kz_run_replacements(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s);
+
+#endif

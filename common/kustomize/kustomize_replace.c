@@ -1,0 +1,278 @@
+/* common/kustomize/kustomize_replace.c - replacements: copy a field of one object into fields of others. */
+#include "kustomize/kustomize_internal.h"
+
+#include "util/alloc.h"
+#include "util/base64.h"
+#include "util/err.h"
+#include "util/sha256.h"
+#include "yaml/yaml.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- replacements: copy a field of one object into fields of others ---- */
+
+/* Splits a fieldPath ("spec.template.spec.containers.[name=web].image") into segments. */
+static json_t *field_path(const char *fp)
+{
+	json_t *segs = json_array();
+	const char *p = fp;
+
+	while (*p) {
+		const char *end;
+		if (*p == '[') {
+			end = strchr(p, ']');
+			if (end == NULL) {
+				json_decref(segs);
+				return NULL;
+			}
+			end++;
+		} else {
+			end = p + strcspn(p, ".");
+		}
+		json_array_append_new(segs, json_stringn(p, (size_t)(end - p)));
+		p = *end == '.' ? end + 1 : end;
+	}
+	return segs;
+}
+
+/* Walks segs from node; with create, missing maps are made. Returns the holder of the last
+ * segment and its key (copied into key[256], "" for lists) or index (for lists). */
+static json_t *field_parent(json_t *node, const json_t *segs, int create, char *key, size_t *index)
+{
+	size_t n = json_array_size(segs);
+
+	for (size_t i = 0; i < n && node; i++) {
+		const char *seg = json_string_value(json_array_get(segs, i));
+		json_t *next = NULL;
+
+		if (seg[0] == '[') {   /* [key=value] in a list */
+			char k[256], v[512];
+			size_t j;
+			json_t *e;
+			if (!json_is_array(node) || sscanf(seg, "[%255[^=]=%511[^]]]", k, v) != 2)
+				return NULL;
+			json_array_foreach(node, j, e)
+				if (kz_sget(e, k) && strcmp(kz_sget(e, k), v) == 0) {
+					next = e;
+					if (i + 1 == n) {
+						key[0] = '\0';
+						*index = j;
+						return node;
+					}
+					break;
+				}
+		} else if (json_is_array(node)) {
+			char *end;
+			long idx = strtol(seg, &end, 10);
+			if (*end != '\0' || idx < 0 || (size_t)idx >= json_array_size(node))
+				return NULL;
+			if (i + 1 == n) {
+				key[0] = '\0';
+				*index = (size_t)idx;
+				return node;
+			}
+			next = json_array_get(node, (size_t)idx);
+		} else if (json_is_object(node)) {
+			if (i + 1 == n) {
+				snprintf(key, 256, "%s", seg);
+				return node;
+			}
+			next = json_object_get(node, seg);
+			if (next == NULL && create) {
+				next = json_object();
+				json_object_set_new(node, seg, next);
+			}
+		}
+		node = next;
+	}
+	return NULL;
+}
+
+static json_t *field_get(json_t *obj, const char *fp)
+{
+	json_t *segs = field_path(fp), *parent, *v = NULL;
+	char key[256] = "";
+	size_t idx = 0;
+
+	if (segs && (parent = field_parent(obj, segs, 0, key, &idx)) != NULL)
+		v = key[0] ? json_object_get(parent, key) : json_array_get(parent, idx);
+	json_decref(segs);
+	return v;
+}
+
+/* The part `index` of s split by delim, or NULL. */
+static json_t *delimited_part(const char *s, const char *delim, long index)
+{
+	const char *p = s;
+	size_t dl = strlen(delim);
+
+	for (long i = 0; i < index; i++) {
+		const char *q = strstr(p, delim);
+		if (q == NULL)
+			return NULL;
+		p = q + dl;
+	}
+	const char *q = dl ? strstr(p, delim) : NULL;
+	return json_stringn(p, q ? (size_t)(q - p) : strlen(p));
+}
+
+/* s with its part `index` (by delim) replaced by value. */
+static json_t *delimited_replace(const char *s, const char *delim, long index, const char *value)
+{
+	cf_buf b = CF_BUF_INIT(1u << 20);
+	const char *p = s;
+	size_t dl = strlen(delim);
+	long i = 0;
+	json_t *out;
+
+	for (;;) {
+		const char *q = strstr(p, delim);
+		size_t len = q ? (size_t)(q - p) : strlen(p);
+		if (i > 0)
+			cf_buf_puts(&b, delim);
+		if (i == index)
+			cf_buf_puts(&b, value);
+		else
+			cf_buf_append(&b, p, len);
+		i++;
+		if (q == NULL)
+			break;
+		p = q + dl;
+	}
+	for (; i <= index; i++) {   /* past the end: pad with empty parts */
+		cf_buf_puts(&b, delim);
+		if (i == index)
+			cf_buf_puts(&b, value);
+	}
+	out = json_stringn(b.data ? b.data : "", b.len);
+	cf_buf_free(&b);
+	return out;
+}
+
+static int select_match(const kres *r, const json_t *sel)
+{
+	const char *n = kz_sget(sel, "name");
+	json_t *t;
+	int ok;
+
+	if (sel == NULL)
+		return 0;
+	/* names in selects are literal and may be any name the object had */
+	t = json_deep_copy(sel);
+	json_object_del(t, "name");
+	ok = kz_target_match(r, t) && (n == NULL || kz_name_in_history(r, n));
+	json_decref(t);
+	return ok;
+}
+
+static int replace_one(kset *s, const json_t *rep, const char *where)
+{
+	const json_t *src = json_object_get(rep, "source"), *sopts = json_object_get(src, "options");
+	const char *sfp = kz_sget(src, "fieldPath") ? kz_sget(src, "fieldPath") : "metadata.name";
+	json_t *value = NULL, *t;
+	size_t i, hits = 0;
+
+	for (size_t k = 0; k < s->n; k++)
+		if (select_match(&s->v[k], src)) {
+			if (hits++ == 0)
+				value = field_get(s->v[k].obj, sfp);
+		}
+	if (hits != 1)
+		return cf_err_set(CF_EINVAL, "%s: replacement source %s %s matches %zu objects, want exactly one",
+				  where, kz_sget(src, "kind") ? kz_sget(src, "kind") : "", kz_sget(src, "name") ? kz_sget(src, "name") : "", hits);
+	if (value == NULL)
+		return cf_err_set(CF_EINVAL, "%s: replacement source has no field %s", where, sfp);
+	value = json_deep_copy(value);
+	if (kz_sget(sopts, "delimiter") && json_is_string(value)) {
+		json_t *part = delimited_part(json_string_value(value), kz_sget(sopts, "delimiter"),
+					      (long)json_integer_value(json_object_get(sopts, "index")));
+		json_decref(value);
+		if ((value = part) == NULL)
+			return cf_err_set(CF_EINVAL, "%s: replacement source %s has no such delimited part", where, sfp);
+	}
+	json_array_foreach(json_object_get(rep, "targets"), i, t) {
+		const json_t *sel = json_object_get(t, "select"), *topts = json_object_get(t, "options"), *rej;
+		for (size_t k = 0; k < s->n; k++) {
+			size_t j, f;
+			int rejected = 0;
+			json_t *fp;
+			if (!select_match(&s->v[k], sel))
+				continue;
+			json_array_foreach(json_object_get(t, "reject"), j, rej)
+				if (select_match(&s->v[k], rej))
+					rejected = 1;
+			if (rejected)
+				continue;
+			json_array_foreach(json_object_get(t, "fieldPaths"), f, fp) {
+				json_t *segs = field_path(json_string_value(fp) ? json_string_value(fp) : ""), *parent, *newv;
+				char key[256] = "";
+				size_t idx = 0;
+				int create = json_is_true(json_object_get(topts, "create"));
+
+				parent = segs ? field_parent(s->v[k].obj, segs, create, key, &idx) : NULL;
+				json_decref(segs);
+				json_t *old = parent ? (key[0] ? json_object_get(parent, key) : json_array_get(parent, idx)) : NULL;
+				if (parent == NULL || (old == NULL && !create)) {
+					json_decref(value);
+					return cf_err_set(CF_EINVAL, "%s: unable to find field %s in replacement target %s %s", where,
+							  json_string_value(fp), kz_res_kind(&s->v[k]), kz_res_name(&s->v[k]));
+				}
+				if (kz_sget(topts, "delimiter") && json_is_string(old) && json_is_string(value))
+					newv = delimited_replace(json_string_value(old), kz_sget(topts, "delimiter"),
+								 (long)json_integer_value(json_object_get(topts, "index")),
+								 json_string_value(value));
+				else
+					newv = json_deep_copy(value);
+				if (key[0])
+					json_object_set_new(parent, key, newv);
+				else
+					json_array_set_new(parent, idx, newv);
+			}
+		}
+	}
+	json_decref(value);
+	return 0;
+}
+
+int kz_run_replacements(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(json_object_get(k, "replacements"), i, r) {
+		int rc;
+		const char *path = kz_sget(r, "path");
+		if (path) {   /* a file holding a list of replacements */
+			char full[4096];
+			cf_buf b = CF_BUF_INIT(KFILE_MAX);
+			json_t *docs = NULL, *e;
+			size_t j;
+			if ((rc = kz_join(full, sizeof(full), dir, path, kpath)) == 0 && (rc = kz_file_under(dir, full, kpath)) == 0 &&
+			    (rc = kz_read_text(c, full, &b)) == 0)
+				rc = cf_yaml_load_all(&docs, b.data ? b.data : "", b.len, full);
+			cf_buf_free(&b);
+			json_array_foreach(docs, j, e) {
+				if (rc < 0)
+					break;
+				if (json_is_array(e)) {
+					size_t m;
+					json_t *one;
+					json_array_foreach(e, m, one)
+						if (rc == 0)
+							rc = replace_one(s, one, full);
+				} else {
+					rc = replace_one(s, e, full);
+				}
+			}
+			json_decref(docs);
+		} else {
+			rc = replace_one(s, r, kpath);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+

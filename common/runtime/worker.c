@@ -1,0 +1,152 @@
+/* common/runtime/worker.c - the reconcile loop of a worker thread. */
+#include "runtime/worker.h"
+
+#include "util/alloc.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KEY_MAX 512
+
+void *cf_worker_run(void *arg)
+{
+	const cf_worker *w = arg;
+	cf_kube *k = NULL;
+	char key[KEY_MAX];
+
+	while (cf_workqueue_get(w->queue, key, sizeof(key)) == 0) {
+		char *slash = strchr(key, '/');
+		long requeue = 0;
+		int rc;
+
+		if (slash == NULL) {
+			cf_workqueue_done(w->queue, key);
+			continue;
+		}
+		if (k == NULL && w->new_client(w->ctx, &k) < 0) {
+			cf_log(CF_LOG_ERROR, "cannot create an API client", "error", cf_err_msg(), NULL);
+			cf_workqueue_add_backoff(w->queue, key);
+			cf_workqueue_done(w->queue, key);
+			continue;
+		}
+		*slash = '\0';
+		rc = w->reconcile(w->ctx, k, key, slash + 1, &requeue);
+		*slash = '/';
+		if (rc < 0) {
+			long delay = cf_workqueue_add_backoff(w->queue, key);
+			char d[32];
+			snprintf(d, sizeof(d), "%ldms", delay);
+			cf_log(CF_LOG_WARN, "reconcile failed", "object", key, "error", cf_err_msg(), "retry", d, NULL);
+		} else {
+			cf_workqueue_forget(w->queue, key);
+			if (requeue > 0)
+				cf_workqueue_add_after(w->queue, key, requeue);
+		}
+		cf_workqueue_done(w->queue, key);
+	}
+	cf_kube_free(k);
+	return NULL;
+}
+
+void *cf_watcher_run(void *arg)
+{
+	const cf_watcher *w = arg;
+	cf_kube_watch_opts o = CF_KUBE_WATCH_OPTS_INIT;
+	cf_kube *k = NULL;
+
+	o.stop = w->stop;
+	o.label_selector = w->label_selector;
+	while (!*w->stop) {
+		if (k == NULL && w->new_client(w->ctx, &k) < 0) {
+			cf_log(CF_LOG_ERROR, "cannot create an API client", "error", cf_err_msg(), NULL);
+			for (int i = 0; i < 50 && !*w->stop; i++)
+				usleep(100000);
+			continue;
+		}
+		if (w->on_state)
+			w->on_state(1, w->payload);
+		if (cf_kube_watch(k, &w->ref, &o, w->cb, w->payload) < 0 && !*w->stop) {
+			if (w->on_state)
+				w->on_state(0, w->payload);
+			cf_log(CF_LOG_ERROR, "watch failed; retrying", "kind", w->ref.kind, "error", cf_err_msg(), NULL);
+			for (int i = 0; i < 50 && !*w->stop; i++)
+				usleep(100000);
+		}
+	}
+	if (w->on_state)
+		w->on_state(0, w->payload);
+	cf_kube_free(k);
+	return NULL;
+}
+
+int cf_worker_pool_start(pthread_t **threads, long n, cf_worker *w)
+{
+	*threads = cf_calloc((size_t)n, sizeof(**threads));
+	if (*threads == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	for (long i = 0; i < n; i++)
+		if (pthread_create(&(*threads)[i], NULL, cf_worker_run, w) != 0) {
+			cf_worker_pool_join(*threads, i, w->queue);
+			*threads = NULL;
+			return cf_err_set(CF_ERR, "cannot start worker threads");
+		}
+	return 0;
+}
+
+void cf_worker_pool_join(pthread_t *threads, long n, cf_workqueue *q)
+{
+	if (threads == NULL)
+		return;
+	cf_workqueue_shutdown(q);
+	for (long i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	cf_free(threads);
+}
+
+static volatile int *stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (stop_flag)
+		*stop_flag = 1;
+}
+
+void cf_stop_on_signals(volatile int *stop)
+{
+	struct sigaction sa;
+
+	stop_flag = stop;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void cf_wait_for_stop(volatile int *stop)
+{
+	while (!*stop)
+		usleep(100000);   /* not pause(): a signal between the test and the call would be lost */
+	cf_log(CF_LOG_INFO, "stopping: finishing reconciles in flight", NULL);
+}
+
+int cf_controller_flags(const cf_flag *flags, size_t n, int argc, char **argv, const char *name,
+			const char *usage, const char *const *log_level)
+{
+	cf_log_level level;
+	int rc = cf_flags_parse(flags, n, argc, argv, usage);
+
+	if (rc == 1)
+		return 0;
+	if (rc < 0 || cf_log_parse_level(&level, *log_level) < 0) {
+		fprintf(stderr, "%s: %s\n", name, cf_err_msg());
+		return 2;
+	}
+	cf_log_set_level(level);
+	return -1;
+}

@@ -1,0 +1,60 @@
+/* common/runtime/worker.h - the reconcile loop every controller's workers run: take a "ns/name" key,
+ * reconcile it with the worker's own API client, back off on failure, requeue after the
+ * interval on success. */
+#ifndef CF_WORKER_H
+#define CF_WORKER_H
+
+#include "kube/kube.h"
+#include "util/flags.h"
+
+#include <pthread.h>
+#include "runtime/workqueue.h"
+
+typedef struct cf_worker {
+	cf_workqueue *queue;
+	/* a new API client for one worker thread */
+	int (*new_client)(void *ctx, cf_kube **k);
+	/* reconciles ns/name once: 0 (*requeue_ms: look again then; 0: only on change) or a
+	 * negative code (backed off) */
+	int (*reconcile)(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+	void *ctx;
+} cf_worker;
+
+/* A pthread start routine (arg: a cf_worker that outlives it); returns when the queue is
+ * shut down. */
+void *cf_worker_run(void *arg);
+
+/* n threads running cf_worker_run(w); *threads is for cf_worker_pool_join. */
+int  cf_worker_pool_start(pthread_t **threads, long n, cf_worker *w);
+/* Shuts the queue down, lets the reconciles in flight finish, joins and frees the threads. */
+void cf_worker_pool_join(pthread_t *threads, long n, cf_workqueue *q);
+
+/* A controller's start: parses its flags and sets the log level from log_level (the flag's
+ * value after parsing). Returns -1 to go on, else the exit status (0 after --help, 2 after an
+ * error, printed as "<name>: <error>"). */
+int  cf_controller_flags(const cf_flag *flags, size_t n, int argc, char **argv, const char *name,
+			 const char *usage, const char *const *log_level);
+
+/* SIGTERM and SIGINT set *stop (the process then finishes what is in flight); SIGPIPE is
+ * ignored. Then cf_wait_for_stop() returns once *stop is set. */
+void cf_stop_on_signals(volatile int *stop);
+void cf_wait_for_stop(volatile int *stop);
+
+/* A watch that lasts until *stop: (re)creates its client with new_client(ctx), and after a
+ * failure (the CRDs are not installed yet, the API server is down) waits and starts again.
+ * on_state (may be NULL) hears 1 when a watch starts and 0 when it fails or ends. */
+typedef struct cf_watcher {
+	cf_kube_ref ref;
+	const char *label_selector;
+	cf_kube_watch_cb cb;
+	void *payload;
+	int (*new_client)(void *ctx, cf_kube **k);
+	void *ctx;
+	void (*on_state)(int watching, void *payload);
+	volatile int *stop;
+} cf_watcher;
+
+/* A pthread start routine (arg: a cf_watcher that outlives it). */
+void *cf_watcher_run(void *arg);
+
+#endif

@@ -1,0 +1,245 @@
+/* common/runtime/workqueue.c - a small keyed work queue (a few hundred objects: linear scans). */
+#include "runtime/workqueue.h"
+
+#include "util/alloc.h"
+#include "util/err.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { ST_QUEUED, ST_ACTIVE, ST_ACTIVE_DIRTY };
+
+typedef struct item {
+	char *key;
+	int state;
+	long long due_ms;    /* for QUEUED, and the requeue time for ACTIVE_DIRTY */
+	int failures;
+} item;
+
+struct cf_workqueue {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	item *items;
+	size_t n, cap;
+	long base_ms, max_ms;
+	int stopped;
+	unsigned seed;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int cf_workqueue_new(cf_workqueue **out, long base_ms, long max_ms)
+{
+	cf_workqueue *q = cf_calloc(1, sizeof(*q));
+	pthread_condattr_t ca;
+
+	*out = NULL;
+	if (q == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	q->base_ms = base_ms > 0 ? base_ms : 1000;
+	q->max_ms = max_ms > q->base_ms ? max_ms : q->base_ms;
+	q->seed = (unsigned)time(NULL);
+	*out = q;
+	return 0;
+}
+
+static item *find(cf_workqueue *q, const char *key)
+{
+	for (size_t i = 0; i < q->n; i++)
+		if (strcmp(q->items[i].key, key) == 0)
+			return &q->items[i];
+	return NULL;
+}
+
+static int schedule(cf_workqueue *q, const char *key, long long due)
+{
+	item *it;
+
+	pthread_mutex_lock(&q->lock);
+	it = find(q, key);
+	if (it == NULL) {
+		if (q->n == q->cap) {
+			size_t cap = q->cap ? q->cap * 2 : 16;
+			item *l = cf_realloc(q->items, cap * sizeof(*l));
+			if (l == NULL) {
+				pthread_mutex_unlock(&q->lock);
+				return cf_err_set(CF_ENOMEM, "out of memory");
+			}
+			q->items = l;
+			q->cap = cap;
+		}
+		it = &q->items[q->n];
+		it->key = cf_strdup(key);
+		if (it->key == NULL) {
+			pthread_mutex_unlock(&q->lock);
+			return cf_err_set(CF_ENOMEM, "out of memory");
+		}
+		it->state = ST_QUEUED;
+		it->due_ms = due;
+		it->failures = 0;
+		q->n++;
+	} else if (it->state == ST_QUEUED) {
+		if (due < it->due_ms)
+			it->due_ms = due;
+	} else if (it->state == ST_ACTIVE) {
+		it->state = ST_ACTIVE_DIRTY;
+		it->due_ms = due;
+	} else if (due < it->due_ms) {
+		it->due_ms = due;
+	}
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+	return 0;
+}
+
+int cf_workqueue_add(cf_workqueue *q, const char *key)
+{
+	return schedule(q, key, now_ms());
+}
+
+int cf_workqueue_add_after(cf_workqueue *q, const char *key, long delay_ms)
+{
+	return schedule(q, key, now_ms() + (delay_ms > 0 ? delay_ms : 0));
+}
+
+long cf_workqueue_add_backoff(cf_workqueue *q, const char *key)
+{
+	item *it;
+	long delay;
+	int failures = 0;
+
+	pthread_mutex_lock(&q->lock);
+	it = find(q, key);
+	if (it)
+		failures = it->failures++;
+	delay = q->base_ms;
+	for (int i = 0; i < failures && delay < q->max_ms; i++)
+		delay *= 2;
+	if (delay > q->max_ms)
+		delay = q->max_ms;
+	/* jitter: between 3/4 and 5/4 of the delay, so that failures do not march in step */
+	delay = delay * 3 / 4 + (long)(rand_r(&q->seed) % (unsigned)(delay / 2 + 1));
+	pthread_mutex_unlock(&q->lock);
+	schedule(q, key, now_ms() + delay);
+	if (it == NULL) {   /* first failure of a key not known yet */
+		pthread_mutex_lock(&q->lock);
+		if ((it = find(q, key)) != NULL)
+			it->failures = 1;
+		pthread_mutex_unlock(&q->lock);
+	}
+	return delay;
+}
+
+void cf_workqueue_forget(cf_workqueue *q, const char *key)
+{
+	item *it;
+
+	pthread_mutex_lock(&q->lock);
+	if ((it = find(q, key)) != NULL)
+		it->failures = 0;
+	pthread_mutex_unlock(&q->lock);
+}
+
+int cf_workqueue_get(cf_workqueue *q, char *key, size_t size)
+{
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		long long now = now_ms(), next = -1;
+		item *best = NULL;
+
+		if (q->stopped) {
+			pthread_mutex_unlock(&q->lock);
+			return CF_ESTOPPED;
+		}
+		for (size_t i = 0; i < q->n; i++) {
+			item *it = &q->items[i];
+			if (it->state != ST_QUEUED)
+				continue;
+			if (it->due_ms <= now && (best == NULL || it->due_ms < best->due_ms))
+				best = it;
+			else if (it->due_ms > now && (next < 0 || it->due_ms < next))
+				next = it->due_ms;
+		}
+		if (best) {
+			best->state = ST_ACTIVE;
+			strncpy(key, best->key, size - 1);
+			key[size - 1] = '\0';
+			pthread_mutex_unlock(&q->lock);
+			return 0;
+		}
+		if (next < 0) {
+			pthread_cond_wait(&q->cond, &q->lock);
+		} else {
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			long long wait = next - now;
+			ts.tv_sec += wait / 1000;
+			ts.tv_nsec += (wait % 1000) * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&q->cond, &q->lock, &ts);
+		}
+	}
+}
+
+void cf_workqueue_done(cf_workqueue *q, const char *key)
+{
+	item *it;
+
+	pthread_mutex_lock(&q->lock);
+	it = find(q, key);
+	if (it && it->state == ST_ACTIVE_DIRTY) {
+		it->state = ST_QUEUED;
+	} else if (it && it->state == ST_ACTIVE) {
+		/* nothing asked for the key again (a deleted object): forget it */
+		cf_free(it->key);
+		*it = q->items[--q->n];
+	}
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void cf_workqueue_shutdown(cf_workqueue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->stopped = 1;
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+}
+
+size_t cf_workqueue_len(cf_workqueue *q)
+{
+	size_t n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->n;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+void cf_workqueue_free(cf_workqueue *q)
+{
+	if (q == NULL)
+		return;
+	for (size_t i = 0; i < q->n; i++)
+		cf_free(q->items[i].key);
+	cf_free(q->items);
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->cond);
+	cf_free(q);
+}

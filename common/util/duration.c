@@ -1,0 +1,47 @@
+/* common/util/duration.c - Go duration strings. */
+#include "util/duration.h"
+
+#include "util/err.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cf_duration_parse(long *ms, const char *text)
+{
+	static const struct { const char *unit; double ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	const char *p = text;
+	double total = 0;
+
+	if (p == NULL || *p == '\0')
+		return cf_err_set(CF_EINVAL, "empty duration");
+	if (strcmp(p, "0") == 0) {
+		*ms = 0;
+		return 0;
+	}
+	while (*p) {
+		char *end;
+		double v;
+		size_t i;
+
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			return cf_err_set(CF_EINVAL, "duration \"%s\" is not like 1m30s, 10m or 500ms", text);
+		v = strtod(p, &end);
+		p = end;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			size_t n = strlen(units[i].unit);
+			if (strncmp(p, units[i].unit, n) == 0 && !(n == 1 && p[0] == 'm' && p[1] == 's'))
+				break;
+		}
+		if (i == sizeof(units) / sizeof(units[0]))
+			return cf_err_set(CF_EINVAL, "duration \"%s\" has a number without a unit (ms, s, m, h)", text);
+		total += v * units[i].ms;
+		p += strlen(units[i].unit);
+	}
+	if (total > 365.0 * 24 * 3600 * 1000)
+		return cf_err_set(CF_EINVAL, "duration \"%s\" is longer than a year", text);
+	*ms = (long)total;
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* kustomize-controller/objcache.h - what the kustomize-controller last applied, and whether the cluster
+ * still holds it. It lets a re-reconcile skip objects that are unchanged on both sides (no
+ * dry run, no write), and turns watch events into drift: a change by someone else to an
+ * object we applied (not a status update) or its deletion names the Kustomization to
+ * reconcile. Thread-safe. */
+#ifndef CF_OBJCACHE_H
+#define CF_OBJCACHE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+typedef struct cf_objcache cf_objcache;
+
+int  cf_objcache_new(cf_objcache **out);
+void cf_objcache_free(cf_objcache *c);
+
+/* The cluster now holds desired (live: as the API returned it), applied for owner ("ns/name"). */
+void cf_objcache_applied(cf_objcache *c, const char *owner, const json_t *desired, const json_t *live);
+/* 1 when desired is what was last applied, the object's kind is watched, and no change to it
+ * has been seen since. */
+int  cf_objcache_unchanged(cf_objcache *c, const json_t *desired);
+/* A watch event about live ("ADDED", "MODIFIED", "DELETED"). Returns 1 and fills owner and
+ * what ("Deployment/ns/name modified") when it is drift, else 0. */
+int  cf_objcache_observe(cf_objcache *c, const char *type, const json_t *live, char *owner, size_t owner_size,
+			 char *what, size_t what_size);
+/* Whether events for apiVersion/kind arrive (a watch runs); unwatched kinds are never skipped. */
+void cf_objcache_set_watched(cf_objcache *c, const char *api_version, const char *kind, int watched);
+/* Drops the entry of an object that left its inventory (id in Flux's inventory format). */
+void cf_objcache_forget_id(cf_objcache *c, const char *id);
+size_t cf_objcache_len(cf_objcache *c);
+
+#endif

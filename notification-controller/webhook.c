@@ -1,0 +1,137 @@
+/* notification-controller/webhook.c - webhook paths and request verification. */
+#include "webhook.h"
+
+#include "util/sha256.h"
+
+#include <mbedtls/md.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+void cf_receiver_path(char out[80], const char *token, const char *name, const char *ns)
+{
+	unsigned char h[32];
+	cf_sha256 s;
+
+	cf_sha256_init(&s);
+	cf_sha256_update(&s, token, strlen(token));
+	cf_sha256_update(&s, name, strlen(name));
+	cf_sha256_update(&s, ns, strlen(ns));
+	cf_sha256_final(&s, h);
+	memcpy(out, "/hook/", 6);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 6 + 2 * i, 3, "%02x", h[i]);
+}
+
+int cf_receiver_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), n = la > lb ? la : lb;
+	unsigned char diff = (unsigned char)(la != lb);
+
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)((i < la ? (unsigned char)a[i] : 0) ^ (i < lb ? (unsigned char)b[i] : 0));
+	return diff == 0;
+}
+
+/* "algo=hex" checked against HMAC(token, body) with algo one of sha1, sha256, sha512. */
+static int signature_ok(const char *sig, const char *token, const void *body, size_t len)
+{
+	static const struct { const char *name; mbedtls_md_type_t type; } algos[] = {
+		{ "sha1", MBEDTLS_MD_SHA1 }, { "sha256", MBEDTLS_MD_SHA256 }, { "sha512", MBEDTLS_MD_SHA512 },
+	};
+	unsigned char mac[64];
+	char hex[129];
+	const char *eq = sig ? strchr(sig, '=') : NULL;
+
+	if (eq == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(algos) / sizeof(algos[0]); i++) {
+		const mbedtls_md_info_t *md;
+		size_t n;
+		if (strlen(algos[i].name) != (size_t)(eq - sig) || strncasecmp(sig, algos[i].name, (size_t)(eq - sig)) != 0)
+			continue;
+		md = mbedtls_md_info_from_type(algos[i].type);
+		if (md == NULL || mbedtls_md_hmac(md, (const unsigned char *)token, strlen(token),
+						  (const unsigned char *)body, len, mac) != 0)
+			return 0;
+		n = mbedtls_md_get_size(md);
+		for (size_t j = 0; j < n; j++)
+			snprintf(hex + 2 * j, 3, "%02x", mac[j]);
+		return cf_receiver_equal(eq + 1, hex);
+	}
+	return 0;
+}
+
+/* Whether event is listed in spec.events (an empty list admits every event). */
+static int event_listed(const json_t *spec, const char *event)
+{
+	const json_t *list = json_object_get(spec, "events"), *e;
+	size_t i;
+
+	if (json_array_size(list) == 0)
+		return 1;
+	json_array_foreach(list, i, e)
+		if (event && json_string_value(e) && strcasecmp(json_string_value(e), event) == 0)
+			return 1;
+	return 0;
+}
+
+cf_receiver_verdict cf_receiver_check(const json_t *receiver, const char *token, cf_receiver_header_fn header,
+				      void *ctx, const void *body, size_t len, const char **why)
+{
+	const json_t *spec = json_object_get(receiver, "spec");
+	const char *type = json_string_value(json_object_get(spec, "type")), *dummy;
+
+	if (why == NULL)
+		why = &dummy;
+	*why = "ok";
+	if (len > CF_RECEIVER_BODY_MAX) {
+		*why = "body too large";
+		return CF_RECEIVER_BAD;
+	}
+	if (type == NULL || token == NULL) {
+		*why = "receiver not ready";
+		return CF_RECEIVER_BAD;
+	}
+	if (strcmp(type, "generic") == 0)
+		return CF_RECEIVER_ACT;
+	if (strcmp(type, "generic-hmac") == 0) {
+		if (!signature_ok(header(ctx, "X-Signature"), token, body, len)) {
+			*why = "invalid X-Signature";
+			return CF_RECEIVER_DENY;
+		}
+		return CF_RECEIVER_ACT;
+	}
+	if (strcmp(type, "github") == 0) {
+		const char *sig = header(ctx, "X-Hub-Signature-256"), *event = header(ctx, "X-GitHub-Event");
+		if (sig == NULL)
+			sig = header(ctx, "X-Hub-Signature");
+		if (!signature_ok(sig, token, body, len)) {
+			*why = "invalid X-Hub-Signature-256";
+			return CF_RECEIVER_DENY;
+		}
+		if (event && strcmp(event, "ping") == 0) {
+			*why = "pong";
+			return CF_RECEIVER_IGNORE;
+		}
+		if (!event_listed(spec, event)) {
+			*why = "event type not in spec.events";
+			return CF_RECEIVER_IGNORE;
+		}
+		return CF_RECEIVER_ACT;
+	}
+	if (strcmp(type, "gitlab") == 0) {
+		const char *got = header(ctx, "X-Gitlab-Token");
+		if (got == NULL || !cf_receiver_equal(got, token)) {
+			*why = "invalid X-Gitlab-Token";
+			return CF_RECEIVER_DENY;
+		}
+		if (!event_listed(spec, header(ctx, "X-Gitlab-Event"))) {
+			*why = "event type not in spec.events";
+			return CF_RECEIVER_IGNORE;
+		}
+		return CF_RECEIVER_ACT;
+	}
+	*why = "receiver type not supported by cflux yet";
+	return CF_RECEIVER_BAD;
+}

@@ -278,10 +278,10 @@ static int update_repository(boot *b, const char *dir, const json_t *components,
 	int rc = 1;
 
 	cli_say("connecting to %s", b->url);
-	if (cf_git_open(&r, dir, b->url) < 0 || cf_git_ls_remote(r, &refs, &b->auth, GIT_TIMEOUT_S) < 0) {
-		const char *m = cf_err_msg();
-		cli_fail(1, "%s%s", m, strstr(m, "auth") || strstr(m, "credentials") || strstr(m, "401") ?
+	if ((rc = cf_git_open(&r, dir, b->url)) < 0 || (rc = cf_git_ls_remote(r, &refs, &b->auth, GIT_TIMEOUT_S)) < 0) {
+		cli_fail(1, "%s%s", cf_err_msg(), rc == CF_EAUTH ?
 			 " (check --private-key-file, --username/--password or --token-auth)" : "");
+		rc = 1;
 		goto out;
 	}
 	snprintf(ref, sizeof(ref), "refs/heads/%s", b->branch);

@@ -224,10 +224,10 @@ static int apply_one(cf_kube *k, cf_apply_result *res, json_t *o, const json_t *
 	return note(res, o, !existed ? "created" : same ? "unchanged" : "configured");
 }
 
-/* An apply the API refuses because an immutable field changed. */
-static int immutable_error(int rc)
+/* An apply the API refuses because an immutable field changed (from its Status, see kube.h). */
+static int immutable_error(const cf_kube *k, int rc)
 {
-	return rc == CF_EINVAL && (strstr(cf_err_msg(), "immutable") || strstr(cf_err_msg(), "Forbidden: updates to"));
+	return rc == CF_EINVAL && cf_kube_last_immutable(k);
 }
 
 /* The server-side dry run of obj into dries[i]; CF_ENOTFOUND (its CRD or namespace comes in
@@ -241,7 +241,7 @@ static int dry_run(cf_kube *k, json_t *dries, int *state, size_t i, json_t *obj,
 
 	if ((rc == CF_ENOTFOUND || rc == CF_ENOTSERVED) && allow_missing)
 		return 0;
-	if (immutable_error(rc) && (o->recreate || annotation_is(obj, CF_APPLY_FORCE_ANNOTATION, "Enabled"))) {
+	if (immutable_error(k, rc) && (o->recreate || annotation_is(obj, CF_APPLY_FORCE_ANNOTATION, "Enabled"))) {
 		cf_err_clear();
 		state[i] = ST_RECREATE;
 		return 0;

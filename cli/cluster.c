@@ -25,11 +25,6 @@
 
 cli_globals cli = { NULL, NULL, "flux-system", 5L * 60 * 1000, 0, 0 };
 
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 static int tty(void)
 {
 	return isatty(STDERR_FILENO);
@@ -107,9 +102,7 @@ int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const cha
 	return rc;
 }
 
-/* The kind that pos names ("source git", "kustomization", "ks", ...: the kind table's CLI
- * names); its apiVersion and Kind, and how many arguments named it (0: none). */
-static int kind_of(char **pos, size_t npos, const char **av, const char **kind)
+int cli_kind_args(char **pos, size_t npos, const char **av, const char **kind)
 {
 	size_t used;
 	const cf_kind *k = cf_kind_from_args(pos, npos, &used);
@@ -163,22 +156,22 @@ int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *nam
 		rc = ready_cond(o);
 		done = rc && json_integer_value(json_object_get(st, "observedGeneration")) ==
 			     json_integer_value(json_object_get(json_object_get(o, "metadata"), "generation")) &&
-		       (stamp == NULL || (sget(st, "lastHandledReconcileAt") && strcmp(sget(st, "lastHandledReconcileAt"), stamp) == 0)) &&
-		       !(sget(rc, "reason") && strcmp(sget(rc, "reason"), "Progressing") == 0);
+		       (stamp == NULL || (cf_json_str(st, "lastHandledReconcileAt") && strcmp(cf_json_str(st, "lastHandledReconcileAt"), stamp) == 0)) &&
+		       !(cf_json_str(rc, "reason") && strcmp(cf_json_str(rc, "reason"), "Progressing") == 0);
 		/* without a request to wait for, only Ready (or Stalled: it cannot get there) ends the
 		 * wait: a first failure such as "artifact not found" is often transient */
-		if (done && stamp == NULL && !(sget(rc, "status") && strcmp(sget(rc, "status"), "True") == 0)) {
+		if (done && stamp == NULL && !(cf_json_str(rc, "status") && strcmp(cf_json_str(rc, "status"), "True") == 0)) {
 			const json_t *stalled = cf_condition_get(st, CF_COND_STALLED);
-			done = stalled && sget(stalled, "status") && strcmp(sget(stalled, "status"), "True") == 0;
+			done = stalled && cf_json_str(stalled, "status") && strcmp(cf_json_str(stalled, "status"), "True") == 0;
 			if (!done && waited >= cli.timeout_ms) {
 				int r = cli_fail(1, "timed out after %lds waiting for %s '%s/%s': %s", waited / 1000, kind, cli.namespace,
-						 name, sget(rc, "message") ? sget(rc, "message") : "");
+						 name, cf_json_str(rc, "message") ? cf_json_str(rc, "message") : "");
 				json_decref(o);
 				return r;
 			}
 		}
 		if (done) {
-			int good = sget(rc, "status") && strcmp(sget(rc, "status"), "True") == 0;
+			int good = cf_json_str(rc, "status") && strcmp(cf_json_str(rc, "status"), "True") == 0;
 			const char *rev = kind_revision(kind, o);
 			if (good) {
 				cli_ok("%s reconciliation completed", kind);
@@ -186,7 +179,7 @@ int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *nam
 					cli_ok("%s revision: %s", strcmp(kind, "GitRepository") == 0 ? "fetched" : "applied", rev);
 			} else {
 				cli_fail(1, "%s '%s/%s' is not ready: %s", kind, cli.namespace, name,
-					 sget(rc, "message") ? sget(rc, "message") : "(no message)");
+					 cf_json_str(rc, "message") ? cf_json_str(rc, "message") : "(no message)");
 			}
 			json_decref(o);
 			return good ? 0 : 1;
@@ -367,7 +360,7 @@ int cmd_create(int argc, char **argv)
 	int used;
 
 	/* cflux create source git NAME ... | cflux create kustomization NAME ... */
-	used = argc > 1 ? kind_of(argv + 1, (size_t)(argc - 1), &av, &kind) : 0;
+	used = argc > 1 ? cli_kind_args(argv + 1, (size_t)(argc - 1), &av, &kind) : 0;
 	if (used == 0 || argc < 2 + used || argv[1 + used][0] == '-')
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git NAME --url URL ... | cflux create kustomization NAME --source ...");
 	if (strcmp(kind, "GitRepository") == 0)
@@ -425,11 +418,11 @@ static int get_kind(cf_kube *k, const char *av, const char *kind, int print_kind
 				name[at] = (char)tolower((unsigned char)kind[at]);
 			name[at++] = '/';
 		}
-		snprintf(name + at, sizeof(name) - at, "%s", sget(md, "name"));
-		json_array_append_new(t.rows, json_pack("[s,s,s,s,s,s]", sget(md, "namespace"), name, rev ? rev : "",
+		snprintf(name + at, sizeof(name) - at, "%s", cf_json_str(md, "name"));
+		json_array_append_new(t.rows, json_pack("[s,s,s,s,s,s]", cf_json_str(md, "namespace"), name, rev ? rev : "",
 							json_is_true(json_object_get(json_object_get(o, "spec"), "suspend")) ? "True" : "False",
-							r && sget(r, "status") ? sget(r, "status") : "Unknown",
-							r && sget(r, "message") ? sget(r, "message") : ""));
+							r && cf_json_str(r, "status") ? cf_json_str(r, "status") : "Unknown",
+							r && cf_json_str(r, "message") ? cf_json_str(r, "message") : ""));
 	}
 	if (json_array_size(t.rows) == 0)
 		cli_fail(0, "no %s objects found in %s", kind, cli.all_namespaces ? "any namespace" : cli.namespace);
@@ -461,7 +454,7 @@ int cmd_get(int argc, char **argv)
 		cf_kube_free(k);
 		return rc;
 	}
-	if (npos == 0 || kind_of(pos, npos, &av, &kind) != (int)npos)
+	if (npos == 0 || cli_kind_args(pos, npos, &av, &kind) != (int)npos)
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources git | kustomizations | all [-A]");
 	if ((k = cli_client()) == NULL)
 		return 1;
@@ -519,7 +512,7 @@ int cmd_reconcile(int argc, char **argv)
 	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]",
 			pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
-	used = kind_of(pos, npos, &av, &kind);
+	used = cli_kind_args(pos, npos, &av, &kind);
 	if (used == 0 || npos != (size_t)used + 1)
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]");
 	if ((k = cli_client()) == NULL)
@@ -533,9 +526,9 @@ int cmd_reconcile(int argc, char **argv)
 		} else {
 			const char *saved = cli.namespace;
 			src = json_object_get(json_object_get(o, "spec"), "sourceRef");
-			if (sget(src, "namespace"))
-				cli.namespace = sget(src, "namespace");
-			rc = request(k, GITREPO_AV, sget(src, "kind") ? sget(src, "kind") : "GitRepository", sget(src, "name"));
+			if (cf_json_str(src, "namespace"))
+				cli.namespace = cf_json_str(src, "namespace");
+			rc = request(k, GITREPO_AV, cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository", cf_json_str(src, "name"));
 			cli.namespace = saved;
 		}
 		json_decref(o);
@@ -561,7 +554,7 @@ static int set_suspend(int argc, char **argv, int suspend)
 		json_decref(names);
 		return rc == 1 ? 0 : rc;
 	}
-	used = kind_of(pos, npos, &av, &kind);
+	used = cli_kind_args(pos, npos, &av, &kind);
 	if (used == 0 || (all ? npos != (size_t)used : npos != (size_t)used + 1)) {
 		json_decref(names);
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux %s source git NAME | kustomization NAME | ... --all", suspend ? "suspend" : "resume");
@@ -575,7 +568,7 @@ static int set_suspend(int argc, char **argv, int suspend)
 		if (cf_kube_list(k, &list, &(cf_kube_ref){ av, kind, cli.namespace, NULL }, NULL) < 0)
 			failed = cli_fail(1, "%s", cf_err_msg());
 		json_array_foreach(json_object_get(list, "items"), i, o)
-			json_array_append_new(names, json_string(sget(json_object_get(o, "metadata"), "name")));
+			json_array_append_new(names, json_string(cf_json_str(json_object_get(o, "metadata"), "name")));
 		json_decref(list);
 	} else {
 		json_array_append_new(names, json_string(pos[used]));
@@ -676,7 +669,7 @@ static int tree_of(cf_kube *k, const char *ns, const char *name, const char *ind
 	entries = json_object_get(json_object_get(json_object_get(ks, "status"), "inventory"), "entries");
 	n = json_array_size(entries);
 	json_array_foreach(entries, i, e) {
-		const char *id = sget(e, "id");
+		const char *id = cf_json_str(e, "id");
 		char f[4][300], next[256];
 		const char *p = id;
 		for (int j = 0; j < 4; j++) {

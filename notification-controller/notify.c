@@ -17,11 +17,6 @@
 #define SLACK_BOT_URL "https://slack.com/api/chat.postMessage"
 #define FLUX_ICON "https://avatars.githubusercontent.com/u/52158677"
 
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 static int streq(const char *a, const char *b)
 {
 	return a && b && strcmp(a, b) == 0;
@@ -63,7 +58,7 @@ int cf_notify_parse_event(json_t **out, const char *data, size_t len)
 	if (rc == 0) rc = need_string(ev, "reason", "");
 	if (rc == 0) rc = need_string(ev, "message", "");
 	if (rc == 0) rc = need_string(ev, "reportingController", "");
-	sev = sget(ev, "severity");
+	sev = cf_json_str(ev, "severity");
 	if (rc == 0 && !streq(sev, "info") && !streq(sev, "error"))
 		rc = cf_err_set(CF_EINVAL, "event: severity must be info or error, not '%.40s'", sev);
 	if (rc == 0 && json_object_get(ev, "timestamp") && !json_is_string(json_object_get(ev, "timestamp")))
@@ -113,7 +108,7 @@ static int labels_match(const json_t *want, const json_t *have)
 	const json_t *v;
 
 	json_object_foreach((json_t *)want, k, v)
-		if (!streq(json_string_value(v), sget(have, k)))
+		if (!streq(json_string_value(v), cf_json_str(have, k)))
 			return 0;
 	return 1;
 }
@@ -121,8 +116,8 @@ static int labels_match(const json_t *want, const json_t *have)
 int cf_notify_alert_matches(const json_t *alert, const json_t *event, const json_t *labels, const char **why)
 {
 	const json_t *spec = json_object_get(alert, "spec"), *io = json_object_get(event, "involvedObject"), *src;
-	const char *alert_ns = sget(json_object_get(alert, "metadata"), "namespace");
-	const char *sev = sget(spec, "eventSeverity"), *msg = sget(event, "message");
+	const char *alert_ns = cf_json_str(json_object_get(alert, "metadata"), "namespace");
+	const char *sev = cf_json_str(spec, "eventSeverity"), *msg = cf_json_str(event, "message");
 	size_t i;
 	int bad = 0, source = 0;
 	const char *dummy;
@@ -134,20 +129,20 @@ int cf_notify_alert_matches(const json_t *alert, const json_t *event, const json
 		*why = "suspended";
 		return 0;
 	}
-	if (streq(sev, "error") && !streq(sget(event, "severity"), "error")) {
+	if (streq(sev, "error") && !streq(cf_json_str(event, "severity"), "error")) {
 		*why = "severity";
 		return 0;
 	}
 	json_array_foreach(json_object_get(spec, "eventSources"), i, src) {
-		const char *kind = sget(src, "kind"), *name = sget(src, "name");
-		const char *ns = sget(src, "namespace") ? sget(src, "namespace") : alert_ns;
+		const char *kind = cf_json_str(src, "kind"), *name = cf_json_str(src, "name");
+		const char *ns = cf_json_str(src, "namespace") ? cf_json_str(src, "namespace") : alert_ns;
 		const json_t *ml = json_object_get(src, "matchLabels");
-		if (!streq(kind, sget(io, "kind")) || !streq(ns, sget(io, "namespace")))
+		if (!streq(kind, cf_json_str(io, "kind")) || !streq(ns, cf_json_str(io, "namespace")))
 			continue;
 		if (streq(name, "*")) {
 			if (json_object_size(ml) > 0 && !labels_match(ml, labels))
 				continue;
-		} else if (!streq(name, sget(io, "name"))) {
+		} else if (!streq(name, cf_json_str(io, "name"))) {
 			continue;
 		}
 		source = 1;
@@ -186,8 +181,8 @@ static void object_title(char *out, size_t size, const json_t *event)
 	const json_t *io = json_object_get(event, "involvedObject");
 	char kind[128];
 
-	lower_kind(kind, sizeof(kind), sget(io, "kind"));
-	snprintf(out, size, "%s/%s.%s", kind, sget(io, "name"), sget(io, "namespace"));
+	lower_kind(kind, sizeof(kind), cf_json_str(io, "kind"));
+	snprintf(out, size, "%s/%s.%s", kind, cf_json_str(io, "name"), cf_json_str(io, "namespace"));
 }
 
 static int set_header(cf_notify_request *r, const char *name, const char *value)
@@ -236,13 +231,13 @@ static json_t *metadata_fields(const json_t *event)
 static json_t *slack_body(const json_t *provider, const json_t *event, const char *username, const char *channel)
 {
 	char title[600];
-	int error = streq(sget(event, "severity"), "error");
+	int error = streq(cf_json_str(event, "severity"), "error");
 	json_t *att, *body;
 
 	(void)provider;
 	object_title(title, sizeof(title), event);
 	att = json_pack("{s:s,s:s,s:s,s:[s]}", "color", error ? "danger" : "good", "author_name", title,
-			"text", sget(event, "message"), "mrkdwn_in", "text");
+			"text", cf_json_str(event, "message"), "mrkdwn_in", "text");
 	if (att && json_object_size(json_object_get(event, "metadata")) > 0)
 		json_object_set_new(att, "fields", metadata_fields(event));
 	body = json_pack("{s:s*,s:s*,s:s,s:[o]}", "channel", channel, "username", username, "icon_url", FLUX_ICON,
@@ -253,7 +248,7 @@ static json_t *slack_body(const json_t *provider, const json_t *event, const cha
 static json_t *msteams_body(const json_t *event)
 {
 	char title[600];
-	int error = streq(sget(event, "severity"), "error");
+	int error = streq(cf_json_str(event, "severity"), "error");
 	json_t *facts = json_array(), *v;
 	const char *k;
 
@@ -262,7 +257,7 @@ static json_t *msteams_body(const json_t *event)
 		json_array_append_new(facts, json_pack("{s:s,s:O}", "name", k, "value", v));
 	return json_pack("{s:s,s:s,s:s,s:s,s:[{s:s,s:s,s:o}]}", "@type", "MessageCard",
 			 "@context", "https://schema.org/extensions", "themeColor", error ? "FF0000" : "0076D7",
-			 "summary", title, "sections", "activityTitle", title, "activitySubtitle", sget(event, "message"),
+			 "summary", title, "sections", "activityTitle", title, "activitySubtitle", cf_json_str(event, "message"),
 			 "facts", facts);
 }
 
@@ -270,24 +265,24 @@ static json_t *pagerduty_body(const char *routing_key, const json_t *event)
 {
 	const json_t *io = json_object_get(event, "involvedObject");
 	char dedup[600], summary[1024], title[600];
-	int error = streq(sget(event, "severity"), "error");
+	int error = streq(cf_json_str(event, "severity"), "error");
 
 	object_title(title, sizeof(title), event);
-	snprintf(dedup, sizeof(dedup), "%s/%s/%s", sget(io, "kind"), sget(io, "namespace"), sget(io, "name"));
+	snprintf(dedup, sizeof(dedup), "%s/%s/%s", cf_json_str(io, "kind"), cf_json_str(io, "namespace"), cf_json_str(io, "name"));
 	if (!error)
 		return json_pack("{s:s,s:s,s:s}", "routing_key", routing_key, "event_action", "resolve", "dedup_key", dedup);
-	snprintf(summary, sizeof(summary), "%s: %s", title, sget(event, "message"));
+	snprintf(summary, sizeof(summary), "%s: %s", title, cf_json_str(event, "message"));
 	return json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s*,s:s,s:s,s:s,s:O*}}", "routing_key", routing_key,
 			 "event_action", "trigger", "dedup_key", dedup, "payload", "summary", summary,
-			 "source", sget(event, "reportingController"), "severity", "error",
-			 "timestamp", sget(event, "timestamp"), "component", sget(io, "kind"), "group", sget(io, "namespace"),
-			 "class", sget(event, "reason"), "custom_details", json_object_get(event, "metadata"));
+			 "source", cf_json_str(event, "reportingController"), "severity", "error",
+			 "timestamp", cf_json_str(event, "timestamp"), "component", cf_json_str(io, "kind"), "group", cf_json_str(io, "namespace"),
+			 "class", cf_json_str(event, "reason"), "custom_details", json_object_get(event, "metadata"));
 }
 
 /* The commit of a Flux revision ("main@sha1:<hex>", "sha1:<hex>", "<hex>"). */
 static int revision_commit(char out[65], const json_t *event)
 {
-	const char *rev = sget(json_object_get(event, "metadata"), "revision"), *p;
+	const char *rev = cf_json_str(json_object_get(event, "metadata"), "revision"), *p;
 	size_t n;
 
 	if (rev == NULL)
@@ -323,15 +318,15 @@ static int commit_status(cf_notify_request *r, const char *type, const char *add
 			 const json_t *event)
 {
 	char base[1024], repo[1024], sha[65], context[300], kind[128], desc[141];
-	int error = streq(sget(event, "severity"), "error"), rc;
+	int error = streq(cf_json_str(event, "severity"), "error"), rc;
 
 	if ((rc = revision_commit(sha, event)) < 0 || (rc = split_repo(base, sizeof(base), repo, sizeof(repo), address)) < 0)
 		return rc;
 	if (token == NULL)
 		return cf_err_set(CF_EINVAL, "%s provider: secretRef with a token is required", type);
-	lower_kind(kind, sizeof(kind), sget(json_object_get(event, "involvedObject"), "kind"));
-	snprintf(context, sizeof(context), "%s/%s", kind, sget(json_object_get(event, "involvedObject"), "name"));
-	snprintf(desc, sizeof(desc), "%s", sget(event, "message"));
+	lower_kind(kind, sizeof(kind), cf_json_str(json_object_get(event, "involvedObject"), "kind"));
+	snprintf(context, sizeof(context), "%s/%s", kind, cf_json_str(json_object_get(event, "involvedObject"), "name"));
+	snprintf(desc, sizeof(desc), "%s", cf_json_str(event, "message"));
 	if (strcmp(type, "github") == 0) {
 		if (strcmp(base, "https://github.com") == 0)
 			snprintf(r->url, sizeof(r->url), "https://api.github.com/repos/%s/statuses/%s", repo, sha);
@@ -368,7 +363,7 @@ static int commit_status(cf_notify_request *r, const char *type, const char *add
 
 static int secret_headers(cf_notify_request *r, const json_t *secret)
 {
-	const char *text = sget(secret, "headers"), *k;
+	const char *text = cf_json_str(secret, "headers"), *k;
 	json_t *h = NULL, *v;
 	int rc;
 
@@ -391,10 +386,10 @@ static int secret_headers(cf_notify_request *r, const json_t *secret)
 int cf_notify_build(cf_notify_request *r, const json_t *provider, const json_t *event, const json_t *secret)
 {
 	const json_t *spec = json_object_get(provider, "spec");
-	const char *type = sget(spec, "type");
-	const char *address = sget(secret, "address") ? sget(secret, "address") : sget(spec, "address");
-	const char *token = sget(secret, "token"), *channel = sget(spec, "channel");
-	const char *username = sget(spec, "username") ? sget(spec, "username") : sget(secret, "username");
+	const char *type = cf_json_str(spec, "type");
+	const char *address = cf_json_str(secret, "address") ? cf_json_str(secret, "address") : cf_json_str(spec, "address");
+	const char *token = cf_json_str(secret, "token"), *channel = cf_json_str(spec, "channel");
+	const char *username = cf_json_str(spec, "username") ? cf_json_str(spec, "username") : cf_json_str(secret, "username");
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -420,7 +415,7 @@ int cf_notify_build(cf_notify_request *r, const json_t *provider, const json_t *
 		rc = text ? cf_buf_puts(&r->body, text) : cf_err_set(CF_ENOMEM, "out of memory");
 		free(text);
 		if (rc == 0) rc = set_header(r, "Content-Type", "application/json");
-		if (rc == 0) rc = set_header(r, "Gotk-Component", sget(event, "reportingController"));
+		if (rc == 0) rc = set_header(r, "Gotk-Component", cf_json_str(event, "reportingController"));
 		if (rc == 0 && streq(type, "generic-hmac")) {
 			char hex[65], sig[80];
 			if (token == NULL) {

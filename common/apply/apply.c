@@ -3,31 +3,27 @@
 
 #include "util/alloc.h"
 #include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 static void describe(char *out, size_t size, const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata");
-	const char *ns = sget(md, "namespace");
+	const char *ns = cf_json_str(md, "namespace");
 
-	snprintf(out, size, "%s/%s%s%s", sget(obj, "kind") ? sget(obj, "kind") : "?", ns ? ns : "", ns ? "/" : "",
-		 sget(md, "name") ? sget(md, "name") : "?");
+	snprintf(out, size, "%s/%s%s%s", cf_json_str(obj, "kind") ? cf_json_str(obj, "kind") : "?", ns ? ns : "", ns ? "/" : "",
+		 cf_json_str(md, "name") ? cf_json_str(md, "name") : "?");
 }
 
 int cf_apply_inventory_id(char *out, size_t size, const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata");
-	const char *av = sget(obj, "apiVersion"), *kind = sget(obj, "kind"), *name = sget(md, "name");
-	const char *ns = sget(md, "namespace"), *slash;
+	const char *av = cf_json_str(obj, "apiVersion"), *kind = cf_json_str(obj, "kind"), *name = cf_json_str(md, "name");
+	const char *ns = cf_json_str(md, "namespace"), *slash;
 
 	if (av == NULL || kind == NULL || name == NULL)
 		return cf_err_set(CF_EINVAL, "object without apiVersion, kind or metadata.name");
@@ -63,7 +59,7 @@ void cf_apply_defaults(json_t *objs)
 	json_t *o;
 
 	json_array_foreach(objs, i, o) {
-		const char *kind = sget(o, "kind");
+		const char *kind = cf_json_str(o, "kind");
 		json_t *spec = json_object_get(o, "spec");
 		if (kind == NULL || spec == NULL)
 			continue;
@@ -81,14 +77,14 @@ void cf_apply_defaults(json_t *objs)
 
 static int first_stage(const json_t *o)
 {
-	const char *kind = sget(o, "kind");
+	const char *kind = cf_json_str(o, "kind");
 	return kind && (strcmp(kind, "CustomResourceDefinition") == 0 || strcmp(kind, "Namespace") == 0);
 }
 
 /* Waits until a CRD is Established or a Namespace is Active. */
 static int wait_ready(cf_kube *k, const json_t *o, long wait_ms)
 {
-	const char *kind = sget(o, "kind"), *name = sget(json_object_get(o, "metadata"), "name");
+	const char *kind = cf_json_str(o, "kind"), *name = cf_json_str(json_object_get(o, "metadata"), "name");
 	struct timespec ts = { 0, 100 * 1000000L };
 
 	for (long t = 0; t <= wait_ms; t += 100) {
@@ -96,14 +92,14 @@ static int wait_ready(cf_kube *k, const json_t *o, long wait_ms)
 		size_t i;
 		int ok = 0;
 
-		if (cf_kube_get(k, &live, &(cf_kube_ref){ sget(o, "apiVersion"), kind, NULL, name }) == 0) {
+		if (cf_kube_get(k, &live, &(cf_kube_ref){ cf_json_str(o, "apiVersion"), kind, NULL, name }) == 0) {
 			if (strcmp(kind, "Namespace") == 0)
-				ok = sget(json_object_get(live, "status"), "phase") &&
-				     strcmp(sget(json_object_get(live, "status"), "phase"), "Active") == 0;
+				ok = cf_json_str(json_object_get(live, "status"), "phase") &&
+				     strcmp(cf_json_str(json_object_get(live, "status"), "phase"), "Active") == 0;
 			else
 				json_array_foreach(json_object_get(json_object_get(live, "status"), "conditions"), i, c)
-					if (sget(c, "type") && strcmp(sget(c, "type"), "Established") == 0 &&
-					    sget(c, "status") && strcmp(sget(c, "status"), "True") == 0)
+					if (cf_json_str(c, "type") && strcmp(cf_json_str(c, "type"), "Established") == 0 &&
+					    cf_json_str(c, "status") && strcmp(cf_json_str(c, "status"), "True") == 0)
 						ok = 1;
 		}
 		json_decref(live);
@@ -129,16 +125,16 @@ enum { ST_APPLY, ST_UNCHANGED, ST_SKIP, ST_RECREATE };
 
 static int annotation_is(const json_t *obj, const char *key, const char *value)
 {
-	const char *v = sget(json_object_get(json_object_get(obj, "metadata"), "annotations"), key);
+	const char *v = cf_json_str(json_object_get(json_object_get(obj, "metadata"), "annotations"), key);
 	return v && strcasecmp(v, value) == 0;
 }
 
 static void ref_of(cf_kube_ref *ref, const json_t *o)
 {
-	ref->api_version = sget(o, "apiVersion");
-	ref->kind = sget(o, "kind");
-	ref->namespace = sget(json_object_get(o, "metadata"), "namespace");
-	ref->name = sget(json_object_get(o, "metadata"), "name");
+	ref->api_version = cf_json_str(o, "apiVersion");
+	ref->kind = cf_json_str(o, "kind");
+	ref->namespace = cf_json_str(json_object_get(o, "metadata"), "namespace");
+	ref->name = cf_json_str(json_object_get(o, "metadata"), "name");
 }
 
 static int note(cf_apply_result *res, const json_t *o, const char *what)
@@ -303,7 +299,7 @@ int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_
 	 * objects of kinds or namespaces the set itself creates can only be checked after their
 	 * first stage, so they are dry-run then */
 	json_array_foreach(objs, i, obj) {
-		const char *av = sget(obj, "apiVersion");
+		const char *av = cf_json_str(obj, "apiVersion");
 		char id[600];
 		if ((rc = cf_apply_inventory_id(id, sizeof(id), obj)) < 0)
 			goto out;
@@ -357,7 +353,7 @@ static int in_inventory(const json_t *inv, const char *id)
 	json_t *e;
 
 	json_array_foreach(inv, i, e)
-		if (sget(e, "id") && strcmp(sget(e, "id"), id) == 0)
+		if (cf_json_str(e, "id") && strcmp(cf_json_str(e, "id"), id) == 0)
 			return 1;
 	return 0;
 }
@@ -402,7 +398,7 @@ static const char *not_owned(char *why, size_t size, const json_t *live, const j
 	const char *key, *have;
 
 	json_object_foreach((json_t *)owner_labels, key, want) {
-		have = sget(labels, key);
+		have = cf_json_str(labels, key);
 		if (have && json_string_value(want) && strcmp(have, json_string_value(want)) == 0)
 			continue;
 		if (have)
@@ -437,8 +433,8 @@ static int delete_unchanged(cf_kube *k, const cf_kube_ref *ref, const json_t *li
 	else
 		snprintf(path, sizeof(path), "%s/%s/%s", prefix, res.plural, ref->name);
 	opts = json_pack("{s:s,s:s,s:s,s:{s:s,s:s}}", "kind", "DeleteOptions", "apiVersion", "v1",
-			 "propagationPolicy", "Background", "preconditions", "uid", sget(md, "uid") ? sget(md, "uid") : "",
-			 "resourceVersion", sget(md, "resourceVersion") ? sget(md, "resourceVersion") : "");
+			 "propagationPolicy", "Background", "preconditions", "uid", cf_json_str(md, "uid") ? cf_json_str(md, "uid") : "",
+			 "resourceVersion", cf_json_str(md, "resourceVersion") ? cf_json_str(md, "resourceVersion") : "");
 	body = opts ? json_dumps(opts, JSON_COMPACT) : NULL;
 	json_decref(opts);
 	if (body == NULL)
@@ -463,7 +459,7 @@ static int prune_one(cf_kube *k, const cf_kube_ref *ref, const char *desc, json_
 		cf_err_clear();
 		if ((rc = cf_kube_get(k, &live, ref)) < 0)   /* gone, or its CRD is: nothing to delete */
 			return rc == CF_ENOTFOUND || rc == CF_ENOTSERVED ? 0 : rc;
-		ann = sget(json_object_get(json_object_get(live, "metadata"), "annotations"), CF_APPLY_PRUNE_ANNOTATION);
+		ann = cf_json_str(json_object_get(json_object_get(live, "metadata"), "annotations"), CF_APPLY_PRUNE_ANNOTATION);
 		reason = o->owner_labels ? not_owned(why, sizeof(why), live, o->owner_labels) : NULL;
 		if (reason) {
 			snprintf(line, sizeof(line), "%s not pruned: %s", desc, reason);
@@ -496,7 +492,7 @@ int cf_apply_prune(cf_kube *k, json_t **deleted, json_t **skipped, const json_t 
 	if (o == NULL || o->version != CF_APPLY_PRUNE_OPTS_VERSION)
 		return cf_err_set(CF_EINVAL, "cf_apply_prune_opts version mismatch");
 	json_array_foreach(old_inv, i, e) {
-		const char *id = sget(e, "id"), *v = sget(e, "v");
+		const char *id = cf_json_str(e, "id"), *v = cf_json_str(e, "v");
 		char ns[254], name[254], group[254], kind[128], av[320], desc[800];
 
 		if (id == NULL || v == NULL || in_inventory(new_inv, id))

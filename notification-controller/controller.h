@@ -50,8 +50,6 @@ int  dispatcher_event(dispatcher *d, cf_kube *k, const char *data, size_t len);
 /* Reconciles Receiver ns/name: webhook path from its secret's token, status, the path map;
  * looks again after spec.interval (the token may be rotated). */
 int  receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
-/* A Secret's values, decoded, as a new object of strings; an error names the secret. */
-int  nc_load_secret(cf_kube *k, json_t **out, const char *ns, const char *name);
 
 /* ---- provider.c ---- */
 

@@ -6,9 +6,9 @@
  * and counted; only what was queued counts as sent for the duplicate window. */
 #include "controller.h"
 
+#include "kube/secret.h"
 #include "notify.h"
 #include "util/alloc.h"
-#include "util/base64.h"
 #include "util/duration.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -272,30 +272,6 @@ void dispatcher_stop(dispatcher *d)
 
 /* ---- intake ---- */
 
-int nc_load_secret(cf_kube *k, json_t **out, const char *ns, const char *name)
-{
-	json_t *s = NULL, *v;
-	const char *key;
-	int rc;
-
-	*out = json_object();
-	if ((rc = cf_kube_get(k, &s, &(cf_kube_ref){ "v1", "Secret", ns, name })) < 0)
-		return rc == CF_ENOTFOUND ? cf_err_set(rc, "secret '%s/%s' not found", ns, name)
-					  : cf_err_prefix("secret '%s/%s'", ns, name);
-	json_object_foreach(json_object_get(s, "data"), key, v) {
-		unsigned char *dec;
-		size_t len;
-		const char *b64 = json_string_value(v);
-		if (b64 && cf_base64_decode(&dec, &len, b64, strlen(b64)) == 0) {
-			json_object_set_new(*out, key, json_stringn((const char *)dec, len));
-			cf_free_secret(dec, len);
-		}
-	}
-	cf_notify_wipe(s);
-	json_decref(s);
-	return 0;
-}
-
 static json_t *involved_labels(cf_kube *k, const json_t *event)
 {
 	const json_t *io = json_object_get(event, "involvedObject");
@@ -408,8 +384,8 @@ static void deliver_to(dispatcher *d, cf_kube *k, const char *pkey, const json_t
 	it->timeout_ms = DEFAULT_TIMEOUT_MS;
 	if (cf_json_str(spec, "timeout") && cf_duration_parse(&it->timeout_ms, cf_json_str(spec, "timeout")) < 0)
 		it->timeout_ms = DEFAULT_TIMEOUT_MS;
-	rc = sref ? nc_load_secret(k, &secret, ns, sref) : 0;
-	if (rc == 0 && cref && (rc = nc_load_secret(k, &certs, ns, cref)) == 0 && cf_json_str(certs, "ca.crt")) {
+	rc = sref ? cf_kube_secret_get(k, &secret, ns, sref) : 0;
+	if (rc == 0 && cref && (rc = cf_kube_secret_get(k, &certs, ns, cref)) == 0 && cf_json_str(certs, "ca.crt")) {
 		it->ca_len = strlen(cf_json_str(certs, "ca.crt"));
 		it->ca = (unsigned char *)cf_strdup(cf_json_str(certs, "ca.crt"));
 	}

@@ -1,6 +1,8 @@
 /* notification-controller/notify.c - events, alert matching and provider payloads. */
 #include "notify.h"
 
+#include "kube/secret.h"
+
 #include "util/alloc.h"
 #include "util/err.h"
 #include "util/sha256.h"
@@ -474,18 +476,7 @@ void cf_notify_request_free(cf_notify_request *r)
 
 void cf_notify_wipe(json_t *j)
 {
-	const char *k;
-	json_t *v;
-	size_t i;
-
-	if (json_is_string(j))   /* jansson owns the bytes; overwriting them in place is safe */
-		cf_wipe((char *)json_string_value(j), json_string_length(j));
-	else if (json_is_object(j))
-		json_object_foreach(j, k, v)
-			cf_notify_wipe(v);
-	else if (json_is_array(j))
-		json_array_foreach(j, i, v)
-			cf_notify_wipe(v);
+	cf_json_wipe(j);
 }
 
 void cf_notify_dedup_key(char out[72], const char *provider_key, const json_t *event)

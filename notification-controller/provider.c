@@ -4,6 +4,7 @@
  * subresource, so a misconfigured Provider is visible before an event is lost on it. */
 #include "controller.h"
 
+#include "kube/secret.h"
 #include "notify.h"
 #include "runtime/condition.h"
 #include "runtime/status.h"
@@ -31,8 +32,8 @@ static int provider_check(cf_kube *k, const json_t *provider, const char **reaso
 
 	*reason = "SecretNotFound";
 	if (sref)
-		rc = nc_load_secret(k, &secret, ns, sref);
-	if (rc == 0 && cref && (rc = nc_load_secret(k, &certs, ns, cref)) == 0 && cf_json_str(certs, "ca.crt") == NULL)
+		rc = cf_kube_secret_get(k, &secret, ns, sref);
+	if (rc == 0 && cref && (rc = cf_kube_secret_get(k, &certs, ns, cref)) == 0 && cf_json_str(certs, "ca.crt") == NULL)
 		rc = cf_err_set(CF_EINVAL, "secret '%s/%s' has no 'ca.crt'", ns, cref);
 	if (rc == 0) {
 		*reason = "ValidationFailed";

@@ -3,8 +3,8 @@
 #include "kustomize/fluxbuild.h"
 
 #include "kustomize/kustomize_internal.h"   /* kz_join: the engine's path rules */
+#include "kube/secret.h"
 #include "util/alloc.h"
-#include "util/base64.h"
 #include "util/err.h"
 #include "yaml/yaml.h"
 
@@ -507,28 +507,28 @@ int cf_flux_load_vars(cf_kube *k, const json_t *ks, json_t **vars)
 		}
 		if (rc < 0)
 			return cf_err_prefix("substitute from '%s/%s'", kind, name);
-		json_object_foreach(json_object_get(o, "data"), key, v) {
-			const char *text = json_string_value(v);
-			if (text == NULL)
+		if (secret) {
+			json_t *decoded = NULL;
+			rc = cf_kube_secret_decode(&decoded, o);
+			cf_kube_secret_free(o);
+			if (rc < 0)
+				return cf_err_prefix("substitute from 'Secret/%s'", name);
+			o = decoded;
+		} else {
+			json_t *data = json_incref(json_object_get(o, "data"));
+			json_decref(o);
+			o = data;
+		}
+		json_object_foreach(o, key, v) {
+			if (!json_is_string(v))
 				continue;
 			if (cf_flux_check_var_name(key) < 0) {
-				json_decref(o);
+				secret ? cf_kube_secret_free(o) : json_decref(o);
 				return cf_err_prefix("substitute from '%s/%s'", kind, name);
 			}
-			if (secret) {
-				unsigned char *dec;
-				size_t len;
-				if (cf_base64_decode(&dec, &len, text, strlen(text)) < 0) {
-					json_decref(o);
-					return cf_err_prefix("substitute from 'Secret/%s' key '%s'", name, key);
-				}
-				json_object_set_new(*vars, key, json_stringn((const char *)dec, len));
-				cf_free_secret(dec, len);
-			} else {
-				json_object_set(*vars, key, v);
-			}
+			json_object_set(*vars, key, v);
 		}
-		json_decref(o);
+		secret ? cf_kube_secret_free(o) : json_decref(o);
 	}
 	json_object_foreach(json_object_get(post, "substitute"), key, v) {
 		if (cf_flux_check_var_name(key) < 0)

@@ -271,7 +271,6 @@ static int dependencies_ready(rec *r)
 	json_array_foreach(json_object_get(r->spec, "dependsOn"), i, d) {
 		const char *ns = sget(d, "namespace") ? sget(d, "namespace") : r->ns, *name = sget(d, "name");
 		json_t *dep = NULL;
-		const json_t *st, *ready;
 		int ok;
 
 		if (name == NULL)
@@ -280,11 +279,7 @@ static int dependencies_ready(rec *r)
 			cf_err_set(CF_ENOTFOUND, "dependency '%s/%s' not found", ns, name);
 			return 0;
 		}
-		st = json_object_get(dep, "status");
-		ready = cf_condition_get(st, CF_COND_READY);
-		ok = ready && sget(ready, "status") && strcmp(sget(ready, "status"), "True") == 0 &&
-		     json_integer_value(json_object_get(st, "observedGeneration")) ==
-		     json_integer_value(json_object_get(json_object_get(dep, "metadata"), "generation"));
+		ok = cf_condition_ready_at_generation(dep);
 		json_decref(dep);
 		if (!ok) {
 			cf_err_set(CF_ERR, "dependency '%s/%s' is not ready", ns, name);

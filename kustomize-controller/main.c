@@ -54,16 +54,6 @@ int ks_new_client(ks_ctl *c, cf_kube **k)
 	return cf_kube_new_for(k, c->kubeconfig, c->context, KUSTOMIZE_CONTROLLER);
 }
 
-static int ready_at_generation(const json_t *obj)
-{
-	const json_t *st = json_object_get(obj, "status"), *ready = cf_condition_get(st, CF_COND_READY);
-	const char *s = ready ? json_string_value(json_object_get(ready, "status")) : NULL;
-
-	return s && strcmp(s, "True") == 0 &&
-	       json_integer_value(json_object_get(st, "observedGeneration")) ==
-	       json_integer_value(json_object_get(json_object_get(obj, "metadata"), "generation"));
-}
-
 static int on_kustomization(const char *type, json_t *obj, void *payload)
 {
 	const json_t *md = json_object_get(obj, "metadata");
@@ -78,7 +68,7 @@ static int on_kustomization(const char *type, json_t *obj, void *payload)
 	snprintf(key, sizeof(key), "%s/%s", ns, name);
 	if (kustomization_wants_reconcile(type, obj))
 		cf_workqueue_add(ctl.queue, key);
-	if (strcmp(type, "DELETED") != 0 && ready_at_generation(obj))
+	if (strcmp(type, "DELETED") != 0 && cf_condition_ready_at_generation(obj))
 		ks_enqueue_dependents(&ctl, ns, name);
 	return 0;
 }

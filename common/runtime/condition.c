@@ -116,3 +116,13 @@ int cf_condition_set(json_t *status, const char *type, const char *cstatus, cons
 		return json_array_insert_new(list, 0, c) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
 	return json_array_append_new(list, c) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
 }
+
+int cf_condition_ready_at_generation(const json_t *obj)
+{
+	const json_t *st = json_object_get(obj, "status"), *ready = cf_condition_get(st, CF_COND_READY);
+	const char *s = ready ? json_string_value(json_object_get(ready, "status")) : NULL;
+
+	return s && strcmp(s, "True") == 0 &&
+	       json_integer_value(json_object_get(st, "observedGeneration")) ==
+	       json_integer_value(json_object_get(json_object_get(obj, "metadata"), "generation"));
+}

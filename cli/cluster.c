@@ -465,17 +465,6 @@ int cmd_get(int argc, char **argv)
 
 /* ---- reconcile, suspend, resume ---- */
 
-static void now_stamp(char *out, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + strlen(out), size - strlen(out), ".%09ldZ", ts.tv_nsec);
-}
-
 static int request(cf_kube *k, const char *av, const char *kind, const char *name)
 {
 	json_t *o = NULL, *patch;
@@ -489,7 +478,7 @@ static int request(cf_kube *k, const char *av, const char *kind, const char *nam
 		return cli_fail(1, "%s '%s/%s' is suspended: resume it first (cflux resume)", kind, cli.namespace, name);
 	}
 	json_decref(o);
-	now_stamp(stamp, sizeof(stamp));
+	cf_time_rfc3339(stamp, 9);
 	cli_say("annotating %s '%s/%s' in %s namespace", kind, cli.namespace, name, cli.namespace);
 	patch = json_pack("{s:{s:{s:s}}}", "metadata", "annotations", CF_REQUESTED_AT_ANNOTATION, stamp);
 	rc = cf_kube_merge_patch(k, NULL, &(cf_kube_ref){ av, kind, cli.namespace, name }, patch);

@@ -5,6 +5,7 @@
 #include "kube/kubeconfig.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/duration.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -846,22 +847,13 @@ int cf_kube_apply(cf_kube *k, json_t **out, const json_t *obj, const cf_kube_app
 	return rc < 0 ? ref_error(&ref, o->dry_run ? "dry-run apply" : "apply") : 0;
 }
 
-static void rfc3339_now(char *buf, size_t size)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int cf_kube_event(cf_kube *k, const json_t *obj, const char *type, const char *reason,
 		  const char *message, const char *component, const json_t *annotations)
 {
 	const json_t *md = json_object_get(obj, "metadata");
 	const char *name = json_string_value(json_object_get(md, "name"));
 	const char *ns = json_string_value(json_object_get(md, "namespace"));
-	char ev_name[320], now[32];
+	char ev_name[320], now[CF_TIME_MAX];
 	struct timespec ts;
 	json_t *ev, *involved, *out = NULL;
 	int rc;
@@ -871,7 +863,7 @@ int cf_kube_event(cf_kube *k, const json_t *obj, const char *type, const char *r
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(ev_name, sizeof(ev_name), "%.240s.%llx", name,
 		 (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
-	rfc3339_now(now, sizeof(now));
+	cf_time_rfc3339(now, 0);
 	involved = json_pack("{s:o?,s:o?,s:s,s:o?,s:o?,s:o?}",
 		"apiVersion", json_copy(json_object_get(obj, "apiVersion")),
 		"kind", json_copy(json_object_get(obj, "kind")),

@@ -2,6 +2,7 @@
 #include "runtime/condition.h"
 
 #include "util/alloc.h"
+#include "util/duration.h"
 #include "util/err.h"
 
 #include <string.h>
@@ -9,11 +10,10 @@
 
 void cf_time_now(char out[32])
 {
-	time_t now = time(NULL);
-	struct tm tm;
+	char t[CF_TIME_MAX];
 
-	gmtime_r(&now, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cf_time_rfc3339(t, 0);
+	snprintf(out, 32, "%.31s", t);
 }
 
 json_t *cf_condition_get(const json_t *status, const char *type)

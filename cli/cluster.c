@@ -2,6 +2,7 @@
  * resume, build, tree. Errors are one line on stderr; usage errors exit 2, failures 1. */
 #include "cli.h"
 
+#include "apply/apply.h"
 #include "kustomize/fluxbuild.h"
 #include "runtime/condition.h"
 #include "runtime/kinds.h"
@@ -659,20 +660,17 @@ static int tree_of(cf_kube *k, const char *ns, const char *name, const char *ind
 	n = json_array_size(entries);
 	json_array_foreach(entries, i, e) {
 		const char *id = cf_json_str(e, "id");
-		char f[4][300], next[256];
-		const char *p = id;
-		for (int j = 0; j < 4; j++) {
-			const char *u = j < 3 ? strchr(p, '_') : p + strlen(p);
-			if (u == NULL)
-				break;
-			snprintf(f[j], sizeof(f[j]), "%.*s", (int)(u - p), p);
-			p = u + (j < 3);
+		const char *branch = i + 1 == n ? "\342\224\224\342\224\200\342\224\200" : "\342\224\234\342\224\200\342\224\200";
+		char next[256];
+		cf_apply_id x;
+		if (id == NULL || cf_apply_id_parse(&x, id) < 0) {
+			printf("%s%s %s\n", indent, branch, id ? id : "(no id)");
+			continue;
 		}
-		printf("%s%s %s/%s%s%s\n", indent, i + 1 == n ? "\342\224\224\342\224\200\342\224\200" : "\342\224\234\342\224\200\342\224\200",
-		       f[3], f[0], f[0][0] ? "/" : "", f[1]);
-		if (strcmp(f[3], "Kustomization") == 0 && strcmp(f[2], CF_GROUP_KUSTOMIZE) == 0 && depth < 10) {
+		printf("%s%s %s/%s%s%s\n", indent, branch, x.kind, x.ns, x.ns[0] ? "/" : "", x.name);
+		if (strcmp(x.kind, "Kustomization") == 0 && strcmp(x.group, CF_GROUP_KUSTOMIZE) == 0 && depth < 10) {
 			snprintf(next, sizeof(next), "%s%s", indent, i + 1 == n ? "    " : "\342\224\202   ");
-			tree_of(k, f[0], f[1], next, depth + 1);
+			tree_of(k, x.ns, x.name, next, depth + 1);
 		}
 	}
 	json_decref(ks);

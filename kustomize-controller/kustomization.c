@@ -383,18 +383,14 @@ typedef struct idref {
 
 static int parse_id(idref *x, const char *id, const char *v)
 {
-	const char *p = id;
-	char *f[4] = { x->ns, x->name, x->group, x->kind };
-	size_t caps[4] = { sizeof(x->ns), sizeof(x->name), sizeof(x->group), sizeof(x->kind) };
+	cf_apply_id parts;
 
-	for (int i = 0; i < 4; i++) {
-		const char *u = i < 3 ? strchr(p, '_') : p + strlen(p);
-		if (u == NULL || (size_t)(u - p) >= caps[i])
-			return -1;
-		memcpy(f[i], p, (size_t)(u - p));
-		f[i][u - p] = '\0';
-		p = u + (i < 3);
-	}
+	if (cf_apply_id_parse(&parts, id) < 0)
+		return -1;
+	memcpy(x->ns, parts.ns, sizeof(x->ns));
+	memcpy(x->name, parts.name, sizeof(x->name));
+	memcpy(x->group, parts.group, sizeof(x->group));
+	memcpy(x->kind, parts.kind, sizeof(x->kind));
 	snprintf(x->av, sizeof(x->av), "%s%s%s", x->group, x->group[0] ? "/" : "", v ? v : "");
 	return 0;
 }

@@ -358,36 +358,34 @@ static int in_inventory(const json_t *inv, const char *id)
 	return 0;
 }
 
-/* "<ns>_<name>_<group>_<kind>": none of the four may hold '_' (Kubernetes names, namespaces,
- * groups and kinds cannot), and namespace and group may be empty. */
-static int split_id(const char *id, char ns[254], char name[254], char group[254], char kind[128])
+int cf_apply_id_parse(cf_apply_id *out, const char *id)
 {
-	char *f[4] = { ns, name, group, kind };
-	size_t caps[4] = { 254, 254, 254, 128 };
+	char *f[4] = { out->ns, out->name, out->group, out->kind };
+	size_t caps[4] = { sizeof(out->ns), sizeof(out->name), sizeof(out->group), sizeof(out->kind) };
 	const char *p = id;
 
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; p && i < 4; i++) {
 		const char *u = i < 3 ? strchr(p, '_') : p + strlen(p);
 		size_t n;
 		if (u == NULL)
-			return -1;
+			return CF_EINVAL;
 		n = (size_t)(u - p);
 		if (n >= caps[i])
-			return -1;
+			return CF_EINVAL;
 		memcpy(f[i], p, n);
 		f[i][n] = '\0';
 		p = u + (i < 3);
 	}
-	return name[0] && kind[0] ? 0 : -1;
+	return p && out->name[0] && out->kind[0] ? 0 : CF_EINVAL;
 }
 
 int cf_apply_id_describe(char *out, size_t size, const char *id)
 {
-	char ns[254], name[254], group[254], kind[128];
+	cf_apply_id x;
 
-	if (id == NULL || split_id(id, ns, name, group, kind) < 0)
+	if (id == NULL || cf_apply_id_parse(&x, id) < 0)
 		return cf_err_set(CF_EINVAL, "'%s' is not an inventory id", id ? id : "");
-	snprintf(out, size, "%s/%s%s%s", kind, ns, ns[0] ? "/" : "", name);
+	snprintf(out, size, "%s/%s%s%s", x.kind, x.ns, x.ns[0] ? "/" : "", x.name);
 	return 0;
 }
 
@@ -493,17 +491,18 @@ int cf_apply_prune(cf_kube *k, json_t **deleted, json_t **skipped, const json_t 
 		return cf_err_set(CF_EINVAL, "cf_apply_prune_opts version mismatch");
 	json_array_foreach(old_inv, i, e) {
 		const char *id = cf_json_str(e, "id"), *v = cf_json_str(e, "v");
-		char ns[254], name[254], group[254], kind[128], av[320], desc[800];
+		cf_apply_id x;
+		char av[320], desc[800];
 
 		if (id == NULL || v == NULL || in_inventory(new_inv, id))
 			continue;
-		if (split_id(id, ns, name, group, kind) < 0)
+		if (cf_apply_id_parse(&x, id) < 0)
 			continue;
 		if (o->keep && o->keep(id, o->payload))
 			continue;
-		snprintf(av, sizeof(av), "%s%s%s", group, group[0] ? "/" : "", v);
-		snprintf(desc, sizeof(desc), "%s/%s%s%s", kind, ns, ns[0] ? "/" : "", name);
-		cf_kube_ref ref = { av, kind, ns[0] ? ns : NULL, name };
+		snprintf(av, sizeof(av), "%s%s%s", x.group, x.group[0] ? "/" : "", v);
+		snprintf(desc, sizeof(desc), "%s/%s%s%s", x.kind, x.ns, x.ns[0] ? "/" : "", x.name);
+		cf_kube_ref ref = { av, x.kind, x.ns[0] ? x.ns : NULL, x.name };
 		if ((rc = prune_one(k, &ref, desc, skipped ? *skipped : NULL, o)) < 0)
 			return cf_err_prefix("prune %s", desc);
 		if (rc == 1 && deleted) {

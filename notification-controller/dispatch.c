@@ -410,7 +410,7 @@ static void deliver_to(dispatcher *d, cf_kube *k, const char *pkey, const json_t
 		cf_free(it->proxy);
 		cf_free(it);
 		/* its secret changed or went away: the Provider's status says so */
-		snprintf(key, sizeof(key), "Provider:%s", pkey);
+		snprintf(key, sizeof(key), "Provider/%s", pkey);
 		if (secret_rc < 0)
 			cf_workqueue_add(d->c->queue, key);
 		return;

@@ -385,13 +385,121 @@ static int secret_headers(cf_notify_request *r, const json_t *secret)
 	return rc;
 }
 
+/* What a provider type's request is built from. */
+typedef struct notify_in {
+	const char *type, *address, *token, *channel, *username;
+	const json_t *provider, *event;
+} notify_in;
+
+static int bearer(cf_notify_request *r, const char *token)
+{
+	char auth[1100];
+	int rc;
+
+	snprintf(auth, sizeof(auth), "Bearer %s", token);
+	rc = set_header(r, "Authorization", auth);
+	cf_wipe(auth, sizeof(auth));
+	return rc;
+}
+
+static int build_generic(cf_notify_request *r, const notify_in *in)
+{
+	char *text = json_dumps(in->event, JSON_COMPACT);
+	int rc = text ? cf_buf_puts(&r->body, text) : cf_err_set(CF_ENOMEM, "out of memory");
+
+	free(text);
+	if (rc == 0) rc = set_header(r, "Content-Type", "application/json");
+	if (rc == 0) rc = set_header(r, "Gotk-Component", cf_json_str(in->event, "reportingController"));
+	return rc;
+}
+
+static int build_generic_hmac(cf_notify_request *r, const notify_in *in)
+{
+	char hex[65], sig[80];
+	int rc = build_generic(r, in);
+
+	if (rc < 0)
+		return rc;
+	if (in->token == NULL)
+		return cf_err_set(CF_EINVAL, "generic-hmac provider: secretRef with a token is required");
+	rc = hmac_sha256_hex(hex, in->token, &r->body);
+	snprintf(sig, sizeof(sig), "sha256=%s", hex);
+	return rc == 0 ? set_header(r, "X-Signature", sig) : rc;
+}
+
+static int build_slack(cf_notify_request *r, const notify_in *in)
+{
+	int rc;
+
+	if (in->token && in->channel == NULL)
+		return cf_err_set(CF_EINVAL, "slack provider: spec.channel is required with a bot token");
+	rc = body_json(r, slack_body(in->provider, in->event, in->username, in->channel));
+	return rc == 0 && in->token ? bearer(r, in->token) : rc;
+}
+
+/* Discord takes Slack's payload on its webhook URL + "/slack". */
+static int build_discord(cf_notify_request *r, const notify_in *in)
+{
+	if (strlen(r->url) < 6 || strcmp(r->url + strlen(r->url) - 6, "/slack") != 0)
+		strncat(r->url, "/slack", sizeof(r->url) - strlen(r->url) - 1);
+	return body_json(r, slack_body(in->provider, in->event, in->username, in->channel));
+}
+
+static int build_msteams(cf_notify_request *r, const notify_in *in)
+{
+	return body_json(r, msteams_body(in->event));
+}
+
+static int build_pagerduty(cf_notify_request *r, const notify_in *in)
+{
+	const char *key = in->token ? in->token : in->channel;
+
+	if (key == NULL)
+		return cf_err_set(CF_EINVAL, "pagerduty provider: a routing key is required (the secret's token, or spec.channel)");
+	return body_json(r, pagerduty_body(key, in->event));
+}
+
+static int build_commit_status(cf_notify_request *r, const notify_in *in)
+{
+	return commit_status(r, in->type, in->address, in->token, in->event);
+}
+
+/* The provider types: how each request is built, the address used when spec.address and the
+ * secret give none (Slack's only with a bot token), and whether the secret's 'headers' go along. */
+static const struct provider_type {
+	const char *name;
+	const char *default_address;
+	int default_needs_token;
+	int secret_headers;
+	int (*build)(cf_notify_request *r, const notify_in *in);
+} PROVIDER_TYPES[] = {
+	{ "generic", NULL, 0, 1, build_generic },
+	{ "generic-hmac", NULL, 0, 1, build_generic_hmac },
+	{ "slack", SLACK_BOT_URL, 1, 1, build_slack },
+	{ "discord", NULL, 0, 1, build_discord },
+	{ "msteams", NULL, 0, 1, build_msteams },
+	{ "pagerduty", PAGERDUTY_URL, 0, 1, build_pagerduty },
+	{ "github", NULL, 0, 0, build_commit_status },
+	{ "gitlab", NULL, 0, 0, build_commit_status },
+};
+
+static const struct provider_type *provider_type(const char *name)
+{
+	for (size_t i = 0; i < sizeof(PROVIDER_TYPES) / sizeof(PROVIDER_TYPES[0]); i++)
+		if (streq(name, PROVIDER_TYPES[i].name))
+			return &PROVIDER_TYPES[i];
+	return NULL;
+}
+
 int cf_notify_build(cf_notify_request *r, const json_t *provider, const json_t *event, const json_t *secret)
 {
 	const json_t *spec = json_object_get(provider, "spec");
-	const char *type = cf_json_str(spec, "type");
-	const char *address = cf_json_str(secret, "address") ? cf_json_str(secret, "address") : cf_json_str(spec, "address");
-	const char *token = cf_json_str(secret, "token"), *channel = cf_json_str(spec, "channel");
-	const char *username = cf_json_str(spec, "username") ? cf_json_str(spec, "username") : cf_json_str(secret, "username");
+	const struct provider_type *pt;
+	notify_in in = { cf_json_str(spec, "type"),
+			 cf_json_str(secret, "address") ? cf_json_str(secret, "address") : cf_json_str(spec, "address"),
+			 cf_json_str(secret, "token"), cf_json_str(spec, "channel"),
+			 cf_json_str(spec, "username") ? cf_json_str(spec, "username") : cf_json_str(secret, "username"),
+			 provider, event };
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -399,64 +507,26 @@ int cf_notify_build(cf_notify_request *r, const json_t *provider, const json_t *
 	r->headers = json_object();
 	if (r->headers == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
-	if (type == NULL) {
+	if (in.type == NULL) {
 		rc = cf_err_set(CF_EINVAL, "spec.type is required");
 		goto out;
 	}
-	if (streq(type, "slack") && token && (address == NULL || address[0] == '\0'))
-		address = SLACK_BOT_URL;
-	if (streq(type, "pagerduty") && (address == NULL || address[0] == '\0'))
-		address = PAGERDUTY_URL;
-	if (address == NULL || address[0] == '\0' || (strncmp(address, "http://", 7) != 0 && strncmp(address, "https://", 8) != 0)) {
-		rc = cf_err_set(CF_EINVAL, "%s provider: an http(s) address is required (spec.address or the secret's address)", type);
+	pt = provider_type(in.type);
+	if (pt && pt->default_address && (in.address == NULL || in.address[0] == '\0') &&
+	    (!pt->default_needs_token || in.token))
+		in.address = pt->default_address;
+	if (in.address == NULL || in.address[0] == '\0' ||
+	    (strncmp(in.address, "http://", 7) != 0 && strncmp(in.address, "https://", 8) != 0)) {
+		rc = cf_err_set(CF_EINVAL, "%s provider: an http(s) address is required (spec.address or the secret's address)", in.type);
 		goto out;
 	}
-	snprintf(r->url, sizeof(r->url), "%s", address);
-	if (streq(type, "generic") || streq(type, "generic-hmac")) {
-		char *text = json_dumps(event, JSON_COMPACT);
-		rc = text ? cf_buf_puts(&r->body, text) : cf_err_set(CF_ENOMEM, "out of memory");
-		free(text);
-		if (rc == 0) rc = set_header(r, "Content-Type", "application/json");
-		if (rc == 0) rc = set_header(r, "Gotk-Component", cf_json_str(event, "reportingController"));
-		if (rc == 0 && streq(type, "generic-hmac")) {
-			char hex[65], sig[80];
-			if (token == NULL) {
-				rc = cf_err_set(CF_EINVAL, "generic-hmac provider: secretRef with a token is required");
-				goto out;
-			}
-			rc = hmac_sha256_hex(hex, token, &r->body);
-			snprintf(sig, sizeof(sig), "sha256=%s", hex);
-			if (rc == 0) rc = set_header(r, "X-Signature", sig);
-		}
-	} else if (streq(type, "slack") || streq(type, "discord")) {
-		if (streq(type, "slack") && token && channel == NULL) {
-			rc = cf_err_set(CF_EINVAL, "slack provider: spec.channel is required with a bot token");
-			goto out;
-		}
-		if (streq(type, "discord") && (strlen(r->url) < 6 || strcmp(r->url + strlen(r->url) - 6, "/slack") != 0))
-			strncat(r->url, "/slack", sizeof(r->url) - strlen(r->url) - 1);
-		rc = body_json(r, slack_body(provider, event, username, channel));
-		if (rc == 0 && streq(type, "slack") && token) {
-			char auth[1100];
-			snprintf(auth, sizeof(auth), "Bearer %s", token);
-			rc = set_header(r, "Authorization", auth);
-			cf_wipe(auth, sizeof(auth));
-		}
-	} else if (streq(type, "msteams")) {
-		rc = body_json(r, msteams_body(event));
-	} else if (streq(type, "pagerduty")) {
-		const char *key = token ? token : channel;
-		if (key == NULL) {
-			rc = cf_err_set(CF_EINVAL, "pagerduty provider: a routing key is required (the secret's token, or spec.channel)");
-			goto out;
-		}
-		rc = body_json(r, pagerduty_body(key, event));
-	} else if (streq(type, "github") || streq(type, "gitlab")) {
-		rc = commit_status(r, type, address, token, event);
-	} else {
-		rc = cf_err_set(CF_EINVAL, "provider type '%s' is not supported by cflux yet", type);
+	snprintf(r->url, sizeof(r->url), "%s", in.address);
+	if (pt == NULL) {
+		rc = cf_err_set(CF_EINVAL, "provider type '%s' is not supported by cflux yet", in.type);
+		goto out;
 	}
-	if (rc == 0 && !streq(type, "github") && !streq(type, "gitlab"))
+	rc = pt->build(r, &in);
+	if (rc == 0 && pt->secret_headers)
 		rc = secret_headers(r, secret);
 out:
 	if (rc < 0)

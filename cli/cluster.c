@@ -7,6 +7,7 @@
 #include "runtime/condition.h"
 #include "runtime/kinds.h"
 #include "runtime/status.h"
+#include "runtime/vars.h"
 #include "source/git.h"
 #include "util/alloc.h"
 #include "util/duration.h"

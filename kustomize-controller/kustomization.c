@@ -8,6 +8,7 @@
 #include "runtime/condition.h"
 #include "runtime/event.h"
 #include "runtime/status.h"
+#include "runtime/vars.h"
 #include "source/tree.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -589,7 +590,7 @@ static int apply_revision(rec *r, long *requeue_ms)
 		rc = fail(r, R_BUILD, 0, requeue_ms);
 		goto out;
 	}
-	cf_tree_kfs(&fs, tree);
+	cf_kfs_tree(&fs, tree);
 	if ((r->c->no_remote_bases && (rc = cf_flux_check_remote_bases(&fs, r->obj)) < 0) ||
 	    (rc = cf_flux_build(&objs, &fs, r->obj, vars)) < 0 || (rc = check_namespaces(r, objs)) < 0) {
 		rc = fail(r, R_BUILD, 0, requeue_ms);

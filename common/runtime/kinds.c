@@ -1,5 +1,5 @@
 /* common/runtime/kinds.c - the kind table and the controllers. */
-#include "kinds.h"
+#include "runtime/kinds.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include "apply/apply.h"
+#include "runtime/addr.h"
 #include "runtime/kinds.h"
 #include "util/alloc.h"
 #include "util/err.h"
@@ -45,14 +46,14 @@ static const component COMPONENTS[] = {
 	  "\"verbs\":[\"get\",\"list\",\"watch\",\"patch\",\"update\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"events\"],\"verbs\":[\"create\",\"patch\"]}]",
-	  "[\"--storage-path=/data\",\"--artifact-addr=tcp://0.0.0.0:9790\",\"--notify-addr=tcp://0.0.0.0:9791\","
-	  "\"--storage-adv-addr=tcp://source-controller.%s.svc:9790\",\"--events-addr=tcp://notification-controller.%s.svc:9792\","
+	  "[\"--storage-path=/data\",\"--artifact-addr=tcp://0.0.0.0:" CF_PORT_ARTIFACT "\",\"--notify-addr=tcp://0.0.0.0:" CF_PORT_NOTIFY "\","
+	  "\"--storage-adv-addr=tcp://source-controller.%s.svc:" CF_PORT_ARTIFACT "\",\"--events-addr=tcp://notification-controller.%s.svc:" CF_PORT_EVENTS "\","
 	  "\"" INTERNAL_TOKEN_FLAG "\"]",
-	  "[{\"name\":\"artifacts\",\"containerPort\":9790,\"protocol\":\"TCP\"},{\"name\":\"notices\",\"containerPort\":9791,\"protocol\":\"TCP\"}]",
-	  "[{\"name\":\"artifacts\",\"port\":9790,\"targetPort\":\"artifacts\",\"protocol\":\"TCP\"},"
-	  "{\"name\":\"notices\",\"port\":9791,\"targetPort\":\"notices\",\"protocol\":\"TCP\"}]", 0 },
+	  "[{\"name\":\"artifacts\",\"containerPort\":" CF_PORT_ARTIFACT ",\"protocol\":\"TCP\"},{\"name\":\"notices\",\"containerPort\":" CF_PORT_NOTIFY ",\"protocol\":\"TCP\"}]",
+	  "[{\"name\":\"artifacts\",\"port\":" CF_PORT_ARTIFACT ",\"targetPort\":\"artifacts\",\"protocol\":\"TCP\"},"
+	  "{\"name\":\"notices\",\"port\":" CF_PORT_NOTIFY ",\"targetPort\":\"notices\",\"protocol\":\"TCP\"}]", 0 },
 	{ "kustomize-controller", NULL,
-	  "[\"--source-notify-addr=tcp://source-controller.%s.svc:9791\",\"--events-addr=tcp://notification-controller.%s.svc:9792\","
+	  "[\"--source-notify-addr=tcp://source-controller.%s.svc:" CF_PORT_NOTIFY "\",\"--events-addr=tcp://notification-controller.%s.svc:" CF_PORT_EVENTS "\","
 	  "\"" INTERNAL_TOKEN_FLAG "\"]",
 	  "[]", NULL, 1 },
 	{ "notification-controller",
@@ -62,12 +63,12 @@ static const component COMPONENTS[] = {
 	  "{\"apiGroups\":[\"" CF_GROUP_SOURCE "\",\"" CF_GROUP_KUSTOMIZE "\",\"" CF_GROUP_HELM "\",\"" CF_GROUP_IMAGE "\"],"
 	  "\"resources\":[\"*\"],\"verbs\":[\"get\",\"list\",\"patch\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]}]",
-	  "[\"--events-addr=tcp://0.0.0.0:9792\",\"--events-http-addr=0.0.0.0:9690\",\"--receiver-addr=0.0.0.0:9292\","
+	  "[\"--events-addr=tcp://0.0.0.0:" CF_PORT_EVENTS "\",\"--events-http-addr=0.0.0.0:" CF_PORT_EVENTS_HTTP "\",\"--receiver-addr=0.0.0.0:" CF_PORT_RECEIVER "\","
 	  "\"" INTERNAL_TOKEN_FLAG "\"]",
-	  "[{\"name\":\"events\",\"containerPort\":9792,\"protocol\":\"TCP\"},{\"name\":\"events-http\",\"containerPort\":9690,\"protocol\":\"TCP\"},"
-	  "{\"name\":\"webhook\",\"containerPort\":9292,\"protocol\":\"TCP\"}]",
-	  "[{\"name\":\"events\",\"port\":9792,\"targetPort\":\"events\",\"protocol\":\"TCP\"},"
-	  "{\"name\":\"events-http\",\"port\":9690,\"targetPort\":\"events-http\",\"protocol\":\"TCP\"},"
+	  "[{\"name\":\"events\",\"containerPort\":" CF_PORT_EVENTS ",\"protocol\":\"TCP\"},{\"name\":\"events-http\",\"containerPort\":" CF_PORT_EVENTS_HTTP ",\"protocol\":\"TCP\"},"
+	  "{\"name\":\"webhook\",\"containerPort\":" CF_PORT_RECEIVER ",\"protocol\":\"TCP\"}]",
+	  "[{\"name\":\"events\",\"port\":" CF_PORT_EVENTS ",\"targetPort\":\"events\",\"protocol\":\"TCP\"},"
+	  "{\"name\":\"events-http\",\"port\":" CF_PORT_EVENTS_HTTP ",\"targetPort\":\"events-http\",\"protocol\":\"TCP\"},"
 	  "{\"name\":\"webhook\",\"port\":80,\"targetPort\":\"webhook\",\"protocol\":\"TCP\"}]", 0 },
 };
 

@@ -3,6 +3,7 @@
  * SIGTERM finishes the reconciles in flight, then exits 0. */
 #include "controller.h"
 
+#include "runtime/addr.h"
 #include "runtime/condition.h"
 #include "runtime/worker.h"
 #include "util/alloc.h"
@@ -18,8 +19,8 @@
 #define KEY_MAX 512
 
 static ks_ctl ctl = {
-	.notify_addr = "tcp://127.0.0.1:9791",
-	.events_addr = "tcp://127.0.0.1:9792",
+	.notify_addr = CF_DEFAULT_NOTIFY_ADDR,
+	.events_addr = CF_DEFAULT_EVENTS_ADDR,
 	.log_level = "info",
 	.concurrent = 4,
 	.requeue_dependency_ms = 30000,

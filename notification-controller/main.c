@@ -3,6 +3,7 @@
  * server, and the delivery threads. SIGTERM stops it cleanly. */
 #include "controller.h"
 
+#include "runtime/addr.h"
 #include "runtime/status.h"
 #include "runtime/worker.h"
 #include "util/alloc.h"
@@ -16,9 +17,9 @@
 #include <unistd.h>
 
 static nc_ctl ctl = {
-	.events_addr = "tcp://127.0.0.1:9792",
-	.events_http_addr = "127.0.0.1:9690",
-	.receiver_addr = "127.0.0.1:9292",
+	.events_addr = CF_DEFAULT_EVENTS_ADDR,
+	.events_http_addr = CF_DEFAULT_EVENTS_HTTP_ADDR,
+	.receiver_addr = CF_DEFAULT_RECEIVER_ADDR,
 	.log_level = "info",
 	.queue_size = 1000,
 	.queue_per_provider = 100,

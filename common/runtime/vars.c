@@ -52,7 +52,9 @@ int cf_flux_load_vars(cf_kube *k, const json_t *ks, json_t **vars)
 				secret ? cf_kube_secret_free(o) : json_decref(o);
 				return cf_err_prefix("substitute from '%s/%s'", kind, name);
 			}
-			json_object_set(*vars, key, v);
+			/* a copy: what the Secret gave is wiped below */
+			json_object_set_new(*vars, key, secret ? json_stringn(json_string_value(v), json_string_length(v))
+							       : json_incref(v));
 		}
 		secret ? cf_kube_secret_free(o) : json_decref(o);
 	}

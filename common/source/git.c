@@ -56,6 +56,7 @@ typedef struct git_ctx {
 	const cf_git_repo *r;
 	int cred_tries;
 	int refused;            /* a callback refused the credentials or the server's certificate */
+	int offered_key;        /* the credentials callback handed libssh2 a private key */
 	time_t deadline;
 	char err[1024];
 } git_ctx;
@@ -66,11 +67,17 @@ static void git_init_once(void)
 	git_libgit2_init();
 }
 
-/* The class of a failed network call, from libgit2's code and what the callbacks saw (never from
- * the words): CF_EAUTH for refused credentials or certificates, else CF_EIO. */
+/* The class of a failed network call, from libgit2's code and error class and what the
+ * callbacks saw (never from the words): CF_EAUTH for refused credentials or certificates, else
+ * CF_EIO. A key libssh2 cannot use fails as -1 of class GIT_ERROR_SSH, not GIT_EAUTH (libgit2
+ * 1.5), so an SSH-class failure after a key was handed over counts as authentication too. */
 static int net_code(const git_ctx *ctx, int lg_rc)
 {
+	const git_error *e = git_error_last();
+
 	if (ctx->refused || lg_rc == GIT_EAUTH || lg_rc == GIT_ECERTIFICATE)
+		return CF_EAUTH;
+	if (ctx->offered_key && e && e->klass == GIT_ERROR_SSH)
 		return CF_EAUTH;
 	return CF_EIO;
 }
@@ -188,8 +195,10 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 		ctx->refused = 1;
 		return GIT_EUSER;
 	}
-	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && a && a->identity)
+	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && a && a->identity) {
+		ctx->offered_key = 1;
 		return git_credential_ssh_key_memory_new(out, user, NULL, a->identity, a->identity_password);
+	}
 	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && a && a->username)
 		return git_credential_userpass_plaintext_new(out, a->username, a->password ? a->password : "");
 	if ((allowed & GIT_CREDENTIAL_USERNAME))

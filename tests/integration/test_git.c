@@ -303,6 +303,9 @@ static void failures_say_why(void)
 	wrong_pw.password = "not-the-password";
 	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_HTTP_AUTH", &ref, &wrong_pw, "f7.tar.gz", digest) == CF_EAUTH);
 	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_HTTP", &missing, NULL, "f8.tar.gz", digest) == CF_ENOTFOUND);
+	/* a key libssh2 cannot read: refused as authentication, not as an I/O failure */
+	wrong_hosts.identity = "not a key\n";
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_SSH", &ref, &wrong_hosts, "f9.tar.gz", digest) == CF_EAUTH);
 	CHECK(cf_git_open(&r, "/tmp/x", "git@github.com:org/repo.git") == CF_EINVAL);
 	CHECK_CONTAINS(cf_err_msg(), "scp-like");
 }

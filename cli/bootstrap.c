@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include "kustomize/fluxbuild.h"
+#include "runtime/kinds.h"
 #include "source/git.h"
 #include "util/alloc.h"
 #include "util/err.h"
@@ -239,10 +240,10 @@ static json_t *sync_objects(const boot *b, const char *path)
 	snprintf(kpath, sizeof(kpath), "./%s", path);
 	return json_pack("[{s:s,s:s,s:{s:s,s:s},s:{s:s,s:{s:s},s:{s:s},s:s}},"
 			 "{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:b,s:{s:s,s:s}}}]",
-			 "apiVersion", "source.toolkit.fluxcd.io/v1", "kind", "GitRepository",
+			 "apiVersion", CF_AV_GITREPOSITORY, "kind", "GitRepository",
 			 "metadata", "name", "flux-system", "namespace", cli.namespace,
 			 "spec", "interval", b->interval, "ref", "branch", b->branch, "secretRef", "name", b->secret_name, "url", b->url,
-			 "apiVersion", "kustomize.toolkit.fluxcd.io/v1", "kind", "Kustomization",
+			 "apiVersion", CF_AV_KUSTOMIZATION, "kind", "Kustomization",
 			 "metadata", "name", "flux-system", "namespace", cli.namespace,
 			 "spec", "interval", "10m0s", "path", kpath, "prune", 1, "sourceRef", "kind", "GitRepository", "name", "flux-system");
 }
@@ -277,10 +278,10 @@ static int update_repository(boot *b, const char *dir, const json_t *components,
 	int rc = 1;
 
 	cli_say("connecting to %s", b->url);
-	if (cf_git_open(&r, dir, b->url) < 0 || cf_git_ls_remote(r, &refs, &b->auth, GIT_TIMEOUT_S) < 0) {
-		const char *m = cf_err_msg();
-		cli_fail(1, "%s%s", m, strstr(m, "auth") || strstr(m, "credentials") || strstr(m, "401") ?
+	if ((rc = cf_git_open(&r, dir, b->url)) < 0 || (rc = cf_git_ls_remote(r, &refs, &b->auth, GIT_TIMEOUT_S)) < 0) {
+		cli_fail(1, "%s%s", cf_err_msg(), rc == CF_EAUTH ?
 			 " (check --private-key-file, --username/--password or --token-auth)" : "");
+		rc = 1;
 		goto out;
 	}
 	snprintf(ref, sizeof(ref), "refs/heads/%s", b->branch);
@@ -426,9 +427,9 @@ int cmd_bootstrap(int argc, char **argv)
 	/* the controllers' internal token: made in the cluster, never committed */
 	if ((rc = cli_install_token(k, cli.namespace)) != 0)
 		goto out;
-	rc = cli_wait_ready(k, "source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system", NULL);
+	rc = cli_wait_ready(k, CF_AV_GITREPOSITORY, "GitRepository", "flux-system", NULL);
 	if (rc == 0)
-		rc = cli_wait_ready(k, "kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system", NULL);
+		rc = cli_wait_ready(k, CF_AV_KUSTOMIZATION, "Kustomization", "flux-system", NULL);
 	if (rc == 0)
 		cli_ok("bootstrap finished");
 out:

@@ -25,6 +25,9 @@ extern cli_globals cli;
 	{ "timeout", CF_FLAG_DURATION, &cli.timeout_ms, "how long to wait for a result", 1000 }, \
 	{ "verbose|v", CF_FLAG_BOOL, &cli.verbose, "say more", 0 }
 
+/* The kind that pos names ("source git", "kustomization", "ks", ...: the kind table's CLI
+ * names): its apiVersion and Kind, and how many arguments named it (0: none, *av and *kind NULL). */
+int cli_kind_args(char **pos, size_t npos, const char **av, const char **kind);
 /* An API client for the global flags, or NULL after printing the error. */
 cf_kube *cli_client(void);
 /* One error line on stderr ("✗ ..." on a terminal); returns code. */

@@ -2,8 +2,10 @@
  * resume, build, tree. Errors are one line on stderr; usage errors exit 2, failures 1. */
 #include "cli.h"
 
+#include "apply/apply.h"
 #include "kustomize/fluxbuild.h"
 #include "runtime/condition.h"
+#include "runtime/kinds.h"
 #include "runtime/status.h"
 #include "runtime/vars.h"
 #include "source/git.h"
@@ -12,22 +14,18 @@
 #include "util/err.h"
 #include "yaml/yaml.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#define GITREPO_AV "source.toolkit.fluxcd.io/v1"
-#define KS_AV "kustomize.toolkit.fluxcd.io/v1"
+#define GITREPO_AV CF_AV_GITREPOSITORY
+#define KS_AV CF_AV_KUSTOMIZATION
 #define POS_MAX 8
 
 cli_globals cli = { NULL, NULL, "flux-system", 5L * 60 * 1000, 0, 0 };
-
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 static int tty(void)
 {
@@ -106,27 +104,25 @@ int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const cha
 	return rc;
 }
 
-/* "source git" / "kustomization" (or "ks") from pos; the apiVersion and Kind, and how many
- * arguments named it. */
-static int kind_of(char **pos, size_t npos, const char **av, const char **kind)
+int cli_kind_args(char **pos, size_t npos, const char **av, const char **kind)
 {
-	if (npos >= 2 && strcmp(pos[0], "source") == 0 && strcmp(pos[1], "git") == 0) {
-		*av = GITREPO_AV;
-		*kind = "GitRepository";
-		return 2;
-	}
-	if (npos >= 1 && (strcmp(pos[0], "kustomization") == 0 || strcmp(pos[0], "ks") == 0 ||
-			  strcmp(pos[0], "kustomizations") == 0)) {
-		*av = KS_AV;
-		*kind = "Kustomization";
-		return 1;
-	}
-	if (npos >= 2 && strcmp(pos[0], "sources") == 0 && strcmp(pos[1], "git") == 0) {
-		*av = GITREPO_AV;
-		*kind = "GitRepository";
-		return 2;
-	}
-	return 0;
+	size_t used;
+	const cf_kind *k = cf_kind_from_args(pos, npos, &used);
+
+	*av = *kind = NULL;
+	if (k == NULL)
+		return 0;
+	*av = k->api_version;
+	*kind = k->kind;
+	return (int)used;
+}
+
+/* The revision obj reports, where the kind table says its kind keeps it; NULL when none. */
+static const char *kind_revision(const char *kind, const json_t *obj)
+{
+	const cf_kind *k = cf_kind_find(kind);
+
+	return k ? cf_kind_revision(k, obj) : NULL;
 }
 
 static const json_t *ready_cond(const json_t *o)
@@ -162,31 +158,30 @@ int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *nam
 		rc = ready_cond(o);
 		done = rc && json_integer_value(json_object_get(st, "observedGeneration")) ==
 			     json_integer_value(json_object_get(json_object_get(o, "metadata"), "generation")) &&
-		       (stamp == NULL || (sget(st, "lastHandledReconcileAt") && strcmp(sget(st, "lastHandledReconcileAt"), stamp) == 0)) &&
-		       !(sget(rc, "reason") && strcmp(sget(rc, "reason"), "Progressing") == 0);
+		       (stamp == NULL || (cf_json_str(st, "lastHandledReconcileAt") && strcmp(cf_json_str(st, "lastHandledReconcileAt"), stamp) == 0)) &&
+		       !(cf_json_str(rc, "reason") && strcmp(cf_json_str(rc, "reason"), "Progressing") == 0);
 		/* without a request to wait for, only Ready (or Stalled: it cannot get there) ends the
 		 * wait: a first failure such as "artifact not found" is often transient */
-		if (done && stamp == NULL && !(sget(rc, "status") && strcmp(sget(rc, "status"), "True") == 0)) {
+		if (done && stamp == NULL && !(cf_json_str(rc, "status") && strcmp(cf_json_str(rc, "status"), "True") == 0)) {
 			const json_t *stalled = cf_condition_get(st, CF_COND_STALLED);
-			done = stalled && sget(stalled, "status") && strcmp(sget(stalled, "status"), "True") == 0;
+			done = stalled && cf_json_str(stalled, "status") && strcmp(cf_json_str(stalled, "status"), "True") == 0;
 			if (!done && waited >= cli.timeout_ms) {
 				int r = cli_fail(1, "timed out after %lds waiting for %s '%s/%s': %s", waited / 1000, kind, cli.namespace,
-						 name, sget(rc, "message") ? sget(rc, "message") : "");
+						 name, cf_json_str(rc, "message") ? cf_json_str(rc, "message") : "");
 				json_decref(o);
 				return r;
 			}
 		}
 		if (done) {
-			int good = sget(rc, "status") && strcmp(sget(rc, "status"), "True") == 0;
-			const char *rev = strcmp(kind, "GitRepository") == 0
-				? sget(json_object_get(st, "artifact"), "revision") : sget(st, "lastAppliedRevision");
+			int good = cf_json_str(rc, "status") && strcmp(cf_json_str(rc, "status"), "True") == 0;
+			const char *rev = kind_revision(kind, o);
 			if (good) {
 				cli_ok("%s reconciliation completed", kind);
 				if (rev)
 					cli_ok("%s revision: %s", strcmp(kind, "GitRepository") == 0 ? "fetched" : "applied", rev);
 			} else {
 				cli_fail(1, "%s '%s/%s' is not ready: %s", kind, cli.namespace, name,
-					 sget(rc, "message") ? sget(rc, "message") : "(no message)");
+					 cf_json_str(rc, "message") ? cf_json_str(rc, "message") : "(no message)");
 			}
 			json_decref(o);
 			return good ? 0 : 1;
@@ -367,7 +362,7 @@ int cmd_create(int argc, char **argv)
 	int used;
 
 	/* cflux create source git NAME ... | cflux create kustomization NAME ... */
-	used = argc > 1 ? kind_of(argv + 1, (size_t)(argc - 1), &av, &kind) : 0;
+	used = argc > 1 ? cli_kind_args(argv + 1, (size_t)(argc - 1), &av, &kind) : 0;
 	if (used == 0 || argc < 2 + used || argv[1 + used][0] == '-')
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git NAME --url URL ... | cflux create kustomization NAME --source ...");
 	if (strcmp(kind, "GitRepository") == 0)
@@ -416,16 +411,20 @@ static int get_kind(cf_kube *k, const char *av, const char *kind, int print_kind
 		return cli_fail(1, "%s", cf_err_msg());
 	}
 	json_array_foreach(json_object_get(list, "items"), i, o) {
-		const json_t *md = json_object_get(o, "metadata"), *st = json_object_get(o, "status"), *r = ready_cond(o);
-		const char *rev = strcmp(kind, "GitRepository") == 0 ? sget(json_object_get(st, "artifact"), "revision")
-								     : sget(st, "lastAppliedRevision");
+		const json_t *md = json_object_get(o, "metadata"), *r = ready_cond(o);
+		const char *rev = kind_revision(kind, o);
 		char name[400];
-		snprintf(name, sizeof(name), "%s%s%s", print_kind ? (strcmp(kind, "GitRepository") == 0 ? "gitrepository/" : "kustomization/") : "",
-			 sget(md, "name"), "");
-		json_array_append_new(t.rows, json_pack("[s,s,s,s,s,s]", sget(md, "namespace"), name, rev ? rev : "",
+		size_t at = 0;
+		if (print_kind) {
+			for (; kind[at] && at + 2 < sizeof(name); at++)
+				name[at] = (char)tolower((unsigned char)kind[at]);
+			name[at++] = '/';
+		}
+		snprintf(name + at, sizeof(name) - at, "%s", cf_json_str(md, "name"));
+		json_array_append_new(t.rows, json_pack("[s,s,s,s,s,s]", cf_json_str(md, "namespace"), name, rev ? rev : "",
 							json_is_true(json_object_get(json_object_get(o, "spec"), "suspend")) ? "True" : "False",
-							r && sget(r, "status") ? sget(r, "status") : "Unknown",
-							r && sget(r, "message") ? sget(r, "message") : ""));
+							r && cf_json_str(r, "status") ? cf_json_str(r, "status") : "Unknown",
+							r && cf_json_str(r, "message") ? cf_json_str(r, "message") : ""));
 	}
 	if (json_array_size(t.rows) == 0)
 		cli_fail(0, "no %s objects found in %s", kind, cli.all_namespaces ? "any namespace" : cli.namespace);
@@ -457,7 +456,7 @@ int cmd_get(int argc, char **argv)
 		cf_kube_free(k);
 		return rc;
 	}
-	if (npos == 0 || kind_of(pos, npos, &av, &kind) != (int)npos)
+	if (npos == 0 || cli_kind_args(pos, npos, &av, &kind) != (int)npos)
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources git | kustomizations | all [-A]");
 	if ((k = cli_client()) == NULL)
 		return 1;
@@ -467,17 +466,6 @@ int cmd_get(int argc, char **argv)
 }
 
 /* ---- reconcile, suspend, resume ---- */
-
-static void now_stamp(char *out, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + strlen(out), size - strlen(out), ".%09ldZ", ts.tv_nsec);
-}
 
 static int request(cf_kube *k, const char *av, const char *kind, const char *name)
 {
@@ -492,7 +480,7 @@ static int request(cf_kube *k, const char *av, const char *kind, const char *nam
 		return cli_fail(1, "%s '%s/%s' is suspended: resume it first (cflux resume)", kind, cli.namespace, name);
 	}
 	json_decref(o);
-	now_stamp(stamp, sizeof(stamp));
+	cf_time_rfc3339(stamp, 9);
 	cli_say("annotating %s '%s/%s' in %s namespace", kind, cli.namespace, name, cli.namespace);
 	patch = json_pack("{s:{s:{s:s}}}", "metadata", "annotations", CF_REQUESTED_AT_ANNOTATION, stamp);
 	rc = cf_kube_merge_patch(k, NULL, &(cf_kube_ref){ av, kind, cli.namespace, name }, patch);
@@ -515,7 +503,7 @@ int cmd_reconcile(int argc, char **argv)
 	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]",
 			pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
-	used = kind_of(pos, npos, &av, &kind);
+	used = cli_kind_args(pos, npos, &av, &kind);
 	if (used == 0 || npos != (size_t)used + 1)
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]");
 	if ((k = cli_client()) == NULL)
@@ -529,9 +517,9 @@ int cmd_reconcile(int argc, char **argv)
 		} else {
 			const char *saved = cli.namespace;
 			src = json_object_get(json_object_get(o, "spec"), "sourceRef");
-			if (sget(src, "namespace"))
-				cli.namespace = sget(src, "namespace");
-			rc = request(k, GITREPO_AV, sget(src, "kind") ? sget(src, "kind") : "GitRepository", sget(src, "name"));
+			if (cf_json_str(src, "namespace"))
+				cli.namespace = cf_json_str(src, "namespace");
+			rc = request(k, GITREPO_AV, cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository", cf_json_str(src, "name"));
 			cli.namespace = saved;
 		}
 		json_decref(o);
@@ -557,7 +545,7 @@ static int set_suspend(int argc, char **argv, int suspend)
 		json_decref(names);
 		return rc == 1 ? 0 : rc;
 	}
-	used = kind_of(pos, npos, &av, &kind);
+	used = cli_kind_args(pos, npos, &av, &kind);
 	if (used == 0 || (all ? npos != (size_t)used : npos != (size_t)used + 1)) {
 		json_decref(names);
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux %s source git NAME | kustomization NAME | ... --all", suspend ? "suspend" : "resume");
@@ -571,7 +559,7 @@ static int set_suspend(int argc, char **argv, int suspend)
 		if (cf_kube_list(k, &list, &(cf_kube_ref){ av, kind, cli.namespace, NULL }, NULL) < 0)
 			failed = cli_fail(1, "%s", cf_err_msg());
 		json_array_foreach(json_object_get(list, "items"), i, o)
-			json_array_append_new(names, json_string(sget(json_object_get(o, "metadata"), "name")));
+			json_array_append_new(names, json_string(cf_json_str(json_object_get(o, "metadata"), "name")));
 		json_decref(list);
 	} else {
 		json_array_append_new(names, json_string(pos[used]));
@@ -672,21 +660,18 @@ static int tree_of(cf_kube *k, const char *ns, const char *name, const char *ind
 	entries = json_object_get(json_object_get(json_object_get(ks, "status"), "inventory"), "entries");
 	n = json_array_size(entries);
 	json_array_foreach(entries, i, e) {
-		const char *id = sget(e, "id");
-		char f[4][300], next[256];
-		const char *p = id;
-		for (int j = 0; j < 4; j++) {
-			const char *u = j < 3 ? strchr(p, '_') : p + strlen(p);
-			if (u == NULL)
-				break;
-			snprintf(f[j], sizeof(f[j]), "%.*s", (int)(u - p), p);
-			p = u + (j < 3);
+		const char *id = cf_json_str(e, "id");
+		const char *branch = i + 1 == n ? "\342\224\224\342\224\200\342\224\200" : "\342\224\234\342\224\200\342\224\200";
+		char next[256];
+		cf_apply_id x;
+		if (id == NULL || cf_apply_id_parse(&x, id) < 0) {
+			printf("%s%s %s\n", indent, branch, id ? id : "(no id)");
+			continue;
 		}
-		printf("%s%s %s/%s%s%s\n", indent, i + 1 == n ? "\342\224\224\342\224\200\342\224\200" : "\342\224\234\342\224\200\342\224\200",
-		       f[3], f[0], f[0][0] ? "/" : "", f[1]);
-		if (strcmp(f[3], "Kustomization") == 0 && strcmp(f[2], "kustomize.toolkit.fluxcd.io") == 0 && depth < 10) {
+		printf("%s%s %s/%s%s%s\n", indent, branch, x.kind, x.ns, x.ns[0] ? "/" : "", x.name);
+		if (strcmp(x.kind, "Kustomization") == 0 && strcmp(x.group, CF_GROUP_KUSTOMIZE) == 0 && depth < 10) {
 			snprintf(next, sizeof(next), "%s%s", indent, i + 1 == n ? "    " : "\342\224\202   ");
-			tree_of(k, f[0], f[1], next, depth + 1);
+			tree_of(k, x.ns, x.name, next, depth + 1);
 		}
 	}
 	json_decref(ks);

@@ -5,6 +5,8 @@
 #include "cli.h"
 
 #include "apply/apply.h"
+#include "runtime/addr.h"
+#include "runtime/kinds.h"
 #include "util/alloc.h"
 #include "util/err.h"
 #include "yaml/yaml.h"
@@ -27,7 +29,6 @@ extern const char cflux_crds_yaml[];
 #define INTERNAL_TOKEN_DIR "/etc/cflux/internal-token"
 #define INTERNAL_TOKEN_FLAG "--internal-token-file=" INTERNAL_TOKEN_DIR "/token"
 
-static const char *const LATER[] = { "helm-controller", "image-reflector-controller", "image-automation-controller" };
 
 /* One controller: its rules (as compact JSON, in a ClusterRole), container args, ports. */
 typedef struct component {
@@ -47,33 +48,33 @@ typedef struct component {
 
 static const component COMPONENTS[] = {
 	{ "source-controller",
-	  "[{\"apiGroups\":[\"source.toolkit.fluxcd.io\"],\"resources\":[\"gitrepositories\",\"gitrepositories/status\",\"gitrepositories/finalizers\"],"
+	  "[{\"apiGroups\":[\"" CF_GROUP_SOURCE "\"],\"resources\":[\"gitrepositories\",\"gitrepositories/status\",\"gitrepositories/finalizers\"],"
 	  "\"verbs\":[\"get\",\"list\",\"watch\",\"patch\",\"update\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"events\"],\"verbs\":[\"create\",\"patch\"]}]",
-	  "[\"--storage-path=/data\",\"--artifact-addr=tcp://0.0.0.0:9790\",\"--notify-addr=tcp://0.0.0.0:9791\","
-	  "\"--storage-adv-addr=tcp://source-controller.%s.svc:9790\",\"--events-addr=tcp://notification-controller.%s.svc:9792\","
+	  "[\"--storage-path=/data\",\"--artifact-addr=tcp://0.0.0.0:" CF_PORT_ARTIFACT "\",\"--notify-addr=tcp://0.0.0.0:" CF_PORT_NOTIFY "\","
+	  "\"--storage-adv-addr=tcp://source-controller.%s.svc:" CF_PORT_ARTIFACT "\",\"--events-addr=tcp://notification-controller.%s.svc:" CF_PORT_EVENTS "\","
 	  "\"" INTERNAL_TOKEN_FLAG "\"]",
-	  "[{\"name\":\"artifacts\",\"containerPort\":9790,\"protocol\":\"TCP\"},{\"name\":\"notices\",\"containerPort\":9791,\"protocol\":\"TCP\"}]",
-	  "[{\"name\":\"artifacts\",\"port\":9790,\"targetPort\":\"artifacts\",\"protocol\":\"TCP\"},"
-	  "{\"name\":\"notices\",\"port\":9791,\"targetPort\":\"notices\",\"protocol\":\"TCP\"}]", 0, "1Gi" },
+	  "[{\"name\":\"artifacts\",\"containerPort\":" CF_PORT_ARTIFACT ",\"protocol\":\"TCP\"},{\"name\":\"notices\",\"containerPort\":" CF_PORT_NOTIFY ",\"protocol\":\"TCP\"}]",
+	  "[{\"name\":\"artifacts\",\"port\":" CF_PORT_ARTIFACT ",\"targetPort\":\"artifacts\",\"protocol\":\"TCP\"},"
+	  "{\"name\":\"notices\",\"port\":" CF_PORT_NOTIFY ",\"targetPort\":\"notices\",\"protocol\":\"TCP\"}]", 0, "1Gi" },
 	{ "kustomize-controller", NULL,
-	  "[\"--source-notify-addr=tcp://source-controller.%s.svc:9791\",\"--events-addr=tcp://notification-controller.%s.svc:9792\","
+	  "[\"--source-notify-addr=tcp://source-controller.%s.svc:" CF_PORT_NOTIFY "\",\"--events-addr=tcp://notification-controller.%s.svc:" CF_PORT_EVENTS "\","
 	  "\"" INTERNAL_TOKEN_FLAG "\"]",
 	  "[]", NULL, 1, "1Gi" },
 	{ "notification-controller",
-	  "[{\"apiGroups\":[\"notification.toolkit.fluxcd.io\"],\"resources\":[\"providers\",\"alerts\",\"receivers\",\"providers/status\","
+	  "[{\"apiGroups\":[\"" CF_GROUP_NOTIFICATION "\"],\"resources\":[\"providers\",\"alerts\",\"receivers\",\"providers/status\","
 	  "\"alerts/status\",\"receivers/status\"],"
 	  "\"verbs\":[\"get\",\"list\",\"watch\",\"patch\",\"update\"]},"
-	  "{\"apiGroups\":[\"source.toolkit.fluxcd.io\",\"kustomize.toolkit.fluxcd.io\",\"helm.toolkit.fluxcd.io\",\"image.toolkit.fluxcd.io\"],"
+	  "{\"apiGroups\":[\"" CF_GROUP_SOURCE "\",\"" CF_GROUP_KUSTOMIZE "\",\"" CF_GROUP_HELM "\",\"" CF_GROUP_IMAGE "\"],"
 	  "\"resources\":[\"*\"],\"verbs\":[\"get\",\"list\",\"patch\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]}]",
-	  "[\"--events-addr=tcp://0.0.0.0:9792\",\"--events-http-addr=0.0.0.0:9690\",\"--receiver-addr=0.0.0.0:9292\","
+	  "[\"--events-addr=tcp://0.0.0.0:" CF_PORT_EVENTS "\",\"--events-http-addr=0.0.0.0:" CF_PORT_EVENTS_HTTP "\",\"--receiver-addr=0.0.0.0:" CF_PORT_RECEIVER "\","
 	  "\"" INTERNAL_TOKEN_FLAG "\"]",
-	  "[{\"name\":\"events\",\"containerPort\":9792,\"protocol\":\"TCP\"},{\"name\":\"events-http\",\"containerPort\":9690,\"protocol\":\"TCP\"},"
-	  "{\"name\":\"webhook\",\"containerPort\":9292,\"protocol\":\"TCP\"}]",
-	  "[{\"name\":\"events\",\"port\":9792,\"targetPort\":\"events\",\"protocol\":\"TCP\"},"
-	  "{\"name\":\"events-http\",\"port\":9690,\"targetPort\":\"events-http\",\"protocol\":\"TCP\"},"
+	  "[{\"name\":\"events\",\"containerPort\":" CF_PORT_EVENTS ",\"protocol\":\"TCP\"},{\"name\":\"events-http\",\"containerPort\":" CF_PORT_EVENTS_HTTP ",\"protocol\":\"TCP\"},"
+	  "{\"name\":\"webhook\",\"containerPort\":" CF_PORT_RECEIVER ",\"protocol\":\"TCP\"}]",
+	  "[{\"name\":\"events\",\"port\":" CF_PORT_EVENTS ",\"targetPort\":\"events\",\"protocol\":\"TCP\"},"
+	  "{\"name\":\"events-http\",\"port\":" CF_PORT_EVENTS_HTTP ",\"targetPort\":\"events-http\",\"protocol\":\"TCP\"},"
 	  "{\"name\":\"webhook\",\"port\":80,\"targetPort\":\"webhook\",\"protocol\":\"TCP\"}]", 0, "256Mi" },
 };
 
@@ -192,9 +193,8 @@ int cli_install_manifests(json_t **out, const char *components, const char *ns)
 			if (strcmp(t, COMPONENTS[i].name) == 0)
 				c = &COMPONENTS[i];
 		if (c == NULL) {
-			int later = 0;
-			for (size_t i = 0; i < sizeof(LATER) / sizeof(LATER[0]); i++)
-				later |= strcmp(t, LATER[i]) == 0;
+			const cf_controller *known = cf_controller_find(t);
+			int later = known != NULL && !known->shipped;
 			rc = cf_err_set(CF_EINVAL, later ? "component \"%s\" is not available in cflux yet"
 							 : "unknown component \"%s\" (known: source-controller, kustomize-controller, notification-controller)", t);
 			goto out;
@@ -336,11 +336,6 @@ static void delete_labelled(cf_kube *k, const char *av, const char *kind, const 
 
 int cmd_uninstall(int argc, char **argv)
 {
-	static const char *const kinds[][2] = {
-		{ "kustomize.toolkit.fluxcd.io/v1", "Kustomization" }, { "source.toolkit.fluxcd.io/v1", "GitRepository" },
-		{ "notification.toolkit.fluxcd.io/v1", "Receiver" }, { "notification.toolkit.fluxcd.io/v1beta3", "Provider" },
-		{ "notification.toolkit.fluxcd.io/v1beta3", "Alert" },
-	};
 	int keep_ns = 0, rc;
 	const cf_flag own[] = { { "keep-namespace", CF_FLAG_BOOL, &keep_ns, "leave the namespace in place", 0 } };
 	cf_kube *k;
@@ -351,13 +346,18 @@ int cmd_uninstall(int argc, char **argv)
 		return 1;
 	/* finalizers first, as Flux does: deleting the CRDs must not wait on controllers that are gone */
 	cli_say("removing finalizers from cflux objects");
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		json_t *list = NULL, *o, *patch = json_pack("{s:{s:n}}", "metadata", "finalizers");
+	/* the kinds of the controllers cflux ships, users (Kustomization) before their sources */
+	for (int i = CF_KIND_COUNT - 1; i >= 0; i--) {
+		const cf_kind *kd = cf_kind_get((cf_kind_id)i);
+		json_t *list = NULL, *o, *patch;
 		size_t j;
-		if (cf_kube_list(k, &list, &(cf_kube_ref){ kinds[i][0], kinds[i][1], NULL, NULL }, NULL) == 0)
+		if (!cf_kind_shipped(kd))
+			continue;
+		patch = json_pack("{s:{s:n}}", "metadata", "finalizers");
+		if (cf_kube_list(k, &list, &(cf_kube_ref){ kd->api_version, kd->kind, NULL, NULL }, NULL) == 0)
 			json_array_foreach(json_object_get(list, "items"), j, o) {
 				const json_t *md = json_object_get(o, "metadata");
-				cf_kube_merge_patch(k, NULL, &(cf_kube_ref){ kinds[i][0], kinds[i][1],
+				cf_kube_merge_patch(k, NULL, &(cf_kube_ref){ kd->api_version, kd->kind,
 					json_string_value(json_object_get(md, "namespace")), json_string_value(json_object_get(md, "name")) }, patch);
 			}
 		cf_err_clear();

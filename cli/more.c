@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "apply/apply.h"
+#include "runtime/kinds.h"
 #include "udiff.h"
 #include "util/alloc.h"
 #include "util/err.h"
@@ -12,26 +13,6 @@
 #include <unistd.h>
 
 #define POS_MAX 8
-
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static int kind_args(char **pos, size_t npos, const char **av, const char **kind)
-{
-	if (npos >= 2 && strcmp(pos[0], "source") == 0 && strcmp(pos[1], "git") == 0) {
-		*av = "source.toolkit.fluxcd.io/v1";
-		*kind = "GitRepository";
-		return 2;
-	}
-	if (npos >= 1 && (strcmp(pos[0], "kustomization") == 0 || strcmp(pos[0], "ks") == 0)) {
-		*av = "kustomize.toolkit.fluxcd.io/v1";
-		*kind = "Kustomization";
-		return 1;
-	}
-	return 0;
-}
 
 /* The object as a user would write it: no status, no server fields. */
 static json_t *clean(const json_t *o)
@@ -65,7 +46,7 @@ int cmd_export(int argc, char **argv)
 
 	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux export source git|kustomization NAME | --all", pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
-	used = kind_args(pos, npos, &av, &kind);
+	used = cli_kind_args(pos, npos, &av, &kind);
 	if (used == 0 || (all ? npos != (size_t)used : npos != (size_t)used + 1))
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux export source git|kustomization NAME | --all");
 	if ((k = cli_client()) == NULL)
@@ -107,8 +88,8 @@ out:
 static int by_time(const void *a, const void *b)
 {
 	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	const char *tx = sget(x, "lastTimestamp") ? sget(x, "lastTimestamp") : sget(x, "eventTime");
-	const char *ty = sget(y, "lastTimestamp") ? sget(y, "lastTimestamp") : sget(y, "eventTime");
+	const char *tx = cf_json_str(x, "lastTimestamp") ? cf_json_str(x, "lastTimestamp") : cf_json_str(x, "eventTime");
+	const char *ty = cf_json_str(y, "lastTimestamp") ? cf_json_str(y, "lastTimestamp") : cf_json_str(y, "eventTime");
 	return strcmp(tx ? tx : "", ty ? ty : "");
 }
 
@@ -116,7 +97,6 @@ int cmd_events(int argc, char **argv)
 {
 	const char *for_obj = NULL;
 	const cf_flag own[] = { { "for", CF_FLAG_STRING, &for_obj, "only events of Kind/name", 0 } };
-	static const char *const kinds[] = { "GitRepository", "Kustomization", "HelmRelease", "Receiver", "Provider", "Alert" };
 	json_t *list = NULL, *e, **v = NULL;
 	size_t i, n = 0;
 	cf_kube *k;
@@ -140,10 +120,8 @@ int cmd_events(int argc, char **argv)
 	json_array_foreach(json_object_get(list, "items"), i, e) {
 		const json_t *io = json_object_get(e, "involvedObject");
 		char want[600];
-		int flux = 0;
-		for (size_t j = 0; j < sizeof(kinds) / sizeof(kinds[0]); j++)
-			flux |= sget(io, "kind") && strcmp(sget(io, "kind"), kinds[j]) == 0;
-		snprintf(want, sizeof(want), "%s/%s", sget(io, "kind") ? sget(io, "kind") : "", sget(io, "name") ? sget(io, "name") : "");
+		int flux = cf_kind_find(cf_json_str(io, "kind")) != NULL;
+		snprintf(want, sizeof(want), "%s/%s", cf_json_str(io, "kind") ? cf_json_str(io, "kind") : "", cf_json_str(io, "name") ? cf_json_str(io, "name") : "");
 		if (for_obj ? strcmp(want, for_obj) == 0 : flux)
 			v[n++] = e;
 	}
@@ -155,12 +133,12 @@ int cmd_events(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			const json_t *io = json_object_get(v[i], "involvedObject");
 			char obj[400], msg[2048], *nl;
-			snprintf(obj, sizeof(obj), "%s/%s", sget(io, "kind"), sget(io, "name"));
-			snprintf(msg, sizeof(msg), "%s", sget(v[i], "message") ? sget(v[i], "message") : "");
+			snprintf(obj, sizeof(obj), "%s/%s", cf_json_str(io, "kind"), cf_json_str(io, "name"));
+			snprintf(msg, sizeof(msg), "%s", cf_json_str(v[i], "message") ? cf_json_str(v[i], "message") : "");
 			while ((nl = strchr(msg, '\n')) != NULL)
 				*nl = ' ';
-			printf("%-20s  %-7s  %-24s  %-40s  %s\n", sget(v[i], "lastTimestamp") ? sget(v[i], "lastTimestamp") : "",
-			       sget(v[i], "type") ? sget(v[i], "type") : "", sget(v[i], "reason") ? sget(v[i], "reason") : "", obj, msg);
+			printf("%-20s  %-7s  %-24s  %-40s  %s\n", cf_json_str(v[i], "lastTimestamp") ? cf_json_str(v[i], "lastTimestamp") : "",
+			       cf_json_str(v[i], "type") ? cf_json_str(v[i], "type") : "", cf_json_str(v[i], "reason") ? cf_json_str(v[i], "reason") : "", obj, msg);
 		}
 	}
 out:
@@ -245,9 +223,9 @@ int cmd_diff(int argc, char **argv)
 		const json_t *md = json_object_get(o, "metadata");
 		char desc[600];
 		json_t *live = NULL, *merged = NULL;
-		int lrc = cf_kube_get(k, &live, &(cf_kube_ref){ sget(o, "apiVersion"), sget(o, "kind"), sget(md, "namespace"), sget(md, "name") });
-		snprintf(desc, sizeof(desc), "%s/%s%s%s", sget(o, "kind"), sget(md, "namespace") ? sget(md, "namespace") : "",
-			 sget(md, "namespace") ? "/" : "", sget(md, "name"));
+		int lrc = cf_kube_get(k, &live, &(cf_kube_ref){ cf_json_str(o, "apiVersion"), cf_json_str(o, "kind"), cf_json_str(md, "namespace"), cf_json_str(md, "name") });
+		snprintf(desc, sizeof(desc), "%s/%s%s%s", cf_json_str(o, "kind"), cf_json_str(md, "namespace") ? cf_json_str(md, "namespace") : "",
+			 cf_json_str(md, "namespace") ? "/" : "", cf_json_str(md, "name"));
 		if (lrc < 0 && lrc != CF_ENOTFOUND) {
 			err = cli_fail(3, "%s: %s", desc, cf_err_msg());
 			continue;

@@ -5,6 +5,7 @@
 #include "bus/bus.h"
 #include "kube/kube.h"
 #include "objcache.h"
+#include "runtime/kinds.h"
 #include "runtime/workqueue.h"
 #include "source/tree.h"
 
@@ -12,7 +13,7 @@
 
 #define KUSTOMIZE_CONTROLLER "kustomize-controller"
 #define KUSTOMIZE_FINALIZER "finalizers.fluxcd.io"
-#define KUSTOMIZE_GROUP_VERSION "kustomize.toolkit.fluxcd.io/v1"
+#define KUSTOMIZE_GROUP_VERSION CF_AV_KUSTOMIZATION
 #define KS_KEY_MAX 512
 
 typedef struct ks_ctl {

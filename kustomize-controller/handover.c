@@ -10,23 +10,19 @@
 #include "runtime/vars.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 /* The source of Kustomization ks as "Kind/ns/name", the way the index names it. */
 static void source_of(char *out, size_t size, const json_t *ks)
 {
 	const json_t *src = json_object_get(json_object_get(ks, "spec"), "sourceRef");
-	const char *ns = sget(json_object_get(ks, "metadata"), "namespace");
+	const char *ns = cf_json_str(json_object_get(ks, "metadata"), "namespace");
 
-	snprintf(out, size, "%s/%s/%s", sget(src, "kind") ? sget(src, "kind") : "GitRepository",
-		 sget(src, "namespace") ? sget(src, "namespace") : ns ? ns : "", sget(src, "name") ? sget(src, "name") : "");
+	snprintf(out, size, "%s/%s/%s", cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository",
+		 cf_json_str(src, "namespace") ? cf_json_str(src, "namespace") : ns ? ns : "", cf_json_str(src, "name") ? cf_json_str(src, "name") : "");
 }
 
 /* Adds to claims (id -> key) the candidates that sibling's build from fs holds. A sibling whose
@@ -73,11 +69,11 @@ static json_t *prune_candidates(const json_t *old_inv, const json_t *new_inv)
 	size_t i;
 
 	json_array_foreach(old_inv, i, e)
-		if (c && sget(e, "id"))
-			json_object_set_new(c, sget(e, "id"), json_true());
+		if (c && cf_json_str(e, "id"))
+			json_object_set_new(c, cf_json_str(e, "id"), json_true());
 	json_array_foreach(new_inv, i, e)
-		if (c && sget(e, "id"))
-			json_object_del(c, sget(e, "id"));
+		if (c && cf_json_str(e, "id"))
+			json_object_del(c, cf_json_str(e, "id"));
 	return c;
 }
 
@@ -85,7 +81,7 @@ int ks_handover_claims(ks_ctl *c, cf_kube *k, json_t **claims, const json_t *sel
 		       const json_t *old_inv, const json_t *new_inv)
 {
 	const json_t *md = json_object_get(self, "metadata"), *src = json_object_get(json_object_get(self, "spec"), "sourceRef");
-	const char *self_ns = sget(md, "namespace"), *self_name = sget(md, "name");
+	const char *self_ns = cf_json_str(md, "namespace"), *self_name = cf_json_str(md, "name");
 	json_t *candidates = prune_candidates(old_inv, new_inv), *keys = NULL, *v;
 	char want[KS_KEY_MAX], self_key[KS_KEY_MAX];
 	cf_kfs fs;
@@ -101,8 +97,8 @@ int ks_handover_claims(ks_ctl *c, cf_kube *k, json_t **claims, const json_t *sel
 		goto out;
 	source_of(want, sizeof(want), self);
 	snprintf(self_key, sizeof(self_key), "%s/%s", self_ns, self_name);
-	keys = ks_keys_for_source(c, sget(src, "kind") ? sget(src, "kind") : "GitRepository",
-				  sget(src, "namespace") ? sget(src, "namespace") : self_ns, sget(src, "name") ? sget(src, "name") : "");
+	keys = ks_keys_for_source(c, cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository",
+				  cf_json_str(src, "namespace") ? cf_json_str(src, "namespace") : self_ns, cf_json_str(src, "name") ? cf_json_str(src, "name") : "");
 	if (keys == NULL) {
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
 		goto out;

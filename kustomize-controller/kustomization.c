@@ -272,7 +272,6 @@ static int dependencies_ready(rec *r)
 	json_array_foreach(json_object_get(r->spec, "dependsOn"), i, d) {
 		const char *ns = sget(d, "namespace") ? sget(d, "namespace") : r->ns, *name = sget(d, "name");
 		json_t *dep = NULL;
-		const json_t *st, *ready;
 		int ok;
 
 		if (name == NULL)
@@ -281,11 +280,7 @@ static int dependencies_ready(rec *r)
 			cf_err_set(CF_ENOTFOUND, "dependency '%s/%s' not found", ns, name);
 			return 0;
 		}
-		st = json_object_get(dep, "status");
-		ready = cf_condition_get(st, CF_COND_READY);
-		ok = ready && sget(ready, "status") && strcmp(sget(ready, "status"), "True") == 0 &&
-		     json_integer_value(json_object_get(st, "observedGeneration")) ==
-		     json_integer_value(json_object_get(json_object_get(dep, "metadata"), "generation"));
+		ok = cf_condition_ready_at_generation(dep);
 		json_decref(dep);
 		if (!ok) {
 			cf_err_set(CF_ERR, "dependency '%s/%s' is not ready", ns, name);
@@ -315,7 +310,7 @@ static int fetch_artifact(rec *r, cf_tree **tree)
 		return cf_err_set(CF_EINVAL, "spec.sourceRef needs kind and name");
 	if (strcmp(kind, "GitRepository") != 0)
 		return cf_err_set(CF_EINVAL, "spec.sourceRef.kind '%s' is not supported (cflux serves GitRepository)", kind);
-	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ "source.toolkit.fluxcd.io/v1", kind, ns, name });
+	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ CF_AV_GITREPOSITORY, kind, ns, name });
 	if (rc < 0)
 		return cf_err_prefix("Source '%s/%s/%s'", kind, ns, name);
 	art = json_object_get(json_object_get(source, "status"), "artifact");
@@ -389,18 +384,14 @@ typedef struct idref {
 
 static int parse_id(idref *x, const char *id, const char *v)
 {
-	const char *p = id;
-	char *f[4] = { x->ns, x->name, x->group, x->kind };
-	size_t caps[4] = { sizeof(x->ns), sizeof(x->name), sizeof(x->group), sizeof(x->kind) };
+	cf_apply_id parts;
 
-	for (int i = 0; i < 4; i++) {
-		const char *u = i < 3 ? strchr(p, '_') : p + strlen(p);
-		if (u == NULL || (size_t)(u - p) >= caps[i])
-			return -1;
-		memcpy(f[i], p, (size_t)(u - p));
-		f[i][u - p] = '\0';
-		p = u + (i < 3);
-	}
+	if (cf_apply_id_parse(&parts, id) < 0)
+		return -1;
+	memcpy(x->ns, parts.ns, sizeof(x->ns));
+	memcpy(x->name, parts.name, sizeof(x->name));
+	memcpy(x->group, parts.group, sizeof(x->group));
+	memcpy(x->kind, parts.kind, sizeof(x->kind));
 	snprintf(x->av, sizeof(x->av), "%s%s%s", x->group, x->group[0] ? "/" : "", v ? v : "");
 	return 0;
 }
@@ -679,7 +670,7 @@ static int source_revision(rec *r, char *out, size_t size)
 
 	if (sget(src, "kind") == NULL || sget(src, "name") == NULL)
 		return cf_err_set(CF_EINVAL, "spec.sourceRef needs kind and name");
-	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ "source.toolkit.fluxcd.io/v1", sget(src, "kind"), ns, sget(src, "name") });
+	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ CF_AV_GITREPOSITORY, sget(src, "kind"), ns, sget(src, "name") });
 	rev = rc == 0 ? sget(json_object_get(json_object_get(source, "status"), "artifact"), "revision") : NULL;
 	if (rc == 0 && rev == NULL)
 		rc = cf_err_set(CF_ENOTFOUND, "no artifact");

@@ -3,6 +3,7 @@
  * SIGTERM finishes the reconciles in flight, then exits 0. */
 #include "controller.h"
 
+#include "runtime/addr.h"
 #include "runtime/condition.h"
 #include "runtime/worker.h"
 #include "util/alloc.h"
@@ -18,8 +19,8 @@
 #define KEY_MAX 512
 
 static ks_ctl ctl = {
-	.notify_addr = "tcp://127.0.0.1:9791",
-	.events_addr = "tcp://127.0.0.1:9792",
+	.notify_addr = CF_DEFAULT_NOTIFY_ADDR,
+	.events_addr = CF_DEFAULT_EVENTS_ADDR,
 	.log_level = "info",
 	.concurrent = 4,
 	.requeue_dependency_ms = 30000,
@@ -54,16 +55,6 @@ int ks_new_client(ks_ctl *c, cf_kube **k)
 	return cf_kube_new_for(k, c->kubeconfig, c->context, KUSTOMIZE_CONTROLLER);
 }
 
-static int ready_at_generation(const json_t *obj)
-{
-	const json_t *st = json_object_get(obj, "status"), *ready = cf_condition_get(st, CF_COND_READY);
-	const char *s = ready ? json_string_value(json_object_get(ready, "status")) : NULL;
-
-	return s && strcmp(s, "True") == 0 &&
-	       json_integer_value(json_object_get(st, "observedGeneration")) ==
-	       json_integer_value(json_object_get(json_object_get(obj, "metadata"), "generation"));
-}
-
 static int on_kustomization(const char *type, json_t *obj, void *payload)
 {
 	const json_t *md = json_object_get(obj, "metadata");
@@ -78,7 +69,7 @@ static int on_kustomization(const char *type, json_t *obj, void *payload)
 	snprintf(key, sizeof(key), "%s/%s", ns, name);
 	if (kustomization_wants_reconcile(type, obj))
 		cf_workqueue_add(ctl.queue, key);
-	if (strcmp(type, "DELETED") != 0 && ready_at_generation(obj))
+	if (strcmp(type, "DELETED") != 0 && cf_condition_ready_at_generation(obj))
 		ks_enqueue_dependents(&ctl, ns, name);
 	return 0;
 }
@@ -168,7 +159,7 @@ int main(int argc, char **argv)
 	}
 	kw = (cf_watcher){ { KUSTOMIZE_GROUP_VERSION, "Kustomization", ctl.watch_namespace, NULL }, NULL,
 			   on_kustomization, NULL, worker_client, &ctl, NULL, &ctl.stop };
-	sw = (cf_watcher){ { "source.toolkit.fluxcd.io/v1", "GitRepository", ctl.watch_namespace, NULL }, NULL,
+	sw = (cf_watcher){ { CF_AV_GITREPOSITORY, "GitRepository", ctl.watch_namespace, NULL }, NULL,
 			   on_source, NULL, worker_client, &ctl, NULL, &ctl.stop };
 	pthread_create(&kwatch, NULL, cf_watcher_run, &kw);
 	pthread_create(&swatch, NULL, cf_watcher_run, &sw);

@@ -4,6 +4,7 @@
 #include "apply/apply.h"
 #include "util/alloc.h"
 #include "util/sha256.h"
+#include "yaml/yaml.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -65,17 +66,12 @@ static void content_hash(char out[72], const json_t *live)
 	json_decref(c);
 }
 
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 static int watched(cf_objcache *c, const json_t *obj)
 {
 	char key[512];
 
-	snprintf(key, sizeof(key), "%s/%s", sget(obj, "apiVersion") ? sget(obj, "apiVersion") : "",
-		 sget(obj, "kind") ? sget(obj, "kind") : "");
+	snprintf(key, sizeof(key), "%s/%s", cf_json_str(obj, "apiVersion") ? cf_json_str(obj, "apiVersion") : "",
+		 cf_json_str(obj, "kind") ? cf_json_str(obj, "kind") : "");
 	return json_object_get(c->watched, key) != NULL;
 }
 
@@ -107,7 +103,7 @@ int cf_objcache_unchanged(cf_objcache *c, const json_t *desired)
 	pthread_mutex_lock(&c->mu);
 	e = json_object_get(c->entries, id);
 	same = e && watched(c, desired) && !json_is_true(json_object_get(e, "dirty")) &&
-	       strcmp(sget(e, "desired"), d) == 0;
+	       strcmp(cf_json_str(e, "desired"), d) == 0;
 	pthread_mutex_unlock(&c->mu);
 	return same;
 }
@@ -126,12 +122,12 @@ int cf_objcache_observe(cf_objcache *c, const char *type, const json_t *live, ch
 		content_hash(h, live);
 	pthread_mutex_lock(&c->mu);
 	e = json_object_get(c->entries, id);
-	if (e && (deleted || strcmp(sget(e, "content"), h) != 0)) {
+	if (e && (deleted || strcmp(cf_json_str(e, "content"), h) != 0)) {
 		drift = !json_is_true(json_object_get(e, "dirty"));
 		json_object_set_new(e, "dirty", json_true());
-		snprintf(owner, owner_size, "%s", sget(e, "owner"));
-		snprintf(what, what_size, "%s/%s%s%s %s", sget(live, "kind"), sget(md, "namespace") ? sget(md, "namespace") : "",
-			 sget(md, "namespace") ? "/" : "", sget(md, "name"), deleted ? "deleted" : "modified");
+		snprintf(owner, owner_size, "%s", cf_json_str(e, "owner"));
+		snprintf(what, what_size, "%s/%s%s%s %s", cf_json_str(live, "kind"), cf_json_str(md, "namespace") ? cf_json_str(md, "namespace") : "",
+			 cf_json_str(md, "namespace") ? "/" : "", cf_json_str(md, "name"), deleted ? "deleted" : "modified");
 	}
 	pthread_mutex_unlock(&c->mu);
 	return drift;

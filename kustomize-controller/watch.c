@@ -8,6 +8,7 @@
 #include "util/alloc.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,11 +16,6 @@
 
 #define KEY_MAX 512
 #define OWNED_SELECTOR "kustomize.toolkit.fluxcd.io/name"
-
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 static void enqueue(ks_ctl *c, const char *key)
 {
@@ -30,7 +26,7 @@ void ks_index_update(ks_ctl *c, const char *type, const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata"), *spec = json_object_get(obj, "spec");
 	const json_t *src = json_object_get(spec, "sourceRef"), *d;
-	const char *ns = sget(md, "namespace"), *name = sget(md, "name");
+	const char *ns = cf_json_str(md, "namespace"), *name = cf_json_str(md, "name");
 	char key[KEY_MAX], buf[KEY_MAX];
 	json_t *e, *deps;
 	size_t i;
@@ -45,13 +41,13 @@ void ks_index_update(ks_ctl *c, const char *type, const json_t *obj)
 		pthread_mutex_unlock(&c->mu);
 		return;
 	}
-	snprintf(buf, sizeof(buf), "%s/%s/%s", sget(src, "kind") ? sget(src, "kind") : "GitRepository",
-		 sget(src, "namespace") ? sget(src, "namespace") : ns, sget(src, "name") ? sget(src, "name") : "");
+	snprintf(buf, sizeof(buf), "%s/%s/%s", cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository",
+		 cf_json_str(src, "namespace") ? cf_json_str(src, "namespace") : ns, cf_json_str(src, "name") ? cf_json_str(src, "name") : "");
 	deps = json_array();
 	json_array_foreach(json_object_get(spec, "dependsOn"), i, d) {
 		char dk[KEY_MAX];
-		snprintf(dk, sizeof(dk), "%s/%s", sget(d, "namespace") ? sget(d, "namespace") : ns,
-			 sget(d, "name") ? sget(d, "name") : "");
+		snprintf(dk, sizeof(dk), "%s/%s", cf_json_str(d, "namespace") ? cf_json_str(d, "namespace") : ns,
+			 cf_json_str(d, "name") ? cf_json_str(d, "name") : "");
 		json_array_append_new(deps, json_string(dk));
 	}
 	e = json_pack("{s:s,s:o}", "source", buf, "deps", deps);
@@ -69,7 +65,7 @@ json_t *ks_keys_for_source(ks_ctl *c, const char *kind, const char *ns, const ch
 	snprintf(want, sizeof(want), "%s/%s/%s", kind, ns, name);
 	pthread_mutex_lock(&c->mu);
 	json_object_foreach(c->index, key, e)
-		if (keys && sget(e, "source") && strcmp(sget(e, "source"), want) == 0)
+		if (keys && cf_json_str(e, "source") && strcmp(cf_json_str(e, "source"), want) == 0)
 			json_array_append_new(keys, json_string(key));
 	pthread_mutex_unlock(&c->mu);
 	return keys;
@@ -169,7 +165,7 @@ static int on_owned(const char *type, json_t *obj, void *payload)
 	} else if (strcmp(type, "DELETED") != 0) {
 		/* not drift, but maybe the status its owner's health check waits for */
 		const json_t *labels = json_object_get(json_object_get(obj, "metadata"), "labels");
-		const char *ons = sget(labels, "kustomize.toolkit.fluxcd.io/namespace"), *oname = sget(labels, OWNED_SELECTOR);
+		const char *ons = cf_json_str(labels, "kustomize.toolkit.fluxcd.io/namespace"), *oname = cf_json_str(labels, OWNED_SELECTOR);
 		if (ons && oname && (size_t)snprintf(owner, sizeof(owner), "%s/%s", ons, oname) < sizeof(owner))
 			enqueue_if_waiting(w->c, owner);
 	}

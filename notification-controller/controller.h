@@ -4,13 +4,14 @@
 
 #include "bus/bus.h"
 #include "kube/kube.h"
+#include "runtime/kinds.h"
 #include "runtime/workqueue.h"
 
 #include <pthread.h>
 
 #define NOTIFICATION_CONTROLLER "notification-controller"
-#define NOTIFICATION_GROUP_V1BETA3 "notification.toolkit.fluxcd.io/v1beta3"
-#define NOTIFICATION_GROUP_V1 "notification.toolkit.fluxcd.io/v1"
+#define NOTIFICATION_GROUP_V1BETA3 CF_AV_PROVIDER /* and CF_AV_ALERT */
+#define NOTIFICATION_GROUP_V1 CF_AV_RECEIVER
 
 typedef struct dispatcher dispatcher;
 
@@ -49,8 +50,6 @@ int  dispatcher_event(dispatcher *d, cf_kube *k, const char *data, size_t len);
 /* Reconciles Receiver ns/name: webhook path from its secret's token, status, the path map;
  * looks again after spec.interval (the token may be rotated). */
 int  receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
-/* A Secret's values, decoded, as a new object of strings; an error names the secret. */
-int  nc_load_secret(cf_kube *k, json_t **out, const char *ns, const char *name);
 
 /* ---- provider.c ---- */
 

@@ -6,12 +6,13 @@
  * and counted; only what was queued counts as sent for the duplicate window. */
 #include "controller.h"
 
+#include "kube/secret.h"
 #include "notify.h"
 #include "util/alloc.h"
-#include "util/base64.h"
 #include "util/duration.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "yaml/yaml.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -46,11 +47,6 @@ struct dispatcher {
 	int nthreads;
 	volatile int stop;
 };
-
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 static double now_s(void)
 {
@@ -276,37 +272,13 @@ void dispatcher_stop(dispatcher *d)
 
 /* ---- intake ---- */
 
-int nc_load_secret(cf_kube *k, json_t **out, const char *ns, const char *name)
-{
-	json_t *s = NULL, *v;
-	const char *key;
-	int rc;
-
-	*out = json_object();
-	if ((rc = cf_kube_get(k, &s, &(cf_kube_ref){ "v1", "Secret", ns, name })) < 0)
-		return rc == CF_ENOTFOUND ? cf_err_set(rc, "secret '%s/%s' not found", ns, name)
-					  : cf_err_prefix("secret '%s/%s'", ns, name);
-	json_object_foreach(json_object_get(s, "data"), key, v) {
-		unsigned char *dec;
-		size_t len;
-		const char *b64 = json_string_value(v);
-		if (b64 && cf_base64_decode(&dec, &len, b64, strlen(b64)) == 0) {
-			json_object_set_new(*out, key, json_stringn((const char *)dec, len));
-			cf_free_secret(dec, len);
-		}
-	}
-	cf_notify_wipe(s);
-	json_decref(s);
-	return 0;
-}
-
 static json_t *involved_labels(cf_kube *k, const json_t *event)
 {
 	const json_t *io = json_object_get(event, "involvedObject");
 	json_t *o = NULL, *labels;
 
-	if (sget(io, "apiVersion") == NULL ||
-	    cf_kube_get(k, &o, &(cf_kube_ref){ sget(io, "apiVersion"), sget(io, "kind"), sget(io, "namespace"), sget(io, "name") }) < 0) {
+	if (cf_json_str(io, "apiVersion") == NULL ||
+	    cf_kube_get(k, &o, &(cf_kube_ref){ cf_json_str(io, "apiVersion"), cf_json_str(io, "kind"), cf_json_str(io, "namespace"), cf_json_str(io, "name") }) < 0) {
 		cf_err_clear();
 		return json_object();
 	}
@@ -389,9 +361,9 @@ static int duplicate(dispatcher *d, const char *key)
 static void deliver_to(dispatcher *d, cf_kube *k, const char *pkey, const json_t *provider, const json_t *event)
 {
 	const json_t *spec = json_object_get(provider, "spec");
-	const char *ns = sget(json_object_get(provider, "metadata"), "namespace");
-	const char *sref = sget(json_object_get(spec, "secretRef"), "name");
-	const char *cref = sget(json_object_get(spec, "certSecretRef"), "name");
+	const char *ns = cf_json_str(json_object_get(provider, "metadata"), "namespace");
+	const char *sref = cf_json_str(json_object_get(spec, "secretRef"), "name");
+	const char *cref = cf_json_str(json_object_get(spec, "certSecretRef"), "name");
 	json_t *secret = NULL, *certs = NULL;
 	char dedup[72], key[600];
 	item *it;
@@ -406,20 +378,20 @@ static void deliver_to(dispatcher *d, cf_kube *k, const char *pkey, const json_t
 	if (it == NULL)
 		return;
 	snprintf(it->provider, sizeof(it->provider), "%s", pkey);
-	snprintf(it->what, sizeof(it->what), "Provider/%s (%s) for %s/%s/%s", pkey, sget(spec, "type"),
-		 sget(json_object_get(event, "involvedObject"), "kind"), sget(json_object_get(event, "involvedObject"), "namespace"),
-		 sget(json_object_get(event, "involvedObject"), "name"));
+	snprintf(it->what, sizeof(it->what), "Provider/%s (%s) for %s/%s/%s", pkey, cf_json_str(spec, "type"),
+		 cf_json_str(json_object_get(event, "involvedObject"), "kind"), cf_json_str(json_object_get(event, "involvedObject"), "namespace"),
+		 cf_json_str(json_object_get(event, "involvedObject"), "name"));
 	it->timeout_ms = DEFAULT_TIMEOUT_MS;
-	if (sget(spec, "timeout") && cf_duration_parse(&it->timeout_ms, sget(spec, "timeout")) < 0)
+	if (cf_json_str(spec, "timeout") && cf_duration_parse(&it->timeout_ms, cf_json_str(spec, "timeout")) < 0)
 		it->timeout_ms = DEFAULT_TIMEOUT_MS;
-	rc = sref ? nc_load_secret(k, &secret, ns, sref) : 0;
-	if (rc == 0 && cref && (rc = nc_load_secret(k, &certs, ns, cref)) == 0 && sget(certs, "ca.crt")) {
-		it->ca_len = strlen(sget(certs, "ca.crt"));
-		it->ca = (unsigned char *)cf_strdup(sget(certs, "ca.crt"));
+	rc = sref ? cf_kube_secret_get(k, &secret, ns, sref) : 0;
+	if (rc == 0 && cref && (rc = cf_kube_secret_get(k, &certs, ns, cref)) == 0 && cf_json_str(certs, "ca.crt")) {
+		it->ca_len = strlen(cf_json_str(certs, "ca.crt"));
+		it->ca = (unsigned char *)cf_strdup(cf_json_str(certs, "ca.crt"));
 	}
 	secret_rc = rc;
-	if (rc == 0 && sget(spec, "proxy"))
-		it->proxy = cf_strdup(sget(spec, "proxy"));
+	if (rc == 0 && cf_json_str(spec, "proxy"))
+		it->proxy = cf_strdup(cf_json_str(spec, "proxy"));
 	if (rc == 0)
 		rc = cf_notify_build(&it->req, provider, event, secret);
 	cf_notify_wipe(secret);
@@ -438,7 +410,7 @@ static void deliver_to(dispatcher *d, cf_kube *k, const char *pkey, const json_t
 		cf_free(it->proxy);
 		cf_free(it);
 		/* its secret changed or went away: the Provider's status says so */
-		snprintf(key, sizeof(key), "Provider:%s", pkey);
+		snprintf(key, sizeof(key), "Provider/%s", pkey);
 		if (secret_rc < 0)
 			cf_workqueue_add(d->c->queue, key);
 		return;
@@ -497,8 +469,8 @@ int dispatcher_event(dispatcher *d, cf_kube *k, const char *data, size_t len)
 	if (needs_labels(alerts))
 		labels = involved_labels(k, event);
 	json_object_foreach(alerts, akey, a) {
-		const char *ans = sget(json_object_get(a, "metadata"), "namespace");
-		const char *pname = sget(json_object_get(json_object_get(a, "spec"), "providerRef"), "name");
+		const char *ans = cf_json_str(json_object_get(a, "metadata"), "namespace");
+		const char *pname = cf_json_str(json_object_get(json_object_get(a, "spec"), "providerRef"), "name");
 		char pkey[512];
 		const json_t *provider;
 		json_t *e;

@@ -4,18 +4,14 @@
 
 #include "util/err.h"
 #include "util/log.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 int nc_refs_refused(const nc_ctl *c, const char *kind, const json_t *obj)
 {
-	const char *own = sget(json_object_get(obj, "metadata"), "namespace");
+	const char *own = cf_json_str(json_object_get(obj, "metadata"), "namespace");
 	const char *field = strcmp(kind, "Receiver") == 0 ? "resources" : "eventSources";
 	const json_t *ref;
 	size_t i;
@@ -23,11 +19,11 @@ int nc_refs_refused(const nc_ctl *c, const char *kind, const json_t *obj)
 	if (!c->no_cross_namespace_refs)
 		return 0;
 	json_array_foreach(json_object_get(json_object_get(obj, "spec"), field), i, ref) {
-		const char *ns = sget(ref, "namespace");
+		const char *ns = cf_json_str(ref, "namespace");
 		if (ns && ns[0] && own && strcmp(ns, own) != 0)
 			return cf_err_set(CF_EAUTH, "spec.%s[%zu]: can't access '%s/%s/%s', cross-namespace references have been blocked",
-					  field, i, sget(ref, "kind") ? sget(ref, "kind") : "", ns,
-					  sget(ref, "name") ? sget(ref, "name") : "");
+					  field, i, cf_json_str(ref, "kind") ? cf_json_str(ref, "kind") : "", ns,
+					  cf_json_str(ref, "name") ? cf_json_str(ref, "name") : "");
 	}
 	return 0;
 }
@@ -35,14 +31,14 @@ int nc_refs_refused(const nc_ctl *c, const char *kind, const json_t *obj)
 int nc_event_refused(const nc_ctl *c, const json_t *alert, const json_t *event)
 {
 	const json_t *md = json_object_get(alert, "metadata"), *io = json_object_get(event, "involvedObject");
-	const char *ans = sget(md, "namespace"), *ens = sget(io, "namespace");
+	const char *ans = cf_json_str(md, "namespace"), *ens = cf_json_str(io, "namespace");
 	char msg[1024];
 
 	if (!c->no_cross_namespace_refs || (ans && ens && strcmp(ans, ens) == 0))
 		return 0;
 	snprintf(msg, sizeof(msg), "alert '%s/%s' can't process event from '%s/%s/%s', cross-namespace references have been blocked",
-		 ans ? ans : "", sget(md, "name") ? sget(md, "name") : "", sget(io, "kind") ? sget(io, "kind") : "",
-		 ens ? ens : "", sget(io, "name") ? sget(io, "name") : "");
+		 ans ? ans : "", cf_json_str(md, "name") ? cf_json_str(md, "name") : "", cf_json_str(io, "kind") ? cf_json_str(io, "kind") : "",
+		 ens ? ens : "", cf_json_str(io, "name") ? cf_json_str(io, "name") : "");
 	cf_log(CF_LOG_WARN, "discarding event, access denied to cross-namespace sources", "error", msg, NULL);
 	return 1;
 }

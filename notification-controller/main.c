@@ -3,6 +3,7 @@
  * server, and the delivery threads. SIGTERM stops it cleanly. */
 #include "controller.h"
 
+#include "runtime/addr.h"
 #include "runtime/status.h"
 #include "runtime/worker.h"
 #include "util/alloc.h"
@@ -16,9 +17,9 @@
 #include <unistd.h>
 
 static nc_ctl ctl = {
-	.events_addr = "tcp://127.0.0.1:9792",
-	.events_http_addr = "127.0.0.1:9690",
-	.receiver_addr = "127.0.0.1:9292",
+	.events_addr = CF_DEFAULT_EVENTS_ADDR,
+	.events_http_addr = CF_DEFAULT_EVENTS_HTTP_ADDR,
+	.receiver_addr = CF_DEFAULT_RECEIVER_ADDR,
 	.log_level = "info",
 	.queue_size = 1000,
 	.queue_per_provider = 100,
@@ -57,17 +58,47 @@ static int worker_client(void *ctx, cf_kube **k)
 	return nc_new_client(ctx, k);
 }
 
-/* Keys are "ns/name" for Receivers, "Provider:ns/name" and "Alert:ns/name" for the others. */
-static int worker_reconcile(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+static int reconcile_provider(nc_ctl *c, cf_kube *k, const cf_kind *kind, const char *ns, const char *name,
+			      long *requeue_ms)
 {
-	const char *colon = strchr(ns, ':');
-	char kind[32];
-
-	if (colon == NULL)
-		return receiver_reconcile(ctx, k, ns, name, requeue_ms);
-	snprintf(kind, sizeof(kind), "%.*s", (int)(colon - ns), ns);
 	*requeue_ms = 0;
-	return provider_reconcile(ctx, k, kind, colon + 1, name);
+	return provider_reconcile(c, k, kind->kind, ns, name);
+}
+
+static int reconcile_receiver(nc_ctl *c, cf_kube *k, const cf_kind *kind, const char *ns, const char *name,
+			      long *requeue_ms)
+{
+	(void)kind;
+	return receiver_reconcile(c, k, ns, name, requeue_ms);
+}
+
+/* The kinds this controller reconciles, each with its reconcile. */
+static const struct {
+	cf_kind_id kind;
+	int (*reconcile)(nc_ctl *c, cf_kube *k, const cf_kind *kind, const char *ns, const char *name, long *requeue_ms);
+} KINDS[] = {
+	{ CF_KIND_PROVIDER, reconcile_provider },
+	{ CF_KIND_ALERT, reconcile_provider },
+	{ CF_KIND_RECEIVER, reconcile_receiver },
+};
+
+/* Keys are "Kind/ns/name": the worker hands over the part before the first '/' (the Kind)
+ * and the rest ("ns/name"). */
+static int worker_reconcile(void *ctx, cf_kube *k, const char *kind, const char *nsname, long *requeue_ms)
+{
+	const char *slash = strchr(nsname, '/');
+	char ns[256];
+
+	*requeue_ms = 0;
+	if (slash == NULL || (size_t)(slash - nsname) >= sizeof(ns))
+		return cf_err_set(CF_EINVAL, "work key \"%s/%s\" is not Kind/namespace/name", kind, nsname);
+	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - nsname), nsname);
+	for (size_t i = 0; i < sizeof(KINDS) / sizeof(KINDS[0]); i++) {
+		const cf_kind *kd = cf_kind_get(KINDS[i].kind);
+		if (strcmp(kd->kind, kind) == 0)
+			return KINDS[i].reconcile(ctx, k, kd, ns, slash + 1, requeue_ms);
+	}
+	return cf_err_set(CF_EINVAL, "work key \"%s/%s\": not a kind of this controller", kind, nsname);
 }
 
 static void cache_update(json_t *cache, const char *type, const json_t *obj)
@@ -90,7 +121,7 @@ static void enqueue_kind(const char *kind, const json_t *obj)
 
 	if (cf_status_key(nsname, sizeof(nsname), obj) < 0)
 		return;
-	snprintf(key, sizeof(key), "%s:%s", kind, nsname);
+	snprintf(key, sizeof(key), "%s/%s", kind, nsname);
 	cf_workqueue_add(ctl.queue, key);
 }
 
@@ -128,11 +159,9 @@ static int on_alert(const char *type, json_t *obj, void *payload)
 
 static int on_receiver(const char *type, json_t *obj, void *payload)
 {
-	char key[512];
-
 	(void)payload;
-	if (cf_status_key(key, sizeof(key), obj) == 0 && cf_status_wants_reconcile(type, obj, 1))
-		cf_workqueue_add(ctl.queue, key);
+	if (cf_status_wants_reconcile(type, obj, 1))
+		enqueue_kind("Receiver", obj);
 	return 0;
 }
 

@@ -1,6 +1,8 @@
 /* notification-controller/notify.c - events, alert matching and provider payloads. */
 #include "notify.h"
 
+#include "kube/secret.h"
+
 #include "util/alloc.h"
 #include "util/err.h"
 #include "util/sha256.h"
@@ -16,11 +18,6 @@
 #define PAGERDUTY_URL "https://events.pagerduty.com/v2/enqueue"
 #define SLACK_BOT_URL "https://slack.com/api/chat.postMessage"
 #define FLUX_ICON "https://avatars.githubusercontent.com/u/52158677"
-
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 static int streq(const char *a, const char *b)
 {
@@ -63,7 +60,7 @@ int cf_notify_parse_event(json_t **out, const char *data, size_t len)
 	if (rc == 0) rc = need_string(ev, "reason", "");
 	if (rc == 0) rc = need_string(ev, "message", "");
 	if (rc == 0) rc = need_string(ev, "reportingController", "");
-	sev = sget(ev, "severity");
+	sev = cf_json_str(ev, "severity");
 	if (rc == 0 && !streq(sev, "info") && !streq(sev, "error"))
 		rc = cf_err_set(CF_EINVAL, "event: severity must be info or error, not '%.40s'", sev);
 	if (rc == 0 && json_object_get(ev, "timestamp") && !json_is_string(json_object_get(ev, "timestamp")))
@@ -113,7 +110,7 @@ static int labels_match(const json_t *want, const json_t *have)
 	const json_t *v;
 
 	json_object_foreach((json_t *)want, k, v)
-		if (!streq(json_string_value(v), sget(have, k)))
+		if (!streq(json_string_value(v), cf_json_str(have, k)))
 			return 0;
 	return 1;
 }
@@ -121,8 +118,8 @@ static int labels_match(const json_t *want, const json_t *have)
 int cf_notify_alert_matches(const json_t *alert, const json_t *event, const json_t *labels, const char **why)
 {
 	const json_t *spec = json_object_get(alert, "spec"), *io = json_object_get(event, "involvedObject"), *src;
-	const char *alert_ns = sget(json_object_get(alert, "metadata"), "namespace");
-	const char *sev = sget(spec, "eventSeverity"), *msg = sget(event, "message");
+	const char *alert_ns = cf_json_str(json_object_get(alert, "metadata"), "namespace");
+	const char *sev = cf_json_str(spec, "eventSeverity"), *msg = cf_json_str(event, "message");
 	size_t i;
 	int bad = 0, source = 0;
 	const char *dummy;
@@ -134,20 +131,20 @@ int cf_notify_alert_matches(const json_t *alert, const json_t *event, const json
 		*why = "suspended";
 		return 0;
 	}
-	if (streq(sev, "error") && !streq(sget(event, "severity"), "error")) {
+	if (streq(sev, "error") && !streq(cf_json_str(event, "severity"), "error")) {
 		*why = "severity";
 		return 0;
 	}
 	json_array_foreach(json_object_get(spec, "eventSources"), i, src) {
-		const char *kind = sget(src, "kind"), *name = sget(src, "name");
-		const char *ns = sget(src, "namespace") ? sget(src, "namespace") : alert_ns;
+		const char *kind = cf_json_str(src, "kind"), *name = cf_json_str(src, "name");
+		const char *ns = cf_json_str(src, "namespace") ? cf_json_str(src, "namespace") : alert_ns;
 		const json_t *ml = json_object_get(src, "matchLabels");
-		if (!streq(kind, sget(io, "kind")) || !streq(ns, sget(io, "namespace")))
+		if (!streq(kind, cf_json_str(io, "kind")) || !streq(ns, cf_json_str(io, "namespace")))
 			continue;
 		if (streq(name, "*")) {
 			if (json_object_size(ml) > 0 && !labels_match(ml, labels))
 				continue;
-		} else if (!streq(name, sget(io, "name"))) {
+		} else if (!streq(name, cf_json_str(io, "name"))) {
 			continue;
 		}
 		source = 1;
@@ -186,8 +183,8 @@ static void object_title(char *out, size_t size, const json_t *event)
 	const json_t *io = json_object_get(event, "involvedObject");
 	char kind[128];
 
-	lower_kind(kind, sizeof(kind), sget(io, "kind"));
-	snprintf(out, size, "%s/%s.%s", kind, sget(io, "name"), sget(io, "namespace"));
+	lower_kind(kind, sizeof(kind), cf_json_str(io, "kind"));
+	snprintf(out, size, "%s/%s.%s", kind, cf_json_str(io, "name"), cf_json_str(io, "namespace"));
 }
 
 static int set_header(cf_notify_request *r, const char *name, const char *value)
@@ -236,13 +233,13 @@ static json_t *metadata_fields(const json_t *event)
 static json_t *slack_body(const json_t *provider, const json_t *event, const char *username, const char *channel)
 {
 	char title[600];
-	int error = streq(sget(event, "severity"), "error");
+	int error = streq(cf_json_str(event, "severity"), "error");
 	json_t *att, *body;
 
 	(void)provider;
 	object_title(title, sizeof(title), event);
 	att = json_pack("{s:s,s:s,s:s,s:[s]}", "color", error ? "danger" : "good", "author_name", title,
-			"text", sget(event, "message"), "mrkdwn_in", "text");
+			"text", cf_json_str(event, "message"), "mrkdwn_in", "text");
 	if (att && json_object_size(json_object_get(event, "metadata")) > 0)
 		json_object_set_new(att, "fields", metadata_fields(event));
 	body = json_pack("{s:s*,s:s*,s:s,s:[o]}", "channel", channel, "username", username, "icon_url", FLUX_ICON,
@@ -253,7 +250,7 @@ static json_t *slack_body(const json_t *provider, const json_t *event, const cha
 static json_t *msteams_body(const json_t *event)
 {
 	char title[600];
-	int error = streq(sget(event, "severity"), "error");
+	int error = streq(cf_json_str(event, "severity"), "error");
 	json_t *facts = json_array(), *v;
 	const char *k;
 
@@ -262,7 +259,7 @@ static json_t *msteams_body(const json_t *event)
 		json_array_append_new(facts, json_pack("{s:s,s:O}", "name", k, "value", v));
 	return json_pack("{s:s,s:s,s:s,s:s,s:[{s:s,s:s,s:o}]}", "@type", "MessageCard",
 			 "@context", "https://schema.org/extensions", "themeColor", error ? "FF0000" : "0076D7",
-			 "summary", title, "sections", "activityTitle", title, "activitySubtitle", sget(event, "message"),
+			 "summary", title, "sections", "activityTitle", title, "activitySubtitle", cf_json_str(event, "message"),
 			 "facts", facts);
 }
 
@@ -270,24 +267,24 @@ static json_t *pagerduty_body(const char *routing_key, const json_t *event)
 {
 	const json_t *io = json_object_get(event, "involvedObject");
 	char dedup[600], summary[1024], title[600];
-	int error = streq(sget(event, "severity"), "error");
+	int error = streq(cf_json_str(event, "severity"), "error");
 
 	object_title(title, sizeof(title), event);
-	snprintf(dedup, sizeof(dedup), "%s/%s/%s", sget(io, "kind"), sget(io, "namespace"), sget(io, "name"));
+	snprintf(dedup, sizeof(dedup), "%s/%s/%s", cf_json_str(io, "kind"), cf_json_str(io, "namespace"), cf_json_str(io, "name"));
 	if (!error)
 		return json_pack("{s:s,s:s,s:s}", "routing_key", routing_key, "event_action", "resolve", "dedup_key", dedup);
-	snprintf(summary, sizeof(summary), "%s: %s", title, sget(event, "message"));
+	snprintf(summary, sizeof(summary), "%s: %s", title, cf_json_str(event, "message"));
 	return json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s*,s:s,s:s,s:s,s:O*}}", "routing_key", routing_key,
 			 "event_action", "trigger", "dedup_key", dedup, "payload", "summary", summary,
-			 "source", sget(event, "reportingController"), "severity", "error",
-			 "timestamp", sget(event, "timestamp"), "component", sget(io, "kind"), "group", sget(io, "namespace"),
-			 "class", sget(event, "reason"), "custom_details", json_object_get(event, "metadata"));
+			 "source", cf_json_str(event, "reportingController"), "severity", "error",
+			 "timestamp", cf_json_str(event, "timestamp"), "component", cf_json_str(io, "kind"), "group", cf_json_str(io, "namespace"),
+			 "class", cf_json_str(event, "reason"), "custom_details", json_object_get(event, "metadata"));
 }
 
 /* The commit of a Flux revision ("main@sha1:<hex>", "sha1:<hex>", "<hex>"). */
 static int revision_commit(char out[65], const json_t *event)
 {
-	const char *rev = sget(json_object_get(event, "metadata"), "revision"), *p;
+	const char *rev = cf_json_str(json_object_get(event, "metadata"), "revision"), *p;
 	size_t n;
 
 	if (rev == NULL)
@@ -323,15 +320,15 @@ static int commit_status(cf_notify_request *r, const char *type, const char *add
 			 const json_t *event)
 {
 	char base[1024], repo[1024], sha[65], context[300], kind[128], desc[141];
-	int error = streq(sget(event, "severity"), "error"), rc;
+	int error = streq(cf_json_str(event, "severity"), "error"), rc;
 
 	if ((rc = revision_commit(sha, event)) < 0 || (rc = split_repo(base, sizeof(base), repo, sizeof(repo), address)) < 0)
 		return rc;
 	if (token == NULL)
 		return cf_err_set(CF_EINVAL, "%s provider: secretRef with a token is required", type);
-	lower_kind(kind, sizeof(kind), sget(json_object_get(event, "involvedObject"), "kind"));
-	snprintf(context, sizeof(context), "%s/%s", kind, sget(json_object_get(event, "involvedObject"), "name"));
-	snprintf(desc, sizeof(desc), "%s", sget(event, "message"));
+	lower_kind(kind, sizeof(kind), cf_json_str(json_object_get(event, "involvedObject"), "kind"));
+	snprintf(context, sizeof(context), "%s/%s", kind, cf_json_str(json_object_get(event, "involvedObject"), "name"));
+	snprintf(desc, sizeof(desc), "%s", cf_json_str(event, "message"));
 	if (strcmp(type, "github") == 0) {
 		if (strcmp(base, "https://github.com") == 0)
 			snprintf(r->url, sizeof(r->url), "https://api.github.com/repos/%s/statuses/%s", repo, sha);
@@ -368,7 +365,7 @@ static int commit_status(cf_notify_request *r, const char *type, const char *add
 
 static int secret_headers(cf_notify_request *r, const json_t *secret)
 {
-	const char *text = sget(secret, "headers"), *k;
+	const char *text = cf_json_str(secret, "headers"), *k;
 	json_t *h = NULL, *v;
 	int rc;
 
@@ -388,13 +385,121 @@ static int secret_headers(cf_notify_request *r, const json_t *secret)
 	return rc;
 }
 
+/* What a provider type's request is built from. */
+typedef struct notify_in {
+	const char *type, *address, *token, *channel, *username;
+	const json_t *provider, *event;
+} notify_in;
+
+static int bearer(cf_notify_request *r, const char *token)
+{
+	char auth[1100];
+	int rc;
+
+	snprintf(auth, sizeof(auth), "Bearer %s", token);
+	rc = set_header(r, "Authorization", auth);
+	cf_wipe(auth, sizeof(auth));
+	return rc;
+}
+
+static int build_generic(cf_notify_request *r, const notify_in *in)
+{
+	char *text = json_dumps(in->event, JSON_COMPACT);
+	int rc = text ? cf_buf_puts(&r->body, text) : cf_err_set(CF_ENOMEM, "out of memory");
+
+	free(text);
+	if (rc == 0) rc = set_header(r, "Content-Type", "application/json");
+	if (rc == 0) rc = set_header(r, "Gotk-Component", cf_json_str(in->event, "reportingController"));
+	return rc;
+}
+
+static int build_generic_hmac(cf_notify_request *r, const notify_in *in)
+{
+	char hex[65], sig[80];
+	int rc = build_generic(r, in);
+
+	if (rc < 0)
+		return rc;
+	if (in->token == NULL)
+		return cf_err_set(CF_EINVAL, "generic-hmac provider: secretRef with a token is required");
+	rc = hmac_sha256_hex(hex, in->token, &r->body);
+	snprintf(sig, sizeof(sig), "sha256=%s", hex);
+	return rc == 0 ? set_header(r, "X-Signature", sig) : rc;
+}
+
+static int build_slack(cf_notify_request *r, const notify_in *in)
+{
+	int rc;
+
+	if (in->token && in->channel == NULL)
+		return cf_err_set(CF_EINVAL, "slack provider: spec.channel is required with a bot token");
+	rc = body_json(r, slack_body(in->provider, in->event, in->username, in->channel));
+	return rc == 0 && in->token ? bearer(r, in->token) : rc;
+}
+
+/* Discord takes Slack's payload on its webhook URL + "/slack". */
+static int build_discord(cf_notify_request *r, const notify_in *in)
+{
+	if (strlen(r->url) < 6 || strcmp(r->url + strlen(r->url) - 6, "/slack") != 0)
+		strncat(r->url, "/slack", sizeof(r->url) - strlen(r->url) - 1);
+	return body_json(r, slack_body(in->provider, in->event, in->username, in->channel));
+}
+
+static int build_msteams(cf_notify_request *r, const notify_in *in)
+{
+	return body_json(r, msteams_body(in->event));
+}
+
+static int build_pagerduty(cf_notify_request *r, const notify_in *in)
+{
+	const char *key = in->token ? in->token : in->channel;
+
+	if (key == NULL)
+		return cf_err_set(CF_EINVAL, "pagerduty provider: a routing key is required (the secret's token, or spec.channel)");
+	return body_json(r, pagerduty_body(key, in->event));
+}
+
+static int build_commit_status(cf_notify_request *r, const notify_in *in)
+{
+	return commit_status(r, in->type, in->address, in->token, in->event);
+}
+
+/* The provider types: how each request is built, the address used when spec.address and the
+ * secret give none (Slack's only with a bot token), and whether the secret's 'headers' go along. */
+static const struct provider_type {
+	const char *name;
+	const char *default_address;
+	int default_needs_token;
+	int secret_headers;
+	int (*build)(cf_notify_request *r, const notify_in *in);
+} PROVIDER_TYPES[] = {
+	{ "generic", NULL, 0, 1, build_generic },
+	{ "generic-hmac", NULL, 0, 1, build_generic_hmac },
+	{ "slack", SLACK_BOT_URL, 1, 1, build_slack },
+	{ "discord", NULL, 0, 1, build_discord },
+	{ "msteams", NULL, 0, 1, build_msteams },
+	{ "pagerduty", PAGERDUTY_URL, 0, 1, build_pagerduty },
+	{ "github", NULL, 0, 0, build_commit_status },
+	{ "gitlab", NULL, 0, 0, build_commit_status },
+};
+
+static const struct provider_type *provider_type(const char *name)
+{
+	for (size_t i = 0; i < sizeof(PROVIDER_TYPES) / sizeof(PROVIDER_TYPES[0]); i++)
+		if (streq(name, PROVIDER_TYPES[i].name))
+			return &PROVIDER_TYPES[i];
+	return NULL;
+}
+
 int cf_notify_build(cf_notify_request *r, const json_t *provider, const json_t *event, const json_t *secret)
 {
 	const json_t *spec = json_object_get(provider, "spec");
-	const char *type = sget(spec, "type");
-	const char *address = sget(secret, "address") ? sget(secret, "address") : sget(spec, "address");
-	const char *token = sget(secret, "token"), *channel = sget(spec, "channel");
-	const char *username = sget(spec, "username") ? sget(spec, "username") : sget(secret, "username");
+	const struct provider_type *pt;
+	notify_in in = { cf_json_str(spec, "type"),
+			 cf_json_str(secret, "address") ? cf_json_str(secret, "address") : cf_json_str(spec, "address"),
+			 cf_json_str(secret, "token"), cf_json_str(spec, "channel"),
+			 cf_json_str(spec, "username") ? cf_json_str(spec, "username") : cf_json_str(secret, "username"),
+			 provider, event };
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -402,64 +507,26 @@ int cf_notify_build(cf_notify_request *r, const json_t *provider, const json_t *
 	r->headers = json_object();
 	if (r->headers == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
-	if (type == NULL) {
+	if (in.type == NULL) {
 		rc = cf_err_set(CF_EINVAL, "spec.type is required");
 		goto out;
 	}
-	if (streq(type, "slack") && token && (address == NULL || address[0] == '\0'))
-		address = SLACK_BOT_URL;
-	if (streq(type, "pagerduty") && (address == NULL || address[0] == '\0'))
-		address = PAGERDUTY_URL;
-	if (address == NULL || address[0] == '\0' || (strncmp(address, "http://", 7) != 0 && strncmp(address, "https://", 8) != 0)) {
-		rc = cf_err_set(CF_EINVAL, "%s provider: an http(s) address is required (spec.address or the secret's address)", type);
+	pt = provider_type(in.type);
+	if (pt && pt->default_address && (in.address == NULL || in.address[0] == '\0') &&
+	    (!pt->default_needs_token || in.token))
+		in.address = pt->default_address;
+	if (in.address == NULL || in.address[0] == '\0' ||
+	    (strncmp(in.address, "http://", 7) != 0 && strncmp(in.address, "https://", 8) != 0)) {
+		rc = cf_err_set(CF_EINVAL, "%s provider: an http(s) address is required (spec.address or the secret's address)", in.type);
 		goto out;
 	}
-	snprintf(r->url, sizeof(r->url), "%s", address);
-	if (streq(type, "generic") || streq(type, "generic-hmac")) {
-		char *text = json_dumps(event, JSON_COMPACT);
-		rc = text ? cf_buf_puts(&r->body, text) : cf_err_set(CF_ENOMEM, "out of memory");
-		free(text);
-		if (rc == 0) rc = set_header(r, "Content-Type", "application/json");
-		if (rc == 0) rc = set_header(r, "Gotk-Component", sget(event, "reportingController"));
-		if (rc == 0 && streq(type, "generic-hmac")) {
-			char hex[65], sig[80];
-			if (token == NULL) {
-				rc = cf_err_set(CF_EINVAL, "generic-hmac provider: secretRef with a token is required");
-				goto out;
-			}
-			rc = hmac_sha256_hex(hex, token, &r->body);
-			snprintf(sig, sizeof(sig), "sha256=%s", hex);
-			if (rc == 0) rc = set_header(r, "X-Signature", sig);
-		}
-	} else if (streq(type, "slack") || streq(type, "discord")) {
-		if (streq(type, "slack") && token && channel == NULL) {
-			rc = cf_err_set(CF_EINVAL, "slack provider: spec.channel is required with a bot token");
-			goto out;
-		}
-		if (streq(type, "discord") && (strlen(r->url) < 6 || strcmp(r->url + strlen(r->url) - 6, "/slack") != 0))
-			strncat(r->url, "/slack", sizeof(r->url) - strlen(r->url) - 1);
-		rc = body_json(r, slack_body(provider, event, username, channel));
-		if (rc == 0 && streq(type, "slack") && token) {
-			char auth[1100];
-			snprintf(auth, sizeof(auth), "Bearer %s", token);
-			rc = set_header(r, "Authorization", auth);
-			cf_wipe(auth, sizeof(auth));
-		}
-	} else if (streq(type, "msteams")) {
-		rc = body_json(r, msteams_body(event));
-	} else if (streq(type, "pagerduty")) {
-		const char *key = token ? token : channel;
-		if (key == NULL) {
-			rc = cf_err_set(CF_EINVAL, "pagerduty provider: a routing key is required (the secret's token, or spec.channel)");
-			goto out;
-		}
-		rc = body_json(r, pagerduty_body(key, event));
-	} else if (streq(type, "github") || streq(type, "gitlab")) {
-		rc = commit_status(r, type, address, token, event);
-	} else {
-		rc = cf_err_set(CF_EINVAL, "provider type '%s' is not supported by cflux yet", type);
+	snprintf(r->url, sizeof(r->url), "%s", in.address);
+	if (pt == NULL) {
+		rc = cf_err_set(CF_EINVAL, "provider type '%s' is not supported by cflux yet", in.type);
+		goto out;
 	}
-	if (rc == 0 && !streq(type, "github") && !streq(type, "gitlab"))
+	rc = pt->build(r, &in);
+	if (rc == 0 && pt->secret_headers)
 		rc = secret_headers(r, secret);
 out:
 	if (rc < 0)
@@ -479,18 +546,7 @@ void cf_notify_request_free(cf_notify_request *r)
 
 void cf_notify_wipe(json_t *j)
 {
-	const char *k;
-	json_t *v;
-	size_t i;
-
-	if (json_is_string(j))   /* jansson owns the bytes; overwriting them in place is safe */
-		cf_wipe((char *)json_string_value(j), json_string_length(j));
-	else if (json_is_object(j))
-		json_object_foreach(j, k, v)
-			cf_notify_wipe(v);
-	else if (json_is_array(j))
-		json_array_foreach(j, i, v)
-			cf_notify_wipe(v);
+	cf_json_wipe(j);
 }
 
 void cf_notify_dedup_key(char out[72], const char *provider_key, const json_t *event)

@@ -4,11 +4,13 @@
  * subresource, so a misconfigured Provider is visible before an event is lost on it. */
 #include "controller.h"
 
+#include "kube/secret.h"
 #include "notify.h"
 #include "runtime/condition.h"
 #include "runtime/status.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,26 +19,21 @@
 	"\"severity\":\"info\",\"message\":\"probe\",\"reason\":\"Probe\",\"reportingController\":\"cflux\"," \
 	"\"metadata\":{\"revision\":\"main@sha1:0000000000000000000000000000000000000000\"}}"
 
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 /* Whether provider can send: its secrets exist and its type's request can be built. */
 static int provider_check(cf_kube *k, const json_t *provider, const char **reason)
 {
 	const json_t *spec = json_object_get(provider, "spec");
-	const char *ns = sget(json_object_get(provider, "metadata"), "namespace");
-	const char *sref = sget(json_object_get(spec, "secretRef"), "name");
-	const char *cref = sget(json_object_get(spec, "certSecretRef"), "name");
+	const char *ns = cf_json_str(json_object_get(provider, "metadata"), "namespace");
+	const char *sref = cf_json_str(json_object_get(spec, "secretRef"), "name");
+	const char *cref = cf_json_str(json_object_get(spec, "certSecretRef"), "name");
 	json_t *secret = NULL, *certs = NULL, *event = NULL;
 	cf_notify_request r;
 	int rc = 0;
 
 	*reason = "SecretNotFound";
 	if (sref)
-		rc = nc_load_secret(k, &secret, ns, sref);
-	if (rc == 0 && cref && (rc = nc_load_secret(k, &certs, ns, cref)) == 0 && sget(certs, "ca.crt") == NULL)
+		rc = cf_kube_secret_get(k, &secret, ns, sref);
+	if (rc == 0 && cref && (rc = cf_kube_secret_get(k, &certs, ns, cref)) == 0 && cf_json_str(certs, "ca.crt") == NULL)
 		rc = cf_err_set(CF_EINVAL, "secret '%s/%s' has no 'ca.crt'", ns, cref);
 	if (rc == 0) {
 		*reason = "ValidationFailed";
@@ -83,7 +80,7 @@ int provider_reconcile(nc_ctl *c, cf_kube *k, const char *kind, const char *ns, 
 		ok = provider_check(k, obj, &reason) == 0;
 		snprintf(msg, sizeof(msg), "%s", ok ? "Initialized" : cf_err_msg());
 	} else {
-		const char *p = sget(json_object_get(json_object_get(obj, "spec"), "providerRef"), "name");
+		const char *p = cf_json_str(json_object_get(json_object_get(obj, "spec"), "providerRef"), "name");
 		char key[512];
 		snprintf(key, sizeof(key), "%s/%s", ns, p ? p : "");
 		pthread_mutex_lock(&c->mu);

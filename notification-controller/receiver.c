@@ -135,18 +135,12 @@ int receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, 
 
 /* ---- annotating the resources ---- */
 
+/* The apiVersion of a resource the Receiver names by kind alone: the kind table's preferred one. */
 static const char *default_api_version(const char *kind)
 {
-	static const char *const map[][2] = {
-		{ "GitRepository", "source.toolkit.fluxcd.io/v1" }, { "HelmRepository", "source.toolkit.fluxcd.io/v1" },
-		{ "Bucket", "source.toolkit.fluxcd.io/v1" }, { "OCIRepository", "source.toolkit.fluxcd.io/v1beta2" },
-		{ "HelmChart", "source.toolkit.fluxcd.io/v1" }, { "Kustomization", "kustomize.toolkit.fluxcd.io/v1" },
-		{ "HelmRelease", "helm.toolkit.fluxcd.io/v2" }, { "ImageRepository", "image.toolkit.fluxcd.io/v1beta2" },
-	};
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (kind && strcmp(kind, map[i][0]) == 0)
-			return map[i][1];
-	return NULL;
+	const cf_kind *k = cf_kind_find(kind);
+
+	return k ? k->api_version : NULL;
 }
 
 static int annotate(cf_kube *k, const cf_kube_ref *ref, const char *stamp)
@@ -374,6 +368,15 @@ static const char *req_header(void *ctx, const char *name)
 	return nng_http_req_get_header(ctx, name);
 }
 
+/* Queues the Receiver whose cache key ("ns/name") is key, under its work key "Receiver/ns/name". */
+static void queue_receiver(const char *key)
+{
+	char work[600];
+
+	snprintf(work, sizeof(work), "Receiver/%s", key);
+	cf_workqueue_add(http_ctl->queue, work);
+}
+
 /* The receiver's token as its secret holds it now; NULL (and the Receiver queued, so that its
  * status follows) when it cannot be read or no longer gives this path. */
 static char *current_token(cf_kube *k, const json_t *receiver, const char *key, const char *uri)
@@ -385,13 +388,13 @@ static char *current_token(cf_kube *k, const json_t *receiver, const char *key, 
 
 	if (ns == NULL || name == NULL || secret == NULL || read_token(k, &token, ns, secret) < 0) {
 		cf_log(CF_LOG_WARN, "webhook: the receiver's token cannot be read", "receiver", key, "error", cf_err_msg(), NULL);
-		cf_workqueue_add(http_ctl->queue, key);
+		queue_receiver(key);
 		return NULL;
 	}
 	cf_receiver_path(path, token, name, ns);
 	if (!cf_receiver_equal(path, uri)) {   /* rotated: this path is the old token's */
 		cf_log(CF_LOG_INFO, "webhook: the receiver's token was rotated; its path changes", "receiver", key, NULL);
-		cf_workqueue_add(http_ctl->queue, key);
+		queue_receiver(key);
 		cf_free_secret(token, strlen(token));
 		return NULL;
 	}

@@ -4,11 +4,12 @@
 
 #include "bus/bus.h"
 #include "kube/kube.h"
+#include "runtime/kinds.h"
 #include "runtime/workqueue.h"
 
 #define SOURCE_CONTROLLER "source-controller"
 #define SOURCE_FINALIZER "finalizers.fluxcd.io"
-#define SOURCE_GROUP_VERSION "source.toolkit.fluxcd.io/v1"
+#define SOURCE_GROUP_VERSION CF_AV_GITREPOSITORY
 
 typedef struct src_ctl {
 	/* flags */

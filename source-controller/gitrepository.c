@@ -429,7 +429,7 @@ static int sync_source(rec *r, long timeout_ms)
 		if (rc == 0) rc = cf_git_complete_commit(repo, &t, gref.commit);
 	}
 	if (rc < 0) {
-		reason = strstr(cf_err_msg(), "authentication") || strstr(cf_err_msg(), "credentials") ? R_AUTH : R_GIT;
+		reason = rc == CF_EAUTH ? R_AUTH : R_GIT;
 		rc = fail(r, reason, 0);
 		goto out;
 	}

@@ -4,6 +4,7 @@
 #include "artifact_server.h"
 #include "controller.h"
 
+#include "runtime/addr.h"
 #include "runtime/worker.h"
 #include "source/git.h"
 #include "util/alloc.h"
@@ -24,9 +25,9 @@
 static src_ctl ctl = {
 	.kubeconfig = NULL,
 	.storage_path = "/data",
-	.artifact_addr = "tcp://127.0.0.1:9790",
-	.notify_addr = "tcp://127.0.0.1:9791",
-	.events_addr = "tcp://127.0.0.1:9792",
+	.artifact_addr = CF_DEFAULT_ARTIFACT_ADDR,
+	.notify_addr = CF_DEFAULT_NOTIFY_ADDR,
+	.events_addr = CF_DEFAULT_EVENTS_ADDR,
 	.advertise_addr = NULL,
 	.log_level = "info",
 	.concurrent = 4,

@@ -3,31 +3,27 @@
 
 #include "util/alloc.h"
 #include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 static void describe(char *out, size_t size, const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata");
-	const char *ns = sget(md, "namespace");
+	const char *ns = cf_json_str(md, "namespace");
 
-	snprintf(out, size, "%s/%s%s%s", sget(obj, "kind") ? sget(obj, "kind") : "?", ns ? ns : "", ns ? "/" : "",
-		 sget(md, "name") ? sget(md, "name") : "?");
+	snprintf(out, size, "%s/%s%s%s", cf_json_str(obj, "kind") ? cf_json_str(obj, "kind") : "?", ns ? ns : "", ns ? "/" : "",
+		 cf_json_str(md, "name") ? cf_json_str(md, "name") : "?");
 }
 
 int cf_apply_inventory_id(char *out, size_t size, const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata");
-	const char *av = sget(obj, "apiVersion"), *kind = sget(obj, "kind"), *name = sget(md, "name");
-	const char *ns = sget(md, "namespace"), *slash;
+	const char *av = cf_json_str(obj, "apiVersion"), *kind = cf_json_str(obj, "kind"), *name = cf_json_str(md, "name");
+	const char *ns = cf_json_str(md, "namespace"), *slash;
 
 	if (av == NULL || kind == NULL || name == NULL)
 		return cf_err_set(CF_EINVAL, "object without apiVersion, kind or metadata.name");
@@ -63,7 +59,7 @@ void cf_apply_defaults(json_t *objs)
 	json_t *o;
 
 	json_array_foreach(objs, i, o) {
-		const char *kind = sget(o, "kind");
+		const char *kind = cf_json_str(o, "kind");
 		json_t *spec = json_object_get(o, "spec");
 		if (kind == NULL || spec == NULL)
 			continue;
@@ -81,14 +77,14 @@ void cf_apply_defaults(json_t *objs)
 
 static int first_stage(const json_t *o)
 {
-	const char *kind = sget(o, "kind");
+	const char *kind = cf_json_str(o, "kind");
 	return kind && (strcmp(kind, "CustomResourceDefinition") == 0 || strcmp(kind, "Namespace") == 0);
 }
 
 /* Waits until a CRD is Established or a Namespace is Active. */
 static int wait_ready(cf_kube *k, const json_t *o, long wait_ms)
 {
-	const char *kind = sget(o, "kind"), *name = sget(json_object_get(o, "metadata"), "name");
+	const char *kind = cf_json_str(o, "kind"), *name = cf_json_str(json_object_get(o, "metadata"), "name");
 	struct timespec ts = { 0, 100 * 1000000L };
 
 	for (long t = 0; t <= wait_ms; t += 100) {
@@ -96,14 +92,14 @@ static int wait_ready(cf_kube *k, const json_t *o, long wait_ms)
 		size_t i;
 		int ok = 0;
 
-		if (cf_kube_get(k, &live, &(cf_kube_ref){ sget(o, "apiVersion"), kind, NULL, name }) == 0) {
+		if (cf_kube_get(k, &live, &(cf_kube_ref){ cf_json_str(o, "apiVersion"), kind, NULL, name }) == 0) {
 			if (strcmp(kind, "Namespace") == 0)
-				ok = sget(json_object_get(live, "status"), "phase") &&
-				     strcmp(sget(json_object_get(live, "status"), "phase"), "Active") == 0;
+				ok = cf_json_str(json_object_get(live, "status"), "phase") &&
+				     strcmp(cf_json_str(json_object_get(live, "status"), "phase"), "Active") == 0;
 			else
 				json_array_foreach(json_object_get(json_object_get(live, "status"), "conditions"), i, c)
-					if (sget(c, "type") && strcmp(sget(c, "type"), "Established") == 0 &&
-					    sget(c, "status") && strcmp(sget(c, "status"), "True") == 0)
+					if (cf_json_str(c, "type") && strcmp(cf_json_str(c, "type"), "Established") == 0 &&
+					    cf_json_str(c, "status") && strcmp(cf_json_str(c, "status"), "True") == 0)
 						ok = 1;
 		}
 		json_decref(live);
@@ -129,16 +125,16 @@ enum { ST_APPLY, ST_UNCHANGED, ST_SKIP, ST_RECREATE };
 
 static int annotation_is(const json_t *obj, const char *key, const char *value)
 {
-	const char *v = sget(json_object_get(json_object_get(obj, "metadata"), "annotations"), key);
+	const char *v = cf_json_str(json_object_get(json_object_get(obj, "metadata"), "annotations"), key);
 	return v && strcasecmp(v, value) == 0;
 }
 
 static void ref_of(cf_kube_ref *ref, const json_t *o)
 {
-	ref->api_version = sget(o, "apiVersion");
-	ref->kind = sget(o, "kind");
-	ref->namespace = sget(json_object_get(o, "metadata"), "namespace");
-	ref->name = sget(json_object_get(o, "metadata"), "name");
+	ref->api_version = cf_json_str(o, "apiVersion");
+	ref->kind = cf_json_str(o, "kind");
+	ref->namespace = cf_json_str(json_object_get(o, "metadata"), "namespace");
+	ref->name = cf_json_str(json_object_get(o, "metadata"), "name");
 }
 
 static int note(cf_apply_result *res, const json_t *o, const char *what)
@@ -224,10 +220,10 @@ static int apply_one(cf_kube *k, cf_apply_result *res, json_t *o, const json_t *
 	return note(res, o, !existed ? "created" : same ? "unchanged" : "configured");
 }
 
-/* An apply the API refuses because an immutable field changed. */
-static int immutable_error(int rc)
+/* An apply the API refuses because an immutable field changed (from its Status, see kube.h). */
+static int immutable_error(const cf_kube *k, int rc)
 {
-	return rc == CF_EINVAL && (strstr(cf_err_msg(), "immutable") || strstr(cf_err_msg(), "Forbidden: updates to"));
+	return rc == CF_EINVAL && cf_kube_last_immutable(k);
 }
 
 /* The server-side dry run of obj into dries[i]; CF_ENOTFOUND (its CRD or namespace comes in
@@ -241,7 +237,7 @@ static int dry_run(cf_kube *k, json_t *dries, int *state, size_t i, json_t *obj,
 
 	if ((rc == CF_ENOTFOUND || rc == CF_ENOTSERVED) && allow_missing)
 		return 0;
-	if (immutable_error(rc) && (o->recreate || annotation_is(obj, CF_APPLY_FORCE_ANNOTATION, "Enabled"))) {
+	if (immutable_error(k, rc) && (o->recreate || annotation_is(obj, CF_APPLY_FORCE_ANNOTATION, "Enabled"))) {
 		cf_err_clear();
 		state[i] = ST_RECREATE;
 		return 0;
@@ -303,7 +299,7 @@ int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_
 	 * objects of kinds or namespaces the set itself creates can only be checked after their
 	 * first stage, so they are dry-run then */
 	json_array_foreach(objs, i, obj) {
-		const char *av = sget(obj, "apiVersion");
+		const char *av = cf_json_str(obj, "apiVersion");
 		char id[600];
 		if ((rc = cf_apply_inventory_id(id, sizeof(id), obj)) < 0)
 			goto out;
@@ -357,41 +353,39 @@ static int in_inventory(const json_t *inv, const char *id)
 	json_t *e;
 
 	json_array_foreach(inv, i, e)
-		if (sget(e, "id") && strcmp(sget(e, "id"), id) == 0)
+		if (cf_json_str(e, "id") && strcmp(cf_json_str(e, "id"), id) == 0)
 			return 1;
 	return 0;
 }
 
-/* "<ns>_<name>_<group>_<kind>": none of the four may hold '_' (Kubernetes names, namespaces,
- * groups and kinds cannot), and namespace and group may be empty. */
-static int split_id(const char *id, char ns[254], char name[254], char group[254], char kind[128])
+int cf_apply_id_parse(cf_apply_id *out, const char *id)
 {
-	char *f[4] = { ns, name, group, kind };
-	size_t caps[4] = { 254, 254, 254, 128 };
+	char *f[4] = { out->ns, out->name, out->group, out->kind };
+	size_t caps[4] = { sizeof(out->ns), sizeof(out->name), sizeof(out->group), sizeof(out->kind) };
 	const char *p = id;
 
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; p && i < 4; i++) {
 		const char *u = i < 3 ? strchr(p, '_') : p + strlen(p);
 		size_t n;
 		if (u == NULL)
-			return -1;
+			return CF_EINVAL;
 		n = (size_t)(u - p);
 		if (n >= caps[i])
-			return -1;
+			return CF_EINVAL;
 		memcpy(f[i], p, n);
 		f[i][n] = '\0';
 		p = u + (i < 3);
 	}
-	return name[0] && kind[0] ? 0 : -1;
+	return p && out->name[0] && out->kind[0] ? 0 : CF_EINVAL;
 }
 
 int cf_apply_id_describe(char *out, size_t size, const char *id)
 {
-	char ns[254], name[254], group[254], kind[128];
+	cf_apply_id x;
 
-	if (id == NULL || split_id(id, ns, name, group, kind) < 0)
+	if (id == NULL || cf_apply_id_parse(&x, id) < 0)
 		return cf_err_set(CF_EINVAL, "'%s' is not an inventory id", id ? id : "");
-	snprintf(out, size, "%s/%s%s%s", kind, ns, ns[0] ? "/" : "", name);
+	snprintf(out, size, "%s/%s%s%s", x.kind, x.ns, x.ns[0] ? "/" : "", x.name);
 	return 0;
 }
 
@@ -402,7 +396,7 @@ static const char *not_owned(char *why, size_t size, const json_t *live, const j
 	const char *key, *have;
 
 	json_object_foreach((json_t *)owner_labels, key, want) {
-		have = sget(labels, key);
+		have = cf_json_str(labels, key);
 		if (have && json_string_value(want) && strcmp(have, json_string_value(want)) == 0)
 			continue;
 		if (have)
@@ -437,8 +431,8 @@ static int delete_unchanged(cf_kube *k, const cf_kube_ref *ref, const json_t *li
 	else
 		snprintf(path, sizeof(path), "%s/%s/%s", prefix, res.plural, ref->name);
 	opts = json_pack("{s:s,s:s,s:s,s:{s:s,s:s}}", "kind", "DeleteOptions", "apiVersion", "v1",
-			 "propagationPolicy", "Background", "preconditions", "uid", sget(md, "uid") ? sget(md, "uid") : "",
-			 "resourceVersion", sget(md, "resourceVersion") ? sget(md, "resourceVersion") : "");
+			 "propagationPolicy", "Background", "preconditions", "uid", cf_json_str(md, "uid") ? cf_json_str(md, "uid") : "",
+			 "resourceVersion", cf_json_str(md, "resourceVersion") ? cf_json_str(md, "resourceVersion") : "");
 	body = opts ? json_dumps(opts, JSON_COMPACT) : NULL;
 	json_decref(opts);
 	if (body == NULL)
@@ -463,7 +457,7 @@ static int prune_one(cf_kube *k, const cf_kube_ref *ref, const char *desc, json_
 		cf_err_clear();
 		if ((rc = cf_kube_get(k, &live, ref)) < 0)   /* gone, or its CRD is: nothing to delete */
 			return rc == CF_ENOTFOUND || rc == CF_ENOTSERVED ? 0 : rc;
-		ann = sget(json_object_get(json_object_get(live, "metadata"), "annotations"), CF_APPLY_PRUNE_ANNOTATION);
+		ann = cf_json_str(json_object_get(json_object_get(live, "metadata"), "annotations"), CF_APPLY_PRUNE_ANNOTATION);
 		reason = o->owner_labels ? not_owned(why, sizeof(why), live, o->owner_labels) : NULL;
 		if (reason) {
 			snprintf(line, sizeof(line), "%s not pruned: %s", desc, reason);
@@ -496,18 +490,19 @@ int cf_apply_prune(cf_kube *k, json_t **deleted, json_t **skipped, const json_t 
 	if (o == NULL || o->version != CF_APPLY_PRUNE_OPTS_VERSION)
 		return cf_err_set(CF_EINVAL, "cf_apply_prune_opts version mismatch");
 	json_array_foreach(old_inv, i, e) {
-		const char *id = sget(e, "id"), *v = sget(e, "v");
-		char ns[254], name[254], group[254], kind[128], av[320], desc[800];
+		const char *id = cf_json_str(e, "id"), *v = cf_json_str(e, "v");
+		cf_apply_id x;
+		char av[320], desc[800];
 
 		if (id == NULL || v == NULL || in_inventory(new_inv, id))
 			continue;
-		if (split_id(id, ns, name, group, kind) < 0)
+		if (cf_apply_id_parse(&x, id) < 0)
 			continue;
 		if (o->keep && o->keep(id, o->payload))
 			continue;
-		snprintf(av, sizeof(av), "%s%s%s", group, group[0] ? "/" : "", v);
-		snprintf(desc, sizeof(desc), "%s/%s%s%s", kind, ns, ns[0] ? "/" : "", name);
-		cf_kube_ref ref = { av, kind, ns[0] ? ns : NULL, name };
+		snprintf(av, sizeof(av), "%s%s%s", x.group, x.group[0] ? "/" : "", v);
+		snprintf(desc, sizeof(desc), "%s/%s%s%s", x.kind, x.ns, x.ns[0] ? "/" : "", x.name);
+		cf_kube_ref ref = { av, x.kind, x.ns[0] ? x.ns : NULL, x.name };
 		if ((rc = prune_one(k, &ref, desc, skipped ? *skipped : NULL, o)) < 0)
 			return cf_err_prefix("prune %s", desc);
 		if (rc == 1 && deleted) {

@@ -43,6 +43,14 @@ typedef struct cf_apply_result {
 
 /* Flux's inventory id of an object. */
 int  cf_apply_inventory_id(char *out, size_t size, const json_t *obj);
+/* The parts of an inventory id "<ns>_<name>_<group>_<kind>". */
+typedef struct cf_apply_id {
+	char ns[254], name[254], group[254], kind[128];
+} cf_apply_id;
+/* Splits id into *out. None of the four parts may hold '_' (Kubernetes names, namespaces,
+ * groups and kinds cannot); namespace and group may be empty, name and kind not. CF_EINVAL
+ * (without a message: the caller names the id) when id is not one. */
+int  cf_apply_id_parse(cf_apply_id *out, const char *id);
 /* "Kind/ns/name" (cluster-scoped: "Kind/name") of an inventory id; CF_EINVAL if it is not one. */
 int  cf_apply_id_describe(char *out, size_t size, const char *id);
 /* Fills in what older API servers require on server-side apply of native kinds (protocol TCP

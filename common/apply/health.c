@@ -2,14 +2,10 @@
 #include "apply/health.h"
 
 #include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 static long long iget(const json_t *o, const char *k, long long dflt)
 {
@@ -29,14 +25,14 @@ static const json_t *condition(const json_t *status, const char *type)
 	const json_t *c;
 
 	json_array_foreach(json_object_get(status, "conditions"), i, c)
-		if (streq(sget(c, "type"), type))
+		if (streq(cf_json_str(c, "type"), type))
 			return c;
 	return NULL;
 }
 
 static int cond_is(const json_t *status, const char *type, const char *want)
 {
-	return streq(sget(condition(status, type), "status"), want);
+	return streq(cf_json_str(condition(status, type), "status"), want);
 }
 
 static cf_health progress(char *msg, size_t size, const char *fmt, long long a, long long b)
@@ -50,7 +46,7 @@ static cf_health deployment(const json_t *spec, const json_t *st, char *msg, siz
 	long long want = iget(spec, "replicas", 1);
 	const json_t *p = condition(st, "Progressing");
 
-	if (p && streq(sget(p, "reason"), "ProgressDeadlineExceeded")) {
+	if (p && streq(cf_json_str(p, "reason"), "ProgressDeadlineExceeded")) {
 		snprintf(msg, size, "progress deadline exceeded");
 		return CF_HEALTH_FAILED;
 	}
@@ -66,12 +62,12 @@ static cf_health deployment(const json_t *spec, const json_t *st, char *msg, siz
 static cf_health statefulset(const json_t *spec, const json_t *st, char *msg, size_t size)
 {
 	long long want = iget(spec, "replicas", 1);
-	const char *strategy = sget(json_object_get(spec, "updateStrategy"), "type");
+	const char *strategy = cf_json_str(json_object_get(spec, "updateStrategy"), "type");
 
 	if (iget(st, "readyReplicas", 0) < want)
 		return progress(msg, size, "ready replicas: %lld/%lld", iget(st, "readyReplicas", 0), want);
 	if ((strategy == NULL || streq(strategy, "RollingUpdate")) &&
-	    !streq(sget(st, "currentRevision"), sget(st, "updateRevision"))) {
+	    !streq(cf_json_str(st, "currentRevision"), cf_json_str(st, "updateRevision"))) {
 		snprintf(msg, size, "waiting for the rolling update to complete");
 		return CF_HEALTH_IN_PROGRESS;
 	}
@@ -96,8 +92,8 @@ static cf_health daemonset(const json_t *st, char *msg, size_t size)
 static cf_health job(const json_t *spec, const json_t *st, char *msg, size_t size)
 {
 	if (cond_is(st, "Failed", "True")) {
-		snprintf(msg, size, "job failed: %s", sget(condition(st, "Failed"), "message") ?
-			 sget(condition(st, "Failed"), "message") : "no message");
+		snprintf(msg, size, "job failed: %s", cf_json_str(condition(st, "Failed"), "message") ?
+			 cf_json_str(condition(st, "Failed"), "message") : "no message");
 		return CF_HEALTH_FAILED;
 	}
 	if (cond_is(st, "Complete", "True"))
@@ -107,7 +103,7 @@ static cf_health job(const json_t *spec, const json_t *st, char *msg, size_t siz
 
 static cf_health pod(const json_t *st, char *msg, size_t size)
 {
-	const char *phase = sget(st, "phase");
+	const char *phase = cf_json_str(st, "phase");
 
 	if (streq(phase, "Succeeded") || (streq(phase, "Running") && cond_is(st, "Ready", "True")))
 		return CF_HEALTH_CURRENT;
@@ -126,16 +122,16 @@ static cf_health generic(const json_t *md, const json_t *st, char *msg, size_t s
 		return progress(msg, size, "observed generation %lld, generation %lld", json_integer_value(og),
 				iget(md, "generation", 0));
 	if (cond_is(st, "Stalled", "True")) {
-		snprintf(msg, size, "stalled: %s", sget(condition(st, "Stalled"), "message") ?
-			 sget(condition(st, "Stalled"), "message") : "");
+		snprintf(msg, size, "stalled: %s", cf_json_str(condition(st, "Stalled"), "message") ?
+			 cf_json_str(condition(st, "Stalled"), "message") : "");
 		return CF_HEALTH_FAILED;
 	}
 	if (cond_is(st, "Reconciling", "True")) {
 		snprintf(msg, size, "reconciling");
 		return CF_HEALTH_IN_PROGRESS;
 	}
-	if (ready && !streq(sget(ready, "status"), "True")) {
-		snprintf(msg, size, "not ready: %s", sget(ready, "message") ? sget(ready, "message") : "");
+	if (ready && !streq(cf_json_str(ready, "status"), "True")) {
+		snprintf(msg, size, "not ready: %s", cf_json_str(ready, "message") ? cf_json_str(ready, "message") : "");
 		return CF_HEALTH_IN_PROGRESS;
 	}
 	return CF_HEALTH_CURRENT;
@@ -143,7 +139,7 @@ static cf_health generic(const json_t *md, const json_t *st, char *msg, size_t s
 
 cf_health cf_health_of(const json_t *obj, char *msg, size_t size)
 {
-	const char *kind = sget(obj, "kind");
+	const char *kind = cf_json_str(obj, "kind");
 	const json_t *md = json_object_get(obj, "metadata"), *spec = json_object_get(obj, "spec");
 	const json_t *st = json_object_get(obj, "status");
 	const json_t *og = json_object_get(st, "observedGeneration");
@@ -178,13 +174,13 @@ cf_health cf_health_of(const json_t *obj, char *msg, size_t size)
 	if (streq(kind, "Pod"))
 		return pod(st, msg, size);
 	if (streq(kind, "PersistentVolumeClaim")) {
-		if (streq(sget(st, "phase"), "Bound"))
+		if (streq(cf_json_str(st, "phase"), "Bound"))
 			return CF_HEALTH_CURRENT;
 		snprintf(msg, size, "PVC is not bound");
 		return CF_HEALTH_IN_PROGRESS;
 	}
 	if (streq(kind, "Service")) {
-		if (!streq(sget(spec, "type"), "LoadBalancer") ||
+		if (!streq(cf_json_str(spec, "type"), "LoadBalancer") ||
 		    json_array_size(json_object_get(json_object_get(st, "loadBalancer"), "ingress")) > 0)
 			return CF_HEALTH_CURRENT;
 		snprintf(msg, size, "no external address yet");
@@ -197,9 +193,9 @@ cf_health cf_health_of(const json_t *obj, char *msg, size_t size)
 		return cond_is(st, "NamesAccepted", "False") ? CF_HEALTH_FAILED : CF_HEALTH_IN_PROGRESS;
 	}
 	if (streq(kind, "Namespace")) {
-		if (streq(sget(st, "phase"), "Active"))
+		if (streq(cf_json_str(st, "phase"), "Active"))
 			return CF_HEALTH_CURRENT;
-		snprintf(msg, size, "namespace phase %s", sget(st, "phase") ? sget(st, "phase") : "unknown");
+		snprintf(msg, size, "namespace phase %s", cf_json_str(st, "phase") ? cf_json_str(st, "phase") : "unknown");
 		return CF_HEALTH_IN_PROGRESS;
 	}
 	return generic(md, st, msg, size);
@@ -218,7 +214,7 @@ cf_health cf_health_check_refs(cf_kube *k, const json_t *targets, cf_buf *msg)
 
 	cf_buf_reset(msg);
 	json_array_foreach(targets, i, t) {
-		cf_kube_ref ref = { sget(t, "apiVersion"), sget(t, "kind"), sget(t, "namespace"), sget(t, "name") };
+		cf_kube_ref ref = { cf_json_str(t, "apiVersion"), cf_json_str(t, "kind"), cf_json_str(t, "namespace"), cf_json_str(t, "name") };
 		json_t *live = NULL;
 		char why[512];
 		cf_health h;

@@ -5,6 +5,7 @@
 #include "kube/kubeconfig.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/duration.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -315,6 +316,35 @@ static int not_found_code(const json_t *st)
 	return name && name[0] ? CF_ENOTFOUND : CF_ENOTSERVED;
 }
 
+/* Whether a Status refuses an immutable field (see cf_kube_last_immutable): from its reason and
+ * the reasons of its causes; "field is immutable" is the API's constant wording for a
+ * FieldValueInvalid of that kind (apimachinery's FieldImmutableErrorMsg), not free text. */
+static int immutable_status(const json_t *st)
+{
+	static const char FIELD_IMMUTABLE[] = "field is immutable";
+	const char *reason = json_string_value(json_object_get(st, "reason"));
+	const json_t *cause;
+	size_t i;
+
+	if (reason == NULL || strcmp(reason, "Invalid") != 0)
+		return 0;
+	json_array_foreach(json_object_get(json_object_get(st, "details"), "causes"), i, cause) {
+		const char *type = json_string_value(json_object_get(cause, "reason"));
+		const char *msg = json_string_value(json_object_get(cause, "message"));
+		size_t ml = msg ? strlen(msg) : 0, fl = sizeof(FIELD_IMMUTABLE) - 1;
+		if (type && strcmp(type, "FieldValueForbidden") == 0)
+			return 1;
+		if (type && strcmp(type, "FieldValueInvalid") == 0 && ml >= fl && strcmp(msg + ml - fl, FIELD_IMMUTABLE) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int cf_kube_last_immutable(const cf_kube *k)
+{
+	return k->last_immutable;
+}
+
 /* Records the API's Status (message verbatim) and maps the HTTP code to a cf code. */
 int kube_status_error(cf_kube *k, long code, const char *body, size_t len, const char *method,
 		      const char *path)
@@ -325,6 +355,7 @@ int kube_status_error(cf_kube *k, long code, const char *body, size_t len, const
 	int rc;
 
 	snprintf(k->last_reason, sizeof(k->last_reason), "%s", reason ? reason : "");
+	k->last_immutable = immutable_status(st);
 	switch (code) {
 	case 404: rc = not_found_code(st); break;
 	case 409: rc = CF_ECONFLICT; break;
@@ -393,6 +424,7 @@ static int kube_exchange(cf_kube *k, json_t **out, const char *method, const cha
 	cf_buf_init(&r.body, REPLY_MAX);
 	k->last_code = 0;
 	k->last_reason[0] = '\0';
+	k->last_immutable = 0;
 	k->stat_requests++;
 	if (strcmp(method, "GET") != 0 && strstr(path, "dryRun=All") == NULL)
 		k->stat_writes++;
@@ -815,22 +847,13 @@ int cf_kube_apply(cf_kube *k, json_t **out, const json_t *obj, const cf_kube_app
 	return rc < 0 ? ref_error(&ref, o->dry_run ? "dry-run apply" : "apply") : 0;
 }
 
-static void rfc3339_now(char *buf, size_t size)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&now, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int cf_kube_event(cf_kube *k, const json_t *obj, const char *type, const char *reason,
 		  const char *message, const char *component, const json_t *annotations)
 {
 	const json_t *md = json_object_get(obj, "metadata");
 	const char *name = json_string_value(json_object_get(md, "name"));
 	const char *ns = json_string_value(json_object_get(md, "namespace"));
-	char ev_name[320], now[32];
+	char ev_name[320], now[CF_TIME_MAX];
 	struct timespec ts;
 	json_t *ev, *involved, *out = NULL;
 	int rc;
@@ -840,7 +863,7 @@ int cf_kube_event(cf_kube *k, const json_t *obj, const char *type, const char *r
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(ev_name, sizeof(ev_name), "%.240s.%llx", name,
 		 (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
-	rfc3339_now(now, sizeof(now));
+	cf_time_rfc3339(now, 0);
 	involved = json_pack("{s:o?,s:o?,s:s,s:o?,s:o?,s:o?}",
 		"apiVersion", json_copy(json_object_get(obj, "apiVersion")),
 		"kind", json_copy(json_object_get(obj, "kind")),

@@ -59,6 +59,11 @@ const char *cf_kube_server(const cf_kube *k);
 /* HTTP status and Status reason of the last API reply (0 and "" before any). */
 long cf_kube_last_code(const cf_kube *k);
 const char *cf_kube_last_reason(const cf_kube *k);
+/* 1 when the last API reply refused a change to an immutable field: a Status of reason
+ * "Invalid" with a cause "FieldValueForbidden" (an immutable ConfigMap/Secret, a StatefulSet's
+ * spec), or "FieldValueInvalid" carrying Kubernetes' FieldImmutableErrorMsg ("field is
+ * immutable": a Deployment's selector, a Job's template). Else 0. */
+int cf_kube_last_immutable(const cf_kube *k);
 
 /* For the last request: connections it had to open (0: an open one was reused) and the HTTP
  * version it spoke (11 for HTTP/1.1, 20 for HTTP/2). */

@@ -24,6 +24,7 @@ struct cf_kube {
 	long last_new_conns;
 	long last_http_version;
 	char last_reason[128];
+	int last_immutable;        /* the last refusal was of an immutable field (cf_kube_last_immutable) */
 	long stat_requests, stat_writes;
 	char watch_rv[128];
 	unsigned rand_state;

@@ -12,11 +12,6 @@
 
 static const char *const KFILES[] = { "kustomization.yaml", "kustomization.yml", "Kustomization" };
 
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 int cf_flux_check_var_name(const char *name)
 {
 	if (name == NULL || !(isalpha((unsigned char)name[0]) || name[0] == '_'))
@@ -104,7 +99,7 @@ int cf_envsubst(cf_buf *out, const char *text, size_t len, const json_t *vars)
 		}
 		memcpy(name, text + i + 2, name_end - i - 2);
 		name[name_end - i - 2] = '\0';
-		value = sget(vars, name);
+		value = cf_json_str(vars, name);
 		if (op && (value == NULL || (op[0] == ':' && value[0] == '\0'))) {
 			size_t d = name_end + strlen(op);
 			rc = cf_buf_append(out, text + d, close - d);
@@ -119,8 +114,8 @@ int cf_envsubst(cf_buf *out, const char *text, size_t len, const json_t *vars)
 static int substitution_disabled(const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata");
-	const char *a = sget(json_object_get(md, "annotations"), CF_FLUX_SUBSTITUTE_ANNOTATION);
-	const char *l = sget(json_object_get(md, "labels"), CF_FLUX_SUBSTITUTE_ANNOTATION);
+	const char *a = cf_json_str(json_object_get(md, "annotations"), CF_FLUX_SUBSTITUTE_ANNOTATION);
+	const char *l = cf_json_str(json_object_get(md, "labels"), CF_FLUX_SUBSTITUTE_ANNOTATION);
 
 	return (a && strcmp(a, "disabled") == 0) || (l && strcmp(l, "disabled") == 0);
 }
@@ -128,10 +123,10 @@ static int substitution_disabled(const json_t *obj)
 static void describe(char *out, size_t size, const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata");
-	const char *ns = sget(md, "namespace");
+	const char *ns = cf_json_str(md, "namespace");
 
-	snprintf(out, size, "%s/%s%s%s", sget(obj, "kind") ? sget(obj, "kind") : "?", ns ? ns : "",
-		 ns ? "/" : "", sget(md, "name") ? sget(md, "name") : "?");
+	snprintf(out, size, "%s/%s%s%s", cf_json_str(obj, "kind") ? cf_json_str(obj, "kind") : "?", ns ? ns : "",
+		 ns ? "/" : "", cf_json_str(md, "name") ? cf_json_str(md, "name") : "?");
 }
 
 /* Substitutes in obj's YAML and reads it back: a value may turn into a number or a bool,
@@ -193,7 +188,7 @@ static int not_a_manifest(const cf_kfs *fs, const char *path)
 
 	if (fs->read(fs->ctx, path, &b) == 0 && cf_yaml_load_all(&docs, b.data ? b.data : "", b.len, path) == 0)
 		json_array_foreach(docs, i, d)
-			if (!json_is_object(d) || !sget(d, "apiVersion") || !sget(d, "kind"))
+			if (!json_is_object(d) || !cf_json_str(d, "apiVersion") || !cf_json_str(d, "kind"))
 				skip = 1;
 	cf_err_clear();
 	json_decref(docs);
@@ -269,7 +264,7 @@ static int override(json_t *k, const json_t *spec)
 	int rc = 0;
 
 	for (size_t i = 0; i < 3 && rc == 0; i++) {
-		const char *v = sget(spec, scalars[i][0]);
+		const char *v = cf_json_str(spec, scalars[i][0]);
 		if (v && v[0] && json_object_set_new(k, scalars[i][1], json_string(v)) < 0)
 			rc = cf_err_set(CF_ENOMEM, "out of memory");
 	}
@@ -362,18 +357,18 @@ int cf_flux_build(json_t **out, const cf_kfs *fs, const json_t *ks, const json_t
 	int rc;
 
 	*out = NULL;
-	if ((rc = cf_flux_clean_path(dir, sizeof(dir), sget(spec, "path"))) < 0)
+	if ((rc = cf_flux_clean_path(dir, sizeof(dir), cf_json_str(spec, "path"))) < 0)
 		return rc;
 	if (fs->stat(fs->ctx, dir) != 1)
 		return cf_err_set(CF_ENOTFOUND, "kustomization path not found: '%s' is not a directory in the artifact",
-				  sget(spec, "path") ? sget(spec, "path") : ".");
+				  cf_json_str(spec, "path") ? cf_json_str(spec, "path") : ".");
 	if ((rc = kustomization_text(&text, kpath, sizeof(kpath), fs, dir, spec)) < 0)
 		goto out;
 	ov = (overlay){ fs, kpath, &text };
 	ofs = (cf_kfs){ ov_read, ov_stat, &ov, NULL };
 	if ((rc = cf_kustomize_build(&objs, &ofs, dir)) < 0)
 		goto out;
-	owner = json_pack("{s:s*,s:s*}", CF_FLUX_NAME_LABEL, sget(md, "name"), CF_FLUX_NAMESPACE_LABEL, sget(md, "namespace"));
+	owner = json_pack("{s:s*,s:s*}", CF_FLUX_NAME_LABEL, cf_json_str(md, "name"), CF_FLUX_NAMESPACE_LABEL, cf_json_str(md, "namespace"));
 	json_array_foreach(objs, i, o) {
 		if (!json_is_object(json_object_get(o, "metadata")))
 			json_object_set_new(o, "metadata", json_object());
@@ -478,7 +473,7 @@ int cf_flux_check_remote_bases(const cf_kfs *fs, const json_t *ks)
 	const json_t *spec = json_object_get(ks, "spec");
 	char dir[4096];
 
-	if (cf_flux_clean_path(dir, sizeof(dir), sget(spec, "path")) < 0 || fs->stat(fs->ctx, dir) != 1) {
+	if (cf_flux_clean_path(dir, sizeof(dir), cf_json_str(spec, "path")) < 0 || fs->stat(fs->ctx, dir) != 1) {
 		cf_err_clear();
 		return 0;   /* the build names a bad path */
 	}

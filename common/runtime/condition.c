@@ -2,6 +2,7 @@
 #include "runtime/condition.h"
 
 #include "util/alloc.h"
+#include "util/duration.h"
 #include "util/err.h"
 
 #include <string.h>
@@ -9,11 +10,10 @@
 
 void cf_time_now(char out[32])
 {
-	time_t now = time(NULL);
-	struct tm tm;
+	char t[CF_TIME_MAX];
 
-	gmtime_r(&now, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	cf_time_rfc3339(t, 0);
+	snprintf(out, 32, "%.31s", t);
 }
 
 json_t *cf_condition_get(const json_t *status, const char *type)
@@ -115,4 +115,14 @@ int cf_condition_set(json_t *status, const char *type, const char *cstatus, cons
 	if (strcmp(type, CF_COND_READY) == 0)
 		return json_array_insert_new(list, 0, c) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
 	return json_array_append_new(list, c) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
+}
+
+int cf_condition_ready_at_generation(const json_t *obj)
+{
+	const json_t *st = json_object_get(obj, "status"), *ready = cf_condition_get(st, CF_COND_READY);
+	const char *s = ready ? json_string_value(json_object_get(ready, "status")) : NULL;
+
+	return s && strcmp(s, "True") == 0 &&
+	       json_integer_value(json_object_get(st, "observedGeneration")) ==
+	       json_integer_value(json_object_get(json_object_get(obj, "metadata"), "generation"));
 }

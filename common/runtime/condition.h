@@ -19,6 +19,9 @@ int cf_condition_set(json_t *status, const char *type, const char *cstatus, cons
 void cf_condition_remove(json_t *status, const char *type);
 /* The condition `type`, borrowed, or NULL. */
 json_t *cf_condition_get(const json_t *status, const char *type);
+/* Whether obj (a Flux object) is Ready=True for its current metadata.generation: what a
+ * dependsOn waits for. */
+int cf_condition_ready_at_generation(const json_t *obj);
 /* RFC 3339 UTC "now" (21 bytes with NUL). */
 void cf_time_now(char out[32]);
 

@@ -2,20 +2,16 @@
 #include "runtime/status.h"
 
 #include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 int cf_status_wants_reconcile(const char *type, const json_t *obj, int gone_too)
 {
 	const json_t *md = json_object_get(obj, "metadata"), *st = json_object_get(obj, "status");
-	const char *req = sget(json_object_get(md, "annotations"), CF_REQUESTED_AT_ANNOTATION);
-	const char *handled = sget(st, "lastHandledReconcileAt");
+	const char *req = cf_json_str(json_object_get(md, "annotations"), CF_REQUESTED_AT_ANNOTATION);
+	const char *handled = cf_json_str(st, "lastHandledReconcileAt");
 
 	if (strcmp(type, "DELETED") == 0)
 		return gone_too;
@@ -32,7 +28,7 @@ int cf_status_wants_reconcile(const char *type, const json_t *obj, int gone_too)
 int cf_status_key(char *out, size_t size, const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata");
-	const char *ns = sget(md, "namespace"), *name = sget(md, "name");
+	const char *ns = cf_json_str(md, "namespace"), *name = cf_json_str(md, "name");
 
 	if (ns == NULL || name == NULL || (size_t)snprintf(out, size, "%s/%s", ns, name) >= size)
 		return cf_err_set(CF_EINVAL, "object without metadata.namespace and metadata.name");
@@ -42,7 +38,7 @@ int cf_status_key(char *out, size_t size, const json_t *obj)
 void cf_status_mark_handled(json_t *status, const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata");
-	const char *req = sget(json_object_get(md, "annotations"), CF_REQUESTED_AT_ANNOTATION);
+	const char *req = cf_json_str(json_object_get(md, "annotations"), CF_REQUESTED_AT_ANNOTATION);
 
 	json_object_set_new(status, "observedGeneration", json_integer(json_integer_value(json_object_get(md, "generation"))));
 	if (req)
@@ -53,10 +49,10 @@ static void ref_of(cf_kube_ref *ref, const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata");
 
-	ref->api_version = sget(obj, "apiVersion");
-	ref->kind = sget(obj, "kind");
-	ref->namespace = sget(md, "namespace");
-	ref->name = sget(md, "name");
+	ref->api_version = cf_json_str(obj, "apiVersion");
+	ref->kind = cf_json_str(obj, "kind");
+	ref->namespace = cf_json_str(md, "namespace");
+	ref->name = cf_json_str(md, "name");
 }
 
 /* The JSON merge patch (RFC 7386) that turns old into new: changed and new keys with their
@@ -130,7 +126,7 @@ int cf_finalizer_ensure(cf_kube *k, const json_t *obj, const char *finalizer)
 	int rc;
 
 	json_array_foreach(fin, i, v)
-		if (sget(obj, "kind") && json_string_value(v) && strcmp(json_string_value(v), finalizer) == 0)
+		if (cf_json_str(obj, "kind") && json_string_value(v) && strcmp(json_string_value(v), finalizer) == 0)
 			return 0;
 	list = fin ? json_copy(fin) : json_array();
 	if (list == NULL || json_array_append_new(list, json_string(finalizer)) < 0) {

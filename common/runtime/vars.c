@@ -2,21 +2,16 @@
 #include "runtime/vars.h"
 
 #include "kustomize/fluxbuild.h"
-#include "util/alloc.h"
-#include "util/base64.h"
+#include "kube/secret.h"
 #include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <string.h>
-
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 int cf_flux_load_vars(cf_kube *k, const json_t *ks, json_t **vars)
 {
 	const json_t *post = json_object_get(json_object_get(ks, "spec"), "postBuild"), *ref;
-	const char *ns = sget(json_object_get(ks, "metadata"), "namespace"), *key;
+	const char *ns = cf_json_str(json_object_get(ks, "metadata"), "namespace"), *key;
 	json_t *v;
 	size_t i;
 	int rc = 0;
@@ -25,7 +20,7 @@ int cf_flux_load_vars(cf_kube *k, const json_t *ks, json_t **vars)
 	if (*vars == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	json_array_foreach(json_object_get(post, "substituteFrom"), i, ref) {
-		const char *kind = sget(ref, "kind"), *name = sget(ref, "name");
+		const char *kind = cf_json_str(ref, "kind"), *name = cf_json_str(ref, "name");
 		int secret = kind && strcmp(kind, "Secret") == 0;
 		json_t *o = NULL;
 
@@ -38,28 +33,30 @@ int cf_flux_load_vars(cf_kube *k, const json_t *ks, json_t **vars)
 		}
 		if (rc < 0)
 			return cf_err_prefix("substitute from '%s/%s'", kind, name);
-		json_object_foreach(json_object_get(o, "data"), key, v) {
-			const char *text = json_string_value(v);
-			if (text == NULL)
+		if (secret) {
+			json_t *decoded = NULL;
+			rc = cf_kube_secret_decode(&decoded, o);
+			cf_kube_secret_free(o);
+			if (rc < 0)
+				return cf_err_prefix("substitute from 'Secret/%s'", name);
+			o = decoded;
+		} else {
+			json_t *data = json_incref(json_object_get(o, "data"));
+			json_decref(o);
+			o = data;
+		}
+		json_object_foreach(o, key, v) {
+			if (!json_is_string(v))
 				continue;
 			if (cf_flux_check_var_name(key) < 0) {
-				json_decref(o);
+				secret ? cf_kube_secret_free(o) : json_decref(o);
 				return cf_err_prefix("substitute from '%s/%s'", kind, name);
 			}
-			if (secret) {
-				unsigned char *dec;
-				size_t len;
-				if (cf_base64_decode(&dec, &len, text, strlen(text)) < 0) {
-					json_decref(o);
-					return cf_err_prefix("substitute from 'Secret/%s' key '%s'", name, key);
-				}
-				json_object_set_new(*vars, key, json_stringn((const char *)dec, len));
-				cf_free_secret(dec, len);
-			} else {
-				json_object_set(*vars, key, v);
-			}
+			/* a copy: what the Secret gave is wiped below */
+			json_object_set_new(*vars, key, secret ? json_stringn(json_string_value(v), json_string_length(v))
+							       : json_incref(v));
 		}
-		json_decref(o);
+		secret ? cf_kube_secret_free(o) : json_decref(o);
 	}
 	json_object_foreach(json_object_get(post, "substitute"), key, v) {
 		if (cf_flux_check_var_name(key) < 0)

@@ -55,6 +55,8 @@ typedef struct git_ctx {
 	const cf_git_auth *auth;
 	const cf_git_repo *r;
 	int cred_tries;
+	int refused;            /* a callback refused the credentials or the server's certificate */
+	int offered_key;        /* the credentials callback handed libssh2 a private key */
 	time_t deadline;
 	char err[1024];
 } git_ctx;
@@ -63,6 +65,21 @@ static pthread_once_t git_once = PTHREAD_ONCE_INIT;
 static void git_init_once(void)
 {
 	git_libgit2_init();
+}
+
+/* The class of a failed network call, from libgit2's code and error class and what the
+ * callbacks saw (never from the words): CF_EAUTH for refused credentials or certificates, else
+ * CF_EIO. A key libssh2 cannot use fails as -1 of class GIT_ERROR_SSH, not GIT_EAUTH (libgit2
+ * 1.5), so an SSH-class failure after a key was handed over counts as authentication too. */
+static int net_code(const git_ctx *ctx, int lg_rc)
+{
+	const git_error *e = git_error_last();
+
+	if (ctx->refused || lg_rc == GIT_EAUTH || lg_rc == GIT_ECERTIFICATE)
+		return CF_EAUTH;
+	if (ctx->offered_key && e && e->klass == GIT_ERROR_SSH)
+		return CF_EAUTH;
+	return CF_EIO;
 }
 
 /* Records libgit2's (or a callback's) words; credentials in a URL never reach the message. */
@@ -175,16 +192,20 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 	if (++ctx->cred_tries > 1) {
 		snprintf(ctx->err, sizeof(ctx->err), "authentication failed for %s: the credentials "
 			 "were refused", url);
+		ctx->refused = 1;
 		return GIT_EUSER;
 	}
-	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && a && a->identity)
+	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && a && a->identity) {
+		ctx->offered_key = 1;
 		return git_credential_ssh_key_memory_new(out, user, NULL, a->identity, a->identity_password);
+	}
 	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && a && a->username)
 		return git_credential_userpass_plaintext_new(out, a->username, a->password ? a->password : "");
 	if ((allowed & GIT_CREDENTIAL_USERNAME))
 		return git_credential_username_new(out, user);
 	snprintf(ctx->err, sizeof(ctx->err), "%s asks for credentials and the GitRepository gives none "
 		 "(set spec.secretRef)", url);
+	ctx->refused = 1;
 	return GIT_EUSER;
 }
 
@@ -292,12 +313,16 @@ static int check_x509(git_ctx *ctx, const git_cert_x509 *x, int valid, const cha
 static int on_certificate(git_cert *cert, int valid, const char *host, void *payload)
 {
 	git_ctx *ctx = payload;
+	int rc;
 
 	if (cert->cert_type == GIT_CERT_HOSTKEY_LIBSSH2)
-		return check_hostkey(ctx, (const git_cert_hostkey *)cert);
-	if (cert->cert_type == GIT_CERT_X509)
-		return check_x509(ctx, (const git_cert_x509 *)cert, valid, host);
-	return valid ? 0 : GIT_EUSER;
+		rc = check_hostkey(ctx, (const git_cert_hostkey *)cert);
+	else if (cert->cert_type == GIT_CERT_X509)
+		rc = check_x509(ctx, (const git_cert_x509 *)cert, valid, host);
+	else
+		rc = valid ? 0 : GIT_EUSER;
+	ctx->refused |= rc < 0;
+	return rc;
 }
 
 static int on_transfer(const git_indexer_progress *stats, void *payload)
@@ -380,9 +405,9 @@ int cf_git_ls_remote(cf_git_repo *r, json_t **refs, const cf_git_auth *auth, lon
 		rc = git_fail(&ctx, CF_EINVAL, r->url);
 		goto out;
 	}
-	if (LIBGIT2_NET(git_remote_connect(remote, GIT_DIRECTION_FETCH, &cbs, NULL, &headers)) < 0 ||
-	    git_remote_ls(&heads, &n, remote) < 0) {
-		rc = git_fail(&ctx, CF_EIO, r->url);
+	if ((rc = LIBGIT2_NET(git_remote_connect(remote, GIT_DIRECTION_FETCH, &cbs, NULL, &headers))) < 0 ||
+	    (rc = git_remote_ls(&heads, &n, remote)) < 0) {
+		rc = git_fail(&ctx, net_code(&ctx, rc), r->url);
 		goto out;
 	}
 	*refs = json_object();
@@ -537,8 +562,8 @@ int cf_git_fetch(cf_git_repo *r, const char *refspec, const cf_git_auth *auth, l
 		rc = git_fail(&ctx, CF_EINVAL, r->url);
 		goto out;
 	}
-	if (LIBGIT2_NET(git_remote_fetch(remote, &refspecs, &fo, NULL)) < 0) {
-		rc = git_fail(&ctx, CF_EIO, r->url);
+	if ((rc = LIBGIT2_NET(git_remote_fetch(remote, &refspecs, &fo, NULL))) < 0) {
+		rc = git_fail(&ctx, net_code(&ctx, rc), r->url);
 		goto out;
 	}
 	r->received = git_remote_stats(remote)->received_objects;
@@ -839,8 +864,8 @@ int cf_git_push(cf_git_repo *r, const char *commit, const char *branch, const cf
 		rc = git_fail(&ctx, CF_EINVAL, r->url);
 		goto out;
 	}
-	if (LIBGIT2_NET(git_remote_push(remote, &refspecs, &po)) < 0 || ctx.err[0]) {
-		rc = git_fail(&ctx, CF_EIO, r->url);
+	if ((rc = LIBGIT2_NET(git_remote_push(remote, &refspecs, &po))) < 0 || ctx.err[0]) {
+		rc = git_fail(&ctx, net_code(&ctx, rc), r->url);
 		goto out;
 	}
 out:

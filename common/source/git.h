@@ -46,13 +46,19 @@ typedef struct cf_git_repo cf_git_repo;
 int  cf_git_check_url(const char *url);
 /* Releases libgit2's global state; call once at exit, after every repository is closed. */
 void cf_git_global_shutdown(void);
-/* Opens (creating if missing) the bare cache at path for url. */
+/* The network calls (ls-remote, fetch, push) fail with CF_EAUTH when the server refused the
+ * credentials or none were given for a server that asks, and when its certificate or host key
+ * does not verify (from libgit2's codes and the callbacks, not from messages); other network
+ * failures are CF_EIO. */
+
+/* Opens (creating if missing) the bare cache at path for url. *out is NULL on failure. */
 int  cf_git_open(cf_git_repo **out, const char *path, const char *url);
 /* Safe on NULL. */
 void cf_git_close(cf_git_repo *r);
 
 /* Lists the remote's refs without fetching: *refs maps "refs/heads/main" -> "<hex>"; annotated
- * tags also have "refs/tags/v1^{}" -> the commit. timeout_s bounds the transfer. */
+ * tags also have "refs/tags/v1^{}" -> the commit (the caller's, json_decref); NULL on failure.
+ * timeout_s bounds the transfer. */
 int  cf_git_ls_remote(cf_git_repo *r, json_t **refs, const cf_git_auth *auth, long timeout_s);
 /* Resolves ref against refs (from cf_git_ls_remote). Missing refs and semver constraints that
  * match no tag are CF_ENOTFOUND with a message naming them. */

@@ -4,8 +4,10 @@
 #include "util/err.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int cf_duration_parse(long *ms, const char *text)
 {
@@ -44,4 +46,21 @@ int cf_duration_parse(long *ms, const char *text)
 		return cf_err_set(CF_EINVAL, "duration \"%s\" is longer than a year", text);
 	*ms = (long)total;
 	return 0;
+}
+
+void cf_time_rfc3339(char out[CF_TIME_MAX], int frac_digits)
+{
+	struct timespec now;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	n = strftime(out, CF_TIME_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (frac_digits == 3)
+		snprintf(out + n, CF_TIME_MAX - n, ".%03ldZ", now.tv_nsec / 1000000L);
+	else if (frac_digits == 9)
+		snprintf(out + n, CF_TIME_MAX - n, ".%09ldZ", now.tv_nsec);
+	else
+		snprintf(out + n, CF_TIME_MAX - n, "Z");
 }

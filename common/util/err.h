@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+/* The values travel on the bus (bus.h: an artifact reply's code) and in logs: append new codes
+ * at the end, never renumber or reuse one. */
 enum cf_err_code {
 	CF_OK        = 0,
 	CF_ERR       = -1,  /* generic failure */

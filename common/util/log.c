@@ -1,6 +1,7 @@
 /* common/util/log.c - key=value lines to stderr, one per event. */
 #include "util/log.h"
 
+#include "util/duration.h"
 #include "util/err.h"
 
 #include <stdarg.h>
@@ -77,19 +78,15 @@ static void log_value(FILE *f, const char *v)
 void cf_log(cf_log_level level, const char *msg, ...)
 {
 	FILE *f = log_stream ? log_stream : stderr;
-	char ts[32];
-	struct timespec now;
-	struct tm tm;
+	char ts[CF_TIME_MAX];
 	va_list ap;
 	const char *k;
 
 	if (level < log_level)
 		return;
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	cf_time_rfc3339(ts, 3);
 	flockfile(f);
-	fprintf(f, "ts=%s.%03ldZ level=%s msg=", ts, now.tv_nsec / 1000000L,
+	fprintf(f, "ts=%s level=%s msg=", ts,
 		level_names[level > CF_LOG_ERROR ? CF_LOG_ERROR : level]);
 	log_value(f, msg);
 	va_start(ap, msg);

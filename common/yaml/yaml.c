@@ -875,3 +875,8 @@ int cf_yaml_dump_all(cf_buf *out, const json_t *docs)
 	cf_free(list);
 	return rc;
 }
+
+const char *cf_json_str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}

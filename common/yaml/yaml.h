@@ -15,6 +15,10 @@
 #define CF_YAML_MAX_NODES (4u * 1024u * 1024u)
 #define CF_YAML_MAX_DEPTH 512u
 
+/* The string at key k of object o (borrowed from o), or NULL when o is not an object or k is
+ * missing or not a string: reading a field of a decoded object. */
+const char *cf_json_str(const json_t *o, const char *k);
+
 /* Parses every document of a stream into a new JSON array (*out, caller decrefs). Documents
  * that are empty or null are skipped, as kubectl skips them. name appears in error messages
  * ("name:line:column: ..."). On failure *out is NULL and nothing is allocated. */

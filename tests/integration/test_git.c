@@ -272,7 +272,7 @@ static void unchanged_remote_fetches_nothing(void)
 static void failures_say_why(void)
 {
 	cf_git_ref ref = { .branch = "main" }, missing = { .branch = "nope" }, nosemver = { .semver = ">=9" };
-	cf_git_auth no_hosts = CF_GIT_AUTH_INIT, wrong_hosts = CF_GIT_AUTH_INIT;
+	cf_git_auth no_hosts = CF_GIT_AUTH_INIT, wrong_hosts = CF_GIT_AUTH_INIT, wrong_pw = CF_GIT_AUTH_INIT;
 	cf_git_target t;
 	cf_git_repo *r = NULL;
 	char digest[72];
@@ -282,21 +282,30 @@ static void failures_say_why(void)
 	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_HTTP", &nosemver, NULL, "f2.tar.gz", digest) == CF_ENOTFOUND);
 	CHECK_CONTAINS(cf_err_msg(), "no tag matches the semver constraint \">=9\"");
 	/* https with a private CA and no ca.crt */
-	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_HTTPS", &ref, NULL, "f3.tar.gz", digest) < 0);
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_HTTPS", &ref, NULL, "f3.tar.gz", digest) == CF_EAUTH);
 	CHECK_CONTAINS(cf_err_msg(), "is not trusted");
 	/* ssh without known_hosts, and with a known_hosts that lacks this host */
 	no_hosts.identity = identity.data;
-	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_SSH", &ref, &no_hosts, "f4.tar.gz", digest) < 0);
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_SSH", &ref, &no_hosts, "f4.tar.gz", digest) == CF_EAUTH);
 	CHECK_CONTAINS(cf_err_msg(), "no known_hosts");
 	wrong_hosts.identity = identity.data;
 	wrong_hosts.known_hosts = "[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n";
-	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_SSH", &ref, &wrong_hosts, "f5.tar.gz", digest) < 0);
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_SSH", &ref, &wrong_hosts, "f5.tar.gz", digest) == CF_EAUTH);
 	CHECK_CONTAINS(cf_err_msg(), "unknown host key");
 	/* ssh with no key at all */
 	wrong_hosts.identity = NULL;
 	wrong_hosts.known_hosts = known_hosts.data;
-	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_SSH", &ref, &wrong_hosts, "f6.tar.gz", digest) < 0);
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_SSH", &ref, &wrong_hosts, "f6.tar.gz", digest) == CF_EAUTH);
 	CHECK_CONTAINS(cf_err_msg(), "credentials");
+	/* the error class comes from libgit2 and the callbacks, never from the words: a refused
+	 * password is CF_EAUTH, a missing ref is not */
+	wrong_pw.username = "git";
+	wrong_pw.password = "not-the-password";
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_HTTP_AUTH", &ref, &wrong_pw, "f7.tar.gz", digest) == CF_EAUTH);
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_HTTP", &missing, NULL, "f8.tar.gz", digest) == CF_ENOTFOUND);
+	/* a key libssh2 cannot read: refused as authentication, not as an I/O failure */
+	wrong_hosts.identity = "not a key\n";
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_SSH", &ref, &wrong_hosts, "f9.tar.gz", digest) == CF_EAUTH);
 	CHECK(cf_git_open(&r, "/tmp/x", "git@github.com:org/repo.git") == CF_EINVAL);
 	CHECK_CONTAINS(cf_err_msg(), "scp-like");
 }

@@ -364,6 +364,46 @@ static void errors_reach_caller(void)
 	cf_kube_free(k);
 }
 
+/* An immutable-field refusal is told from the Status (reason Invalid, its causes), not from
+ * its words: an immutable ConfigMap (FieldValueForbidden) and a Deployment's selector
+ * (FieldValueInvalid, "field is immutable") are; a bad name (Invalid too) is not. */
+static void immutable_refusal_from_status(void)
+{
+	cf_kube *k = kube_client(NULL, NULL);
+	cf_kube_apply_opts a = CF_KUBE_APPLY_OPTS_INIT;
+	json_t *cm = configmap("frozen", "v", "1", NULL), *bad = configmap("Not_Valid", "k", "v", NULL), *svc;
+
+	if (k == NULL)
+		return;
+	a.field_manager = "cflux-test";
+	json_object_set_new(cm, "immutable", json_true());
+	CHECK_OK(cf_kube_apply(k, NULL, cm, &a));
+	CHECK(cf_kube_last_immutable(k) == 0);
+	json_object_set_new(json_object_get(cm, "data"), "v", json_string("2"));
+	CHECK(cf_kube_apply(k, NULL, cm, &a) == CF_EINVAL);
+	CHECK(cf_kube_last_immutable(k) == 1);
+	CHECK(cf_kube_create(k, NULL, bad) == CF_EINVAL);
+	CHECK_STR(cf_kube_last_reason(k), "Invalid");
+	CHECK(cf_kube_last_immutable(k) == 0);
+	svc = json_pack("{s:s,s:s,s:{s:s,s:s},s:{s:{s:{s:s}},s:{s:{s:{s:s}},s:{s:[{s:s,s:s}]}}}}", "apiVersion", "apps/v1",
+			"kind", "Deployment", "metadata", "name", "fixed-selector", "namespace", ns, "spec", "selector",
+			"matchLabels", "app", "one", "template", "metadata", "labels", "app", "one", "spec", "containers",
+			"name", "c", "image", "example.invalid/none:1");
+	CHECK_OK(cf_kube_apply(k, NULL, svc, &a));
+	json_object_set_new(json_object_get(json_object_get(json_object_get(svc, "spec"), "selector"), "matchLabels"),
+			    "app", json_string("two"));
+	json_object_set_new(json_object_get(json_object_get(json_object_get(json_object_get(svc, "spec"), "template"),
+							    "metadata"), "labels"), "app", json_string("two"));
+	CHECK(cf_kube_apply(k, NULL, svc, &a) == CF_EINVAL);
+	CHECK(cf_kube_last_immutable(k) == 1);
+	CHECK_OK(cf_kube_get(k, NULL, &(cf_kube_ref){ "v1", "ConfigMap", ns, "frozen" }));
+	CHECK(cf_kube_last_immutable(k) == 0);
+	json_decref(svc);
+	json_decref(bad);
+	json_decref(cm);
+	cf_kube_free(k);
+}
+
 static void events_and_delete(void)
 {
 	cf_kube *k = kube_client(NULL, NULL);
@@ -746,6 +786,7 @@ static const cf_test_case cases[] = {
 	{ "ssa_dry_run_conflict_force", ssa_dry_run_conflict_force },
 	{ "list_selector_and_pages", list_selector_and_pages },
 	{ "errors_reach_caller", errors_reach_caller },
+	{ "immutable_refusal_from_status", immutable_refusal_from_status },
 	{ "events_and_delete", events_and_delete },
 	{ "impersonation", impersonation },
 	{ "in_cluster_config", in_cluster_config },

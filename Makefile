@@ -29,15 +29,22 @@ BUILD = build/$(MODE)
 $(shell mkdir -p bin $(BUILD); if [ "$$(cat bin/.mode 2>/dev/null)" != "$(MODE)" ]; then \
 	rm -f bin/*; echo $(MODE) > bin/.mode; fi)
 
-# common/<layer>/*.c (the layers: common/README.md) make one library
+# common/<layer>/*.c make one library. The layers, lowest first (common/README.md): a file
+# includes only its own layer's and lower layers' headers, never a controller's (make
+# check-layers, run by make test, reads this line).
+LAYERS     = util yaml kube bus source kustomize apply runtime
 COMMON_SRC = $(wildcard common/*/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB        = $(BUILD)/libcflux.a
 
-# Each controller's objects except main.o also make an archive, build/<mode>/lib<controller>.a,
-# which the unit tests, fuzz targets and benchmarks link (before libcflux.a): a test of a module
-# that only one controller uses links just the members it needs.
+# The controllers, one folder and one binary each: this list drives the binaries, their archives,
+# make install COMPONENTS=, make images and make controllers (the list, for scripts).
 CONTROLLERS = source-controller kustomize-controller notification-controller
+
+# Each controller's objects except main.o also make an archive, build/<mode>/lib<controller>.a,
+# which every unit test, fuzz target and benchmark links (before libcflux.a); the linker takes
+# only the members a test uses. The rule: a controller's module is tested by the unit test of its
+# name (kustomize-controller/objcache.c: tests/unit/test_objcache.c), with no Makefile change.
 ctrl_src    = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
 CTRL_SRC    = $(foreach c,$(CONTROLLERS),$(call ctrl_src,$(c)))
 CTRL_LIBS   = $(CONTROLLERS:%=$(BUILD)/lib%.a)
@@ -53,9 +60,9 @@ FUZZ_REPLAY = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%_replay)
 HARNESS_OBJ = $(BUILD)/tests/harness.o
 TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-sink)
 
-BINS       = bin/cflux bin/source-controller bin/kustomize-controller bin/notification-controller
+BINS       = bin/cflux $(CONTROLLERS:%=bin/%)
 
-.PHONY: all test unit deps demo demo-down fuzz clean env-up env-down bench install
+.PHONY: all test unit check-layers controllers images deps demo demo-down fuzz clean env-up env-down bench install
 # keep intermediate objects: no "rm" after the test summary, no rebuilds
 .SECONDARY:
 all: $(LIB) $(CTRL_LIBS) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(KUST_BIN) $(FUZZ_REPLAY) $(TOOLS)
@@ -118,11 +125,14 @@ $(BUILD)/tests/webhook-sink: $(BUILD)/tests/env/webhook-sink.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Every suite; the closing line is "N passed, N failed".
-test: all
+test: all check-layers
 	@BUILD=$(BUILD) sh tests/run
 
-unit: all
+unit: all check-layers
 	@BUILD=$(BUILD) CFLUX_SUITES=unit,fuzz sh tests/run
+
+check-layers:
+	@sh tests/check-layers.sh . $(LAYERS)
 
 deps:
 	@sh tests/env/deps
@@ -130,9 +140,9 @@ deps:
 # make install PREFIX=/usr/local COMPONENTS="source-controller kustomize-controller": cflux, the
 # chosen controllers, and a systemd unit for each (DESTDIR for staging).
 PREFIX     ?= /usr/local
-COMPONENTS ?= source-controller kustomize-controller notification-controller
-install: bin/cflux $(addprefix bin/,$(filter source-controller kustomize-controller notification-controller,$(COMPONENTS)))
-	@for c in $(COMPONENTS); do case " source-controller kustomize-controller notification-controller " in \
+COMPONENTS ?= $(CONTROLLERS)
+install: bin/cflux $(addprefix bin/,$(filter $(CONTROLLERS),$(COMPONENTS)))
+	@for c in $(COMPONENTS); do case " $(CONTROLLERS) " in \
 		*" $$c "*) ;; *) echo "make install: unknown component $$c" >&2; exit 2;; esac; done
 	install -D -m 0755 bin/cflux $(DESTDIR)$(PREFIX)/bin/cflux
 	for c in $(COMPONENTS); do \
@@ -140,6 +150,16 @@ install: bin/cflux $(addprefix bin/,$(filter source-controller kustomize-control
 		mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system && \
 		sed -e "s|@NAME@|$$c|g" -e "s|@BINDIR@|$(PREFIX)/bin|g" deploy/systemd/cflux-controller.service.in \
 			> $(DESTDIR)$(PREFIX)/lib/systemd/system/cflux-$$c.service || exit 1; done
+
+# One image per controller (deploy/Dockerfile); IMAGE_PREFIX and IMAGE_TAG name them.
+IMAGE_PREFIX ?= ghcr.io/cflux/
+IMAGE_TAG    ?= 0.1.0-dev
+images:
+	for c in $(CONTROLLERS); do \
+		docker build -f deploy/Dockerfile --build-arg COMPONENT=$$c -t $(IMAGE_PREFIX)$$c:$(IMAGE_TAG) . || exit 1; done
+
+controllers:
+	@echo $(CONTROLLERS)
 
 BENCH_BIN = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(CTRL_LIBS) $(LIB)

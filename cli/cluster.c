@@ -5,6 +5,7 @@
 #include "kustomize/fluxbuild.h"
 #include "runtime/condition.h"
 #include "runtime/status.h"
+#include "runtime/vars.h"
 #include "source/git.h"
 #include "util/alloc.h"
 #include "util/duration.h"

@@ -7,6 +7,7 @@
 
 #include "apply/apply.h"
 #include "kustomize/fluxbuild.h"
+#include "runtime/vars.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -106,7 +107,7 @@ int ks_handover_claims(ks_ctl *c, cf_kube *k, json_t **claims, const json_t *sel
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
 		goto out;
 	}
-	cf_tree_kfs(&fs, tree);
+	cf_kfs_tree(&fs, tree);
 	json_array_foreach(keys, i, v) {
 		const char *key = json_string_value(v), *slash = strchr(key, '/');
 		char sib_ns[254], have[KS_KEY_MAX];

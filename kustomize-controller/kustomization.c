@@ -9,6 +9,7 @@
 #include "runtime/event.h"
 #include "runtime/reconcile.h"
 #include "runtime/status.h"
+#include "runtime/vars.h"
 #include "source/tree.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -557,7 +558,7 @@ static int apply_revision(rec *r)
 		rc = fail(r, R_BUILD, 0);
 		goto out;
 	}
-	cf_tree_kfs(&fs, tree);
+	cf_kfs_tree(&fs, tree);
 	if ((r->c->no_remote_bases && (rc = cf_flux_check_remote_bases(&fs, r->obj)) < 0) ||
 	    (rc = cf_flux_build(&objs, &fs, r->obj, vars)) < 0 || (rc = check_namespaces(r, objs)) < 0) {
 		rc = fail(r, R_BUILD, 0);

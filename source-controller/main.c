@@ -1,6 +1,7 @@
 /* source-controller/main.c - the process: flags, a watch on GitRepositories, a pool of
  * reconcile workers, the artifact service and the notice publisher. SIGTERM finishes the
  * reconciles in flight, then exits 0. */
+#include "artifact_server.h"
 #include "controller.h"
 
 #include "runtime/worker.h"
@@ -84,7 +85,7 @@ int main(int argc, char **argv)
 {
 	static cf_worker worker;
 	static cf_watcher watch;
-	cf_bus_server *server = NULL;
+	cf_artifact_server *server = NULL;
 	pthread_t watcher, *workers = NULL;
 	int rc;
 
@@ -98,7 +99,7 @@ int main(int argc, char **argv)
 	mkdir(ctl.storage_path, 0755);
 	if ((ctl.internal_token_file && cf_bus_token_load(&ctl.internal_token, ctl.internal_token_file) < 0) ||
 	    cf_workqueue_new(&ctl.queue, 1000, ctl.requeue_max_ms) < 0 ||
-	    cf_bus_server_start(&server, ctl.artifact_addr, ctl.storage_path, ctl.internal_token) < 0 ||
+	    cf_artifact_server_start(&server, ctl.artifact_addr, ctl.storage_path, ctl.internal_token) < 0 ||
 	    cf_bus_pub_open(&ctl.notices, ctl.notify_addr, 0) < 0 ||
 	    cf_bus_pub_open(&ctl.events, ctl.events_addr, 1) < 0 ||
 	    cf_bus_pub_set_token(ctl.events, ctl.internal_token) < 0) {
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);   /* only after a failed start */
-	cf_bus_server_free(server);
+	cf_artifact_server_free(server);
 	cf_bus_pub_free(ctl.notices);
 	cf_bus_pub_free(ctl.events);
 	cf_workqueue_free(ctl.queue);

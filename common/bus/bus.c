@@ -1,5 +1,5 @@
-/* common/bus/bus.c - the nng message codec, the artifact service and its client, PUB/SUB and
- * PUSH/PULL for notices and events. */
+/* common/bus/bus.c - the nng message codec, the artifact client (the service is the
+ * source-controller's artifact_server.c), PUB/SUB and PUSH/PULL for notices and events. */
 #include "bus/bus.h"
 
 #include "util/alloc.h"
@@ -14,12 +14,9 @@
 #include <nng/protocol/pipeline0/push.h>
 #include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/pubsub0/sub.h>
-#include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static const char bus_magic[3] = { 'C', 'F', 'B' };
@@ -311,163 +308,9 @@ static char *token_dup(const char *token)
 	return token && token[0] ? cf_strdup(token) : NULL;
 }
 
-/* ---- artifact service ---- */
-
-struct cf_bus_server {
-	nng_socket sock;
-	pthread_t thread;
-	char *root;
-	char *token;          /* NULL: any request is served */
-	int running;
-};
-
 static int nng_fail(int code, const char *what, int rv)
 {
 	return cf_err_set(code, "%s: %s", what, nng_strerror(rv));
-}
-
-/* A path under root: relative, no empty or dot-led components. */
-static int safe_path(const char *p)
-{
-	if (p[0] == '\0' || p[0] == '/')
-		return 0;
-	for (const char *s = p; *s;) {
-		size_t n = strcspn(s, "/");
-		/* no empty, ".", ".." or hidden components: caches and temp files stay private */
-		if (n == 0 || s[0] == '.')
-			return 0;
-		s += n;
-		if (*s == '/')
-			s++;
-	}
-	return 1;
-}
-
-static void serve_one(cf_bus_server *s, const cf_bus_msg *m, cf_buf *reply)
-{
-	static unsigned char chunk[CF_BUS_CHUNK_MAX];
-	cf_buf full = CF_BUF_INIT(8192);
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	if (m->type != CF_BUS_ARTIFACT_GET) {
-		cf_bus_encode_error(reply, CF_EINVAL, "expected ARTIFACT_GET");
-		return;
-	}
-	if (!cf_bus_token_ok(s->token, m->token)) {
-		/* the path is the requester's word, the token never logged */
-		cf_log(CF_LOG_WARN, "artifact request refused: missing or wrong internal token", "path", m->path,
-		       "token", m->token[0] ? "wrong" : "missing", NULL);
-		cf_bus_encode_error(reply, CF_EAUTH, "artifact request refused: missing or wrong internal token");
-		return;
-	}
-	if (!safe_path(m->path)) {
-		cf_bus_encode_error(reply, CF_EINVAL, "artifact path must be relative and clean");
-		return;
-	}
-	if (cf_buf_printf(&full, "%s/%s", s->root, m->path) < 0 ||
-	    (fd = open(full.data, O_RDONLY | O_NOFOLLOW)) < 0) {
-		cf_bus_encode_error(reply, CF_ENOTFOUND, "artifact not found");
-		cf_buf_free(&full);
-		return;
-	}
-	cf_buf_free(&full);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || m->offset > (uint64_t)st.st_size) {
-		close(fd);
-		cf_bus_encode_error(reply, CF_EINVAL, "bad offset or not a file");
-		return;
-	}
-	n = pread(fd, chunk, sizeof(chunk), (off_t)m->offset);
-	close(fd);
-	if (n < 0) {
-		cf_bus_encode_error(reply, CF_EIO, "read failed");
-		return;
-	}
-	cf_bus_encode_chunk(reply, (uint64_t)st.st_size, m->offset, chunk, (size_t)n);
-}
-
-/* Single-threaded on purpose: one chunk is a pread of at most 1 MiB; the chunk buffer is
- * static for that reason. */
-static void *server_loop(void *arg)
-{
-	cf_bus_server *s = arg;
-	cf_buf reply = CF_BUF_INIT(CF_BUS_CHUNK_MAX + 4096), scratch = CF_BUF_INIT(CF_BUS_STRING_MAX * 2);
-
-	while (s->running) {
-		char *req = NULL;
-		size_t len = 0;
-		cf_bus_msg m;
-		int rv = nng_recv(s->sock, &req, &len, NNG_FLAG_ALLOC);
-
-		if (rv == NNG_ETIMEDOUT)
-			continue;
-		if (rv != 0)
-			break;
-		if (cf_bus_decode(&m, &scratch, req, len) < 0)
-			cf_bus_encode_error(&reply, CF_EINVAL, cf_err_msg());
-		else
-			serve_one(s, &m, &reply);
-		nng_free(req, len);
-		if ((rv = nng_send(s->sock, reply.data, reply.len, 0)) != 0)
-			cf_log(CF_LOG_WARN, "artifact service: reply not sent", "error", nng_strerror(rv), NULL);
-	}
-	cf_buf_free(&reply);
-	cf_wipe(scratch.data, scratch.len);
-	cf_buf_free(&scratch);
-	return NULL;
-}
-
-int cf_bus_server_start(cf_bus_server **out, const char *addr, const char *root, const char *token)
-{
-	cf_bus_server *s;
-	int rv;
-
-	*out = NULL;
-	s = cf_calloc(1, sizeof(*s));
-	if (s == NULL || (s->root = cf_strdup(root)) == NULL || (token && token[0] && (s->token = token_dup(token)) == NULL)) {
-		if (s)
-			cf_free(s->root);
-		cf_free(s);
-		return cf_err_set(CF_ENOMEM, "out of memory");
-	}
-	if ((rv = nng_rep0_open(&s->sock)) != 0) {
-		cf_bus_token_free(s->token);
-		cf_free(s->root);
-		cf_free(s);
-		return nng_fail(CF_EIO, "artifact service", rv);
-	}
-	nng_socket_set_ms(s->sock, NNG_OPT_RECVTIMEO, 500);
-	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, 64 * 1024);
-	if ((rv = nng_listen(s->sock, addr, NULL, 0)) != 0) {
-		nng_close(s->sock);
-		cf_bus_token_free(s->token);
-		cf_free(s->root);
-		cf_free(s);
-		return nng_fail(CF_EIO, addr, rv);
-	}
-	s->running = 1;
-	if (pthread_create(&s->thread, NULL, server_loop, s) != 0) {
-		nng_close(s->sock);
-		cf_bus_token_free(s->token);
-		cf_free(s->root);
-		cf_free(s);
-		return cf_err_set(CF_ERR, "artifact service: cannot start a thread");
-	}
-	*out = s;
-	return 0;
-}
-
-void cf_bus_server_free(cf_bus_server *s)
-{
-	if (s == NULL)
-		return;
-	s->running = 0;
-	pthread_join(s->thread, NULL);
-	nng_close(s->sock);
-	cf_bus_token_free(s->token);
-	cf_free(s->root);
-	cf_free(s);
 }
 
 /* ---- client ---- */

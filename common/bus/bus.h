@@ -72,15 +72,6 @@ void cf_bus_token_free(char *token);
  * got is accepted (no token configured). */
 int  cf_bus_token_ok(const char *want, const char *got);
 
-/* ---- the artifact service (source-controller side) ---- */
-
-typedef struct cf_bus_server cf_bus_server;
-/* Listens on addr (e.g. "tcp://127.0.0.1:9790") and serves files under root in chunks, from
- * its own thread, until freed. Paths are relative to root; anything else gets an error reply.
- * With a token (copied; NULL for none), a request without it gets CF_EAUTH and is logged. */
-int  cf_bus_server_start(cf_bus_server **out, const char *addr, const char *root, const char *token);
-void cf_bus_server_free(cf_bus_server *s);
-
 /* ---- consumers ---- */
 
 /* Fetches path from the artifact service at addr into out (which caps the size), sending token

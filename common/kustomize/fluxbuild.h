@@ -7,7 +7,6 @@
 
 #include <jansson.h>
 
-#include "kube/kube.h"
 #include "kustomize/kustomize.h"
 #include "util/buf.h"
 
@@ -27,11 +26,6 @@ int cf_flux_build(json_t **out, const cf_kfs *fs, const json_t *ks, const json_t
  * never fetches a remote base; this makes the refusal a stated policy.) Anything else wrong
  * is left for the build to report. */
 int cf_flux_check_remote_bases(const cf_kfs *fs, const json_t *ks);
-
-/* The postBuild variables of Kustomization ks: spec.postBuild.substituteFrom in order (later
- * ones win; ConfigMap data, Secret data decoded; `optional` ones may be missing), then
- * spec.postBuild.substitute. Names are checked. *vars is a new object of strings. */
-int cf_flux_load_vars(cf_kube *k, const json_t *ks, json_t **vars);
 
 /* Replaces ${var}, ${var:=default}, ${var:-default}, ${var=default} and ${var-default} in
  * text with the values in vars (unset: empty); "$$" is a literal "$", so "$${var}" stays

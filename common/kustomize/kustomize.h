@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "source/tree.h"
 #include "util/buf.h"
 
 /* Paths given to these are clean and relative to the tree's root ("." is the root). */
@@ -27,6 +28,8 @@ void cf_kfs_sort_names(json_t *names);
 
 /* The disk at root (paths may not leave it). ctx must outlive the cf_kfs. */
 void cf_kfs_disk(cf_kfs *fs, const char **root_ctx);
+/* An artifact's tree (root "."). t must outlive fs. */
+void cf_kfs_tree(cf_kfs *fs, cf_tree *t);
 
 /* Builds the kustomization in dir; *out is a new array of resources. */
 int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir);

@@ -452,26 +452,13 @@ const unsigned char *cf_tree_get(const cf_tree *t, const char *path, size_t *len
 	return e->data;
 }
 
-static int tree_read(void *ctx, const char *path, cf_buf *out)
+int cf_tree_is_dir(const cf_tree *t, const char *path)
 {
-	size_t len;
-	const unsigned char *d = cf_tree_get(ctx, path, &len);
-
-	return d ? cf_buf_append(out, d, len) : CF_ENOTFOUND;
+	return strcmp(path, ".") == 0 || json_object_get(t->dirs, path) != NULL;
 }
 
-static int tree_stat(void *ctx, const char *path)
+int cf_tree_list(const cf_tree *t, const char *dir, json_t **names)
 {
-	const cf_tree *t = ctx;
-
-	if (strcmp(path, ".") == 0 || json_object_get(t->dirs, path))
-		return 1;
-	return lookup(t, path, 0) ? 0 : CF_ENOTFOUND;
-}
-
-static int tree_list(void *ctx, const char *dir, json_t **names)
-{
-	const cf_tree *t = ctx;
 	const char *key;
 	size_t plen = strcmp(dir, ".") == 0 ? 0 : strlen(dir);
 	json_t *seen = json_object(), *v;
@@ -498,14 +485,5 @@ static int tree_list(void *ctx, const char *dir, json_t **names)
 	json_object_foreach(seen, key, v)
 		json_array_append_new(*names, json_string(key));
 	json_decref(seen);
-	cf_kfs_sort_names(*names);
 	return 0;
-}
-
-void cf_tree_kfs(cf_kfs *fs, cf_tree *t)
-{
-	fs->read = tree_read;
-	fs->stat = tree_stat;
-	fs->ctx = t;
-	fs->list = tree_list;
 }

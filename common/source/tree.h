@@ -1,12 +1,11 @@
-/* common/source/tree.h - an artifact unpacked in memory, and a kustomize filesystem over it.
+/* common/source/tree.h - an artifact unpacked in memory (cf_kfs_tree in kustomize/ builds from it).
  * Unpacking refuses absolute paths, "..", links that leave the tree, entry types other than
  * files, directories and symlinks, bad checksums, and archives over their caps. */
 #ifndef CF_TREE_H
 #define CF_TREE_H
 
+#include <jansson.h>
 #include <stddef.h>
-
-#include "kustomize/kustomize.h"
 
 typedef struct cf_tree cf_tree;
 
@@ -19,7 +18,10 @@ size_t cf_tree_files(const cf_tree *t);
 /* The bytes of a file (symlinks inside the tree are followed), or NULL. They are a slice of the
  * unpacked archive, valid while t lives, and not NUL-terminated. */
 const unsigned char *cf_tree_get(const cf_tree *t, const char *path, size_t *len);
-/* A filesystem for cf_kustomize_build over the tree (root "."). t must outlive fs. */
-void cf_tree_kfs(cf_kfs *fs, cf_tree *t);
+/* 1 if path is a directory of the tree ("." is its root), else 0. */
+int  cf_tree_is_dir(const cf_tree *t, const char *path);
+/* The names of the files, links and directories directly in dir ("." the root), in no
+ * particular order, as a new array in *names (NULL on failure). */
+int  cf_tree_list(const cf_tree *t, const char *dir, json_t **names);
 
 #endif

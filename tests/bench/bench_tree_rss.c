@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	printf("unpack: peak %ld KiB (%zu files)\n", rss_kib(), cf_tree_files(t));
 	cf_buf_free(&gz);   /* as the controller does once the tree is built */
 	if (argc > 2) {
-		cf_tree_kfs(&fs, t);
+		cf_kfs_tree(&fs, t);
 		if (cf_kustomize_build(&objs, &fs, argv[2]) < 0)
 			goto out;
 		printf("build:  peak %ld KiB (%zu objects)\n", rss_kib(), json_array_size(objs));

@@ -1,6 +1,7 @@
 /* tests/fuzz/fuzz_tar.c - tar headers: the input is taken as a tar stream, gzipped here (so the
  * fuzzer explores headers, not deflate), then unpacked with tight caps; a tree that unpacks
  * is read back through the kustomize filesystem. */
+#include "kustomize/kustomize.h"
 #include "source/tree.h"
 
 #include <stdint.h>
@@ -28,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (deflate(&z, Z_FINISH) == Z_STREAM_END &&
 		    cf_tree_unpack(&t, gz, cap - z.avail_out, 1u << 20, 256) == 0) {
 			cf_kfs fs;
-			cf_tree_kfs(&fs, t);
+			cf_kfs_tree(&fs, t);
 			fs.stat(fs.ctx, "a");
 			cf_tree_get(t, "a", NULL);
 			cf_tree_free(t);

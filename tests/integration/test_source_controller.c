@@ -562,7 +562,7 @@ static void notices_artifacts_and_tampering(void)
 		cf_kfs fs;
 		CHECK_OK(cf_tree_unpack(&t, art.data, art.len, 50u << 20, 10000));
 		if (t) {
-			cf_tree_kfs(&fs, t);
+			cf_kfs_tree(&fs, t);
 			CHECK_OK(cf_kustomize_build(&docs, &fs, "deploy"));
 			CHECK(json_array_size(docs) == 1);
 			CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(docs, 0), "metadata"), "name")),

@@ -1,5 +1,6 @@
 /* tests/unit/test_bus.c - the nng codec, the artifact service and notices (over ipc://). */
 #include "bus/bus.h"
+#include "source-controller/artifact_server.h"
 #include "test.h"
 #include "util/err.h"
 #include "util/sha256.h"
@@ -151,7 +152,7 @@ static char addr[300];
 
 static void artifact_service(void)
 {
-	cf_bus_server *srv = NULL;
+	cf_artifact_server *srv = NULL;
 	cf_buf got = CF_BUF_INIT(8u << 20);
 	char path[400], digest[72];
 	static char big[3 * 1024 * 1024 + 17];
@@ -172,7 +173,7 @@ static void artifact_service(void)
 	fclose(f);
 	cf_sha256_of(digest, big, sizeof(big));
 	snprintf(path, sizeof(path), "%s/store", dir);
-	CHECK_OK(cf_bus_server_start(&srv, addr, path, TOKEN));
+	CHECK_OK(cf_artifact_server_start(&srv, addr, path, TOKEN));
 	CHECK_OK(cf_bus_fetch_artifact(&got, addr, TOKEN, "gitrepository/ns/app/c.tar.gz", digest, 5000));
 	CHECK(got.len == sizeof(big) && memcmp(got.data, big, sizeof(big)) == 0);
 	CHECK(cf_bus_fetch_artifact(&got, addr, TOKEN, "gitrepository/ns/app/c.tar.gz",
@@ -190,7 +191,7 @@ static void artifact_service(void)
 	/* a cap smaller than the artifact stops the transfer */
 	got.max = 1000;
 	CHECK(cf_bus_fetch_artifact(&got, addr, TOKEN, "gitrepository/ns/app/c.tar.gz", digest, 5000) == CF_ETOOBIG);
-	cf_bus_server_free(srv);
+	cf_artifact_server_free(srv);
 	cf_buf_free(&got);
 }
 

@@ -1,8 +1,6 @@
 /* tests/unit/test_fluxbuild.c - Flux's build of a Kustomization: substitution, the generated
- * kustomization, the spec's overrides and metadata; the kstatus health rules; the
- * last-applied cache. */
+ * kustomization, the spec's overrides and metadata; the kstatus health rules. */
 #include "apply/health.h"
-#include "kustomize-controller/objcache.h"
 #include "kustomize/fluxbuild.h"
 #include "test.h"
 #include "util/buf.h"
@@ -256,51 +254,6 @@ static void health_rules(void)
 	}
 }
 
-static void objcache_skips_and_sees_drift(void)
-{
-	cf_objcache *c = NULL;
-	json_t *desired = json_loads("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\",\"namespace\":\"n\"},"
-				     "\"data\":{\"k\":\"v\"}}", 0, NULL);
-	json_t *live = json_deep_copy(desired), *edited;
-	char owner[128], what[256];
-
-	CHECK_OK(cf_objcache_new(&c));
-	if (c == NULL)
-		return;
-	json_object_set_new(json_object_get(live, "metadata"), "resourceVersion", json_string("5"));
-	cf_objcache_applied(c, "flux-system/apps", desired, live);
-	CHECK(!cf_objcache_unchanged(c, desired));            /* the kind is not watched yet */
-	cf_objcache_set_watched(c, "v1", "ConfigMap", 1);
-	CHECK(cf_objcache_unchanged(c, desired));
-	/* a status-only update (new resourceVersion) is not drift */
-	json_object_set_new(json_object_get(live, "metadata"), "resourceVersion", json_string("6"));
-	json_object_set_new(live, "status", json_pack("{s:s}", "x", "y"));
-	CHECK(!cf_objcache_observe(c, "MODIFIED", live, owner, sizeof(owner), what, sizeof(what)));
-	CHECK(cf_objcache_unchanged(c, desired));
-	/* an edit is */
-	edited = json_deep_copy(live);
-	json_object_set_new(json_object_get(edited, "data"), "k", json_string("other"));
-	CHECK(cf_objcache_observe(c, "MODIFIED", edited, owner, sizeof(owner), what, sizeof(what)));
-	CHECK_STR(owner, "flux-system/apps");
-	CHECK_STR(what, "ConfigMap/n/a modified");
-	CHECK(!cf_objcache_unchanged(c, desired));
-	CHECK(!cf_objcache_observe(c, "MODIFIED", edited, owner, sizeof(owner), what, sizeof(what)));   /* once */
-	cf_objcache_applied(c, "flux-system/apps", desired, live);
-	CHECK(cf_objcache_unchanged(c, desired));
-	CHECK(cf_objcache_observe(c, "DELETED", live, owner, sizeof(owner), what, sizeof(what)));
-	CHECK_STR(what, "ConfigMap/n/a deleted");
-	/* a changed desired state is never skipped */
-	cf_objcache_applied(c, "flux-system/apps", desired, live);
-	json_object_set_new(json_object_get(desired, "data"), "k", json_string("new"));
-	CHECK(!cf_objcache_unchanged(c, desired));
-	cf_objcache_forget_id(c, "n_a__ConfigMap");
-	CHECK(cf_objcache_len(c) == 0);
-	json_decref(desired);
-	json_decref(live);
-	json_decref(edited);
-	cf_objcache_free(c);
-}
-
 /* --no-remote-bases: a remote entry anywhere the build reads is refused, naming the file;
  * local trees pass. */
 static void remote_bases_refused(void)
@@ -360,6 +313,5 @@ static const cf_test_case cases[] = {
 	{ "build_errors_name_what_failed", build_errors_name_what_failed },
 	{ "remote_bases_refused", remote_bases_refused },
 	{ "health_rules", health_rules },
-	{ "objcache_skips_and_sees_drift", objcache_skips_and_sees_drift },
 };
 CF_TEST_MAIN(cases)

@@ -59,7 +59,7 @@ static void round_trip_and_build(void)
 	d = cf_tree_get(t, "alias.yaml", &len);   /* followed to deploy/cm.yaml */
 	CHECK(d != NULL && len == 63);
 	CHECK(cf_tree_get(t, long_name, &len) != NULL && len == 5);
-	cf_tree_kfs(&fs, t);
+	cf_kfs_tree(&fs, t);
 	CHECK(fs.stat(fs.ctx, "deploy") == 1);
 	CHECK(fs.stat(fs.ctx, "deploy/cm.yaml") == 0);
 	CHECK(fs.stat(fs.ctx, "nope") == CF_ENOTFOUND);

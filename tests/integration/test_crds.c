@@ -210,6 +210,6 @@ static const cf_test_case cases[] = {
 	{ "flux_manifests_apply_unchanged", flux_manifests_apply_unchanged },
 	{ "invalid_objects_are_refused", invalid_objects_are_refused },
 	{ "printer_columns_and_short_names", printer_columns_and_short_names },
-	{ "cleanup", cleanup },
+	CF_TEST_CLEANUP("cleanup", cleanup),
 };
 CF_TEST_MAIN(cases)

@@ -743,6 +743,6 @@ static const cf_test_case cases[] = {
 	{ "server_errors_are_retried", server_errors_are_retried },
 	{ "only_idempotent_requests_are_retried", only_idempotent_requests_are_retried },
 	{ "header_lists_are_wiped", header_lists_are_wiped },
-	{ "cleanup", cleanup },
+	CF_TEST_CLEANUP("cleanup", cleanup),
 };
 CF_TEST_MAIN(cases)

@@ -975,7 +975,7 @@ static void lockdown_setup(void)
 	char url[600], storage[700], log[700];
 
 	snprintf(tns, sizeof(tns), "%s-tenant", ns);
-	snprintf(url, sizeof(url), "%s/%s.git", getenv("CFLUX_GIT_URL_GIT"), repo);
+	snprintf(url, sizeof(url), "%s/%s.git", getenv("CFLUX_GIT_URL_HTTP"), repo);
 	CHECK(run("kubectl create namespace %s >/dev/null", tns) == 0);
 	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
 		  "metadata:\n  name: fleet\n  namespace: %s\nspec:\n  interval: 1h\n  url: %s\n  ref:\n    branch: main\nEOT\n",
@@ -1004,6 +1004,7 @@ static void lockdown_setup(void)
 
 static void cross_namespace_source_refused(void)
 {
+	CF_TEST_REQUIRE("lockdown_setup");
 	char spec[300], want[300];
 	json_t *o, *cm;
 
@@ -1022,6 +1023,7 @@ static void cross_namespace_source_refused(void)
 
 static void cross_namespace_dependency_refused(void)
 {
+	CF_TEST_REQUIRE("lockdown_setup");
 	char spec[300], want[300];
 	json_t *o;
 
@@ -1039,6 +1041,7 @@ static void cross_namespace_dependency_refused(void)
  * that account is given rights in the namespace; a named account still wins. */
 static void default_service_account_impersonated(void)
 {
+	CF_TEST_REQUIRE("lockdown_setup");
 	char want[200];
 	json_t *o;
 
@@ -1067,6 +1070,7 @@ static void default_service_account_impersonated(void)
 
 static void remote_base_refused(void)
 {
+	CF_TEST_REQUIRE("lockdown_setup");
 	json_t *o;
 
 	CHECK(apply_tenant_ks("remote", T_SOURCE "  path: ./remote\n") == 0);
@@ -1082,6 +1086,7 @@ static void remote_base_refused(void)
  * not keep another one from being applied meanwhile. */
 static void health_wait_frees_the_worker(void)
 {
+	CF_TEST_REQUIRE("lockdown_setup");
 	json_t *o;
 	double t0;
 
@@ -1141,7 +1146,7 @@ static void cleanup(void)
 }
 
 static const cf_test_case cases[] = {
-	{ "setup", setup },
+	CF_TEST_SETUP("setup", setup),
 	{ "overlays_applied_and_ready", overlays_applied_and_ready },
 	{ "postbuild_substitution", postbuild_substitution },
 	{ "push_is_applied_at_once", push_is_applied_at_once },
@@ -1167,6 +1172,6 @@ static const cf_test_case cases[] = {
 	{ "health_wait_frees_the_worker", health_wait_frees_the_worker },
 	{ "lockdown_cleanup", lockdown_cleanup },
 	{ "sigterm_exits_cleanly", sigterm_exits_cleanly },
-	{ "cleanup", cleanup },
+	CF_TEST_CLEANUP("cleanup", cleanup),
 };
 CF_TEST_MAIN(cases)

@@ -908,7 +908,7 @@ static void cleanup(void)
 }
 
 static const cf_test_case cases[] = {
-	{ "setup", setup },
+	CF_TEST_SETUP("setup", setup),
 	{ "failing_kustomization_reaches_every_provider", failing_kustomization_reaches_every_provider },
 	{ "filters_and_resolve", filters_and_resolve },
 	{ "duplicates_are_suppressed", duplicates_are_suppressed },
@@ -924,6 +924,6 @@ static const cf_test_case cases[] = {
 	{ "provider_secret_comes_later", provider_secret_comes_later },
 	{ "cross_namespace_refs_refused", cross_namespace_refs_refused },
 	{ "sigterm_exits_cleanly", sigterm_exits_cleanly },
-	{ "cleanup", cleanup },
+	CF_TEST_CLEANUP("cleanup", cleanup),
 };
 CF_TEST_MAIN(cases)

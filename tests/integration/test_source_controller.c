@@ -747,7 +747,7 @@ static void cleanup(void)
 }
 
 static const cf_test_case cases[] = {
-	{ "setup", setup },
+	CF_TEST_SETUP("setup", setup),
 	{ "over_http", over_http },
 	{ "over_https_custom_ca", over_https_custom_ca },
 	{ "over_ssh", over_ssh },
@@ -770,6 +770,6 @@ static const cf_test_case cases[] = {
 	{ "artifact_over_cap_keeps_previous", artifact_over_cap_keeps_previous },
 	{ "deletion_removes_storage", deletion_removes_storage },
 	{ "sigterm_exits_cleanly", sigterm_exits_cleanly },
-	{ "cleanup", cleanup },
+	CF_TEST_CLEANUP("cleanup", cleanup),
 };
 CF_TEST_MAIN(cases)

@@ -59,7 +59,8 @@ static int spec_duration(cf_reconcile_plan *p, const json_t *spec, const char *f
 
 static int plan_durations(cf_reconcile_plan *p, const cf_reconciler *rc, const json_t *spec)
 {
-	if (json_object_get(spec, "interval") == NULL) {
+	p->interval_ms = rc->default_interval_ms;
+	if (json_object_get(spec, "interval") == NULL && rc->default_interval_ms <= 0) {
 		snprintf(p->error, sizeof(p->error), "spec.interval is required");
 		return -1;
 	}
@@ -210,7 +211,7 @@ static int run_step(cf_reconcile *r, const cf_reconcile_plan *p)
 	case CF_STEP_FINALIZE:
 		if (rc->finalize && (ret = rc->finalize(r)) < 0)
 			return ret;
-		return cf_finalizer_remove(r->k, r->obj, rc->finalizer);
+		return rc->finalizer ? cf_finalizer_remove(r->k, r->obj, rc->finalizer) : 0;
 	case CF_STEP_ADD_FINALIZER:
 		/* the patch comes back as a watch event, which starts the real pass: one reconcile,
 		 * not two; the requeue is in case that event is lost */
@@ -219,7 +220,9 @@ static int run_step(cf_reconcile *r, const cf_reconcile_plan *p)
 			r->requeue_ms = 1;
 		return ret < 0 ? ret : 0;
 	case CF_STEP_SUSPENDED:
-		return suspended(r);
+		if ((ret = suspended(r)) == 0 && rc->on_suspend)
+			ret = rc->on_suspend(r);
+		return ret;
 	case CF_STEP_INVALID:
 		cf_err_set(CF_EINVAL, "%s", p->error);
 		return cf_reconcile_fail(r, CF_REASON_INVALID_SPEC, CF_FAIL_STALLED);

@@ -4,7 +4,7 @@
  *   GET ─ not found ───────────── on_gone                                   -> 0
  *       ─ deletionTimestamp ───── finalize, then the finalizer removed      -> 0 or its error
  *       ─ finalizer missing ───── add it (its watch event starts the pass)  -> 0, requeue 1 ms
- *       ─ spec.suspend ────────── requestedAt answered, nothing else        -> 0
+ *       ─ spec.suspend ────────── requestedAt answered, on_suspend          -> 0
  *       ─ bad interval, timeout
  *         or retryInterval ────── a Stalled failure (InvalidSpec)           -> 0
  *       ─ body ── success ─────── status marked and written if changed     -> 0, requeue after
@@ -46,7 +46,9 @@ typedef struct cf_reconcile cf_reconcile;
 typedef struct cf_reconciler {
 	cf_kube *k;
 	const char *api_version, *kind, *ns, *name;
-	const char *finalizer;
+	const char *finalizer;    /* NULL: the kind keeps nothing that needs one */
+	/* spec.interval when unset (0: it is required) */
+	long default_interval_ms;
 	/* spec.timeout when unset (0: the interval) */
 	long default_timeout_ms;
 	/* the kind has spec.retryInterval (default: the interval); else failures back off */
@@ -58,6 +60,8 @@ typedef struct cf_reconciler {
 	int  (*on_gone)(const struct cf_reconciler *rc);
 	/* the object is being deleted; the finalizer is removed when this returns 0. NULL: none */
 	int  (*finalize)(cf_reconcile *r);
+	/* the object is suspended (after requestedAt is answered); NULL: nothing */
+	int  (*on_suspend)(cf_reconcile *r);
 	/* the kind's work: 0 (the status it set is written; r->requeue_ms, if set, instead of the
 	 * interval) or cf_reconcile_fail's result. Another negative code returns as it is. */
 	int  (*body)(cf_reconcile *r);

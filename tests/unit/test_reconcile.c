@@ -31,6 +31,8 @@ typedef struct plan_case {
 	cf_reconcile_step step;
 	long interval_ms, retry_ms, timeout_ms;
 	const char *error;        /* in p.error, or NULL: none */
+	const char *finalizer;    /* NULL: FIN; "": the kind has none */
+	long default_interval_ms;
 } plan_case;
 
 static const plan_case plans[] = {
@@ -68,6 +70,12 @@ static const plan_case plans[] = {
 	  1, 0, CF_STEP_BODY, 600000, 600000, 600000, NULL },
 	{ "default_timeout_of_the_kind", "{" MD_FIN "},\"spec\":{\"interval\":\"10m\"}}",
 	  0, 60000, CF_STEP_BODY, 600000, 0, 60000, NULL },
+	{ "kind_without_finalizer_runs_body", "{\"metadata\":{\"name\":\"a\"},\"spec\":{\"interval\":\"1m\"}}",
+	  0, 0, CF_STEP_BODY, 60000, 0, 60000, NULL, "" },
+	{ "kind_without_finalizer_finalizes", "{\"metadata\":{\"name\":\"a\",\"deletionTimestamp\":\"t\"},\"spec\":{}}",
+	  0, 0, CF_STEP_FINALIZE, 600000, 0, 600000, NULL, "", 600000 },
+	{ "default_interval_of_the_kind", "{" MD_FIN "},\"spec\":{}}", 1, 0, CF_STEP_BODY, 600000, 600000, 600000, NULL, NULL, 600000 },
+	{ "default_interval_overridden", "{" MD_FIN "},\"spec\":{\"interval\":\"2s\"}}", 0, 0, CF_STEP_BODY, 2000, 0, 2000, NULL, NULL, 600000 },
 	{ "all_three_given", "{" MD_FIN "},\"spec\":{\"interval\":\"1h\",\"retryInterval\":\"2s\",\"timeout\":\"90s\"}}",
 	  1, 60000, CF_STEP_BODY, 3600000, 2000, 90000, NULL },
 };
@@ -76,8 +84,9 @@ static void plan_table(void)
 {
 	for (size_t i = 0; i < sizeof(plans) / sizeof(plans[0]); i++) {
 		const plan_case *c = &plans[i];
-		cf_reconciler rc = { .finalizer = FIN, .retry_interval = c->retry_interval,
-				     .default_timeout_ms = c->default_timeout_ms };
+		cf_reconciler rc = { .finalizer = c->finalizer ? (c->finalizer[0] ? c->finalizer : NULL) : FIN,
+				     .retry_interval = c->retry_interval, .default_timeout_ms = c->default_timeout_ms,
+				     .default_interval_ms = c->default_interval_ms };
 		json_t *obj = parse(c->obj);
 		cf_reconcile_plan p;
 

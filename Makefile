@@ -7,6 +7,8 @@
 #                     a change applied, drift undone, a file pruned (make demo-down stops it)
 #   make fuzz         libFuzzer builds of the fuzz targets (needs clang)
 #   make install      cflux and the controllers in COMPONENTS under PREFIX, with systemd units
+#   make check-layers lower layers of common/ never include higher ones (make test runs it)
+#   make images       one container image per controller (docker, deploy/Dockerfile)
 
 CC      ?= cc
 PKGS     = libgit2 yaml-0.1 jansson libcurl zlib

@@ -20,7 +20,7 @@
 
 extern const char cflux_crds_yaml[];
 
-/* The shared secret of the artifact service and the event intakes (see common/bus.h): a Secret
+/* The shared secret of the artifact service and the event intakes (see common/bus/bus.h): a Secret
  * that install creates in the cluster and never writes into --export (bootstrap commits that
  * output to Git); the controllers read it from a mounted file, never from argv. */
 #define INTERNAL_TOKEN_SECRET "cflux-internal-token"

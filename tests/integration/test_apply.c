@@ -1,4 +1,4 @@
-/* tests/integration/test_apply.c - common/apply against the real apiserver: staging (a custom
+/* tests/integration/test_apply.c - common/apply/apply against the real apiserver: staging (a custom
  * resource applied with its CRD and namespace in one set), defaults, change detection, the
  * all-or-nothing dry run, inventory ids, and prune: prune: disabled, owner labels, the keep hook. */
 #include "apply/apply.h"

@@ -1,4 +1,4 @@
-/* tests/integration/test_git.c - common/git against the real Git servers of tests/env:
+/* tests/integration/test_git.c - common/source/git against the real Git servers of tests/env:
  * every transport, every kind of ref, the artifact against `git archive`, and the failures. */
 #include "kube_env.h"
 #include "source/artifact.h"

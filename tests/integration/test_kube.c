@@ -1,4 +1,4 @@
-/* tests/integration/test_kube.c - common/kube against the real kube-apiserver of tests/env. */
+/* tests/integration/test_kube.c - common/kube/kube against the real kube-apiserver of tests/env. */
 #include "kube/kube.h"
 #include "kube/kube_internal.h"
 #include "kube_env.h"

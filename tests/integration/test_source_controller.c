@@ -685,10 +685,12 @@ static void kill_9_and_restart(void)
 	CHECK(push_commit("after-kill.txt") == 0);
 	start_controller();
 	CHECK(run("kubectl -n %s annotate gitrepository via-https reconcile.fluxcd.io/requestedAt=restart --overwrite >/dev/null", ns) == 0);
+	/* the request handled means the new commit's artifact was written, and the temp files
+	 * beside it swept, before the status write */
+	o = wait_handled("via-https", "restart", 60);
+	json_decref(o);
 	o = wait_ready("via-https", "True", NULL, NULL, 30);
 	json_decref(o);
-	for (int i = 0; i < 50 && stat(tmp, &st) == 0; i++)
-		msleep(100);
 	CHECK(stat(tmp, &st) != 0);
 	json_decref(wait_ready("via-ssh", "True", NULL, NULL, 10));
 }

@@ -7,12 +7,12 @@
 #include "kustomize/fluxbuild.h"
 #include "runtime/condition.h"
 #include "runtime/event.h"
+#include "runtime/reconcile.h"
 #include "runtime/status.h"
 #include "runtime/vars.h"
 #include "source/tree.h"
 #include "util/alloc.h"
 #include "util/buf.h"
-#include "util/duration.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -33,22 +33,20 @@
 #define R_DEPENDENCY "DependencyNotReady"
 #define R_PRUNE "PruneFailed"
 #define R_ARTIFACT "ArtifactFailed"
-#define R_SPEC "InvalidSpec"
 #define R_PROGRESSING "Progressing"
 #define R_ACCESS_DENIED "AccessDenied"
 
+/* One reconcile's working state: the lifecycle's pass (p) and what the body adds. */
 typedef struct rec {
+	cf_reconcile *p;
 	ks_ctl *c;
 	cf_kube *k;
 	json_t *obj;
 	const json_t *spec;
-	const char *ns, *name;
-	char key[512];
+	const char *ns, *name, *key;
 	long long generation;
-	json_t *orig_status;   /* as read, to write status only when it changed */
-	json_t *status;
-	long interval_ms, retry_ms, timeout_ms;
-	char revision[512];
+	json_t *status;        /* the pass's: the lifecycle writes it where it changed */
+	long interval_ms, timeout_ms;
 	json_t *drift;         /* what the drift watches saw since the last reconcile */
 	json_t *wait;          /* the health wait taken from ks_ctl.health_waits (deadline kept), or NULL */
 } rec;
@@ -70,60 +68,29 @@ static void send_event(rec *r, const char *type, const char *reason, const char 
 {
 	json_t *ann = NULL, *meta = NULL;
 
-	if (r->revision[0]) {
-		ann = json_pack("{s:s}", REVISION_ANNOTATION, r->revision);
-		meta = json_pack("{s:s}", "revision", r->revision);
+	if (r->p->revision[0]) {
+		ann = json_pack("{s:s}", REVISION_ANNOTATION, r->p->revision);
+		meta = json_pack("{s:s}", "revision", r->p->revision);
 	}
 	cf_event_emit(r->k, r->c->events, r->obj, type, reason, message, ann, meta, KUSTOMIZE_CONTROLLER);
 	json_decref(ann);
 	json_decref(meta);
 }
 
-/* Writes status if it differs from what was read: an unchanged reconcile writes nothing. */
-static int patch_status(rec *r)
+/* A failure, as the lifecycle records every failure; a failed health check also sets Healthy. */
+static int fail(rec *r, const char *reason, unsigned flags)
 {
-	int rc;
-
-	if (json_equal(r->orig_status, r->status))
-		return 0;
-	rc = cf_status_patch(r->k, r->obj, r->status);
-	if (rc == 0) {
-		json_decref(r->orig_status);
-		r->orig_status = json_deep_copy(r->status);
-	}
-	return rc;
+	if (strcmp(reason, R_HEALTH) == 0 &&
+	    cf_condition_set(r->status, "Healthy", "False", reason, cf_err_msg(), r->generation) < 0)
+		cf_log(CF_LOG_WARN, "Healthy not set", "object", r->key, "error", cf_err_msg(), NULL);
+	return cf_reconcile_fail(r->p, reason, flags);
 }
 
-/* Records a failure (Ready=False with reason and the error), with a warning event when the
- * message is new. stalled: retrying cannot help until the spec changes. Returns 0: the
- * caller requeues after retryInterval rather than backing off blindly. */
-static int fail(rec *r, const char *reason, int stalled, long *requeue_ms)
+static void event_hook(cf_reconcile *p, const char *type, const char *reason, const char *message)
 {
-	char msg[MSG_MAX], old[MSG_MAX];
-	const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
-	const char *was = ready ? sget(ready, "message") : NULL;
+	rec r = { .p = p, .c = p->ctx, .k = p->k, .obj = p->obj };
 
-	snprintf(old, sizeof(old), "%s", was ? was : "");
-	snprintf(msg, sizeof(msg), "%s", cf_err_msg());
-	cf_status_mark_handled(r->status, r->obj);
-	if (r->revision[0])
-		json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->revision));
-	int crc = cf_condition_set(r->status, CF_COND_READY, "False", reason, msg, r->generation);
-	if (crc == 0 && stalled)
-		crc = cf_condition_set(r->status, CF_COND_STALLED, "True", reason, msg, r->generation);
-	else
-		cf_condition_remove(r->status, CF_COND_STALLED);
-	cf_condition_remove(r->status, CF_COND_RECONCILING);
-	if (crc == 0 && strcmp(reason, R_HEALTH) == 0)
-		crc = cf_condition_set(r->status, "Healthy", "False", reason, msg, r->generation);
-	if (strcmp(old, msg) != 0 && strcmp(reason, R_DEPENDENCY) != 0)
-		send_event(r, "Warning", reason, msg);
-	if (crc < 0 || patch_status(r) < 0)
-		cf_log(CF_LOG_WARN, "status not written", "object", r->key, "error", cf_err_msg(), NULL);
-	cf_log(strcmp(reason, R_DEPENDENCY) == 0 ? CF_LOG_INFO : CF_LOG_WARN, "reconcile failed", "object", r->key,
-	       "reason", reason, "error", msg, NULL);
-	*requeue_ms = stalled ? 0 : r->retry_ms;
-	return 0;
+	send_event(&r, type, reason, message);
 }
 
 /* ---- the steps ---- */
@@ -205,11 +172,10 @@ out:
 }
 
 static int fetch_artifact(rec *r, cf_tree **tree);
-static int parse_durations(rec *r);
 
 /* Deleted: with prune, its objects go too (not those marked prune: disabled, adopted by another
  * Kustomization, or built by a sibling from the source's artifact), then the finalizer. */
-static int finalize(rec *r)
+static int finalize_objects(rec *r)
 {
 	const json_t *inv = json_object_get(json_object_get(r->status, "inventory"), "entries"), *v;
 	json_t *lines = NULL, *empty;
@@ -220,7 +186,7 @@ static int finalize(rec *r)
 	if (json_is_true(json_object_get(r->spec, "prune")) && !json_is_true(json_object_get(r->spec, "suspend")) &&
 	    json_array_size(inv) > 0) {
 		empty = json_array();
-		if (parse_durations(r) < 0 || fetch_artifact(r, &tree) < 0) {
+		if (!r->p->durations_ok || fetch_artifact(r, &tree) < 0) {
 			cf_log(CF_LOG_DEBUG, "no artifact to ask siblings", "object", r->key, "error", cf_err_msg(), NULL);
 			cf_err_clear();
 		}
@@ -238,7 +204,7 @@ static int finalize(rec *r)
 	/* pruned or left in place, the objects are no longer this controller's to watch */
 	json_array_foreach(inv, i, v)
 		cf_objcache_forget_id(r->c->cache, sget(v, "id"));
-	return cf_finalizer_remove(r->k, r->obj, KUSTOMIZE_FINALIZER);
+	return 0;   /* the lifecycle removes the finalizer */
 }
 
 /* With --no-cross-namespace-refs, a sourceRef or dependsOn in another namespace is refused
@@ -322,7 +288,7 @@ static int fetch_artifact(rec *r, cf_tree **tree)
 		json_decref(source);
 		return cf_err_set(CF_ENOTFOUND, "Source '%s/%s/%s' is not ready, artifact not found", kind, ns, name);
 	}
-	snprintf(r->revision, sizeof(r->revision), "%s", rev);
+	snprintf(r->p->revision, sizeof(r->p->revision), "%s", rev);
 	plen = strlen(path);
 	ulen = strlen(url);
 	if (ulen <= plen + 1 || strcmp(url + ulen - plen, path) != 0 || url[ulen - plen - 1] != '/' ||
@@ -478,12 +444,12 @@ static int health_look(rec *r, const json_t *inventory, json_t **wait)
 	if (h == CF_HEALTH_CURRENT)
 		goto out;
 	if (*wait && (json_integer_value(json_object_get(*wait, "generation")) != r->generation ||
-		      strcmp(sget(*wait, "revision"), r->revision) != 0)) {
+		      strcmp(sget(*wait, "revision"), r->p->revision) != 0)) {
 		json_decref(*wait);   /* a new revision or spec: its own timeout */
 		*wait = NULL;
 	}
 	if (*wait == NULL)
-		*wait = json_pack("{s:s,s:I,s:I,s:I}", "revision", r->revision, "generation", (json_int_t)r->generation,
+		*wait = json_pack("{s:s,s:I,s:I,s:I}", "revision", r->p->revision, "generation", (json_int_t)r->generation,
 				  "started", (json_int_t)now, "deadline", (json_int_t)(now + r->timeout_ms));
 	if (*wait == NULL) {
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
@@ -504,24 +470,21 @@ out:
 
 /* Not healthy yet: Flux's Progressing status, the wait recorded, a look again soon (or when
  * an applied object changes: watch.c's drift watches enqueue it). */
-static int health_progressing(rec *r, json_t *wait, long *requeue_ms)
+static int health_progressing(rec *r, json_t *wait)
 {
 	char msg[MSG_MAX];
 	long long left = json_integer_value(json_object_get(wait, "deadline")) - now_ms();
 	const char *timeout = sget(r->spec, "timeout") ? sget(r->spec, "timeout") : sget(r->spec, "interval");
 
-	snprintf(msg, sizeof(msg), "Running health checks for revision %s with a timeout of %s", r->revision, timeout);
-	cf_status_mark_handled(r->status, r->obj);
-	json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->revision));
+	snprintf(msg, sizeof(msg), "Running health checks for revision %s with a timeout of %s", r->p->revision, timeout);
+	json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->p->revision));
 	cf_condition_set(r->status, CF_COND_READY, "Unknown", R_PROGRESSING, "Reconciliation in progress", r->generation);
 	cf_condition_set(r->status, CF_COND_RECONCILING, "True", R_PROGRESSING, msg, r->generation);
 	cf_condition_set(r->status, "Healthy", "Unknown", R_PROGRESSING, msg, r->generation);
 	cf_condition_remove(r->status, CF_COND_STALLED);
 	health_wait_put(r, wait);
-	*requeue_ms = left < HEALTH_POLL_MS ? (left > 0 ? (long)left + 5 : 5) : HEALTH_POLL_MS;
-	if (patch_status(r) < 0)
-		cf_log(CF_LOG_WARN, "status not written", "object", r->key, "error", cf_err_msg(), NULL);
-	cf_log(CF_LOG_DEBUG, "waiting for health", "object", r->key, "revision", r->revision, NULL);
+	r->p->requeue_ms = left < HEALTH_POLL_MS ? (left > 0 ? (long)left + 5 : 5) : HEALTH_POLL_MS;
+	cf_log(CF_LOG_DEBUG, "waiting for health", "object", r->key, "revision", r->p->revision, NULL);
 	return 0;
 }
 
@@ -548,31 +511,27 @@ static int change_set(cf_buf *out, const cf_apply_result *res, const json_t *del
 }
 
 /* Applied and healthy: Ready=True, an event when it was not Ready at this revision. */
-static int succeed(rec *r, long *requeue_ms)
+static int succeed(rec *r)
 {
 	const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
 	int was_ready = ready && sget(ready, "status") && strcmp(sget(ready, "status"), "True") == 0 &&
-			sget(r->status, "lastAppliedRevision") && strcmp(sget(r->status, "lastAppliedRevision"), r->revision) == 0;
+			sget(r->status, "lastAppliedRevision") && strcmp(sget(r->status, "lastAppliedRevision"), r->p->revision) == 0;
 	char msg[MSG_MAX];
 
 	if ((json_object_get(r->spec, "wait") || json_object_get(r->spec, "healthChecks")) &&
 	    cf_condition_set(r->status, "Healthy", "True", R_SUCCEEDED, "all checks passed", r->generation) < 0)
-		return fail(r, R_HEALTH, 0, requeue_ms);
-	snprintf(msg, sizeof(msg), "Applied revision: %s", r->revision);
-	cf_status_mark_handled(r->status, r->obj);
-	json_object_set_new(r->status, "lastAppliedRevision", json_string(r->revision));
-	json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->revision));
-	if (cf_condition_set(r->status, CF_COND_READY, "True", R_SUCCEEDED, msg, r->generation) < 0)
-		return fail(r, R_HEALTH, 0, requeue_ms);
-	cf_condition_remove(r->status, CF_COND_STALLED);
-	cf_condition_remove(r->status, CF_COND_RECONCILING);
+		return fail(r, R_HEALTH, 0);
+	snprintf(msg, sizeof(msg), "Applied revision: %s", r->p->revision);
+	json_object_set_new(r->status, "lastAppliedRevision", json_string(r->p->revision));
+	json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->p->revision));
+	if (cf_reconcile_ready(r->p, R_SUCCEEDED, msg) < 0)
+		return fail(r, R_HEALTH, 0);
 	if (!was_ready)
 		send_event(r, "Normal", R_SUCCEEDED, msg);
-	*requeue_ms = r->interval_ms;
-	return patch_status(r);
+	return 0;   /* the lifecycle writes status and looks again after the interval */
 }
 
-static int apply_revision(rec *r, long *requeue_ms)
+static int apply_revision(rec *r)
 {
 	cf_tree *tree = NULL;
 	cf_kfs fs;
@@ -585,15 +544,15 @@ static int apply_revision(rec *r, long *requeue_ms)
 	int rc;
 
 	if ((rc = fetch_artifact(r, &tree)) < 0)
-		return fail(r, R_ARTIFACT, 0, requeue_ms);
+		return fail(r, R_ARTIFACT, 0);
 	if (json_object_get(r->spec, "postBuild") && (rc = cf_flux_load_vars(r->k, r->obj, &vars)) < 0) {
-		rc = fail(r, R_BUILD, 0, requeue_ms);
+		rc = fail(r, R_BUILD, 0);
 		goto out;
 	}
 	cf_kfs_tree(&fs, tree);
 	if ((r->c->no_remote_bases && (rc = cf_flux_check_remote_bases(&fs, r->obj)) < 0) ||
 	    (rc = cf_flux_build(&objs, &fs, r->obj, vars)) < 0 || (rc = check_namespaces(r, objs)) < 0) {
-		rc = fail(r, R_BUILD, 0, requeue_ms);
+		rc = fail(r, R_BUILD, 0);
 		goto out;
 	}
 	ao.force = 1;   /* as Flux: the manifests own their fields */
@@ -607,7 +566,7 @@ static int apply_revision(rec *r, long *requeue_ms)
 		rc = cf_apply_set(r->k, &res, objs, &ao);
 	if (rc < 0) {
 		cf_kube_impersonate(r->k, NULL, NULL);
-		rc = fail(r, R_FAILED, 0, requeue_ms);
+		rc = fail(r, R_FAILED, 0);
 		goto out;
 	}
 	json_array_foreach(res.inventory, i, v) {
@@ -623,7 +582,7 @@ static int apply_revision(rec *r, long *requeue_ms)
 			rc = impersonate(r);
 		if (rc < 0) {
 			cf_kube_impersonate(r->k, NULL, NULL);
-			rc = fail(r, R_PRUNE, 0, requeue_ms);
+			rc = fail(r, R_PRUNE, 0);
 			goto out;
 		}
 	}
@@ -642,14 +601,14 @@ static int apply_revision(rec *r, long *requeue_ms)
 	cf_kube_impersonate(r->k, NULL, NULL);
 	if (change_set(&changes, &res, deleted, r->drift) > 0) {
 		send_event(r, "Normal", R_PROGRESSING, changes.data);
-		cf_log(CF_LOG_INFO, "applied", "object", r->key, "revision", r->revision, "changes", changes.data, NULL);
+		cf_log(CF_LOG_INFO, "applied", "object", r->key, "revision", r->p->revision, "changes", changes.data, NULL);
 	}
 	if (rc < 0)
-		rc = fail(r, R_HEALTH, 0, requeue_ms);
+		rc = fail(r, R_HEALTH, 0);
 	else if (rc == 1)
-		rc = health_progressing(r, r->wait, requeue_ms);
+		rc = health_progressing(r, r->wait);
 	else
-		rc = succeed(r, requeue_ms);
+		rc = succeed(r);
 out:
 	cf_apply_result_free(&res);
 	json_decref(deleted);
@@ -684,10 +643,10 @@ static int source_revision(rec *r, char *out, size_t size)
  * (the same generation and source revision, no drift), only health is looked at: *resumed is
  * set and the result is the pass's. Otherwise the caller applies (the wait's deadline is kept
  * for the same revision). */
-static int health_resume(rec *r, long *requeue_ms, int *resumed)
+static int health_resume(rec *r, int *resumed)
 {
 	const json_t *inv = json_object_get(json_object_get(r->status, "inventory"), "entries");
-	char now[sizeof(r->revision)];
+	char now[sizeof(r->p->revision)];
 	int rc;
 
 	*resumed = 0;
@@ -699,98 +658,78 @@ static int health_resume(rec *r, long *requeue_ms, int *resumed)
 		return 0;
 	}
 	*resumed = 1;
-	snprintf(r->revision, sizeof(r->revision), "%s", now);
+	snprintf(r->p->revision, sizeof(r->p->revision), "%s", now);
 	rc = impersonate(r);
 	if (rc == 0)
 		rc = health_look(r, inv, &r->wait);
 	cf_kube_impersonate(r->k, NULL, NULL);
 	if (rc < 0)
-		return fail(r, R_HEALTH, 0, requeue_ms);
-	return rc == 1 ? health_progressing(r, r->wait, requeue_ms) : succeed(r, requeue_ms);
+		return fail(r, R_HEALTH, 0);
+	return rc == 1 ? health_progressing(r, r->wait) : succeed(r);
 }
 
-static int parse_durations(rec *r)
+static void rec_init(rec *r, cf_reconcile *p)
 {
-	const char *interval = sget(r->spec, "interval"), *retry = sget(r->spec, "retryInterval");
-	const char *timeout = sget(r->spec, "timeout");
+	*r = (rec){ .p = p, .c = p->ctx, .k = p->k, .obj = p->obj, .spec = p->spec, .ns = p->ns, .name = p->name,
+		    .key = p->key, .generation = p->generation, .status = p->status,
+		    .interval_ms = p->interval_ms, .timeout_ms = p->timeout_ms };
+}
 
-	if (interval == NULL)
-		return cf_err_set(CF_EINVAL, "spec.interval is required");
-	if (cf_duration_parse(&r->interval_ms, interval) < 0)
-		return cf_err_prefix("spec.interval");
-	r->retry_ms = r->interval_ms;
-	r->timeout_ms = r->interval_ms;
-	if (retry && cf_duration_parse(&r->retry_ms, retry) < 0)
-		return cf_err_prefix("spec.retryInterval");
-	if (timeout && cf_duration_parse(&r->timeout_ms, timeout) < 0)
-		return cf_err_prefix("spec.timeout");
-	if (sget(r->spec, "path") == NULL && json_object_get(r->spec, "path"))
-		return cf_err_set(CF_EINVAL, "spec.path must be a string");
-	return 0;
+static int finalize(cf_reconcile *p)
+{
+	rec r;
+	int rc;
+
+	rec_init(&r, p);
+	/* what drift and health waits kept of it goes with it */
+	r.drift = ks_take_drift(r.c, r.key);
+	r.wait = health_wait_take(&r);
+	rc = finalize_objects(&r);
+	json_decref(r.wait);
+	json_decref(r.drift);
+	return rc;
+}
+
+static int reconcile_body(rec *r)
+{
+	int rc, resumed;
+
+	if (sget(r->spec, "path") == NULL && json_object_get(r->spec, "path")) {
+		cf_err_set(CF_EINVAL, "spec.path must be a string");
+		return fail(r, CF_REASON_INVALID_SPEC, CF_FAIL_STALLED);
+	}
+	if (cross_namespace_refused(r) < 0)
+		return fail(r, R_ACCESS_DENIED, CF_FAIL_STALLED);
+	if (!dependencies_ready(r)) {
+		r->p->retry_ms = r->c->requeue_dependency_ms;
+		return fail(r, R_DEPENDENCY, CF_FAIL_QUIET);   /* waiting is not a warning */
+	}
+	if ((rc = health_resume(r, &resumed)) < 0 || resumed)
+		return rc;
+	return apply_revision(r);
+}
+
+static int body(cf_reconcile *p)
+{
+	rec r;
+	int rc;
+
+	rec_init(&r, p);
+	r.drift = ks_take_drift(r.c, r.key);
+	r.wait = health_wait_take(&r);   /* put back only by a pass that goes on waiting */
+	rc = reconcile_body(&r);
+	json_decref(r.wait);
+	json_decref(r.drift);
+	return rc;
 }
 
 int kustomization_reconcile(ks_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
-	rec r = { .c = c, .k = k, .ns = ns, .name = name };
-	const json_t *md;
-	int rc, resumed;
+	const cf_reconciler rc = {
+		.k = k, .api_version = KUSTOMIZE_GROUP_VERSION, .kind = "Kustomization", .ns = ns, .name = name,
+		.finalizer = KUSTOMIZE_FINALIZER, .retry_interval = 1,   /* timeout and retryInterval: the interval */
+		.finalize = finalize, .body = body, .event = event_hook, .ctx = c,
+	};
 
-	*requeue_ms = 0;
-	snprintf(r.key, sizeof(r.key), "%s/%s", ns, name);
-	rc = cf_kube_get(k, &r.obj, &(cf_kube_ref){ KUSTOMIZE_GROUP_VERSION, "Kustomization", ns, name });
-	if (rc == CF_ENOTFOUND)
-		return 0;
-	if (rc < 0)
-		return rc;
-	md = json_object_get(r.obj, "metadata");
-	r.spec = json_object_get(r.obj, "spec");
-	r.generation = json_integer_value(json_object_get(md, "generation"));
-	r.orig_status = json_deep_copy(json_object_get(r.obj, "status"));
-	if (r.orig_status == NULL)
-		r.orig_status = json_object();
-	r.status = json_deep_copy(r.orig_status);
-	r.drift = ks_take_drift(c, r.key);
-	r.wait = health_wait_take(&r);   /* put back only by a pass that goes on waiting */
-	if (json_object_get(md, "deletionTimestamp")) {
-		rc = finalize(&r);
-		goto out;
-	}
-	if ((rc = cf_finalizer_ensure(k, r.obj, KUSTOMIZE_FINALIZER)) != 0) {
-		if (rc > 0) {
-			*requeue_ms = 1;   /* the patch's watch event starts the real pass */
-			rc = 0;
-		}
-		goto out;
-	}
-	if (json_is_true(json_object_get(r.spec, "suspend"))) {
-		/* as Flux, a request is answered even when suspended: it shows the pass was seen */
-		const char *req = sget(json_object_get(md, "annotations"), CF_REQUESTED_AT_ANNOTATION);
-		cf_log(CF_LOG_INFO, "suspended", "object", r.key, NULL);
-		if (req && json_object_set_new(r.status, "lastHandledReconcileAt", json_string(req)) == 0)
-			rc = patch_status(&r);
-		goto out;
-	}
-	if ((rc = parse_durations(&r)) < 0) {
-		rc = fail(&r, R_SPEC, 1, requeue_ms);
-		goto out;
-	}
-	if (cross_namespace_refused(&r) < 0) {
-		rc = fail(&r, R_ACCESS_DENIED, 1, requeue_ms);
-		goto out;
-	}
-	if (!dependencies_ready(&r)) {
-		rc = fail(&r, R_DEPENDENCY, 0, requeue_ms);
-		*requeue_ms = c->requeue_dependency_ms;
-		goto out;
-	}
-	if ((rc = health_resume(&r, requeue_ms, &resumed)) < 0 || resumed)
-		goto out;
-	rc = apply_revision(&r, requeue_ms);
-out:
-	json_decref(r.wait);
-	json_decref(r.drift);
-	json_decref(r.status);
-	json_decref(r.orig_status);
-	json_decref(r.obj);
-	return rc;
+	return cf_reconcile_run(requeue_ms, &rc);
 }

@@ -8,10 +8,10 @@
 
 #include "notify.h"
 #include "runtime/condition.h"
+#include "runtime/reconcile.h"
 #include "runtime/status.h"
 #include "util/alloc.h"
 #include "util/base64.h"
-#include "util/duration.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "webhook.h"
@@ -68,69 +68,75 @@ static int read_token(cf_kube *k, char **token, const char *ns, const char *name
 	return *token ? 0 : cf_err_set(CF_ENOMEM, "out of memory");
 }
 
-int receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+/* Deleted, gone or suspended: its path stops working. */
+static void unregister(nc_ctl *c, const char *key)
 {
-	json_t *r = NULL, *status, *orig;
-	const char *secret, *reason = "TokenNotFound";
-	char key[512], path[80], msg[300], err[1024] = "";
-	char *token = NULL;
-	const char *interval;
-	long long gen;
-	int rc, crc;
-
-	*requeue_ms = 0;
-	snprintf(key, sizeof(key), "%s/%s", ns, name);
-	rc = cf_kube_get(k, &r, &(cf_kube_ref){ NOTIFICATION_GROUP_V1, "Receiver", ns, name });
-	if (rc == CF_ENOTFOUND || (rc == 0 && (json_object_get(json_object_get(r, "metadata"), "deletionTimestamp") ||
-					      json_is_true(json_object_get(json_object_get(r, "spec"), "suspend"))))) {
-		pthread_mutex_lock(&c->mu);
-		forget(c, key);
-		pthread_mutex_unlock(&c->mu);
-		json_decref(r);
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
-	gen = json_integer_value(json_object_get(json_object_get(r, "metadata"), "generation"));
-	orig = json_object_get(r, "status") ? json_deep_copy(json_object_get(r, "status")) : json_object();
-	status = json_deep_copy(orig);
-	secret = sget(json_object_get(json_object_get(r, "spec"), "secretRef"), "name");
-	if ((rc = nc_refs_refused(c, "Receiver", r)) < 0)
-		reason = "AccessDenied";   /* no path: nothing is annotated for it */
-	else
-		rc = secret ? read_token(k, &token, ns, secret) : cf_err_set(CF_EINVAL, "spec.secretRef.name is required");
-	cf_status_mark_handled(status, r);
 	pthread_mutex_lock(&c->mu);
 	forget(c, key);
+	pthread_mutex_unlock(&c->mu);
+}
+
+static int on_gone(const cf_reconciler *rc)
+{
+	char key[512];
+
+	snprintf(key, sizeof(key), "%s/%s", rc->ns, rc->name);
+	unregister(rc->ctx, key);
+	return 0;
+}
+
+static int stop_serving(cf_reconcile *p)
+{
+	unregister(p->ctx, p->key);
+	return 0;
+}
+
+/* Reads the token, serves the Receiver's path and records it in status. Not ready: retried
+ * with backoff (the lifecycle's, as the Receiver has no retryInterval), for the secret may come. */
+static int body(cf_reconcile *p)
+{
+	nc_ctl *c = p->ctx;
+	const char *secret = sget(json_object_get(p->spec, "secretRef"), "name"), *reason = "TokenNotFound";
+	char path[80], msg[300];
+	char *token = NULL;
+	int rc;
+
+	if ((rc = nc_refs_refused(c, "Receiver", p->obj)) < 0)
+		reason = "AccessDenied";   /* no path: nothing is annotated for it */
+	else
+		rc = secret ? read_token(p->k, &token, p->ns, secret) : cf_err_set(CF_EINVAL, "spec.secretRef.name is required");
+	pthread_mutex_lock(&c->mu);
+	forget(c, p->key);
 	if (rc == 0) {
-		cf_receiver_path(path, token, name, ns);
-		json_object_set_new(c->receivers, path, json_pack("{s:s,s:O}", "key", key, "receiver", r));
+		cf_receiver_path(path, token, p->name, p->ns);
+		json_object_set_new(c->receivers, path, json_pack("{s:s,s:O}", "key", p->key, "receiver", p->obj));
 	}
 	pthread_mutex_unlock(&c->mu);
-	if (rc == 0) {
-		snprintf(msg, sizeof(msg), "Receiver initialized for path: %s", path);
-		json_object_set_new(status, "webhookPath", json_string(path));
-		crc = cf_condition_set(status, CF_COND_READY, "True", CF_REASON_SUCCEEDED, msg, gen);
-		if (!json_equal(orig, status))
-			cf_log(CF_LOG_INFO, "receiver ready", "receiver", key, "path", path, NULL);
-		/* the token may be rotated: look again after the interval */
-		interval = sget(json_object_get(r, "spec"), "interval");
-		if (interval == NULL || cf_duration_parse(requeue_ms, interval) < 0 || *requeue_ms <= 0)
-			*requeue_ms = DEFAULT_INTERVAL_MS;
-	} else {
-		snprintf(err, sizeof(err), "%s", cf_err_msg());
-		json_object_del(status, "webhookPath");
-		crc = cf_condition_set(status, CF_COND_READY, "False", reason, err, gen);
-	}
-	if (crc < 0 || (!json_equal(orig, status) && cf_status_patch(k, r, status) < 0))
-		cf_log(CF_LOG_WARN, "status not written", "receiver", key, "error", cf_err_msg(), NULL);
 	if (token)
 		cf_free_secret(token, strlen(token));
-	json_decref(orig);
-	json_decref(status);
-	json_decref(r);
-	/* not ready: retried with backoff, for the secret may come */
-	return rc < 0 ? cf_err_set(rc, "%s", err) : 0;
+	if (rc < 0) {
+		json_object_del(p->status, "webhookPath");
+		return cf_reconcile_fail(p, reason, 0);
+	}
+	snprintf(msg, sizeof(msg), "Receiver initialized for path: %s", path);
+	json_object_set_new(p->status, "webhookPath", json_string(path));
+	if ((rc = cf_reconcile_ready(p, CF_REASON_SUCCEEDED, msg)) < 0)
+		return rc;
+	cf_status_mark_handled(p->status, p->obj);
+	if (!json_equal(p->written, p->status))
+		cf_log(CF_LOG_INFO, "receiver ready", "receiver", p->key, "path", path, NULL);
+	return 0;   /* the token may be rotated: looked at again after the interval */
+}
+
+int receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+{
+	const cf_reconciler rc = {
+		.k = k, .api_version = NOTIFICATION_GROUP_V1, .kind = "Receiver", .ns = ns, .name = name,
+		.default_interval_ms = DEFAULT_INTERVAL_MS,   /* no finalizer: its path lives in memory */
+		.on_gone = on_gone, .finalize = stop_serving, .on_suspend = stop_serving, .body = body, .ctx = c,
+	};
+
+	return cf_reconcile_run(requeue_ms, &rc);
 }
 
 /* ---- annotating the resources ---- */

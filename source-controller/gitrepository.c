@@ -4,6 +4,7 @@
 
 #include "runtime/condition.h"
 #include "runtime/event.h"
+#include "runtime/reconcile.h"
 #include "runtime/status.h"
 #include "source/artifact.h"
 #include "source/git.h"
@@ -11,7 +12,6 @@
 #include "util/alloc.h"
 #include "util/base64.h"
 #include "util/buf.h"
-#include "util/duration.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -23,7 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define REQUESTED_AT "reconcile.fluxcd.io/requestedAt"
 #define DEFAULT_TIMEOUT_MS 60000L
 #define KEEP_ARTIFACTS 2
 
@@ -32,16 +31,16 @@
 #define R_GIT "GitOperationFailed"
 #define R_STORAGE "StorageOperationFailed"
 #define R_URL "URLInvalid"
-#define R_SPEC "InvalidSpec"
 
-/* One reconcile's working state. */
+/* One reconcile's working state (the lifecycle's pass, and what the body adds). */
 typedef struct rec {
+	cf_reconcile *p;
 	src_ctl *c;
 	cf_kube *k;
 	json_t *obj;
 	const char *ns, *name;
 	long long generation;
-	json_t *status;       /* the status being built (a copy) */
+	json_t *status;       /* the status being built (the pass's) */
 	cf_git_auth auth;
 	unsigned char *secret_bufs[8];
 	size_t secret_lens[8];
@@ -212,67 +211,41 @@ static void send_event(rec *r, const char *type, const char *reason, const char 
 	json_decref(meta);
 }
 
-/* Records a failure in status (keeping the last artifact) and emits a warning when the
- * message is new. stalled: the spec itself is wrong, retrying will not help. */
-static int fail(rec *r, const char *reason, int stalled)
-{
-	char msg[2048], old[2048];
-	const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
-	const char *was = ready ? json_string_value(json_object_get(ready, "message")) : NULL;
-	int code = cf_err_code() ? cf_err_code() : CF_ERR, rc;
-
-	/* copied: setting the condition below frees the old message; a URL's credentials go */
-	snprintf(old, sizeof(old), "%s", was ? was : "");
-	cf_url_redact(msg, sizeof(msg), cf_err_msg());
-	cf_status_mark_handled(r->status, r->obj);
-	rc = cf_condition_set(r->status, CF_COND_READY, "False", reason, msg, r->generation);
-	if (rc == 0 && stalled) {
-		rc = cf_condition_set(r->status, CF_COND_STALLED, "True", reason, msg, r->generation);
-	} else if (rc == 0) {
-		cf_condition_remove(r->status, CF_COND_STALLED);
-		rc = cf_condition_set(r->status, "FetchFailed", "True", reason, msg, r->generation);
-	}
-	cf_condition_remove(r->status, CF_COND_RECONCILING);
-	if (rc == 0 && strcmp(old, msg) != 0)
-		send_event(r, "Warning", reason, msg, NULL, NULL);
-	if (rc < 0 || cf_status_patch(r->k, r->obj, r->status) < 0) {
-		/* the old Ready must not stand for this failure: back off and write it again */
-		cf_log(CF_LOG_WARN, "status not written", "object", r->name, "error", cf_err_msg(), NULL);
-		stalled = 0;
-	}
-	cf_err_set(code, "%s", msg);
-	return stalled ? 0 : code;   /* a stalled object waits for a spec change */
-}
-
+/* Ready=True for revision, and its artifact in storage. */
 static int succeed(rec *r, const char *revision)
 {
 	char msg[800];
 	int rc;
 
 	snprintf(msg, sizeof(msg), "stored artifact for revision '%s'", revision);
-	cf_status_mark_handled(r->status, r->obj);
-	rc = cf_condition_set(r->status, CF_COND_READY, "True", CF_REASON_SUCCEEDED, msg, r->generation);
+	rc = cf_reconcile_ready(r->p, CF_REASON_SUCCEEDED, msg);
 	if (rc == 0)
 		rc = cf_condition_set(r->status, "ArtifactInStorage", "True", CF_REASON_SUCCEEDED, msg, r->generation);
-	if (rc < 0)
-		return rc;
-	cf_condition_remove(r->status, "FetchFailed");
-	cf_condition_remove(r->status, CF_COND_STALLED);
-	cf_condition_remove(r->status, CF_COND_RECONCILING);
-	return cf_status_patch(r->k, r->obj, r->status);
+	return rc;
+}
+
+static void warning_event(cf_reconcile *p, const char *type, const char *reason, const char *message)
+{
+	rec r = { .p = p, .c = p->ctx, .k = p->k, .obj = p->obj };
+
+	send_event(&r, type, reason, message, NULL, NULL);
 }
 
 /* ---- the steps ---- */
 
-static int finalize(rec *r)
+/* Deleted: its artifacts and cache go before the finalizer. */
+static int finalize(cf_reconcile *p)
 {
-	int rc;
+	remove_storage(p->ctx, p->ns, p->name);
+	cf_log(CF_LOG_INFO, "storage removed", "object", p->name, "namespace", p->ns, NULL);
+	return 0;
+}
 
-	remove_storage(r->c, r->ns, r->name);
-	rc = cf_finalizer_remove(r->k, r->obj, SOURCE_FINALIZER);
-	if (rc == 0)
-		cf_log(CF_LOG_INFO, "storage removed", "object", r->name, "namespace", r->ns, NULL);
-	return rc;
+/* Deleted without our finalizer (or a late event): nothing of it may stay on disk. */
+static int on_gone(const cf_reconciler *rc)
+{
+	remove_storage(rc->ctx, rc->ns, rc->name);
+	return 0;
 }
 
 /* Does status already describe an artifact for this revision, built with these ignore rules,
@@ -351,7 +324,8 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 		json_object_del(r->status, "observedIgnore");
 	cf_git_commit_subject(repo, t->commit, subject, sizeof(subject));
 	snprintf(msg, sizeof(msg), "stored artifact for commit '%s'", subject);
-	if ((rc = succeed(r, t->revision)) < 0)
+	/* written before the event and the notice: whoever they reach reads this artifact */
+	if ((rc = succeed(r, t->revision)) < 0 || (rc = cf_reconcile_write_status(r->p)) < 0)
 		goto out;
 	send_event(r, "Normal", "NewArtifact", msg, t->revision, digest);
 	if (left_out.len) {
@@ -403,10 +377,10 @@ static int sync_source(rec *r, long timeout_ms)
 			cf_err_set(CF_EINVAL, "spec.url is required");
 		else
 			cf_err_prefix("invalid spec.url");
-		return fail(r, R_URL, 1);
+		return cf_reconcile_fail(r->p, R_URL, CF_FAIL_STALLED);
 	}
 	if ((rc = load_auth(r, &reason)) < 0)
-		return fail(r, reason, 0);
+		return cf_reconcile_fail(r->p, reason, 0);
 	rc = dir_path(&cache, r->c, ".cache/gitrepository", r->ns, r->name);
 	if (rc == 0) rc = cf_git_open(&repo, cache.data, url);
 	if (rc == 0 && gref.commit == NULL) {
@@ -430,19 +404,15 @@ static int sync_source(rec *r, long timeout_ms)
 	}
 	if (rc < 0) {
 		reason = rc == CF_EAUTH ? R_AUTH : R_GIT;
-		rc = fail(r, reason, 0);
+		rc = cf_reconcile_fail(r->p, reason, 0);
 		goto out;
 	}
 	rc = store(r, repo, &t);
 	if (rc < 0) {
-		rc = fail(r, R_STORAGE, 0);
+		rc = cf_reconcile_fail(r->p, R_STORAGE, 0);
 	} else if (rc == 1) {
-		const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
-		const char *st = ready ? json_string_value(json_object_get(ready, "status")) : NULL;
-		/* unchanged: write status only if something in it is out of date */
-		rc = 0;
-		if (!st || strcmp(st, "True") != 0 || gitrepository_wants_reconcile("MODIFIED", r->obj))
-			rc = succeed(r, t.revision);
+		/* unchanged: the lifecycle writes status only if something in it is out of date */
+		rc = succeed(r, t.revision);
 	}
 out:
 	json_decref(refs);
@@ -452,58 +422,22 @@ out:
 	return rc;
 }
 
+static int body(cf_reconcile *p)
+{
+	rec r = { .p = p, .c = p->ctx, .k = p->k, .obj = p->obj, .ns = p->ns, .name = p->name,
+		  .generation = p->generation, .status = p->status };
+
+	return sync_source(&r, p->timeout_ms);
+}
+
 int gitrepository_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
-	rec r = { .c = c, .k = k, .ns = ns, .name = name };
-	const json_t *spec, *md;
-	const char *interval, *timeout;
-	long interval_ms = 0, timeout_ms = DEFAULT_TIMEOUT_MS;
-	int rc;
+	const cf_reconciler rc = {
+		.k = k, .api_version = SOURCE_GROUP_VERSION, .kind = "GitRepository", .ns = ns, .name = name,
+		.finalizer = SOURCE_FINALIZER, .default_timeout_ms = DEFAULT_TIMEOUT_MS,
+		.failure_condition = "FetchFailed",   /* Flux's; no retryInterval: failures back off */
+		.on_gone = on_gone, .finalize = finalize, .body = body, .event = warning_event, .ctx = c,
+	};
 
-	*requeue_ms = 0;
-	rc = cf_kube_get(k, &r.obj, &(cf_kube_ref){ SOURCE_GROUP_VERSION, "GitRepository", ns, name });
-	if (rc == CF_ENOTFOUND) {
-		remove_storage(c, ns, name);   /* deleted without our finalizer */
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
-	md = json_object_get(r.obj, "metadata");
-	spec = json_object_get(r.obj, "spec");
-	r.generation = json_integer_value(json_object_get(md, "generation"));
-	r.status = json_deep_copy(json_object_get(r.obj, "status"));
-	if (r.status == NULL)
-		r.status = json_object();
-	if (json_object_get(md, "deletionTimestamp")) {
-		rc = finalize(&r);
-		goto out;
-	}
-	/* the patch comes back as a watch event, which starts the real pass: one reconcile, not two */
-	if ((rc = cf_finalizer_ensure(k, r.obj, SOURCE_FINALIZER)) != 0) {
-		if (rc > 0) {
-			*requeue_ms = 1;   /* in case that event is lost */
-			rc = 0;
-		}
-		goto out;
-	}
-	if (json_is_true(json_object_get(spec, "suspend"))) {
-		cf_log(CF_LOG_INFO, "suspended", "object", name, "namespace", ns, NULL);
-		goto out;
-	}
-	interval = str_at(spec, "interval", NULL);
-	timeout = str_at(spec, "timeout", NULL);
-	if (interval == NULL || cf_duration_parse(&interval_ms, interval) < 0 ||
-	    (timeout && cf_duration_parse(&timeout_ms, timeout) < 0)) {
-		if (interval == NULL)
-			cf_err_set(CF_EINVAL, "spec.interval is required");
-		rc = fail(&r, R_SPEC, 1);
-		goto out;
-	}
-	rc = sync_source(&r, timeout_ms);
-	if (rc == 0)
-		*requeue_ms = interval_ms;
-out:
-	json_decref(r.status);
-	json_decref(r.obj);
-	return rc;
+	return cf_reconcile_run(requeue_ms, &rc);
 }

@@ -37,8 +37,15 @@ void *cf_worker_run(void *arg)
 		rc = w->reconcile(w->ctx, k, key, slash + 1, &requeue);
 		*slash = '/';
 		if (rc < 0) {
-			long delay = cf_workqueue_add_backoff(w->queue, key);
+			/* the reconcile's retry (a retryInterval) when it names one, else the backoff */
+			long delay = requeue;
 			char d[32];
+			if (requeue > 0) {
+				cf_workqueue_forget(w->queue, key);
+				cf_workqueue_add_after(w->queue, key, requeue);
+			} else {
+				delay = cf_workqueue_add_backoff(w->queue, key);
+			}
 			snprintf(d, sizeof(d), "%ldms", delay);
 			cf_log(CF_LOG_WARN, "reconcile failed", "object", key, "error", cf_err_msg(), "retry", d, NULL);
 		} else {

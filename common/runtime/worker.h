@@ -15,7 +15,7 @@ typedef struct cf_worker {
 	/* a new API client for one worker thread */
 	int (*new_client)(void *ctx, cf_kube **k);
 	/* reconciles ns/name once: 0 (*requeue_ms: look again then; 0: only on change) or a
-	 * negative code (backed off) */
+	 * negative code (retried after *requeue_ms when it is set, else backed off) */
 	int (*reconcile)(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
 	void *ctx;
 } cf_worker;

@@ -102,16 +102,19 @@ static const char *cond(const json_t *o, const char *type, const char *field)
 	return NULL;
 }
 
-/* Waits until the Kustomization's Ready is want, its message contains text, and (if reason)
- * its reason is that. Returns the object (caller decrefs) or NULL after a failure. */
-static json_t *wait_ks(const char *name, const char *want, const char *reason, const char *text, int secs)
+/* Waits until the Kustomization n/name's Ready is want, its message contains text, and (if
+ * reason) its reason is that. Returns the object (caller decrefs) or NULL after a failure. */
+static json_t *wait_ks_in(const char *n, const char *name, const char *want, const char *reason, const char *text,
+			  int secs)
 {
 	json_t *o = NULL;
 
 	for (int i = 0; i < secs * 10; i++) {
 		const char *st, *msg, *rs;
 		json_decref(o);
-		o = get(KS, "Kustomization", name);
+		o = NULL;
+		if (kube)
+			cf_kube_get(kube, &o, &(cf_kube_ref){ KS, "Kustomization", n, name });
 		st = cond(o, "Ready", "status");
 		msg = cond(o, "Ready", "message");
 		rs = cond(o, "Ready", "reason");
@@ -119,12 +122,17 @@ static json_t *wait_ks(const char *name, const char *want, const char *reason, c
 			return o;
 		msleep(100);
 	}
-	cf_test_fail(__FILE__, __LINE__, "%s: Ready is %s %s \"%s\", want %s %s with \"%s\"", name,
+	cf_test_fail(__FILE__, __LINE__, "%s/%s: Ready is %s %s \"%s\", want %s %s with \"%s\"", n, name,
 		     cond(o, "Ready", "status") ? cond(o, "Ready", "status") : "(none)",
 		     cond(o, "Ready", "reason") ? cond(o, "Ready", "reason") : "",
 		     cond(o, "Ready", "message") ? cond(o, "Ready", "message") : "", want, reason ? reason : "", text ? text : "");
 	json_decref(o);
 	return NULL;
+}
+
+static json_t *wait_ks(const char *name, const char *want, const char *reason, const char *text, int secs)
+{
+	return wait_ks_in(ns, name, want, reason, text, secs);
 }
 
 /* A Kustomization in the test namespace without targetNamespace, from source; spec as in apply_ks. */
@@ -949,25 +957,7 @@ static json_t *get_tenant(const char *api_version, const char *kind, const char 
 /* As wait_ks, in the tenant namespace. */
 static json_t *wait_tenant_ks(const char *name, const char *want, const char *reason, const char *text, int secs)
 {
-	json_t *o = NULL;
-
-	for (int i = 0; i < secs * 10; i++) {
-		const char *st, *msg, *rs;
-		json_decref(o);
-		o = get_tenant(KS, "Kustomization", name);
-		st = cond(o, "Ready", "status");
-		msg = cond(o, "Ready", "message");
-		rs = cond(o, "Ready", "reason");
-		if (st && strcmp(st, want) == 0 && msg && (!text || strstr(msg, text)) && (!reason || (rs && strcmp(rs, reason) == 0)))
-			return o;
-		msleep(100);
-	}
-	cf_test_fail(__FILE__, __LINE__, "%s/%s: Ready is %s %s \"%s\", want %s %s with \"%s\"", tns, name,
-		     cond(o, "Ready", "status") ? cond(o, "Ready", "status") : "(none)",
-		     cond(o, "Ready", "reason") ? cond(o, "Ready", "reason") : "",
-		     cond(o, "Ready", "message") ? cond(o, "Ready", "message") : "", want, reason ? reason : "", text ? text : "");
-	json_decref(o);
-	return NULL;
+	return wait_ks_in(tns, name, want, reason, text, secs);
 }
 
 static void lockdown_setup(void)

@@ -14,6 +14,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "yaml/yaml.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -46,12 +47,6 @@ typedef struct rec {
 	size_t secret_lens[8];
 	size_t nsecret;
 } rec;
-
-static const char *str_at(const json_t *o, const char *a, const char *b)
-{
-	const json_t *v = json_object_get(o, a);
-	return json_string_value(b ? json_object_get(v, b) : v);
-}
 
 int gitrepository_wants_reconcile(const char *type, const json_t *obj)
 {
@@ -160,7 +155,7 @@ static const char *secret_value(rec *r, const json_t *data, const char *key, siz
 
 static int load_auth(rec *r, const char **reason)
 {
-	const char *secret = str_at(json_object_get(r->obj, "spec"), "secretRef", "name");
+	const char *secret = cf_json_str(json_object_get(json_object_get(r->obj, "spec"), "secretRef"), "name");
 	json_t *s = NULL, *data;
 	int rc;
 
@@ -256,7 +251,7 @@ static int artifact_current(rec *r, const char *revision, const char *path)
 	const char *rev = json_string_value(json_object_get(art, "revision"));
 	const char *p = json_string_value(json_object_get(art, "path"));
 	const char *digest = json_string_value(json_object_get(art, "digest"));
-	const char *ign = str_at(json_object_get(r->obj, "spec"), "ignore", NULL);
+	const char *ign = cf_json_str(json_object_get(r->obj, "spec"), "ignore");
 	const char *seen = json_string_value(json_object_get(r->status, "observedIgnore"));
 	char got[72], full[4096];
 
@@ -271,7 +266,7 @@ static int artifact_current(rec *r, const char *revision, const char *path)
 static int build_artifact(rec *r, cf_git_repo *repo, const cf_git_target *t, const char *dir,
 			  const char *file, char digest[72], size_t *size, cf_buf *left_out)
 {
-	const char *ign = str_at(json_object_get(r->obj, "spec"), "ignore", NULL);
+	const char *ign = cf_json_str(json_object_get(r->obj, "spec"), "ignore");
 	cf_artifact_writer *w = NULL;
 	cf_ignore *ig = NULL;
 	int rc;
@@ -292,7 +287,7 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 	cf_buf dir = CF_BUF_INIT(8192), path = CF_BUF_INIT(8192), url = CF_BUF_INIT(8192), notice = CF_BUF_INIT(1u << 16);
 	cf_buf left_out = CF_BUF_INIT(4096);
 	char digest[72], file[64], now[32], subject[512], msg[800];
-	const char *ign = str_at(json_object_get(r->obj, "spec"), "ignore", NULL);
+	const char *ign = cf_json_str(json_object_get(r->obj, "spec"), "ignore");
 	size_t size = 0;
 	json_t *art;
 	int rc;
@@ -362,9 +357,9 @@ static void log_fetch(rec *r, cf_git_repo *repo, int rc)
 static int sync_source(rec *r, long timeout_ms)
 {
 	const json_t *spec = json_object_get(r->obj, "spec"), *ref = json_object_get(spec, "ref");
-	const char *url = str_at(spec, "url", NULL), *reason = R_GIT;
-	cf_git_ref gref = { str_at(ref, "branch", NULL), str_at(ref, "tag", NULL), str_at(ref, "semver", NULL),
-			    str_at(ref, "name", NULL), str_at(ref, "commit", NULL) };
+	const char *url = cf_json_str(spec, "url"), *reason = R_GIT;
+	cf_git_ref gref = { cf_json_str(ref, "branch"), cf_json_str(ref, "tag"), cf_json_str(ref, "semver"),
+			    cf_json_str(ref, "name"), cf_json_str(ref, "commit") };
 	cf_buf cache = CF_BUF_INIT(8192);
 	cf_git_repo *repo = NULL;
 	cf_git_target t;

@@ -6,12 +6,12 @@
  * stops working at once, and the Receiver is reconciled to its new path. */
 #include "controller.h"
 
+#include "kube/secret.h"
 #include "notify.h"
 #include "runtime/condition.h"
 #include "runtime/reconcile.h"
 #include "runtime/status.h"
 #include "util/alloc.h"
-#include "util/base64.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "webhook.h"
@@ -41,26 +41,22 @@ static void forget(nc_ctl *c, const char *key)
 
 static int read_token(cf_kube *k, char **token, const char *ns, const char *name)
 {
-	json_t *s = NULL;
-	const char *b64;
-	unsigned char *dec = NULL;
-	size_t len = 0;
+	json_t *s = NULL, *data = NULL;
+	const json_t *tok;
 	int rc;
 
 	*token = NULL;
 	if ((rc = cf_kube_get(k, &s, &(cf_kube_ref){ "v1", "Secret", ns, name })) < 0)
 		return cf_err_prefix("unable to read token from secret '%s/%s'", ns, name);
-	b64 = cf_json_str(json_object_get(s, "data"), "token");
-	if (b64 == NULL || cf_base64_decode(&dec, &len, b64, strlen(b64)) < 0 || len == 0) {
-		cf_notify_wipe(s);
-		json_decref(s);
-		cf_free_secret(dec, len);
+	rc = cf_kube_secret_decode(&data, s);
+	cf_kube_secret_free(s);
+	tok = json_object_get(data, "token");
+	if (rc < 0 || json_string_length(tok) == 0) {
+		cf_kube_secret_free(data);
 		return cf_err_set(CF_EINVAL, "secret '%s/%s' has no 'token'", ns, name);
 	}
-	*token = cf_strndup((const char *)dec, len);
-	cf_free_secret(dec, len);
-	cf_notify_wipe(s);
-	json_decref(s);
+	*token = cf_strndup(json_string_value(tok), json_string_length(tok));
+	cf_kube_secret_free(data);
 	return *token ? 0 : cf_err_set(CF_ENOMEM, "out of memory");
 }
 

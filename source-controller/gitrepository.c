@@ -2,6 +2,7 @@
  * status, events and a notice. */
 #include "controller.h"
 
+#include "kube/secret.h"
 #include "runtime/condition.h"
 #include "runtime/event.h"
 #include "runtime/reconcile.h"
@@ -10,7 +11,6 @@
 #include "source/git.h"
 #include "source/ignore.h"
 #include "util/alloc.h"
-#include "util/base64.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -42,10 +42,8 @@ typedef struct rec {
 	const char *ns, *name;
 	long long generation;
 	json_t *status;       /* the status being built (the pass's) */
-	cf_git_auth auth;
-	unsigned char *secret_bufs[8];
-	size_t secret_lens[8];
-	size_t nsecret;
+	cf_git_auth auth;     /* its strings are borrowed from secret */
+	json_t *secret;       /* spec.secretRef decoded (cf_kube_secret_decode), wiped by wipe_auth */
 } rec;
 
 int gitrepository_wants_reconcile(const char *type, const json_t *obj)
@@ -138,55 +136,51 @@ static void retain(const char *dir, const char *current)
 
 /* ---- credentials ---- */
 
-static const char *secret_value(rec *r, const json_t *data, const char *key, size_t *len)
+static const char *secret_value(rec *r, const char *key, size_t *len)
 {
-	const char *b64 = json_string_value(json_object_get(data, key));
-	unsigned char *v;
-	size_t l;
+	const json_t *v = json_object_get(r->secret, key);
 
-	if (b64 == NULL || r->nsecret == 8 || cf_base64_decode(&v, &l, b64, strlen(b64)) < 0)
-		return NULL;
-	r->secret_bufs[r->nsecret] = v;
-	r->secret_lens[r->nsecret++] = l;
-	if (len)
-		*len = l;
-	return (const char *)v;
+	if (len && v)
+		*len = json_string_length(v);
+	return json_string_value(v);
 }
 
 static int load_auth(rec *r, const char **reason)
 {
 	const char *secret = cf_json_str(json_object_get(json_object_get(r->obj, "spec"), "secretRef"), "name");
-	json_t *s = NULL, *data;
+	json_t *s = NULL;
 	int rc;
 
 	r->auth = (cf_git_auth)CF_GIT_AUTH_INIT;
 	if (secret == NULL)
 		return 0;
 	rc = cf_kube_get(r->k, &s, &(cf_kube_ref){ "v1", "Secret", r->ns, secret });
+	if (rc == 0) {
+		rc = cf_kube_secret_decode(&r->secret, s);
+		cf_kube_secret_free(s);
+	}
 	if (rc < 0) {
 		*reason = R_AUTH;
 		return cf_err_prefix("failed to get secret '%s/%s'", r->ns, secret);
 	}
-	data = json_object_get(s, "data");
-	r->auth.username = secret_value(r, data, "username", NULL);
-	r->auth.password = secret_value(r, data, "password", NULL);
-	r->auth.bearer_token = secret_value(r, data, "bearerToken", NULL);
-	r->auth.ca_pem = secret_value(r, data, "ca.crt", &r->auth.ca_len);
+	r->auth.username = secret_value(r, "username", NULL);
+	r->auth.password = secret_value(r, "password", NULL);
+	r->auth.bearer_token = secret_value(r, "bearerToken", NULL);
+	r->auth.ca_pem = secret_value(r, "ca.crt", &r->auth.ca_len);
 	if (r->auth.ca_pem == NULL)
-		r->auth.ca_pem = secret_value(r, data, "caFile", &r->auth.ca_len);
-	r->auth.identity = secret_value(r, data, "identity", NULL);
-	r->auth.known_hosts = secret_value(r, data, "known_hosts", NULL);
+		r->auth.ca_pem = secret_value(r, "caFile", &r->auth.ca_len);
+	r->auth.identity = secret_value(r, "identity", NULL);
+	r->auth.known_hosts = secret_value(r, "known_hosts", NULL);
 	if (r->auth.identity)
 		r->auth.identity_password = r->auth.password;
-	json_decref(s);
 	return 0;
 }
 
 static void wipe_auth(rec *r)
 {
-	for (size_t i = 0; i < r->nsecret; i++)
-		cf_free_secret(r->secret_bufs[i], r->secret_lens[i]);
-	r->nsecret = 0;
+	cf_kube_secret_free(r->secret);
+	r->secret = NULL;
+	r->auth = (cf_git_auth)CF_GIT_AUTH_INIT;
 }
 
 /* ---- status and events ---- */

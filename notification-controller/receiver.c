@@ -12,6 +12,7 @@
 #include "runtime/reconcile.h"
 #include "runtime/status.h"
 #include "util/alloc.h"
+#include "util/duration.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "webhook.h"
@@ -22,7 +23,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define DEFAULT_INTERVAL_MS (10L * 60 * 1000)   /* Flux's default spec.interval */
 #define HTTP_WORKERS 2
@@ -167,16 +167,11 @@ static int annotate_resources(cf_kube *k, const json_t *receiver, int *count)
 {
 	const char *rns = cf_json_str(json_object_get(receiver, "metadata"), "namespace");
 	const json_t *res;
-	char stamp[64];
-	struct timespec ts;
-	struct tm tm;
+	char stamp[CF_TIME_MAX];
 	size_t i;
 	int rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp), ".%09ldZ", ts.tv_nsec);
+	cf_time_rfc3339(stamp, 9);
 	*count = 0;
 	json_array_foreach(json_object_get(json_object_get(receiver, "spec"), "resources"), i, res) {
 		const char *kind = cf_json_str(res, "kind"), *name = cf_json_str(res, "name");

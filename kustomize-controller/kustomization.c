@@ -23,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REVISION_ANNOTATION "kustomize.toolkit.fluxcd.io/revision"
 #define MSG_MAX 4096
 
 /* Flux's reasons */
@@ -60,19 +59,6 @@ int kustomization_wants_reconcile(const char *type, const json_t *obj)
 
 /* ---- status and events ---- */
 
-static void send_event(rec *r, const char *type, const char *reason, const char *message)
-{
-	json_t *ann = NULL, *meta = NULL;
-
-	if (r->p->revision[0]) {
-		ann = json_pack("{s:s}", REVISION_ANNOTATION, r->p->revision);
-		meta = json_pack("{s:s}", "revision", r->p->revision);
-	}
-	cf_event_emit(r->k, r->c->events, r->obj, type, reason, message, ann, meta, KUSTOMIZE_CONTROLLER);
-	json_decref(ann);
-	json_decref(meta);
-}
-
 /* A failure, as the lifecycle records every failure; a failed health check also sets Healthy. */
 static int fail(rec *r, const char *reason, unsigned flags)
 {
@@ -84,9 +70,9 @@ static int fail(rec *r, const char *reason, unsigned flags)
 
 static void event_hook(cf_reconcile *p, const char *type, const char *reason, const char *message)
 {
-	rec r = { .p = p, .c = p->ctx, .k = p->k, .obj = p->obj };
+	ks_ctl *c = p->ctx;
 
-	send_event(&r, type, reason, message);
+	cf_event_emit_revision(p->k, c->events, p->obj, type, reason, message, p->revision, NULL, KUSTOMIZE_CONTROLLER);
 }
 
 /* ---- the steps ---- */
@@ -523,7 +509,8 @@ static int succeed(rec *r)
 	if (cf_reconcile_ready(r->p, R_SUCCEEDED, msg) < 0)
 		return fail(r, R_HEALTH, 0);
 	if (!was_ready)
-		send_event(r, "Normal", R_SUCCEEDED, msg);
+		cf_event_emit_revision(r->k, r->c->events, r->obj, "Normal", R_SUCCEEDED, msg, r->p->revision, NULL,
+				       KUSTOMIZE_CONTROLLER);
 	return 0;   /* the lifecycle writes status and looks again after the interval */
 }
 
@@ -596,7 +583,8 @@ static int apply_revision(rec *r)
 	rc = health_look(r, res.inventory, &r->wait);
 	cf_kube_impersonate(r->k, NULL, NULL);
 	if (change_set(&changes, &res, deleted, r->drift) > 0) {
-		send_event(r, "Normal", R_PROGRESSING, changes.data);
+		cf_event_emit_revision(r->k, r->c->events, r->obj, "Normal", R_PROGRESSING, changes.data, r->p->revision,
+				       NULL, KUSTOMIZE_CONTROLLER);
 		cf_log(CF_LOG_INFO, "applied", "object", r->key, "revision", r->p->revision, "changes", changes.data, NULL);
 	}
 	if (rc < 0)

@@ -185,21 +185,6 @@ static void wipe_auth(rec *r)
 
 /* ---- status and events ---- */
 
-static void send_event(rec *r, const char *type, const char *reason, const char *message,
-		       const char *revision, const char *digest)
-{
-	json_t *ann = NULL, *meta = NULL;
-
-	if (revision) {
-		ann = json_pack("{s:s,s:s?}", "source.toolkit.fluxcd.io/revision", revision,
-				"source.toolkit.fluxcd.io/digest", digest);
-		meta = json_pack("{s:s,s:s?}", "revision", revision, "digest", digest);
-	}
-	cf_event_emit(r->k, r->c->events, r->obj, type, reason, message, ann, meta, SOURCE_CONTROLLER);
-	json_decref(ann);
-	json_decref(meta);
-}
-
 /* Ready=True for revision, and its artifact in storage. */
 static int succeed(rec *r, const char *revision)
 {
@@ -215,9 +200,9 @@ static int succeed(rec *r, const char *revision)
 
 static void warning_event(cf_reconcile *p, const char *type, const char *reason, const char *message)
 {
-	rec r = { .p = p, .c = p->ctx, .k = p->k, .obj = p->obj };
+	src_ctl *c = p->ctx;
 
-	send_event(&r, type, reason, message, NULL, NULL);
+	cf_event_emit(p->k, c->events, p->obj, type, reason, message, NULL, NULL, SOURCE_CONTROLLER);
 }
 
 /* ---- the steps ---- */
@@ -316,13 +301,14 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 	/* written before the event and the notice: whoever they reach reads this artifact */
 	if ((rc = succeed(r, t->revision)) < 0 || (rc = cf_reconcile_write_status(r->p)) < 0)
 		goto out;
-	send_event(r, "Normal", "NewArtifact", msg, t->revision, digest);
+	cf_event_emit_revision(r->k, r->c->events, r->obj, "Normal", "NewArtifact", msg, t->revision, digest, SOURCE_CONTROLLER);
 	if (left_out.len) {
 		/* as Flux: such links are not in the artifact, so one cannot fail every consumer */
 		char warn[1200];
 		snprintf(warn, sizeof(warn), "symlinks pointing outside the repository left out of the artifact: %.1000s",
 			 left_out.data);
-		send_event(r, "Warning", "SymlinksLeftOut", warn, t->revision, digest);
+		cf_event_emit_revision(r->k, r->c->events, r->obj, "Warning", "SymlinksLeftOut", warn, t->revision, digest,
+				       SOURCE_CONTROLLER);
 		cf_log(CF_LOG_WARN, "symlinks left out", "object", r->name, "namespace", r->ns, "links", left_out.data, NULL);
 	}
 	if (cf_bus_encode_ready(&notice, "GitRepository", r->ns, r->name, t->revision, digest, path.data) == 0)

@@ -15,6 +15,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REVISION_ANNOTATION "kustomize.toolkit.fluxcd.io/revision"
 #define MSG_MAX 4096
 
 /* Flux's reasons */
@@ -51,11 +51,6 @@ typedef struct rec {
 	json_t *wait;          /* the health wait taken from ks_ctl.health_waits (deadline kept), or NULL */
 } rec;
 
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 
 int kustomization_wants_reconcile(const char *type, const json_t *obj)
 {
@@ -63,19 +58,6 @@ int kustomization_wants_reconcile(const char *type, const json_t *obj)
 }
 
 /* ---- status and events ---- */
-
-static void send_event(rec *r, const char *type, const char *reason, const char *message)
-{
-	json_t *ann = NULL, *meta = NULL;
-
-	if (r->p->revision[0]) {
-		ann = json_pack("{s:s}", REVISION_ANNOTATION, r->p->revision);
-		meta = json_pack("{s:s}", "revision", r->p->revision);
-	}
-	cf_event_emit(r->k, r->c->events, r->obj, type, reason, message, ann, meta, KUSTOMIZE_CONTROLLER);
-	json_decref(ann);
-	json_decref(meta);
-}
 
 /* A failure, as the lifecycle records every failure; a failed health check also sets Healthy. */
 static int fail(rec *r, const char *reason, unsigned flags)
@@ -88,9 +70,9 @@ static int fail(rec *r, const char *reason, unsigned flags)
 
 static void event_hook(cf_reconcile *p, const char *type, const char *reason, const char *message)
 {
-	rec r = { .p = p, .c = p->ctx, .k = p->k, .obj = p->obj };
+	ks_ctl *c = p->ctx;
 
-	send_event(&r, type, reason, message);
+	cf_event_emit_revision(p->k, c->events, p->obj, type, reason, message, p->revision, NULL, KUSTOMIZE_CONTROLLER);
 }
 
 /* ---- the steps ---- */
@@ -98,7 +80,7 @@ static void event_hook(cf_reconcile *p, const char *type, const char *reason, co
 /* spec.serviceAccountName, else --default-service-account (as Flux), else the controller. */
 static int impersonate(rec *r)
 {
-	const char *sa = sget(r->spec, "serviceAccountName");
+	const char *sa = cf_json_str(r->spec, "serviceAccountName");
 	char user[600];
 
 	if (sa == NULL || sa[0] == '\0')
@@ -118,7 +100,7 @@ typedef struct handover {
 static int handed_over(const char *id, void *payload)
 {
 	handover *h = payload;
-	const char *to = sget(h->claims, id);
+	const char *to = cf_json_str(h->claims, id);
 	char desc[600], line[1200];
 
 	if (to == NULL)
@@ -203,7 +185,7 @@ static int finalize_objects(rec *r)
 	}
 	/* pruned or left in place, the objects are no longer this controller's to watch */
 	json_array_foreach(inv, i, v)
-		cf_objcache_forget_id(r->c->cache, sget(v, "id"));
+		cf_objcache_forget_id(r->c->cache, cf_json_str(v, "id"));
 	return 0;   /* the lifecycle removes the finalizer */
 }
 
@@ -212,19 +194,19 @@ static int finalize_objects(rec *r)
 static int cross_namespace_refused(rec *r)
 {
 	const json_t *src = json_object_get(r->spec, "sourceRef"), *d;
-	const char *sns = sget(src, "namespace");
+	const char *sns = cf_json_str(src, "namespace");
 	size_t i;
 
 	if (!r->c->no_cross_namespace_refs)
 		return 0;
 	if (sns && sns[0] && strcmp(sns, r->ns) != 0)
 		return cf_err_set(CF_EAUTH, "can't access '%s/%s/%s', cross-namespace references have been blocked",
-				  sget(src, "kind") ? sget(src, "kind") : "", sns, sget(src, "name") ? sget(src, "name") : "");
+				  cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "", sns, cf_json_str(src, "name") ? cf_json_str(src, "name") : "");
 	json_array_foreach(json_object_get(r->spec, "dependsOn"), i, d) {
-		const char *dns = sget(d, "namespace");
+		const char *dns = cf_json_str(d, "namespace");
 		if (dns && dns[0] && strcmp(dns, r->ns) != 0)
 			return cf_err_set(CF_EAUTH, "can't access 'Kustomization/%s/%s', cross-namespace references have been blocked",
-					  dns, sget(d, "name") ? sget(d, "name") : "");
+					  dns, cf_json_str(d, "name") ? cf_json_str(d, "name") : "");
 	}
 	return 0;
 }
@@ -236,7 +218,7 @@ static int dependencies_ready(rec *r)
 	size_t i;
 
 	json_array_foreach(json_object_get(r->spec, "dependsOn"), i, d) {
-		const char *ns = sget(d, "namespace") ? sget(d, "namespace") : r->ns, *name = sget(d, "name");
+		const char *ns = cf_json_str(d, "namespace") ? cf_json_str(d, "namespace") : r->ns, *name = cf_json_str(d, "name");
 		json_t *dep = NULL;
 		int ok;
 
@@ -261,8 +243,8 @@ static int dependencies_ready(rec *r)
 static int fetch_artifact(rec *r, cf_tree **tree)
 {
 	const json_t *src = json_object_get(r->spec, "sourceRef");
-	const char *kind = sget(src, "kind"), *name = sget(src, "name");
-	const char *ns = sget(src, "namespace") ? sget(src, "namespace") : r->ns;
+	const char *kind = cf_json_str(src, "kind"), *name = cf_json_str(src, "name");
+	const char *ns = cf_json_str(src, "namespace") ? cf_json_str(src, "namespace") : r->ns;
 	const char *path, *url, *digest, *rev;
 	json_t *source = NULL;
 	const json_t *art;
@@ -280,10 +262,10 @@ static int fetch_artifact(rec *r, cf_tree **tree)
 	if (rc < 0)
 		return cf_err_prefix("Source '%s/%s/%s'", kind, ns, name);
 	art = json_object_get(json_object_get(source, "status"), "artifact");
-	path = sget(art, "path");
-	url = sget(art, "url");
-	digest = sget(art, "digest");
-	rev = sget(art, "revision");
+	path = cf_json_str(art, "path");
+	url = cf_json_str(art, "url");
+	digest = cf_json_str(art, "digest");
+	rev = cf_json_str(art, "revision");
 	if (!path || !url || !digest || !rev) {
 		json_decref(source);
 		return cf_err_set(CF_ENOTFOUND, "Source '%s/%s/%s' is not ready, artifact not found", kind, ns, name);
@@ -318,15 +300,15 @@ static int check_namespaces(rec *r, const json_t *objs)
 	json_array_foreach(objs, i, o) {
 		const json_t *md = json_object_get(o, "metadata");
 		cf_kube_resource res;
-		if (sget(md, "namespace") && sget(md, "namespace")[0])
+		if (cf_json_str(md, "namespace") && cf_json_str(md, "namespace")[0])
 			continue;
-		if (cf_kube_resolve(r->k, &res, sget(o, "apiVersion"), sget(o, "kind")) < 0) {
+		if (cf_kube_resolve(r->k, &res, cf_json_str(o, "apiVersion"), cf_json_str(o, "kind")) < 0) {
 			cf_err_clear();
 			continue;
 		}
 		if (res.namespaced)
 			return cf_err_set(CF_EINVAL, "%s/%s namespace not specified: set metadata.namespace or spec.targetNamespace",
-					  sget(o, "kind"), sget(md, "name"));
+					  cf_json_str(o, "kind"), cf_json_str(md, "name"));
 	}
 	return 0;
 }
@@ -388,20 +370,20 @@ static int health_targets(rec *r, const json_t *inventory, json_t **out)
 	if (json_is_true(json_object_get(r->spec, "wait"))) {
 		json_array_foreach(inventory, i, e) {
 			idref x;
-			if (parse_id(&x, sget(e, "id"), sget(e, "v")) == 0)
+			if (parse_id(&x, cf_json_str(e, "id"), cf_json_str(e, "v")) == 0)
 				json_array_append_new(targets, json_pack("{s:s,s:s,s:s*,s:s}", "apiVersion", x.av, "kind", x.kind,
 									 "namespace", x.ns[0] ? x.ns : NULL, "name", x.name));
 		}
 	}
 	json_array_foreach(json_object_get(r->spec, "healthChecks"), i, e) {
-		const char *ns = sget(e, "namespace") ? sget(e, "namespace") : r->ns;   /* as Flux: the Kustomization's */
-		if (!sget(e, "kind") || !sget(e, "name")) {
+		const char *ns = cf_json_str(e, "namespace") ? cf_json_str(e, "namespace") : r->ns;   /* as Flux: the Kustomization's */
+		if (!cf_json_str(e, "kind") || !cf_json_str(e, "name")) {
 			json_decref(targets);
 			return cf_err_set(CF_EINVAL, "spec.healthChecks[%zu] needs kind and name", i);
 		}
 		json_array_append_new(targets, json_pack("{s:s,s:s,s:s*,s:s}", "apiVersion",
-							 sget(e, "apiVersion") ? sget(e, "apiVersion") : "v1", "kind", sget(e, "kind"),
-							 "namespace", ns, "name", sget(e, "name")));
+							 cf_json_str(e, "apiVersion") ? cf_json_str(e, "apiVersion") : "v1", "kind", cf_json_str(e, "kind"),
+							 "namespace", ns, "name", cf_json_str(e, "name")));
 	}
 	*out = targets;
 	return 0;
@@ -444,7 +426,7 @@ static int health_look(rec *r, const json_t *inventory, json_t **wait)
 	if (h == CF_HEALTH_CURRENT)
 		goto out;
 	if (*wait && (json_integer_value(json_object_get(*wait, "generation")) != r->generation ||
-		      strcmp(sget(*wait, "revision"), r->p->revision) != 0)) {
+		      strcmp(cf_json_str(*wait, "revision"), r->p->revision) != 0)) {
 		json_decref(*wait);   /* a new revision or spec: its own timeout */
 		*wait = NULL;
 	}
@@ -474,7 +456,7 @@ static int health_progressing(rec *r, json_t *wait)
 {
 	char msg[MSG_MAX];
 	long long left = json_integer_value(json_object_get(wait, "deadline")) - now_ms();
-	const char *timeout = sget(r->spec, "timeout") ? sget(r->spec, "timeout") : sget(r->spec, "interval");
+	const char *timeout = cf_json_str(r->spec, "timeout") ? cf_json_str(r->spec, "timeout") : cf_json_str(r->spec, "interval");
 
 	snprintf(msg, sizeof(msg), "Running health checks for revision %s with a timeout of %s", r->p->revision, timeout);
 	json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->p->revision));
@@ -514,8 +496,8 @@ static int change_set(cf_buf *out, const cf_apply_result *res, const json_t *del
 static int succeed(rec *r)
 {
 	const json_t *ready = cf_condition_get(r->status, CF_COND_READY);
-	int was_ready = ready && sget(ready, "status") && strcmp(sget(ready, "status"), "True") == 0 &&
-			sget(r->status, "lastAppliedRevision") && strcmp(sget(r->status, "lastAppliedRevision"), r->p->revision) == 0;
+	int was_ready = ready && cf_json_str(ready, "status") && strcmp(cf_json_str(ready, "status"), "True") == 0 &&
+			cf_json_str(r->status, "lastAppliedRevision") && strcmp(cf_json_str(r->status, "lastAppliedRevision"), r->p->revision) == 0;
 	char msg[MSG_MAX];
 
 	if ((json_object_get(r->spec, "wait") || json_object_get(r->spec, "healthChecks")) &&
@@ -527,7 +509,8 @@ static int succeed(rec *r)
 	if (cf_reconcile_ready(r->p, R_SUCCEEDED, msg) < 0)
 		return fail(r, R_HEALTH, 0);
 	if (!was_ready)
-		send_event(r, "Normal", R_SUCCEEDED, msg);
+		cf_event_emit_revision(r->k, r->c->events, r->obj, "Normal", R_SUCCEEDED, msg, r->p->revision, NULL,
+				       KUSTOMIZE_CONTROLLER);
 	return 0;   /* the lifecycle writes status and looks again after the interval */
 }
 
@@ -571,7 +554,7 @@ static int apply_revision(rec *r)
 	}
 	json_array_foreach(res.inventory, i, v) {
 		idref x;
-		if (parse_id(&x, sget(v, "id"), sget(v, "v")) == 0 && ks_watch_kind(r->c, x.av, x.kind) < 0)
+		if (parse_id(&x, cf_json_str(v, "id"), cf_json_str(v, "v")) == 0 && ks_watch_kind(r->c, x.av, x.kind) < 0)
 			cf_log(CF_LOG_WARN, "no drift watch", "kind", x.kind, "error", cf_err_msg(), NULL);
 	}
 	old_inv = json_object_get(json_object_get(r->status, "inventory"), "entries");
@@ -591,16 +574,17 @@ static int apply_revision(rec *r)
 		const json_t *n;
 		int kept = 0;
 		json_array_foreach(res.inventory, j, n)
-			kept |= strcmp(sget(n, "id"), sget(v, "id")) == 0;
+			kept |= strcmp(cf_json_str(n, "id"), cf_json_str(v, "id")) == 0;
 		if (!kept)
-			cf_objcache_forget_id(r->c->cache, sget(v, "id"));
+			cf_objcache_forget_id(r->c->cache, cf_json_str(v, "id"));
 	}
 	/* the inventory is recorded before the health check: what was applied must be pruned later */
 	json_object_set_new(r->status, "inventory", json_pack("{s:O}", "entries", res.inventory));
 	rc = health_look(r, res.inventory, &r->wait);
 	cf_kube_impersonate(r->k, NULL, NULL);
 	if (change_set(&changes, &res, deleted, r->drift) > 0) {
-		send_event(r, "Normal", R_PROGRESSING, changes.data);
+		cf_event_emit_revision(r->k, r->c->events, r->obj, "Normal", R_PROGRESSING, changes.data, r->p->revision,
+				       NULL, KUSTOMIZE_CONTROLLER);
 		cf_log(CF_LOG_INFO, "applied", "object", r->key, "revision", r->p->revision, "changes", changes.data, NULL);
 	}
 	if (rc < 0)
@@ -623,14 +607,14 @@ out:
 static int source_revision(rec *r, char *out, size_t size)
 {
 	const json_t *src = json_object_get(r->spec, "sourceRef");
-	const char *ns = sget(src, "namespace") ? sget(src, "namespace") : r->ns, *rev;
+	const char *ns = cf_json_str(src, "namespace") ? cf_json_str(src, "namespace") : r->ns, *rev;
 	json_t *source = NULL;
 	int rc;
 
-	if (sget(src, "kind") == NULL || sget(src, "name") == NULL)
+	if (cf_json_str(src, "kind") == NULL || cf_json_str(src, "name") == NULL)
 		return cf_err_set(CF_EINVAL, "spec.sourceRef needs kind and name");
-	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ CF_AV_GITREPOSITORY, sget(src, "kind"), ns, sget(src, "name") });
-	rev = rc == 0 ? sget(json_object_get(json_object_get(source, "status"), "artifact"), "revision") : NULL;
+	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ CF_AV_GITREPOSITORY, cf_json_str(src, "kind"), ns, cf_json_str(src, "name") });
+	rev = rc == 0 ? cf_json_str(json_object_get(json_object_get(source, "status"), "artifact"), "revision") : NULL;
 	if (rc == 0 && rev == NULL)
 		rc = cf_err_set(CF_ENOTFOUND, "no artifact");
 	if (rc == 0)
@@ -653,7 +637,7 @@ static int health_resume(rec *r, int *resumed)
 	if (r->wait == NULL || json_array_size(r->drift) > 0 ||
 	    json_integer_value(json_object_get(r->wait, "generation")) != r->generation)
 		return 0;
-	if (source_revision(r, now, sizeof(now)) < 0 || strcmp(now, sget(r->wait, "revision")) != 0) {
+	if (source_revision(r, now, sizeof(now)) < 0 || strcmp(now, cf_json_str(r->wait, "revision")) != 0) {
 		cf_err_clear();
 		return 0;
 	}
@@ -694,7 +678,7 @@ static int reconcile_body(rec *r)
 {
 	int rc, resumed;
 
-	if (sget(r->spec, "path") == NULL && json_object_get(r->spec, "path")) {
+	if (cf_json_str(r->spec, "path") == NULL && json_object_get(r->spec, "path")) {
 		cf_err_set(CF_EINVAL, "spec.path must be a string");
 		return fail(r, CF_REASON_INVALID_SPEC, CF_FAIL_STALLED);
 	}

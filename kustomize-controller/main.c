@@ -30,24 +30,20 @@ static ks_ctl ctl = {
 };
 
 static const cf_flag flags[] = {
-	{ "kubeconfig", CF_FLAG_STRING, &ctl.kubeconfig, "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)", 0 },
-	{ "context", CF_FLAG_STRING, &ctl.context, "kubeconfig context", 0 },
-	{ "watch-namespace", CF_FLAG_STRING, &ctl.watch_namespace, "only this namespace (default: all)", 0 },
+	CF_CONTROLLER_COMMON_FLAGS(ctl, "nng address of notification-controller for events",
+				   "file holding the token artifact requests and events are sent with"),
 	{ "source-notify-addr", CF_FLAG_STRING, &ctl.notify_addr, "nng address the source-controller publishes new-artifact notices on", 0 },
-	{ "events-addr", CF_FLAG_STRING, &ctl.events_addr, "nng address of notification-controller for events", 0 },
 	{ "concurrent", CF_FLAG_INT, &ctl.concurrent, "Kustomizations reconciled at the same time", 1 },
 	{ "requeue-dependency", CF_FLAG_DURATION, &ctl.requeue_dependency_ms, "how often to look again at dependencies that are not ready", 1000 },
 	{ "requeue-max", CF_FLAG_DURATION, &ctl.requeue_max_ms, "longest backoff after failures", 1000 },
 	{ "artifact-max-size", CF_FLAG_SIZE, &ctl.artifact_max_size, "largest artifact, unpacked", 1024 },
 	{ "artifact-max-files", CF_FLAG_INT, &ctl.max_files, "most entries in an artifact", 1 },
-	{ "internal-token-file", CF_FLAG_STRING, &ctl.internal_token_file, "file holding the token artifact requests and events are sent with", 0 },
 	{ "no-cross-namespace-refs", CF_FLAG_BOOL, &ctl.no_cross_namespace_refs,
 	  "refuse a sourceRef or dependsOn in another namespace (Ready=False, AccessDenied)", 0 },
 	{ "default-service-account", CF_FLAG_STRING, &ctl.default_service_account,
 	  "service account to impersonate when a Kustomization sets no spec.serviceAccountName (default: the controller's own)", 0 },
 	{ "no-remote-bases", CF_FLAG_BOOL, &ctl.no_remote_bases,
 	  "refuse kustomizations that name remote bases (cflux never fetches them; this makes it a policy error)", 0 },
-	{ "log-level", CF_FLAG_STRING, &ctl.log_level, "debug, info, warn or error", 0 },
 };
 
 int ks_new_client(ks_ctl *c, cf_kube **k)

@@ -30,10 +30,8 @@ static nc_ctl ctl = {
 };
 
 static const cf_flag flags[] = {
-	{ "kubeconfig", CF_FLAG_STRING, &ctl.kubeconfig, "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)", 0 },
-	{ "context", CF_FLAG_STRING, &ctl.context, "kubeconfig context", 0 },
-	{ "watch-namespace", CF_FLAG_STRING, &ctl.watch_namespace, "only this namespace (default: all)", 0 },
-	{ "events-addr", CF_FLAG_STRING, &ctl.events_addr, "nng address the controllers PUSH events to (this listens)", 0 },
+	CF_CONTROLLER_COMMON_FLAGS(ctl, "nng address the controllers PUSH events to (this listens)",
+				   "file holding the token events must carry (nng, and HTTP as Authorization: Bearer)"),
 	{ "events-http-addr", CF_FLAG_STRING, &ctl.events_http_addr, "host:port for events POSTed as Flux event JSON", 0 },
 	{ "receiver-addr", CF_FLAG_STRING, &ctl.receiver_addr, "host:port of the webhook receivers (/hook/...)", 0 },
 	{ "delivery-queue-size", CF_FLAG_INT, &ctl.queue_size, "notifications waiting for delivery, at most", 1 },
@@ -42,10 +40,8 @@ static const cf_flag flags[] = {
 	{ "retry-max", CF_FLAG_DURATION, &ctl.retry_max_ms, "longest wait between delivery attempts", 1000 },
 	{ "delivery-max-age", CF_FLAG_DURATION, &ctl.max_age_ms, "how long a notification is retried before it is dropped", 1000 },
 	{ "senders", CF_FLAG_INT, &ctl.senders, "delivery threads", 1 },
-	{ "internal-token-file", CF_FLAG_STRING, &ctl.internal_token_file, "file holding the token events must carry (nng, and HTTP as Authorization: Bearer)", 0 },
 	{ "no-cross-namespace-refs", CF_FLAG_BOOL, &ctl.no_cross_namespace_refs,
 	  "refuse Receiver resources and Alert eventSources in another namespace (Ready=False, AccessDenied)", 0 },
-	{ "log-level", CF_FLAG_STRING, &ctl.log_level, "debug, info, warn or error", 0 },
 };
 
 int nc_new_client(nc_ctl *c, cf_kube **k)

@@ -6,31 +6,27 @@
  * stops working at once, and the Receiver is reconciled to its new path. */
 #include "controller.h"
 
+#include "kube/secret.h"
 #include "notify.h"
 #include "runtime/condition.h"
 #include "runtime/reconcile.h"
 #include "runtime/status.h"
 #include "util/alloc.h"
-#include "util/base64.h"
+#include "util/duration.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "webhook.h"
+#include "yaml/yaml.h"
 
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define DEFAULT_INTERVAL_MS (10L * 60 * 1000)   /* Flux's default spec.interval */
 #define HTTP_WORKERS 2
 #define HTTP_QUEUE_MAX 64                       /* requests waiting for a worker; more get 503 */
-
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 /* Drops the path map entries of Receiver key. Called locked. */
 static void forget(nc_ctl *c, const char *key)
@@ -39,32 +35,28 @@ static void forget(nc_ctl *c, const char *key)
 	json_t *e, *tmp;
 
 	json_object_foreach_safe(c->receivers, tmp, path, e)
-		if (strcmp(sget(e, "key"), key) == 0)
+		if (strcmp(cf_json_str(e, "key"), key) == 0)
 			json_object_del(c->receivers, path);
 }
 
 static int read_token(cf_kube *k, char **token, const char *ns, const char *name)
 {
-	json_t *s = NULL;
-	const char *b64;
-	unsigned char *dec = NULL;
-	size_t len = 0;
+	json_t *s = NULL, *data = NULL;
+	const json_t *tok;
 	int rc;
 
 	*token = NULL;
 	if ((rc = cf_kube_get(k, &s, &(cf_kube_ref){ "v1", "Secret", ns, name })) < 0)
 		return cf_err_prefix("unable to read token from secret '%s/%s'", ns, name);
-	b64 = sget(json_object_get(s, "data"), "token");
-	if (b64 == NULL || cf_base64_decode(&dec, &len, b64, strlen(b64)) < 0 || len == 0) {
-		cf_notify_wipe(s);
-		json_decref(s);
-		cf_free_secret(dec, len);
+	rc = cf_kube_secret_decode(&data, s);
+	cf_kube_secret_free(s);
+	tok = json_object_get(data, "token");
+	if (rc < 0 || json_string_length(tok) == 0) {
+		cf_kube_secret_free(data);
 		return cf_err_set(CF_EINVAL, "secret '%s/%s' has no 'token'", ns, name);
 	}
-	*token = cf_strndup((const char *)dec, len);
-	cf_free_secret(dec, len);
-	cf_notify_wipe(s);
-	json_decref(s);
+	*token = cf_strndup(json_string_value(tok), json_string_length(tok));
+	cf_kube_secret_free(data);
 	return *token ? 0 : cf_err_set(CF_ENOMEM, "out of memory");
 }
 
@@ -96,7 +88,7 @@ static int stop_serving(cf_reconcile *p)
 static int body(cf_reconcile *p)
 {
 	nc_ctl *c = p->ctx;
-	const char *secret = sget(json_object_get(p->spec, "secretRef"), "name"), *reason = "TokenNotFound";
+	const char *secret = cf_json_str(json_object_get(p->spec, "secretRef"), "name"), *reason = "TokenNotFound";
 	char path[80], msg[300];
 	char *token = NULL;
 	int rc;
@@ -173,23 +165,18 @@ static int selector_of(char *out, size_t size, const json_t *labels)
 /* Sets requestedAt on every resource the receiver names; returns how many were annotated. */
 static int annotate_resources(cf_kube *k, const json_t *receiver, int *count)
 {
-	const char *rns = sget(json_object_get(receiver, "metadata"), "namespace");
+	const char *rns = cf_json_str(json_object_get(receiver, "metadata"), "namespace");
 	const json_t *res;
-	char stamp[64];
-	struct timespec ts;
-	struct tm tm;
+	char stamp[CF_TIME_MAX];
 	size_t i;
 	int rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp), ".%09ldZ", ts.tv_nsec);
+	cf_time_rfc3339(stamp, 9);
 	*count = 0;
 	json_array_foreach(json_object_get(json_object_get(receiver, "spec"), "resources"), i, res) {
-		const char *kind = sget(res, "kind"), *name = sget(res, "name");
-		const char *av = sget(res, "apiVersion") ? sget(res, "apiVersion") : default_api_version(kind);
-		cf_kube_ref ref = { av, kind, sget(res, "namespace") ? sget(res, "namespace") : rns, name };
+		const char *kind = cf_json_str(res, "kind"), *name = cf_json_str(res, "name");
+		const char *av = cf_json_str(res, "apiVersion") ? cf_json_str(res, "apiVersion") : default_api_version(kind);
+		cf_kube_ref ref = { av, kind, cf_json_str(res, "namespace") ? cf_json_str(res, "namespace") : rns, name };
 		if (av == NULL || kind == NULL || name == NULL) {
 			rc = cf_err_set(CF_EINVAL, "spec.resources[%zu] needs kind, name and (for %s) apiVersion", i,
 					kind ? kind : "this kind");
@@ -205,7 +192,7 @@ static int annotate_resources(cf_kube *k, const json_t *receiver, int *count)
 				continue;
 			json_array_foreach(json_object_get(list, "items"), j, o) {
 				cf_kube_ref one = ref;
-				one.name = sget(json_object_get(o, "metadata"), "name");
+				one.name = cf_json_str(json_object_get(o, "metadata"), "name");
 				if ((rc = annotate(k, &one, stamp)) == 0)
 					(*count)++;
 			}
@@ -388,8 +375,8 @@ static void queue_receiver(const char *key)
 static char *current_token(cf_kube *k, const json_t *receiver, const char *key, const char *uri)
 {
 	const json_t *md = json_object_get(receiver, "metadata");
-	const char *ns = sget(md, "namespace"), *name = sget(md, "name");
-	const char *secret = sget(json_object_get(json_object_get(receiver, "spec"), "secretRef"), "name");
+	const char *ns = cf_json_str(md, "namespace"), *name = cf_json_str(md, "name");
+	const char *secret = cf_json_str(json_object_get(json_object_get(receiver, "spec"), "secretRef"), "name");
 	char *token = NULL, path[80];
 
 	if (ns == NULL || name == NULL || secret == NULL || read_token(k, &token, ns, secret) < 0) {
@@ -458,7 +445,7 @@ static void on_hook(nng_aio *aio)
 	e = json_object_get(http_ctl->receivers, nng_http_req_get_uri(req));
 	if (e) {
 		j->receiver = json_deep_copy(json_object_get(e, "receiver"));
-		snprintf(j->key, sizeof(j->key), "%s", sget(e, "key"));
+		snprintf(j->key, sizeof(j->key), "%s", cf_json_str(e, "key"));
 	}
 	pthread_mutex_unlock(&http_ctl->mu);
 	if (e == NULL || j->receiver == NULL) {

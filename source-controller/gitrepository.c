@@ -2,6 +2,7 @@
  * status, events and a notice. */
 #include "controller.h"
 
+#include "kube/secret.h"
 #include "runtime/condition.h"
 #include "runtime/event.h"
 #include "runtime/reconcile.h"
@@ -10,10 +11,10 @@
 #include "source/git.h"
 #include "source/ignore.h"
 #include "util/alloc.h"
-#include "util/base64.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "yaml/yaml.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -41,17 +42,9 @@ typedef struct rec {
 	const char *ns, *name;
 	long long generation;
 	json_t *status;       /* the status being built (the pass's) */
-	cf_git_auth auth;
-	unsigned char *secret_bufs[8];
-	size_t secret_lens[8];
-	size_t nsecret;
+	cf_git_auth auth;     /* its strings are borrowed from secret */
+	json_t *secret;       /* spec.secretRef decoded (cf_kube_secret_decode), wiped by wipe_auth */
 } rec;
-
-static const char *str_at(const json_t *o, const char *a, const char *b)
-{
-	const json_t *v = json_object_get(o, a);
-	return json_string_value(b ? json_object_get(v, b) : v);
-}
 
 int gitrepository_wants_reconcile(const char *type, const json_t *obj)
 {
@@ -143,73 +136,54 @@ static void retain(const char *dir, const char *current)
 
 /* ---- credentials ---- */
 
-static const char *secret_value(rec *r, const json_t *data, const char *key, size_t *len)
+static const char *secret_value(rec *r, const char *key, size_t *len)
 {
-	const char *b64 = json_string_value(json_object_get(data, key));
-	unsigned char *v;
-	size_t l;
+	const json_t *v = json_object_get(r->secret, key);
 
-	if (b64 == NULL || r->nsecret == 8 || cf_base64_decode(&v, &l, b64, strlen(b64)) < 0)
-		return NULL;
-	r->secret_bufs[r->nsecret] = v;
-	r->secret_lens[r->nsecret++] = l;
-	if (len)
-		*len = l;
-	return (const char *)v;
+	if (len && v)
+		*len = json_string_length(v);
+	return json_string_value(v);
 }
 
 static int load_auth(rec *r, const char **reason)
 {
-	const char *secret = str_at(json_object_get(r->obj, "spec"), "secretRef", "name");
-	json_t *s = NULL, *data;
+	const char *secret = cf_json_str(json_object_get(json_object_get(r->obj, "spec"), "secretRef"), "name");
+	json_t *s = NULL;
 	int rc;
 
 	r->auth = (cf_git_auth)CF_GIT_AUTH_INIT;
 	if (secret == NULL)
 		return 0;
 	rc = cf_kube_get(r->k, &s, &(cf_kube_ref){ "v1", "Secret", r->ns, secret });
+	if (rc == 0) {
+		rc = cf_kube_secret_decode(&r->secret, s);
+		cf_kube_secret_free(s);
+	}
 	if (rc < 0) {
 		*reason = R_AUTH;
 		return cf_err_prefix("failed to get secret '%s/%s'", r->ns, secret);
 	}
-	data = json_object_get(s, "data");
-	r->auth.username = secret_value(r, data, "username", NULL);
-	r->auth.password = secret_value(r, data, "password", NULL);
-	r->auth.bearer_token = secret_value(r, data, "bearerToken", NULL);
-	r->auth.ca_pem = secret_value(r, data, "ca.crt", &r->auth.ca_len);
+	r->auth.username = secret_value(r, "username", NULL);
+	r->auth.password = secret_value(r, "password", NULL);
+	r->auth.bearer_token = secret_value(r, "bearerToken", NULL);
+	r->auth.ca_pem = secret_value(r, "ca.crt", &r->auth.ca_len);
 	if (r->auth.ca_pem == NULL)
-		r->auth.ca_pem = secret_value(r, data, "caFile", &r->auth.ca_len);
-	r->auth.identity = secret_value(r, data, "identity", NULL);
-	r->auth.known_hosts = secret_value(r, data, "known_hosts", NULL);
+		r->auth.ca_pem = secret_value(r, "caFile", &r->auth.ca_len);
+	r->auth.identity = secret_value(r, "identity", NULL);
+	r->auth.known_hosts = secret_value(r, "known_hosts", NULL);
 	if (r->auth.identity)
 		r->auth.identity_password = r->auth.password;
-	json_decref(s);
 	return 0;
 }
 
 static void wipe_auth(rec *r)
 {
-	for (size_t i = 0; i < r->nsecret; i++)
-		cf_free_secret(r->secret_bufs[i], r->secret_lens[i]);
-	r->nsecret = 0;
+	cf_kube_secret_free(r->secret);
+	r->secret = NULL;
+	r->auth = (cf_git_auth)CF_GIT_AUTH_INIT;
 }
 
 /* ---- status and events ---- */
-
-static void send_event(rec *r, const char *type, const char *reason, const char *message,
-		       const char *revision, const char *digest)
-{
-	json_t *ann = NULL, *meta = NULL;
-
-	if (revision) {
-		ann = json_pack("{s:s,s:s?}", "source.toolkit.fluxcd.io/revision", revision,
-				"source.toolkit.fluxcd.io/digest", digest);
-		meta = json_pack("{s:s,s:s?}", "revision", revision, "digest", digest);
-	}
-	cf_event_emit(r->k, r->c->events, r->obj, type, reason, message, ann, meta, SOURCE_CONTROLLER);
-	json_decref(ann);
-	json_decref(meta);
-}
 
 /* Ready=True for revision, and its artifact in storage. */
 static int succeed(rec *r, const char *revision)
@@ -226,9 +200,9 @@ static int succeed(rec *r, const char *revision)
 
 static void warning_event(cf_reconcile *p, const char *type, const char *reason, const char *message)
 {
-	rec r = { .p = p, .c = p->ctx, .k = p->k, .obj = p->obj };
+	src_ctl *c = p->ctx;
 
-	send_event(&r, type, reason, message, NULL, NULL);
+	cf_event_emit(p->k, c->events, p->obj, type, reason, message, NULL, NULL, SOURCE_CONTROLLER);
 }
 
 /* ---- the steps ---- */
@@ -256,7 +230,7 @@ static int artifact_current(rec *r, const char *revision, const char *path)
 	const char *rev = json_string_value(json_object_get(art, "revision"));
 	const char *p = json_string_value(json_object_get(art, "path"));
 	const char *digest = json_string_value(json_object_get(art, "digest"));
-	const char *ign = str_at(json_object_get(r->obj, "spec"), "ignore", NULL);
+	const char *ign = cf_json_str(json_object_get(r->obj, "spec"), "ignore");
 	const char *seen = json_string_value(json_object_get(r->status, "observedIgnore"));
 	char got[72], full[4096];
 
@@ -271,7 +245,7 @@ static int artifact_current(rec *r, const char *revision, const char *path)
 static int build_artifact(rec *r, cf_git_repo *repo, const cf_git_target *t, const char *dir,
 			  const char *file, char digest[72], size_t *size, cf_buf *left_out)
 {
-	const char *ign = str_at(json_object_get(r->obj, "spec"), "ignore", NULL);
+	const char *ign = cf_json_str(json_object_get(r->obj, "spec"), "ignore");
 	cf_artifact_writer *w = NULL;
 	cf_ignore *ig = NULL;
 	int rc;
@@ -292,7 +266,7 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 	cf_buf dir = CF_BUF_INIT(8192), path = CF_BUF_INIT(8192), url = CF_BUF_INIT(8192), notice = CF_BUF_INIT(1u << 16);
 	cf_buf left_out = CF_BUF_INIT(4096);
 	char digest[72], file[64], now[32], subject[512], msg[800];
-	const char *ign = str_at(json_object_get(r->obj, "spec"), "ignore", NULL);
+	const char *ign = cf_json_str(json_object_get(r->obj, "spec"), "ignore");
 	size_t size = 0;
 	json_t *art;
 	int rc;
@@ -327,13 +301,14 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 	/* written before the event and the notice: whoever they reach reads this artifact */
 	if ((rc = succeed(r, t->revision)) < 0 || (rc = cf_reconcile_write_status(r->p)) < 0)
 		goto out;
-	send_event(r, "Normal", "NewArtifact", msg, t->revision, digest);
+	cf_event_emit_revision(r->k, r->c->events, r->obj, "Normal", "NewArtifact", msg, t->revision, digest, SOURCE_CONTROLLER);
 	if (left_out.len) {
 		/* as Flux: such links are not in the artifact, so one cannot fail every consumer */
 		char warn[1200];
 		snprintf(warn, sizeof(warn), "symlinks pointing outside the repository left out of the artifact: %.1000s",
 			 left_out.data);
-		send_event(r, "Warning", "SymlinksLeftOut", warn, t->revision, digest);
+		cf_event_emit_revision(r->k, r->c->events, r->obj, "Warning", "SymlinksLeftOut", warn, t->revision, digest,
+				       SOURCE_CONTROLLER);
 		cf_log(CF_LOG_WARN, "symlinks left out", "object", r->name, "namespace", r->ns, "links", left_out.data, NULL);
 	}
 	if (cf_bus_encode_ready(&notice, "GitRepository", r->ns, r->name, t->revision, digest, path.data) == 0)
@@ -362,9 +337,9 @@ static void log_fetch(rec *r, cf_git_repo *repo, int rc)
 static int sync_source(rec *r, long timeout_ms)
 {
 	const json_t *spec = json_object_get(r->obj, "spec"), *ref = json_object_get(spec, "ref");
-	const char *url = str_at(spec, "url", NULL), *reason = R_GIT;
-	cf_git_ref gref = { str_at(ref, "branch", NULL), str_at(ref, "tag", NULL), str_at(ref, "semver", NULL),
-			    str_at(ref, "name", NULL), str_at(ref, "commit", NULL) };
+	const char *url = cf_json_str(spec, "url"), *reason = R_GIT;
+	cf_git_ref gref = { cf_json_str(ref, "branch"), cf_json_str(ref, "tag"), cf_json_str(ref, "semver"),
+			    cf_json_str(ref, "name"), cf_json_str(ref, "commit") };
 	cf_buf cache = CF_BUF_INIT(8192);
 	cf_git_repo *repo = NULL;
 	cf_git_target t;

@@ -36,19 +36,15 @@ static src_ctl ctl = {
 };
 
 static const cf_flag flags[] = {
-	{ "kubeconfig", CF_FLAG_STRING, &ctl.kubeconfig, "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)", 0 },
-	{ "context", CF_FLAG_STRING, &ctl.context, "kubeconfig context", 0 },
-	{ "watch-namespace", CF_FLAG_STRING, &ctl.watch_namespace, "only this namespace (default: all)", 0 },
+	CF_CONTROLLER_COMMON_FLAGS(ctl, "nng address of notification-controller for events",
+				   "file holding the token artifact requests must carry and events are sent with"),
 	{ "storage-path", CF_FLAG_STRING, &ctl.storage_path, "where artifacts and Git caches live", 0 },
 	{ "artifact-addr", CF_FLAG_STRING, &ctl.artifact_addr, "nng address the artifact service listens on", 0 },
 	{ "notify-addr", CF_FLAG_STRING, &ctl.notify_addr, "nng address new-artifact notices are published on", 0 },
-	{ "events-addr", CF_FLAG_STRING, &ctl.events_addr, "nng address of notification-controller for events", 0 },
 	{ "storage-adv-addr", CF_FLAG_STRING, &ctl.advertise_addr, "address written into status.artifact.url (default: --artifact-addr)", 0 },
 	{ "concurrent", CF_FLAG_INT, &ctl.concurrent, "objects reconciled at the same time", 1 },
 	{ "artifact-max-size", CF_FLAG_SIZE, &ctl.artifact_max_size, "largest artifact, compressed", 1024 },
 	{ "requeue-max", CF_FLAG_DURATION, &ctl.requeue_max_ms, "longest backoff after failures", 1000 },
-	{ "internal-token-file", CF_FLAG_STRING, &ctl.internal_token_file, "file holding the token artifact requests must carry and events are sent with", 0 },
-	{ "log-level", CF_FLAG_STRING, &ctl.log_level, "debug, info, warn or error", 0 },
 };
 
 static int new_client(cf_kube **k)

@@ -2,9 +2,11 @@
 #include "runtime/event.h"
 
 #include "runtime/condition.h"
+#include "runtime/kinds.h"
 #include "util/err.h"
 #include "util/log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,4 +45,25 @@ void cf_event_emit(cf_kube *k, cf_bus_pub *pub, const json_t *obj, const char *t
 		cf_bus_pub_send_event(pub, text);
 	free(text);
 	json_decref(ev);
+}
+
+void cf_event_emit_revision(cf_kube *k, cf_bus_pub *pub, const json_t *obj, const char *type,
+			    const char *reason, const char *message, const char *revision,
+			    const char *digest, const char *controller)
+{
+	const cf_kind *kind = cf_kind_find(json_string_value(json_object_get(obj, "kind")));
+	char rev_key[128], digest_key[128];
+	json_t *ann = NULL, *meta = NULL;
+
+	if (revision && revision[0]) {
+		meta = json_pack("{s:s,s:s?}", "revision", revision, "digest", digest);
+		if (kind) {   /* not a Flux kind: no group to prefix the annotations with */
+			snprintf(rev_key, sizeof(rev_key), "%s/revision", kind->group);
+			snprintf(digest_key, sizeof(digest_key), "%s/digest", kind->group);
+			ann = json_pack("{s:s,s:s?}", rev_key, revision, digest_key, digest);
+		}
+	}
+	cf_event_emit(k, pub, obj, type, reason, message, ann, meta, controller);
+	json_decref(ann);
+	json_decref(meta);
 }

@@ -18,5 +18,11 @@ json_t *cf_event_new(const json_t *obj, const char *severity, const char *reason
  * an event is never worth failing a reconcile for. */
 void cf_event_emit(cf_kube *k, cf_bus_pub *pub, const json_t *obj, const char *type, const char *reason,
 		   const char *message, const json_t *annotations, const json_t *metadata, const char *controller);
+/* cf_event_emit with what Flux attaches to the event of a reconciled object: the annotations
+ * "<group>/revision" and "<group>/digest" (the group of obj's kind in the kind table) and the
+ * metadata {revision, digest}. digest may be NULL; a NULL or empty revision attaches neither. */
+void cf_event_emit_revision(cf_kube *k, cf_bus_pub *pub, const json_t *obj, const char *type,
+			    const char *reason, const char *message, const char *revision,
+			    const char *digest, const char *controller);
 
 #endif

@@ -7,16 +7,12 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "runtime/status.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define MSG_MAX 4096
-
-static const char *sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
 
 const char *cf_reconcile_step_str(cf_reconcile_step s)
 {
@@ -104,7 +100,7 @@ int cf_reconcile_fail_status(json_t *status, const json_t *obj, const char *reas
 	int rc;
 
 	/* copied: setting the condition frees the old message */
-	snprintf(old, sizeof(old), "%s", sget(ready, "message") ? sget(ready, "message") : "");
+	snprintf(old, sizeof(old), "%s", cf_json_str(ready, "message") ? cf_json_str(ready, "message") : "");
 	cf_status_mark_handled(status, obj);
 	if (revision && revision[0] &&
 	    json_object_set_new(status, "lastAttemptedRevision", json_string(revision)) < 0)
@@ -120,7 +116,7 @@ int cf_reconcile_fail_status(json_t *status, const json_t *obj, const char *reas
 	cf_condition_remove(status, CF_COND_RECONCILING);
 	if (rc < 0)
 		return rc;
-	return !(flags & CF_FAIL_QUIET) && strcmp(old, sget(cf_condition_get(status, CF_COND_READY), "message")) != 0;
+	return !(flags & CF_FAIL_QUIET) && strcmp(old, cf_json_str(cf_condition_get(status, CF_COND_READY), "message")) != 0;
 }
 
 int cf_reconcile_result(long *requeue_ms, const cf_reconcile *r, int rc)
@@ -192,7 +188,7 @@ int cf_reconcile_ready(cf_reconcile *r, const char *reason, const char *message)
  * that `reconcile` sees its pass was looked at. observedGeneration stays: the spec is not. */
 static int suspended(cf_reconcile *r)
 {
-	const char *req = sget(json_object_get(json_object_get(r->obj, "metadata"), "annotations"),
+	const char *req = cf_json_str(json_object_get(json_object_get(r->obj, "metadata"), "annotations"),
 			       CF_REQUESTED_AT_ANNOTATION);
 
 	cf_log(CF_LOG_INFO, "suspended", "object", r->name, "namespace", r->ns, NULL);

@@ -639,12 +639,18 @@ static void events_reach_notification_address(void)
 			CHECK_STR(json_string_value(json_object_get(json_object_get(ev, "involvedObject"), "kind")), "GitRepository");
 			CHECK_STR(json_string_value(json_object_get(ev, "reportingController")), "source-controller");
 			CHECK(json_object_get(json_object_get(ev, "metadata"), "revision") != NULL);
+			CHECK(json_object_get(json_object_get(ev, "metadata"), "digest") != NULL);
 		}
 		json_decref(ev);
 	}
 	CHECK(found);
 	cf_buf_free(&scratch);
 	CHECK(run("kubectl -n %s get events --field-selector reason=NewArtifact -o name | grep -q .", ns) == 0);
+	/* the Kubernetes Event carries the revision and digest as annotations of the kind's group */
+	CHECK(run("kubectl -n %s get events --field-selector reason=NewArtifact -o jsonpath="
+		  "'{.items[*].metadata.annotations.source\\.toolkit\\.fluxcd\\.io/revision}' | grep -q '@sha1:'", ns) == 0);
+	CHECK(run("kubectl -n %s get events --field-selector reason=NewArtifact -o jsonpath="
+		  "'{.items[*].metadata.annotations.source\\.toolkit\\.fluxcd\\.io/digest}' | grep -q 'sha256:'", ns) == 0);
 }
 
 static void git_server_outage(void)

@@ -659,10 +659,10 @@ static int archive_entry(cf_git_repo *r, const git_tree_entry *e, const char *pa
 		char *target = cf_strndup(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 		if (target == NULL)
 			rc = cf_err_set(CF_ENOMEM, "out of memory");
-		else if (!cf_git_symlink_in_tree(path, target))
-			rc = left_out ? cf_buf_printf(left_out, "%s%s -> %s", left_out->len ? ", " : "", path, target) : 0;
-		else
+		else if (cf_git_symlink_in_tree(path, target))
 			rc = cf_artifact_writer_add_symlink(w, path, target);
+		else if (left_out && cf_buf_printf(left_out, "%s%s -> %s", left_out->len ? ", " : "", path, target) == CF_ENOMEM)
+			rc = CF_ENOMEM;   /* past its cap the list (for the event) stops growing; the artifact is still written */
 		cf_free(target);
 	} else {
 		rc = cf_artifact_writer_add_file(w, path, mode == GIT_FILEMODE_BLOB_EXECUTABLE,

@@ -34,7 +34,7 @@ $(shell mkdir -p bin $(BUILD); if [ "$$(cat bin/.mode 2>/dev/null)" != "$(MODE)"
 # common/<layer>/*.c make one library. The layers, lowest first (common/README.md): a file
 # includes only its own layer's and lower layers' headers, never a controller's (make
 # check-layers, run by make test, reads this line).
-LAYERS     = util yaml kube bus source kustomize apply runtime
+LAYERS     = util yaml http kube bus source kustomize apply runtime
 COMMON_SRC = $(wildcard common/*/*.c)
 COMMON_OBJ = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 LIB        = $(BUILD)/libcflux.a

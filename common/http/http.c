@@ -1,0 +1,459 @@
+/* common/http/http.c - see http.h. */
+#include "http/http.h"
+
+#include "util/alloc.h"
+#include "util/err.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define DEFAULT_MAX_BODY (1024u * 1024u)
+#define ERROR_BODY_MAX   (64u * 1024u)      /* what is kept of a refusal for its message */
+#define HEADERS_MAX      (256u * 1024u)     /* all reply headers of one exchange */
+#define BACKOFF_MAX_MS   5000L
+#define RETRY_AFTER_MAX_S 10L
+
+typedef struct blob {
+	void *data;
+	size_t len;
+} blob;
+
+struct cf_http {
+	CURL *curl;
+	char *user_agent, *proxy, *ca_file, *cert_file, *key_file;
+	blob ca, cert, key;
+	int insecure, http2, max_retries;
+	long timeout_ms, connect_timeout_ms;
+	unsigned rand_state;
+};
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static void init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void cf_http_global_init(void)
+{
+	pthread_once(&once, init_once);
+}
+
+static int copy_str(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src == NULL)
+		return 0;
+	*dst = cf_strdup(src);
+	return *dst ? 0 : -1;
+}
+
+static int copy_blob(blob *dst, const void *p, size_t len)
+{
+	dst->data = NULL;
+	dst->len = 0;
+	if (p == NULL || len == 0)
+		return 0;
+	if ((dst->data = cf_malloc(len)) == NULL)
+		return -1;
+	memcpy(dst->data, p, len);
+	dst->len = len;
+	return 0;
+}
+
+int cf_http_new(cf_http **out, const cf_http_options *o)
+{
+	cf_http_options d = CF_HTTP_OPTIONS_INIT;
+	cf_http *h;
+
+	*out = NULL;
+	if (o == NULL)
+		o = &d;
+	cf_http_global_init();
+	if ((h = cf_calloc(1, sizeof(*h))) == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	h->curl = curl_easy_init();
+	if (h->curl == NULL ||
+	    copy_str(&h->user_agent, o->user_agent ? o->user_agent : "cflux") < 0 ||
+	    copy_str(&h->proxy, o->proxy) < 0 || copy_str(&h->ca_file, o->tls.ca_file) < 0 ||
+	    copy_str(&h->cert_file, o->tls.cert_file) < 0 || copy_str(&h->key_file, o->tls.key_file) < 0 ||
+	    copy_blob(&h->ca, o->tls.ca, o->tls.ca_len) < 0 ||
+	    copy_blob(&h->cert, o->tls.cert, o->tls.cert_len) < 0 ||
+	    copy_blob(&h->key, o->tls.key, o->tls.key_len) < 0) {
+		cf_http_free(h);
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	h->insecure = o->tls.insecure;
+	h->http2 = o->http2;
+	h->max_retries = o->max_retries < 0 ? 0 : o->max_retries;
+	h->timeout_ms = o->timeout_ms;
+	h->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000L;
+	if (h->timeout_ms > 0 && h->timeout_ms < h->connect_timeout_ms)
+		h->connect_timeout_ms = h->timeout_ms;
+	h->rand_state = (unsigned)time(NULL) ^ (unsigned)(size_t)h;
+	*out = h;
+	return 0;
+}
+
+static void blob_wipe_free(blob *b)
+{
+	if (b->data)
+		cf_free_secret(b->data, b->len);
+	b->data = NULL;
+	b->len = 0;
+}
+
+void cf_http_free(cf_http *h)
+{
+	if (h == NULL)
+		return;
+	if (h->curl)
+		curl_easy_cleanup(h->curl);
+	cf_free(h->user_agent);
+	cf_free(h->proxy);
+	cf_free(h->ca_file);
+	cf_free(h->cert_file);
+	cf_free(h->key_file);
+	blob_wipe_free(&h->ca);
+	blob_wipe_free(&h->cert);
+	blob_wipe_free(&h->key);
+	cf_free(h);
+}
+
+int cf_http_method_idempotent(const char *method)
+{
+	static const char *const safe[] = { "GET", "HEAD", "PUT", "DELETE", "OPTIONS" };
+
+	for (size_t i = 0; i < sizeof(safe) / sizeof(safe[0]); i++)
+		if (strcmp(method, safe[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- one attempt ---- */
+
+typedef struct exchange {
+	cf_http *h;
+	const cf_http_request *req;
+	cf_http_response *resp;
+	cf_buf headers;             /* raw header lines of the last reply */
+	int sink_rc;                /* the sink's failure, or CF_ETOOBIG for the body cap */
+	size_t max_body;
+} exchange;
+
+static size_t on_body(char *p, size_t size, size_t n, void *payload)
+{
+	exchange *x = payload;
+	size_t len = size * n;
+	long code = 0;
+
+	curl_easy_getinfo(x->h->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code >= 200 && code <= 299) {
+		if (x->req->sink) {
+			int rc = x->req->sink(p, len, x->req->sink_payload);
+			if (rc < 0) {
+				x->sink_rc = rc;
+				return 0;
+			}
+			return len;
+		}
+		if (cf_buf_append(&x->resp->body, p, len) < 0) {
+			x->sink_rc = CF_ETOOBIG;
+			return 0;
+		}
+		return len;
+	}
+	/* a refusal: keep its first bytes for the message, read the rest */
+	if (x->resp->body.len < ERROR_BODY_MAX) {
+		size_t room = ERROR_BODY_MAX - x->resp->body.len;
+		(void)cf_buf_append(&x->resp->body, p, len < room ? len : room);
+	}
+	return len;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *payload)
+{
+	exchange *x = payload;
+	size_t len = size * n;
+
+	/* a new status line (after a redirect or a 100 Continue) starts a new set */
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
+		cf_buf_reset(&x->headers);
+	if (cf_buf_append(&x->headers, p, len) < 0)
+		return 0;
+	return len;
+}
+
+static int add_header(json_t *o, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	char key[128];
+	const char *had;
+	json_t *v;
+
+	if (nlen == 0 || nlen >= sizeof(key))
+		return 0;
+	for (size_t i = 0; i < nlen; i++)
+		key[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+	key[nlen] = '\0';
+	had = json_string_value(json_object_get(o, key));
+	if (had) {
+		cf_buf b = CF_BUF_INIT(HEADERS_MAX);
+		if (cf_buf_printf(&b, "%s, %.*s", had, (int)vlen, value) < 0) {
+			cf_buf_free(&b);
+			return -1;
+		}
+		v = json_stringn(b.data, b.len);
+		cf_buf_free(&b);
+	} else {
+		v = json_stringn(value, vlen);
+	}
+	return v ? json_object_set_new(o, key, v) : 0;   /* a header that is not UTF-8 is dropped */
+}
+
+/* Parses the raw lines of the last reply into resp->headers. */
+static int parse_headers(exchange *x)
+{
+	const char *p = x->headers.data ? x->headers.data : "", *end = p + x->headers.len;
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return CF_ENOMEM;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *colon, *v, *ve;
+
+		if (eol == NULL)
+			eol = end;
+		colon = memchr(p, ':', (size_t)(eol - p));
+		if (colon && strncmp(p, "HTTP/", 5) != 0) {
+			v = colon + 1;
+			ve = eol;
+			while (v < ve && (*v == ' ' || *v == '\t'))
+				v++;
+			while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+				ve--;
+			if (add_header(o, p, (size_t)(colon - p), v, (size_t)(ve - v)) < 0) {
+				json_decref(o);
+				return CF_ENOMEM;
+			}
+		}
+		p = eol + 1;
+	}
+	json_decref(x->resp->headers);
+	x->resp->headers = o;
+	return 0;
+}
+
+static void set_blob(CURL *c, CURLoption opt, const blob *b)
+{
+	struct curl_blob cb = { b->data, b->len, CURL_BLOB_COPY };
+	curl_easy_setopt(c, opt, &cb);
+}
+
+static void setup(exchange *x, struct curl_slist *hl, const char *method)
+{
+	cf_http *h = x->h;
+	const cf_http_request *req = x->req;
+	CURL *c = h->curl;
+	long timeout = req->timeout_ms > 0 ? req->timeout_ms : h->timeout_ms;
+
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 timeout > 0 && timeout < h->connect_timeout_ms ? timeout : h->connect_timeout_ms);
+	if (timeout > 0)
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+	if (h->http2)
+		curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(c, CURLOPT_PROXY, h->proxy ? h->proxy : "");
+	if (h->ca.data)
+		set_blob(c, CURLOPT_CAINFO_BLOB, &h->ca);
+	else if (h->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+	if (h->cert.data) {
+		set_blob(c, CURLOPT_SSLCERT_BLOB, &h->cert);
+		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+	} else if (h->cert_file) {
+		curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert_file);
+	}
+	if (h->key.data) {
+		set_blob(c, CURLOPT_SSLKEY_BLOB, &h->key);
+		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+	} else if (h->key_file) {
+		curl_easy_setopt(c, CURLOPT_SSLKEY, h->key_file);
+	}
+	if (h->insecure) {
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (req->username) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, req->username);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, req->password ? req->password : "");
+	}
+	if (req->follow_redirects) {
+		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+		curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+		curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	}
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (req->body || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+	    strcmp(method, "PATCH") == 0) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+	}
+}
+
+static void backoff(cf_http *h, int attempt, long retry_after_s)
+{
+	long ms = 250L << (attempt > 5 ? 5 : attempt);
+	struct timespec ts;
+
+	if (ms > BACKOFF_MAX_MS)
+		ms = BACKOFF_MAX_MS;
+	ms = ms / 2 + (long)(rand_r(&h->rand_state) % (unsigned)(ms / 2 + 1));
+	if (retry_after_s > 0)
+		ms = (retry_after_s > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : retry_after_s) * 1000L;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+static int retryable_code(long code)
+{
+	return code == 429 || code == 502 || code == 503 || code == 504;
+}
+
+static void wipe_list(struct curl_slist *l)
+{
+	for (struct curl_slist *n = l; n; n = n->next)
+		cf_wipe(n->data, strlen(n->data));
+	curl_slist_free_all(l);
+}
+
+static long version_of(long v)
+{
+	return v == CURL_HTTP_VERSION_2_0 ? 20 : v == CURL_HTTP_VERSION_1_1 ? 11 :
+	       v == CURL_HTTP_VERSION_1_0 ? 10 : v == CURL_HTTP_VERSION_3 ? 30 : 0;
+}
+
+int cf_http_do(cf_http *h, const cf_http_request *req, cf_http_response *resp)
+{
+	const char *method = req->method ? req->method : req->body ? "POST" : "GET";
+	int idem = req->idempotent >= 0 ? req->idempotent : cf_http_method_idempotent(method);
+	exchange x = { h, req, resp, CF_BUF_INIT(HEADERS_MAX), 0, req->max_body ? req->max_body : DEFAULT_MAX_BODY };
+	struct curl_slist *hl = NULL;
+	char where[1024], cerr[CURL_ERROR_SIZE];
+	int rc = 0;
+
+	memset(resp, 0, sizeof(*resp));
+	cf_buf_init(&resp->body, req->sink ? ERROR_BODY_MAX : x.max_body);
+	cf_url_redact(where, sizeof(where), req->url ? req->url : "");
+	if (req->url == NULL || (strncmp(req->url, "http://", 7) != 0 && strncmp(req->url, "https://", 8) != 0))
+		return cf_err_set(CF_EINVAL, "%s %s: only http:// and https:// URLs are fetched", method, where);
+	for (size_t i = 0; req->headers && req->headers[i]; i++) {
+		struct curl_slist *n = curl_slist_append(hl, req->headers[i]);
+		if (n == NULL) {
+			wipe_list(hl);
+			return cf_err_set(CF_ENOMEM, "out of memory");
+		}
+		hl = n;
+	}
+	for (int attempt = 0;; attempt++) {
+		CURLcode cc;
+		long v = 0;
+		curl_off_t ra = 0;
+
+		cf_buf_reset(&resp->body);
+		cf_buf_reset(&x.headers);
+		x.sink_rc = 0;
+		cerr[0] = '\0';
+		resp->attempts = attempt + 1;
+		resp->code = 0;
+		setup(&x, hl, method);
+		curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, cerr);
+		cc = curl_easy_perform(h->curl);
+		curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, NULL);
+		curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &resp->new_connections);
+		if (cc == CURLE_OK) {
+			curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->code);
+			curl_easy_getinfo(h->curl, CURLINFO_HTTP_VERSION, &v);
+			resp->http_version = version_of(v);
+			if ((rc = parse_headers(&x)) < 0) {
+				rc = cf_err_set(rc, "out of memory");
+				break;
+			}
+			if (curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK)
+				resp->retry_after_s = (long)ra;
+			if (retryable_code(resp->code) && attempt < h->max_retries && (resp->code == 429 || idem)) {
+				backoff(h, attempt, resp->retry_after_s);
+				continue;
+			}
+			rc = 0;
+			break;
+		}
+		if (cc == CURLE_WRITE_ERROR && x.sink_rc < 0) {
+			rc = x.sink_rc == CF_ETOOBIG && req->sink == NULL
+				? cf_err_set(CF_ETOOBIG, "%s %s: reply larger than %zu bytes", method, where, x.max_body)
+				: x.sink_rc;
+			break;
+		}
+		/* nothing was sent on a refused connection, so any method may go again */
+		if ((cc == CURLE_COULDNT_CONNECT || (cc == CURLE_OPERATION_TIMEDOUT && idem)) &&
+		    attempt < h->max_retries) {
+			backoff(h, attempt, 0);
+			continue;
+		}
+		rc = cf_err_set(cc == CURLE_OPERATION_TIMEDOUT ? CF_ETIMEOUT : CF_EIO, "%s %s: %s", method, where,
+				cerr[0] ? cerr : curl_easy_strerror(cc));
+		break;
+	}
+	/* curl keeps copies of the credentials until the next reset */
+	curl_easy_reset(h->curl);
+	wipe_list(hl);
+	cf_buf_free(&x.headers);
+	return rc;
+}
+
+const char *cf_http_header(const cf_http_response *r, const char *name)
+{
+	return r->headers ? json_string_value(json_object_get(r->headers, name)) : NULL;
+}
+
+const char *cf_http_body(const cf_http_response *r)
+{
+	return r->body.data ? r->body.data : "";
+}
+
+void cf_http_response_free(cf_http_response *r)
+{
+	cf_buf_free(&r->body);
+	json_decref(r->headers);
+	r->headers = NULL;
+}
+
+char *cf_http_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0), *out;
+
+	if (e == NULL)
+		return NULL;
+	out = cf_strdup(e);
+	curl_free(e);
+	return out;
+}

@@ -1,0 +1,100 @@
+/* common/http/http.h - the one libcurl wrapper: every HTTP client in cflux (the Kubernetes API,
+ * notification delivery, Helm repository indexes, OCI registries) sends through it, so caps,
+ * TLS material, proxies, timeouts and the retry of idempotent requests are written once.
+ *
+ * A cf_http handle keeps one curl handle, so connections are reused; it is not thread-safe
+ * (one per thread). Errors are recorded with cf_err_set and name the method and the URL
+ * (credentials in the URL are redacted). */
+#ifndef CF_HTTP_H
+#define CF_HTTP_H
+
+#include "util/buf.h"
+
+#include <jansson.h>
+#include <stddef.h>
+
+typedef struct cf_http cf_http;
+
+/* TLS material, each either in memory (PEM) or as a file; what is in memory is copied by
+ * cf_http_new and wiped when the handle is freed. */
+typedef struct cf_http_tls {
+	const void *ca;   size_t ca_len;   const char *ca_file;    /* trust these (plus the system's) */
+	const void *cert; size_t cert_len; const char *cert_file;  /* client certificate */
+	const void *key;  size_t key_len;  const char *key_file;   /* its key */
+	int insecure;                                              /* verify neither peer nor host */
+} cf_http_tls;
+
+#define CF_HTTP_OPTIONS_VERSION 1
+typedef struct cf_http_options {
+	int version;
+	const char *user_agent;     /* default "cflux" */
+	long timeout_ms;            /* whole exchange, per attempt; 0 = none */
+	long connect_timeout_ms;    /* 0 = 10 s (or timeout_ms when shorter) */
+	int max_retries;            /* extra attempts for what is safe to repeat (see cf_http_do) */
+	const char *proxy;          /* NULL: none (environment proxies are not read) */
+	int http2;                  /* negotiate HTTP/2 over TLS */
+	cf_http_tls tls;
+} cf_http_options;
+#define CF_HTTP_OPTIONS_INIT { CF_HTTP_OPTIONS_VERSION, NULL, 30000L, 0L, 2, NULL, 0, \
+	{ NULL, 0, NULL, NULL, 0, NULL, NULL, 0, NULL, 0 } }
+
+/* Receives a 2xx reply's body as it arrives; a negative return aborts the exchange with it. */
+typedef int (*cf_http_sink)(const void *data, size_t len, void *payload);
+
+typedef struct cf_http_request {
+	const char *method;         /* NULL: GET (POST when body is set) */
+	const char *url;            /* http:// or https:// only */
+	const char *const *headers; /* "Name: value" lines, NULL-terminated; wiped after use */
+	const void *body;           /* sent as is, body_len bytes */
+	size_t body_len;
+	int idempotent;             /* -1: GET, HEAD, PUT, DELETE, OPTIONS are; 0 or 1 to say */
+	size_t max_body;            /* cap on the body kept in the reply (0: 1 MiB) */
+	cf_http_sink sink;          /* when set, a 2xx body goes here instead (uncapped here) */
+	void *sink_payload;
+	const char *username;       /* basic auth (never logged) */
+	const char *password;
+	int follow_redirects;       /* up to 10; credentials go only to the first host */
+	long timeout_ms;            /* 0: the handle's */
+} cf_http_request;
+#define CF_HTTP_REQUEST_INIT { NULL, NULL, NULL, NULL, 0, -1, 0, NULL, NULL, NULL, NULL, 0, 0 }
+
+typedef struct cf_http_response {
+	long code;                  /* HTTP status; 0 when no reply came */
+	cf_buf body;                /* the body, unless it went to the sink; a non-2xx body is
+	                               always kept here (first bytes only past the cap) */
+	json_t *headers;            /* lower-case name -> value; repeats joined with ", " */
+	long retry_after_s;         /* from Retry-After, 0 if none */
+	long http_version;          /* 10, 11, 20, 30 */
+	long new_connections;       /* connections opened by the last attempt */
+	int attempts;
+} cf_http_response;
+
+/* *out is NULL on failure. Strings and TLS material are copied. */
+int  cf_http_new(cf_http **out, const cf_http_options *o);
+
+/* One exchange, with retries: a refused connection (nothing was sent) is retried for any
+ * method; a timeout, 429, 502, 503 or 504 only when the request is idempotent (429 always:
+ * the server did not act). Backoff 250 ms doubling to 5 s with jitter, or Retry-After (at
+ * most 10 s). Returns 0 when a reply came, whatever its status (read resp->code), or
+ * CF_ETIMEOUT, CF_EIO (no reply), CF_ETOOBIG (kept body over max_body), or the sink's code.
+ * resp is always initialised; free it with cf_http_response_free, on failure too. */
+int  cf_http_do(cf_http *h, const cf_http_request *req, cf_http_response *resp);
+
+/* A reply header by lower-case name, or NULL. Valid until the response is freed. */
+const char *cf_http_header(const cf_http_response *r, const char *name);
+/* The reply body as a NUL-terminated string ("" when empty). */
+const char *cf_http_body(const cf_http_response *r);
+void cf_http_response_free(cf_http_response *r);
+/* Safe on NULL. */
+void cf_http_free(cf_http *h);
+
+/* URL-encodes s; the result is freed with cf_free, NULL on allocation failure. */
+char *cf_http_escape(const char *s);
+
+/* Whether a method is safe to send twice (GET HEAD PUT DELETE OPTIONS). */
+int  cf_http_method_idempotent(const char *method);
+
+/* Starts libcurl once per process; cf_http_new calls it. */
+void cf_http_global_init(void);
+
+#endif

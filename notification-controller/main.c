@@ -104,23 +104,11 @@ static void on_alert(void *ctx, const cf_kind *kind, const char *type, const jso
 	cache_update(ctl.alerts, type, obj);
 }
 
-static int reconcile_provider(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
-{
-	*requeue_ms = 0;
-	return provider_reconcile(c, k, "Provider", ns, name);
-}
-
-static int reconcile_alert(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
-{
-	*requeue_ms = 0;
-	return provider_reconcile(c, k, "Alert", ns, name);
-}
-
 /* The kinds: one row each (runtime/controller.h). Providers and Alerts are kept in memory for
  * the dispatcher, and their Ready written; Receivers are reconciled. */
 static const cf_kind_handler KIND_ROWS[] = {
-	{ CF_KIND_PROVIDER, on_provider, provider_wants_reconcile, reconcile_provider },
-	{ CF_KIND_ALERT, on_alert, provider_wants_reconcile, reconcile_alert },
+	{ CF_KIND_PROVIDER, on_provider, provider_wants_reconcile, provider_reconcile },
+	{ CF_KIND_ALERT, on_alert, provider_wants_reconcile, alert_reconcile },
 	{ CF_KIND_RECEIVER, NULL, receiver_wants_reconcile, receiver_reconcile },
 };
 static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };

@@ -6,7 +6,6 @@
 
 #include "runtime/addr.h"
 #include "runtime/controller.h"
-#include "runtime/worker.h"
 #include "source/git.h"
 #include "util/flags.h"
 #include "util/log.h"

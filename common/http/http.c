@@ -77,6 +77,8 @@ int cf_http_new(cf_http **out, const cf_http_options *o)
 	*out = NULL;
 	if (o == NULL)
 		o = &d;
+	if (o->version != CF_HTTP_OPTIONS_VERSION)
+		return cf_err_set(CF_EINVAL, "cf_http_options version %d is not %d", o->version, CF_HTTP_OPTIONS_VERSION);
 	cf_http_global_init();
 	if ((h = cf_calloc(1, sizeof(*h))) == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");

@@ -90,8 +90,8 @@ typedef struct cf_http_request {
 
 typedef struct cf_http_response {
 	long code;                  /* HTTP status; 0 when no reply came */
-	cf_buf body;                /* the body, unless it went to the sink; a non-2xx body is
-	                               always kept here (first bytes only past the cap) */
+	cf_buf body;                /* the body, unless it went to the sink; of a non-2xx reply
+	                               the first 64 KiB (max_body when smaller) are always kept */
 	json_t *headers;            /* lower-case name -> value; repeats joined with ", " */
 	long retry_after_s;         /* from Retry-After, 0 if none */
 	long http_version;          /* 10, 11, 20, 30 */

@@ -88,6 +88,20 @@ static char *read_file(const char *path, size_t *len)
 	return cf_buf_detach(&b, len);
 }
 
+/* cf_http_do that must get a reply: its status (-1 when none came). */
+static long status_of(cf_http *h, const cf_http_request *req)
+{
+	cf_http_response r;
+	long code = -1;
+
+	if (cf_http_do(h, req, &r) < 0)
+		cf_test_fail(__FILE__, __LINE__, "%s: %s", req->url, cf_err_msg());
+	else
+		code = r.code;
+	cf_http_response_free(&r);
+	return code;
+}
+
 /* ---- bodies: the cap, the sink ---- */
 
 static void get_body_cap(void)
@@ -276,18 +290,14 @@ static void https_ca(void)
 	o.tls.ca_len = ca_len;
 	CHECK_OK(cf_http_new(&h, &o));
 	cf_wipe(ca, ca_len);   /* the handle has its own copy */
-	CHECK_OK(cf_http_do(h, &req, &r));
-	CHECK(r.code == 200);
-	cf_http_response_free(&r);
+	CHECK(status_of(h, &req) == 200);
 	cf_http_free(h);
 
 	o.tls.ca = NULL;
 	o.tls.ca_len = 0;
 	o.tls.ca_file = getenv("CFLUX_CA");
 	CHECK_OK(cf_http_new(&h, &o));
-	CHECK_OK(cf_http_do(h, &req, &r));
-	CHECK(r.code == 200);
-	cf_http_response_free(&r);
+	CHECK(status_of(h, &req) == 200);
 	cf_http_free(h);
 
 	o.tls.ca_file = NULL;
@@ -301,9 +311,7 @@ static void https_ca(void)
 
 	o.tls.insecure = 1;
 	CHECK_OK(cf_http_new(&h, &o));
-	CHECK_OK(cf_http_do(h, &req, &r));
-	CHECK(r.code == 200);
-	cf_http_response_free(&r);
+	CHECK(status_of(h, &req) == 200);
 	cf_http_free(h);
 	cf_free(ca);
 }
@@ -319,6 +327,7 @@ static void client_certificate(void)
 	cf_http *h = NULL;
 	char url[512], cert_path[512], key_path[512], *cert, *key;
 	size_t cert_len = 0, key_len = 0;
+	long code;
 
 	if (dir == NULL)
 		return;
@@ -331,9 +340,8 @@ static void client_certificate(void)
 	o.tls.ca_file = env_need("CFLUX_CA");
 	o.max_retries = 0;
 	CHECK_OK(cf_http_new(&h, &o));
-	CHECK_OK(cf_http_do(h, &req, &r));
-	CHECK(r.code == 401 || r.code == 403);
-	cf_http_response_free(&r);
+	code = status_of(h, &req);
+	CHECK(code == 401 || code == 403);
 	cf_http_free(h);
 
 	o.tls.cert = cert;
@@ -352,9 +360,7 @@ static void client_certificate(void)
 	o.tls.cert_file = cert_path;
 	o.tls.key_file = key_path;
 	CHECK_OK(cf_http_new(&h, &o));
-	CHECK_OK(cf_http_do(h, &req, &r));
-	CHECK(r.code == 200);
-	cf_http_response_free(&r);
+	CHECK(status_of(h, &req) == 200);
 	cf_http_free(h);
 	if (key)
 		cf_free_secret(key, key_len);
@@ -515,7 +521,6 @@ static void through_a_proxy(void)
 {
 	cf_http_options o = CF_HTTP_OPTIONS_INIT;
 	cf_http_request req = CF_HTTP_REQUEST_INIT;
-	cf_http_response r;
 	cf_http *h = NULL;
 	char url[256], want[256];
 
@@ -524,11 +529,9 @@ static void through_a_proxy(void)
 	CHECK_OK(cf_http_new(&h, &o));
 	snprintf(url, sizeof(url), "http://charts.example.invalid/%s-proxied/index.yaml", tag);
 	req.url = url;
-	CHECK_OK(cf_http_do(h, &req, &r));
-	CHECK(r.code == 200);
+	CHECK(status_of(h, &req) == 200);
 	snprintf(want, sizeof(want), "http://charts.example.invalid/%s-proxied/", tag);
 	CHECK(sink_requests(want, NULL) == 1);
-	cf_http_response_free(&r);
 	cf_http_free(h);
 }
 

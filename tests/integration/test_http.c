@@ -102,6 +102,18 @@ static long status_of(cf_http *h, const cf_http_request *req)
 	return code;
 }
 
+/* cf_http_do that must get, in one attempt, a reply of code carrying the header name. */
+static void expect_reply(cf_http *h, const cf_http_request *req, long code, const char *name)
+{
+	cf_http_response r;
+
+	CHECK_OK(cf_http_do(h, req, &r));
+	if (r.code != code || r.attempts != 1 || cf_http_header(&r, name) == NULL)
+		cf_test_fail(__FILE__, __LINE__, "%s: HTTP %ld after %d attempts, %s %s; want HTTP %ld once, with it",
+			     req->url, r.code, r.attempts, name, cf_http_header(&r, name) ? "set" : "missing", code);
+	cf_http_response_free(&r);
+}
+
 /* ---- bodies: the cap, the sink ---- */
 
 static void get_body_cap(void)
@@ -262,11 +274,7 @@ static void basic_auth(void)
 	CHECK_CONTAINS(cf_http_header(&r, "content-type"), "git-upload-pack-advertisement");
 	cf_http_response_free(&r);
 	req.password = "wrong";
-	CHECK_OK(cf_http_do(h, &req, &r));
-	CHECK(r.code == 401);
-	CHECK(r.attempts == 1);
-	CHECK(cf_http_header(&r, "www-authenticate") != NULL);
-	cf_http_response_free(&r);
+	expect_reply(h, &req, 401, "www-authenticate");
 	cf_http_free(h);
 }
 
@@ -508,10 +516,7 @@ static void redirect_keeps_credentials_home(void)
 	cf_http_headers_free(&hl);
 	req.follow_redirects = 0;
 	req.username = NULL;
-	CHECK_OK(cf_http_do(h, &req, &r));
-	CHECK(r.code == 302);
-	CHECK(cf_http_header(&r, "location") != NULL);
-	cf_http_response_free(&r);
+	expect_reply(h, &req, 302, "location");
 	cf_http_free(h);
 }
 

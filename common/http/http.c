@@ -509,7 +509,7 @@ static void read_info(exchange *x)
 /* Whether attempt (0-based) may be followed by another, after cc and the reply. */
 static int again(const exchange *x, CURLcode cc, int idem, int attempt)
 {
-	if (attempt >= x->h->max_retries || x->sunk)
+	if (attempt >= (x->req->max_retries >= 0 ? x->req->max_retries : x->h->max_retries) || x->sunk)
 		return 0;
 	if (cc == CURLE_OK)
 		return retryable_code(x->resp->code) && (x->resp->code == 429 || idem);

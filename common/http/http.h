@@ -85,8 +85,10 @@ typedef struct cf_http_request {
 	                               second once *cancel is non-zero: CF_ESTOPPED */
 	const char *shown_as;       /* named in messages instead of the URL (NULL: the URL,
 	                               redacted); for a URL that is a secret, a webhook's */
+	int max_retries;            /* -1: the handle's; 0: one attempt (a caller that retries
+	                               itself, such as a watch that reconnects and logs) */
 } cf_http_request;
-#define CF_HTTP_REQUEST_INIT { NULL, NULL, NULL, NULL, 0, -1, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL }
+#define CF_HTTP_REQUEST_INIT { NULL, NULL, NULL, NULL, 0, -1, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, -1 }
 
 typedef struct cf_http_response {
 	long code;                  /* HTTP status; 0 when no reply came */

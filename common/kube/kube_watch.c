@@ -246,6 +246,7 @@ static int watch_once(watch_state *w)
 	req.sink_payload = w;
 	req.timeout_ms = (atol(timeout) + 30) * 1000L;
 	req.cancel = w->opts->stop;
+	req.max_retries = 0;   /* cf_kube_watch reconnects, with its own backoff and a log line */
 	rc = cf_http_do(k->http, &req, &r);
 	kube_note_reply(k, &r);
 	if (want_stop(w))

@@ -413,6 +413,27 @@ static void retry_get_on_503(void)
 	flaky("GET", -1, 500, 1, "get-500", "", 2, 200, 2);
 }
 
+/* A request may say it is tried once (a caller that retries on its own). */
+static void retries_per_request(void)
+{
+	cf_http_request req = CF_HTTP_REQUEST_INIT;
+	cf_http_response r;
+	cf_http *h = client(3);
+	char url[512];
+
+	url_of(url, sizeof(url), "CFLUX_SINK_URL", "/flaky/503/2/%s-once/x", tag);
+	req.url = url;
+	req.max_retries = 0;
+	CHECK_OK(cf_http_do(h, &req, &r));
+	CHECK(r.code == 503 && r.attempts == 1);
+	cf_http_response_free(&r);
+	req.max_retries = 1;
+	CHECK_OK(cf_http_do(h, &req, &r));
+	CHECK(r.code == 200 && r.attempts == 2);
+	cf_http_response_free(&r);
+	cf_http_free(h);
+}
+
 /* A 5xx may come after the server acted: a POST goes once, unless the caller says it is
  * idempotent (a Kubernetes apply). */
 static void no_retry_of_post_on_503(void)
@@ -597,6 +618,7 @@ static const cf_test_case cases[] = {
 	{ "https_ca", https_ca },
 	{ "client_certificate", client_certificate },
 	{ "retry_get_on_503", retry_get_on_503 },
+	{ "retries_per_request", retries_per_request },
 	{ "no_retry_of_post_on_503", no_retry_of_post_on_503 },
 	{ "retry_after_honoured", retry_after_honoured },
 	{ "refused_names_url_without_credentials", refused_names_url_without_credentials },

@@ -199,6 +199,8 @@ static int cmp_keys(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int apply_or_export(json_t *obj, int export, const char *av, const char *kind, const char *name);
+
 /* A deep copy with every object's keys in byte order: flux marshals through JSON maps, so its
  * --export output is sorted that way, and ours is the same byte for byte. */
 static json_t *sorted_copy(const json_t *v)
@@ -242,6 +244,40 @@ fail:
 	return NULL;
 }
 
+cli_create_args cli_create;
+
+/* metadata.labels from --label key=value (flux's words on a malformed one) */
+static int create_labels(json_t *obj)
+{
+	json_t *labels;
+
+	if (cli_create.labels.n == 0)
+		return 0;
+	labels = json_object();
+	for (size_t i = 0; i < cli_create.labels.n; i++) {
+		const char *l = cli_create.labels.items[i], *eq = strchr(l, '=');
+		if (eq == NULL || eq == l || strchr(eq + 1, '=')) {
+			json_decref(labels);
+			return cli_fail(1, "invalid label format '%s', must be key=value", l);
+		}
+		char key[320];
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - l), l);
+		json_object_set_new(labels, key, json_string(eq + 1));
+	}
+	json_object_set_new(json_object_get(obj, "metadata"), "labels", labels);
+	return 0;
+}
+
+int cli_create_apply(json_t *obj, const char *av, const char *kind, const char *name)
+{
+	int rc = create_labels(obj);
+
+	cf_flag_list_free(&cli_create.labels);
+	if (rc != 0)
+		return rc;
+	return apply_or_export(obj, cli_create.export, av, kind, name);
+}
+
 static int apply_or_export(json_t *obj, int export, const char *av, const char *kind, const char *name)
 {
 	cf_kube_apply_opts ao = CF_KUBE_APPLY_OPTS_INIT;
@@ -274,8 +310,7 @@ static int apply_or_export(json_t *obj, int export, const char *av, const char *
 	return rc;
 }
 
-/* "Kind/name.namespace", "Kind/name" or "name" (Kind defaulting to dflt). */
-static json_t *object_ref(const char *text, const char *dflt_kind, int with_ns)
+json_t *cli_object_ref(const char *text, const char *dflt_kind, int with_ns)
 {
 	char kind[128], name[300], *dot;
 	const char *slash = strchr(text, '/');
@@ -295,9 +330,7 @@ static json_t *object_ref(const char *text, const char *dflt_kind, int with_ns)
 	return json_pack("{s:s,s:s,s:s*}", "kind", kind, "name", name, "namespace", dot ? dot + 1 : NULL);
 }
 
-/* A --interval-like flag's value as flux writes it ("1m" -> "1m0s"); usage error if it is not
- * a duration. */
-static int go_duration(char out[CF_DURATION_MAX], const char *flag, const char *text)
+int cli_go_duration(char *out, const char *flag, const char *text)
 {
 	long ms;
 
@@ -360,7 +393,7 @@ static int create_source_git(int argc, char **argv, const char *name)
 {
 	const char *url = NULL, *branch = NULL, *tag = NULL, *semver = NULL, *commit = NULL, *refname = NULL;
 	const char *secret = NULL, *interval = "1m";
-	int export = 0, rc;
+	int rc;
 	const cf_flag own[] = {
 		{ "url", CF_FLAG_STRING, &url, "Git repository address (https, http, ssh)", 0 },
 		{ "branch", CF_FLAG_STRING, &branch, "Git branch", 0 },
@@ -370,7 +403,7 @@ static int create_source_git(int argc, char **argv, const char *name)
 		{ "ref-name", CF_FLAG_STRING, &refname, "Git reference name", 0 },
 		{ "secret-ref", CF_FLAG_STRING, &secret, "the name of an existing secret containing SSH or basic credentials", 0 },
 		{ "interval", CF_FLAG_STRING, &interval, "source sync interval", 0 },
-		{ "export", CF_FLAG_BOOL, &export, "export in YAML format to stdout", 0 },
+		CLI_CREATE_FLAGS,
 	};
 	char *pos[POS_MAX], every[CF_DURATION_MAX];
 	size_t npos;
@@ -386,7 +419,7 @@ static int create_source_git(int argc, char **argv, const char *name)
 		return rc;
 	if (cf_git_check_url(url) < 0)
 		return cli_fail(1, "invalid --url: %s", cf_err_msg());
-	if ((rc = go_duration(every, "interval", interval)) != 0)
+	if ((rc = cli_go_duration(every, "interval", interval)) != 0)
 		return rc;
 	if (!branch && !tag && !semver && !commit && !refname)
 		return cli_fail(1, "a Git ref is required, use one of the following: --branch, --tag, --commit, --ref-name or --tag-semver");
@@ -396,7 +429,7 @@ static int create_source_git(int argc, char **argv, const char *name)
 			"metadata", "name", name, "namespace", cli.namespace, "spec", "interval", every, "url", url, "ref", ref);
 	if (secret)
 		json_object_set_new(json_object_get(obj, "spec"), "secretRef", json_pack("{s:s}", "name", secret));
-	rc = apply_or_export(obj, export, GITREPO_AV, "GitRepository", name);
+	rc = cli_create_apply(obj, GITREPO_AV, "GitRepository", name);
 	json_decref(obj);
 	return rc;
 }
@@ -456,11 +489,11 @@ static int ks_spec(json_t **spec, const ks_args *a)
 	*spec = NULL;
 	if (a->source == NULL)
 		return cli_fail(1, "source is required");
-	if ((src = object_ref(a->source, "GitRepository", 1)) == NULL)
+	if ((src = cli_object_ref(a->source, "GitRepository", 1)) == NULL)
 		return cli_fail(CLI_EXIT_USAGE, "invalid --source \"%s\" (want Kind/name[.namespace])", a->source);
-	if ((rc = go_duration(every, "interval", a->interval)) != 0 ||
-	    (a->retry && (rc = go_duration(retry, "retry-interval", a->retry)) != 0) ||
-	    (rc = go_duration(timeout, "health-check-timeout", a->health_timeout)) != 0) {
+	if ((rc = cli_go_duration(every, "interval", a->interval)) != 0 ||
+	    (a->retry && (rc = cli_go_duration(retry, "retry-interval", a->retry)) != 0) ||
+	    (rc = cli_go_duration(timeout, "health-check-timeout", a->health_timeout)) != 0) {
 		json_decref(src);
 		return rc;
 	}
@@ -496,7 +529,7 @@ static int ks_spec(json_t **spec, const ks_args *a)
 static int create_kustomization(int argc, char **argv, const char *name)
 {
 	ks_args a = { .path = "./", .interval = "1m", .health_timeout = "2m" };
-	int export = 0, rc;
+	int rc;
 	const cf_flag own[] = {
 		{ "source", CF_FLAG_STRING, &a.source, "source that contains the Kubernetes manifests in the format '[<kind>/]<name>.<namespace>', where kind must be one of: (GitRepository,OCIRepository,Bucket), if kind is not specified it defaults to GitRepository", 0 },
 		{ "path", CF_FLAG_STRING, &a.path, "path to the directory containing a kustomization.yaml file", 0 },
@@ -513,7 +546,7 @@ static int create_kustomization(int argc, char **argv, const char *name)
 		{ "decryption-secret", CF_FLAG_STRING, &a.decrypt_secret, "set the Kubernetes secret name that contains the OpenPGP private keys used for sops decryption", 0 },
 		{ "kubeconfig-secret-ref", CF_FLAG_STRING, &a.kubeconfig_secret, "the name of the Kubernetes Secret that contains a key with the kubeconfig file for connecting to a remote cluster", 0 },
 		{ "validation", CF_FLAG_STRING, &a.validation, "deprecated: no longer used", 0 },
-		{ "export", CF_FLAG_BOOL, &export, "export in YAML format to stdout", 0 },
+		CLI_CREATE_FLAGS,
 	};
 	char *pos[POS_MAX];
 	size_t npos;
@@ -540,7 +573,7 @@ static int create_kustomization(int argc, char **argv, const char *name)
 		return rc;
 	obj = json_pack("{s:s,s:s,s:{s:s,s:s},s:o}", "apiVersion", KS_AV, "kind", "Kustomization", "metadata", "name", name,
 			"namespace", cli.namespace, "spec", spec);
-	rc = apply_or_export(obj, export, KS_AV, "Kustomization", name);
+	rc = cli_create_apply(obj, KS_AV, "Kustomization", name);
 	json_decref(obj);
 	return rc;
 }
@@ -553,10 +586,14 @@ int cmd_create(int argc, char **argv)
 	/* cflux create source git NAME ... | cflux create kustomization NAME ... */
 	used = argc > 1 ? cli_kind_args(argv + 1, (size_t)(argc - 1), &av, &kind) : 0;
 	if (used == 0 || argc < 2 + used || argv[1 + used][0] == '-')
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git NAME --url URL ... | cflux create kustomization NAME --source ...");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git NAME --url URL ... | kustomization NAME --source ... | helmrelease NAME ...");
 	if (strcmp(kind, "GitRepository") == 0)
 		return create_source_git(argc - 1 - used, argv + 1 + used, argv[1 + used]);
-	return create_kustomization(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	if (strcmp(kind, "HelmRelease") == 0)
+		return cmd_create_helmrelease(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	if (strcmp(kind, "Kustomization") == 0)
+		return create_kustomization(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	return cli_fail(CLI_EXIT_USAGE, "cflux create cannot make a %s yet", kind);
 }
 
 /* ---- get ---- */

@@ -99,5 +99,32 @@ same ks_retry_zero create kustomization apps --source=podinfo --retry-interval=0
 refused ks_no_source create kustomization apps --path=./
 refused ks_bad_health_check create kustomization apps --source=podinfo --health-check=Deployment/a
 
+# helmrelease (the --help examples, then every flag)
+V=tests/e2e/testdata/values
+same hr_help_repo create hr podinfo --interval=10m --source=HelmRepository/podinfo --chart=podinfo --chart-version=">4.0.0"
+same hr_help_git create hr podinfo --interval=10m --source=GitRepository/podinfo --chart=./charts/podinfo
+same hr_help_bucket create hr podinfo --interval=10m --source=Bucket/podinfo --chart=./charts/podinfo
+same hr_help_values create hr podinfo --source=HelmRepository/podinfo --chart=podinfo --values=$V/one.yaml --values=$V/two.yaml
+same hr_values_commas create helmrelease podinfo --source=HelmRepository/podinfo --chart=podinfo --values=$V/two.yaml,$V/one.yaml
+same hr_help_values_from -n app create hr podinfo --source=HelmRepository/podinfo --chart=podinfo --values-from=Secret/my-secret-values
+same hr_help_release_name create hr podinfo --release-name=podinfo-dev --source=HelmRepository/podinfo --chart=podinfo
+same hr_help_target_ns create hr podinfo --target-namespace=test --create-target-namespace=true --source=HelmRepository/podinfo --chart=podinfo
+same hr_help_storage_ns create hr podinfo --target-namespace=production --storage-namespace=fluxcd-system --source=HelmRepository/podinfo --chart=podinfo
+same hr_help_source_ns create hr podinfo --namespace=default --source=HelmRepository/podinfo.flux-system --chart=podinfo
+same hr_help_chart_ref_chart create hr podinfo --namespace=default --chart-ref=HelmChart/podinfo.flux-system
+same hr_help_chart_ref_oci create hr podinfo --namespace=default --chart-ref=OCIRepository/podinfo.flux-system
+same hr_every_flag create hr podinfo --source=HelmRepository/podinfo --chart=podinfo --values-from=Secret/a,ConfigMap/b --crds=CreateReplace --depends-on=a,ns/b --service-account=sa --kubeconfig-secret-ref=kc --reconcile-strategy=Revision --chart-interval=5m --interval=1h --label=team=a,tier=web
+same hr_crds_skip create hr podinfo --source=HelmRepository/podinfo --chart=podinfo --crds=Skip
+refused hr_no_chart create hr podinfo --source=HelmRepository/podinfo
+refused hr_both_charts create hr podinfo --source=HelmRepository/podinfo --chart=x --chart-ref=HelmChart/x
+refused hr_source_kind create hr podinfo --source=Foo/podinfo --chart=x
+refused hr_source_no_kind create hr podinfo --source=podinfo --chart=x
+refused hr_values_from_kind create hr podinfo --source=HelmRepository/podinfo --chart=x --values-from=Foo/x
+refused hr_crds_policy create hr podinfo --source=HelmRepository/podinfo --chart=x --crds=Bad
+refused hr_chart_ref_kind create hr podinfo --chart-ref=Foo/x
+refused hr_strategy create hr podinfo --source=HelmRepository/podinfo --chart=x --reconcile-strategy=Bad
+refused label_format create source git podinfo --url=$PODINFO --branch=main --label=bad
+same labels create source git podinfo --url=$PODINFO --branch=main --label=a=b --label=c=d,e=f
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

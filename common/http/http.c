@@ -533,6 +533,19 @@ static int failure(const exchange *x, CURLcode cc, const char *method, const cha
 			  cerr[0] ? cerr : curl_easy_strerror(cc));
 }
 
+/* resp initialised, where the request is shown in messages; CF_EINVAL for a URL not fetched. */
+static int begin(exchange *x, const char *method, char *where, size_t size)
+{
+	const cf_http_request *req = x->req;
+
+	memset(x->resp, 0, sizeof(*x->resp));
+	cf_buf_init(&x->resp->body, req->sink ? ERROR_BODY_MAX : x->max_body);
+	cf_url_redact(where, size, req->shown_as ? req->shown_as : req->url ? req->url : "");
+	if (req->url == NULL || (strncmp(req->url, "http://", 7) != 0 && strncmp(req->url, "https://", 8) != 0))
+		return cf_err_set(CF_EINVAL, "%s %s: only http:// and https:// URLs are fetched", method, where);
+	return 0;
+}
+
 int cf_http_do(cf_http *h, const cf_http_request *req, cf_http_response *resp)
 {
 	const char *method = req->method ? req->method : req->body ? "POST" : "GET";
@@ -542,12 +555,7 @@ int cf_http_do(cf_http *h, const cf_http_request *req, cf_http_response *resp)
 	char where[1024], cerr[CURL_ERROR_SIZE];
 	int rc = 0;
 
-	memset(resp, 0, sizeof(*resp));
-	cf_buf_init(&resp->body, req->sink ? ERROR_BODY_MAX : x.max_body);
-	cf_url_redact(where, sizeof(where), req->shown_as ? req->shown_as : req->url ? req->url : "");
-	if (req->url == NULL || (strncmp(req->url, "http://", 7) != 0 && strncmp(req->url, "https://", 8) != 0))
-		return cf_err_set(CF_EINVAL, "%s %s: only http:// and https:// URLs are fetched", method, where);
-	if ((rc = build_list(&hl, req->headers)) < 0)
+	if ((rc = begin(&x, method, where, sizeof(where))) < 0 || (rc = build_list(&hl, req->headers)) < 0)
 		return rc;
 	h->exchanges++;
 	for (int attempt = 0;; attempt++) {

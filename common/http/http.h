@@ -58,7 +58,8 @@ typedef struct cf_http_headers {
 } cf_http_headers;
 #define CF_HTTP_HEADERS_INIT { NULL, 0, 0 }
 /* Adds "name: value"; value "" with a name sends an empty header. CF_EINVAL (naming the
- * header, not its value) when either holds CR or LF, or name is empty or holds ":" or " ". */
+ * header, not its value) when either holds CR or LF, or name is empty or holds ":" or " ";
+ * the list is unchanged on failure. */
 int  cf_http_headers_add(cf_http_headers *h, const char *name, const char *value);
 /* Zeroes every line in place; the list stays usable (for tests that check the wipe). */
 void cf_http_headers_wipe(cf_http_headers *h);

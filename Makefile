@@ -2,7 +2,7 @@
 #   make              libcflux.a and every binary into bin/
 #   make test         every suite (unit, fuzz corpus replay, integration against tests/env)
 #   make SANITIZE=1   the same with AddressSanitizer + UndefinedBehaviorSanitizer
-#   make deps         Debian packages for the build and the test environment
+#   make deps         Debian packages for the build and the test environment, and helm (npm)
 #   make demo         the main job: local control plane + Git server + controllers, a fleet synced,
 #                     a change applied, drift undone, a file pruned (make demo-down stops it)
 #   make fuzz         libFuzzer builds of the fuzz targets (needs clang)

@@ -3,6 +3,7 @@
 #define SOURCE_CONTROLLER_H
 
 #include "bus/bus.h"
+#include "http/http.h"
 #include "kube/kube.h"
 #include "runtime/kinds.h"
 #include "runtime/workqueue.h"
@@ -33,5 +34,44 @@ int gitrepository_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *
 /* Whether a watch event asks for a reconcile: new objects, spec changes (generation),
  * reconcile requests (annotation), deletions. Status-only updates (our own) do not. */
 int gitrepository_wants_reconcile(const char *type, const json_t *obj);
+
+/* HelmRepository and HelmChart, as GitRepository above. */
+int helmrepository_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+int helmrepository_wants_reconcile(const char *type, const json_t *obj);
+int helmchart_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+
+/* ---- storage (storage.c): <storage>/<kind_dir>/<ns>/<name>/<file> ---- */
+int  src_storage_dir(cf_buf *b, const src_ctl *c, const char *kind_dir, const char *ns, const char *name);
+void src_storage_remove_tree(const char *path);
+void src_storage_remove(const src_ctl *c, const char *kind_dir, const char *ns, const char *name);
+/* Keeps current and the newest other file (two in all); removes temp files left by a kill. */
+void src_storage_retain(const char *dir, const char *current);
+/* Writes data as dir/file atomically (a temp file renamed), dir created if missing. */
+int  src_storage_write_file(const char *dir, const char *file, const void *data, size_t len);
+/* 1 if status.artifact has revision and path (either NULL: any) and its file is on disk with
+ * its digest, else 0. */
+int  src_storage_current(const src_ctl *c, const json_t *status, const char *revision, const char *path);
+/* Sets status.artifact {path, url, revision, digest, size, lastUpdateTime} and status.url. */
+int  src_storage_set_artifact(const src_ctl *c, json_t *status, const char *path, const char *revision,
+			      const char *digest, size_t size);
+
+/* ---- a Helm repository's HTTP client (helmrepository.c), also used for chart downloads ---- */
+typedef struct helm_repo {
+	cf_http *http;
+	json_t *secret, *cert_secret;     /* decoded, wiped by helm_repo_close */
+	const char *username, *password;  /* borrowed from secret */
+	char url[2048];                   /* spec.url */
+	char host[512];                   /* scheme://host[:port] of url: where credentials go */
+	int pass_credentials;
+	long timeout_ms;
+} helm_repo;
+
+/* Opens the client for HelmRepository repo (its spec: url, secretRef, certSecretRef,
+ * passCredentials): Secrets read from ns and decoded. *reason gets Flux's reason on failure. */
+int  helm_repo_open(helm_repo *r, cf_kube *k, const json_t *repo, long timeout_ms, const char **reason);
+/* GETs url into out (at most max bytes: past it CF_ETOOBIG); credentials are sent only to
+ * the repository's host, unless passCredentials. A non-2xx reply is an error naming url. */
+int  helm_repo_get(helm_repo *r, const char *url, cf_buf *out, size_t max);
+void helm_repo_close(helm_repo *r);
 
 #endif

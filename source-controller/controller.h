@@ -38,6 +38,7 @@ int gitrepository_wants_reconcile(const char *type, const json_t *obj);
 /* HelmRepository and HelmChart, as GitRepository above. */
 int helmrepository_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
 int helmrepository_wants_reconcile(const char *type, const json_t *obj);
+int helmchart_wants_reconcile(const char *type, const json_t *obj);
 int helmchart_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
 
 /* ---- storage (storage.c): <storage>/<kind_dir>/<ns>/<name>/<file> ---- */

@@ -289,6 +289,56 @@ static int create_source_git(int argc, char **argv, const char *name)
 	return rc;
 }
 
+/* cflux create source helm NAME --url URL: Flux's flags; an oci:// URL makes `type: oci`, as
+ * flux infers it. Credentials come from an existing Secret (--secret-ref). */
+static int create_source_helm(int argc, char **argv, const char *name)
+{
+	const char *url = NULL, *secret = NULL, *interval = "1m", *timeout = NULL, *provider = NULL;
+	int export = 0, pass = 0, rc, oci;
+	long ms;
+	const cf_flag own[] = {
+		{ "url", CF_FLAG_STRING, &url, "Helm repository address (https, http, or oci://)", 0 },
+		{ "secret-ref", CF_FLAG_STRING, &secret, "the name of an existing secret containing TLS or basic auth credentials", 0 },
+		{ "pass-credentials", CF_FLAG_BOOL, &pass, "pass credentials to all domains", 0 },
+		{ "oci-provider", CF_FLAG_STRING, &provider, "OCI provider name (generic, aws, azure, gcp)", 0 },
+		{ "interval", CF_FLAG_STRING, &interval, "how often to fetch the index", 0 },
+		{ "timeout", CF_FLAG_STRING, &timeout, "timeout of the index download", 0 },
+		{ "export", CF_FLAG_BOOL, &export, "print the object as YAML instead of applying it", 0 },
+	};
+	char *pos[POS_MAX];
+	size_t npos;
+	json_t *obj, *spec;
+
+	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
+			"usage: cflux create source helm NAME --url URL [--secret-ref S] [--pass-credentials] [--interval D]",
+			pos, &npos)) != 0)
+		return rc == 1 ? 0 : rc;
+	if (url == NULL)
+		return cli_fail(CLI_EXIT_USAGE, "--url is required");
+	oci = strncmp(url, "oci://", 6) == 0;
+	if (!oci && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+		return cli_fail(CLI_EXIT_USAGE, "invalid --url \"%s\": want http://, https:// or oci://", url);
+	if (cf_duration_parse(&ms, interval) < 0 || (timeout && cf_duration_parse(&ms, timeout) < 0))
+		return cli_fail(CLI_EXIT_USAGE, "invalid duration: %s", cf_err_msg());
+	spec = json_pack("{s:s,s:s}", "interval", interval, "url", url);
+	if (oci) {
+		json_object_set_new(spec, "type", json_string("oci"));
+		if (provider)
+			json_object_set_new(spec, "provider", json_string(provider));
+	}
+	if (timeout)
+		json_object_set_new(spec, "timeout", json_string(timeout));
+	if (pass)
+		json_object_set_new(spec, "passCredentials", json_true());
+	if (secret)
+		json_object_set_new(spec, "secretRef", json_pack("{s:s}", "name", secret));
+	obj = json_pack("{s:s,s:s,s:{s:s,s:s},s:o}", "apiVersion", CF_AV_HELMREPOSITORY, "kind", "HelmRepository",
+			"metadata", "name", name, "namespace", cli.namespace, "spec", spec);
+	rc = apply_or_export(obj, export, CF_AV_HELMREPOSITORY, "HelmRepository", name);
+	json_decref(obj);
+	return rc;
+}
+
 static int create_kustomization(int argc, char **argv, const char *name)
 {
 	const char *source = NULL, *path = "./", *interval = "1m", *health = NULL, *depends = NULL, *target = NULL;
@@ -364,9 +414,13 @@ int cmd_create(int argc, char **argv)
 	/* cflux create source git NAME ... | cflux create kustomization NAME ... */
 	used = argc > 1 ? cli_kind_args(argv + 1, (size_t)(argc - 1), &av, &kind) : 0;
 	if (used == 0 || argc < 2 + used || argv[1 + used][0] == '-')
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git NAME --url URL ... | cflux create kustomization NAME --source ...");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git|helm NAME --url URL ... | cflux create kustomization NAME --source ...");
 	if (strcmp(kind, "GitRepository") == 0)
 		return create_source_git(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	if (strcmp(kind, "HelmRepository") == 0)
+		return create_source_helm(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	if (strcmp(kind, "Kustomization") != 0)
+		return cli_fail(CLI_EXIT_USAGE, "cflux create does not make %s objects: source git, source helm or kustomization", kind);
 	return create_kustomization(argc - 1 - used, argv + 1 + used, argv[1 + used]);
 }
 
@@ -444,7 +498,7 @@ int cmd_get(int argc, char **argv)
 	cf_kube *k;
 	int rc;
 
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux get sources git | kustomizations | all [-A]", pos, &npos)) != 0)
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux get sources git|helm|chart | kustomizations | all [-A]", pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	if (npos == 1 && strcmp(pos[0], "all") == 0) {
 		if ((k = cli_client()) == NULL)
@@ -457,7 +511,7 @@ int cmd_get(int argc, char **argv)
 		return rc;
 	}
 	if (npos == 0 || cli_kind_args(pos, npos, &av, &kind) != (int)npos)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources git | kustomizations | all [-A]");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources git|helm|chart | kustomizations | all [-A]");
 	if ((k = cli_client()) == NULL)
 		return 1;
 	rc = get_kind(k, av, kind, 0);

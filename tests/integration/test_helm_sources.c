@@ -339,6 +339,27 @@ static void new_version_picked_up(void)
 	json_decref(wait_ready("HelmChart", "pinned", "True", "pulled", "0.1.0", 5));
 }
 
+/* a package that is not what the index says: refused, nothing stored */
+static void digest_mismatch_refused(void)
+{
+	char spec[1024], name[80];
+	json_t *o;
+
+	snprintf(name, sizeof(name), "%sx", chart);
+	CHECK(publish(name, "0.1.0", NULL) == 0);
+	CHECK(run("cp $CFLUX_HELM_CHARTS/%s-0.1.0.tgz $CFLUX_HELM_CHARTS/%s-0.1.0.tgz", chart, name) == 0);
+	CHECK(run("kubectl -n %s annotate --overwrite helmrepository http reconcile.fluxcd.io/requestedAt=tamper-%ld >/dev/null",
+		  ns, (long)time(NULL)) == 0);
+	snprintf(spec, sizeof(spec), "  interval: 10m\n  chart: %s\n  sourceRef:\n    kind: HelmRepository\n    name: http\n", name);
+	CHECK(apply("HelmChart", "tampered", spec) == 0);
+	o = wait_ready("HelmChart", "tampered", "False", "digest mismatch", NULL, 30);
+	if (o) {
+		CHECK_STR(cond_of(o, "reason"), "ChartPullFailed");
+		CHECK(art(o, "path") == NULL);
+	}
+	json_decref(o);
+}
+
 static void apply_git_source(void)
 {
 	char spec[1024];
@@ -457,6 +478,45 @@ static void chart_refusals(void)
 	json_decref(o);
 }
 
+/* the CLI: create source helm (applied and --export), get sources helm|chart with Flux's columns */
+static void cli_create_and_get(void)
+{
+	char out[8192], want[600];
+	json_t *o;
+
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s create source helm via-cli --url %s --interval 5m --export", ns,
+		      getenv("CFLUX_HELM_URL_HTTP")) == 0);
+	CHECK_CONTAINS(out, "kind: HelmRepository");
+	CHECK_CONTAINS(out, "interval: 5m");
+	CHECK(run("bin/cflux -n %s create source helm via-cli --url %s --interval 5m >/dev/null 2>&1", ns,
+		  getenv("CFLUX_HELM_URL_HTTP")) == 0);
+	if ((o = wait_ready("HelmRepository", "via-cli", "True", "stored artifact", NULL, 30)) == NULL)
+		return;
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s get sources helm", ns) == 0);
+	CHECK_CONTAINS(out, "NAME");
+	CHECK_CONTAINS(out, "REVISION");
+	CHECK_CONTAINS(out, "SUSPENDED");
+	snprintf(want, sizeof(want), "%s", art(o, "revision"));
+	CHECK_CONTAINS(out, want);
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s get sources chart", ns) == 0);
+	snprintf(want, sizeof(want), "pulled '%s' chart with version '0.1.0'", chart);
+	CHECK_CONTAINS(out, want);
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s create source helm oci --url oci://127.0.0.1:1/charts --export", ns) == 0);
+	CHECK_CONTAINS(out, "type: oci");
+	json_decref(o);
+}
+
+static void oci_repository_ready_without_artifact(void)
+{
+	json_t *o;
+
+	CHECK(apply("HelmRepository", "oci", "  interval: 10m\n  type: oci\n  url: oci://127.0.0.1:1/charts\n") == 0);
+	o = wait_ready("HelmRepository", "oci", "True", "Helm repository is Ready", NULL, 30);
+	if (o)
+		CHECK(art(o, "path") == NULL);
+	json_decref(o);
+}
+
 static void deletion_removes_storage(void)
 {
 	char dir[1024];
@@ -479,7 +539,7 @@ static void cleanup(void)
 	run("for k in helmcharts helmrepositories gitrepositories; do for g in $(kubectl -n %s get $k -o name 2>/dev/null); do "
 	    "kubectl -n %s patch $g --type merge -p '{\"metadata\":{\"finalizers\":null}}' >/dev/null 2>&1; done; done", ns, ns);
 	/* the test's chart versions leave the shared repository */
-	run("rm -f $CFLUX_HELM_CHARTS/%s-*.tgz && $CFLUX_HELM repo index $CFLUX_HELM_CHARTS", chart);
+	run("rm -f $CFLUX_HELM_CHARTS/%s-*.tgz $CFLUX_HELM_CHARTS/%sx-*.tgz && $CFLUX_HELM repo index $CFLUX_HELM_CHARTS", chart, chart);
 	run("rm -rf %s $CFLUX_GIT_REPOS/%s.git", store, gitname);
 	cf_kube_free(kube);
 }
@@ -493,10 +553,13 @@ static const cf_test_case cases[] = {
 	{ "unchanged_index_not_rewritten", unchanged_index_not_rewritten },
 	{ "chart_from_repo_with_range", chart_from_repo_with_range },
 	{ "new_version_picked_up", new_version_picked_up },
+	{ "digest_mismatch_refused", digest_mismatch_refused },
 	{ "chart_from_git_with_dependencies_and_values", chart_from_git_with_dependencies_and_values },
 	{ "reconcile_strategy_revision", reconcile_strategy_revision },
 	{ "chart_that_fails_to_package", chart_that_fails_to_package },
 	{ "chart_refusals", chart_refusals },
+	{ "cli_create_and_get", cli_create_and_get },
+	{ "oci_repository_ready_without_artifact", oci_repository_ready_without_artifact },
 	{ "deletion_removes_storage", deletion_removes_storage },
 	CF_TEST_CLEANUP("cleanup", cleanup),
 };

@@ -52,9 +52,10 @@ int  src_storage_write_file(const char *dir, const char *file, const void *data,
 /* 1 if status.artifact has revision and path (either NULL: any) and its file is on disk with
  * its digest, else 0. */
 int  src_storage_current(const src_ctl *c, const json_t *status, const char *revision, const char *path);
-/* Sets status.artifact {path, url, revision, digest, size, lastUpdateTime} and status.url. */
+/* Sets status.artifact {path, url, revision, digest, size, lastUpdateTime}, and status.url
+ * (HelmRepository, HelmChart) with status_url. */
 int  src_storage_set_artifact(const src_ctl *c, json_t *status, const char *path, const char *revision,
-			      const char *digest, size_t size);
+			      const char *digest, size_t size, int status_url);
 
 /* ---- a Helm repository's HTTP client (helmrepository.c), also used for chart downloads ---- */
 typedef struct helm_repo {

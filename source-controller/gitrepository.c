@@ -16,7 +16,6 @@
 #include "util/log.h"
 #include "yaml/yaml.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +24,6 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 60000L
-#define KEEP_ARTIFACTS 2
 
 /* Flux's reasons */
 #define R_AUTH "AuthenticationFailed"
@@ -51,87 +49,11 @@ int gitrepository_wants_reconcile(const char *type, const json_t *obj)
 	return cf_status_wants_reconcile(type, obj, 1);
 }
 
-static int dir_path(cf_buf *b, const src_ctl *c, const char *what, const char *ns, const char *name)
-{
-	cf_buf_reset(b);
-	return cf_buf_printf(b, "%s/%s/%s/%s", c->storage_path, what, ns, name);
-}
-
-static void remove_tree(const char *path)
-{
-	cf_buf cmd = CF_BUF_INIT(8192);
-	DIR *d = opendir(path);
-	struct dirent *e;
-
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		cf_buf_reset(&cmd);
-		if (cf_buf_printf(&cmd, "%s/%s", path, e->d_name) == 0)
-			remove_tree(cmd.data);
-	}
-	closedir(d);
-	rmdir(path);
-	cf_buf_free(&cmd);
-}
-
 /* Deletes the object's artifacts and Git cache. */
 static void remove_storage(const src_ctl *c, const char *ns, const char *name)
 {
-	cf_buf b = CF_BUF_INIT(8192);
-
-	if (dir_path(&b, c, "gitrepository", ns, name) == 0)
-		remove_tree(b.data);
-	if (dir_path(&b, c, ".cache/gitrepository", ns, name) == 0)
-		remove_tree(b.data);
-	cf_buf_free(&b);
-}
-
-/* Keeps the newest KEEP_ARTIFACTS artifacts (the current one always) and removes temp files
- * that a killed process left. */
-static void retain(const char *dir, const char *current)
-{
-	struct { char name[300]; double mtime; int current; } keep[64];
-	size_t n = 0;
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[4096];
-	struct stat st;
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL && n < 64) {
-		if (strlen(dir) + strlen(e->d_name) + 2 > sizeof(path))
-			continue;
-		snprintf(path, sizeof(path), "%.3000s/%.255s", dir, e->d_name);
-		if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp-")) {
-			unlink(path);
-			continue;
-		}
-		if (strstr(e->d_name, ".tar.gz") == NULL || stat(path, &st) < 0)
-			continue;
-		snprintf(keep[n].name, sizeof(keep[n].name), "%s", e->d_name);
-		keep[n].current = strcmp(e->d_name, current) == 0;
-		keep[n++].mtime = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
-	}
-	closedir(d);
-	for (size_t i = 0; i < n; i++) {
-		size_t newer = 0;
-		if (keep[i].current)
-			continue;
-		for (size_t j = 0; j < n; j++)
-			if (j != i && (keep[j].current || keep[j].mtime > keep[i].mtime ||
-				       (keep[j].mtime == keep[i].mtime && strcmp(keep[j].name, keep[i].name) > 0)))
-				newer++;
-		if (newer >= KEEP_ARTIFACTS) {
-			snprintf(path, sizeof(path), "%.3000s/%.299s", dir, keep[i].name);
-			unlink(path);
-		}
-	}
+	src_storage_remove(c, "gitrepository", ns, name);
+	src_storage_remove(c, ".cache/gitrepository", ns, name);
 }
 
 /* ---- credentials ---- */
@@ -226,20 +148,12 @@ static int on_gone(const cf_reconciler *rc)
  * that is still on disk with its digest? Then there is nothing to do. */
 static int artifact_current(rec *r, const char *revision, const char *path)
 {
-	const json_t *art = json_object_get(r->status, "artifact");
-	const char *rev = json_string_value(json_object_get(art, "revision"));
-	const char *p = json_string_value(json_object_get(art, "path"));
-	const char *digest = json_string_value(json_object_get(art, "digest"));
 	const char *ign = cf_json_str(json_object_get(r->obj, "spec"), "ignore");
 	const char *seen = json_string_value(json_object_get(r->status, "observedIgnore"));
-	char got[72], full[4096];
 
-	if (!rev || !p || !digest || strcmp(rev, revision) != 0 || strcmp(p, path) != 0)
-		return 0;
 	if ((ign == NULL) != (seen == NULL) || (ign && strcmp(ign, seen) != 0))
 		return 0;
-	snprintf(full, sizeof(full), "%s/%s", r->c->storage_path, path);
-	return cf_artifact_file_digest(got, NULL, full) == 0 && strcmp(got, digest) == 0;
+	return src_storage_current(r->c, r->status, revision, path);
 }
 
 static int build_artifact(rec *r, cf_git_repo *repo, const cf_git_target *t, const char *dir,
@@ -263,18 +177,16 @@ static int build_artifact(rec *r, cf_git_repo *repo, const cf_git_target *t, con
 
 static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 {
-	cf_buf dir = CF_BUF_INIT(8192), path = CF_BUF_INIT(8192), url = CF_BUF_INIT(8192), notice = CF_BUF_INIT(1u << 16);
+	cf_buf dir = CF_BUF_INIT(8192), path = CF_BUF_INIT(8192), notice = CF_BUF_INIT(1u << 16);
 	cf_buf left_out = CF_BUF_INIT(4096);
-	char digest[72], file[64], now[32], subject[512], msg[800];
+	char digest[72], file[64], subject[512], msg[800];
 	const char *ign = cf_json_str(json_object_get(r->obj, "spec"), "ignore");
 	size_t size = 0;
-	json_t *art;
 	int rc;
 
 	snprintf(file, sizeof(file), "%s.tar.gz", t->commit);
-	rc = dir_path(&dir, r->c, "gitrepository", r->ns, r->name);
+	rc = src_storage_dir(&dir, r->c, "gitrepository", r->ns, r->name);
 	if (rc == 0) rc = cf_buf_printf(&path, "gitrepository/%s/%s/%s", r->ns, r->name, file);
-	if (rc == 0) rc = cf_buf_printf(&url, "%s/%s", r->c->advertise_addr, path.data);
 	if (rc < 0)
 		goto out;
 	if (artifact_current(r, t->revision, path.data)) {
@@ -283,15 +195,9 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 	}
 	if ((rc = build_artifact(r, repo, t, dir.data, file, digest, &size, &left_out)) < 0)
 		goto out;
-	retain(dir.data, file);
-	cf_time_now(now);
-	art = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "path", path.data, "url", url.data,
-			"revision", t->revision, "digest", digest, "size", (json_int_t)size,
-			"lastUpdateTime", now);
-	if (art == NULL || json_object_set_new(r->status, "artifact", art) < 0) {
-		rc = cf_err_set(CF_ENOMEM, "out of memory");
+	src_storage_retain(dir.data, file);
+	if ((rc = src_storage_set_artifact(r->c, r->status, path.data, t->revision, digest, size, 0)) < 0)
 		goto out;
-	}
 	if (ign)
 		json_object_set_new(r->status, "observedIgnore", json_string(ign));
 	else
@@ -318,7 +224,6 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 out:
 	cf_buf_free(&dir);
 	cf_buf_free(&path);
-	cf_buf_free(&url);
 	cf_buf_free(&notice);
 	cf_buf_free(&left_out);
 	return rc;
@@ -356,7 +261,7 @@ static int sync_source(rec *r, long timeout_ms)
 	}
 	if ((rc = load_auth(r, &reason)) < 0)
 		return cf_reconcile_fail(r->p, reason, 0);
-	rc = dir_path(&cache, r->c, ".cache/gitrepository", r->ns, r->name);
+	rc = src_storage_dir(&cache, r->c, ".cache/gitrepository", r->ns, r->name);
 	if (rc == 0) rc = cf_git_open(&repo, cache.data, url);
 	if (rc == 0 && gref.commit == NULL) {
 		/* the cheap check: refs only; an unchanged remote stops here */

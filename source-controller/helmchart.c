@@ -201,7 +201,7 @@ static int publish(chart_rec *r, const char *file, const char *digest, size_t si
 
 	snprintf(msg, sizeof(msg), "%s '%s' chart with version '%s'", verb, r->chart_name, r->version);
 	rc = cf_buf_printf(&path, "%s/%s/%s/%s", KIND_DIR, p->ns, p->name, file);
-	if (rc == 0) rc = src_storage_set_artifact(r->c, p->status, path.data, r->version, digest, size);
+	if (rc == 0) rc = src_storage_set_artifact(r->c, p->status, path.data, r->version, digest, size, 1);
 	if (rc < 0)
 		goto out;
 	json_object_set_new(p->status, "observedChartName", json_string(r->chart_name));

@@ -199,7 +199,7 @@ static int store(cf_reconcile *p, const cf_buf *index, const char *digest)
 	if (rc < 0)
 		goto out;
 	src_storage_retain(dir.data, file);
-	if ((rc = src_storage_set_artifact(c, p->status, path.data, digest, digest, size)) < 0 ||
+	if ((rc = src_storage_set_artifact(c, p->status, path.data, digest, digest, size, 1)) < 0 ||
 	    (rc = succeed(p, digest)) < 0 || (rc = cf_reconcile_write_status(p)) < 0)
 		goto out;
 	snprintf(msg, sizeof(msg), "stored fetched index of size %zu from '%.300s'", size, cf_json_str(p->spec, "url"));

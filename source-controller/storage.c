@@ -163,9 +163,9 @@ int src_storage_current(const src_ctl *c, const json_t *status, const char *revi
 	return cf_artifact_file_digest(got, NULL, full) == 0 && strcmp(got, digest) == 0;
 }
 
-/* status.artifact (and status.url) for a new artifact at path. */
+
 int src_storage_set_artifact(const src_ctl *c, json_t *status, const char *path, const char *revision,
-			     const char *digest, size_t size)
+			     const char *digest, size_t size, int status_url)
 {
 	cf_buf url = CF_BUF_INIT(8192);
 	char now[32];
@@ -178,7 +178,7 @@ int src_storage_set_artifact(const src_ctl *c, json_t *status, const char *path,
 	art = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "path", path, "url", url.data, "revision", revision,
 			"digest", digest, "size", (json_int_t)size, "lastUpdateTime", now);
 	if (art == NULL || json_object_set_new(status, "artifact", art) < 0 ||
-	    json_object_set_new(status, "url", json_string(url.data)) < 0)
+	    (status_url && json_object_set_new(status, "url", json_string(url.data)) < 0))
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
 	cf_buf_free(&url);
 	return rc;

@@ -6,6 +6,7 @@
 #include "http/http.h"
 #include "kube/kube.h"
 #include "runtime/kinds.h"
+#include "runtime/reconcile.h"
 #include "runtime/workqueue.h"
 
 #define SOURCE_CONTROLLER "source-controller"
@@ -37,9 +38,14 @@ int gitrepository_wants_reconcile(const char *type, const json_t *obj);
 
 /* HelmRepository and HelmChart, as GitRepository above. */
 int helmrepository_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
-int helmrepository_wants_reconcile(const char *type, const json_t *obj);
-int helmchart_wants_reconcile(const char *type, const json_t *obj);
 int helmchart_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+
+/* The lifecycle (cf_reconcile_run) for a kind stored under <kind in lower case>/ns/name:
+ * finalizer, storage removed on deletion, Warning events, FetchFailed on failure. */
+int  src_reconcile_stored(src_ctl *c, cf_kube *k, const char *api_version, const char *kind, const char *ns,
+			  const char *name, long *requeue_ms, long default_timeout_ms, int (*body)(cf_reconcile *));
+/* The watch filter of the kinds above (cf_status_wants_reconcile, deletions too). */
+int  src_wants_reconcile(const char *type, const json_t *obj);
 
 /* ---- storage (storage.c): <storage>/<kind_dir>/<ns>/<name>/<file> ---- */
 int  src_storage_dir(cf_buf *b, const src_ctl *c, const char *kind_dir, const char *ns, const char *name);
@@ -47,8 +53,6 @@ void src_storage_remove_tree(const char *path);
 void src_storage_remove(const src_ctl *c, const char *kind_dir, const char *ns, const char *name);
 /* Keeps current and the newest other file (two in all); removes temp files left by a kill. */
 void src_storage_retain(const char *dir, const char *current);
-/* Writes data as dir/file atomically (a temp file renamed), dir created if missing. */
-int  src_storage_write_file(const char *dir, const char *file, const void *data, size_t len);
 /* 1 if status.artifact has revision and path (either NULL: any) and its file is on disk with
  * its digest, else 0. */
 int  src_storage_current(const src_ctl *c, const json_t *status, const char *revision, const char *path);

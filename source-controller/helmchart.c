@@ -51,24 +51,6 @@ typedef struct chart_rec {
 	const char *fail_reason;      /* set where a step fails */
 } chart_rec;
 
-static void warning_event(cf_reconcile *p, const char *type, const char *reason, const char *message)
-{
-	src_ctl *c = p->ctx;
-
-	cf_event_emit(p->k, c->events, p->obj, type, reason, message, NULL, NULL, SOURCE_CONTROLLER);
-}
-
-static int finalize(cf_reconcile *p)
-{
-	src_storage_remove(p->ctx, KIND_DIR, p->ns, p->name);
-	return 0;
-}
-
-static int on_gone(const cf_reconciler *rc)
-{
-	src_storage_remove(rc->ctx, KIND_DIR, rc->ns, rc->name);
-	return 0;
-}
 
 static int fail(chart_rec *r, const char *reason, int rc)
 {
@@ -261,7 +243,7 @@ static int store_bytes(chart_rec *r, const cf_buf *tgz)
 	snprintf(file, sizeof(file), "%s-%s.tgz", r->chart_name, r->version);
 	cf_sha256_of(digest, tgz->data, tgz->len);
 	rc = src_storage_dir(&dir, r->c, KIND_DIR, r->p->ns, r->p->name);
-	if (rc == 0) rc = src_storage_write_file(dir.data, file, tgz->data, tgz->len);
+	if (rc == 0) rc = cf_artifact_write_bytes(dir.data, file, tgz->data, tgz->len);
 	if (rc < 0) {
 		cf_err_prefix("failed to store the chart");
 		r->fail_reason = R_STORAGE;
@@ -599,19 +581,7 @@ out:
 	return rc;
 }
 
-int helmchart_wants_reconcile(const char *type, const json_t *obj)
-{
-	return cf_status_wants_reconcile(type, obj, 1);
-}
-
 int helmchart_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
-	const cf_reconciler rc = {
-		.k = k, .api_version = CF_AV_HELMCHART, .kind = "HelmChart", .ns = ns, .name = name,
-		.finalizer = SOURCE_FINALIZER, .default_timeout_ms = DEFAULT_TIMEOUT_MS,
-		.failure_condition = "FetchFailed",
-		.on_gone = on_gone, .finalize = finalize, .body = body, .event = warning_event, .ctx = c,
-	};
-
-	return cf_reconcile_run(requeue_ms, &rc);
+	return src_reconcile_stored(c, k, CF_AV_HELMCHART, "HelmChart", ns, name, requeue_ms, DEFAULT_TIMEOUT_MS, body);
 }

@@ -152,24 +152,6 @@ void helm_repo_close(helm_repo *r)
 
 /* ---- the reconcile ---- */
 
-static void warning_event(cf_reconcile *p, const char *type, const char *reason, const char *message)
-{
-	src_ctl *c = p->ctx;
-
-	cf_event_emit(p->k, c->events, p->obj, type, reason, message, NULL, NULL, SOURCE_CONTROLLER);
-}
-
-static int finalize(cf_reconcile *p)
-{
-	src_storage_remove(p->ctx, KIND_DIR, p->ns, p->name);
-	return 0;
-}
-
-static int on_gone(const cf_reconciler *rc)
-{
-	src_storage_remove(rc->ctx, KIND_DIR, rc->ns, rc->name);
-	return 0;
-}
 
 static int succeed(cf_reconcile *p, const char *revision)
 {
@@ -195,7 +177,7 @@ static int store(cf_reconcile *p, const cf_buf *index, const char *digest)
 	snprintf(file, sizeof(file), "index-%s.yaml", digest + 7);
 	rc = src_storage_dir(&dir, c, KIND_DIR, p->ns, p->name);
 	if (rc == 0) rc = cf_buf_printf(&path, "%s/%s/%s/%s", KIND_DIR, p->ns, p->name, file);
-	if (rc == 0) rc = src_storage_write_file(dir.data, file, index->data, index->len);
+	if (rc == 0) rc = cf_artifact_write_bytes(dir.data, file, index->data, index->len);
 	if (rc < 0)
 		goto out;
 	src_storage_retain(dir.data, file);
@@ -288,19 +270,7 @@ out:
 	return rc;
 }
 
-int helmrepository_wants_reconcile(const char *type, const json_t *obj)
-{
-	return cf_status_wants_reconcile(type, obj, 1);
-}
-
 int helmrepository_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
-	const cf_reconciler rc = {
-		.k = k, .api_version = CF_AV_HELMREPOSITORY, .kind = "HelmRepository", .ns = ns, .name = name,
-		.finalizer = SOURCE_FINALIZER, .default_timeout_ms = DEFAULT_TIMEOUT_MS,
-		.failure_condition = "FetchFailed",
-		.on_gone = on_gone, .finalize = finalize, .body = body, .event = warning_event, .ctx = c,
-	};
-
-	return cf_reconcile_run(requeue_ms, &rc);
+	return src_reconcile_stored(c, k, CF_AV_HELMREPOSITORY, "HelmRepository", ns, name, requeue_ms, DEFAULT_TIMEOUT_MS, body);
 }

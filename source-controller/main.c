@@ -63,8 +63,8 @@ static const struct {
 	int (*reconcile)(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
 } KINDS[] = {
 	{ CF_KIND_GITREPOSITORY, gitrepository_wants_reconcile, gitrepository_reconcile },
-	{ CF_KIND_HELMREPOSITORY, helmrepository_wants_reconcile, helmrepository_reconcile },
-	{ CF_KIND_HELMCHART, helmchart_wants_reconcile, helmchart_reconcile },
+	{ CF_KIND_HELMREPOSITORY, src_wants_reconcile, helmrepository_reconcile },
+	{ CF_KIND_HELMCHART, src_wants_reconcile, helmchart_reconcile },
 };
 #define NKINDS (sizeof(KINDS) / sizeof(KINDS[0]))
 

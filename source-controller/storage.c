@@ -3,10 +3,14 @@
 #include "controller.h"
 
 #include "runtime/condition.h"
+#include "runtime/event.h"
+#include "runtime/reconcile.h"
+#include "runtime/status.h"
 #include "source/artifact.h"
 #include "util/buf.h"
 #include "util/err.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -104,50 +108,6 @@ void src_storage_retain(const char *dir, const char *current)
 	}
 }
 
-static int mkdir_p(const char *dir)
-{
-	char tmp[4096];
-	size_t len = strlen(dir);
-
-	if (len == 0 || len >= sizeof(tmp))
-		return cf_err_set(CF_EINVAL, "bad storage directory \"%s\"", dir);
-	memcpy(tmp, dir, len + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return cf_err_set(CF_EIO, "mkdir %s: %s", tmp, strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return cf_err_set(CF_EIO, "mkdir %s: %s", tmp, strerror(errno));
-	return 0;
-}
-
-int src_storage_write_file(const char *dir, const char *file, const void *data, size_t len)
-{
-	cf_buf tmp = CF_BUF_INIT(8192), full = CF_BUF_INIT(8192);
-	FILE *f = NULL;
-	int rc;
-
-	rc = mkdir_p(dir);
-	if (rc == 0) rc = cf_buf_printf(&tmp, "%s/.%s.tmp-%ld", dir, file, (long)getpid());
-	if (rc == 0) rc = cf_buf_printf(&full, "%s/%s", dir, file);
-	if (rc == 0 && ((f = fopen(tmp.data, "wb")) == NULL || fwrite(data, 1, len, f) != len ||
-			fflush(f) != 0 || fsync(fileno(f)) != 0))
-		rc = cf_err_set(CF_EIO, "write %s: %s", tmp.data, strerror(errno));
-	if (f && fclose(f) != 0 && rc == 0)
-		rc = cf_err_set(CF_EIO, "write %s: %s", tmp.data, strerror(errno));
-	if (rc == 0 && rename(tmp.data, full.data) < 0)
-		rc = cf_err_set(CF_EIO, "rename to %s: %s", full.data, strerror(errno));
-	if (rc < 0 && tmp.data)
-		unlink(tmp.data);
-	cf_buf_free(&tmp);
-	cf_buf_free(&full);
-	return rc;
-}
-
 /* Does status.artifact describe path, still on disk with its digest? */
 int src_storage_current(const src_ctl *c, const json_t *status, const char *revision, const char *path)
 {
@@ -182,4 +142,58 @@ int src_storage_set_artifact(const src_ctl *c, json_t *status, const char *path,
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
 	cf_buf_free(&url);
 	return rc;
+}
+
+/* ---- the lifecycle of a kind whose storage is <kind in lower case>/ns/name ---- */
+
+static void kind_dir(char *out, size_t size, const char *kind)
+{
+	size_t i;
+
+	for (i = 0; kind[i] && i + 1 < size; i++)
+		out[i] = (char)tolower((unsigned char)kind[i]);
+	out[i] = '\0';
+}
+
+static void stored_event(cf_reconcile *p, const char *type, const char *reason, const char *message)
+{
+	src_ctl *c = p->ctx;
+
+	cf_event_emit(p->k, c->events, p->obj, type, reason, message, NULL, NULL, SOURCE_CONTROLLER);
+}
+
+static int stored_finalize(cf_reconcile *p)
+{
+	char dir[64];
+
+	kind_dir(dir, sizeof(dir), p->rc->kind);
+	src_storage_remove(p->ctx, dir, p->ns, p->name);
+	return 0;
+}
+
+static int stored_gone(const cf_reconciler *rc)
+{
+	char dir[64];
+
+	kind_dir(dir, sizeof(dir), rc->kind);
+	src_storage_remove(rc->ctx, dir, rc->ns, rc->name);
+	return 0;
+}
+
+int src_reconcile_stored(src_ctl *c, cf_kube *k, const char *api_version, const char *kind, const char *ns,
+			 const char *name, long *requeue_ms, long default_timeout_ms, int (*body)(cf_reconcile *))
+{
+	const cf_reconciler rc = {
+		.k = k, .api_version = api_version, .kind = kind, .ns = ns, .name = name,
+		.finalizer = SOURCE_FINALIZER, .default_timeout_ms = default_timeout_ms,
+		.failure_condition = "FetchFailed",   /* Flux's; no retryInterval: failures back off */
+		.on_gone = stored_gone, .finalize = stored_finalize, .body = body, .event = stored_event, .ctx = c,
+	};
+
+	return cf_reconcile_run(requeue_ms, &rc);
+}
+
+int src_wants_reconcile(const char *type, const json_t *obj)
+{
+	return cf_status_wants_reconcile(type, obj, 1);
 }

@@ -60,17 +60,6 @@ static json_t *get_obj(const char *kind, const char *name)
 	return o;
 }
 
-static const char *cond_of(const json_t *o, const char *field)
-{
-	json_t *c;
-	size_t i;
-
-	json_array_foreach(json_object_get(json_object_get(o, "status"), "conditions"), i, c)
-		if (strcmp(json_string_value(json_object_get(c, "type")), "Ready") == 0)
-			return json_string_value(json_object_get(c, field));
-	return NULL;
-}
-
 static const char *art(const json_t *o, const char *f)
 {
 	return json_string_value(json_object_get(json_object_get(json_object_get(o, "status"), "artifact"), f));
@@ -86,8 +75,8 @@ static json_t *wait_ready(const char *kind, const char *name, const char *want, 
 		const char *st, *msg, *r;
 		json_decref(o);
 		o = get_obj(kind, name);
-		st = cond_of(o, "status");
-		msg = cond_of(o, "message");
+		st = ready_field(o, "status");
+		msg = ready_field(o, "message");
 		r = art(o, "revision");
 		if (st && strcmp(st, want) == 0 && msg && (!text || strstr(msg, text)) && (!rev || (r && strcmp(r, rev) == 0)) &&
 		    json_integer_value(json_object_get(json_object_get(o, "status"), "observedGeneration")) ==
@@ -96,7 +85,7 @@ static json_t *wait_ready(const char *kind, const char *name, const char *want, 
 		msleep(100);
 	}
 	cf_test_fail(__FILE__, __LINE__, "%s/%s: Ready is %s \"%s\" (revision %s), want %s with \"%s\"%s%s", kind, name,
-		     cond_of(o, "status") ? cond_of(o, "status") : "unset", cond_of(o, "message") ? cond_of(o, "message") : "",
+		     ready_field(o, "status") ? ready_field(o, "status") : "unset", ready_field(o, "message") ? ready_field(o, "message") : "",
 		     art(o, "revision") ? art(o, "revision") : "none", want, text ? text : "", rev ? " at " : "", rev ? rev : "");
 	json_decref(o);
 	return NULL;
@@ -203,7 +192,7 @@ static void repo_over_https_with_ca(void)
 	CHECK(apply("HelmRepository", "https-no-ca", spec) == 0);
 	o = wait_ready("HelmRepository", "https-no-ca", "False", "failed to fetch Helm repository index", NULL, 30);
 	if (o)
-		CHECK_STR(cond_of(o, "reason"), "IndexationFailed");
+		CHECK_STR(ready_field(o, "reason"), "IndexationFailed");
 	json_decref(o);
 }
 
@@ -220,9 +209,9 @@ static void repo_basic_auth(void)
 	CHECK(apply("HelmRepository", "auth-wrong", spec) == 0);
 	bad = wait_ready("HelmRepository", "auth-wrong", "False", "401 Unauthorized", NULL, 30);
 	if (bad) {
-		CHECK_STR(cond_of(bad, "reason"), "AuthenticationFailed");
+		CHECK_STR(ready_field(bad, "reason"), "AuthenticationFailed");
 		CHECK(art(bad, "path") == NULL);
-		CHECK(strstr(cond_of(bad, "message"), "not-it") == NULL);
+		CHECK(strstr(ready_field(bad, "message"), "not-it") == NULL);
 	}
 	/* the good one is untouched by its neighbour's failure */
 	again = get_obj("HelmRepository", "auth");
@@ -244,7 +233,7 @@ static void index_over_cap_refused(void)
 	CHECK(apply("HelmRepository", "big", spec) == 0);
 	o = wait_ready("HelmRepository", "big", "False", "over the 52428800 byte limit", NULL, 60);
 	if (o) {
-		CHECK_STR(cond_of(o, "reason"), "IndexationFailed");
+		CHECK_STR(ready_field(o, "reason"), "IndexationFailed");
 		CHECK(art(o, "path") == NULL);
 	}
 	json_decref(o);
@@ -303,7 +292,7 @@ static void chart_from_repo_with_range(void)
 	snprintf(want, sizeof(want), "pulled '%s' chart with version '0.1.0'", chart);
 	if ((o = wait_ready("HelmChart", "pinned", "True", want, "0.1.0", 30)) == NULL)
 		return;
-	CHECK_STR(cond_of(o, "reason"), "ChartPullSucceeded");
+	CHECK_STR(ready_field(o, "reason"), "ChartPullSucceeded");
 	snprintf(want, sizeof(want), "helmchart/%s/pinned/%s-0.1.0.tgz", ns, chart);
 	CHECK_STR(art(o, "path"), want);
 	CHECK_STR(json_string_value(json_object_get(json_object_get(o, "status"), "observedChartName")), chart);
@@ -354,7 +343,7 @@ static void digest_mismatch_refused(void)
 	CHECK(apply("HelmChart", "tampered", spec) == 0);
 	o = wait_ready("HelmChart", "tampered", "False", "digest mismatch", NULL, 30);
 	if (o) {
-		CHECK_STR(cond_of(o, "reason"), "ChartPullFailed");
+		CHECK_STR(ready_field(o, "reason"), "ChartPullFailed");
 		CHECK(art(o, "path") == NULL);
 	}
 	json_decref(o);
@@ -381,7 +370,7 @@ static void chart_from_git_with_dependencies_and_values(void)
 	/* valuesFiles: the generation as build metadata, as Flux */
 	if ((o = wait_ready("HelmChart", "app", "True", "packaged 'app' chart with version '0.1.0+1'", "0.1.0+1", 60)) == NULL)
 		return;
-	CHECK_STR(cond_of(o, "reason"), "ChartPackageSucceeded");
+	CHECK_STR(ready_field(o, "reason"), "ChartPackageSucceeded");
 	snprintf(cmd, sizeof(cmd), "helmchart/%s/app/app-0.1.0+1.tgz", ns);
 	CHECK_STR(art(o, "path"), cmd);
 	CHECK(json_string_value(json_object_get(json_object_get(o, "status"), "observedSourceArtifactRevision")) != NULL);
@@ -448,7 +437,7 @@ static void chart_that_fails_to_package(void)
 		CHECK(apply("HelmChart", cases[i].name, spec) == 0);
 		o = wait_ready("HelmChart", cases[i].name, "False", cases[i].text, NULL, 30);
 		if (o) {
-			CHECK_STR(cond_of(o, "reason"), "ChartPackageFailed");
+			CHECK_STR(ready_field(o, "reason"), "ChartPackageFailed");
 			CHECK(art(o, "path") == NULL);
 		}
 		json_decref(o);
@@ -468,13 +457,13 @@ static void chart_refusals(void)
 	CHECK(apply("HelmChart", "no-match", spec) == 0);
 	o = wait_ready("HelmChart", "no-match", "False", "with version matching '>=9' found", NULL, 30);
 	if (o)
-		CHECK_STR(cond_of(o, "reason"), "ChartPullFailed");
+		CHECK_STR(ready_field(o, "reason"), "ChartPullFailed");
 	json_decref(o);
 	snprintf(spec, sizeof(spec), "  interval: 10m\n  chart: x\n  sourceRef:\n    kind: HelmRepository\n    name: nowhere\n");
 	CHECK(apply("HelmChart", "no-source", spec) == 0);
 	o = wait_ready("HelmChart", "no-source", "False", "failed to get source", NULL, 30);
 	if (o)
-		CHECK_STR(cond_of(o, "reason"), "SourceUnavailable");
+		CHECK_STR(ready_field(o, "reason"), "SourceUnavailable");
 	json_decref(o);
 }
 
@@ -520,12 +509,9 @@ static void oci_repository_ready_without_artifact(void)
 static void deletion_removes_storage(void)
 {
 	char dir[1024];
-	struct stat st;
 
 	snprintf(dir, sizeof(dir), "%s/helmchart/%s/pinned", store, ns);
-	CHECK(stat(dir, &st) == 0);
-	CHECK(run("kubectl -n %s delete helmchart pinned --wait=true --timeout=30s >/dev/null", ns) == 0);
-	CHECK(stat(dir, &st) != 0);
+	CHECK(deletion_removes_dir(dir, ns, "helmchart", "pinned"));
 }
 
 static void cleanup(void)

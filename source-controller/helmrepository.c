@@ -260,6 +260,8 @@ static int body(cf_reconcile *p)
 		goto out;
 	if (src_storage_current(p->ctx, p->status, digest, NULL)) {
 		/* unchanged index: nothing written, status only if something in it is stale */
+		cf_log(CF_LOG_DEBUG, "index unchanged", "kind", "HelmRepository", "object", p->name, "namespace", p->ns,
+		       "revision", digest, NULL);
 		rc = succeed(p, digest);
 		goto out;
 	}

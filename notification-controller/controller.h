@@ -28,7 +28,7 @@ typedef struct nc_ctl {
 	json_t *alerts;           /* "ns/name" -> Alert */
 	json_t *receivers;        /* webhook path -> {"key": "ns/name", "receiver": Receiver} (no token) */
 	dispatcher *d;
-	cf_workqueue *queue;      /* the workers' keys: "ns/name" (Receiver), "Provider:ns/name", "Alert:ns/name" */
+	cf_workqueue *queue;      /* the workers' keys: "Kind/ns/name" (runtime/controller.h) */
 	volatile long malformed;  /* events refused */
 	volatile int stop;
 } nc_ctl;
@@ -49,13 +49,15 @@ int  dispatcher_event(dispatcher *d, cf_kube *k, const char *data, size_t len);
 
 /* Reconciles Receiver ns/name: webhook path from its secret's token, status, the path map;
  * looks again after spec.interval (the token may be rotated). */
-int  receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+int  receiver_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
 
 /* ---- provider.c ---- */
 
-/* Writes the Ready condition of Provider or Alert (kind) ns/name. A Provider that is not
- * ready fails (so it is retried with backoff: its secret may come). */
-int  provider_reconcile(nc_ctl *c, cf_kube *k, const char *kind, const char *ns, const char *name);
+/* Reconcile Provider and Alert ns/name (c: the nc_ctl) on the lifecycle: their Ready
+ * condition. A Provider that is not ready fails (retried with backoff: its secret may come);
+ * an Alert without its Provider fails quietly (looked at again when the Provider comes). */
+int  provider_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+int  alert_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
 
 /* ---- lockdown.c ---- */
 

@@ -5,13 +5,14 @@
 #include "bus/bus.h"
 #include "http/http.h"
 #include "kube/kube.h"
+#include "runtime/controller.h"
 #include "runtime/kinds.h"
 #include "runtime/reconcile.h"
+#include "util/buf.h"
 #include "runtime/workqueue.h"
 
 #define SOURCE_CONTROLLER "source-controller"
 #define SOURCE_FINALIZER "finalizers.fluxcd.io"
-#define SOURCE_GROUP_VERSION CF_AV_GITREPOSITORY
 
 typedef struct src_ctl {
 	/* flags */
@@ -27,41 +28,33 @@ typedef struct src_ctl {
 	volatile int stop;
 } src_ctl;
 
-/* Reconciles GitRepository ns/name once. *requeue_ms gets when to look again (0: only when
- * the object changes). Returns 0, or a negative code after recording the failure in status
- * (the caller backs off). */
-int gitrepository_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+/* The kinds: a row each (main.c's table), its reconcile and wants_reconcile in its file. */
+
+/* ---- gitrepository.c ---- */
+
+/* Reconciles GitRepository ns/name once (c: the src_ctl). *requeue_ms gets when to look again
+ * (0: only when the object changes). Returns 0, or a negative code after recording the failure
+ * in status (the caller backs off). */
+int gitrepository_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
 
 /* Whether a watch event asks for a reconcile: new objects, spec changes (generation),
  * reconcile requests (annotation), deletions. Status-only updates (our own) do not. */
 int gitrepository_wants_reconcile(const char *type, const json_t *obj);
 
-/* HelmRepository and HelmChart, as GitRepository above. */
-int helmrepository_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
-int helmchart_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+/* ---- helmrepository.c, helmchart.c ---- */
 
-/* The lifecycle (cf_reconcile_run) for a kind stored under <kind in lower case>/ns/name:
- * finalizer, storage removed on deletion, Warning events, FetchFailed on failure. */
-int  src_reconcile_stored(src_ctl *c, cf_kube *k, const char *api_version, const char *kind, const char *ns,
-			  const char *name, long *requeue_ms, long default_timeout_ms, int (*body)(cf_reconcile *));
-/* The watch filter of the kinds above (cf_status_wants_reconcile, deletions too). */
-int  src_wants_reconcile(const char *type, const json_t *obj);
+/* As gitrepository_reconcile; their watch filter is gitrepository_wants_reconcile's rule. */
+int helmrepository_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+int helmchart_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
 
-/* ---- storage (storage.c): <storage>/<kind_dir>/<ns>/<name>/<file> ---- */
-int  src_storage_dir(cf_buf *b, const src_ctl *c, const char *kind_dir, const char *ns, const char *name);
-void src_storage_remove_tree(const char *path);
-void src_storage_remove(const src_ctl *c, const char *kind_dir, const char *ns, const char *name);
-/* Keeps current and the newest other file (two in all); removes temp files left by a kill. */
-void src_storage_retain(const char *dir, const char *current);
-/* 1 if status.artifact has revision and path (either NULL: any) and its file is on disk with
- * its digest, else 0. */
-int  src_storage_current(const src_ctl *c, const json_t *status, const char *revision, const char *path);
-/* Sets status.artifact {path, url, revision, digest, size, lastUpdateTime}, and status.url
- * (HelmRepository, HelmChart) with status_url. */
-int  src_storage_set_artifact(const src_ctl *c, json_t *status, const char *path, const char *revision,
-			      const char *digest, size_t size, int status_url);
+/* Watch hooks (a row's on_event): HelmChart events keep the map chart -> its source;
+ * helmchart_source_event, on the rows of the kinds a chart is built from, enqueues the charts
+ * of a source whose artifact revision moved. helmchart_index_free at teardown. */
+void helmchart_on_event(void *ctx, const cf_kind *kind, const char *type, const json_t *obj);
+void helmchart_source_event(void *ctx, const cf_kind *kind, const char *type, const json_t *obj);
+void helmchart_index_free(void);
 
-/* ---- a Helm repository's HTTP client (helmrepository.c), also used for chart downloads ---- */
+/* A Helm repository's HTTP client (helmrepository.c), also used for chart downloads. */
 typedef struct helm_repo {
 	cf_http *http;
 	json_t *secret, *cert_secret;     /* decoded, wiped by helm_repo_close */
@@ -73,11 +66,44 @@ typedef struct helm_repo {
 } helm_repo;
 
 /* Opens the client for HelmRepository repo (its spec: url, secretRef, certSecretRef,
- * passCredentials): Secrets read from ns and decoded. *reason gets Flux's reason on failure. */
+ * passCredentials): Secrets read from its namespace and decoded. *reason gets Flux's reason on
+ * failure; r is closed then. */
 int  helm_repo_open(helm_repo *r, cf_kube *k, const json_t *repo, long timeout_ms, const char **reason);
 /* GETs url into out (at most max bytes: past it CF_ETOOBIG); credentials are sent only to
- * the repository's host, unless passCredentials. A non-2xx reply is an error naming url. */
+ * the repository's host, unless passCredentials. A non-2xx reply is an error naming url
+ * (CF_EAUTH for 401/403). */
 int  helm_repo_get(helm_repo *r, const char *url, cf_buf *out, size_t max);
+/* Safe on a closed one. */
 void helm_repo_close(helm_repo *r);
+
+/* ---- storage.c: what every source kind shares ---- */
+
+/* One pass of the lifecycle for a source kind's ns/name: the finalizer, FetchFailed on
+ * failures (no retryInterval: they back off), the storage removed when the object goes, events
+ * from the source-controller; body is the kind's work (runtime/reconcile.h). */
+int  src_source_reconcile(src_ctl *c, cf_kube *k, cf_kind_id kind, const char *ns, const char *name,
+			  long *requeue_ms, int (*body)(cf_reconcile *p), long default_timeout_ms);
+/* The folder of an object's artifacts (<storage>/<kind>/<ns>/<name>) or, with cache, of its
+ * cache (<storage>/.cache/<kind>/<ns>/<name>), into b (reset first). */
+int  src_storage_dir(cf_buf *b, const src_ctl *c, cf_kind_id kind, int cache, const char *ns, const char *name);
+/* For an artifact file of ns/name: its folder, its path as status.artifact.path has it
+ * ("<kind>/<ns>/<name>/<file>") and its URL (under --storage-adv-addr). */
+int  src_artifact_paths(cf_buf *dir, cf_buf *path, cf_buf *url, const src_ctl *c, cf_kind_id kind, const char *ns,
+			const char *name, const char *file);
+/* Keeps the newest two artifacts in dir (current always) and removes temp files a killed
+ * process left. */
+void src_storage_retain(const char *dir, const char *current);
+/* 1 if status.artifact has revision and path (either NULL: any) and its file is on disk with
+ * the digest status gives, else 0. */
+int  src_storage_current(const src_ctl *c, const json_t *status, const char *revision, const char *path);
+/* Sets status.artifact {path, url, revision, digest, size, lastUpdateTime}, and status.url
+ * with status_url (HelmRepository, HelmChart have it). */
+int  src_storage_set_artifact(json_t *status, const char *path, const char *url, const char *revision,
+			      const char *digest, size_t size, int status_url);
+/* Deletes the object's artifacts and cache. */
+void src_storage_remove(const src_ctl *c, cf_kind_id kind, const char *ns, const char *name);
+/* Publishes the new-artifact notice (after status is written: whoever hears it reads it). */
+void src_notice_publish(const src_ctl *c, cf_kind_id kind, const char *ns, const char *name, const char *revision,
+			const char *digest, const char *path);
 
 #endif

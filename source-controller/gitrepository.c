@@ -16,6 +16,7 @@
 #include "util/log.h"
 #include "yaml/yaml.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,13 +48,6 @@ typedef struct rec {
 int gitrepository_wants_reconcile(const char *type, const json_t *obj)
 {
 	return cf_status_wants_reconcile(type, obj, 1);
-}
-
-/* Deletes the object's artifacts and Git cache. */
-static void remove_storage(const src_ctl *c, const char *ns, const char *name)
-{
-	src_storage_remove(c, "gitrepository", ns, name);
-	src_storage_remove(c, ".cache/gitrepository", ns, name);
 }
 
 /* ---- credentials ---- */
@@ -120,29 +114,7 @@ static int succeed(rec *r, const char *revision)
 	return rc;
 }
 
-static void warning_event(cf_reconcile *p, const char *type, const char *reason, const char *message)
-{
-	src_ctl *c = p->ctx;
-
-	cf_event_emit(p->k, c->events, p->obj, type, reason, message, NULL, NULL, SOURCE_CONTROLLER);
-}
-
 /* ---- the steps ---- */
-
-/* Deleted: its artifacts and cache go before the finalizer. */
-static int finalize(cf_reconcile *p)
-{
-	remove_storage(p->ctx, p->ns, p->name);
-	cf_log(CF_LOG_INFO, "storage removed", "object", p->name, "namespace", p->ns, NULL);
-	return 0;
-}
-
-/* Deleted without our finalizer (or a late event): nothing of it may stay on disk. */
-static int on_gone(const cf_reconciler *rc)
-{
-	remove_storage(rc->ctx, rc->ns, rc->name);
-	return 0;
-}
 
 /* Does status already describe an artifact for this revision, built with these ignore rules,
  * that is still on disk with its digest? Then there is nothing to do. */
@@ -177,7 +149,7 @@ static int build_artifact(rec *r, cf_git_repo *repo, const cf_git_target *t, con
 
 static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 {
-	cf_buf dir = CF_BUF_INIT(8192), path = CF_BUF_INIT(8192), notice = CF_BUF_INIT(1u << 16);
+	cf_buf dir = CF_BUF_INIT(8192), path = CF_BUF_INIT(8192), url = CF_BUF_INIT(8192);
 	cf_buf left_out = CF_BUF_INIT(4096);
 	char digest[72], file[64], subject[512], msg[800];
 	const char *ign = cf_json_str(json_object_get(r->obj, "spec"), "ignore");
@@ -185,8 +157,7 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 	int rc;
 
 	snprintf(file, sizeof(file), "%s.tar.gz", t->commit);
-	rc = src_storage_dir(&dir, r->c, "gitrepository", r->ns, r->name);
-	if (rc == 0) rc = cf_buf_printf(&path, "gitrepository/%s/%s/%s", r->ns, r->name, file);
+	rc = src_artifact_paths(&dir, &path, &url, r->c, CF_KIND_GITREPOSITORY, r->ns, r->name, file);
 	if (rc < 0)
 		goto out;
 	if (artifact_current(r, t->revision, path.data)) {
@@ -196,7 +167,7 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 	if ((rc = build_artifact(r, repo, t, dir.data, file, digest, &size, &left_out)) < 0)
 		goto out;
 	src_storage_retain(dir.data, file);
-	if ((rc = src_storage_set_artifact(r->c, r->status, path.data, t->revision, digest, size, 0)) < 0)
+	if ((rc = src_storage_set_artifact(r->status, path.data, url.data, t->revision, digest, size, 0)) < 0)
 		goto out;
 	if (ign)
 		json_object_set_new(r->status, "observedIgnore", json_string(ign));
@@ -217,14 +188,13 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 				       SOURCE_CONTROLLER);
 		cf_log(CF_LOG_WARN, "symlinks left out", "object", r->name, "namespace", r->ns, "links", left_out.data, NULL);
 	}
-	if (cf_bus_encode_ready(&notice, "GitRepository", r->ns, r->name, t->revision, digest, path.data) == 0)
-		cf_bus_pub_send(r->c->notices, &notice);
+	src_notice_publish(r->c, CF_KIND_GITREPOSITORY, r->ns, r->name, t->revision, digest, path.data);
 	cf_log(CF_LOG_INFO, "stored artifact", "object", r->name, "namespace", r->ns,
 	       "revision", t->revision, "digest", digest, NULL);
 out:
 	cf_buf_free(&dir);
 	cf_buf_free(&path);
-	cf_buf_free(&notice);
+	cf_buf_free(&url);
 	cf_buf_free(&left_out);
 	return rc;
 }
@@ -261,7 +231,7 @@ static int sync_source(rec *r, long timeout_ms)
 	}
 	if ((rc = load_auth(r, &reason)) < 0)
 		return cf_reconcile_fail(r->p, reason, 0);
-	rc = src_storage_dir(&cache, r->c, ".cache/gitrepository", r->ns, r->name);
+	rc = src_storage_dir(&cache, r->c, CF_KIND_GITREPOSITORY, 1, r->ns, r->name);
 	if (rc == 0) rc = cf_git_open(&repo, cache.data, url);
 	if (rc == 0 && gref.commit == NULL) {
 		/* the cheap check: refs only; an unchanged remote stops here */
@@ -310,14 +280,7 @@ static int body(cf_reconcile *p)
 	return sync_source(&r, p->timeout_ms);
 }
 
-int gitrepository_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+int gitrepository_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
-	const cf_reconciler rc = {
-		.k = k, .api_version = SOURCE_GROUP_VERSION, .kind = "GitRepository", .ns = ns, .name = name,
-		.finalizer = SOURCE_FINALIZER, .default_timeout_ms = DEFAULT_TIMEOUT_MS,
-		.failure_condition = "FetchFailed",   /* Flux's; no retryInterval: failures back off */
-		.on_gone = on_gone, .finalize = finalize, .body = body, .event = warning_event, .ctx = c,
-	};
-
-	return cf_reconcile_run(requeue_ms, &rc);
+	return src_source_reconcile(c, k, CF_KIND_GITREPOSITORY, ns, name, requeue_ms, body, DEFAULT_TIMEOUT_MS);
 }

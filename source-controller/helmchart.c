@@ -7,6 +7,7 @@
 #include "controller.h"
 
 #include "runtime/condition.h"
+#include "runtime/controller.h"
 #include "runtime/event.h"
 #include "runtime/reconcile.h"
 #include "runtime/status.h"
@@ -19,11 +20,11 @@
 #include "util/sha256.h"
 #include "yaml/yaml.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #define DEFAULT_TIMEOUT_MS 60000L
-#define KIND_DIR "helmchart"
 #define UNPACK_MAX_FILES 100000u
 #define MAX_DEPENDENCIES 64
 
@@ -174,18 +175,17 @@ static void version_with_metadata(chart_rec *r, char *out, size_t size, const ch
 
 /* ---- storing ---- */
 
-static int publish(chart_rec *r, const char *file, const char *digest, size_t size, const char *reason, const char *verb)
+/* Status (artifact, observed*, Ready), then the event and the notice. */
+static int publish(chart_rec *r, const cf_buf *path, const cf_buf *url, const char *digest, size_t size,
+		   const char *reason, const char *verb)
 {
 	cf_reconcile *p = r->p;
-	cf_buf path = CF_BUF_INIT(8192), notice = CF_BUF_INIT(1u << 16);
 	char msg[700];
 	int rc;
 
 	snprintf(msg, sizeof(msg), "%s '%s' chart with version '%s'", verb, r->chart_name, r->version);
-	rc = cf_buf_printf(&path, "%s/%s/%s/%s", KIND_DIR, p->ns, p->name, file);
-	if (rc == 0) rc = src_storage_set_artifact(r->c, p->status, path.data, r->version, digest, size, 1);
-	if (rc < 0)
-		goto out;
+	if ((rc = src_storage_set_artifact(p->status, path->data, url->data, r->version, digest, size, 1)) < 0)
+		return rc;
 	json_object_set_new(p->status, "observedChartName", json_string(r->chart_name));
 	json_object_set_new(p->status, "observedSourceArtifactRevision", json_string(r->src_revision));
 	if (r->ignore_missing && r->observed_values)
@@ -196,63 +196,46 @@ static int publish(chart_rec *r, const char *file, const char *digest, size_t si
 	if (rc == 0) rc = cf_condition_set(p->status, "ArtifactInStorage", "True", reason, msg, p->generation);
 	if (rc == 0) rc = cf_reconcile_write_status(p);
 	if (rc < 0)
-		goto out;
+		return rc;
 	cf_event_emit_revision(p->k, r->c->events, p->obj, "Normal", "NewArtifact", msg, r->version, digest, SOURCE_CONTROLLER);
-	if (cf_bus_encode_ready(&notice, "HelmChart", p->ns, p->name, r->version, digest, path.data) == 0)
-		cf_bus_pub_send(r->c->notices, &notice);
+	src_notice_publish(r->c, CF_KIND_HELMCHART, p->ns, p->name, r->version, digest, path->data);
 	cf_log(CF_LOG_INFO, "stored artifact", "kind", "HelmChart", "object", p->name, "namespace", p->ns,
 	       "revision", r->version, "digest", digest, NULL);
-out:
-	cf_buf_free(&path);
-	cf_buf_free(&notice);
-	return rc;
+	return 0;
 }
 
-static int store_pack(chart_rec *r, cf_helm_pack *pack, const char *reason, const char *verb)
+/* Stores the chart as <name>-<revision>.tgz: pack written through the artifact writer, or (pack
+ * NULL) tgz's bytes as downloaded. */
+static int store(chart_rec *r, cf_helm_pack *pack, const cf_buf *tgz, const char *reason, const char *verb)
 {
-	cf_buf dir = CF_BUF_INIT(8192);
+	cf_buf dir = CF_BUF_INIT(8192), path = CF_BUF_INIT(8192), url = CF_BUF_INIT(8192);
 	cf_artifact_writer *w = NULL;
 	char file[600], digest[72];
-	size_t size = 0;
+	size_t size = tgz ? tgz->len : 0;
 	int rc;
 
-	snprintf(file, sizeof(file), "%s-%s.tgz", cf_helm_pack_name(pack), r->version);
-	rc = src_storage_dir(&dir, r->c, KIND_DIR, r->p->ns, r->p->name);
-	if (rc == 0) rc = cf_artifact_writer_open(&w, dir.data, file, (size_t)r->c->artifact_max_size);
-	if (rc == 0) rc = cf_helm_pack_write(pack, w);
-	if (rc == 0) rc = cf_artifact_writer_commit(w, digest, &size);
-	cf_artifact_writer_free(w);
+	snprintf(file, sizeof(file), "%s-%s.tgz", pack ? cf_helm_pack_name(pack) : r->chart_name, r->version);
+	rc = src_artifact_paths(&dir, &path, &url, r->c, CF_KIND_HELMCHART, r->p->ns, r->p->name, file);
+	if (rc == 0 && pack) {
+		rc = cf_artifact_writer_open(&w, dir.data, file, (size_t)r->c->artifact_max_size);
+		if (rc == 0) rc = cf_helm_pack_write(pack, w);
+		if (rc == 0) rc = cf_artifact_writer_commit(w, digest, &size);
+		cf_artifact_writer_free(w);
+	} else if (rc == 0) {
+		cf_sha256_of(digest, tgz->data, tgz->len);
+		rc = cf_artifact_write_bytes(dir.data, file, tgz->data, tgz->len);
+	}
 	if (rc < 0) {
 		cf_err_prefix("failed to store the chart");
 		r->fail_reason = R_STORAGE;
 		goto out;
 	}
 	src_storage_retain(dir.data, file);
-	rc = publish(r, file, digest, size, reason, verb);
+	rc = publish(r, &path, &url, digest, size, reason, verb);
 out:
 	cf_buf_free(&dir);
-	return rc;
-}
-
-static int store_bytes(chart_rec *r, const cf_buf *tgz)
-{
-	cf_buf dir = CF_BUF_INIT(8192);
-	char file[600], digest[72];
-	int rc;
-
-	snprintf(file, sizeof(file), "%s-%s.tgz", r->chart_name, r->version);
-	cf_sha256_of(digest, tgz->data, tgz->len);
-	rc = src_storage_dir(&dir, r->c, KIND_DIR, r->p->ns, r->p->name);
-	if (rc == 0) rc = cf_artifact_write_bytes(dir.data, file, tgz->data, tgz->len);
-	if (rc < 0) {
-		cf_err_prefix("failed to store the chart");
-		r->fail_reason = R_STORAGE;
-		goto out;
-	}
-	src_storage_retain(dir.data, file);
-	rc = publish(r, file, digest, tgz->len, R_PULLED, "pulled");
-out:
-	cf_buf_free(&dir);
+	cf_buf_free(&path);
+	cf_buf_free(&url);
 	return rc;
 }
 
@@ -322,7 +305,7 @@ static int repack_with_values(chart_rec *r, const cf_buf *tgz)
 		cf_err_prefix("chart '%s' version '%s'", r->chart, r->version);
 		goto out;
 	}
-	rc = store_pack(r, pack, R_PACKAGED, "packaged");
+	rc = store(r, pack, NULL, R_PACKAGED, "packaged");
 out:
 	cf_helm_pack_free(pack);
 	cf_tree_free(t);
@@ -365,7 +348,7 @@ static int from_helm_repository(chart_rec *r)
 	opened = 1;
 	if ((rc = download_chart(r, &repo, repo_url, &pick, &tgz)) < 0)
 		goto fail;
-	rc = json_array_size(r->values_files) ? repack_with_values(r, &tgz) : store_bytes(r, &tgz);
+	rc = json_array_size(r->values_files) ? repack_with_values(r, &tgz) : store(r, NULL, &tgz, R_PULLED, "pulled");
 	if (rc < 0)
 		goto fail;
 	goto out;
@@ -495,7 +478,7 @@ static int package_from_tree(chart_rec *r, const cf_tree *t)
 		goto out;
 	}
 	snprintf(r->chart_name, sizeof(r->chart_name), "%s", cf_helm_pack_name(pack));
-	rc = store_pack(r, pack, R_PACKAGED, "packaged");
+	rc = store(r, pack, NULL, R_PACKAGED, "packaged");
 out:
 	cf_helm_pack_free(pack);
 	return rc;
@@ -581,7 +564,89 @@ out:
 	return rc;
 }
 
-int helmchart_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+int helmchart_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
-	return src_reconcile_stored(c, k, CF_AV_HELMCHART, "HelmChart", ns, name, requeue_ms, DEFAULT_TIMEOUT_MS, body);
+	return src_source_reconcile(c, k, CF_KIND_HELMCHART, ns, name, requeue_ms, body, DEFAULT_TIMEOUT_MS);
+}
+
+/* ---- which charts a source's new artifact concerns ---- */
+
+/* HelmChart "ns/name" -> "SourceKind/ns/name", and source -> the artifact revision last seen.
+ * The watch threads write them; a source whose revision moves enqueues its charts (Flux
+ * watches chart sources the same way). */
+static pthread_mutex_t index_mu = PTHREAD_MUTEX_INITIALIZER;
+static json_t *chart_sources, *source_revisions;
+
+static int index_ready(void)
+{
+	if (chart_sources == NULL)
+		chart_sources = json_object();
+	if (source_revisions == NULL)
+		source_revisions = json_object();
+	return chart_sources && source_revisions;
+}
+
+void helmchart_on_event(void *ctx, const cf_kind *kind, const char *type, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata"), *ref = json_object_get(json_object_get(obj, "spec"), "sourceRef");
+	const char *ns = cf_json_str(md, "namespace"), *name = cf_json_str(md, "name");
+	char key[CF_WORK_KEY_MAX], src[CF_WORK_KEY_MAX];
+
+	(void)ctx;
+	(void)kind;
+	if (ns == NULL || name == NULL)
+		return;
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	snprintf(src, sizeof(src), "%s/%s/%s", cf_json_str(ref, "kind") ? cf_json_str(ref, "kind") : "", ns,
+		 cf_json_str(ref, "name") ? cf_json_str(ref, "name") : "");
+	pthread_mutex_lock(&index_mu);
+	if (index_ready()) {
+		if (strcmp(type, "DELETED") == 0)
+			json_object_del(chart_sources, key);
+		else
+			json_object_set_new(chart_sources, key, json_string(src));
+	}
+	pthread_mutex_unlock(&index_mu);
+}
+
+void helmchart_source_event(void *ctx, const cf_kind *kind, const char *type, const json_t *obj)
+{
+	src_ctl *c = ctx;
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = cf_json_str(md, "namespace"), *name = cf_json_str(md, "name");
+	const char *rev = cf_json_str(json_object_get(json_object_get(obj, "status"), "artifact"), "revision");
+	const char *seen, *key;
+	char src[CF_WORK_KEY_MAX];
+	json_t *v, *todo = json_array();
+	size_t i;
+
+	if (ns == NULL || name == NULL || rev == NULL || strcmp(type, "DELETED") == 0 || todo == NULL) {
+		json_decref(todo);
+		return;
+	}
+	snprintf(src, sizeof(src), "%s/%s/%s", kind->kind, ns, name);
+	pthread_mutex_lock(&index_mu);
+	if (index_ready() && ((seen = cf_json_str(source_revisions, src)) == NULL || strcmp(seen, rev) != 0)) {
+		json_object_set_new(source_revisions, src, json_string(rev));
+		json_object_foreach(chart_sources, key, v)
+			if (strcmp(json_string_value(v), src) == 0)
+				json_array_append_new(todo, json_string(key));
+	}
+	pthread_mutex_unlock(&index_mu);
+	json_array_foreach(todo, i, v) {
+		const char *k = json_string_value(v), *slash = strchr(k, '/');
+		char cns[256];
+		snprintf(cns, sizeof(cns), "%.*s", (int)(slash - k), k);
+		cf_work_enqueue_name(c->queue, CF_KIND_HELMCHART, cns, slash + 1);
+	}
+	json_decref(todo);
+}
+
+void helmchart_index_free(void)
+{
+	pthread_mutex_lock(&index_mu);
+	json_decref(chart_sources);
+	json_decref(source_revisions);
+	chart_sources = source_revisions = NULL;
+	pthread_mutex_unlock(&index_mu);
 }

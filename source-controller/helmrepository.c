@@ -22,7 +22,6 @@
 #include <string.h>
 
 #define DEFAULT_TIMEOUT_MS 60000L
-#define KIND_DIR "helmrepository"
 
 /* Flux's reasons */
 #define R_AUTH "AuthenticationFailed"
@@ -169,31 +168,29 @@ static int succeed(cf_reconcile *p, const char *revision)
 static int store(cf_reconcile *p, const cf_buf *index, const char *digest)
 {
 	src_ctl *c = p->ctx;
-	cf_buf dir = CF_BUF_INIT(8192), path = CF_BUF_INIT(8192), notice = CF_BUF_INIT(1u << 16);
+	cf_buf dir = CF_BUF_INIT(8192), path = CF_BUF_INIT(8192), url = CF_BUF_INIT(8192);
 	char file[100], msg[400];
 	size_t size = index->len;
 	int rc;
 
 	snprintf(file, sizeof(file), "index-%s.yaml", digest + 7);
-	rc = src_storage_dir(&dir, c, KIND_DIR, p->ns, p->name);
-	if (rc == 0) rc = cf_buf_printf(&path, "%s/%s/%s/%s", KIND_DIR, p->ns, p->name, file);
+	rc = src_artifact_paths(&dir, &path, &url, c, CF_KIND_HELMREPOSITORY, p->ns, p->name, file);
 	if (rc == 0) rc = cf_artifact_write_bytes(dir.data, file, index->data, index->len);
 	if (rc < 0)
 		goto out;
 	src_storage_retain(dir.data, file);
-	if ((rc = src_storage_set_artifact(c, p->status, path.data, digest, digest, size, 1)) < 0 ||
+	if ((rc = src_storage_set_artifact(p->status, path.data, url.data, digest, digest, size, 1)) < 0 ||
 	    (rc = succeed(p, digest)) < 0 || (rc = cf_reconcile_write_status(p)) < 0)
 		goto out;
 	snprintf(msg, sizeof(msg), "stored fetched index of size %zu from '%.300s'", size, cf_json_str(p->spec, "url"));
 	cf_event_emit_revision(p->k, c->events, p->obj, "Normal", "NewArtifact", msg, digest, digest, SOURCE_CONTROLLER);
-	if (cf_bus_encode_ready(&notice, "HelmRepository", p->ns, p->name, digest, digest, path.data) == 0)
-		cf_bus_pub_send(c->notices, &notice);
+	src_notice_publish(c, CF_KIND_HELMREPOSITORY, p->ns, p->name, digest, digest, path.data);
 	cf_log(CF_LOG_INFO, "stored artifact", "kind", "HelmRepository", "object", p->name, "namespace", p->ns,
 	       "revision", digest, NULL);
 out:
 	cf_buf_free(&dir);
 	cf_buf_free(&path);
-	cf_buf_free(&notice);
+	cf_buf_free(&url);
 	return rc;
 }
 
@@ -272,7 +269,7 @@ out:
 	return rc;
 }
 
-int helmrepository_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+int helmrepository_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
-	return src_reconcile_stored(c, k, CF_AV_HELMREPOSITORY, "HelmRepository", ns, name, requeue_ms, DEFAULT_TIMEOUT_MS, body);
+	return src_source_reconcile(c, k, CF_KIND_HELMREPOSITORY, ns, name, requeue_ms, body, DEFAULT_TIMEOUT_MS);
 }

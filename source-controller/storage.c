@@ -1,35 +1,65 @@
-/* source-controller/storage.c - where a source's artifacts live on disk, and their clean-up,
- * for the kinds that are not GitRepository (which keeps its own .tar.gz rules). */
+/* source-controller/storage.c - what every source kind shares: where its artifacts and caches
+ * live (<storage>/<kind>/<ns>/<name>, <kind> in lower case as Flux has it), their removal and
+ * retention, the new-artifact notice, and the lifecycle's setup (finalizer, FetchFailed, the
+ * storage removed on deletion, events). A source kind writes its body. */
 #include "controller.h"
 
 #include "runtime/condition.h"
 #include "runtime/event.h"
 #include "runtime/reconcile.h"
-#include "runtime/status.h"
 #include "source/artifact.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/log.h"
 
 #include <ctype.h>
 #include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define KEEP_ARTIFACTS 2
-#define RETAIN_SCAN 64
+#define KIND_DIR_MAX 64
 
-int src_storage_dir(cf_buf *b, const src_ctl *c, const char *kind_dir, const char *ns, const char *name)
+/* The storage folder of a kind: "gitrepository". */
+static void kind_dir(char out[KIND_DIR_MAX], cf_kind_id kind)
 {
-	cf_buf_reset(b);
-	return cf_buf_printf(b, "%s/%s/%s/%s", c->storage_path, kind_dir, ns, name);
+	const cf_kind *k = cf_kind_get(kind);
+	size_t i = 0;
+
+	for (; k && k->kind[i] && i + 1 < KIND_DIR_MAX; i++)
+		out[i] = (char)tolower((unsigned char)k->kind[i]);
+	out[i] = '\0';
 }
 
-void src_storage_remove_tree(const char *path)
+int src_storage_dir(cf_buf *b, const src_ctl *c, cf_kind_id kind, int cache, const char *ns, const char *name)
 {
-	cf_buf sub = CF_BUF_INIT(8192);
+	char kd[KIND_DIR_MAX];
+
+	kind_dir(kd, kind);
+	cf_buf_reset(b);
+	return cf_buf_printf(b, "%s/%s%s/%s/%s", c->storage_path, cache ? ".cache/" : "", kd, ns, name);
+}
+
+int src_artifact_paths(cf_buf *dir, cf_buf *path, cf_buf *url, const src_ctl *c, cf_kind_id kind, const char *ns,
+		       const char *name, const char *file)
+{
+	char kd[KIND_DIR_MAX];
+	int rc;
+
+	kind_dir(kd, kind);
+	rc = src_storage_dir(dir, c, kind, 0, ns, name);
+	cf_buf_reset(path);
+	cf_buf_reset(url);
+	if (rc == 0) rc = cf_buf_printf(path, "%s/%s/%s/%s", kd, ns, name, file);
+	if (rc == 0) rc = cf_buf_printf(url, "%s/%s", c->advertise_addr, path->data);
+	return rc;
+}
+
+static void remove_tree(const char *path)
+{
+	cf_buf cmd = CF_BUF_INIT(8192);
 	DIR *d = opendir(path);
 	struct dirent *e;
 
@@ -40,75 +70,79 @@ void src_storage_remove_tree(const char *path)
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		cf_buf_reset(&sub);
-		if (cf_buf_printf(&sub, "%s/%s", path, e->d_name) == 0)
-			src_storage_remove_tree(sub.data);
+		cf_buf_reset(&cmd);
+		if (cf_buf_printf(&cmd, "%s/%s", path, e->d_name) == 0)
+			remove_tree(cmd.data);
 	}
 	closedir(d);
 	rmdir(path);
-	cf_buf_free(&sub);
+	cf_buf_free(&cmd);
 }
 
-void src_storage_remove(const src_ctl *c, const char *kind_dir, const char *ns, const char *name)
-{
-	cf_buf b = CF_BUF_INIT(8192);
-
-	if (src_storage_dir(&b, c, kind_dir, ns, name) == 0)
-		src_storage_remove_tree(b.data);
-	cf_buf_free(&b);
-}
-
-/* The newest entries of the scan, by mtime then name; current always counts as newest. */
-static int newer_than(const struct stat *a, const char *an, int acur, const struct stat *b, const char *bn)
-{
-	if (acur)
-		return 1;
-	if (a->st_mtim.tv_sec != b->st_mtim.tv_sec)
-		return a->st_mtim.tv_sec > b->st_mtim.tv_sec;
-	if (a->st_mtim.tv_nsec != b->st_mtim.tv_nsec)
-		return a->st_mtim.tv_nsec > b->st_mtim.tv_nsec;
-	return strcmp(an, bn) > 0;
-}
-
+/* Keeps the newest KEEP_ARTIFACTS artifacts (the current one always) and removes temp files
+ * that a killed process left. Every regular file not starting with '.' is an artifact. */
 void src_storage_retain(const char *dir, const char *current)
 {
-	struct { char name[256]; struct stat st; } f[RETAIN_SCAN];
-	char path[4096];
+	struct { char name[300]; double mtime; int current; } keep[64];
 	size_t n = 0;
 	DIR *d = opendir(dir);
 	struct dirent *e;
+	char path[4096];
+	struct stat st;
 
 	if (d == NULL)
 		return;
-	while ((e = readdir(d)) != NULL && n < RETAIN_SCAN) {
-		if (strlen(dir) + strlen(e->d_name) + 2 > sizeof(path) || strlen(e->d_name) >= sizeof(f[n].name))
+	while ((e = readdir(d)) != NULL && n < 64) {
+		if (strlen(dir) + strlen(e->d_name) + 2 > sizeof(path))
 			continue;
 		snprintf(path, sizeof(path), "%.3000s/%.255s", dir, e->d_name);
-		if (e->d_name[0] == '.') {
-			if (strstr(e->d_name, ".tmp-"))
-				unlink(path);   /* left by a killed process */
+		if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp-")) {
+			unlink(path);
 			continue;
 		}
-		if (stat(path, &f[n].st) < 0 || !S_ISREG(f[n].st.st_mode))
-			continue;
-		snprintf(f[n++].name, sizeof(f[0].name), "%s", e->d_name);
+		if (e->d_name[0] == '.' || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;   /* an artifact of any kind: .tar.gz, index-<hex>.yaml, <chart>.tgz */
+		snprintf(keep[n].name, sizeof(keep[n].name), "%s", e->d_name);
+		keep[n].current = strcmp(e->d_name, current) == 0;
+		keep[n++].mtime = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
 	}
 	closedir(d);
 	for (size_t i = 0; i < n; i++) {
 		size_t newer = 0;
-		if (strcmp(f[i].name, current) == 0)
+		if (keep[i].current)
 			continue;
 		for (size_t j = 0; j < n; j++)
-			if (j != i && newer_than(&f[j].st, f[j].name, strcmp(f[j].name, current) == 0, &f[i].st, f[i].name))
+			if (j != i && (keep[j].current || keep[j].mtime > keep[i].mtime ||
+				       (keep[j].mtime == keep[i].mtime && strcmp(keep[j].name, keep[i].name) > 0)))
 				newer++;
 		if (newer >= KEEP_ARTIFACTS) {
-			snprintf(path, sizeof(path), "%.3000s/%.255s", dir, f[i].name);
+			snprintf(path, sizeof(path), "%.3000s/%.299s", dir, keep[i].name);
 			unlink(path);
 		}
 	}
 }
 
-/* Does status.artifact describe path, still on disk with its digest? */
+void src_storage_remove(const src_ctl *c, cf_kind_id kind, const char *ns, const char *name)
+{
+	cf_buf b = CF_BUF_INIT(8192);
+
+	if (src_storage_dir(&b, c, kind, 0, ns, name) == 0)
+		remove_tree(b.data);
+	if (src_storage_dir(&b, c, kind, 1, ns, name) == 0)
+		remove_tree(b.data);
+	cf_buf_free(&b);
+}
+
+void src_notice_publish(const src_ctl *c, cf_kind_id kind, const char *ns, const char *name, const char *revision,
+			const char *digest, const char *path)
+{
+	cf_buf notice = CF_BUF_INIT(1u << 16);
+
+	if (cf_bus_encode_ready(&notice, cf_kind_get(kind)->kind, ns, name, revision, digest, path) == 0)
+		cf_bus_pub_send(c->notices, &notice);
+	cf_buf_free(&notice);
+}
+
 int src_storage_current(const src_ctl *c, const json_t *status, const char *revision, const char *path)
 {
 	const json_t *art = json_object_get(status, "artifact");
@@ -119,81 +153,64 @@ int src_storage_current(const src_ctl *c, const json_t *status, const char *revi
 
 	if (!rev || !p || !digest || (revision && strcmp(rev, revision) != 0) || (path && strcmp(p, path) != 0))
 		return 0;
-	snprintf(full, sizeof(full), "%s/%s", c->storage_path, p);
+	snprintf(full, sizeof(full), "%.2000s/%.2000s", c->storage_path, p);
 	return cf_artifact_file_digest(got, NULL, full) == 0 && strcmp(got, digest) == 0;
 }
 
-
-int src_storage_set_artifact(const src_ctl *c, json_t *status, const char *path, const char *revision,
+int src_storage_set_artifact(json_t *status, const char *path, const char *url, const char *revision,
 			     const char *digest, size_t size, int status_url)
 {
-	cf_buf url = CF_BUF_INIT(8192);
 	char now[32];
 	json_t *art;
-	int rc;
 
 	cf_time_now(now);
-	if ((rc = cf_buf_printf(&url, "%s/%s", c->advertise_addr, path)) < 0)
-		return rc;
-	art = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "path", path, "url", url.data, "revision", revision,
+	art = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "path", path, "url", url, "revision", revision,
 			"digest", digest, "size", (json_int_t)size, "lastUpdateTime", now);
 	if (art == NULL || json_object_set_new(status, "artifact", art) < 0 ||
-	    (status_url && json_object_set_new(status, "url", json_string(url.data)) < 0))
-		rc = cf_err_set(CF_ENOMEM, "out of memory");
-	cf_buf_free(&url);
-	return rc;
+	    (status_url && json_object_set_new(status, "url", json_string(url)) < 0))
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	return 0;
 }
 
-/* ---- the lifecycle of a kind whose storage is <kind in lower case>/ns/name ---- */
+/* ---- the lifecycle's hooks, the same for every source kind ---- */
 
-static void kind_dir(char *out, size_t size, const char *kind)
+static cf_kind_id reconciled_kind(const cf_reconciler *rc)
 {
-	size_t i;
-
-	for (i = 0; kind[i] && i + 1 < size; i++)
-		out[i] = (char)tolower((unsigned char)kind[i]);
-	out[i] = '\0';
+	return cf_kind_find(rc->kind)->id;
 }
 
-static void stored_event(cf_reconcile *p, const char *type, const char *reason, const char *message)
+static void source_event(cf_reconcile *p, const char *type, const char *reason, const char *message)
 {
 	src_ctl *c = p->ctx;
 
 	cf_event_emit(p->k, c->events, p->obj, type, reason, message, NULL, NULL, SOURCE_CONTROLLER);
 }
 
-static int stored_finalize(cf_reconcile *p)
+/* Deleted: its artifacts and cache go before the finalizer. */
+static int finalize(cf_reconcile *p)
 {
-	char dir[64];
-
-	kind_dir(dir, sizeof(dir), p->rc->kind);
-	src_storage_remove(p->ctx, dir, p->ns, p->name);
+	src_storage_remove(p->ctx, reconciled_kind(p->rc), p->ns, p->name);
+	cf_log(CF_LOG_INFO, "storage removed", "kind", p->rc->kind, "object", p->name, "namespace", p->ns, NULL);
 	return 0;
 }
 
-static int stored_gone(const cf_reconciler *rc)
+/* Deleted without our finalizer (or a late event): nothing of it may stay on disk. */
+static int on_gone(const cf_reconciler *rc)
 {
-	char dir[64];
-
-	kind_dir(dir, sizeof(dir), rc->kind);
-	src_storage_remove(rc->ctx, dir, rc->ns, rc->name);
+	src_storage_remove(rc->ctx, reconciled_kind(rc), rc->ns, rc->name);
 	return 0;
 }
 
-int src_reconcile_stored(src_ctl *c, cf_kube *k, const char *api_version, const char *kind, const char *ns,
-			 const char *name, long *requeue_ms, long default_timeout_ms, int (*body)(cf_reconcile *))
+int src_source_reconcile(src_ctl *c, cf_kube *k, cf_kind_id kind, const char *ns, const char *name, long *requeue_ms,
+			 int (*body)(cf_reconcile *p), long default_timeout_ms)
 {
+	const cf_kind *kd = cf_kind_get(kind);
 	const cf_reconciler rc = {
-		.k = k, .api_version = api_version, .kind = kind, .ns = ns, .name = name,
+		.k = k, .api_version = kd->api_version, .kind = kd->kind, .ns = ns, .name = name,
 		.finalizer = SOURCE_FINALIZER, .default_timeout_ms = default_timeout_ms,
 		.failure_condition = "FetchFailed",   /* Flux's; no retryInterval: failures back off */
-		.on_gone = stored_gone, .finalize = stored_finalize, .body = body, .event = stored_event, .ctx = c,
+		.on_gone = on_gone, .finalize = finalize, .body = body, .event = source_event, .ctx = c,
 	};
 
 	return cf_reconcile_run(requeue_ms, &rc);
-}
-
-int src_wants_reconcile(const char *type, const json_t *obj)
-{
-	return cf_status_wants_reconcile(type, obj, 1);
 }

@@ -1,6 +1,7 @@
-/* common/runtime/worker.h - the reconcile loop every controller's workers run: take a "ns/name" key,
- * reconcile it with the worker's own API client, back off on failure, requeue after the
- * interval on success. */
+/* common/runtime/worker.h - the reconcile loop every controller's workers run: take a
+ * "Kind/ns/name" key, reconcile it by the row of its Kind (runtime/controller.h) with the
+ * worker's own API client, back off on failure, requeue after the interval on success; and the
+ * watches that feed the queue, one per row. */
 #ifndef CF_WORKER_H
 #define CF_WORKER_H
 
@@ -8,15 +9,16 @@
 #include "util/flags.h"
 
 #include <pthread.h>
+#include "runtime/controller.h"
 #include "runtime/workqueue.h"
 
 typedef struct cf_worker {
 	cf_workqueue *queue;
 	/* a new API client for one worker thread */
 	int (*new_client)(void *ctx, cf_kube **k);
-	/* reconciles ns/name once: 0 (*requeue_ms: look again then; 0: only on change) or a
-	 * negative code (retried after *requeue_ms when it is set, else backed off) */
-	int (*reconcile)(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+	/* the kinds: a key's Kind picks the row whose reconcile runs (a key of no row is logged
+	 * and dropped) */
+	const cf_kind_table *kinds;
 	void *ctx;
 } cf_worker;
 
@@ -34,18 +36,6 @@ void cf_worker_pool_join(pthread_t *threads, long n, cf_workqueue *q);
  * error, printed as "<name>: <error>"). */
 int  cf_controller_flags(const cf_flag *flags, size_t n, int argc, char **argv, const char *name,
 			 const char *usage, const char *const *log_level);
-
-/* The flags every controller takes, for the head of its table: ctl is its options struct, with
- * the fields kubeconfig, context, watch_namespace, events_addr, internal_token_file and
- * log_level; events_help and token_help say what the address and the token are to it. */
-#define CF_CONTROLLER_COMMON_FLAGS(ctl, events_help, token_help)                                                     \
-	{ "kubeconfig", CF_FLAG_STRING, &(ctl).kubeconfig,                                                           \
-	  "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)", 0 },                                 \
-	{ "context", CF_FLAG_STRING, &(ctl).context, "kubeconfig context", 0 },                                      \
-	{ "watch-namespace", CF_FLAG_STRING, &(ctl).watch_namespace, "only this namespace (default: all)", 0 },      \
-	{ "events-addr", CF_FLAG_STRING, &(ctl).events_addr, events_help, 0 },                                       \
-	{ "internal-token-file", CF_FLAG_STRING, &(ctl).internal_token_file, token_help, 0 },                        \
-	{ "log-level", CF_FLAG_STRING, &(ctl).log_level, "debug, info, warn or error", 0 }
 
 /* SIGTERM and SIGINT set *stop (the process then finishes what is in flight); SIGPIPE is
  * ignored. Then cf_wait_for_stop() returns once *stop is set. */
@@ -68,5 +58,15 @@ typedef struct cf_watcher {
 
 /* A pthread start routine (arg: a cf_watcher that outlives it). */
 void *cf_watcher_run(void *arg);
+
+/* A watch per row of a kind table, in namespace ns (NULL: all), each event handled by
+ * cf_kind_watch_event(row, ctx, q, ...). */
+typedef struct cf_kind_watches cf_kind_watches;
+/* Starts the threads; *out is for cf_kind_watches_join. On failure *out is NULL and *stop is
+ * set (the process is ending: the threads started already end, and are joined). */
+int  cf_kind_watches_start(cf_kind_watches **out, const cf_kind_table *t, const char *ns, cf_workqueue *q,
+			   int (*new_client)(void *ctx, cf_kube **k), void *ctx, volatile int *stop);
+/* Joins the threads (they end once *stop is set) and frees w. Safe on NULL. */
+void cf_kind_watches_join(cf_kind_watches *w);
 
 #endif

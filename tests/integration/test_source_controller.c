@@ -444,7 +444,7 @@ static void unserved_version_is_not_deleted(void)
 	CHECK(run("kubectl patch crd gitrepositories.source.toolkit.fluxcd.io --type json "
 		  "-p '[{\"op\":\"replace\",\"path\":\"/spec/versions/0/served\",\"value\":false}]' >/dev/null") == 0);
 	for (int i = 0; i < 300 && !said; i++) {
-		said = run("grep 'msg=\"reconcile failed\" object=GitRepository/%s/fast ' %s | grep -q 'not serve'", ns, log) == 0;
+		said = run("grep 'msg=\"reconcile failed\" object=%s/fast ' %s | grep -q 'not serve'", ns, log) == 0;
 		if (!said)
 			msleep(100);
 	}

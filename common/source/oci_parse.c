@@ -290,7 +290,8 @@ static int media_type_of(cf_oci_manifest *m, const json_t *doc, const char *cont
 		m->is_index = 1;
 	else if (strcmp(mt, CF_OCI_MT_MANIFEST) != 0 && strcmp(mt, CF_OCI_MT_DOCKER) != 0)
 		return cf_err_set(CF_EINVAL, "unsupported manifest media type '%.200s'", mt);
-	snprintf(m->media_type, sizeof(m->media_type), "%s", mt);
+	if (mt != m->media_type)
+		snprintf(m->media_type, sizeof(m->media_type), "%s", mt);
 	return 0;
 }
 

@@ -75,11 +75,11 @@ static int on_source(const char *type, json_t *obj, void *payload)
 	const json_t *md = json_object_get(obj, "metadata");
 	const char *ns = json_string_value(json_object_get(md, "namespace"));
 	const char *name = json_string_value(json_object_get(md, "name"));
+	const char *kind = payload;   /* the watcher's kind: GitRepository or OCIRepository */
 
-	(void)payload;
 	if (ns && name && strcmp(type, "DELETED") != 0 &&
 	    json_object_get(json_object_get(obj, "status"), "artifact"))
-		ks_enqueue_for_source(&ctl, "GitRepository", ns, name);
+		ks_enqueue_for_source(&ctl, kind, ns, name);
 	return 0;
 }
 
@@ -122,8 +122,8 @@ static int worker_reconcile(void *ctx, cf_kube *k, const char *ns, const char *n
 int main(int argc, char **argv)
 {
 	static cf_worker worker;
-	static cf_watcher kw, sw;
-	pthread_t kwatch, swatch, notices, *workers = NULL;
+	static cf_watcher kw, sw, ow;
+	pthread_t kwatch, swatch, owatch, notices, *workers = NULL;
 	int rc;
 
 	rc = cf_controller_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, "kustomize-controller",
@@ -156,9 +156,12 @@ int main(int argc, char **argv)
 	kw = (cf_watcher){ { KUSTOMIZE_GROUP_VERSION, "Kustomization", ctl.watch_namespace, NULL }, NULL,
 			   on_kustomization, NULL, worker_client, &ctl, NULL, &ctl.stop };
 	sw = (cf_watcher){ { CF_AV_GITREPOSITORY, "GitRepository", ctl.watch_namespace, NULL }, NULL,
-			   on_source, NULL, worker_client, &ctl, NULL, &ctl.stop };
+			   on_source, (void *)"GitRepository", worker_client, &ctl, NULL, &ctl.stop };
+	ow = (cf_watcher){ { CF_AV_OCIREPOSITORY, "OCIRepository", ctl.watch_namespace, NULL }, NULL,
+			   on_source, (void *)"OCIRepository", worker_client, &ctl, NULL, &ctl.stop };
 	pthread_create(&kwatch, NULL, cf_watcher_run, &kw);
 	pthread_create(&swatch, NULL, cf_watcher_run, &sw);
+	pthread_create(&owatch, NULL, cf_watcher_run, &ow);
 	pthread_create(&notices, NULL, notice_thread, NULL);
 	cf_log(CF_LOG_INFO, "started", "notices", ctl.notify_addr, "events", ctl.events_addr, NULL);
 	cf_wait_for_stop(&ctl.stop);
@@ -166,6 +169,7 @@ int main(int argc, char **argv)
 	workers = NULL;
 	pthread_join(kwatch, NULL);
 	pthread_join(swatch, NULL);
+	pthread_join(owatch, NULL);
 	pthread_join(notices, NULL);
 	pthread_mutex_lock(&ctl.mu);   /* no drift watch starts after this */
 	pthread_mutex_unlock(&ctl.mu);

@@ -549,6 +549,11 @@ out:
 
 int cf_oci_tags_list(cf_oci *c, json_t **tags, const char *repository)
 {
+	return cf_oci_tags_list_paged(c, tags, repository, TAGS_PAGE_SIZE);
+}
+
+int cf_oci_tags_list_paged(cf_oci *c, json_t **tags, const char *repository, int page_size)
+{
 	cf_buf url = CF_BUF_INIT(URL_MAX);
 	char *next = NULL, *page;
 	json_t *all = json_array();
@@ -557,7 +562,7 @@ int cf_oci_tags_list(cf_oci *c, json_t **tags, const char *repository)
 	*tags = NULL;
 	if (all == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
-	rc = cf_buf_printf(&url, "%s/v2/%s/tags/list?n=%d", c->base, repository, TAGS_PAGE_SIZE);
+	rc = cf_buf_printf(&url, "%s/v2/%s/tags/list?n=%d", c->base, repository, page_size > 0 ? page_size : TAGS_PAGE_SIZE);
 	if (rc < 0) {
 		rc = cf_err_set(rc, "registry '%s': URL too long", c->registry);
 		goto out;

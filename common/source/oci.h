@@ -113,6 +113,8 @@ int  cf_oci_blob_get(cf_oci *c, void **out, size_t *len, const char *repository,
 /* Every tag of repository (following Link: <...>; rel="next", at most CF_OCI_TAGS_MAX), as a
  * new array of strings in *tags (NULL on failure). */
 int  cf_oci_tags_list(cf_oci *c, json_t **tags, const char *repository);
+/* The same, asking for page_size tags a page (?n=; the registry may send fewer). */
+int  cf_oci_tags_list_paged(cf_oci *c, json_t **tags, const char *repository, int page_size);
 
 /* Pushing (tests, `cflux push artifact`): a blob by digest (POST then PUT, monolithic), and a
  * manifest under reference with its media type. */

@@ -1,5 +1,5 @@
 /* tests/unit/test_oci.c - the OCI client's parsers: references, WWW-Authenticate, manifests and
- * indexes, .dockerconfigjson, Link. (The client against a real registry: tests/integration/test_oci.c.) */
+ * indexes, .dockerconfigjson, Link. (The client against a real registry: tests/integration/test_ocirepository.c.) */
 #include "test.h"
 #include "source/oci.h"
 #include "util/alloc.h"

@@ -1,4 +1,4 @@
-/* tests/integration/test_oci.c - the OCI client and OCIRepository against Debian's docker-registry
+/* tests/integration/test_ocirepository.c - the OCI client and OCIRepository against Debian's docker-registry
  * (tests/env: plain http, anonymous; https with htpasswd behind the env's CA), with
  * bin/source-controller and bin/kustomize-controller against the real apiserver: pushes through
  * the registry API, tag lists over Link pages, tag/semver/digest refs, extract and copy, './' tar
@@ -359,7 +359,6 @@ static void oci_repository_tag(void)
 static void oci_repository_default_latest(void)
 {
 	char rev[200], url[300];
-	json_t *o;
 
 	snprintf(rev, sizeof(rev), "latest@%s", pushed_tag("latest")->manifest);
 	snprintf(url, sizeof(url), "  url: oci://%s/" REPO "\n  insecure: true\n", getenv("CFLUX_REGISTRY"));

@@ -2,7 +2,8 @@
  * (tests/env: plain http, anonymous; https with htpasswd behind the env's CA), with
  * bin/source-controller and bin/kustomize-controller against the real apiserver: pushes through
  * the registry API, tag lists over Link pages, tag/semver/digest refs, extract and copy, './' tar
- * entries, Basic auth from a dockerconfigjson Secret with certSecretRef, a wrong password (Ready
+ * entries, Basic auth from a dockerconfigjson Secret with certSecretRef, Bearer tokens (the
+ * registry's token auth against tests/env/token-server.c), a wrong password (Ready
  * False, artifact kept), a corrupted blob (digest mismatch), refused providers, a Kustomization
  * from an OCIRepository, and `cflux create source oci` / `get sources oci`. */
 #include "bus/bus.h"
@@ -72,7 +73,7 @@ static int read_all(cf_buf *b, const char *path)
 	return cf_buf_read_file(b, path);
 }
 
-/* A Flux-style artifact for tag: a tar.gz of a directory made with `tar -C dir .` (so its
+/* A Flux-style artifact for tag (made on the first push): a tar.gz of a directory made with `tar -C dir .` (so its
  * entries are "./", "./deploy/cm.yaml"), a config blob, and an OCI manifest with annotations. */
 static int push_artifact(cf_oci *c, const char *repo, struct pushed *p)
 {
@@ -81,7 +82,8 @@ static int push_artifact(cf_oci *c, const char *repo, struct pushed *p)
 	int rc;
 
 	snprintf(dir, sizeof(dir), "%s/content-%s", store, p->tag);
-	rc = run("mkdir -p %s/deploy && printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: oci-app\\n"
+	/* made once: other registries get the same bytes, so the same digests */
+	rc = p->layer[0] ? 0 : run("mkdir -p %s/deploy && printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: oci-app\\n"
 		 "data:\\n  version: \"%s\"\\n' > %s/deploy/cm.yaml && printf 'resources:\\n- cm.yaml\\n' > %s/deploy/kustomization.yaml && "
 		 "echo junk > %s/deploy/.git-keep && tar -czf %s/%s.tgz -C %s .", dir, p->tag, dir, dir, dir, store, p->tag, dir);
 	if (rc != 0)
@@ -126,6 +128,17 @@ static int open_tls(cf_oci **c, const char *password, int with_ca)
 	return cf_oci_new(c, &o);
 }
 
+static int open_token(cf_oci **c, const char *password)
+{
+	cf_oci_options o = CF_OCI_OPTIONS_INIT;
+
+	o.registry = getenv("CFLUX_REGISTRY_TOKEN");
+	o.insecure = 1;
+	o.username = getenv("CFLUX_REGISTRY_USER");
+	o.password = password;
+	return cf_oci_new(c, &o);
+}
+
 static void start_controllers(void)
 {
 	char sto[700];
@@ -151,7 +164,7 @@ static void setup(void)
 	cf_oci *c = NULL;
 
 	if (env_need("CFLUX_KUBECONFIG_TOKEN") == NULL || env_need("CFLUX_REGISTRY") == NULL ||
-	    env_need("CFLUX_REGISTRY_TLS") == NULL || mkdtemp(store) == NULL) {
+	    env_need("CFLUX_REGISTRY_TLS") == NULL || env_need("CFLUX_REGISTRY_TOKEN") == NULL || mkdtemp(store) == NULL) {
 		cf_test_fail(__FILE__, __LINE__, "environment missing (tests/env/up with registry and registry-tls)");
 		return;
 	}
@@ -168,6 +181,11 @@ static void setup(void)
 	CHECK_OK(open_tls(&c, getenv("CFLUX_REGISTRY_PASSWORD"), 1));
 	if (c)
 		CHECK_OK(push_artifact(c, REPO, pushed_tag("v1.0.0")));   /* same bytes: the same digests */
+	cf_oci_free(c);
+	c = NULL;
+	CHECK_OK(open_token(&c, getenv("CFLUX_REGISTRY_PASSWORD")));   /* Bearer: a pull,push token */
+	if (c)
+		CHECK_OK(push_artifact(c, REPO, pushed_tag("v1.0.0")));
 	cf_oci_free(c);
 	start_controllers();
 	CHECK(source_ctl > 0 && kustomize_ctl > 0);
@@ -246,6 +264,35 @@ static void client_basic_auth_tls(void)
 	CHECK_OK(open_tls(&c, getenv("CFLUX_REGISTRY_PASSWORD"), 0));   /* no CA: the certificate is refused */
 	CHECK(cf_oci_manifest_get(c, &m, REPO, "v1.0.0") == CF_EIO);
 	CHECK_CONTAINS(cf_err_msg(), getenv("CFLUX_REGISTRY_TLS"));
+	cf_oci_free(c);
+}
+
+/* The registry with `auth: token` answers 401 with a Bearer challenge (realm, service, scope);
+ * the client gets a token from the realm with the credentials and sends it. */
+static void client_bearer_token(void)
+{
+	cf_oci *c = NULL;
+	cf_oci_manifest m;
+	json_t *tags = NULL;
+
+	CHECK_OK(open_token(&c, getenv("CFLUX_REGISTRY_PASSWORD")));
+	if (c == NULL)
+		return;
+	CHECK_OK(cf_oci_manifest_get(c, &m, REPO, "v1.0.0"));
+	CHECK_STR(m.digest, pushed_tag("v1.0.0")->manifest);
+	cf_oci_manifest_free(&m);
+	CHECK_OK(cf_oci_tags_list(c, &tags, REPO));
+	CHECK(json_array_size(tags) == 1);
+	json_decref(tags);
+	cf_oci_free(c);
+	CHECK_OK(open_token(&c, "wrong-password"));
+	CHECK(cf_oci_manifest_get(c, &m, REPO, "v1.0.0") == CF_EAUTH);
+	CHECK_CONTAINS(cf_err_msg(), "token request");
+	CHECK(strstr(cf_err_msg(), "wrong-password") == NULL);
+	cf_oci_free(c);
+	c = NULL;
+	CHECK_OK(open_token(&c, NULL));   /* anonymous: the token service refuses */
+	CHECK(cf_oci_manifest_get(c, &m, REPO, "v1.0.0") == CF_EAUTH);
 	cf_oci_free(c);
 }
 
@@ -448,6 +495,24 @@ static void oci_repository_basic_auth_tls(void)
 	json_decref(o);
 }
 
+static void oci_repository_bearer(void)
+{
+	char rev[200], url[400];
+	json_t *o;
+
+	CHECK(run("kubectl -n %s create secret docker-registry token-auth --docker-server=%s --docker-username=%s "
+		  "--docker-password=%s >/dev/null", ns, getenv("CFLUX_REGISTRY_TOKEN"), getenv("CFLUX_REGISTRY_USER"),
+		  getenv("CFLUX_REGISTRY_PASSWORD")) == 0);
+	snprintf(rev, sizeof(rev), "v1.0.0@%s", pushed_tag("v1.0.0")->manifest);
+	snprintf(url, sizeof(url), "  url: oci://%s/" REPO "\n  insecure: true\n  ref:\n    tag: v1.0.0\n  secretRef:\n    name: token-auth\n",
+		 getenv("CFLUX_REGISTRY_TOKEN"));
+	CHECK(apply_ocirepo("bearer", url) == 0);
+	o = wait_ready("bearer", "True", NULL, rev, 60);
+	if (o)
+		expect_version(o, "v1.0.0");
+	json_decref(o);
+}
+
 static void oci_repository_wrong_password(void)
 {
 	char digest[80] = "", stamp[40];
@@ -546,6 +611,37 @@ static void kustomization_from_ocirepository(void)
 	CHECK_STR(data, "v1.1.0");
 }
 
+/* A chart pushed by the real helm (when the machine has it: make deps installs it with the
+ * helm-controller) is an OCI artifact like any other: its chart layer copied as is. */
+static void oci_repository_helm_chart_layer(void)
+{
+	const char *helm = getenv("CFLUX_HELM");
+	char path[600], url[600], layer[80] = "";
+	json_t *o;
+
+	static char cached[600];
+
+	if (helm == NULL || access(helm, X_OK) != 0) {
+		snprintf(cached, sizeof(cached), "%s/.cache/cflux/helm-4.1.4/helm", getenv("HOME") ? getenv("HOME") : "");
+		helm = access(cached, X_OK) == 0 ? cached : NULL;
+	}
+	if (helm == NULL)
+		SKIP("no helm binary (CFLUX_HELM or ~/.cache/cflux/helm-4.1.4/helm)");
+	snprintf(path, sizeof(path), "%s/charts", store);
+	CHECK(run("mkdir -p %s && cd %s && HOME=%s %s create ocichart >/dev/null && HOME=%s %s package ocichart --version 0.3.0 >/dev/null && "
+		  "HOME=%s %s push ocichart-0.3.0.tgz oci://%s/charts --plain-http >/dev/null 2>&1", path, path, path, helm, path, helm,
+		  path, helm, getenv("CFLUX_REGISTRY")) == 0);
+	CHECK(capture(layer, sizeof(layer), "sha256sum %s/ocichart-0.3.0.tgz | cut -d' ' -f1", path) == 0);
+	snprintf(url, sizeof(url), "  url: oci://%s/charts/ocichart\n  insecure: true\n  ref:\n    semver: \"0.x\"\n"
+		 "  layerSelector:\n    mediaType: application/vnd.cncf.helm.chart.content.v1.tar+gzip\n    operation: copy\n",
+		 getenv("CFLUX_REGISTRY"));
+	CHECK(apply_ocirepo("chart", url) == 0);
+	o = wait_ready("chart", "True", "stored artifact for digest '0.3.0@sha256:", NULL, 60);
+	if (o && artifact_field(o, "digest"))
+		CHECK_STR(artifact_field(o, "digest") + 7, layer);   /* the chart .tgz helm pushed, byte for byte */
+	json_decref(o);
+}
+
 static void cli_create_and_get(void)
 {
 	char out[4096];
@@ -569,15 +665,18 @@ static const cf_test_case cases[] = {
 	CF_TEST_SETUP("setup", setup),
 	{ "client_manifest_blob_tags", client_manifest_blob_tags },
 	{ "client_basic_auth_tls", client_basic_auth_tls },
+	{ "client_bearer_token", client_bearer_token },
 	{ "oci_repository_tag", oci_repository_tag },
 	{ "oci_repository_default_latest", oci_repository_default_latest },
 	{ "oci_repository_semver", oci_repository_semver },
 	{ "oci_repository_digest_and_copy", oci_repository_digest_and_copy },
 	{ "oci_repository_basic_auth_tls", oci_repository_basic_auth_tls },
+	{ "oci_repository_bearer", oci_repository_bearer },
 	{ "oci_repository_wrong_password", oci_repository_wrong_password },
 	{ "oci_repository_digest_mismatch", oci_repository_digest_mismatch },
 	{ "oci_repository_refused_specs", oci_repository_refused_specs },
 	{ "kustomization_from_ocirepository", kustomization_from_ocirepository },
+	{ "oci_repository_helm_chart_layer", oci_repository_helm_chart_layer },
 	{ "cli_create_and_get", cli_create_and_get },
 	CF_TEST_CLEANUP("cleanup", cleanup),
 };

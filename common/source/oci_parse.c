@@ -126,7 +126,7 @@ static const char *skip_ws(const char *p)
 
 static int is_token_char(char ch)
 {
-	return isalnum((unsigned char)ch) || strchr("!#$%&'*+-.^_`|~/:=", ch);
+	return ch != '\0' && (isalnum((unsigned char)ch) || strchr("!#$%&'*+-.^_`|~/:=", ch));
 }
 
 /* Reads a quoted string or a token at p into out (cut at size); returns past it, or NULL. */

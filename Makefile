@@ -60,7 +60,8 @@ KUST_BIN   = $(KUST_SRC:tests/kustomize/%.c=$(BUILD)/tests/kustomize_%)
 FUZZ_SRC   = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%_replay)
 HARNESS_OBJ = $(BUILD)/tests/harness.o
-TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-sink)
+TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-sink) \
+             $(if $(wildcard tests/env/token-server.c),$(BUILD)/tests/token-server)
 
 BINS       = bin/cflux $(CONTROLLERS:%=bin/%)
 
@@ -124,6 +125,9 @@ $(BUILD)/tests/fuzz_%_replay: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/r
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/webhook-sink: $(BUILD)/tests/env/webhook-sink.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/token-server: $(BUILD)/tests/env/token-server.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Every suite; the closing line is "N passed, N failed".

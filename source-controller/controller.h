@@ -76,6 +76,12 @@ int  helm_repo_get(helm_repo *r, const char *url, cf_buf *out, size_t max);
 /* Safe on a closed one. */
 void helm_repo_close(helm_repo *r);
 
+/* ---- ocirepository.c ---- */
+
+/* Reconciles OCIRepository ns/name once (c: the src_ctl), as gitrepository_reconcile. */
+int ocirepository_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+int ocirepository_wants_reconcile(const char *type, const json_t *obj);
+
 /* ---- storage.c: what every source kind shares ---- */
 
 /* One pass of the lifecycle for a source kind's ns/name: the finalizer, FetchFailed on

@@ -34,7 +34,7 @@ struct cf_artifact_writer {
 	unsigned char out[OUT_CHUNK];
 };
 
-static int mkdir_p(const char *dir)
+int cf_artifact_mkdir_p(const char *dir)
 {
 	char tmp[4096];
 	size_t len = strlen(dir);
@@ -65,7 +65,7 @@ int cf_artifact_writer_open(cf_artifact_writer **out, const char *dir, const cha
 	*out = NULL;
 	if (strchr(final_name, '/') || final_name[0] == '.' || final_name[0] == '\0')
 		return cf_err_set(CF_EINVAL, "artifact name \"%s\" must be a plain file name", final_name);
-	if ((rc = mkdir_p(dir)) < 0)
+	if ((rc = cf_artifact_mkdir_p(dir)) < 0)
 		return rc;
 	w = cf_calloc(1, sizeof(*w));
 	if (w == NULL)
@@ -319,7 +319,7 @@ int cf_artifact_write_bytes(const char *dir, const char *file, const void *data,
 	FILE *f = NULL;
 	int rc;
 
-	rc = mkdir_p(dir);
+	rc = cf_artifact_mkdir_p(dir);
 	if (rc == 0) rc = cf_buf_printf(&tmp, "%s/.%s.tmp-%ld", dir, file, (long)getpid());
 	if (rc == 0) rc = cf_buf_printf(&full, "%s/%s", dir, file);
 	if (rc == 0 && ((f = fopen(tmp.data, "wb")) == NULL || fwrite(data, 1, len, f) != len ||

@@ -29,6 +29,12 @@ GIT_SSH_PORT=$((CFLUX_PORT_BASE + 6))
 SINK_PORT=$((CFLUX_PORT_BASE + 7))
 SCHEDULER_PORT=$((CFLUX_PORT_BASE + 8))
 KWOK_PORT=$((CFLUX_PORT_BASE + 9))
+# Debian's docker-registry: plain http (anonymous), and https with htpasswd (basic auth)
+REGISTRY_PORT=$((CFLUX_PORT_BASE + 12))
+REGISTRY_TLS_PORT=$((CFLUX_PORT_BASE + 13))
+# and one with token auth (Bearer) against tests/env/token-server.c
+REGISTRY_TOKEN_PORT=$((CFLUX_PORT_BASE + 14))
+TOKEN_SERVER_PORT=$((CFLUX_PORT_BASE + 15))
 # kwok, the Kubernetes simulator: fake nodes whose pods become ready (current releases only)
 KWOK_VERSION=${CFLUX_KWOK_VERSION:-0.8.0}
 KWOK_BIN=$CFLUX_CACHE/kwok-$KWOK_VERSION/bin

@@ -4,6 +4,7 @@
 
 #include "bus/bus.h"
 #include "http/http.h"
+#include "source/oci.h"
 #include "kube/kube.h"
 #include "runtime/controller.h"
 #include "runtime/kinds.h"
@@ -81,6 +82,17 @@ void helm_repo_close(helm_repo *r);
 /* Reconciles OCIRepository ns/name once (c: the src_ctl), as gitrepository_reconcile. */
 int ocirepository_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
 int ocirepository_wants_reconcile(const char *type, const json_t *obj);
+
+/* The OCI client for registry ("host[:port]") with spec's credentials (secretRef: a
+ * .dockerconfigjson, or with basic_auth also username/password keys, as an OCI HelmRepository
+ * takes them; certSecretRef: ca.crt, tls.crt/tls.key; insecure: plain http), Secrets read from
+ * ns and wiped before this returns. *client is NULL on failure. */
+int src_oci_client(cf_oci **client, cf_kube *k, const char *ns, const json_t *spec, const char *registry,
+		   long timeout_ms, int basic_auth);
+/* The highest tag of repository in the semver range (and matching the regular expression
+ * filter, if set) into tag; CF_ENOTFOUND "no match found for semver: <range>". */
+int src_oci_pick_tag(char *tag, size_t size, cf_oci *client, const char *repository, const char *range,
+		     const char *filter);
 
 /* ---- storage.c: what every source kind shares ---- */
 

@@ -16,7 +16,9 @@
 #include "source/tree.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/alloc.h"
 #include "util/log.h"
+#include "util/semver.h"
 #include "util/sha256.h"
 #include "yaml/yaml.h"
 
@@ -312,6 +314,109 @@ out:
 	return rc;
 }
 
+/* ---- from an OCI HelmRepository: <url>/<chart>:<tag>, its Helm chart layer ---- */
+
+#define MT_HELM_CHART "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
+
+/* The tag: spec.version itself when it is one exact version, else the newest in range. Helm
+ * writes a version's '+' as '_' in a tag. */
+static int oci_chart_tag(chart_rec *r, cf_oci *client, const char *repository, char *tag, size_t size)
+{
+	const char *range = r->range && *r->range ? r->range : "*";
+	cf_semver v;
+
+	if (cf_semver_parse(&v, range) == 0 && strpbrk(range, "<>=~^*xX| ,") == NULL) {
+		snprintf(tag, size, "%s", range);
+		for (char *c = tag; *c; c++)
+			if (*c == '+')
+				*c = '_';
+		return 0;
+	}
+	return src_oci_pick_tag(tag, size, client, repository, range, NULL);
+}
+
+static int oci_pull(chart_rec *r, cf_oci *client, const char *repository, const char *tag, cf_buf *tgz)
+{
+	cf_oci_manifest m;
+	void *data = NULL;
+	size_t len = 0, i;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	if ((rc = cf_oci_manifest_get(client, &m, repository, tag)) < 0)
+		goto out;
+	for (i = 0; i < m.n_items && strcmp(m.items[i].media_type, MT_HELM_CHART) != 0; i++)
+		;
+	if (m.is_index || i == m.n_items) {
+		rc = cf_err_set(CF_EINVAL, "%s:%s is not a Helm chart (no layer of type %s)", repository, tag, MT_HELM_CHART);
+		goto out;
+	}
+	rc = cf_oci_blob_get(client, &data, &len, repository, m.items[i].digest, (size_t)r->c->artifact_max_size);
+	if (rc == 0) {
+		cf_buf_reset(tgz);
+		rc = cf_buf_append(tgz, data, len);
+	}
+out:
+	if (data)
+		cf_free(data);
+	cf_oci_manifest_free(&m);
+	return rc;
+}
+
+static int from_oci_repository(chart_rec *r)
+{
+	const char *url = cf_json_str(json_object_get(r->source, "spec"), "url");
+	cf_buf tgz = CF_BUF_INIT((size_t)r->c->artifact_max_size);
+	char full[1200], repository[1024], tag[130];
+	cf_oci_ref ref;
+	cf_oci *client = NULL;
+	int rc;
+
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", url ? url : "", r->chart) >= sizeof(full) ||
+	    cf_oci_ref_parse(&ref, full) < 0) {
+		rc = cf_err_prefix("HelmRepository '%s' URL '%s' and chart '%s'", r->src_name, url ? url : "", r->chart);
+		goto fail;
+	}
+	snprintf(repository, sizeof(repository), "%s", ref.repository);
+	rc = src_oci_client(&client, r->p->k, r->p->ns, json_object_get(r->source, "spec"), ref.registry, r->p->timeout_ms, 1);
+	if (rc == 0) rc = oci_chart_tag(r, client, repository, tag, sizeof(tag));
+	if (rc < 0) {
+		if (rc == CF_EAUTH)
+			r->fail_reason = R_AUTH;
+		cf_err_prefix("failed to get chart version for remote reference");
+		goto fail;
+	}
+	{
+		char version[sizeof(tag)];
+		snprintf(version, sizeof(version), "%s", tag);
+		for (char *c = version; *c; c++)
+			if (*c == '_')
+				*c = '+';
+		version_with_metadata(r, r->version, sizeof(r->version), version, NULL);
+	}
+	snprintf(r->p->revision, sizeof(r->p->revision), "%s", r->version);
+	if (unchanged(r)) {
+		rc = ready_unchanged(r, R_PULLED, "pulled");
+		goto out;
+	}
+	if ((rc = oci_pull(r, client, repository, tag, &tgz)) < 0) {
+		if (rc == CF_EAUTH)
+			r->fail_reason = R_AUTH;
+		cf_err_prefix("failed to pull chart '%s' version '%s'", r->chart, tag);
+		goto fail;
+	}
+	rc = json_array_size(r->values_files) ? repack_with_values(r, &tgz) : store(r, NULL, &tgz, R_PULLED, "pulled");
+	if (rc < 0)
+		goto fail;
+	goto out;
+fail:
+	rc = fail(r, R_PULL, rc);
+out:
+	cf_oci_free(client);
+	cf_buf_free(&tgz);
+	return rc;
+}
+
 static int from_helm_repository(chart_rec *r)
 {
 	const json_t *spec = json_object_get(r->source, "spec");
@@ -322,10 +427,8 @@ static int from_helm_repository(chart_rec *r)
 	helm_repo repo;
 	int rc, opened = 0;
 
-	if (type && strcmp(type, "oci") == 0) {
-		cf_err_set(CF_EINVAL, "charts from OCI HelmRepository '%s' are not supported yet", r->src_name);
-		return cf_reconcile_fail(r->p, R_PULL, 0);
-	}
+	if (type && strcmp(type, "oci") == 0)
+		return from_oci_repository(r);
 	if ((rc = read_source_artifact(r, &index_bytes)) < 0)
 		goto fail;
 	rc = cf_helm_index_parse(&index, index_bytes.data, index_bytes.len, "index.yaml");

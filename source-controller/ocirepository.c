@@ -91,22 +91,21 @@ static int read_spec(rec *r)
 
 /* ---- credentials and TLS ---- */
 
-static int read_secret(rec *r, json_t **out, const char *field)
+static int read_secret(cf_kube *k, const char *ns, const json_t *spec, json_t **out, const char *field)
 {
-	const char *name = cf_json_str(json_object_get(r->spec, field), "name");
+	const char *name = cf_json_str(json_object_get(spec, field), "name");
 	int rc;
 
 	*out = NULL;
 	if (name == NULL)
 		return 0;
-	if ((rc = cf_kube_secret_get(r->p->k, out, r->p->ns, name)) < 0)
-		return cf_err_prefix("failed to get secret '%s/%s' (spec.%s)", r->p->ns, name, field);
+	if ((rc = cf_kube_secret_get(k, out, ns, name)) < 0)
+		return cf_err_prefix("failed to get secret '%s/%s' (spec.%s)", ns, name, field);
 	return 0;
 }
 
-/* The client for the URL's registry, with the dockerconfigjson credentials for its host and the
- * certSecretRef's TLS material. Secrets are wiped before this returns. */
-static int open_client(rec *r, cf_oci **client)
+int src_oci_client(cf_oci **client, cf_kube *k, const char *ns, const json_t *spec, const char *registry,
+		   long timeout_ms, int basic_auth)
 {
 	cf_oci_options o = CF_OCI_OPTIONS_INIT;
 	json_t *auth = NULL, *tls = NULL;
@@ -115,26 +114,34 @@ static int open_client(rec *r, cf_oci **client)
 	int rc;
 
 	*client = NULL;
-	if ((rc = read_secret(r, &auth, "secretRef")) < 0 || (rc = read_secret(r, &tls, "certSecretRef")) < 0)
+	if ((rc = read_secret(k, ns, spec, &auth, "secretRef")) < 0 || (rc = read_secret(k, ns, spec, &tls, "certSecretRef")) < 0)
 		goto out;
 	if (auth) {
 		v = json_object_get(auth, ".dockerconfigjson");
-		if (v == NULL) {
+		if (v == NULL && basic_auth && cf_json_str(auth, "username") && cf_json_str(auth, "password")) {
+			user = cf_strdup(cf_json_str(auth, "username"));
+			pass = cf_strdup(cf_json_str(auth, "password"));
+			if (user == NULL || pass == NULL) {
+				rc = cf_err_set(CF_ENOMEM, "out of memory");
+				goto out;
+			}
+		} else if (v == NULL) {
 			rc = cf_err_set(CF_EINVAL, "secret '%s/%s' has no '.dockerconfigjson' (type kubernetes.io/dockerconfigjson)",
-					r->p->ns, cf_json_str(json_object_get(r->spec, "secretRef"), "name"));
+					ns, cf_json_str(json_object_get(spec, "secretRef"), "name"));
 			goto out;
+		} else {
+			rc = cf_oci_dockerconfig_find(&user, &pass, json_string_value(v), json_string_length(v), registry);
+			if (rc == CF_ENOTFOUND)
+				rc = 0;   /* as Flux's keychain: no entry for this host is anonymous */
+			if (rc < 0)
+				goto out;
 		}
-		rc = cf_oci_dockerconfig_find(&user, &pass, json_string_value(v), json_string_length(v), r->ref.registry);
-		if (rc == CF_ENOTFOUND)
-			rc = 0;   /* as Flux's keychain: no entry for this host is anonymous */
-		if (rc < 0)
-			goto out;
 	}
-	o.registry = r->ref.registry;
-	o.insecure = json_is_true(json_object_get(r->spec, "insecure"));
+	o.registry = registry;
+	o.insecure = json_is_true(json_object_get(spec, "insecure"));
 	o.username = user;
 	o.password = pass;
-	o.timeout_ms = r->p->timeout_ms;
+	o.timeout_ms = timeout_ms;
 	o.user_agent = SOURCE_CONTROLLER;
 	if ((v = json_object_get(tls, "ca.crt")) != NULL)
 		o.tls.ca = json_string_value(v), o.tls.ca_len = json_string_length(v);
@@ -155,10 +162,15 @@ out:
 	return rc;
 }
 
+static int open_client(rec *r, cf_oci **client)
+{
+	return src_oci_client(client, r->p->k, r->p->ns, r->spec, r->ref.registry, r->p->timeout_ms, 0);
+}
+
 /* ---- the reference ---- */
 
-/* The highest tag inside the semver range (and matching semverFilter), as Flux picks it. */
-static int pick_semver(rec *r, cf_oci *client, const char *range, const char *filter)
+int src_oci_pick_tag(char *tag, size_t size, cf_oci *client, const char *repository, const char *range,
+		     const char *filter)
 {
 	json_t *tags = NULL, *t;
 	cf_semver best, v;
@@ -173,7 +185,7 @@ static int pick_semver(rec *r, cf_oci *client, const char *range, const char *fi
 	}
 	if ((rc = cf_semver_match(range, &(cf_semver){ 0, 0, 0, "" })) < 0)
 		goto out;
-	if ((rc = cf_oci_tags_list(client, &tags, r->ref.repository)) < 0)
+	if ((rc = cf_oci_tags_list(client, &tags, repository)) < 0)
 		goto out;
 	json_array_foreach(tags, i, t) {
 		const char *s = json_string_value(t);
@@ -182,7 +194,7 @@ static int pick_semver(rec *r, cf_oci *client, const char *range, const char *fi
 			continue;
 		if (!found || cf_semver_compare(&v, &best) > 0) {
 			best = v;
-			snprintf(r->tag, sizeof(r->tag), "%s", s);
+			snprintf(tag, size, "%s", s);
 			found = 1;
 		}
 	}
@@ -192,6 +204,12 @@ out:
 		regfree(&re);
 	json_decref(tags);
 	return rc;
+}
+
+/* The highest tag inside the semver range (and matching semverFilter), as Flux picks it. */
+static int pick_semver(rec *r, cf_oci *client, const char *range, const char *filter)
+{
+	return src_oci_pick_tag(r->tag, sizeof(r->tag), client, r->ref.repository, range, filter);
 }
 
 /* The reference to pull (r->tag or the digest) and, with HEAD, its manifest digest. */

@@ -270,6 +270,18 @@ static void unchanged_index_not_rewritten(void)
 
 /* ---- HelmChart ---- */
 
+/* helm push of the test's chart versions to registry (a "host:port"), login first when
+ * credentials are given; the registry config stays in the test's store. */
+static int helm_push(const char *registry, const char *path, const char *flags, int login)
+{
+	return run("set -e; export HELM_REGISTRY_CONFIG=%s/registry.json; %s"
+		   "for v in 0.1.0 0.2.0; do $CFLUX_HELM push $CFLUX_HELM_CHARTS/%s-$v.tgz oci://%s/%s %s >/dev/null 2>&1; done",
+		   store, login ? "echo \"$CFLUX_REGISTRY_PASSWORD\" | $CFLUX_HELM registry login \"$CFLUX_REGISTRY_TLS\" "
+				  "--username \"$CFLUX_REGISTRY_USER\" --password-stdin --ca-file \"$CFLUX_CA\" >/dev/null 2>&1; " : "",
+		   chart, registry, path, flags);
+}
+
+
 /* helm itself reads the artifact: `helm show chart` prints its name and version. */
 static void helm_reads(const char *tgz, const char *name, const char *version)
 {
@@ -345,6 +357,53 @@ static void digest_mismatch_refused(void)
 	if (o) {
 		CHECK_STR(ready_field(o, "reason"), "ChartPullFailed");
 		CHECK(art(o, "path") == NULL);
+	}
+	json_decref(o);
+}
+
+/* An OCI HelmRepository: the chart pulled from <url>/<chart> by tag (newest in range, or the
+ * exact version), over plain http, and over TLS with basic auth (right and wrong password). */
+static void chart_from_oci_repository(void)
+{
+	char spec[1024], full[1024], want[300];
+	json_t *o;
+
+	if (env_need("CFLUX_REGISTRY") == NULL || env_need("CFLUX_REGISTRY_TLS") == NULL)
+		return;
+	CHECK(helm_push(getenv("CFLUX_REGISTRY"), "hs-plain", "--plain-http", 0) == 0);
+	snprintf(spec, sizeof(spec), "  interval: 10m\n  type: oci\n  insecure: true\n  url: oci://%s/hs-plain\n", getenv("CFLUX_REGISTRY"));
+	CHECK(apply("HelmRepository", "oci-plain", spec) == 0);
+	json_decref(wait_ready("HelmRepository", "oci-plain", "True", "Helm repository is Ready", NULL, 30));
+	snprintf(spec, sizeof(spec), "  interval: 10m\n  chart: %s\n  version: \"0.1.x\"\n  sourceRef:\n    kind: HelmRepository\n    name: oci-plain\n", chart);
+	CHECK(apply("HelmChart", "oci-range", spec) == 0);
+	snprintf(want, sizeof(want), "pulled '%s' chart with version '0.1.0'", chart);
+	o = wait_ready("HelmChart", "oci-range", "True", want, "0.1.0", 30);
+	if (o && artifact_file(full, sizeof(full), o) == 0)
+		helm_reads(full, chart, "0.1.0");
+	json_decref(o);
+	snprintf(spec, sizeof(spec), "  interval: 10m\n  chart: %s\n  version: \"0.2.0\"\n  sourceRef:\n    kind: HelmRepository\n    name: oci-plain\n", chart);
+	CHECK(apply("HelmChart", "oci-exact", spec) == 0);
+	json_decref(wait_ready("HelmChart", "oci-exact", "True", "pulled", "0.2.0", 30));
+
+	CHECK(helm_push(getenv("CFLUX_REGISTRY_TLS"), "hs-tls", "--ca-file $CFLUX_CA", 1) == 0);
+	CHECK(run("kubectl -n %s create secret generic registry --from-literal=username=$CFLUX_REGISTRY_USER "
+		  "--from-literal=password=\"$CFLUX_REGISTRY_PASSWORD\" >/dev/null", ns) == 0);
+	CHECK(run("kubectl -n %s create secret generic registry-wrong --from-literal=username=$CFLUX_REGISTRY_USER "
+		  "--from-literal=password=not-it >/dev/null", ns) == 0);
+	for (int wrong = 0; wrong < 2; wrong++) {
+		char name[32];
+		snprintf(name, sizeof(name), "oci-tls%s", wrong ? "-wrong" : "");
+		snprintf(spec, sizeof(spec), "  interval: 10m\n  type: oci\n  url: oci://%s/hs-tls\n  secretRef:\n    name: %s\n"
+			 "  certSecretRef:\n    name: ca\n", getenv("CFLUX_REGISTRY_TLS"), wrong ? "registry-wrong" : "registry");
+		CHECK(apply("HelmRepository", name, spec) == 0);
+		snprintf(spec, sizeof(spec), "  interval: 10m\n  chart: %s\n  sourceRef:\n    kind: HelmRepository\n    name: %s\n", chart, name);
+		CHECK(apply("HelmChart", name, spec) == 0);
+	}
+	json_decref(wait_ready("HelmChart", "oci-tls", "True", "pulled", "0.2.0", 30));
+	o = wait_ready("HelmChart", "oci-tls-wrong", "False", "failed to get chart version", NULL, 30);
+	if (o) {
+		CHECK_STR(ready_field(o, "reason"), "AuthenticationFailed");
+		CHECK(strstr(ready_field(o, "message"), "not-it") == NULL);
 	}
 	json_decref(o);
 }
@@ -548,6 +607,7 @@ static const cf_test_case cases[] = {
 	{ "chart_from_repo_with_range", chart_from_repo_with_range },
 	{ "new_version_picked_up", new_version_picked_up },
 	{ "digest_mismatch_refused", digest_mismatch_refused },
+	{ "chart_from_oci_repository", chart_from_oci_repository },
 	{ "chart_from_git_with_dependencies_and_values", chart_from_git_with_dependencies_and_values },
 	{ "reconcile_strategy_revision", reconcile_strategy_revision },
 	{ "chart_that_fails_to_package", chart_that_fails_to_package },

@@ -45,6 +45,8 @@ json_t *cli_object_ref(const char *text, const char *dflt_kind, int with_ns);
  * after printing the error. out holds CF_DURATION_MAX bytes. */
 int cli_go_duration(char *out, const char *flag, const char *text);
 int cmd_create_helmrelease(int argc, char **argv, const char *name);
+int cmd_create_source_helm(int argc, char **argv, const char *name);
+int cmd_create_source_oci(int argc, char **argv, const char *name);
 
 /* The kind that pos names ("source git", "kustomization", "ks", ...: the kind table's CLI
  * names): its apiVersion and Kind, and how many arguments named it (0: none, *av and *kind NULL). */

@@ -178,7 +178,7 @@ int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *nam
 			if (good) {
 				cli_ok("%s reconciliation completed", kind);
 				if (rev)
-					cli_ok("%s revision: %s", strcmp(kind, "GitRepository") == 0 ? "fetched" : "applied", rev);
+					cli_ok("%s revision: %s", strcmp(kind, "Kustomization") != 0 ? "fetched" : "applied", rev);
 			} else {
 				cli_fail(1, "%s '%s/%s' is not ready: %s", kind, cli.namespace, name,
 					 cf_json_str(rc, "message") ? cf_json_str(rc, "message") : "(no message)");
@@ -586,11 +586,15 @@ int cmd_create(int argc, char **argv)
 	/* cflux create source git NAME ... | cflux create kustomization NAME ... */
 	used = argc > 1 ? cli_kind_args(argv + 1, (size_t)(argc - 1), &av, &kind) : 0;
 	if (used == 0 || argc < 2 + used || argv[1 + used][0] == '-')
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git NAME --url URL ... | kustomization NAME --source ... | helmrelease NAME ...");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git|helm|oci NAME --url URL ... | kustomization NAME --source ... | helmrelease NAME ...");
 	if (strcmp(kind, "GitRepository") == 0)
 		return create_source_git(argc - 1 - used, argv + 1 + used, argv[1 + used]);
 	if (strcmp(kind, "HelmRelease") == 0)
 		return cmd_create_helmrelease(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	if (strcmp(kind, "HelmRepository") == 0)
+		return cmd_create_source_helm(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	if (strcmp(kind, "OCIRepository") == 0)
+		return cmd_create_source_oci(argc - 1 - used, argv + 1 + used, argv[1 + used]);
 	if (strcmp(kind, "Kustomization") == 0)
 		return create_kustomization(argc - 1 - used, argv + 1 + used, argv[1 + used]);
 	return cli_fail(CLI_EXIT_USAGE, "cflux create cannot make a %s yet", kind);
@@ -670,7 +674,7 @@ int cmd_get(int argc, char **argv)
 	cf_kube *k;
 	int rc;
 
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux get sources git | kustomizations | all [-A]", pos, &npos)) != 0)
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux get sources git|helm|chart|oci | kustomizations | all [-A]", pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	if (npos == 1 && strcmp(pos[0], "all") == 0) {
 		if ((k = cli_client()) == NULL)
@@ -678,12 +682,15 @@ int cmd_get(int argc, char **argv)
 		rc = get_kind(k, GITREPO_AV, "GitRepository", 1);
 		printf("\n");
 		if (rc == 0)
+			rc = get_kind(k, CF_AV_OCIREPOSITORY, "OCIRepository", 1);
+		printf("\n");
+		if (rc == 0)
 			rc = get_kind(k, KS_AV, "Kustomization", 1);
 		cf_kube_free(k);
 		return rc;
 	}
 	if (npos == 0 || cli_kind_args(pos, npos, &av, &kind) != (int)npos)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources git | kustomizations | all [-A]");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources git|helm|chart|oci | kustomizations | all [-A]");
 	if ((k = cli_client()) == NULL)
 		return 1;
 	rc = get_kind(k, av, kind, 0);
@@ -726,16 +733,16 @@ int cmd_reconcile(int argc, char **argv)
 	const char *av, *kind;
 	cf_kube *k;
 
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]",
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux reconcile source git|helm|chart|oci NAME | kustomization NAME [--with-source]",
 			pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	used = cli_kind_args(pos, npos, &av, &kind);
 	if (used == 0 || npos != (size_t)used + 1)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux reconcile source git|helm|chart|oci NAME | kustomization NAME [--with-source]");
 	if ((k = cli_client()) == NULL)
 		return 1;
 	rc = 0;
-	if (with_source && strcmp(kind, "Kustomization") == 0) {
+	if (with_source && (strcmp(kind, "Kustomization") == 0 || strcmp(kind, "HelmChart") == 0)) {
 		json_t *o = NULL;
 		const json_t *src;
 		if ((rc = cf_kube_get(k, &o, &(cf_kube_ref){ av, kind, cli.namespace, pos[used] })) < 0) {
@@ -745,7 +752,10 @@ int cmd_reconcile(int argc, char **argv)
 			src = json_object_get(json_object_get(o, "spec"), "sourceRef");
 			if (cf_json_str(src, "namespace"))
 				cli.namespace = cf_json_str(src, "namespace");
-			rc = request(k, GITREPO_AV, cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository", cf_json_str(src, "name"));
+			const cf_kind *sk = cf_kind_find(cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository");
+			rc = sk ? request(k, sk->api_version, sk->kind, cf_json_str(src, "name"))
+				: cli_fail(1, "%s '%s': sourceRef.kind '%s' is not a kind cflux knows", kind, pos[used],
+					   cf_json_str(src, "kind"));
 			cli.namespace = saved;
 		}
 		json_decref(o);

@@ -80,6 +80,7 @@ static void *notice_thread(void *arg)
 static const cf_kind_handler KIND_ROWS[] = {
 	{ CF_KIND_KUSTOMIZATION, ks_on_kustomization, kustomization_wants_reconcile, kustomization_reconcile },
 	{ CF_KIND_GITREPOSITORY, ks_on_source, NULL, NULL },
+	{ CF_KIND_OCIREPOSITORY, ks_on_source, NULL, NULL },
 };
 static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 

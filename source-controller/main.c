@@ -1,4 +1,5 @@
-/* source-controller/main.c - the process: flags, a watch per kind (GitRepository), a pool of
+/* source-controller/main.c - the process: flags, a watch per kind (GitRepository,
+ * HelmRepository, HelmChart, OCIRepository), a pool of
  * reconcile workers, the artifact service and the notice publisher. SIGTERM finishes the
  * reconciles in flight, then exits 0. */
 #include "artifact_server.h"
@@ -39,7 +40,10 @@ static const cf_flag flags[] = {
 
 /* The kinds: one row each (runtime/controller.h). */
 static const cf_kind_handler KIND_ROWS[] = {
-	{ CF_KIND_GITREPOSITORY, NULL, gitrepository_wants_reconcile, gitrepository_reconcile },
+	{ CF_KIND_GITREPOSITORY, helmchart_source_event, gitrepository_wants_reconcile, gitrepository_reconcile },
+	{ CF_KIND_HELMREPOSITORY, helmchart_source_event, gitrepository_wants_reconcile, helmrepository_reconcile },
+	{ CF_KIND_HELMCHART, helmchart_on_event, gitrepository_wants_reconcile, helmchart_reconcile },
+	{ CF_KIND_OCIREPOSITORY, NULL, ocirepository_wants_reconcile, ocirepository_reconcile },
 };
 static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 
@@ -72,11 +76,12 @@ static void teardown(void *ctx)
 	cf_artifact_server_free(server);
 	cf_bus_pub_free(ctl.notices);
 	cf_git_global_shutdown();
+	helmchart_index_free();
 }
 
 static const cf_controller_def def = {
 	.name = SOURCE_CONTROLLER,
-	.usage = "usage: source-controller [flags]\n\nFetches GitRepositories and serves their artifacts over nng.",
+	.usage = "usage: source-controller [flags]\n\nFetches GitRepositories, HelmRepositories, HelmCharts and OCIRepositories and serves their artifacts over nng.",
 	.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]), .kinds = &KINDS, .ctx = &ctl,
 	.bind = CF_CONTROLLER_BIND(ctl), .workers = &ctl.concurrent, .requeue_max_ms = &ctl.requeue_max_ms,
 	.events = &ctl.events, .setup = setup, .run = run, .teardown = teardown,

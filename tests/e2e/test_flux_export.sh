@@ -99,6 +99,21 @@ same ks_retry_zero create kustomization apps --source=podinfo --retry-interval=0
 refused ks_no_source create kustomization apps --path=./
 refused ks_bad_health_check create kustomization apps --source=podinfo --health-check=Deployment/a
 
+# source helm / source oci
+same helm_help create source helm podinfo --url=https://stefanprodan.github.io/podinfo --interval=10m
+same helm_oci create source helm podinfo --url=oci://ghcr.io/stefanprodan/charts
+same helm_oci_provider create source helm podinfo --url=oci://ghcr.io/stefanprodan/charts --oci-provider=aws
+same helm_secret_pass create source helm podinfo --url=https://charts.example.com --secret-ref=s --pass-credentials
+refused helm_no_url create source helm podinfo
+refused helm_scheme create source helm podinfo --url=ftp://charts.example.com
+same oci_help create source oci podinfo --url=oci://ghcr.io/stefanprodan/manifests/podinfo --tag=6.6.2 --interval=10m
+same oci_every_flag create source oci podinfo --url=oci://ghcr.io/x/y --tag=1 --tag-semver='>=6.0.0' --digest=sha256:abc --secret-ref=s --cert-ref=c --service-account=sa --provider=aws --insecure --ignore-paths='a,b/' --ignore-paths=c --layer-selector='application/vnd.x:copy'
+refused oci_no_url create source oci podinfo --tag=1
+refused oci_no_ref create source oci podinfo --url=oci://x/y
+refused oci_selector_format create source oci podinfo --url=oci://x/y --tag=1 --layer-selector=bad
+refused oci_selector_operation create source oci podinfo --url=oci://x/y --tag=1 --layer-selector=a:bad
+refused oci_provider create source oci podinfo --url=oci://x/y --tag=1 --provider=bad
+
 # helmrelease (the --help examples, then every flag)
 V=tests/e2e/testdata/values
 same hr_help_repo create hr podinfo --interval=10m --source=HelmRepository/podinfo --chart=podinfo --chart-version=">4.0.0"

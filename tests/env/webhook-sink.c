@@ -1,14 +1,13 @@
 /* tests/env/webhook-sink.c - a local HTTP sink that records every request as a JSON line
  * {method, path, headers, body} for the notification tests. Requests under /fail/ get 500
  * (a receiver that is down), everything else 200. Loopback only; runs until SIGTERM. */
+#include "http-serve.h"
 #include "util/alloc.h"
 #include "util/err.h"
 
 #include <jansson.h>
-#include <nng/nng.h>
-#include <nng/supplemental/http/http.h>
+
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +24,6 @@ static const char *const recorded_headers[] = {
 
 static FILE *out;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
 static int record(nng_http_req *req)
 {
 	json_t *line = json_object(), *headers = json_object();
@@ -92,11 +83,7 @@ static void handle(nng_aio *aio)
 int main(int argc, char **argv)
 {
 	const char *listen = "127.0.0.1:0", *path = NULL;
-	char url_text[256];
-	nng_url *url = NULL;
-	nng_http_server *srv = NULL;
-	nng_http_handler *h = NULL;
-	int rv;
+	int rc;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--listen") == 0)
@@ -113,26 +100,8 @@ int main(int argc, char **argv)
 		perror(path);
 		return 1;
 	}
-	snprintf(url_text, sizeof(url_text), "http://%s", listen);
-	if ((rv = nng_url_parse(&url, url_text)) != 0 ||
-	    (rv = nng_http_server_hold(&srv, url)) != 0 ||
-	    (rv = nng_http_handler_alloc(&h, "/", handle)) != 0 ||
-	    (rv = nng_http_handler_set_method(h, NULL)) != 0 ||
-	    (rv = nng_http_handler_set_tree(h)) != 0 ||
-	    (rv = nng_http_handler_collect_body(h, true, SINK_BODY_MAX)) != 0 ||
-	    (rv = nng_http_server_add_handler(srv, h)) != 0 ||
-	    (rv = nng_http_server_start(srv)) != 0) {
-		fprintf(stderr, "webhook-sink: %s: %s\n", url_text, nng_strerror(rv));
-		return 1;
-	}
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	fprintf(stderr, "webhook-sink: listening on %s, recording to %s\n", url_text, path);
-	while (!stopping)
-		pause();
-	nng_http_server_stop(srv);
-	nng_http_server_release(srv);
-	nng_url_free(url);
+	fprintf(stderr, "webhook-sink: recording to %s\n", path);
+	rc = http_serve("webhook-sink", listen, handle, SINK_BODY_MAX);
 	fclose(out);
-	return 0;
+	return rc;
 }

@@ -40,23 +40,13 @@ static struct pushed { const char *tag; char manifest[72], layer[72]; } pushed[]
 	{ "v1.0.0", "", "" }, { "v1.1.0", "", "" }, { "v2.0.0-rc.1", "", "" }, { "latest", "", "" }, { "broken", "", "" },
 };
 
+/* bin/NAME, its stderr in the store's NAME.log. */
 static pid_t start(const char *bin, const char *const *args)
 {
 	char log[700];
 
 	snprintf(log, sizeof(log), "%s/%s.log", store, bin + 4);
 	return start_logged(bin, args, log);
-}
-
-static void stop(pid_t *p)
-{
-	int st;
-
-	if (*p > 0) {
-		kill(*p, SIGTERM);
-		waitpid(*p, &st, 0);
-		*p = 0;
-	}
 }
 
 static struct pushed *pushed_tag(const char *tag)
@@ -197,8 +187,11 @@ static void cleanup(void)
 		run("for k in kustomizations ocirepositories; do kubectl -n %s get $k -o name 2>/dev/null | "
 		    "xargs -r kubectl -n %s patch --type merge -p '{\"metadata\":{\"finalizers\":null}}' >/dev/null 2>&1; done; "
 		    "kubectl delete namespace %s --wait=false >/dev/null 2>&1", ns, ns, ns);
-	stop(&kustomize_ctl);
-	stop(&source_ctl);
+	/* SIGTERM finishes what is in flight and exits 0 */
+	if (kustomize_ctl > 0)
+		CHECK(sigterm_exits_zero(&kustomize_ctl));
+	if (source_ctl > 0)
+		CHECK(sigterm_exits_zero(&source_ctl));
 	cf_kube_free(kube);
 	/* under SANITIZE=1 the controllers report memory errors and leaks into their logs */
 	if (run("! grep -l 'ERROR: AddressSanitizer\\|ERROR: LeakSanitizer\\|runtime error:' %s/*.log", store) != 0)
@@ -315,17 +308,6 @@ static json_t *get_ocirepo(const char *name)
 	return o;
 }
 
-static const char *cond_of(const json_t *o, const char *type, const char *field)
-{
-	json_t *c;
-	size_t i;
-
-	json_array_foreach(json_object_get(json_object_get(o, "status"), "conditions"), i, c)
-		if (strcmp(json_string_value(json_object_get(c, "type")), type) == 0)
-			return json_string_value(json_object_get(c, field));
-	return NULL;
-}
-
 static const char *artifact_field(const json_t *o, const char *f)
 {
 	return json_string_value(json_object_get(json_object_get(json_object_get(o, "status"), "artifact"), f));
@@ -341,8 +323,8 @@ static json_t *wait_ready(const char *name, const char *want, const char *text, 
 		const char *st, *msg, *r;
 		json_decref(o);
 		o = get_ocirepo(name);
-		st = cond_of(o, "Ready", "status");
-		msg = cond_of(o, "Ready", "message");
+		st = obj_condition(o, "Ready", "status");
+		msg = obj_condition(o, "Ready", "message");
 		r = artifact_field(o, "revision");
 		if (st && strcmp(st, want) == 0 && msg && (!text || strstr(msg, text)) && (!rev || (r && strcmp(r, rev) == 0)) &&
 		    json_integer_value(json_object_get(json_object_get(o, "status"), "observedGeneration")) ==
@@ -351,8 +333,8 @@ static json_t *wait_ready(const char *name, const char *want, const char *text, 
 		msleep(100);
 	}
 	cf_test_fail(__FILE__, __LINE__, "%s: Ready is %s \"%s\", want %s with \"%s\"%s%s", name,
-		     cond_of(o, "Ready", "status") ? cond_of(o, "Ready", "status") : "unset",
-		     cond_of(o, "Ready", "message") ? cond_of(o, "Ready", "message") : "", want, text ? text : "",
+		     obj_condition(o, "Ready", "status") ? obj_condition(o, "Ready", "status") : "unset",
+		     obj_condition(o, "Ready", "message") ? obj_condition(o, "Ready", "message") : "", want, text ? text : "",
 		     rev ? " at " : "", rev ? rev : "");
 	json_decref(o);
 	return NULL;
@@ -396,8 +378,8 @@ static void oci_repository_tag(void)
 	o = wait_ready("tag", "True", "stored artifact for digest", rev, 60);
 	if (o == NULL)
 		return;
-	CHECK_STR(cond_of(o, "Ready", "reason"), "Succeeded");
-	CHECK_STR(cond_of(o, "ArtifactInStorage", "status"), "True");
+	CHECK_STR(obj_condition(o, "Ready", "reason"), "Succeeded");
+	CHECK_STR(obj_condition(o, "ArtifactInStorage", "status"), "True");
 	CHECK_STR(json_string_value(json_object_get(json_object_get(o, "status"), "url")), artifact_field(o, "url"));
 	CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(json_object_get(o, "status"), "artifact"), "metadata"),
 						   "org.opencontainers.image.revision")), "v1.0.0@sha1:0123");
@@ -438,7 +420,7 @@ static void oci_repository_semver(void)
 	CHECK(apply_ocirepo("semver", url) == 0);
 	o = wait_ready("semver", "False", "no match found for semver: >=5.0.0", rev, 60);   /* the artifact stays */
 	if (o)
-		CHECK_STR(cond_of(o, "Ready", "reason"), "OCIArtifactPullFailed");
+		CHECK_STR(obj_condition(o, "Ready", "reason"), "OCIArtifactPullFailed");
 	json_decref(o);
 }
 
@@ -463,7 +445,7 @@ static void oci_repository_digest_and_copy(void)
 	CHECK(apply_ocirepo("nolayer", url) == 0);
 	o = wait_ready("nolayer", "False", "failed to find layer with media type 'application/vnd.example.missing'", NULL, 60);
 	if (o)
-		CHECK_STR(cond_of(o, "Ready", "reason"), "OCIArtifactLayerOperationFailed");
+		CHECK_STR(obj_condition(o, "Ready", "reason"), "OCIArtifactLayerOperationFailed");
 	json_decref(o);
 }
 
@@ -529,11 +511,11 @@ static void oci_repository_wrong_password(void)
 	CHECK(run("kubectl -n %s annotate ocirepository private reconcile.fluxcd.io/requestedAt=%s --overwrite >/dev/null", ns, stamp) == 0);
 	o = wait_ready("private", "False", "authentication failed", NULL, 60);
 	if (o) {
-		CHECK_STR(cond_of(o, "Ready", "reason"), "OCIArtifactPullFailed");
-		CHECK_CONTAINS(cond_of(o, "Ready", "message"), getenv("CFLUX_REGISTRY_TLS"));
-		CHECK(strstr(cond_of(o, "Ready", "message"), "wrong-password") == NULL);
+		CHECK_STR(obj_condition(o, "Ready", "reason"), "OCIArtifactPullFailed");
+		CHECK_CONTAINS(obj_condition(o, "Ready", "message"), getenv("CFLUX_REGISTRY_TLS"));
+		CHECK(strstr(obj_condition(o, "Ready", "message"), "wrong-password") == NULL);
 		CHECK_STR(artifact_field(o, "digest"), digest);   /* nothing changed */
-		CHECK_STR(cond_of(o, "FetchFailed", "status"), "True");
+		CHECK_STR(obj_condition(o, "FetchFailed", "status"), "True");
 	}
 	json_decref(o);
 	/* no CA: the TLS failure names the registry */
@@ -555,7 +537,7 @@ static void oci_repository_digest_mismatch(void)
 	CHECK(apply_ocirepo("broken", url) == 0);
 	o = wait_ready("broken", "False", "mismatch", NULL, 60);
 	if (o) {
-		CHECK_STR(cond_of(o, "Ready", "reason"), "OCIArtifactPullFailed");
+		CHECK_STR(obj_condition(o, "Ready", "reason"), "OCIArtifactPullFailed");
 		CHECK(json_object_get(json_object_get(o, "status"), "artifact") == NULL);
 	}
 	json_decref(o);
@@ -570,15 +552,15 @@ static void oci_repository_refused_specs(void)
 	CHECK(apply_ocirepo("aws", url) == 0);
 	o = wait_ready("aws", "False", "spec.provider 'aws' is not supported", NULL, 60);
 	if (o) {
-		CHECK_STR(cond_of(o, "Ready", "reason"), "InvalidProviderConfiguration");
-		CHECK_STR(cond_of(o, "Stalled", "status"), "True");
+		CHECK_STR(obj_condition(o, "Ready", "reason"), "InvalidProviderConfiguration");
+		CHECK_STR(obj_condition(o, "Stalled", "status"), "True");
 	}
 	json_decref(o);
 	snprintf(url, sizeof(url), "  url: oci://%s/" REPO ":v1.0.0\n", getenv("CFLUX_REGISTRY"));
 	CHECK(apply_ocirepo("tagged-url", url) == 0);
 	o = wait_ready("tagged-url", "False", "URL must not contain a tag", NULL, 60);
 	if (o)
-		CHECK_STR(cond_of(o, "Ready", "reason"), "URLInvalid");
+		CHECK_STR(obj_condition(o, "Ready", "reason"), "URLInvalid");
 	json_decref(o);
 }
 

@@ -631,12 +631,12 @@ int cmd_reconcile(int argc, char **argv)
 	const char *av, *kind;
 	cf_kube *k;
 
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]",
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux reconcile source git|oci NAME | kustomization NAME [--with-source]",
 			pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	used = cli_kind_args(pos, npos, &av, &kind);
 	if (used == 0 || npos != (size_t)used + 1)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux reconcile source git|oci NAME | kustomization NAME [--with-source]");
 	if ((k = cli_client()) == NULL)
 		return 1;
 	rc = 0;
@@ -650,7 +650,9 @@ int cmd_reconcile(int argc, char **argv)
 			src = json_object_get(json_object_get(o, "spec"), "sourceRef");
 			if (cf_json_str(src, "namespace"))
 				cli.namespace = cf_json_str(src, "namespace");
-			rc = request(k, GITREPO_AV, cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository", cf_json_str(src, "name"));
+			const char *skind = cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository";
+			const cf_kind *sk = cf_kind_find(skind);   /* GitRepository, OCIRepository, ... */
+			rc = request(k, sk ? sk->api_version : GITREPO_AV, skind, cf_json_str(src, "name"));
 			cli.namespace = saved;
 		}
 		json_decref(o);

@@ -3,7 +3,8 @@
 # git://, http://, https:// (CA-verified) and ssh:// (known host, ed25519 key); the webhook
 # sink records what it receives and answers 500 under /fail/; the three docker-registry
 # instances answer the registry API: anonymous over http, Basic over https (CA-verified), and
-# Bearer with a token from tests/env/token-server (which refuses a wrong password).
+# Bearer with a token from tests/env/token-server (which refuses a wrong password), and https
+# only with a client certificate.
 set -u
 . tests/lib.sh
 
@@ -84,6 +85,10 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" 
 bad=$(curl -s -o /dev/null -w '%{http_code}' -u "$CFLUX_REGISTRY_USER:wrong" "$realm?service=cflux-registry")
 if [ -n "$token" ] && [ "$code" = 200 ] && [ "$bad" = 401 ]; then ok registry_token_bearer
 else ko registry_token_bearer "challenge '$challenge', token ${token:+set}, HTTP $code with it, $bad with a wrong password"; fi
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CFLUX_CA" --cert "$CFLUX_CLIENT_CERT" --key "$CFLUX_CLIENT_KEY" \
+	"https://$CFLUX_REGISTRY_MTLS/v2/")
+if curl -s -o /dev/null --cacert "$CFLUX_CA" "https://$CFLUX_REGISTRY_MTLS/v2/"; then nocert=answered; else nocert=refused; fi
+if [ "$code" = 200 ] && [ "$nocert" = refused ]; then ok registry_client_cert; else ko registry_client_cert "HTTP $code with a client certificate; without: $nocert"; fi
 
 rm -rf "$CFLUX_GIT_REPOS/$repo"
 echo "$passed passed, $failed failed"

@@ -3,7 +3,7 @@
  * bin/source-controller and bin/kustomize-controller against the real apiserver: pushes through
  * the registry API, tag lists over Link pages, tag/semver/digest refs, extract and copy, './' tar
  * entries, Basic auth from a dockerconfigjson Secret with certSecretRef, Bearer tokens (the
- * registry's token auth against tests/env/token-server.c), a wrong password (Ready
+ * registry's token auth against tests/env/token-server.c), a client certificate, a wrong password (Ready
  * False, artifact kept), a corrupted blob (digest mismatch), refused providers, a Kustomization
  * from an OCIRepository, and `cflux create source oci` / `get sources oci`. */
 #include "bus/bus.h"
@@ -498,6 +498,42 @@ static void oci_repository_bearer(void)
 	json_decref(o);
 }
 
+/* certSecretRef with tls.crt/tls.key: a registry that asks for a client certificate. */
+static void oci_repository_client_cert(void)
+{
+	cf_oci *c = NULL;
+	cf_oci_options o = CF_OCI_OPTIONS_INIT;
+	char rev[200], url[400];
+	json_t *obj;
+
+	if (env_need("CFLUX_REGISTRY_MTLS") == NULL)
+		return;
+	o.registry = getenv("CFLUX_REGISTRY_MTLS");
+	o.tls.ca_file = getenv("CFLUX_CA");
+	o.tls.cert_file = getenv("CFLUX_CLIENT_CERT");
+	o.tls.key_file = getenv("CFLUX_CLIENT_KEY");
+	CHECK_OK(cf_oci_new(&c, &o));
+	if (c)
+		CHECK_OK(push_artifact(c, REPO, pushed_tag("v1.0.0")));
+	cf_oci_free(c);
+	CHECK(run("kubectl -n %s create secret generic registry-client --from-file=ca.crt=%s --from-file=tls.crt=%s "
+		  "--from-file=tls.key=%s >/dev/null", ns, getenv("CFLUX_CA"), getenv("CFLUX_CLIENT_CERT"), getenv("CFLUX_CLIENT_KEY")) == 0);
+	snprintf(rev, sizeof(rev), "v1.0.0@%s", pushed_tag("v1.0.0")->manifest);
+	snprintf(url, sizeof(url), "  url: oci://%s/" REPO "\n  ref:\n    tag: v1.0.0\n  certSecretRef:\n    name: registry-client\n",
+		 getenv("CFLUX_REGISTRY_MTLS"));
+	CHECK(apply_ocirepo("mtls", url) == 0);
+	obj = wait_ready("mtls", "True", NULL, rev, 60);
+	if (obj)
+		expect_version(obj, "v1.0.0");
+	json_decref(obj);
+	/* the CA alone: the registry refuses the handshake */
+	CHECK(run("kubectl -n %s create secret generic registry-ca-only --from-file=ca.crt=%s >/dev/null", ns, getenv("CFLUX_CA")) == 0);
+	snprintf(url, sizeof(url), "  url: oci://%s/" REPO "\n  ref:\n    tag: v1.0.0\n  certSecretRef:\n    name: registry-ca-only\n",
+		 getenv("CFLUX_REGISTRY_MTLS"));
+	CHECK(apply_ocirepo("mtls-nocert", url) == 0);
+	json_decref(wait_ready("mtls-nocert", "False", getenv("CFLUX_REGISTRY_MTLS"), NULL, 60));
+}
+
 static void oci_repository_wrong_password(void)
 {
 	char digest[80] = "", stamp[40];
@@ -669,6 +705,7 @@ static const cf_test_case cases[] = {
 	{ "oci_repository_digest_and_copy", oci_repository_digest_and_copy },
 	{ "oci_repository_basic_auth_tls", oci_repository_basic_auth_tls },
 	{ "oci_repository_bearer", oci_repository_bearer },
+	{ "oci_repository_client_cert", oci_repository_client_cert },
 	{ "oci_repository_wrong_password", oci_repository_wrong_password },
 	{ "oci_repository_digest_mismatch", oci_repository_digest_mismatch },
 	{ "oci_repository_refused_specs", oci_repository_refused_specs },

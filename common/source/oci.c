@@ -302,20 +302,32 @@ static int check_reference(const cf_oci *c, const char *repository, const char *
 
 #define ACCEPT_MANIFESTS CF_OCI_MT_MANIFEST ", " CF_OCI_MT_INDEX ", " CF_OCI_MT_DOCKER ", " CF_OCI_MT_DOCKER_LIST
 
-int cf_oci_manifest_get(cf_oci *c, cf_oci_manifest *out, const char *repository, const char *reference)
+/* One manifest request (GET or HEAD) for repository at reference, with the Accept of every
+ * manifest type read here. resp is initialised either way. */
+static int manifest_request(cf_oci *c, cf_http_response *resp, const char *method, const char *repository,
+			    const char *reference)
 {
 	cf_buf url = CF_BUF_INIT(URL_MAX);
+	oreq q = { .method = method, .repository = repository, .accept = ACCEPT_MANIFESTS, .max_body = CF_OCI_MANIFEST_MAX };
+	int rc;
+
+	memset(resp, 0, sizeof(*resp));
+	if ((rc = check_reference(c, repository, reference)) == 0 &&
+	    (rc = v2_url(&url, c, repository, "manifests", reference)) == 0) {
+		q.url = url.data;
+		rc = oci_send(c, &q, resp);
+	}
+	cf_buf_free(&url);
+	return rc;
+}
+
+int cf_oci_manifest_get(cf_oci *c, cf_oci_manifest *out, const char *repository, const char *reference)
+{
 	cf_http_response resp;
-	oreq q = { .url = NULL, .repository = repository, .accept = ACCEPT_MANIFESTS, .max_body = CF_OCI_MANIFEST_MAX };
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	memset(&resp, 0, sizeof(resp));
-	if ((rc = check_reference(c, repository, reference)) < 0 ||
-	    (rc = v2_url(&url, c, repository, "manifests", reference)) < 0)
-		goto out;
-	q.url = url.data;
-	if ((rc = oci_send(c, &q, &resp)) < 0)
+	if ((rc = manifest_request(c, &resp, NULL, repository, reference)) < 0)
 		goto fail;
 	if (resp.code != 200) {
 		rc = reply_error(c, &resp, "GET manifest");
@@ -333,26 +345,18 @@ fail:
 	cf_err_prefix("'%s/%s%s%s'", c->registry, repository, cf_oci_digest_valid(reference) ? "@" : ":", reference);
 out:
 	cf_http_response_free(&resp);
-	cf_buf_free(&url);
 	return rc;
 }
 
 int cf_oci_manifest_digest(cf_oci *c, char digest[72], const char *repository, const char *reference)
 {
-	cf_buf url = CF_BUF_INIT(URL_MAX);
 	cf_http_response resp;
 	cf_oci_manifest m;
-	oreq q = { .method = "HEAD", .repository = repository, .accept = ACCEPT_MANIFESTS };
 	const char *d;
 	int rc;
 
 	digest[0] = '\0';
-	memset(&resp, 0, sizeof(resp));
-	if ((rc = check_reference(c, repository, reference)) < 0 ||
-	    (rc = v2_url(&url, c, repository, "manifests", reference)) < 0)
-		goto out;
-	q.url = url.data;
-	if ((rc = oci_send(c, &q, &resp)) < 0)
+	if ((rc = manifest_request(c, &resp, "HEAD", repository, reference)) < 0)
 		goto out;
 	d = cf_http_header(&resp, "docker-content-digest");
 	if (resp.code == 200 && cf_oci_digest_valid(d)) {
@@ -364,13 +368,13 @@ int cf_oci_manifest_digest(cf_oci *c, char digest[72], const char *repository, c
 		cf_err_prefix("'%s/%s:%s'", c->registry, repository, reference);
 		goto out;
 	}
+	/* the registry did not say: the digest of the bytes */
 	if ((rc = cf_oci_manifest_get(c, &m, repository, reference)) == 0) {
 		snprintf(digest, 72, "%s", m.digest);
 		cf_oci_manifest_free(&m);
 	}
 out:
 	cf_http_response_free(&resp);
-	cf_buf_free(&url);
 	return rc;
 }
 

@@ -35,6 +35,8 @@ REGISTRY_TLS_PORT=$((CFLUX_PORT_BASE + 13))
 # and one with token auth (Bearer) against tests/env/token-server.c
 REGISTRY_TOKEN_PORT=$((CFLUX_PORT_BASE + 14))
 TOKEN_SERVER_PORT=$((CFLUX_PORT_BASE + 15))
+# and one over https that asks for a client certificate (the env's CA), anonymous otherwise
+REGISTRY_MTLS_PORT=$((CFLUX_PORT_BASE + 16))
 # kwok, the Kubernetes simulator: fake nodes whose pods become ready (current releases only)
 KWOK_VERSION=${CFLUX_KWOK_VERSION:-0.8.0}
 KWOK_BIN=$CFLUX_CACHE/kwok-$KWOK_VERSION/bin

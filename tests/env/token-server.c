@@ -14,9 +14,8 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
-#include <nng/nng.h>
-#include <nng/supplemental/http/http.h>
-#include <signal.h>
+#include "http-serve.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,14 +31,6 @@ static mbedtls_ctr_drbg_context drbg;
 static mbedtls_entropy_context entropy;
 static const char *user;
 static char password[256];
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
 /* base64url without padding (JWS), from standard base64. */
 static char *b64url(const void *data, size_t len)
 {
@@ -216,11 +207,7 @@ static int load(const char *key_path, const char *cert_path, const char *pw_path
 int main(int argc, char **argv)
 {
 	const char *listen = NULL, *key_path = NULL, *cert_path = NULL, *pw_path = NULL;
-	char url_text[256];
-	nng_url *url = NULL;
-	nng_http_server *srv = NULL;
-	nng_http_handler *h = NULL;
-	int rv;
+	int rc;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--listen") == 0) listen = argv[i + 1];
@@ -237,24 +224,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "token-server: cannot load the key, certificate or password\n");
 		return 1;
 	}
-	snprintf(url_text, sizeof(url_text), "http://%s", listen);
-	if ((rv = nng_url_parse(&url, url_text)) != 0 || (rv = nng_http_server_hold(&srv, url)) != 0 ||
-	    (rv = nng_http_handler_alloc(&h, "/", handle)) != 0 || (rv = nng_http_handler_set_tree(h)) != 0 ||
-	    (rv = nng_http_server_add_handler(srv, h)) != 0 || (rv = nng_http_server_start(srv)) != 0) {
-		fprintf(stderr, "token-server: %s: %s\n", url_text, nng_strerror(rv));
-		return 1;
-	}
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	fprintf(stderr, "token-server: listening on %s\n", url_text);
-	while (!stopping)
-		pause();
-	nng_http_server_stop(srv);
-	nng_http_server_release(srv);
-	nng_url_free(url);
+	rc = http_serve("token-server", listen, handle, 4096);
 	mbedtls_pk_free(&key);
 	mbedtls_x509_crt_free(&cert);
 	mbedtls_ctr_drbg_free(&drbg);
 	mbedtls_entropy_free(&entropy);
-	return 0;
+	cf_wipe(password, sizeof(password));
+	return rc;
 }

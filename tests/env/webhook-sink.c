@@ -7,6 +7,7 @@
  *   /redirect/...?to=URL        302 to URL
  *   anything else               200 "ok"
  * Loopback only; runs until SIGTERM. */
+#include "http-serve.h"
 #include "util/alloc.h"
 #include "util/err.h"
 
@@ -33,14 +34,6 @@ static const char *const recorded_headers[] = {
 static FILE *out;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static json_t *flaky_seen;   /* path -> requests so far; under out_lock */
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
 static int record(nng_http_req *req)
 {
 	json_t *line = json_object(), *headers = json_object();
@@ -161,11 +154,7 @@ static void handle(nng_aio *aio)
 int main(int argc, char **argv)
 {
 	const char *listen = "127.0.0.1:0", *path = NULL;
-	char url_text[256];
-	nng_url *url = NULL;
-	nng_http_server *srv = NULL;
-	nng_http_handler *h = NULL;
-	int rv;
+	int rc;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--listen") == 0)
@@ -183,26 +172,9 @@ int main(int argc, char **argv)
 		perror(path);
 		return 1;
 	}
-	snprintf(url_text, sizeof(url_text), "http://%s", listen);
-	if ((rv = nng_url_parse(&url, url_text)) != 0 ||
-	    (rv = nng_http_server_hold(&srv, url)) != 0 ||
-	    (rv = nng_http_handler_alloc(&h, "/", handle)) != 0 ||
-	    (rv = nng_http_handler_set_method(h, NULL)) != 0 ||
-	    (rv = nng_http_handler_set_tree(h)) != 0 ||
-	    (rv = nng_http_handler_collect_body(h, true, SINK_BODY_MAX)) != 0 ||
-	    (rv = nng_http_server_add_handler(srv, h)) != 0 ||
-	    (rv = nng_http_server_start(srv)) != 0) {
-		fprintf(stderr, "webhook-sink: %s: %s\n", url_text, nng_strerror(rv));
-		return 1;
-	}
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	fprintf(stderr, "webhook-sink: listening on %s, recording to %s\n", url_text, path);
-	while (!stopping)
-		pause();
-	nng_http_server_stop(srv);
-	nng_http_server_release(srv);
-	nng_url_free(url);
+	fprintf(stderr, "webhook-sink: recording to %s\n", path);
+	rc = http_serve("webhook-sink", listen, handle, SINK_BODY_MAX);
 	fclose(out);
-	return 0;
+	json_decref(flaky_seen);
+	return rc;
 }

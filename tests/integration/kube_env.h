@@ -23,6 +23,18 @@ static inline const char *env_need(const char *name)
 	return v;
 }
 
+/* A field ("status", "reason", "message") of condition type in obj's status, or NULL. */
+static inline const char *obj_condition(const json_t *o, const char *type, const char *field)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(o, "status"), "conditions"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "type")), type) == 0)
+			return json_string_value(json_object_get(c, field));
+	return NULL;
+}
+
 /* A client for the admin token kubeconfig (or the given one and context). */
 static inline cf_kube *kube_client(const char *kubeconfig_env, const char *context)
 {

@@ -1,7 +1,10 @@
 #!/bin/sh
 # tests/integration/test_env.sh - the servers of tests/env do their jobs: push and fetch over
 # git://, http://, https:// (CA-verified) and ssh:// (known host, ed25519 key); the webhook
-# sink records what it receives and answers 500 under /fail/.
+# sink records what it receives and answers 500 under /fail/; the three docker-registry
+# instances answer the registry API: anonymous over http, Basic over https (CA-verified), and
+# Bearer with a token from tests/env/token-server (which refuses a wrong password), and https
+# only with a client certificate.
 set -u
 . tests/lib.sh
 
@@ -67,6 +70,25 @@ else
 fi
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x "$CFLUX_SINK_URL/fail/down")
 if [ "$code" = 500 ]; then ok sink_fail_path; else ko sink_fail_path "got HTTP $code"; fi
+
+: "${CFLUX_REGISTRY:?} ${CFLUX_REGISTRY_TLS:?} ${CFLUX_REGISTRY_TOKEN:?}"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://$CFLUX_REGISTRY/v2/")
+if [ "$code" = 200 ]; then ok registry_anonymous; else ko registry_anonymous "got HTTP $code"; fi
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CFLUX_CA" "https://$CFLUX_REGISTRY_TLS/v2/")
+code2=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CFLUX_CA" -u "$CFLUX_REGISTRY_USER:$CFLUX_REGISTRY_PASSWORD" \
+	"https://$CFLUX_REGISTRY_TLS/v2/")
+if [ "$code" = 401 ] && [ "$code2" = 200 ]; then ok registry_tls_basic; else ko registry_tls_basic "HTTP $code without, $code2 with credentials"; fi
+challenge=$(curl -s -D - -o /dev/null "http://$CFLUX_REGISTRY_TOKEN/v2/" | tr -d '\r' | sed -n 's/^[Ww]ww-[Aa]uthenticate: //p')
+realm=$(echo "$challenge" | sed -n 's/^Bearer realm="\([^"]*\)".*/\1/p')
+token=$(curl -s -u "$CFLUX_REGISTRY_USER:$CFLUX_REGISTRY_PASSWORD" "$realm?service=cflux-registry" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "http://$CFLUX_REGISTRY_TOKEN/v2/")
+bad=$(curl -s -o /dev/null -w '%{http_code}' -u "$CFLUX_REGISTRY_USER:wrong" "$realm?service=cflux-registry")
+if [ -n "$token" ] && [ "$code" = 200 ] && [ "$bad" = 401 ]; then ok registry_token_bearer
+else ko registry_token_bearer "challenge '$challenge', token ${token:+set}, HTTP $code with it, $bad with a wrong password"; fi
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CFLUX_CA" --cert "$CFLUX_CLIENT_CERT" --key "$CFLUX_CLIENT_KEY" \
+	"https://$CFLUX_REGISTRY_MTLS/v2/")
+if curl -s -o /dev/null --cacert "$CFLUX_CA" "https://$CFLUX_REGISTRY_MTLS/v2/"; then nocert=answered; else nocert=refused; fi
+if [ "$code" = 200 ] && [ "$nocert" = refused ]; then ok registry_client_cert; else ko registry_client_cert "HTTP $code with a client certificate; without: $nocert"; fi
 
 rm -rf "$CFLUX_GIT_REPOS/$repo"
 echo "$passed passed, $failed failed"

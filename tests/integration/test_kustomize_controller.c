@@ -93,13 +93,7 @@ static json_t *get(const char *api_version, const char *kind, const char *name)
 
 static const char *cond(const json_t *o, const char *type, const char *field)
 {
-	json_t *c;
-	size_t i;
-
-	json_array_foreach(json_object_get(json_object_get(o, "status"), "conditions"), i, c)
-		if (strcmp(json_string_value(json_object_get(c, "type")), type) == 0)
-			return json_string_value(json_object_get(c, field));
-	return NULL;
+	return obj_condition(o, type, field);
 }
 
 /* Waits until the Kustomization n/name's Ready is want, its message contains text, and (if

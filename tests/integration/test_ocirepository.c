@@ -3,7 +3,7 @@
  * bin/source-controller and bin/kustomize-controller against the real apiserver: pushes through
  * the registry API, tag lists over Link pages, tag/semver/digest refs, extract and copy, './' tar
  * entries, Basic auth from a dockerconfigjson Secret with certSecretRef, Bearer tokens (the
- * registry's token auth against tests/env/token-server.c), a wrong password (Ready
+ * registry's token auth against tests/env/token-server.c), a client certificate, a wrong password (Ready
  * False, artifact kept), a corrupted blob (digest mismatch), refused providers, a Kustomization
  * from an OCIRepository, and `cflux create source oci` / `get sources oci`. */
 #include "bus/bus.h"
@@ -40,23 +40,13 @@ static struct pushed { const char *tag; char manifest[72], layer[72]; } pushed[]
 	{ "v1.0.0", "", "" }, { "v1.1.0", "", "" }, { "v2.0.0-rc.1", "", "" }, { "latest", "", "" }, { "broken", "", "" },
 };
 
+/* bin/NAME, its stderr in the store's NAME.log. */
 static pid_t start(const char *bin, const char *const *args)
 {
 	char log[700];
 
 	snprintf(log, sizeof(log), "%s/%s.log", store, bin + 4);
 	return start_logged(bin, args, log);
-}
-
-static void stop(pid_t *p)
-{
-	int st;
-
-	if (*p > 0) {
-		kill(*p, SIGTERM);
-		waitpid(*p, &st, 0);
-		*p = 0;
-	}
 }
 
 static struct pushed *pushed_tag(const char *tag)
@@ -197,8 +187,11 @@ static void cleanup(void)
 		run("for k in kustomizations ocirepositories; do kubectl -n %s get $k -o name 2>/dev/null | "
 		    "xargs -r kubectl -n %s patch --type merge -p '{\"metadata\":{\"finalizers\":null}}' >/dev/null 2>&1; done; "
 		    "kubectl delete namespace %s --wait=false >/dev/null 2>&1", ns, ns, ns);
-	stop(&kustomize_ctl);
-	stop(&source_ctl);
+	/* SIGTERM finishes what is in flight and exits 0 */
+	if (kustomize_ctl > 0)
+		CHECK(sigterm_exits_zero(&kustomize_ctl));
+	if (source_ctl > 0)
+		CHECK(sigterm_exits_zero(&source_ctl));
 	cf_kube_free(kube);
 	/* under SANITIZE=1 the controllers report memory errors and leaks into their logs */
 	if (run("! grep -l 'ERROR: AddressSanitizer\\|ERROR: LeakSanitizer\\|runtime error:' %s/*.log", store) != 0)
@@ -315,17 +308,6 @@ static json_t *get_ocirepo(const char *name)
 	return o;
 }
 
-static const char *cond_of(const json_t *o, const char *type, const char *field)
-{
-	json_t *c;
-	size_t i;
-
-	json_array_foreach(json_object_get(json_object_get(o, "status"), "conditions"), i, c)
-		if (strcmp(json_string_value(json_object_get(c, "type")), type) == 0)
-			return json_string_value(json_object_get(c, field));
-	return NULL;
-}
-
 static const char *artifact_field(const json_t *o, const char *f)
 {
 	return json_string_value(json_object_get(json_object_get(json_object_get(o, "status"), "artifact"), f));
@@ -341,8 +323,8 @@ static json_t *wait_ready(const char *name, const char *want, const char *text, 
 		const char *st, *msg, *r;
 		json_decref(o);
 		o = get_ocirepo(name);
-		st = cond_of(o, "Ready", "status");
-		msg = cond_of(o, "Ready", "message");
+		st = obj_condition(o, "Ready", "status");
+		msg = obj_condition(o, "Ready", "message");
 		r = artifact_field(o, "revision");
 		if (st && strcmp(st, want) == 0 && msg && (!text || strstr(msg, text)) && (!rev || (r && strcmp(r, rev) == 0)) &&
 		    json_integer_value(json_object_get(json_object_get(o, "status"), "observedGeneration")) ==
@@ -351,8 +333,8 @@ static json_t *wait_ready(const char *name, const char *want, const char *text, 
 		msleep(100);
 	}
 	cf_test_fail(__FILE__, __LINE__, "%s: Ready is %s \"%s\", want %s with \"%s\"%s%s", name,
-		     cond_of(o, "Ready", "status") ? cond_of(o, "Ready", "status") : "unset",
-		     cond_of(o, "Ready", "message") ? cond_of(o, "Ready", "message") : "", want, text ? text : "",
+		     obj_condition(o, "Ready", "status") ? obj_condition(o, "Ready", "status") : "unset",
+		     obj_condition(o, "Ready", "message") ? obj_condition(o, "Ready", "message") : "", want, text ? text : "",
 		     rev ? " at " : "", rev ? rev : "");
 	json_decref(o);
 	return NULL;
@@ -396,8 +378,8 @@ static void oci_repository_tag(void)
 	o = wait_ready("tag", "True", "stored artifact for digest", rev, 60);
 	if (o == NULL)
 		return;
-	CHECK_STR(cond_of(o, "Ready", "reason"), "Succeeded");
-	CHECK_STR(cond_of(o, "ArtifactInStorage", "status"), "True");
+	CHECK_STR(obj_condition(o, "Ready", "reason"), "Succeeded");
+	CHECK_STR(obj_condition(o, "ArtifactInStorage", "status"), "True");
 	CHECK_STR(json_string_value(json_object_get(json_object_get(o, "status"), "url")), artifact_field(o, "url"));
 	CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(json_object_get(o, "status"), "artifact"), "metadata"),
 						   "org.opencontainers.image.revision")), "v1.0.0@sha1:0123");
@@ -438,7 +420,7 @@ static void oci_repository_semver(void)
 	CHECK(apply_ocirepo("semver", url) == 0);
 	o = wait_ready("semver", "False", "no match found for semver: >=5.0.0", rev, 60);   /* the artifact stays */
 	if (o)
-		CHECK_STR(cond_of(o, "Ready", "reason"), "OCIArtifactPullFailed");
+		CHECK_STR(obj_condition(o, "Ready", "reason"), "OCIArtifactPullFailed");
 	json_decref(o);
 }
 
@@ -463,7 +445,7 @@ static void oci_repository_digest_and_copy(void)
 	CHECK(apply_ocirepo("nolayer", url) == 0);
 	o = wait_ready("nolayer", "False", "failed to find layer with media type 'application/vnd.example.missing'", NULL, 60);
 	if (o)
-		CHECK_STR(cond_of(o, "Ready", "reason"), "OCIArtifactLayerOperationFailed");
+		CHECK_STR(obj_condition(o, "Ready", "reason"), "OCIArtifactLayerOperationFailed");
 	json_decref(o);
 }
 
@@ -516,6 +498,42 @@ static void oci_repository_bearer(void)
 	json_decref(o);
 }
 
+/* certSecretRef with tls.crt/tls.key: a registry that asks for a client certificate. */
+static void oci_repository_client_cert(void)
+{
+	cf_oci *c = NULL;
+	cf_oci_options o = CF_OCI_OPTIONS_INIT;
+	char rev[200], url[400];
+	json_t *obj;
+
+	if (env_need("CFLUX_REGISTRY_MTLS") == NULL)
+		return;
+	o.registry = getenv("CFLUX_REGISTRY_MTLS");
+	o.tls.ca_file = getenv("CFLUX_CA");
+	o.tls.cert_file = getenv("CFLUX_CLIENT_CERT");
+	o.tls.key_file = getenv("CFLUX_CLIENT_KEY");
+	CHECK_OK(cf_oci_new(&c, &o));
+	if (c)
+		CHECK_OK(push_artifact(c, REPO, pushed_tag("v1.0.0")));
+	cf_oci_free(c);
+	CHECK(run("kubectl -n %s create secret generic registry-client --from-file=ca.crt=%s --from-file=tls.crt=%s "
+		  "--from-file=tls.key=%s >/dev/null", ns, getenv("CFLUX_CA"), getenv("CFLUX_CLIENT_CERT"), getenv("CFLUX_CLIENT_KEY")) == 0);
+	snprintf(rev, sizeof(rev), "v1.0.0@%s", pushed_tag("v1.0.0")->manifest);
+	snprintf(url, sizeof(url), "  url: oci://%s/" REPO "\n  ref:\n    tag: v1.0.0\n  certSecretRef:\n    name: registry-client\n",
+		 getenv("CFLUX_REGISTRY_MTLS"));
+	CHECK(apply_ocirepo("mtls", url) == 0);
+	obj = wait_ready("mtls", "True", NULL, rev, 60);
+	if (obj)
+		expect_version(obj, "v1.0.0");
+	json_decref(obj);
+	/* the CA alone: the registry refuses the handshake */
+	CHECK(run("kubectl -n %s create secret generic registry-ca-only --from-file=ca.crt=%s >/dev/null", ns, getenv("CFLUX_CA")) == 0);
+	snprintf(url, sizeof(url), "  url: oci://%s/" REPO "\n  ref:\n    tag: v1.0.0\n  certSecretRef:\n    name: registry-ca-only\n",
+		 getenv("CFLUX_REGISTRY_MTLS"));
+	CHECK(apply_ocirepo("mtls-nocert", url) == 0);
+	json_decref(wait_ready("mtls-nocert", "False", getenv("CFLUX_REGISTRY_MTLS"), NULL, 60));
+}
+
 static void oci_repository_wrong_password(void)
 {
 	char digest[80] = "", stamp[40];
@@ -529,11 +547,11 @@ static void oci_repository_wrong_password(void)
 	CHECK(run("kubectl -n %s annotate ocirepository private reconcile.fluxcd.io/requestedAt=%s --overwrite >/dev/null", ns, stamp) == 0);
 	o = wait_ready("private", "False", "authentication failed", NULL, 60);
 	if (o) {
-		CHECK_STR(cond_of(o, "Ready", "reason"), "OCIArtifactPullFailed");
-		CHECK_CONTAINS(cond_of(o, "Ready", "message"), getenv("CFLUX_REGISTRY_TLS"));
-		CHECK(strstr(cond_of(o, "Ready", "message"), "wrong-password") == NULL);
+		CHECK_STR(obj_condition(o, "Ready", "reason"), "OCIArtifactPullFailed");
+		CHECK_CONTAINS(obj_condition(o, "Ready", "message"), getenv("CFLUX_REGISTRY_TLS"));
+		CHECK(strstr(obj_condition(o, "Ready", "message"), "wrong-password") == NULL);
 		CHECK_STR(artifact_field(o, "digest"), digest);   /* nothing changed */
-		CHECK_STR(cond_of(o, "FetchFailed", "status"), "True");
+		CHECK_STR(obj_condition(o, "FetchFailed", "status"), "True");
 	}
 	json_decref(o);
 	/* no CA: the TLS failure names the registry */
@@ -555,7 +573,7 @@ static void oci_repository_digest_mismatch(void)
 	CHECK(apply_ocirepo("broken", url) == 0);
 	o = wait_ready("broken", "False", "mismatch", NULL, 60);
 	if (o) {
-		CHECK_STR(cond_of(o, "Ready", "reason"), "OCIArtifactPullFailed");
+		CHECK_STR(obj_condition(o, "Ready", "reason"), "OCIArtifactPullFailed");
 		CHECK(json_object_get(json_object_get(o, "status"), "artifact") == NULL);
 	}
 	json_decref(o);
@@ -570,15 +588,15 @@ static void oci_repository_refused_specs(void)
 	CHECK(apply_ocirepo("aws", url) == 0);
 	o = wait_ready("aws", "False", "spec.provider 'aws' is not supported", NULL, 60);
 	if (o) {
-		CHECK_STR(cond_of(o, "Ready", "reason"), "InvalidProviderConfiguration");
-		CHECK_STR(cond_of(o, "Stalled", "status"), "True");
+		CHECK_STR(obj_condition(o, "Ready", "reason"), "InvalidProviderConfiguration");
+		CHECK_STR(obj_condition(o, "Stalled", "status"), "True");
 	}
 	json_decref(o);
 	snprintf(url, sizeof(url), "  url: oci://%s/" REPO ":v1.0.0\n", getenv("CFLUX_REGISTRY"));
 	CHECK(apply_ocirepo("tagged-url", url) == 0);
 	o = wait_ready("tagged-url", "False", "URL must not contain a tag", NULL, 60);
 	if (o)
-		CHECK_STR(cond_of(o, "Ready", "reason"), "URLInvalid");
+		CHECK_STR(obj_condition(o, "Ready", "reason"), "URLInvalid");
 	json_decref(o);
 }
 
@@ -662,6 +680,18 @@ static void cli_create_and_get(void)
 	CHECK(capture(out, sizeof(out), "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux get sources oci -n %s 2>&1", ns) == 0);
 	CHECK_CONTAINS(out, "REVISION");
 	CHECK_CONTAINS(out, "stored artifact for digest 'v1.0.0@sha256:");
+	CHECK(capture(out, sizeof(out), "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux reconcile source oci cli -n %s 2>&1", ns) == 0);
+	CHECK_CONTAINS(out, "fetched revision: v1.0.0@sha256:");
+	CHECK(capture(out, sizeof(out), "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux suspend source oci cli -n %s >/dev/null 2>&1 && "
+		      "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux get sources oci -n %s 2>&1 | awk '$1 == \"cli\" { print $3 }'", ns, ns) == 0);
+	CHECK_STR(out, "True");   /* the SUSPENDED column */
+	CHECK(run("KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux resume source oci cli -n %s >/dev/null 2>&1", ns) == 0);
+	if (cf_test_passed("kustomization_from_ocirepository")) {
+		CHECK(capture(out, sizeof(out), "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux reconcile kustomization from-oci "
+			      "--with-source -n %s 2>&1", ns) == 0);
+		CHECK_CONTAINS(out, "OCIRepository reconciliation completed");
+		CHECK_CONTAINS(out, "applied revision: v1.1.0@sha256:");
+	}
 }
 
 static const cf_test_case cases[] = {
@@ -675,6 +705,7 @@ static const cf_test_case cases[] = {
 	{ "oci_repository_digest_and_copy", oci_repository_digest_and_copy },
 	{ "oci_repository_basic_auth_tls", oci_repository_basic_auth_tls },
 	{ "oci_repository_bearer", oci_repository_bearer },
+	{ "oci_repository_client_cert", oci_repository_client_cert },
 	{ "oci_repository_wrong_password", oci_repository_wrong_password },
 	{ "oci_repository_digest_mismatch", oci_repository_digest_mismatch },
 	{ "oci_repository_refused_specs", oci_repository_refused_specs },

@@ -46,7 +46,7 @@ static inline cf_kube *kube_client(const char *kubeconfig_env, const char *conte
 static inline const char *controller_kubeconfig(const char *name)
 {
 	static int minted;
-	static char paths[4][600];
+	static char paths[5][600];
 	static size_t used;
 	char path[600];
 	const char *dir = env_need("CFLUX_ENV_DIR");

@@ -1,0 +1,272 @@
+/* helm-controller/main.c - the process: flags, watches on HelmReleases, their chart sources
+ * (HelmChart, OCIRepository) and the Kustomizations they may depend on, the source-controller's
+ * notices, and a pool of reconcile workers. SIGTERM finishes the reconciles in flight (a helm
+ * run included), then exits 0. */
+#include "controller.h"
+
+#include "runtime/addr.h"
+#include "runtime/condition.h"
+#include "runtime/worker.h"
+#include "util/alloc.h"
+#include "util/err.h"
+#include "util/flags.h"
+#include "util/log.h"
+#include "yaml/yaml.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KEY_MAX 800
+
+static hc_ctl ctl = {
+	.notify_addr = CF_DEFAULT_NOTIFY_ADDR,
+	.events_addr = CF_DEFAULT_EVENTS_ADDR,
+	.log_level = "info",
+	.helm_bin = "/usr/local/bin/helm",
+	.tmp_dir = "/tmp",
+	.concurrent = 4,
+	.requeue_dependency_ms = 5000,
+	.requeue_max_ms = 5L * 60 * 1000,
+	.artifact_max_size = 64L * 1024 * 1024,
+};
+
+static const cf_flag flags[] = {
+	CF_CONTROLLER_COMMON_FLAGS(ctl, "nng address of notification-controller for events",
+				   "file holding the token artifact requests and events are sent with"),
+	{ "source-notify-addr", CF_FLAG_STRING, &ctl.notify_addr, "nng address the source-controller publishes new-artifact notices on", 0 },
+	{ "helm", CF_FLAG_STRING, &ctl.helm_bin, "path of the helm binary (default: $CFLUX_HELM, else /usr/local/bin/helm)", 0 },
+	{ "tmp-dir", CF_FLAG_STRING, &ctl.tmp_dir, "where each helm run gets its private work directory", 0 },
+	{ "concurrent", CF_FLAG_INT, &ctl.concurrent, "HelmReleases reconciled at the same time", 1 },
+	{ "requeue-dependency", CF_FLAG_DURATION, &ctl.requeue_dependency_ms, "how often to look again at dependencies and sources that are not ready", 1000 },
+	{ "requeue-max", CF_FLAG_DURATION, &ctl.requeue_max_ms, "longest backoff after failures", 1000 },
+	{ "artifact-max-size", CF_FLAG_SIZE, &ctl.artifact_max_size, "largest chart artifact", 1024 },
+	{ "default-service-account", CF_FLAG_STRING, &ctl.default_service_account,
+	  "service account helm impersonates when a HelmRelease sets no spec.serviceAccountName (default: the controller's own)", 0 },
+};
+
+int hc_new_client(hc_ctl *c, cf_kube **k)
+{
+	return cf_kube_new_for(k, c->kubeconfig, c->context, HELM_CONTROLLER);
+}
+
+/* ---- the index: sources and dependencies of each HelmRelease ---- */
+
+static json_t *index_entry(const json_t *obj)
+{
+	const json_t *spec = json_object_get(obj, "spec"), *d;
+	const char *ns = cf_json_str(json_object_get(obj, "metadata"), "namespace");
+	const char *name = cf_json_str(json_object_get(obj, "metadata"), "name");
+	const json_t *ref = json_object_get(spec, "chartRef");
+	json_t *deps = json_array(), *e;
+	char src[KEY_MAX];
+	size_t i;
+
+	if (ref)
+		snprintf(src, sizeof(src), "%s/%s/%s", cf_json_str(ref, "kind") ? cf_json_str(ref, "kind") : "",
+			 cf_json_str(ref, "namespace") ? cf_json_str(ref, "namespace") : ns, cf_json_str(ref, "name") ? cf_json_str(ref, "name") : "");
+	else {
+		const char *sns = cf_json_str(json_object_get(json_object_get(json_object_get(spec, "chart"), "spec"), "sourceRef"), "namespace");
+		snprintf(src, sizeof(src), "HelmChart/%s/%s-%s", sns ? sns : ns, ns, name);
+	}
+	json_array_foreach(json_object_get(spec, "dependsOn"), i, d) {
+		char key[KEY_MAX];
+		snprintf(key, sizeof(key), "%s/%s/%s", cf_json_str(d, "kind") ? cf_json_str(d, "kind") : "HelmRelease",
+			 cf_json_str(d, "namespace") ? cf_json_str(d, "namespace") : ns, cf_json_str(d, "name") ? cf_json_str(d, "name") : "");
+		json_array_append_new(deps, json_string(key));
+	}
+	e = json_pack("{s:s,s:o}", "source", src, "deps", deps);
+	return e;
+}
+
+void hc_index_update(hc_ctl *c, const char *type, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	char key[KEY_MAX];
+
+	snprintf(key, sizeof(key), "%s/%s", cf_json_str(md, "namespace"), cf_json_str(md, "name"));
+	pthread_mutex_lock(&c->mu);
+	if (strcmp(type, "DELETED") == 0)
+		json_object_del(c->index, key);
+	else
+		json_object_set_new(c->index, key, index_entry(obj));
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* Enqueues the HelmReleases whose "source" is (what "source") or whose "deps" hold (what
+ * "deps") Kind/ns/name. */
+void hc_enqueue_for(hc_ctl *c, const char *what, const char *kind, const char *ns, const char *name)
+{
+	char want[KEY_MAX];
+	const char *key;
+	json_t *e, *v;
+	size_t i;
+
+	snprintf(want, sizeof(want), "%s/%s/%s", kind, ns, name);
+	pthread_mutex_lock(&c->mu);
+	json_object_foreach(c->index, key, e) {
+		int hit = 0;
+		if (strcmp(what, "source") == 0)
+			hit = cf_json_str(e, "source") && strcmp(cf_json_str(e, "source"), want) == 0;
+		else
+			json_array_foreach(json_object_get(e, "deps"), i, v)
+				hit |= strcmp(json_string_value(v), want) == 0;
+		if (hit)
+			cf_workqueue_add(c->queue, key);
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- watches ---- */
+
+static void names(const json_t *obj, const char **ns, const char **name)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+
+	*ns = cf_json_str(md, "namespace");
+	*name = cf_json_str(md, "name");
+}
+
+static int on_helmrelease(const char *type, json_t *obj, void *payload)
+{
+	const char *ns, *name;
+	char key[KEY_MAX];
+
+	(void)payload;
+	names(obj, &ns, &name);
+	if (ns == NULL || name == NULL)
+		return 0;
+	hc_index_update(&ctl, type, obj);
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	if (helmrelease_wants_reconcile(type, obj))
+		cf_workqueue_add(ctl.queue, key);
+	if (strcmp(type, "DELETED") != 0 && cf_condition_ready_at_generation(obj))
+		hc_enqueue_for(&ctl, "deps", "HelmRelease", ns, name);
+	return 0;
+}
+
+/* HelmCharts and OCIRepositories: a new artifact enqueues the HelmReleases of it */
+static int on_source(const char *type, json_t *obj, void *payload)
+{
+	const char *ns, *name, *kind = cf_json_str(obj, "kind");
+
+	(void)payload;
+	names(obj, &ns, &name);
+	if (ns && name && kind && strcmp(type, "DELETED") != 0 && json_object_get(json_object_get(obj, "status"), "artifact"))
+		hc_enqueue_for(&ctl, "source", kind, ns, name);
+	return 0;
+}
+
+static int on_kustomization(const char *type, json_t *obj, void *payload)
+{
+	const char *ns, *name;
+
+	(void)payload;
+	names(obj, &ns, &name);
+	if (ns && name && strcmp(type, "DELETED") != 0 && cf_condition_ready_at_generation(obj))
+		hc_enqueue_for(&ctl, "deps", "Kustomization", ns, name);
+	return 0;
+}
+
+/* New-artifact notices from the source-controller: the fast path from a chart to a release. */
+static void *notice_thread(void *arg)
+{
+	cf_bus_sub *sub = NULL;
+	cf_buf scratch = CF_BUF_INIT(1u << 20);
+
+	(void)arg;
+	while (!ctl.stop) {
+		cf_bus_msg m;
+		if (sub == NULL && cf_bus_sub_open(&sub, ctl.notify_addr, 0) < 0) {
+			sleep(1);
+			continue;
+		}
+		if (cf_bus_sub_recv(sub, &m, &scratch, 200) < 0)
+			continue;
+		if (m.type == CF_BUS_ARTIFACT_READY && m.kind && m.namespace && m.name)
+			hc_enqueue_for(&ctl, "source", m.kind, m.namespace, m.name);
+	}
+	cf_bus_sub_free(sub);
+	cf_buf_free(&scratch);
+	return NULL;
+}
+
+static int worker_client(void *ctx, cf_kube **k)
+{
+	return hc_new_client(ctx, k);
+}
+
+static int worker_reconcile(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+{
+	return helmrelease_reconcile(ctx, k, ns, name, requeue_ms);
+}
+
+static int start(void)
+{
+	const char *env = getenv("CFLUX_HELM");
+
+	if (env && env[0] && strcmp(ctl.helm_bin, "/usr/local/bin/helm") == 0)
+		ctl.helm_bin = env;
+	if (access(ctl.helm_bin, X_OK) != 0)
+		return cf_err_set(CF_ENOTFOUND, "helm binary %s is not executable (--helm or $CFLUX_HELM)", ctl.helm_bin);
+	pthread_mutex_init(&ctl.mu, NULL);
+	if ((ctl.index = json_object()) == NULL ||
+	    (ctl.internal_token_file && cf_bus_token_load(&ctl.internal_token, ctl.internal_token_file) < 0) ||
+	    cf_workqueue_new(&ctl.queue, 1000, ctl.requeue_max_ms) < 0 ||
+	    cf_bus_pub_open(&ctl.events, ctl.events_addr, 1) < 0 || cf_bus_pub_set_token(ctl.events, ctl.internal_token) < 0)
+		return -1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static cf_worker worker;
+	static cf_watcher hw, cw, ow, kw;
+	pthread_t threads[5], *workers = NULL;
+	int rc;
+
+	rc = cf_controller_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, HELM_CONTROLLER,
+				 "usage: helm-controller [flags]\n\nInstalls and upgrades HelmReleases with helm.", &ctl.log_level);
+	if (rc >= 0)
+		return rc;
+	if (start() < 0) {
+		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
+		rc = 1;
+		goto out;
+	}
+	cf_stop_on_signals(&ctl.stop);
+	worker = (cf_worker){ ctl.queue, worker_client, worker_reconcile, &ctl };
+	if (cf_worker_pool_start(&workers, ctl.concurrent, &worker) < 0) {
+		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
+		rc = 1;
+		goto out;
+	}
+	hw = (cf_watcher){ { CF_AV_HELMRELEASE, "HelmRelease", ctl.watch_namespace, NULL }, NULL, on_helmrelease, NULL,
+			   worker_client, &ctl, NULL, &ctl.stop };
+	cw = (cf_watcher){ { CF_AV_HELMCHART, "HelmChart", ctl.watch_namespace, NULL }, NULL, on_source, NULL,
+			   worker_client, &ctl, NULL, &ctl.stop };
+	ow = (cf_watcher){ { CF_AV_OCIREPOSITORY, "OCIRepository", ctl.watch_namespace, NULL }, NULL, on_source, NULL,
+			   worker_client, &ctl, NULL, &ctl.stop };
+	kw = (cf_watcher){ { CF_AV_KUSTOMIZATION, "Kustomization", ctl.watch_namespace, NULL }, NULL, on_kustomization, NULL,
+			   worker_client, &ctl, NULL, &ctl.stop };
+	pthread_create(&threads[0], NULL, cf_watcher_run, &hw);
+	pthread_create(&threads[1], NULL, cf_watcher_run, &cw);
+	pthread_create(&threads[2], NULL, cf_watcher_run, &ow);
+	pthread_create(&threads[3], NULL, cf_watcher_run, &kw);
+	pthread_create(&threads[4], NULL, notice_thread, NULL);
+	cf_log(CF_LOG_INFO, "started", "helm", ctl.helm_bin, "notices", ctl.notify_addr, "events", ctl.events_addr, NULL);
+	cf_wait_for_stop(&ctl.stop);
+	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);
+	workers = NULL;
+	for (size_t i = 0; i < 5; i++)
+		pthread_join(threads[i], NULL);
+	rc = 0;
+out:
+	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);
+	cf_bus_pub_free(ctl.events);
+	cf_bus_token_free(ctl.internal_token);
+	cf_workqueue_free(ctl.queue);
+	json_decref(ctl.index);
+	return rc;
+}

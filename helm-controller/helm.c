@@ -231,14 +231,14 @@ int hc_helm_kubeconfig(char **path, const char *dir, const char *kubeconfig, con
 	rc = cf_buf_printf(&b, "apiVersion: v1\nkind: Config\ncurrent-context: cflux\nclusters:\n- name: cflux\n  cluster:\n"
 			       "    server: \"%s\"\n%s", kc->server, kc->insecure ? "    insecure-skip-tls-verify: true\n" : "");
 	if (rc == 0)
-		rc = kc_field(&b, "  certificate-authority", kc->ca_file, kc->ca_data, kc->ca_len);
+		rc = kc_field(&b, "certificate-authority", kc->ca_file, kc->ca_data, kc->ca_len);
 	if (rc == 0)
 		rc = cf_buf_printf(&b, "contexts:\n- name: cflux\n  context:\n    cluster: cflux\n    user: cflux\n"
 				       "    namespace: \"%s\"\nusers:\n- name: cflux\n  user:\n", kc->namespace);
 	if (rc == 0)
-		rc = kc_field(&b, "  client-certificate", kc->cert_file, kc->cert_data, kc->cert_len);
+		rc = kc_field(&b, "client-certificate", kc->cert_file, kc->cert_data, kc->cert_len);
 	if (rc == 0)
-		rc = kc_field(&b, "  client-key", kc->key_file, kc->key_data, kc->key_len);
+		rc = kc_field(&b, "client-key", kc->key_file, kc->key_data, kc->key_len);
 	if (rc == 0 && kc->token_file)
 		rc = cf_buf_printf(&b, "    tokenFile: \"%s\"\n", kc->token_file);
 	else if (rc == 0 && kc->token)

@@ -2,7 +2,7 @@
 #include "chart.h"
 
 #include "bus/bus.h"
-#include "helm.h"
+#include "helmrun.h"
 #include "runtime/kinds.h"
 #include "source/tree.h"
 #include "util/alloc.h"

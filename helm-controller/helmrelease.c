@@ -4,7 +4,7 @@
 #include "controller.h"
 
 #include "chart.h"
-#include "helm.h"
+#include "helmrun.h"
 #include "kube/secret.h"
 #include "runtime/condition.h"
 #include "runtime/event.h"
@@ -433,11 +433,10 @@ static int after_failure(hr *r, const char *action, const char *reason)
 			remediate(r, rollback, r->hist.previous_good, upgrade ? "upgrade failed" : "install failed") < 0 ? cf_err_clear()
 															 : (void)0;
 	}
-	if (last) {
-		cond(r, CF_COND_STALLED, "True", R_RETRIES, "");
+	if (last) {   /* Stalled and Ready: RetriesExceeded, with the last failure's words */
 		cf_err_set(CF_EAPI, "Failed to %s after %lld attempt(s): %s", action,
 			   counter(r, upgrade ? "upgradeFailures" : "installFailures"), failure);
-		return cf_reconcile_fail(r->p, reason, CF_FAIL_STALLED);
+		return cf_reconcile_fail(r->p, R_RETRIES, CF_FAIL_STALLED);
 	}
 	cf_err_set(CF_EAPI, "%s", failure);
 	return cf_reconcile_fail(r->p, reason, 0);
@@ -526,6 +525,22 @@ static int in_sync(const hr *r)
 	       cf_json_str(s, "configDigest") && strcmp(cf_json_str(s, "configDigest"), r->config_digest) == 0;
 }
 
+/* The error of a pass that does nothing because the retries are exhausted: Ready's words as
+ * they are, else Flux's. */
+static void stalled_message(hr *r)
+{
+	const char *action = cf_json_str(r->status, "lastAttemptedReleaseAction"), *msg;
+	char key[32];
+
+	msg = cf_json_str(cf_condition_get(r->status, CF_COND_READY), "message");
+	if (msg && strncmp(msg, "Failed to ", 10) == 0) {
+		cf_err_set(CF_EAPI, "%s", msg);
+		return;
+	}
+	snprintf(key, sizeof(key), "%sFailures", action ? action : "");
+	cf_err_set(CF_EAPI, "Failed to %s after %lld attempt(s)", action ? action : "release", counter(r, key));
+}
+
 static int act(hr *r)
 {
 	const json_t *snap;
@@ -547,9 +562,7 @@ static int act(hr *r)
 	case HC_ACT_UNLOCK:
 		return unlock(r);
 	case HC_ACT_STALLED:
-		cf_err_set(CF_EAPI, "Failed to %s after %lld attempt(s)", cf_json_str(r->status, "lastAttemptedReleaseAction"),
-			   counter(r, "failures"));
-		cond(r, CF_COND_STALLED, "True", R_RETRIES, cf_err_msg());
+		stalled_message(r);   /* what the last failure said, unchanged: no new event */
 		return cf_reconcile_fail(r->p, R_RETRIES, CF_FAIL_STALLED | CF_FAIL_QUIET);
 	case HC_ACT_INSTALL:
 		return do_release(r, HC_HELM_INSTALL);

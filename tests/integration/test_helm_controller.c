@@ -351,8 +351,9 @@ static void upgrade_on_values_from(void)
 	CHECK(helm_cmd(out, sizeof(out), "get values app -o json") == 0);
 	CHECK_CONTAINS(out, SECRET_VALUE);   /* helm's own record of what it was given */
 	CHECK(helm_tmp_empty());
-	/* the ConfigMap changes: the next reconcile (asked for) upgrades */
-	CHECK(run("kubectl -n %s create configmap app-values-cm --from-literal=values.yaml='greeting: x\ntag: \"8\"' "
+	/* the ConfigMap changes (greeting and tag stay overridden; extra is new): the next reconcile
+	 * (asked for) upgrades */
+	CHECK(run("kubectl -n %s create configmap app-values-cm --from-literal=values.yaml='greeting: x\ntag: \"8\"\nextra: 1' "
 		  "--dry-run=client -o yaml | kubectl replace -f - >/dev/null", ns) == 0);
 	CHECK(run("kubectl -n %s annotate helmrelease app reconcile.fluxcd.io/requestedAt=cm1 --overwrite >/dev/null", ns) == 0);
 	CHECK(wait_history("app", 4, "deployed", NULL, 60) == 0);

@@ -1,8 +1,8 @@
-/* helm-controller/helm.h - the real helm binary, run without a shell: an argument vector built
+/* helm-controller/helmrun.h - the real helm binary, run without a shell: an argument vector built
  * from the HelmRelease (values only ever as a file), a private 0700 work directory holding the
  * controller's kubeconfig (0600), the values (0600) and the chart, a timeout, capped output. */
-#ifndef HC_HELM_H
-#define HC_HELM_H
+#ifndef HC_HELMRUN_H
+#define HC_HELMRUN_H
 
 #include "util/buf.h"
 

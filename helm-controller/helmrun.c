@@ -1,6 +1,6 @@
-/* helm-controller/helm.c - helm's argument vector, its private work directory and kubeconfig,
+/* helm-controller/helmrun.c - helm's argument vector, its private work directory and kubeconfig,
  * and one run of it (fork/execve, no shell, timeout, capped output). */
-#include "helm.h"
+#include "helmrun.h"
 
 #include "kube/kubeconfig.h"
 #include "util/alloc.h"
@@ -401,6 +401,9 @@ void hc_helm_error_text(char *out, size_t size, const hc_helm_result *res)
 		snprintf(out, size, "helm exited with status %d", res->status);
 	else
 		snprintf(out, size, "%.*s", (int)n, last);
+	for (char *c = out; *c; c++)   /* one line, as a condition message reads */
+		if (*c == '\n')
+			*c = ' ';
 }
 
 /* helm's words for a cause, and what to do about it */

@@ -41,14 +41,21 @@ typedef struct ks_ctl {
 
 int  ks_new_client(ks_ctl *c, cf_kube **k);
 
-/* Reconciles Kustomization ns/name once; *requeue_ms as in the source-controller. */
-int  kustomization_reconcile(ks_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+/* Reconciles Kustomization ns/name once (c: the ks_ctl); *requeue_ms as in the source-controller. */
+int  kustomization_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
 /* Whether a watch event asks for a reconcile (new, spec changed, requested, deleted). */
 int  kustomization_wants_reconcile(const char *type, const json_t *obj);
 
+/* The watch events (rows of main.c's kind table; ctx: the ks_ctl). A Kustomization's: the index,
+ * and its dependents once it is ready at its generation. A source's (GitRepository, any source
+ * kind): the Kustomizations that use it, once it has an artifact. */
+void ks_on_kustomization(void *ctx, const cf_kind *kind, const char *type, const json_t *obj);
+void ks_on_source(void *ctx, const cf_kind *kind, const char *type, const json_t *obj);
+
 /* The index: which Kustomizations use a source, and which depend on a Kustomization. */
 void ks_index_update(ks_ctl *c, const char *type, const json_t *obj);
-/* The keys ("ns/name") of the Kustomizations that use a source (a new array, NULL without
+/* The index's keys are "ns/name" (the work keys, "Kustomization/ns/name", are made when they
+ * are queued). The keys ("ns/name") of the Kustomizations that use a source (a new array, NULL without
  * memory). */
 json_t *ks_keys_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name);
 void ks_enqueue_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name);

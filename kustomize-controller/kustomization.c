@@ -707,10 +707,10 @@ static int body(cf_reconcile *p)
 	return rc;
 }
 
-int kustomization_reconcile(ks_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+int kustomization_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
 	const cf_reconciler rc = {
-		.k = k, .api_version = KUSTOMIZE_GROUP_VERSION, .kind = "Kustomization", .ns = ns, .name = name,
+		.k = k, .api_version = CF_AV_KUSTOMIZATION, .kind = cf_kind_get(CF_KIND_KUSTOMIZATION)->kind, .ns = ns, .name = name,
 		.finalizer = KUSTOMIZE_FINALIZER, .retry_interval = 1,   /* timeout and retryInterval: the interval */
 		.finalize = finalize, .body = body, .event = event_hook, .ctx = c,
 	};

@@ -16,8 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define KEY_MAX 512
-
 static ks_ctl ctl = {
 	.notify_addr = CF_DEFAULT_NOTIFY_ADDR,
 	.events_addr = CF_DEFAULT_EVENTS_ADDR,
@@ -51,38 +49,6 @@ int ks_new_client(ks_ctl *c, cf_kube **k)
 	return cf_kube_new_for(k, c->kubeconfig, c->context, KUSTOMIZE_CONTROLLER);
 }
 
-static int on_kustomization(const char *type, json_t *obj, void *payload)
-{
-	const json_t *md = json_object_get(obj, "metadata");
-	const char *ns = json_string_value(json_object_get(md, "namespace"));
-	const char *name = json_string_value(json_object_get(md, "name"));
-	char key[KEY_MAX];
-
-	(void)payload;
-	if (ns == NULL || name == NULL)
-		return 0;
-	ks_index_update(&ctl, type, obj);
-	snprintf(key, sizeof(key), "%s/%s", ns, name);
-	if (kustomization_wants_reconcile(type, obj))
-		cf_workqueue_add(ctl.queue, key);
-	if (strcmp(type, "DELETED") != 0 && cf_condition_ready_at_generation(obj))
-		ks_enqueue_dependents(&ctl, ns, name);
-	return 0;
-}
-
-static int on_source(const char *type, json_t *obj, void *payload)
-{
-	const json_t *md = json_object_get(obj, "metadata");
-	const char *ns = json_string_value(json_object_get(md, "namespace"));
-	const char *name = json_string_value(json_object_get(md, "name"));
-
-	(void)payload;
-	if (ns && name && strcmp(type, "DELETED") != 0 &&
-	    json_object_get(json_object_get(obj, "status"), "artifact"))
-		ks_enqueue_for_source(&ctl, "GitRepository", ns, name);
-	return 0;
-}
-
 /* New-artifact notices from the source-controller: the fast path from a commit to an apply. */
 static void *notice_thread(void *arg)
 {
@@ -114,16 +80,19 @@ static int worker_client(void *ctx, cf_kube **k)
 	return ks_new_client(ctx, k);
 }
 
-static int worker_reconcile(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
-{
-	return kustomization_reconcile(ctx, k, ns, name, requeue_ms);
-}
+/* The kinds: one row each (runtime/controller.h). Kustomizations are reconciled; sources are
+ * watched as the backstop of the notices. */
+static const cf_kind_handler KIND_ROWS[] = {
+	{ CF_KIND_KUSTOMIZATION, ks_on_kustomization, kustomization_wants_reconcile, kustomization_reconcile },
+	{ CF_KIND_GITREPOSITORY, ks_on_source, NULL, NULL },
+};
+static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 
 int main(int argc, char **argv)
 {
 	static cf_worker worker;
-	static cf_watcher kw, sw;
-	pthread_t kwatch, swatch, notices, *workers = NULL;
+	cf_kind_watches *watches = NULL;
+	pthread_t notices, *workers = NULL;
 	int rc;
 
 	rc = cf_controller_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, "kustomize-controller",
@@ -147,25 +116,19 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cf_stop_on_signals(&ctl.stop);
-	worker = (cf_worker){ ctl.queue, worker_client, worker_reconcile, &ctl };
-	if (cf_worker_pool_start(&workers, ctl.concurrent, &worker) < 0) {
+	worker = (cf_worker){ ctl.queue, worker_client, &KINDS, &ctl };
+	if (cf_worker_pool_start(&workers, ctl.concurrent, &worker) < 0 ||
+	    cf_kind_watches_start(&watches, &KINDS, ctl.watch_namespace, ctl.queue, worker_client, &ctl, &ctl.stop) < 0) {
 		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
 		rc = 1;
 		goto out;
 	}
-	kw = (cf_watcher){ { KUSTOMIZE_GROUP_VERSION, "Kustomization", ctl.watch_namespace, NULL }, NULL,
-			   on_kustomization, NULL, worker_client, &ctl, NULL, &ctl.stop };
-	sw = (cf_watcher){ { CF_AV_GITREPOSITORY, "GitRepository", ctl.watch_namespace, NULL }, NULL,
-			   on_source, NULL, worker_client, &ctl, NULL, &ctl.stop };
-	pthread_create(&kwatch, NULL, cf_watcher_run, &kw);
-	pthread_create(&swatch, NULL, cf_watcher_run, &sw);
 	pthread_create(&notices, NULL, notice_thread, NULL);
 	cf_log(CF_LOG_INFO, "started", "notices", ctl.notify_addr, "events", ctl.events_addr, NULL);
 	cf_wait_for_stop(&ctl.stop);
 	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);
 	workers = NULL;
-	pthread_join(kwatch, NULL);
-	pthread_join(swatch, NULL);
+	cf_kind_watches_join(watches);
 	pthread_join(notices, NULL);
 	pthread_mutex_lock(&ctl.mu);   /* no drift watch starts after this */
 	pthread_mutex_unlock(&ctl.mu);

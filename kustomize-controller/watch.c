@@ -17,9 +17,39 @@
 #define KEY_MAX 512
 #define OWNED_SELECTOR "kustomize.toolkit.fluxcd.io/name"
 
+/* key: "ns/name" of a Kustomization; the work key is "Kustomization/ns/name". */
 static void enqueue(ks_ctl *c, const char *key)
 {
-	cf_workqueue_add(c->queue, key);
+	const char *slash = strchr(key, '/');
+	char ns[KEY_MAX];
+
+	if (slash == NULL || (size_t)(slash - key) >= sizeof(ns))
+		return;
+	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - key), key);
+	cf_work_enqueue_name(c->queue, CF_KIND_KUSTOMIZATION, ns, slash + 1);
+}
+
+void ks_on_kustomization(void *ctx, const cf_kind *kind, const char *type, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = cf_json_str(md, "namespace"), *name = cf_json_str(md, "name");
+
+	(void)kind;
+	if (ns == NULL || name == NULL)
+		return;
+	ks_index_update(ctx, type, obj);
+	if (strcmp(type, "DELETED") != 0 && cf_condition_ready_at_generation(obj))
+		ks_enqueue_dependents(ctx, ns, name);
+}
+
+void ks_on_source(void *ctx, const cf_kind *kind, const char *type, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = cf_json_str(md, "namespace"), *name = cf_json_str(md, "name");
+
+	if (ns && name && strcmp(type, "DELETED") != 0 &&
+	    json_object_get(json_object_get(obj, "status"), "artifact"))
+		ks_enqueue_for_source(ctx, kind->kind, ns, name);
 }
 
 void ks_index_update(ks_ctl *c, const char *type, const json_t *obj)

@@ -28,7 +28,7 @@ typedef struct nc_ctl {
 	json_t *alerts;           /* "ns/name" -> Alert */
 	json_t *receivers;        /* webhook path -> {"key": "ns/name", "receiver": Receiver} (no token) */
 	dispatcher *d;
-	cf_workqueue *queue;      /* the workers' keys: "ns/name" (Receiver), "Provider:ns/name", "Alert:ns/name" */
+	cf_workqueue *queue;      /* the workers' keys: "Kind/ns/name" (runtime/controller.h) */
 	volatile long malformed;  /* events refused */
 	volatile int stop;
 } nc_ctl;
@@ -49,7 +49,7 @@ int  dispatcher_event(dispatcher *d, cf_kube *k, const char *data, size_t len);
 
 /* Reconciles Receiver ns/name: webhook path from its secret's token, status, the path map;
  * looks again after spec.interval (the token may be rotated). */
-int  receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+int  receiver_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
 
 /* ---- provider.c ---- */
 

@@ -54,49 +54,6 @@ static int worker_client(void *ctx, cf_kube **k)
 	return nc_new_client(ctx, k);
 }
 
-static int reconcile_provider(nc_ctl *c, cf_kube *k, const cf_kind *kind, const char *ns, const char *name,
-			      long *requeue_ms)
-{
-	*requeue_ms = 0;
-	return provider_reconcile(c, k, kind->kind, ns, name);
-}
-
-static int reconcile_receiver(nc_ctl *c, cf_kube *k, const cf_kind *kind, const char *ns, const char *name,
-			      long *requeue_ms)
-{
-	(void)kind;
-	return receiver_reconcile(c, k, ns, name, requeue_ms);
-}
-
-/* The kinds this controller reconciles, each with its reconcile. */
-static const struct {
-	cf_kind_id kind;
-	int (*reconcile)(nc_ctl *c, cf_kube *k, const cf_kind *kind, const char *ns, const char *name, long *requeue_ms);
-} KINDS[] = {
-	{ CF_KIND_PROVIDER, reconcile_provider },
-	{ CF_KIND_ALERT, reconcile_provider },
-	{ CF_KIND_RECEIVER, reconcile_receiver },
-};
-
-/* Keys are "Kind/ns/name": the worker hands over the part before the first '/' (the Kind)
- * and the rest ("ns/name"). */
-static int worker_reconcile(void *ctx, cf_kube *k, const char *kind, const char *nsname, long *requeue_ms)
-{
-	const char *slash = strchr(nsname, '/');
-	char ns[256];
-
-	*requeue_ms = 0;
-	if (slash == NULL || (size_t)(slash - nsname) >= sizeof(ns))
-		return cf_err_set(CF_EINVAL, "work key \"%s/%s\" is not Kind/namespace/name", kind, nsname);
-	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - nsname), nsname);
-	for (size_t i = 0; i < sizeof(KINDS) / sizeof(KINDS[0]); i++) {
-		const cf_kind *kd = cf_kind_get(KINDS[i].kind);
-		if (strcmp(kd->kind, kind) == 0)
-			return KINDS[i].reconcile(ctx, k, kd, ns, slash + 1, requeue_ms);
-	}
-	return cf_err_set(CF_EINVAL, "work key \"%s/%s\": not a kind of this controller", kind, nsname);
-}
-
 static void cache_update(json_t *cache, const char *type, const json_t *obj)
 {
 	char key[512];
@@ -111,27 +68,26 @@ static void cache_update(json_t *cache, const char *type, const json_t *obj)
 	pthread_mutex_unlock(&ctl.mu);
 }
 
-static void enqueue_kind(const char *kind, const json_t *obj)
+static int provider_wants_reconcile(const char *type, const json_t *obj)
 {
-	char key[600], nsname[512];
-
-	if (cf_status_key(nsname, sizeof(nsname), obj) < 0)
-		return;
-	snprintf(key, sizeof(key), "%s/%s", kind, nsname);
-	cf_workqueue_add(ctl.queue, key);
+	return strcmp(type, "DELETED") != 0 && cf_status_wants_reconcile(type, obj, 0);
 }
 
-static int on_provider(const char *type, json_t *obj, void *payload)
+static int receiver_wants_reconcile(const char *type, const json_t *obj)
+{
+	return cf_status_wants_reconcile(type, obj, 1);
+}
+
+static void on_provider(void *ctx, const cf_kind *kind, const char *type, const json_t *obj)
 {
 	const char *ns = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
 	const char *key;
 	json_t *a, *alerts;
 	size_t n = 0;
 
-	(void)payload;
+	(void)ctx;
+	(void)kind;
 	cache_update(ctl.providers, type, obj);
-	if (strcmp(type, "DELETED") != 0 && cf_status_wants_reconcile(type, obj, 0))
-		enqueue_kind("Provider", obj);
 	/* the Alerts of this namespace may have been waiting for it, or lose it */
 	pthread_mutex_lock(&ctl.mu);
 	alerts = json_deep_copy(ctl.alerts);
@@ -139,27 +95,37 @@ static int on_provider(const char *type, json_t *obj, void *payload)
 	json_object_foreach(alerts, key, a)
 		if (ns && json_string_value(json_object_get(json_object_get(a, "metadata"), "namespace")) &&
 		    strcmp(json_string_value(json_object_get(json_object_get(a, "metadata"), "namespace")), ns) == 0 && n++ < 1000)
-			enqueue_kind("Alert", a);
+			cf_work_enqueue(ctl.queue, CF_KIND_ALERT, a);
 	json_decref(alerts);
-	return 0;
 }
 
-static int on_alert(const char *type, json_t *obj, void *payload)
+static void on_alert(void *ctx, const cf_kind *kind, const char *type, const json_t *obj)
 {
-	(void)payload;
+	(void)ctx;
+	(void)kind;
 	cache_update(ctl.alerts, type, obj);
-	if (strcmp(type, "DELETED") != 0 && cf_status_wants_reconcile(type, obj, 0))
-		enqueue_kind("Alert", obj);
-	return 0;
 }
 
-static int on_receiver(const char *type, json_t *obj, void *payload)
+static int reconcile_provider(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
-	(void)payload;
-	if (cf_status_wants_reconcile(type, obj, 1))
-		enqueue_kind("Receiver", obj);
-	return 0;
+	*requeue_ms = 0;
+	return provider_reconcile(c, k, "Provider", ns, name);
 }
+
+static int reconcile_alert(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+{
+	*requeue_ms = 0;
+	return provider_reconcile(c, k, "Alert", ns, name);
+}
+
+/* The kinds: one row each (runtime/controller.h). Providers and Alerts are kept in memory for
+ * the dispatcher, and their Ready written; Receivers are reconciled. */
+static const cf_kind_handler KIND_ROWS[] = {
+	{ CF_KIND_PROVIDER, on_provider, provider_wants_reconcile, reconcile_provider },
+	{ CF_KIND_ALERT, on_alert, provider_wants_reconcile, reconcile_alert },
+	{ CF_KIND_RECEIVER, NULL, receiver_wants_reconcile, receiver_reconcile },
+};
+static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 
 /* Events PUSHed by the controllers. */
 static void *intake_thread(void *arg)
@@ -188,8 +154,8 @@ static void *intake_thread(void *arg)
 int main(int argc, char **argv)
 {
 	static cf_worker worker;
-	static cf_watcher wp, wa, wr;
-	pthread_t tp, ta, tr, intake, *workers = NULL;
+	cf_kind_watches *watches = NULL;
+	pthread_t intake, *workers = NULL;
 	cf_bus_sub *pull = NULL;
 	int rc, started = 0;
 
@@ -215,21 +181,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cf_stop_on_signals(&ctl.stop);
-	worker = (cf_worker){ ctl.queue, worker_client, worker_reconcile, &ctl };
-	if (cf_worker_pool_start(&workers, 2, &worker) < 0) {
+	worker = (cf_worker){ ctl.queue, worker_client, &KINDS, &ctl };
+	if (cf_worker_pool_start(&workers, 2, &worker) < 0 ||
+	    cf_kind_watches_start(&watches, &KINDS, ctl.watch_namespace, ctl.queue, worker_client, &ctl, &ctl.stop) < 0) {
 		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
 		rc = 1;
 		goto out;
 	}
-	wp = (cf_watcher){ { NOTIFICATION_GROUP_V1BETA3, "Provider", ctl.watch_namespace, NULL }, NULL, on_provider, NULL,
-			   worker_client, &ctl, NULL, &ctl.stop };
-	wa = (cf_watcher){ { NOTIFICATION_GROUP_V1BETA3, "Alert", ctl.watch_namespace, NULL }, NULL, on_alert, NULL,
-			   worker_client, &ctl, NULL, &ctl.stop };
-	wr = (cf_watcher){ { NOTIFICATION_GROUP_V1, "Receiver", ctl.watch_namespace, NULL }, NULL, on_receiver, NULL,
-			   worker_client, &ctl, NULL, &ctl.stop };
-	pthread_create(&tp, NULL, cf_watcher_run, &wp);
-	pthread_create(&ta, NULL, cf_watcher_run, &wa);
-	pthread_create(&tr, NULL, cf_watcher_run, &wr);
 	pthread_create(&intake, NULL, intake_thread, pull);
 	started = 1;
 	if (ctl.internal_token == NULL)
@@ -240,9 +198,7 @@ int main(int argc, char **argv)
 	http_stop();
 	cf_worker_pool_join(workers, 2, ctl.queue);
 	workers = NULL;
-	pthread_join(tp, NULL);
-	pthread_join(ta, NULL);
-	pthread_join(tr, NULL);
+	cf_kind_watches_join(watches);
 	pthread_join(intake, NULL);
 	rc = 0;
 out:

@@ -120,7 +120,7 @@ static int body(cf_reconcile *p)
 	return 0;   /* the token may be rotated: looked at again after the interval */
 }
 
-int receiver_reconcile(nc_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+int receiver_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
 	const cf_reconciler rc = {
 		.k = k, .api_version = NOTIFICATION_GROUP_V1, .kind = "Receiver", .ns = ns, .name = name,

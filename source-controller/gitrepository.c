@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 60000L
-#define KEEP_ARTIFACTS 2
 
 /* Flux's reasons */
 #define R_AUTH "AuthenticationFailed"
@@ -49,89 +48,6 @@ typedef struct rec {
 int gitrepository_wants_reconcile(const char *type, const json_t *obj)
 {
 	return cf_status_wants_reconcile(type, obj, 1);
-}
-
-static int dir_path(cf_buf *b, const src_ctl *c, const char *what, const char *ns, const char *name)
-{
-	cf_buf_reset(b);
-	return cf_buf_printf(b, "%s/%s/%s/%s", c->storage_path, what, ns, name);
-}
-
-static void remove_tree(const char *path)
-{
-	cf_buf cmd = CF_BUF_INIT(8192);
-	DIR *d = opendir(path);
-	struct dirent *e;
-
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		cf_buf_reset(&cmd);
-		if (cf_buf_printf(&cmd, "%s/%s", path, e->d_name) == 0)
-			remove_tree(cmd.data);
-	}
-	closedir(d);
-	rmdir(path);
-	cf_buf_free(&cmd);
-}
-
-/* Deletes the object's artifacts and Git cache. */
-static void remove_storage(const src_ctl *c, const char *ns, const char *name)
-{
-	cf_buf b = CF_BUF_INIT(8192);
-
-	if (dir_path(&b, c, "gitrepository", ns, name) == 0)
-		remove_tree(b.data);
-	if (dir_path(&b, c, ".cache/gitrepository", ns, name) == 0)
-		remove_tree(b.data);
-	cf_buf_free(&b);
-}
-
-/* Keeps the newest KEEP_ARTIFACTS artifacts (the current one always) and removes temp files
- * that a killed process left. */
-static void retain(const char *dir, const char *current)
-{
-	struct { char name[300]; double mtime; int current; } keep[64];
-	size_t n = 0;
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[4096];
-	struct stat st;
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL && n < 64) {
-		if (strlen(dir) + strlen(e->d_name) + 2 > sizeof(path))
-			continue;
-		snprintf(path, sizeof(path), "%.3000s/%.255s", dir, e->d_name);
-		if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp-")) {
-			unlink(path);
-			continue;
-		}
-		if (strstr(e->d_name, ".tar.gz") == NULL || stat(path, &st) < 0)
-			continue;
-		snprintf(keep[n].name, sizeof(keep[n].name), "%s", e->d_name);
-		keep[n].current = strcmp(e->d_name, current) == 0;
-		keep[n++].mtime = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
-	}
-	closedir(d);
-	for (size_t i = 0; i < n; i++) {
-		size_t newer = 0;
-		if (keep[i].current)
-			continue;
-		for (size_t j = 0; j < n; j++)
-			if (j != i && (keep[j].current || keep[j].mtime > keep[i].mtime ||
-				       (keep[j].mtime == keep[i].mtime && strcmp(keep[j].name, keep[i].name) > 0)))
-				newer++;
-		if (newer >= KEEP_ARTIFACTS) {
-			snprintf(path, sizeof(path), "%.3000s/%.299s", dir, keep[i].name);
-			unlink(path);
-		}
-	}
 }
 
 /* ---- credentials ---- */
@@ -198,29 +114,7 @@ static int succeed(rec *r, const char *revision)
 	return rc;
 }
 
-static void warning_event(cf_reconcile *p, const char *type, const char *reason, const char *message)
-{
-	src_ctl *c = p->ctx;
-
-	cf_event_emit(p->k, c->events, p->obj, type, reason, message, NULL, NULL, SOURCE_CONTROLLER);
-}
-
 /* ---- the steps ---- */
-
-/* Deleted: its artifacts and cache go before the finalizer. */
-static int finalize(cf_reconcile *p)
-{
-	remove_storage(p->ctx, p->ns, p->name);
-	cf_log(CF_LOG_INFO, "storage removed", "object", p->name, "namespace", p->ns, NULL);
-	return 0;
-}
-
-/* Deleted without our finalizer (or a late event): nothing of it may stay on disk. */
-static int on_gone(const cf_reconciler *rc)
-{
-	remove_storage(rc->ctx, rc->ns, rc->name);
-	return 0;
-}
 
 /* Does status already describe an artifact for this revision, built with these ignore rules,
  * that is still on disk with its digest? Then there is nothing to do. */
@@ -263,7 +157,7 @@ static int build_artifact(rec *r, cf_git_repo *repo, const cf_git_target *t, con
 
 static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 {
-	cf_buf dir = CF_BUF_INIT(8192), path = CF_BUF_INIT(8192), url = CF_BUF_INIT(8192), notice = CF_BUF_INIT(1u << 16);
+	cf_buf dir = CF_BUF_INIT(8192), path = CF_BUF_INIT(8192), url = CF_BUF_INIT(8192);
 	cf_buf left_out = CF_BUF_INIT(4096);
 	char digest[72], file[64], now[32], subject[512], msg[800];
 	const char *ign = cf_json_str(json_object_get(r->obj, "spec"), "ignore");
@@ -272,9 +166,7 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 	int rc;
 
 	snprintf(file, sizeof(file), "%s.tar.gz", t->commit);
-	rc = dir_path(&dir, r->c, "gitrepository", r->ns, r->name);
-	if (rc == 0) rc = cf_buf_printf(&path, "gitrepository/%s/%s/%s", r->ns, r->name, file);
-	if (rc == 0) rc = cf_buf_printf(&url, "%s/%s", r->c->advertise_addr, path.data);
+	rc = src_artifact_paths(&dir, &path, &url, r->c, CF_KIND_GITREPOSITORY, r->ns, r->name, file);
 	if (rc < 0)
 		goto out;
 	if (artifact_current(r, t->revision, path.data)) {
@@ -283,7 +175,7 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 	}
 	if ((rc = build_artifact(r, repo, t, dir.data, file, digest, &size, &left_out)) < 0)
 		goto out;
-	retain(dir.data, file);
+	src_storage_retain(dir.data, file);
 	cf_time_now(now);
 	art = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "path", path.data, "url", url.data,
 			"revision", t->revision, "digest", digest, "size", (json_int_t)size,
@@ -311,15 +203,13 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 				       SOURCE_CONTROLLER);
 		cf_log(CF_LOG_WARN, "symlinks left out", "object", r->name, "namespace", r->ns, "links", left_out.data, NULL);
 	}
-	if (cf_bus_encode_ready(&notice, "GitRepository", r->ns, r->name, t->revision, digest, path.data) == 0)
-		cf_bus_pub_send(r->c->notices, &notice);
+	src_notice_publish(r->c, CF_KIND_GITREPOSITORY, r->ns, r->name, t->revision, digest, path.data);
 	cf_log(CF_LOG_INFO, "stored artifact", "object", r->name, "namespace", r->ns,
 	       "revision", t->revision, "digest", digest, NULL);
 out:
 	cf_buf_free(&dir);
 	cf_buf_free(&path);
 	cf_buf_free(&url);
-	cf_buf_free(&notice);
 	cf_buf_free(&left_out);
 	return rc;
 }
@@ -356,7 +246,7 @@ static int sync_source(rec *r, long timeout_ms)
 	}
 	if ((rc = load_auth(r, &reason)) < 0)
 		return cf_reconcile_fail(r->p, reason, 0);
-	rc = dir_path(&cache, r->c, ".cache/gitrepository", r->ns, r->name);
+	rc = src_storage_dir(&cache, r->c, CF_KIND_GITREPOSITORY, 1, r->ns, r->name);
 	if (rc == 0) rc = cf_git_open(&repo, cache.data, url);
 	if (rc == 0 && gref.commit == NULL) {
 		/* the cheap check: refs only; an unchanged remote stops here */
@@ -405,14 +295,7 @@ static int body(cf_reconcile *p)
 	return sync_source(&r, p->timeout_ms);
 }
 
-int gitrepository_reconcile(src_ctl *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+int gitrepository_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
-	const cf_reconciler rc = {
-		.k = k, .api_version = SOURCE_GROUP_VERSION, .kind = "GitRepository", .ns = ns, .name = name,
-		.finalizer = SOURCE_FINALIZER, .default_timeout_ms = DEFAULT_TIMEOUT_MS,
-		.failure_condition = "FetchFailed",   /* Flux's; no retryInterval: failures back off */
-		.on_gone = on_gone, .finalize = finalize, .body = body, .event = warning_event, .ctx = c,
-	};
-
-	return cf_reconcile_run(requeue_ms, &rc);
+	return src_source_reconcile(c, k, CF_KIND_GITREPOSITORY, ns, name, requeue_ms, body, DEFAULT_TIMEOUT_MS);
 }

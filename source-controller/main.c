@@ -1,4 +1,4 @@
-/* source-controller/main.c - the process: flags, a watch on GitRepositories, a pool of
+/* source-controller/main.c - the process: flags, a watch per kind (GitRepository), a pool of
  * reconcile workers, the artifact service and the notice publisher. SIGTERM finishes the
  * reconciles in flight, then exits 0. */
 #include "artifact_server.h"
@@ -19,8 +19,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#define KEY_MAX 512
 
 static src_ctl ctl = {
 	.kubeconfig = NULL,
@@ -52,38 +50,24 @@ static int new_client(cf_kube **k)
 	return cf_kube_new_for(k, ctl.kubeconfig, ctl.context, SOURCE_CONTROLLER);
 }
 
-static int on_watch(const char *type, json_t *obj, void *payload)
-{
-	const json_t *md = json_object_get(obj, "metadata");
-	const char *ns = json_string_value(json_object_get(md, "namespace"));
-	const char *name = json_string_value(json_object_get(md, "name"));
-	char key[KEY_MAX];
-
-	(void)payload;
-	if (ns && name && gitrepository_wants_reconcile(type, obj)) {
-		snprintf(key, sizeof(key), "%s/%s", ns, name);
-		cf_workqueue_add(ctl.queue, key);
-	}
-	return 0;
-}
-
 static int worker_client(void *ctx, cf_kube **k)
 {
 	(void)ctx;
 	return new_client(k);
 }
 
-static int worker_reconcile(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
-{
-	return gitrepository_reconcile(ctx, k, ns, name, requeue_ms);
-}
+/* The kinds: one row each (runtime/controller.h). */
+static const cf_kind_handler KIND_ROWS[] = {
+	{ CF_KIND_GITREPOSITORY, NULL, gitrepository_wants_reconcile, gitrepository_reconcile },
+};
+static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 
 int main(int argc, char **argv)
 {
 	static cf_worker worker;
-	static cf_watcher watch;
 	cf_artifact_server *server = NULL;
-	pthread_t watcher, *workers = NULL;
+	cf_kind_watches *watches = NULL;
+	pthread_t *workers = NULL;
 	int rc;
 
 	rc = cf_controller_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, "source-controller",
@@ -105,15 +89,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cf_stop_on_signals(&ctl.stop);
-	worker = (cf_worker){ ctl.queue, worker_client, worker_reconcile, &ctl };
-	if (cf_worker_pool_start(&workers, ctl.concurrent, &worker) < 0) {
+	worker = (cf_worker){ ctl.queue, worker_client, &KINDS, &ctl };
+	if (cf_worker_pool_start(&workers, ctl.concurrent, &worker) < 0 ||
+	    cf_kind_watches_start(&watches, &KINDS, ctl.watch_namespace, ctl.queue, worker_client, &ctl, &ctl.stop) < 0) {
 		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
 		rc = 1;
 		goto out;
 	}
-	watch = (cf_watcher){ { SOURCE_GROUP_VERSION, "GitRepository", ctl.watch_namespace, NULL }, NULL, on_watch,
-			      NULL, worker_client, &ctl, NULL, &ctl.stop };
-	pthread_create(&watcher, NULL, cf_watcher_run, &watch);
 	if (ctl.internal_token == NULL)
 		cf_log(CF_LOG_WARN, "no --internal-token-file: anyone who reaches the artifact service can read every artifact", NULL);
 	cf_log(CF_LOG_INFO, "started", "storage", ctl.storage_path, "artifacts", ctl.artifact_addr,
@@ -121,7 +103,7 @@ int main(int argc, char **argv)
 	cf_wait_for_stop(&ctl.stop);
 	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);
 	workers = NULL;
-	pthread_join(watcher, NULL);
+	cf_kind_watches_join(watches);
 	rc = 0;
 out:
 	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);   /* only after a failed start */

@@ -10,20 +10,22 @@
 #include <string.h>
 #include <unistd.h>
 
-#define KEY_MAX 512
-
 void *cf_worker_run(void *arg)
 {
 	const cf_worker *w = arg;
 	cf_kube *k = NULL;
-	char key[KEY_MAX];
+	char key[CF_WORK_KEY_MAX];
 
 	while (cf_workqueue_get(w->queue, key, sizeof(key)) == 0) {
-		char *slash = strchr(key, '/');
+		char parts[CF_WORK_KEY_MAX];
+		const cf_kind_handler *row;
+		const char *ns, *name;
 		long requeue = 0;
 		int rc;
 
-		if (slash == NULL) {
+		snprintf(parts, sizeof(parts), "%s", key);
+		if (cf_work_key_parse(parts, w->kinds, &row, &ns, &name) < 0) {
+			cf_log(CF_LOG_ERROR, "work key dropped", "error", cf_err_msg(), NULL);
 			cf_workqueue_done(w->queue, key);
 			continue;
 		}
@@ -33,13 +35,11 @@ void *cf_worker_run(void *arg)
 			cf_workqueue_done(w->queue, key);
 			continue;
 		}
-		*slash = '\0';
-		rc = w->reconcile(w->ctx, k, key, slash + 1, &requeue);
-		*slash = '/';
+		rc = row->reconcile(w->ctx, k, ns, name, &requeue);
 		if (rc < 0) {
 			/* the reconcile's retry (a retryInterval) when it names one, else the backoff */
 			long delay = requeue;
-			char d[32];
+			char d[32], obj[CF_WORK_KEY_MAX];
 			if (requeue > 0) {
 				cf_workqueue_forget(w->queue, key);
 				cf_workqueue_add_after(w->queue, key, requeue);
@@ -47,7 +47,9 @@ void *cf_worker_run(void *arg)
 				delay = cf_workqueue_add_backoff(w->queue, key);
 			}
 			snprintf(d, sizeof(d), "%ldms", delay);
-			cf_log(CF_LOG_WARN, "reconcile failed", "object", key, "error", cf_err_msg(), "retry", d, NULL);
+			snprintf(obj, sizeof(obj), "%s/%s", ns, name);
+			cf_log(CF_LOG_WARN, "reconcile failed", "object", obj, "kind", cf_kind_get(row->kind)->kind,
+			       "error", cf_err_msg(), "retry", d, NULL);
 		} else {
 			cf_workqueue_forget(w->queue, key);
 			if (requeue > 0)
@@ -88,6 +90,60 @@ void *cf_watcher_run(void *arg)
 		w->on_state(0, w->payload);
 	cf_kube_free(k);
 	return NULL;
+}
+
+struct cf_kind_watches {
+	size_t n;
+	struct kind_watch {
+		const cf_kind_handler *row;
+		void *ctx;
+		cf_workqueue *q;
+		cf_watcher w;
+		pthread_t thread;
+	} *each;
+};
+
+static int kind_watch_cb(const char *type, json_t *obj, void *payload)
+{
+	const struct kind_watch *kw = payload;
+
+	return cf_kind_watch_event(kw->row, kw->ctx, kw->q, type, obj);
+}
+
+int cf_kind_watches_start(cf_kind_watches **out, const cf_kind_table *t, const char *ns, cf_workqueue *q,
+			  int (*new_client)(void *ctx, cf_kube **k), void *ctx, volatile int *stop)
+{
+	cf_kind_watches *ws = cf_calloc(1, sizeof(*ws));
+
+	*out = NULL;
+	if (ws == NULL || (ws->each = cf_calloc(t->n, sizeof(*ws->each))) == NULL) {
+		cf_free(ws);
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		struct kind_watch *kw = &ws->each[i];
+		const cf_kind *k = cf_kind_get(t->rows[i].kind);
+		*kw = (struct kind_watch){ &t->rows[i], ctx, q, { { k->api_version, k->kind, ns, NULL }, NULL,
+			kind_watch_cb, kw, new_client, ctx, NULL, stop }, 0 };
+		if (pthread_create(&kw->thread, NULL, cf_watcher_run, &kw->w) != 0) {
+			*stop = 1;   /* the started ones end, as at shutdown */
+			cf_kind_watches_join(ws);
+			return cf_err_set(CF_ERR, "cannot start the watch threads");
+		}
+		ws->n = i + 1;
+	}
+	*out = ws;
+	return 0;
+}
+
+void cf_kind_watches_join(cf_kind_watches *ws)
+{
+	if (ws == NULL)
+		return;
+	for (size_t i = 0; i < ws->n; i++)
+		pthread_join(ws->each[i].thread, NULL);
+	cf_free(ws->each);
+	cf_free(ws);
 }
 
 int cf_worker_pool_start(pthread_t **threads, long n, cf_worker *w)

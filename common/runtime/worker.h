@@ -1,6 +1,7 @@
-/* common/runtime/worker.h - the reconcile loop every controller's workers run: take a "ns/name" key,
- * reconcile it with the worker's own API client, back off on failure, requeue after the
- * interval on success. */
+/* common/runtime/worker.h - the reconcile loop every controller's workers run: take a
+ * "Kind/ns/name" key, reconcile it by the row of its Kind (runtime/controller.h) with the
+ * worker's own API client, back off on failure, requeue after the interval on success; and the
+ * watches that feed the queue, one per row. */
 #ifndef CF_WORKER_H
 #define CF_WORKER_H
 
@@ -8,15 +9,16 @@
 #include "util/flags.h"
 
 #include <pthread.h>
+#include "runtime/controller.h"
 #include "runtime/workqueue.h"
 
 typedef struct cf_worker {
 	cf_workqueue *queue;
 	/* a new API client for one worker thread */
 	int (*new_client)(void *ctx, cf_kube **k);
-	/* reconciles ns/name once: 0 (*requeue_ms: look again then; 0: only on change) or a
-	 * negative code (retried after *requeue_ms when it is set, else backed off) */
-	int (*reconcile)(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+	/* the kinds: a key's Kind picks the row whose reconcile runs (a key of no row is logged
+	 * and dropped) */
+	const cf_kind_table *kinds;
 	void *ctx;
 } cf_worker;
 
@@ -68,5 +70,15 @@ typedef struct cf_watcher {
 
 /* A pthread start routine (arg: a cf_watcher that outlives it). */
 void *cf_watcher_run(void *arg);
+
+/* A watch per row of a kind table, in namespace ns (NULL: all), each event handled by
+ * cf_kind_watch_event(row, ctx, q, ...). */
+typedef struct cf_kind_watches cf_kind_watches;
+/* Starts the threads; *out (NULL on failure, when none is left running) is for
+ * cf_kind_watches_join. */
+int  cf_kind_watches_start(cf_kind_watches **out, const cf_kind_table *t, const char *ns, cf_workqueue *q,
+			   int (*new_client)(void *ctx, cf_kube **k), void *ctx, volatile int *stop);
+/* Joins the threads (they end once *stop is set) and frees w. Safe on NULL. */
+void cf_kind_watches_join(cf_kind_watches *w);
 
 #endif

@@ -7,6 +7,7 @@
 #include "helmrun.h"
 #include "kube/secret.h"
 #include "runtime/condition.h"
+#include "runtime/depends.h"
 #include "runtime/event.h"
 #include "runtime/reconcile.h"
 #include "runtime/status.h"
@@ -579,30 +580,7 @@ static int act(hr *r)
 /* 1 when every dependency (a HelmRelease, or kind: Kustomization) is Ready at its generation. */
 static int dependencies_ready(hr *r)
 {
-	const json_t *d;
-	size_t i;
-
-	json_array_foreach(json_object_get(r->spec, "dependsOn"), i, d) {
-		const char *kind = cf_json_str(d, "kind") ? cf_json_str(d, "kind") : "HelmRelease";
-		const char *ns = cf_json_str(d, "namespace") ? cf_json_str(d, "namespace") : r->ns, *name = cf_json_str(d, "name");
-		const cf_kind *kd = cf_kind_find(kind);
-		json_t *dep = NULL;
-		int ok;
-
-		if (name == NULL || kd == NULL || (kd->id != CF_KIND_HELMRELEASE && kd->id != CF_KIND_KUSTOMIZATION))
-			return cf_err_set(CF_EINVAL, "spec.dependsOn[%zu]: a name and kind HelmRelease or Kustomization are required", i), 0;
-		if (cf_kube_get(r->k, &dep, &(cf_kube_ref){ kd->api_version, kind, ns, name }) < 0) {
-			cf_err_set(CF_ENOTFOUND, "unable to get '%s/%s' dependency: %s", ns, name, cf_err_msg());
-			return 0;
-		}
-		ok = cf_condition_ready_at_generation(dep);
-		json_decref(dep);
-		if (!ok) {
-			cf_err_set(CF_ERR, "dependency '%s/%s/%s' is not ready", kind, ns, name);
-			return 0;
-		}
-	}
-	return 1;
+	return cf_dependencies_ready(r->k, json_object_get(r->spec, "dependsOn"), r->ns, CF_KIND_HELMRELEASE);
 }
 
 /* The annotations forceAt and resetAt, answered once each. */

@@ -6,6 +6,7 @@
 
 #include "runtime/addr.h"
 #include "runtime/condition.h"
+#include "runtime/controller.h"
 #include "runtime/worker.h"
 #include "util/alloc.h"
 #include "util/err.h"
@@ -112,8 +113,14 @@ void hc_enqueue_for(hc_ctl *c, const char *what, const char *kind, const char *n
 		else
 			json_array_foreach(json_object_get(e, "deps"), i, v)
 				hit |= strcmp(json_string_value(v), want) == 0;
-		if (hit)
-			cf_workqueue_add(c->queue, key);
+		if (hit) {
+			const char *slash = strchr(key, '/');
+			char kns[254];
+			if (slash == NULL || (size_t)(slash - key) >= sizeof(kns))
+				continue;
+			snprintf(kns, sizeof(kns), "%.*s", (int)(slash - key), key);
+			cf_work_enqueue_name(c->queue, CF_KIND_HELMRELEASE, kns, slash + 1);
+		}
 	}
 	pthread_mutex_unlock(&c->mu);
 }
@@ -128,45 +135,43 @@ static void names(const json_t *obj, const char **ns, const char **name)
 	*name = cf_json_str(md, "name");
 }
 
-static int on_helmrelease(const char *type, json_t *obj, void *payload)
+/* every HelmRelease event: the index, and its dependents when it turned Ready */
+static void on_helmrelease(void *ctx, const cf_kind *kind, const char *type, const json_t *obj)
 {
 	const char *ns, *name;
-	char key[KEY_MAX];
 
-	(void)payload;
+	(void)ctx;
+	(void)kind;
 	names(obj, &ns, &name);
 	if (ns == NULL || name == NULL)
-		return 0;
+		return;
 	hc_index_update(&ctl, type, obj);
-	snprintf(key, sizeof(key), "%s/%s", ns, name);
-	if (helmrelease_wants_reconcile(type, obj))
-		cf_workqueue_add(ctl.queue, key);
 	if (strcmp(type, "DELETED") != 0 && cf_condition_ready_at_generation(obj))
 		hc_enqueue_for(&ctl, "deps", "HelmRelease", ns, name);
-	return 0;
 }
 
-/* HelmCharts and OCIRepositories: a new artifact enqueues the HelmReleases of it */
-static int on_source(const char *type, json_t *obj, void *payload)
-{
-	const char *ns, *name, *kind = cf_json_str(obj, "kind");
-
-	(void)payload;
-	names(obj, &ns, &name);
-	if (ns && name && kind && strcmp(type, "DELETED") != 0 && json_object_get(json_object_get(obj, "status"), "artifact"))
-		hc_enqueue_for(&ctl, "source", kind, ns, name);
-	return 0;
-}
-
-static int on_kustomization(const char *type, json_t *obj, void *payload)
+/* HelmCharts and OCIRepositories: a new artifact enqueues the HelmReleases of it (the backstop
+ * of the notices) */
+static void on_source(void *ctx, const cf_kind *kind, const char *type, const json_t *obj)
 {
 	const char *ns, *name;
 
-	(void)payload;
+	(void)ctx;
+	names(obj, &ns, &name);
+	if (ns && name && strcmp(type, "DELETED") != 0 && json_object_get(json_object_get(obj, "status"), "artifact"))
+		hc_enqueue_for(&ctl, "source", kind->kind, ns, name);
+}
+
+/* Kustomizations: one turning Ready enqueues the HelmReleases that depend on it */
+static void on_kustomization(void *ctx, const cf_kind *kind, const char *type, const json_t *obj)
+{
+	const char *ns, *name;
+
+	(void)ctx;
+	(void)kind;
 	names(obj, &ns, &name);
 	if (ns && name && strcmp(type, "DELETED") != 0 && cf_condition_ready_at_generation(obj))
 		hc_enqueue_for(&ctl, "deps", "Kustomization", ns, name);
-	return 0;
 }
 
 /* New-artifact notices from the source-controller: the fast path from a chart to a release. */
@@ -197,10 +202,21 @@ static int worker_client(void *ctx, cf_kube **k)
 	return hc_new_client(ctx, k);
 }
 
-static int worker_reconcile(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+static int reconcile_hr(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
 	return helmrelease_reconcile(ctx, k, ns, name, requeue_ms);
 }
+
+/* The kinds: one row each (runtime/controller.h). HelmReleases are reconciled; their chart
+ * sources and the Kustomizations they may depend on are watched. OCIRepositories are not
+ * watched yet (cflux has no CRD for them): a chartRef to one hears of a new artifact from the
+ * notices, and looks again after --requeue-dependency while it is not ready. */
+static const cf_kind_handler KIND_ROWS[] = {
+	{ CF_KIND_HELMRELEASE, on_helmrelease, helmrelease_wants_reconcile, reconcile_hr },
+	{ CF_KIND_HELMCHART, on_source, NULL, NULL },
+	{ CF_KIND_KUSTOMIZATION, on_kustomization, NULL, NULL },
+};
+static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 
 static int start(void)
 {
@@ -222,8 +238,8 @@ static int start(void)
 int main(int argc, char **argv)
 {
 	static cf_worker worker;
-	static cf_watcher hw, cw, ow, kw;
-	pthread_t threads[5], *workers = NULL;
+	cf_kind_watches *watches = NULL;
+	pthread_t notices, *workers = NULL;
 	int rc;
 
 	rc = cf_controller_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, HELM_CONTROLLER,
@@ -236,37 +252,27 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cf_stop_on_signals(&ctl.stop);
-	worker = (cf_worker){ ctl.queue, worker_client, worker_reconcile, &ctl };
-	if (cf_worker_pool_start(&workers, ctl.concurrent, &worker) < 0) {
+	worker = (cf_worker){ ctl.queue, worker_client, &KINDS, &ctl };
+	if (cf_worker_pool_start(&workers, ctl.concurrent, &worker) < 0 ||
+	    cf_kind_watches_start(&watches, &KINDS, ctl.watch_namespace, ctl.queue, worker_client, &ctl, &ctl.stop) < 0) {
 		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
 		rc = 1;
 		goto out;
 	}
-	hw = (cf_watcher){ { CF_AV_HELMRELEASE, "HelmRelease", ctl.watch_namespace, NULL }, NULL, on_helmrelease, NULL,
-			   worker_client, &ctl, NULL, &ctl.stop };
-	cw = (cf_watcher){ { CF_AV_HELMCHART, "HelmChart", ctl.watch_namespace, NULL }, NULL, on_source, NULL,
-			   worker_client, &ctl, NULL, &ctl.stop };
-	ow = (cf_watcher){ { CF_AV_OCIREPOSITORY, "OCIRepository", ctl.watch_namespace, NULL }, NULL, on_source, NULL,
-			   worker_client, &ctl, NULL, &ctl.stop };
-	kw = (cf_watcher){ { CF_AV_KUSTOMIZATION, "Kustomization", ctl.watch_namespace, NULL }, NULL, on_kustomization, NULL,
-			   worker_client, &ctl, NULL, &ctl.stop };
-	pthread_create(&threads[0], NULL, cf_watcher_run, &hw);
-	pthread_create(&threads[1], NULL, cf_watcher_run, &cw);
-	pthread_create(&threads[2], NULL, cf_watcher_run, &ow);
-	pthread_create(&threads[3], NULL, cf_watcher_run, &kw);
-	pthread_create(&threads[4], NULL, notice_thread, NULL);
+	pthread_create(&notices, NULL, notice_thread, NULL);
 	cf_log(CF_LOG_INFO, "started", "helm", ctl.helm_bin, "notices", ctl.notify_addr, "events", ctl.events_addr, NULL);
 	cf_wait_for_stop(&ctl.stop);
 	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);
 	workers = NULL;
-	for (size_t i = 0; i < 5; i++)
-		pthread_join(threads[i], NULL);
+	cf_kind_watches_join(watches);
+	pthread_join(notices, NULL);
 	rc = 0;
 out:
-	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);
+	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);   /* only after a failed start */
 	cf_bus_pub_free(ctl.events);
 	cf_bus_token_free(ctl.internal_token);
 	cf_workqueue_free(ctl.queue);
 	json_decref(ctl.index);
+	pthread_mutex_destroy(&ctl.mu);
 	return rc;
 }

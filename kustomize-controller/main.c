@@ -81,10 +81,11 @@ static int worker_client(void *ctx, cf_kube **k)
 }
 
 /* The kinds: one row each (runtime/controller.h). Kustomizations are reconciled; sources are
- * watched as the backstop of the notices. */
+ * watched as the backstop of the notices, HelmReleases for the Kustomizations that depend on them. */
 static const cf_kind_handler KIND_ROWS[] = {
 	{ CF_KIND_KUSTOMIZATION, ks_on_kustomization, kustomization_wants_reconcile, kustomization_reconcile },
 	{ CF_KIND_GITREPOSITORY, ks_on_source, NULL, NULL },
+	{ CF_KIND_HELMRELEASE, ks_on_helmrelease, NULL, NULL },
 };
 static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 

@@ -466,6 +466,7 @@ static void pending_release_recovered(void)
 {
 	char args[8192] = "";
 	pid_t child = 0;
+	json_t *o;
 
 	CF_TEST_REQUIRE("failed_upgrade_rolled_back");
 	/* an upgrade that waits 60s on pods that never become ready: killed with its helm in the middle */
@@ -487,9 +488,17 @@ static void pending_release_recovered(void)
 	CHECK(wait_history("app", 11, "pending-upgrade", NULL, 5) == 0);
 	CHECK(patch_hr("app", "{\"spec\":{\"values\":{\"fail\":false}}}") == 0);
 	start_helm_controller();
-	/* unlocked: rolled back from the pending revision, then the new spec upgraded */
-	CHECK(ready("app", "UpgradeSucceeded", ".v13 with", 120) == 0);
-	CHECK(run("HOME=%s KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN %s history app -n %s | grep -q 'Rollback to 10'", home, helm, ns) == 0);
+	/* unlocked: rolled back from the pending revision to the last good one, whose values are
+	 * the spec's again: in sync, Ready */
+	o = wait_hr("app", "Remediated", "True", "RollbackSucceeded", "release was left in state 'pending-upgrade'", 120);
+	CHECK(o != NULL);
+	json_decref(o);
+	CHECK(wait_history("app", 12, "deployed", "Rollback to 10", 10) == 0);
+	CHECK(ready("app", NULL, NULL, 30) == 0);
+	/* and it moves on: a new value upgrades */
+	CHECK(patch_hr("app", "{\"spec\":{\"values\":{\"tag\":\"10\"}}}") == 0);
+	CHECK(ready("app", "UpgradeSucceeded", ".v13 with", 90) == 0);
+	CHECK(cm_is("app-values", "tag", "10", 10) == 0);
 }
 
 static void suspend_resume(void)
@@ -511,7 +520,7 @@ static void suspend_resume(void)
 			break;
 	}
 	CHECK(history_latest("app", st, sizeof(st), d, sizeof(d)) == before);
-	CHECK(cm_is("app-values", "tag", "9", 2) == 0);
+	CHECK(cm_is("app-values", "tag", "10", 2) == 0);
 	CHECK(patch_hr("app", "{\"spec\":{\"suspend\":false}}") == 0);
 	CHECK(wait_history("app", before + 1, "deployed", NULL, 60) == 0);
 	CHECK(cm_is("app-values", "tag", "suspended", 10) == 0);

@@ -262,7 +262,7 @@ int cli_install_token(cf_kube *k, const char *ns)
 
 int cmd_install(int argc, char **argv)
 {
-	const char *components = "source-controller,kustomize-controller,notification-controller";
+	const char *components = "source-controller,kustomize-controller,helm-controller,notification-controller";
 	int export = 0, rc;
 	const cf_flag own[] = {
 		{ "components", CF_FLAG_STRING, &components, "controllers to install, comma separated", 0 },

@@ -7,6 +7,7 @@
 #include "runtime/addr.h"
 #include "runtime/condition.h"
 #include "runtime/controller.h"
+#include "runtime/depends.h"
 #include "runtime/worker.h"
 #include "util/alloc.h"
 #include "util/err.h"
@@ -56,13 +57,11 @@ int hc_new_client(hc_ctl *c, cf_kube **k)
 
 static json_t *index_entry(const json_t *obj)
 {
-	const json_t *spec = json_object_get(obj, "spec"), *d;
+	const json_t *spec = json_object_get(obj, "spec");
 	const char *ns = cf_json_str(json_object_get(obj, "metadata"), "namespace");
 	const char *name = cf_json_str(json_object_get(obj, "metadata"), "name");
 	const json_t *ref = json_object_get(spec, "chartRef");
-	json_t *deps = json_array(), *e;
 	char src[KEY_MAX];
-	size_t i;
 
 	if (ref)
 		snprintf(src, sizeof(src), "%s/%s/%s", cf_json_str(ref, "kind") ? cf_json_str(ref, "kind") : "",
@@ -71,14 +70,7 @@ static json_t *index_entry(const json_t *obj)
 		const char *sns = cf_json_str(json_object_get(json_object_get(json_object_get(spec, "chart"), "spec"), "sourceRef"), "namespace");
 		snprintf(src, sizeof(src), "HelmChart/%s/%s-%s", sns ? sns : ns, ns, name);
 	}
-	json_array_foreach(json_object_get(spec, "dependsOn"), i, d) {
-		char key[KEY_MAX];
-		snprintf(key, sizeof(key), "%s/%s/%s", cf_json_str(d, "kind") ? cf_json_str(d, "kind") : "HelmRelease",
-			 cf_json_str(d, "namespace") ? cf_json_str(d, "namespace") : ns, cf_json_str(d, "name") ? cf_json_str(d, "name") : "");
-		json_array_append_new(deps, json_string(key));
-	}
-	e = json_pack("{s:s,s:o}", "source", src, "deps", deps);
-	return e;
+	return json_pack("{s:s,s:o*}", "source", src, "deps", cf_dependency_keys(json_object_get(spec, "dependsOn"), ns, CF_KIND_HELMRELEASE));
 }
 
 void hc_index_update(hc_ctl *c, const char *type, const json_t *obj)
@@ -174,27 +166,12 @@ static void on_kustomization(void *ctx, const cf_kind *kind, const char *type, c
 		hc_enqueue_for(&ctl, "deps", "Kustomization", ns, name);
 }
 
-/* New-artifact notices from the source-controller: the fast path from a chart to a release. */
-static void *notice_thread(void *arg)
+/* a new-artifact notice: the consumers of that source look now */
+static void on_notice(void *payload, const char *kind, const char *ns, const char *name, const char *revision)
 {
-	cf_bus_sub *sub = NULL;
-	cf_buf scratch = CF_BUF_INIT(1u << 20);
-
-	(void)arg;
-	while (!ctl.stop) {
-		cf_bus_msg m;
-		if (sub == NULL && cf_bus_sub_open(&sub, ctl.notify_addr, 0) < 0) {
-			sleep(1);
-			continue;
-		}
-		if (cf_bus_sub_recv(sub, &m, &scratch, 200) < 0)
-			continue;
-		if (m.type == CF_BUS_ARTIFACT_READY && m.kind && m.namespace && m.name)
-			hc_enqueue_for(&ctl, "source", m.kind, m.namespace, m.name);
-	}
-	cf_bus_sub_free(sub);
-	cf_buf_free(&scratch);
-	return NULL;
+	(void)payload;
+	(void)revision;
+	hc_enqueue_for(&ctl, "source", kind, ns, name);
 }
 
 static int worker_client(void *ctx, cf_kube **k)
@@ -238,6 +215,7 @@ static int start(void)
 int main(int argc, char **argv)
 {
 	static cf_worker worker;
+	static cf_notice_listener listener = { NULL, on_notice, NULL, &ctl.stop };
 	cf_kind_watches *watches = NULL;
 	pthread_t notices, *workers = NULL;
 	int rc;
@@ -252,6 +230,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cf_stop_on_signals(&ctl.stop);
+	listener.addr = ctl.notify_addr;
 	worker = (cf_worker){ ctl.queue, worker_client, &KINDS, &ctl };
 	if (cf_worker_pool_start(&workers, ctl.concurrent, &worker) < 0 ||
 	    cf_kind_watches_start(&watches, &KINDS, ctl.watch_namespace, ctl.queue, worker_client, &ctl, &ctl.stop) < 0) {
@@ -259,7 +238,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	pthread_create(&notices, NULL, notice_thread, NULL);
+	pthread_create(&notices, NULL, cf_notice_listener_run, &listener);
 	cf_log(CF_LOG_INFO, "started", "helm", ctl.helm_bin, "notices", ctl.notify_addr, "events", ctl.events_addr, NULL);
 	cf_wait_for_stop(&ctl.stop);
 	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);

@@ -49,30 +49,12 @@ int ks_new_client(ks_ctl *c, cf_kube **k)
 	return cf_kube_new_for(k, c->kubeconfig, c->context, KUSTOMIZE_CONTROLLER);
 }
 
-/* New-artifact notices from the source-controller: the fast path from a commit to an apply. */
-static void *notice_thread(void *arg)
+/* a new-artifact notice: the consumers of that source look now */
+static void on_notice(void *payload, const char *kind, const char *ns, const char *name, const char *revision)
 {
-	cf_bus_sub *sub = NULL;
-	cf_buf scratch = CF_BUF_INIT(1u << 20);
-
-	(void)arg;
-	while (!ctl.stop) {
-		cf_bus_msg m;
-		if (sub == NULL && cf_bus_sub_open(&sub, ctl.notify_addr, 0) < 0) {
-			sleep(1);
-			continue;
-		}
-		if (cf_bus_sub_recv(sub, &m, &scratch, 200) < 0)
-			continue;
-		if (m.type == CF_BUS_ARTIFACT_READY && m.kind && m.namespace && m.name) {
-			cf_log(CF_LOG_DEBUG, "new artifact", "source", m.name, "namespace", m.namespace,
-			       "revision", m.revision, NULL);
-			ks_enqueue_for_source(&ctl, m.kind, m.namespace, m.name);
-		}
-	}
-	cf_bus_sub_free(sub);
-	cf_buf_free(&scratch);
-	return NULL;
+	(void)payload;
+	(void)revision;
+	ks_enqueue_for_source(&ctl, kind, ns, name);
 }
 
 static int worker_client(void *ctx, cf_kube **k)
@@ -92,6 +74,7 @@ static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_
 int main(int argc, char **argv)
 {
 	static cf_worker worker;
+	static cf_notice_listener listener = { NULL, on_notice, NULL, &ctl.stop };
 	cf_kind_watches *watches = NULL;
 	pthread_t notices, *workers = NULL;
 	int rc;
@@ -117,6 +100,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	cf_stop_on_signals(&ctl.stop);
+	listener.addr = ctl.notify_addr;
 	worker = (cf_worker){ ctl.queue, worker_client, &KINDS, &ctl };
 	if (cf_worker_pool_start(&workers, ctl.concurrent, &worker) < 0 ||
 	    cf_kind_watches_start(&watches, &KINDS, ctl.watch_namespace, ctl.queue, worker_client, &ctl, &ctl.stop) < 0) {
@@ -124,7 +108,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	pthread_create(&notices, NULL, notice_thread, NULL);
+	pthread_create(&notices, NULL, cf_notice_listener_run, &listener);
 	cf_log(CF_LOG_INFO, "started", "notices", ctl.notify_addr, "events", ctl.events_addr, NULL);
 	cf_wait_for_stop(&ctl.stop);
 	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);

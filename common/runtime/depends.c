@@ -5,6 +5,7 @@
 #include "util/err.h"
 #include "yaml/yaml.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The row of an entry's kind: its own kind, else Kustomization or HelmRelease. */
@@ -50,4 +51,20 @@ int cf_dependencies_ready(cf_kube *k, const json_t *deps, const char *ns, cf_kin
 		}
 	}
 	return 1;
+}
+
+json_t *cf_dependency_keys(const json_t *deps, const char *ns, cf_kind_id own)
+{
+	json_t *keys = json_array();
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(deps, i, d) {
+		char key[600];
+		snprintf(key, sizeof(key), "%s/%s/%s", cf_json_str(d, "kind") ? cf_json_str(d, "kind") : cf_kind_get(own)->kind,
+			 cf_json_str(d, "namespace") ? cf_json_str(d, "namespace") : ns, cf_json_str(d, "name") ? cf_json_str(d, "name") : "");
+		if (keys)
+			json_array_append_new(keys, json_string(key));
+	}
+	return keys;
 }

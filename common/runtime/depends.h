@@ -15,4 +15,8 @@
  * not ready", "... not found", or a CF_EINVAL naming the entry) when not. */
 int cf_dependencies_ready(cf_kube *k, const json_t *deps, const char *ns, cf_kind_id own);
 
+/* The keys "Kind/ns/name" of the entries of deps (as above), a new array (NULL without memory):
+ * what a controller's index holds to wake an object's dependents when it turns Ready. */
+json_t *cf_dependency_keys(const json_t *deps, const char *ns, cf_kind_id own);
+
 #endif

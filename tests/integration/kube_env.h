@@ -40,6 +40,18 @@ static inline cf_kube *kube_client(const char *kubeconfig_env, const char *conte
 	return k;
 }
 
+/* A field ("status", "reason", "message") of condition type in o's status, borrowed, or NULL. */
+static inline const char *cond_field(const json_t *o, const char *type, const char *field)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(o, "status"), "conditions"), i, c)
+		if (json_string_value(json_object_get(c, "type")) && strcmp(json_string_value(json_object_get(c, "type")), type) == 0)
+			return json_string_value(json_object_get(c, field));
+	return NULL;
+}
+
 /* The controllers' own identities (tests/env/sa-tokens, run once per test binary: a test
  * that uninstalls removes the ServiceAccounts): the kubeconfig with the token of controller
  * name's ServiceAccount, as `cflux install` creates it. Test clients keep the admin one. */

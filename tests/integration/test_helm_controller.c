@@ -35,32 +35,13 @@ static char ns[64], store[] = "/tmp/cflux-hc-XXXXXX", storage[700], work[700], h
 static pid_t source_ctl, helm_ctl;
 static cf_kube *kube;
 
-static pid_t start(const char *bin, const char *const *args)
-{
-	char log[800];
-
-	snprintf(log, sizeof(log), "%s/%s.log", store, bin + 4);
-	return start_logged(bin, args, log);
-}
-
-static void stop(pid_t *p, int sig)
-{
-	int st;
-
-	if (*p > 0) {
-		kill(*p, sig);
-		waitpid(*p, &st, 0);
-		*p = 0;
-	}
-}
-
 static void start_helm_controller(void)
 {
 	const char *args[] = { "--kubeconfig", controller_kubeconfig("helm-controller"), "--watch-namespace", ns,
 			       "--internal-token-file", internal_token_file(), "--source-notify-addr", NOTIFY_ADDR,
 			       "--events-addr", EVENTS_ADDR, "--helm", helm, "--tmp-dir", helm_tmp,
 			       "--requeue-dependency", "1s", "--requeue-max", "2s", "--log-level", "debug", NULL };
-	helm_ctl = start("bin/helm-controller", args);
+	helm_ctl = start_in(store, "bin/helm-controller", args);
 }
 
 /* `helm <args>` as the admin, its stdout into out; 0 when it exited 0 */
@@ -113,17 +94,6 @@ static json_t *get(const char *api_version, const char *kind, const char *name)
 	return o;
 }
 
-static const char *cond(const json_t *o, const char *type, const char *field)
-{
-	json_t *c;
-	size_t i;
-
-	json_array_foreach(json_object_get(json_object_get(o, "status"), "conditions"), i, c)
-		if (strcmp(json_string_value(json_object_get(c, "type")), type) == 0)
-			return json_string_value(json_object_get(c, field));
-	return NULL;
-}
-
 /* Waits until HelmRelease name's condition type is want (with reason and text when given). */
 static json_t *wait_hr(const char *name, const char *type, const char *want, const char *reason, const char *text, int secs)
 {
@@ -133,15 +103,15 @@ static json_t *wait_hr(const char *name, const char *type, const char *want, con
 		const char *st, *msg, *rs;
 		json_decref(o);
 		o = get(HR_AV, "HelmRelease", name);
-		st = cond(o, type, "status");
-		msg = cond(o, type, "message");
-		rs = cond(o, type, "reason");
+		st = cond_field(o, type, "status");
+		msg = cond_field(o, type, "message");
+		rs = cond_field(o, type, "reason");
 		if (st && strcmp(st, want) == 0 && (!text || (msg && strstr(msg, text))) && (!reason || (rs && strcmp(rs, reason) == 0)))
 			return o;
 		msleep(200);
 	}
 	cf_test_fail(__FILE__, __LINE__, "%s: %s is %s %s \"%s\", want %s %s with \"%s\"", name, type,
-		     cond(o, type, "status") ?: "(none)", cond(o, type, "reason") ?: "", cond(o, type, "message") ?: "", want,
+		     cond_field(o, type, "status") ?: "(none)", cond_field(o, type, "reason") ?: "", cond_field(o, type, "message") ?: "", want,
 		     reason ? reason : "", text ? text : "");
 	json_decref(o);
 	return NULL;
@@ -279,7 +249,7 @@ static void setup(void)
 	CHECK(run("kubectl create namespace %s >/dev/null", ns) == 0);
 	kube = kube_client(NULL, NULL);
 	sargs[7] = storage;
-	source_ctl = start("bin/source-controller", sargs);
+	source_ctl = start_in(store, "bin/source-controller", sargs);
 	start_helm_controller();
 }
 
@@ -310,7 +280,7 @@ static void install(void)
 	CHECK(json_integer_value(json_object_get(snap, "version")) == 1);
 	CHECK(strncmp(json_string_value(json_object_get(snap, "configDigest")) ?: "", "sha256:", 7) == 0);
 	CHECK_STR(json_string_value(json_object_get(json_object_get(o, "status"), "lastAttemptedRevision")), "0.1.0");
-	CHECK_STR(cond(o, "Released", "reason"), "InstallSucceeded");
+	CHECK_STR(cond_field(o, "Released", "reason"), "InstallSucceeded");
 	json_decref(o);
 	/* the HelmChart as Flux makes it: owner labels, the template's spec */
 	hc = get(HC_AV, "HelmChart", chart_of("app"));
@@ -378,10 +348,10 @@ static void failed_upgrade_rolled_back(void)
 	CHECK(patch_hr("app", "{\"spec\":{\"timeout\":\"5s\",\"values\":{\"fail\":true},\"upgrade\":{\"remediation\":{\"retries\":1}}}}") == 0);
 	o = wait_hr("app", "Stalled", "True", "RetriesExceeded", "Failed to upgrade after 2 attempt(s)", 120);
 	CHECK(o != NULL);
-	CHECK_STR(cond(o, "Remediated", "reason"), "RollbackSucceeded");
-	CHECK_STR(cond(o, "Ready", "status"), "False");
-	CHECK_CONTAINS(cond(o, "Released", "message"), "Helm upgrade failed for release");
-	CHECK_CONTAINS(cond(o, "Released", "message"), "spec.timeout");   /* the hint */
+	CHECK_STR(cond_field(o, "Remediated", "reason"), "RollbackSucceeded");
+	CHECK_STR(cond_field(o, "Ready", "status"), "False");
+	CHECK_CONTAINS(cond_field(o, "Released", "message"), "Helm upgrade failed for release");
+	CHECK_CONTAINS(cond_field(o, "Released", "message"), "spec.timeout");   /* the hint */
 	CHECK(json_integer_value(json_object_get(json_object_get(o, "status"), "upgradeFailures")) == 2);
 	json_decref(o);
 	/* v6 failed, v7 rollback, v8 failed, v9 rollback to v5 */
@@ -391,7 +361,7 @@ static void failed_upgrade_rolled_back(void)
 	CHECK(ready("app", "UpgradeSucceeded", ".v10 with", 90) == 0);
 	o = get(HR_AV, "HelmRelease", "app");
 	CHECK(json_object_get(json_object_get(o, "status"), "upgradeFailures") == NULL);
-	CHECK(cond(o, "Stalled", "status") == NULL);
+	CHECK(cond_field(o, "Stalled", "status") == NULL);
 	json_decref(o);
 }
 
@@ -405,8 +375,8 @@ static void failed_install_uninstalled(void)
 	CHECK(publish(chart_of("broken"), "0.1.0") == 0);
 	o = wait_hr("broken", "Stalled", "True", "RetriesExceeded", "Failed to install after 2 attempt(s)", 120);
 	CHECK(o != NULL);
-	CHECK_STR(cond(o, "Remediated", "reason"), "UninstallSucceeded");
-	CHECK_STR(cond(o, "Released", "reason"), "InstallFailed");
+	CHECK_STR(cond_field(o, "Remediated", "reason"), "UninstallSucceeded");
+	CHECK_STR(cond_field(o, "Released", "reason"), "InstallFailed");
 	CHECK(json_integer_value(json_object_get(json_object_get(o, "status"), "installFailures")) == 2);
 	json_decref(o);
 	CHECK(history_latest("broken", st, sizeof(st), d, sizeof(d)) == 0);   /* uninstalled, history gone */
@@ -420,15 +390,15 @@ static void test_hooks(void)
 	CHECK(publish(chart_of("tested"), "0.1.0") == 0);
 	o = wait_hr("tested", "TestSuccess", "True", "TestSucceeded", "1 test hook(s) completed successfully", 120);
 	CHECK(o != NULL);
-	CHECK_STR(cond(o, "Ready", "reason"), "TestSucceeded");
+	CHECK_STR(cond_field(o, "Ready", "reason"), "TestSucceeded");
 	json_decref(o);
 	/* a failing test hook, ignored: released, Ready, TestSuccess=False */
 	CHECK(patch_hr("tested", "{\"spec\":{\"values\":{\"test\":{\"fail\":true}},\"test\":{\"ignoreFailures\":true,\"timeout\":\"5s\"},"
 				 "\"timeout\":\"5s\"}}") == 0);
 	o = wait_hr("tested", "TestSuccess", "False", "TestFailed", "Helm test failed for release", 120);
 	CHECK(o != NULL);
-	CHECK_STR(cond(o, "Ready", "status"), "True");
-	CHECK_STR(cond(o, "Ready", "reason"), "UpgradeSucceeded");
+	CHECK_STR(cond_field(o, "Ready", "status"), "True");
+	CHECK_STR(cond_field(o, "Ready", "reason"), "UpgradeSucceeded");
 	json_decref(o);
 	CHECK(wait_history("tested", 2, "deployed", NULL, 10) == 0);
 }
@@ -482,7 +452,7 @@ static void pending_release_recovered(void)
 		CHECK(strstr(args, SECRET_VALUE) == NULL);   /* the values are in the 0600 file only */
 		CHECK(strstr(args, "from-cm") == NULL);
 	}
-	stop(&helm_ctl, SIGKILL);
+	stop_pid(&helm_ctl, SIGKILL);
 	if (child > 0)
 		kill(-child, SIGKILL);   /* a crashed pod takes its children along */
 	CHECK(wait_history("app", 11, "pending-upgrade", NULL, 5) == 0);
@@ -578,8 +548,8 @@ static void stops_on_sigterm(void)
 
 static void cleanup(void)
 {
-	stop(&helm_ctl, SIGKILL);
-	stop(&source_ctl, SIGTERM);
+	stop_pid(&helm_ctl, SIGKILL);
+	stop_pid(&source_ctl, SIGTERM);
 	if (ns[0]) {
 		/* the finalizers are the controller's: gone with it, so they go by hand */
 		run("for h in $(kubectl -n %s get helmreleases -o name 2>/dev/null); do kubectl -n %s patch $h --type merge "

@@ -4,6 +4,7 @@
 #include "controller.h"
 
 #include "chart.h"
+#include "drift.h"
 #include "helmrun.h"
 #include "kube/secret.h"
 #include "runtime/condition.h"
@@ -12,6 +13,7 @@
 #include "runtime/reconcile.h"
 #include "runtime/status.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/sha256.h"
@@ -31,6 +33,9 @@
 #define C_RELEASED "Released"
 #define C_TEST "TestSuccess"
 #define C_REMEDIATED "Remediated"
+#define C_DRIFTED "Drifted"
+#define R_DRIFT_DETECTED "DriftDetected"
+#define R_DRIFT_CORRECTED "DriftCorrected"
 #define R_INSTALL_OK "InstallSucceeded"
 #define R_INSTALL_FAILED "InstallFailed"
 #define R_UPGRADE_OK "UpgradeSucceeded"
@@ -526,6 +531,57 @@ static int in_sync(const hr *r)
 	       cf_json_str(s, "configDigest") && strcmp(cf_json_str(s, "configDigest"), r->config_digest) == 0;
 }
 
+/* The drift of the objects in the release's manifest (helm get manifest), read as the identity
+ * helm acts as. */
+static int find_drift(hr *r, json_t **drifted, int correct)
+{
+	hc_helm_call call;
+	hc_helm_result res;
+	int rc;
+
+	*drifted = NULL;
+	call_init(r, &call, HC_HELM_MANIFEST);
+	if ((rc = helm(r, &call, &res)) == 0 && (rc = cf_kube_impersonate(r->k, r->as_user[0] ? r->as_user : NULL, NULL)) == 0) {
+		rc = hc_drift_check(r->k, drifted, res.out.data ? res.out.data : "", res.out.len, r->target, correct);
+		cf_kube_impersonate(r->k, NULL, NULL);
+	}
+	hc_helm_result_free(&res);
+	return rc;
+}
+
+/* spec.driftDetection warn|enabled on a release in sync: Drifted says what differs (corrected
+ * in mode enabled), with an event naming the objects and fields. A failure to look is logged:
+ * the release itself is fine. */
+static void detect_drift(hr *r)
+{
+	const char *mode = cf_json_str(sub(r, "driftDetection", NULL), "mode");
+	int correct = mode && strcmp(mode, "enabled") == 0;
+	cf_buf msg = CF_BUF_INIT(MSG_MAX);
+	json_t *drifted = NULL, *v;
+	char ref[400];
+	size_t i;
+
+	if (!correct && !(mode && strcmp(mode, "warn") == 0)) {
+		cf_condition_remove(r->status, C_DRIFTED);
+		return;
+	}
+	if (find_drift(r, &drifted, correct) < 0) {
+		cf_log(CF_LOG_WARN, "drift detection failed", "object", r->p->key, "error", cf_err_msg(), NULL);
+		cf_err_clear();
+	} else if (json_array_size(drifted) == 0) {
+		cf_condition_remove(r->status, C_DRIFTED);
+	} else {
+		release_ref(ref, sizeof(ref), r);
+		cf_buf_printf(&msg, "Cluster state of release %s %s:", ref, correct ? "has been corrected" : "has drifted from the desired state");
+		json_array_foreach(drifted, i, v)
+			cf_buf_printf(&msg, " %s%s", i ? "; " : "", json_string_value(v));
+		cond(r, C_DRIFTED, correct ? "False" : "True", correct ? R_DRIFT_CORRECTED : R_DRIFT_DETECTED, msg.data);
+		event(r, correct ? "Normal" : "Warning", correct ? R_DRIFT_CORRECTED : R_DRIFT_DETECTED, msg.data);
+	}
+	json_decref(drifted);
+	cf_buf_free(&msg);
+}
+
 /* The error of a pass that does nothing because the retries are exhausted: Ready's words as
  * they are, else Flux's. */
 static void stalled_message(hr *r)
@@ -572,6 +628,7 @@ static int act(hr *r)
 	case HC_ACT_TEST:
 		return test_then_succeed(r, "upgrade");
 	case HC_ACT_NONE:
+		detect_drift(r);
 		break;
 	}
 	return succeed_from(r, tests_enabled(r) ? C_TEST : C_RELEASED);

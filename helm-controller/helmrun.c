@@ -25,7 +25,7 @@
 static const char *const VERBS[] = {
 	[HC_HELM_INSTALL] = "install", [HC_HELM_UPGRADE] = "upgrade", [HC_HELM_ROLLBACK] = "rollback",
 	[HC_HELM_UNINSTALL] = "uninstall", [HC_HELM_TEST] = "test", [HC_HELM_HISTORY] = "history",
-	[HC_HELM_STATUS] = "status",
+	[HC_HELM_STATUS] = "status", [HC_HELM_MANIFEST] = "manifest",
 };
 
 const char *hc_helm_verb_str(hc_helm_verb v)
@@ -103,6 +103,8 @@ int hc_helm_argv(const char **argv, size_t max, char *scratch, size_t size, cons
 	    ((c->verb == HC_HELM_INSTALL || c->verb == HC_HELM_UPGRADE) && (c->chart_path == NULL || c->values_path == NULL)))
 		return cf_err_set(CF_EINVAL, "helm %s: release, namespace, chart and values are required", hc_helm_verb_str(c->verb));
 	add(&b, helm);
+	if (c->verb == HC_HELM_MANIFEST)
+		add(&b, "get");
 	add(&b, hc_helm_verb_str(c->verb));
 	add(&b, c->release);
 	if (c->verb == HC_HELM_INSTALL || c->verb == HC_HELM_UPGRADE)

@@ -20,6 +20,7 @@ typedef enum hc_helm_verb {
 	HC_HELM_TEST,
 	HC_HELM_HISTORY,
 	HC_HELM_STATUS,
+	HC_HELM_MANIFEST,              /* helm get manifest */
 } hc_helm_verb;
 
 /* CRD policies (install.crds, upgrade.crds) */

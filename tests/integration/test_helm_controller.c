@@ -2,7 +2,8 @@
  * binary, against the real apiserver and kwok: install; upgrades on values, valuesFrom and a new
  * chart version, each in `helm history`; a failing upgrade rolled back; a failing install
  * retried, then uninstalled; test hooks passing and failing with ignoreFailures; a release left
- * pending-upgrade by kill -9 recovered; suspend/resume; cross-kind dependsOn; deletion.
+ * pending-upgrade by kill -9 recovered; drift reported (warn) and corrected (enabled);
+ * suspend/resume; cross-kind dependsOn; deletion.
  *
  * The chart (testdata/helm/cflux-demo, pods that tolerate the kwok node) is packaged with helm.
  * Its artifacts are served by bin/source-controller's artifact service over nng; the test plays
@@ -403,6 +404,31 @@ static void test_hooks(void)
 	CHECK(wait_history("tested", 2, "deployed", NULL, 10) == 0);
 }
 
+static void drift_detection(void)
+{
+	json_t *o;
+
+	CHECK(apply_hr("drifty", "  driftDetection:\n    mode: warn\n") == 0);
+	CHECK(publish(chart_of("drifty"), "0.1.0") == 0);
+	CHECK(ready("drifty", "InstallSucceeded", NULL, 90) == 0);
+	CHECK(cm_is("drifty-values", "greeting", "hello", 10) == 0);
+	/* a hand edit: reported in warn mode, left alone */
+	CHECK(run("kubectl -n %s patch configmap drifty-values --type merge -p '{\"data\":{\"greeting\":\"by-hand\"}}' >/dev/null", ns) == 0);
+	CHECK(run("kubectl -n %s annotate helmrelease drifty reconcile.fluxcd.io/requestedAt=d1 --overwrite >/dev/null", ns) == 0);
+	o = wait_hr("drifty", "Drifted", "True", "DriftDetected", "ConfigMap/", 60);
+	CHECK(o != NULL);
+	CHECK_CONTAINS(cond_field(o, "Drifted", "message"), "drifty-values changed (data.greeting)");
+	CHECK_STR(cond_field(o, "Ready", "status"), "True");
+	json_decref(o);
+	CHECK(cm_is("drifty-values", "greeting", "by-hand", 2) == 0);
+	/* enabled: corrected */
+	CHECK(patch_hr("drifty", "{\"spec\":{\"driftDetection\":{\"mode\":\"enabled\"}}}") == 0);
+	o = wait_hr("drifty", "Drifted", "False", "DriftCorrected", "has been corrected", 60);
+	CHECK(o != NULL);
+	json_decref(o);
+	CHECK(cm_is("drifty-values", "greeting", "hello", 10) == 0);
+}
+
 /* The helm child of the controller (the process whose parent it is), 0 when none runs. */
 static pid_t helm_child(void)
 {
@@ -570,6 +596,7 @@ static const cf_test_case cases[] = {
 	{ "failed_upgrade_rolled_back", failed_upgrade_rolled_back },
 	{ "failed_install_uninstalled", failed_install_uninstalled },
 	{ "test_hooks", test_hooks },
+	{ "drift_detection", drift_detection },
 	{ "pending_release_recovered", pending_release_recovered },
 	{ "suspend_resume", suspend_resume },
 	{ "depends_on", depends_on },

@@ -23,7 +23,7 @@ static int has(const char *const *argv, const char *s)
 static void argv_never_holds_values(void)
 {
 	static const hc_helm_verb verbs[] = { HC_HELM_INSTALL, HC_HELM_UPGRADE, HC_HELM_ROLLBACK, HC_HELM_UNINSTALL,
-					      HC_HELM_TEST, HC_HELM_HISTORY, HC_HELM_STATUS };
+					      HC_HELM_TEST, HC_HELM_HISTORY, HC_HELM_STATUS, HC_HELM_MANIFEST };
 	const char *argv[HC_HELM_ARGV_MAX];
 	char scratch[256];
 
@@ -37,6 +37,11 @@ static void argv_never_holds_values(void)
 		if (n <= 3)
 			continue;
 		CHECK_STR(argv[0], "/usr/bin/helm");
+		if (verbs[v] == HC_HELM_MANIFEST) {   /* helm get manifest app */
+			CHECK_STR(argv[1], "get");
+			memmove(&argv[1], &argv[2], sizeof(argv[0]) * (size_t)n);
+			n--;
+		}
 		CHECK_STR(argv[1], hc_helm_verb_str(verbs[v]));
 		CHECK_STR(argv[2], "app");
 		CHECK(argv[n] == NULL);

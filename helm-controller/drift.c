@@ -67,6 +67,23 @@ static int disabled(const json_t *o)
 	return (a && strcmp(a, "disabled") == 0) || (l && strcmp(l, "disabled") == 0);
 }
 
+/* What helm adds to every object of a release when it applies it (its ownership metadata):
+ * part of what helm's field manager owns, so part of what is compared and applied. */
+static void helm_owner_metadata(json_t *obj, const char *release, const char *ns)
+{
+	json_t *md = json_object_get(obj, "metadata"), *labels, *ann;
+
+	if (!json_is_object(md))
+		json_object_set_new(obj, "metadata", md = json_object());
+	if (!json_is_object(labels = json_object_get(md, "labels")))
+		json_object_set_new(md, "labels", labels = json_object());
+	if (!json_is_object(ann = json_object_get(md, "annotations")))
+		json_object_set_new(md, "annotations", ann = json_object());
+	json_object_set_new(labels, "app.kubernetes.io/managed-by", json_string("Helm"));
+	json_object_set_new(ann, "meta.helm.sh/release-name", json_string(release));
+	json_object_set_new(ann, "meta.helm.sh/release-namespace", json_string(ns));
+}
+
 /* One object: "" when in sync, else the fields that drifted (corrected when correct). */
 static int check_one(cf_kube *k, json_t *obj, const char *ns, int correct, char *fields, size_t size)
 {
@@ -103,7 +120,8 @@ static int check_one(cf_kube *k, json_t *obj, const char *ns, int correct, char 
 	return rc;
 }
 
-int hc_drift_check(cf_kube *k, json_t **drifted, const char *manifest, size_t len, const char *ns, int correct)
+int hc_drift_check(cf_kube *k, json_t **drifted, const char *manifest, size_t len, const char *release, const char *ns,
+		   int correct)
 {
 	json_t *objs = NULL, *o;
 	size_t i;
@@ -119,6 +137,7 @@ int hc_drift_check(cf_kube *k, json_t **drifted, const char *manifest, size_t le
 		const json_t *md = json_object_get(o, "metadata");
 		if (!json_is_object(o) || disabled(o))
 			continue;
+		helm_owner_metadata(o, release, ns);
 		if ((rc = check_one(k, o, ns, correct, fields, sizeof(fields))) < 0) {
 			cf_err_prefix("%s/%s", cf_json_str(o, "kind") ? cf_json_str(o, "kind") : "?", cf_json_str(md, "name") ? cf_json_str(md, "name") : "?");
 			break;

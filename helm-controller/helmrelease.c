@@ -542,7 +542,7 @@ static int find_drift(hr *r, json_t **drifted, int correct)
 	*drifted = NULL;
 	call_init(r, &call, HC_HELM_MANIFEST);
 	if ((rc = helm(r, &call, &res)) == 0 && (rc = cf_kube_impersonate(r->k, r->as_user[0] ? r->as_user : NULL, NULL)) == 0) {
-		rc = hc_drift_check(r->k, drifted, res.out.data ? res.out.data : "", res.out.len, r->target, correct);
+		rc = hc_drift_check(r->k, drifted, res.out.data ? res.out.data : "", res.out.len, r->release, r->target, correct);
 		cf_kube_impersonate(r->k, NULL, NULL);
 	}
 	hc_helm_result_free(&res);
@@ -574,7 +574,7 @@ static void detect_drift(hr *r)
 		release_ref(ref, sizeof(ref), r);
 		cf_buf_printf(&msg, "Cluster state of release %s %s:", ref, correct ? "has been corrected" : "has drifted from the desired state");
 		json_array_foreach(drifted, i, v)
-			cf_buf_printf(&msg, " %s%s", i ? "; " : "", json_string_value(v));
+			cf_buf_printf(&msg, "%s%s", i ? "; " : " ", json_string_value(v));
 		cond(r, C_DRIFTED, correct ? "False" : "True", correct ? R_DRIFT_CORRECTED : R_DRIFT_DETECTED, msg.data);
 		event(r, correct ? "Normal" : "Warning", correct ? R_DRIFT_CORRECTED : R_DRIFT_DETECTED, msg.data);
 	}

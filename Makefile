@@ -2,7 +2,7 @@
 #   make              libcflux.a and every binary into bin/
 #   make test         every suite (unit, fuzz corpus replay, integration against tests/env)
 #   make SANITIZE=1   the same with AddressSanitizer + UndefinedBehaviorSanitizer
-#   make deps         Debian packages for the build and the test environment
+#   make deps         Debian packages for the build and the test environment, and helm (npm)
 #   make demo         the main job: local control plane + Git server + controllers, a fleet synced,
 #                     a change applied, drift undone, a file pruned (make demo-down stops it)
 #   make fuzz         libFuzzer builds of the fuzz targets (needs clang)
@@ -60,7 +60,8 @@ KUST_BIN   = $(KUST_SRC:tests/kustomize/%.c=$(BUILD)/tests/kustomize_%)
 FUZZ_SRC   = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%_replay)
 HARNESS_OBJ = $(BUILD)/tests/harness.o
-TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-sink)
+TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-sink) \
+             $(if $(wildcard tests/env/token-server.c),$(BUILD)/tests/token-server)
 
 BINS       = bin/cflux $(CONTROLLERS:%=bin/%)
 
@@ -124,6 +125,9 @@ $(BUILD)/tests/fuzz_%_replay: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/r
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/webhook-sink: $(BUILD)/tests/env/webhook-sink.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/token-server: $(BUILD)/tests/env/token-server.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Every suite; the closing line is "N passed, N failed".

@@ -88,7 +88,7 @@ static const struct {
 	{ "version", cmd_version, "print the version" },
 	{ "yaml", cmd_yaml, "print YAML files as cflux reads them (normalised)" },
 	{ "kustomize", cmd_kustomize, "build a kustomization directory (as kubectl kustomize does)" },
-	{ "create", cmd_create, "create or update a GitRepository (create source git) or a Kustomization" },
+	{ "create", cmd_create, "create or update a GitRepository (create source git), a HelmRepository (create source helm), an OCIRepository (create source oci) or a Kustomization" },
 	{ "get", cmd_get, "list GitRepositories (get sources git), Kustomizations, or all, with their status" },
 	{ "reconcile", cmd_reconcile, "ask for a reconcile now and wait for its result" },
 	{ "suspend", cmd_suspend, "stop reconciling an object (or --all)" },

@@ -178,7 +178,7 @@ int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *nam
 			if (good) {
 				cli_ok("%s reconciliation completed", kind);
 				if (rev)
-					cli_ok("%s revision: %s", strcmp(kind, "GitRepository") == 0 ? "fetched" : "applied", rev);
+					cli_ok("%s revision: %s", strcmp(kind, "Kustomization") != 0 ? "fetched" : "applied", rev);
 			} else {
 				cli_fail(1, "%s '%s/%s' is not ready: %s", kind, cli.namespace, name,
 					 cf_json_str(rc, "message") ? cf_json_str(rc, "message") : "(no message)");
@@ -245,6 +245,132 @@ static json_t *object_ref(const char *text, const char *dflt_kind, int with_ns)
 	return json_pack("{s:s,s:s,s:s*}", "kind", kind, "name", name, "namespace", dot ? dot + 1 : NULL);
 }
 
+/* ms as Go's time.Duration prints it, as flux writes spec.interval: "10m0s", "1h0m0s", "30s",
+ * "1.5s", "500ms". */
+static void go_duration(char *out, size_t size, long ms)
+{
+	long h = ms / 3600000, m = ms / 60000 % 60, s = ms / 1000 % 60, frac = ms % 1000;
+	char sec[32];
+
+	if (ms < 1000) {
+		snprintf(out, size, "%ldms", ms);
+		return;
+	}
+	if (frac) {
+		snprintf(sec, sizeof(sec), "%ld.%03ld", s, frac);
+		for (size_t n = strlen(sec); sec[n - 1] == '0'; n--)
+			sec[n - 1] = '\0';
+	} else {
+		snprintf(sec, sizeof(sec), "%ld", s);
+	}
+	if (h)
+		snprintf(out, size, "%ldh%ldm%ss", h, m, sec);
+	else if (m)
+		snprintf(out, size, "%ldm%ss", m, sec);
+	else
+		snprintf(out, size, "%ss", sec);
+}
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The object with its keys in alphabetical order (recursively), as flux's --export prints them. */
+static json_t *keys_sorted(const json_t *o)
+{
+	const char *keys[64], *key;
+	size_t n = 0;
+	json_t *out, *v;
+
+	if (!json_is_object(o))
+		return json_deep_copy(o);
+	json_object_foreach((json_t *)o, key, v)
+		if (n < 64)
+			keys[n++] = key;
+	qsort(keys, n, sizeof(keys[0]), cmp_str_ptr);
+	out = json_object();
+	for (size_t i = 0; out && i < n; i++)
+		json_object_set_new(out, keys[i], keys_sorted(json_object_get(o, keys[i])));
+	return out;
+}
+
+/* cflux create source oci NAME --url oci://...: Flux's flags (--tag, --tag-semver or --digest
+ * required; --layer-selector MEDIA-TYPE:OPERATION); provider generic is left out, as flux does. */
+static int create_source_oci(int argc, char **argv, const char *name)
+{
+	const char *url = NULL, *tag = NULL, *semver = NULL, *digest = NULL, *secret = NULL, *cert = NULL;
+	const char *interval = "1m", *provider = "generic", *selector = NULL, *ignore = NULL, *sa = NULL;
+	int export = 0, insecure = 0, rc;
+	long ms;
+	const cf_flag own[] = {
+		{ "url", CF_FLAG_STRING, &url, "the OCI repository URL", 0 },
+		{ "tag", CF_FLAG_STRING, &tag, "the OCI artifact tag", 0 },
+		{ "tag-semver", CF_FLAG_STRING, &semver, "the OCI artifact tag semver range", 0 },
+		{ "digest", CF_FLAG_STRING, &digest, "the OCI artifact digest", 0 },
+		{ "secret-ref", CF_FLAG_STRING, &secret, "the name of the Kubernetes image pull secret (type 'kubernetes.io/dockerconfigjson')", 0 },
+		{ "cert-ref", CF_FLAG_STRING, &cert, "the name of a secret to use for TLS certificates", 0 },
+		{ "service-account", CF_FLAG_STRING, &sa, "the name of the Kubernetes service account that refers to an image pull secret", 0 },
+		{ "provider", CF_FLAG_STRING, &provider, "the OCI provider name (cflux supports generic)", 0 },
+		{ "insecure", CF_FLAG_BOOL, &insecure, "for when connecting to a non-TLS registries over plain HTTP", 0 },
+		{ "ignore-paths", CF_FLAG_STRING, &ignore, "set paths to ignore resources (can specify multiple paths with commas: path1,path2)", 0 },
+		{ "layer-selector", CF_FLAG_STRING, &selector, "the OCI artifact layer selector in the format '<media-type>:<operation>'", 0 },
+		{ "interval", CF_FLAG_STRING, &interval, "source sync interval", 0 },
+		{ "export", CF_FLAG_BOOL, &export, "export in YAML format to stdout", 0 },
+	};
+	char *pos[POS_MAX], *ign = NULL, every[64];
+	size_t npos;
+	json_t *obj, *spec;
+	const char *colon;
+
+	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
+			"usage: cflux create source oci NAME --url oci://HOST/REPO (--tag T | --tag-semver R | --digest D)",
+			pos, &npos)) != 0)
+		return rc == 1 ? 0 : rc;
+	if (url == NULL)
+		return cli_fail(CLI_EXIT_USAGE, "url is required");
+	if (tag == NULL && semver == NULL && digest == NULL)
+		return cli_fail(CLI_EXIT_USAGE, "--tag, --tag-semver or --digest is required");
+	if (strncmp(url, "oci://", 6) != 0)
+		return cli_fail(CLI_EXIT_USAGE, "invalid --url \"%s\": must start with oci://", url);
+	colon = selector ? strchr(selector, ':') : NULL;
+	if (selector && (colon == NULL || colon == selector || colon[1] == '\0'))
+		return cli_fail(CLI_EXIT_USAGE, "invalid --layer-selector \"%s\": must be in the format '<media-type>:<operation>'", selector);
+	if (colon && strcmp(colon + 1, "extract") != 0 && strcmp(colon + 1, "copy") != 0)
+		return cli_fail(CLI_EXIT_USAGE, "invalid --layer-selector \"%s\": operation must be \"extract\" or \"copy\"", selector);
+	if (cf_duration_parse(&ms, interval) < 0)
+		return cli_fail(CLI_EXIT_USAGE, "invalid --interval \"%s\": %s", interval, cf_err_msg());
+	go_duration(every, sizeof(every), ms);
+	spec = json_pack("{s:s,s:{s:s*,s:s*,s:s*},s:s}", "interval", every, "ref", "digest", digest, "semver", semver,
+			 "tag", tag, "url", url);
+	if (strcmp(provider, "generic") != 0)
+		json_object_set_new(spec, "provider", json_string(provider));
+	if (insecure)
+		json_object_set_new(spec, "insecure", json_true());
+	if (secret)
+		json_object_set_new(spec, "secretRef", json_pack("{s:s}", "name", secret));
+	if (cert)
+		json_object_set_new(spec, "certSecretRef", json_pack("{s:s}", "name", cert));
+	if (sa)
+		json_object_set_new(spec, "serviceAccountName", json_string(sa));
+	if (colon)
+		json_object_set_new(spec, "layerSelector", json_pack("{s:s%,s:s}", "mediaType", selector, (size_t)(colon - selector),
+								    "operation", colon + 1));
+	if (ignore && (ign = cf_strdup(ignore)) != NULL) {
+		for (char *p = ign; *p; p++)
+			if (*p == ',')
+				*p = '\n';
+		json_object_set_new(spec, "ignore", json_string(ign));
+		cf_free(ign);
+	}
+	obj = json_pack("{s:s,s:s,s:{s:s,s:s},s:o}", "apiVersion", CF_AV_OCIREPOSITORY, "kind", "OCIRepository",
+			"metadata", "name", name, "namespace", cli.namespace, "spec", keys_sorted(spec));
+	json_decref(spec);
+	rc = apply_or_export(obj, export, CF_AV_OCIREPOSITORY, "OCIRepository", name);
+	json_decref(obj);
+	return rc;
+}
+
 static int create_source_git(int argc, char **argv, const char *name)
 {
 	const char *url = NULL, *branch = NULL, *tag = NULL, *semver = NULL, *commit = NULL, *refname = NULL;
@@ -285,6 +411,56 @@ static int create_source_git(int argc, char **argv, const char *name)
 	if (secret)
 		json_object_set_new(json_object_get(obj, "spec"), "secretRef", json_pack("{s:s}", "name", secret));
 	rc = apply_or_export(obj, export, GITREPO_AV, "GitRepository", name);
+	json_decref(obj);
+	return rc;
+}
+
+/* cflux create source helm NAME --url URL: Flux's flags; an oci:// URL makes `type: oci`, as
+ * flux infers it. Credentials come from an existing Secret (--secret-ref). */
+static int create_source_helm(int argc, char **argv, const char *name)
+{
+	const char *url = NULL, *secret = NULL, *interval = "1m", *timeout = NULL, *provider = NULL;
+	int export = 0, pass = 0, rc, oci;
+	long ms;
+	const cf_flag own[] = {
+		{ "url", CF_FLAG_STRING, &url, "Helm repository address (https, http, or oci://)", 0 },
+		{ "secret-ref", CF_FLAG_STRING, &secret, "the name of an existing secret containing TLS or basic auth credentials", 0 },
+		{ "pass-credentials", CF_FLAG_BOOL, &pass, "pass credentials to all domains", 0 },
+		{ "oci-provider", CF_FLAG_STRING, &provider, "OCI provider name (generic, aws, azure, gcp)", 0 },
+		{ "interval", CF_FLAG_STRING, &interval, "how often to fetch the index", 0 },
+		{ "timeout", CF_FLAG_STRING, &timeout, "timeout of the index download", 0 },
+		{ "export", CF_FLAG_BOOL, &export, "print the object as YAML instead of applying it", 0 },
+	};
+	char *pos[POS_MAX];
+	size_t npos;
+	json_t *obj, *spec;
+
+	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
+			"usage: cflux create source helm NAME --url URL [--secret-ref S] [--pass-credentials] [--interval D]",
+			pos, &npos)) != 0)
+		return rc == 1 ? 0 : rc;
+	if (url == NULL)
+		return cli_fail(CLI_EXIT_USAGE, "--url is required");
+	oci = strncmp(url, "oci://", 6) == 0;
+	if (!oci && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+		return cli_fail(CLI_EXIT_USAGE, "invalid --url \"%s\": want http://, https:// or oci://", url);
+	if (cf_duration_parse(&ms, interval) < 0 || (timeout && cf_duration_parse(&ms, timeout) < 0))
+		return cli_fail(CLI_EXIT_USAGE, "invalid duration: %s", cf_err_msg());
+	spec = json_pack("{s:s,s:s}", "interval", interval, "url", url);
+	if (oci) {
+		json_object_set_new(spec, "type", json_string("oci"));
+		if (provider)
+			json_object_set_new(spec, "provider", json_string(provider));
+	}
+	if (timeout)
+		json_object_set_new(spec, "timeout", json_string(timeout));
+	if (pass)
+		json_object_set_new(spec, "passCredentials", json_true());
+	if (secret)
+		json_object_set_new(spec, "secretRef", json_pack("{s:s}", "name", secret));
+	obj = json_pack("{s:s,s:s,s:{s:s,s:s},s:o}", "apiVersion", CF_AV_HELMREPOSITORY, "kind", "HelmRepository",
+			"metadata", "name", name, "namespace", cli.namespace, "spec", spec);
+	rc = apply_or_export(obj, export, CF_AV_HELMREPOSITORY, "HelmRepository", name);
 	json_decref(obj);
 	return rc;
 }
@@ -364,9 +540,15 @@ int cmd_create(int argc, char **argv)
 	/* cflux create source git NAME ... | cflux create kustomization NAME ... */
 	used = argc > 1 ? cli_kind_args(argv + 1, (size_t)(argc - 1), &av, &kind) : 0;
 	if (used == 0 || argc < 2 + used || argv[1 + used][0] == '-')
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git NAME --url URL ... | cflux create kustomization NAME --source ...");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git|helm|oci NAME --url URL ... | cflux create kustomization NAME --source ...");
 	if (strcmp(kind, "GitRepository") == 0)
 		return create_source_git(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	if (strcmp(kind, "HelmRepository") == 0)
+		return create_source_helm(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	if (strcmp(kind, "OCIRepository") == 0)
+		return create_source_oci(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	if (strcmp(kind, "Kustomization") != 0)
+		return cli_fail(CLI_EXIT_USAGE, "cflux create does not make %s objects: source git, source helm, source oci or kustomization", kind);
 	return create_kustomization(argc - 1 - used, argv + 1 + used, argv[1 + used]);
 }
 
@@ -444,7 +626,7 @@ int cmd_get(int argc, char **argv)
 	cf_kube *k;
 	int rc;
 
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux get sources git | kustomizations | all [-A]", pos, &npos)) != 0)
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux get sources git|helm|chart|oci | kustomizations | all [-A]", pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	if (npos == 1 && strcmp(pos[0], "all") == 0) {
 		if ((k = cli_client()) == NULL)
@@ -452,12 +634,15 @@ int cmd_get(int argc, char **argv)
 		rc = get_kind(k, GITREPO_AV, "GitRepository", 1);
 		printf("\n");
 		if (rc == 0)
+			rc = get_kind(k, CF_AV_OCIREPOSITORY, "OCIRepository", 1);
+		printf("\n");
+		if (rc == 0)
 			rc = get_kind(k, KS_AV, "Kustomization", 1);
 		cf_kube_free(k);
 		return rc;
 	}
 	if (npos == 0 || cli_kind_args(pos, npos, &av, &kind) != (int)npos)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources git | kustomizations | all [-A]");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources git|helm|chart|oci | kustomizations | all [-A]");
 	if ((k = cli_client()) == NULL)
 		return 1;
 	rc = get_kind(k, av, kind, 0);

@@ -48,7 +48,10 @@ typedef struct component {
 
 static const component COMPONENTS[] = {
 	{ "source-controller",
-	  "[{\"apiGroups\":[\"" CF_GROUP_SOURCE "\"],\"resources\":[\"gitrepositories\",\"gitrepositories/status\",\"gitrepositories/finalizers\"],"
+	  "[{\"apiGroups\":[\"" CF_GROUP_SOURCE "\"],\"resources\":[\"gitrepositories\",\"gitrepositories/status\",\"gitrepositories/finalizers\","
+	  "\"helmrepositories\",\"helmrepositories/status\",\"helmrepositories/finalizers\","
+	  "\"helmcharts\",\"helmcharts/status\",\"helmcharts/finalizers\","
+	  "\"ocirepositories\",\"ocirepositories/status\",\"ocirepositories/finalizers\"],"
 	  "\"verbs\":[\"get\",\"list\",\"watch\",\"patch\",\"update\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"events\"],\"verbs\":[\"create\",\"patch\"]}]",

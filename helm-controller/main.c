@@ -48,9 +48,12 @@ static const cf_flag flags[] = {
 	  "service account helm impersonates when a HelmRelease sets no spec.serviceAccountName (default: the controller's own)", 0 },
 };
 
+static const cf_controller_def def;
+
 int hc_new_client(hc_ctl *c, cf_kube **k)
 {
-	return cf_kube_new_for(k, c->kubeconfig, c->context, HELM_CONTROLLER);
+	(void)c;
+	return cf_controller_client(&def, k);
 }
 
 /* ---- the index: sources and dependencies of each HelmRelease ---- */
@@ -174,84 +177,70 @@ static void on_notice(void *payload, const char *kind, const char *ns, const cha
 	hc_enqueue_for(&ctl, "source", kind, ns, name);
 }
 
-static int worker_client(void *ctx, cf_kube **k)
-{
-	return hc_new_client(ctx, k);
-}
-
 static int reconcile_hr(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
 {
 	return helmrelease_reconcile(ctx, k, ns, name, requeue_ms);
 }
 
 /* The kinds: one row each (runtime/controller.h). HelmReleases are reconciled; their chart
- * sources and the Kustomizations they may depend on are watched. OCIRepositories are not
- * watched yet (cflux has no CRD for them): a chartRef to one hears of a new artifact from the
- * notices, and looks again after --requeue-dependency while it is not ready. */
+ * sources (HelmCharts, OCIRepositories) and the Kustomizations they may depend on are watched. */
 static const cf_kind_handler KIND_ROWS[] = {
 	{ CF_KIND_HELMRELEASE, on_helmrelease, helmrelease_wants_reconcile, reconcile_hr },
 	{ CF_KIND_HELMCHART, on_source, NULL, NULL },
+	{ CF_KIND_OCIREPOSITORY, on_source, NULL, NULL },
 	{ CF_KIND_KUSTOMIZATION, on_kustomization, NULL, NULL },
 };
 static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 
-static int start(void)
+static pthread_t notices;
+static cf_notice_listener listener = { NULL, on_notice, NULL, &ctl.stop };
+
+/* after the flags: the helm binary must be there; the index */
+static int setup(void *ctx)
 {
 	const char *env = getenv("CFLUX_HELM");
 
+	(void)ctx;
 	if (env && env[0] && strcmp(ctl.helm_bin, "/usr/local/bin/helm") == 0)
 		ctl.helm_bin = env;
 	if (access(ctl.helm_bin, X_OK) != 0)
 		return cf_err_set(CF_ENOTFOUND, "helm binary %s is not executable (--helm or $CFLUX_HELM)", ctl.helm_bin);
 	pthread_mutex_init(&ctl.mu, NULL);
-	if ((ctl.index = json_object()) == NULL ||
-	    (ctl.internal_token_file && cf_bus_token_load(&ctl.internal_token, ctl.internal_token_file) < 0) ||
-	    cf_workqueue_new(&ctl.queue, 1000, ctl.requeue_max_ms) < 0 ||
-	    cf_bus_pub_open(&ctl.events, ctl.events_addr, 1) < 0 || cf_bus_pub_set_token(ctl.events, ctl.internal_token) < 0)
-		return -1;
+	return (ctl.index = json_object()) ? 0 : cf_err_set(CF_ENOMEM, "out of memory");
+}
+
+static int run(void *ctx)
+{
+	(void)ctx;
+	listener.addr = ctl.notify_addr;
+	if (pthread_create(&notices, NULL, cf_notice_listener_run, &listener) != 0)
+		return cf_err_set(CF_ERR, "cannot start the notice thread");
+	cf_log(CF_LOG_INFO, "started", "helm", ctl.helm_bin, "notices", ctl.notify_addr, "events", ctl.events_addr, NULL);
 	return 0;
 }
 
-int main(int argc, char **argv)
+static void join(void *ctx)
 {
-	static cf_worker worker;
-	static cf_notice_listener listener = { NULL, on_notice, NULL, &ctl.stop };
-	cf_kind_watches *watches = NULL;
-	pthread_t notices, *workers = NULL;
-	int rc;
-
-	rc = cf_controller_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, HELM_CONTROLLER,
-				 "usage: helm-controller [flags]\n\nInstalls and upgrades HelmReleases with helm.", &ctl.log_level);
-	if (rc >= 0)
-		return rc;
-	if (start() < 0) {
-		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
-		rc = 1;
-		goto out;
-	}
-	cf_stop_on_signals(&ctl.stop);
-	listener.addr = ctl.notify_addr;
-	worker = (cf_worker){ ctl.queue, worker_client, &KINDS, &ctl };
-	if (cf_worker_pool_start(&workers, ctl.concurrent, &worker) < 0 ||
-	    cf_kind_watches_start(&watches, &KINDS, ctl.watch_namespace, ctl.queue, worker_client, &ctl, &ctl.stop) < 0) {
-		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
-		rc = 1;
-		goto out;
-	}
-	pthread_create(&notices, NULL, cf_notice_listener_run, &listener);
-	cf_log(CF_LOG_INFO, "started", "helm", ctl.helm_bin, "notices", ctl.notify_addr, "events", ctl.events_addr, NULL);
-	cf_wait_for_stop(&ctl.stop);
-	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);
-	workers = NULL;
-	cf_kind_watches_join(watches);
+	(void)ctx;
 	pthread_join(notices, NULL);
-	rc = 0;
-out:
-	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);   /* only after a failed start */
-	cf_bus_pub_free(ctl.events);
-	cf_bus_token_free(ctl.internal_token);
-	cf_workqueue_free(ctl.queue);
+}
+
+static void teardown(void *ctx)
+{
+	(void)ctx;
 	json_decref(ctl.index);
 	pthread_mutex_destroy(&ctl.mu);
-	return rc;
+}
+
+static const cf_controller_def def = {
+	.name = HELM_CONTROLLER,
+	.usage = "usage: helm-controller [flags]\n\nInstalls and upgrades HelmReleases with helm.",
+	.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]), .kinds = &KINDS, .ctx = &ctl,
+	.bind = CF_CONTROLLER_BIND(ctl), .workers = &ctl.concurrent, .requeue_max_ms = &ctl.requeue_max_ms,
+	.events = &ctl.events, .setup = setup, .run = run, .join = join, .teardown = teardown,
+};
+
+int main(int argc, char **argv)
+{
+	return cf_controller_main(&def, argc, argv);
 }

@@ -219,6 +219,19 @@ static int dependencies_ready(rec *r)
 	return cf_dependencies_ready(r->k, json_object_get(r->spec, "dependsOn"), r->ns, CF_KIND_KUSTOMIZATION);
 }
 
+/* The row of a sourceRef kind whose artifacts cflux serves (GitRepository, OCIRepository), or
+ * NULL with the error set. */
+static const cf_kind *served_source(const char *kind)
+{
+	const cf_kind *k = cf_kind_find(kind);
+
+	if (k && (k->id == CF_KIND_GITREPOSITORY || k->id == CF_KIND_OCIREPOSITORY))
+		return k;
+	cf_err_set(CF_EINVAL, "spec.sourceRef.kind '%s' is not supported (cflux serves GitRepository and OCIRepository)",
+		   kind ? kind : "");
+	return NULL;
+}
+
 /* The source's artifact: fetched over nng from the address in its URL, checked against the
  * digest in its status, unpacked in memory. */
 static int fetch_artifact(rec *r, cf_tree **tree)
@@ -227,6 +240,7 @@ static int fetch_artifact(rec *r, cf_tree **tree)
 	const char *kind = cf_json_str(src, "kind"), *name = cf_json_str(src, "name");
 	const char *ns = cf_json_str(src, "namespace") ? cf_json_str(src, "namespace") : r->ns;
 	const char *path, *url, *digest, *rev;
+	const cf_kind *sk;
 	json_t *source = NULL;
 	const json_t *art;
 	cf_buf data = CF_BUF_INIT((size_t)r->c->artifact_max_size);
@@ -237,9 +251,9 @@ static int fetch_artifact(rec *r, cf_tree **tree)
 	*tree = NULL;
 	if (kind == NULL || name == NULL)
 		return cf_err_set(CF_EINVAL, "spec.sourceRef needs kind and name");
-	if (strcmp(kind, "GitRepository") != 0)
-		return cf_err_set(CF_EINVAL, "spec.sourceRef.kind '%s' is not supported (cflux serves GitRepository)", kind);
-	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ CF_AV_GITREPOSITORY, kind, ns, name });
+	if ((sk = served_source(kind)) == NULL)
+		return CF_EINVAL;
+	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ sk->api_version, kind, ns, name });
 	if (rc < 0)
 		return cf_err_prefix("Source '%s/%s/%s'", kind, ns, name);
 	art = json_object_get(json_object_get(source, "status"), "artifact");
@@ -592,9 +606,13 @@ static int source_revision(rec *r, char *out, size_t size)
 	json_t *source = NULL;
 	int rc;
 
+	const cf_kind *sk;
+
 	if (cf_json_str(src, "kind") == NULL || cf_json_str(src, "name") == NULL)
 		return cf_err_set(CF_EINVAL, "spec.sourceRef needs kind and name");
-	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ CF_AV_GITREPOSITORY, cf_json_str(src, "kind"), ns, cf_json_str(src, "name") });
+	if ((sk = served_source(cf_json_str(src, "kind"))) == NULL)
+		return CF_EINVAL;
+	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ sk->api_version, sk->kind, ns, cf_json_str(src, "name") });
 	rev = rc == 0 ? cf_json_str(json_object_get(json_object_get(source, "status"), "artifact"), "revision") : NULL;
 	if (rc == 0 && rev == NULL)
 		rc = cf_err_set(CF_ENOTFOUND, "no artifact");

@@ -1,19 +1,17 @@
-/* kustomize-controller/main.c - the process: flags, a watch on Kustomizations, a watch and
- * the nng notices of their sources, the drift watches, and a pool of reconcile workers.
+/* kustomize-controller/main.c - the process: flags, its kind rows (Kustomizations reconciled, their
+ * sources watched), the nng notices of the sources, the drift watches, and a pool of reconcile workers.
  * SIGTERM finishes the reconciles in flight, then exits 0. */
 #include "controller.h"
 
 #include "runtime/addr.h"
-#include "runtime/condition.h"
+#include "runtime/controller.h"
 #include "runtime/worker.h"
 #include "util/alloc.h"
 #include "util/err.h"
 #include "util/flags.h"
 #include "util/log.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static ks_ctl ctl = {
@@ -44,9 +42,12 @@ static const cf_flag flags[] = {
 	  "refuse kustomizations that name remote bases (cflux never fetches them; this makes it a policy error)", 0 },
 };
 
+static const cf_controller_def def;
+
 int ks_new_client(ks_ctl *c, cf_kube **k)
 {
-	return cf_kube_new_for(k, c->kubeconfig, c->context, KUSTOMIZE_CONTROLLER);
+	(void)c;
+	return cf_controller_client(&def, k);
 }
 
 /* a new-artifact notice: the consumers of that source look now */
@@ -57,80 +58,73 @@ static void on_notice(void *payload, const char *kind, const char *ns, const cha
 	ks_enqueue_for_source(&ctl, kind, ns, name);
 }
 
-static int worker_client(void *ctx, cf_kube **k)
-{
-	return ks_new_client(ctx, k);
-}
-
 /* The kinds: one row each (runtime/controller.h). Kustomizations are reconciled; sources are
  * watched as the backstop of the notices, HelmReleases for the Kustomizations that depend on them. */
 static const cf_kind_handler KIND_ROWS[] = {
 	{ CF_KIND_KUSTOMIZATION, ks_on_kustomization, kustomization_wants_reconcile, kustomization_reconcile },
 	{ CF_KIND_GITREPOSITORY, ks_on_source, NULL, NULL },
+	{ CF_KIND_OCIREPOSITORY, ks_on_source, NULL, NULL },
 	{ CF_KIND_HELMRELEASE, ks_on_helmrelease, NULL, NULL },
 };
 static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 
-int main(int argc, char **argv)
-{
-	static cf_worker worker;
-	static cf_notice_listener listener = { NULL, on_notice, NULL, &ctl.stop };
-	cf_kind_watches *watches = NULL;
-	pthread_t notices, *workers = NULL;
-	int rc;
+static pthread_t notices;
+static cf_notice_listener listener = { NULL, on_notice, NULL, &ctl.stop };
 
-	rc = cf_controller_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, "kustomize-controller",
-				 "usage: kustomize-controller [flags]\n\nBuilds Kustomizations from source artifacts and applies them.",
-				 &ctl.log_level);
-	if (rc >= 0)
-		return rc;
+static int setup(void *ctx)
+{
+	(void)ctx;
 	pthread_mutex_init(&ctl.mu, NULL);
 	ctl.index = json_object();
 	ctl.drift = json_object();
 	ctl.watches = json_object();
 	ctl.health_waits = json_object();
-	if (ctl.index == NULL || ctl.drift == NULL || ctl.watches == NULL || ctl.health_waits == NULL ||
-	    (ctl.internal_token_file && cf_bus_token_load(&ctl.internal_token, ctl.internal_token_file) < 0) ||
-	    cf_workqueue_new(&ctl.queue, 1000, ctl.requeue_max_ms) < 0 ||
-	    cf_objcache_new(&ctl.cache) < 0 ||
-	    cf_bus_pub_open(&ctl.events, ctl.events_addr, 1) < 0 ||
-	    cf_bus_pub_set_token(ctl.events, ctl.internal_token) < 0) {
-		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
-		rc = 1;
-		goto out;
-	}
-	cf_stop_on_signals(&ctl.stop);
+	if (ctl.index == NULL || ctl.drift == NULL || ctl.watches == NULL || ctl.health_waits == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	return cf_objcache_new(&ctl.cache);
+}
+
+static int run(void *ctx)
+{
+	(void)ctx;
 	listener.addr = ctl.notify_addr;
-	worker = (cf_worker){ ctl.queue, worker_client, &KINDS, &ctl };
-	if (cf_worker_pool_start(&workers, ctl.concurrent, &worker) < 0 ||
-	    cf_kind_watches_start(&watches, &KINDS, ctl.watch_namespace, ctl.queue, worker_client, &ctl, &ctl.stop) < 0) {
-		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
-		rc = 1;
-		goto out;
-	}
-	pthread_create(&notices, NULL, cf_notice_listener_run, &listener);
+	if (pthread_create(&notices, NULL, cf_notice_listener_run, &listener) != 0)
+		return cf_err_set(CF_ERR, "cannot start the notice thread");
 	cf_log(CF_LOG_INFO, "started", "notices", ctl.notify_addr, "events", ctl.events_addr, NULL);
-	cf_wait_for_stop(&ctl.stop);
-	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);
-	workers = NULL;
-	cf_kind_watches_join(watches);
+	return 0;
+}
+
+static void join(void *ctx)
+{
+	(void)ctx;
 	pthread_join(notices, NULL);
 	pthread_mutex_lock(&ctl.mu);   /* no drift watch starts after this */
 	pthread_mutex_unlock(&ctl.mu);
 	for (size_t i = 0; i < ctl.nwatch_threads; i++)
 		pthread_join(ctl.watch_threads[i], NULL);
-	rc = 0;
-out:
-	cf_worker_pool_join(workers, ctl.concurrent, ctl.queue);   /* only after a failed start */
+}
+
+static void teardown(void *ctx)
+{
+	(void)ctx;
 	cf_free(ctl.watch_threads);
-	cf_bus_pub_free(ctl.events);
-	cf_bus_token_free(ctl.internal_token);
 	cf_objcache_free(ctl.cache);
-	cf_workqueue_free(ctl.queue);
 	json_decref(ctl.index);
 	json_decref(ctl.drift);
 	json_decref(ctl.watches);
 	json_decref(ctl.health_waits);
 	pthread_mutex_destroy(&ctl.mu);
-	return rc;
+}
+
+static const cf_controller_def def = {
+	.name = KUSTOMIZE_CONTROLLER,
+	.usage = "usage: kustomize-controller [flags]\n\nBuilds Kustomizations from source artifacts and applies them.",
+	.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]), .kinds = &KINDS, .ctx = &ctl,
+	.bind = CF_CONTROLLER_BIND(ctl), .workers = &ctl.concurrent, .requeue_max_ms = &ctl.requeue_max_ms,
+	.events = &ctl.events, .setup = setup, .run = run, .join = join, .teardown = teardown,
+};
+
+int main(int argc, char **argv)
+{
+	return cf_controller_main(&def, argc, argv);
 }

@@ -53,9 +53,11 @@ int  receiver_reconcile(void *c, cf_kube *k, const char *ns, const char *name, l
 
 /* ---- provider.c ---- */
 
-/* Writes the Ready condition of Provider or Alert (kind) ns/name. A Provider that is not
- * ready fails (so it is retried with backoff: its secret may come). */
-int  provider_reconcile(nc_ctl *c, cf_kube *k, const char *kind, const char *ns, const char *name);
+/* Reconcile Provider and Alert ns/name (c: the nc_ctl) on the lifecycle: their Ready
+ * condition. A Provider that is not ready fails (retried with backoff: its secret may come);
+ * an Alert without its Provider fails quietly (looked at again when the Provider comes). */
+int  provider_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+int  alert_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
 
 /* ---- lockdown.c ---- */
 

@@ -4,8 +4,8 @@
 #include "controller.h"
 
 #include "runtime/addr.h"
+#include "runtime/controller.h"
 #include "runtime/status.h"
-#include "runtime/worker.h"
 #include "util/alloc.h"
 #include "util/err.h"
 #include "util/flags.h"
@@ -44,14 +44,12 @@ static const cf_flag flags[] = {
 	  "refuse Receiver resources and Alert eventSources in another namespace (Ready=False, AccessDenied)", 0 },
 };
 
+static const cf_controller_def def;
+
 int nc_new_client(nc_ctl *c, cf_kube **k)
 {
-	return cf_kube_new_for(k, c->kubeconfig, c->context, NOTIFICATION_CONTROLLER);
-}
-
-static int worker_client(void *ctx, cf_kube **k)
-{
-	return nc_new_client(ctx, k);
+	(void)c;
+	return cf_controller_client(&def, k);
 }
 
 static void cache_update(json_t *cache, const char *type, const json_t *obj)
@@ -106,23 +104,11 @@ static void on_alert(void *ctx, const cf_kind *kind, const char *type, const jso
 	cache_update(ctl.alerts, type, obj);
 }
 
-static int reconcile_provider(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
-{
-	*requeue_ms = 0;
-	return provider_reconcile(c, k, "Provider", ns, name);
-}
-
-static int reconcile_alert(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
-{
-	*requeue_ms = 0;
-	return provider_reconcile(c, k, "Alert", ns, name);
-}
-
 /* The kinds: one row each (runtime/controller.h). Providers and Alerts are kept in memory for
  * the dispatcher, and their Ready written; Receivers are reconciled. */
 static const cf_kind_handler KIND_ROWS[] = {
-	{ CF_KIND_PROVIDER, on_provider, provider_wants_reconcile, reconcile_provider },
-	{ CF_KIND_ALERT, on_alert, provider_wants_reconcile, reconcile_alert },
+	{ CF_KIND_PROVIDER, on_provider, provider_wants_reconcile, provider_reconcile },
+	{ CF_KIND_ALERT, on_alert, provider_wants_reconcile, alert_reconcile },
 	{ CF_KIND_RECEIVER, NULL, receiver_wants_reconcile, receiver_reconcile },
 };
 static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
@@ -151,66 +137,76 @@ static void *intake_thread(void *arg)
 	return NULL;
 }
 
-int main(int argc, char **argv)
-{
-	static cf_worker worker;
-	cf_kind_watches *watches = NULL;
-	pthread_t intake, *workers = NULL;
-	cf_bus_sub *pull = NULL;
-	int rc, started = 0;
+static cf_bus_sub *pull;
+static pthread_t intake;
+static int http_stopped;
 
-	rc = cf_controller_flags(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, "notification-controller",
-				 "usage: notification-controller [flags]\n\nSends Flux events to Slack, PagerDuty, Teams, Discord, "
-				 "webhooks and commit statuses; takes webhooks in through Receivers.",
-				 &ctl.log_level);
-	if (rc >= 0)
-		return rc;
+static int setup(void *ctx)
+{
+	(void)ctx;
 	pthread_mutex_init(&ctl.mu, NULL);
 	ctl.providers = json_object();
 	ctl.alerts = json_object();
 	ctl.receivers = json_object();
-	if (ctl.providers == NULL || ctl.alerts == NULL || ctl.receivers == NULL ||
-	    (ctl.internal_token_file && cf_bus_token_load(&ctl.internal_token, ctl.internal_token_file) < 0) ||
-	    cf_workqueue_new(&ctl.queue, 1000, 60000) < 0 ||
-	    dispatcher_start(&ctl.d, &ctl) < 0 ||
-	    cf_bus_sub_open(&pull, ctl.events_addr, 1) < 0 ||
-	    cf_bus_sub_require_token(pull, ctl.internal_token) < 0 ||
-	    http_start(&ctl) < 0) {
-		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
-		rc = 1;
-		goto out;
-	}
-	cf_stop_on_signals(&ctl.stop);
-	worker = (cf_worker){ ctl.queue, worker_client, &KINDS, &ctl };
-	if (cf_worker_pool_start(&workers, 2, &worker) < 0 ||
-	    cf_kind_watches_start(&watches, &KINDS, ctl.watch_namespace, ctl.queue, worker_client, &ctl, &ctl.stop) < 0) {
-		cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
-		rc = 1;
-		goto out;
-	}
-	pthread_create(&intake, NULL, intake_thread, pull);
-	started = 1;
+	if (ctl.providers == NULL || ctl.alerts == NULL || ctl.receivers == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	if (dispatcher_start(&ctl.d, &ctl) < 0 || cf_bus_sub_open(&pull, ctl.events_addr, 1) < 0 ||
+	    cf_bus_sub_require_token(pull, ctl.internal_token) < 0)
+		return -1;
+	return http_start(&ctl);
+}
+
+static int run(void *ctx)
+{
+	(void)ctx;
+	if (pthread_create(&intake, NULL, intake_thread, pull) != 0)
+		return cf_err_set(CF_ERR, "cannot start the event intake thread");
 	if (ctl.internal_token == NULL)
 		cf_log(CF_LOG_WARN, "no --internal-token-file: anyone who reaches the event intake can send events", NULL);
 	cf_log(CF_LOG_INFO, "started", "events", ctl.events_addr, "events_http", ctl.events_http_addr,
 	       "receivers", ctl.receiver_addr, NULL);
-	cf_wait_for_stop(&ctl.stop);
+	return 0;
+}
+
+/* The HTTP servers answer what waits with 503 before the workers finish. */
+static void stopping(void *ctx)
+{
+	(void)ctx;
 	http_stop();
-	cf_worker_pool_join(workers, 2, ctl.queue);
-	workers = NULL;
-	cf_kind_watches_join(watches);
+	http_stopped = 1;
+}
+
+static void join(void *ctx)
+{
+	(void)ctx;
 	pthread_join(intake, NULL);
-	rc = 0;
-out:
-	if (!started)
+}
+
+static void teardown(void *ctx)
+{
+	(void)ctx;
+	if (!http_stopped)
 		http_stop();
-	cf_worker_pool_join(workers, 2, ctl.queue);
 	dispatcher_stop(ctl.d);
 	cf_bus_sub_free(pull);
-	cf_workqueue_free(ctl.queue);
 	json_decref(ctl.providers);
 	json_decref(ctl.alerts);
 	json_decref(ctl.receivers);
-	cf_bus_token_free(ctl.internal_token);
-	return rc;
+}
+
+/* Two workers; failures back off up to a minute. */
+static const long workers = 2, requeue_max_ms = 60000;
+
+static const cf_controller_def def = {
+	.name = NOTIFICATION_CONTROLLER,
+	.usage = "usage: notification-controller [flags]\n\nSends Flux events to Slack, PagerDuty, Teams, Discord, "
+		 "webhooks and commit statuses; takes webhooks in through Receivers.",
+	.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]), .kinds = &KINDS, .ctx = &ctl,
+	.bind = CF_CONTROLLER_BIND(ctl), .workers = &workers, .requeue_max_ms = &requeue_max_ms,
+	.setup = setup, .run = run, .stopping = stopping, .join = join, .teardown = teardown,
+};
+
+int main(int argc, char **argv)
+{
+	return cf_controller_main(&def, argc, argv);
 }

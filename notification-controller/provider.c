@@ -1,15 +1,14 @@
 /* notification-controller/provider.c - status for Providers and Alerts: a Provider is Ready
  * when what it needs to send is there (its secret, the fields its type requires), an Alert
- * when its Provider exists. Flux's v1beta3 writes no status for them; cflux's CRDs have the
+ * when its Provider exists; both on the reconcile lifecycle (runtime/reconcile.h). Flux's v1beta3 writes no status for them; cflux's CRDs have the
  * subresource, so a misconfigured Provider is visible before an event is lost on it. */
 #include "controller.h"
 
 #include "kube/secret.h"
 #include "notify.h"
 #include "runtime/condition.h"
-#include "runtime/status.h"
+#include "runtime/reconcile.h"
 #include "util/err.h"
-#include "util/log.h"
 #include "yaml/yaml.h"
 
 #include <stdio.h>
@@ -48,59 +47,59 @@ static int provider_check(cf_kube *k, const json_t *provider, const char **reaso
 	return rc;
 }
 
-static int write_status(cf_kube *k, json_t *obj, int ok, const char *reason, const char *msg)
+/* A Provider's body: Ready when it can send; else a failure retried with backoff (its secret
+ * may come). */
+static int provider_body(cf_reconcile *r)
 {
-	json_t *orig = json_object_get(obj, "status") ? json_deep_copy(json_object_get(obj, "status")) : json_object();
-	json_t *st = json_deep_copy(orig);
-	long long gen = json_integer_value(json_object_get(json_object_get(obj, "metadata"), "generation"));
-	int rc = 0;
+	const char *reason = NULL;
 
-	cf_status_mark_handled(st, obj);
-	rc = cf_condition_set(st, CF_COND_READY, ok ? "True" : "False", ok ? CF_REASON_SUCCEEDED : reason, msg, gen);
-	if (rc == 0 && !json_equal(orig, st))
-		rc = cf_status_patch(k, obj, st);
-	json_decref(orig);
-	json_decref(st);
-	return rc;
+	if (provider_check(r->k, r->obj, &reason) < 0)
+		return cf_reconcile_fail(r, reason, 0);
+	return cf_reconcile_ready(r, CF_REASON_SUCCEEDED, "Initialized");
 }
 
-int provider_reconcile(nc_ctl *c, cf_kube *k, const char *kind, const char *ns, const char *name)
+/* An Alert's body: Ready when its Provider exists (a quiet failure, looked at again when the
+ * Provider comes, and retried with backoff), unless --no-cross-namespace-refs refuses its
+ * eventSources (Stalled until the spec changes). */
+static int alert_body(cf_reconcile *r)
 {
-	json_t *obj = NULL;
-	const char *reason = NULL;
-	char msg[1024];
-	int rc, ok;
+	nc_ctl *c = r->ctx;
+	const char *p = cf_json_str(json_object_get(r->spec, "providerRef"), "name");
+	char key[512];
+	int ok;
 
-	rc = cf_kube_get(k, &obj, &(cf_kube_ref){ NOTIFICATION_GROUP_V1BETA3, kind, ns, name });
-	if (rc == CF_ENOTFOUND)
-		return 0;
-	if (rc < 0)
-		return rc;
-	if (strcmp(kind, "Provider") == 0) {
-		ok = provider_check(k, obj, &reason) == 0;
-		snprintf(msg, sizeof(msg), "%s", ok ? "Initialized" : cf_err_msg());
-	} else {
-		const char *p = cf_json_str(json_object_get(json_object_get(obj, "spec"), "providerRef"), "name");
-		char key[512];
-		snprintf(key, sizeof(key), "%s/%s", ns, p ? p : "");
-		pthread_mutex_lock(&c->mu);
-		ok = p && json_object_get(c->providers, key) != NULL;
-		pthread_mutex_unlock(&c->mu);
-		reason = "ProviderNotFound";
-		snprintf(msg, sizeof(msg), ok ? "Initialized" : "provider '%s' not found", key);
-		if (ok && nc_refs_refused(c, kind, obj) < 0) {
-			ok = 0;
-			reason = "AccessDenied";
-			snprintf(msg, sizeof(msg), "%s", cf_err_msg());
-		}
+	snprintf(key, sizeof(key), "%s/%s", r->ns, p ? p : "");
+	pthread_mutex_lock(&c->mu);
+	ok = p && json_object_get(c->providers, key) != NULL;
+	pthread_mutex_unlock(&c->mu);
+	if (!ok) {
+		cf_err_set(CF_ENOTFOUND, "provider '%s' not found", key);
+		return cf_reconcile_fail(r, "ProviderNotFound", CF_FAIL_QUIET);
 	}
-	rc = write_status(k, obj, ok, reason, msg);
-	json_decref(obj);
-	if (rc < 0 || ok)
-		return rc;
-	if (strcmp(kind, "Provider") == 0)   /* retried with backoff: its secret may come (the worker logs it) */
-		return cf_err_set(CF_EINVAL, "%s", msg);
-	/* an Alert is looked at again when its Provider comes */
-	cf_log(CF_LOG_WARN, "not ready", "kind", kind, "object", name, "namespace", ns, "error", msg, NULL);
-	return 0;
+	if (nc_refs_refused(c, "Alert", r->obj) < 0)
+		return cf_reconcile_fail(r, "AccessDenied", CF_FAIL_STALLED);
+	return cf_reconcile_ready(r, CF_REASON_SUCCEEDED, "Initialized");
+}
+
+static int run(nc_ctl *c, cf_kube *k, cf_kind_id kind, const char *ns, const char *name, long *requeue_ms,
+	       int (*body)(cf_reconcile *r))
+{
+	const cf_kind *kd = cf_kind_get(kind);
+	const cf_reconciler rc = {
+		.k = k, .api_version = kd->api_version, .kind = kd->kind, .ns = ns, .name = name,
+		.no_interval = 1,   /* v1beta3: looked at on changes only, no finalizer (kept in memory) */
+		.body = body, .ctx = c,
+	};
+
+	return cf_reconcile_run(requeue_ms, &rc);
+}
+
+int provider_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+{
+	return run(c, k, CF_KIND_PROVIDER, ns, name, requeue_ms, provider_body);
+}
+
+int alert_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms)
+{
+	return run(c, k, CF_KIND_ALERT, ns, name, requeue_ms, alert_body);
 }

@@ -120,20 +120,12 @@ static int succeed(rec *r, const char *revision)
  * that is still on disk with its digest? Then there is nothing to do. */
 static int artifact_current(rec *r, const char *revision, const char *path)
 {
-	const json_t *art = json_object_get(r->status, "artifact");
-	const char *rev = json_string_value(json_object_get(art, "revision"));
-	const char *p = json_string_value(json_object_get(art, "path"));
-	const char *digest = json_string_value(json_object_get(art, "digest"));
 	const char *ign = cf_json_str(json_object_get(r->obj, "spec"), "ignore");
 	const char *seen = json_string_value(json_object_get(r->status, "observedIgnore"));
-	char got[72], full[4096];
 
-	if (!rev || !p || !digest || strcmp(rev, revision) != 0 || strcmp(p, path) != 0)
-		return 0;
 	if ((ign == NULL) != (seen == NULL) || (ign && strcmp(ign, seen) != 0))
 		return 0;
-	snprintf(full, sizeof(full), "%s/%s", r->c->storage_path, path);
-	return cf_artifact_file_digest(got, NULL, full) == 0 && strcmp(got, digest) == 0;
+	return src_storage_current(r->c, r->status, revision, path);
 }
 
 static int build_artifact(rec *r, cf_git_repo *repo, const cf_git_target *t, const char *dir,
@@ -159,10 +151,9 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 {
 	cf_buf dir = CF_BUF_INIT(8192), path = CF_BUF_INIT(8192), url = CF_BUF_INIT(8192);
 	cf_buf left_out = CF_BUF_INIT(4096);
-	char digest[72], file[64], now[32], subject[512], msg[800];
+	char digest[72], file[64], subject[512], msg[800];
 	const char *ign = cf_json_str(json_object_get(r->obj, "spec"), "ignore");
 	size_t size = 0;
-	json_t *art;
 	int rc;
 
 	snprintf(file, sizeof(file), "%s.tar.gz", t->commit);
@@ -176,14 +167,8 @@ static int store(rec *r, cf_git_repo *repo, const cf_git_target *t)
 	if ((rc = build_artifact(r, repo, t, dir.data, file, digest, &size, &left_out)) < 0)
 		goto out;
 	src_storage_retain(dir.data, file);
-	cf_time_now(now);
-	art = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "path", path.data, "url", url.data,
-			"revision", t->revision, "digest", digest, "size", (json_int_t)size,
-			"lastUpdateTime", now);
-	if (art == NULL || json_object_set_new(r->status, "artifact", art) < 0) {
-		rc = cf_err_set(CF_ENOMEM, "out of memory");
+	if ((rc = src_storage_set_artifact(r->status, path.data, url.data, t->revision, digest, size, 0)) < 0)
 		goto out;
-	}
 	if (ign)
 		json_object_set_new(r->status, "observedIgnore", json_string(ign));
 	else

@@ -4,8 +4,10 @@
  * storage removed on deletion, events). A source kind writes its body. */
 #include "controller.h"
 
+#include "runtime/condition.h"
 #include "runtime/event.h"
 #include "runtime/reconcile.h"
+#include "source/artifact.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -78,7 +80,7 @@ static void remove_tree(const char *path)
 }
 
 /* Keeps the newest KEEP_ARTIFACTS artifacts (the current one always) and removes temp files
- * that a killed process left. */
+ * that a killed process left. Every regular file not starting with '.' is an artifact. */
 void src_storage_retain(const char *dir, const char *current)
 {
 	struct { char name[300]; double mtime; int current; } keep[64];
@@ -98,8 +100,8 @@ void src_storage_retain(const char *dir, const char *current)
 			unlink(path);
 			continue;
 		}
-		if (strstr(e->d_name, ".tar.gz") == NULL || stat(path, &st) < 0)
-			continue;
+		if (e->d_name[0] == '.' || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;   /* an artifact of any kind: .tar.gz, index-<hex>.yaml, <chart>.tgz */
 		snprintf(keep[n].name, sizeof(keep[n].name), "%s", e->d_name);
 		keep[n].current = strcmp(e->d_name, current) == 0;
 		keep[n++].mtime = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
@@ -139,6 +141,35 @@ void src_notice_publish(const src_ctl *c, cf_kind_id kind, const char *ns, const
 	if (cf_bus_encode_ready(&notice, cf_kind_get(kind)->kind, ns, name, revision, digest, path) == 0)
 		cf_bus_pub_send(c->notices, &notice);
 	cf_buf_free(&notice);
+}
+
+int src_storage_current(const src_ctl *c, const json_t *status, const char *revision, const char *path)
+{
+	const json_t *art = json_object_get(status, "artifact");
+	const char *rev = json_string_value(json_object_get(art, "revision"));
+	const char *p = json_string_value(json_object_get(art, "path"));
+	const char *digest = json_string_value(json_object_get(art, "digest"));
+	char got[72], full[4096];
+
+	if (!rev || !p || !digest || (revision && strcmp(rev, revision) != 0) || (path && strcmp(p, path) != 0))
+		return 0;
+	snprintf(full, sizeof(full), "%.2000s/%.2000s", c->storage_path, p);
+	return cf_artifact_file_digest(got, NULL, full) == 0 && strcmp(got, digest) == 0;
+}
+
+int src_storage_set_artifact(json_t *status, const char *path, const char *url, const char *revision,
+			     const char *digest, size_t size, int status_url)
+{
+	char now[32];
+	json_t *art;
+
+	cf_time_now(now);
+	art = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "path", path, "url", url, "revision", revision,
+			"digest", digest, "size", (json_int_t)size, "lastUpdateTime", now);
+	if (art == NULL || json_object_set_new(status, "artifact", art) < 0 ||
+	    (status_url && json_object_set_new(status, "url", json_string(url)) < 0))
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	return 0;
 }
 
 /* ---- the lifecycle's hooks, the same for every source kind ---- */

@@ -28,25 +28,20 @@ static const char *const known_fields[] = {
 
 /* ---- small helpers ---- */
 
-const char *kz_sget(const json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
 const char *kz_res_name(const kres *r)
 {
-	return kz_sget(json_object_get(r->obj, "metadata"), "name");
+	return cf_json_str(json_object_get(r->obj, "metadata"), "name");
 }
 
 const char *kz_res_ns(const kres *r)
 {
-	const char *ns = kz_sget(json_object_get(r->obj, "metadata"), "namespace");
+	const char *ns = cf_json_str(json_object_get(r->obj, "metadata"), "namespace");
 	return ns ? ns : "";
 }
 
 const char *kz_res_kind(const kres *r)
 {
-	return kz_sget(r->obj, "kind");
+	return cf_json_str(r->obj, "kind");
 }
 
 static void kset_free(kset *s)
@@ -65,10 +60,10 @@ static void kset_free(kset *s)
 static void id_key(char *out, size_t size, const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata");
-	const char *ns = kz_sget(md, "namespace");
+	const char *ns = cf_json_str(md, "namespace");
 
-	snprintf(out, size, "%s|%s|%s|%s", kz_sget(obj, "apiVersion") ? kz_sget(obj, "apiVersion") : "",
-		 kz_sget(obj, "kind") ? kz_sget(obj, "kind") : "", ns ? ns : "", kz_sget(md, "name") ? kz_sget(md, "name") : "");
+	snprintf(out, size, "%s|%s|%s|%s", cf_json_str(obj, "apiVersion") ? cf_json_str(obj, "apiVersion") : "",
+		 cf_json_str(obj, "kind") ? cf_json_str(obj, "kind") : "", ns ? ns : "", cf_json_str(md, "name") ? cf_json_str(md, "name") : "");
 }
 
 static void ids_rebuild(kset *s)
@@ -95,8 +90,8 @@ int kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char 
 	if (json_object_get(s->ids, key)) {
 		const json_t *md = json_object_get(obj, "metadata");
 		int rc = cf_err_set(CF_EINVAL, "%s: may not add resource with an already registered id: "
-				    "%s %s%s%s", from, kz_sget(obj, "kind"), kz_sget(md, "namespace") ? kz_sget(md, "namespace") : "",
-				    kz_sget(md, "namespace") ? "/" : "", kz_sget(md, "name"));
+				    "%s %s%s%s", from, cf_json_str(obj, "kind"), cf_json_str(md, "namespace") ? cf_json_str(md, "namespace") : "",
+				    cf_json_str(md, "namespace") ? "/" : "", cf_json_str(md, "name"));
 		json_decref(obj);
 		json_decref(names);
 		return rc;
@@ -114,7 +109,7 @@ int kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char 
 	}
 	if (names == NULL) {
 		names = json_array();
-		json_array_append_new(names, json_string(kz_sget(json_object_get(obj, "metadata"), "name")));
+		json_array_append_new(names, json_string(cf_json_str(json_object_get(obj, "metadata"), "name")));
 	}
 	s->v[s->n++] = (kres){ obj, names, needs_hash };
 	json_object_set_new(s->ids, key, json_true());
@@ -184,14 +179,14 @@ static int check_object(const json_t *d, const char *path, size_t doc)
 {
 	const json_t *name = json_object_get(json_object_get(d, "metadata"), "name");
 
-	if (!json_is_object(d) || kz_sget(d, "kind") == NULL || kz_sget(d, "apiVersion") == NULL)
+	if (!json_is_object(d) || cf_json_str(d, "kind") == NULL || cf_json_str(d, "apiVersion") == NULL)
 		return cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (kind and apiVersion "
 				  "must be strings)", path, doc);
 	if (name == NULL)
-		return cf_err_set(CF_EINVAL, "%s: %s in document %zu has no metadata.name", path, kz_sget(d, "kind"), doc);
+		return cf_err_set(CF_EINVAL, "%s: %s in document %zu has no metadata.name", path, cf_json_str(d, "kind"), doc);
 	if (!json_is_string(name))
 		return cf_err_set(CF_EINVAL, "%s: %s in document %zu: metadata.name is not a string (quote it)",
-				  path, kz_sget(d, "kind"), doc);
+				  path, cf_json_str(d, "kind"), doc);
 	return 0;
 }
 
@@ -207,10 +202,10 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 		rc = cf_yaml_load_all(&docs, b.data ? b.data : "", b.len, path);
 	cf_buf_free(&b);
 	json_array_foreach(docs, i, d) {
-		const char *kind = kz_sget(d, "kind");
+		const char *kind = cf_json_str(d, "kind");
 		if (rc < 0)
 			break;
-		if (!json_is_object(d) || kind == NULL || kz_sget(d, "apiVersion") == NULL) {
+		if (!json_is_object(d) || kind == NULL || cf_json_str(d, "apiVersion") == NULL) {
 			rc = cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (missing kind or apiVersion)", path, i + 1);
 			break;
 		}
@@ -466,7 +461,7 @@ static void set_namespace(kset *s, const char *ns)
 		/* service account subjects in the default namespace follow (kustomize v5 "defaultOnly") */
 		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0)
 			json_array_foreach(json_object_get(obj, "subjects"), j, subj) {
-				const char *sk = kz_sget(subj, "kind"), *sn = kz_sget(subj, "namespace");
+				const char *sk = cf_json_str(subj, "kind"), *sn = cf_json_str(subj, "namespace");
 				if (sk && strcmp(sk, "ServiceAccount") == 0 && (sn == NULL || strcmp(sn, "default") == 0))
 					json_object_set_new(subj, "namespace", json_string(ns));
 			}
@@ -492,15 +487,15 @@ static void prefix_suffix(kset *s, const char *prefix, const char *suffix)
 
 static void image_update(json_t *c, const json_t *images)
 {
-	const char *img = kz_sget(c, "image");
+	const char *img = cf_json_str(c, "image");
 	size_t i;
 	json_t *im;
 
 	if (img == NULL)
 		return;
 	json_array_foreach(images, i, im) {
-		const char *name = kz_sget(im, "name"), *nn = kz_sget(im, "newName"), *tag = kz_sget(im, "newTag"),
-			   *digest = kz_sget(im, "digest"), *at, *colon, *slash;
+		const char *name = cf_json_str(im, "name"), *nn = cf_json_str(im, "newName"), *tag = cf_json_str(im, "newTag"),
+			   *digest = cf_json_str(im, "digest"), *at, *colon, *slash;
 		char repo[1024], rest[512], out[2048];
 		size_t rl;
 
@@ -556,7 +551,7 @@ static void set_replicas(kset *s, const json_t *replicas)
 	json_t *r;
 
 	json_array_foreach(replicas, i, r) {
-		const char *name = kz_sget(r, "name");
+		const char *name = cf_json_str(r, "name");
 		json_t *count = json_object_get(r, "count");
 		for (size_t k = 0; name && count && k < s->n; k++) {
 			size_t j;
@@ -615,7 +610,7 @@ static int selector_match(const char *sel, const json_t *labels)
 			continue;
 		}
 		if (sscanf(p, "%255[^!= ] %7[!=] %1023[^\n]", key, op, vals) >= 2) {
-			v = kz_sget(labels, key);
+			v = cf_json_str(labels, key);
 			int eq = v && strcmp(v, vals) == 0;
 			if ((strcmp(op, "!=") == 0) == eq)
 				return 0;
@@ -623,7 +618,7 @@ static int selector_match(const char *sel, const json_t *labels)
 		}
 		if (sscanf(p, "%255s %7s (%1023[^)])", key, op, vals) == 3) {
 			int in = 0;
-			v = kz_sget(labels, key);
+			v = cf_json_str(labels, key);
 			for (char *s2 = NULL, *t = strtok_r(vals, "\x01", &s2); t; t = strtok_r(NULL, "\x01", &s2)) {
 				while (*t == ' ') t++;
 				size_t l = strlen(t);
@@ -642,9 +637,9 @@ static int selector_match(const char *sel, const json_t *labels)
 
 int kz_target_match(const kres *r, const json_t *t)
 {
-	const char *g = kz_sget(t, "group"), *v = kz_sget(t, "version"), *k = kz_sget(t, "kind"), *n = kz_sget(t, "name"),
-		   *ns = kz_sget(t, "namespace"), *ls = kz_sget(t, "labelSelector"), *as = kz_sget(t, "annotationSelector");
-	const char *av = kz_sget(r->obj, "apiVersion"), *slash = strchr(av, '/');
+	const char *g = cf_json_str(t, "group"), *v = cf_json_str(t, "version"), *k = cf_json_str(t, "kind"), *n = cf_json_str(t, "name"),
+		   *ns = cf_json_str(t, "namespace"), *ls = cf_json_str(t, "labelSelector"), *as = cf_json_str(t, "annotationSelector");
+	const char *av = cf_json_str(r->obj, "apiVersion"), *slash = strchr(av, '/');
 	char group[256], version[64];
 	const json_t *md = json_object_get(r->obj, "metadata");
 
@@ -739,14 +734,14 @@ static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int b
 static int smp_by_name(kset *s, const json_t *patch, const patch_opts *o, const char *where)
 {
 	const json_t *md = json_object_get(patch, "metadata");
-	const char *av = kz_sget(patch, "apiVersion"), *kind = kz_sget(patch, "kind"), *name = kz_sget(md, "name"),
-		   *ns = kz_sget(md, "namespace");
+	const char *av = cf_json_str(patch, "apiVersion"), *kind = cf_json_str(patch, "kind"), *name = cf_json_str(md, "name"),
+		   *ns = cf_json_str(md, "namespace");
 	int hits = 0, rc;
 
 	if (kind == NULL || name == NULL)
 		return cf_err_set(CF_EINVAL, "%s: a patch without a target needs kind and metadata.name", where);
 	for (size_t i = 0; i < s->n; i++) {
-		const char *oav = kz_sget(s->v[i].obj, "apiVersion");
+		const char *oav = cf_json_str(s->v[i].obj, "apiVersion");
 		if (strcmp(kz_res_kind(&s->v[i]), kind) != 0 || !kz_name_in_history(&s->v[i], name) ||
 		    oav == NULL || av == NULL || strcmp(oav, av) != 0 ||
 		    (ns && strcmp(kz_res_ns(&s->v[i]), ns) != 0))
@@ -800,8 +795,8 @@ static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const p
 /* A patch is inline text or a file relative to dir. */
 static int patch_docs(const kctx *c, const char *dir, const char *kpath, const json_t *entry, json_t **docs, char *where, size_t wsize)
 {
-	const char *inline_text = json_is_string(entry) ? json_string_value(entry) : kz_sget(entry, "patch");
-	const char *path = json_is_object(entry) ? kz_sget(entry, "path") : NULL;
+	const char *inline_text = json_is_string(entry) ? json_string_value(entry) : cf_json_str(entry, "patch");
+	const char *path = json_is_object(entry) ? cf_json_str(entry, "path") : NULL;
 	cf_buf b = CF_BUF_INIT(KFILE_MAX);
 	char full[4096];
 	int rc;
@@ -882,7 +877,7 @@ static int same_namespace(const char *a, const char *b)
 static int fix_ref_fn(json_t *holder, const char *field, void *arg)
 {
 	refctx *rc = arg;
-	const char *v = kz_sget(holder, field);
+	const char *v = cf_json_str(holder, field);
 	kres *hit = NULL;
 
 	char key[1200];
@@ -983,13 +978,13 @@ static void fix_references(kset *s)
 		}
 		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0) {
 			json_t *role = json_object_get(obj, "roleRef");
-			if (role && kz_sget(role, "kind")) {
-				rc.kind = kz_sget(role, "kind");
+			if (role && cf_json_str(role, "kind")) {
+				rc.kind = cf_json_str(role, "kind");
 				fix_ref_fn(role, "name", &rc);
 			}
 			json_array_foreach(json_object_get(obj, "subjects"), j, e) {
-				if (kz_sget(e, "kind") && strcmp(kz_sget(e, "kind"), "ServiceAccount") == 0) {
-					refctx sub = { s, "ServiceAccount", kz_sget(e, "namespace") ? kz_sget(e, "namespace") : rc.ns, index };
+				if (cf_json_str(e, "kind") && strcmp(cf_json_str(e, "kind"), "ServiceAccount") == 0) {
+					refctx sub = { s, "ServiceAccount", cf_json_str(e, "namespace") ? cf_json_str(e, "namespace") : rc.ns, index };
 					fix_ref_fn(e, "name", &sub);
 				}
 			}
@@ -1012,8 +1007,8 @@ static void fix_references(kset *s)
 		}
 		if (strcmp(kind, "HorizontalPodAutoscaler") == 0) {
 			json_t *t = at_path(obj, "spec/scaleTargetRef");
-			if (t && kz_sget(t, "kind")) {
-				rc.kind = kz_sget(t, "kind");
+			if (t && cf_json_str(t, "kind")) {
+				rc.kind = cf_json_str(t, "kind");
 				fix_ref_fn(t, "name", &rc);
 			}
 		}
@@ -1045,7 +1040,7 @@ static int kind_rank(const char *kind)
 /* "group_version_kind" as kustomize spells a GVK, with ~G for the core group */
 static void gvk_string(char *out, size_t size, const kres *r)
 {
-	const char *av = kz_sget(r->obj, "apiVersion"), *slash = strchr(av, '/');
+	const char *av = cf_json_str(r->obj, "apiVersion"), *slash = strchr(av, '/');
 
 	if (slash)
 		snprintf(out, size, "%.*s_%s_%s", (int)(slash - av), av, slash + 1, kz_res_kind(r));
@@ -1082,10 +1077,10 @@ static int transform(const kctx *c, const char *dir, const char *kpath, const js
 	if ((rc = run_patches(c, dir, kpath, k, s, "patchesStrategicMerge")) < 0 ||
 	    (rc = run_patches(c, dir, kpath, k, s, "patches")) < 0)
 		return rc;
-	if (kz_sget(k, "namespace"))
-		set_namespace(s, kz_sget(k, "namespace"));
-	if (kz_sget(k, "namePrefix") || kz_sget(k, "nameSuffix"))
-		prefix_suffix(s, kz_sget(k, "namePrefix"), kz_sget(k, "nameSuffix"));
+	if (cf_json_str(k, "namespace"))
+		set_namespace(s, cf_json_str(k, "namespace"));
+	if (cf_json_str(k, "namePrefix") || cf_json_str(k, "nameSuffix"))
+		prefix_suffix(s, cf_json_str(k, "namePrefix"), cf_json_str(k, "nameSuffix"));
 	if ((labels = json_object_get(k, "commonLabels")) && json_object_size(labels))
 		add_labels(s, labels, 1, 1);
 	json_array_foreach(json_object_get(k, "labels"), i, l)
@@ -1143,7 +1138,7 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 		return cf_err_set(CF_EINVAL, "%s: kustomizations nest too deeply", dir);
 	if ((rc = load_kustomization(c, dir, &k, kpath, sizeof(kpath))) < 0)
 		return rc;
-	kind = kz_sget(k, "kind");
+	kind = cf_json_str(k, "kind");
 	if (component != (kind && strcmp(kind, "Component") == 0)) {
 		rc = cf_err_set(CF_EINVAL, component ? "%s: a component must be kind: Component"
 					       : "%s: kind: Component can only be used under components", kpath);

@@ -168,12 +168,12 @@ int kz_generate(kctx *c, const char *dir, const char *kpath, const json_t *k, ks
 {
 	const json_t *list = json_object_get(k, secret ? "secretGenerator" : "configMapGenerator");
 	const json_t *gopts = json_object_get(k, "generatorOptions");
-	const char *kns = kz_sget(k, "namespace");
+	const char *kns = cf_json_str(k, "namespace");
 	size_t i;
 	json_t *g;
 
 	json_array_foreach(list, i, g) {
-		const char *name = kz_sget(g, "name"), *behavior = kz_sget(g, "behavior"), *ns = kz_sget(g, "namespace");
+		const char *name = cf_json_str(g, "name"), *behavior = cf_json_str(g, "behavior"), *ns = cf_json_str(g, "namespace");
 		const json_t *opts = json_object_get(g, "options");
 		json_t *data = json_object(), *bin = json_object(), *obj;
 		int rc, nohash;
@@ -192,8 +192,8 @@ int kz_generate(kctx *c, const char *dir, const char *kpath, const json_t *k, ks
 				rc = literal(data, bin, json_string_value(lit) ? json_string_value(lit) : "", secret, kpath);
 		if (rc == 0) rc = gen_files(c, dir, kpath, json_object_get(g, "files"), data, bin, secret);
 		if (rc == 0) rc = gen_envs(c, dir, kpath, json_object_get(g, "envs"), data, bin, secret);
-		if (rc == 0 && kz_sget(g, "env")) {
-			json_t *one = json_pack("[s]", kz_sget(g, "env"));
+		if (rc == 0 && cf_json_str(g, "env")) {
+			json_t *one = json_pack("[s]", cf_json_str(g, "env"));
 			rc = gen_envs(c, dir, kpath, one, data, bin, secret);
 			json_decref(one);
 		}
@@ -245,7 +245,7 @@ int kz_generate(kctx *c, const char *dir, const char *kpath, const json_t *k, ks
 		if (json_object_size(bin))
 			json_object_set(obj, "binaryData", bin);
 		if (secret)
-			json_object_set_new(obj, "type", json_string(kz_sget(g, "type") ? kz_sget(g, "type") : "Opaque"));
+			json_object_set_new(obj, "type", json_string(cf_json_str(g, "type") ? cf_json_str(g, "type") : "Opaque"));
 		if (json_is_true(json_object_get(opts, "immutable")) || json_is_true(json_object_get(gopts, "immutable")))
 			json_object_set_new(obj, "immutable", json_true());
 		merge_string_map(obj, "labels", json_object_get(gopts, "labels"));
@@ -265,7 +265,7 @@ int kz_generate(kctx *c, const char *dir, const char *kpath, const json_t *k, ks
  * object hashes with an empty name (verified against kubectl kustomize v5.5). */
 void kz_content_hash(char out[11], const json_t *obj)
 {
-	int secret = strcmp(kz_sget(obj, "kind"), "Secret") == 0;
+	int secret = strcmp(cf_json_str(obj, "kind"), "Secret") == 0;
 	json_t *m = json_pack("{s:s,s:s}", "kind", secret ? "Secret" : "ConfigMap", "name", "");
 	const json_t *data = json_object_get(obj, "data");
 	cf_buf esc = CF_BUF_INIT(KFILE_MAX * 2);
@@ -273,7 +273,7 @@ void kz_content_hash(char out[11], const json_t *obj)
 
 	json_object_set_new(m, "data", data ? json_deep_copy(data) : json_string(""));
 	if (secret) {
-		json_object_set_new(m, "type", json_string(kz_sget(obj, "type") ? kz_sget(obj, "type") : ""));
+		json_object_set_new(m, "type", json_string(cf_json_str(obj, "type") ? cf_json_str(obj, "type") : ""));
 		if (json_is_object(json_object_get(obj, "stringData")))
 			json_object_set(m, "stringData", json_object_get(obj, "stringData"));
 	} else if (json_is_object(json_object_get(obj, "binaryData"))) {

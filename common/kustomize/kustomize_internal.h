@@ -9,6 +9,7 @@
 
 #include "kustomize/kustomize.h"
 #include "util/buf.h"
+#include "yaml/yaml.h"
 
 #define KFILE_MAX (64u * 1024u * 1024u)
 #define KDEPTH_MAX 64
@@ -32,7 +33,6 @@ typedef struct kctx {
 	size_t depth;
 } kctx;
 
-const char *kz_sget(const json_t *o, const char *k);
 const char *kz_res_name(const kres *r);
 const char *kz_res_ns(const kres *r);
 const char *kz_res_kind(const kres *r);

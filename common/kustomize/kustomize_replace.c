@@ -54,7 +54,7 @@ static json_t *field_parent(json_t *node, const json_t *segs, int create, char *
 			if (!json_is_array(node) || sscanf(seg, "[%255[^=]=%511[^]]]", k, v) != 2)
 				return NULL;
 			json_array_foreach(node, j, e)
-				if (kz_sget(e, k) && strcmp(kz_sget(e, k), v) == 0) {
+				if (cf_json_str(e, k) && strcmp(cf_json_str(e, k), v) == 0) {
 					next = e;
 					if (i + 1 == n) {
 						key[0] = '\0';
@@ -153,7 +153,7 @@ static json_t *delimited_replace(const char *s, const char *delim, long index, c
 
 static int select_match(const kres *r, const json_t *sel)
 {
-	const char *n = kz_sget(sel, "name");
+	const char *n = cf_json_str(sel, "name");
 	json_t *t;
 	int ok;
 
@@ -170,7 +170,7 @@ static int select_match(const kres *r, const json_t *sel)
 static int replace_one(kset *s, const json_t *rep, const char *where)
 {
 	const json_t *src = json_object_get(rep, "source"), *sopts = json_object_get(src, "options");
-	const char *sfp = kz_sget(src, "fieldPath") ? kz_sget(src, "fieldPath") : "metadata.name";
+	const char *sfp = cf_json_str(src, "fieldPath") ? cf_json_str(src, "fieldPath") : "metadata.name";
 	json_t *value = NULL, *t;
 	size_t i, hits = 0;
 
@@ -181,12 +181,12 @@ static int replace_one(kset *s, const json_t *rep, const char *where)
 		}
 	if (hits != 1)
 		return cf_err_set(CF_EINVAL, "%s: replacement source %s %s matches %zu objects, want exactly one",
-				  where, kz_sget(src, "kind") ? kz_sget(src, "kind") : "", kz_sget(src, "name") ? kz_sget(src, "name") : "", hits);
+				  where, cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "", cf_json_str(src, "name") ? cf_json_str(src, "name") : "", hits);
 	if (value == NULL)
 		return cf_err_set(CF_EINVAL, "%s: replacement source has no field %s", where, sfp);
 	value = json_deep_copy(value);
-	if (kz_sget(sopts, "delimiter") && json_is_string(value)) {
-		json_t *part = delimited_part(json_string_value(value), kz_sget(sopts, "delimiter"),
+	if (cf_json_str(sopts, "delimiter") && json_is_string(value)) {
+		json_t *part = delimited_part(json_string_value(value), cf_json_str(sopts, "delimiter"),
 					      (long)json_integer_value(json_object_get(sopts, "index")));
 		json_decref(value);
 		if ((value = part) == NULL)
@@ -219,8 +219,8 @@ static int replace_one(kset *s, const json_t *rep, const char *where)
 					return cf_err_set(CF_EINVAL, "%s: unable to find field %s in replacement target %s %s", where,
 							  json_string_value(fp), kz_res_kind(&s->v[k]), kz_res_name(&s->v[k]));
 				}
-				if (kz_sget(topts, "delimiter") && json_is_string(old) && json_is_string(value))
-					newv = delimited_replace(json_string_value(old), kz_sget(topts, "delimiter"),
+				if (cf_json_str(topts, "delimiter") && json_is_string(old) && json_is_string(value))
+					newv = delimited_replace(json_string_value(old), cf_json_str(topts, "delimiter"),
 								 (long)json_integer_value(json_object_get(topts, "index")),
 								 json_string_value(value));
 				else
@@ -243,7 +243,7 @@ int kz_run_replacements(const kctx *c, const char *dir, const char *kpath, const
 
 	json_array_foreach(json_object_get(k, "replacements"), i, r) {
 		int rc;
-		const char *path = kz_sget(r, "path");
+		const char *path = cf_json_str(r, "path");
 		if (path) {   /* a file holding a list of replacements */
 			char full[4096];
 			cf_buf b = CF_BUF_INIT(KFILE_MAX);

@@ -1,7 +1,9 @@
 /* common/runtime/controller.c - a controller's kind table: work keys and watch events. */
 #include "runtime/controller.h"
 
+#include "runtime/worker.h"
 #include "util/err.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -74,4 +76,89 @@ int cf_kind_watch_event(const cf_kind_handler *row, void *ctx, cf_workqueue *q, 
 	if (row->wants_reconcile && row->reconcile && row->wants_reconcile(type, obj))
 		cf_work_enqueue(q, row->kind, obj);
 	return 0;
+}
+
+/* ---- a controller's process ---- */
+
+/* The process's controller: the workers' and watches' clients are made from it (one per process,
+ * as the signal handler's stop flag). */
+static const cf_controller_def *running;
+
+int cf_controller_client(const cf_controller_def *d, cf_kube **k)
+{
+	return cf_kube_new_for(k, *d->bind.kubeconfig, *d->bind.context, d->name);
+}
+
+static int running_client(void *ctx, cf_kube **k)
+{
+	(void)ctx;
+	return cf_controller_client(running, k);
+}
+
+/* The token, the queue and the events socket, then the controller's setup (*setup_ran says
+ * whether its teardown is due). */
+static int controller_open(const cf_controller_def *d, int *setup_ran)
+{
+	if (*d->bind.internal_token_file &&
+	    cf_bus_token_load(d->bind.internal_token, *d->bind.internal_token_file) < 0)
+		return -1;
+	if (cf_workqueue_new(d->bind.queue, 1000, *d->requeue_max_ms) < 0)
+		return -1;
+	if (d->events && (cf_bus_pub_open(d->events, *d->bind.events_addr, 1) < 0 ||
+			  cf_bus_pub_set_token(*d->events, *d->bind.internal_token) < 0))
+		return -1;
+	*setup_ran = 1;
+	return d->setup ? d->setup(d->ctx) : 0;
+}
+
+/* From the signal to the last thread joined. */
+static void controller_stop(const cf_controller_def *d, pthread_t **workers, cf_kind_watches *watches)
+{
+	cf_wait_for_stop(d->bind.stop);
+	if (d->stopping)
+		d->stopping(d->ctx);
+	cf_worker_pool_join(*workers, *d->workers, *d->bind.queue);
+	*workers = NULL;
+	cf_kind_watches_join(watches);
+	if (d->join)
+		d->join(d->ctx);
+}
+
+int cf_controller_main(const cf_controller_def *d, int argc, char **argv)
+{
+	static cf_worker worker;
+	cf_kind_watches *watches = NULL;
+	pthread_t *workers = NULL;
+	int rc, setup_ran = 0;
+
+	rc = cf_controller_flags(d->flags, d->nflags, argc, argv, d->name, d->usage, d->bind.log_level);
+	if (rc >= 0)
+		return rc;
+	running = d;
+	rc = 1;
+	if (controller_open(d, &setup_ran) < 0)
+		goto fail;
+	cf_stop_on_signals(d->bind.stop);
+	worker = (cf_worker){ *d->bind.queue, running_client, d->kinds, d->ctx };
+	if (cf_worker_pool_start(&workers, *d->workers, &worker) < 0 ||
+	    cf_kind_watches_start(&watches, d->kinds, *d->bind.watch_namespace, *d->bind.queue, running_client, d->ctx,
+				  d->bind.stop) < 0 ||
+	    (d->run && d->run(d->ctx) < 0))
+		goto fail;
+	controller_stop(d, &workers, watches);
+	rc = 0;
+	goto out;
+fail:
+	cf_log(CF_LOG_ERROR, "cannot start", "error", cf_err_msg(), NULL);
+	*d->bind.stop = 1;
+	cf_kind_watches_join(watches);
+out:
+	cf_worker_pool_join(workers, *d->workers, *d->bind.queue);   /* only after a failed start */
+	if (setup_ran && d->teardown)
+		d->teardown(d->ctx);
+	if (d->events)
+		cf_bus_pub_free(*d->events);
+	cf_workqueue_free(*d->bind.queue);
+	cf_bus_token_free(*d->bind.internal_token);
+	return rc;
 }

@@ -13,9 +13,11 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "bus/bus.h"
 #include "kube/kube.h"
 #include "runtime/kinds.h"
 #include "runtime/workqueue.h"
+#include "util/flags.h"
 
 /* The longest work key: Kind + '/' + namespace (63) + '/' + name (253), with room. */
 #define CF_WORK_KEY_MAX 512
@@ -60,5 +62,68 @@ void cf_work_enqueue_name(cf_workqueue *q, cf_kind_id kind, const char *ns, cons
  * key into q. Returns 0 (a watch callback's result). */
 int cf_kind_watch_event(const cf_kind_handler *row, void *ctx, cf_workqueue *q, const char *type,
 			const json_t *obj);
+
+/* ---- a controller's process ---- */
+
+/* The flags every controller takes, for the head of its table: ctl is its options struct, with
+ * the fields kubeconfig, context, watch_namespace, events_addr, internal_token_file and
+ * log_level; events_help and token_help say what the address and the token are to it. */
+#define CF_CONTROLLER_COMMON_FLAGS(ctl, events_help, token_help)                                                     \
+	{ "kubeconfig", CF_FLAG_STRING, &(ctl).kubeconfig,                                                           \
+	  "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)", 0 },                                 \
+	{ "context", CF_FLAG_STRING, &(ctl).context, "kubeconfig context", 0 },                                      \
+	{ "watch-namespace", CF_FLAG_STRING, &(ctl).watch_namespace, "only this namespace (default: all)", 0 },      \
+	{ "events-addr", CF_FLAG_STRING, &(ctl).events_addr, events_help, 0 },                                       \
+	{ "internal-token-file", CF_FLAG_STRING, &(ctl).internal_token_file, token_help, 0 },                        \
+	{ "log-level", CF_FLAG_STRING, &(ctl).log_level, "debug, info, warn or error", 0 }
+
+/* What a controller's main.c hands to cf_controller_main: its name, flags, kind rows and the
+ * hooks for what only it does. The fields under bind point into its options struct (ctx);
+ * CF_CONTROLLER_BIND(ctl) fills them for a struct with the fields of CF_CONTROLLER_COMMON_FLAGS
+ * plus internal_token, queue and stop. */
+typedef struct cf_controller_def {
+	const char *name;                 /* "source-controller": its API user agent and error prefix */
+	const char *usage;                /* --help's first lines */
+	const cf_flag *flags;
+	size_t nflags;
+	const cf_kind_table *kinds;
+	void *ctx;                        /* the controller's state, to every hook and row */
+	struct {
+		const char *const *kubeconfig, *const *context, *const *watch_namespace;
+		const char *const *log_level, *const *events_addr, *const *internal_token_file;
+		char **internal_token;    /* loaded from the file before setup; NULL without it */
+		cf_workqueue **queue;
+		volatile int *stop;
+	} bind;
+	const long *workers;              /* the worker pool's size (a flag's value) */
+	const long *requeue_max_ms;       /* the longest failure backoff */
+	cf_bus_pub **events;              /* when set: the PUSH socket to events_addr, with the token */
+	/* Each hook may be NULL. setup: after the flags, the token, the queue and events, the
+	 * controller's own sockets and servers (< 0: the start fails, exit 1). run: after the
+	 * workers and the watches, its own threads and its "started" log. stopping: once a signal
+	 * asked to stop, before the reconciles in flight finish. join: after workers and watches
+	 * ended, its own threads. teardown: last, whenever setup ran (also after a failed start):
+	 * frees what setup made. */
+	int  (*setup)(void *ctx);
+	int  (*run)(void *ctx);
+	void (*stopping)(void *ctx);
+	void (*join)(void *ctx);
+	void (*teardown)(void *ctx);
+} cf_controller_def;
+
+#define CF_CONTROLLER_BIND(ctl)                                                                              \
+	{ &(ctl).kubeconfig, &(ctl).context, &(ctl).watch_namespace, &(ctl).log_level, &(ctl).events_addr,   \
+	  &(ctl).internal_token_file, &(ctl).internal_token, &(ctl).queue, &(ctl).stop }
+
+/* A controller's process: flags (exit 0 after --help, 2 after an error), the log level, the
+ * internal token, the workqueue (1 s doubling up to *requeue_max_ms), the events socket, setup,
+ * SIGTERM/SIGINT, the worker pool (each worker with its own API client from the kubeconfig),
+ * a watch per kind row, run; then, once stopped, the reconciles in flight finished, threads
+ * joined and everything freed. Returns the exit status: 0, 1 (a start failed, logged "cannot
+ * start") or 2. */
+int cf_controller_main(const cf_controller_def *d, int argc, char **argv);
+/* An API client as the controller's workers have it (d's kubeconfig and context, user agent
+ * d->name). */
+int cf_controller_client(const cf_controller_def *d, cf_kube **k);
 
 #endif

@@ -24,7 +24,7 @@ static const cf_kind KINDS[CF_KIND_COUNT] = {
 	    "helmrepositories", L("source helm", "sources helm"), "artifact.revision", "source-controller"),
 	ROW(CF_KIND_HELMCHART, "HelmChart", CF_GROUP_SOURCE, CF_AV_HELMCHART, L("v1beta2", "v1beta1"),
 	    "helmcharts", L("source chart", "sources chart"), "artifact.revision", "source-controller"),
-	ROW(CF_KIND_OCIREPOSITORY, "OCIRepository", CF_GROUP_SOURCE, CF_AV_OCIREPOSITORY, L(NULL),
+	ROW(CF_KIND_OCIREPOSITORY, "OCIRepository", CF_GROUP_SOURCE, CF_AV_OCIREPOSITORY, L("v1beta2"),
 	    "ocirepositories", L("source oci", "sources oci"), "artifact.revision", "source-controller"),
 	ROW(CF_KIND_BUCKET, "Bucket", CF_GROUP_SOURCE, CF_AV_BUCKET, L("v1beta2", "v1beta1"),
 	    "buckets", L("source bucket", "sources bucket"), "artifact.revision", "source-controller"),

@@ -56,6 +56,11 @@ static int spec_duration(cf_reconcile_plan *p, const json_t *spec, const char *f
 static int plan_durations(cf_reconcile_plan *p, const cf_reconciler *rc, const json_t *spec)
 {
 	p->interval_ms = rc->default_interval_ms;
+	if (rc->no_interval) {
+		p->interval_ms = p->retry_ms = 0;
+		p->timeout_ms = rc->default_timeout_ms;
+		return 0;
+	}
 	if (json_object_get(spec, "interval") == NULL && rc->default_interval_ms <= 0) {
 		snprintf(p->error, sizeof(p->error), "spec.interval is required");
 		return -1;

@@ -49,6 +49,9 @@ typedef struct cf_reconciler {
 	const char *finalizer;    /* NULL: the kind keeps nothing that needs one */
 	/* spec.interval when unset (0: it is required) */
 	long default_interval_ms;
+	/* the kind has no interval (Flux's v1beta3 Provider and Alert): no duration is read, and
+	 * a success is looked at again only when the object changes */
+	int no_interval;
 	/* spec.timeout when unset (0: the interval) */
 	long default_timeout_ms;
 	/* the kind has spec.retryInterval (default: the interval); else failures back off */

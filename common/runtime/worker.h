@@ -37,18 +37,6 @@ void cf_worker_pool_join(pthread_t *threads, long n, cf_workqueue *q);
 int  cf_controller_flags(const cf_flag *flags, size_t n, int argc, char **argv, const char *name,
 			 const char *usage, const char *const *log_level);
 
-/* The flags every controller takes, for the head of its table: ctl is its options struct, with
- * the fields kubeconfig, context, watch_namespace, events_addr, internal_token_file and
- * log_level; events_help and token_help say what the address and the token are to it. */
-#define CF_CONTROLLER_COMMON_FLAGS(ctl, events_help, token_help)                                                     \
-	{ "kubeconfig", CF_FLAG_STRING, &(ctl).kubeconfig,                                                           \
-	  "kubeconfig file (default: $KUBECONFIG, ~/.kube/config, in-cluster)", 0 },                                 \
-	{ "context", CF_FLAG_STRING, &(ctl).context, "kubeconfig context", 0 },                                      \
-	{ "watch-namespace", CF_FLAG_STRING, &(ctl).watch_namespace, "only this namespace (default: all)", 0 },      \
-	{ "events-addr", CF_FLAG_STRING, &(ctl).events_addr, events_help, 0 },                                       \
-	{ "internal-token-file", CF_FLAG_STRING, &(ctl).internal_token_file, token_help, 0 },                        \
-	{ "log-level", CF_FLAG_STRING, &(ctl).log_level, "debug, info, warn or error", 0 }
-
 /* SIGTERM and SIGINT set *stop (the process then finishes what is in flight); SIGPIPE is
  * ignored. Then cf_wait_for_stop() returns once *stop is set. */
 void cf_stop_on_signals(volatile int *stop);
@@ -74,8 +62,8 @@ void *cf_watcher_run(void *arg);
 /* A watch per row of a kind table, in namespace ns (NULL: all), each event handled by
  * cf_kind_watch_event(row, ctx, q, ...). */
 typedef struct cf_kind_watches cf_kind_watches;
-/* Starts the threads; *out (NULL on failure, when none is left running) is for
- * cf_kind_watches_join. */
+/* Starts the threads; *out is for cf_kind_watches_join. On failure *out is NULL and *stop is
+ * set (the process is ending: the threads started already end, and are joined). */
 int  cf_kind_watches_start(cf_kind_watches **out, const cf_kind_table *t, const char *ns, cf_workqueue *q,
 			   int (*new_client)(void *ctx, cf_kube **k), void *ctx, volatile int *stop);
 /* Joins the threads (they end once *stop is set) and frees w. Safe on NULL. */

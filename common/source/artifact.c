@@ -34,7 +34,7 @@ struct cf_artifact_writer {
 	unsigned char out[OUT_CHUNK];
 };
 
-static int mkdir_p(const char *dir)
+int cf_artifact_mkdir_p(const char *dir)
 {
 	char tmp[4096];
 	size_t len = strlen(dir);
@@ -65,7 +65,7 @@ int cf_artifact_writer_open(cf_artifact_writer **out, const char *dir, const cha
 	*out = NULL;
 	if (strchr(final_name, '/') || final_name[0] == '.' || final_name[0] == '\0')
 		return cf_err_set(CF_EINVAL, "artifact name \"%s\" must be a plain file name", final_name);
-	if ((rc = mkdir_p(dir)) < 0)
+	if ((rc = cf_artifact_mkdir_p(dir)) < 0)
 		return rc;
 	w = cf_calloc(1, sizeof(*w));
 	if (w == NULL)
@@ -311,6 +311,29 @@ void cf_artifact_writer_free(cf_artifact_writer *w)
 	cf_free(w->final_path);
 	cf_free(w->dir);
 	cf_free(w);
+}
+
+int cf_artifact_write_bytes(const char *dir, const char *file, const void *data, size_t len)
+{
+	cf_buf tmp = CF_BUF_INIT(8192), full = CF_BUF_INIT(8192);
+	FILE *f = NULL;
+	int rc;
+
+	rc = cf_artifact_mkdir_p(dir);
+	if (rc == 0) rc = cf_buf_printf(&tmp, "%s/.%s.tmp-%ld", dir, file, (long)getpid());
+	if (rc == 0) rc = cf_buf_printf(&full, "%s/%s", dir, file);
+	if (rc == 0 && ((f = fopen(tmp.data, "wb")) == NULL || fwrite(data, 1, len, f) != len ||
+			fflush(f) != 0 || fsync(fileno(f)) != 0))
+		rc = cf_err_set(CF_EIO, "write %s: %s", tmp.data, strerror(errno));
+	if (f && fclose(f) != 0 && rc == 0)
+		rc = cf_err_set(CF_EIO, "write %s: %s", tmp.data, strerror(errno));
+	if (rc == 0 && rename(tmp.data, full.data) < 0)
+		rc = cf_err_set(CF_EIO, "rename to %s: %s", full.data, strerror(errno));
+	if (rc < 0 && tmp.data)
+		unlink(tmp.data);
+	cf_buf_free(&tmp);
+	cf_buf_free(&full);
+	return rc;
 }
 
 int cf_artifact_file_digest(char digest[72], size_t *size, const char *path)

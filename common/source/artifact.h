@@ -22,6 +22,12 @@ int  cf_artifact_writer_commit(cf_artifact_writer *w, char digest[72], size_t *s
 /* Frees the writer; an uncommitted artifact is removed. Safe on NULL. */
 void cf_artifact_writer_free(cf_artifact_writer *w);
 
+/* Writes data as it is into dir/file (dir created if missing), atomically: a temp file
+ * ".<file>.tmp-<pid>" in dir, renamed. For artifacts stored as fetched (an index, a chart). */
+int  cf_artifact_write_bytes(const char *dir, const char *file, const void *data, size_t len);
+/* Creates dir and its parents (0755); an existing one is fine. Errors name the path. */
+int  cf_artifact_mkdir_p(const char *dir);
+
 /* Digest of a file on disk, "sha256:<hex>"; CF_ENOTFOUND if it is missing. */
 int  cf_artifact_file_digest(char digest[72], size_t *size, const char *path);
 

@@ -90,6 +90,20 @@ static char *clean_path(const char *raw, size_t len)
 	return out;
 }
 
+/* 1 for "./", ".", ".//./": the archive's root itself, which a tar of a directory (tar -C dir
+ * ., flux push artifact) carries as its first entry. */
+static int is_root_entry(const char *raw)
+{
+	if (raw[0] == '\0' || raw[0] == '/')
+		return 0;
+	for (; *raw; raw++)
+		if (*raw != '.' && *raw != '/')
+			return 0;
+		else if (raw[0] == '.' && raw[1] == '.')
+			return 0;
+	return 1;
+}
+
 /* Where a link at path pointing at target lands, cleaned; NULL if it leaves the tree. */
 static char *link_target(const char *path, const char *target)
 {
@@ -373,7 +387,9 @@ static int unpack_tar(cf_tree *t, const unsigned char *tar, size_t len, size_t m
 			snprintf(raw, sizeof(raw), "%.*s%s%.*s", (int)pl, h + 345, pl ? "/" : "", (int)nl, h);
 			path = clean_path(raw, strlen(raw));
 		}
-		if (path == NULL) {
+		if (path == NULL && type == '5' && is_root_entry(long_path ? long_path : raw)) {
+			rc = 0;   /* the root: nothing to record */
+		} else if (path == NULL) {
 			rc = cf_err_set(CF_EINVAL, "artifact entry \"%s\" is absolute or leaves the tree with \"..\"",
 					long_path ? long_path : raw);
 		} else if (type == '5') {

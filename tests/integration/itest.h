@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <time.h>
@@ -105,6 +106,18 @@ static inline int sigterm_exits_zero(pid_t *pid)
 	waitpid(p, &st, 0);
 	*pid = 0;
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* Deleting `kind` ns/name (kubectl, waiting) removes its storage dir (which must exist first). */
+static inline int deletion_removes_dir(const char *dir, const char *ns, const char *kind, const char *name)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0)
+		return 0;
+	if (run("kubectl -n %s delete %s %s --wait=true --timeout=30s >/dev/null", ns, kind, name) != 0)
+		return 0;
+	return stat(dir, &st) != 0;
 }
 
 #endif

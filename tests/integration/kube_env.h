@@ -108,4 +108,16 @@ static inline const char *internal_token(void)
 	return token;
 }
 
+/* A field ("status", "reason", "message") of obj's Ready condition (borrowed), or NULL. */
+static inline const char *ready_field(const json_t *o, const char *field)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(o, "status"), "conditions"), i, c)
+		if (json_string_value(json_object_get(c, "type")) && strcmp(json_string_value(json_object_get(c, "type")), "Ready") == 0)
+			return json_string_value(json_object_get(c, field));
+	return NULL;
+}
+
 #endif

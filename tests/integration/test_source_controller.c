@@ -77,17 +77,6 @@ static json_t *get_repo(const char *name)
 	return o;
 }
 
-static const char *ready_of(const json_t *o, const char *field)
-{
-	json_t *c;
-	size_t i;
-
-	json_array_foreach(json_object_get(json_object_get(o, "status"), "conditions"), i, c)
-		if (strcmp(json_string_value(json_object_get(c, "type")), "Ready") == 0)
-			return json_string_value(json_object_get(c, field));
-	return NULL;
-}
-
 /* Waits until Ready has status want and its message contains text (and, if rev, the
  * artifact has that revision). Returns the object (caller decrefs) or NULL after a failure. */
 static json_t *wait_ready(const char *name, const char *want, const char *text, const char *rev, int secs)
@@ -98,16 +87,16 @@ static json_t *wait_ready(const char *name, const char *want, const char *text, 
 		const char *st, *msg, *r;
 		json_decref(o);
 		o = get_repo(name);
-		st = ready_of(o, "status");
-		msg = ready_of(o, "message");
+		st = ready_field(o, "status");
+		msg = ready_field(o, "message");
 		r = json_string_value(json_object_get(json_object_get(json_object_get(o, "status"), "artifact"), "revision"));
 		if (st && strcmp(st, want) == 0 && msg && (!text || strstr(msg, text)) && (!rev || (r && strcmp(r, rev) == 0)))
 			return o;
 		msleep(100);
 	}
 	cf_test_fail(__FILE__, __LINE__, "%s: Ready is %s \"%s\", want %s with \"%s\"%s%s", name,
-		     ready_of(o, "status") ? ready_of(o, "status") : "unset",
-		     ready_of(o, "message") ? ready_of(o, "message") : "", want, text ? text : "",
+		     ready_field(o, "status") ? ready_field(o, "status") : "unset",
+		     ready_field(o, "message") ? ready_field(o, "message") : "", want, text ? text : "",
 		     rev ? " at " : "", rev ? rev : "");
 	json_decref(o);
 	return NULL;
@@ -405,7 +394,7 @@ static void only_flux_url_schemes(void)
 		}
 		CHECK(ok);
 		if (o)
-			CHECK_CONTAINS(ready_of(o, "message"), "must start with http://, https:// or ssh://");
+			CHECK_CONTAINS(ready_field(o, "message"), "must start with http://, https:// or ssh://");
 		json_decref(o);
 		snprintf(dir, sizeof(dir), "%s/.cache/gitrepository/%s/%s", store, ns, name);
 		CHECK(stat(dir, &st) != 0);   /* not even a cache was made */
@@ -763,12 +752,9 @@ static void artifact_over_cap_keeps_previous(void)
 static void deletion_removes_storage(void)
 {
 	char dir[1024];
-	struct stat st;
 
 	snprintf(dir, sizeof(dir), "%s/gitrepository/%s/ref-tag", store, ns);
-	CHECK(stat(dir, &st) == 0);
-	CHECK(run("kubectl -n %s delete gitrepository ref-tag --wait=true --timeout=30s >/dev/null", ns) == 0);
-	CHECK(stat(dir, &st) != 0);
+	CHECK(deletion_removes_dir(dir, ns, "gitrepository", "ref-tag"));
 }
 
 static void sigterm_exits_cleanly(void)

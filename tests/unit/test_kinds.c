@@ -34,7 +34,7 @@ static void by_kind_and_version(void)
 	CHECK(cf_kind_find("gitrepository") == NULL);
 	CHECK(cf_kind_find("Deployment") == NULL);
 	CHECK(cf_kind_find(NULL) == NULL);
-	CHECK(strcmp(cf_kind_get(CF_KIND_OCIREPOSITORY)->api_version, "source.toolkit.fluxcd.io/v1beta2") == 0);
+	CHECK(strcmp(cf_kind_get(CF_KIND_OCIREPOSITORY)->api_version, "source.toolkit.fluxcd.io/v1") == 0);
 	CHECK(strcmp(cf_kind_get(CF_KIND_HELMRELEASE)->api_version, "helm.toolkit.fluxcd.io/v2") == 0);
 	CHECK(strcmp(cf_kind_get(CF_KIND_PROVIDER)->api_version, "notification.toolkit.fluxcd.io/v1beta3") == 0);
 	CHECK(strcmp(cf_kind_get(CF_KIND_RECEIVER)->api_version, "notification.toolkit.fluxcd.io/v1") == 0);

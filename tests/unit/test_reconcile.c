@@ -33,6 +33,7 @@ typedef struct plan_case {
 	const char *error;        /* in p.error, or NULL: none */
 	const char *finalizer;    /* NULL: FIN; "": the kind has none */
 	long default_interval_ms;
+	int no_interval;          /* the kind has no interval (v1beta3 Provider, Alert) */
 } plan_case;
 
 static const plan_case plans[] = {
@@ -78,6 +79,13 @@ static const plan_case plans[] = {
 	{ "default_interval_overridden", "{" MD_FIN "},\"spec\":{\"interval\":\"2s\"}}", 0, 0, CF_STEP_BODY, 2000, 0, 2000, NULL, NULL, 600000 },
 	{ "all_three_given", "{" MD_FIN "},\"spec\":{\"interval\":\"1h\",\"retryInterval\":\"2s\",\"timeout\":\"90s\"}}",
 	  1, 60000, CF_STEP_BODY, 3600000, 2000, 90000, NULL },
+	{ "no_interval_reads_no_duration", "{\"metadata\":{\"name\":\"a\"},\"spec\":{\"interval\":\"x\",\"timeout\":\"y\"}}",
+	  0, 0, CF_STEP_BODY, 0, 0, 0, NULL, "", 0, 1 },
+	{ "no_interval_needs_none", "{\"metadata\":{\"name\":\"a\"},\"spec\":{}}", 1, 0, CF_STEP_BODY, 0, 0, 0, NULL, "", 0, 1 },
+	{ "no_interval_suspended", "{\"metadata\":{\"name\":\"a\"},\"spec\":{\"suspend\":true}}",
+	  0, 0, CF_STEP_SUSPENDED, 0, 0, 0, NULL, "", 0, 1 },
+	{ "no_interval_deleting_finalizes", "{\"metadata\":{\"name\":\"a\",\"deletionTimestamp\":\"t\"},\"spec\":{}}",
+	  0, 0, CF_STEP_FINALIZE, 0, 0, 0, NULL, "", 0, 1 },
 };
 
 static void plan_table(void)
@@ -86,7 +94,7 @@ static void plan_table(void)
 		const plan_case *c = &plans[i];
 		cf_reconciler rc = { .finalizer = c->finalizer ? (c->finalizer[0] ? c->finalizer : NULL) : FIN,
 				     .retry_interval = c->retry_interval, .default_timeout_ms = c->default_timeout_ms,
-				     .default_interval_ms = c->default_interval_ms };
+				     .default_interval_ms = c->default_interval_ms, .no_interval = c->no_interval };
 		json_t *obj = parse(c->obj);
 		cf_reconcile_plan p;
 
@@ -200,6 +208,8 @@ static const result_case results[] = {
 	{ "unwritten_failure_backs_off", 1, 0, 1, 60000, 2000, 0, CF_EIO, 1, 0 },
 	{ "unwritten_stalled_backs_off", 1, 1, 1, 60000, 2000, 0, CF_EINVAL, 1, 0 },
 	{ "error_without_fail_backs_off", 0, 0, 0, 60000, 2000, 0, CF_EAPI, 1, 0 },
+	{ "no_interval_success_waits_for_change", 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+	{ "no_interval_failure_backs_off", 1, 0, 0, 0, 0, 0, CF_EINVAL, 1, 0 },
 };
 
 static void result_table(void)
@@ -217,6 +227,44 @@ static void result_table(void)
 	}
 }
 
+/* ---- a failure, then a success ---- */
+
+/* cf_reconcile_ready after a failure: Ready True at the generation; Stalled, Reconciling and the
+ * kind's failure condition gone. */
+static const struct {
+	const char *name;
+	unsigned fail_flags;
+	const char *failure_condition;
+} recoveries[] = {
+	{ "after_retryable_failure", 0, "FetchFailed" },
+	{ "after_stalled_failure", CF_FAIL_STALLED, "FetchFailed" },
+	{ "after_quiet_failure_without_failure_condition", CF_FAIL_QUIET, NULL },
+};
+
+static void ready_after_failure(void)
+{
+	for (size_t i = 0; i < sizeof(recoveries) / sizeof(recoveries[0]); i++) {
+		const cf_reconciler rc = { .failure_condition = recoveries[i].failure_condition };
+		json_t *obj = parse(OBJ);
+		cf_reconcile r = { .rc = &rc, .obj = obj, .generation = 4, .status = json_object() };
+		const char *fc = recoveries[i].failure_condition;
+
+		CHECK(cf_reconcile_fail_status(r.status, obj, "Why", "boom", recoveries[i].fail_flags, NULL, fc) >= 0);
+		CHECK(cf_condition_set(r.status, "Reconciling", "True", "Progressing", "x", 4) == 0);
+		CHECK_OK(cf_reconcile_ready(&r, "Succeeded", "done"));
+		if (!cond_field(r.status, "Ready", "status") || strcmp(cond_field(r.status, "Ready", "status"), "True") != 0 ||
+		    strcmp(cond_field(r.status, "Ready", "reason"), "Succeeded") != 0)
+			cf_test_fail(__FILE__, __LINE__, "%s: Ready is not True/Succeeded", recoveries[i].name);
+		if (json_integer_value(json_object_get(cf_condition_get(r.status, "Ready"), "observedGeneration")) != 4)
+			cf_test_fail(__FILE__, __LINE__, "%s: Ready not at generation 4", recoveries[i].name);
+		if (cf_condition_get(r.status, "Stalled") || cf_condition_get(r.status, "Reconciling") ||
+		    (fc && cf_condition_get(r.status, fc)))
+			cf_test_fail(__FILE__, __LINE__, "%s: a failure condition stayed", recoveries[i].name);
+		json_decref(r.status);
+		json_decref(obj);
+	}
+}
+
 static void step_names(void)
 {
 	CHECK_STR(cf_reconcile_step_str(CF_STEP_BODY), "body");
@@ -227,6 +275,7 @@ static const cf_test_case cases[] = {
 	{ "plan_table", plan_table },
 	{ "fail_table", fail_table },
 	{ "result_table", result_table },
+	{ "ready_after_failure", ready_after_failure },
 	{ "step_names", step_names },
 };
 CF_TEST_MAIN(cases)

@@ -224,6 +224,42 @@ static void pax_records_name_entries(void)
 	cf_buf_free(&gz);
 }
 
+/* A tar of a directory (tar -C dir ., flux push artifact) names its root "./" and every entry
+ * "./x": accepted as x; "./../x" and links out are still refused. */
+static void dot_slash_entries(void)
+{
+	cf_buf tar = CF_BUF_INIT(1u << 20), gz = CF_BUF_INIT(1u << 20);
+	cf_tree *t = NULL;
+	const unsigned char *d;
+	size_t len = 0;
+
+	header(&tar, "./", '5', 0, NULL);
+	header(&tar, "./deploy/", '5', 0, NULL);
+	header(&tar, "./deploy/cm.yaml", '0', 2, NULL);
+	body(&tar, "hi", 2);
+	header(&tar, "./deploy/l", '2', 0, "./cm.yaml");
+	finish(&tar, &gz);
+	CHECK_OK(cf_tree_unpack(&t, gz.data, gz.len, 1u << 20, 10));
+	d = t ? cf_tree_get(t, "deploy/cm.yaml", &len) : NULL;
+	CHECK(d != NULL && len == 2 && memcmp(d, "hi", 2) == 0);
+	CHECK(t && cf_tree_get(t, "deploy/l", &len) != NULL);
+	CHECK(t && cf_tree_is_dir(t, "deploy"));
+	cf_tree_free(t);
+	cf_buf_free(&tar);
+	cf_buf_free(&gz);
+}
+
+static void b_dot_dotdot(cf_buf *t) { header(t, "./", '5', 0, NULL); header(t, "./../evil", '0', 1, NULL); body(t, "x", 1); }
+static void b_dot_link_out(cf_buf *t) { header(t, "./a", '2', 0, "./../../etc/passwd"); }
+static void b_dot_file_root(cf_buf *t) { header(t, "./", '0', 1, NULL); body(t, "x", 1); }
+
+static void dot_slash_still_refused(void)
+{
+	expect_refused("./../", b_dot_dotdot, 1u << 20, 10, CF_EINVAL, "leaves the tree");
+	expect_refused("./ link out", b_dot_link_out, 1u << 20, 10, CF_EINVAL, "points out of the tree");
+	expect_refused("./ as a file", b_dot_file_root, 1u << 20, 10, CF_EINVAL, "\"./\"");
+}
+
 /* The unpacked tree holds the archive's bytes once: files are not copied out of the inflated
  * tar. 64 MiB of files (zeros: the gzip is small) may grow a fresh process by well under
  * twice that (once was: the inflated tar, and a copy of every file). */
@@ -304,5 +340,7 @@ static const cf_test_case cases[] = {
 	{ "hostile_pax_records_refused", hostile_pax_records_refused },
 	{ "pax_records_name_entries", pax_records_name_entries },
 	{ "unpacked_once_in_memory", unpacked_once_in_memory },
+	{ "dot_slash_entries", dot_slash_entries },
+	{ "dot_slash_still_refused", dot_slash_still_refused },
 };
 CF_TEST_MAIN(cases)

@@ -4,6 +4,7 @@
 #include "bus/bus.h"
 #include "helmrun.h"
 #include "runtime/kinds.h"
+#include "source/helm.h"
 #include "source/tree.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -171,9 +172,8 @@ int hc_chart_metadata(hc_chart *c, const void *data, size_t len, size_t max)
 		return cf_err_prefix("chart package");
 	if ((y = chart_yaml(t, &ylen)) == NULL)
 		rc = cf_err_set(CF_EINVAL, "chart package holds no Chart.yaml");
-	else if ((rc = cf_yaml_load(&meta, (const char *)y, ylen, "Chart.yaml")) == 0 &&
-		 (!cf_json_str(meta, "name") || !cf_json_str(meta, "version")))
-		rc = cf_err_set(CF_EINVAL, "Chart.yaml: name and version are required");
+	else
+		rc = cf_helm_chart_yaml_parse(&meta, (const char *)y, ylen, "Chart.yaml");
 	if (rc == 0) {
 		snprintf(c->chart_name, sizeof(c->chart_name), "%s", cf_json_str(meta, "name"));
 		snprintf(c->version, sizeof(c->version), "%s", cf_json_str(meta, "version"));

@@ -3,6 +3,7 @@
 
 #include "kube/secret.h"
 #include "runtime/vars.h"
+#include "source/helm.h"
 #include "util/alloc.h"
 #include "util/err.h"
 #include "util/sha256.h"
@@ -14,28 +15,18 @@
 #define PATH_KEY_MAX 256
 #define VALUES_MAX (8u << 20)   /* one valuesFrom document */
 
-/* a deep copy of a value that may be a secret (strings copied, so the source can be wiped) */
-static json_t *copy(const json_t *v)
-{
-	return json_deep_copy(v);
-}
-
 int hc_values_merge(json_t *dst, const json_t *src)
 {
-	const char *key;
-	json_t *v;
+	/* source/helm's merge (Flux's MergeMaps) shares src's values: merged from a copy, so that
+	 * wiping src (a Secret's) leaves dst whole */
+	json_t *copy = json_deep_copy(src);
+	int rc;
 
-	json_object_foreach((json_t *)src, key, v) {
-		json_t *cur = json_object_get(dst, key);
-		if (json_is_object(cur) && json_is_object(v)) {
-			if (hc_values_merge(cur, v) < 0)
-				return CF_ENOMEM;
-			continue;
-		}
-		if (json_object_set_new(dst, key, copy(v)) < 0)
-			return cf_err_set(CF_ENOMEM, "out of memory");
-	}
-	return 0;
+	if (copy == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	rc = cf_helm_values_merge(dst, copy);
+	json_decref(copy);
+	return rc;
 }
 
 static json_t *typed(const char *raw)

@@ -3,7 +3,7 @@
  * chart version, each in `helm history`; a failing upgrade rolled back; a failing install
  * retried, then uninstalled; test hooks passing and failing with ignoreFailures; a release left
  * pending-upgrade by kill -9 recovered; drift reported (warn) and corrected (enabled);
- * suspend/resume; cross-kind dependsOn; deletion.
+ * suspend/resume; cross-kind dependsOn; deletion; and the whole chain from a HelmRepository.
  *
  * The chart (testdata/helm/cflux-demo, pods that tolerate the kwok node) is packaged with helm.
  * Its artifacts are served by bin/source-controller's artifact service over nng; the test plays
@@ -567,6 +567,75 @@ static void deletion_uninstalls(void)
 	json_decref(o);
 }
 
+/* The real chain: a HelmRepository served by tests/env's chart repository, the HelmChart that
+ * the HelmRelease makes built by the source-controller, installed and upgraded by helm. Its own
+ * namespace, source-controller and helm-controller (the ones above leave HelmCharts to the test). */
+static void helm_repository_chain(void)
+{
+	const char *repo = env_need("CFLUX_HELM_CHARTS"), *url = env_need("CFLUX_HELM_URL_HTTP");
+	char chain[128], storage2[800], pkg[800];
+	pid_t sc = 0, hc = 0;
+	json_t *o = NULL;
+
+	if (repo == NULL || url == NULL)
+		return;
+	snprintf(chain, sizeof(chain), "%s-chain", ns);
+	snprintf(storage2, sizeof(storage2), "%s/storage-chain", store);
+	{
+		const char *sargs[] = { "--kubeconfig", controller_kubeconfig("source-controller"), "--watch-namespace", chain,
+					"--internal-token-file", internal_token_file(), "--storage-path", storage2,
+					"--artifact-addr", "tcp://127.0.0.1:17143", "--notify-addr", "tcp://127.0.0.1:17144",
+					"--events-addr", EVENTS_ADDR, NULL };
+		const char *hargs[] = { "--kubeconfig", controller_kubeconfig("helm-controller"), "--watch-namespace", chain,
+					"--internal-token-file", internal_token_file(), "--source-notify-addr", "tcp://127.0.0.1:17144",
+					"--events-addr", EVENTS_ADDR, "--helm", helm, "--tmp-dir", helm_tmp, NULL };
+		CHECK(run("mkdir -p %s && kubectl create namespace %s >/dev/null", storage2, chain) == 0);
+		sc = start_in(store, "bin/source-controller", sargs);
+		hc = start_in(store, "bin/helm-controller", hargs);
+	}
+	/* both versions of the test chart in the repository, as a user publishes them */
+	CHECK(package("0.1.0", pkg, sizeof(pkg)) == 0 && run("cp %s %s/", pkg, repo) == 0);
+	CHECK(package("0.2.0", pkg, sizeof(pkg)) == 0 && run("cp %s %s/", pkg, repo) == 0);
+	CHECK(run("HOME=%s %s repo index %s", home, helm, repo) == 0);
+	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n"
+		  "metadata:\n  name: charts\n  namespace: %s\nspec:\n  interval: 1m\n  url: %s\n---\n"
+		  "apiVersion: %s\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: %s\nspec:\n  interval: 1h\n"
+		  "  chart:\n    spec:\n      chart: cflux-demo\n      version: 0.1.0\n      sourceRef:\n"
+		  "        kind: HelmRepository\n        name: charts\n  values:\n    greeting: chained\nEOT\n",
+		  chain, url, HR_AV, chain) == 0);
+	for (int i = 0; i < 600; i++, msleep(200)) {
+		json_decref(o);
+		o = NULL;
+		cf_kube_get(kube, &o, &(cf_kube_ref){ HR_AV, "HelmRelease", chain, "web" });
+		if (cond_field(o, "Ready", "reason") && strcmp(cond_field(o, "Ready", "reason"), "InstallSucceeded") == 0)
+			break;
+	}
+	CHECK_STR(cond_field(o, "Ready", "reason"), "InstallSucceeded");
+	CHECK_CONTAINS(cond_field(o, "Ready", "message"), "with chart cflux-demo@0.1.0");
+	json_decref(o);
+	o = NULL;
+	CHECK(run("HOME=%s KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN %s history web -n %s -o json | grep -q '\"status\":\"deployed\"'",
+		  home, helm, chain) == 0);
+	/* a new version asked for: the source-controller builds it, helm upgrades */
+	CHECK(run("kubectl -n %s patch helmrelease web --type merge -p '{\"spec\":{\"chart\":{\"spec\":{\"version\":\"0.2.0\"}}}}' >/dev/null",
+		  chain) == 0);
+	for (int i = 0; i < 600; i++, msleep(200)) {
+		json_decref(o);
+		o = NULL;
+		cf_kube_get(kube, &o, &(cf_kube_ref){ HR_AV, "HelmRelease", chain, "web" });
+		if (cond_field(o, "Ready", "message") && strstr(cond_field(o, "Ready", "message"), "cflux-demo@0.2.0"))
+			break;
+	}
+	CHECK_STR(cond_field(o, "Ready", "reason"), "UpgradeSucceeded");
+	CHECK_CONTAINS(cond_field(o, "Ready", "message"), ".v2 with chart cflux-demo@0.2.0");
+	json_decref(o);
+	stop_pid(&hc, SIGTERM);
+	stop_pid(&sc, SIGTERM);
+	run("for h in $(kubectl -n %s get helmreleases -o name); do kubectl -n %s patch $h --type merge "
+	    "-p '{\"metadata\":{\"finalizers\":null}}' >/dev/null 2>&1; done; kubectl delete namespace %s --wait=false >/dev/null 2>&1",
+	    chain, chain, chain);
+}
+
 static void stops_on_sigterm(void)
 {
 	CHECK(sigterm_exits_zero(&helm_ctl));
@@ -601,6 +670,7 @@ static const cf_test_case cases[] = {
 	{ "suspend_resume", suspend_resume },
 	{ "depends_on", depends_on },
 	{ "deletion_uninstalls", deletion_uninstalls },
+	{ "helm_repository_chain", helm_repository_chain },
 	{ "stops_on_sigterm", stops_on_sigterm },
 	CF_TEST_CLEANUP("cleanup", cleanup),
 };

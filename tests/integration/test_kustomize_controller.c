@@ -454,6 +454,34 @@ static void depends_on_orders(void)
 	CHECK(wait_cm("frozen", "v", "1", 5) == 0);
 }
 
+/* cross-kind: a Kustomization waits for a HelmRelease (Flux refuses this, flux2 #956) */
+static void depends_on_a_helmrelease(void)
+{
+	json_t *o, *patch, *out = NULL;
+
+	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+		  "metadata:\n  name: db\n  namespace: %s\nspec:\n  interval: 1h\n  chartRef:\n    kind: HelmChart\n"
+		  "    name: none\nEOT\n", ns) == 0);
+	CHECK(apply_ks("on-hr", "  path: ./extra\n  namePrefix: hr-\n  prune: true\n  dependsOn:\n  - kind: HelmRelease\n    name: db\n") == 0);
+	o = wait_ks("on-hr", "False", "DependencyNotReady", "HelmRelease/", 30);
+	json_decref(o);
+	o = get("v1", "ConfigMap", "hr-extra-one");
+	CHECK(o == NULL);
+	json_decref(o);
+	/* as the helm-controller writes it once released */
+	patch = json_pack("{s:{s:I,s:[{s:s,s:s,s:s,s:s,s:s}]}}", "status", "observedGeneration", (json_int_t)1, "conditions",
+			  "type", "Ready", "status", "True", "reason", "InstallSucceeded", "message", "Helm install succeeded",
+			  "lastTransitionTime", "2026-01-01T00:00:00Z");
+	CHECK_OK(cf_kube_patch_status(kube, &out, &(cf_kube_ref){ "helm.toolkit.fluxcd.io/v2", "HelmRelease", ns, "db" }, patch));
+	json_decref(patch);
+	json_decref(out);
+	o = wait_ks("on-hr", "True", "ReconciliationSucceeded", NULL, 30);
+	json_decref(o);
+	o = get("v1", "ConfigMap", "hr-extra-one");
+	CHECK(o != NULL);
+	json_decref(o);
+}
+
 static void immutable_change_needs_force(void)
 {
 	json_t *o;
@@ -1114,6 +1142,7 @@ static const cf_test_case cases[] = {
 	{ "drift_is_reverted", drift_is_reverted },
 	{ "nng_events_carry_the_revision", nng_events_carry_the_revision },
 	{ "depends_on_orders", depends_on_orders },
+	{ "depends_on_a_helmrelease", depends_on_a_helmrelease },
 	{ "immutable_change_needs_force", immutable_change_needs_force },
 	{ "health_check_names_the_object", health_check_names_the_object },
 	{ "suspend_stops_applying", suspend_stops_applying },

@@ -52,6 +52,23 @@ static inline const char *cond_field(const json_t *o, const char *type, const ch
 	return NULL;
 }
 
+/* Writes status Ready=True (reason) at generation 1 of the object ref names, as its controller
+ * would: for a test that needs a dependency Ready without running its controller. */
+static inline int mark_ready(cf_kube *k, const cf_kube_ref *ref, const char *reason)
+{
+	json_t *patch = json_pack("{s:{s:I,s:[{s:s,s:s,s:s,s:s,s:s}]}}", "status", "observedGeneration", (json_int_t)1,
+				  "conditions", "type", "Ready", "status", "True", "reason", reason, "message", reason,
+				  "lastTransitionTime", "2026-01-01T00:00:00Z");
+	json_t *out = NULL;
+	int rc = patch ? cf_kube_patch_status(k, &out, ref, patch) : CF_ENOMEM;
+
+	if (rc < 0)
+		cf_test_fail(__FILE__, __LINE__, "status of %s/%s/%s: %s", ref->kind, ref->namespace, ref->name, cf_err_msg());
+	json_decref(patch);
+	json_decref(out);
+	return rc;
+}
+
 /* The controllers' own identities (tests/env/sa-tokens, run once per test binary: a test
  * that uninstalls removes the ServiceAccounts): the kubeconfig with the token of controller
  * name's ServiceAccount, as `cflux install` creates it. Test clients keep the admin one. */

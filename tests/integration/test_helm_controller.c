@@ -524,7 +524,7 @@ static void suspend_resume(void)
 
 static void depends_on(void)
 {
-	json_t *o, *out = NULL, *patch;
+	json_t *o;
 
 	CF_TEST_REQUIRE("install");
 	/* on a Kustomization (cross-kind) and on a HelmRelease */
@@ -536,12 +536,8 @@ static void depends_on(void)
 		  "metadata:\n  name: infra\n  namespace: %s\nspec:\n  interval: 1h\n  prune: false\n  sourceRef:\n"
 		  "    kind: GitRepository\n    name: none\nEOT\n", ns) == 0);
 	/* as the kustomize-controller would when it has applied it */
-	patch = json_pack("{s:{s:I,s:[{s:s,s:s,s:s,s:s,s:s}]}}", "status", "observedGeneration", (json_int_t)1, "conditions",
-			  "type", "Ready", "status", "True", "reason", "ReconciliationSucceeded", "message", "Applied",
-			  "lastTransitionTime", "2026-01-01T00:00:00Z");
-	CHECK_OK(cf_kube_patch_status(kube, &out, &(cf_kube_ref){ "kustomize.toolkit.fluxcd.io/v1", "Kustomization", ns, "infra" }, patch));
-	json_decref(patch);
-	json_decref(out);
+	CHECK(mark_ready(kube, &(cf_kube_ref){ "kustomize.toolkit.fluxcd.io/v1", "Kustomization", ns, "infra" },
+			 "ReconciliationSucceeded") == 0);
 	CHECK(publish(chart_of("dependent"), "0.1.0") == 0);
 	CHECK(ready("dependent", "InstallSucceeded", NULL, 90) == 0);
 }

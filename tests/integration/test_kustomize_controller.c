@@ -457,7 +457,7 @@ static void depends_on_orders(void)
 /* cross-kind: a Kustomization waits for a HelmRelease (Flux refuses this, flux2 #956) */
 static void depends_on_a_helmrelease(void)
 {
-	json_t *o, *patch, *out = NULL;
+	json_t *o;
 
 	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
 		  "metadata:\n  name: db\n  namespace: %s\nspec:\n  interval: 1h\n  chartRef:\n    kind: HelmChart\n"
@@ -469,12 +469,7 @@ static void depends_on_a_helmrelease(void)
 	CHECK(o == NULL);
 	json_decref(o);
 	/* as the helm-controller writes it once released */
-	patch = json_pack("{s:{s:I,s:[{s:s,s:s,s:s,s:s,s:s}]}}", "status", "observedGeneration", (json_int_t)1, "conditions",
-			  "type", "Ready", "status", "True", "reason", "InstallSucceeded", "message", "Helm install succeeded",
-			  "lastTransitionTime", "2026-01-01T00:00:00Z");
-	CHECK_OK(cf_kube_patch_status(kube, &out, &(cf_kube_ref){ "helm.toolkit.fluxcd.io/v2", "HelmRelease", ns, "db" }, patch));
-	json_decref(patch);
-	json_decref(out);
+	CHECK(mark_ready(kube, &(cf_kube_ref){ "helm.toolkit.fluxcd.io/v2", "HelmRelease", ns, "db" }, "InstallSucceeded") == 0);
 	o = wait_ks("on-hr", "True", "ReconciliationSucceeded", NULL, 30);
 	json_decref(o);
 	o = get("v1", "ConfigMap", "hr-extra-one");

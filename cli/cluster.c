@@ -685,16 +685,16 @@ int cmd_reconcile(int argc, char **argv)
 	const char *av, *kind;
 	cf_kube *k;
 
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]",
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux reconcile source git|helm|chart|oci NAME | kustomization NAME [--with-source]",
 			pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	used = cli_kind_args(pos, npos, &av, &kind);
 	if (used == 0 || npos != (size_t)used + 1)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux reconcile source git|helm|chart|oci NAME | kustomization NAME [--with-source]");
 	if ((k = cli_client()) == NULL)
 		return 1;
 	rc = 0;
-	if (with_source && strcmp(kind, "Kustomization") == 0) {
+	if (with_source && (strcmp(kind, "Kustomization") == 0 || strcmp(kind, "HelmChart") == 0)) {
 		json_t *o = NULL;
 		const json_t *src;
 		if ((rc = cf_kube_get(k, &o, &(cf_kube_ref){ av, kind, cli.namespace, pos[used] })) < 0) {
@@ -704,7 +704,10 @@ int cmd_reconcile(int argc, char **argv)
 			src = json_object_get(json_object_get(o, "spec"), "sourceRef");
 			if (cf_json_str(src, "namespace"))
 				cli.namespace = cf_json_str(src, "namespace");
-			rc = request(k, GITREPO_AV, cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository", cf_json_str(src, "name"));
+			const cf_kind *sk = cf_kind_find(cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository");
+			rc = sk ? request(k, sk->api_version, sk->kind, cf_json_str(src, "name"))
+				: cli_fail(1, "%s '%s': sourceRef.kind '%s' is not a kind cflux knows", kind, pos[used],
+					   cf_json_str(src, "kind"));
 			cli.namespace = saved;
 		}
 		json_decref(o);

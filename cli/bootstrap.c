@@ -340,7 +340,7 @@ out:
 
 int cmd_bootstrap(int argc, char **argv)
 {
-	boot b = { .branch = "main", .components = "source-controller,kustomize-controller,notification-controller",
+	boot b = { .branch = "main", .components = "source-controller,kustomize-controller,helm-controller,notification-controller",
 		   .interval = "1m0s", .author_name = "cflux", .author_email = "cflux@users.noreply.localhost",
 		   .secret_name = "flux-system" };
 	const cf_flag own[] = {

@@ -79,6 +79,12 @@ static const component COMPONENTS[] = {
 	  "[{\"name\":\"events\",\"port\":" CF_PORT_EVENTS ",\"targetPort\":\"events\",\"protocol\":\"TCP\"},"
 	  "{\"name\":\"events-http\",\"port\":" CF_PORT_EVENTS_HTTP ",\"targetPort\":\"events-http\",\"protocol\":\"TCP\"},"
 	  "{\"name\":\"webhook\",\"port\":80,\"targetPort\":\"webhook\",\"protocol\":\"TCP\"}]", 0, "256Mi" },
+	/* helm installs whatever a chart holds: bound to cluster-admin, as Flux's helm-controller;
+	 * helm runs as a child process with its own peak (a chart's rendering), hence Flux's 1Gi */
+	{ "helm-controller", NULL,
+	  "[\"--source-notify-addr=tcp://source-controller.%s.svc:" CF_PORT_NOTIFY "\",\"--events-addr=tcp://notification-controller.%s.svc:" CF_PORT_EVENTS "\","
+	  "\"--helm=/usr/local/bin/helm\",\"" INTERNAL_TOKEN_FLAG "\"]",
+	  "[]", NULL, 1, "1Gi" },
 };
 
 static json_t *labels(const char *component)
@@ -132,9 +138,11 @@ static int add_component(json_t *objs, const component *c, const char *ns)
 						      "secretName", INTERNAL_TOKEN_SECRET, "optional", 0));
 	json_object_set_new(container, "volumeMounts", json_pack("[{s:s,s:s,s:b}]", "name", "internal-token",
 								 "mountPath", INTERNAL_TOKEN_DIR, "readOnly", 1));
-	if (strcmp(c->name, "source-controller") == 0) {
+	/* a writable directory on the read-only root: the artifacts, helm's private work directories */
+	if (strcmp(c->name, "source-controller") == 0 || strcmp(c->name, "helm-controller") == 0) {
+		const char *mount = strcmp(c->name, "source-controller") == 0 ? "/data" : "/tmp";
 		json_array_append_new(json_object_get(pod, "volumes"), json_pack("{s:s,s:{}}", "name", "data", "emptyDir"));
-		json_array_append_new(json_object_get(container, "volumeMounts"), json_pack("{s:s,s:s}", "name", "data", "mountPath", "/data"));
+		json_array_append_new(json_object_get(container, "volumeMounts"), json_pack("{s:s,s:s}", "name", "data", "mountPath", mount));
 	}
 	dep = json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:{s:i,s:{s:s},s:{s:{s:o},s:o}}}", "apiVersion", "apps/v1",
 			"kind", "Deployment", "metadata", "name", c->name, "namespace", ns, "labels", labels(c->name),
@@ -199,7 +207,7 @@ int cli_install_manifests(json_t **out, const char *components, const char *ns)
 			const cf_controller *known = cf_controller_find(t);
 			int later = known != NULL && !known->shipped;
 			rc = cf_err_set(CF_EINVAL, later ? "component \"%s\" is not available in cflux yet"
-							 : "unknown component \"%s\" (known: source-controller, kustomize-controller, notification-controller)", t);
+							 : "unknown component \"%s\" (known: source-controller, kustomize-controller, notification-controller, helm-controller)", t);
 			goto out;
 		}
 		add_component(objs, c, ns);
@@ -257,7 +265,7 @@ int cli_install_token(cf_kube *k, const char *ns)
 
 int cmd_install(int argc, char **argv)
 {
-	const char *components = "source-controller,kustomize-controller,notification-controller";
+	const char *components = "source-controller,kustomize-controller,helm-controller,notification-controller";
 	int export = 0, rc;
 	const cf_flag own[] = {
 		{ "components", CF_FLAG_STRING, &components, "controllers to install, comma separated", 0 },

@@ -51,6 +51,8 @@ int  kustomization_wants_reconcile(const char *type, const json_t *obj);
  * kind): the Kustomizations that use it, once it has an artifact. */
 void ks_on_kustomization(void *ctx, const cf_kind *kind, const char *type, const json_t *obj);
 void ks_on_source(void *ctx, const cf_kind *kind, const char *type, const json_t *obj);
+/* a HelmRelease turning Ready wakes the Kustomizations that depend on it (cross-kind dependsOn) */
+void ks_on_helmrelease(void *ctx, const cf_kind *kind, const char *type, const json_t *obj);
 
 /* The index: which Kustomizations use a source, and which depend on a Kustomization. */
 void ks_index_update(ks_ctl *c, const char *type, const json_t *obj);
@@ -59,7 +61,8 @@ void ks_index_update(ks_ctl *c, const char *type, const json_t *obj);
  * memory). */
 json_t *ks_keys_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name);
 void ks_enqueue_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name);
-void ks_enqueue_dependents(ks_ctl *c, const char *ns, const char *name);
+/* Enqueues the Kustomizations whose dependsOn names Kind/ns/name (kind Kustomization or HelmRelease). */
+void ks_enqueue_dependents(ks_ctl *c, const char *kind, const char *ns, const char *name);
 
 /* The objects of old_inv that are not in new_inv and that a sibling of Kustomization self (one
  * of the same source, not being deleted, suspended or not) builds from tree: *claims is a new

@@ -6,6 +6,7 @@
 #include "apply/health.h"
 #include "kustomize/fluxbuild.h"
 #include "runtime/condition.h"
+#include "runtime/depends.h"
 #include "runtime/event.h"
 #include "runtime/reconcile.h"
 #include "runtime/status.h"
@@ -211,31 +212,11 @@ static int cross_namespace_refused(rec *r)
 	return 0;
 }
 
-/* 1 when every dependency is Ready at its latest generation; 0 with the error set when not. */
+/* 1 when every dependency (a Kustomization, or kind: HelmRelease) is Ready at its latest
+ * generation; 0 with the error set when not. */
 static int dependencies_ready(rec *r)
 {
-	const json_t *d;
-	size_t i;
-
-	json_array_foreach(json_object_get(r->spec, "dependsOn"), i, d) {
-		const char *ns = cf_json_str(d, "namespace") ? cf_json_str(d, "namespace") : r->ns, *name = cf_json_str(d, "name");
-		json_t *dep = NULL;
-		int ok;
-
-		if (name == NULL)
-			return cf_err_set(CF_EINVAL, "spec.dependsOn[%zu].name is required", i), 0;
-		if (cf_kube_get(r->k, &dep, &(cf_kube_ref){ KUSTOMIZE_GROUP_VERSION, "Kustomization", ns, name }) < 0) {
-			cf_err_set(CF_ENOTFOUND, "dependency '%s/%s' not found", ns, name);
-			return 0;
-		}
-		ok = cf_condition_ready_at_generation(dep);
-		json_decref(dep);
-		if (!ok) {
-			cf_err_set(CF_ERR, "dependency '%s/%s' is not ready", ns, name);
-			return 0;
-		}
-	}
-	return 1;
+	return cf_dependencies_ready(r->k, json_object_get(r->spec, "dependsOn"), r->ns, CF_KIND_KUSTOMIZATION);
 }
 
 /* The row of a sourceRef kind whose artifacts cflux serves (GitRepository, OCIRepository), or

@@ -5,6 +5,7 @@
 
 #include "runtime/addr.h"
 #include "runtime/controller.h"
+#include "runtime/worker.h"
 #include "util/alloc.h"
 #include "util/err.h"
 #include "util/flags.h"
@@ -49,42 +50,26 @@ int ks_new_client(ks_ctl *c, cf_kube **k)
 	return cf_controller_client(&def, k);
 }
 
-/* New-artifact notices from the source-controller: the fast path from a commit to an apply. */
-static void *notice_thread(void *arg)
+/* a new-artifact notice: the consumers of that source look now */
+static void on_notice(void *payload, const char *kind, const char *ns, const char *name, const char *revision)
 {
-	cf_bus_sub *sub = NULL;
-	cf_buf scratch = CF_BUF_INIT(1u << 20);
-
-	(void)arg;
-	while (!ctl.stop) {
-		cf_bus_msg m;
-		if (sub == NULL && cf_bus_sub_open(&sub, ctl.notify_addr, 0) < 0) {
-			sleep(1);
-			continue;
-		}
-		if (cf_bus_sub_recv(sub, &m, &scratch, 200) < 0)
-			continue;
-		if (m.type == CF_BUS_ARTIFACT_READY && m.kind && m.namespace && m.name) {
-			cf_log(CF_LOG_DEBUG, "new artifact", "source", m.name, "namespace", m.namespace,
-			       "revision", m.revision, NULL);
-			ks_enqueue_for_source(&ctl, m.kind, m.namespace, m.name);
-		}
-	}
-	cf_bus_sub_free(sub);
-	cf_buf_free(&scratch);
-	return NULL;
+	(void)payload;
+	(void)revision;
+	ks_enqueue_for_source(&ctl, kind, ns, name);
 }
 
 /* The kinds: one row each (runtime/controller.h). Kustomizations are reconciled; sources are
- * watched as the backstop of the notices. */
+ * watched as the backstop of the notices, HelmReleases for the Kustomizations that depend on them. */
 static const cf_kind_handler KIND_ROWS[] = {
 	{ CF_KIND_KUSTOMIZATION, ks_on_kustomization, kustomization_wants_reconcile, kustomization_reconcile },
 	{ CF_KIND_GITREPOSITORY, ks_on_source, NULL, NULL },
 	{ CF_KIND_OCIREPOSITORY, ks_on_source, NULL, NULL },
+	{ CF_KIND_HELMRELEASE, ks_on_helmrelease, NULL, NULL },
 };
 static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 
 static pthread_t notices;
+static cf_notice_listener listener = { NULL, on_notice, NULL, &ctl.stop };
 
 static int setup(void *ctx)
 {
@@ -102,7 +87,8 @@ static int setup(void *ctx)
 static int run(void *ctx)
 {
 	(void)ctx;
-	if (pthread_create(&notices, NULL, notice_thread, NULL) != 0)
+	listener.addr = ctl.notify_addr;
+	if (pthread_create(&notices, NULL, cf_notice_listener_run, &listener) != 0)
 		return cf_err_set(CF_ERR, "cannot start the notice thread");
 	cf_log(CF_LOG_INFO, "started", "notices", ctl.notify_addr, "events", ctl.events_addr, NULL);
 	return 0;

@@ -4,6 +4,7 @@
 #include "controller.h"
 
 #include "runtime/condition.h"
+#include "runtime/depends.h"
 #include "runtime/worker.h"
 #include "util/alloc.h"
 #include "util/err.h"
@@ -39,7 +40,17 @@ void ks_on_kustomization(void *ctx, const cf_kind *kind, const char *type, const
 		return;
 	ks_index_update(ctx, type, obj);
 	if (strcmp(type, "DELETED") != 0 && cf_condition_ready_at_generation(obj))
-		ks_enqueue_dependents(ctx, ns, name);
+		ks_enqueue_dependents(ctx, "Kustomization", ns, name);
+}
+
+void ks_on_helmrelease(void *ctx, const cf_kind *kind, const char *type, const json_t *obj)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = cf_json_str(md, "namespace"), *name = cf_json_str(md, "name");
+
+	(void)kind;
+	if (ns && name && strcmp(type, "DELETED") != 0 && cf_condition_ready_at_generation(obj))
+		ks_enqueue_dependents(ctx, "HelmRelease", ns, name);
 }
 
 void ks_on_source(void *ctx, const cf_kind *kind, const char *type, const json_t *obj)
@@ -55,11 +66,10 @@ void ks_on_source(void *ctx, const cf_kind *kind, const char *type, const json_t
 void ks_index_update(ks_ctl *c, const char *type, const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata"), *spec = json_object_get(obj, "spec");
-	const json_t *src = json_object_get(spec, "sourceRef"), *d;
+	const json_t *src = json_object_get(spec, "sourceRef");
 	const char *ns = cf_json_str(md, "namespace"), *name = cf_json_str(md, "name");
 	char key[KEY_MAX], buf[KEY_MAX];
 	json_t *e, *deps;
-	size_t i;
 
 	if (ns == NULL || name == NULL)
 		return;
@@ -73,14 +83,8 @@ void ks_index_update(ks_ctl *c, const char *type, const json_t *obj)
 	}
 	snprintf(buf, sizeof(buf), "%s/%s/%s", cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository",
 		 cf_json_str(src, "namespace") ? cf_json_str(src, "namespace") : ns, cf_json_str(src, "name") ? cf_json_str(src, "name") : "");
-	deps = json_array();
-	json_array_foreach(json_object_get(spec, "dependsOn"), i, d) {
-		char dk[KEY_MAX];
-		snprintf(dk, sizeof(dk), "%s/%s", cf_json_str(d, "namespace") ? cf_json_str(d, "namespace") : ns,
-			 cf_json_str(d, "name") ? cf_json_str(d, "name") : "");
-		json_array_append_new(deps, json_string(dk));
-	}
-	e = json_pack("{s:s,s:o}", "source", buf, "deps", deps);
+	deps = cf_dependency_keys(json_object_get(spec, "dependsOn"), ns, CF_KIND_KUSTOMIZATION);
+	e = json_pack("{s:s,s:o*}", "source", buf, "deps", deps);
 	if (e)
 		json_object_set_new(c->index, key, e);
 	pthread_mutex_unlock(&c->mu);
@@ -111,14 +115,14 @@ void ks_enqueue_for_source(ks_ctl *c, const char *kind, const char *ns, const ch
 	json_decref(keys);
 }
 
-void ks_enqueue_dependents(ks_ctl *c, const char *ns, const char *name)
+void ks_enqueue_dependents(ks_ctl *c, const char *kind, const char *ns, const char *name)
 {
 	char want[KEY_MAX];
 	const char *key;
 	json_t *e, *d, *keys = json_array();
 	size_t i;
 
-	snprintf(want, sizeof(want), "%s/%s", ns, name);
+	snprintf(want, sizeof(want), "%s/%s/%s", kind, ns, name);
 	pthread_mutex_lock(&c->mu);
 	json_object_foreach(c->index, key, e)
 		json_array_foreach(json_object_get(e, "deps"), i, d)

@@ -13,7 +13,7 @@ expect() {
 }
 # controller_identities: the controllers' own ServiceAccount tokens (tests/env/sa-tokens; a
 # test that uninstalls removes them, so each script mints them again). Sets SC_KUBECONFIG,
-# KC_KUBECONFIG, NC_KUBECONFIG and INTERNAL_TOKEN_FILE for the controller processes; the
+# KC_KUBECONFIG, NC_KUBECONFIG, HC_KUBECONFIG and INTERNAL_TOKEN_FILE for the controller processes; the
 # script's own kubectl calls keep the admin KUBECONFIG.
 controller_identities() {
 	if ! sh tests/env/sa-tokens >&2; then
@@ -23,5 +23,6 @@ controller_identities() {
 	SC_KUBECONFIG=$CFLUX_ENV_DIR/source-controller.kubeconfig
 	KC_KUBECONFIG=$CFLUX_ENV_DIR/kustomize-controller.kubeconfig
 	NC_KUBECONFIG=$CFLUX_ENV_DIR/notification-controller.kubeconfig
+	HC_KUBECONFIG=$CFLUX_ENV_DIR/helm-controller.kubeconfig
 	INTERNAL_TOKEN_FILE=$CFLUX_ENV_DIR/internal.token
 }

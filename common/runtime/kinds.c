@@ -8,7 +8,7 @@ static const cf_controller CONTROLLERS[] = {
 	{ "source-controller", 1 },
 	{ "kustomize-controller", 1 },
 	{ "notification-controller", 1 },
-	{ "helm-controller", 0 },
+	{ "helm-controller", 1 },
 	{ "image-reflector-controller", 0 },
 	{ "image-automation-controller", 0 },
 };

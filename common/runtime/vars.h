@@ -14,5 +14,12 @@
  * to free; NULL on failure. */
 int cf_flux_load_vars(cf_kube *k, const json_t *ks, json_t **vars);
 
+/* The data of ConfigMap or Secret ns/name (kind "ConfigMap" or "Secret"; anything else is
+ * CF_EINVAL), Secret values decoded: *data is a new object of key -> string, freed (wiped)
+ * with cf_flux_ref_data_free. A missing object is CF_ENOTFOUND. What substituteFrom and the
+ * helm-controller's valuesFrom read. */
+int  cf_flux_ref_data(cf_kube *k, json_t **data, const char *ns, const char *kind, const char *name);
+void cf_flux_ref_data_free(json_t *data);
+
 
 #endif

@@ -1,6 +1,8 @@
 /* common/runtime/worker.c - the reconcile loop of a worker thread. */
 #include "runtime/worker.h"
 
+#include "bus/bus.h"
+
 #include "util/alloc.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -212,4 +214,29 @@ int cf_controller_flags(const cf_flag *flags, size_t n, int argc, char **argv, c
 	}
 	cf_log_set_level(level);
 	return -1;
+}
+
+void *cf_notice_listener_run(void *arg)
+{
+	cf_notice_listener *l = arg;
+	cf_bus_sub *sub = NULL;
+	cf_buf scratch = CF_BUF_INIT(1u << 20);
+
+	while (!*l->stop) {
+		cf_bus_msg m;
+		if (sub == NULL && cf_bus_sub_open(&sub, l->addr, 0) < 0) {
+			sleep(1);
+			continue;
+		}
+		if (cf_bus_sub_recv(sub, &m, &scratch, 200) < 0)
+			continue;
+		if (m.type == CF_BUS_ARTIFACT_READY && m.kind && m.namespace && m.name) {
+			cf_log(CF_LOG_DEBUG, "new artifact", "source", m.name, "namespace", m.namespace,
+			       "revision", m.revision, NULL);
+			l->on_ready(l->payload, m.kind, m.namespace, m.name, m.revision ? m.revision : "");
+		}
+	}
+	cf_bus_sub_free(sub);
+	cf_buf_free(&scratch);
+	return NULL;
 }

@@ -69,4 +69,18 @@ int  cf_kind_watches_start(cf_kind_watches **out, const cf_kind_table *t, const 
 /* Joins the threads (they end once *stop is set) and frees w. Safe on NULL. */
 void cf_kind_watches_join(cf_kind_watches *w);
 
+/* The source-controller's new-artifact notices (ARTIFACT_READY on its PUB address), heard
+ * until *stop: the fast path from a new revision to its consumers (a lost one costs latency:
+ * the watches are the backstop). The SUB socket is dialed again while addr does not answer. */
+typedef struct cf_notice_listener {
+	const char *addr;
+	/* each notice's source Kind, namespace, name and revision (never NULL) */
+	void (*on_ready)(void *payload, const char *kind, const char *ns, const char *name, const char *revision);
+	void *payload;
+	volatile int *stop;
+} cf_notice_listener;
+
+/* A pthread start routine (arg: a cf_notice_listener that outlives it). */
+void *cf_notice_listener_run(void *arg);
+
 #endif

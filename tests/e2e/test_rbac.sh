@@ -74,12 +74,12 @@ for p in allow-egress allow-scraping allow-webhooks; do
 	if grep -q "^  name: $p$" "$WORK/install.yaml"; then ok "export_has_$p"; else ko "export_has_$p" "no NetworkPolicy $p"; fi
 done
 n=$(grep -c -- "- --internal-token-file=/etc/cflux/internal-token/token$" "$WORK/install.yaml")
-if [ "$n" -eq 3 ]; then ok export_controllers_read_the_token_file; else ko export_controllers_read_the_token_file "$n of 3"; fi
+if [ "$n" -eq 4 ]; then ok export_controllers_read_the_token_file; else ko export_controllers_read_the_token_file "$n of 4"; fi
 if grep -q "^kind: Secret$" "$WORK/install.yaml"; then ko export_has_no_secret "a Secret in the export"; else ok export_has_no_secret; fi
 # memory limits sized from measurements (a max-size artifact peaks at ~520 MiB in the kustomize-controller)
 limits=$(awk '/^kind: Deployment$/ { d = 1 } /^---/ { d = 0 } d && /^  name: / { n = $2 } d && /limits:/ { l = 1; next }
 	l && /memory:/ { print n "=" $2; l = 0 }' "$WORK/install.yaml" | sort | tr '\n' ' ')
-if [ "$limits" = "kustomize-controller=1Gi notification-controller=256Mi source-controller=1Gi " ]; then
+if [ "$limits" = "helm-controller=1Gi kustomize-controller=1Gi notification-controller=256Mi source-controller=1Gi " ]; then
 	ok export_memory_limits
 else
 	ko export_memory_limits "limits: $limits"

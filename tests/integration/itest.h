@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -71,6 +72,28 @@ static inline pid_t start_logged(const char *bin, const char *const *args, const
 		_exit(127);
 	}
 	return p;
+}
+
+/* start_logged with the log at dir/<bin's file name>.log. */
+static inline pid_t start_in(const char *dir, const char *bin, const char *const *args)
+{
+	char log[1024];
+	const char *base = strrchr(bin, '/');
+
+	snprintf(log, sizeof(log), "%s/%s.log", dir, base ? base + 1 : bin);
+	return start_logged(bin, args, log);
+}
+
+/* sig to *p and waits for it; *p becomes 0. Nothing when *p is 0. */
+static inline void stop_pid(pid_t *p, int sig)
+{
+	int st;
+
+	if (*p > 0) {
+		kill(*p, sig);
+		waitpid(*p, &st, 0);
+		*p = 0;
+	}
 }
 
 /* SIGTERM to *pid: 1 if it exited with status 0 (a controller finishing cleanly). */

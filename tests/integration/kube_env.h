@@ -52,13 +52,42 @@ static inline cf_kube *kube_client(const char *kubeconfig_env, const char *conte
 	return k;
 }
 
+/* A field ("status", "reason", "message") of condition type in o's status, borrowed, or NULL. */
+static inline const char *cond_field(const json_t *o, const char *type, const char *field)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(o, "status"), "conditions"), i, c)
+		if (json_string_value(json_object_get(c, "type")) && strcmp(json_string_value(json_object_get(c, "type")), type) == 0)
+			return json_string_value(json_object_get(c, field));
+	return NULL;
+}
+
+/* Writes status Ready=True (reason) at generation 1 of the object ref names, as its controller
+ * would: for a test that needs a dependency Ready without running its controller. */
+static inline int mark_ready(cf_kube *k, const cf_kube_ref *ref, const char *reason)
+{
+	json_t *patch = json_pack("{s:{s:I,s:[{s:s,s:s,s:s,s:s,s:s}]}}", "status", "observedGeneration", (json_int_t)1,
+				  "conditions", "type", "Ready", "status", "True", "reason", reason, "message", reason,
+				  "lastTransitionTime", "2026-01-01T00:00:00Z");
+	json_t *out = NULL;
+	int rc = patch ? cf_kube_patch_status(k, &out, ref, patch) : CF_ENOMEM;
+
+	if (rc < 0)
+		cf_test_fail(__FILE__, __LINE__, "status of %s/%s/%s: %s", ref->kind, ref->namespace, ref->name, cf_err_msg());
+	json_decref(patch);
+	json_decref(out);
+	return rc;
+}
+
 /* The controllers' own identities (tests/env/sa-tokens, run once per test binary: a test
  * that uninstalls removes the ServiceAccounts): the kubeconfig with the token of controller
  * name's ServiceAccount, as `cflux install` creates it. Test clients keep the admin one. */
 static inline const char *controller_kubeconfig(const char *name)
 {
 	static int minted;
-	static char paths[4][600];
+	static char paths[5][600];
 	static size_t used;
 	char path[600];
 	const char *dir = env_need("CFLUX_ENV_DIR");

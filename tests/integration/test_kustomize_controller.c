@@ -28,32 +28,13 @@ static pid_t source_ctl, kustomize_ctl;
 static cf_kube *kube;
 static cf_bus_sub *events;
 
-static pid_t start(const char *bin, const char *const *args)
-{
-	char log[700];
-
-	snprintf(log, sizeof(log), "%s/%s.log", store, bin + 4);
-	return start_logged(bin, args, log);
-}
-
-static void stop(pid_t *p, int sig)
-{
-	int st;
-
-	if (*p > 0) {
-		kill(*p, sig);
-		waitpid(*p, &st, 0);
-		*p = 0;
-	}
-}
-
 static void start_kustomize_controller(void)
 {
 	const char *args[] = { "--kubeconfig", controller_kubeconfig("kustomize-controller"), "--watch-namespace", ns,
 			       "--internal-token-file", internal_token_file(),
 			       "--source-notify-addr", NOTIFY_ADDR, "--events-addr", EVENTS_ADDR,
 			       "--requeue-dependency", "2s", "--log-level", "debug", NULL };
-	kustomize_ctl = start("bin/kustomize-controller", args);
+	kustomize_ctl = start_in(store, "bin/kustomize-controller", args);
 }
 
 /* Commits what cmd changed in the work tree and pushes it; the source is asked to look now
@@ -91,11 +72,6 @@ static json_t *get(const char *api_version, const char *kind, const char *name)
 	return o;
 }
 
-static const char *cond(const json_t *o, const char *type, const char *field)
-{
-	return obj_condition(o, type, field);
-}
-
 /* Waits until the Kustomization n/name's Ready is want, its message contains text, and (if
  * reason) its reason is that. Returns the object (caller decrefs) or NULL after a failure. */
 static json_t *wait_ks_in(const char *n, const char *name, const char *want, const char *reason, const char *text,
@@ -109,17 +85,17 @@ static json_t *wait_ks_in(const char *n, const char *name, const char *want, con
 		o = NULL;
 		if (kube)
 			cf_kube_get(kube, &o, &(cf_kube_ref){ KS, "Kustomization", n, name });
-		st = cond(o, "Ready", "status");
-		msg = cond(o, "Ready", "message");
-		rs = cond(o, "Ready", "reason");
+		st = cond_field(o, "Ready", "status");
+		msg = cond_field(o, "Ready", "message");
+		rs = cond_field(o, "Ready", "reason");
 		if (st && strcmp(st, want) == 0 && msg && (!text || strstr(msg, text)) && (!reason || (rs && strcmp(rs, reason) == 0)))
 			return o;
 		msleep(100);
 	}
 	cf_test_fail(__FILE__, __LINE__, "%s/%s: Ready is %s %s \"%s\", want %s %s with \"%s\"", n, name,
-		     cond(o, "Ready", "status") ? cond(o, "Ready", "status") : "(none)",
-		     cond(o, "Ready", "reason") ? cond(o, "Ready", "reason") : "",
-		     cond(o, "Ready", "message") ? cond(o, "Ready", "message") : "", want, reason ? reason : "", text ? text : "");
+		     cond_field(o, "Ready", "status") ? cond_field(o, "Ready", "status") : "(none)",
+		     cond_field(o, "Ready", "reason") ? cond_field(o, "Ready", "reason") : "",
+		     cond_field(o, "Ready", "message") ? cond_field(o, "Ready", "message") : "", want, reason ? reason : "", text ? text : "");
 	json_decref(o);
 	return NULL;
 }
@@ -269,7 +245,7 @@ static void setup(void)
 		const char *args[] = { src_args[0], src_args[1], src_args[2], src_args[3], src_args[4], src_args[5],
 				       "--internal-token-file", internal_token_file(),
 				       "--artifact-addr", ART_ADDR, "--notify-addr", NOTIFY_ADDR, "--events-addr", EVENTS_ADDR, NULL };
-		source_ctl = start("bin/source-controller", args);
+		source_ctl = start_in(store, "bin/source-controller", args);
 	}
 	start_kustomize_controller();
 	CHECK(source_ctl > 0 && kustomize_ctl > 0);
@@ -478,6 +454,29 @@ static void depends_on_orders(void)
 	CHECK(wait_cm("frozen", "v", "1", 5) == 0);
 }
 
+/* cross-kind: a Kustomization waits for a HelmRelease (Flux refuses this, flux2 #956) */
+static void depends_on_a_helmrelease(void)
+{
+	json_t *o;
+
+	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n"
+		  "metadata:\n  name: db\n  namespace: %s\nspec:\n  interval: 1h\n  chartRef:\n    kind: HelmChart\n"
+		  "    name: none\nEOT\n", ns) == 0);
+	CHECK(apply_ks("on-hr", "  path: ./extra\n  namePrefix: hr-\n  prune: true\n  dependsOn:\n  - kind: HelmRelease\n    name: db\n") == 0);
+	o = wait_ks("on-hr", "False", "DependencyNotReady", "HelmRelease/", 30);
+	json_decref(o);
+	o = get("v1", "ConfigMap", "hr-extra-one");
+	CHECK(o == NULL);
+	json_decref(o);
+	/* as the helm-controller writes it once released */
+	CHECK(mark_ready(kube, &(cf_kube_ref){ "helm.toolkit.fluxcd.io/v2", "HelmRelease", ns, "db" }, "InstallSucceeded") == 0);
+	o = wait_ks("on-hr", "True", "ReconciliationSucceeded", NULL, 30);
+	json_decref(o);
+	o = get("v1", "ConfigMap", "hr-extra-one");
+	CHECK(o != NULL);
+	json_decref(o);
+}
+
 static void immutable_change_needs_force(void)
 {
 	json_t *o;
@@ -502,9 +501,9 @@ static void health_check_names_the_object(void)
 	o = wait_ks("health", "False", "HealthCheckFailed", "Deployment/", 30);
 	took = now_s() - t0;
 	if (o) {
-		CHECK_CONTAINS(cond(o, "Ready", "message"), "health-app");
-		CHECK_CONTAINS(cond(o, "Ready", "message"), "timeout waiting for");
-		CHECK_STR(cond(o, "Healthy", "status"), "False");
+		CHECK_CONTAINS(cond_field(o, "Ready", "message"), "health-app");
+		CHECK_CONTAINS(cond_field(o, "Ready", "message"), "timeout waiting for");
+		CHECK_STR(cond_field(o, "Healthy", "status"), "False");
 	}
 	CHECK(took >= 3);
 	json_decref(o);
@@ -512,7 +511,7 @@ static void health_check_names_the_object(void)
 	CHECK(apply_ks("healthy", "  path: ./extra\n  namePrefix: healthy-\n  prune: false\n  healthChecks:\n  - apiVersion: v1\n"
 				  "    kind: ConfigMap\n    name: healthy-extra-one\n") == 0);
 	o = wait_ks("healthy", "True", NULL, NULL, 30);
-	CHECK_STR(cond(o, "Healthy", "status"), "True");
+	CHECK_STR(cond_field(o, "Healthy", "status"), "True");
 	json_decref(o);
 }
 
@@ -586,7 +585,7 @@ static void bad_manifests_fail_only_their_kustomization(void)
 	json_decref(o);
 	o = wait_ks("bad-field", "False", "ReconciliationFailed", "Service/", 30);
 	if (o)
-		CHECK_CONTAINS(cond(o, "Ready", "message"), "bad-field-svc");
+		CHECK_CONTAINS(cond_field(o, "Ready", "message"), "bad-field-svc");
 	json_decref(o);
 	/* nothing of a failed revision was applied */
 	cm = get("v1", "ConfigMap", "bad-yaml-cm");
@@ -614,7 +613,7 @@ static void impersonation_applies_as_the_account(void)
 	CHECK(apply_ks("as-nobody", "  path: ./extra\n  namePrefix: nobody-\n  prune: false\n  serviceAccountName: nobody\n") == 0);
 	o = wait_ks("as-nobody", "False", "ReconciliationFailed", "system:serviceaccount:", 30);
 	if (o)
-		CHECK_CONTAINS(cond(o, "Ready", "message"), "forbidden");
+		CHECK_CONTAINS(cond_field(o, "Ready", "message"), "forbidden");
 	json_decref(o);
 	o = get("v1", "ConfigMap", "nobody-extra-one");
 	CHECK(o == NULL);
@@ -998,7 +997,7 @@ static void cross_namespace_source_refused(void)
 	snprintf(want, sizeof(want), "can't access 'GitRepository/%s/fleet', cross-namespace references have been blocked", ns);
 	o = wait_tenant_ks("cross-source", "False", "AccessDenied", want, 30);
 	if (o)
-		CHECK_STR(cond(o, "Stalled", "status"), "True");
+		CHECK_STR(cond_field(o, "Stalled", "status"), "True");
 	json_decref(o);
 	cm = get_tenant("v1", "ConfigMap", "cross-extra-one");
 	CHECK(cm == NULL);
@@ -1033,7 +1032,7 @@ static void default_service_account_impersonated(void)
 	snprintf(want, sizeof(want), "system:serviceaccount:%s:tenant", tns);
 	o = wait_tenant_ks("as-default", "False", "ReconciliationFailed", want, 30);
 	if (o)
-		CHECK_CONTAINS(cond(o, "Ready", "message"), "forbidden");
+		CHECK_CONTAINS(cond_field(o, "Ready", "message"), "forbidden");
 	json_decref(o);
 	o = get_tenant("v1", "ConfigMap", "tenant-extra-one");
 	CHECK(o == NULL);
@@ -1060,8 +1059,8 @@ static void remote_base_refused(void)
 	CHECK(apply_tenant_ks("remote", T_SOURCE "  path: ./remote\n") == 0);
 	o = wait_tenant_ks("remote", "False", "BuildFailed", "--no-remote-bases", 30);
 	if (o) {
-		CHECK_CONTAINS(cond(o, "Ready", "message"), "remote/kustomization.yaml");
-		CHECK_CONTAINS(cond(o, "Ready", "message"), "https://github.com/fluxcd/flux2//manifests/install");
+		CHECK_CONTAINS(cond_field(o, "Ready", "message"), "remote/kustomization.yaml");
+		CHECK_CONTAINS(cond_field(o, "Ready", "message"), "https://github.com/fluxcd/flux2//manifests/install");
 	}
 	json_decref(o);
 }
@@ -1077,9 +1076,9 @@ static void health_wait_frees_the_worker(void)
 	CHECK(apply_tenant_ks("slow", T_SOURCE "  path: ./apps/prod\n  namePrefix: slow-\n  wait: true\n  timeout: 40s\n") == 0);
 	o = wait_tenant_ks("slow", "Unknown", "Progressing", NULL, 30);
 	if (o) {
-		CHECK_STR(cond(o, "Reconciling", "status"), "True");
-		CHECK_CONTAINS(cond(o, "Reconciling", "message"), "Running health checks for revision main@sha1:");
-		CHECK_CONTAINS(cond(o, "Reconciling", "message"), "with a timeout of 40s");
+		CHECK_STR(cond_field(o, "Reconciling", "status"), "True");
+		CHECK_CONTAINS(cond_field(o, "Reconciling", "message"), "Running health checks for revision main@sha1:");
+		CHECK_CONTAINS(cond_field(o, "Reconciling", "message"), "with a timeout of 40s");
 	}
 	json_decref(o);
 	t0 = now_s();
@@ -1088,7 +1087,7 @@ static void health_wait_frees_the_worker(void)
 	json_decref(o);
 	printf("# applied while another waits for health: %.2fs\n", now_s() - t0);
 	o = get_tenant(KS, "Kustomization", "slow");
-	CHECK_STR(cond(o, "Ready", "status"), "Unknown");   /* still waiting, and the worker was free */
+	CHECK_STR(cond_field(o, "Ready", "status"), "Unknown");   /* still waiting, and the worker was free */
 	json_decref(o);
 	/* the wait ends at its deadline, as Flux words it */
 	CHECK(run("kubectl -n %s patch kustomization slow --type merge -p '{\"spec\":{\"timeout\":\"2s\"}}' >/dev/null", tns) == 0);
@@ -1098,8 +1097,8 @@ static void health_wait_frees_the_worker(void)
 
 static void lockdown_cleanup(void)
 {
-	stop(&tenant_ctl, SIGKILL);
-	stop(&tenant_source_ctl, SIGKILL);
+	stop_pid(&tenant_ctl, SIGKILL);
+	stop_pid(&tenant_source_ctl, SIGKILL);
 	if (tns[0] == '\0')
 		return;
 	run("for k in gitrepositories kustomizations; do for g in $(kubectl -n %s get $k -o name 2>/dev/null); do "
@@ -1114,8 +1113,8 @@ static void sigterm_exits_cleanly(void)
 
 static void cleanup(void)
 {
-	stop(&kustomize_ctl, SIGKILL);
-	stop(&source_ctl, SIGKILL);
+	stop_pid(&kustomize_ctl, SIGKILL);
+	stop_pid(&source_ctl, SIGKILL);
 	if (kube)
 		cf_kube_delete(kube, &(cf_kube_ref){ "v1", "Namespace", NULL, ns }, "Background");
 	run("for k in gitrepositories kustomizations; do for g in $(kubectl -n %s get $k -o name 2>/dev/null); do "
@@ -1138,6 +1137,7 @@ static const cf_test_case cases[] = {
 	{ "drift_is_reverted", drift_is_reverted },
 	{ "nng_events_carry_the_revision", nng_events_carry_the_revision },
 	{ "depends_on_orders", depends_on_orders },
+	{ "depends_on_a_helmrelease", depends_on_a_helmrelease },
 	{ "immutable_change_needs_force", immutable_change_needs_force },
 	{ "health_check_names_the_object", health_check_names_the_object },
 	{ "suspend_stops_applying", suspend_stops_applying },

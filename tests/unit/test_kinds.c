@@ -56,8 +56,9 @@ static const struct {
 	{ { "source" }, NULL, 0 },
 	{ { "source", "gitx" }, NULL, 0 },
 	{ { "sourc", "git" }, NULL, 0 },
-	{ { "hr", "podinfo" }, NULL, 0 },           /* the helm-controller is not shipped yet */
-	{ { "image", "policy" }, NULL, 0 },
+	{ { "hr", "podinfo" }, "HelmRelease", 1 },
+	{ { "helmreleases" }, "HelmRelease", 1 },
+	{ { "image", "policy" }, NULL, 0 },         /* the image controllers are not shipped yet */
 	{ { "deployment" }, NULL, 0 },
 };
 
@@ -101,10 +102,12 @@ static void controllers(void)
 	const cf_controller *c = cf_controllers(&n);
 
 	CHECK(n == 6 && strcmp(c[0].name, "source-controller") == 0 && c[0].shipped);
-	CHECK(cf_controller_find("helm-controller") && !cf_controller_find("helm-controller")->shipped);
+	CHECK(cf_controller_find("helm-controller") && cf_controller_find("helm-controller")->shipped);
+	CHECK(cf_controller_find("image-automation-controller") && !cf_controller_find("image-automation-controller")->shipped);
 	CHECK(cf_controller_find("nope") == NULL);
 	CHECK(cf_kind_shipped(cf_kind_get(CF_KIND_KUSTOMIZATION)));
-	CHECK(!cf_kind_shipped(cf_kind_get(CF_KIND_HELMRELEASE)));
+	CHECK(cf_kind_shipped(cf_kind_get(CF_KIND_HELMRELEASE)));
+	CHECK(!cf_kind_shipped(cf_kind_get(CF_KIND_IMAGEPOLICY)));
 }
 
 static const cf_test_case tests[] = {

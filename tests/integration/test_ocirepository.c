@@ -449,6 +449,20 @@ static void oci_repository_digest_and_copy(void)
 	json_decref(o);
 }
 
+/* Applies OCIRepository name with spec and waits for v1.0.0 as pushed, its content checked. */
+static void expect_v1_pulled(const char *name, const char *spec)
+{
+	char rev[200];
+	json_t *o;
+
+	snprintf(rev, sizeof(rev), "v1.0.0@%s", pushed_tag("v1.0.0")->manifest);
+	CHECK(apply_ocirepo(name, spec) == 0);
+	o = wait_ready(name, "True", NULL, rev, 60);
+	if (o)
+		expect_version(o, "v1.0.0");
+	json_decref(o);
+}
+
 /* A dockerconfigjson Secret for the TLS registry with password, and a Secret with the CA. */
 static void tls_secrets(const char *name, const char *password)
 {
@@ -466,36 +480,24 @@ static void tls_secrets(const char *name, const char *password)
 
 static void oci_repository_basic_auth_tls(void)
 {
-	char rev[200], url[400];
-	json_t *o;
+	char url[400];
 
 	tls_secrets("registry-auth", getenv("CFLUX_REGISTRY_PASSWORD"));
-	snprintf(rev, sizeof(rev), "v1.0.0@%s", pushed_tag("v1.0.0")->manifest);
 	snprintf(url, sizeof(url), "  url: oci://%s/" REPO "\n  ref:\n    tag: v1.0.0\n  secretRef:\n    name: registry-auth\n"
 		 "  certSecretRef:\n    name: registry-ca\n", getenv("CFLUX_REGISTRY_TLS"));
-	CHECK(apply_ocirepo("private", url) == 0);
-	o = wait_ready("private", "True", NULL, rev, 60);
-	if (o)
-		expect_version(o, "v1.0.0");
-	json_decref(o);
+	expect_v1_pulled("private", url);
 }
 
 static void oci_repository_bearer(void)
 {
-	char rev[200], url[400];
-	json_t *o;
+	char url[400];
 
 	CHECK(run("kubectl -n %s create secret docker-registry token-auth --docker-server=%s --docker-username=%s "
 		  "--docker-password=%s >/dev/null", ns, getenv("CFLUX_REGISTRY_TOKEN"), getenv("CFLUX_REGISTRY_USER"),
 		  getenv("CFLUX_REGISTRY_PASSWORD")) == 0);
-	snprintf(rev, sizeof(rev), "v1.0.0@%s", pushed_tag("v1.0.0")->manifest);
 	snprintf(url, sizeof(url), "  url: oci://%s/" REPO "\n  insecure: true\n  ref:\n    tag: v1.0.0\n  secretRef:\n    name: token-auth\n",
 		 getenv("CFLUX_REGISTRY_TOKEN"));
-	CHECK(apply_ocirepo("bearer", url) == 0);
-	o = wait_ready("bearer", "True", NULL, rev, 60);
-	if (o)
-		expect_version(o, "v1.0.0");
-	json_decref(o);
+	expect_v1_pulled("bearer", url);
 }
 
 /* certSecretRef with tls.crt/tls.key: a registry that asks for a client certificate. */
@@ -503,8 +505,7 @@ static void oci_repository_client_cert(void)
 {
 	cf_oci *c = NULL;
 	cf_oci_options o = CF_OCI_OPTIONS_INIT;
-	char rev[200], url[400];
-	json_t *obj;
+	char url[400];
 
 	if (env_need("CFLUX_REGISTRY_MTLS") == NULL)
 		return;
@@ -518,14 +519,9 @@ static void oci_repository_client_cert(void)
 	cf_oci_free(c);
 	CHECK(run("kubectl -n %s create secret generic registry-client --from-file=ca.crt=%s --from-file=tls.crt=%s "
 		  "--from-file=tls.key=%s >/dev/null", ns, getenv("CFLUX_CA"), getenv("CFLUX_CLIENT_CERT"), getenv("CFLUX_CLIENT_KEY")) == 0);
-	snprintf(rev, sizeof(rev), "v1.0.0@%s", pushed_tag("v1.0.0")->manifest);
 	snprintf(url, sizeof(url), "  url: oci://%s/" REPO "\n  ref:\n    tag: v1.0.0\n  certSecretRef:\n    name: registry-client\n",
 		 getenv("CFLUX_REGISTRY_MTLS"));
-	CHECK(apply_ocirepo("mtls", url) == 0);
-	obj = wait_ready("mtls", "True", NULL, rev, 60);
-	if (obj)
-		expect_version(obj, "v1.0.0");
-	json_decref(obj);
+	expect_v1_pulled("mtls", url);
 	/* the CA alone: the registry refuses the handshake */
 	CHECK(run("kubectl -n %s create secret generic registry-ca-only --from-file=ca.crt=%s >/dev/null", ns, getenv("CFLUX_CA")) == 0);
 	snprintf(url, sizeof(url), "  url: oci://%s/" REPO "\n  ref:\n    tag: v1.0.0\n  certSecretRef:\n    name: registry-ca-only\n",

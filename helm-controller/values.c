@@ -15,20 +15,6 @@
 #define PATH_KEY_MAX 256
 #define VALUES_MAX (8u << 20)   /* one valuesFrom document */
 
-int hc_values_merge(json_t *dst, const json_t *src)
-{
-	/* source/helm's merge (Flux's MergeMaps) shares src's values: merged from a copy, so that
-	 * wiping src (a Secret's) leaves dst whole */
-	json_t *copy = json_deep_copy(src);
-	int rc;
-
-	if (copy == NULL)
-		return cf_err_set(CF_ENOMEM, "out of memory");
-	rc = cf_helm_values_merge(dst, copy);
-	json_decref(copy);
-	return rc;
-}
-
 static json_t *typed(const char *raw)
 {
 	size_t n = strlen(raw);
@@ -156,7 +142,7 @@ static int add_ref(cf_kube *k, json_t *values, const char *ns, const json_t *ref
 	else if ((rc = cf_yaml_load(&doc, text, strlen(text), key)) == 0 && !json_is_object(doc) && !json_is_null(doc))
 		rc = cf_err_set(CF_EINVAL, "not a map of values");
 	else if (rc == 0 && json_is_object(doc))
-		rc = hc_values_merge(values, doc);
+		rc = cf_json_merge_deep(values, doc);
 	if (rc < 0)
 		cf_err_prefix("values from %s '%s/%s' key '%s'", kind, ns, name, key);
 	cf_kube_secret_free(doc);
@@ -181,7 +167,7 @@ int hc_values_load(cf_kube *k, const json_t *hr, json_t **values)
 		rc = cf_err_set(CF_EINVAL, "spec.values must be a map");
 		goto fail;
 	}
-	if (json_is_object(inline_values) && (rc = hc_values_merge(*values, inline_values)) < 0)
+	if (json_is_object(inline_values) && (rc = cf_json_merge_deep(*values, inline_values)) < 0)
 		goto fail;
 	return 0;
 fail:

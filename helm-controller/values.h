@@ -12,10 +12,6 @@
  * cf_kube_secret_free. Errors name the valuesFrom entry and the object. */
 int hc_values_load(cf_kube *k, const json_t *hr, json_t **values);
 
-/* Merges src into dst as Flux's MergeMaps (source/helm's cf_helm_values_merge): objects key by
- * key, recursively; anything else replaces. src is not changed, and dst shares nothing with it
- * (values are copied: src may be wiped). */
-int hc_values_merge(json_t *dst, const json_t *src);
 /* Sets the value at a dot path ("a.b", "a\.b" is one key, "a[0]" an index) to raw, as Flux's
  * targetPath: quoted ('x' or "x") a string, else true/false, null, an integer or a string. */
 int hc_values_set_path(json_t *values, const char *path, const char *raw);

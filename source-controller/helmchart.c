@@ -144,7 +144,7 @@ static int merge_values(chart_rec *r, cf_helm_pack *pack, file_lookup look, cons
 		if (!json_is_object(doc) && !json_is_null(doc))
 			rc = cf_err_set(CF_EINVAL, "values file '%s' is not a map", json_string_value(v));
 		if (rc == 0 && json_is_object(doc))
-			rc = cf_helm_values_merge(merged, doc);
+			rc = cf_json_merge_deep(merged, doc);
 		json_decref(doc);
 		if (rc < 0 || json_array_append(r->observed_values, v) < 0)
 			break;

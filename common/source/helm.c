@@ -175,23 +175,6 @@ int cf_helm_chart_yaml_parse(json_t **out, const char *data, size_t len, const c
 	return 0;
 }
 
-int cf_helm_values_merge(json_t *dst, const json_t *src)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach((json_t *)src, k, v) {
-		json_t *d = json_object_get(dst, k);
-		if (json_is_object(d) && json_is_object(v)) {
-			if (cf_helm_values_merge(d, v) < 0)
-				return CF_ENOMEM;
-		} else if (json_object_set(dst, k, v) < 0) {
-			return cf_err_set(CF_ENOMEM, "out of memory");
-		}
-	}
-	return 0;
-}
-
 /* ---- paths ---- */
 
 int cf_helm_path_join(char *out, size_t size, const char *dir, const char *rel)

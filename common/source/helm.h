@@ -42,10 +42,6 @@ int cf_helm_chart_url(char *out, size_t size, const char *repo_url, const char *
  * *out is a new reference. */
 int cf_helm_chart_yaml_parse(json_t **out, const char *data, size_t len, const char *name);
 
-/* Merges src into dst: maps merge key by key (recursively), anything else in src replaces
- * what dst has: how Flux merges valuesFiles. dst is modified; src is only read. */
-int cf_helm_values_merge(json_t *dst, const json_t *src);
-
 /* A chart being assembled in memory: entries "<name>/<path>" -> bytes. */
 typedef struct cf_helm_pack cf_helm_pack;
 

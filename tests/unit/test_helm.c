@@ -111,23 +111,6 @@ static void chart_yaml(void)
 	}
 }
 
-static void values_merge(void)
-{
-	json_t *a = NULL, *b = NULL, *want = NULL;
-
-	static const char A[] = "x: 1\nm: {a: 1, b: {c: 2}}\nl: [1, 2]\n", B[] = "m: {b: {d: 3}, e: 4}\nl: [3]\nx: {n: 1}\n",
-			  W[] = "x: {n: 1}\nm: {a: 1, b: {c: 2, d: 3}, e: 4}\nl: [3]\n";
-
-	CHECK_OK(cf_yaml_load(&a, A, strlen(A), "a"));
-	CHECK_OK(cf_yaml_load(&b, B, strlen(B), "b"));
-	CHECK_OK(cf_yaml_load(&want, W, strlen(W), "w"));
-	CHECK_OK(cf_helm_values_merge(a, b));
-	CHECK(json_equal(a, want));
-	json_decref(a);
-	json_decref(b);
-	json_decref(want);
-}
-
 static void path_join(void)
 {
 	static const struct { const char *dir, *rel, *want; } ok[] = {
@@ -238,7 +221,6 @@ static const cf_test_case cases[] = {
 	{ "index_refused", index_refused },
 	{ "chart_urls", chart_urls },
 	{ "chart_yaml", chart_yaml },
-	{ "values_merge", values_merge },
 	{ "path_join", path_join },
 	{ "package_chart", package_chart },
 };

@@ -2,6 +2,7 @@
  * merge, targetPath, the config digest. */
 #include "helm-controller/values.h"
 #include "test.h"
+#include "yaml/yaml.h"
 #include "util/err.h"
 
 #include <jansson.h>
@@ -26,7 +27,7 @@ static void merge_is_deep_and_replaces_the_rest(void)
 	json_t *dst = json_loads("{\"a\":{\"b\":1,\"c\":[1,2]},\"d\":\"x\"}", 0, NULL);
 	json_t *src = json_loads("{\"a\":{\"c\":[3],\"e\":true},\"d\":{\"f\":1}}", 0, NULL);
 
-	CHECK_OK(hc_values_merge(dst, src));
+	CHECK_OK(cf_json_merge_deep(dst, src));
 	equal(dst, "{\"a\":{\"b\":1,\"c\":[3],\"e\":true},\"d\":{\"f\":1}}");
 	json_object_set_new(json_object_get(src, "a"), "e", json_false());   /* a copy was taken */
 	CHECK(json_is_true(json_object_get(json_object_get(dst, "a"), "e")));

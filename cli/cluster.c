@@ -462,7 +462,7 @@ static int ks_health_checks(json_t *spec, const cf_flag_list *l)
 	return 0;
 }
 
-static void ks_depends_on(json_t *spec, const cf_flag_list *l)
+void cli_depends_on(json_t *spec, const cf_flag_list *l)
 {
 	json_t *list = json_array();
 
@@ -519,7 +519,7 @@ static int ks_spec(json_t **spec, const ks_args *a)
 		json_decref(s);
 		return rc;
 	}
-	ks_depends_on(s, &a->depends);
+	cli_depends_on(s, &a->depends);
 	if (a->wait || a->health.n)
 		json_object_set_new(s, "timeout", json_string(timeout));
 	*spec = s;

@@ -146,23 +146,6 @@ static int values_from(json_t *spec, const cf_flag_list *refs)
 	return 0;
 }
 
-static void depends_on(json_t *spec, const cf_flag_list *l)
-{
-	json_t *list = json_array();
-
-	for (size_t i = 0; i < l->n; i++) {
-		const char *t = l->items[i], *slash = strchr(t, '/');
-		if (slash)
-			json_array_append_new(list, json_pack("{s:s,s:s%}", "name", slash + 1, "namespace", t, (size_t)(slash - t)));
-		else
-			json_array_append_new(list, json_pack("{s:s}", "name", t));
-	}
-	if (l->n)
-		json_object_set_new(spec, "dependsOn", list);
-	else
-		json_decref(list);
-}
-
 static void set_str(json_t *o, const char *key, const char *v)
 {
 	if (v)
@@ -193,7 +176,7 @@ static int hr_spec(json_t **spec, const hr_args *a)
 		json_decref(s);
 		return rc;
 	}
-	depends_on(s, &a->depends);
+	cli_depends_on(s, &a->depends);
 	set_str(s, "releaseName", a->release);
 	set_str(s, "targetNamespace", a->target_ns);
 	/* flux stores the release where it installs it unless told otherwise */

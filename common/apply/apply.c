@@ -247,6 +247,25 @@ static int dry_run(cf_kube *k, json_t *dries, int *state, size_t i, json_t *obj,
 	return json_array_set_new(dries, i, result) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
 }
 
+/* The stage-two dry run of an object whose kind may have just been made by a CRD of stage
+ * one: the apiserver marks a CRD Established a moment before its discovery serves the kind
+ * (more so on a loaded server), so "no matches for kind" is asked again for up to settle_ms
+ * (0 when the set brought no CRD: an unknown kind then fails at once). */
+static int dry_run_settled(cf_kube *k, json_t *dries, int *state, size_t i, json_t *obj,
+			   const cf_kube_apply_opts *dry, const cf_apply_opts *o, long settle_ms)
+{
+	struct timespec ts = { 0, 200 * 1000000L };
+	int rc;
+
+	for (long waited = 0;; waited += 200) {
+		rc = dry_run(k, dries, state, i, obj, dry, 0, o);
+		if (rc != CF_ENOTSERVED || waited >= settle_ms)
+			return rc;
+		cf_err_clear();
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* What to do with obj before any request: unchanged since the last apply, or skipped by its
  * ssa annotation (Ignore; IfNotPresent when it exists). */
 static int plan(cf_kube *k, const json_t *obj, const cf_apply_opts *o, int *state)
@@ -277,7 +296,7 @@ int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_
 	size_t i, n = json_array_size(objs);
 	int *state = cf_calloc(n ? n : 1, sizeof(*state));
 	json_t *obj = NULL;
-	int rc = 0;
+	int rc = 0, crds_applied = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (o == NULL || o->version != CF_APPLY_OPTS_VERSION) {
@@ -320,7 +339,7 @@ int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_
 		json_array_foreach(objs, i, obj)
 			if (stage == 2 && !first_stage(obj) && state[i] == ST_APPLY &&
 			    json_is_null(json_array_get(dries, i)) &&
-			    (rc = dry_run(k, dries, state, i, obj, &dry, 0, o)) < 0)
+			    (rc = dry_run_settled(k, dries, state, i, obj, &dry, o, crds_applied ? o->wait_ms : 0)) < 0)
 				goto out;
 		json_array_foreach(objs, i, obj) {
 			if (first_stage(obj) != (stage == 1))
@@ -329,9 +348,13 @@ int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_
 				goto out;
 		}
 		if (stage == 1)
-			json_array_foreach(objs, i, obj)
-				if (first_stage(obj) && state[i] != ST_SKIP && (rc = wait_ready(k, obj, o->wait_ms)) < 0)
+			json_array_foreach(objs, i, obj) {
+				if (!first_stage(obj) || state[i] == ST_SKIP)
+					continue;
+				if ((rc = wait_ready(k, obj, o->wait_ms)) < 0)
 					goto out;
+				crds_applied |= strcmp(cf_json_str(obj, "kind"), "CustomResourceDefinition") == 0;
+			}
 	}
 	obj = NULL;
 out:

@@ -25,6 +25,29 @@ extern cli_globals cli;
 	{ "timeout", CF_FLAG_DURATION, &cli.timeout_ms, "how long to wait for a result", 1000 }, \
 	{ "verbose|v", CF_FLAG_BOOL, &cli.verbose, "say more", 0 }
 
+/* What every `create` command takes besides its own flags (flux's create flags). */
+typedef struct cli_create_args {
+	int export;
+	cf_flag_list labels;     /* key=value */
+} cli_create_args;
+extern cli_create_args cli_create;
+#define CLI_CREATE_FLAGS \
+	{ "export", CF_FLAG_BOOL, &cli_create.export, "export in YAML format to stdout", 0 }, \
+	{ "label", CF_FLAG_LIST, &cli_create.labels, "set labels on the resource (can specify multiple labels with commas: label1=value1,label2=value2)", 0 }
+
+/* Applies obj (or prints it with --export, keys sorted as flux prints them), with the --label
+ * labels, then waits for it to be Ready. Returns the exit code. */
+int cli_create_apply(json_t *obj, const char *av, const char *kind, const char *name);
+/* "Kind/name.namespace", "Kind/name" or "name" (Kind dflt_kind) as {kind, name[, namespace]};
+ * NULL when malformed. */
+json_t *cli_object_ref(const char *text, const char *dflt_kind, int with_ns);
+/* A --interval-like flag's value as flux writes it ("1m" -> "1m0s"); 0, or the exit code
+ * after printing the error. out holds CF_DURATION_MAX bytes. */
+int cli_go_duration(char *out, const char *flag, const char *text);
+int cmd_create_helmrelease(int argc, char **argv, const char *name);
+int cmd_create_source_helm(int argc, char **argv, const char *name);
+int cmd_create_source_oci(int argc, char **argv, const char *name);
+
 /* The kind that pos names ("source git", "kustomization", "ks", ...: the kind table's CLI
  * names): its apiVersion and Kind, and how many arguments named it (0: none, *av and *kind NULL). */
 int cli_kind_args(char **pos, size_t npos, const char **av, const char **kind);

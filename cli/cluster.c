@@ -194,6 +194,90 @@ int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *nam
 	}
 }
 
+static int cmp_keys(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int apply_or_export(json_t *obj, int export, const char *av, const char *kind, const char *name);
+
+/* A deep copy with every object's keys in byte order: flux marshals through JSON maps, so its
+ * --export output is sorted that way, and ours is the same byte for byte. */
+static json_t *sorted_copy(const json_t *v)
+{
+	json_t *out;
+	size_t i, n;
+
+	if (json_is_array(v)) {
+		json_t *e;
+		if ((out = json_array()) == NULL)
+			return NULL;
+		json_array_foreach(v, i, e)
+			if (json_array_append_new(out, sorted_copy(e)) < 0)
+				goto fail;
+		return out;
+	}
+	if (!json_is_object(v))
+		return json_deep_copy(v);
+	n = json_object_size(v);
+	{
+		const char **keys = cf_calloc(n ? n : 1, sizeof(*keys)), *k;
+		json_t *e;
+		if (keys == NULL || (out = json_object()) == NULL) {
+			cf_free(keys);
+			return NULL;
+		}
+		i = 0;
+		json_object_foreach((json_t *)v, k, e)
+			keys[i++] = k;
+		qsort(keys, n, sizeof(*keys), cmp_keys);
+		for (i = 0; i < n; i++)
+			if (json_object_set_new(out, keys[i], sorted_copy(json_object_get(v, keys[i]))) < 0) {
+				cf_free(keys);
+				goto fail;
+			}
+		cf_free(keys);
+	}
+	return out;
+fail:
+	json_decref(out);
+	return NULL;
+}
+
+cli_create_args cli_create;
+
+/* metadata.labels from --label key=value (flux's words on a malformed one) */
+static int create_labels(json_t *obj)
+{
+	json_t *labels;
+
+	if (cli_create.labels.n == 0)
+		return 0;
+	labels = json_object();
+	for (size_t i = 0; i < cli_create.labels.n; i++) {
+		const char *l = cli_create.labels.items[i], *eq = strchr(l, '=');
+		if (eq == NULL || eq == l || strchr(eq + 1, '=')) {
+			json_decref(labels);
+			return cli_fail(1, "invalid label format '%s', must be key=value", l);
+		}
+		char key[320];
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - l), l);
+		json_object_set_new(labels, key, json_string(eq + 1));
+	}
+	json_object_set_new(json_object_get(obj, "metadata"), "labels", labels);
+	return 0;
+}
+
+int cli_create_apply(json_t *obj, const char *av, const char *kind, const char *name)
+{
+	int rc = create_labels(obj);
+
+	cf_flag_list_free(&cli_create.labels);
+	if (rc != 0)
+		return rc;
+	return apply_or_export(obj, cli_create.export, av, kind, name);
+}
+
 static int apply_or_export(json_t *obj, int export, const char *av, const char *kind, const char *name)
 {
 	cf_kube_apply_opts ao = CF_KUBE_APPLY_OPTS_INIT;
@@ -202,7 +286,9 @@ static int apply_or_export(json_t *obj, int export, const char *av, const char *
 
 	if (export) {
 		cf_buf out = CF_BUF_INIT(1u << 20);
-		rc = cf_yaml_dump(&out, obj);
+		json_t *sorted = sorted_copy(obj);
+		rc = sorted ? cf_yaml_dump(&out, sorted) : cf_err_set(CF_ENOMEM, "out of memory");
+		json_decref(sorted);
 		if (rc == 0)
 			printf("---\n%.*s", (int)out.len, out.data);
 		cf_buf_free(&out);
@@ -224,8 +310,7 @@ static int apply_or_export(json_t *obj, int export, const char *av, const char *
 	return rc;
 }
 
-/* "Kind/name.namespace", "Kind/name" or "name" (Kind defaulting to dflt). */
-static json_t *object_ref(const char *text, const char *dflt_kind, int with_ns)
+json_t *cli_object_ref(const char *text, const char *dflt_kind, int with_ns)
 {
 	char kind[128], name[300], *dot;
 	const char *slash = strchr(text, '/');
@@ -245,289 +330,250 @@ static json_t *object_ref(const char *text, const char *dflt_kind, int with_ns)
 	return json_pack("{s:s,s:s,s:s*}", "kind", kind, "name", name, "namespace", dot ? dot + 1 : NULL);
 }
 
-/* ms as Go's time.Duration prints it, as flux writes spec.interval: "10m0s", "1h0m0s", "30s",
- * "1.5s", "500ms". */
-static void go_duration(char *out, size_t size, long ms)
+int cli_go_duration(char *out, const char *flag, const char *text)
 {
-	long h = ms / 3600000, m = ms / 60000 % 60, s = ms / 1000 % 60, frac = ms % 1000;
-	char sec[32];
-
-	if (ms < 1000) {
-		snprintf(out, size, "%ldms", ms);
-		return;
-	}
-	if (frac) {
-		snprintf(sec, sizeof(sec), "%ld.%03ld", s, frac);
-		for (size_t n = strlen(sec); sec[n - 1] == '0'; n--)
-			sec[n - 1] = '\0';
-	} else {
-		snprintf(sec, sizeof(sec), "%ld", s);
-	}
-	if (h)
-		snprintf(out, size, "%ldh%ldm%ss", h, m, sec);
-	else if (m)
-		snprintf(out, size, "%ldm%ss", m, sec);
-	else
-		snprintf(out, size, "%ss", sec);
-}
-
-static int cmp_str_ptr(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The object with its keys in alphabetical order (recursively), as flux's --export prints them. */
-static json_t *keys_sorted(const json_t *o)
-{
-	const char *keys[64], *key;
-	size_t n = 0;
-	json_t *out, *v;
-
-	if (!json_is_object(o))
-		return json_deep_copy(o);
-	json_object_foreach((json_t *)o, key, v)
-		if (n < 64)
-			keys[n++] = key;
-	qsort(keys, n, sizeof(keys[0]), cmp_str_ptr);
-	out = json_object();
-	for (size_t i = 0; out && i < n; i++)
-		json_object_set_new(out, keys[i], keys_sorted(json_object_get(o, keys[i])));
-	return out;
-}
-
-/* cflux create source oci NAME --url oci://...: Flux's flags (--tag, --tag-semver or --digest
- * required; --layer-selector MEDIA-TYPE:OPERATION); provider generic is left out, as flux does. */
-static int create_source_oci(int argc, char **argv, const char *name)
-{
-	const char *url = NULL, *tag = NULL, *semver = NULL, *digest = NULL, *secret = NULL, *cert = NULL;
-	const char *interval = "1m", *provider = "generic", *selector = NULL, *ignore = NULL, *sa = NULL;
-	int export = 0, insecure = 0, rc;
 	long ms;
-	const cf_flag own[] = {
-		{ "url", CF_FLAG_STRING, &url, "the OCI repository URL", 0 },
-		{ "tag", CF_FLAG_STRING, &tag, "the OCI artifact tag", 0 },
-		{ "tag-semver", CF_FLAG_STRING, &semver, "the OCI artifact tag semver range", 0 },
-		{ "digest", CF_FLAG_STRING, &digest, "the OCI artifact digest", 0 },
-		{ "secret-ref", CF_FLAG_STRING, &secret, "the name of the Kubernetes image pull secret (type 'kubernetes.io/dockerconfigjson')", 0 },
-		{ "cert-ref", CF_FLAG_STRING, &cert, "the name of a secret to use for TLS certificates", 0 },
-		{ "service-account", CF_FLAG_STRING, &sa, "the name of the Kubernetes service account that refers to an image pull secret", 0 },
-		{ "provider", CF_FLAG_STRING, &provider, "the OCI provider name (cflux supports generic)", 0 },
-		{ "insecure", CF_FLAG_BOOL, &insecure, "for when connecting to a non-TLS registries over plain HTTP", 0 },
-		{ "ignore-paths", CF_FLAG_STRING, &ignore, "set paths to ignore resources (can specify multiple paths with commas: path1,path2)", 0 },
-		{ "layer-selector", CF_FLAG_STRING, &selector, "the OCI artifact layer selector in the format '<media-type>:<operation>'", 0 },
-		{ "interval", CF_FLAG_STRING, &interval, "source sync interval", 0 },
-		{ "export", CF_FLAG_BOOL, &export, "export in YAML format to stdout", 0 },
-	};
-	char *pos[POS_MAX], *ign = NULL, every[64];
-	size_t npos;
-	json_t *obj, *spec;
-	const char *colon;
 
-	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
-			"usage: cflux create source oci NAME --url oci://HOST/REPO (--tag T | --tag-semver R | --digest D)",
-			pos, &npos)) != 0)
-		return rc == 1 ? 0 : rc;
-	if (url == NULL)
-		return cli_fail(CLI_EXIT_USAGE, "url is required");
-	if (tag == NULL && semver == NULL && digest == NULL)
-		return cli_fail(CLI_EXIT_USAGE, "--tag, --tag-semver or --digest is required");
-	if (strncmp(url, "oci://", 6) != 0)
-		return cli_fail(CLI_EXIT_USAGE, "invalid --url \"%s\": must start with oci://", url);
-	colon = selector ? strchr(selector, ':') : NULL;
-	if (selector && (colon == NULL || colon == selector || colon[1] == '\0'))
-		return cli_fail(CLI_EXIT_USAGE, "invalid --layer-selector \"%s\": must be in the format '<media-type>:<operation>'", selector);
-	if (colon && strcmp(colon + 1, "extract") != 0 && strcmp(colon + 1, "copy") != 0)
-		return cli_fail(CLI_EXIT_USAGE, "invalid --layer-selector \"%s\": operation must be \"extract\" or \"copy\"", selector);
-	if (cf_duration_parse(&ms, interval) < 0)
-		return cli_fail(CLI_EXIT_USAGE, "invalid --interval \"%s\": %s", interval, cf_err_msg());
-	go_duration(every, sizeof(every), ms);
-	spec = json_pack("{s:s,s:{s:s*,s:s*,s:s*},s:s}", "interval", every, "ref", "digest", digest, "semver", semver,
-			 "tag", tag, "url", url);
-	if (strcmp(provider, "generic") != 0)
-		json_object_set_new(spec, "provider", json_string(provider));
-	if (insecure)
-		json_object_set_new(spec, "insecure", json_true());
-	if (secret)
-		json_object_set_new(spec, "secretRef", json_pack("{s:s}", "name", secret));
-	if (cert)
-		json_object_set_new(spec, "certSecretRef", json_pack("{s:s}", "name", cert));
-	if (sa)
-		json_object_set_new(spec, "serviceAccountName", json_string(sa));
-	if (colon)
-		json_object_set_new(spec, "layerSelector", json_pack("{s:s%,s:s}", "mediaType", selector, (size_t)(colon - selector),
-								    "operation", colon + 1));
-	if (ignore && (ign = cf_strdup(ignore)) != NULL) {
-		for (char *p = ign; *p; p++)
-			if (*p == ',')
-				*p = '\n';
-		json_object_set_new(spec, "ignore", json_string(ign));
-		cf_free(ign);
+	if (cf_duration_parse(&ms, text) < 0)
+		return cli_fail(CLI_EXIT_USAGE, "invalid argument \"%s\" for \"--%s\" flag: %s", text, flag, cf_err_msg());
+	cf_duration_format(out, ms);
+	return 0;
+}
+
+/* --path as flux's safeRelativePath makes it: trimmed, cleaned without going above the root,
+ * then "./" in front ("/abs" -> "./abs", "../x" -> "./x", "" -> "./"). */
+static void safe_relative_path(char *out, size_t size, const char *text)
+{
+	char copy[1024], *save = NULL, *seg[256];
+	size_t n = 0, at;
+	const char *end;
+
+	while (*text == ' ' || *text == '\t')
+		text++;
+	end = text + strlen(text);
+	while (end > text && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	snprintf(copy, sizeof(copy), "%.*s", (int)(end - text), text);
+	for (char *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+		if (strcmp(t, ".") == 0)
+			continue;
+		if (strcmp(t, "..") == 0) {
+			if (n)
+				n--;
+		} else if (n < sizeof(seg) / sizeof(seg[0])) {
+			seg[n++] = t;
+		}
 	}
-	obj = json_pack("{s:s,s:s,s:{s:s,s:s},s:o}", "apiVersion", CF_AV_OCIREPOSITORY, "kind", "OCIRepository",
-			"metadata", "name", name, "namespace", cli.namespace, "spec", keys_sorted(spec));
-	json_decref(spec);
-	rc = apply_or_export(obj, export, CF_AV_OCIREPOSITORY, "OCIRepository", name);
-	json_decref(obj);
-	return rc;
+	at = (size_t)snprintf(out, size, "./");
+	for (size_t i = 0; i < n && at < size; i++)
+		at += (size_t)snprintf(out + at, size - at, "%s%s", i ? "/" : "", seg[i]);
+}
+
+/* flux's refusal of a scheme other than ssh, http and https, word for word */
+static int git_url_scheme_ok(const char *url)
+{
+	const char *sep = strstr(url, "://");
+	size_t n = 0;
+
+	if (sep) {
+		n = (size_t)(sep - url);
+		for (size_t i = 0; i < n; i++)
+			if (!isalnum((unsigned char)url[i]) && url[i] != '+' && url[i] != '-' && url[i] != '.')
+				n = 0;
+	}
+	if ((n == 3 && strncmp(url, "ssh", 3) == 0) || (n == 4 && strncmp(url, "http", 4) == 0) ||
+	    (n == 5 && strncmp(url, "https", 5) == 0))
+		return 0;
+	if (sep == NULL && strchr(url, '@') && strchr(url, ':'))
+		return 0;   /* scp-like: cf_git_check_url says what to write instead */
+	return cli_fail(1, "git URL scheme '%.*s' not supported, can be: ssh, http and https", (int)n, url);
 }
 
 static int create_source_git(int argc, char **argv, const char *name)
 {
 	const char *url = NULL, *branch = NULL, *tag = NULL, *semver = NULL, *commit = NULL, *refname = NULL;
 	const char *secret = NULL, *interval = "1m";
-	int export = 0, rc;
-	long ms;
+	int rc;
 	const cf_flag own[] = {
 		{ "url", CF_FLAG_STRING, &url, "Git repository address (https, http, ssh)", 0 },
-		{ "branch", CF_FLAG_STRING, &branch, "branch to follow (default master)", 0 },
-		{ "tag", CF_FLAG_STRING, &tag, "tag", 0 },
-		{ "tag-semver", CF_FLAG_STRING, &semver, "semver range of tags", 0 },
-		{ "commit", CF_FLAG_STRING, &commit, "commit SHA", 0 },
-		{ "ref-name", CF_FLAG_STRING, &refname, "a Git reference (refs/...)", 0 },
-		{ "secret-ref", CF_FLAG_STRING, &secret, "Secret with the credentials", 0 },
-		{ "interval", CF_FLAG_STRING, &interval, "how often to look for new commits", 0 },
-		{ "export", CF_FLAG_BOOL, &export, "print the object as YAML instead of applying it", 0 },
+		{ "branch", CF_FLAG_STRING, &branch, "Git branch", 0 },
+		{ "tag", CF_FLAG_STRING, &tag, "Git tag", 0 },
+		{ "tag-semver", CF_FLAG_STRING, &semver, "Git tag semver range", 0 },
+		{ "commit", CF_FLAG_STRING, &commit, "Git commit SHA", 0 },
+		{ "ref-name", CF_FLAG_STRING, &refname, "Git reference name", 0 },
+		{ "secret-ref", CF_FLAG_STRING, &secret, "the name of an existing secret containing SSH or basic credentials", 0 },
+		{ "interval", CF_FLAG_STRING, &interval, "source sync interval", 0 },
+		CLI_CREATE_FLAGS,
 	};
-	char *pos[POS_MAX];
+	char *pos[POS_MAX], every[CF_DURATION_MAX];
 	size_t npos;
 	json_t *obj, *ref;
 
 	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
-			"usage: cflux create source git NAME --url URL [--branch B | --tag T | --tag-semver R | --commit C | --ref-name N]",
+			"usage: cflux create source git NAME --url URL (--branch B | --tag T | --tag-semver R | --commit C | --ref-name N)",
 			pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	if (url == NULL)
-		return cli_fail(CLI_EXIT_USAGE, "--url is required");
+		return cli_fail(1, "url is required");
+	if ((rc = git_url_scheme_ok(url)) != 0)
+		return rc;
 	if (cf_git_check_url(url) < 0)
-		return cli_fail(CLI_EXIT_USAGE, "invalid --url: %s", cf_err_msg());
-	if (cf_duration_parse(&ms, interval) < 0)
-		return cli_fail(CLI_EXIT_USAGE, "invalid --interval \"%s\": %s", interval, cf_err_msg());
+		return cli_fail(1, "invalid --url: %s", cf_err_msg());
+	if ((rc = cli_go_duration(every, "interval", interval)) != 0)
+		return rc;
+	if (!branch && !tag && !semver && !commit && !refname)
+		return cli_fail(1, "a Git ref is required, use one of the following: --branch, --tag, --commit, --ref-name or --tag-semver");
 	ref = json_pack("{s:s*,s:s*,s:s*,s:s*,s:s*}", "branch", branch, "tag", tag, "semver", semver, "commit", commit,
 			"name", refname);
-	if (json_object_size(ref) == 0)
-		json_object_set_new(ref, "branch", json_string("master"));
 	obj = json_pack("{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:o}}", "apiVersion", GITREPO_AV, "kind", "GitRepository",
-			"metadata", "name", name, "namespace", cli.namespace, "spec", "interval", interval, "url", url, "ref", ref);
+			"metadata", "name", name, "namespace", cli.namespace, "spec", "interval", every, "url", url, "ref", ref);
 	if (secret)
 		json_object_set_new(json_object_get(obj, "spec"), "secretRef", json_pack("{s:s}", "name", secret));
-	rc = apply_or_export(obj, export, GITREPO_AV, "GitRepository", name);
+	rc = cli_create_apply(obj, GITREPO_AV, "GitRepository", name);
 	json_decref(obj);
 	return rc;
 }
 
-/* cflux create source helm NAME --url URL: Flux's flags; an oci:// URL makes `type: oci`, as
- * flux infers it. Credentials come from an existing Secret (--secret-ref). */
-static int create_source_helm(int argc, char **argv, const char *name)
-{
-	const char *url = NULL, *secret = NULL, *interval = "1m", *timeout = NULL, *provider = NULL;
-	int export = 0, pass = 0, rc, oci;
-	long ms;
-	const cf_flag own[] = {
-		{ "url", CF_FLAG_STRING, &url, "Helm repository address (https, http, or oci://)", 0 },
-		{ "secret-ref", CF_FLAG_STRING, &secret, "the name of an existing secret containing TLS or basic auth credentials", 0 },
-		{ "pass-credentials", CF_FLAG_BOOL, &pass, "pass credentials to all domains", 0 },
-		{ "oci-provider", CF_FLAG_STRING, &provider, "OCI provider name (generic, aws, azure, gcp)", 0 },
-		{ "interval", CF_FLAG_STRING, &interval, "how often to fetch the index", 0 },
-		{ "timeout", CF_FLAG_STRING, &timeout, "timeout of the index download", 0 },
-		{ "export", CF_FLAG_BOOL, &export, "print the object as YAML instead of applying it", 0 },
-	};
-	char *pos[POS_MAX];
-	size_t npos;
-	json_t *obj, *spec;
+/* The Kustomization's spec from its create flags (the strings point into argv). */
+typedef struct ks_args {
+	const char *source, *path, *interval, *retry, *health_timeout, *target, *sa;
+	const char *decrypt_provider, *decrypt_secret, *kubeconfig_secret, *validation;
+	int prune, wait;
+	cf_flag_list health, depends;
+} ks_args;
 
-	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
-			"usage: cflux create source helm NAME --url URL [--secret-ref S] [--pass-credentials] [--interval D]",
-			pos, &npos)) != 0)
-		return rc == 1 ? 0 : rc;
-	if (url == NULL)
-		return cli_fail(CLI_EXIT_USAGE, "--url is required");
-	oci = strncmp(url, "oci://", 6) == 0;
-	if (!oci && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
-		return cli_fail(CLI_EXIT_USAGE, "invalid --url \"%s\": want http://, https:// or oci://", url);
-	if (cf_duration_parse(&ms, interval) < 0 || (timeout && cf_duration_parse(&ms, timeout) < 0))
-		return cli_fail(CLI_EXIT_USAGE, "invalid duration: %s", cf_err_msg());
-	spec = json_pack("{s:s,s:s}", "interval", interval, "url", url);
-	if (oci) {
-		json_object_set_new(spec, "type", json_string("oci"));
-		if (provider)
-			json_object_set_new(spec, "provider", json_string(provider));
+static int ks_health_checks(json_t *spec, const cf_flag_list *l)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *text = l->items[i], *slash = strchr(text, '/'), *dot = slash ? strchr(slash, '.') : NULL;
+		if (slash == NULL || dot == NULL || slash == text || dot == slash + 1 || dot[1] == '\0') {
+			json_decref(list);
+			return cli_fail(1, "invalid health check '%s' must be in the format 'kind/name.namespace'", text);
+		}
+		json_array_append_new(list, json_pack("{s:s%,s:s%,s:s}", "kind", text, (size_t)(slash - text), "name",
+						      slash + 1, (size_t)(dot - slash - 1), "namespace", dot + 1));
 	}
-	if (timeout)
-		json_object_set_new(spec, "timeout", json_string(timeout));
-	if (pass)
-		json_object_set_new(spec, "passCredentials", json_true());
-	if (secret)
-		json_object_set_new(spec, "secretRef", json_pack("{s:s}", "name", secret));
-	obj = json_pack("{s:s,s:s,s:{s:s,s:s},s:o}", "apiVersion", CF_AV_HELMREPOSITORY, "kind", "HelmRepository",
-			"metadata", "name", name, "namespace", cli.namespace, "spec", spec);
-	rc = apply_or_export(obj, export, CF_AV_HELMREPOSITORY, "HelmRepository", name);
-	json_decref(obj);
-	return rc;
+	if (l->n)
+		json_object_set_new(spec, "healthChecks", list);
+	else
+		json_decref(list);
+	return 0;
+}
+
+static void ks_depends_on(json_t *spec, const cf_flag_list *l)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < l->n; i++) {
+		const char *t = l->items[i], *slash = strchr(t, '/');
+		if (slash)
+			json_array_append_new(list, json_pack("{s:s,s:s%}", "name", slash + 1, "namespace", t, (size_t)(slash - t)));
+		else
+			json_array_append_new(list, json_pack("{s:s}", "name", t));
+	}
+	if (l->n)
+		json_object_set_new(spec, "dependsOn", list);
+	else
+		json_decref(list);
+}
+
+/* Builds *spec; a usage error returns its exit code. */
+static int ks_spec(json_t **spec, const ks_args *a)
+{
+	char every[CF_DURATION_MAX], retry[CF_DURATION_MAX], timeout[CF_DURATION_MAX], path[1024];
+	json_t *src, *s;
+	int rc;
+
+	*spec = NULL;
+	if (a->source == NULL)
+		return cli_fail(1, "source is required");
+	if ((src = cli_object_ref(a->source, "GitRepository", 1)) == NULL)
+		return cli_fail(CLI_EXIT_USAGE, "invalid --source \"%s\" (want Kind/name[.namespace])", a->source);
+	if ((rc = cli_go_duration(every, "interval", a->interval)) != 0 ||
+	    (a->retry && (rc = cli_go_duration(retry, "retry-interval", a->retry)) != 0) ||
+	    (rc = cli_go_duration(timeout, "health-check-timeout", a->health_timeout)) != 0) {
+		json_decref(src);
+		return rc;
+	}
+	safe_relative_path(path, sizeof(path), a->path);
+	s = json_pack("{s:s,s:s,s:b,s:o}", "interval", every, "path", path, "prune", a->prune, "sourceRef", src);
+	if (a->retry && strcmp(retry, "0s") != 0)
+		json_object_set_new(s, "retryInterval", json_string(retry));
+	if (a->wait)
+		json_object_set_new(s, "wait", json_true());
+	if (a->target)
+		json_object_set_new(s, "targetNamespace", json_string(a->target));
+	if (a->sa)
+		json_object_set_new(s, "serviceAccountName", json_string(a->sa));
+	if (a->kubeconfig_secret)
+		json_object_set_new(s, "kubeConfig", json_pack("{s:{s:s}}", "secretRef", "name", a->kubeconfig_secret));
+	if (a->decrypt_provider) {
+		json_t *d = json_pack("{s:s}", "provider", a->decrypt_provider);
+		if (a->decrypt_secret)
+			json_object_set_new(d, "secretRef", json_pack("{s:s}", "name", a->decrypt_secret));
+		json_object_set_new(s, "decryption", d);
+	}
+	if ((rc = ks_health_checks(s, &a->health)) != 0) {
+		json_decref(s);
+		return rc;
+	}
+	ks_depends_on(s, &a->depends);
+	if (a->wait || a->health.n)
+		json_object_set_new(s, "timeout", json_string(timeout));
+	*spec = s;
+	return 0;
 }
 
 static int create_kustomization(int argc, char **argv, const char *name)
 {
-	const char *source = NULL, *path = "./", *interval = "1m", *health = NULL, *depends = NULL, *target = NULL;
-	int prune = 0, wait = 0, export = 0, rc;
-	long ms;
+	ks_args a = { .path = "./", .interval = "1m", .health_timeout = "2m" };
+	int rc;
 	const cf_flag own[] = {
-		{ "source", CF_FLAG_STRING, &source, "the source: GitRepository/NAME[.NAMESPACE] or NAME", 0 },
-		{ "path", CF_FLAG_STRING, &path, "path in the source", 0 },
-		{ "prune", CF_FLAG_BOOL, &prune, "delete what leaves the source", 0 },
-		{ "interval", CF_FLAG_STRING, &interval, "how often to reconcile", 0 },
-		{ "wait", CF_FLAG_BOOL, &wait, "wait for every applied object to be ready", 0 },
-		{ "health-check", CF_FLAG_STRING, &health, "an object to wait for: Kind/name.namespace", 0 },
-		{ "depends-on", CF_FLAG_STRING, &depends, "Kustomizations applied first (NAME or NAMESPACE/NAME, comma separated)", 0 },
-		{ "target-namespace", CF_FLAG_STRING, &target, "namespace for every object", 0 },
-		{ "export", CF_FLAG_BOOL, &export, "print the object as YAML instead of applying it", 0 },
+		{ "source", CF_FLAG_STRING, &a.source, "source that contains the Kubernetes manifests in the format '[<kind>/]<name>.<namespace>', where kind must be one of: (GitRepository,OCIRepository,Bucket), if kind is not specified it defaults to GitRepository", 0 },
+		{ "path", CF_FLAG_STRING, &a.path, "path to the directory containing a kustomization.yaml file", 0 },
+		{ "prune", CF_FLAG_BOOL, &a.prune, "enable garbage collection", 0 },
+		{ "interval", CF_FLAG_STRING, &a.interval, "source sync interval", 0 },
+		{ "retry-interval", CF_FLAG_STRING, &a.retry, "the interval at which to retry a previously failed reconciliation", 0 },
+		{ "wait", CF_FLAG_BOOL, &a.wait, "enable health checking of all the applied resources", 0 },
+		{ "health-check", CF_FLAG_LIST, &a.health, "workload to be included in the health assessment, in the format '<kind>/<name>.<namespace>'", 0 },
+		{ "health-check-timeout", CF_FLAG_STRING, &a.health_timeout, "timeout of health checking operations", 0 },
+		{ "depends-on", CF_FLAG_LIST, &a.depends, "Kustomization that must be ready before this Kustomization can be applied, supported formats '<name>' and '<namespace>/<name>'", 0 },
+		{ "target-namespace", CF_FLAG_STRING, &a.target, "overrides the namespace of all Kustomization objects reconciled by this Kustomization", 0 },
+		{ "service-account", CF_FLAG_STRING, &a.sa, "the name of the service account to impersonate when reconciling this Kustomization", 0 },
+		{ "decryption-provider", CF_FLAG_STRING, &a.decrypt_provider, "decryption provider, available options are: (sops)", 0 },
+		{ "decryption-secret", CF_FLAG_STRING, &a.decrypt_secret, "set the Kubernetes secret name that contains the OpenPGP private keys used for sops decryption", 0 },
+		{ "kubeconfig-secret-ref", CF_FLAG_STRING, &a.kubeconfig_secret, "the name of the Kubernetes Secret that contains a key with the kubeconfig file for connecting to a remote cluster", 0 },
+		{ "validation", CF_FLAG_STRING, &a.validation, "deprecated: no longer used", 0 },
+		CLI_CREATE_FLAGS,
 	};
 	char *pos[POS_MAX];
 	size_t npos;
-	json_t *obj, *spec, *src;
+	json_t *obj, *spec = NULL;
 
-	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
-			"usage: cflux create kustomization NAME --source GitRepository/NAME --path PATH [--prune]", pos, &npos)) != 0)
-		return rc == 1 ? 0 : rc;
-	if (source == NULL)
-		return cli_fail(CLI_EXIT_USAGE, "--source is required");
-	if ((src = object_ref(source, "GitRepository", 1)) == NULL)
-		return cli_fail(CLI_EXIT_USAGE, "invalid --source \"%s\" (want Kind/name[.namespace])", source);
-	if (cf_duration_parse(&ms, interval) < 0) {
-		json_decref(src);
-		return cli_fail(CLI_EXIT_USAGE, "invalid --interval \"%s\": %s", interval, cf_err_msg());
+	rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
+		       "usage: cflux create kustomization NAME --source [KIND/]NAME[.NAMESPACE] --path PATH [--prune]", pos, &npos);
+	if (rc == 1) {   /* --help */
+		cf_flag_list_free(&a.health);
+		cf_flag_list_free(&a.depends);
+		return 0;
 	}
-	spec = json_pack("{s:s,s:s,s:b,s:o}", "interval", interval, "path", path, "prune", prune, "sourceRef", src);
-	if (wait)
-		json_object_set_new(spec, "wait", json_true());
-	if (target)
-		json_object_set_new(spec, "targetNamespace", json_string(target));
-	if (health) {
-		json_t *h = object_ref(health, "", 1);
-		if (h == NULL || strchr(health, '/') == NULL) {
-			json_decref(h);
-			json_decref(spec);
-			return cli_fail(CLI_EXIT_USAGE, "invalid --health-check \"%s\" (want Kind/name.namespace)", health);
-		}
-		json_object_set_new(spec, "healthChecks", json_pack("[o]", h));
-	}
-	if (depends) {
-		json_t *list = json_array();
-		char *copy = cf_strdup(depends), *save = NULL;
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			char *slash = strchr(t, '/');
-			if (slash) {
-				*slash = '\0';
-				json_array_append_new(list, json_pack("{s:s,s:s}", "namespace", t, "name", slash + 1));
-			} else {
-				json_array_append_new(list, json_pack("{s:s}", "name", t));
-			}
-		}
-		cf_free(copy);
-		json_object_set_new(spec, "dependsOn", list);
-	}
+	/* on stdout, where flux (cobra) writes it, even with --export */
+	if (rc == 0 && a.validation)
+		printf("Flag --validation has been deprecated, this arg is no longer used, all resources are validated using server-side apply dry-run\n");
+	if (rc == 0 && a.decrypt_provider && strcmp(a.decrypt_provider, "sops") != 0)
+		rc = cli_fail(CLI_EXIT_USAGE, "invalid argument \"%s\" for \"--decryption-provider\" flag: decryption provider '%s' is not supported, must be one of: sops",
+			      a.decrypt_provider, a.decrypt_provider);
+	if (rc == 0)
+		rc = ks_spec(&spec, &a);
+	cf_flag_list_free(&a.health);
+	cf_flag_list_free(&a.depends);
+	if (rc != 0)
+		return rc;
 	obj = json_pack("{s:s,s:s,s:{s:s,s:s},s:o}", "apiVersion", KS_AV, "kind", "Kustomization", "metadata", "name", name,
 			"namespace", cli.namespace, "spec", spec);
-	rc = apply_or_export(obj, export, KS_AV, "Kustomization", name);
+	rc = cli_create_apply(obj, KS_AV, "Kustomization", name);
 	json_decref(obj);
 	return rc;
 }
@@ -540,16 +586,18 @@ int cmd_create(int argc, char **argv)
 	/* cflux create source git NAME ... | cflux create kustomization NAME ... */
 	used = argc > 1 ? cli_kind_args(argv + 1, (size_t)(argc - 1), &av, &kind) : 0;
 	if (used == 0 || argc < 2 + used || argv[1 + used][0] == '-')
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git|helm|oci NAME --url URL ... | cflux create kustomization NAME --source ...");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git|helm|oci NAME --url URL ... | kustomization NAME --source ... | helmrelease NAME ...");
 	if (strcmp(kind, "GitRepository") == 0)
 		return create_source_git(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	if (strcmp(kind, "HelmRelease") == 0)
+		return cmd_create_helmrelease(argc - 1 - used, argv + 1 + used, argv[1 + used]);
 	if (strcmp(kind, "HelmRepository") == 0)
-		return create_source_helm(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+		return cmd_create_source_helm(argc - 1 - used, argv + 1 + used, argv[1 + used]);
 	if (strcmp(kind, "OCIRepository") == 0)
-		return create_source_oci(argc - 1 - used, argv + 1 + used, argv[1 + used]);
-	if (strcmp(kind, "Kustomization") != 0)
-		return cli_fail(CLI_EXIT_USAGE, "cflux create does not make %s objects: source git, source helm, source oci or kustomization", kind);
-	return create_kustomization(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+		return cmd_create_source_oci(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	if (strcmp(kind, "Kustomization") == 0)
+		return create_kustomization(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	return cli_fail(CLI_EXIT_USAGE, "cflux create cannot make a %s yet", kind);
 }
 
 /* ---- get ---- */
@@ -685,16 +733,16 @@ int cmd_reconcile(int argc, char **argv)
 	const char *av, *kind;
 	cf_kube *k;
 
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]",
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux reconcile source git|helm|chart|oci NAME | kustomization NAME [--with-source]",
 			pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	used = cli_kind_args(pos, npos, &av, &kind);
 	if (used == 0 || npos != (size_t)used + 1)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux reconcile source git NAME | kustomization NAME [--with-source]");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux reconcile source git|helm|chart|oci NAME | kustomization NAME [--with-source]");
 	if ((k = cli_client()) == NULL)
 		return 1;
 	rc = 0;
-	if (with_source && strcmp(kind, "Kustomization") == 0) {
+	if (with_source && (strcmp(kind, "Kustomization") == 0 || strcmp(kind, "HelmChart") == 0)) {
 		json_t *o = NULL;
 		const json_t *src;
 		if ((rc = cf_kube_get(k, &o, &(cf_kube_ref){ av, kind, cli.namespace, pos[used] })) < 0) {
@@ -704,7 +752,10 @@ int cmd_reconcile(int argc, char **argv)
 			src = json_object_get(json_object_get(o, "spec"), "sourceRef");
 			if (cf_json_str(src, "namespace"))
 				cli.namespace = cf_json_str(src, "namespace");
-			rc = request(k, GITREPO_AV, cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository", cf_json_str(src, "name"));
+			const cf_kind *sk = cf_kind_find(cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository");
+			rc = sk ? request(k, sk->api_version, sk->kind, cf_json_str(src, "name"))
+				: cli_fail(1, "%s '%s': sourceRef.kind '%s' is not a kind cflux knows", kind, pos[used],
+					   cf_json_str(src, "kind"));
 			cli.namespace = saved;
 		}
 		json_decref(o);

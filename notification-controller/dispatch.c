@@ -6,6 +6,7 @@
  * and counted; only what was queued counts as sent for the duplicate window. */
 #include "controller.h"
 
+#include "http/http.h"
 #include "kube/secret.h"
 #include "notify.h"
 #include "util/alloc.h"
@@ -14,13 +15,13 @@
 #include "util/log.h"
 #include "yaml/yaml.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define DEFAULT_TIMEOUT_MS 15000L
+#define REFUSAL_SHOWN      300     /* bytes of a refusal's body in the error */
 
 typedef struct item {
 	char provider[512];      /* "ns/name" */
@@ -67,66 +68,67 @@ static void item_free(item *it)
 
 /* ---- delivery ---- */
 
-/* Keeps the first bytes of a reply, for the error message. */
-static size_t keep_reply(char *data, size_t size, size_t n, void *ctx)
+/* A provider's answer to a delivery is not read; only a refusal's first bytes are kept. */
+static int discard(const void *data, size_t len, void *payload)
 {
-	cf_buf *b = ctx;
-	size_t room = b->max > b->len ? b->max - b->len : 0, len = size * n;
-
-	cf_buf_append(b, data, len < room ? len : room);
-	return len;
+	(void)data; (void)len; (void)payload;
+	return 0;
 }
 
-static int send_request(item *it, long *code, char *err, size_t esize)
+static int build_headers(cf_http_headers *hl, const json_t *headers)
 {
-	cf_buf replied = CF_BUF_INIT(300);
-	CURL *h = curl_easy_init();
-	struct curl_slist *hl = NULL;
 	const char *k;
 	json_t *v;
-	char line[4096], cerr[CURL_ERROR_SIZE] = "";
-	CURLcode cc;
+	int rc = 0;
 
+	json_object_foreach((json_t *)headers, k, v)
+		if (rc == 0 && json_is_string(v))
+			rc = cf_http_headers_add(hl, k, json_string_value(v));
+	return rc;
+}
+
+/* One attempt (the dispatcher retries, per provider): 0 on a 2xx, else -1 with err set. The
+ * address is not named in err: it is the provider's secret (a webhook URL carries a token). */
+static int send_request(item *it, long *code, char *err, size_t esize)
+{
+	cf_http_options o = CF_HTTP_OPTIONS_INIT;
+	cf_http_request req = CF_HTTP_REQUEST_INIT;
+	cf_http_headers hl = CF_HTTP_HEADERS_INIT;
+	cf_http_response r;
+	cf_http *h = NULL;
+	int rc, ok;
+
+	memset(&r, 0, sizeof(r));
 	*code = 0;
-	if (h == NULL) {
-		snprintf(err, esize, "out of memory");
-		return -1;
+	o.user_agent = "cflux-notification-controller";
+	o.timeout_ms = it->timeout_ms;
+	o.max_retries = 0;
+	o.proxy = it->proxy;
+	o.proxy_from_env = 1;
+	o.tls.ca = it->ca;
+	o.tls.ca_len = it->ca_len;
+	req.method = "POST";
+	req.url = it->req.url;
+	req.body = it->req.body.data ? it->req.body.data : "";
+	req.body_len = it->req.body.len;
+	req.sink = discard;
+	req.shown_as = "the provider's address";
+	if ((rc = cf_http_new(&h, &o)) == 0 && (rc = build_headers(&hl, it->req.headers)) == 0) {
+		req.headers = (const char *const *)hl.lines;
+		rc = cf_http_do(h, &req, &r);
 	}
-	json_object_foreach(it->req.headers, k, v) {
-		snprintf(line, sizeof(line), "%s: %s", k, json_string_value(v));
-		hl = curl_slist_append(hl, line);
-	}
-	curl_easy_setopt(h, CURLOPT_URL, it->req.url);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, it->req.body.data ? it->req.body.data : "");
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)it->req.body.len);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, it->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "cflux-notification-controller");
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep_reply);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &replied);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (it->ca) {
-		struct curl_blob blob = { it->ca, it->ca_len, CURL_BLOB_COPY };
-		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
-	}
-	if (it->proxy)
-		curl_easy_setopt(h, CURLOPT_PROXY, it->proxy);
-	cc = curl_easy_perform(h);
-	if (cc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, code);
-	else
-		snprintf(err, esize, "%s", cerr[0] ? cerr : curl_easy_strerror(cc));
-	cf_wipe(line, sizeof(line));   /* header lines carry tokens */
-	for (struct curl_slist *l = hl; l; l = l->next)
-		cf_wipe(l->data, strlen(l->data));
-	curl_slist_free_all(hl);
-	curl_easy_cleanup(h);
-	if (cc == CURLE_OK && (*code < 200 || *code > 299))
-		snprintf(err, esize, "HTTP %ld: %.*s", *code, (int)replied.len, replied.data ? replied.data : "");
-	cf_buf_free(&replied);
-	return cc == CURLE_OK && *code >= 200 && *code <= 299 ? 0 : -1;
+	*code = r.code;
+	ok = rc == 0 && r.code >= 200 && r.code <= 299;
+	if (rc < 0)
+		snprintf(err, esize, "%s", cf_err_msg());
+	else if (r.code < 200 || r.code > 299)
+		snprintf(err, esize, "HTTP %ld: %.*s", r.code,
+			 (int)cf_utf8_cut(cf_http_body(&r), r.body.len < REFUSAL_SHOWN ? r.body.len : REFUSAL_SHOWN),
+			 cf_http_body(&r));
+	cf_http_headers_free(&hl);
+	cf_http_response_free(&r);
+	cf_http_free(h);
+	return ok ? 0 : -1;
 }
 
 /* The first queued item of each provider is its next; take the first of those that is due

@@ -314,6 +314,12 @@ out:
 	return rc;
 }
 
+/* A downloaded chart: stored as it is, or with valuesFiles merged into it. */
+static int store_pulled(chart_rec *r, const cf_buf *tgz)
+{
+	return json_array_size(r->values_files) ? repack_with_values(r, tgz) : store(r, NULL, tgz, R_PULLED, "pulled");
+}
+
 /* ---- from an OCI HelmRepository: <url>/<chart>:<tag>, its Helm chart layer ---- */
 
 #define MT_HELM_CHART "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
@@ -405,8 +411,7 @@ static int from_oci_repository(chart_rec *r)
 		cf_err_prefix("failed to pull chart '%s' version '%s'", r->chart, tag);
 		goto fail;
 	}
-	rc = json_array_size(r->values_files) ? repack_with_values(r, &tgz) : store(r, NULL, &tgz, R_PULLED, "pulled");
-	if (rc < 0)
+	if ((rc = store_pulled(r, &tgz)) < 0)
 		goto fail;
 	goto out;
 fail:
@@ -451,8 +456,7 @@ static int from_helm_repository(chart_rec *r)
 	opened = 1;
 	if ((rc = download_chart(r, &repo, repo_url, &pick, &tgz)) < 0)
 		goto fail;
-	rc = json_array_size(r->values_files) ? repack_with_values(r, &tgz) : store(r, NULL, &tgz, R_PULLED, "pulled");
-	if (rc < 0)
+	if ((rc = store_pulled(r, &tgz)) < 0)
 		goto fail;
 	goto out;
 fail:

@@ -15,6 +15,8 @@
 #define DEFAULT_MAX_BODY (1024u * 1024u)
 #define ERROR_BODY_MAX   (64u * 1024u)      /* what is kept of a refusal for its message */
 #define HEADERS_MAX      (256u * 1024u)     /* all reply headers of one exchange */
+#define HEADER_VALUE_MAX (16u * 1024u)      /* one header's value, repeats joined */
+#define HEADER_LINES_MAX 500                /* header lines parsed of one reply */
 #define BACKOFF_MAX_MS   5000L
 #define RETRY_AFTER_MAX_S 10L
 
@@ -29,7 +31,9 @@ struct cf_http {
 	blob ca, cert, key;
 	int insecure, http2, max_retries;
 	long timeout_ms, connect_timeout_ms;
+	int proxy_from_env;
 	unsigned rand_state;
+	long exchanges, attempts, connections;   /* cf_http_totals */
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -73,6 +77,8 @@ int cf_http_new(cf_http **out, const cf_http_options *o)
 	*out = NULL;
 	if (o == NULL)
 		o = &d;
+	if (o->version != CF_HTTP_OPTIONS_VERSION)
+		return cf_err_set(CF_EINVAL, "cf_http_options version %d is not %d", o->version, CF_HTTP_OPTIONS_VERSION);
 	cf_http_global_init();
 	if ((h = cf_calloc(1, sizeof(*h))) == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
@@ -89,6 +95,7 @@ int cf_http_new(cf_http **out, const cf_http_options *o)
 	}
 	h->insecure = o->tls.insecure;
 	h->http2 = o->http2;
+	h->proxy_from_env = o->proxy_from_env;
 	h->max_retries = o->max_retries < 0 ? 0 : o->max_retries;
 	h->timeout_ms = o->timeout_ms;
 	h->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000L;
@@ -134,6 +141,73 @@ int cf_http_method_idempotent(const char *method)
 	return 0;
 }
 
+void cf_http_totals(const cf_http *h, long *exchanges, long *attempts, long *connections)
+{
+	if (exchanges)
+		*exchanges = h->exchanges;
+	if (attempts)
+		*attempts = h->attempts;
+	if (connections)
+		*connections = h->connections;
+}
+
+/* ---- header lists ---- */
+
+static int header_text_ok(const char *s, int is_name)
+{
+	for (; *s; s++)
+		if (*s == '\r' || *s == '\n' || (is_name && (*s == ':' || *s == ' ')))
+			return 0;
+	return 1;
+}
+
+int cf_http_headers_add(cf_http_headers *h, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+	char *line;
+
+	if (nl == 0 || !header_text_ok(name, 1) || !header_text_ok(value, 0))
+		return cf_err_set(CF_EINVAL, "header \"%.100s\": a name must be a token and neither may hold a line break",
+				  name);
+	if (h->n + 2 > h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 8;
+		char **l = cf_realloc(h->lines, cap * sizeof(*l));
+		if (l == NULL)
+			return cf_err_set(CF_ENOMEM, "out of memory");
+		h->lines = l;
+		h->cap = cap;
+	}
+	if ((line = cf_malloc(nl + vl + 3)) == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	memcpy(line, name, nl);
+	/* "Name;" is curl's way to send a header with an empty value ("Name:" removes it) */
+	if (vl == 0) {
+		line[nl] = ';';
+		line[nl + 1] = '\0';
+	} else {
+		memcpy(line + nl, ": ", 2);
+		memcpy(line + nl + 2, value, vl + 1);
+	}
+	h->lines[h->n++] = line;
+	h->lines[h->n] = NULL;
+	return 0;
+}
+
+void cf_http_headers_wipe(cf_http_headers *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		cf_wipe(h->lines[i], strlen(h->lines[i]));
+}
+
+void cf_http_headers_free(cf_http_headers *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		cf_free_secret(h->lines[i], strlen(h->lines[i]));
+	cf_free(h->lines);
+	h->lines = NULL;
+	h->n = h->cap = 0;
+}
+
 /* ---- one attempt ---- */
 
 typedef struct exchange {
@@ -141,37 +215,37 @@ typedef struct exchange {
 	const cf_http_request *req;
 	cf_http_response *resp;
 	cf_buf headers;             /* raw header lines of the last reply */
-	int sink_rc;                /* the sink's failure, or CF_ETOOBIG for the body cap */
+	int sink_rc;                /* the sink's failure, or the kept body's (CF_ETOOBIG, CF_ENOMEM) */
+	int sunk;                   /* the sink got bytes: the request must not go again */
 	size_t max_body;
 } exchange;
 
 static size_t on_body(char *p, size_t size, size_t n, void *payload)
 {
 	exchange *x = payload;
-	size_t len = size * n;
+	size_t len = size * n, room, limit;
 	long code = 0;
+	int rc;
 
 	curl_easy_getinfo(x->h->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (code >= 200 && code <= 299) {
 		if (x->req->sink) {
-			int rc = x->req->sink(p, len, x->req->sink_payload);
-			if (rc < 0) {
-				x->sink_rc = rc;
-				return 0;
-			}
-			return len;
+			x->sunk = 1;
+			rc = x->req->sink(p, len, x->req->sink_payload);
+		} else {
+			rc = cf_buf_append(&x->resp->body, p, len);
 		}
-		if (cf_buf_append(&x->resp->body, p, len) < 0) {
-			x->sink_rc = CF_ETOOBIG;
+		if (rc < 0) {
+			x->sink_rc = rc;
 			return 0;
 		}
 		return len;
 	}
 	/* a refusal: keep its first bytes for the message, read the rest */
-	if (x->resp->body.len < ERROR_BODY_MAX) {
-		size_t room = ERROR_BODY_MAX - x->resp->body.len;
+	limit = x->resp->body.max < ERROR_BODY_MAX ? x->resp->body.max : ERROR_BODY_MAX;
+	room = limit > x->resp->body.len ? limit - x->resp->body.len : 0;
+	if (room > 0)
 		(void)cf_buf_append(&x->resp->body, p, len < room ? len : room);
-	}
 	return len;
 }
 
@@ -188,23 +262,34 @@ static size_t on_header(char *p, size_t size, size_t n, void *payload)
 	return len;
 }
 
+static int on_progress(void *payload, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	const exchange *x = payload;
+
+	(void)a; (void)b; (void)c; (void)d;
+	return *x->req->cancel != 0;
+}
+
 static int add_header(json_t *o, const char *name, size_t nlen, const char *value, size_t vlen)
 {
 	char key[128];
 	const char *had;
 	json_t *v;
 
-	if (nlen == 0 || nlen >= sizeof(key))
+	if (nlen == 0 || nlen >= sizeof(key) || vlen > HEADER_VALUE_MAX)
 		return 0;
 	for (size_t i = 0; i < nlen; i++)
 		key[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
 	key[nlen] = '\0';
+	if (memchr(key, '\0', nlen))
+		return 0;
 	had = json_string_value(json_object_get(o, key));
 	if (had) {
-		cf_buf b = CF_BUF_INIT(HEADERS_MAX);
-		if (cf_buf_printf(&b, "%s, %.*s", had, (int)vlen, value) < 0) {
+		cf_buf b = CF_BUF_INIT(HEADER_VALUE_MAX);
+		int rc = cf_buf_printf(&b, "%s, %.*s", had, (int)vlen, value);
+		if (rc < 0) {
 			cf_buf_free(&b);
-			return -1;
+			return rc == CF_ETOOBIG ? 0 : -1;   /* a repeat past the cap is dropped */
 		}
 		v = json_stringn(b.data, b.len);
 		cf_buf_free(&b);
@@ -214,21 +299,28 @@ static int add_header(json_t *o, const char *name, size_t nlen, const char *valu
 	return v ? json_object_set_new(o, key, v) : 0;   /* a header that is not UTF-8 is dropped */
 }
 
-/* Parses the raw lines of the last reply into resp->headers. */
-static int parse_headers(exchange *x)
+int cf_http_parse_headers(json_t **out, const char *raw, size_t len)
 {
-	const char *p = x->headers.data ? x->headers.data : "", *end = p + x->headers.len;
-	json_t *o = json_object();
+	const char *p = raw ? raw : "", *end = p + len;
+	json_t *o;
+	int lines = 0;
 
-	if (o == NULL)
-		return CF_ENOMEM;
+	*out = NULL;
+	if (len > HEADERS_MAX)
+		return cf_err_set(CF_ETOOBIG, "reply headers larger than %u bytes", HEADERS_MAX);
+	if ((o = json_object()) == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p)), *colon, *v, *ve;
 
 		if (eol == NULL)
 			eol = end;
-		colon = memchr(p, ':', (size_t)(eol - p));
-		if (colon && strncmp(p, "HTTP/", 5) != 0) {
+		if (eol - p >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+			json_object_clear(o);
+			lines = 0;
+		} else if (++lines > HEADER_LINES_MAX) {
+			break;
+		} else if ((colon = memchr(p, ':', (size_t)(eol - p))) != NULL) {
 			v = colon + 1;
 			ve = eol;
 			while (v < ve && (*v == ' ' || *v == '\t'))
@@ -237,13 +329,12 @@ static int parse_headers(exchange *x)
 				ve--;
 			if (add_header(o, p, (size_t)(colon - p), v, (size_t)(ve - v)) < 0) {
 				json_decref(o);
-				return CF_ENOMEM;
+				return cf_err_set(CF_ENOMEM, "out of memory");
 			}
 		}
 		p = eol + 1;
 	}
-	json_decref(x->resp->headers);
-	x->resp->headers = o;
+	*out = o;
 	return 0;
 }
 
@@ -253,32 +344,10 @@ static void set_blob(CURL *c, CURLoption opt, const blob *b)
 	curl_easy_setopt(c, opt, &cb);
 }
 
-static void setup(exchange *x, struct curl_slist *hl, const char *method)
+static void setup_tls(cf_http *h)
 {
-	cf_http *h = x->h;
-	const cf_http_request *req = x->req;
 	CURL *c = h->curl;
-	long timeout = req->timeout_ms > 0 ? req->timeout_ms : h->timeout_ms;
 
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_URL, req->url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-			 timeout > 0 && timeout < h->connect_timeout_ms ? timeout : h->connect_timeout_ms);
-	if (timeout > 0)
-		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
-	if (h->http2)
-		curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(c, CURLOPT_PROXY, h->proxy ? h->proxy : "");
 	if (h->ca.data)
 		set_blob(c, CURLOPT_CAINFO_BLOB, &h->ca);
 	else if (h->ca_file)
@@ -299,6 +368,13 @@ static void setup(exchange *x, struct curl_slist *hl, const char *method)
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
+}
+
+static void setup_request(exchange *x, const char *method)
+{
+	const cf_http_request *req = x->req;
+	CURL *c = x->h->curl;
+
 	if (req->username) {
 		curl_easy_setopt(c, CURLOPT_USERNAME, req->username);
 		curl_easy_setopt(c, CURLOPT_PASSWORD, req->password ? req->password : "");
@@ -307,6 +383,11 @@ static void setup(exchange *x, struct curl_slist *hl, const char *method)
 		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 		curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
 		curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	}
+	if (req->cancel) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, x);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	}
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
@@ -319,24 +400,61 @@ static void setup(exchange *x, struct curl_slist *hl, const char *method)
 	}
 }
 
-static void backoff(cf_http *h, int attempt, long retry_after_s)
+static void setup(exchange *x, struct curl_slist *hl, const char *method, char *cerr)
+{
+	cf_http *h = x->h;
+	CURL *c = h->curl;
+	long timeout = x->req->timeout_ms > 0 ? x->req->timeout_ms : h->timeout_ms;
+
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, x->req->url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 timeout > 0 && timeout < h->connect_timeout_ms ? timeout : h->connect_timeout_ms);
+	if (timeout > 0)
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+	if (h->http2)
+		curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+	if (h->proxy || !h->proxy_from_env)
+		curl_easy_setopt(c, CURLOPT_PROXY, h->proxy ? h->proxy : "");
+	setup_tls(h);
+	setup_request(x, method);
+}
+
+/* Sleeps before the next attempt; 0, or CF_ESTOPPED when *cancel came meanwhile. */
+static int backoff(cf_http *h, const cf_http_request *req, int attempt, long retry_after_s)
 {
 	long ms = 250L << (attempt > 5 ? 5 : attempt);
-	struct timespec ts;
+	struct timespec slice = { 0, 50 * 1000000L };
 
 	if (ms > BACKOFF_MAX_MS)
 		ms = BACKOFF_MAX_MS;
 	ms = ms / 2 + (long)(rand_r(&h->rand_state) % (unsigned)(ms / 2 + 1));
 	if (retry_after_s > 0)
 		ms = (retry_after_s > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : retry_after_s) * 1000L;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
+	for (long t = 0; t < ms; t += 50) {
+		if (req->cancel && *req->cancel)
+			return CF_ESTOPPED;
+		if (ms - t < 50)
+			slice.tv_nsec = (ms - t) * 1000000L;
+		nanosleep(&slice, NULL);
+	}
+	return 0;
 }
 
 static int retryable_code(long code)
 {
-	return code == 429 || code == 502 || code == 503 || code == 504;
+	return code == 429 || code == 500 || code == 502 || code == 503 || code == 504;
 }
 
 static void wipe_list(struct curl_slist *l)
@@ -346,81 +464,124 @@ static void wipe_list(struct curl_slist *l)
 	curl_slist_free_all(l);
 }
 
+/* The caller's lines plus "Expect:" (no 100-continue round trip before a body). */
+static int build_list(struct curl_slist **out, const char *const *lines)
+{
+	struct curl_slist *hl = curl_slist_append(NULL, "Expect:"), *n;
+
+	*out = NULL;
+	for (size_t i = 0; hl && lines && lines[i]; i++) {
+		if ((n = curl_slist_append(hl, lines[i])) == NULL) {
+			wipe_list(hl);
+			hl = NULL;
+		}
+		hl = n;
+	}
+	if (hl == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	*out = hl;
+	return 0;
+}
+
 static long version_of(long v)
 {
 	return v == CURL_HTTP_VERSION_2_0 ? 20 : v == CURL_HTTP_VERSION_1_1 ? 11 :
 	       v == CURL_HTTP_VERSION_1_0 ? 10 : v == CURL_HTTP_VERSION_3 ? 30 : 0;
 }
 
+/* After a perform: what the response says of the attempt, and the handle's totals. */
+static void read_info(exchange *x)
+{
+	CURL *c = x->h->curl;
+	cf_http_response *resp = x->resp;
+	curl_off_t ra = 0;
+	long v = 0;
+
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->code);
+	curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &resp->new_connections);
+	curl_easy_getinfo(c, CURLINFO_HTTP_VERSION, &v);
+	resp->http_version = version_of(v);
+	resp->retry_after_s = curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK ? (long)ra : 0;
+	x->h->attempts++;
+	x->h->connections += resp->new_connections;
+}
+
+/* Whether attempt (0-based) may be followed by another, after cc and the reply. */
+static int again(const exchange *x, CURLcode cc, int idem, int attempt)
+{
+	if (attempt >= (x->req->max_retries >= 0 ? x->req->max_retries : x->h->max_retries) || x->sunk)
+		return 0;
+	if (cc == CURLE_OK)
+		return retryable_code(x->resp->code) && (x->resp->code == 429 || idem);
+	/* nothing was sent on a refused connection, so any method may go again */
+	return cc == CURLE_COULDNT_CONNECT || (cc == CURLE_OPERATION_TIMEDOUT && idem);
+}
+
+/* The error of a failed attempt that is not retried. */
+static int failure(const exchange *x, CURLcode cc, const char *method, const char *where, const char *cerr)
+{
+	if (cc == CURLE_WRITE_ERROR && x->sink_rc < 0) {
+		if (x->req->sink)
+			return x->sink_rc;
+		if (x->sink_rc == CF_ETOOBIG)
+			return cf_err_set(CF_ETOOBIG, "%s %s: reply larger than %zu bytes", method, where, x->max_body);
+		return cf_err_set(x->sink_rc, "%s %s: out of memory", method, where);
+	}
+	if (cc == CURLE_ABORTED_BY_CALLBACK && x->req->cancel && *x->req->cancel)
+		return cf_err_set(CF_ESTOPPED, "%s %s: stopped", method, where);
+	return cf_err_set(cc == CURLE_OPERATION_TIMEDOUT ? CF_ETIMEOUT : CF_EIO, "%s %s: %s", method, where,
+			  cerr[0] ? cerr : curl_easy_strerror(cc));
+}
+
+/* resp initialised, where the request is shown in messages; CF_EINVAL for a URL not fetched. */
+static int begin(exchange *x, const char *method, char *where, size_t size)
+{
+	const cf_http_request *req = x->req;
+
+	memset(x->resp, 0, sizeof(*x->resp));
+	cf_buf_init(&x->resp->body, req->sink ? ERROR_BODY_MAX : x->max_body);
+	cf_url_redact(where, size, req->shown_as ? req->shown_as : req->url ? req->url : "");
+	if (req->url == NULL || (strncmp(req->url, "http://", 7) != 0 && strncmp(req->url, "https://", 8) != 0))
+		return cf_err_set(CF_EINVAL, "%s %s: only http:// and https:// URLs are fetched", method, where);
+	return 0;
+}
+
 int cf_http_do(cf_http *h, const cf_http_request *req, cf_http_response *resp)
 {
 	const char *method = req->method ? req->method : req->body ? "POST" : "GET";
 	int idem = req->idempotent >= 0 ? req->idempotent : cf_http_method_idempotent(method);
-	exchange x = { h, req, resp, CF_BUF_INIT(HEADERS_MAX), 0, req->max_body ? req->max_body : DEFAULT_MAX_BODY };
+	exchange x = { h, req, resp, CF_BUF_INIT(HEADERS_MAX), 0, 0, req->max_body ? req->max_body : DEFAULT_MAX_BODY };
 	struct curl_slist *hl = NULL;
 	char where[1024], cerr[CURL_ERROR_SIZE];
 	int rc = 0;
 
-	memset(resp, 0, sizeof(*resp));
-	cf_buf_init(&resp->body, req->sink ? ERROR_BODY_MAX : x.max_body);
-	cf_url_redact(where, sizeof(where), req->url ? req->url : "");
-	if (req->url == NULL || (strncmp(req->url, "http://", 7) != 0 && strncmp(req->url, "https://", 8) != 0))
-		return cf_err_set(CF_EINVAL, "%s %s: only http:// and https:// URLs are fetched", method, where);
-	for (size_t i = 0; req->headers && req->headers[i]; i++) {
-		struct curl_slist *n = curl_slist_append(hl, req->headers[i]);
-		if (n == NULL) {
-			wipe_list(hl);
-			return cf_err_set(CF_ENOMEM, "out of memory");
-		}
-		hl = n;
-	}
+	if ((rc = begin(&x, method, where, sizeof(where))) < 0 || (rc = build_list(&hl, req->headers)) < 0)
+		return rc;
+	h->exchanges++;
 	for (int attempt = 0;; attempt++) {
 		CURLcode cc;
-		long v = 0;
-		curl_off_t ra = 0;
+		json_t *parsed = NULL;
 
 		cf_buf_reset(&resp->body);
 		cf_buf_reset(&x.headers);
 		x.sink_rc = 0;
 		cerr[0] = '\0';
 		resp->attempts = attempt + 1;
-		resp->code = 0;
-		setup(&x, hl, method);
-		curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, cerr);
+		setup(&x, hl, method, cerr);
 		cc = curl_easy_perform(h->curl);
-		curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, NULL);
-		curl_easy_getinfo(h->curl, CURLINFO_NUM_CONNECTS, &resp->new_connections);
-		if (cc == CURLE_OK) {
-			curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->code);
-			curl_easy_getinfo(h->curl, CURLINFO_HTTP_VERSION, &v);
-			resp->http_version = version_of(v);
-			if ((rc = parse_headers(&x)) < 0) {
-				rc = cf_err_set(rc, "out of memory");
+		read_info(&x);
+		if (cf_http_parse_headers(&parsed, x.headers.data, x.headers.len) == 0) {
+			json_decref(resp->headers);
+			resp->headers = parsed;
+		}
+		if (again(&x, cc, idem, attempt)) {
+			if ((rc = backoff(h, req, attempt, cc == CURLE_OK ? resp->retry_after_s : 0)) < 0) {
+				rc = cf_err_set(rc, "%s %s: stopped", method, where);
 				break;
 			}
-			if (curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK)
-				resp->retry_after_s = (long)ra;
-			if (retryable_code(resp->code) && attempt < h->max_retries && (resp->code == 429 || idem)) {
-				backoff(h, attempt, resp->retry_after_s);
-				continue;
-			}
-			rc = 0;
-			break;
-		}
-		if (cc == CURLE_WRITE_ERROR && x.sink_rc < 0) {
-			rc = x.sink_rc == CF_ETOOBIG && req->sink == NULL
-				? cf_err_set(CF_ETOOBIG, "%s %s: reply larger than %zu bytes", method, where, x.max_body)
-				: x.sink_rc;
-			break;
-		}
-		/* nothing was sent on a refused connection, so any method may go again */
-		if ((cc == CURLE_COULDNT_CONNECT || (cc == CURLE_OPERATION_TIMEDOUT && idem)) &&
-		    attempt < h->max_retries) {
-			backoff(h, attempt, 0);
 			continue;
 		}
-		rc = cf_err_set(cc == CURLE_OPERATION_TIMEDOUT ? CF_ETIMEOUT : CF_EIO, "%s %s: %s", method, where,
-				cerr[0] ? cerr : curl_easy_strerror(cc));
+		rc = cc == CURLE_OK ? 0 : failure(&x, cc, method, where, cerr);
 		break;
 	}
 	/* curl keeps copies of the credentials until the next reset */

@@ -1,6 +1,7 @@
 /* common/kube/kube.c - Kubernetes API client: requests, retries, discovery, verbs, events. */
 #include "kube/kube.h"
 
+#include "http/http.h"
 #include "kube/kube_internal.h"
 #include "kube/kubeconfig.h"
 #include "util/alloc.h"
@@ -9,8 +10,6 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +18,28 @@
 
 #define REPLY_MAX (256u * 1024u * 1024u)   /* one API reply; large lists are paged */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void)
+/* The HTTP handle for the API server that c names: its CA, client certificate, TLS check,
+ * HTTP/2, and the proxy from the environment (as client-go reads it). */
+static int kube_http_new(cf_http **out, const kc_t *c, const cf_kube_opts *opts, long timeout_ms, int retries)
 {
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	cf_http_options o = CF_HTTP_OPTIONS_INIT;
+
+	o.user_agent = opts->user_agent ? opts->user_agent : "cflux";
+	o.timeout_ms = timeout_ms;
+	o.max_retries = retries;
+	o.http2 = 1;
+	o.proxy_from_env = 1;
+	o.tls.ca = c->ca_data;
+	o.tls.ca_len = c->ca_len;
+	o.tls.ca_file = c->ca_file;
+	o.tls.cert = c->cert_data;
+	o.tls.cert_len = c->cert_len;
+	o.tls.cert_file = c->cert_file;
+	o.tls.key = c->key_data;
+	o.tls.key_len = c->key_len;
+	o.tls.key_file = c->key_file;
+	o.tls.insecure = c->insecure;
+	return cf_http_new(out, &o);
 }
 
 int cf_kube_new(cf_kube **out, const cf_kube_opts *opts)
@@ -36,22 +53,19 @@ int cf_kube_new(cf_kube **out, const cf_kube_opts *opts)
 		opts = &defaults;
 	if (opts->version != CF_KUBE_OPTS_VERSION)
 		return cf_err_set(CF_EINVAL, "cf_kube_opts version %u is not %u", opts->version, CF_KUBE_OPTS_VERSION);
-	pthread_once(&curl_once, curl_init_once);
 	k = cf_calloc(1, sizeof(*k));
 	if (k == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	k->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
-	k->max_retries = opts->max_retries >= 0 ? opts->max_retries : 5;
 	k->list_page_size = opts->list_page_size > 0 ? opts->list_page_size : 500;
 	k->rand_state = (unsigned)time(NULL) ^ (unsigned)getpid();
 	rc = opts->in_cluster ? cf_kubeconfig_in_cluster(&k->cfg, opts->sa_dir)
 			      : cf_kubeconfig_load(&k->cfg, opts->kubeconfig, opts->context);
-	if (rc < 0)
+	if (rc < 0 || (rc = kube_http_new(&k->http, k->cfg, opts, k->timeout_ms,
+					   opts->max_retries >= 0 ? opts->max_retries : 5)) < 0)
 		goto fail;
-	k->user_agent = cf_strdup(opts->user_agent ? opts->user_agent : "cflux");
 	k->discovery = json_object();
-	k->curl = curl_easy_init();
-	if (k->user_agent == NULL || k->discovery == NULL || k->curl == NULL) {
+	if (k->discovery == NULL) {
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -76,13 +90,11 @@ void cf_kube_free(cf_kube *k)
 {
 	if (k == NULL)
 		return;
-	if (k->curl)
-		curl_easy_cleanup(k->curl);
+	cf_http_free(k->http);
 	cf_kubeconfig_free(k->cfg);
 	json_decref(k->discovery);
 	json_decref(k->imp_groups);
 	cf_free(k->imp_user);
-	cf_free(k->user_agent);
 	cf_free(k);
 }
 
@@ -144,25 +156,6 @@ oom:
 
 /* ---- one HTTP exchange ---- */
 
-static size_t on_body(char *p, size_t size, size_t n, void *payload)
-{
-	kube_reply *r = payload;
-
-	if (cf_buf_append(&r->body, p, size * n) < 0)
-		return 0;
-	return size * n;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *payload)
-{
-	kube_reply *r = payload;
-	size_t len = size * n;
-
-	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
-		r->retry_after_s = strtol(p + 12, NULL, 10);
-	return len;
-}
-
 static int read_token_file(char **out, const char *path)
 {
 	cf_buf b = CF_BUF_INIT(64u * 1024u);
@@ -179,131 +172,55 @@ static int read_token_file(char **out, const char *path)
 	return *out ? 0 : CF_ENOMEM;
 }
 
-static int add_header(struct curl_slist **list, const char *name, const char *value)
-{
-	cf_buf b = CF_BUF_INIT(64u * 1024u);
-	struct curl_slist *n;
-	int rc = cf_buf_printf(&b, "%s: %s", name, value);
-
-	if (rc == 0) {
-		n = curl_slist_append(*list, b.data);
-		if (n == NULL)
-			rc = cf_err_set(CF_ENOMEM, "out of memory");
-		else
-			*list = n;
-	}
-	if (b.data)
-		cf_free_secret(b.data, b.len);
-	return rc;
-}
-
-void kube_wipe_headers(struct curl_slist *list)
-{
-	for (struct curl_slist *n = list; n; n = n->next)
-		if (n->data)
-			cf_wipe(n->data, strlen(n->data));
-}
-
-void kube_free_headers(struct curl_slist *list)
-{
-	kube_wipe_headers(list);   /* the Authorization header holds the token */
-	curl_slist_free_all(list);
-}
-
-int kube_build_headers(cf_kube *k, struct curl_slist **list, const char *content_type)
+static int add_bearer(cf_kube *k, cf_http_headers *list)
 {
 	const kc_t *c = k->cfg;
+	cf_buf b = CF_BUF_INIT(64u * 1024u);
 	char *token = NULL;
 	int rc = 0;
-	json_t *g;
-	size_t i;
 
-	*list = NULL;
 	if (c->token_file)
 		rc = read_token_file(&token, c->token_file);
 	if (rc == 0 && (token || c->token)) {
-		cf_buf b = CF_BUF_INIT(64u * 1024u);
 		rc = cf_buf_printf(&b, "Bearer %s", token ? token : c->token);
 		if (rc == 0)
-			rc = add_header(list, "Authorization", b.data);
-		if (b.data)
-			cf_free_secret(b.data, b.len);
+			rc = cf_http_headers_add(list, "Authorization", b.data);
 	}
+	if (b.data)
+		cf_free_secret(b.data, b.len);
 	if (token)
 		cf_free_secret(token, strlen(token));
-	if (rc == 0)
-		rc = add_header(list, "Accept", "application/json");
-	if (rc == 0 && content_type)
-		rc = add_header(list, "Content-Type", content_type);
-	if (rc == 0 && k->imp_user) {
-		rc = add_header(list, "Impersonate-User", k->imp_user);
-		json_array_foreach(k->imp_groups, i, g)
-			if (rc == 0)
-				rc = add_header(list, "Impersonate-Group", json_string_value(g));
-	}
-	/* no "Expect: 100-continue" round trip on bodies */
-	if (rc == 0)
-		rc = add_header(list, "Expect", "");
-	if (rc < 0) {
-		kube_free_headers(*list);
-		*list = NULL;
-	}
 	return rc;
 }
 
-int kube_setup(cf_kube *k, CURL *h, struct curl_slist *headers, const char *method,
-	       const char *url, const char *body, size_t len, long timeout_ms, kube_reply *r)
+int kube_build_headers(cf_kube *k, cf_http_headers *list, const char *content_type)
 {
-	const kc_t *c = k->cfg;
-	struct curl_blob blob;
+	int rc;
+	json_t *g;
+	size_t i;
 
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, k->user_agent);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms > 0 && timeout_ms < 10000 ? timeout_ms : 10000L);
-	if (timeout_ms > 0)
-		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->curl_err);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (c->ca_data) {
-		blob = (struct curl_blob){ c->ca_data, c->ca_len, CURL_BLOB_COPY };
-		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
-	} else if (c->ca_file) {
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	*list = (cf_http_headers)CF_HTTP_HEADERS_INIT;
+	rc = add_bearer(k, list);
+	if (rc == 0)
+		rc = cf_http_headers_add(list, "Accept", "application/json");
+	if (rc == 0 && content_type)
+		rc = cf_http_headers_add(list, "Content-Type", content_type);
+	if (rc == 0 && k->imp_user) {
+		rc = cf_http_headers_add(list, "Impersonate-User", k->imp_user);
+		json_array_foreach(k->imp_groups, i, g)
+			if (rc == 0)
+				rc = cf_http_headers_add(list, "Impersonate-Group", json_string_value(g));
 	}
-	if (c->cert_data) {
-		blob = (struct curl_blob){ c->cert_data, c->cert_len, CURL_BLOB_COPY };
-		curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &blob);
-		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-	} else if (c->cert_file) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert_file);
-	}
-	if (c->key_data) {
-		blob = (struct curl_blob){ c->key_data, c->key_len, CURL_BLOB_COPY };
-		curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &blob);
-		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
-	} else if (c->key_file) {
-		curl_easy_setopt(h, CURLOPT_SSLKEY, c->key_file);
-	}
-	if (c->insecure) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (strcmp(method, "GET") != 0)
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	if (body != NULL) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	}
-	return 0;
+	if (rc < 0)
+		cf_http_headers_free(list);
+	return rc;
+}
+
+void kube_note_reply(cf_kube *k, const cf_http_response *r)
+{
+	k->last_code = r->code;
+	k->last_new_conns = r->new_connections;
+	k->last_http_version = r->http_version;
 }
 
 /* A 404 names the missing object in the Status details ("gitrepositories \"x\" not found",
@@ -376,11 +293,6 @@ int kube_status_error(cf_kube *k, long code, const char *body, size_t len, const
 	return rc;
 }
 
-static int retryable_code(long code)
-{
-	return code == 429 || code == 500 || code == 502 || code == 503 || code == 504;
-}
-
 int kube_idempotent(const char *method, const char *content_type)
 {
 	static const char *const same_twice[] = { "GET", "HEAD", "PUT", "DELETE" };
@@ -395,33 +307,18 @@ int kube_idempotent(const char *method, const char *content_type)
 		strcmp(content_type, "application/merge-patch+json") == 0);
 }
 
-void kube_backoff(cf_kube *k, int attempt, long retry_after_s)
-{
-	long ms = 250L << (attempt > 5 ? 5 : attempt);
-	struct timespec ts;
-
-	if (ms > 5000)
-		ms = 5000;
-	ms = ms / 2 + (long)(rand_r(&k->rand_state) % (unsigned)(ms / 2 + 1));  /* jitter */
-	if (retry_after_s > 0)
-		ms = (retry_after_s > 10 ? 10 : retry_after_s) * 1000L;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-}
-
 static int kube_exchange(cf_kube *k, json_t **out, const char *method, const char *path,
 			 const char *content_type, const char *body, size_t len)
 {
-	struct curl_slist *headers = NULL;
-	kube_reply r;
+	cf_http_request req = CF_HTTP_REQUEST_INIT;
+	cf_http_headers headers = CF_HTTP_HEADERS_INIT;
+	cf_http_response r;
 	cf_buf url = CF_BUF_INIT(16384);
-	int rc = 0, attempt;
+	int rc;
 
 	if (out)
 		*out = NULL;
 	memset(&r, 0, sizeof(r));
-	cf_buf_init(&r.body, REPLY_MAX);
 	k->last_code = 0;
 	k->last_reason[0] = '\0';
 	k->last_immutable = 0;
@@ -431,59 +328,32 @@ static int kube_exchange(cf_kube *k, json_t **out, const char *method, const cha
 	if ((rc = cf_buf_printf(&url, "%s%s", k->cfg->server, path)) < 0 ||
 	    (rc = kube_build_headers(k, &headers, content_type)) < 0)
 		goto out;
-	for (attempt = 0;; attempt++) {
-		CURLcode cc;
-
-		cf_buf_reset(&r.body);
-		r.retry_after_s = 0;
-		r.curl_err[0] = '\0';
-		kube_setup(k, k->curl, headers, method, url.data, body, len, k->timeout_ms, &r);
-		cc = curl_easy_perform(k->curl);
-		if (cc == CURLE_OK) {
-			long v = 0;
-			curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &r.code);
-			curl_easy_getinfo(k->curl, CURLINFO_NUM_CONNECTS, &k->last_new_conns);
-			curl_easy_getinfo(k->curl, CURLINFO_HTTP_VERSION, &v);
-			k->last_http_version = v == CURL_HTTP_VERSION_2_0 ? 20 : v == CURL_HTTP_VERSION_1_1 ? 11 :
-					       v == CURL_HTTP_VERSION_1_0 ? 10 : v == CURL_HTTP_VERSION_3 ? 30 : 0;
-			k->last_code = r.code;
-			/* a 5xx may come after the server acted: only what is safe twice goes again
-			 * (429 means it did not act) */
-			if (retryable_code(r.code) && attempt < k->max_retries &&
-			    (r.code == 429 || kube_idempotent(method, content_type))) {
-				kube_backoff(k, attempt, r.retry_after_s);
-				continue;
-			}
-			break;
-		}
-		if (cc == CURLE_WRITE_ERROR) {
-			rc = cf_err_set(CF_ETOOBIG, "%s %s: reply larger than %u bytes", method, path, REPLY_MAX);
-			goto out;
-		}
-		/* nothing was sent on a refused connection, so even a POST may go again */
-		if ((cc == CURLE_COULDNT_CONNECT || (cc == CURLE_OPERATION_TIMEDOUT && strcmp(method, "GET") == 0))
-		    && attempt < k->max_retries) {
-			kube_backoff(k, attempt, 0);
-			continue;
-		}
-		rc = cf_err_set(cc == CURLE_OPERATION_TIMEDOUT ? CF_ETIMEOUT : CF_EIO, "%s %s%s: %s",
-				method, k->cfg->server, path, r.curl_err[0] ? r.curl_err : curl_easy_strerror(cc));
+	req.method = method;
+	req.url = url.data;
+	req.headers = (const char *const *)headers.lines;
+	req.body = body;
+	req.body_len = len;
+	req.max_body = REPLY_MAX;
+	/* a 5xx may come after the server acted: only what is safe twice goes again */
+	req.idempotent = kube_idempotent(method, content_type);
+	rc = cf_http_do(k->http, &req, &r);
+	kube_note_reply(k, &r);
+	if (rc < 0)
 		goto out;
-	}
 	if (r.code >= 400 || r.code < 200) {
 		rc = kube_status_error(k, r.code, r.body.data, r.body.len, method, path);
 		goto out;
 	}
 	if (out != NULL) {
 		json_error_t je;
-		*out = json_loadb(r.body.data ? r.body.data : "", r.body.len, 0, &je);
+		*out = json_loadb(cf_http_body(&r), r.body.len, 0, &je);
 		if (*out == NULL)
 			rc = cf_err_set(CF_EINVAL, "%s %s: the API replied with invalid JSON: %s (byte %d)",
 					method, path, je.text, je.position);
 	}
 out:
-	kube_free_headers(headers);
-	cf_buf_free(&r.body);
+	cf_http_headers_free(&headers);
+	cf_http_response_free(&r);
 	cf_buf_free(&url);
 	return rc;
 }
@@ -598,23 +468,23 @@ int cf_kube_resolve(cf_kube *k, cf_kube_resource *out, const char *api_version, 
 
 /* ---- paths ---- */
 
-static int put_escaped(cf_kube *k, cf_buf *b, const char *s)
+static int put_escaped(cf_buf *b, const char *s)
 {
-	char *e = curl_easy_escape(k->curl, s, 0);
+	char *e = cf_http_escape(s);
 	int rc;
 
 	if (e == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	rc = cf_buf_puts(b, e);
-	curl_free(e);
+	cf_free(e);
 	return rc;
 }
 
-int kube_query(cf_kube *k, cf_buf *b, const char *key, const char *value)
+int kube_query(cf_buf *b, const char *key, const char *value)
 {
 	int rc = cf_buf_printf(b, "%c%s=", strchr(b->data ? b->data : "", '?') ? '&' : '?', key);
 
-	return rc < 0 ? rc : put_escaped(k, b, value);
+	return rc < 0 ? rc : put_escaped(b, value);
 }
 
 /* Builds /api(s)/.../[namespaces/NS/]PLURAL[/NAME][/SUB]. all_ns: a namespaced collection
@@ -637,7 +507,7 @@ int kube_path(cf_kube *k, cf_buf *b, cf_kube_resource *res, const cf_kube_ref *r
 		if (ns && ns[0]) {
 			rc = cf_buf_puts(b, "/namespaces/");
 			if (rc == 0)
-				rc = put_escaped(k, b, ns);
+				rc = put_escaped(b, ns);
 		}
 	}
 	if (rc == 0)
@@ -647,7 +517,7 @@ int kube_path(cf_kube *k, cf_buf *b, cf_kube_resource *res, const cf_kube_ref *r
 			return cf_err_set(CF_EINVAL, "%s: empty name", ref->kind);
 		rc = cf_buf_putc(b, '/');
 		if (rc == 0)
-			rc = put_escaped(k, b, ref->name);
+			rc = put_escaped(b, ref->name);
 	}
 	if (rc == 0 && sub)
 		rc = cf_buf_printf(b, "/%s", sub);
@@ -707,11 +577,11 @@ int cf_kube_list(cf_kube *k, json_t **out, const cf_kube_ref *ref, const char *l
 		cf_buf_reset(&path);
 		rc = cf_buf_puts(&path, base.data);
 		if (rc == 0)
-			rc = kube_query(k, &path, "limit", limit);
+			rc = kube_query(&path, "limit", limit);
 		if (rc == 0 && label_selector && label_selector[0])
-			rc = kube_query(k, &path, "labelSelector", label_selector);
+			rc = kube_query(&path, "labelSelector", label_selector);
 		if (rc == 0 && cont)
-			rc = kube_query(k, &path, "continue", cont);
+			rc = kube_query(&path, "continue", cont);
 		if (rc == 0) {
 			json_decref(page);
 			page = NULL;
@@ -772,7 +642,7 @@ static int send_object(cf_kube *k, json_t **out, const char *method, const cf_ku
 		*out = NULL;
 	for (size_t i = 0; rc == 0 && query_key && query_key[i]; i++)
 		if (query_val[i])
-			rc = kube_query(k, &path, query_key[i], query_val[i]);
+			rc = kube_query(&path, query_key[i], query_val[i]);
 	if (rc == 0 && body) {
 		text = json_dumps(body, JSON_COMPACT);
 		if (text == NULL)

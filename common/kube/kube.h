@@ -1,6 +1,6 @@
-/* common/kube/kube.h - a Kubernetes API client over libcurl.
+/* common/kube/kube.h - a Kubernetes API client over common/http (cf_http).
  *
- * One cf_kube is used by one thread at a time (it owns one connection-reusing curl handle and
+ * One cf_kube is used by one thread at a time (it owns one connection-reusing cf_http handle and
  * a discovery cache); a thread that watches gets its own cf_kube. Every call returns 0 or a
  * negative cf_err code; on an API failure the message is the API's Status message verbatim
  * and cf_kube_last_reason() gives its reason ("NotFound", "Conflict", "Invalid", ...).

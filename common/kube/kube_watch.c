@@ -2,6 +2,7 @@
  * on 410 Gone, reporting what changed meanwhile. */
 #include "kube/kube.h"
 
+#include "http/http.h"
 #include "kube/kube_internal.h"
 #include "util/alloc.h"
 #include "util/err.h"
@@ -26,7 +27,6 @@ typedef struct watch_state {
 	int gone;             /* an ERROR event with 410 */
 	long error_code;      /* another ERROR event */
 	unsigned long events; /* delivered on this connection */
-	kube_reply reply;     /* status and, for non-200 replies, the Status body */
 } watch_state;
 
 static int want_stop(const watch_state *w)
@@ -110,35 +110,25 @@ static int handle_event(watch_state *w, const char *text, size_t len)
 	return rc;
 }
 
-static size_t on_stream(char *p, size_t size, size_t n, void *payload)
+/* The sink of a watch connection: whole lines are events. A negative return ends the
+ * connection; watch_once then tells why from the state. */
+static int on_stream(const void *p, size_t len, void *payload)
 {
 	watch_state *w = payload;
-	size_t len = size * n;
-	long code = 0;
 	char *nl;
+	int rc;
 
-	curl_easy_getinfo(w->k->curl, CURLINFO_RESPONSE_CODE, &code);
-	if (code != 200)   /* a Status, not a stream: keep it for the error */
-		return cf_buf_append(&w->reply.body, p, len) == 0 ? len : 0;
-	if (cf_buf_append(&w->line, p, len) < 0)
-		return 0;
+	if ((rc = cf_buf_append(&w->line, p, len)) < 0)
+		return cf_err_set(rc, "watch %s: an event larger than %u bytes", w->ref->kind, WATCH_LINE_MAX);
 	while (w->line.len && (nl = memchr(w->line.data, '\n', w->line.len)) != NULL) {
 		size_t l = (size_t)(nl - w->line.data);
-		if (handle_event(w, w->line.data, l) < 0)
-			return 0;
+		if ((rc = handle_event(w, w->line.data, l)) < 0)
+			return rc;
 		cf_buf_consume(&w->line, l + 1);
 		if (want_stop(w) || w->gone || w->error_code)
-			return 0;
+			return CF_ESTOPPED;
 	}
-	return len;
-}
-
-static int on_progress(void *payload, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
-{
-	const watch_state *w = payload;
-
-	(void)a; (void)b; (void)c; (void)d;
-	return want_stop(w);
+	return 0;
 }
 
 /* Lists, and reports the difference from what was delivered before. */
@@ -212,59 +202,68 @@ static int transient(int rc)
 	return rc == CF_EIO || rc == CF_ETIMEOUT || rc == CF_EAPI || rc == CF_EGONE;
 }
 
+static int watch_path(watch_state *w, cf_buf *path, const char *timeout)
+{
+	cf_kube *k = w->k;
+	cf_kube_resource res;
+	int rc = kube_path(k, path, &res, w->ref, NULL, 1);
+
+	if (rc == 0) rc = kube_query(path, "watch", "1");
+	if (rc == 0) rc = kube_query(path, "allowWatchBookmarks", "true");
+	if (rc == 0) rc = kube_query(path, "timeoutSeconds", timeout);
+	if (rc == 0 && k->watch_rv[0]) rc = kube_query(path, "resourceVersion", k->watch_rv);
+	if (rc == 0 && w->opts->label_selector && w->opts->label_selector[0])
+		rc = kube_query(path, "labelSelector", w->opts->label_selector);
+	return rc;
+}
+
 /* One watch connection from k->watch_rv. Returns 0 when it ended normally (timeout, stop),
  * CF_EGONE when the resourceVersion is too old, or another error. */
 static int watch_once(watch_state *w)
 {
 	cf_kube *k = w->k;
-	cf_kube_resource res;
 	cf_buf path = CF_BUF_INIT(8192), url = CF_BUF_INIT(16384);
-	struct curl_slist *headers = NULL;
+	cf_http_headers headers = CF_HTTP_HEADERS_INIT;
+	cf_http_request req = CF_HTTP_REQUEST_INIT;
+	cf_http_response r;
 	char timeout[32];
-	long code = 0;
-	CURLcode cc;
 	int rc;
 
+	memset(&r, 0, sizeof(r));
 	w->gone = 0;
 	w->error_code = 0;
 	w->events = 0;
 	cf_buf_reset(&w->line);
-	cf_buf_reset(&w->reply.body);
 	snprintf(timeout, sizeof(timeout), "%ld", w->opts->server_timeout_s > 0 ? w->opts->server_timeout_s : 300);
-	rc = kube_path(k, &path, &res, w->ref, NULL, 1);
-	if (rc == 0) rc = kube_query(k, &path, "watch", "1");
-	if (rc == 0) rc = kube_query(k, &path, "allowWatchBookmarks", "true");
-	if (rc == 0) rc = kube_query(k, &path, "timeoutSeconds", timeout);
-	if (rc == 0 && k->watch_rv[0]) rc = kube_query(k, &path, "resourceVersion", k->watch_rv);
-	if (rc == 0 && w->opts->label_selector && w->opts->label_selector[0])
-		rc = kube_query(k, &path, "labelSelector", w->opts->label_selector);
+	rc = watch_path(w, &path, timeout);
 	if (rc == 0) rc = cf_buf_printf(&url, "%s%s", k->cfg->server, path.data);
 	if (rc == 0) rc = kube_build_headers(k, &headers, NULL);
 	if (rc < 0)
 		goto out;
-	kube_setup(k, k->curl, headers, "GET", url.data, NULL, 0,
-		   (atol(timeout) + 30) * 1000L, &w->reply);
-	curl_easy_setopt(k->curl, CURLOPT_WRITEFUNCTION, on_stream);
-	curl_easy_setopt(k->curl, CURLOPT_WRITEDATA, w);
-	curl_easy_setopt(k->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(k->curl, CURLOPT_XFERINFODATA, w);
-	curl_easy_setopt(k->curl, CURLOPT_NOPROGRESS, 0L);
-	cc = curl_easy_perform(k->curl);
-	curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &code);
-	k->last_code = code;
+	req.url = url.data;
+	req.headers = (const char *const *)headers.lines;
+	req.sink = on_stream;
+	req.sink_payload = w;
+	req.timeout_ms = (atol(timeout) + 30) * 1000L;
+	req.cancel = w->opts->stop;
+	req.max_retries = 0;   /* cf_kube_watch reconnects, with its own backoff and a log line */
+	rc = cf_http_do(k->http, &req, &r);
+	kube_note_reply(k, &r);
 	if (want_stop(w))
 		rc = 0;
-	else if (w->gone || code == 410)
+	else if (w->gone || r.code == 410)
 		rc = cf_err_set(CF_EGONE, "watch %s: resourceVersion %s is too old", w->ref->kind, k->watch_rv);
 	else if (w->error_code)
 		rc = CF_EAPI;
-	else if (code != 0 && code != 200)
-		rc = kube_status_error(k, code, w->reply.body.data, w->reply.body.len, "WATCH", path.data);
-	else if (cc != CURLE_OK && w->events == 0)
-		rc = cf_err_set(cc == CURLE_OPERATION_TIMEDOUT ? CF_ETIMEOUT : CF_EIO, "watch %s: %s",
-				w->ref->kind, w->reply.curl_err[0] ? w->reply.curl_err : curl_easy_strerror(cc));
+	else if (r.code != 0 && r.code != 200)
+		rc = kube_status_error(k, r.code, r.body.data, r.body.len, "WATCH", path.data);
+	else if (rc < 0 && w->events > 0)
+		rc = 0;   /* the connection broke after events came: resume from the last */
+	else if (rc < 0)
+		cf_err_prefix("watch %s", w->ref->kind);
 out:
-	kube_free_headers(headers);
+	cf_http_headers_free(&headers);
+	cf_http_response_free(&r);
 	cf_buf_free(&path);
 	cf_buf_free(&url);
 	return rc;
@@ -289,7 +288,6 @@ int cf_kube_watch(cf_kube *k, const cf_kube_ref *ref, const cf_kube_watch_opts *
 	w.cb = cb;
 	w.payload = payload;
 	cf_buf_init(&w.line, WATCH_LINE_MAX);
-	cf_buf_init(&w.reply.body, 1u << 20);
 	w.known = json_object();
 	if (w.known == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
@@ -321,6 +319,5 @@ int cf_kube_watch(cf_kube *k, const cf_kube_ref *ref, const cf_kube_watch_opts *
 	}
 	json_decref(w.known);
 	cf_buf_free(&w.line);
-	cf_buf_free(&w.reply.body);
 	return rc;
 }

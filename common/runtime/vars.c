@@ -58,7 +58,7 @@ static int add_ref_vars(cf_kube *k, json_t *vars, const char *ns, const json_t *
 	return 0;
 }
 
-int cf_flux_load_vars(cf_kube *k, const json_t *ks, json_t **vars)
+static int load_vars(cf_kube *k, const json_t *ks, json_t **vars)
 {
 	const json_t *post = json_object_get(json_object_get(ks, "spec"), "postBuild"), *ref;
 	const char *ns = cf_json_str(json_object_get(ks, "metadata"), "namespace"), *key;
@@ -79,4 +79,15 @@ int cf_flux_load_vars(cf_kube *k, const json_t *ks, json_t **vars)
 			json_object_set(*vars, key, v);
 	}
 	return 0;
+}
+
+int cf_flux_load_vars(cf_kube *k, const json_t *ks, json_t **vars)
+{
+	int rc = load_vars(k, ks, vars);
+
+	if (rc < 0) {
+		json_decref(*vars);
+		*vars = NULL;
+	}
+	return rc;
 }

@@ -10,7 +10,8 @@
 
 /* The postBuild variables of Kustomization ks: spec.postBuild.substituteFrom in order (later
  * ones win; ConfigMap data, Secret data decoded; `optional` ones may be missing), then
- * spec.postBuild.substitute. Names are checked. *vars is a new object of strings. */
+ * spec.postBuild.substitute. Names are checked. *vars is a new object of strings, the caller's
+ * to free; NULL on failure. */
 int cf_flux_load_vars(cf_kube *k, const json_t *ks, json_t **vars);
 
 /* The data of ConfigMap or Secret ns/name (kind "ConfigMap" or "Secret"; anything else is

@@ -2,6 +2,7 @@
  * `helm package` does (entries "<name>/...", gzip tar). */
 #include "source/helm.h"
 
+#include "source/ignore.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -14,6 +15,8 @@
 
 #define PATH_MAX_LEN 1024
 #define WALK_DEPTH 64
+/* helm's own rule besides .helmignore: no dot files in templates/ */
+#define HELM_DEFAULT_IGNORE "templates/.?*\n"
 
 /* ---- index.yaml ---- */
 
@@ -293,10 +296,12 @@ const unsigned char *cf_helm_pack_get(const cf_helm_pack *p, const char *path, s
 	return e ? e->data : NULL;
 }
 
-/* Every file under dir of t into p, as under/<relative path>. */
-static int pack_walk(cf_helm_pack *p, const cf_tree *t, const char *dir, const char *under, int depth)
+/* Every file under dir of t into p, as under/<relative path>, but what ig (the chart's
+ * .helmignore) excludes; rel is the path relative to the chart, as ig matches it. */
+static int pack_walk(cf_helm_pack *p, const cf_tree *t, const char *dir, const char *under, const cf_ignore *ig,
+		     const char *rel, int depth)
 {
-	char src[PATH_MAX_LEN], dst[PATH_MAX_LEN];
+	char src[PATH_MAX_LEN], dst[PATH_MAX_LEN], sub[PATH_MAX_LEN];
 	json_t *names = NULL, *n;
 	size_t i, len;
 	int rc;
@@ -308,15 +313,20 @@ static int pack_walk(cf_helm_pack *p, const cf_tree *t, const char *dir, const c
 	json_array_foreach(names, i, n) {
 		const char *name = json_string_value(n);
 		const unsigned char *data;
+		int is_dir;
 		if ((size_t)snprintf(src, sizeof(src), "%s/%s", dir, name) >= sizeof(src) ||
-		    (size_t)snprintf(dst, sizeof(dst), "%s%s%s", under, *under ? "/" : "", name) >= sizeof(dst)) {
+		    (size_t)snprintf(dst, sizeof(dst), "%s%s%s", under, *under ? "/" : "", name) >= sizeof(dst) ||
+		    (size_t)snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", name) >= sizeof(sub)) {
 			rc = cf_err_set(CF_ETOOBIG, "path '%.200s/%s' is too long", dir, name);
 			break;
 		}
 		if (strcmp(dir, ".") == 0)
 			snprintf(src, sizeof(src), "%s", name);
-		if (cf_tree_is_dir(t, src))
-			rc = pack_walk(p, t, src, dst, depth + 1);
+		is_dir = cf_tree_is_dir(t, src);
+		if (cf_ignore_match(ig, sub, is_dir))
+			continue;   /* as helm package: .helmignore's patterns stay out */
+		if (is_dir)
+			rc = pack_walk(p, t, src, dst, ig, sub, depth + 1);
 		else if ((data = cf_tree_get(t, src, &len)) != NULL)
 			rc = cf_helm_pack_put(p, dst, data, len);
 		if (rc < 0)
@@ -328,9 +338,23 @@ static int pack_walk(cf_helm_pack *p, const cf_tree *t, const char *dir, const c
 
 int cf_helm_pack_put_tree(cf_helm_pack *p, const char *under, const cf_tree *t, const char *dir)
 {
+	char path[PATH_MAX_LEN + 16];
+	const unsigned char *data;
+	cf_ignore *ig = NULL;
+	size_t len = 0;
+	int rc;
+
 	if (!cf_tree_is_dir(t, dir))
 		return cf_err_set(CF_ENOTFOUND, "directory '%s' not found in the source", dir);
-	return pack_walk(p, t, dir, under, 0);
+	snprintf(path, sizeof(path), "%s/.helmignore", dir);
+	rc = cf_ignore_new(&ig);
+	if (rc == 0) rc = cf_ignore_add(ig, HELM_DEFAULT_IGNORE, strlen(HELM_DEFAULT_IGNORE), "");
+	if (rc == 0 && (data = cf_tree_get(t, strcmp(dir, ".") == 0 ? ".helmignore" : path, &len)) != NULL)
+		rc = cf_ignore_add(ig, (const char *)data, len, "");
+	if (rc == 0)
+		rc = pack_walk(p, t, dir, under, ig, "", 0);
+	cf_ignore_free(ig);
+	return rc;
 }
 
 static int pack_read_meta(cf_helm_pack *p, const char *dir)

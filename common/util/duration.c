@@ -9,6 +9,37 @@
 #include <string.h>
 #include <time.h>
 
+void cf_duration_format(char out[CF_DURATION_MAX], long ms)
+{
+	const char *sign = ms < 0 ? "-" : "";
+	unsigned long v = ms < 0 ? 0UL - (unsigned long)ms : (unsigned long)ms;
+	unsigned long h = v / 3600000, m = v / 60000 % 60, s = v / 1000 % 60, frac = v % 1000;
+	char secs[16];
+
+	if (v == 0) {
+		snprintf(out, CF_DURATION_MAX, "0s");
+		return;
+	}
+	if (v < 1000) {
+		snprintf(out, CF_DURATION_MAX, "%s%lums", sign, v);
+		return;
+	}
+	if (frac == 0) {
+		snprintf(secs, sizeof(secs), "%lus", s);
+	} else {
+		int len = snprintf(secs, sizeof(secs), "%lu.%03lu", s, frac);
+		while (len > 0 && secs[len - 1] == '0')   /* Go drops trailing zeros: 1.5s */
+			secs[--len] = '\0';
+		snprintf(secs + len, sizeof(secs) - (size_t)len, "s");
+	}
+	if (h)
+		snprintf(out, CF_DURATION_MAX, "%s%luh%lum%s", sign, h, m, secs);
+	else if (m)
+		snprintf(out, CF_DURATION_MAX, "%s%lum%s", sign, m, secs);
+	else
+		snprintf(out, CF_DURATION_MAX, "%s%s", sign, secs);
+}
+
 int cf_duration_parse(long *ms, const char *text)
 {
 	static const struct { const char *unit; double ms; } units[] = {

@@ -6,6 +6,11 @@
 /* Parses text into milliseconds; CF_EINVAL with a message naming the text. */
 int cf_duration_parse(long *ms, const char *text);
 
+#define CF_DURATION_MAX 64
+/* ms as Go's time.Duration.String() writes it, which is how flux prints its intervals:
+ * "0s", "500ms", "1.5s", "1m0s", "1h30m0s". Negative values get a leading "-". */
+void cf_duration_format(char out[CF_DURATION_MAX], long ms);
+
 #define CF_TIME_MAX 40
 /* The UTC time now in RFC 3339 with frac_digits (0, 3 or 9) digits of the second:
  * "2026-01-02T03:04:05Z", "...05.123Z" (logs), "...05.123456789Z" (requestedAt, events). */

@@ -1,6 +1,7 @@
 /* common/util/flags.c - table-driven flag parsing. */
 #include "util/flags.h"
 
+#include "util/alloc.h"
 #include "util/duration.h"
 #include "util/err.h"
 
@@ -37,6 +38,41 @@ static int long_len(const char *name)
 	return (int)(bar ? (size_t)(bar - name) : strlen(name));
 }
 
+void cf_flag_list_free(cf_flag_list *l)
+{
+	for (size_t i = 0; i < l->nstore; i++)
+		cf_free(l->store[i]);
+	l->nstore = 0;
+	l->n = 0;
+}
+
+/* Appends v's comma-separated parts (empty parts dropped, as cobra's string slices do). */
+static int list_add(const cf_flag *f, const char *v)
+{
+	cf_flag_list *l = f->value;
+	char *copy, *save = NULL;
+
+	if (strchr(v, ',') == NULL) {
+		if (l->n >= CF_FLAG_LIST_MAX)
+			goto full;
+		l->items[l->n++] = v;
+		return 0;
+	}
+	if (l->nstore >= CF_FLAG_LIST_MAX)
+		goto full;
+	if ((copy = cf_strdup(v)) == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	l->store[l->nstore++] = copy;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (l->n >= CF_FLAG_LIST_MAX)
+			goto full;
+		l->items[l->n++] = t;
+	}
+	return 0;
+full:
+	return cf_err_set(CF_EINVAL, "--%.*s: more than %d values", long_len(f->name), f->name, CF_FLAG_LIST_MAX);
+}
+
 static int set_value(const cf_flag *f, const char *v)
 {
 	long n;
@@ -46,6 +82,8 @@ static int set_value(const cf_flag *f, const char *v)
 	case CF_FLAG_STRING:
 		*(const char **)f->value = v;
 		return 0;
+	case CF_FLAG_LIST:
+		return list_add(f, v);
 	case CF_FLAG_BOOL:
 		if (v == NULL || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
 			*(int *)f->value = 1;
@@ -160,6 +198,9 @@ void cf_flags_usage(FILE *out, const cf_flag *flags, size_t n, const char *usage
 			break;
 		case CF_FLAG_DURATION:
 			fprintf(out, " (default %ldms)", *(long *)f->value);
+			break;
+		case CF_FLAG_LIST:
+			fprintf(out, " (repeatable)");
 			break;
 		default:
 			fprintf(out, " (default %ld)", *(long *)f->value);

@@ -10,7 +10,19 @@ typedef enum cf_flag_kind {
 	CF_FLAG_SIZE,      /* long bytes, with K/M/G (Ki/Mi/Gi) suffixes */
 	CF_FLAG_DURATION,  /* long milliseconds */
 	CF_FLAG_BOOL,      /* int; "--name" or "--name=false" */
+	CF_FLAG_LIST,      /* cf_flag_list: repeatable, each value also split at commas */
 } cf_flag_kind;
+
+#define CF_FLAG_LIST_MAX 64
+/* The values of a repeatable flag, in order ("--x a,b --x c": a, b, c); each points into argv
+ * or into store, which the list owns: free with cf_flag_list_free. */
+typedef struct cf_flag_list {
+	const char *items[CF_FLAG_LIST_MAX];
+	size_t n;
+	char *store[CF_FLAG_LIST_MAX];
+	size_t nstore;
+} cf_flag_list;
+void cf_flag_list_free(cf_flag_list *l);
 
 typedef struct cf_flag {
 	const char *name;          /* without "--"; "long|s" adds the short form -s */

@@ -880,3 +880,25 @@ const char *cf_json_str(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
 }
+
+int cf_json_merge_deep(json_t *dst, const json_t *src)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(dst) || !json_is_object(src))
+		return cf_err_set(CF_EINVAL, "values to merge are not maps");
+	json_object_foreach((json_t *)src, k, v) {
+		json_t *had = json_object_get(dst, k);
+		int rc;
+
+		if (json_is_object(had) && json_is_object(v)) {
+			if ((rc = cf_json_merge_deep(had, v)) < 0)
+				return rc;
+			continue;
+		}
+		if (json_object_set_new(dst, k, json_deep_copy(v)) < 0)
+			return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	return 0;
+}

@@ -19,6 +19,12 @@
  * missing or not a string: reading a field of a decoded object. */
 const char *cf_json_str(const json_t *o, const char *k);
 
+/* Merges object src into object dst as Helm merges values files (and Flux its valuesFrom):
+ * where both hold an object the two merge, key by key; anything else in src replaces what dst
+ * had (lists are not merged). src is copied, not taken. CF_ENOMEM, or CF_EINVAL when either is
+ * not an object. */
+int cf_json_merge_deep(json_t *dst, const json_t *src);
+
 /* Parses every document of a stream into a new JSON array (*out, caller decrefs). Documents
  * that are empty or null are skipped, as kubectl skips them. name appears in error messages
  * ("name:line:column: ..."). On failure *out is NULL and nothing is allocated. */

@@ -116,7 +116,7 @@ fi
 expect unknown_flag 2 "unknown flag --frobnicate" $C get kustomizations --frobnicate
 expect unknown_command 2 "unknown command" bin/cflux frobnicate
 expect missing_object 1 "Kustomization '$NS/nope' not found" $C reconcile kustomization nope
-expect invalid_url 2 "invalid --url" $C create source git bad --url ftp://example.invalid/x
+expect invalid_url 1 "git URL scheme 'ftp' not supported" $C create source git bad --url ftp://example.invalid/x --branch main
 expect no_cluster 1 "cannot reach the cluster" bin/cflux get kustomizations --kubeconfig /nonexistent/kubeconfig
 expect usage_missing_name 2 "usage" $C create kustomization
 # errors say what failed: "not found" is a 404; an API server that is down, or a 403, says so

@@ -1,6 +1,12 @@
 /* tests/env/webhook-sink.c - a local HTTP sink that records every request as a JSON line
- * {method, path, headers, body} for the notification tests. Requests under /fail/ get 500
- * (a receiver that is down), everything else 200. Loopback only; runs until SIGTERM. */
+ * {method, path, headers, body} for the notification, kube and http tests. What it answers:
+ *   /fail/...                   500 (a receiver that is down)
+ *   /flaky/CODE/N/...           CODE to the first N requests for that exact path (query
+ *                               included), then 200; "?ra=S" adds Retry-After: S to the refusals
+ *   /bytes/N/...                200 with N bytes of body (at most 64 MiB)
+ *   /redirect/...?to=URL        302 to URL
+ *   anything else               200 "ok"
+ * Loopback only; runs until SIGTERM. */
 #include "util/alloc.h"
 #include "util/err.h"
 
@@ -15,6 +21,7 @@
 #include <unistd.h>
 
 #define SINK_BODY_MAX (4u * 1024u * 1024u)
+#define SINK_REPLY_MAX (64u * 1024u * 1024u)
 
 /* nng 1.5 cannot enumerate headers: these are the ones the notification tests read. */
 static const char *const recorded_headers[] = {
@@ -25,6 +32,7 @@ static const char *const recorded_headers[] = {
 
 static FILE *out;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static json_t *flaky_seen;   /* path -> requests so far; under out_lock */
 static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig)
@@ -67,12 +75,70 @@ static int record(nng_http_req *req)
 	return 0;
 }
 
+/* How many requests came for uri before this one (for /flaky/). */
+static long count_request(const char *uri)
+{
+	long n;
+
+	pthread_mutex_lock(&out_lock);
+	n = (long)json_integer_value(json_object_get(flaky_seen, uri));
+	json_object_set_new(flaky_seen, uri, json_integer(n + 1));
+	pthread_mutex_unlock(&out_lock);
+	return n;
+}
+
+/* Sets status, body and headers of res for uri; 0 or an nng error. */
+static int answer(nng_http_res *res, const char *uri)
+{
+	const char *q = strchr(uri, '?');
+	int rv;
+
+	if (strncmp(uri, "/fail/", 6) == 0) {
+		nng_http_res_set_status(res, 500);
+		return nng_http_res_copy_data(res, "down\n", 5);
+	}
+	if (strncmp(uri, "/flaky/", 7) == 0) {
+		char *end;
+		long code = strtol(uri + 7, &end, 10), n = *end == '/' ? strtol(end + 1, NULL, 10) : 0;
+		const char *ra = q ? strstr(q, "ra=") : NULL;
+		char secs[16];
+		if (code < 100 || code > 599 || count_request(uri) >= n)
+			return nng_http_res_copy_data(res, "ok\n", 3);
+		nng_http_res_set_status(res, (uint16_t)code);
+		if (ra) {
+			snprintf(secs, sizeof(secs), "%ld", strtol(ra + 3, NULL, 10));
+			if ((rv = nng_http_res_set_header(res, "Retry-After", secs)) != 0)
+				return rv;
+		}
+		return nng_http_res_copy_data(res, "not now\n", 8);
+	}
+	if (strncmp(uri, "/bytes/", 7) == 0) {
+		size_t n = strtoul(uri + 7, NULL, 10);
+		char *body = malloc(n ? n : 1);
+		if (n > SINK_REPLY_MAX || body == NULL) {
+			free(body);
+			return NNG_ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++)
+			body[i] = (char)('a' + i % 26);
+		rv = nng_http_res_copy_data(res, body, n);
+		free(body);
+		return rv;
+	}
+	if (strncmp(uri, "/redirect/", 10) == 0 && q && strstr(q, "to=")) {
+		nng_http_res_set_status(res, 302);
+		if ((rv = nng_http_res_set_header(res, "Location", strstr(q, "to=") + 3)) != 0)
+			return rv;
+		return nng_http_res_copy_data(res, "moved\n", 6);
+	}
+	return nng_http_res_copy_data(res, "ok\n", 3);
+}
+
 static void handle(nng_aio *aio)
 {
 	nng_http_req *req = nng_aio_get_input(aio, 0);
 	nng_http_res *res;
 	const char *uri = nng_http_req_get_uri(req);
-	int fail = strncmp(uri, "/fail/", 6) == 0;
 	int rv;
 
 	if (strcmp(uri, "/_ready") != 0 && record(req) < 0) {
@@ -83,8 +149,11 @@ static void handle(nng_aio *aio)
 		nng_aio_finish(aio, rv);
 		return;
 	}
-	nng_http_res_set_status(res, fail ? 500 : 200);
-	nng_http_res_copy_data(res, fail ? "down\n" : "ok\n", fail ? 5 : 3);
+	if ((rv = answer(res, uri)) != 0) {
+		nng_http_res_free(res);
+		nng_aio_finish(aio, rv);
+		return;
+	}
 	nng_aio_set_output(aio, 0, res);
 	nng_aio_finish(aio, 0);
 }
@@ -108,8 +177,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: webhook-sink --listen 127.0.0.1:PORT --out FILE\n");
 		return 2;
 	}
+	flaky_seen = json_object();
 	out = fopen(path, "a");
-	if (out == NULL) {
+	if (out == NULL || flaky_seen == NULL) {
 		perror(path);
 		return 1;
 	}

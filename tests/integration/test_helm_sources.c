@@ -549,6 +549,12 @@ static void cli_create_and_get(void)
 	CHECK(capture(out, sizeof(out), "bin/cflux -n %s get sources chart", ns) == 0);
 	snprintf(want, sizeof(want), "pulled '%s' chart with version '0.1.0'", chart);
 	CHECK_CONTAINS(out, want);
+	/* reconcile a chart with its source, as flux reconcile source chart --with-source */
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s reconcile source chart pinned --with-source 2>&1", ns) == 0);
+	snprintf(want, sizeof(want), "annotating HelmRepository '%s/http'", ns);
+	CHECK_CONTAINS(out, want);
+	snprintf(want, sizeof(want), "annotating HelmChart '%s/pinned'", ns);
+	CHECK_CONTAINS(out, want);
 	CHECK(capture(out, sizeof(out), "bin/cflux -n %s create source helm oci --url oci://127.0.0.1:1/charts --export", ns) == 0);
 	CHECK_CONTAINS(out, "type: oci");
 	json_decref(o);

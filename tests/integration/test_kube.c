@@ -734,11 +734,12 @@ static void only_idempotent_requests_are_retried(void)
 	unlink(path);
 }
 
-/* The bearer token is copied into curl's header list: that copy is zeroed before it is freed. */
+/* The bearer token is copied into the request's header lines: they are zeroed before they are
+ * freed (cf_http zeroes its own copies for curl the same way). */
 static void header_lists_are_wiped(void)
 {
 	char path[256], tag[64];
-	struct curl_slist *h = NULL;
+	cf_http_headers h = CF_HTTP_HEADERS_INIT;
 	int auth = 0, clean = 1;
 	cf_kube *k;
 
@@ -748,18 +749,19 @@ static void header_lists_are_wiped(void)
 	size_t lens[16], n_lines = 0;
 
 	CHECK_OK(kube_build_headers(k, &h, "application/json"));
-	for (struct curl_slist *n = h; n && n_lines < 16; n = n->next) {
-		auth += strstr(n->data, "Authorization: Bearer tok-") != NULL;
-		lens[n_lines++] = strlen(n->data);
+	for (size_t i = 0; i < h.n && n_lines < 16; i++) {
+		auth += strstr(h.lines[i], "Authorization: Bearer tok-") != NULL;
+		lens[n_lines++] = strlen(h.lines[i]);
 	}
 	CHECK(auth == 1);
-	kube_wipe_headers(h);
-	n_lines = 0;
-	for (struct curl_slist *n = h; n && n_lines < 16; n = n->next, n_lines++)
-		for (size_t i = 0; i < lens[n_lines]; i++)
-			clean &= n->data[i] == '\0';
+	CHECK(h.lines != NULL && h.lines[h.n] == NULL);
+	cf_http_headers_wipe(&h);
+	for (size_t i = 0; i < n_lines; i++)
+		for (size_t j = 0; j < lens[i]; j++)
+			clean &= h.lines[i][j] == '\0';
 	CHECK(clean);
-	kube_free_headers(h);
+	cf_http_headers_free(&h);
+	CHECK(h.lines == NULL && h.n == 0);
 	cf_kube_free(k);
 	unlink(path);
 }

@@ -653,7 +653,7 @@ static void cli_create_and_get(void)
 		      "--tag=6.3.5 --interval 10m --layer-selector=application/vnd.cncf.helm.chart.content.v1.tar+gzip:copy --export") == 0);
 	CHECK_STR(out, "---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: podinfo\n  namespace: flux-system\n"
 		  "spec:\n  interval: 10m0s\n  layerSelector:\n    mediaType: application/vnd.cncf.helm.chart.content.v1.tar+gzip\n"
-		  "    operation: copy\n  ref:\n    tag: 6.3.5\n  url: oci://ghcr.io/stefanprodan/manifests/podinfo");
+		  "    operation: copy\n  provider: generic\n  ref:\n    tag: 6.3.5\n  url: oci://ghcr.io/stefanprodan/manifests/podinfo");
 	CHECK(run("bin/cflux create source oci x --url=oci://h/r >/dev/null 2>&1") != 0);
 	CHECK(capture(out, sizeof(out), "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux create source oci cli -n %s --url=oci://%s/" REPO
 		      " --tag=v1.0.0 --insecure 2>&1", ns, getenv("CFLUX_REGISTRY")) == 0);

@@ -27,6 +27,23 @@ static void durations(void)
 	CHECK(cf_duration_parse(&ms, "9999h") == CF_EINVAL);
 }
 
+/* Go's time.Duration.String(), as flux writes intervals (--export) */
+static void durations_formatted(void)
+{
+	static const struct { long ms; const char *go; } cases[] = {
+		{ 0, "0s" }, { 500, "500ms" }, { 1000, "1s" }, { 1500, "1.5s" }, { 1250, "1.25s" },
+		{ 60000, "1m0s" }, { 90000, "1m30s" }, { 120000, "2m0s" }, { 1800000, "30m0s" },
+		{ 3600000, "1h0m0s" }, { 5400000, "1h30m0s" }, { 9900000, "2h45m0s" }, { 61001, "1m1.001s" },
+		{ -90000, "-1m30s" },
+	};
+	char out[CF_DURATION_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cf_duration_format(out, cases[i].ms);
+		CHECK_STR(out, cases[i].go);
+	}
+}
+
 static void flag_table(void)
 {
 	const char *addr = "tcp://x", *name = NULL;
@@ -118,6 +135,7 @@ static void short_names_and_positionals(void)
 
 static const cf_test_case cases[] = {
 	{ "durations", durations },
+	{ "durations_formatted", durations_formatted },
 	{ "flag_table", flag_table },
 	{ "short_names_and_positionals", short_names_and_positionals },
 	{ "conditions", conditions },

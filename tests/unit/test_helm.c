@@ -152,6 +152,10 @@ static cf_tree *source_tree(const char *dir)
 		{ "charts/app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.2.3\n" },
 		{ "charts/app/values.yaml", "a: 1\n" },
 		{ "charts/app/templates/cm.yaml", "kind: ConfigMap\n" },
+		{ "charts/app/templates/.cm.yaml.swp", "x" },
+		{ "charts/app/.helmignore", "# as helm create writes them\n*.md\nci/\n" },
+		{ "charts/app/README.md", "# app\n" },
+		{ "charts/app/ci/values.yaml", "a: 2\n" },
 		{ "charts/lib/Chart.yaml", "apiVersion: v2\nname: lib\nversion: 0.1.0\n" },
 		{ "values-prod.yaml", "b: 2\n" },
 	};
@@ -204,6 +208,11 @@ static void package_chart(void)
 	CHECK(cf_tree_get(out, "app/templates/cm.yaml", NULL) != NULL);
 	CHECK(cf_tree_get(out, "app/charts/lib/Chart.yaml", NULL) != NULL);
 	CHECK(cf_tree_get(out, "values-prod.yaml", NULL) == NULL);
+	/* .helmignore and helm's templates/.* rule, as helm package */
+	CHECK(cf_tree_get(out, "app/README.md", NULL) == NULL);
+	CHECK(cf_tree_get(out, "app/ci/values.yaml", NULL) == NULL);
+	CHECK(cf_tree_get(out, "app/templates/.cm.yaml.swp", NULL) == NULL);
+	CHECK(cf_tree_get(out, "app/.helmignore", NULL) != NULL);
 	f = cf_tree_get(out, "app/Chart.yaml", &len);
 	CHECK(f && memmem(f, len, "version: 1.2.3+abc.2", 20) != NULL);
 	f = cf_tree_get(out, "app/values.yaml", &len);

@@ -256,7 +256,27 @@ static void alloc_failures_do_not_leak(void)
 	json_set_alloc_funcs(malloc, free);
 }
 
+/* Helm's merge of values files: maps merge key by key, lists and scalars are replaced, and a
+ * map replaces a scalar (and the other way round) */
+static void merge_deep_as_helm(void)
+{
+	json_t *dst = json_loads("{\"a\":{\"x\":1,\"y\":{\"k\":1}},\"l\":[1,2],\"s\":\"v\",\"m\":{\"q\":1}}", 0, NULL);
+	json_t *src = json_loads("{\"a\":{\"y\":{\"j\":2},\"z\":3},\"l\":[3],\"s\":{\"now\":\"map\"},\"m\":7,\"n\":null}", 0, NULL);
+	json_t *want = json_loads("{\"a\":{\"x\":1,\"y\":{\"k\":1,\"j\":2},\"z\":3},\"l\":[3],\"s\":{\"now\":\"map\"},\"m\":7,\"n\":null}", 0, NULL);
+
+	CHECK_OK(cf_json_merge_deep(dst, src));
+	CHECK(json_equal(dst, want));
+	/* src was copied, not taken: changing it leaves dst alone */
+	json_object_set_new(json_object_get(src, "a"), "z", json_integer(9));
+	CHECK(json_integer_value(json_object_get(json_object_get(dst, "a"), "z")) == 3);
+	CHECK(cf_json_merge_deep(dst, json_object_get(src, "l")) == CF_EINVAL);
+	json_decref(dst);
+	json_decref(src);
+	json_decref(want);
+}
+
 static const cf_test_case cases[] = {
+	{ "merge_deep_as_helm", merge_deep_as_helm },
 	{ "scalars_resolve_as_kubectl", scalars_resolve_as_kubectl },
 	{ "special_floats_are_errors", special_floats_are_errors },
 	{ "multi_doc_skips_empty", multi_doc_skips_empty },

@@ -17,11 +17,21 @@
 # CPU seconds (the controllers, and the helm children that the controller waited for, against
 # the peer's helm processes). Ratios are helm/cflux (above 1: cflux is faster or smaller).
 # Runs alone (it starts the env pieces it needs) or as a section of tests/bench/run.
+# BENCH_PEER=none (or --peer none): the helm-controller alone, no serial helm run.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 cd "$REPO"
 . tests/env/common.sh
+PEER=helm
+case ${BENCH_PEER:-} in none) PEER=none ;; esac
+case ${1:-} in
+--peer) PEER=${2:?--peer needs helm or none} ;;
+--peer=*) PEER=${1#--peer=} ;;
+"") ;;
+*) echo "helm.sh: unknown argument $1 (--peer helm|none)" >&2; exit 2 ;;
+esac
+case $PEER in helm | none) ;; *) echo "helm.sh: --peer is helm or none, not $PEER" >&2; exit 2 ;; esac
 N=${BENCH_HELM_RELEASES:-100}
 DEADLINE=${BENCH_HELM_DEADLINE:-1200}
 NS=bench-helm
@@ -213,7 +223,13 @@ val() { awk -v k="$2" '$1 == k { print $2 }' "$W/$1.result"; }
 ratio() {
 	echo "$1 $2" | awk '{ if ($1 + 0 > 0 && $2 + 0 > 0 && $1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/) printf "%.1fx", $2 / $1; else printf "-" }'
 }
-row() { printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$(ratio "$4" "$5")"; }
+row() {
+	if [ "$PEER" = none ]; then
+		printf '| %s | %s |\n' "$1" "$2"
+	else
+		printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$(ratio "$4" "$5")"
+	fi
+}
 
 unfinalize helmreleases helmcharts helmrepositories
 delete_namespaces bench-hr
@@ -223,12 +239,17 @@ sh tests/env/chart-publish $CHART $CHART_VERSION >/dev/null
 : > "$W/helm.result"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 run_cflux
-run_helm
+[ "$PEER" = none ] || run_helm
 echo "$N releases of one chart ($CHART $CHART_VERSION from helm create), each its own namespace;" \
 	"$(date -u +%Y-%m-%d), Kubernetes $KUBE_VERSION, $("$CFLUX_HELM" version --short 2>/dev/null), cflux $(git rev-parse --short HEAD);" \
 	"load average $load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-echo "| scenario | cflux (helm-controller) | helm upgrade --install, serial | helm/cflux |"
-echo "|---|---|---|---|"
+if [ "$PEER" = none ]; then
+	echo "| scenario | cflux (helm-controller) |"
+	echo "|---|---|"
+else
+	echo "| scenario | cflux (helm-controller) | helm upgrade --install, serial | helm/cflux |"
+	echo "|---|---|---|---|"
+fi
 row "all $N Ready (both wait)" "$(val cflux time) s" "$(val helm time) s" "$(val cflux time)" "$(val helm time)"
 row "helm-controller RSS idle / peak" "$(val cflux hc_idle) / $(val cflux hc_peak) MiB" "-" "" ""
 row "source-controller RSS peak" "$(val cflux sc_peak) MiB" "-" "" ""

@@ -65,7 +65,7 @@ TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-si
 
 BINS       = bin/cflux $(CONTROLLERS:%=bin/%)
 
-.PHONY: all test unit check-layers controllers images deps demo demo-down fuzz clean env-up env-down bench bench-peer install
+.PHONY: all test unit check-layers controllers images deps demo demo-down fuzz clean env-up env-down bench bench-peer bench-helm install
 # keep intermediate objects: no "rm" after the test summary, no rebuilds
 .SECONDARY:
 all: $(LIB) $(CTRL_LIBS) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(KUST_BIN) $(FUZZ_REPLAY) $(TOOLS)
@@ -175,14 +175,21 @@ $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(CTRL_LIBS) $(LIB)
 # Benchmarks, side by side with the peer tools, as ratios (never asserted in tests).
 # BENCH_PEER=flux|none: Flux's own controllers beside cflux's (built from the Go module proxy
 # by tests/env/build-flux), or cflux alone; BENCH_APPS: apps in that scenario (default 100).
-# make bench-peer runs only that scenario.
+# make bench-peer runs only that scenario. BENCH_HELM_RELEASES: HelmReleases beside serial
+# `helm upgrade --install` (default 100; BENCH_PEER=none: the helm-controller alone); make
+# bench-helm runs only that scenario.
 BENCH_PEER ?= flux
 BENCH_APPS ?= 100
+BENCH_HELM_RELEASES ?= 100
+BENCH_ENV = BUILD=$(BUILD) BENCH_PEER=$(BENCH_PEER) BENCH_APPS=$(BENCH_APPS) BENCH_HELM_RELEASES=$(BENCH_HELM_RELEASES)
 bench: $(BENCH_BIN) $(BINS)
-	@BUILD=$(BUILD) BENCH_PEER=$(BENCH_PEER) BENCH_APPS=$(BENCH_APPS) sh tests/bench/run
+	@$(BENCH_ENV) sh tests/bench/run
 
 bench-peer: $(BINS)
-	@BUILD=$(BUILD) BENCH_PEER=$(BENCH_PEER) BENCH_APPS=$(BENCH_APPS) CFLUX_BENCH_ONLY=peer sh tests/bench/run
+	@$(BENCH_ENV) CFLUX_BENCH_ONLY=peer sh tests/bench/run
+
+bench-helm: $(BINS)
+	@$(BENCH_ENV) CFLUX_BENCH_ONLY=helm sh tests/bench/run
 
 demo: all
 	@BUILD=$(BUILD) sh tests/env/demo

@@ -46,11 +46,7 @@ if [ "$PEER" = flux ]; then
 	FLUX_KC=$(ls -d "$CFLUX_CACHE"/fluxcd-kustomize-controller-*/ | sort -V | tail -n 1)
 fi
 
-now() { date +%s.%N; }
-secs() { echo "$1 $2" | awk '{ printf "%.2f", $2 - $1 }'; }
-# cpu PID: user+system seconds so far
-cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"; }
-rss() { awk -v k="$2" '$1 == k":" { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+. tests/bench/lib.sh
 
 # the repository: apps/appNNN/{kustomization,objects}.yaml
 gen_repo() {
@@ -145,14 +141,6 @@ count_handled() {
 	kubectl -n $KSNS get kustomizations -o jsonpath='{range .items[*]}{.status.lastHandledReconcileAt}{"\n"}{end}' \
 		2>/dev/null | grep -c "^$1\$" || true
 }
-# until SECS CMD...: polls CMD until it succeeds; fails after SECS
-until_ok() {
-	deadline=$(($(date +%s) + $1)); shift
-	while ! "$@"; do
-		[ "$(date +%s)" -lt "$deadline" ] || return 1
-		sleep 0.2
-	done
-}
 all_ready() { [ "$(count_ready "$1")" -eq "$N" ]; }
 all_handled() { [ "$(count_handled "$1")" -eq "$N" ]; }
 cm_is() { [ "$(kubectl -n $APPNS get configmap "$1" -o jsonpath="{.data.$2}" 2>/dev/null)" = "$3" ]; }
@@ -203,12 +191,6 @@ start_flux() {
 		tail -n 15 "$W/flux-source.log" "$W/flux-kustomize.log" >&2
 		return 1
 	fi
-}
-
-stop_controllers() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	PIDS=""
 }
 
 # run PEER: one whole measurement; results in $W/PEER.result as "key value" lines
@@ -283,10 +265,6 @@ run() {
 	remove_crds
 }
 
-val() { awk -v k="$2" '$1 == k { print $2 }' "$W/$1.result"; }
-ratio() {
-	echo "$1 $2" | awk '{ if ($1 + 0 > 0 && $2 + 0 > 0 && $1 ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/) printf "%.1fx", $2 / $1; else printf "-" }'
-}
 row() {
 	c=$(val cflux "$2")
 	if [ "$PEER" = flux ]; then

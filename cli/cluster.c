@@ -700,9 +700,11 @@ int cmd_get(int argc, char **argv)
 
 /* ---- reconcile, suspend, resume ---- */
 
-static int request(cf_kube *k, const char *av, const char *kind, const char *name)
+/* Annotates the object with requestedAt (and, for a HelmRelease, forceAt/resetAt: the same
+ * stamp, as flux does) and waits until its controller has handled it. */
+static int request_with(cf_kube *k, const char *av, const char *kind, const char *name, int force, int reset)
 {
-	json_t *o = NULL, *patch;
+	json_t *o = NULL, *patch, *ann;
 	char stamp[64];
 	int rc;
 
@@ -716,6 +718,11 @@ static int request(cf_kube *k, const char *av, const char *kind, const char *nam
 	cf_time_rfc3339(stamp, 9);
 	cli_say("annotating %s '%s/%s' in %s namespace", kind, cli.namespace, name, cli.namespace);
 	patch = json_pack("{s:{s:{s:s}}}", "metadata", "annotations", CF_REQUESTED_AT_ANNOTATION, stamp);
+	ann = json_object_get(json_object_get(patch, "metadata"), "annotations");
+	if (force)
+		json_object_set_new(ann, CF_FORCE_AT_ANNOTATION, json_string(stamp));
+	if (reset)
+		json_object_set_new(ann, CF_RESET_AT_ANNOTATION, json_string(stamp));
 	rc = cf_kube_merge_patch(k, NULL, &(cf_kube_ref){ av, kind, cli.namespace, name }, patch);
 	json_decref(patch);
 	if (rc < 0)
@@ -724,44 +731,76 @@ static int request(cf_kube *k, const char *av, const char *kind, const char *nam
 	return cli_wait_ready(k, av, kind, name, stamp);
 }
 
+static int request(cf_kube *k, const char *av, const char *kind, const char *name)
+{
+	return request_with(k, av, kind, name, 0, 0);
+}
+
+/* The source `reconcile --with-source` reconciles first: a Kustomization's or a HelmChart's
+ * sourceRef; a HelmRelease's HelmChart (<ns>-<name>, in its source's namespace) or chartRef. */
+static int source_of(const char *kind, const json_t *o, const char **src_kind, const char **src_name,
+		     const char **src_ns, char *chart_name, size_t size)
+{
+	const json_t *spec = json_object_get(o, "spec"), *md = json_object_get(o, "metadata"), *ref;
+
+	*src_ns = NULL;
+	if (strcmp(kind, "HelmRelease") == 0 && json_object_get(spec, "chartRef") == NULL) {
+		ref = json_object_get(json_object_get(json_object_get(spec, "chart"), "spec"), "sourceRef");
+		snprintf(chart_name, size, "%s-%s", cf_json_str(md, "namespace"), cf_json_str(md, "name"));
+		*src_kind = "HelmChart";
+		*src_name = chart_name;
+		*src_ns = cf_json_str(ref, "namespace");
+		return 0;
+	}
+	ref = json_object_get(spec, strcmp(kind, "HelmRelease") == 0 ? "chartRef" : "sourceRef");
+	*src_kind = cf_json_str(ref, "kind") ? cf_json_str(ref, "kind") : "GitRepository";
+	*src_name = cf_json_str(ref, "name");
+	*src_ns = cf_json_str(ref, "namespace");
+	return *src_name ? 0 : cli_fail(1, "%s '%s': no source to reconcile", kind, cf_json_str(md, "name"));
+}
+
 int cmd_reconcile(int argc, char **argv)
 {
-	int with_source = 0, rc, used;
-	const cf_flag own[] = { { "with-source", CF_FLAG_BOOL, &with_source, "reconcile the source first", 0 } };
-	char *pos[POS_MAX];
+	int with_source = 0, force = 0, reset = 0, rc, used;
+	const cf_flag own[] = {
+		{ "with-source", CF_FLAG_BOOL, &with_source, "reconcile the source first", 0 },
+		{ "force", CF_FLAG_BOOL, &force, "HelmRelease: force a one-off install or upgrade of the HelmRelease resource", 0 },
+		{ "reset", CF_FLAG_BOOL, &reset, "HelmRelease: reset the retry counter for the HelmRelease resource", 0 },
+	};
+	const char *usage = "usage: cflux reconcile source git|helm|chart|oci NAME | kustomization NAME [--with-source] | helmrelease NAME [--with-source] [--force] [--reset]";
+	char *pos[POS_MAX], chart[600];
 	size_t npos;
 	const char *av, *kind;
 	cf_kube *k;
 
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux reconcile source git|helm|chart|oci NAME | kustomization NAME [--with-source]",
-			pos, &npos)) != 0)
+	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv, usage, pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	used = cli_kind_args(pos, npos, &av, &kind);
 	if (used == 0 || npos != (size_t)used + 1)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux reconcile source git|helm|chart|oci NAME | kustomization NAME [--with-source]");
+		return cli_fail(CLI_EXIT_USAGE, "%s", usage);
+	if ((force || reset) && strcmp(kind, "HelmRelease") != 0)
+		return cli_fail(CLI_EXIT_USAGE, "--force and --reset are for a HelmRelease, not a %s", kind);
 	if ((k = cli_client()) == NULL)
 		return 1;
 	rc = 0;
-	if (with_source && (strcmp(kind, "Kustomization") == 0 || strcmp(kind, "HelmChart") == 0)) {
+	if (with_source && (strcmp(kind, "Kustomization") == 0 || strcmp(kind, "HelmChart") == 0 ||
+			    strcmp(kind, "HelmRelease") == 0)) {
 		json_t *o = NULL;
-		const json_t *src;
+		const char *skind, *sname, *sns, *saved = cli.namespace;
 		if ((rc = cf_kube_get(k, &o, &(cf_kube_ref){ av, kind, cli.namespace, pos[used] })) < 0) {
 			rc = get_failed(rc, kind, pos[used]);
-		} else {
-			const char *saved = cli.namespace;
-			src = json_object_get(json_object_get(o, "spec"), "sourceRef");
-			if (cf_json_str(src, "namespace"))
-				cli.namespace = cf_json_str(src, "namespace");
-			const cf_kind *sk = cf_kind_find(cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository");
-			rc = sk ? request(k, sk->api_version, sk->kind, cf_json_str(src, "name"))
-				: cli_fail(1, "%s '%s': sourceRef.kind '%s' is not a kind cflux knows", kind, pos[used],
-					   cf_json_str(src, "kind"));
+		} else if ((rc = source_of(kind, o, &skind, &sname, &sns, chart, sizeof(chart))) == 0) {
+			const cf_kind *sk = cf_kind_find(skind);
+			if (sns)
+				cli.namespace = sns;
+			rc = sk ? request(k, sk->api_version, sk->kind, sname)
+				: cli_fail(1, "%s '%s': source kind '%s' is not a kind cflux knows", kind, pos[used], skind);
 			cli.namespace = saved;
 		}
 		json_decref(o);
 	}
 	if (rc == 0)
-		rc = request(k, av, kind, pos[used]);
+		rc = request_with(k, av, kind, pos[used], force, reset);
 	cf_kube_free(k);
 	return rc;
 }

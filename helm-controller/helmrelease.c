@@ -54,8 +54,8 @@
 #define R_RETRIES "RetriesExceeded"
 #define R_LAST_RELEASE "GetLastReleaseFailed"
 
-#define A_FORCE "reconcile.fluxcd.io/forceAt"
-#define A_RESET "reconcile.fluxcd.io/resetAt"
+#define A_FORCE CF_FORCE_AT_ANNOTATION
+#define A_RESET CF_RESET_AT_ANNOTATION
 
 typedef struct hr {
 	cf_reconcile *p;

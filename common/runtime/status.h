@@ -10,6 +10,9 @@
 #include "kube/kube.h"
 
 #define CF_REQUESTED_AT_ANNOTATION "reconcile.fluxcd.io/requestedAt"
+/* HelmRelease: a one-off install or upgrade, and a reset of the failure counts (with requestedAt) */
+#define CF_FORCE_AT_ANNOTATION "reconcile.fluxcd.io/forceAt"
+#define CF_RESET_AT_ANNOTATION "reconcile.fluxcd.io/resetAt"
 #define CF_FINALIZER "finalizers.fluxcd.io"
 
 /* Whether a watch event asks for a reconcile: new objects, deletions (being deleted, or gone

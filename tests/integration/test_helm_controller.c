@@ -12,6 +12,7 @@
 #include "itest.h"
 #include "kube/kube.h"
 #include "kube_env.h"
+#include "yaml/yaml.h"
 #include "test.h"
 #include "util/err.h"
 
@@ -625,6 +626,28 @@ static void helm_repository_chain(void)
 	CHECK_STR(cond_field(o, "Ready", "reason"), "UpgradeSucceeded");
 	CHECK_CONTAINS(cond_field(o, "Ready", "message"), ".v2 with chart cflux-demo@0.2.0");
 	json_decref(o);
+	o = NULL;
+	/* flux reconcile hr --with-source --force --reset: the HelmChart first, then one stamp as
+	 * requestedAt, forceAt and resetAt; a forced upgrade makes revision 3 */
+	{
+		char out[4096], want[300];
+		const json_t *st;
+		CHECK(capture(out, sizeof(out), "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux -n %s reconcile hr web --with-source --force --reset 2>&1",
+			      chain) == 0);
+		snprintf(want, sizeof(want), "annotating HelmChart '%s/%s-web'", chain, chain);
+		CHECK_CONTAINS(out, want);
+		snprintf(want, sizeof(want), "annotating HelmRelease '%s/web'", chain);
+		CHECK_CONTAINS(out, want);
+		CHECK(cf_kube_get(kube, &o, &(cf_kube_ref){ HR_AV, "HelmRelease", chain, "web" }) == 0);
+		st = json_object_get(o, "status");
+		CHECK(cf_json_str(st, "lastHandledForceAt") != NULL);
+		CHECK_STR(cf_json_str(st, "lastHandledResetAt"), cf_json_str(st, "lastHandledForceAt"));
+		CHECK_STR(cf_json_str(st, "lastHandledReconcileAt"), cf_json_str(st, "lastHandledForceAt"));
+		CHECK(run("HOME=%s KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN %s history web -n %s -o json | grep -q '\"revision\":3'",
+			  home, helm, chain) == 0);
+		CHECK(run("bin/cflux -n %s reconcile kustomization web --force >/dev/null 2>&1", chain) != 0);
+		json_decref(o);
+	}
 	stop_pid(&hc, SIGTERM);
 	stop_pid(&sc, SIGTERM);
 	run("for h in $(kubectl -n %s get helmreleases -o name); do kubectl -n %s patch $h --type merge "

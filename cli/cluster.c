@@ -628,7 +628,9 @@ static void table_print(table *t, int with_ns)
 	}
 }
 
-static int get_kind(cf_kube *k, const char *av, const char *kind, int print_kind)
+/* The table of kind's objects; with print_kind (get all) rows are named kind/name, an empty
+ * kind prints nothing, and *printed (rows printed so far) asks for a blank line before. */
+static int get_kind(cf_kube *k, const char *av, const char *kind, int print_kind, size_t *printed)
 {
 	json_t *list = NULL, *o;
 	table t = { json_array() };
@@ -638,6 +640,10 @@ static int get_kind(cf_kube *k, const char *av, const char *kind, int print_kind
 	rc = cf_kube_list(k, &list, &(cf_kube_ref){ av, kind, cli.all_namespaces ? NULL : cli.namespace, NULL }, NULL);
 	if (rc < 0) {
 		json_decref(t.rows);
+		if (rc == CF_ENOTSERVED && print_kind) {   /* get all: a kind whose CRD is not installed */
+			cf_err_clear();
+			return 0;
+		}
 		return cli_fail(1, "%s", cf_err_msg());
 	}
 	json_array_foreach(json_object_get(list, "items"), i, o) {
@@ -656,10 +662,15 @@ static int get_kind(cf_kube *k, const char *av, const char *kind, int print_kind
 							r && cf_json_str(r, "status") ? cf_json_str(r, "status") : "Unknown",
 							r && cf_json_str(r, "message") ? cf_json_str(r, "message") : ""));
 	}
-	if (json_array_size(t.rows) == 0)
+	if (json_array_size(t.rows) == 0 && !print_kind)
 		cli_fail(0, "no %s objects found in %s", kind, cli.all_namespaces ? "any namespace" : cli.namespace);
-	else
+	if (json_array_size(t.rows) > 0) {
+		if (printed && *printed)
+			printf("\n");
 		table_print(&t, cli.all_namespaces);
+	}
+	if (printed)
+		*printed += json_array_size(t.rows);
 	json_decref(t.rows);
 	json_decref(list);
 	return 0;
@@ -679,13 +690,16 @@ int cmd_get(int argc, char **argv)
 	if (npos == 1 && strcmp(pos[0], "all") == 0) {
 		if ((k = cli_client()) == NULL)
 			return 1;
-		rc = get_kind(k, GITREPO_AV, "GitRepository", 1);
-		printf("\n");
-		if (rc == 0)
-			rc = get_kind(k, CF_AV_OCIREPOSITORY, "OCIRepository", 1);
-		printf("\n");
-		if (rc == 0)
-			rc = get_kind(k, KS_AV, "Kustomization", 1);
+		/* every kind of a shipped controller, in the table's order (sources first), as flux
+		 * get all: a kind without objects prints nothing */
+		size_t printed = 0;
+		for (int id = 0; rc == 0 && id < CF_KIND_COUNT; id++) {
+			const cf_kind *kd = cf_kind_get((cf_kind_id)id);
+			if (cf_kind_shipped(kd))
+				rc = get_kind(k, kd->api_version, kd->kind, 1, &printed);
+		}
+		if (rc == 0 && printed == 0)
+			cli_fail(0, "no objects found in %s", cli.all_namespaces ? "any namespace" : cli.namespace);
 		cf_kube_free(k);
 		return rc;
 	}
@@ -693,7 +707,7 @@ int cmd_get(int argc, char **argv)
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources git|helm|chart|oci | kustomizations | all [-A]");
 	if ((k = cli_client()) == NULL)
 		return 1;
-	rc = get_kind(k, av, kind, 0);
+	rc = get_kind(k, av, kind, 0, NULL);
 	cf_kube_free(k);
 	return rc;
 }

@@ -546,6 +546,11 @@ static void cli_create_and_get(void)
 	CHECK_CONTAINS(out, "SUSPENDED");
 	snprintf(want, sizeof(want), "%s", art(o, "revision"));
 	CHECK_CONTAINS(out, want);
+	/* get all: every kind with objects, sources first, named kind/name */
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s get all", ns) == 0);
+	CHECK_CONTAINS(out, "helmrepository/via-cli");
+	CHECK_CONTAINS(out, "helmchart/pinned");
+	CHECK(strstr(out, "helmrepository/") < strstr(out, "helmchart/"));
 	CHECK(capture(out, sizeof(out), "bin/cflux -n %s get sources chart", ns) == 0);
 	snprintf(want, sizeof(want), "pulled '%s' chart with version '0.1.0'", chart);
 	CHECK_CONTAINS(out, want);

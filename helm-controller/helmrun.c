@@ -128,8 +128,8 @@ int hc_helm_argv(const char **argv, size_t max, char *scratch, size_t size, cons
 	}
 	if (c->verb == HC_HELM_TEST && c->timeout_ms > 0)
 		addf(&b, "--timeout=%lds", (c->timeout_ms + 999) / 1000);
-	if (c->verb == HC_HELM_HISTORY || c->verb == HC_HELM_STATUS)
-		add(&b, "--output=json");
+	if (c->verb == HC_HELM_HISTORY || c->verb == HC_HELM_STATUS || c->verb == HC_HELM_INSTALL || c->verb == HC_HELM_UPGRADE)
+		add(&b, "--output=json");   /* install, upgrade: the release made, read instead of a status run */
 	if (c->verb == HC_HELM_HISTORY)
 		add(&b, "--max=256");
 	if (b.err)

@@ -64,7 +64,8 @@ static void argv_never_holds_values(void)
 		CHECK(has(argv, "--reset-values") == (verbs[v] == HC_HELM_UPGRADE));
 		CHECK(has(argv, "--force-replace") == (verbs[v] == HC_HELM_UPGRADE || verbs[v] == HC_HELM_ROLLBACK));
 		CHECK(has(argv, "--history-max=5") == (verbs[v] == HC_HELM_UPGRADE || verbs[v] == HC_HELM_ROLLBACK));
-		CHECK(has(argv, "--output=json") == (verbs[v] == HC_HELM_HISTORY || verbs[v] == HC_HELM_STATUS));
+		CHECK(has(argv, "--output=json") == (verbs[v] == HC_HELM_HISTORY || verbs[v] == HC_HELM_STATUS ||
+						     verbs[v] == HC_HELM_INSTALL || verbs[v] == HC_HELM_UPGRADE));
 		CHECK(has(argv, "3") == (verbs[v] == HC_HELM_ROLLBACK));
 		CHECK(has(argv, "--cascade") == (verbs[v] == HC_HELM_UNINSTALL));
 	}

@@ -380,7 +380,7 @@ int hc_helm_exec(hc_helm_result *res, const char *const *argv, const char *workd
 void hc_helm_result_free(hc_helm_result *res)
 {
 	if (res->out.data)
-		memset(res->out.data, 0, res->out.len);   /* status -o json holds the values */
+		memset(res->out.data, 0, res->out.len);   /* status, install, upgrade -o json hold the values */
 	cf_buf_free(&res->out);
 	cf_buf_free(&res->err);
 }

@@ -632,8 +632,11 @@ static void helm_repository_chain(void)
 	{
 		char out[4096], want[300];
 		const json_t *st;
-		CHECK(capture(out, sizeof(out), "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux -n %s reconcile hr web --with-source --force --reset 2>&1",
-			      chain) == 0);
+		int crc = capture(out, sizeof(out), "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux -n %s reconcile hr web --with-source --force --reset 2>&1",
+				  chain);
+		if (crc != 0)
+			fprintf(stderr, "cflux reconcile hr said:\n%s\n", out);
+		CHECK(crc == 0);
 		snprintf(want, sizeof(want), "annotating HelmChart '%s/%s-web'", chain, chain);
 		CHECK_CONTAINS(out, want);
 		snprintf(want, sizeof(want), "annotating HelmRelease '%s/web'", chain);

@@ -347,7 +347,8 @@ static int release(hr *r, hc_helm_verb verb)
 	call.values_path = r->values_path;
 	call.wait = !flag(r, action, NULL, "disableWait");
 	call.create_namespace = verb == HC_HELM_INSTALL && flag(r, "install", NULL, "createNamespace");
-	call.force = verb == HC_HELM_UPGRADE && (flag(r, "upgrade", NULL, "force") || r->forced);
+	/* upgrade.force is replacement; forceAt only makes this run happen (Flux's one-off upgrade) */
+	call.force = verb == HC_HELM_UPGRADE && flag(r, "upgrade", NULL, "force");
 	call.cleanup_on_fail = verb == HC_HELM_UPGRADE && flag(r, "upgrade", NULL, "cleanupOnFail");
 	/* Flux: install defaults to Create, upgrade to Skip */
 	call.crds = crds && strcmp(crds, "Skip") == 0 ? HC_CRDS_SKIP

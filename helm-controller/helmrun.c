@@ -76,7 +76,9 @@ static void add_change_flags(argv_b *b, const hc_helm_call *c)
 	add(b, c->wait ? "--wait=watcher" : "--wait=hookOnly");
 	if (c->verb == HC_HELM_UPGRADE || c->verb == HC_HELM_ROLLBACK) {
 		addf(b, "--history-max=%ld", c->max_history);
+		/* replacement is a client-side strategy: helm 4 refuses it with server-side apply */
 		add_if(b, c->force, "--force-replace");
+		add_if(b, c->force, "--server-side=false");
 		add_if(b, c->cleanup_on_fail, "--cleanup-on-fail");
 	}
 	if (c->verb == HC_HELM_INSTALL || c->verb == HC_HELM_UPGRADE) {

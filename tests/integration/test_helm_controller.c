@@ -632,11 +632,9 @@ static void helm_repository_chain(void)
 	{
 		char out[4096], want[300];
 		const json_t *st;
-		int crc = capture(out, sizeof(out), "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux -n %s reconcile hr web --with-source --force --reset 2>&1",
-				  chain);
-		if (crc != 0)
-			fprintf(stderr, "cflux reconcile hr said:\n%s\n", out);
-		CHECK(crc == 0);
+		if (capture(out, sizeof(out), "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux -n %s reconcile hr web --with-source --force --reset 2>&1",
+			    chain) != 0)
+			cf_test_fail(__FILE__, __LINE__, "cflux reconcile hr failed: %s", out);
 		snprintf(want, sizeof(want), "annotating HelmChart '%s/%s-web'", chain, chain);
 		CHECK_CONTAINS(out, want);
 		snprintf(want, sizeof(want), "annotating HelmRelease '%s/web'", chain);
@@ -646,7 +644,7 @@ static void helm_repository_chain(void)
 		CHECK(cf_json_str(st, "lastHandledForceAt") != NULL);
 		CHECK_STR(cf_json_str(st, "lastHandledResetAt"), cf_json_str(st, "lastHandledForceAt"));
 		CHECK_STR(cf_json_str(st, "lastHandledReconcileAt"), cf_json_str(st, "lastHandledForceAt"));
-		CHECK(run("HOME=%s KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN %s history web -n %s -o json | grep -q '\"revision\":3'",
+		CHECK(run("HOME=%s KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN %s history web -n %s -o json | grep -Eq '\"revision\":3,[^}]*\"status\":\"deployed\"'",
 			  home, helm, chain) == 0);
 		CHECK(run("bin/cflux -n %s reconcile kustomization web --force >/dev/null 2>&1", chain) != 0);
 		json_decref(o);

@@ -71,6 +71,7 @@ typedef struct hr {
 	hc_chart chart;
 	char config_digest[72];
 	hc_history hist;
+	int hist_fresh;                /* hist is helm's since the last action that changed the release */
 	int forced;
 } hr;
 
@@ -246,26 +247,16 @@ static int load_history(hr *r)
 		rc = hc_history_parse(&r->hist, res.out.data ? res.out.data : "", res.out.len);
 	}
 	hc_helm_result_free(&res);
+	r->hist_fresh = rc == 0;
 	return rc < 0 ? cf_err_prefix("failed to get last release revision") : 0;
 }
 
-/* The snapshot of the latest release, first in status.history (replacing the one of the same
- * version), at most HISTORY_KEEP kept. */
-static int record_snapshot(hr *r)
+/* snap (taken) first in status.history, replacing the one of the same version (its test
+ * hooks kept), at most HISTORY_KEEP kept */
+static void keep_snapshot(hr *r, json_t *snap)
 {
-	hc_helm_call call;
-	hc_helm_result res;
-	json_t *snap = NULL, *hist = json_object_get(r->status, "history"), *first;
-	int rc;
+	json_t *hist = json_object_get(r->status, "history"), *first;
 
-	if ((rc = load_history(r)) < 0 || r->hist.latest == 0)
-		return rc;
-	call_init(r, &call, HC_HELM_STATUS);
-	if ((rc = helm(r, &call, &res)) == 0)
-		rc = hc_release_snapshot(&snap, res.out.data, res.out.len, &r->hist);
-	hc_helm_result_free(&res);
-	if (rc < 0)
-		return cf_err_prefix("failed to read release status");
 	if (!json_is_array(hist))
 		json_object_set_new(r->status, "history", hist = json_array());
 	first = json_array_get(hist, 0);
@@ -279,7 +270,41 @@ static int record_snapshot(hr *r)
 	}
 	while (json_array_size(hist) > HISTORY_KEEP)
 		json_array_remove(hist, json_array_size(hist) - 1);
+}
+
+/* The snapshot of the latest release from helm history and helm status. */
+static int record_snapshot(hr *r)
+{
+	hc_helm_call call;
+	hc_helm_result res;
+	json_t *snap = NULL;
+	int rc;
+
+	if ((rc = load_history(r)) < 0 || r->hist.latest == 0)
+		return rc;
+	call_init(r, &call, HC_HELM_STATUS);
+	if ((rc = helm(r, &call, &res)) == 0)
+		rc = hc_release_snapshot(&snap, res.out.data, res.out.len, &r->hist);
+	hc_helm_result_free(&res);
+	if (rc < 0)
+		return cf_err_prefix("failed to read release status");
+	keep_snapshot(r, snap);
 	return 0;
+}
+
+/* The snapshot of the release install or upgrade printed (res): no more helm runs. When that
+ * output is not one (cut at its cap, say), history and status as after any other action. */
+static int record_action_snapshot(hr *r, const hc_helm_result *res)
+{
+	json_t *snap = NULL;
+
+	if (hc_release_snapshot_action(&snap, &r->hist, res->out.data ? res->out.data : "", res->out.len) == 0) {
+		keep_snapshot(r, snap);
+		return 0;
+	}
+	cf_log(CF_LOG_DEBUG, "release output not read, asking helm", "object", r->p->key, "error", cf_err_msg(), NULL);
+	cf_err_clear();
+	return record_snapshot(r);
 }
 
 static const json_t *latest_snapshot(const hr *r)
@@ -329,9 +354,9 @@ static int release(hr *r, hc_helm_verb verb)
 	call.crds = crds && strcmp(crds, "Skip") == 0 ? HC_CRDS_SKIP
 		  : crds ? HC_CRDS_CREATE : (verb == HC_HELM_INSTALL ? HC_CRDS_CREATE : HC_CRDS_SKIP);
 	json_object_set_new(r->status, "lastAttemptedReleaseAction", json_string(action));
-	rc = helm(r, &call, &res);
-	hc_helm_result_free(&res);
-	if (rc < 0) {
+	r->hist_fresh = 0;
+	if ((rc = helm(r, &call, &res)) < 0) {
+		hc_helm_result_free(&res);
 		snprintf(msg, sizeof(msg), "Helm %s failed for release %s/%s with chart %s@%s: %s", action, r->target, r->release,
 			 r->chart.chart_name, r->chart.version, cf_err_msg());
 		count_failure(r, action);
@@ -340,7 +365,9 @@ static int release(hr *r, hc_helm_verb verb)
 		record_snapshot(r) < 0 ? cf_err_clear() : (void)0;
 		return cf_err_set(CF_EAPI, "%s", msg);
 	}
-	if ((rc = record_snapshot(r)) < 0)
+	rc = record_action_snapshot(r, &res);
+	hc_helm_result_free(&res);
+	if (rc < 0)
 		return rc;
 	release_ref(ref, sizeof(ref), r);
 	snprintf(msg, sizeof(msg), "Helm %s succeeded for release %s with chart %s@%s", action, ref, r->chart.chart_name,
@@ -403,6 +430,7 @@ static int remediate(hr *r, int rollback, int revision, const char *why)
 	call.keep_history = !rollback && flag(r, "uninstall", NULL, "keepHistory");
 	call.cascade = rollback ? NULL : cf_json_str(sub(r, "uninstall", NULL), "deletionPropagation");
 	release_ref(ref, sizeof(ref), r);
+	r->hist_fresh = 0;
 	rc = helm(r, &call, &res);
 	hc_helm_result_free(&res);
 	if (rc < 0) {
@@ -436,7 +464,7 @@ static int after_failure(hr *r, const char *action, const char *reason)
 
 	snprintf(failure, sizeof(failure), "%s", cf_err_msg());
 	if ((!last || remediate_last(r, action)) && (n != 0 || remediate_last(r, action))) {
-		if (load_history(r) == 0 && r->hist.latest > 0 && (!rollback || r->hist.previous_good > 0))
+		if ((r->hist_fresh || load_history(r) == 0) && r->hist.latest > 0 && (!rollback || r->hist.previous_good > 0))
 			remediate(r, rollback, r->hist.previous_good, upgrade ? "upgrade failed" : "install failed") < 0 ? cf_err_clear()
 															 : (void)0;
 	}

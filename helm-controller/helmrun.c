@@ -130,8 +130,8 @@ int hc_helm_argv(const char **argv, size_t max, char *scratch, size_t size, cons
 	}
 	if (c->verb == HC_HELM_TEST && c->timeout_ms > 0)
 		addf(&b, "--timeout=%lds", (c->timeout_ms + 999) / 1000);
-	if (c->verb == HC_HELM_HISTORY || c->verb == HC_HELM_STATUS)
-		add(&b, "--output=json");
+	if (c->verb == HC_HELM_HISTORY || c->verb == HC_HELM_STATUS || c->verb == HC_HELM_INSTALL || c->verb == HC_HELM_UPGRADE)
+		add(&b, "--output=json");   /* install, upgrade: the release made, read instead of a status run */
 	if (c->verb == HC_HELM_HISTORY)
 		add(&b, "--max=256");
 	if (b.err)
@@ -382,7 +382,7 @@ int hc_helm_exec(hc_helm_result *res, const char *const *argv, const char *workd
 void hc_helm_result_free(hc_helm_result *res)
 {
 	if (res->out.data)
-		memset(res->out.data, 0, res->out.len);   /* status -o json holds the values */
+		memset(res->out.data, 0, res->out.len);   /* status, install, upgrade -o json hold the values */
 	cf_buf_free(&res->out);
 	cf_buf_free(&res->err);
 }

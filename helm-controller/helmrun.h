@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #define HC_HELM_ARGV_MAX 64
-#define HC_HELM_STDOUT_MAX (16u << 20)   /* `status -o json` holds the chart's files */
+#define HC_HELM_STDOUT_MAX (16u << 20)   /* `install|upgrade -o json` holds the chart's files */
 #define HC_HELM_STDERR_MAX (64u << 10)
 
 typedef enum hc_helm_verb {

@@ -66,7 +66,8 @@ static void argv_never_holds_values(void)
 		/* helm 4 refuses replacement with server-side apply */
 		CHECK(has(argv, "--server-side=false") == has(argv, "--force-replace"));
 		CHECK(has(argv, "--history-max=5") == (verbs[v] == HC_HELM_UPGRADE || verbs[v] == HC_HELM_ROLLBACK));
-		CHECK(has(argv, "--output=json") == (verbs[v] == HC_HELM_HISTORY || verbs[v] == HC_HELM_STATUS));
+		CHECK(has(argv, "--output=json") == (verbs[v] == HC_HELM_HISTORY || verbs[v] == HC_HELM_STATUS ||
+						     verbs[v] == HC_HELM_INSTALL || verbs[v] == HC_HELM_UPGRADE));
 		CHECK(has(argv, "3") == (verbs[v] == HC_HELM_ROLLBACK));
 		CHECK(has(argv, "--cascade") == (verbs[v] == HC_HELM_UNINSTALL));
 	}

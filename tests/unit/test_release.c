@@ -77,11 +77,54 @@ static void snapshot(void)
 	CHECK(hc_release_snapshot(&s, status, strlen(status), &h) == CF_EINVAL && s == NULL);
 }
 
+/* what helm 4.1 install/upgrade -o json print: the release with its chart's metadata */
+static void snapshot_from_action(void)
+{
+	const char *hist = "[" H1 "," H2 "]";
+	const char *out = "{\"name\":\"app\",\"namespace\":\"apps\",\"version\":3,\"info\":{\"status\":\"deployed\","
+			  "\"first_deployed\":\"2026-12-02T01:48:39Z\",\"last_deployed\":\"2026-12-02T01:50:00Z\"},"
+			  "\"chart\":{\"metadata\":{\"name\":\"my-app\",\"version\":\"1.3.0\",\"appVersion\":\"1.2\"},"
+			  "\"templates\":[]},\"config\":{\"password\":\"hunter2\"},\"manifest\":\"---\"}";
+	const char *status = "{\"name\":\"app\",\"namespace\":\"apps\",\"version\":3,\"info\":{\"status\":\"deployed\","
+			     "\"first_deployed\":\"2026-12-02T01:48:39Z\",\"last_deployed\":\"2026-12-02T01:50:00Z\","
+			     "\"resources\":{}},\"config\":{\"password\":\"hunter2\"},\"manifest\":\"---\"}";
+	hc_history h, before;
+	json_t *s = NULL, *st = NULL;
+	char *text;
+
+	CHECK_OK(hc_history_parse(&h, hist, strlen(hist)));
+	before = h;
+	CHECK_OK(hc_release_snapshot_action(&s, &h, out, strlen(out)));
+	CHECK(h.latest == 3 && h.previous_good == 2 && h.count == before.count + 1);
+	CHECK_STR(h.latest_status, "deployed");
+	CHECK_STR(h.latest_chart, "my-app-1.3.0");
+	CHECK_STR(json_string_value(json_object_get(s, "chartName")), "my-app");
+	CHECK_STR(json_string_value(json_object_get(s, "chartVersion")), "1.3.0");
+	CHECK_STR(json_string_value(json_object_get(s, "appVersion")), "1.2");
+	CHECK_STR(json_string_value(json_object_get(s, "lastDeployed")), "2026-12-02T01:50:00Z");
+	CHECK(json_integer_value(json_object_get(s, "version")) == 3);
+	text = json_dumps(s, 0);
+	CHECK(text && strstr(text, "hunter2") == NULL);
+	free(text);
+	/* the same release read from helm status (after history) has the same snapshot */
+	CHECK_OK(hc_release_snapshot(&st, status, strlen(status), &h));
+	CHECK(st && json_equal(s, st));
+	json_decref(st);
+	json_decref(s);
+	/* not past the history, no chart, not JSON (cut at the cap): refused, h as it was */
+	before = h;
+	CHECK(hc_release_snapshot_action(&s, &h, out, strlen(out)) == CF_EINVAL && s == NULL);
+	CHECK(hc_release_snapshot_action(&s, &h, status, strlen(status)) == CF_EINVAL && s == NULL);
+	CHECK(hc_release_snapshot_action(&s, &h, out, strlen(out) / 2) == CF_EINVAL && s == NULL);
+	CHECK(memcmp(&h, &before, sizeof(h)) == 0);
+}
+
 static const cf_test_case cases[] = {
 	{ "history", history },
 	{ "history_refuses_bad_output", history_refuses_bad_output },
 	{ "chart_split", chart_split },
 	{ "snapshot", snapshot },
+	{ "snapshot_from_action", snapshot_from_action },
 };
 
 int main(int argc, char **argv)

@@ -580,6 +580,11 @@ static int create_kustomization(int argc, char **argv, const char *name)
 
 int cmd_create(int argc, char **argv)
 {
+	static const struct { const char *kind; int (*create)(int, char **, const char *); } makers[] = {
+		{ "GitRepository", create_source_git }, { "HelmRepository", cmd_create_source_helm },
+		{ "OCIRepository", cmd_create_source_oci }, { "Kustomization", create_kustomization },
+		{ "HelmRelease", cmd_create_helmrelease },
+	};
 	const char *av, *kind;
 	int used;
 
@@ -587,16 +592,12 @@ int cmd_create(int argc, char **argv)
 	used = argc > 1 ? cli_kind_args(argv + 1, (size_t)(argc - 1), &av, &kind) : 0;
 	if (used == 0 || argc < 2 + used || argv[1 + used][0] == '-')
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git|helm|oci NAME --url URL ... | kustomization NAME --source ... | helmrelease NAME ...");
-	if (strcmp(kind, "GitRepository") == 0)
-		return create_source_git(argc - 1 - used, argv + 1 + used, argv[1 + used]);
-	if (strcmp(kind, "HelmRelease") == 0)
-		return cmd_create_helmrelease(argc - 1 - used, argv + 1 + used, argv[1 + used]);
-	if (strcmp(kind, "HelmRepository") == 0)
-		return cmd_create_source_helm(argc - 1 - used, argv + 1 + used, argv[1 + used]);
-	if (strcmp(kind, "OCIRepository") == 0)
-		return cmd_create_source_oci(argc - 1 - used, argv + 1 + used, argv[1 + used]);
-	if (strcmp(kind, "Kustomization") == 0)
-		return create_kustomization(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	for (size_t i = 0; i < sizeof(makers) / sizeof(makers[0]); i++)
+		if (strcmp(kind, makers[i].kind) == 0) {
+			int rc = makers[i].create(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+			cf_flag_list_free(&cli_create.labels);   /* whichever way the command ended */
+			return rc;
+		}
 	return cli_fail(CLI_EXIT_USAGE, "cflux create cannot make a %s yet", kind);
 }
 

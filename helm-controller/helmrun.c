@@ -272,11 +272,14 @@ static long long now_ms(void)
  * ends helm and whatever it started), then helm itself. Never returns. */
 static void child(const char *const *argv, char *const *envp, int out, int err)
 {
-	int null = open("/dev/null", O_RDONLY);
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	setpgid(0, 0);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		_exit(126);
+	/* nothing else of the controller reaches helm: other threads' files and sockets (a Secret
+	 * being read, an API connection) are not all close-on-exec */
+	close_range(3, ~0U, 0);
 	signal(SIGPIPE, SIG_DFL);
 	execve(argv[0], (char *const *)argv, envp);
 	_exit(127);
@@ -370,8 +373,13 @@ int hc_helm_exec(hc_helm_result *res, const char *const *argv, const char *workd
 	collect(res, pid, out[0], err[0], timeout_ms);
 	close(out[0]);
 	close(err[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			res->exited = 0;
+			res->status = -1;
+			return cf_err_set(CF_EIO, "helm (pid %ld): waitpid: %s", (long)pid, strerror(errno));
+		}
+	}
 	res->exited = WIFEXITED(st);
 	res->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	if (res->exited && res->status == 127)

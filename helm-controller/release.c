@@ -23,7 +23,9 @@ static json_t *load(const char *json, size_t len, const char *what)
 	json_t *j = json_loadb(json, len, JSON_REJECT_DUPLICATES, &e);
 
 	if (j == NULL)
-		cf_err_set(CF_EINVAL, "helm %s output is not JSON: %s (line %d)", what, e.text, e.line);
+		/* line and column only: jansson's text quotes the input near the error, which may
+		 * be part of the release's values */
+		cf_err_set(CF_EINVAL, "helm %s output is not JSON (line %d, column %d)", what, e.line, e.column);
 	return j;
 }
 
@@ -74,6 +76,8 @@ int hc_chart_split(char *name, size_t nsize, char *version, size_t vsize, const 
 			snprintf(version, vsize, "%s", dash + 1);
 			return 0;
 		}
+		if (dash <= chart)   /* never step before the string */
+			break;
 		while (--dash > chart && *dash != '-')
 			;
 		if (dash <= chart)

@@ -182,7 +182,10 @@ static int store(cf_reconcile *p, const cf_buf *index, const char *digest)
 	if ((rc = src_storage_set_artifact(p->status, path.data, url.data, digest, digest, size, 1)) < 0 ||
 	    (rc = succeed(p, digest)) < 0 || (rc = cf_reconcile_write_status(p)) < 0)
 		goto out;
-	snprintf(msg, sizeof(msg), "stored fetched index of size %zu from '%.300s'", size, cf_json_str(p->spec, "url"));
+	char shown[600];
+
+	cf_url_redact(shown, sizeof(shown), cf_json_str(p->spec, "url") ? cf_json_str(p->spec, "url") : "");
+	snprintf(msg, sizeof(msg), "stored fetched index of size %zu from '%.300s'", size, shown);
 	cf_event_emit_revision(p->k, c->events, p->obj, "Normal", "NewArtifact", msg, digest, digest, SOURCE_CONTROLLER);
 	src_notice_publish(c, CF_KIND_HELMREPOSITORY, p->ns, p->name, digest, digest, path.data);
 	cf_log(CF_LOG_INFO, "stored artifact", "kind", "HelmRepository", "object", p->name, "namespace", p->ns,
@@ -199,7 +202,9 @@ out:
 static int reconcile_oci(cf_reconcile *p, const char *url)
 {
 	if (strncmp(url, "oci://", 6) != 0) {
-		cf_err_set(CF_EINVAL, "invalid Helm repository URL '%s': type 'oci' needs an oci:// URL", url);
+		char shown[600];
+		cf_url_redact(shown, sizeof(shown), url);   /* credentials written in the URL stay out */
+		cf_err_set(CF_EINVAL, "invalid Helm repository URL '%s': type 'oci' needs an oci:// URL", shown);
 		return cf_reconcile_fail(p, R_URL, CF_FAIL_STALLED);
 	}
 	json_object_del(p->status, "artifact");
@@ -250,7 +255,9 @@ static int body(cf_reconcile *p)
 		return cf_reconcile_fail(p, CF_REASON_INVALID_SPEC, CF_FAIL_STALLED);
 	}
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
-		cf_err_set(CF_EINVAL, "invalid Helm repository URL '%s': scheme must be http or https", url);
+		char shown[600];
+		cf_url_redact(shown, sizeof(shown), url);
+		cf_err_set(CF_EINVAL, "invalid Helm repository URL '%s': scheme must be http or https", shown);
 		return cf_reconcile_fail(p, R_URL, CF_FAIL_STALLED);
 	}
 	if ((rc = fetch_index(p, &index, digest)) < 0)

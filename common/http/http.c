@@ -411,7 +411,8 @@ static void setup(exchange *x, struct curl_slist *hl, const char *method, char *
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* an https request is never redirected to plain http (a downgrade anyone on the path could use) */
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, strncmp(x->req->url, "https://", 8) == 0 ? "https" : "http,https");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");

@@ -157,6 +157,12 @@ static int token_fetch(cf_oci *c, const cf_oci_challenge *ch, const char *scope,
 		rc = cf_err_set(CF_EAUTH, "registry '%s': token realm '%.200s' is not an http(s) URL", c->registry, ch->realm);
 		goto out;
 	}
+	/* the credentials go to the realm: never in the clear when the registry itself is https */
+	if (strncmp(ch->realm, "http://", 7) == 0 && strncmp(c->base, "https://", 8) == 0) {
+		rc = cf_err_set(CF_EAUTH, "registry '%s': token realm '%.200s' is plain http; the credentials are not sent there",
+				c->registry, ch->realm);
+		goto out;
+	}
 	rc = cf_buf_printf(&url, "%s%sscope=%s%s%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?", sc,
 			   ch->service[0] ? "&service=" : "", ch->service[0] ? svc : "");
 	if (rc < 0)
@@ -476,10 +482,10 @@ int cf_oci_blob_fetch(cf_oci *c, const char *repository, const char *digest, lon
 		goto out;
 	}
 	rc = blob_stream(c, &s, repository, digest, expect_size);
-	if (rc == 0 && (fsync(s.fd) < 0 || close(s.fd) < 0))
+	if (rc == 0 && fsync(s.fd) < 0)
 		rc = cf_err_set(CF_EIO, "cannot write %s: %s", tmp.data, strerror(errno));
-	else if (rc < 0)
-		close(s.fd);
+	if (close(s.fd) < 0 && rc == 0)   /* closed on every path */
+		rc = cf_err_set(CF_EIO, "cannot write %s: %s", tmp.data, strerror(errno));
 	s.fd = -1;
 	if (rc == 0 && rename(tmp.data, path) < 0)
 		rc = cf_err_set(CF_EIO, "cannot rename to %s: %s", path, strerror(errno));

@@ -44,6 +44,8 @@ json_t *cli_object_ref(const char *text, const char *dflt_kind, int with_ns);
 /* A --interval-like flag's value as flux writes it ("1m" -> "1m0s"); 0, or the exit code
  * after printing the error. out holds CF_DURATION_MAX bytes. */
 int cli_go_duration(char *out, const char *flag, const char *text);
+/* Whether v is one of the NULL-ended allowed values (a flag's choices). */
+int cli_one_of(const char *v, const char *const *allowed);
 /* spec.dependsOn from --depends-on values "name" or "namespace/name" (none: left out). */
 void cli_depends_on(json_t *spec, const cf_flag_list *l);
 int cmd_create_helmrelease(int argc, char **argv, const char *name);

@@ -246,6 +246,14 @@ fail:
 
 cli_create_args cli_create;
 
+int cli_one_of(const char *v, const char *const *allowed)
+{
+	for (size_t i = 0; allowed[i]; i++)
+		if (strcmp(v, allowed[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* metadata.labels from --label key=value (flux's words on a malformed one) */
 static int create_labels(json_t *obj)
 {

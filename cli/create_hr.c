@@ -19,14 +19,6 @@ typedef struct hr_args {
 	cf_flag_list depends, values, values_from;
 } hr_args;
 
-static int one_of(const char *v, const char *const *allowed)
-{
-	for (size_t i = 0; allowed[i]; i++)
-		if (strcmp(v, allowed[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* "Kind/name[.namespace]" with Kind one of allowed: 0 and *out; -1 when malformed (the caller
  * words that); 1 after printing flux's refusal of the kind, after prefix. */
 static int kind_ref(json_t **out, const char *text, const char *const *allowed, const char *prefix,
@@ -39,7 +31,7 @@ static int kind_ref(json_t **out, const char *text, const char *const *allowed, 
 	if (slash == NULL || slash == text || slash[1] == '\0')
 		return -1;
 	snprintf(kind, sizeof(kind), "%.*s", (int)(slash - text), text);
-	if (!one_of(kind, allowed))
+	if (!cli_one_of(kind, allowed))
 		return cli_fail(1, "%s%s '%s' is not supported, must be one of: %s", prefix, what, kind, list);
 	*out = cli_object_ref(text, kind, 1);
 	return *out ? 0 : -1;
@@ -60,7 +52,7 @@ static int chart_spec(json_t *spec, const hr_args *a)
 				a->source ? a->source : "");
 	if (rc > 0)
 		return rc;
-	if (!one_of(a->strategy, strategies)) {
+	if (!cli_one_of(a->strategy, strategies)) {
 		json_decref(src);
 		return cli_fail(1, "'%s' is an invalid reconcile strategy(valid: Revision, ChartVersion)", a->strategy);
 	}
@@ -133,7 +125,7 @@ static int values_from(json_t *spec, const cf_flag_list *refs)
 			return cli_fail(1, "invalid reference '%s', must be in format <kind>/<name>", t);
 		}
 		snprintf(kind, sizeof(kind), "%.*s", (int)(slash - t), t);
-		if (!one_of(kind, kinds)) {
+		if (!cli_one_of(kind, kinds)) {
 			json_decref(list);
 			return cli_fail(1, "reference kind '%s' is not supported, must be one of: Secret, ConfigMap", kind);
 		}
@@ -165,7 +157,7 @@ static int hr_spec(json_t **spec, const hr_args *a)
 		return cli_fail(1, "cannot use --chart in combination with --chart-ref");
 	if (!a->chart && !a->chart_ref)
 		return cli_fail(1, "chart or chart-ref is required");
-	if (a->crds && !one_of(a->crds, policies))
+	if (a->crds && !cli_one_of(a->crds, policies))
 		return cli_fail(1, "invalid argument \"%s\" for \"--crds\" flag: unsupported upgrade CRDs policy '%s', must be one of: Skip, Create, CreateReplace",
 				a->crds, a->crds);
 	if ((rc = cli_go_duration(every, "interval", a->interval)) != 0)

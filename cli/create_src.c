@@ -13,14 +13,6 @@
 
 static const char *const OCI_PROVIDERS[] = { "generic", "aws", "azure", "gcp", NULL };
 
-static int one_of(const char *v, const char *const *allowed)
-{
-	for (size_t i = 0; allowed[i]; i++)
-		if (strcmp(v, allowed[i]) == 0)
-			return 1;
-	return 0;
-}
-
 static void set_ref(json_t *spec, const char *key, const char *name)
 {
 	if (name)
@@ -148,7 +140,7 @@ int cmd_create_source_oci(int argc, char **argv, const char *name)
 		rc = cli_fail(1, "url is required");
 	else if (rc == 0 && !tag && !semver && !digest)
 		rc = cli_fail(1, "--tag, --tag-semver or --digest is required");
-	else if (rc == 0 && !one_of(provider, OCI_PROVIDERS))
+	else if (rc == 0 && !cli_one_of(provider, OCI_PROVIDERS))
 		rc = cli_fail(1, "invalid argument \"%s\" for \"--provider\" flag: source OCI provider '%s' is not supported, must be one of: generic, aws, azure, gcp",
 			      provider, provider);
 	if (rc == 0)

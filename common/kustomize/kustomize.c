@@ -190,6 +190,27 @@ static int check_object(const json_t *d, const char *path, size_t doc)
 	return 0;
 }
 
+/* kustomize holds annotations as a map of strings: a number or boolean a manifest writes there
+ * comes out as its text ("3", "true"). */
+static void stringify_annotations(json_t *obj)
+{
+	json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations"), *v;
+	const char *key;
+	char text[64];
+
+	json_object_foreach(ann, key, v) {
+		if (json_is_integer(v))
+			snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		else if (json_is_real(v))
+			snprintf(text, sizeof(text), "%.17g", json_real_value(v));
+		else if (json_is_boolean(v))
+			snprintf(text, sizeof(text), "%s", json_is_true(v) ? "true" : "false");
+		else
+			continue;
+		json_object_set_new(ann, key, json_string(text));
+	}
+}
+
 /* Resource documents of a file, with kind: List flattened. */
 static int load_resources(const kctx *c, const char *path, kset *out)
 {
@@ -214,12 +235,16 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 			size_t j;
 			json_t *item;
 			json_array_foreach(json_object_get(d, "items"), j, item)
-				if (rc == 0 && (rc = check_object(item, path, i + 1)) == 0)
-					rc = kz_kset_add(out, json_deep_copy(item), NULL, 0, path);
+				if (rc == 0 && (rc = check_object(item, path, i + 1)) == 0) {
+					json_t *copy = json_deep_copy(item);
+					stringify_annotations(copy);
+					rc = kz_kset_add(out, copy, NULL, 0, path);
+				}
 			continue;
 		}
 		if ((rc = check_object(d, path, i + 1)) < 0)
 			break;
+		stringify_annotations(d);
 		rc = kz_kset_add(out, json_incref(d), NULL, 0, path);
 	}
 	json_decref(docs);
@@ -358,17 +383,33 @@ static int walk_path(json_t *node, const char *path, int create, field_fn fn, vo
 	return walk_path(next, slash + 1, create, fn, arg);
 }
 
+/* what set_labels_fn adds, and whether an absent map is created */
+typedef struct label_set {
+	const json_t *pairs;
+	int create;
+} label_set;
+
 static int set_labels_fn(json_t *holder, const char *field, void *arg)
 {
+	const label_set *ls = arg;
 	json_t *m = json_object_get(holder, field);
 
 	if (m == NULL || json_is_null(m)) {
+		if (!ls->create)
+			return 0;
 		m = json_object();
 		json_object_set_new(holder, field, m);
 	}
 	if (json_is_object(m))
-		json_object_update(m, (json_t *)arg);
+		json_object_update(m, (json_t *)ls->pairs);
 	return 0;
+}
+
+static void set_labels_at(json_t *obj, const char *path, const json_t *pairs, int create)
+{
+	label_set ls = { pairs, create };
+
+	walk_path(obj, path, create, set_labels_fn, &ls);
 }
 
 /* commonLabels and labels.includeSelectors: selectors and templates, per kustomize's defaults */
@@ -396,13 +437,29 @@ static void add_labels(kset *s, const json_t *labels, int selectors, int templat
 		json_t *obj = s->v[i].obj;
 		const char *kind = kz_res_kind(&s->v[i]);
 
-		walk_path(obj, "metadata/labels", 1, set_labels_fn, (void *)labels);
+		set_labels_at(obj, "metadata/labels", labels, 1);
 		for (size_t k = 0; k < sizeof(label_paths) / sizeof(label_paths[0]); k++) {
 			if (strcmp(kind, label_paths[k].kind) != 0)
 				continue;
 			if (selectors || (templates && !label_paths[k].selector && strstr(label_paths[k].path, "emplate/")))
-				walk_path(obj, label_paths[k].path, label_paths[k].create, set_labels_fn, (void *)labels);
+				set_labels_at(obj, label_paths[k].path, labels, label_paths[k].create);
 		}
+	}
+}
+
+/* labels[].fields: field specs {path, kind, group, version, create} beside the defaults */
+static void label_fields(kset *s, const json_t *pairs, const json_t *fields)
+{
+	size_t j;
+	json_t *f;
+
+	json_array_foreach(fields, j, f) {
+		const char *path = cf_json_str(f, "path");
+		if (path == NULL)
+			continue;
+		for (size_t i = 0; i < s->n; i++)
+			if (kz_target_match(&s->v[i], f))
+				set_labels_at(s->v[i].obj, path, pairs, json_is_true(json_object_get(f, "create")));
 	}
 }
 
@@ -417,10 +474,10 @@ static const struct { const char *kind, *path; } template_annotation_paths[] = {
 static void add_annotations(kset *s, const json_t *ann)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		walk_path(s->v[i].obj, "metadata/annotations", 1, set_labels_fn, (void *)ann);
+		set_labels_at(s->v[i].obj, "metadata/annotations", ann, 1);
 		for (size_t k = 0; k < sizeof(template_annotation_paths) / sizeof(template_annotation_paths[0]); k++)
 			if (strcmp(kz_res_kind(&s->v[i]), template_annotation_paths[k].kind) == 0)
-				walk_path(s->v[i].obj, template_annotation_paths[k].path, 1, set_labels_fn, (void *)ann);
+				set_labels_at(s->v[i].obj, template_annotation_paths[k].path, ann, 1);
 	}
 }
 
@@ -433,17 +490,51 @@ void kz_rename_res(kres *r, const char *name)
 	json_array_append_new(r->names, json_string(name));
 }
 
-static int cluster_scoped(const char *kind)
+/* The cluster-scoped kinds kustomize knows, each with its API group: a kind of the same name in
+ * another group is a namespaced custom object. */
+static const struct { const char *group, *kind; } cluster_kinds[] = {
+	{ "", "Namespace" }, { "rbac.authorization.k8s.io", "ClusterRole" },
+	{ "rbac.authorization.k8s.io", "ClusterRoleBinding" }, { "apiextensions.k8s.io", "CustomResourceDefinition" },
+	{ "", "PersistentVolume" }, { "storage.k8s.io", "StorageClass" }, { "scheduling.k8s.io", "PriorityClass" },
+	{ "admissionregistration.k8s.io", "ValidatingWebhookConfiguration" },
+	{ "admissionregistration.k8s.io", "MutatingWebhookConfiguration" },
+	{ "admissionregistration.k8s.io", "ValidatingAdmissionPolicy" },
+	{ "admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding" },
+	{ "apiregistration.k8s.io", "APIService" }, { "storage.k8s.io", "CSIDriver" }, { "storage.k8s.io", "CSINode" },
+	{ "", "Node" }, { "storage.k8s.io", "VolumeAttachment" }, { "node.k8s.io", "RuntimeClass" },
+	{ "policy", "PodSecurityPolicy" }, { "networking.k8s.io", "IngressClass" },
+	{ "certificates.k8s.io", "CertificateSigningRequest" }, { "flowcontrol.apiserver.k8s.io", "FlowSchema" },
+	{ "flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration" }, { "", "ComponentStatus" },
+};
+
+/* group NULL: any group (a reference names only the kind) */
+static int cluster_scoped_in(const char *group, const char *kind)
 {
-	static const char *const kinds[] = { "Namespace", "ClusterRole", "ClusterRoleBinding",
-		"CustomResourceDefinition", "PersistentVolume", "StorageClass", "PriorityClass",
-		"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "CSIDriver",
-		"CSINode", "Node", "VolumeAttachment", "RuntimeClass", "PodSecurityPolicy", "IngressClass",
-		"CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ComponentStatus" };
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(kind, kinds[i]) == 0)
+	for (size_t i = 0; i < sizeof(cluster_kinds) / sizeof(cluster_kinds[0]); i++)
+		if (strcmp(kind, cluster_kinds[i].kind) == 0 && (group == NULL || strcmp(group, cluster_kinds[i].group) == 0))
 			return 1;
 	return 0;
+}
+
+static int cluster_scoped(const char *kind)
+{
+	return cluster_scoped_in(NULL, kind);
+}
+
+/* The group of an object's apiVersion ("" for the core group). */
+static void res_group(char *out, size_t size, const kres *r)
+{
+	const char *av = cf_json_str(r->obj, "apiVersion"), *slash = av ? strchr(av, '/') : NULL;
+
+	snprintf(out, size, "%.*s", slash ? (int)(slash - av) : 0, slash ? av : "");
+}
+
+static int res_cluster_scoped(const kres *r)
+{
+	char group[256];
+
+	res_group(group, sizeof(group), r);
+	return cluster_scoped_in(group, kz_res_kind(r));
 }
 
 static void set_namespace(kset *s, const char *ns)
@@ -454,15 +545,16 @@ static void set_namespace(kset *s, const char *ns)
 		const char *kind = kz_res_kind(&s->v[i]);
 		size_t j;
 
-		if (!cluster_scoped(kind))
+		if (!res_cluster_scoped(&s->v[i]))
 			json_object_set_new(json_object_get(obj, "metadata"), "namespace", json_string(ns));
 		else if (strcmp(kind, "Namespace") == 0)
 			kz_rename_res(&s->v[i], ns);   /* kustomize v5 makes a Namespace object the namespace */
-		/* service account subjects in the default namespace follow (kustomize v5 "defaultOnly") */
+		/* kustomize's "defaultOnly" subjects: every subject named default gets the namespace;
+		 * the references pass moves the others that name a ServiceAccount of the build */
 		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0)
 			json_array_foreach(json_object_get(obj, "subjects"), j, subj) {
-				const char *sk = cf_json_str(subj, "kind"), *sn = cf_json_str(subj, "namespace");
-				if (sk && strcmp(sk, "ServiceAccount") == 0 && (sn == NULL || strcmp(sn, "default") == 0))
+				const char *sn = cf_json_str(subj, "name");
+				if (sn && strcmp(sn, "default") == 0)
 					json_object_set_new(subj, "namespace", json_string(ns));
 			}
 	}
@@ -475,8 +567,8 @@ static void prefix_suffix(kset *s, const char *prefix, const char *suffix)
 		const char *kind = kz_res_kind(&s->v[i]);
 		char name[1024];
 
-		if (strcmp(kind, "Namespace") == 0 || strcmp(kind, "CustomResourceDefinition") == 0 ||
-		    strcmp(kind, "APIService") == 0)
+		if ((strcmp(kind, "Namespace") == 0 && res_cluster_scoped(&s->v[i])) ||
+		    strcmp(kind, "CustomResourceDefinition") == 0 || strcmp(kind, "APIService") == 0)
 			continue;
 		snprintf(name, sizeof(name), "%s%s%s", prefix ? prefix : "", kz_res_name(&s->v[i]), suffix ? suffix : "");
 		kz_rename_res(&s->v[i], name);
@@ -545,6 +637,17 @@ static void images_walk(json_t *node, const json_t *images)
 	}
 }
 
+/* kustomize's replicas field specs: spec/replicas of these kinds only */
+static int has_replicas(const char *kind)
+{
+	static const char *const kinds[] = { "Deployment", "ReplicaSet", "StatefulSet", "ReplicationController" };
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static void set_replicas(kset *s, const json_t *replicas)
 {
 	size_t i;
@@ -556,6 +659,8 @@ static void set_replicas(kset *s, const json_t *replicas)
 		for (size_t k = 0; name && count && k < s->n; k++) {
 			size_t j;
 			json_t *n;
+			if (!has_replicas(kz_res_kind(&s->v[k])))
+				continue;
 			json_array_foreach(s->v[k].names, j, n)
 				if (strcmp(json_string_value(n), name) == 0) {
 					json_t *spec = json_object_get(s->v[k].obj, "spec");
@@ -1060,7 +1165,8 @@ static int res_cmp(const void *a, const void *b)
 	gvk_string(gy, sizeof(gy), y);
 	if ((c = strcmp(gx, gy)) != 0)
 		return c;
-	if ((c = strcmp(kz_res_ns(x), kz_res_ns(y))) != 0)
+	/* kustomize spells no namespace "~X", which sorts after every namespace */
+	if ((c = strcmp(*kz_res_ns(x) ? kz_res_ns(x) : "~X", *kz_res_ns(y) ? kz_res_ns(y) : "~X")) != 0)
 		return c;
 	return strcmp(kz_res_name(x), kz_res_name(y));
 }
@@ -1084,9 +1190,11 @@ static int transform(const kctx *c, const char *dir, const char *kpath, const js
 	if ((labels = json_object_get(k, "commonLabels")) && json_object_size(labels))
 		add_labels(s, labels, 1, 1);
 	json_array_foreach(json_object_get(k, "labels"), i, l)
-		if (json_object_size(json_object_get(l, "pairs")))
+		if (json_object_size(json_object_get(l, "pairs"))) {
 			add_labels(s, json_object_get(l, "pairs"), json_is_true(json_object_get(l, "includeSelectors")),
 				   json_is_true(json_object_get(l, "includeTemplates")));
+			label_fields(s, json_object_get(l, "pairs"), json_object_get(l, "fields"));
+		}
 	if ((labels = json_object_get(k, "commonAnnotations")) && json_object_size(labels))
 		add_annotations(s, labels);
 	if ((rc = run_patches(c, dir, kpath, k, s, "patchesJson6902")) < 0)

@@ -49,6 +49,7 @@ static void kset_free(kset *s)
 	for (size_t i = 0; i < s->n; i++) {
 		json_decref(s->v[i].obj);
 		json_decref(s->v[i].names);
+		json_decref(s->v[i].ctx);
 	}
 	cf_free(s->v);
 	json_decref(s->ids);
@@ -79,8 +80,9 @@ static void ids_rebuild(kset *s)
 	s->ids_stale = 0;
 }
 
-/* Takes obj (a new reference). Duplicate ids are an error naming where the second came from. */
-int kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char *from)
+/* Takes obj, names and ctx (new references; ctx NULL: a new object, in its first namespace with
+ * no prefixes or suffixes yet). Duplicate ids are an error naming where the second came from. */
+static int kset_add_ctx(kset *s, json_t *obj, json_t *names, json_t *ctx, int needs_hash, const char *from)
 {
 	char key[1200];
 
@@ -94,6 +96,7 @@ int kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char 
 				    cf_json_str(md, "namespace") ? "/" : "", cf_json_str(md, "name"));
 		json_decref(obj);
 		json_decref(names);
+		json_decref(ctx);
 		return rc;
 	}
 	if (s->n == s->cap) {
@@ -102,6 +105,7 @@ int kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char 
 		if (v == NULL) {
 			json_decref(obj);
 			json_decref(names);
+			json_decref(ctx);
 			return cf_err_set(CF_ENOMEM, "out of memory");
 		}
 		s->v = v;
@@ -111,9 +115,27 @@ int kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char 
 		names = json_array();
 		json_array_append_new(names, json_string(cf_json_str(json_object_get(obj, "metadata"), "name")));
 	}
-	s->v[s->n++] = (kres){ obj, names, needs_hash };
+	if (ctx == NULL) {
+		const char *ns = cf_json_str(json_object_get(obj, "metadata"), "namespace");
+		ctx = json_pack("{s:s,s:[],s:[]}", "ns0", ns ? ns : "", "prefixes", "suffixes");
+	}
+	s->v[s->n++] = (kres){ obj, names, needs_hash, ctx };
 	json_object_set_new(s->ids, key, json_true());
 	return 0;
+}
+
+int kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char *from)
+{
+	return kset_add_ctx(s, obj, names, NULL, needs_hash, from);
+}
+
+/* Moves r (all its references) into s; r is left empty, also on failure. */
+static int kset_move(kset *s, kres *r, const char *from)
+{
+	int rc = kset_add_ctx(s, r->obj, r->names, r->ctx, r->needs_hash, from);
+
+	*r = (kres){ NULL, NULL, 0, NULL };
+	return rc;
 }
 
 /* dir + "/" + rel, cleaned; a path that leaves the root is an error. */
@@ -332,11 +354,8 @@ static int add_resource_entry(kctx *c, const char *dir, const char *kpath, const
 	if (st == 1) {
 		kset sub = { 0 };
 		rc = accumulate(c, path, &sub, 0);
-		for (size_t i = 0; rc == 0 && i < sub.n; i++) {
-			rc = kz_kset_add(set, sub.v[i].obj, sub.v[i].names, sub.v[i].needs_hash, path);
-			sub.v[i].obj = NULL;
-			sub.v[i].names = NULL;
-		}
+		for (size_t i = 0; rc == 0 && i < sub.n; i++)
+			rc = kset_move(set, &sub.v[i], path);
 		kset_free(&sub);
 		return rc;
 	}
@@ -349,9 +368,7 @@ static int add_resource_entry(kctx *c, const char *dir, const char *kpath, const
 
 /* ---- field paths: "spec/template/metadata/labels", with "[]" stepping through lists ---- */
 
-typedef int (*field_fn)(json_t *holder, const char *field, void *arg);
-
-static int walk_path(json_t *node, const char *path, int create, field_fn fn, void *arg)
+int kz_walk_path(json_t *node, const char *path, int create, field_fn fn, void *arg)
 {
 	const char *slash = strchr(path, '/');
 	char seg[128];
@@ -376,11 +393,11 @@ static int walk_path(json_t *node, const char *path, int create, field_fn fn, vo
 		json_t *e;
 		int rc;
 		json_array_foreach(next, i, e)
-			if (slash && (rc = walk_path(e, slash + 1, create, fn, arg)) < 0)
+			if (slash && (rc = kz_walk_path(e, slash + 1, create, fn, arg)) < 0)
 				return rc;
 		return 0;
 	}
-	return walk_path(next, slash + 1, create, fn, arg);
+	return kz_walk_path(next, slash + 1, create, fn, arg);
 }
 
 /* what set_labels_fn adds, and whether an absent map is created */
@@ -409,7 +426,7 @@ static void set_labels_at(json_t *obj, const char *path, const json_t *pairs, in
 {
 	label_set ls = { pairs, create };
 
-	walk_path(obj, path, create, set_labels_fn, &ls);
+	kz_walk_path(obj, path, create, set_labels_fn, &ls);
 }
 
 /* commonLabels and labels.includeSelectors: selectors and templates, per kustomize's defaults */
@@ -516,7 +533,7 @@ static int cluster_scoped_in(const char *group, const char *kind)
 	return 0;
 }
 
-static int cluster_scoped(const char *kind)
+int kz_cluster_scoped_kind(const char *kind)
 {
 	return cluster_scoped_in(NULL, kind);
 }
@@ -529,7 +546,7 @@ static void res_group(char *out, size_t size, const kres *r)
 	snprintf(out, size, "%.*s", slash ? (int)(slash - av) : 0, slash ? av : "");
 }
 
-static int res_cluster_scoped(const kres *r)
+int kz_res_cluster_scoped(const kres *r)
 {
 	char group[256];
 
@@ -545,7 +562,7 @@ static void set_namespace(kset *s, const char *ns)
 		const char *kind = kz_res_kind(&s->v[i]);
 		size_t j;
 
-		if (!res_cluster_scoped(&s->v[i]))
+		if (!kz_res_cluster_scoped(&s->v[i]))
 			json_object_set_new(json_object_get(obj, "metadata"), "namespace", json_string(ns));
 		else if (strcmp(kind, "Namespace") == 0)
 			kz_rename_res(&s->v[i], ns);   /* kustomize v5 makes a Namespace object the namespace */
@@ -567,11 +584,16 @@ static void prefix_suffix(kset *s, const char *prefix, const char *suffix)
 		const char *kind = kz_res_kind(&s->v[i]);
 		char name[1024];
 
-		if ((strcmp(kind, "Namespace") == 0 && res_cluster_scoped(&s->v[i])) ||
+		if ((strcmp(kind, "Namespace") == 0 && kz_res_cluster_scoped(&s->v[i])) ||
 		    strcmp(kind, "CustomResourceDefinition") == 0 || strcmp(kind, "APIService") == 0)
 			continue;
 		snprintf(name, sizeof(name), "%s%s%s", prefix ? prefix : "", kz_res_name(&s->v[i]), suffix ? suffix : "");
 		kz_rename_res(&s->v[i], name);
+		/* the affixes each object got, for telling copies of one base apart (references) */
+		if (prefix && *prefix)
+			json_array_append_new(json_object_get(s->v[i].ctx, "prefixes"), json_string(prefix));
+		if (suffix && *suffix)
+			json_array_append_new(json_object_get(s->v[i].ctx, "suffixes"), json_string(suffix));
 	}
 }
 
@@ -960,167 +982,6 @@ static int run_patches(const kctx *c, const char *dir, const char *kpath, const 
 	return 0;
 }
 
-/* ---- name references: a referrer's field follows the referenced object's renames ---- */
-
-typedef struct refctx {
-	kset *s;
-	const char *kind;      /* of the referenced object */
-	const char *ns;        /* of the referrer */
-	json_t *index;         /* "kind\x01name" -> [resource index], every name each object had */
-} refctx;
-
-/* No namespace and "default" are the same place. */
-static int same_namespace(const char *a, const char *b)
-{
-	if (a[0] == '\0')
-		a = "default";
-	if (b[0] == '\0')
-		b = "default";
-	return strcmp(a, b) == 0;
-}
-
-static int fix_ref_fn(json_t *holder, const char *field, void *arg)
-{
-	refctx *rc = arg;
-	const char *v = cf_json_str(holder, field);
-	kres *hit = NULL;
-
-	char key[1200];
-	json_t *cands, *ix;
-	size_t i;
-
-	if (v == NULL)
-		return 0;
-	snprintf(key, sizeof(key), "%s\x01%s", rc->kind, v);
-	cands = json_object_get(rc->index, key);
-	json_array_foreach(cands, i, ix) {
-		kres *r = &rc->s->v[json_integer_value(ix)];
-		if (!cluster_scoped(rc->kind) && !same_namespace(kz_res_ns(r), rc->ns))
-			continue;
-		hit = r;
-		break;
-	}
-	if (hit && strcmp(kz_res_name(hit), v) != 0)
-		json_object_set_new(holder, field, json_string(kz_res_name(hit)));
-	return 0;
-}
-
-static const struct { const char *kind, *path; } pod_refs[] = {
-	{ "ConfigMap", "volumes[]/configMap/name" },
-	{ "ConfigMap", "volumes[]/projected/sources[]/configMap/name" },
-	{ "ConfigMap", "containers[]/env[]/valueFrom/configMapKeyRef/name" },
-	{ "ConfigMap", "containers[]/envFrom[]/configMapRef/name" },
-	{ "ConfigMap", "initContainers[]/env[]/valueFrom/configMapKeyRef/name" },
-	{ "ConfigMap", "initContainers[]/envFrom[]/configMapRef/name" },
-	{ "Secret", "volumes[]/secret/secretName" },
-	{ "Secret", "volumes[]/projected/sources[]/secret/name" },
-	{ "Secret", "containers[]/env[]/valueFrom/secretKeyRef/name" },
-	{ "Secret", "containers[]/envFrom[]/secretRef/name" },
-	{ "Secret", "initContainers[]/env[]/valueFrom/secretKeyRef/name" },
-	{ "Secret", "initContainers[]/envFrom[]/secretRef/name" },
-	{ "Secret", "imagePullSecrets[]/name" },
-	{ "ServiceAccount", "serviceAccountName" },
-	{ "ServiceAccount", "serviceAccount" },
-	{ "PersistentVolumeClaim", "volumes[]/persistentVolumeClaim/claimName" },
-	{ "PriorityClass", "priorityClassName" },
-};
-
-static const struct { const char *kind, *spec; } pod_spec_paths[] = {
-	{ "Pod", "spec" }, { "Deployment", "spec/template/spec" }, { "ReplicaSet", "spec/template/spec" },
-	{ "DaemonSet", "spec/template/spec" }, { "StatefulSet", "spec/template/spec" },
-	{ "Job", "spec/template/spec" }, { "ReplicationController", "spec/template/spec" },
-	{ "CronJob", "spec/jobTemplate/spec/template/spec" },
-};
-
-static json_t *at_path(json_t *obj, const char *path)
-{
-	char buf[256];
-	json_t *cur = obj;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *save = NULL, *p = strtok_r(buf, "/", &save); p && cur; p = strtok_r(NULL, "/", &save))
-		cur = json_object_get(cur, p);
-	return cur;
-}
-
-static json_t *reference_index(const kset *s)
-{
-	json_t *index = json_object(), *n;
-	char key[1200];
-	size_t j;
-
-	for (size_t i = 0; i < s->n; i++)
-		json_array_foreach(s->v[i].names, j, n) {
-			json_t *list;
-			snprintf(key, sizeof(key), "%s\x01%s", kz_res_kind(&s->v[i]), json_string_value(n));
-			if ((list = json_object_get(index, key)) == NULL) {
-				list = json_array();
-				json_object_set_new(index, key, list);
-			}
-			json_array_append_new(list, json_integer((json_int_t)i));
-		}
-	return index;
-}
-
-static void fix_references(kset *s)
-{
-	json_t *index = reference_index(s);
-
-	for (size_t i = 0; i < s->n; i++) {
-		json_t *obj = s->v[i].obj, *e;
-		const char *kind = kz_res_kind(&s->v[i]);
-		refctx rc = { s, NULL, kz_res_ns(&s->v[i]), index };
-		size_t j;
-
-		for (size_t p = 0; p < sizeof(pod_spec_paths) / sizeof(pod_spec_paths[0]); p++) {
-			json_t *spec;
-			if (strcmp(kind, pod_spec_paths[p].kind) != 0 || (spec = at_path(obj, pod_spec_paths[p].spec)) == NULL)
-				continue;
-			for (size_t r = 0; r < sizeof(pod_refs) / sizeof(pod_refs[0]); r++) {
-				rc.kind = pod_refs[r].kind;
-				walk_path(spec, pod_refs[r].path, 0, fix_ref_fn, &rc);
-			}
-		}
-		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0) {
-			json_t *role = json_object_get(obj, "roleRef");
-			if (role && cf_json_str(role, "kind")) {
-				rc.kind = cf_json_str(role, "kind");
-				fix_ref_fn(role, "name", &rc);
-			}
-			json_array_foreach(json_object_get(obj, "subjects"), j, e) {
-				if (cf_json_str(e, "kind") && strcmp(cf_json_str(e, "kind"), "ServiceAccount") == 0) {
-					refctx sub = { s, "ServiceAccount", cf_json_str(e, "namespace") ? cf_json_str(e, "namespace") : rc.ns, index };
-					fix_ref_fn(e, "name", &sub);
-				}
-			}
-		}
-		if (strcmp(kind, "ServiceAccount") == 0) {
-			rc.kind = "Secret";
-			walk_path(obj, "secrets[]/name", 0, fix_ref_fn, &rc);
-			walk_path(obj, "imagePullSecrets[]/name", 0, fix_ref_fn, &rc);
-		}
-		if (strcmp(kind, "StatefulSet") == 0) {
-			rc.kind = "Service";
-			walk_path(obj, "spec/serviceName", 0, fix_ref_fn, &rc);
-		}
-		if (strcmp(kind, "Ingress") == 0) {
-			rc.kind = "Service";
-			walk_path(obj, "spec/defaultBackend/service/name", 0, fix_ref_fn, &rc);
-			walk_path(obj, "spec/rules[]/http/paths[]/backend/service/name", 0, fix_ref_fn, &rc);
-			rc.kind = "Secret";
-			walk_path(obj, "spec/tls[]/secretName", 0, fix_ref_fn, &rc);
-		}
-		if (strcmp(kind, "HorizontalPodAutoscaler") == 0) {
-			json_t *t = at_path(obj, "spec/scaleTargetRef");
-			if (t && cf_json_str(t, "kind")) {
-				rc.kind = cf_json_str(t, "kind");
-				fix_ref_fn(t, "name", &rc);
-			}
-		}
-	}
-	json_decref(index);
-}
-
 /* ---- order: kustomize's legacy kind order ---- */
 
 static int kind_rank(const char *kind)
@@ -1307,8 +1168,7 @@ int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir)
 			snprintf(name, sizeof(name), "%s-%s", kz_res_name(&set.v[i]), hash);
 			kz_rename_res(&set.v[i], name);
 		}
-	if (rc == 0) {
-		fix_references(&set);
+	if (rc == 0 && (rc = kz_fix_references(&set)) == 0) {
 		if (set.n > 1)   /* set.v is NULL when a kustomization lists nothing */
 			qsort(set.v, set.n, sizeof(*set.v), res_cmp);
 		*out = json_array();

@@ -774,9 +774,10 @@ int kz_target_match(const kres *r, const json_t *t)
 	snprintf(version, sizeof(version), "%s", slash ? slash + 1 : av);
 	if ((g && strcmp(g, group) != 0) || (v && strcmp(v, version) != 0) || (k && !regex_full(k, kz_res_kind(r))))
 		return 0;
-	if (n && !regex_full(n, kz_res_name(r)))
+	/* kustomize's Select: the original name or the current one, likewise the namespace */
+	if (n && !regex_full(n, kz_res_name(r)) && !regex_full(n, json_string_value(json_array_get(r->names, 0))))
 		return 0;
-	if (ns && !regex_full(ns, kz_res_ns(r)))
+	if (ns && !regex_full(ns, kz_res_ns(r)) && !(r->ctx && regex_full(ns, cf_json_str(r->ctx, "ns0"))))
 		return 0;
 	if (ls && !selector_match(ls, json_object_get(md, "labels")))
 		return 0;
@@ -839,6 +840,13 @@ static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int b
 
 	if (p == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
+	if (cf_json_str(p, "$patch") && strcmp(cf_json_str(p, "$patch"), "delete") == 0) {
+		/* the whole object goes (kset_drop_deleted removes it after this patch) */
+		json_decref(p);
+		json_decref(r->obj);
+		r->obj = NULL;
+		return 0;
+	}
 	snprintf(old_name, sizeof(old_name), "%s", name ? name : "");
 	md = json_object_get(p, "metadata");
 	json_object_del(md, "namespace");
@@ -856,6 +864,39 @@ static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int b
 	return rc;
 }
 
+/* kustomize keeps its own annotations on every object while it builds, so a JSON 6902 add into
+ * /metadata/annotations/KEY finds the map even when the manifest has none. */
+static int json6902_in_place(kres *r, const json_t *ops, const char *where)
+{
+	json_t *md = json_object_get(r->obj, "metadata");
+	int made = json_is_object(md) && json_object_get(md, "annotations") == NULL, rc;
+
+	if (made)
+		json_object_set_new(md, "annotations", json_object());
+	rc = cf_kustomize_json6902(r->obj, ops, where);
+	md = json_object_get(r->obj, "metadata");
+	if (made && json_object_size(json_object_get(md, "annotations")) == 0)
+		json_object_del(md, "annotations");
+	return rc;
+}
+
+/* Removes the objects a `$patch: delete` patch left without a body. */
+static void kset_drop_deleted(kset *s)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->v[i].obj == NULL) {
+			json_decref(s->v[i].names);
+			json_decref(s->v[i].ctx);
+			s->ids_stale = 1;
+			continue;
+		}
+		s->v[k++] = s->v[i];
+	}
+	s->n = k;
+}
+
 /* A strategic merge patch without a target applies to the resource it names: same apiVersion,
  * kind and name (any name it had), and namespace if the patch gives one. */
 static int smp_by_name(kset *s, const json_t *patch, const patch_opts *o, const char *where)
@@ -869,6 +910,8 @@ static int smp_by_name(kset *s, const json_t *patch, const patch_opts *o, const 
 		return cf_err_set(CF_EINVAL, "%s: a patch without a target needs kind and metadata.name", where);
 	for (size_t i = 0; i < s->n; i++) {
 		const char *oav = cf_json_str(s->v[i].obj, "apiVersion");
+		if (s->v[i].obj == NULL)   /* deleted by this patch */
+			continue;
 		if (strcmp(kz_res_kind(&s->v[i]), kind) != 0 || !kz_name_in_history(&s->v[i], name) ||
 		    oav == NULL || av == NULL || strcmp(oav, av) != 0 ||
 		    (ns && strcmp(kz_res_ns(&s->v[i]), ns) != 0))
@@ -900,7 +943,7 @@ static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const p
 			return cf_err_set(CF_EINVAL, "%s: a JSON 6902 patch needs a target", where);
 		for (size_t k = 0; k < s->n; k++)
 			if (kz_target_match(&s->v[k], target)) {
-				int rc = cf_kustomize_json6902(s->v[k].obj, ops, where);
+				int rc = json6902_in_place(&s->v[k], ops, where);
 				if (rc < 0)
 					return rc;
 			}
@@ -911,10 +954,11 @@ static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const p
 		if (target == NULL)
 			rc = smp_by_name(s, d, o, where);
 		for (size_t k = 0; target && rc == 0 && k < s->n; k++)
-			if (kz_target_match(&s->v[k], target))
+			if (s->v[k].obj && kz_target_match(&s->v[k], target))
 				rc = smp_in_place(&s->v[k], d, o, 1, where);
 		if (rc < 0)
 			return rc;
+		kset_drop_deleted(s);
 	}
 	return 0;
 }

@@ -197,12 +197,14 @@ int kz_read_text(const kctx *c, const char *path, cf_buf *b)
 }
 
 /* kind, apiVersion and metadata.name must be strings: a bare `y` or `on` is a boolean in
- * YAML 1.1, the way kubectl apply reads manifests. */
+ * YAML 1.1, the way kubectl apply reads manifests. kustomize builds an object without
+ * apiVersion (it stays without one). */
 static int check_object(const json_t *d, const char *path, size_t doc)
 {
 	const json_t *name = json_object_get(json_object_get(d, "metadata"), "name");
+	const json_t *av = json_object_get(d, "apiVersion");
 
-	if (!json_is_object(d) || cf_json_str(d, "kind") == NULL || cf_json_str(d, "apiVersion") == NULL)
+	if (!json_is_object(d) || cf_json_str(d, "kind") == NULL || (av && !json_is_string(av)))
 		return cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (kind and apiVersion "
 				  "must be strings)", path, doc);
 	if (name == NULL)
@@ -249,8 +251,8 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 		const char *kind = cf_json_str(d, "kind");
 		if (rc < 0)
 			break;
-		if (!json_is_object(d) || kind == NULL || cf_json_str(d, "apiVersion") == NULL) {
-			rc = cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (missing kind or apiVersion)", path, i + 1);
+		if (!json_is_object(d) || kind == NULL) {
+			rc = cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (missing kind)", path, i + 1);
 			break;
 		}
 		if (strcmp(kind, "List") == 0 || (strlen(kind) > 4 && strcmp(kind + strlen(kind) - 4, "List") == 0 &&
@@ -800,7 +802,7 @@ int kz_target_match(const kres *r, const json_t *t)
 {
 	const char *g = cf_json_str(t, "group"), *v = cf_json_str(t, "version"), *k = cf_json_str(t, "kind"), *n = cf_json_str(t, "name"),
 		   *ns = cf_json_str(t, "namespace"), *ls = cf_json_str(t, "labelSelector"), *as = cf_json_str(t, "annotationSelector");
-	const char *av = cf_json_str(r->obj, "apiVersion"), *slash = strchr(av, '/');
+	const char *av = cf_json_str(r->obj, "apiVersion") ? cf_json_str(r->obj, "apiVersion") : "", *slash = strchr(av, '/');
 	char group[256], version[64];
 	const json_t *md = json_object_get(r->obj, "metadata");
 
@@ -1103,12 +1105,12 @@ static int kind_rank(const char *kind)
 /* "group_version_kind" as kustomize spells a GVK, with ~G for the core group */
 static void gvk_string(char *out, size_t size, const kres *r)
 {
-	const char *av = cf_json_str(r->obj, "apiVersion"), *slash = strchr(av, '/');
+	const char *av = cf_json_str(r->obj, "apiVersion"), *slash = av ? strchr(av, '/') : NULL;
 
 	if (slash)
 		snprintf(out, size, "%.*s_%s_%s", (int)(slash - av), av, slash + 1, kz_res_kind(r));
 	else
-		snprintf(out, size, "~G_%s_%s", av, kz_res_kind(r));
+		snprintf(out, size, "~G_%s_%s", av && *av ? av : "~V", kz_res_kind(r));
 }
 
 static int res_cmp(const void *a, const void *b)

@@ -590,6 +590,34 @@ int kz_res_cluster_scoped(const kres *r)
 	return cluster_scoped_in(group, kz_res_kind(r));
 }
 
+/* kustomize's namespace field specs beyond metadata.namespace and subjects */
+static const struct { const char *group, *kind, *path; int create; } namespace_paths[] = {
+	{ "apiregistration.k8s.io", "APIService", "spec/service/namespace", 1 },
+	{ "apiextensions.k8s.io", "CustomResourceDefinition", "spec/conversion/webhook/clientConfig/service/namespace", 0 },
+};
+
+static int set_string_fn(json_t *holder, const char *field, void *arg)
+{
+	const json_t *create = json_object_get(arg, "create"), *value = json_object_get(arg, "value");
+
+	if (json_object_get(holder, field) == NULL && !json_is_true(create))
+		return 0;
+	return json_object_set(holder, field, (json_t *)value) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
+}
+
+static void set_namespace_fields(kres *r, const char *ns)
+{
+	char group[256];
+
+	res_group(group, sizeof(group), r);
+	for (size_t k = 0; k < sizeof(namespace_paths) / sizeof(namespace_paths[0]); k++)
+		if (strcmp(kz_res_kind(r), namespace_paths[k].kind) == 0 && strcmp(group, namespace_paths[k].group) == 0) {
+			json_t *arg = json_pack("{s:s,s:b}", "value", ns, "create", namespace_paths[k].create);
+			kz_walk_path(r->obj, namespace_paths[k].path, namespace_paths[k].create, set_string_fn, arg);
+			json_decref(arg);
+		}
+}
+
 static void set_namespace(kset *s, const char *ns)
 {
 	s->ids_stale = 1;
@@ -598,6 +626,7 @@ static void set_namespace(kset *s, const char *ns)
 		const char *kind = kz_res_kind(&s->v[i]);
 		size_t j;
 
+		set_namespace_fields(&s->v[i], ns);
 		if (!kz_res_cluster_scoped(&s->v[i]))
 			json_object_set_new(json_object_get(obj, "metadata"), "namespace", json_string(ns));
 		else if (strcmp(kind, "Namespace") == 0)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <dirent.h>
 
@@ -49,6 +50,7 @@ static void kset_free(kset *s)
 	for (size_t i = 0; i < s->n; i++) {
 		json_decref(s->v[i].obj);
 		json_decref(s->v[i].names);
+		json_decref(s->v[i].ctx);
 	}
 	cf_free(s->v);
 	json_decref(s->ids);
@@ -79,8 +81,9 @@ static void ids_rebuild(kset *s)
 	s->ids_stale = 0;
 }
 
-/* Takes obj (a new reference). Duplicate ids are an error naming where the second came from. */
-int kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char *from)
+/* Takes obj, names and ctx (new references; ctx NULL: a new object, in its first namespace with
+ * no prefixes or suffixes yet). Duplicate ids are an error naming where the second came from. */
+static int kset_add_ctx(kset *s, json_t *obj, json_t *names, json_t *ctx, int needs_hash, const char *from)
 {
 	char key[1200];
 
@@ -94,6 +97,7 @@ int kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char 
 				    cf_json_str(md, "namespace") ? "/" : "", cf_json_str(md, "name"));
 		json_decref(obj);
 		json_decref(names);
+		json_decref(ctx);
 		return rc;
 	}
 	if (s->n == s->cap) {
@@ -102,6 +106,7 @@ int kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char 
 		if (v == NULL) {
 			json_decref(obj);
 			json_decref(names);
+			json_decref(ctx);
 			return cf_err_set(CF_ENOMEM, "out of memory");
 		}
 		s->v = v;
@@ -111,9 +116,27 @@ int kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char 
 		names = json_array();
 		json_array_append_new(names, json_string(cf_json_str(json_object_get(obj, "metadata"), "name")));
 	}
-	s->v[s->n++] = (kres){ obj, names, needs_hash };
+	if (ctx == NULL) {
+		const char *ns = cf_json_str(json_object_get(obj, "metadata"), "namespace");
+		ctx = json_pack("{s:s,s:[],s:[]}", "ns0", ns ? ns : "", "prefixes", "suffixes");
+	}
+	s->v[s->n++] = (kres){ obj, names, needs_hash, ctx };
 	json_object_set_new(s->ids, key, json_true());
 	return 0;
+}
+
+int kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char *from)
+{
+	return kset_add_ctx(s, obj, names, NULL, needs_hash, from);
+}
+
+/* Moves r (all its references) into s; r is left empty, also on failure. */
+static int kset_move(kset *s, kres *r, const char *from)
+{
+	int rc = kset_add_ctx(s, r->obj, r->names, r->ctx, r->needs_hash, from);
+
+	*r = (kres){ NULL, NULL, 0, NULL };
+	return rc;
 }
 
 /* dir + "/" + rel, cleaned; a path that leaves the root is an error. */
@@ -174,12 +197,14 @@ int kz_read_text(const kctx *c, const char *path, cf_buf *b)
 }
 
 /* kind, apiVersion and metadata.name must be strings: a bare `y` or `on` is a boolean in
- * YAML 1.1, the way kubectl apply reads manifests. */
+ * YAML 1.1, the way kubectl apply reads manifests. kustomize builds an object without
+ * apiVersion (it stays without one). */
 static int check_object(const json_t *d, const char *path, size_t doc)
 {
 	const json_t *name = json_object_get(json_object_get(d, "metadata"), "name");
+	const json_t *av = json_object_get(d, "apiVersion");
 
-	if (!json_is_object(d) || cf_json_str(d, "kind") == NULL || cf_json_str(d, "apiVersion") == NULL)
+	if (!json_is_object(d) || cf_json_str(d, "kind") == NULL || (av && !json_is_string(av)))
 		return cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (kind and apiVersion "
 				  "must be strings)", path, doc);
 	if (name == NULL)
@@ -188,6 +213,27 @@ static int check_object(const json_t *d, const char *path, size_t doc)
 		return cf_err_set(CF_EINVAL, "%s: %s in document %zu: metadata.name is not a string (quote it)",
 				  path, cf_json_str(d, "kind"), doc);
 	return 0;
+}
+
+/* kustomize holds annotations as a map of strings: a number or boolean a manifest writes there
+ * comes out as its text ("3", "true"). */
+static void stringify_annotations(json_t *obj)
+{
+	json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations"), *v;
+	const char *key;
+	char text[64];
+
+	json_object_foreach(ann, key, v) {
+		if (json_is_integer(v))
+			snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		else if (json_is_real(v))
+			snprintf(text, sizeof(text), "%.17g", json_real_value(v));
+		else if (json_is_boolean(v))
+			snprintf(text, sizeof(text), "%s", json_is_true(v) ? "true" : "false");
+		else
+			continue;
+		json_object_set_new(ann, key, json_string(text));
+	}
 }
 
 /* Resource documents of a file, with kind: List flattened. */
@@ -205,8 +251,8 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 		const char *kind = cf_json_str(d, "kind");
 		if (rc < 0)
 			break;
-		if (!json_is_object(d) || kind == NULL || cf_json_str(d, "apiVersion") == NULL) {
-			rc = cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (missing kind or apiVersion)", path, i + 1);
+		if (!json_is_object(d) || kind == NULL) {
+			rc = cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (missing kind)", path, i + 1);
 			break;
 		}
 		if (strcmp(kind, "List") == 0 || (strlen(kind) > 4 && strcmp(kind + strlen(kind) - 4, "List") == 0 &&
@@ -214,12 +260,16 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 			size_t j;
 			json_t *item;
 			json_array_foreach(json_object_get(d, "items"), j, item)
-				if (rc == 0 && (rc = check_object(item, path, i + 1)) == 0)
-					rc = kz_kset_add(out, json_deep_copy(item), NULL, 0, path);
+				if (rc == 0 && (rc = check_object(item, path, i + 1)) == 0) {
+					json_t *copy = json_deep_copy(item);
+					stringify_annotations(copy);
+					rc = kz_kset_add(out, copy, NULL, 0, path);
+				}
 			continue;
 		}
 		if ((rc = check_object(d, path, i + 1)) < 0)
 			break;
+		stringify_annotations(d);
 		rc = kz_kset_add(out, json_incref(d), NULL, 0, path);
 	}
 	json_decref(docs);
@@ -230,25 +280,56 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 
 static int check_kustomization(const json_t *k, const char *kpath);
 
+/* Go's JSON decoding matches field names without regard to case (`nameprefix`): such keys
+ * take the known field's spelling. */
+static void canonical_fields(json_t *k)
+{
+	const char *key;
+	json_t *v, *keys = json_array();
+	size_t i;
+
+	json_object_foreach(k, key, v)
+		json_array_append_new(keys, json_string(key));
+	json_array_foreach(keys, i, v) {
+		key = json_string_value(v);
+		for (size_t f = 0; f < sizeof(known_fields) / sizeof(known_fields[0]); f++)
+			if (strcmp(key, known_fields[f]) != 0 && strcasecmp(key, known_fields[f]) == 0) {
+				json_object_set(k, known_fields[f], json_object_get(k, key));
+				json_object_del(k, key);
+				break;
+			}
+	}
+	json_decref(keys);
+}
+
 /* *out is the parsed file on success, NULL on failure (nothing to free). */
 static int load_kustomization(const kctx *c, const char *dir, json_t **out, char *kpath, size_t ksize)
 {
 	cf_buf b = CF_BUF_INIT(KFILE_MAX);
-	int rc = CF_ENOTFOUND;
+	int rc = CF_ENOTFOUND, found = 0;
+	char path[4200];
 
 	*out = NULL;
-	for (size_t i = 0; i < 3 && rc == CF_ENOTFOUND; i++) {
-		snprintf(kpath, ksize, "%s%s%s", strcmp(dir, ".") ? dir : "", strcmp(dir, ".") ? "/" : "", kustomization_names[i]);
-		cf_buf_reset(&b);
-		rc = c->fs->read(c->fs->ctx, kpath, &b);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s%s", strcmp(dir, ".") ? dir : "", strcmp(dir, ".") ? "/" : "", kustomization_names[i]);
+		if (c->fs->stat(c->fs->ctx, path) != 0)
+			continue;
+		if (found++ == 0)
+			snprintf(kpath, ksize, "%s", path);
 	}
+	if (found > 1)
+		return cf_err_set(CF_EINVAL, "Found multiple kustomization files under: %s (keep one of 'kustomization.yaml', "
+				  "'kustomization.yml', 'Kustomization')", dir);
+	if (found == 1)
+		rc = c->fs->read(c->fs->ctx, kpath, &b);
 	if (rc == CF_ENOTFOUND) {
 		cf_buf_free(&b);
 		return cf_err_set(CF_ENOTFOUND, "unable to find one of 'kustomization.yaml', 'kustomization.yml' "
 				  "or 'Kustomization' in directory '%s'", dir);
 	}
+	/* kubectl reads the file into a struct: a key given twice keeps its last value */
 	if (rc == 0)
-		rc = cf_yaml_load(out, b.data ? b.data : "", b.len, kpath);
+		rc = cf_yaml_load_last_key_wins(out, b.data ? b.data : "", b.len, kpath);
 	cf_buf_free(&b);
 	if (rc < 0)
 		return rc;
@@ -256,6 +337,8 @@ static int load_kustomization(const kctx *c, const char *dir, json_t **out, char
 		json_decref(*out);
 		*out = json_object();
 	}
+	if (json_is_object(*out))
+		canonical_fields(*out);
 	if ((rc = check_kustomization(*out, kpath)) < 0) {
 		json_decref(*out);
 		*out = NULL;
@@ -307,11 +390,8 @@ static int add_resource_entry(kctx *c, const char *dir, const char *kpath, const
 	if (st == 1) {
 		kset sub = { 0 };
 		rc = accumulate(c, path, &sub, 0);
-		for (size_t i = 0; rc == 0 && i < sub.n; i++) {
-			rc = kz_kset_add(set, sub.v[i].obj, sub.v[i].names, sub.v[i].needs_hash, path);
-			sub.v[i].obj = NULL;
-			sub.v[i].names = NULL;
-		}
+		for (size_t i = 0; rc == 0 && i < sub.n; i++)
+			rc = kset_move(set, &sub.v[i], path);
 		kset_free(&sub);
 		return rc;
 	}
@@ -324,9 +404,7 @@ static int add_resource_entry(kctx *c, const char *dir, const char *kpath, const
 
 /* ---- field paths: "spec/template/metadata/labels", with "[]" stepping through lists ---- */
 
-typedef int (*field_fn)(json_t *holder, const char *field, void *arg);
-
-static int walk_path(json_t *node, const char *path, int create, field_fn fn, void *arg)
+int kz_walk_path(json_t *node, const char *path, int create, field_fn fn, void *arg)
 {
 	const char *slash = strchr(path, '/');
 	char seg[128];
@@ -351,24 +429,40 @@ static int walk_path(json_t *node, const char *path, int create, field_fn fn, vo
 		json_t *e;
 		int rc;
 		json_array_foreach(next, i, e)
-			if (slash && (rc = walk_path(e, slash + 1, create, fn, arg)) < 0)
+			if (slash && (rc = kz_walk_path(e, slash + 1, create, fn, arg)) < 0)
 				return rc;
 		return 0;
 	}
-	return walk_path(next, slash + 1, create, fn, arg);
+	return kz_walk_path(next, slash + 1, create, fn, arg);
 }
+
+/* what set_labels_fn adds, and whether an absent map is created */
+typedef struct label_set {
+	const json_t *pairs;
+	int create;
+} label_set;
 
 static int set_labels_fn(json_t *holder, const char *field, void *arg)
 {
+	const label_set *ls = arg;
 	json_t *m = json_object_get(holder, field);
 
 	if (m == NULL || json_is_null(m)) {
+		if (!ls->create)
+			return 0;
 		m = json_object();
 		json_object_set_new(holder, field, m);
 	}
 	if (json_is_object(m))
-		json_object_update(m, (json_t *)arg);
+		json_object_update(m, (json_t *)ls->pairs);
 	return 0;
+}
+
+static void set_labels_at(json_t *obj, const char *path, const json_t *pairs, int create)
+{
+	label_set ls = { pairs, create };
+
+	kz_walk_path(obj, path, create, set_labels_fn, &ls);
 }
 
 /* commonLabels and labels.includeSelectors: selectors and templates, per kustomize's defaults */
@@ -396,13 +490,29 @@ static void add_labels(kset *s, const json_t *labels, int selectors, int templat
 		json_t *obj = s->v[i].obj;
 		const char *kind = kz_res_kind(&s->v[i]);
 
-		walk_path(obj, "metadata/labels", 1, set_labels_fn, (void *)labels);
+		set_labels_at(obj, "metadata/labels", labels, 1);
 		for (size_t k = 0; k < sizeof(label_paths) / sizeof(label_paths[0]); k++) {
 			if (strcmp(kind, label_paths[k].kind) != 0)
 				continue;
 			if (selectors || (templates && !label_paths[k].selector && strstr(label_paths[k].path, "emplate/")))
-				walk_path(obj, label_paths[k].path, label_paths[k].create, set_labels_fn, (void *)labels);
+				set_labels_at(obj, label_paths[k].path, labels, label_paths[k].create);
 		}
+	}
+}
+
+/* labels[].fields: field specs {path, kind, group, version, create} beside the defaults */
+static void label_fields(kset *s, const json_t *pairs, const json_t *fields)
+{
+	size_t j;
+	json_t *f;
+
+	json_array_foreach(fields, j, f) {
+		const char *path = cf_json_str(f, "path");
+		if (path == NULL)
+			continue;
+		for (size_t i = 0; i < s->n; i++)
+			if (kz_target_match(&s->v[i], f))
+				set_labels_at(s->v[i].obj, path, pairs, json_is_true(json_object_get(f, "create")));
 	}
 }
 
@@ -417,10 +527,10 @@ static const struct { const char *kind, *path; } template_annotation_paths[] = {
 static void add_annotations(kset *s, const json_t *ann)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		walk_path(s->v[i].obj, "metadata/annotations", 1, set_labels_fn, (void *)ann);
+		set_labels_at(s->v[i].obj, "metadata/annotations", ann, 1);
 		for (size_t k = 0; k < sizeof(template_annotation_paths) / sizeof(template_annotation_paths[0]); k++)
 			if (strcmp(kz_res_kind(&s->v[i]), template_annotation_paths[k].kind) == 0)
-				walk_path(s->v[i].obj, template_annotation_paths[k].path, 1, set_labels_fn, (void *)ann);
+				set_labels_at(s->v[i].obj, template_annotation_paths[k].path, ann, 1);
 	}
 }
 
@@ -433,17 +543,79 @@ void kz_rename_res(kres *r, const char *name)
 	json_array_append_new(r->names, json_string(name));
 }
 
-static int cluster_scoped(const char *kind)
+/* The cluster-scoped kinds kustomize knows, each with its API group: a kind of the same name in
+ * another group is a namespaced custom object. */
+static const struct { const char *group, *kind; } cluster_kinds[] = {
+	{ "", "Namespace" }, { "rbac.authorization.k8s.io", "ClusterRole" },
+	{ "rbac.authorization.k8s.io", "ClusterRoleBinding" }, { "apiextensions.k8s.io", "CustomResourceDefinition" },
+	{ "", "PersistentVolume" }, { "storage.k8s.io", "StorageClass" }, { "scheduling.k8s.io", "PriorityClass" },
+	{ "admissionregistration.k8s.io", "ValidatingWebhookConfiguration" },
+	{ "admissionregistration.k8s.io", "MutatingWebhookConfiguration" },
+	{ "admissionregistration.k8s.io", "ValidatingAdmissionPolicy" },
+	{ "admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding" },
+	{ "apiregistration.k8s.io", "APIService" }, { "storage.k8s.io", "CSIDriver" }, { "storage.k8s.io", "CSINode" },
+	{ "", "Node" }, { "storage.k8s.io", "VolumeAttachment" }, { "node.k8s.io", "RuntimeClass" },
+	{ "policy", "PodSecurityPolicy" }, { "networking.k8s.io", "IngressClass" },
+	{ "certificates.k8s.io", "CertificateSigningRequest" }, { "flowcontrol.apiserver.k8s.io", "FlowSchema" },
+	{ "flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration" }, { "", "ComponentStatus" },
+};
+
+/* group NULL: any group (a reference names only the kind) */
+static int cluster_scoped_in(const char *group, const char *kind)
 {
-	static const char *const kinds[] = { "Namespace", "ClusterRole", "ClusterRoleBinding",
-		"CustomResourceDefinition", "PersistentVolume", "StorageClass", "PriorityClass",
-		"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "CSIDriver",
-		"CSINode", "Node", "VolumeAttachment", "RuntimeClass", "PodSecurityPolicy", "IngressClass",
-		"CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration", "ComponentStatus" };
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(kind, kinds[i]) == 0)
+	for (size_t i = 0; i < sizeof(cluster_kinds) / sizeof(cluster_kinds[0]); i++)
+		if (strcmp(kind, cluster_kinds[i].kind) == 0 && (group == NULL || strcmp(group, cluster_kinds[i].group) == 0))
 			return 1;
 	return 0;
+}
+
+int kz_cluster_scoped_kind(const char *kind)
+{
+	return cluster_scoped_in(NULL, kind);
+}
+
+/* The group of an object's apiVersion ("" for the core group). */
+static void res_group(char *out, size_t size, const kres *r)
+{
+	const char *av = cf_json_str(r->obj, "apiVersion"), *slash = av ? strchr(av, '/') : NULL;
+
+	snprintf(out, size, "%.*s", slash ? (int)(slash - av) : 0, slash ? av : "");
+}
+
+int kz_res_cluster_scoped(const kres *r)
+{
+	char group[256];
+
+	res_group(group, sizeof(group), r);
+	return cluster_scoped_in(group, kz_res_kind(r));
+}
+
+/* kustomize's namespace field specs beyond metadata.namespace and subjects */
+static const struct { const char *group, *kind, *path; int create; } namespace_paths[] = {
+	{ "apiregistration.k8s.io", "APIService", "spec/service/namespace", 1 },
+	{ "apiextensions.k8s.io", "CustomResourceDefinition", "spec/conversion/webhook/clientConfig/service/namespace", 0 },
+};
+
+static int set_string_fn(json_t *holder, const char *field, void *arg)
+{
+	const json_t *create = json_object_get(arg, "create"), *value = json_object_get(arg, "value");
+
+	if (json_object_get(holder, field) == NULL && !json_is_true(create))
+		return 0;
+	return json_object_set(holder, field, (json_t *)value) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
+}
+
+static void set_namespace_fields(kres *r, const char *ns)
+{
+	char group[256];
+
+	res_group(group, sizeof(group), r);
+	for (size_t k = 0; k < sizeof(namespace_paths) / sizeof(namespace_paths[0]); k++)
+		if (strcmp(kz_res_kind(r), namespace_paths[k].kind) == 0 && strcmp(group, namespace_paths[k].group) == 0) {
+			json_t *arg = json_pack("{s:s,s:b}", "value", ns, "create", namespace_paths[k].create);
+			kz_walk_path(r->obj, namespace_paths[k].path, namespace_paths[k].create, set_string_fn, arg);
+			json_decref(arg);
+		}
 }
 
 static void set_namespace(kset *s, const char *ns)
@@ -454,15 +626,17 @@ static void set_namespace(kset *s, const char *ns)
 		const char *kind = kz_res_kind(&s->v[i]);
 		size_t j;
 
-		if (!cluster_scoped(kind))
+		set_namespace_fields(&s->v[i], ns);
+		if (!kz_res_cluster_scoped(&s->v[i]))
 			json_object_set_new(json_object_get(obj, "metadata"), "namespace", json_string(ns));
 		else if (strcmp(kind, "Namespace") == 0)
 			kz_rename_res(&s->v[i], ns);   /* kustomize v5 makes a Namespace object the namespace */
-		/* service account subjects in the default namespace follow (kustomize v5 "defaultOnly") */
+		/* kustomize's "defaultOnly" subjects: every subject named default gets the namespace;
+		 * the references pass moves the others that name a ServiceAccount of the build */
 		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0)
 			json_array_foreach(json_object_get(obj, "subjects"), j, subj) {
-				const char *sk = cf_json_str(subj, "kind"), *sn = cf_json_str(subj, "namespace");
-				if (sk && strcmp(sk, "ServiceAccount") == 0 && (sn == NULL || strcmp(sn, "default") == 0))
+				const char *sn = cf_json_str(subj, "name");
+				if (sn && strcmp(sn, "default") == 0)
 					json_object_set_new(subj, "namespace", json_string(ns));
 			}
 	}
@@ -475,11 +649,16 @@ static void prefix_suffix(kset *s, const char *prefix, const char *suffix)
 		const char *kind = kz_res_kind(&s->v[i]);
 		char name[1024];
 
-		if (strcmp(kind, "Namespace") == 0 || strcmp(kind, "CustomResourceDefinition") == 0 ||
-		    strcmp(kind, "APIService") == 0)
+		if ((strcmp(kind, "Namespace") == 0 && kz_res_cluster_scoped(&s->v[i])) ||
+		    strcmp(kind, "CustomResourceDefinition") == 0 || strcmp(kind, "APIService") == 0)
 			continue;
 		snprintf(name, sizeof(name), "%s%s%s", prefix ? prefix : "", kz_res_name(&s->v[i]), suffix ? suffix : "");
 		kz_rename_res(&s->v[i], name);
+		/* the affixes each object got, for telling copies of one base apart (references) */
+		if (prefix && *prefix)
+			json_array_append_new(json_object_get(s->v[i].ctx, "prefixes"), json_string(prefix));
+		if (suffix && *suffix)
+			json_array_append_new(json_object_get(s->v[i].ctx, "suffixes"), json_string(suffix));
 	}
 }
 
@@ -545,6 +724,17 @@ static void images_walk(json_t *node, const json_t *images)
 	}
 }
 
+/* kustomize's replicas field specs: spec/replicas of these kinds only */
+static int has_replicas(const char *kind)
+{
+	static const char *const kinds[] = { "Deployment", "ReplicaSet", "StatefulSet", "ReplicationController" };
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static void set_replicas(kset *s, const json_t *replicas)
 {
 	size_t i;
@@ -556,6 +746,8 @@ static void set_replicas(kset *s, const json_t *replicas)
 		for (size_t k = 0; name && count && k < s->n; k++) {
 			size_t j;
 			json_t *n;
+			if (!has_replicas(kz_res_kind(&s->v[k])))
+				continue;
 			json_array_foreach(s->v[k].names, j, n)
 				if (strcmp(json_string_value(n), name) == 0) {
 					json_t *spec = json_object_get(s->v[k].obj, "spec");
@@ -639,7 +831,7 @@ int kz_target_match(const kres *r, const json_t *t)
 {
 	const char *g = cf_json_str(t, "group"), *v = cf_json_str(t, "version"), *k = cf_json_str(t, "kind"), *n = cf_json_str(t, "name"),
 		   *ns = cf_json_str(t, "namespace"), *ls = cf_json_str(t, "labelSelector"), *as = cf_json_str(t, "annotationSelector");
-	const char *av = cf_json_str(r->obj, "apiVersion"), *slash = strchr(av, '/');
+	const char *av = cf_json_str(r->obj, "apiVersion") ? cf_json_str(r->obj, "apiVersion") : "", *slash = strchr(av, '/');
 	char group[256], version[64];
 	const json_t *md = json_object_get(r->obj, "metadata");
 
@@ -647,9 +839,10 @@ int kz_target_match(const kres *r, const json_t *t)
 	snprintf(version, sizeof(version), "%s", slash ? slash + 1 : av);
 	if ((g && strcmp(g, group) != 0) || (v && strcmp(v, version) != 0) || (k && !regex_full(k, kz_res_kind(r))))
 		return 0;
-	if (n && !regex_full(n, kz_res_name(r)))
+	/* kustomize's Select: the original name or the current one, likewise the namespace */
+	if (n && !regex_full(n, kz_res_name(r)) && !regex_full(n, json_string_value(json_array_get(r->names, 0))))
 		return 0;
-	if (ns && !regex_full(ns, kz_res_ns(r)))
+	if (ns && !regex_full(ns, kz_res_ns(r)) && !(r->ctx && regex_full(ns, cf_json_str(r->ctx, "ns0"))))
 		return 0;
 	if (ls && !selector_match(ls, json_object_get(md, "labels")))
 		return 0;
@@ -712,6 +905,13 @@ static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int b
 
 	if (p == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
+	if (cf_json_str(p, "$patch") && strcmp(cf_json_str(p, "$patch"), "delete") == 0) {
+		/* the whole object goes (kset_drop_deleted removes it after this patch) */
+		json_decref(p);
+		json_decref(r->obj);
+		r->obj = NULL;
+		return 0;
+	}
 	snprintf(old_name, sizeof(old_name), "%s", name ? name : "");
 	md = json_object_get(p, "metadata");
 	json_object_del(md, "namespace");
@@ -729,6 +929,57 @@ static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int b
 	return rc;
 }
 
+/* kustomize keeps its own annotations on every object while it builds, so a JSON 6902 add into
+ * /metadata/annotations/KEY finds the map even when the manifest has none. */
+static int json6902_in_place(kres *r, const json_t *ops, const char *where)
+{
+	json_t *md = json_object_get(r->obj, "metadata");
+	int made = json_is_object(md) && json_object_get(md, "annotations") == NULL, rc;
+
+	if (made)
+		json_object_set_new(md, "annotations", json_object());
+	rc = cf_kustomize_json6902(r->obj, ops, where);
+	md = json_object_get(r->obj, "metadata");
+	if (made && json_object_size(json_object_get(md, "annotations")) == 0)
+		json_object_del(md, "annotations");
+	return rc;
+}
+
+/* Removes the objects a `$patch: delete` patch left without a body. */
+static void kset_drop_deleted(kset *s)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->v[i].obj == NULL) {
+			json_decref(s->v[i].names);
+			json_decref(s->v[i].ctx);
+			s->ids_stale = 1;
+			continue;
+		}
+		s->v[k++] = s->v[i];
+	}
+	s->n = k;
+}
+
+/* Whether r is what an untargeted patch names (any name it had; namespace if given). */
+static int smp_names(const kres *r, const char *av, const char *kind, const char *name, const char *ns)
+{
+	const char *oav = cf_json_str(r->obj, "apiVersion");
+
+	return r->obj && strcmp(kz_res_kind(r), kind) == 0 && kz_name_in_history(r, name) && oav && av &&
+	       strcmp(oav, av) == 0 && (ns == NULL || strcmp(kz_res_ns(r), ns) == 0);
+}
+
+static int smp_matches(const kset *s, const char *av, const char *kind, const char *name, const char *ns)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		n += smp_names(&s->v[i], av, kind, name, ns);
+	return n;
+}
+
 /* A strategic merge patch without a target applies to the resource it names: same apiVersion,
  * kind and name (any name it had), and namespace if the patch gives one. */
 static int smp_by_name(kset *s, const json_t *patch, const patch_opts *o, const char *where)
@@ -740,11 +991,11 @@ static int smp_by_name(kset *s, const json_t *patch, const patch_opts *o, const 
 
 	if (kind == NULL || name == NULL)
 		return cf_err_set(CF_EINVAL, "%s: a patch without a target needs kind and metadata.name", where);
+	if (smp_matches(s, av, kind, name, ns) > 1)
+		return cf_err_set(CF_EINVAL, "%s: failed to find unique target for patch %s %s: objects of several "
+				  "namespaces have that name (give metadata.namespace or a target)", where, kind, name);
 	for (size_t i = 0; i < s->n; i++) {
-		const char *oav = cf_json_str(s->v[i].obj, "apiVersion");
-		if (strcmp(kz_res_kind(&s->v[i]), kind) != 0 || !kz_name_in_history(&s->v[i], name) ||
-		    oav == NULL || av == NULL || strcmp(oav, av) != 0 ||
-		    (ns && strcmp(kz_res_ns(&s->v[i]), ns) != 0))
+		if (!smp_names(&s->v[i], av, kind, name, ns))
 			continue;
 		if ((rc = smp_in_place(&s->v[i], patch, o, 0, where)) < 0)
 			return rc;
@@ -764,6 +1015,9 @@ static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const p
 	size_t i;
 	json_t *d;
 
+	/* kustomize reads an empty patch as a JSON 6902 patch with nothing in it */
+	if (json_array_size(docs) == 0 && target == NULL)
+		return cf_err_set(CF_EINVAL, "%s: must specify a target for JSON patch (the patch is empty)", where);
 	if (json_array_size(docs) == 1 && json_is_array(json_array_get(docs, 0)))
 		ops = json_array_get(docs, 0);
 	else if (json_array_size(docs) > 0 && json_object_get(json_array_get(docs, 0), "op"))
@@ -773,7 +1027,7 @@ static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const p
 			return cf_err_set(CF_EINVAL, "%s: a JSON 6902 patch needs a target", where);
 		for (size_t k = 0; k < s->n; k++)
 			if (kz_target_match(&s->v[k], target)) {
-				int rc = cf_kustomize_json6902(s->v[k].obj, ops, where);
+				int rc = json6902_in_place(&s->v[k], ops, where);
 				if (rc < 0)
 					return rc;
 			}
@@ -784,10 +1038,11 @@ static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const p
 		if (target == NULL)
 			rc = smp_by_name(s, d, o, where);
 		for (size_t k = 0; target && rc == 0 && k < s->n; k++)
-			if (kz_target_match(&s->v[k], target))
+			if (s->v[k].obj && kz_target_match(&s->v[k], target))
 				rc = smp_in_place(&s->v[k], d, o, 1, where);
 		if (rc < 0)
 			return rc;
+		kset_drop_deleted(s);
 	}
 	return 0;
 }
@@ -855,167 +1110,6 @@ static int run_patches(const kctx *c, const char *dir, const char *kpath, const 
 	return 0;
 }
 
-/* ---- name references: a referrer's field follows the referenced object's renames ---- */
-
-typedef struct refctx {
-	kset *s;
-	const char *kind;      /* of the referenced object */
-	const char *ns;        /* of the referrer */
-	json_t *index;         /* "kind\x01name" -> [resource index], every name each object had */
-} refctx;
-
-/* No namespace and "default" are the same place. */
-static int same_namespace(const char *a, const char *b)
-{
-	if (a[0] == '\0')
-		a = "default";
-	if (b[0] == '\0')
-		b = "default";
-	return strcmp(a, b) == 0;
-}
-
-static int fix_ref_fn(json_t *holder, const char *field, void *arg)
-{
-	refctx *rc = arg;
-	const char *v = cf_json_str(holder, field);
-	kres *hit = NULL;
-
-	char key[1200];
-	json_t *cands, *ix;
-	size_t i;
-
-	if (v == NULL)
-		return 0;
-	snprintf(key, sizeof(key), "%s\x01%s", rc->kind, v);
-	cands = json_object_get(rc->index, key);
-	json_array_foreach(cands, i, ix) {
-		kres *r = &rc->s->v[json_integer_value(ix)];
-		if (!cluster_scoped(rc->kind) && !same_namespace(kz_res_ns(r), rc->ns))
-			continue;
-		hit = r;
-		break;
-	}
-	if (hit && strcmp(kz_res_name(hit), v) != 0)
-		json_object_set_new(holder, field, json_string(kz_res_name(hit)));
-	return 0;
-}
-
-static const struct { const char *kind, *path; } pod_refs[] = {
-	{ "ConfigMap", "volumes[]/configMap/name" },
-	{ "ConfigMap", "volumes[]/projected/sources[]/configMap/name" },
-	{ "ConfigMap", "containers[]/env[]/valueFrom/configMapKeyRef/name" },
-	{ "ConfigMap", "containers[]/envFrom[]/configMapRef/name" },
-	{ "ConfigMap", "initContainers[]/env[]/valueFrom/configMapKeyRef/name" },
-	{ "ConfigMap", "initContainers[]/envFrom[]/configMapRef/name" },
-	{ "Secret", "volumes[]/secret/secretName" },
-	{ "Secret", "volumes[]/projected/sources[]/secret/name" },
-	{ "Secret", "containers[]/env[]/valueFrom/secretKeyRef/name" },
-	{ "Secret", "containers[]/envFrom[]/secretRef/name" },
-	{ "Secret", "initContainers[]/env[]/valueFrom/secretKeyRef/name" },
-	{ "Secret", "initContainers[]/envFrom[]/secretRef/name" },
-	{ "Secret", "imagePullSecrets[]/name" },
-	{ "ServiceAccount", "serviceAccountName" },
-	{ "ServiceAccount", "serviceAccount" },
-	{ "PersistentVolumeClaim", "volumes[]/persistentVolumeClaim/claimName" },
-	{ "PriorityClass", "priorityClassName" },
-};
-
-static const struct { const char *kind, *spec; } pod_spec_paths[] = {
-	{ "Pod", "spec" }, { "Deployment", "spec/template/spec" }, { "ReplicaSet", "spec/template/spec" },
-	{ "DaemonSet", "spec/template/spec" }, { "StatefulSet", "spec/template/spec" },
-	{ "Job", "spec/template/spec" }, { "ReplicationController", "spec/template/spec" },
-	{ "CronJob", "spec/jobTemplate/spec/template/spec" },
-};
-
-static json_t *at_path(json_t *obj, const char *path)
-{
-	char buf[256];
-	json_t *cur = obj;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *save = NULL, *p = strtok_r(buf, "/", &save); p && cur; p = strtok_r(NULL, "/", &save))
-		cur = json_object_get(cur, p);
-	return cur;
-}
-
-static json_t *reference_index(const kset *s)
-{
-	json_t *index = json_object(), *n;
-	char key[1200];
-	size_t j;
-
-	for (size_t i = 0; i < s->n; i++)
-		json_array_foreach(s->v[i].names, j, n) {
-			json_t *list;
-			snprintf(key, sizeof(key), "%s\x01%s", kz_res_kind(&s->v[i]), json_string_value(n));
-			if ((list = json_object_get(index, key)) == NULL) {
-				list = json_array();
-				json_object_set_new(index, key, list);
-			}
-			json_array_append_new(list, json_integer((json_int_t)i));
-		}
-	return index;
-}
-
-static void fix_references(kset *s)
-{
-	json_t *index = reference_index(s);
-
-	for (size_t i = 0; i < s->n; i++) {
-		json_t *obj = s->v[i].obj, *e;
-		const char *kind = kz_res_kind(&s->v[i]);
-		refctx rc = { s, NULL, kz_res_ns(&s->v[i]), index };
-		size_t j;
-
-		for (size_t p = 0; p < sizeof(pod_spec_paths) / sizeof(pod_spec_paths[0]); p++) {
-			json_t *spec;
-			if (strcmp(kind, pod_spec_paths[p].kind) != 0 || (spec = at_path(obj, pod_spec_paths[p].spec)) == NULL)
-				continue;
-			for (size_t r = 0; r < sizeof(pod_refs) / sizeof(pod_refs[0]); r++) {
-				rc.kind = pod_refs[r].kind;
-				walk_path(spec, pod_refs[r].path, 0, fix_ref_fn, &rc);
-			}
-		}
-		if (strcmp(kind, "RoleBinding") == 0 || strcmp(kind, "ClusterRoleBinding") == 0) {
-			json_t *role = json_object_get(obj, "roleRef");
-			if (role && cf_json_str(role, "kind")) {
-				rc.kind = cf_json_str(role, "kind");
-				fix_ref_fn(role, "name", &rc);
-			}
-			json_array_foreach(json_object_get(obj, "subjects"), j, e) {
-				if (cf_json_str(e, "kind") && strcmp(cf_json_str(e, "kind"), "ServiceAccount") == 0) {
-					refctx sub = { s, "ServiceAccount", cf_json_str(e, "namespace") ? cf_json_str(e, "namespace") : rc.ns, index };
-					fix_ref_fn(e, "name", &sub);
-				}
-			}
-		}
-		if (strcmp(kind, "ServiceAccount") == 0) {
-			rc.kind = "Secret";
-			walk_path(obj, "secrets[]/name", 0, fix_ref_fn, &rc);
-			walk_path(obj, "imagePullSecrets[]/name", 0, fix_ref_fn, &rc);
-		}
-		if (strcmp(kind, "StatefulSet") == 0) {
-			rc.kind = "Service";
-			walk_path(obj, "spec/serviceName", 0, fix_ref_fn, &rc);
-		}
-		if (strcmp(kind, "Ingress") == 0) {
-			rc.kind = "Service";
-			walk_path(obj, "spec/defaultBackend/service/name", 0, fix_ref_fn, &rc);
-			walk_path(obj, "spec/rules[]/http/paths[]/backend/service/name", 0, fix_ref_fn, &rc);
-			rc.kind = "Secret";
-			walk_path(obj, "spec/tls[]/secretName", 0, fix_ref_fn, &rc);
-		}
-		if (strcmp(kind, "HorizontalPodAutoscaler") == 0) {
-			json_t *t = at_path(obj, "spec/scaleTargetRef");
-			if (t && cf_json_str(t, "kind")) {
-				rc.kind = cf_json_str(t, "kind");
-				fix_ref_fn(t, "name", &rc);
-			}
-		}
-	}
-	json_decref(index);
-}
-
 /* ---- order: kustomize's legacy kind order ---- */
 
 static int kind_rank(const char *kind)
@@ -1040,12 +1134,12 @@ static int kind_rank(const char *kind)
 /* "group_version_kind" as kustomize spells a GVK, with ~G for the core group */
 static void gvk_string(char *out, size_t size, const kres *r)
 {
-	const char *av = cf_json_str(r->obj, "apiVersion"), *slash = strchr(av, '/');
+	const char *av = cf_json_str(r->obj, "apiVersion"), *slash = av ? strchr(av, '/') : NULL;
 
 	if (slash)
 		snprintf(out, size, "%.*s_%s_%s", (int)(slash - av), av, slash + 1, kz_res_kind(r));
 	else
-		snprintf(out, size, "~G_%s_%s", av, kz_res_kind(r));
+		snprintf(out, size, "~G_%s_%s", av && *av ? av : "~V", kz_res_kind(r));
 }
 
 static int res_cmp(const void *a, const void *b)
@@ -1060,7 +1154,8 @@ static int res_cmp(const void *a, const void *b)
 	gvk_string(gy, sizeof(gy), y);
 	if ((c = strcmp(gx, gy)) != 0)
 		return c;
-	if ((c = strcmp(kz_res_ns(x), kz_res_ns(y))) != 0)
+	/* kustomize spells no namespace "~X", which sorts after every namespace */
+	if ((c = strcmp(*kz_res_ns(x) ? kz_res_ns(x) : "~X", *kz_res_ns(y) ? kz_res_ns(y) : "~X")) != 0)
 		return c;
 	return strcmp(kz_res_name(x), kz_res_name(y));
 }
@@ -1077,16 +1172,18 @@ static int transform(const kctx *c, const char *dir, const char *kpath, const js
 	if ((rc = run_patches(c, dir, kpath, k, s, "patchesStrategicMerge")) < 0 ||
 	    (rc = run_patches(c, dir, kpath, k, s, "patches")) < 0)
 		return rc;
-	if (cf_json_str(k, "namespace"))
+	if (cf_json_str(k, "namespace") && *cf_json_str(k, "namespace"))   /* "" changes nothing */
 		set_namespace(s, cf_json_str(k, "namespace"));
 	if (cf_json_str(k, "namePrefix") || cf_json_str(k, "nameSuffix"))
 		prefix_suffix(s, cf_json_str(k, "namePrefix"), cf_json_str(k, "nameSuffix"));
 	if ((labels = json_object_get(k, "commonLabels")) && json_object_size(labels))
 		add_labels(s, labels, 1, 1);
 	json_array_foreach(json_object_get(k, "labels"), i, l)
-		if (json_object_size(json_object_get(l, "pairs")))
+		if (json_object_size(json_object_get(l, "pairs"))) {
 			add_labels(s, json_object_get(l, "pairs"), json_is_true(json_object_get(l, "includeSelectors")),
 				   json_is_true(json_object_get(l, "includeTemplates")));
+			label_fields(s, json_object_get(l, "pairs"), json_object_get(l, "fields"));
+		}
 	if ((labels = json_object_get(k, "commonAnnotations")) && json_object_size(labels))
 		add_annotations(s, labels);
 	if ((rc = run_patches(c, dir, kpath, k, s, "patchesJson6902")) < 0)
@@ -1199,8 +1296,7 @@ int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir)
 			snprintf(name, sizeof(name), "%s-%s", kz_res_name(&set.v[i]), hash);
 			kz_rename_res(&set.v[i], name);
 		}
-	if (rc == 0) {
-		fix_references(&set);
+	if (rc == 0 && (rc = kz_fix_references(&set)) == 0) {
 		if (set.n > 1)   /* set.v is NULL when a kustomization lists nothing */
 			qsort(set.v, set.n, sizeof(*set.v), res_cmp);
 		*out = json_array();

@@ -27,6 +27,27 @@ static int valid_utf8(const unsigned char *s, size_t n)
 	return 1;
 }
 
+/* kustomize wraps base64 longer than 70 columns into lines of 70, each ending in a newline
+ * (the value and so the hash carry them). */
+#define B64_LINE 70
+
+static json_t *wrapped_base64(const char *b64)
+{
+	size_t n = strlen(b64);
+	cf_buf w = CF_BUF_INIT(KFILE_MAX * 2);
+	json_t *v;
+
+	if (n <= B64_LINE)
+		return json_string(b64);
+	for (size_t i = 0; i < n; i += B64_LINE) {
+		cf_buf_append(&w, b64 + i, n - i < B64_LINE ? n - i : B64_LINE);
+		cf_buf_putc(&w, '\n');
+	}
+	v = w.data ? json_stringn(w.data, w.len) : NULL;
+	cf_buf_free(&w);
+	return v;
+}
+
 static int put_kv(json_t *data, json_t *bin, const char *key, const char *val, size_t len, int secret)
 {
 	char *b64 = NULL;
@@ -35,7 +56,7 @@ static int put_kv(json_t *data, json_t *bin, const char *key, const char *val, s
 	if (secret || !valid_utf8((const unsigned char *)val, len)) {
 		if ((rc = cf_base64_encode(&b64, (const unsigned char *)val, len)) < 0)
 			return rc;
-		rc = json_object_set_new(secret ? data : bin, key, json_string(b64));
+		rc = json_object_set_new(secret ? data : bin, key, wrapped_base64(b64));
 		cf_free(b64);
 		return rc < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
 	}
@@ -228,6 +249,9 @@ int kz_generate(kctx *c, const char *dir, const char *kpath, const json_t *k, ks
 					json_object_set_new(old->obj, "binaryData", json_object());
 				json_object_update(json_object_get(old->obj, "binaryData"), bin);
 			}
+			/* this level's generatorOptions too, as for a new object */
+			merge_string_map(old->obj, "labels", json_object_get(gopts, "labels"));
+			merge_string_map(old->obj, "annotations", json_object_get(gopts, "annotations"));
 			merge_string_map(old->obj, "labels", json_object_get(opts, "labels"));
 			merge_string_map(old->obj, "annotations", json_object_get(opts, "annotations"));
 			if (nohash)
@@ -235,6 +259,13 @@ int kz_generate(kctx *c, const char *dir, const char *kpath, const json_t *k, ks
 			json_decref(data);
 			json_decref(bin);
 			continue;
+		}
+		if (find_by_history(set, secret ? "Secret" : "ConfigMap", name, ns ? ns : "")) {
+			json_decref(data);
+			json_decref(bin);
+			return cf_err_set(CF_EINVAL, "%s: %s \"%s\": id %s %s%s%s exists; behavior must be merge or replace",
+					  kpath, secret ? "secretGenerator" : "configMapGenerator", name,
+					  secret ? "Secret" : "ConfigMap", ns ? ns : "", ns ? "/" : "", name);
 		}
 		obj = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", secret ? "Secret" : "ConfigMap",
 				"metadata", "name", name);

@@ -1,6 +1,7 @@
 /* common/kustomize/kustomize_internal.h - what the kustomize build files share; not for other modules.
  * kustomize.c: loading, resources, transformers, references, order; kustomize_gen.c: the
- * ConfigMap/Secret generators and their hash; kustomize_replace.c: replacements. */
+ * ConfigMap/Secret generators and their hash; kustomize_replace.c: replacements;
+ * kustomize_refs.c: name references. */
 #ifndef CF_KUSTOMIZE_INTERNAL_H
 #define CF_KUSTOMIZE_INTERNAL_H
 
@@ -18,6 +19,7 @@ typedef struct kres {
 	json_t *obj;
 	json_t *names;       /* every name it had, oldest first: references may use any */
 	int needs_hash;
+	json_t *ctx;         /* {"ns0": first namespace, "prefixes": [...], "suffixes": [...]} */
 } kres;
 
 typedef struct kset {
@@ -44,12 +46,21 @@ int  kz_join(char *out, size_t size, const char *dir, const char *rel, const cha
 int  kz_file_under(const char *dir, const char *path, const char *kpath);
 int  kz_read_text(const kctx *c, const char *path, cf_buf *b);
 int  kz_target_match(const kres *r, const json_t *t);
+/* Calls fn(holder, field, arg) at each end of path ("spec/template/metadata/labels", "[]"
+ * stepping through lists); create makes the missing maps on the way. */
+typedef int (*field_fn)(json_t *holder, const char *field, void *arg);
+int  kz_walk_path(json_t *node, const char *path, int create, field_fn fn, void *arg);
+/* cluster-scoped: a kind kustomize knows as such (in any group), or this object (its group too) */
+int  kz_cluster_scoped_kind(const char *kind);
+int  kz_res_cluster_scoped(const kres *r);
 int  kz_name_in_history(const kres *r, const char *name);
 void kz_rename_res(kres *r, const char *name);
 
 /* kustomize_gen.c */
 int  kz_generate(kctx *c, const char *dir, const char *kpath, const json_t *k, kset *set, int secret);
 void kz_content_hash(char out[11], const json_t *obj);
+/* kustomize_refs.c: every referrer's name fields follow the renames of what they name */
+int  kz_fix_references(kset *s);
 /* kustomize_replace.c */
 int  kz_run_replacements(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s);
 

@@ -151,6 +151,38 @@ static json_t *delimited_replace(const char *s, const char *delim, long index, c
 	return out;
 }
 
+/* kustomize copies only the value into a scalar target, which keeps its YAML type: "4" into
+ * replicas: 1 is the number 4, 4 into a string field is "4". Anything else is copied whole. */
+static json_t *scalar_like(const json_t *old, const json_t *value)
+{
+	char text[64], *end;
+	const char *t = text;
+
+	if (old == NULL || json_is_null(old) || json_is_object(old) || json_is_array(old) ||
+	    json_is_object(value) || json_is_array(value) || json_is_null(value))
+		return json_deep_copy(value);
+	if (json_is_string(value))
+		t = json_string_value(value);
+	else if (json_is_integer(value))
+		snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+	else if (json_is_real(value))
+		snprintf(text, sizeof(text), "%.17g", json_real_value(value));
+	else
+		snprintf(text, sizeof(text), "%s", json_is_true(value) ? "true" : "false");
+	if (json_is_integer(old)) {
+		long long n = strtoll(t, &end, 10);
+		if (*t && *end == '\0')
+			return json_integer(n);
+	} else if (json_is_real(old)) {
+		double d = strtod(t, &end);
+		if (*t && *end == '\0')
+			return json_real(d);
+	} else if (json_is_boolean(old) && (strcmp(t, "true") == 0 || strcmp(t, "false") == 0)) {
+		return json_boolean(strcmp(t, "true") == 0);
+	}
+	return json_string(t);
+}
+
 static int select_match(const kres *r, const json_t *sel)
 {
 	const char *n = cf_json_str(sel, "name");
@@ -224,7 +256,7 @@ static int replace_one(kset *s, const json_t *rep, const char *where)
 								 (long)json_integer_value(json_object_get(topts, "index")),
 								 json_string_value(value));
 				else
-					newv = json_deep_copy(value);
+					newv = scalar_like(old, value);
 				if (key[0])
 					json_object_set_new(parent, key, newv);
 				else

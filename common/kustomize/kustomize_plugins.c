@@ -402,12 +402,11 @@ static int run_replacement(plugin *p)
 	return run_as_field(p, json_pack("{sO}", "replacements", r));
 }
 
+/* kustomize has a SortOrderTransformer, but loads none from a config: only sortOptions sorts */
 static int run_sort_order(plugin *p)
 {
-	const json_t *opts = json_object_get(p->cfg, "sortOptions");
-	int rc = kz_check_sort_options(opts, p->where);
-
-	return rc < 0 ? rc : kz_sort(p->s, json_is_null(opts) ? NULL : opts);
+	return cf_err_set(CF_EINVAL, "%s: unable to load builtin SortOrderTransformer.builtin.[noGrp] (kustomize sorts "
+			  "only by the kustomization's sortOptions)", p->where);
 }
 
 static int run_hash(plugin *p)

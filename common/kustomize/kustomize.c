@@ -330,7 +330,7 @@ static int check_kustomization(const json_t *k, const char *kpath)
 		if (i == sizeof(known_fields) / sizeof(known_fields[0]))
 			return cf_err_set(CF_EINVAL, "%s: invalid Kustomization: unknown field \"%s\"", kpath, key);
 	}
-	static const char *const unsupported[] = { "vars", "helmCharts", "validators", "configurations", "openapi" };
+	static const char *const unsupported[] = { "helmCharts", "validators", "configurations", "openapi" };
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		if (json_object_get(k, unsupported[i]))
 			return cf_err_set(CF_EINVAL, "%s: %s is not supported by cflux yet", kpath, unsupported[i]);
@@ -1146,6 +1146,7 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 	}
 	if (rc == 0) rc = transform(c, dir, kpath, k, set);
 	if (rc == 0) rc = kz_run_plugins(c, dir, kpath, k, set, 0);
+	if (rc == 0) rc = kz_collect_vars(c, kpath, k, set);
 	c->depth--;
 out:
 	json_decref(k);

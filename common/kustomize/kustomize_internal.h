@@ -85,7 +85,7 @@ void kz_note_origins(const kctx *c, kset *s, size_t from, const char *path, cons
 /* the end of a build, at the top: order, then buildMetadata */
 int  kz_finish(const kctx *c, kset *s);
 /* kustomize_vars.c: vars collected as kustomizations are built, $(VAR) resolved at the end */
-int  kz_collect_vars(kctx *c, const char *kpath, const json_t *k);
+int  kz_collect_vars(kctx *c, const char *kpath, const json_t *k, kset *s);
 int  kz_resolve_vars(const kctx *c, kset *s);
 /* kustomize_replace.c */
 int  kz_run_replacements(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s);

@@ -330,7 +330,7 @@ static int check_kustomization(const json_t *k, const char *kpath)
 		if (i == sizeof(known_fields) / sizeof(known_fields[0]))
 			return cf_err_set(CF_EINVAL, "%s: invalid Kustomization: unknown field \"%s\"", kpath, key);
 	}
-	static const char *const unsupported[] = { "helmCharts", "validators", "configurations", "openapi" };
+	static const char *const unsupported[] = { "helmCharts", "validators", "openapi" };
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		if (json_object_get(k, unsupported[i]))
 			return cf_err_set(CF_EINVAL, "%s: %s is not supported by cflux yet", kpath, unsupported[i]);
@@ -1126,6 +1126,7 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 			rc = json_is_string(e) ? add_resource_entry(c, dir, kpath, json_string_value(e), set)
 					       : cf_err_set(CF_EINVAL, "%s: resources entry %zu is not a string", kpath, i);
 		}
+	if (rc == 0) rc = kz_load_configurations(c, dir, kpath, k);
 	/* the parent's generators run before its components (a component may merge into them) */
 	for (int secret = 0; secret < 2 && rc == 0; secret++) {
 		size_t n0 = set->n;
@@ -1145,6 +1146,7 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 			rc = accumulate(c, path, set, 1);
 	}
 	if (rc == 0) rc = transform(c, dir, kpath, k, set);
+	if (rc == 0) rc = kz_configured_fields(c, k, set);
 	if (rc == 0) rc = kz_run_plugins(c, dir, kpath, k, set, 0);
 	if (rc == 0) rc = kz_collect_vars(c, kpath, k, set);
 	c->depth--;
@@ -1167,7 +1169,7 @@ int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir)
 	/* last, at the top only, as kustomize does: hashes, then the references to renamed objects */
 	if (rc == 0)
 		kz_hash_names(&set);
-	if (rc == 0 && (rc = kz_fix_references(&set)) == 0 && (rc = kz_resolve_vars(&c, &set)) == 0 &&
+	if (rc == 0 && (rc = kz_fix_references(&set, kz_config_specs(&c, "nameReference"))) == 0 && (rc = kz_resolve_vars(&c, &set)) == 0 &&
 	    (rc = kz_finish(&c, &set)) == 0) {
 		*out = json_array();
 		for (size_t i = 0; i < set.n; i++)
@@ -1175,6 +1177,7 @@ int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir)
 	}
 	json_decref(c.top);
 	json_decref(c.vars);
+	json_decref(c.config);
 	kset_free(&set);
 	return rc;
 }

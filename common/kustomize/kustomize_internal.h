@@ -35,6 +35,7 @@ typedef struct kctx {
 	size_t depth;
 	json_t *top;         /* the root kustomization (sortOptions, buildMetadata); owned */
 	json_t *vars;        /* vars of every kustomization built, in order (kustomize_vars.c); owned */
+	json_t *config;      /* configurations: section -> field specs (kustomize_config.c); owned */
 } kctx;
 
 const char *kz_res_name(const kres *r);
@@ -62,7 +63,7 @@ void kz_rename_res(kres *r, const char *name);
 int  kz_generate(kctx *c, const char *dir, const char *kpath, const json_t *k, kset *set, int secret);
 void kz_content_hash(char out[11], const json_t *obj);
 /* kustomize_refs.c: every referrer's name fields follow the renames of what they name */
-int  kz_fix_references(kset *s);
+int  kz_fix_references(kset *s, const json_t *extra);
 /* kustomize.c, for the files below: the field transformers (transform) on a kustomization-shaped
  * k, and the pieces a builtin plugin config runs with its own field specs */
 int  kz_accumulate(kctx *c, const char *dir, kset *set);
@@ -84,6 +85,12 @@ int  kz_sort(kset *s, const json_t *opts);
 void kz_note_origins(const kctx *c, kset *s, size_t from, const char *path, const char *generator, const char *name);
 /* the end of a build, at the top: order, then buildMetadata */
 int  kz_finish(const kctx *c, kset *s);
+/* kustomize_config.c: configurations read as each kustomization is built; its field specs for the
+ * kustomization fields of k (after the defaults); a field spec path that steps through lists */
+int  kz_load_configurations(kctx *c, const char *dir, const char *kpath, const json_t *k);
+int  kz_configured_fields(const kctx *c, const json_t *k, kset *s);
+const json_t *kz_config_specs(const kctx *c, const char *section);
+int  kz_walk_spec(json_t *node, const char *path, int create, field_fn fn, void *arg);
 /* kustomize_vars.c: vars collected as kustomizations are built, $(VAR) resolved at the end */
 int  kz_collect_vars(kctx *c, const char *kpath, const json_t *k, kset *s);
 int  kz_resolve_vars(const kctx *c, kset *s);

@@ -362,15 +362,17 @@ static int run_patch_json6902(plugin *p)
 	static const char *const fields[] = { "path", "target" };
 	json_t *entry = subset(p->cfg, fields, 2);
 
-	if (entry && op) {
-		/* an inline jsonOp: text, or the operations written as YAML */
-		char *text = json_is_string(op) ? NULL : json_dumps(op, JSON_COMPACT);
-		json_object_set_new(entry, "patch", json_string(text ? text : json_string_value(op)));
-		free(text);
-	}
-	if (entry && json_object_get(entry, "target") == NULL) {
+	if (op && !json_is_string(op)) {
 		json_decref(entry);
-		return cf_err_set(CF_EINVAL, "%s: PatchJson6902Transformer needs a target", p->where);
+		return cf_err_set(CF_EINVAL, "%s: PatchJson6902Transformer: jsonOp must be a string (the operations as "
+				  "JSON or YAML text)", p->where);
+	}
+	if (entry && op)
+		json_object_set(entry, "patch", (json_t *)op);
+	if (entry && cf_json_str(json_object_get(entry, "target"), "name") == NULL) {
+		json_decref(entry);
+		return cf_err_set(CF_EINVAL, "%s: plugin PatchJson6902Transformer fails configuration: must specify the "
+				  "target name", p->where);
 	}
 	return run_as_field(p, entry ? json_pack("{s[o]}", "patches", entry) : NULL);
 }

@@ -266,6 +266,13 @@ int kz_resolve_vars(const kctx *c, kset *s)
 			if (pod_specs[p].nfs)
 				walk_spec(s->v[r].obj, pod_specs[p].spec, "volumes/nfs/server", &e);
 		}
+		size_t j;
+		json_t *f;
+		json_array_foreach(kz_config_specs(c, "varReference"), j, f)
+			if (kz_target_match(&s->v[r], f)) {
+				e.strings = strstr(cf_json_str(f, "path"), "metadata/") != NULL;
+				kz_walk_spec(s->v[r].obj, cf_json_str(f, "path"), 0, expand_fn, &e);
+			}
 	}
 out:
 	json_decref(values);

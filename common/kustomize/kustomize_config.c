@@ -146,16 +146,9 @@ const json_t *kz_config_specs(const kctx *c, const char *section)
 
 /* ---- the fields, at the configured places ---- */
 
-typedef struct config_edit {
-	const json_t *value;      /* labels/annotations to merge, or a count */
-	const char *prefix, *suffix;
-	const json_t *images;
-	int merge;
-} config_edit;
-
-static int config_edit_fn(json_t *holder, const char *field, void *arg)
+static int edit_fn(json_t *holder, const char *field, void *arg)
 {
-	const config_edit *e = arg;
+	const kz_edit *e = arg;
 	json_t *cur = json_object_get(holder, field);
 	char out[4096];
 
@@ -166,8 +159,11 @@ static int config_edit_fn(json_t *holder, const char *field, void *arg)
 		}
 		if (json_is_object(cur))
 			json_object_update(cur, (json_t *)e->value);
-	} else if (e->images && json_is_string(cur)) {
-		json_t *wrap = json_pack("{s[{sO}]}", "containers", "image", cur);
+	} else if (e->images) {
+		/* an image reference outside a container: updated as one in a container would be */
+		json_t *wrap = json_is_string(cur) ? json_pack("{s[{sO}]}", "containers", "image", cur) : NULL;
+		if (wrap == NULL)
+			return 0;
 		kz_images(wrap, e->images);
 		json_object_set(holder, field, json_object_get(json_array_get(json_object_get(wrap, "containers"), 0), "image"));
 		json_decref(wrap);
@@ -180,8 +176,7 @@ static int config_edit_fn(json_t *holder, const char *field, void *arg)
 	return 0;
 }
 
-/* name: only the object with that name (replicas) */
-static int edit_specs(kset *s, const json_t *specs, const config_edit *e, const char *name, int skip_names)
+int kz_edit_at_specs(kset *s, const json_t *specs, const kz_edit *e, const char *name, int skip_names)
 {
 	size_t j;
 	json_t *f;
@@ -193,7 +188,7 @@ static int edit_specs(kset *s, const json_t *specs, const config_edit *e, const 
 		for (size_t i = 0; i < s->n; i++)
 			if (kz_target_match(&s->v[i], f) && (name == NULL || kz_name_in_history(&s->v[i], name)) &&
 			    (rc = kz_walk_spec(s->v[i].obj, cf_json_str(f, "path"), json_is_true(json_object_get(f, "create")) || e->merge,
-					       config_edit_fn, (void *)e)) < 0)
+					       edit_fn, (void *)e)) < 0)
 				return rc;
 	}
 	return 0;
@@ -209,28 +204,28 @@ int kz_configured_fields(const kctx *c, const json_t *k, kset *s)
 	if (c->config == NULL)
 		return 0;
 	if ((m = json_object_get(k, "commonLabels")) && json_object_size(m)) {
-		config_edit e = { m, NULL, NULL, NULL, 1 };
-		rc = edit_specs(s, kz_config_specs(c, "commonLabels"), &e, NULL, 0);
+		kz_edit e = { m, NULL, NULL, NULL, 1 };
+		rc = kz_edit_at_specs(s, kz_config_specs(c, "commonLabels"), &e, NULL, 0);
 	}
 	if (rc == 0 && (m = json_object_get(k, "commonAnnotations")) && json_object_size(m)) {
-		config_edit e = { m, NULL, NULL, NULL, 1 };
-		rc = edit_specs(s, kz_config_specs(c, "commonAnnotations"), &e, NULL, 0);
+		kz_edit e = { m, NULL, NULL, NULL, 1 };
+		rc = kz_edit_at_specs(s, kz_config_specs(c, "commonAnnotations"), &e, NULL, 0);
 	}
 	if (rc == 0 && json_array_size(json_object_get(k, "images"))) {
-		config_edit e = { NULL, NULL, NULL, json_object_get(k, "images"), 0 };
-		rc = edit_specs(s, kz_config_specs(c, "images"), &e, NULL, 0);
+		kz_edit e = { NULL, NULL, NULL, json_object_get(k, "images"), 0 };
+		rc = kz_edit_at_specs(s, kz_config_specs(c, "images"), &e, NULL, 0);
 	}
 	if (rc == 0 && (cf_json_str(k, "namePrefix") || cf_json_str(k, "nameSuffix"))) {
-		config_edit e = { NULL, cf_json_str(k, "namePrefix"), NULL, NULL, 0 };
-		rc = edit_specs(s, kz_config_specs(c, "namePrefix"), &e, NULL, 1);
-		e = (config_edit){ NULL, NULL, cf_json_str(k, "nameSuffix"), NULL, 0 };
+		kz_edit e = { NULL, cf_json_str(k, "namePrefix"), NULL, NULL, 0 };
+		rc = kz_edit_at_specs(s, kz_config_specs(c, "namePrefix"), &e, NULL, 1);
+		e = (kz_edit){ NULL, NULL, cf_json_str(k, "nameSuffix"), NULL, 0 };
 		if (rc == 0)
-			rc = edit_specs(s, kz_config_specs(c, "nameSuffix"), &e, NULL, 1);
+			rc = kz_edit_at_specs(s, kz_config_specs(c, "nameSuffix"), &e, NULL, 1);
 	}
 	json_array_foreach(json_object_get(k, "replicas"), i, r) {
-		config_edit e = { json_object_get(r, "count"), NULL, NULL, NULL, 0 };
+		kz_edit e = { json_object_get(r, "count"), NULL, NULL, NULL, 0 };
 		if (rc == 0 && e.value && cf_json_str(r, "name"))
-			rc = edit_specs(s, kz_config_specs(c, "replicas"), &e, cf_json_str(r, "name"), 0);
+			rc = kz_edit_at_specs(s, kz_config_specs(c, "replicas"), &e, cf_json_str(r, "name"), 0);
 	}
 	return rc;
 }

@@ -91,6 +91,15 @@ int  kz_load_configurations(kctx *c, const char *dir, const char *kpath, const j
 int  kz_configured_fields(const kctx *c, const json_t *k, kset *s);
 const json_t *kz_config_specs(const kctx *c, const char *section);
 int  kz_walk_spec(json_t *node, const char *path, int create, field_fn fn, void *arg);
+/* One edit at each field spec's path in the objects it selects (name: only the object that had
+ * it); skip_names leaves metadata/name specs to the renaming code. */
+typedef struct kz_edit {
+	const json_t *value;           /* merge: the map merged in; else the value set */
+	const char *prefix, *suffix;   /* no value: a string gets these around it */
+	const json_t *images;          /* or: an image reference updated as `images:` does */
+	int merge;
+} kz_edit;
+int  kz_edit_at_specs(kset *s, const json_t *specs, const kz_edit *e, const char *name, int skip_names);
 /* kustomize_vars.c: vars collected as kustomizations are built, $(VAR) resolved at the end */
 int  kz_collect_vars(kctx *c, const char *kpath, const json_t *k, kset *s);
 int  kz_resolve_vars(const kctx *c, kset *s);

@@ -82,52 +82,6 @@ static int select_view(kset *view, const kset *s, const json_t *spec, int (*skip
 	return 0;
 }
 
-typedef struct string_edit {
-	const char *prefix, *suffix, *value;   /* value: replace; else wrap in prefix/suffix */
-	const json_t *images;                  /* or: an image reference updated as `images:` does */
-} string_edit;
-
-static int edit_string_fn(json_t *holder, const char *field, void *arg)
-{
-	const string_edit *e = arg;
-	const char *v = cf_json_str(holder, field);
-	char out[4096];
-
-	if (e->images) {
-		json_t *wrap;
-		if (v == NULL)
-			return 0;
-		wrap = json_pack("{s[{ss}]}", "containers", "image", v);
-		kz_images(wrap, e->images);
-		json_object_set(holder, field, json_object_get(json_array_get(json_object_get(wrap, "containers"), 0), "image"));
-		json_decref(wrap);
-		return 0;
-	}
-	if (e->value) {
-		if (v || json_object_get(holder, field) == NULL)
-			json_object_set_new(holder, field, json_string(e->value));
-		return 0;
-	}
-	if (v == NULL)
-		return 0;
-	snprintf(out, sizeof(out), "%s%s%s", e->prefix ? e->prefix : "", v, e->suffix ? e->suffix : "");
-	json_object_set_new(holder, field, json_string(out));
-	return 0;
-}
-
-/* Each field spec's path in the resources it selects. */
-static void edit_at_specs(kset *s, const json_t *specs, const string_edit *e)
-{
-	size_t j;
-	json_t *f;
-
-	json_array_foreach(specs, j, f)
-		for (size_t i = 0; i < s->n; i++)
-			if (kz_target_match(&s->v[i], f))
-				kz_walk_path(s->v[i].obj, cf_json_str(f, "path"), json_is_true(json_object_get(f, "create")),
-					     edit_string_fn, (void *)e);
-}
-
 /* Runs the kustomization-field transformers on a kustomization holding one field. Takes synth. */
 static int run_as_field(plugin *p, json_t *synth)
 {
@@ -183,10 +137,12 @@ static int run_affixes(plugin *p, const char *prefix, const char *suffix)
 	json_array_foreach(specs, j, f) {
 		kset view;
 		if (!is_metadata_name(f)) {
-			string_edit e = { prefix, suffix, NULL, NULL };
+			kz_edit e = { NULL, prefix, suffix, NULL, 0 };
 			json_t *one = json_pack("[O]", f);
-			edit_at_specs(p->s, one, &e);
+			rc = kz_edit_at_specs(p->s, one, &e, NULL, 0);
 			json_decref(one);
+			if (rc < 0)
+				return rc;
 			continue;
 		}
 		if ((rc = select_view(&view, p->s, f, NULL)) < 0)
@@ -263,10 +219,13 @@ static int run_namespace(plugin *p)
 					kz_rename_res(&p->s->v[i], ns);
 			continue;
 		}
-		string_edit e = { NULL, NULL, ns, NULL };
-		json_t *one = json_pack("[O]", f);
-		edit_at_specs(p->s, one, &e);
+		json_t *one = json_pack("[O]", f), *value = json_string(ns);
+		kz_edit e = { value, NULL, NULL, NULL, 0 };
+		rc = kz_edit_at_specs(p->s, one, &e, NULL, 0);
 		json_decref(one);
+		json_decref(value);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -287,10 +246,10 @@ static int run_image_tag(plugin *p)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	for (size_t i = 0; i < p->s->n; i++)
 		kz_images(p->s->v[i].obj, images);
-	string_edit e = { NULL, NULL, NULL, images };
-	edit_at_specs(p->s, field_specs(p), &e);
+	kz_edit e = { NULL, NULL, NULL, images, 0 };
+	rc = kz_edit_at_specs(p->s, field_specs(p), &e, NULL, 0);
 	json_decref(images);
-	return 0;
+	return rc;
 }
 
 typedef struct count_set {

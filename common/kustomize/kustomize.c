@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <dirent.h>
 
@@ -196,12 +197,14 @@ int kz_read_text(const kctx *c, const char *path, cf_buf *b)
 }
 
 /* kind, apiVersion and metadata.name must be strings: a bare `y` or `on` is a boolean in
- * YAML 1.1, the way kubectl apply reads manifests. */
+ * YAML 1.1, the way kubectl apply reads manifests. kustomize builds an object without
+ * apiVersion (it stays without one). */
 static int check_object(const json_t *d, const char *path, size_t doc)
 {
 	const json_t *name = json_object_get(json_object_get(d, "metadata"), "name");
+	const json_t *av = json_object_get(d, "apiVersion");
 
-	if (!json_is_object(d) || cf_json_str(d, "kind") == NULL || cf_json_str(d, "apiVersion") == NULL)
+	if (!json_is_object(d) || cf_json_str(d, "kind") == NULL || (av && !json_is_string(av)))
 		return cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (kind and apiVersion "
 				  "must be strings)", path, doc);
 	if (name == NULL)
@@ -248,8 +251,8 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 		const char *kind = cf_json_str(d, "kind");
 		if (rc < 0)
 			break;
-		if (!json_is_object(d) || kind == NULL || cf_json_str(d, "apiVersion") == NULL) {
-			rc = cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (missing kind or apiVersion)", path, i + 1);
+		if (!json_is_object(d) || kind == NULL) {
+			rc = cf_err_set(CF_EINVAL, "%s: document %zu is not a Kubernetes object (missing kind)", path, i + 1);
 			break;
 		}
 		if (strcmp(kind, "List") == 0 || (strlen(kind) > 4 && strcmp(kind + strlen(kind) - 4, "List") == 0 &&
@@ -279,25 +282,56 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 
 static int check_kustomization(const json_t *k, const char *kpath);
 
+/* Go's JSON decoding matches field names without regard to case (`nameprefix`): such keys
+ * take the known field's spelling. */
+static void canonical_fields(json_t *k)
+{
+	const char *key;
+	json_t *v, *keys = json_array();
+	size_t i;
+
+	json_object_foreach(k, key, v)
+		json_array_append_new(keys, json_string(key));
+	json_array_foreach(keys, i, v) {
+		key = json_string_value(v);
+		for (size_t f = 0; f < sizeof(known_fields) / sizeof(known_fields[0]); f++)
+			if (strcmp(key, known_fields[f]) != 0 && strcasecmp(key, known_fields[f]) == 0) {
+				json_object_set(k, known_fields[f], json_object_get(k, key));
+				json_object_del(k, key);
+				break;
+			}
+	}
+	json_decref(keys);
+}
+
 /* *out is the parsed file on success, NULL on failure (nothing to free). */
 static int load_kustomization(const kctx *c, const char *dir, json_t **out, char *kpath, size_t ksize)
 {
 	cf_buf b = CF_BUF_INIT(KFILE_MAX);
-	int rc = CF_ENOTFOUND;
+	int rc = CF_ENOTFOUND, found = 0;
+	char path[4200];
 
 	*out = NULL;
-	for (size_t i = 0; i < 3 && rc == CF_ENOTFOUND; i++) {
-		snprintf(kpath, ksize, "%s%s%s", strcmp(dir, ".") ? dir : "", strcmp(dir, ".") ? "/" : "", kustomization_names[i]);
-		cf_buf_reset(&b);
-		rc = c->fs->read(c->fs->ctx, kpath, &b);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s%s", strcmp(dir, ".") ? dir : "", strcmp(dir, ".") ? "/" : "", kustomization_names[i]);
+		if (c->fs->stat(c->fs->ctx, path) != 0)
+			continue;
+		if (found++ == 0)
+			snprintf(kpath, ksize, "%s", path);
 	}
+	if (found > 1)
+		return cf_err_set(CF_EINVAL, "Found multiple kustomization files under: %s (keep one of 'kustomization.yaml', "
+				  "'kustomization.yml', 'Kustomization')", dir);
+	if (found == 1)
+		rc = c->fs->read(c->fs->ctx, kpath, &b);
 	if (rc == CF_ENOTFOUND) {
 		cf_buf_free(&b);
 		return cf_err_set(CF_ENOTFOUND, "unable to find one of 'kustomization.yaml', 'kustomization.yml' "
 				  "or 'Kustomization' in directory '%s'", dir);
 	}
+	/* kubectl reads the file into a struct: a key given twice keeps its last value */
 	if (rc == 0)
-		rc = cf_yaml_load(out, b.data ? b.data : "", b.len, kpath);
+		rc = cf_yaml_load_last_key_wins(out, b.data ? b.data : "", b.len, kpath);
 	cf_buf_free(&b);
 	if (rc < 0)
 		return rc;
@@ -305,6 +339,8 @@ static int load_kustomization(const kctx *c, const char *dir, json_t **out, char
 		json_decref(*out);
 		*out = json_object();
 	}
+	if (json_is_object(*out))
+		canonical_fields(*out);
 	if ((rc = check_kustomization(*out, kpath)) < 0) {
 		json_decref(*out);
 		*out = NULL;
@@ -555,6 +591,34 @@ int kz_res_cluster_scoped(const kres *r)
 	return cluster_scoped_in(group, kz_res_kind(r));
 }
 
+/* kustomize's namespace field specs beyond metadata.namespace and subjects */
+static const struct { const char *group, *kind, *path; int create; } namespace_paths[] = {
+	{ "apiregistration.k8s.io", "APIService", "spec/service/namespace", 1 },
+	{ "apiextensions.k8s.io", "CustomResourceDefinition", "spec/conversion/webhook/clientConfig/service/namespace", 0 },
+};
+
+static int set_string_fn(json_t *holder, const char *field, void *arg)
+{
+	const json_t *create = json_object_get(arg, "create"), *value = json_object_get(arg, "value");
+
+	if (json_object_get(holder, field) == NULL && !json_is_true(create))
+		return 0;
+	return json_object_set(holder, field, (json_t *)value) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
+}
+
+static void set_namespace_fields(kres *r, const char *ns)
+{
+	char group[256];
+
+	res_group(group, sizeof(group), r);
+	for (size_t k = 0; k < sizeof(namespace_paths) / sizeof(namespace_paths[0]); k++)
+		if (strcmp(kz_res_kind(r), namespace_paths[k].kind) == 0 && strcmp(group, namespace_paths[k].group) == 0) {
+			json_t *arg = json_pack("{s:s,s:b}", "value", ns, "create", namespace_paths[k].create);
+			kz_walk_path(r->obj, namespace_paths[k].path, namespace_paths[k].create, set_string_fn, arg);
+			json_decref(arg);
+		}
+}
+
 static void set_namespace(kset *s, const char *ns)
 {
 	s->ids_stale = 1;
@@ -563,6 +627,7 @@ static void set_namespace(kset *s, const char *ns)
 		const char *kind = kz_res_kind(&s->v[i]);
 		size_t j;
 
+		set_namespace_fields(&s->v[i], ns);
 		if (!kz_res_cluster_scoped(&s->v[i]))
 			json_object_set_new(json_object_get(obj, "metadata"), "namespace", json_string(ns));
 		else if (strcmp(kind, "Namespace") == 0)
@@ -767,7 +832,7 @@ int kz_target_match(const kres *r, const json_t *t)
 {
 	const char *g = cf_json_str(t, "group"), *v = cf_json_str(t, "version"), *k = cf_json_str(t, "kind"), *n = cf_json_str(t, "name"),
 		   *ns = cf_json_str(t, "namespace"), *ls = cf_json_str(t, "labelSelector"), *as = cf_json_str(t, "annotationSelector");
-	const char *av = cf_json_str(r->obj, "apiVersion"), *slash = strchr(av, '/');
+	const char *av = cf_json_str(r->obj, "apiVersion") ? cf_json_str(r->obj, "apiVersion") : "", *slash = strchr(av, '/');
 	char group[256], version[64];
 	const json_t *md = json_object_get(r->obj, "metadata");
 
@@ -898,6 +963,24 @@ static void kset_drop_deleted(kset *s)
 	s->n = k;
 }
 
+/* Whether r is what an untargeted patch names (any name it had; namespace if given). */
+static int smp_names(const kres *r, const char *av, const char *kind, const char *name, const char *ns)
+{
+	const char *oav = cf_json_str(r->obj, "apiVersion");
+
+	return r->obj && strcmp(kz_res_kind(r), kind) == 0 && kz_name_in_history(r, name) && oav && av &&
+	       strcmp(oav, av) == 0 && (ns == NULL || strcmp(kz_res_ns(r), ns) == 0);
+}
+
+static int smp_matches(const kset *s, const char *av, const char *kind, const char *name, const char *ns)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		n += smp_names(&s->v[i], av, kind, name, ns);
+	return n;
+}
+
 /* A strategic merge patch without a target applies to the resource it names: same apiVersion,
  * kind and name (any name it had), and namespace if the patch gives one. */
 static int smp_by_name(kset *s, const json_t *patch, const patch_opts *o, const char *where)
@@ -909,13 +992,11 @@ static int smp_by_name(kset *s, const json_t *patch, const patch_opts *o, const 
 
 	if (kind == NULL || name == NULL)
 		return cf_err_set(CF_EINVAL, "%s: a patch without a target needs kind and metadata.name", where);
+	if (smp_matches(s, av, kind, name, ns) > 1)
+		return cf_err_set(CF_EINVAL, "%s: failed to find unique target for patch %s %s: objects of several "
+				  "namespaces have that name (give metadata.namespace or a target)", where, kind, name);
 	for (size_t i = 0; i < s->n; i++) {
-		const char *oav = cf_json_str(s->v[i].obj, "apiVersion");
-		if (s->v[i].obj == NULL)   /* deleted by this patch */
-			continue;
-		if (strcmp(kz_res_kind(&s->v[i]), kind) != 0 || !kz_name_in_history(&s->v[i], name) ||
-		    oav == NULL || av == NULL || strcmp(oav, av) != 0 ||
-		    (ns && strcmp(kz_res_ns(&s->v[i]), ns) != 0))
+		if (!smp_names(&s->v[i], av, kind, name, ns))
 			continue;
 		if ((rc = smp_in_place(&s->v[i], patch, o, 0, where)) < 0)
 			return rc;
@@ -935,6 +1016,9 @@ static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const p
 	size_t i;
 	json_t *d;
 
+	/* kustomize reads an empty patch as a JSON 6902 patch with nothing in it */
+	if (json_array_size(docs) == 0 && target == NULL)
+		return cf_err_set(CF_EINVAL, "%s: must specify a target for JSON patch (the patch is empty)", where);
 	if (json_array_size(docs) == 1 && json_is_array(json_array_get(docs, 0)))
 		ops = json_array_get(docs, 0);
 	else if (json_array_size(docs) > 0 && json_object_get(json_array_get(docs, 0), "op"))
@@ -1039,7 +1123,7 @@ static int transform(const kctx *c, const char *dir, const char *kpath, const js
 	if ((rc = run_patches(c, dir, kpath, k, s, "patchesStrategicMerge")) < 0 ||
 	    (rc = run_patches(c, dir, kpath, k, s, "patches")) < 0)
 		return rc;
-	if (cf_json_str(k, "namespace"))
+	if (cf_json_str(k, "namespace") && *cf_json_str(k, "namespace"))   /* "" changes nothing */
 		set_namespace(s, cf_json_str(k, "namespace"));
 	if (cf_json_str(k, "namePrefix") || cf_json_str(k, "nameSuffix"))
 		prefix_suffix(s, cf_json_str(k, "namePrefix"), cf_json_str(k, "nameSuffix"));

@@ -260,6 +260,13 @@ int kz_generate(kctx *c, const char *dir, const char *kpath, const json_t *k, ks
 			json_decref(bin);
 			continue;
 		}
+		if (find_by_history(set, secret ? "Secret" : "ConfigMap", name, ns ? ns : "")) {
+			json_decref(data);
+			json_decref(bin);
+			return cf_err_set(CF_EINVAL, "%s: %s \"%s\": id %s %s%s%s exists; behavior must be merge or replace",
+					  kpath, secret ? "secretGenerator" : "configMapGenerator", name,
+					  secret ? "Secret" : "ConfigMap", ns ? ns : "", ns ? "/" : "", name);
+		}
 		obj = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", secret ? "Secret" : "ConfigMap",
 				"metadata", "name", name);
 		if (ns)

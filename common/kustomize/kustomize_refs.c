@@ -52,10 +52,11 @@ static int affixes_equal(const kres *a, const kres *b)
 	       same_ending(json_object_get(a->ctx, "suffixes"), json_object_get(b->ctx, "suffixes"));
 }
 
-/* The object `name` refers to, or NULL (none: the field stays). want_ns, for a field with a
- * namespace beside the name: the candidates are those first in that namespace, else those in
- * it now. *out is NULL when nothing matches; several that differ are an error. */
-static int select_referral(const kres **out, const refctx *rc, const char *name, const char *want_ns)
+/* The object `name` refers to, or NULL (none: the field stays). mapping: a field with a
+ * namespace beside the name, whose want_ns (if given) picks the candidates first in that
+ * namespace, else those in it now. *out is NULL when nothing matches; several that differ (in
+ * name, or for a mapping in namespace) are an error. */
+static int select_referral(const kres **out, const refctx *rc, const char *name, int mapping, const char *want_ns)
 {
 	char key[1200];
 	const json_t *all;
@@ -95,7 +96,7 @@ again:
 		return 0;
 	for (i = 1; i < kept; i++)
 		if (strcmp(kz_res_name(c[i]), kz_res_name(c[0])) != 0 ||
-		    (want_ns && strcmp(kz_res_ns(c[i]), kz_res_ns(c[0])) != 0))
+		    (mapping && strcmp(kz_res_ns(c[i]), kz_res_ns(c[0])) != 0))
 			return cf_err_set(CF_EINVAL, "updating name reference in '%s' field of %s %s: found multiple possible "
 					  "referrals: %s %s/%s and %s/%s", rc->path, kz_res_kind(rc->referrer),
 					  kz_res_name(rc->referrer), rc->kind, kz_res_ns(c[0]), kz_res_name(c[0]),
@@ -116,7 +117,7 @@ static int fix_name_fn(json_t *holder, const char *field, void *arg)
 	if (json_is_array(v)) {
 		json_array_foreach(v, i, e)
 			if (json_is_string(e)) {
-				if ((err = select_referral(&hit, rc, json_string_value(e), NULL)) < 0)
+				if ((err = select_referral(&hit, rc, json_string_value(e), 0, NULL)) < 0)
 					return err;
 				if (hit)
 					json_array_set_new(v, i, json_string(kz_res_name(hit)));
@@ -125,7 +126,7 @@ static int fix_name_fn(json_t *holder, const char *field, void *arg)
 	}
 	if (!json_is_string(v))
 		return 0;
-	if ((err = select_referral(&hit, rc, json_string_value(v), NULL)) < 0)
+	if ((err = select_referral(&hit, rc, json_string_value(v), 0, NULL)) < 0)
 		return err;
 	if (hit && strcmp(kz_res_name(hit), json_string_value(v)) != 0)
 		json_object_set_new(holder, field, json_string(kz_res_name(hit)));
@@ -141,7 +142,7 @@ static int fix_mapping(json_t *m, const refctx *rc)
 
 	if (name == NULL)
 		return 0;
-	if ((err = select_referral(&hit, rc, name, cf_json_str(m, "namespace"))) < 0 || hit == NULL)
+	if ((err = select_referral(&hit, rc, name, 1, cf_json_str(m, "namespace"))) < 0 || hit == NULL)
 		return err;
 	json_object_set_new(m, "name", json_string(kz_res_name(hit)));
 	if (*kz_res_ns(hit))

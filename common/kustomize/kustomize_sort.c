@@ -46,12 +46,12 @@ static int kind_rank(const order *o, const char *kind)
 /* "group_version_kind" as kustomize spells a GVK, with ~G for the core group */
 static void gvk_string(char *out, size_t size, const kres *r)
 {
-	const char *av = cf_json_str(r->obj, "apiVersion"), *slash = strchr(av, '/');
+	const char *av = cf_json_str(r->obj, "apiVersion"), *slash = av ? strchr(av, '/') : NULL;
 
 	if (slash)
 		snprintf(out, size, "%.*s_%s_%s", (int)(slash - av), av, slash + 1, kz_res_kind(r));
 	else
-		snprintf(out, size, "~G_%s_%s", av, kz_res_kind(r));
+		snprintf(out, size, "~G_%s_%s", av && *av ? av : "~V", kz_res_kind(r));
 }
 
 static int res_cmp(const void *a, const void *b, void *arg)

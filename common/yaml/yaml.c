@@ -256,6 +256,7 @@ typedef struct loader {
 	size_t depth;
 	size_t nodes;
 	json_t *root;
+	int last_key_wins;   /* a key given twice keeps its last value instead of failing */
 } loader;
 
 /* arg may be cf_err_msg() itself: it is copied before the message is rewritten (formatting a
@@ -383,7 +384,7 @@ static int loader_add(loader *ld, json_t *v, int is_plain_merge_key, size_t line
 		return rc;
 	}
 	const char *key = json_string_value(f->key);
-	if (json_object_get(f->explicit, key) != NULL) {
+	if (json_object_get(f->explicit, key) != NULL && !ld->last_key_wins) {
 		int rc = load_error(ld, line, CF_EINVAL, "duplicate mapping key ", key);
 		json_decref(v);
 		return rc;
@@ -587,8 +588,8 @@ static int load_event(loader *ld, const yaml_event_t *ev)
 	}
 }
 
-int cf_yaml_load_all_lines(json_t **out, json_t **lines, const char *data, size_t len,
-			   const char *name)
+static int load_stream(json_t **out, json_t **lines, const char *data, size_t len, const char *name,
+		       int last_key_wins)
 {
 	yaml_parser_t parser;
 	yaml_event_t ev;
@@ -602,6 +603,7 @@ int cf_yaml_load_all_lines(json_t **out, json_t **lines, const char *data, size_
 		*lines = NULL;
 	memset(&ld, 0, sizeof(ld));
 	ld.name = name ? name : "<input>";
+	ld.last_key_wins = last_key_wins;
 	ld.anchors = json_object();
 	if (docs == NULL || doc_lines == NULL || ld.anchors == NULL) {
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
@@ -656,15 +658,21 @@ out_noparser:
 	return rc;
 }
 
-int cf_yaml_load_all(json_t **out, const char *data, size_t len, const char *name)
+int cf_yaml_load_all_lines(json_t **out, json_t **lines, const char *data, size_t len,
+			   const char *name)
 {
-	return cf_yaml_load_all_lines(out, NULL, data, len, name);
+	return load_stream(out, lines, data, len, name, 0);
 }
 
-int cf_yaml_load(json_t **out, const char *data, size_t len, const char *name)
+int cf_yaml_load_all(json_t **out, const char *data, size_t len, const char *name)
+{
+	return load_stream(out, NULL, data, len, name, 0);
+}
+
+static int load_one(json_t **out, const char *data, size_t len, const char *name, int last_key_wins)
 {
 	json_t *docs;
-	int rc = cf_yaml_load_all(&docs, data, len, name);
+	int rc = load_stream(&docs, NULL, data, len, name, last_key_wins);
 
 	*out = NULL;
 	if (rc < 0)
@@ -677,6 +685,16 @@ int cf_yaml_load(json_t **out, const char *data, size_t len, const char *name)
 	*out = json_array_size(docs) == 1 ? json_incref(json_array_get(docs, 0)) : json_null();
 	json_decref(docs);
 	return 0;
+}
+
+int cf_yaml_load(json_t **out, const char *data, size_t len, const char *name)
+{
+	return load_one(out, data, len, name, 0);
+}
+
+int cf_yaml_load_last_key_wins(json_t **out, const char *data, size_t len, const char *name)
+{
+	return load_one(out, data, len, name, 1);
 }
 
 int cf_yaml_load_file(json_t **out, const char *path, size_t max)

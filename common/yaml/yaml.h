@@ -35,6 +35,9 @@ int cf_yaml_load_all_lines(json_t **out, json_t **lines, const char *data, size_
 			   const char *name);
 /* Exactly one document: an empty stream gives JSON null; more than one document is an error. */
 int cf_yaml_load(json_t **out, const char *data, size_t len, const char *name);
+/* As cf_yaml_load, but a key given twice in one mapping keeps its last value, as Go's YAML
+ * decoding into a struct does (kubectl reading a kustomization.yaml). */
+int cf_yaml_load_last_key_wins(json_t **out, const char *data, size_t len, const char *name);
 /* Reads a file (at most max bytes) and parses all its documents; errors name the path. */
 int cf_yaml_load_file(json_t **out, const char *path, size_t max);
 

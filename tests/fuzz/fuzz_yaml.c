@@ -1,4 +1,6 @@
-/* tests/fuzz/fuzz_yaml.c - the YAML reader, and the writer on whatever it accepts. */
+/* tests/fuzz/fuzz_yaml.c - the YAML reader, and the writer on whatever it accepts; also the
+ * kustomization reader (a key given twice keeps its last value), which must accept all that the
+ * strict reader accepts, as the same single document. */
 #include "util/buf.h"
 #include "yaml/yaml.h"
 
@@ -21,6 +23,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (out.len && again == NULL)
 			abort();
+	}
+	{
+		json_t *lax = NULL, *strict = NULL;
+		int lax_rc = cf_yaml_load_last_key_wins(&lax, (const char *)data, size, "fuzz");
+		if (cf_yaml_load(&strict, (const char *)data, size, "fuzz") == 0 && (lax_rc < 0 || !json_equal(lax, strict)))
+			abort();
+		json_decref(lax);
+		json_decref(strict);
 	}
 	json_decref(docs);
 	json_decref(again);

@@ -150,6 +150,22 @@ static void errors_name_file_and_line(void)
 	CHECK_CONTAINS(cf_err_msg(), "expected one YAML document");
 }
 
+/* kubectl reads a kustomization.yaml into a struct: a key given twice keeps its last value, at
+ * any depth; other errors stay errors. */
+static void last_key_wins_for_kustomizations(void)
+{
+	json_t *doc = NULL, *want = json_pack("{s:[s],s:{s:i}}", "a", "x", "b", "c", 3);
+	const char *dup = "a: 1\nb: {c: 2, c: 3}\na: [x]\n";
+
+	CHECK_OK(cf_yaml_load_last_key_wins(&doc, dup, strlen(dup), "kustomization.yaml"));
+	CHECK(json_equal(doc, want));
+	json_decref(doc);
+	json_decref(want);
+	CHECK(cf_yaml_load_last_key_wins(&doc, "a: [1\n", 6, "bad.yaml") == CF_EINVAL);
+	CHECK(doc == NULL);
+	CHECK(cf_yaml_load_last_key_wins(&doc, "a: 1\n---\nb: 2\n", 14, "two.yaml") == CF_EINVAL);
+}
+
 static void alias_bomb_is_capped(void)
 {
 	cf_buf b = CF_BUF_INIT(1 << 20);
@@ -284,6 +300,7 @@ static const cf_test_case cases[] = {
 	{ "anchors_aliases_merge", anchors_aliases_merge },
 	{ "non_string_keys_become_strings", non_string_keys_become_strings },
 	{ "errors_name_file_and_line", errors_name_file_and_line },
+	{ "last_key_wins_for_kustomizations", last_key_wins_for_kustomizations },
 	{ "alias_bomb_is_capped", alias_bomb_is_capped },
 	{ "deep_nesting_is_capped", deep_nesting_is_capped },
 	{ "long_strings", long_strings },

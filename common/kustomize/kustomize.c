@@ -241,7 +241,7 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 {
 	cf_buf b = CF_BUF_INIT(KFILE_MAX);
 	json_t *docs = NULL, *d;
-	size_t i;
+	size_t i, n0 = out->n;
 	int rc = kz_read_text(c, path, &b);
 
 	if (rc == 0)
@@ -273,6 +273,8 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 		rc = kz_kset_add(out, json_incref(d), NULL, 0, path);
 	}
 	json_decref(docs);
+	if (rc == 0)
+		kz_note_origins(c, out, n0, path, NULL, NULL);
 	return rc;
 }
 
@@ -364,8 +366,7 @@ static int check_kustomization(const json_t *k, const char *kpath)
 		if (i == sizeof(known_fields) / sizeof(known_fields[0]))
 			return cf_err_set(CF_EINVAL, "%s: invalid Kustomization: unknown field \"%s\"", kpath, key);
 	}
-	static const char *const unsupported[] = { "vars", "helmCharts", "generators",
-						   "transformers", "validators", "configurations", "openapi" };
+	static const char *const unsupported[] = { "helmCharts", "validators", "openapi" };
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		if (json_object_get(k, unsupported[i]))
 			return cf_err_set(CF_EINVAL, "%s: %s is not supported by cflux yet", kpath, unsupported[i]);
@@ -1110,56 +1111,6 @@ static int run_patches(const kctx *c, const char *dir, const char *kpath, const 
 	return 0;
 }
 
-/* ---- order: kustomize's legacy kind order ---- */
-
-static int kind_rank(const char *kind)
-{
-	static const char *const first[] = { "Namespace", "ResourceQuota", "StorageClass",
-		"CustomResourceDefinition", "ServiceAccount", "PodSecurityPolicy", "Role", "ClusterRole",
-		"RoleBinding", "ClusterRoleBinding", "ConfigMap", "Secret", "Endpoints", "Service",
-		"LimitRange", "PriorityClass", "PersistentVolume", "PersistentVolumeClaim", "Deployment",
-		"StatefulSet", "CronJob", "PodDisruptionBudget" };
-	static const char *const last[] = { "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration" };
-	size_t n = sizeof(first) / sizeof(first[0]);
-
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(kind, first[i]) == 0)
-			return (int)i - (int)n;
-	for (size_t i = 0; i < sizeof(last) / sizeof(last[0]); i++)
-		if (strcmp(kind, last[i]) == 0)
-			return (int)i + 1;
-	return 0;
-}
-
-/* "group_version_kind" as kustomize spells a GVK, with ~G for the core group */
-static void gvk_string(char *out, size_t size, const kres *r)
-{
-	const char *av = cf_json_str(r->obj, "apiVersion"), *slash = av ? strchr(av, '/') : NULL;
-
-	if (slash)
-		snprintf(out, size, "%.*s_%s_%s", (int)(slash - av), av, slash + 1, kz_res_kind(r));
-	else
-		snprintf(out, size, "~G_%s_%s", av && *av ? av : "~V", kz_res_kind(r));
-}
-
-static int res_cmp(const void *a, const void *b)
-{
-	const kres *x = a, *y = b;
-	int rx = kind_rank(kz_res_kind(x)), ry = kind_rank(kz_res_kind(y)), c;
-	char gx[512], gy[512];
-
-	if (rx != ry)
-		return rx < ry ? -1 : 1;
-	gvk_string(gx, sizeof(gx), x);
-	gvk_string(gy, sizeof(gy), y);
-	if ((c = strcmp(gx, gy)) != 0)
-		return c;
-	/* kustomize spells no namespace "~X", which sorts after every namespace */
-	if ((c = strcmp(*kz_res_ns(x) ? kz_res_ns(x) : "~X", *kz_res_ns(y) ? kz_res_ns(y) : "~X")) != 0)
-		return c;
-	return strcmp(kz_res_name(x), kz_res_name(y));
-}
-
 /* ---- the build ---- */
 
 static int transform(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s)
@@ -1236,11 +1187,14 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 	if ((rc = load_kustomization(c, dir, &k, kpath, sizeof(kpath))) < 0)
 		return rc;
 	kind = cf_json_str(k, "kind");
-	if (component != (kind && strcmp(kind, "Component") == 0)) {
+	/* the root may be a Component: kubectl builds one directly */
+	if (c->depth > 0 && component != (kind && strcmp(kind, "Component") == 0)) {
 		rc = cf_err_set(CF_EINVAL, component ? "%s: a component must be kind: Component"
 					       : "%s: kind: Component can only be used under components", kpath);
 		goto out;
 	}
+	if (c->depth == 0 && c->top == NULL)
+		c->top = json_incref(k);
 	c->stack[c->depth++] = dir;
 	if ((rc = entries(k, "resources", kpath)) == 0 && (rc = entries(k, "components", kpath)) == 0)
 		rc = entries(k, "bases", kpath);
@@ -1256,9 +1210,14 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 			rc = json_is_string(e) ? add_resource_entry(c, dir, kpath, json_string_value(e), set)
 					       : cf_err_set(CF_EINVAL, "%s: resources entry %zu is not a string", kpath, i);
 		}
+	if (rc == 0) rc = kz_load_configurations(c, dir, kpath, k);
 	/* the parent's generators run before its components (a component may merge into them) */
-	if (rc == 0) rc = kz_generate(c, dir, kpath, k, set, 0);
-	if (rc == 0) rc = kz_generate(c, dir, kpath, k, set, 1);
+	for (int secret = 0; secret < 2 && rc == 0; secret++) {
+		size_t n0 = set->n;
+		if ((rc = kz_generate(c, dir, kpath, k, set, secret)) == 0)
+			kz_note_origins(c, set, n0, kpath, secret ? "SecretGenerator" : "ConfigMapGenerator", NULL);
+	}
+	if (rc == 0) rc = kz_run_plugins(c, dir, kpath, k, set, 1);
 	json_array_foreach(json_object_get(k, "components"), i, e) {
 		char path[4096];
 		if (rc < 0)
@@ -1271,6 +1230,9 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 			rc = accumulate(c, path, set, 1);
 	}
 	if (rc == 0) rc = transform(c, dir, kpath, k, set);
+	if (rc == 0) rc = kz_configured_fields(c, k, set);
+	if (rc == 0) rc = kz_run_plugins(c, dir, kpath, k, set, 0);
+	if (rc == 0) rc = kz_collect_vars(c, kpath, k, set);
 	c->depth--;
 out:
 	json_decref(k);
@@ -1289,22 +1251,68 @@ int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir)
 		return rc;
 	rc = accumulate(&c, root, &set, 0);
 	/* last, at the top only, as kustomize does: hashes, then the references to renamed objects */
-	for (size_t i = 0; rc == 0 && i < set.n; i++)
-		if (set.v[i].needs_hash) {
-			char hash[11], name[1024];
-			kz_content_hash(hash, set.v[i].obj);
-			snprintf(name, sizeof(name), "%s-%s", kz_res_name(&set.v[i]), hash);
-			kz_rename_res(&set.v[i], name);
-		}
-	if (rc == 0 && (rc = kz_fix_references(&set)) == 0) {
-		if (set.n > 1)   /* set.v is NULL when a kustomization lists nothing */
-			qsort(set.v, set.n, sizeof(*set.v), res_cmp);
+	if (rc == 0)
+		kz_hash_names(&set);
+	if (rc == 0 && (rc = kz_fix_references(&set, kz_config_specs(&c, "nameReference"))) == 0 && (rc = kz_resolve_vars(&c, &set)) == 0 &&
+	    (rc = kz_finish(&c, &set)) == 0) {
 		*out = json_array();
 		for (size_t i = 0; i < set.n; i++)
 			json_array_append(*out, set.v[i].obj);
 	}
+	json_decref(c.top);
+	json_decref(c.vars);
+	json_decref(c.config);
 	kset_free(&set);
 	return rc;
+}
+
+/* ---- what the other build files call (kustomize_plugins.c, kustomize_sort.c) ---- */
+
+void kz_hash_names(kset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].needs_hash) {
+			char hash[11], name[1024];
+			kz_content_hash(hash, s->v[i].obj);
+			snprintf(name, sizeof(name), "%s-%s", kz_res_name(&s->v[i]), hash);
+			kz_rename_res(&s->v[i], name);
+		}
+	s->ids_stale = 1;
+}
+
+int kz_accumulate(kctx *c, const char *dir, kset *set)
+{
+	return accumulate(c, dir, set, 0);
+}
+
+int kz_transform_fields(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s)
+{
+	return transform(c, dir, kpath, k, s);
+}
+
+void kz_label_fields(kset *s, const json_t *pairs, const json_t *fields)
+{
+	label_fields(s, pairs, fields);
+}
+
+void kz_prefix_suffix(kset *s, const char *prefix, const char *suffix)
+{
+	prefix_suffix(s, prefix, suffix);
+}
+
+void kz_set_namespace(kset *s, const char *ns)
+{
+	set_namespace(s, ns);
+}
+
+void kz_images(json_t *obj, const json_t *images)
+{
+	images_walk(obj, images);
+}
+
+void kz_kset_free(kset *s)
+{
+	kset_free(s);
 }
 
 /* ---- the disk ---- */

@@ -33,6 +33,9 @@ typedef struct kctx {
 	const cf_kfs *fs;
 	const char *stack[KDEPTH_MAX];   /* directories being built, for cycles */
 	size_t depth;
+	json_t *top;         /* the root kustomization (sortOptions, buildMetadata); owned */
+	json_t *vars;        /* vars of every kustomization built, in order (kustomize_vars.c); owned */
+	json_t *config;      /* configurations: section -> field specs (kustomize_config.c); owned */
 } kctx;
 
 const char *kz_res_name(const kres *r);
@@ -60,7 +63,46 @@ void kz_rename_res(kres *r, const char *name);
 int  kz_generate(kctx *c, const char *dir, const char *kpath, const json_t *k, kset *set, int secret);
 void kz_content_hash(char out[11], const json_t *obj);
 /* kustomize_refs.c: every referrer's name fields follow the renames of what they name */
-int  kz_fix_references(kset *s);
+int  kz_fix_references(kset *s, const json_t *extra);
+/* kustomize.c, for the files below: the field transformers (transform) on a kustomization-shaped
+ * k, and the pieces a builtin plugin config runs with its own field specs */
+int  kz_accumulate(kctx *c, const char *dir, kset *set);
+int  kz_transform_fields(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s);
+void kz_label_fields(kset *s, const json_t *pairs, const json_t *fields);
+void kz_prefix_suffix(kset *s, const char *prefix, const char *suffix);
+void kz_set_namespace(kset *s, const char *ns);
+void kz_images(json_t *obj, const json_t *images);
+void kz_hash_names(kset *s);
+void kz_kset_free(kset *s);
+/* kustomize_plugins.c: generators (generators 1) or transformers (0) of kustomize's builtin
+ * plugin configs, after the fields of the same stage */
+int  kz_run_plugins(kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s, int generators);
+/* kustomize_sort.c: sortOptions (legacy with custom orders, or fifo) */
+int  kz_check_sort_options(const json_t *opts, const char *where);
+int  kz_sort(kset *s, const json_t *opts);
+/* buildMetadata originAnnotations: s->v[from..] came from path (a file of resources), or were
+ * made by generator (a builtin kind; name: the plugin config's, or NULL) configured in path */
+void kz_note_origins(const kctx *c, kset *s, size_t from, const char *path, const char *generator, const char *name);
+/* the end of a build, at the top: order, then buildMetadata */
+int  kz_finish(const kctx *c, kset *s);
+/* kustomize_config.c: configurations read as each kustomization is built; its field specs for the
+ * kustomization fields of k (after the defaults); a field spec path that steps through lists */
+int  kz_load_configurations(kctx *c, const char *dir, const char *kpath, const json_t *k);
+int  kz_configured_fields(const kctx *c, const json_t *k, kset *s);
+const json_t *kz_config_specs(const kctx *c, const char *section);
+int  kz_walk_spec(json_t *node, const char *path, int create, field_fn fn, void *arg);
+/* One edit at each field spec's path in the objects it selects (name: only the object that had
+ * it); skip_names leaves metadata/name specs to the renaming code. */
+typedef struct kz_edit {
+	const json_t *value;           /* merge: the map merged in; else the value set */
+	const char *prefix, *suffix;   /* no value: a string gets these around it */
+	const json_t *images;          /* or: an image reference updated as `images:` does */
+	int merge;
+} kz_edit;
+int  kz_edit_at_specs(kset *s, const json_t *specs, const kz_edit *e, const char *name, int skip_names);
+/* kustomize_vars.c: vars collected as kustomizations are built, $(VAR) resolved at the end */
+int  kz_collect_vars(kctx *c, const char *kpath, const json_t *k, kset *s);
+int  kz_resolve_vars(const kctx *c, kset *s);
 /* kustomize_replace.c */
 int  kz_run_replacements(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s);
 

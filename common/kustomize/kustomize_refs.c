@@ -281,7 +281,8 @@ static int fix_subjects(json_t *obj, refctx *rc)
 	return 0;
 }
 
-int kz_fix_references(kset *s)
+/* extra: configurations' nameReference, [{"kind": referred kind, "spec": the referrer's field spec}] */
+int kz_fix_references(kset *s, const json_t *extra)
 {
 	json_t *index = reference_index(s);
 	int err = 0;
@@ -310,6 +311,16 @@ int kz_fix_references(kset *s)
 					continue;
 			}
 			err = kz_walk_path(obj, other_refs[r].path, 0, other_refs[r].mapping ? fix_mapping_fn : fix_name_fn, &rc);
+		}
+		size_t x;
+		json_t *ref;
+		json_array_foreach(extra, x, ref) {
+			const json_t *spec = json_object_get(ref, "spec");
+			if (err < 0 || !kz_target_match(&s->v[i], spec))
+				continue;
+			rc.kind = cf_json_str(ref, "kind");
+			rc.path = cf_json_str(spec, "path");
+			err = kz_walk_spec(obj, rc.path, 0, fix_name_fn, &rc);
 		}
 	}
 	json_decref(index);

@@ -1,5 +1,7 @@
 /* tests/fuzz/fuzz_kustomize.c - kustomization.yaml and patch handling on an in-memory tree.
- * The input is split at "\n===\n" into kustomization.yaml, res.yaml and patch.yaml. */
+ * The input is split at "\n===\n" into kustomization.yaml, res.yaml, patch.yaml, plugins.yaml
+ * (generators/transformers configs, vars, sortOptions) and sub/kustomization.yaml (a directory:
+ * a base, a component or a directory of plugin configs). */
 #include "kustomize/kustomize.h"
 #include "util/buf.h"
 
@@ -9,17 +11,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+#define NFILES 5
+
 typedef struct mem_tree {
-	const char *names[3];
-	const char *data[3];
-	size_t len[3];
+	const char *names[NFILES];
+	const char *data[NFILES];
+	size_t len[NFILES];
 } mem_tree;
 
 static int mem_read(void *ctx, const char *path, cf_buf *out)
 {
 	mem_tree *t = ctx;
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NFILES; i++)
 		if (strcmp(path, t->names[i]) == 0)
 			return cf_buf_append(out, t->data[i], t->len[i]);
 	return -4; /* CF_ENOTFOUND */
@@ -29,9 +33,9 @@ static int mem_stat(void *ctx, const char *path)
 {
 	mem_tree *t = ctx;
 
-	if (strcmp(path, ".") == 0)
+	if (strcmp(path, ".") == 0 || strcmp(path, "sub") == 0)
 		return 1;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < NFILES; i++)
 		if (strcmp(path, t->names[i]) == 0)
 			return 0;
 	return -4;
@@ -39,12 +43,13 @@ static int mem_stat(void *ctx, const char *path)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	mem_tree t = { { "kustomization.yaml", "res.yaml", "patch.yaml" }, { "", "", "" }, { 0, 0, 0 } };
+	mem_tree t = { { "kustomization.yaml", "res.yaml", "patch.yaml", "plugins.yaml", "sub/kustomization.yaml" },
+		       { "", "", "", "", "" }, { 0, 0, 0, 0, 0 } };
 	cf_kfs fs = { mem_read, mem_stat, &t, NULL };
 	const char *p = (const char *)data, *end = p + size;
 	json_t *out = NULL;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < NFILES; i++) {
 		const char *sep = NULL;
 		for (const char *s = p; s + 5 <= end; s++)
 			if (memcmp(s, "\n===\n", 5) == 0) {

@@ -1,0 +1,231 @@
+/* common/kustomize/kustomize_config.c - `configurations:`: files of field specs that extend
+ * kustomize's defaults (commonLabels, commonAnnotations, images, namePrefix/nameSuffix, replicas,
+ * varReference, nameReference), gathered as kustomizations are built and used from then on by
+ * the fields of every kustomization above (kustomize merges a base's configuration upwards). */
+#include "kustomize/kustomize_internal.h"
+
+#include "util/err.h"
+#include "yaml/yaml.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* the sections kustomize's TransformerConfig has; each a list of field specs, but nameReference */
+static const char *const sections[] = { "namePrefix", "nameSuffix", "namespace", "commonLabels", "templateLabels",
+					"labels", "commonAnnotations", "images", "replicas", "varReference", "nameReference" };
+
+/* A field spec path as kustomize reads it: each list on the way is stepped through. */
+int kz_walk_spec(json_t *node, const char *path, int create, field_fn fn, void *arg)
+{
+	const char *slash = strchr(path, '/');
+	char seg[128];
+	json_t *next, *e;
+	size_t i;
+	int rc;
+
+	if (json_is_array(node)) {
+		json_array_foreach(node, i, e)
+			if ((rc = kz_walk_spec(e, path, create, fn, arg)) < 0)
+				return rc;
+		return 0;
+	}
+	if (!json_is_object(node))
+		return 0;
+	snprintf(seg, sizeof(seg), "%.*s", (int)(slash ? (size_t)(slash - path) : strlen(path)), path);
+	if (slash == NULL)
+		return fn(node, seg, arg);
+	if ((next = json_object_get(node, seg)) == NULL && create) {
+		next = json_object();
+		json_object_set_new(node, seg, next);
+	}
+	return next ? kz_walk_spec(next, slash + 1, create, fn, arg) : 0;
+}
+
+static int check_specs(const json_t *list, const char *path, const char *section)
+{
+	size_t i;
+	json_t *f;
+
+	if (!json_is_array(list))
+		return cf_err_set(CF_EINVAL, "%s: %s must be a list of field specs", path, section);
+	json_array_foreach(list, i, f)
+		if (!json_is_object(f) || cf_json_str(f, "path") == NULL)
+			return cf_err_set(CF_EINVAL, "%s: %s entry %zu needs a path", path, section, i);
+	return 0;
+}
+
+/* nameReference entries {kind, version, group, fieldSpecs} as {"kind": referred kind, "spec": a
+ * field spec of the referrer}, appended to out */
+static int add_name_refs(json_t *out, const json_t *list, const char *path)
+{
+	size_t i, j;
+	json_t *e, *f;
+	int rc;
+
+	if (!json_is_array(list))
+		return cf_err_set(CF_EINVAL, "%s: nameReference must be a list", path);
+	json_array_foreach(list, i, e) {
+		if (cf_json_str(e, "kind") == NULL)
+			return cf_err_set(CF_EINVAL, "%s: nameReference entry %zu needs a kind", path, i);
+		if ((rc = check_specs(json_object_get(e, "fieldSpecs"), path, "nameReference fieldSpecs")) < 0)
+			return rc;
+		json_array_foreach(json_object_get(e, "fieldSpecs"), j, f)
+			json_array_append_new(out, json_pack("{sssO}", "kind", cf_json_str(e, "kind"), "spec", f));
+	}
+	return 0;
+}
+
+static int merge_config(kctx *c, const json_t *cfg, const char *path)
+{
+	const char *key;
+	json_t *v;
+	int rc;
+
+	if (json_is_null(cfg))
+		return 0;
+	if (!json_is_object(cfg))
+		return cf_err_set(CF_EINVAL, "%s: a configuration is a mapping of field spec lists", path);
+	json_object_foreach((json_t *)cfg, key, v) {
+		size_t i;
+		json_t *have;
+		for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+			if (strcmp(key, sections[i]) == 0)
+				break;
+		if (i == sizeof(sections) / sizeof(sections[0]))
+			return cf_err_set(CF_EINVAL, "%s: json: unknown field \"%s\"", path, key);
+		if ((have = json_object_get(c->config, key)) == NULL) {
+			have = json_array();
+			json_object_set_new(c->config, key, have);
+		}
+		if (strcmp(key, "nameReference") == 0)
+			rc = add_name_refs(have, v, path);
+		else if ((rc = check_specs(v, path, key)) == 0)
+			json_array_extend(have, v);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int kz_load_configurations(kctx *c, const char *dir, const char *kpath, const json_t *k)
+{
+	const json_t *list = json_object_get(k, "configurations");
+	size_t i;
+	json_t *e;
+
+	if (list == NULL || json_is_null(list))
+		return 0;
+	if (!json_is_array(list))
+		return cf_err_set(CF_EINVAL, "%s: configurations must be a list of files", kpath);
+	if (c->config == NULL && (c->config = json_object()) == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	json_array_foreach(list, i, e) {
+		cf_buf b = CF_BUF_INIT(KFILE_MAX);
+		char path[4096];
+		json_t *cfg = NULL;
+		int rc;
+		if (!json_is_string(e))
+			return cf_err_set(CF_EINVAL, "%s: configurations entry %zu is not a file name", kpath, i);
+		if ((rc = kz_join(path, sizeof(path), dir, json_string_value(e), kpath)) == 0 &&
+		    (rc = kz_file_under(dir, path, kpath)) == 0 && (rc = kz_read_text(c, path, &b)) == 0)
+			rc = cf_yaml_load(&cfg, b.data ? b.data : "", b.len, path);
+		cf_buf_free(&b);
+		if (rc == 0)
+			rc = merge_config(c, cfg, path);
+		json_decref(cfg);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+const json_t *kz_config_specs(const kctx *c, const char *section)
+{
+	return json_object_get(c->config, section);
+}
+
+/* ---- the fields, at the configured places ---- */
+
+static int edit_fn(json_t *holder, const char *field, void *arg)
+{
+	const kz_edit *e = arg;
+	json_t *cur = json_object_get(holder, field);
+	char out[4096];
+
+	if (e->merge) {
+		if (cur == NULL || json_is_null(cur)) {
+			cur = json_object();
+			json_object_set_new(holder, field, cur);
+		}
+		if (json_is_object(cur))
+			json_object_update(cur, (json_t *)e->value);
+	} else if (e->images) {
+		/* an image reference outside a container: updated as one in a container would be */
+		json_t *wrap = json_is_string(cur) ? json_pack("{s[{sO}]}", "containers", "image", cur) : NULL;
+		if (wrap == NULL)
+			return 0;
+		kz_images(wrap, e->images);
+		json_object_set(holder, field, json_object_get(json_array_get(json_object_get(wrap, "containers"), 0), "image"));
+		json_decref(wrap);
+	} else if (e->value) {
+		json_object_set(holder, field, (json_t *)e->value);
+	} else if (json_is_string(cur)) {
+		snprintf(out, sizeof(out), "%s%s%s", e->prefix ? e->prefix : "", json_string_value(cur), e->suffix ? e->suffix : "");
+		json_object_set_new(holder, field, json_string(out));
+	}
+	return 0;
+}
+
+int kz_edit_at_specs(kset *s, const json_t *specs, const kz_edit *e, const char *name, int skip_names)
+{
+	size_t j;
+	json_t *f;
+	int rc;
+
+	json_array_foreach(specs, j, f) {
+		if (skip_names && strcmp(cf_json_str(f, "path"), "metadata/name") == 0)
+			continue;   /* renames are the prefix transformer's own */
+		for (size_t i = 0; i < s->n; i++)
+			if (kz_target_match(&s->v[i], f) && (name == NULL || kz_name_in_history(&s->v[i], name)) &&
+			    (rc = kz_walk_spec(s->v[i].obj, cf_json_str(f, "path"), json_is_true(json_object_get(f, "create")) || e->merge,
+					       edit_fn, (void *)e)) < 0)
+				return rc;
+	}
+	return 0;
+}
+
+int kz_configured_fields(const kctx *c, const json_t *k, kset *s)
+{
+	const json_t *m;
+	size_t i;
+	json_t *r;
+	int rc = 0;
+
+	if (c->config == NULL)
+		return 0;
+	if ((m = json_object_get(k, "commonLabels")) && json_object_size(m)) {
+		kz_edit e = { m, NULL, NULL, NULL, 1 };
+		rc = kz_edit_at_specs(s, kz_config_specs(c, "commonLabels"), &e, NULL, 0);
+	}
+	if (rc == 0 && (m = json_object_get(k, "commonAnnotations")) && json_object_size(m)) {
+		kz_edit e = { m, NULL, NULL, NULL, 1 };
+		rc = kz_edit_at_specs(s, kz_config_specs(c, "commonAnnotations"), &e, NULL, 0);
+	}
+	if (rc == 0 && json_array_size(json_object_get(k, "images"))) {
+		kz_edit e = { NULL, NULL, NULL, json_object_get(k, "images"), 0 };
+		rc = kz_edit_at_specs(s, kz_config_specs(c, "images"), &e, NULL, 0);
+	}
+	if (rc == 0 && (cf_json_str(k, "namePrefix") || cf_json_str(k, "nameSuffix"))) {
+		kz_edit e = { NULL, cf_json_str(k, "namePrefix"), NULL, NULL, 0 };
+		rc = kz_edit_at_specs(s, kz_config_specs(c, "namePrefix"), &e, NULL, 1);
+		e = (kz_edit){ NULL, NULL, cf_json_str(k, "nameSuffix"), NULL, 0 };
+		if (rc == 0)
+			rc = kz_edit_at_specs(s, kz_config_specs(c, "nameSuffix"), &e, NULL, 1);
+	}
+	json_array_foreach(json_object_get(k, "replicas"), i, r) {
+		kz_edit e = { json_object_get(r, "count"), NULL, NULL, NULL, 0 };
+		if (rc == 0 && e.value && cf_json_str(r, "name"))
+			rc = kz_edit_at_specs(s, kz_config_specs(c, "replicas"), &e, cf_json_str(r, "name"), 0);
+	}
+	return rc;
+}

@@ -70,6 +70,7 @@ typedef struct hr {
 	char *workdir, *kubeconfig, *values_path;
 	hc_chart chart;
 	char config_digest[72];
+	json_t *redact;                /* the scalars from Secrets: never in a message */
 	hc_history hist;
 	int hist_fresh;                /* hist is helm's since the last action that changed the release */
 	int forced;
@@ -210,12 +211,12 @@ static void call_init(hr *r, hc_helm_call *call, hc_helm_verb verb)
 				.max_history = json_is_integer(mh) ? (int)json_integer_value(mh) : 5 };
 }
 
-/* Runs one helm command; 0 when helm succeeded, else the error recorded in helm's words (with a
- * hint), CF_EAPI. */
+/* Runs one helm command; 0 when helm succeeded (a parsed reply whole), else the error recorded
+ * in helm's words with what came from Secrets redacted and a hint (hc_helm_outcome). */
 static int helm(hr *r, const hc_helm_call *call, hc_helm_result *res)
 {
 	const char *argv[HC_HELM_ARGV_MAX];
-	char scratch[256], text[MSG_MAX];
+	char scratch[256];
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -224,10 +225,7 @@ static int helm(hr *r, const hc_helm_call *call, hc_helm_result *res)
 	cf_log(CF_LOG_DEBUG, "helm", "verb", hc_helm_verb_str(call->verb), "release", r->release, "namespace", r->target, NULL);
 	if ((rc = hc_helm_exec(res, argv, r->workdir, r->kubeconfig, call->timeout_ms + HELM_GRACE_MS)) < 0)
 		return rc;
-	if (res->exited && res->status == 0)
-		return 0;
-	hc_helm_error_text(text, sizeof(text), res);
-	return cf_err_set(CF_EAPI, "%s", hc_helm_hint(text, sizeof(text), call->timeout_ms));
+	return hc_helm_outcome(res, call->verb, call->timeout_ms, r->redact);
 }
 
 /* helm history into r->hist; no release is an empty history */
@@ -298,7 +296,8 @@ static int record_action_snapshot(hr *r, const hc_helm_result *res)
 {
 	json_t *snap = NULL;
 
-	if (hc_release_snapshot_action(&snap, &r->hist, res->out.data ? res->out.data : "", res->out.len) == 0) {
+	if (!res->out_capped &&
+	    hc_release_snapshot_action(&snap, &r->hist, res->out.data ? res->out.data : "", res->out.len) == 0) {
 		keep_snapshot(r, snap);
 		return 0;
 	}
@@ -725,7 +724,7 @@ static int prepare_values(hr *r)
 	char *text = NULL;
 	int rc;
 
-	if ((rc = hc_values_load(r->k, r->p->obj, &values)) < 0)
+	if ((rc = hc_values_load(r->k, r->p->obj, &values, &r->redact)) < 0)
 		return rc;
 	if ((rc = hc_values_digest(r->config_digest, values)) == 0) {
 		text = json_dumps(values, JSON_COMPACT | JSON_SORT_KEYS);
@@ -807,6 +806,7 @@ static void hr_done(hr *r)
 	hc_helm_workdir_remove(r->workdir);   /* values, kubeconfig and chart go with it */
 	cf_free(r->kubeconfig);
 	cf_free(r->values_path);
+	cf_kube_secret_free(r->redact);
 }
 
 static int body(cf_reconcile *p)

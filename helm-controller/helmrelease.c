@@ -6,6 +6,7 @@
 #include "chart.h"
 #include "drift.h"
 #include "helmrun.h"
+#include "postrender.h"
 #include "kube/secret.h"
 #include "runtime/condition.h"
 #include "runtime/depends.h"
@@ -71,6 +72,8 @@ typedef struct hr {
 	hc_chart chart;
 	char config_digest[72];
 	json_t *redact;                /* the scalars from Secrets: never in a message */
+	json_t *post_renderers;        /* spec.postRenderers, checked; NULL when none */
+	char pr_digest[72];            /* their digest, "" when none */
 	hc_history hist;
 	int hist_fresh;                /* hist is helm's since the last action that changed the release */
 	int forced;
@@ -225,7 +228,14 @@ static int helm(hr *r, const hc_helm_call *call, hc_helm_result *res)
 	cf_log(CF_LOG_DEBUG, "helm", "verb", hc_helm_verb_str(call->verb), "release", r->release, "namespace", r->target, NULL);
 	if ((rc = hc_helm_exec(res, argv, r->workdir, r->kubeconfig, call->timeout_ms + HELM_GRACE_MS)) < 0)
 		return rc;
-	return hc_helm_outcome(res, call->verb, call->timeout_ms, r->redact);
+	if ((rc = hc_helm_outcome(res, call->verb, call->timeout_ms, r->redact)) < 0 && r->post_renderers) {
+		char why[MSG_MAX / 2], said[MSG_MAX / 2];
+		if (hc_postrender_error(why, sizeof(why), r->workdir)) {
+			snprintf(said, sizeof(said), "%s", cf_err_msg());
+			cf_err_set(rc, "%s: %s", said, hc_helm_redact(why, r->redact));
+		}
+	}
+	return rc;
 }
 
 /* helm history into r->hist; no release is an empty history */
@@ -344,6 +354,7 @@ static int release(hr *r, hc_helm_verb verb)
 	call_init(r, &call, verb);
 	call.chart_path = r->chart.path;
 	call.values_path = r->values_path;
+	call.post_renderer = r->post_renderers ? HC_POSTRENDER_PLUGIN : NULL;
 	call.wait = !flag(r, action, NULL, "disableWait");
 	call.create_namespace = verb == HC_HELM_INSTALL && flag(r, "install", NULL, "createNamespace");
 	/* upgrade.force is replacement; forceAt only makes this run happen (Flux's one-off upgrade) */
@@ -498,6 +509,10 @@ static int unlock(hr *r)
 static int succeed(hr *r, const char *reason, const char *msg)
 {
 	clear_failures(r);
+	if (r->pr_digest[0])   /* what the deployed release was rendered with (Flux's summarize) */
+		json_object_set_new(r->status, "observedPostRenderersDigest", json_string(r->pr_digest));
+	else
+		json_object_del(r->status, "observedPostRenderersDigest");
 	json_object_set_new(r->status, "lastAppliedRevision", json_string(r->chart.version));
 	return cf_reconcile_ready(r->p, reason, msg);
 }
@@ -548,12 +563,14 @@ static int do_release(hr *r, hc_helm_verb verb)
 	return test_then_succeed(r, action);
 }
 
-/* Deployed at the chart version and values wanted (status.history[0], helm's latest). */
+/* Deployed at the chart version and values wanted (status.history[0], helm's latest), rendered
+ * with the post-renderers wanted. */
 static int in_sync(const hr *r)
 {
 	const json_t *s = latest_snapshot(r);
+	const char *pr = cf_json_str(r->status, "observedPostRenderersDigest");
 
-	return s && !r->forced && json_integer_value(json_object_get(s, "version")) == r->hist.latest &&
+	return s && !r->forced && strcmp(pr ? pr : "", r->pr_digest) == 0 && json_integer_value(json_object_get(s, "version")) == r->hist.latest &&
 	       cf_json_str(s, "chartName") && strcmp(cf_json_str(s, "chartName"), r->chart.chart_name) == 0 &&
 	       cf_json_str(s, "chartVersion") && strcmp(cf_json_str(s, "chartVersion"), r->chart.version) == 0 &&
 	       cf_json_str(s, "configDigest") && strcmp(cf_json_str(s, "configDigest"), r->config_digest) == 0;
@@ -754,6 +771,9 @@ static void attempt(hr *r)
 	json_object_set_new(r->status, "lastAttemptedGeneration", json_integer(r->generation));
 	json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->chart.version));
 	json_object_set_new(r->status, "lastAttemptedConfigDigest", json_string(r->config_digest));
+	/* deprecated: Flux clears them once it writes the digest and the history */
+	json_object_del(r->status, "lastAttemptedValuesChecksum");
+	json_object_del(r->status, "lastReleaseRevision");
 	json_object_set_new(r->status, "storageNamespace", json_string(r->target));
 	if (r->chart.helmchart[0])
 		json_object_set_new(r->status, "helmChart", json_string(r->chart.helmchart));
@@ -770,7 +790,8 @@ static int reconcile_body(hr *r)
 		r->p->retry_ms = r->c->requeue_dependency_ms;
 		return cf_reconcile_fail(r->p, R_DEPENDENCY, CF_FAIL_QUIET);
 	}
-	if (resolve_target(r) < 0 || hc_chart_template(r->k, &r->chart, r->p->obj) < 0)
+	if (resolve_target(r) < 0 || hc_postrender_spec(&r->post_renderers, r->spec) < 0 ||
+	    hc_chart_template(r->k, &r->chart, r->p->obj) < 0)
 		return cf_reconcile_fail(r->p, cf_err_code() == CF_EINVAL ? CF_REASON_INVALID_SPEC : R_ARTIFACT,
 					 cf_err_code() == CF_EINVAL ? CF_FAIL_STALLED : 0);
 	if (r->chart.helmchart[0])
@@ -779,7 +800,9 @@ static int reconcile_body(hr *r)
 		r->p->retry_ms = r->c->requeue_dependency_ms;   /* the source's watch event comes sooner */
 		return cf_reconcile_fail(r->p, rc == CF_ENOTFOUND ? R_SOURCE_NOT_READY : R_ARTIFACT, CF_FAIL_QUIET);
 	}
-	if (open_workdir(r) < 0) {
+	hc_postrender_digest(r->pr_digest, r->post_renderers);
+	if (open_workdir(r) < 0 ||
+	    (r->post_renderers && hc_postrender_install(r->workdir, r->c->self_exe, r->post_renderers) < 0)) {
 		json_decref(src);
 		return cf_reconcile_fail(r->p, R_INIT, 0);
 	}
@@ -807,6 +830,7 @@ static void hr_done(hr *r)
 	cf_free(r->kubeconfig);
 	cf_free(r->values_path);
 	cf_kube_secret_free(r->redact);
+	json_decref(r->post_renderers);
 }
 
 static int body(cf_reconcile *p)

@@ -96,6 +96,10 @@ static void add_change_flags(argv_b *b, const hc_helm_call *c)
 			add(b, "--reset-values");   /* the HelmRelease's values are the whole truth */
 		add(b, "--values");
 		add(b, c->values_path);
+		if (c->post_renderer) {
+			add(b, "--post-renderer");
+			add(b, c->post_renderer);
+		}
 	}
 	if (c->description && c->verb != HC_HELM_ROLLBACK) {
 		add(b, "--description");

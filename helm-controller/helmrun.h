@@ -38,6 +38,7 @@ typedef struct hc_helm_call {
 	const char *release, *namespace;
 	const char *chart_path;        /* install, upgrade */
 	const char *values_path;       /* install, upgrade: the 0600 file, never its content */
+	const char *post_renderer;     /* install, upgrade: a postrenderer/v1 plugin's name */
 	const char *as_user;           /* --kube-as-user (impersonation) */
 	long timeout_ms;
 	int max_history;               /* upgrade, rollback: --history-max (0: unlimited) */

@@ -587,7 +587,8 @@ static int find_drift(hr *r, json_t **drifted, int correct)
 	*drifted = NULL;
 	call_init(r, &call, HC_HELM_MANIFEST);
 	if ((rc = helm(r, &call, &res)) == 0 && (rc = cf_kube_impersonate(r->k, r->as_user[0] ? r->as_user : NULL, NULL)) == 0) {
-		rc = hc_drift_check(r->k, drifted, res.out.data ? res.out.data : "", res.out.len, r->release, r->target, correct);
+		rc = hc_drift_check(r->k, drifted, res.out.data ? res.out.data : "", res.out.len, r->release, r->target, correct,
+				    json_object_get(sub(r, "driftDetection", NULL), "ignore"));
 		cf_kube_impersonate(r->k, NULL, NULL);
 	}
 	hc_helm_result_free(&res);
@@ -791,6 +792,7 @@ static int reconcile_body(hr *r)
 		return cf_reconcile_fail(r->p, R_DEPENDENCY, CF_FAIL_QUIET);
 	}
 	if (resolve_target(r) < 0 || hc_postrender_spec(&r->post_renderers, r->spec) < 0 ||
+	    hc_drift_ignore_check(json_object_get(sub(r, "driftDetection", NULL), "ignore")) < 0 ||
 	    hc_chart_template(r->k, &r->chart, r->p->obj) < 0)
 		return cf_reconcile_fail(r->p, cf_err_code() == CF_EINVAL ? CF_REASON_INVALID_SPEC : R_ARTIFACT,
 					 cf_err_code() == CF_EINVAL ? CF_FAIL_STALLED : 0);

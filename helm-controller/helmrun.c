@@ -306,6 +306,8 @@ static int drain(int fd, cf_buf *b, int *capped)
 		return errno == EINTR || errno == EAGAIN ? 1 : 0;
 	if (n > 0 && (b->len + (size_t)n > b->max || cf_buf_append(b, chunk, (size_t)n) < 0))
 		*capped = 1;
+	if (n > 0)
+		cf_wipe(chunk, (size_t)n);   /* values pass through here */
 	return n > 0;
 }
 

@@ -3,6 +3,7 @@
 #include "postrender.h"
 
 #include "helmrun.h"
+#include "kube/secret.h"
 #include "kustomize/kustomize.h"
 #include "util/alloc.h"
 #include "util/err.h"
@@ -66,6 +67,8 @@ int hc_postrender_spec(json_t **out, const json_t *spec)
 		return cf_err_set(CF_EINVAL, "spec.postRenderers must be a list");
 	json_array_foreach(prs, i, pr) {
 		const json_t *k = json_object_get(pr, "kustomize");
+		if (json_is_null(k))   /* "kustomize:" with nothing under it */
+			k = NULL;
 		if (!json_is_object(pr) || (k && !json_is_object(k)))
 			return cf_err_set(CF_EINVAL, "spec.postRenderers[%zu]: kustomize must be a map", i);
 		if (k && (rc = check_entries(k, i)) < 0)
@@ -160,13 +163,14 @@ static int render_one(cf_buf *out, const char *input, size_t len, const json_t *
 	free(text);   /* jansson's */
 	if (rc == 0)
 		rc = cf_yaml_dump_all(out, objs);
-	json_decref(objs);
+	cf_kube_secret_free(objs);   /* the chart's Secrets, rendered with the values */
 	return rc < 0 ? cf_err_prefix("post-renderer %zu (kustomize)", i) : 0;
 }
 
 int hc_postrender_run(cf_buf *out, const char *manifest, size_t len, const json_t *post_renderers)
 {
-	cf_buf cur = CF_BUF_INIT(HC_POSTRENDER_INPUT_MAX), next = CF_BUF_INIT(HC_POSTRENDER_INPUT_MAX);
+	/* helm's output holds the chart's Secrets as rendered with the values */
+	cf_buf cur = CF_BUF_INIT_SECRET(HC_POSTRENDER_INPUT_MAX), next = CF_BUF_INIT_SECRET(HC_POSTRENDER_INPUT_MAX);
 	const json_t *pr;
 	size_t i;
 	int rc;
@@ -175,7 +179,7 @@ int hc_postrender_run(cf_buf *out, const char *manifest, size_t len, const json_
 		goto out;
 	json_array_foreach(post_renderers, i, pr) {
 		const json_t *k = json_object_get(pr, "kustomize");
-		if (k == NULL)
+		if (!json_is_object(k))
 			continue;
 		cf_buf_reset(&next);
 		if ((rc = render_one(&next, cur.data ? cur.data : "", cur.len, k, i)) < 0)
@@ -237,9 +241,12 @@ static int read_stdin(cf_buf *in)
 			continue;
 		if (n < 0)
 			return cf_err_set(CF_EIO, "reading the manifests: %s", strerror(errno));
-		if (cf_buf_append(in, chunk, (size_t)n) < 0)
+		if (cf_buf_append(in, chunk, (size_t)n) < 0) {
+			cf_wipe(chunk, sizeof(chunk));
 			return cf_err_prefix("the manifests");
+		}
 	}
+	cf_wipe(chunk, sizeof(chunk));
 	return 0;
 }
 
@@ -276,7 +283,8 @@ int hc_postrender_error(char *out, size_t size, const char *dir)
 
 int hc_postrender_main(int argc, char **argv)
 {
-	cf_buf spec = CF_BUF_INIT(SPEC_MAX), in = CF_BUF_INIT(HC_POSTRENDER_INPUT_MAX), out = CF_BUF_INIT(HC_POSTRENDER_INPUT_MAX);
+	cf_buf spec = CF_BUF_INIT(SPEC_MAX), in = CF_BUF_INIT_SECRET(HC_POSTRENDER_INPUT_MAX),
+	       out = CF_BUF_INIT_SECRET(HC_POSTRENDER_INPUT_MAX);
 	json_t *prs = NULL;
 	json_error_t je;
 	int rc;

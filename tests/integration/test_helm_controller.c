@@ -433,6 +433,31 @@ static void test_hooks(void)
 	CHECK(wait_history("tested", 2, "deployed", NULL, 10) == 0);
 }
 
+/* helm's error echoes a value that came from a Secret (the chart's fail names it): Ready,
+ * Released and the events say what failed, never the value. */
+static void secret_never_in_messages(void)
+{
+	char out[65536];
+	json_t *o;
+
+	CHECK(run("kubectl -n %s create secret generic leaky-token --from-literal=token=%s-tok >/dev/null", ns, SECRET_VALUE) == 0);
+	CHECK(apply_hr("leaky", "  valuesFrom:\n  - kind: Secret\n    name: leaky-token\n    valuesKey: token\n"
+				"    targetPath: rejectToken\n") == 0);
+	CHECK(publish(chart_of("leaky"), "0.1.0") == 0);
+	o = wait_hr("leaky", "Ready", "False", NULL, "is refused", 90);
+	CHECK(o != NULL);
+	if (o) {
+		CHECK_CONTAINS(cond_field(o, "Ready", "message"), "token *** is refused");
+		CHECK(strstr(cond_field(o, "Ready", "message"), SECRET_VALUE) == NULL);
+		CHECK(strstr(cond_field(o, "Released", "message") ?: "", SECRET_VALUE) == NULL);
+	}
+	json_decref(o);
+	CHECK(capture(out, sizeof(out), "kubectl -n %s get events -o json", ns) == 0);
+	CHECK_CONTAINS(out, "token *** is refused");
+	CHECK(strstr(out, SECRET_VALUE "-tok") == NULL);
+	CHECK(run("kubectl -n %s delete helmrelease leaky --wait=false >/dev/null", ns) == 0);
+}
+
 /* Waits until HelmRelease name has handled the reconcile request stamp. */
 static void wait_handled(const char *name, const char *stamp, int secs)
 {
@@ -891,6 +916,7 @@ static const cf_test_case cases[] = {
 	{ "test_hooks", test_hooks },
 	{ "drift_detection", drift_detection },
 	{ "post_renderers", post_renderers },
+	{ "secret_never_in_messages", secret_never_in_messages },
 	{ "pending_release_recovered", pending_release_recovered },
 	{ "suspend_resume", suspend_resume },
 	{ "depends_on", depends_on },

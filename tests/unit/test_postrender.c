@@ -111,6 +111,8 @@ static void spec_checked(void)
 	}
 	prs = spec_of("{\"postRenderers\":[{}]}");   /* nothing to do: none */
 	CHECK(prs == NULL);
+	prs = spec_of("{\"postRenderers\":[{\"kustomize\":null}]}");
+	CHECK(prs == NULL);
 	hc_postrender_digest(a, NULL);
 	CHECK_STR(a, "");
 	prs = spec_of("{\"postRenderers\":[{\"kustomize\":{\"images\":[{\"name\":\"a\",\"newTag\":\"1\"}]}}]}");

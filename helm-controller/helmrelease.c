@@ -761,7 +761,7 @@ static int prepare_values(hr *r)
 static void attempt(hr *r)
 {
 	const char *rev = cf_json_str(r->status, "lastAttemptedRevision");
-	const char *cd = cf_json_str(r->status, "lastAttemptedConfigDigest");
+	const char *cd = cf_json_str(r->status, "lastAttemptedConfigDigest"), *at;
 
 	if ((rev && strcmp(rev, r->chart.version) != 0) || (cd && strcmp(cd, r->config_digest) != 0) ||
 	    json_integer_value(json_object_get(r->status, "lastAttemptedGeneration")) != r->generation) {
@@ -776,6 +776,12 @@ static void attempt(hr *r)
 	json_object_del(r->status, "lastAttemptedValuesChecksum");
 	json_object_del(r->status, "lastReleaseRevision");
 	json_object_set_new(r->status, "storageNamespace", json_string(r->target));
+	/* an OCI chart: the manifest digest of its revision ("<version>@sha256:<hex>"), as Flux */
+	at = strcmp(r->chart.kind, "OCIRepository") == 0 ? strchr(r->chart.revision, '@') : NULL;
+	if (at && strncmp(at + 1, "sha256:", 7) == 0)
+		json_object_set_new(r->status, "lastAttemptedRevisionDigest", json_string(at + 1));
+	else
+		json_object_del(r->status, "lastAttemptedRevisionDigest");
 	if (r->chart.helmchart[0])
 		json_object_set_new(r->status, "helmChart", json_string(r->chart.helmchart));
 	else

@@ -2,8 +2,11 @@
  * binary, against the real apiserver and kwok: install; upgrades on values, valuesFrom and a new
  * chart version, each in `helm history`; a failing upgrade rolled back; a failing install
  * retried, then uninstalled; test hooks passing and failing with ignoreFailures; a release left
- * pending-upgrade by kill -9 recovered; drift reported (warn) and corrected (enabled);
- * suspend/resume; cross-kind dependsOn; deletion; and the whole chain from a HelmRepository.
+ * pending-upgrade by kill -9 recovered; drift reported (warn) and corrected (enabled), fields
+ * named by driftDetection.ignore left alone; postRenderers (kustomize patches and images) in
+ * the live objects and helm's manifest; a Secret's value never in a message; suspend/resume;
+ * cross-kind dependsOn; deletion; the whole chain from a HelmRepository; chartRef to an
+ * OCIRepository of a chart pushed with helm push (and upgraded on a new tag) and to a HelmChart.
  *
  * The chart (testdata/helm/cflux-demo, pods that tolerate the kwok node) is packaged with helm.
  * Its artifacts are served by bin/source-controller's artifact service over nng; the test plays
@@ -452,7 +455,7 @@ static void secret_never_in_messages(void)
 		CHECK(strstr(cond_field(o, "Released", "message") ?: "", SECRET_VALUE) == NULL);
 	}
 	json_decref(o);
-	CHECK(capture(out, sizeof(out), "kubectl -n %s get events -o json", ns) == 0);
+	CHECK(capture(out, sizeof(out), "kubectl -n %s get events --field-selector involvedObject.name=leaky -o json", ns) == 0);
 	CHECK_CONTAINS(out, "token *** is refused");
 	CHECK(strstr(out, SECRET_VALUE "-tok") == NULL);
 	CHECK(run("kubectl -n %s delete helmrelease leaky --wait=false >/dev/null", ns) == 0);
@@ -873,6 +876,18 @@ static void chart_ref(void)
 	CHECK(run("HOME=%s %s push %s oci://%s/%s --plain-http >/dev/null 2>&1", home, helm, pkg, reg, refs) == 0);
 	CHECK(run("kubectl -n %s annotate ocirepository demo reconcile.fluxcd.io/requestedAt=t2 --overwrite >/dev/null", refs) == 0);
 	CHECK(ready_in(refs, "from-oci", "UpgradeSucceeded", ".v2 with chart cflux-demo@0.2.0", 120) == 0);
+	{   /* Flux's lastAttemptedRevisionDigest: the digest of the OCIRepository's revision */
+		json_t *hr = NULL, *oci = NULL;
+		const char *rev;
+		CHECK(cf_kube_get(kube, &hr, &(cf_kube_ref){ HR_AV, "HelmRelease", refs, "from-oci" }) == 0);
+		CHECK(cf_kube_get(kube, &oci, &(cf_kube_ref){ "source.toolkit.fluxcd.io/v1", "OCIRepository", refs, "demo" }) == 0);
+		rev = cf_json_str(json_object_get(json_object_get(oci, "status"), "artifact"), "revision");
+		CHECK(rev && strchr(rev, '@'));
+		if (rev && strchr(rev, '@'))
+			CHECK_STR(cf_json_str(json_object_get(hr, "status"), "lastAttemptedRevisionDigest"), strchr(rev, '@') + 1);
+		json_decref(hr);
+		json_decref(oci);
+	}
 	/* chartRef to a HelmChart of a HelmRepository */
 	publish_to_repository(repo);
 	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n"

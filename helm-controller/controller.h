@@ -21,6 +21,7 @@ typedef struct hc_ctl {
 	long concurrent, requeue_dependency_ms, requeue_max_ms, artifact_max_size;
 	/* run time */
 	char *internal_token;
+	char self_exe[4096];      /* this binary: helm's post-renderer plugin runs it */
 	cf_workqueue *queue;
 	cf_bus_pub *events;
 	pthread_mutex_t mu;       /* guards index */

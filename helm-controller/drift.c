@@ -3,6 +3,7 @@
  * drifted objects are applied again. */
 #include "drift.h"
 
+#include "kustomize/kustomize.h"
 #include "util/err.h"
 #include "yaml/yaml.h"
 
@@ -84,8 +85,80 @@ static void helm_owner_metadata(json_t *obj, const char *release, const char *ns
 	json_object_set_new(ann, "meta.helm.sh/release-namespace", json_string(ns));
 }
 
+int hc_drift_ignore_check(const json_t *ignore)
+{
+	const json_t *rule, *p;
+	size_t i, j;
+
+	if (ignore == NULL || json_is_null(ignore))
+		return 0;
+	if (!json_is_array(ignore))
+		return cf_err_set(CF_EINVAL, "spec.driftDetection.ignore must be a list");
+	json_array_foreach(ignore, i, rule) {
+		const json_t *paths = json_object_get(rule, "paths"), *target = json_object_get(rule, "target");
+		if (!json_is_object(rule) || !json_is_array(paths) || json_array_size(paths) == 0)
+			return cf_err_set(CF_EINVAL, "spec.driftDetection.ignore[%zu]: paths (a list of JSON pointers) is required", i);
+		if (target && !json_is_null(target) && !json_is_object(target))
+			return cf_err_set(CF_EINVAL, "spec.driftDetection.ignore[%zu].target must be a map", i);
+		json_array_foreach(paths, j, p)
+			if (!json_is_string(p) || json_string_value(p)[0] != '/')
+				return cf_err_set(CF_EINVAL, "spec.driftDetection.ignore[%zu].paths[%zu] is not a JSON pointer "
+						  "(\"/spec/replicas\")", i, j);
+	}
+	return 0;
+}
+
+/* ptr out of doc, when it is there */
+static void remove_at(json_t *doc, const char *ptr)
+{
+	json_t *op;
+
+	if (cf_kustomize_pointer_get(doc, ptr) == NULL)
+		return;
+	op = json_pack("[{s:s,s:s}]", "op", "remove", "path", ptr);
+	if (op && cf_kustomize_json6902(doc, op, "driftDetection.ignore") < 0)
+		cf_err_clear();
+	json_decref(op);
+}
+
+/* ptr in doc set to v (where its parent is) */
+static void set_at(json_t *doc, const char *ptr, json_t *v)
+{
+	json_t *op = json_pack("[{s:s,s:s,s:O}]", "op", "add", "path", ptr, "value", v);
+
+	if (op && cf_kustomize_json6902(doc, op, "driftDetection.ignore") < 0)
+		cf_err_clear();
+	json_decref(op);
+}
+
+void hc_drift_apply_ignore(json_t *fix, json_t *dry, json_t *live, const json_t *ignore)
+{
+	const json_t *rule, *p;
+	size_t i, j;
+
+	json_array_foreach(ignore, i, rule) {
+		const json_t *target = json_object_get(rule, "target");
+		if (json_is_object(target) && !cf_kustomize_target_match(fix, target))
+			continue;
+		json_array_foreach(json_object_get(rule, "paths"), j, p) {
+			const char *ptr = json_string_value(p);
+			json_t *lv = live ? cf_kustomize_pointer_get(live, ptr) : NULL;
+			if (ptr == NULL)
+				continue;
+			if (lv)
+				set_at(fix, ptr, lv);
+			else
+				remove_at(fix, ptr);
+			if (dry)
+				remove_at(dry, ptr);
+			if (live)
+				remove_at(live, ptr);
+		}
+	}
+}
+
 /* One object: "" when in sync, else the fields that drifted (corrected when correct). */
-static int check_one(cf_kube *k, json_t *obj, const char *ns, int correct, char *fields, size_t size)
+static int check_one(cf_kube *k, json_t *obj, const char *ns, int correct, const json_t *ignore, char *fields, size_t size)
 {
 	cf_kube_apply_opts ao = CF_KUBE_APPLY_OPTS_INIT;
 	const json_t *md = json_object_get(obj, "metadata");
@@ -107,8 +180,10 @@ static int check_one(cf_kube *k, json_t *obj, const char *ns, int correct, char 
 		ao.field_manager = HELM_FIELD_MANAGER;
 		ao.force = 1;
 		ao.dry_run = 1;
-		if ((rc = cf_kube_apply(k, &dry, obj, &ao)) == 0)
+		if ((rc = cf_kube_apply(k, &dry, obj, &ao)) == 0) {
+			hc_drift_apply_ignore(obj, dry, live, ignore);
 			hc_drift_fields(fields, size, dry, live);
+		}
 	}
 	if (rc == 0 && fields[0] && correct) {
 		ao.dry_run = 0;
@@ -121,7 +196,7 @@ static int check_one(cf_kube *k, json_t *obj, const char *ns, int correct, char 
 }
 
 int hc_drift_check(cf_kube *k, json_t **drifted, const char *manifest, size_t len, const char *release, const char *ns,
-		   int correct)
+		   int correct, const json_t *ignore)
 {
 	json_t *objs = NULL, *o;
 	size_t i;
@@ -138,7 +213,7 @@ int hc_drift_check(cf_kube *k, json_t **drifted, const char *manifest, size_t le
 		if (!json_is_object(o) || disabled(o))
 			continue;
 		helm_owner_metadata(o, release, ns);
-		if ((rc = check_one(k, o, ns, correct, fields, sizeof(fields))) < 0) {
+		if ((rc = check_one(k, o, ns, correct, ignore, fields, sizeof(fields))) < 0) {
 			cf_err_prefix("%s/%s", cf_json_str(o, "kind") ? cf_json_str(o, "kind") : "?", cf_json_str(md, "name") ? cf_json_str(md, "name") : "?");
 			break;
 		}

@@ -6,6 +6,7 @@
 #include "chart.h"
 #include "drift.h"
 #include "helmrun.h"
+#include "postrender.h"
 #include "kube/secret.h"
 #include "runtime/condition.h"
 #include "runtime/depends.h"
@@ -70,6 +71,9 @@ typedef struct hr {
 	char *workdir, *kubeconfig, *values_path;
 	hc_chart chart;
 	char config_digest[72];
+	json_t *redact;                /* the scalars from Secrets: never in a message */
+	json_t *post_renderers;        /* spec.postRenderers, checked; NULL when none */
+	char pr_digest[72];            /* their digest, "" when none */
 	hc_history hist;
 	int hist_fresh;                /* hist is helm's since the last action that changed the release */
 	int forced;
@@ -210,12 +214,12 @@ static void call_init(hr *r, hc_helm_call *call, hc_helm_verb verb)
 				.max_history = json_is_integer(mh) ? (int)json_integer_value(mh) : 5 };
 }
 
-/* Runs one helm command; 0 when helm succeeded, else the error recorded in helm's words (with a
- * hint), CF_EAPI. */
+/* Runs one helm command; 0 when helm succeeded (a parsed reply whole), else the error recorded
+ * in helm's words with what came from Secrets redacted and a hint (hc_helm_outcome). */
 static int helm(hr *r, const hc_helm_call *call, hc_helm_result *res)
 {
 	const char *argv[HC_HELM_ARGV_MAX];
-	char scratch[256], text[MSG_MAX];
+	char scratch[256];
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -224,10 +228,14 @@ static int helm(hr *r, const hc_helm_call *call, hc_helm_result *res)
 	cf_log(CF_LOG_DEBUG, "helm", "verb", hc_helm_verb_str(call->verb), "release", r->release, "namespace", r->target, NULL);
 	if ((rc = hc_helm_exec(res, argv, r->workdir, r->kubeconfig, call->timeout_ms + HELM_GRACE_MS)) < 0)
 		return rc;
-	if (res->exited && res->status == 0)
-		return 0;
-	hc_helm_error_text(text, sizeof(text), res);
-	return cf_err_set(CF_EAPI, "%s", hc_helm_hint(text, sizeof(text), call->timeout_ms));
+	if ((rc = hc_helm_outcome(res, call->verb, call->timeout_ms, r->redact)) < 0 && r->post_renderers) {
+		char why[MSG_MAX / 2], said[MSG_MAX / 2];
+		if (hc_postrender_error(why, sizeof(why), r->workdir)) {
+			snprintf(said, sizeof(said), "%s", cf_err_msg());
+			cf_err_set(rc, "%s: %s", said, hc_helm_redact(why, r->redact));
+		}
+	}
+	return rc;
 }
 
 /* helm history into r->hist; no release is an empty history */
@@ -298,7 +306,8 @@ static int record_action_snapshot(hr *r, const hc_helm_result *res)
 {
 	json_t *snap = NULL;
 
-	if (hc_release_snapshot_action(&snap, &r->hist, res->out.data ? res->out.data : "", res->out.len) == 0) {
+	if (!res->out_capped &&
+	    hc_release_snapshot_action(&snap, &r->hist, res->out.data ? res->out.data : "", res->out.len) == 0) {
 		keep_snapshot(r, snap);
 		return 0;
 	}
@@ -345,6 +354,7 @@ static int release(hr *r, hc_helm_verb verb)
 	call_init(r, &call, verb);
 	call.chart_path = r->chart.path;
 	call.values_path = r->values_path;
+	call.post_renderer = r->post_renderers ? HC_POSTRENDER_PLUGIN : NULL;
 	call.wait = !flag(r, action, NULL, "disableWait");
 	call.create_namespace = verb == HC_HELM_INSTALL && flag(r, "install", NULL, "createNamespace");
 	/* upgrade.force is replacement; forceAt only makes this run happen (Flux's one-off upgrade) */
@@ -499,6 +509,10 @@ static int unlock(hr *r)
 static int succeed(hr *r, const char *reason, const char *msg)
 {
 	clear_failures(r);
+	if (r->pr_digest[0])   /* what the deployed release was rendered with (Flux's summarize) */
+		json_object_set_new(r->status, "observedPostRenderersDigest", json_string(r->pr_digest));
+	else
+		json_object_del(r->status, "observedPostRenderersDigest");
 	json_object_set_new(r->status, "lastAppliedRevision", json_string(r->chart.version));
 	return cf_reconcile_ready(r->p, reason, msg);
 }
@@ -549,12 +563,14 @@ static int do_release(hr *r, hc_helm_verb verb)
 	return test_then_succeed(r, action);
 }
 
-/* Deployed at the chart version and values wanted (status.history[0], helm's latest). */
+/* Deployed at the chart version and values wanted (status.history[0], helm's latest), rendered
+ * with the post-renderers wanted. */
 static int in_sync(const hr *r)
 {
 	const json_t *s = latest_snapshot(r);
+	const char *pr = cf_json_str(r->status, "observedPostRenderersDigest");
 
-	return s && !r->forced && json_integer_value(json_object_get(s, "version")) == r->hist.latest &&
+	return s && !r->forced && strcmp(pr ? pr : "", r->pr_digest) == 0 && json_integer_value(json_object_get(s, "version")) == r->hist.latest &&
 	       cf_json_str(s, "chartName") && strcmp(cf_json_str(s, "chartName"), r->chart.chart_name) == 0 &&
 	       cf_json_str(s, "chartVersion") && strcmp(cf_json_str(s, "chartVersion"), r->chart.version) == 0 &&
 	       cf_json_str(s, "configDigest") && strcmp(cf_json_str(s, "configDigest"), r->config_digest) == 0;
@@ -571,7 +587,8 @@ static int find_drift(hr *r, json_t **drifted, int correct)
 	*drifted = NULL;
 	call_init(r, &call, HC_HELM_MANIFEST);
 	if ((rc = helm(r, &call, &res)) == 0 && (rc = cf_kube_impersonate(r->k, r->as_user[0] ? r->as_user : NULL, NULL)) == 0) {
-		rc = hc_drift_check(r->k, drifted, res.out.data ? res.out.data : "", res.out.len, r->release, r->target, correct);
+		rc = hc_drift_check(r->k, drifted, res.out.data ? res.out.data : "", res.out.len, r->release, r->target, correct,
+				    json_object_get(sub(r, "driftDetection", NULL), "ignore"));
 		cf_kube_impersonate(r->k, NULL, NULL);
 	}
 	hc_helm_result_free(&res);
@@ -725,7 +742,7 @@ static int prepare_values(hr *r)
 	char *text = NULL;
 	int rc;
 
-	if ((rc = hc_values_load(r->k, r->p->obj, &values)) < 0)
+	if ((rc = hc_values_load(r->k, r->p->obj, &values, &r->redact)) < 0)
 		return rc;
 	if ((rc = hc_values_digest(r->config_digest, values)) == 0) {
 		text = json_dumps(values, JSON_COMPACT | JSON_SORT_KEYS);
@@ -744,7 +761,7 @@ static int prepare_values(hr *r)
 static void attempt(hr *r)
 {
 	const char *rev = cf_json_str(r->status, "lastAttemptedRevision");
-	const char *cd = cf_json_str(r->status, "lastAttemptedConfigDigest");
+	const char *cd = cf_json_str(r->status, "lastAttemptedConfigDigest"), *at;
 
 	if ((rev && strcmp(rev, r->chart.version) != 0) || (cd && strcmp(cd, r->config_digest) != 0) ||
 	    json_integer_value(json_object_get(r->status, "lastAttemptedGeneration")) != r->generation) {
@@ -755,7 +772,16 @@ static void attempt(hr *r)
 	json_object_set_new(r->status, "lastAttemptedGeneration", json_integer(r->generation));
 	json_object_set_new(r->status, "lastAttemptedRevision", json_string(r->chart.version));
 	json_object_set_new(r->status, "lastAttemptedConfigDigest", json_string(r->config_digest));
+	/* deprecated: Flux clears them once it writes the digest and the history */
+	json_object_del(r->status, "lastAttemptedValuesChecksum");
+	json_object_del(r->status, "lastReleaseRevision");
 	json_object_set_new(r->status, "storageNamespace", json_string(r->target));
+	/* an OCI chart: the manifest digest of its revision ("<version>@sha256:<hex>"), as Flux */
+	at = strcmp(r->chart.kind, "OCIRepository") == 0 ? strchr(r->chart.revision, '@') : NULL;
+	if (at && strncmp(at + 1, "sha256:", 7) == 0)
+		json_object_set_new(r->status, "lastAttemptedRevisionDigest", json_string(at + 1));
+	else
+		json_object_del(r->status, "lastAttemptedRevisionDigest");
 	if (r->chart.helmchart[0])
 		json_object_set_new(r->status, "helmChart", json_string(r->chart.helmchart));
 	else
@@ -771,7 +797,9 @@ static int reconcile_body(hr *r)
 		r->p->retry_ms = r->c->requeue_dependency_ms;
 		return cf_reconcile_fail(r->p, R_DEPENDENCY, CF_FAIL_QUIET);
 	}
-	if (resolve_target(r) < 0 || hc_chart_template(r->k, &r->chart, r->p->obj) < 0)
+	if (resolve_target(r) < 0 || hc_postrender_spec(&r->post_renderers, r->spec) < 0 ||
+	    hc_drift_ignore_check(json_object_get(sub(r, "driftDetection", NULL), "ignore")) < 0 ||
+	    hc_chart_template(r->k, &r->chart, r->p->obj) < 0)
 		return cf_reconcile_fail(r->p, cf_err_code() == CF_EINVAL ? CF_REASON_INVALID_SPEC : R_ARTIFACT,
 					 cf_err_code() == CF_EINVAL ? CF_FAIL_STALLED : 0);
 	if (r->chart.helmchart[0])
@@ -780,7 +808,9 @@ static int reconcile_body(hr *r)
 		r->p->retry_ms = r->c->requeue_dependency_ms;   /* the source's watch event comes sooner */
 		return cf_reconcile_fail(r->p, rc == CF_ENOTFOUND ? R_SOURCE_NOT_READY : R_ARTIFACT, CF_FAIL_QUIET);
 	}
-	if (open_workdir(r) < 0) {
+	hc_postrender_digest(r->pr_digest, r->post_renderers);
+	if (open_workdir(r) < 0 ||
+	    (r->post_renderers && hc_postrender_install(r->workdir, r->c->self_exe, r->post_renderers) < 0)) {
 		json_decref(src);
 		return cf_reconcile_fail(r->p, R_INIT, 0);
 	}
@@ -807,6 +837,8 @@ static void hr_done(hr *r)
 	hc_helm_workdir_remove(r->workdir);   /* values, kubeconfig and chart go with it */
 	cf_free(r->kubeconfig);
 	cf_free(r->values_path);
+	cf_kube_secret_free(r->redact);
+	json_decref(r->post_renderers);
 }
 
 static int body(cf_reconcile *p)

@@ -21,6 +21,14 @@
 #include <unistd.h>
 
 #define KILL_GRACE_MS 5000
+#define EXIT_DRAIN_MS 1000   /* reading on after helm exited, for what its pipes still hold */
+
+static void msleep_short(void)
+{
+	struct timespec ts = { 0, 20 * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
 
 static const char *const VERBS[] = {
 	[HC_HELM_INSTALL] = "install", [HC_HELM_UPGRADE] = "upgrade", [HC_HELM_ROLLBACK] = "rollback",
@@ -88,6 +96,10 @@ static void add_change_flags(argv_b *b, const hc_helm_call *c)
 			add(b, "--reset-values");   /* the HelmRelease's values are the whole truth */
 		add(b, "--values");
 		add(b, c->values_path);
+		if (c->post_renderer) {
+			add(b, "--post-renderer");
+			add(b, c->post_renderer);
+		}
 	}
 	if (c->description && c->verb != HC_HELM_ROLLBACK) {
 		add(b, "--description");
@@ -226,7 +238,7 @@ static int kc_field(cf_buf *b, const char *key, const char *file, const unsigned
 int hc_helm_kubeconfig(char **path, const char *dir, const char *kubeconfig, const char *context)
 {
 	cf_kubeconfig *kc = NULL;
-	cf_buf b = CF_BUF_INIT(1u << 20);
+	cf_buf b = CF_BUF_INIT_SECRET(1u << 20);
 	int rc;
 
 	*path = NULL;
@@ -251,8 +263,6 @@ int hc_helm_kubeconfig(char **path, const char *dir, const char *kubeconfig, con
 		rc = hc_helm_write_private(path, dir, "kubeconfig", b.data, b.len);
 	else
 		cf_err_set(rc, "cannot write helm's kubeconfig");
-	if (b.data)
-		memset(b.data, 0, b.len);
 	cf_buf_free(&b);
 	cf_kubeconfig_free(kc);
 	return rc;
@@ -285,47 +295,76 @@ static void child(const char *const *argv, char *const *envp, int out, int err)
 	_exit(127);
 }
 
-/* Appends what fd has to b; bytes past the cap are read and dropped. 0 at EOF. */
-static int drain(int fd, cf_buf *b)
+/* Appends what fd has to b; bytes past the cap are read and dropped, and *capped says so.
+ * 0 at EOF. */
+static int drain(int fd, cf_buf *b, int *capped)
 {
 	char chunk[16384];
 	ssize_t n = read(fd, chunk, sizeof(chunk));
 
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN ? 1 : 0;
-	if (n > 0 && b->len + (size_t)n <= b->max)
-		cf_buf_append(b, chunk, (size_t)n);
+	if (n > 0 && (b->len + (size_t)n > b->max || cf_buf_append(b, chunk, (size_t)n) < 0))
+		*capped = 1;
+	if (n > 0)
+		cf_wipe(chunk, (size_t)n);   /* values pass through here */
 	return n > 0;
 }
 
-/* Reads both pipes until they close, signalling pid when the deadline passes. */
-static void collect(hc_helm_result *res, pid_t pid, int out, int err, long timeout_ms)
+/* Reads both pipes until they close, signalling helm's process group when the deadline
+ * passes, and reaps helm (*st). A descendant that left the group (setsid) may hold the pipes
+ * open for ever: reading stops EXIT_DRAIN_MS after helm itself has exited, and never waits
+ * past the SIGKILL by more than that. */
+static int collect(hc_helm_result *res, pid_t pid, int out, int err, long timeout_ms, int *st)
 {
 	struct pollfd fds[2] = { { out, POLLIN, 0 }, { err, POLLIN, 0 } };
-	long long deadline = now_ms() + timeout_ms, kill_at = 0;
-	int open_fds = 2;
+	long long deadline = now_ms() + timeout_ms, kill_at = 0, stop_at = 0;
+	int open_fds = 2, reaped = 0;
 
-	while (open_fds > 0) {
+	while (open_fds > 0 || !reaped) {
 		long long now = now_ms();
-		long wait = 200;
-		if (!res->timed_out && timeout_ms > 0 && now >= deadline) {
+		if (!reaped) {
+			pid_t w = waitpid(pid, st, WNOHANG);
+			if (w < 0 && errno != EINTR)
+				return cf_err_set(CF_EIO, "helm (pid %ld): waitpid: %s", (long)pid, strerror(errno));
+			if (w == pid) {
+				reaped = 1;
+				stop_at = now + EXIT_DRAIN_MS;
+			}
+		}
+		if (reaped) {
+			/* helm's pid may be another's now: no more signals */
+		} else if (!res->timed_out && timeout_ms > 0 && now >= deadline) {
 			res->timed_out = 1;
 			kill(-pid, SIGTERM);
 			kill_at = now + KILL_GRACE_MS;
 		} else if (kill_at && now >= kill_at) {
 			kill(-pid, SIGKILL);
 			kill_at = 0;
+			if (!stop_at || stop_at > now + EXIT_DRAIN_MS)
+				stop_at = now + EXIT_DRAIN_MS;
 		}
-		if (poll(fds, 2, (int)wait) <= 0)
+		if (stop_at && now >= stop_at && open_fds > 0) {
+			res->out_capped |= fds[0].fd >= 0;   /* what is still unread never came: not a whole reply */
+			break;
+		}
+		if (open_fds == 0) {   /* both closed: helm is exiting */
+			msleep_short();
+			continue;
+		}
+		if (poll(fds, 2, 100) <= 0)
 			continue;
 		for (int i = 0; i < 2; i++) {
 			if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
-			    !drain(fds[i].fd, i == 0 ? &res->out : &res->err)) {
+			    !drain(fds[i].fd, i == 0 ? &res->out : &res->err, i == 0 ? &res->out_capped : &res->err_capped)) {
 				fds[i].fd = -1;
 				open_fds--;
 			}
 		}
 	}
+	if (!reaped && waitpid(pid, st, 0) < 0)
+		return cf_err_set(CF_EIO, "helm (pid %ld): waitpid: %s", (long)pid, strerror(errno));
+	return 0;
 }
 
 static int make_env(char env[][1200], char **envp, const char *workdir, const char *kubeconfig)
@@ -335,6 +374,7 @@ static int make_env(char env[][1200], char **envp, const char *workdir, const ch
 
 	for (size_t i = 0; i < sizeof(homes) / sizeof(homes[0]); i++)
 		snprintf(env[n++], 1200, "%s=%s/%s", homes[i], workdir, i == 0 ? "home" : homes[i] + 5);
+	snprintf(env[n++], 1200, "HELM_PLUGINS=%s/plugins", workdir);   /* only the controller's own post-renderer */
 	snprintf(env[n++], 1200, "KUBECONFIG=%s", kubeconfig);
 	snprintf(env[n++], 1200, "PATH=/usr/local/bin:/usr/bin:/bin");
 	snprintf(env[n++], 1200, "HELM_DRIVER=secret");
@@ -347,11 +387,12 @@ static int make_env(char env[][1200], char **envp, const char *workdir, const ch
 int hc_helm_exec(hc_helm_result *res, const char *const *argv, const char *workdir, const char *kubeconfig,
 		 long timeout_ms)
 {
-	char env[8][1200], *envp[9];
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, st = 0;
+	char env[9][1200], *envp[10];
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, st = 0, rc;
 	pid_t pid;
 
-	*res = (hc_helm_result){ .out = CF_BUF_INIT(HC_HELM_STDOUT_MAX), .err = CF_BUF_INIT(HC_HELM_STDERR_MAX) };
+	/* stdout of status, install, upgrade -o json holds the values; stderr may echo them */
+	*res = (hc_helm_result){ .out = CF_BUF_INIT_SECRET(HC_HELM_STDOUT_MAX), .err = CF_BUF_INIT_SECRET(HC_HELM_STDERR_MAX) };
 	make_env(env, envp, workdir, kubeconfig);
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
 		if (out[0] >= 0) {
@@ -370,15 +411,13 @@ int hc_helm_exec(hc_helm_result *res, const char *const *argv, const char *workd
 		close(err[0]);
 		return cf_err_set(CF_EIO, "cannot run helm: fork: %s", strerror(errno));
 	}
-	collect(res, pid, out[0], err[0], timeout_ms);
+	rc = collect(res, pid, out[0], err[0], timeout_ms, &st);
 	close(out[0]);
 	close(err[0]);
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR) {
-			res->exited = 0;
-			res->status = -1;
-			return cf_err_set(CF_EIO, "helm (pid %ld): waitpid: %s", (long)pid, strerror(errno));
-		}
+	if (rc < 0) {
+		res->exited = 0;
+		res->status = -1;
+		return rc;
 	}
 	res->exited = WIFEXITED(st);
 	res->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -389,9 +428,7 @@ int hc_helm_exec(hc_helm_result *res, const char *const *argv, const char *workd
 
 void hc_helm_result_free(hc_helm_result *res)
 {
-	if (res->out.data)
-		memset(res->out.data, 0, res->out.len);   /* status, install, upgrade -o json hold the values */
-	cf_buf_free(&res->out);
+	cf_buf_free(&res->out);   /* both secret: wiped */
 	cf_buf_free(&res->err);
 }
 
@@ -461,4 +498,42 @@ const char *hc_helm_hint(char *msg, size_t size, long timeout_ms)
 		break;
 	}
 	return msg;
+}
+
+char *hc_helm_redact(char *msg, const json_t *redact)
+{
+	static const char stars[] = "***";
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(redact, i, v) {
+		const char *s = json_string_value(v);
+		size_t n = s ? strlen(s) : 0;
+		char *from = msg, *at;
+		if (n < 3)
+			continue;
+		while ((at = strstr(from, s)) != NULL) {
+			/* the stars are no longer than what they replace: always fits */
+			memmove(at + sizeof(stars) - 1, at + n, strlen(at + n) + 1);
+			memcpy(at, stars, sizeof(stars) - 1);
+			from = at + sizeof(stars) - 1;
+		}
+	}
+	return msg;
+}
+
+int hc_helm_outcome(const hc_helm_result *res, hc_helm_verb verb, long timeout_ms, const json_t *redact)
+{
+	char text[4096];
+	int parsed = verb == HC_HELM_HISTORY || verb == HC_HELM_STATUS || verb == HC_HELM_MANIFEST;
+
+	if (res->exited && res->status == 0) {
+		if (parsed && res->out_capped)
+			return cf_err_set(CF_ETOOBIG, "helm %s: its reply was cut at %u bytes (over the cap, or not all read); "
+					  "not read in part", hc_helm_verb_str(verb), (unsigned)res->out.len);
+		return 0;
+	}
+	hc_helm_error_text(text, sizeof(text), res);
+	hc_helm_redact(text, redact);
+	return cf_err_set(CF_EAPI, "%s", hc_helm_hint(text, sizeof(text), timeout_ms));
 }

@@ -6,6 +6,8 @@
 
 #include "util/buf.h"
 
+#include <jansson.h>
+
 #include <stddef.h>
 
 #define HC_HELM_ARGV_MAX 64
@@ -36,6 +38,7 @@ typedef struct hc_helm_call {
 	const char *release, *namespace;
 	const char *chart_path;        /* install, upgrade */
 	const char *values_path;       /* install, upgrade: the 0600 file, never its content */
+	const char *post_renderer;     /* install, upgrade: a postrenderer/v1 plugin's name */
 	const char *as_user;           /* --kube-as-user (impersonation) */
 	long timeout_ms;
 	int max_history;               /* upgrade, rollback: --history-max (0: unlimited) */
@@ -68,12 +71,17 @@ int  hc_helm_kubeconfig(char **path, const char *dir, const char *kubeconfig, co
 typedef struct hc_helm_result {
 	int exited, status;            /* exited: normal exit with status; else killed */
 	int timed_out;
-	cf_buf out, err;               /* capped at HC_HELM_STDOUT_MAX / HC_HELM_STDERR_MAX */
+	cf_buf out, err;               /* capped at HC_HELM_STDOUT_MAX / HC_HELM_STDERR_MAX (secret
+	                                  buffers: values pass through them) */
+	int out_capped, err_capped;    /* bytes were dropped (over the cap, or never read: the pipe
+	                                  was still held open after helm exited) */
 } hc_helm_result;
 
 /* Runs argv (argv[0] the helm binary's path) with execve: environment only HOME and the
- * HELM_*_HOME directories under workdir, KUBECONFIG=kubeconfig, PATH. stdin is /dev/null.
- * After timeout_ms it is sent SIGTERM, SIGKILL 5 s later. Returns 0 when it ran (whatever
+ * HELM_*_HOME directories under workdir, HELM_PLUGINS=workdir/plugins, KUBECONFIG=kubeconfig,
+ * PATH. stdin is /dev/null. After timeout_ms its process group is sent SIGTERM, SIGKILL 5 s
+ * later; reading stops 1 s after helm exited (or was killed) even when a descendant that left
+ * the group still holds the pipes, so a run never hangs. Returns 0 when it ran (whatever
  * its exit status: see res), or an error when it could not be started. res is the
  * caller's to free with hc_helm_result_free, also on failure. */
 int  hc_helm_exec(hc_helm_result *res, const char *const *argv, const char *workdir, const char *kubeconfig,
@@ -82,6 +90,16 @@ void hc_helm_result_free(hc_helm_result *res);
 /* helm's error in words (its stderr without the "Error: " prefix and trailing space, at most
  * size-1 bytes), into out. */
 void hc_helm_error_text(char *out, size_t size, const hc_helm_result *res);
+
+/* What a run came to: 0 when helm exited 0 and, for a verb whose reply is parsed (history,
+ * status, get manifest), its whole stdout was read; CF_ETOOBIG when that reply was cut (never
+ * parsed in part); else CF_EAPI with helm's error in words (hc_helm_error_text), every
+ * occurrence of a string of redact (an array of strings, NULL: none) replaced by "***", and
+ * a hint (hc_helm_hint). The message is recorded (cf_err). */
+int  hc_helm_outcome(const hc_helm_result *res, hc_helm_verb verb, long timeout_ms, const json_t *redact);
+/* Replaces in msg (NUL-terminated, rewritten in place) every occurrence of each string of redact
+ * (shorter than 3 bytes: left, they would mangle words) with "***". Returns msg. Pure. */
+char *hc_helm_redact(char *msg, const json_t *redact);
 
 /* helm's error in words a user can act on: msg (size bytes, rewritten in place) with a hint
  * appended when it is one helm gives for a known cause; timeout_ms is helm's --timeout. Returns

@@ -4,6 +4,8 @@
  * run included), then exits 0. */
 #include "controller.h"
 
+#include "postrender.h"
+
 #include "runtime/addr.h"
 #include "runtime/condition.h"
 #include "runtime/controller.h"
@@ -199,12 +201,18 @@ static cf_notice_listener listener = { NULL, on_notice, NULL, &ctl.stop };
 static int setup(void *ctx)
 {
 	const char *env = getenv("CFLUX_HELM");
+	ssize_t n;
 
 	(void)ctx;
 	if (env && env[0] && strcmp(ctl.helm_bin, "/usr/local/bin/helm") == 0)
 		ctl.helm_bin = env;
 	if (access(ctl.helm_bin, X_OK) != 0)
 		return cf_err_set(CF_ENOTFOUND, "helm binary %s is not executable (--helm or $CFLUX_HELM)", ctl.helm_bin);
+	/* the post-renderer plugin's command: this binary, by its absolute path */
+	n = readlink("/proc/self/exe", ctl.self_exe, sizeof(ctl.self_exe) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(ctl.self_exe) - 1)
+		return cf_err_set(CF_EIO, "cannot find this binary's path (/proc/self/exe) for helm's post-renderer");
+	ctl.self_exe[n] = '\0';
 	pthread_mutex_init(&ctl.mu, NULL);
 	return (ctl.index = json_object()) ? 0 : cf_err_set(CF_ENOMEM, "out of memory");
 }
@@ -242,5 +250,8 @@ static const cf_controller_def def = {
 
 int main(int argc, char **argv)
 {
+	/* helm runs this binary as its post-renderer plugin (postrender.h) */
+	if (argc > 1 && strcmp(argv[1], "post-render") == 0)
+		return hc_postrender_main(argc, argv);
 	return cf_controller_main(&def, argc, argv);
 }

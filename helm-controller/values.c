@@ -9,10 +9,13 @@
 #include "util/sha256.h"
 #include "yaml/yaml.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PATH_KEY_MAX 256
+#define INDEX_MAX 65535
 #define VALUES_MAX (8u << 20)   /* one valuesFrom document */
 
 static json_t *typed(const char *raw)
@@ -53,9 +56,11 @@ static int next_segment(const char **p, char key[PATH_KEY_MAX], long *index)
 	key[n] = '\0';
 	if (*s == '[') {
 		char *end;
+		errno = 0;
 		*index = strtol(s + 1, &end, 10);
-		if (end == s + 1 || *end != ']' || *index < 0 || *index > 65535)
-			return cf_err_set(CF_EINVAL, "targetPath: bad index in '%s'", *p);
+		/* helm's own limit on a --set index; past it (or past a long) an error, never a wrap */
+		if (end == s + 1 || *end != ']' || errno == ERANGE || *index < 0 || *index > INDEX_MAX)
+			return cf_err_set(CF_EINVAL, "targetPath: bad index in '%s' (0 to %d)", *p, INDEX_MAX);
 		s = end + 1;
 	}
 	if (n == 0 || (*s && *s != '.') || (*s == '.' && s[1] == '\0'))
@@ -113,8 +118,35 @@ int hc_values_set_path(json_t *values, const char *path, const char *raw)
 	return rc < 0 ? rc : cf_err_set(CF_EINVAL, "targetPath '%s' is malformed", path);
 }
 
-/* One valuesFrom entry's values merged into values. */
-static int add_ref(cf_kube *k, json_t *values, const char *ns, const json_t *ref, size_t i)
+/* The scalars of v (strings, numbers as text) appended to secrets: what a message must not show. */
+static void add_secret_leaves(json_t *secrets, const json_t *v)
+{
+	const char *key;
+	const json_t *e;
+	size_t i;
+	char num[64];
+
+	if (secrets == NULL)
+		return;
+	if (json_is_string(v)) {
+		json_array_append_new(secrets, json_string(json_string_value(v)));
+	} else if (json_is_integer(v) || json_is_real(v)) {
+		if (json_is_integer(v))
+			snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		else
+			snprintf(num, sizeof(num), "%g", json_real_value(v));
+		json_array_append_new(secrets, json_string(num));
+	} else if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, key, e)
+			add_secret_leaves(secrets, e);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			add_secret_leaves(secrets, e);
+	}
+}
+
+/* One valuesFrom entry's values merged into values (a Secret's scalars also into secrets). */
+static int add_ref(cf_kube *k, json_t *values, json_t *secrets, const char *ns, const json_t *ref, size_t i)
 {
 	const char *kind = cf_json_str(ref, "kind"), *name = cf_json_str(ref, "name");
 	const char *key = cf_json_str(ref, "valuesKey") ? cf_json_str(ref, "valuesKey") : "values.yaml";
@@ -137,12 +169,15 @@ static int add_ref(cf_kube *k, json_t *values, const char *ns, const json_t *ref
 		return cf_err_set(CF_ENOTFOUND, "could not resolve %s chart values reference '%s/%s' with key '%s': key not found",
 				  kind, ns, name, key);
 	}
-	if (target && target[0])
-		rc = hc_values_set_path(values, target, text);
-	else if ((rc = cf_yaml_load(&doc, text, strlen(text), key)) == 0 && !json_is_object(doc) && !json_is_null(doc))
+	if (strcmp(kind, "Secret") != 0)
+		secrets = NULL;
+	if (target && target[0]) {
+		if ((rc = hc_values_set_path(values, target, text)) == 0 && secrets)
+			json_array_append_new(secrets, json_string(text));
+	} else if ((rc = cf_yaml_load(&doc, text, strlen(text), key)) == 0 && !json_is_object(doc) && !json_is_null(doc))
 		rc = cf_err_set(CF_EINVAL, "not a map of values");
-	else if (rc == 0 && json_is_object(doc))
-		rc = cf_json_merge_deep(values, doc);
+	else if (rc == 0 && json_is_object(doc) && (rc = cf_json_merge_deep(values, doc)) == 0)
+		add_secret_leaves(secrets, doc);
 	if (rc < 0)
 		cf_err_prefix("values from %s '%s/%s' key '%s'", kind, ns, name, key);
 	cf_kube_secret_free(doc);
@@ -150,7 +185,7 @@ static int add_ref(cf_kube *k, json_t *values, const char *ns, const json_t *ref
 	return rc;
 }
 
-int hc_values_load(cf_kube *k, const json_t *hr, json_t **values)
+int hc_values_load(cf_kube *k, const json_t *hr, json_t **values, json_t **secrets)
 {
 	const json_t *spec = json_object_get(hr, "spec"), *ref, *inline_values = json_object_get(spec, "values");
 	const char *ns = cf_json_str(json_object_get(hr, "metadata"), "namespace");
@@ -158,10 +193,13 @@ int hc_values_load(cf_kube *k, const json_t *hr, json_t **values)
 	int rc;
 
 	*values = json_object();
-	if (*values == NULL)
-		return cf_err_set(CF_ENOMEM, "out of memory");
+	*secrets = json_array();
+	if (*values == NULL || *secrets == NULL) {
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+		goto fail;
+	}
 	json_array_foreach(json_object_get(spec, "valuesFrom"), i, ref)
-		if ((rc = add_ref(k, *values, ns, ref, i)) < 0)
+		if ((rc = add_ref(k, *values, *secrets, ns, ref, i)) < 0)
 			goto fail;
 	if (inline_values && !json_is_null(inline_values) && !json_is_object(inline_values)) {
 		rc = cf_err_set(CF_EINVAL, "spec.values must be a map");
@@ -172,7 +210,8 @@ int hc_values_load(cf_kube *k, const json_t *hr, json_t **values)
 	return 0;
 fail:
 	cf_kube_secret_free(*values);
-	*values = NULL;
+	cf_kube_secret_free(*secrets);
+	*values = *secrets = NULL;
 	return rc;
 }
 

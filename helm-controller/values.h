@@ -8,9 +8,11 @@
 
 #include "kube/kube.h"
 
-/* The merged values of hr (read from the API with k); *values is a new object, to free with
- * cf_kube_secret_free. Errors name the valuesFrom entry and the object. */
-int hc_values_load(cf_kube *k, const json_t *hr, json_t **values);
+/* The merged values of hr (read from the API with k); *values is a new object, *secrets a new
+ * array of the scalars that came from Secrets (as text: what no message may show), both to
+ * free with cf_kube_secret_free, both NULL on failure. Errors name the valuesFrom entry and
+ * the object. */
+int hc_values_load(cf_kube *k, const json_t *hr, json_t **values, json_t **secrets);
 
 /* Sets the value at a dot path ("a.b", "a\.b" is one key, "a[0]" an index) to raw, as Flux's
  * targetPath: quoted ('x' or "x") a string, else true/false, null, an integer or a string. */

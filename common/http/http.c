@@ -541,6 +541,7 @@ static int begin(exchange *x, const char *method, char *where, size_t size)
 
 	memset(x->resp, 0, sizeof(*x->resp));
 	cf_buf_init(&x->resp->body, req->sink ? ERROR_BODY_MAX : x->max_body);
+	x->resp->body.secret = req->secret;
 	cf_url_redact(where, size, req->shown_as ? req->shown_as : req->url ? req->url : "");
 	if (req->url == NULL || (strncmp(req->url, "http://", 7) != 0 && strncmp(req->url, "https://", 8) != 0))
 		return cf_err_set(CF_EINVAL, "%s %s: only http:// and https:// URLs are fetched", method, where);

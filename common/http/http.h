@@ -88,8 +88,10 @@ typedef struct cf_http_request {
 	                               redacted); for a URL that is a secret, a webhook's */
 	int max_retries;            /* -1: the handle's; 0: one attempt (a caller that retries
 	                               itself, such as a watch that reconnects and logs) */
+	int secret;                 /* the reply may hold secrets: its body buffer is wiped on
+	                               growth and when freed (cf_buf.secret) */
 } cf_http_request;
-#define CF_HTTP_REQUEST_INIT { NULL, NULL, NULL, NULL, 0, -1, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, -1 }
+#define CF_HTTP_REQUEST_INIT { NULL, NULL, NULL, NULL, 0, -1, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, -1, 0 }
 
 typedef struct cf_http_response {
 	long code;                  /* HTTP status; 0 when no reply came */

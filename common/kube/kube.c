@@ -158,7 +158,7 @@ oom:
 
 static int read_token_file(char **out, const char *path)
 {
-	cf_buf b = CF_BUF_INIT(64u * 1024u);
+	cf_buf b = CF_BUF_INIT_SECRET(64u * 1024u);
 	int rc = cf_buf_read_file(&b, path);
 
 	*out = NULL;
@@ -175,7 +175,7 @@ static int read_token_file(char **out, const char *path)
 static int add_bearer(cf_kube *k, cf_http_headers *list)
 {
 	const kc_t *c = k->cfg;
-	cf_buf b = CF_BUF_INIT(64u * 1024u);
+	cf_buf b = CF_BUF_INIT_SECRET(64u * 1024u);
 	char *token = NULL;
 	int rc = 0;
 
@@ -186,8 +186,7 @@ static int add_bearer(cf_kube *k, cf_http_headers *list)
 		if (rc == 0)
 			rc = cf_http_headers_add(list, "Authorization", b.data);
 	}
-	if (b.data)
-		cf_free_secret(b.data, b.len);
+	cf_buf_free(&b);
 	if (token)
 		cf_free_secret(token, strlen(token));
 	return rc;
@@ -334,6 +333,7 @@ static int kube_exchange(cf_kube *k, json_t **out, const char *method, const cha
 	req.body = body;
 	req.body_len = len;
 	req.max_body = REPLY_MAX;
+	req.secret = 1;   /* a reply may be a Secret, or a list of them: no copy left in freed memory */
 	/* a 5xx may come after the server acted: only what is safe twice goes again */
 	req.idempotent = kube_idempotent(method, content_type);
 	rc = cf_http_do(k->http, &req, &r);

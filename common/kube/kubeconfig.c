@@ -318,7 +318,7 @@ out:
 
 static int sa_read(char **dst, const char *dir, const char *file, int required)
 {
-	cf_buf path = CF_BUF_INIT(4096), data = CF_BUF_INIT(1u << 20);
+	cf_buf path = CF_BUF_INIT(4096), data = CF_BUF_INIT_SECRET(1u << 20);   /* a token, a key */
 	int rc;
 
 	*dst = NULL;

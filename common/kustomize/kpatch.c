@@ -271,6 +271,11 @@ static json_t *get_at(json_t *doc, const char *path)
 	return cur;
 }
 
+json_t *cf_kustomize_pointer_get(json_t *doc, const char *ptr)
+{
+	return ptr ? get_at(doc, ptr) : NULL;
+}
+
 /* value is the operation's own: every target gets a copy, so that a later patch of one target
  * does not change the others. */
 static int op_apply(json_t *doc, const char *op, const char *path, const json_t *value, const char *what)

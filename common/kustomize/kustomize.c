@@ -852,6 +852,14 @@ int kz_target_match(const kres *r, const json_t *t)
 	return 1;
 }
 
+int cf_kustomize_target_match(const json_t *obj, const json_t *target)
+{
+	kres r = { (json_t *)obj, NULL, 0 };
+
+	return cf_json_str(obj, "apiVersion") && cf_json_str(obj, "kind") && cf_json_str(json_object_get(obj, "metadata"), "name") &&
+	       kz_target_match(&r, target);
+}
+
 int kz_name_in_history(const kres *r, const char *name)
 {
 	size_t i;

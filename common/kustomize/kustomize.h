@@ -40,4 +40,11 @@ int cf_kustomize_build_dir(json_t **out, const char *dir);
 int cf_kustomize_smp(json_t *target, const json_t *patch, const char *what);
 int cf_kustomize_json6902(json_t *target, const json_t *ops, const char *what);
 
+/* Whether obj is selected by target as a kustomize patch target selects (group, version;
+ * kind, name and namespace as anchored regular expressions; labelSelector, annotationSelector). */
+int cf_kustomize_target_match(const json_t *obj, const json_t *target);
+/* The value at JSON pointer ptr (RFC 6901) in doc, borrowed; NULL when there is none or ptr
+ * is not a pointer. */
+json_t *cf_kustomize_pointer_get(json_t *doc, const char *ptr);
+
 #endif

@@ -169,6 +169,7 @@ static int token_fetch(cf_oci *c, const cf_oci_challenge *ch, const char *scope,
 		goto out;
 	req.url = url.data;
 	req.max_body = CF_OCI_TOKEN_MAX;
+	req.secret = 1;   /* the reply is the token */
 	req.username = c->username;
 	req.password = c->password;
 	if ((rc = cf_http_do(c->http, &req, &resp)) < 0)
@@ -227,7 +228,7 @@ static int send_once(cf_oci *c, const oreq *q, const char *scope, cf_http_respon
 	cf_http_request req = CF_HTTP_REQUEST_INIT;
 	const char *token = json_string_value(json_object_get(c->tokens, scope));
 	const char *headers[4];
-	cf_buf accept = CF_BUF_INIT(1024), ctype = CF_BUF_INIT(512), auth = CF_BUF_INIT(CF_OCI_TOKEN_MAX + 64);
+	cf_buf accept = CF_BUF_INIT(1024), ctype = CF_BUF_INIT(512), auth = CF_BUF_INIT_SECRET(CF_OCI_TOKEN_MAX + 64);
 	size_t n = 0;
 	int rc = 0;
 

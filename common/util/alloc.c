@@ -7,6 +7,12 @@
 
 static unsigned long alloc_count;
 static unsigned long alloc_fail_at; /* 0: never fail */
+static void (*on_free)(void *p);
+
+void cf_alloc_on_free(void (*fn)(void *p))
+{
+	on_free = fn;
+}
 
 static int alloc_should_fail(void)
 {
@@ -64,6 +70,8 @@ char *cf_strdup(const char *s)
 
 void cf_free(void *p)
 {
+	if (on_free && p)
+		on_free(p);
 	free(p);
 }
 
@@ -81,6 +89,8 @@ void cf_wipe(void *p, size_t n)
 void cf_free_secret(void *p, size_t n)
 {
 	cf_wipe(p, n);
+	if (on_free && p)
+		on_free(p);
 	free(p);
 }
 

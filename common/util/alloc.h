@@ -21,6 +21,8 @@ void  cf_free_secret(void *p, size_t n);
 void  cf_alloc_fail_after(unsigned long n);
 /* Allocations attempted since start (successful or not). */
 unsigned long cf_alloc_count(void);
+/* Test hook: fn sees every block cf_free and cf_free_secret give back, just before free (NULL: none). */
+void  cf_alloc_on_free(void (*fn)(void *p));
 /* Makes jansson allocate through this wrapper, so failure injection reaches JSON trees too. */
 void  cf_alloc_hook_jansson(void);
 

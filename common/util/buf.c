@@ -14,6 +14,23 @@ void cf_buf_init(cf_buf *b, size_t max)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	b->max = max;
+	b->secret = 0;
+}
+
+/* A bigger block for b: realloc, or for a secret buffer a new block with the old one wiped. */
+static char *buf_grow(cf_buf *b, size_t cap)
+{
+	char *p;
+
+	if (!b->secret)
+		return cf_realloc(b->data, cap);
+	if ((p = cf_malloc(cap)) == NULL)
+		return NULL;
+	if (b->data) {
+		memcpy(p, b->data, b->len + 1);
+		cf_free_secret(b->data, b->cap);
+	}
+	return p;
 }
 
 static int buf_reserve(cf_buf *b, size_t extra)
@@ -31,7 +48,7 @@ static int buf_reserve(cf_buf *b, size_t extra)
 		cap = cap > ((size_t)-1) / 2 ? need : cap * 2;
 	if (cap > b->max + 1)
 		cap = b->max + 1;
-	p = cf_realloc(b->data, cap);
+	p = buf_grow(b, cap);
 	if (p == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory growing a buffer to %zu bytes", cap);
 	b->data = p;
@@ -89,12 +106,16 @@ void cf_buf_consume(cf_buf *b, size_t n)
 		return;
 	}
 	memmove(b->data, b->data + n, b->len - n);
+	if (b->secret)
+		cf_wipe(b->data + b->len - n, n);
 	b->len -= n;
 	b->data[b->len] = '\0';
 }
 
 void cf_buf_reset(cf_buf *b)
 {
+	if (b->secret && b->data)
+		cf_wipe(b->data, b->len);
 	b->len = 0;
 	if (b->data)
 		b->data[0] = '\0';
@@ -120,7 +141,10 @@ char *cf_buf_detach(cf_buf *b, size_t *len)
 
 void cf_buf_free(cf_buf *b)
 {
-	cf_free(b->data);
+	if (b->secret && b->data)
+		cf_free_secret(b->data, b->cap);
+	else
+		cf_free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
 }

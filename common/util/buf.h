@@ -10,10 +10,15 @@ typedef struct cf_buf {
 	size_t len;
 	size_t cap;  /* allocated */
 	size_t max;  /* hard cap on len */
+	int secret;  /* tokens, Secrets: every block given back (on growth, reset, consume, free) is wiped first */
 } cf_buf;
 
-#define CF_BUF_INIT(max_bytes) { NULL, 0, 0, (max_bytes) }
+#define CF_BUF_INIT(max_bytes) { NULL, 0, 0, (max_bytes), 0 }
+/* A buffer for secrets: growth copies into a new block and wipes the old one (never realloc,
+ * which would leave a copy behind in freed memory). */
+#define CF_BUF_INIT_SECRET(max_bytes) { NULL, 0, 0, (max_bytes), 1 }
 
+/* Leaves b empty, not secret. */
 void cf_buf_init(cf_buf *b, size_t max);
 /* Each returns 0, CF_ENOMEM, or CF_ETOOBIG when len would pass max (b is left unchanged). */
 int  cf_buf_append(cf_buf *b, const void *p, size_t n);
@@ -30,7 +35,7 @@ char *cf_buf_detach(cf_buf *b, size_t *len);
 /* Appends the whole file at path; CF_ENOTFOUND if it does not exist, CF_ETOOBIG past max.
  * Errors name the path. */
 int  cf_buf_read_file(cf_buf *b, const char *path);
-/* Frees the data; safe on an empty buffer. */
+/* Frees the data (wiped first when b is secret); safe on an empty buffer. */
 void cf_buf_free(cf_buf *b);
 
 #endif

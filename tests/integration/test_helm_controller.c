@@ -2,8 +2,11 @@
  * binary, against the real apiserver and kwok: install; upgrades on values, valuesFrom and a new
  * chart version, each in `helm history`; a failing upgrade rolled back; a failing install
  * retried, then uninstalled; test hooks passing and failing with ignoreFailures; a release left
- * pending-upgrade by kill -9 recovered; drift reported (warn) and corrected (enabled);
- * suspend/resume; cross-kind dependsOn; deletion; and the whole chain from a HelmRepository.
+ * pending-upgrade by kill -9 recovered; drift reported (warn) and corrected (enabled), fields
+ * named by driftDetection.ignore left alone; postRenderers (kustomize patches and images) in
+ * the live objects and helm's manifest; a Secret's value never in a message; suspend/resume;
+ * cross-kind dependsOn; deletion; the whole chain from a HelmRepository; chartRef to an
+ * OCIRepository of a chart pushed with helm push (and upgraded on a new tag) and to a HelmChart.
  *
  * The chart (testdata/helm/cflux-demo, pods that tolerate the kwok node) is packaged with helm.
  * Its artifacts are served by bin/source-controller's artifact service over nng; the test plays
@@ -300,6 +303,13 @@ static void install(void)
 	CHECK(json_integer_value(json_object_get(snap, "version")) == 1);
 	CHECK(strncmp(json_string_value(json_object_get(snap, "configDigest")) ?: "", "sha256:", 7) == 0);
 	CHECK_STR(json_string_value(json_object_get(json_object_get(o, "status"), "lastAttemptedRevision")), "0.1.0");
+	/* Flux's attempt fields: the config digest of the values tried, at this generation; the
+	 * deprecated checksum cleared; no post-renderers, no digest of them */
+	CHECK_STR(cf_json_str(json_object_get(o, "status"), "lastAttemptedConfigDigest"), cf_json_str(snap, "configDigest"));
+	CHECK(json_integer_value(json_object_get(json_object_get(o, "status"), "lastAttemptedGeneration")) ==
+	      json_integer_value(json_object_get(json_object_get(o, "metadata"), "generation")));
+	CHECK(json_object_get(json_object_get(o, "status"), "lastAttemptedValuesChecksum") == NULL);
+	CHECK(json_object_get(json_object_get(o, "status"), "observedPostRenderersDigest") == NULL);
 	CHECK_STR(cond_field(o, "Released", "reason"), "InstallSucceeded");
 	json_decref(o);
 	/* the HelmChart as Flux makes it: owner labels, the template's spec */
@@ -426,6 +436,102 @@ static void test_hooks(void)
 	CHECK(wait_history("tested", 2, "deployed", NULL, 10) == 0);
 }
 
+/* helm's error echoes a value that came from a Secret (the chart's fail names it): Ready,
+ * Released and the events say what failed, never the value. */
+static void secret_never_in_messages(void)
+{
+	char out[65536];
+	json_t *o;
+
+	CHECK(run("kubectl -n %s create secret generic leaky-token --from-literal=token=%s-tok >/dev/null", ns, SECRET_VALUE) == 0);
+	CHECK(apply_hr("leaky", "  valuesFrom:\n  - kind: Secret\n    name: leaky-token\n    valuesKey: token\n"
+				"    targetPath: rejectToken\n") == 0);
+	CHECK(publish(chart_of("leaky"), "0.1.0") == 0);
+	o = wait_hr("leaky", "Ready", "False", NULL, "is refused", 90);
+	CHECK(o != NULL);
+	if (o) {
+		CHECK_CONTAINS(cond_field(o, "Ready", "message"), "token *** is refused");
+		CHECK(strstr(cond_field(o, "Ready", "message"), SECRET_VALUE) == NULL);
+		CHECK(strstr(cond_field(o, "Released", "message") ?: "", SECRET_VALUE) == NULL);
+	}
+	json_decref(o);
+	CHECK(capture(out, sizeof(out), "kubectl -n %s get events --field-selector involvedObject.name=leaky -o json", ns) == 0);
+	CHECK_CONTAINS(out, "token *** is refused");
+	CHECK(strstr(out, SECRET_VALUE "-tok") == NULL);
+	CHECK(run("kubectl -n %s delete helmrelease leaky --wait=false >/dev/null", ns) == 0);
+}
+
+/* Waits until HelmRelease name has handled the reconcile request stamp. */
+static void wait_handled(const char *name, const char *stamp, int secs)
+{
+	for (int i = 0; i < secs * 5; i++, msleep(200)) {
+		json_t *o = get(HR_AV, "HelmRelease", name);
+		const char *h = cf_json_str(json_object_get(o, "status"), "lastHandledReconcileAt");
+		int done = h && strcmp(h, stamp) == 0;
+		json_decref(o);
+		if (done)
+			return;
+	}
+	cf_test_fail(__FILE__, __LINE__, "%s never handled reconcile request %s", name, stamp);
+}
+
+/* spec.postRenderers[].kustomize: a JSON 6902 patch with a target, a strategic merge patch and
+ * an image override, in the live objects and in helm's own record of the release; a change of
+ * them upgrades; a patch that cannot apply fails the upgrade with the post-renderer's words. */
+static void post_renderers(void)
+{
+	char out[65536];
+	const char *d1;
+	char first[80] = "";
+	json_t *o, *dep;
+
+	CHECK(apply_hr("rendered", "  postRenderers:\n  - kustomize:\n      patches:\n      - target:\n          kind: ConfigMap\n"
+				   "        patch: |\n          - op: add\n            path: /data/rendered\n            value: by-kustomize\n"
+				   "      - patch: |\n          apiVersion: apps/v1\n          kind: Deployment\n          metadata:\n"
+				   "            name: rendered\n            labels:\n              patched: smp\n"
+				   "      images:\n      - name: registry.invalid/cflux-demo\n        newName: registry.local/demo\n"
+				   "        newTag: \"7\"\n") == 0);
+	CHECK(publish(chart_of("rendered"), "0.1.0") == 0);
+	CHECK(ready("rendered", "InstallSucceeded", NULL, 90) == 0);
+	CHECK(cm_is("rendered-values", "rendered", "by-kustomize", 10) == 0);
+	CHECK(cm_is("rendered-values", "greeting", "hello", 1) == 0);
+	dep = get("apps/v1", "Deployment", "rendered");
+	CHECK_STR(cf_json_str(json_object_get(json_object_get(dep, "metadata"), "labels"), "patched"), "smp");
+	CHECK(capture(out, sizeof(out), "kubectl -n %s get deployment rendered -o jsonpath='{.spec.template.spec.containers[0].image}'", ns) == 0);
+	CHECK_STR(out, "registry.local/demo:7");
+	json_decref(dep);
+	CHECK(helm_cmd(out, sizeof(out), "get manifest rendered") == 0);   /* helm's record is the rendered one */
+	CHECK_CONTAINS(out, "by-kustomize");
+	CHECK_CONTAINS(out, "registry.local/demo:7");
+	CHECK_CONTAINS(out, "patched: smp");
+	o = get(HR_AV, "HelmRelease", "rendered");
+	d1 = cf_json_str(json_object_get(o, "status"), "observedPostRenderersDigest");
+	CHECK(d1 && strncmp(d1, "sha256:", 7) == 0);
+	snprintf(first, sizeof(first), "%s", d1 ? d1 : "");
+	json_decref(o);
+	CHECK(helm_tmp_empty());   /* the plugin and its spec went with the work directory */
+	/* a new image tag: the digest changes, so does the release */
+	CHECK(run("kubectl -n %s patch helmrelease rendered --type json -p "
+		  "'[{\"op\":\"replace\",\"path\":\"/spec/postRenderers/0/kustomize/images/0/newTag\",\"value\":\"8\"}]' >/dev/null", ns) == 0);
+	CHECK(ready("rendered", "UpgradeSucceeded", ".v2 with", 90) == 0);
+	CHECK(capture(out, sizeof(out), "kubectl -n %s get deployment rendered -o jsonpath='{.spec.template.spec.containers[0].image}'", ns) == 0);
+	CHECK_STR(out, "registry.local/demo:8");
+	o = get(HR_AV, "HelmRelease", "rendered");
+	CHECK(cf_json_str(json_object_get(o, "status"), "observedPostRenderersDigest") &&
+	      strcmp(cf_json_str(json_object_get(o, "status"), "observedPostRenderersDigest"), first) != 0);
+	json_decref(o);
+	/* a JSON patch of a path that is not there: the upgrade fails, saying why */
+	CHECK(run("kubectl -n %s patch helmrelease rendered --type json -p '[{\"op\":\"add\",\"path\":\"/spec/postRenderers/-\","
+		  "\"value\":{\"kustomize\":{\"patches\":[{\"target\":{\"kind\":\"ConfigMap\"},"
+		  "\"patch\":\"- op: replace\\n  path: /no/such/path\\n  value: x\\n\"}]}}}]' >/dev/null", ns) == 0);
+	o = wait_hr("rendered", "Ready", "False", NULL, "post-renderer 1 (kustomize)", 90);
+	CHECK(o != NULL);
+	if (o)
+		CHECK_CONTAINS(cond_field(o, "Released", "message"), "Helm upgrade failed");
+	json_decref(o);
+	CHECK(cm_is("rendered-values", "rendered", "by-kustomize", 1) == 0);   /* nothing half-applied */
+}
+
 static void drift_detection(void)
 {
 	json_t *o;
@@ -449,6 +555,27 @@ static void drift_detection(void)
 	CHECK(o != NULL);
 	json_decref(o);
 	CHECK(cm_is("drifty-values", "greeting", "hello", 10) == 0);
+	/* ignore (Flux's): data.tag of the ConfigMap is neither drift nor corrected; greeting still is */
+	CHECK(patch_hr("drifty", "{\"spec\":{\"driftDetection\":{\"ignore\":[{\"paths\":[\"/data/tag\"],"
+				 "\"target\":{\"kind\":\"ConfigMap\"}}]}}}") == 0);
+	CHECK(ready("drifty", NULL, NULL, 60) == 0);
+	CHECK(run("kubectl -n %s patch configmap drifty-values --type merge -p '{\"data\":{\"tag\":\"hand-tag\"}}' >/dev/null", ns) == 0);
+	CHECK(run("kubectl -n %s annotate helmrelease drifty reconcile.fluxcd.io/requestedAt=d2 --overwrite >/dev/null", ns) == 0);
+	wait_handled("drifty", "d2", 60);
+	CHECK(cm_is("drifty-values", "tag", "hand-tag", 1) == 0);   /* only an ignored field differs: no drift */
+	o = get(HR_AV, "HelmRelease", "drifty");
+	CHECK(cond_field(o, "Drifted", "message") == NULL || strstr(cond_field(o, "Drifted", "message"), "data.tag") == NULL);
+	json_decref(o);
+	CHECK(run("kubectl -n %s patch configmap drifty-values --type merge -p '{\"data\":{\"greeting\":\"by-hand\",\"tag\":\"hand-tag2\"}}' "
+		  ">/dev/null", ns) == 0);
+	CHECK(run("kubectl -n %s annotate helmrelease drifty reconcile.fluxcd.io/requestedAt=d3 --overwrite >/dev/null", ns) == 0);
+	CHECK(cm_is("drifty-values", "greeting", "hello", 60) == 0);   /* corrected */
+	CHECK(cm_is("drifty-values", "tag", "hand-tag2", 1) == 0);     /* left alone */
+	o = wait_hr("drifty", "Drifted", "False", "DriftCorrected", "data.greeting", 30);
+	CHECK(o != NULL);
+	if (o)
+		CHECK(strstr(cond_field(o, "Drifted", "message"), "data.tag") == NULL);
+	json_decref(o);
 }
 
 /* The helm child of the controller (the process whose parent it is), 0 when none runs. */
@@ -586,36 +713,61 @@ static void deletion_uninstalls(void)
 	json_decref(o);
 }
 
+/* A source-controller (artifacts on port art, notices on art+1) and a helm-controller of their
+ * own, watching namespace nsp (made here). */
+static void start_pair(const char *nsp, const char *art, pid_t *sc, pid_t *hc)
+{
+	char storage2[800], art_addr[64], notify_addr[64];
+	const char *sargs[] = { "--kubeconfig", controller_kubeconfig("source-controller"), "--watch-namespace", nsp,
+				"--internal-token-file", internal_token_file(), "--storage-path", storage2,
+				"--artifact-addr", art_addr, "--notify-addr", notify_addr, "--events-addr", EVENTS_ADDR, NULL };
+	const char *hargs[] = { "--kubeconfig", controller_kubeconfig("helm-controller"), "--watch-namespace", nsp,
+				"--internal-token-file", internal_token_file(), "--source-notify-addr", notify_addr,
+				"--events-addr", EVENTS_ADDR, "--helm", helm, "--tmp-dir", helm_tmp, NULL };
+
+	snprintf(storage2, sizeof(storage2), "%s/storage-%s", store, nsp);
+	snprintf(art_addr, sizeof(art_addr), "tcp://127.0.0.1:%s", art);
+	snprintf(notify_addr, sizeof(notify_addr), "tcp://127.0.0.1:%d", atoi(art) + 1);
+	CHECK(run("mkdir -p %s && kubectl create namespace %s >/dev/null", storage2, nsp) == 0);
+	*sc = start_in(store, "bin/source-controller", sargs);
+	*hc = start_in(store, "bin/helm-controller", hargs);
+}
+
+/* Stops what start_pair started, and removes its namespace (the finalizers by hand). */
+static void stop_pair(const char *nsp, pid_t *sc, pid_t *hc)
+{
+	stop_pid(hc, SIGTERM);
+	stop_pid(sc, SIGTERM);
+	run("for h in $(kubectl -n %s get helmreleases -o name); do kubectl -n %s patch $h --type merge "
+	    "-p '{\"metadata\":{\"finalizers\":null}}' >/dev/null 2>&1; done; kubectl delete namespace %s --wait=false >/dev/null 2>&1",
+	    nsp, nsp, nsp);
+}
+
+/* Both versions of the test chart in the chart repository, as a user publishes them. */
+static void publish_to_repository(const char *repo)
+{
+	char pkg[800];
+
+	CHECK(package("0.1.0", pkg, sizeof(pkg)) == 0 && run("cp %s %s/", pkg, repo) == 0);
+	CHECK(package("0.2.0", pkg, sizeof(pkg)) == 0 && run("cp %s %s/", pkg, repo) == 0);
+	CHECK(run("HOME=%s %s repo index %s", home, helm, repo) == 0);
+}
+
 /* The real chain: a HelmRepository served by tests/env's chart repository, the HelmChart that
  * the HelmRelease makes built by the source-controller, installed and upgraded by helm. Its own
  * namespace, source-controller and helm-controller (the ones above leave HelmCharts to the test). */
 static void helm_repository_chain(void)
 {
 	const char *repo = env_need("CFLUX_HELM_CHARTS"), *url = env_need("CFLUX_HELM_URL_HTTP");
-	char chain[128], storage2[800], pkg[800];
+	char chain[128];
 	pid_t sc = 0, hc = 0;
 	json_t *o = NULL;
 
 	if (repo == NULL || url == NULL)
 		return;
 	snprintf(chain, sizeof(chain), "%s-chain", ns);
-	snprintf(storage2, sizeof(storage2), "%s/storage-chain", store);
-	{
-		const char *sargs[] = { "--kubeconfig", controller_kubeconfig("source-controller"), "--watch-namespace", chain,
-					"--internal-token-file", internal_token_file(), "--storage-path", storage2,
-					"--artifact-addr", "tcp://127.0.0.1:17143", "--notify-addr", "tcp://127.0.0.1:17144",
-					"--events-addr", EVENTS_ADDR, NULL };
-		const char *hargs[] = { "--kubeconfig", controller_kubeconfig("helm-controller"), "--watch-namespace", chain,
-					"--internal-token-file", internal_token_file(), "--source-notify-addr", "tcp://127.0.0.1:17144",
-					"--events-addr", EVENTS_ADDR, "--helm", helm, "--tmp-dir", helm_tmp, NULL };
-		CHECK(run("mkdir -p %s && kubectl create namespace %s >/dev/null", storage2, chain) == 0);
-		sc = start_in(store, "bin/source-controller", sargs);
-		hc = start_in(store, "bin/helm-controller", hargs);
-	}
-	/* both versions of the test chart in the repository, as a user publishes them */
-	CHECK(package("0.1.0", pkg, sizeof(pkg)) == 0 && run("cp %s %s/", pkg, repo) == 0);
-	CHECK(package("0.2.0", pkg, sizeof(pkg)) == 0 && run("cp %s %s/", pkg, repo) == 0);
-	CHECK(run("HOME=%s %s repo index %s", home, helm, repo) == 0);
+	start_pair(chain, "17143", &sc, &hc);
+	publish_to_repository(repo);
 	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n"
 		  "metadata:\n  name: charts\n  namespace: %s\nspec:\n  interval: 1m\n  url: %s\n---\n"
 		  "apiVersion: %s\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: %s\nspec:\n  interval: 1h\n"
@@ -671,11 +823,81 @@ static void helm_repository_chain(void)
 		CHECK(run("bin/cflux -n %s reconcile kustomization web --force >/dev/null 2>&1", chain) != 0);
 		json_decref(o);
 	}
-	stop_pid(&hc, SIGTERM);
-	stop_pid(&sc, SIGTERM);
-	run("for h in $(kubectl -n %s get helmreleases -o name); do kubectl -n %s patch $h --type merge "
-	    "-p '{\"metadata\":{\"finalizers\":null}}' >/dev/null 2>&1; done; kubectl delete namespace %s --wait=false >/dev/null 2>&1",
-	    chain, chain, chain);
+	stop_pair(chain, &sc, &hc);
+}
+
+/* Waits until HelmRelease name in namespace nsp is Ready with reason and text in its message. */
+static int ready_in(const char *nsp, const char *name, const char *reason, const char *text, int secs)
+{
+	json_t *o = NULL;
+	int ok = 0;
+
+	for (int i = 0; i < secs * 5 && !ok; i++, msleep(200)) {
+		const char *rs, *msg;
+		json_decref(o);
+		o = NULL;
+		cf_kube_get(kube, &o, &(cf_kube_ref){ HR_AV, "HelmRelease", nsp, name });
+		rs = cond_field(o, "Ready", "reason");
+		msg = cond_field(o, "Ready", "message");
+		ok = rs && strcmp(rs, reason) == 0 && msg && strstr(msg, text);
+	}
+	if (!ok)
+		cf_test_fail(__FILE__, __LINE__, "%s/%s: Ready is %s \"%s\", want %s with \"%s\"", nsp, name,
+			     cond_field(o, "Ready", "reason") ?: "(none)", cond_field(o, "Ready", "message") ?: "", reason, text);
+	json_decref(o);
+	return ok ? 0 : -1;
+}
+
+/* spec.chartRef: an OCIRepository of a chart pushed with `helm push` to the registry (the
+ * layer of helm's chart media type, as Flux's docs show), installed, and upgraded when a new
+ * tag is pushed; and a HelmChart made by hand, as Flux allows. The real source-controller. */
+static void chart_ref(void)
+{
+	const char *reg = env_need("CFLUX_REGISTRY"), *repo = env_need("CFLUX_HELM_CHARTS"), *url = env_need("CFLUX_HELM_URL_HTTP");
+	char refs[128], pkg[800];
+	pid_t sc = 0, hc = 0;
+
+	if (reg == NULL || repo == NULL || url == NULL)
+		return;
+	snprintf(refs, sizeof(refs), "%s-ref", ns);
+	start_pair(refs, "17145", &sc, &hc);
+	CHECK(package("0.1.0", pkg, sizeof(pkg)) == 0);
+	CHECK(run("HOME=%s %s push %s oci://%s/%s --plain-http >/dev/null 2>&1", home, helm, pkg, reg, refs) == 0);
+	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\n"
+		  "metadata:\n  name: demo\n  namespace: %s\nspec:\n  interval: 1h\n  url: oci://%s/%s/cflux-demo\n  insecure: true\n"
+		  "  ref:\n    semver: \">=0.1.0\"\n  layerSelector:\n    mediaType: application/vnd.cncf.helm.chart.content.v1.tar+gzip\n"
+		  "    operation: copy\n---\napiVersion: %s\nkind: HelmRelease\nmetadata:\n  name: from-oci\n  namespace: %s\nspec:\n"
+		  "  interval: 1h\n  chartRef:\n    kind: OCIRepository\n    name: demo\n  values:\n    greeting: from-oci\n%sEOT\n",
+		  refs, reg, refs, HR_AV, refs, pods_run() ? "" : NO_WAIT) == 0);
+	CHECK(ready_in(refs, "from-oci", "InstallSucceeded", "with chart cflux-demo@0.1.0", 120) == 0);
+	CHECK(run("HOME=%s KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN %s get values from-oci -n %s -o json | grep -q from-oci", home, helm, refs) == 0);
+	/* a new tag in the registry: the OCIRepository takes it, the release follows */
+	CHECK(package("0.2.0", pkg, sizeof(pkg)) == 0);
+	CHECK(run("HOME=%s %s push %s oci://%s/%s --plain-http >/dev/null 2>&1", home, helm, pkg, reg, refs) == 0);
+	CHECK(run("kubectl -n %s annotate ocirepository demo reconcile.fluxcd.io/requestedAt=t2 --overwrite >/dev/null", refs) == 0);
+	CHECK(ready_in(refs, "from-oci", "UpgradeSucceeded", ".v2 with chart cflux-demo@0.2.0", 120) == 0);
+	{   /* Flux's lastAttemptedRevisionDigest: the digest of the OCIRepository's revision */
+		json_t *hr = NULL, *oci = NULL;
+		const char *rev;
+		CHECK(cf_kube_get(kube, &hr, &(cf_kube_ref){ HR_AV, "HelmRelease", refs, "from-oci" }) == 0);
+		CHECK(cf_kube_get(kube, &oci, &(cf_kube_ref){ "source.toolkit.fluxcd.io/v1", "OCIRepository", refs, "demo" }) == 0);
+		rev = cf_json_str(json_object_get(json_object_get(oci, "status"), "artifact"), "revision");
+		CHECK(rev && strchr(rev, '@'));
+		if (rev && strchr(rev, '@'))
+			CHECK_STR(cf_json_str(json_object_get(hr, "status"), "lastAttemptedRevisionDigest"), strchr(rev, '@') + 1);
+		json_decref(hr);
+		json_decref(oci);
+	}
+	/* chartRef to a HelmChart of a HelmRepository */
+	publish_to_repository(repo);
+	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n"
+		  "metadata:\n  name: charts\n  namespace: %s\nspec:\n  interval: 1h\n  url: %s\n---\n"
+		  "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata:\n  name: demo-chart\n  namespace: %s\nspec:\n"
+		  "  interval: 1h\n  chart: cflux-demo\n  version: 0.1.0\n  sourceRef:\n    kind: HelmRepository\n    name: charts\n---\n"
+		  "apiVersion: %s\nkind: HelmRelease\nmetadata:\n  name: from-chart\n  namespace: %s\nspec:\n  interval: 1h\n"
+		  "  chartRef:\n    kind: HelmChart\n    name: demo-chart\n%sEOT\n", refs, url, refs, HR_AV, refs, pods_run() ? "" : NO_WAIT) == 0);
+	CHECK(ready_in(refs, "from-chart", "InstallSucceeded", "with chart cflux-demo@0.1.0", 120) == 0);
+	stop_pair(refs, &sc, &hc);
 }
 
 static void stops_on_sigterm(void)
@@ -708,11 +930,14 @@ static const cf_test_case cases[] = {
 	{ "failed_install_uninstalled", failed_install_uninstalled },
 	{ "test_hooks", test_hooks },
 	{ "drift_detection", drift_detection },
+	{ "post_renderers", post_renderers },
+	{ "secret_never_in_messages", secret_never_in_messages },
 	{ "pending_release_recovered", pending_release_recovered },
 	{ "suspend_resume", suspend_resume },
 	{ "depends_on", depends_on },
 	{ "deletion_uninstalls", deletion_uninstalls },
 	{ "helm_repository_chain", helm_repository_chain },
+	{ "chart_ref", chart_ref },
 	{ "stops_on_sigterm", stops_on_sigterm },
 	CF_TEST_CLEANUP("cleanup", cleanup),
 };

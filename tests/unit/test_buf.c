@@ -4,7 +4,9 @@
 #include "util/buf.h"
 #include "util/err.h"
 
+#include <malloc.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -98,7 +100,43 @@ static void read_file_and_missing(void)
 	cf_buf_free(&b);
 }
 
+#define TOKEN "tok-3f9a1c-never-left-behind"
+
+static int frees_seen, token_left;
+
+/* what a block given back still holds (the allocator's whole block) */
+static void look_at_free(void *p)
+{
+	size_t n = malloc_usable_size(p);
+
+	frees_seen++;
+	if (memmem(p, n, TOKEN, strlen(TOKEN)))
+		token_left = 1;
+}
+
+/* a secret buffer that grows, consumes, resets and is freed leaves no copy of its token in
+ * the blocks it gives back; a plain buffer is no such promise (realloc) */
+static void secret_wiped_on_grow(void)
+{
+	cf_buf b = CF_BUF_INIT_SECRET(1u << 20);
+
+	frees_seen = token_left = 0;
+	cf_alloc_on_free(look_at_free);
+	CHECK_OK(cf_buf_puts(&b, TOKEN));
+	for (int i = 0; i < 200; i++)   /* grows from 64 bytes past 8 KiB: several new blocks */
+		CHECK_OK(cf_buf_puts(&b, "0123456789abcdef0123456789abcdef0123456789"));
+	CHECK(frees_seen >= 5);         /* growth gave old blocks back through the wrapper, wiped */
+	CHECK(memcmp(b.data, TOKEN, strlen(TOKEN)) == 0);
+	cf_buf_consume(&b, 4);
+	CHECK(memmem(b.data + b.len, b.cap - b.len, TOKEN + 4, strlen(TOKEN) - 4) == NULL);
+	cf_buf_free(&b);
+	CHECK(frees_seen >= 6);
+	CHECK(!token_left);
+	cf_alloc_on_free(NULL);
+}
+
 static const cf_test_case cases[] = {
+	{ "secret_wiped_on_grow", secret_wiped_on_grow },
 	{ "append_and_terminate", append_and_terminate },
 	{ "cap_is_hard", cap_is_hard },
 	{ "consume_and_reset", consume_and_reset },

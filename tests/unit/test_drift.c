@@ -2,6 +2,7 @@
  * fields named, the server's bookkeeping never counted. */
 #include "helm-controller/drift.h"
 #include "test.h"
+#include "util/err.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -44,7 +45,64 @@ static void fields_capped(void)
 	json_decref(live);
 }
 
+/* Flux's driftDetection.ignore: ignored fields are no drift and are never corrected; a rule
+ * with a target only for the objects it selects */
+static void ignore_rules(void)
+{
+	json_t *ignore = json_loads("[{\"paths\":[\"/spec/replicas\",\"/metadata/annotations/a~1b\"],"
+				    "\"target\":{\"kind\":\"Deployment\",\"name\":\"app.*\"}},{\"paths\":[\"/data/free\"]}]", 0, NULL);
+	json_t *fix = json_loads("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"app\","
+				 "\"annotations\":{\"a/b\":\"chart\"}},\"spec\":{\"replicas\":1,\"paused\":false}}", 0, NULL);
+	json_t *dry = json_deep_copy(fix);
+	json_t *live = json_loads("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"app\","
+				  "\"annotations\":{}},\"spec\":{\"replicas\":5,\"paused\":true}}", 0, NULL);
+	json_t *other = json_loads("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"},"
+				   "\"spec\":{\"replicas\":1}}", 0, NULL);
+	json_t *other_live = json_loads("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\"},"
+					"\"spec\":{\"replicas\":2}}", 0, NULL);
+	char out[256];
+
+	CHECK_OK(hc_drift_ignore_check(ignore));
+	CHECK_OK(hc_drift_ignore_check(NULL));
+	hc_drift_apply_ignore(fix, dry, live, ignore);
+	hc_drift_fields(out, sizeof(out), dry, live);
+	CHECK_STR(out, "spec.paused");   /* replicas and the annotation are not drift */
+	/* a correction keeps what is live where it is ignored */
+	CHECK(json_integer_value(json_object_get(json_object_get(fix, "spec"), "replicas")) == 5);
+	CHECK(json_object_get(json_object_get(json_object_get(fix, "metadata"), "annotations"), "a/b") == NULL);
+	CHECK(json_is_false(json_object_get(json_object_get(fix, "spec"), "paused")));   /* still corrected */
+	/* not selected by the target: its replicas are drift */
+	dry = (json_decref(dry), json_deep_copy(other));
+	hc_drift_apply_ignore(other, dry, other_live, ignore);
+	hc_drift_fields(out, sizeof(out), dry, other_live);
+	CHECK_STR(out, "spec.replicas");
+	json_decref(fix);
+	json_decref(dry);
+	json_decref(live);
+	json_decref(other);
+	json_decref(other_live);
+	json_decref(ignore);
+}
+
+static void ignore_rules_checked(void)
+{
+	static const char *const bad[] = {
+		"{}", "[{}]", "[{\"paths\":[]}]", "[{\"paths\":[\"spec.replicas\"]}]", "[{\"paths\":[3]}]",
+		"[{\"paths\":[\"/a\"],\"target\":\"Deployment\"}]", "[\"x\"]",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *v = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+		CHECK(v != NULL);
+		CHECK(hc_drift_ignore_check(v) == CF_EINVAL);
+		CHECK_CONTAINS(cf_err_msg(), "spec.driftDetection.ignore");
+		json_decref(v);
+	}
+}
+
 static const cf_test_case cases[] = {
+	{ "ignore_rules", ignore_rules },
+	{ "ignore_rules_checked", ignore_rules_checked },
 	{ "fields_named", fields_named },
 	{ "fields_capped", fields_capped },
 };

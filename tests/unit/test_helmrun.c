@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 static int has(const char *const *argv, const char *s)
@@ -126,6 +128,84 @@ static void run_caps_and_times_out(void)
 	hc_helm_result_free(&res);
 }
 
+/* a descendant that left helm's process group (setsid) and holds the pipes open: the run
+ * still ends soon after helm exits, or after the kill on a timeout; its stdout is then not
+ * whole, and a parsed reply that is not whole is an error */
+static void run_never_hangs_on_setsid_descendants(void)
+{
+	char pidfile[] = "/tmp/cflux-helmrun-XXXXXX", cmd[400], buf[32] = "";
+	const char *quick[] = { "/bin/sh", "-c", cmd, NULL };
+	hc_helm_result res;
+	struct timespec t0, t1;
+	int fd = mkstemp(pidfile);
+	FILE *f;
+
+	CHECK(fd >= 0);
+	close(fd);
+	/* helm exits at once; its setsid child sleeps on with stdout and stderr */
+	snprintf(cmd, sizeof(cmd), "setsid sleep 30 & echo $! > %s; echo '[{\"revision\":1'", pidfile);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_OK(hc_helm_exec(&res, quick, "/tmp", "/dev/null", 60000));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(t1.tv_sec - t0.tv_sec < 5);
+	CHECK(res.exited && res.status == 0);
+	CHECK(res.out_capped);                                    /* the pipe never closed */
+	CHECK(hc_helm_outcome(&res, HC_HELM_HISTORY, 1000, NULL) == CF_ETOOBIG);
+	CHECK_CONTAINS(cf_err_msg(), "not read in part");
+	CHECK_OK(hc_helm_outcome(&res, HC_HELM_UPGRADE, 1000, NULL));   /* the release happened */
+	hc_helm_result_free(&res);
+	/* a helm that ignores SIGTERM, and a setsid child: killed, the run ends */
+	snprintf(cmd, sizeof(cmd), "trap '' TERM; setsid sleep 30 & echo $! >> %s; sleep 30", pidfile);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_OK(hc_helm_exec(&res, quick, "/tmp", "/dev/null", 200));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(res.timed_out && !res.exited);
+	CHECK(t1.tv_sec - t0.tv_sec < 10);
+	hc_helm_result_free(&res);
+	if ((f = fopen(pidfile, "r")) != NULL) {   /* the sleepers are this test's: ended by pid */
+		while (fgets(buf, sizeof(buf), f))
+			if (atoi(buf) > 0)
+				kill(atoi(buf), SIGKILL);
+		fclose(f);
+	}
+	unlink(pidfile);
+}
+
+/* a reply over the cap is flagged, and is an error for a verb whose reply is parsed */
+static void capped_reply_is_an_error(void)
+{
+	const char *big[] = { "/bin/sh", "-c", "head -c 17000000 /dev/zero", NULL };
+	hc_helm_result res;
+
+	CHECK_OK(hc_helm_exec(&res, big, "/tmp", "/dev/null", 20000));
+	CHECK(res.exited && res.status == 0 && res.out_capped);
+	CHECK(hc_helm_outcome(&res, HC_HELM_STATUS, 1000, NULL) == CF_ETOOBIG);
+	CHECK(hc_helm_outcome(&res, HC_HELM_MANIFEST, 1000, NULL) == CF_ETOOBIG);
+	hc_helm_result_free(&res);
+}
+
+/* helm's stderr echoing a value from a Secret: the message never holds it */
+static void error_redacts_secret_values(void)
+{
+	const char *echo[] = { "/bin/sh", "-c", "echo 'Error: UPGRADE FAILED: execution error at (x/t.yaml:3): bad token "
+				"hunter2-secret and hunter2-secret; port 8443' >&2; exit 1", NULL };
+	json_t *redact = json_pack("[s,s,s]", "hunter2-secret", "8443", "ab");
+	hc_helm_result res;
+	char msg[200];
+
+	CHECK_OK(hc_helm_exec(&res, echo, "/tmp", "/dev/null", 10000));
+	CHECK(hc_helm_outcome(&res, HC_HELM_UPGRADE, 5000, redact) == CF_EAPI);
+	CHECK(strstr(cf_err_msg(), "hunter2") == NULL);
+	CHECK(strstr(cf_err_msg(), "8443") == NULL);
+	CHECK_CONTAINS(cf_err_msg(), "bad token *** and ***; port ***");
+	CHECK_CONTAINS(cf_err_msg(), "do not render");   /* the hint is still there */
+	hc_helm_result_free(&res);
+	snprintf(msg, sizeof(msg), "x***y ab ***");      /* stars as a secret: no loop; short ones stay */
+	json_array_append_new(redact, json_string("***"));
+	CHECK_STR(hc_helm_redact(msg, redact), "x***y ab ***");
+	json_decref(redact);
+}
+
 static void hints(void)
 {
 	char msg[512] = "UPGRADE FAILED: context deadline exceeded";
@@ -143,6 +223,9 @@ static const cf_test_case cases[] = {
 	{ "argv_refuses_bad_calls", argv_refuses_bad_calls },
 	{ "private_files", private_files },
 	{ "run_caps_and_times_out", run_caps_and_times_out },
+	{ "run_never_hangs_on_setsid_descendants", run_never_hangs_on_setsid_descendants },
+	{ "capped_reply_is_an_error", capped_reply_is_an_error },
+	{ "error_redacts_secret_values", error_redacts_secret_values },
 	{ "hints", hints },
 };
 

@@ -62,7 +62,8 @@ static void target_path(void)
 
 static void target_path_refuses_malformed(void)
 {
-	static const char *const bad[] = { "", ".", "a.", "a..b", "a[x]", "a[-1]", "a[1", "[0]" };
+	static const char *const bad[] = { "", ".", "a.", "a..b", "a[x]", "a[-1]", "a[1", "[0]", "a[65536]", "a[99999999999]",
+					   "a[99999999999999999999999999]", "a[4294967296].b", "a[-9223372036854775809]" };
 	json_t *v = json_object();
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

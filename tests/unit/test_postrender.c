@@ -1,0 +1,183 @@
+/* tests/unit/test_postrender.c - spec.postRenderers[].kustomize (helm-controller/postrender.c):
+ * the spec checked, its digest, helm's output rendered through patches (strategic merge,
+ * JSON 6902 with a target), images and v2beta's patchesJson6902, in turn; the plugin files. */
+#include "helm-controller/postrender.h"
+#include "test.h"
+#include "util/alloc.h"
+#include "util/err.h"
+#include "yaml/yaml.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char MANIFEST[] =
+	"---\n# Source: demo/templates/configmap.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-values\n"
+	"data:\n  greeting: \"hi\"\n"
+	"---\n# Source: demo/templates/deployment.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n"
+	"spec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: app\n  template:\n    metadata:\n      labels:\n"
+	"        app: app\n    spec:\n      containers:\n      - name: app\n        image: registry.invalid/cflux-demo:1\n";
+
+static json_t *spec_of(const char *json)
+{
+	json_t *spec = json_loads(json, 0, NULL), *prs = NULL;
+
+	CHECK(spec != NULL);
+	CHECK_OK(hc_postrender_spec(&prs, spec));
+	json_decref(spec);
+	return prs;
+}
+
+/* the rendered objects, by kind */
+static json_t *render(const json_t *prs, int want_rc)
+{
+	cf_buf out = CF_BUF_INIT(1u << 20);
+	json_t *objs = NULL;
+	int rc = hc_postrender_run(&out, MANIFEST, strlen(MANIFEST), prs);
+
+	CHECK(rc == want_rc);
+	if (rc == 0)
+		CHECK_OK(cf_yaml_load_all(&objs, out.data ? out.data : "", out.len, "out"));
+	cf_buf_free(&out);
+	return objs;
+}
+
+static const json_t *find(const json_t *objs, const char *kind)
+{
+	const json_t *o;
+	size_t i;
+
+	json_array_foreach(objs, i, o)
+		if (strcmp(cf_json_str(o, "kind"), kind) == 0)
+			return o;
+	return NULL;
+}
+
+static void patches_and_images(void)
+{
+	json_t *prs = spec_of("{\"postRenderers\":[{\"kustomize\":{"
+			      "\"patches\":[{\"target\":{\"kind\":\"Deployment\",\"name\":\"app\"},"
+			      "\"patch\":\"- op: replace\\n  path: /spec/replicas\\n  value: 3\\n\"},"
+			      "{\"patch\":\"apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: app-values\\n  labels:\\n    patched: smp\\n\"}],"
+			      "\"images\":[{\"name\":\"registry.invalid/cflux-demo\",\"newName\":\"registry.local/demo\",\"newTag\":\"2.0\"}]}},"
+			      "{\"kustomize\":{\"patchesJson6902\":[{\"target\":{\"kind\":\"ConfigMap\",\"name\":\"app-values\"},"
+			      "\"patch\":[{\"op\":\"add\",\"path\":\"/data/second\",\"value\":\"renderer\"}]}]}}]}");
+	json_t *objs = render(prs, 0);
+	const json_t *d = find(objs, "Deployment"), *cm = find(objs, "ConfigMap");
+
+	CHECK(json_array_size(objs) == 2);
+	CHECK(json_integer_value(json_object_get(json_object_get(d, "spec"), "replicas")) == 3);
+	CHECK_STR(cf_json_str(json_array_get(json_object_get(json_object_get(json_object_get(json_object_get(d, "spec"), "template"), "spec"),
+							    "containers"), 0), "image"), "registry.local/demo:2.0");
+	CHECK_STR(cf_json_str(json_object_get(json_object_get(cm, "metadata"), "labels"), "patched"), "smp");
+	CHECK_STR(cf_json_str(json_object_get(cm, "data"), "greeting"), "hi");
+	CHECK_STR(cf_json_str(json_object_get(cm, "data"), "second"), "renderer");   /* the second renderer saw the first's output */
+	json_decref(objs);
+	json_decref(prs);
+}
+
+static void bad_patch_is_an_error(void)
+{
+	json_t *prs = spec_of("{\"postRenderers\":[{\"kustomize\":{\"patches\":[{\"patch\":\"garbage: [\"}]}}]}");
+	json_t *objs = render(prs, CF_EINVAL);
+
+	CHECK(objs == NULL);
+	CHECK_CONTAINS(cf_err_msg(), "post-renderer 0 (kustomize)");
+	json_decref(prs);
+}
+
+static void spec_checked(void)
+{
+	static const struct {
+		const char *spec, *error;
+	} BAD[] = {
+		{ "{\"postRenderers\":{}}", "spec.postRenderers must be a list" },
+		{ "{\"postRenderers\":[{\"kustomize\":[]}]}", "spec.postRenderers[0]: kustomize must be a map" },
+		{ "{\"postRenderers\":[{\"kustomize\":{\"patches\":[{\"target\":{}}]}}]}", "patches[0]: patch is required" },
+		{ "{\"postRenderers\":[{},{\"kustomize\":{\"images\":[{\"newTag\":\"1\"}]}}]}", "spec.postRenderers[1].kustomize.images[0]: name" },
+		{ "{\"postRenderers\":[{\"kustomize\":{\"patches\":[{\"patch\":\"x\",\"target\":\"Deployment\"}]}}]}", "target must be a map" },
+	};
+	json_t *prs = NULL, *spec;
+	char a[72], b[72];
+
+	for (size_t i = 0; i < sizeof(BAD) / sizeof(BAD[0]); i++) {
+		spec = json_loads(BAD[i].spec, 0, NULL);
+		CHECK(hc_postrender_spec(&prs, spec) == CF_EINVAL);
+		CHECK_CONTAINS(cf_err_msg(), BAD[i].error);
+		CHECK(prs == NULL);
+		json_decref(spec);
+	}
+	prs = spec_of("{\"postRenderers\":[{}]}");   /* nothing to do: none */
+	CHECK(prs == NULL);
+	prs = spec_of("{\"postRenderers\":[{\"kustomize\":null}]}");
+	CHECK(prs == NULL);
+	hc_postrender_digest(a, NULL);
+	CHECK_STR(a, "");
+	prs = spec_of("{\"postRenderers\":[{\"kustomize\":{\"images\":[{\"name\":\"a\",\"newTag\":\"1\"}]}}]}");
+	hc_postrender_digest(a, prs);
+	json_decref(prs);
+	prs = spec_of("{\"postRenderers\":[{\"kustomize\":{\"images\":[{\"newTag\":\"1\",\"name\":\"a\"}]}}]}");
+	hc_postrender_digest(b, prs);   /* key order does not matter */
+	CHECK_STR(a, b);
+	CHECK(strncmp(a, "sha256:", 7) == 0 && strlen(a) == 71);
+	json_decref(prs);
+	prs = spec_of("{\"postRenderers\":[{\"kustomize\":{\"images\":[{\"name\":\"a\",\"newTag\":\"2\"}]}}]}");
+	hc_postrender_digest(b, prs);
+	CHECK(strcmp(a, b) != 0);
+	json_decref(prs);
+}
+
+/* the plugin helm 4 loads: plugin.yaml naming this binary and the 0600 spec file, no shell */
+static void plugin_files(void)
+{
+	char dir[] = "/tmp/cflux-pr-XXXXXX", path[200], why[100];
+	json_t *prs = spec_of("{\"postRenderers\":[{\"kustomize\":{\"images\":[{\"name\":\"a\",\"newTag\":\"1\"}]}}]}"), *docs = NULL, *plugin, *pc;
+	char rm[300];
+	struct stat st;
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_OK(hc_postrender_install(dir, "/usr/local/bin/helm-controller", prs));
+	snprintf(path, sizeof(path), "%s/plugins/" HC_POSTRENDER_PLUGIN "/plugin.yaml", dir);
+	CHECK_OK(cf_yaml_load_file(&docs, path, 65536));
+	plugin = json_array_get(docs, 0);
+	CHECK_STR(cf_json_str(plugin, "type"), "postrenderer/v1");
+	CHECK_STR(cf_json_str(plugin, "runtime"), "subprocess");
+	CHECK_STR(cf_json_str(plugin, "name"), HC_POSTRENDER_PLUGIN);
+	pc = json_array_get(json_object_get(json_object_get(plugin, "runtimeConfig"), "platformCommand"), 0);
+	CHECK_STR(cf_json_str(pc, "command"), "/usr/local/bin/helm-controller");
+	CHECK_STR(json_string_value(json_array_get(json_object_get(pc, "args"), 0)), "post-render");
+	snprintf(path, sizeof(path), "%s/postrenderers.json", dir);
+	CHECK_STR(json_string_value(json_array_get(json_object_get(pc, "args"), 1)), path);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	json_decref(docs);
+	CHECK(hc_postrender_error(why, sizeof(why), dir) == 0);
+	snprintf(path, sizeof(path), "%s/postrenderers.json" HC_POSTRENDER_ERR_SUFFIX, dir);
+	{
+		FILE *f = fopen(path, "w");
+		CHECK(f != NULL);
+		if (f) {
+			fputs("no matches for Id", f);
+			fclose(f);
+		}
+	}
+	CHECK(hc_postrender_error(why, sizeof(why), dir) == 1);
+	CHECK_STR(why, "no matches for Id");
+	CHECK(access(path, F_OK) != 0);   /* read once */
+	json_decref(prs);
+	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
+	CHECK(system(rm) == 0);
+}
+
+static const cf_test_case cases[] = {
+	{ "patches_and_images", patches_and_images },
+	{ "bad_patch_is_an_error", bad_patch_is_an_error },
+	{ "spec_checked", spec_checked },
+	{ "plugin_files", plugin_files },
+};
+
+int main(int argc, char **argv)
+{
+	return cf_test_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
+}

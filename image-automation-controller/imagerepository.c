@@ -65,10 +65,15 @@ int iac_image_parse(iac_image *out, const char *text)
 		snprintf(out->repository, sizeof(out->repository), "%s", slash + 1);
 	} else {
 		snprintf(out->registry, sizeof(out->registry), "index.docker.io");
-		snprintf(out->repository, sizeof(out->repository), "%s%s", slash ? "" : "library/", text);
+		snprintf(out->repository, sizeof(out->repository), "%s", text);
 	}
 	if (strcmp(out->registry, "docker.io") == 0)
 		snprintf(out->registry, sizeof(out->registry), "index.docker.io");
+	if (strcmp(out->registry, "index.docker.io") == 0 && strchr(out->repository, '/') == NULL) {
+		char short_name[sizeof(out->repository)];
+		snprintf(short_name, sizeof(short_name), "%s", out->repository);
+		snprintf(out->repository, sizeof(out->repository), "library/%.500s", short_name);
+	}
 	for (const char *p = out->repository; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("._-/", *p)))
 			return cf_err_set(CF_EINVAL, "spec.image '%.200s': repository must be lower-case letters, digits and ._-/", text);

@@ -2,7 +2,8 @@
  * applies it (on runtime/reconcile.h):
  *
  *   body ─ spec.imageRepositoryRef (namespace: the policy's unless set; another namespace only
- *          when the repository's accessFrom.namespaceSelectors match its labels, else AccessDenied)
+ *          when the repository's accessFrom.namespaceSelectors match its labels and
+ *          --no-cross-namespace-refs is off, else AccessDenied)
  *        ─ missing repository: DependencyNotReady ─ its spec.image invalid: Stalled ImageURLInvalid
  *        ─ digestReflectionPolicy Always without spec.interval: Stalled IntervalNotConfigured
  *        ─ policy and filterTags (policy.h); invalid: Stalled InvalidPolicy naming the field
@@ -118,6 +119,9 @@ static int access_allowed(rec *r)
 
 	if (strcmp(r->repo_ns, r->p->ns) == 0)
 		return 0;
+	if (r->c->no_cross_namespace_refs)
+		return cf_err_set(CF_EAUTH, "cannot access 'ImageRepository/%s/%s', cross-namespace references have been blocked",
+				  r->repo_ns, r->repo_name);
 	if (json_array_size(sels) == 0)
 		return cf_err_set(CF_EAUTH, "access denied: 'ImageRepository/%s/%s' can't be accessed due to missing ACL labels on 'accessFrom'",
 				  r->repo_ns, r->repo_name);

@@ -33,6 +33,8 @@ static const cf_flag flags[] = {
 	{ "concurrent", CF_FLAG_INT, &ctl.concurrent, "objects reconciled at the same time", 1 },
 	{ "requeue-max", CF_FLAG_DURATION, &ctl.requeue_max_ms, "longest backoff after failures", 1000 },
 	{ "tags-max", CF_FLAG_INT, &ctl.tags_max, "tags kept for one ImageRepository, at most (past it the scan fails)", 1 },
+	{ "no-cross-namespace-refs", CF_FLAG_BOOL, &ctl.no_cross_namespace_refs,
+	  "refuse an ImagePolicy's imageRepositoryRef to another namespace (Ready=False, AccessDenied)", 0 },
 	{ "tags-page-size", CF_FLAG_INT, &ctl.tags_page_size, "tags asked for a page of a registry's tag list (0: the registry's own paging)", 0 },
 };
 

@@ -7,7 +7,8 @@
  * reflection, a new tag picked up on `cflux reconcile image repository`, credentials from a
  * dockerconfigjson Secret with certSecretRef and from a ServiceAccount's imagePullSecrets, a
  * wrong password, Stalled specs (invalid range, regex, image), `cflux get images all`,
- * suspend/resume, the store removed with the object, SIGTERM. */
+ * suspend/resume, cross-namespace references (accessFrom, --no-cross-namespace-refs), the store
+ * removed with the object, SIGTERM. */
 #include "itest.h"
 #include "kube/kube.h"
 #include "kube_env.h"
@@ -143,12 +144,17 @@ static int apply(const char *kind, const char *name, const char *spec)
 		   "  namespace: %s\nspec:\n%sEOT\n", kind, name, ns, spec);
 }
 
-static json_t *get(const char *kind, const char *name)
+static json_t *get_in(const char *in, const char *kind, const char *name)
 {
 	json_t *o = NULL;
 
-	cf_kube_get(kube, &o, &(cf_kube_ref){ IMG_AV, kind, ns, name });
+	cf_kube_get(kube, &o, &(cf_kube_ref){ IMG_AV, kind, in, name });
 	return o;
+}
+
+static json_t *get(const char *kind, const char *name)
+{
+	return get_in(ns, kind, name);
 }
 
 static const json_t *status(const json_t *o)
@@ -158,14 +164,15 @@ static const json_t *status(const json_t *o)
 
 /* Waits until condition type of kind/name is want with text in its message, at the object's
  * generation; the object (caller decrefs) or NULL after a failure naming what was seen. */
-static json_t *wait_cond(const char *kind, const char *name, const char *type, const char *want, const char *text, int secs)
+static json_t *wait_cond_in(const char *in, const char *kind, const char *name, const char *type, const char *want,
+			    const char *text, int secs)
 {
 	json_t *o = NULL;
 
 	for (int i = 0; i < secs * 10; i++) {
 		const char *st, *msg;
 		json_decref(o);
-		o = get(kind, name);
+		o = get_in(in, kind, name);
 		st = obj_condition(o, type, "status");
 		msg = obj_condition(o, type, "message");
 		if (st && strcmp(st, want) == 0 && msg && (!text || strstr(msg, text)) &&
@@ -179,6 +186,11 @@ static json_t *wait_cond(const char *kind, const char *name, const char *type, c
 		     obj_condition(o, type, "message") ? obj_condition(o, type, "message") : "", want, text ? text : "");
 	json_decref(o);
 	return NULL;
+}
+
+static json_t *wait_cond(const char *kind, const char *name, const char *type, const char *want, const char *text, int secs)
+{
+	return wait_cond_in(ns, kind, name, type, want, text, secs);
 }
 
 static const char *latest_tag(const json_t *policy)
@@ -487,6 +499,60 @@ static void cli_get_suspend_resume(void)
 	json_decref(wait_cond("ImageRepository", "app", "Ready", "True", "successful scan", 60));
 }
 
+/* A policy in another namespace, under a second controller that watches only that namespace
+ * and reads the first one's stores: refused until the repository's accessFrom admits the
+ * namespace's labels; refused whatever accessFrom says with --no-cross-namespace-refs. */
+static pid_t start_second(const char *ns2, int strict)
+{
+	const char *args[] = { "--kubeconfig", controller_kubeconfig("image-automation-controller"), "--watch-namespace", ns2,
+			       "--storage-path", storage, "--events-addr", EVENTS_ADDR, "--log-level", "debug",
+			       strict ? "--no-cross-namespace-refs" : NULL, NULL };
+	char log[800];
+
+	snprintf(log, sizeof(log), "%s/second.log", store);
+	return start_logged("bin/image-automation-controller", args, log);
+}
+
+static int apply_cross(const char *ns2, const char *name)
+{
+	return run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: " IMG_AV "\nkind: ImagePolicy\nmetadata:\n"
+		   "  name: %s\n  namespace: %s\nspec:\n  imageRepositoryRef:\n    name: app\n    namespace: %s\n"
+		   "  policy:\n    semver:\n      range: 1.0.x\nEOT\n", name, ns2, ns);
+}
+
+/* policy name of ns2, applied under a second controller (strict: --no-cross-namespace-refs),
+ * is refused with AccessDenied and text; the second controller, still running, in *second */
+static void expect_denied(pid_t *second, const char *ns2, int strict, const char *name, const char *text)
+{
+	json_t *o;
+
+	*second = start_second(ns2, strict);
+	CHECK(*second > 0 && apply_cross(ns2, name) == 0);
+	o = wait_cond_in(ns2, "ImagePolicy", name, "Ready", "False", text, 60);
+	if (o)
+		CHECK_STR(obj_condition(o, "Ready", "reason"), "AccessDenied");
+	json_decref(o);
+}
+
+static void cross_namespace_access(void)
+{
+	char ns2[80];
+	pid_t second = 0;
+
+	CF_TEST_REQUIRE("policies");
+	snprintf(ns2, sizeof(ns2), "%s-b", ns);
+	CHECK(run("kubectl create namespace %s >/dev/null && kubectl label namespace %s team=a >/dev/null", ns2, ns2) == 0);
+	expect_denied(&second, ns2, 0, "cross", "missing ACL labels on 'accessFrom'");
+	CHECK(run("kubectl -n %s patch imagerepository app --type merge -p "
+		  "'{\"spec\":{\"accessFrom\":{\"namespaceSelectors\":[{\"matchLabels\":{\"team\":\"a\"}}]}}}' >/dev/null", ns) == 0);
+	json_decref(wait_cond_in(ns2, "ImagePolicy", "cross", "Ready", "True", "resolved to 1.0.", 90));   /* its retry */
+	CHECK(sigterm_exits_zero(&second));
+	expect_denied(&second, ns2, 1, "strict", "cross-namespace references have been blocked");
+	CHECK(sigterm_exits_zero(&second));
+	run("kubectl -n %s get imagepolicies -o name | xargs -r kubectl -n %s patch --type merge -p '{\"metadata\":{\"finalizers\":null}}' "
+	    ">/dev/null 2>&1; kubectl delete namespace %s --wait=false >/dev/null 2>&1", ns2, ns2, ns2);
+}
+
 /* the finalizer removes the store with the object */
 static void deletion_removes_store(void)
 {
@@ -508,6 +574,7 @@ static const cf_test_case tests[] = {
 	{ "tls_registry_auth", tls_registry_auth },
 	{ "service_account_pull_secret", service_account_pull_secret },
 	{ "cli_get_suspend_resume", cli_get_suspend_resume },
+	{ "cross_namespace_access", cross_namespace_access },
 	{ "deletion_removes_store", deletion_removes_store },
 	CF_TEST_CLEANUP("cleanup", cleanup),
 };

@@ -83,10 +83,9 @@ void helm_repo_close(helm_repo *r);
 int ocirepository_reconcile(void *c, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
 int ocirepository_wants_reconcile(const char *type, const json_t *obj);
 
-/* The OCI client for registry ("host[:port]") with spec's credentials (secretRef: a
- * .dockerconfigjson, or with basic_auth also username/password keys, as an OCI HelmRepository
- * takes them; certSecretRef: ca.crt, tls.crt/tls.key; insecure: plain http), Secrets read from
- * ns and wiped before this returns. *client is NULL on failure. */
+/* The OCI client for registry ("host[:port]") with spec's credentials, as the source kinds
+ * take them (source/oci_client.h with the source-controller's user agent; basic_auth: an OCI
+ * HelmRepository's username/password keys too). *client is NULL on failure. */
 int src_oci_client(cf_oci **client, cf_kube *k, const char *ns, const json_t *spec, const char *registry,
 		   long timeout_ms, int basic_auth);
 /* The highest tag of repository in the semver range (and matching the regular expression

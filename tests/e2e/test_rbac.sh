@@ -40,6 +40,15 @@ can sc_patches_gitrepository_status yes "$SC_KUBECONFIG" patch gitrepositories.s
 can sc_gets_secrets yes "$SC_KUBECONFIG" get secrets -n "$NS"
 can sc_cannot_list_secrets no "$SC_KUBECONFIG" list secrets -n "$NS"
 can sc_cannot_delete_namespaces no "$SC_KUBECONFIG" delete namespaces
+# the image-automation-controller (Flux's image-reflector- and image-automation-controller in one)
+IAC_KUBECONFIG=$CFLUX_ENV_DIR/image-automation-controller.kubeconfig
+can iac_patches_imagerepository_status yes "$IAC_KUBECONFIG" patch imagerepositories.image.toolkit.fluxcd.io --subresource=status -n "$NS"
+can iac_patches_imagepolicy_status yes "$IAC_KUBECONFIG" patch imagepolicies.image.toolkit.fluxcd.io --subresource=status -n "$NS"
+can iac_patches_imageupdateautomation_status yes "$IAC_KUBECONFIG" patch imageupdateautomations.image.toolkit.fluxcd.io --subresource=status -n "$NS"
+can iac_reads_service_accounts yes "$IAC_KUBECONFIG" get serviceaccounts -n "$NS"
+can iac_gets_secrets yes "$IAC_KUBECONFIG" get secrets -n "$NS"
+can iac_cannot_list_secrets no "$IAC_KUBECONFIG" list secrets -n "$NS"
+can iac_cannot_patch_gitrepositories no "$IAC_KUBECONFIG" patch gitrepositories.source.toolkit.fluxcd.io -n "$NS"
 # not only what RBAC says: the API server refuses the real request
 expect nc_delete_namespace_forbidden 1 "forbidden" kubectl --kubeconfig "$NC_KUBECONFIG" delete namespace "$NS" --wait=false
 expect namespace_still_there 0 "Active" kubectl get namespace "$NS" -o jsonpath='{.status.phase}'
@@ -76,6 +85,11 @@ done
 n=$(grep -c -- "- --internal-token-file=/etc/cflux/internal-token/token$" "$WORK/install.yaml")
 if [ "$n" -eq 4 ]; then ok export_controllers_read_the_token_file; else ko export_controllers_read_the_token_file "$n of 4"; fi
 if grep -q "^kind: Secret$" "$WORK/install.yaml"; then ko export_has_no_secret "a Secret in the export"; else ok export_has_no_secret; fi
+# --components-extra with Flux's two image controllers: one process here, installed once
+bin/cflux install --export --components-extra image-reflector-controller,image-automation-controller > "$WORK/install-img.yaml"
+n=$(grep -c "^  name: image-automation-controller$" "$WORK/install-img.yaml")
+m=$(grep -c -- "- --internal-token-file=/etc/cflux/internal-token/token$" "$WORK/install-img.yaml")
+if [ "$n" -eq 3 ] && [ "$m" -eq 5 ]; then ok export_components_extra_image; else ko export_components_extra_image "$n ServiceAccount/Deployment names, $m token files"; fi
 # memory limits sized from measurements (a max-size artifact peaks at ~520 MiB in the kustomize-controller)
 limits=$(awk '/^kind: Deployment$/ { d = 1 } /^---/ { d = 0 } d && /^  name: / { n = $2 } d && /limits:/ { l = 1; next }
 	l && /memory:/ { print n "=" $2; l = 0 }' "$WORK/install.yaml" | sort | tr '\n' ' ')

@@ -19,11 +19,11 @@ typedef struct cli_globals {
 extern cli_globals cli;
 /* The global flags, to append to a command's own table. */
 #define CLI_GLOBAL_FLAGS \
-	{ "kubeconfig", CF_FLAG_STRING, &cli.kubeconfig, "kubeconfig file (default: $KUBECONFIG, ~/.kube/config)", 0 }, \
-	{ "context", CF_FLAG_STRING, &cli.context, "kubeconfig context", 0 }, \
-	{ "namespace|n", CF_FLAG_STRING, &cli.namespace, "namespace of the objects", 0 }, \
-	{ "timeout", CF_FLAG_DURATION, &cli.timeout_ms, "how long to wait for a result", 1000 }, \
-	{ "verbose|v", CF_FLAG_BOOL, &cli.verbose, "say more", 0 }
+	{ "kubeconfig", CF_FLAG_STRING, &cli.kubeconfig, "Path to the kubeconfig file", 0 }, \
+	{ "context", CF_FLAG_STRING, &cli.context, "The name of the kubeconfig context to use", 0 }, \
+	{ "namespace|n", CF_FLAG_STRING, &cli.namespace, "If present, the namespace scope for this CLI request", 0 }, \
+	{ "timeout", CF_FLAG_DURATION, &cli.timeout_ms, "timeout for this operation", 1000 }, \
+	{ "verbose|v", CF_FLAG_BOOL, &cli.verbose, "print generated objects", 0 }
 
 /* What every `create` command takes besides its own flags (flux's create flags). */
 typedef struct cli_create_args {

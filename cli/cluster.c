@@ -1,6 +1,7 @@
 /* cli/cluster.c - the cflux commands that talk to a cluster: create, get, reconcile, suspend,
  * resume, build, tree. Errors are one line on stderr; usage errors exit 2, failures 1. */
 #include "cli.h"
+#include "help.h"
 
 #include "apply/apply.h"
 #include "kustomize/fluxbuild.h"
@@ -94,6 +95,10 @@ int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const cha
 	size_t n = 5;
 	int rc;
 
+	if (cli_help_asked(argc, argv) && cli_help_current()) {
+		cli_help_print(stdout, cli_help_current(), own, n_own, all, n);
+		return 1;
+	}
 	for (size_t i = 0; i < n_own && n < 40; i++)
 		all[n++] = own[i];
 	rc = cf_flags_parse_pos(all, n, argc, argv, usage, pos, pos ? POS_MAX : 0, npos);
@@ -598,6 +603,10 @@ int cmd_create(int argc, char **argv)
 
 	/* cflux create source git NAME ... | cflux create kustomization NAME ... */
 	used = argc > 1 ? cli_kind_args(argv + 1, (size_t)(argc - 1), &av, &kind) : 0;
+	if (used > 0 && (argc < 2 + used || argv[1 + used][0] == '-') && cli_help_asked(argc, argv))
+		for (size_t i = 0; i < sizeof(makers) / sizeof(makers[0]); i++)
+			if (strcmp(kind, makers[i].kind) == 0)
+				return makers[i].create(argc - used, argv + used, "");   /* --help without a name */
 	if (used == 0 || argc < 2 + used || argv[1 + used][0] == '-')
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git|helm|oci NAME --url URL ... | kustomization NAME --source ... | helmrelease NAME ...");
 	for (size_t i = 0; i < sizeof(makers) / sizeof(makers[0]); i++)

@@ -38,6 +38,20 @@ extern cli_create_args cli_create;
 /* Applies obj (or prints it with --export, keys sorted as flux prints them), with the --label
  * labels, then waits for it to be Ready. Returns the exit code. */
 int cli_create_apply(json_t *obj, const char *av, const char *kind, const char *name);
+/* The new object of kind named name in cli.namespace around spec (taken), applied and waited
+ * for, or exported: cli_create_apply's exit code. */
+int cli_create_spec(const char *av, const char *kind, const char *name, json_t *spec);
+/* spec[key] = {name: name} unless name is NULL or empty. */
+void cli_spec_ref(json_t *spec, const char *key, const char *name);
+/* spec.ignore from --ignore-paths, one path a line, as flux writes it; 0 or 1 after the error. */
+int cli_ignore_paths(json_t *spec, const cf_flag_list *paths);
+/* Applies the Secret name with a Git source's https credentials (username and password when
+ * both are given, ca.crt from ca_file), as flux's create source git makes it; 0 or 1. */
+int cli_git_credentials_secret(const char *name, const char *user, const char *pass, const char *ca_file);
+/* metadata.labels of obj from --label key=value; 0, or 1 after flux's words on a malformed one. */
+int cli_create_labels(json_t *obj);
+/* Prints obj as flux's --export does ("---" then YAML, keys sorted); 0 or 1 after the error. */
+int cli_export(const json_t *obj);
 /* "Kind/name.namespace", "Kind/name" or "name" (Kind dflt_kind) as {kind, name[, namespace]};
  * NULL when malformed. */
 json_t *cli_object_ref(const char *text, const char *dflt_kind, int with_ns);
@@ -51,6 +65,16 @@ void cli_depends_on(json_t *spec, const cf_flag_list *l);
 int cmd_create_helmrelease(int argc, char **argv, const char *name);
 int cmd_create_source_helm(int argc, char **argv, const char *name);
 int cmd_create_source_oci(int argc, char **argv, const char *name);
+int cmd_create_alert(int argc, char **argv, const char *name);
+int cmd_create_alert_provider(int argc, char **argv, const char *name);
+int cmd_create_receiver(int argc, char **argv, const char *name);
+int cmd_create_tenant(int argc, char **argv, const char *name);
+int cmd_create_source_bucket(int argc, char **argv, const char *name);
+int cmd_create_secret_git(int argc, char **argv, const char *name);
+int cmd_create_secret_helm(int argc, char **argv, const char *name);
+int cmd_create_secret_oci(int argc, char **argv, const char *name);
+int cmd_create_secret_tls(int argc, char **argv, const char *name);
+int cmd_create_secret_githubapp(int argc, char **argv, const char *name);
 
 /* The kind that pos names ("source git", "kustomization", "ks", ...: the kind table's CLI
  * names): its apiVersion and Kind, and how many arguments named it (0: none, *av and *kind NULL). */

@@ -1,6 +1,7 @@
 /* cli/create_src.c - cflux create source helm | oci: a HelmRepository or an OCIRepository with
  * flux's flags, defaults, refusals and --export output (tests/e2e/test_flux_export.sh). */
 #include "cli.h"
+#include "help.h"
 
 #include "runtime/kinds.h"
 #include "util/alloc.h"
@@ -13,14 +14,13 @@
 
 static const char *const OCI_PROVIDERS[] = { "generic", "aws", "azure", "gcp", NULL };
 
-static void set_ref(json_t *spec, const char *key, const char *name)
+void cli_spec_ref(json_t *spec, const char *key, const char *name)
 {
-	if (name)
+	if (name && *name)
 		json_object_set_new(spec, key, json_pack("{s:s}", "name", name));
 }
 
-/* The new object around spec (taken), applied or exported. */
-static int create(const char *av, const char *kind, const char *name, json_t *spec)
+int cli_create_spec(const char *av, const char *kind, const char *name, json_t *spec)
 {
 	json_t *obj = json_pack("{s:s,s:s,s:{s:s,s:s},s:o}", "apiVersion", av, "kind", kind, "metadata", "name", name,
 				"namespace", cli.namespace, "spec", spec);
@@ -68,8 +68,8 @@ int cmd_create_source_helm(int argc, char **argv, const char *name)
 	}
 	if (pass)
 		json_object_set_new(spec, "passCredentials", json_true());
-	set_ref(spec, "secretRef", secret);
-	return create(CF_AV_HELMREPOSITORY, "HelmRepository", name, spec);
+	cli_spec_ref(spec, "secretRef", secret);
+	return cli_create_spec(CF_AV_HELMREPOSITORY, "HelmRepository", name, spec);
 }
 
 /* spec.layerSelector from "<media-type>:<operation>"; 0, or the exit code after the error. */
@@ -88,8 +88,7 @@ static int layer_selector(json_t *spec, const char *selector)
 	return 0;
 }
 
-/* spec.ignore: the --ignore-paths list, one path a line, as flux writes it */
-static int ignore_paths(json_t *spec, const cf_flag_list *paths)
+int cli_ignore_paths(json_t *spec, const cf_flag_list *paths)
 {
 	size_t len = 0, at = 0;
 	char *text;
@@ -150,12 +149,12 @@ int cmd_create_source_oci(int argc, char **argv, const char *name)
 				 "digest", digest, "semver", semver, "tag", tag, "url", url);
 		if (insecure)
 			json_object_set_new(spec, "insecure", json_true());
-		set_ref(spec, "secretRef", secret);
-		set_ref(spec, "certSecretRef", cert);
+		cli_spec_ref(spec, "secretRef", secret);
+		cli_spec_ref(spec, "certSecretRef", cert);
 		if (sa)
 			json_object_set_new(spec, "serviceAccountName", json_string(sa));
 		if ((rc = layer_selector(spec, selector)) == 0)
-			rc = ignore_paths(spec, &ignore);
+			rc = cli_ignore_paths(spec, &ignore);
 	}
 	cf_flag_list_free(&ignore);
 	if (rc != 0) {
@@ -163,5 +162,20 @@ int cmd_create_source_oci(int argc, char **argv, const char *name)
 		cf_flag_list_free(&cli_create.labels);
 		return rc < 0 ? 0 : rc;
 	}
-	return create(CF_AV_OCIREPOSITORY, "OCIRepository", name, spec);
+	return cli_create_spec(CF_AV_OCIREPOSITORY, "OCIRepository", name, spec);
+}
+
+int cmd_create_source_bucket(int argc, char **argv, const char *name)
+{
+	char *pos[8];
+	size_t npos;
+	int rc;
+
+	(void)name;
+	if (cli_help_asked(argc, argv)) {
+		rc = cli_parse(NULL, 0, argc, argv, "usage: cflux create source bucket NAME", pos, &npos);
+		return rc == 1 ? 0 : rc;
+	}
+	return cli_fail(1, "create source bucket: cflux's source-controller does not reconcile Buckets yet; "
+			   "publish the manifests with cflux push artifact and use create source oci, or use create source git");
 }

@@ -46,8 +46,13 @@ void cli_spec_ref(json_t *spec, const char *key, const char *name);
 /* spec.ignore from --ignore-paths, one path a line, as flux writes it; 0 or 1 after the error. */
 int cli_ignore_paths(json_t *spec, const cf_flag_list *paths);
 /* Applies the Secret name with a Git source's https credentials (username and password when
- * both are given, ca.crt from ca_file), as flux's create source git makes it; 0 or 1. */
-int cli_git_credentials_secret(const char *name, const char *user, const char *pass, const char *ca_file);
+ * both are given, ca.crt from ca_file), as flux's create source git makes it; *made says
+ * whether there was one to make. 0 or 1 after the error. */
+int cli_git_credentials_secret(const char *name, const char *user, const char *pass, const char *ca_file, int *made);
+/* The same for a HelmRepository's credentials (flux's GenerateHelm: a client certificate pair,
+ * else basic auth with an optional CA, else a CA). */
+int cli_helm_credentials_secret(const char *name, const char *user, const char *pass, const char *crt,
+				const char *key, const char *ca, int *made);
 /* metadata.labels of obj from --label key=value; 0, or 1 after flux's words on a malformed one. */
 int cli_create_labels(json_t *obj);
 /* Prints obj as flux's --export does ("---" then YAML, keys sorted); 0 or 1 after the error. */

@@ -513,7 +513,8 @@ static int create_source_git(int argc, char **argv, const char *name)
 	if (rc == 0 && !cli_create.export && secret == NULL && ((user && pass) || ca)) {
 		if (strncmp(url, "http://", 7) == 0)
 			cli_say("insecure configuration: credentials configured for an HTTP URL");
-		if ((rc = cli_git_credentials_secret(name, user, pass, ca)) == 0)
+		int made;
+		if ((rc = cli_git_credentials_secret(name, user, pass, ca, &made)) == 0 && made)
 			cli_spec_ref(json_object_get(obj, "spec"), "secretRef", name);
 	}
 	cf_flag_list_free(&ignore);

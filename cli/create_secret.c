@@ -164,6 +164,28 @@ static int tls_files(secret_data *d, const char **type, const char *crt, const c
 	{ "tls-key-file", CF_FLAG_STRING, &(key), "TLS authentication key file path", 0 }, \
 	{ "ca-crt-file", CF_FLAG_STRING, &(ca), "TLS authentication CA file path", 0 }
 
+/* The Secret of a Helm repository as flux's GenerateHelm makes it: a client certificate, else
+ * basic auth (with a CA), else a CA, else empty; *type gets its type. 0 or 1 after the error. */
+static int helm_data(secret_data *d, const char **type, const char *user, const char *pass, const char *crt,
+		     const char *key, const char *ca)
+{
+	int rc = 0;
+
+	if ((crt && *crt) || (key && *key))
+		return tls_files(d, type, crt, key, ca);
+	if ((user && *user) || (pass && *pass)) {
+		if (!user || !*user || !pass || !*pass)
+			return cli_fail(1, "%s is required", !user || !*user ? "username" : "password");
+		add_string(d, "username", user);
+		add_string(d, "password", pass);
+		*type = "kubernetes.io/basic-auth";
+		return add_file(d, "ca.crt", ca, "unable to read TLS CA file");
+	}
+	if (ca && *ca)
+		rc = tls_files(d, type, NULL, NULL, ca);
+	return rc;
+}
+
 int cmd_create_secret_helm(int argc, char **argv, const char *name)
 {
 	const char *user = NULL, *pass = NULL, *crt = NULL, *key = NULL, *ca = NULL, *interval = "1m", *type = NULL;
@@ -177,19 +199,8 @@ int cmd_create_secret_helm(int argc, char **argv, const char *name)
 	secret_data d = { .string_data = json_object() };
 	int rc = parse(own, sizeof(own) / sizeof(own[0]), argc, argv, "usage: cflux create secret helm NAME [--username U --password P] [--tls-crt-file F --tls-key-file F] [--ca-crt-file F]");
 
-	/* flux's order: a client certificate, else basic auth (with a CA), else a CA, else empty */
-	if (rc == 0 && ((crt && *crt) || (key && *key)))
-		rc = tls_files(&d, &type, crt, key, ca);
-	else if (rc == 0 && ((user && *user) || (pass && *pass))) {
-		if (!user || !*user || !pass || !*pass)
-			rc = cli_fail(1, "%s is required", !user || !*user ? "username" : "password");
-		add_string(&d, "username", user);
-		add_string(&d, "password", pass);
-		type = "kubernetes.io/basic-auth";
-		if (rc == 0)
-			rc = add_file(&d, "ca.crt", ca, "unable to read TLS CA file");
-	} else if (rc == 0 && ca && *ca)
-		rc = tls_files(&d, &type, NULL, NULL, ca);
+	if (rc == 0)
+		rc = helm_data(&d, &type, user, pass, crt, key, ca);
 	if (rc == 0)
 		rc = secret_out(name, type, &d);
 	secret_data_free(&d);
@@ -312,26 +323,53 @@ int cmd_create_secret_githubapp(int argc, char **argv, const char *name)
 	return rc < 0 ? 0 : rc;
 }
 
-int cli_git_credentials_secret(const char *name, const char *user, const char *pass, const char *ca_file)
+/* Applies d as the Secret a create source command makes (never exported; the source's labels
+ * are not the Secret's, as flux has it); *made says whether there was anything to apply. */
+static int apply_credentials(const char *name, const char *type, secret_data *d, int *made)
+{
+	int rc = 0, export = cli_create.export;
+	size_t nlabels = cli_create.labels.n;
+
+	*made = json_object_size(d->string_data) > 0;
+	if (!*made)
+		return 0;
+	cli_create.export = 0;
+	cli_create.labels.n = 0;
+	cli_say("applying secret with repository credentials");
+	rc = secret_out(name, type, d);
+	cli_create.export = export;
+	cli_create.labels.n = nlabels;
+	return rc;
+}
+
+int cli_git_credentials_secret(const char *name, const char *user, const char *pass, const char *ca_file, int *made)
 {
 	secret_data d = { .string_data = json_object() };
-	int rc, export = cli_create.export;
-	cf_flag_list labels = cli_create.labels;
+	int rc;
 
+	*made = 0;
 	if (user && *user && pass && *pass) {
 		add_string(&d, "username", user);
 		add_string(&d, "password", pass);
 	}
-	rc = add_file(&d, "ca.crt", ca_file, "unable to read TLS CA file");
-	/* the source's labels are not the Secret's, as flux has it */
-	cli_create.export = 0;
-	cli_create.labels.n = 0;
-	if (rc == 0 && json_object_size(d.string_data) > 0) {
-		cli_say("applying secret with repository credentials");
-		rc = secret_out(name, NULL, &d);
-	}
-	cli_create.export = export;
-	cli_create.labels = labels;
+	if ((rc = add_file(&d, "ca.crt", ca_file, "unable to read TLS CA file")) == 0)
+		rc = apply_credentials(name, NULL, &d, made);
+	secret_data_free(&d);
+	return rc;
+}
+
+int cli_helm_credentials_secret(const char *name, const char *user, const char *pass, const char *crt,
+				const char *key, const char *ca, int *made)
+{
+	secret_data d = { .string_data = json_object() };
+	const char *type = NULL;
+	int rc;
+
+	*made = 0;
+	if (!(crt && *crt && key && *key))
+		crt = key = NULL;   /* flux reads the pair only when both are given */
+	if ((rc = helm_data(&d, &type, user, pass, crt, key, ca)) == 0)
+		rc = apply_credentials(name, type, &d, made);
 	secret_data_free(&d);
 	return rc;
 }

@@ -33,9 +33,15 @@ int cli_create_spec(const char *av, const char *kind, const char *name, json_t *
 int cmd_create_source_helm(int argc, char **argv, const char *name)
 {
 	const char *url = NULL, *secret = NULL, *interval = "1m", *provider = NULL;
-	int pass = 0, rc, oci;
+	const char *user = NULL, *password = NULL, *crt = NULL, *key = NULL, *ca = NULL;
+	int pass = 0, rc, oci, made = 0;
 	const cf_flag own[] = {
 		{ "url", CF_FLAG_STRING, &url, "Helm repository address", 0 },
+		{ "username|u", CF_FLAG_STRING, &user, "basic authentication username", 0 },
+		{ "password|p", CF_FLAG_STRING, &password, "basic authentication password", 0 },
+		{ "cert-file", CF_FLAG_STRING, &crt, "TLS authentication cert file path", 0 },
+		{ "key-file", CF_FLAG_STRING, &key, "TLS authentication key file path", 0 },
+		{ "ca-file", CF_FLAG_STRING, &ca, "TLS authentication CA file path", 0 },
 		{ "secret-ref", CF_FLAG_STRING, &secret, "the name of an existing secret containing TLS, basic auth or docker-config credentials", 0 },
 		{ "pass-credentials", CF_FLAG_BOOL, &pass, "pass credentials to all domains", 0 },
 		{ "oci-provider", CF_FLAG_STRING, &provider, "OCI provider for authentication", 0 },
@@ -69,6 +75,17 @@ int cmd_create_source_helm(int argc, char **argv, const char *name)
 	if (pass)
 		json_object_set_new(spec, "passCredentials", json_true());
 	cli_spec_ref(spec, "secretRef", secret);
+	/* without --secret-ref, credentials become the Secret helm-NAME, as flux makes it */
+	if (!cli_create.export && secret == NULL) {
+		char secret_name[320];
+		snprintf(secret_name, sizeof(secret_name), "helm-%s", name);
+		if ((rc = cli_helm_credentials_secret(secret_name, user, password, crt, key, ca, &made)) != 0) {
+			json_decref(spec);
+			return rc;
+		}
+		if (made)
+			cli_spec_ref(spec, "secretRef", secret_name);
+	}
 	return cli_create_spec(CF_AV_HELMREPOSITORY, "HelmRepository", name, spec);
 }
 

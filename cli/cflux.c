@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 {
 	static char help_flag[] = "--help";
 	char *args[256];
-	int cmd = 1, n = 0, help = 0;
+	int cmd = 1, n = 0, help = 0, rc;
 
 	while (cmd < argc && argv[cmd][0] == '-' && strcmp(argv[cmd], "-h") != 0 && strcmp(argv[cmd], "--help") != 0)
 		cmd += takes_value(argv[cmd]) && cmd + 1 < argc ? 2 : 1;
@@ -154,6 +154,8 @@ int main(int argc, char **argv)
 	cli_help_words(n, args);
 	if (cli_help_group(n, args))
 		return 0;
+	if ((rc = cli_artifact_command(n, args)) >= 0)
+		return rc;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[cmd], commands[i].name) == 0)
 			return commands[i].run(n, args);

@@ -109,6 +109,9 @@ int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *nam
  * cluster); *ks_out (may be NULL) gets the Kustomization. */
 int cli_build_local(cf_kube *k, const char *name, const char *path, json_t **ks_out, json_t **objs);
 
+/* push|pull|tag artifact, list artifacts, build|diff artifact (argv[0] the verb): the exit
+ * code, or -1 when argv names none of them. */
+int cli_artifact_command(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_diff(int argc, char **argv);

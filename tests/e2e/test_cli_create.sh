@@ -25,7 +25,7 @@ controller_identities
 bin/notification-controller --kubeconfig "$NC_KUBECONFIG" --internal-token-file "$INTERNAL_TOKEN_FILE" --watch-namespace "$NS" \
 	--events-addr tcp://127.0.0.1:17190 --events-http-addr 127.0.0.1:17191 --receiver-addr 127.0.0.1:17192 2>"$WORK/nc.log" &
 PIDS="$PIDS $!"
-C="bin/cflux -n $NS --kubeconfig $CFLUX_KUBECONFIG --timeout 60s"
+C="bin/cflux -n $NS --kubeconfig $CFLUX_KUBECONFIG_TOKEN --timeout 60s"
 
 # --help everywhere this change touched: Flux's sections, exit 0, on stdout
 for cmd in "" "create" "create source" "create source git" "create source helm" "create source oci" \
@@ -46,22 +46,22 @@ expect help_inherited_flags 0 "Global Flags:" bin/cflux create secret git --help
 expect help_command 0 "cflux create receiver \[name\] \[flags\]" bin/cflux help create receiver
 expect help_aliases 0 "kustomization, ks" bin/cflux create ks --help
 expect kustomize_unknown_flag 2 "unknown flag --help-me" bin/cflux kustomize --help-me
-for cmd in "create alert a" "create alert-provider a" "create receiver a" "create tenant a" "create secret git a" \
-	"create secret helm a" "create secret oci a" "create secret tls a" "create secret githubapp a" "create source git a"; do
+for cmd in "create alert ab" "create alert-provider ab" "create receiver ab" "create tenant ab" "create secret git ab" \
+	"create secret helm ab" "create secret oci ab" "create secret tls ab" "create secret githubapp ab" "create source git ab"; do
 	# shellcheck disable=SC2086
 	expect "unknown_flag_$(printf '%s' "$cmd" | tr ' -' '__')" 2 "unknown flag --frobnicate" bin/cflux $cmd --frobnicate
 done
 expect missing_name 1 "name is required" bin/cflux create alert --provider-ref=p
 expect bad_name 1 "is invalid, it should adhere to standard defined in RFC 1123" bin/cflux create tenant Dev_Team --with-namespace=a
-expect bucket_refused 1 "does not reconcile Buckets" bin/cflux create source bucket b --bucket-name=x
-expect secret_git_ssh_refused 1 "ssh URLs are not supported" bin/cflux create secret git k --url=ssh://git@host/repo
+expect bucket_refused 1 "does not reconcile Buckets" bin/cflux create source bucket bb --bucket-name=x
+expect secret_git_ssh_refused 1 "ssh URLs are not supported" bin/cflux create secret git kk --url=ssh://git@host/repo
 
 # the notification kinds, applied and ready
 expect create_provider 0 "Provider slack is ready" $C create alert-provider slack --type=slack --channel=general --address=http://127.0.0.1:9/hook
 expect create_alert 0 "Alert podinfo is ready" $C create alert podinfo --provider-ref=slack --event-source=Kustomization/podinfo --event-severity=error
 expect alert_applied 0 "error" kubectl -n "$NS" get alert podinfo -o jsonpath='{.spec.eventSeverity}'
 kubectl -n "$NS" create secret generic webhook-token --from-literal=token="$SECRET_WORD" >/dev/null
-expect create_receiver 0 "Receiver github-receiver" $C create receiver github-receiver --type=github --event=push --secret-ref=webhook-token --resource=GitRepository/webapp
+expect create_receiver 0 "Receiver reconciliation completed" $C create receiver github-receiver --type=github --event=push --secret-ref=webhook-token --resource=GitRepository/webapp
 expect receiver_ready 0 "True" kubectl -n "$NS" get receiver github-receiver -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'
 expect receiver_webhook_path 0 "/hook/" kubectl -n "$NS" get receiver github-receiver -o jsonpath='{.status.webhookPath}'
 expect receiver_missing_resource 1 "atleast one resource is required" $C create receiver r2 --type=github --secret-ref=webhook-token

@@ -49,6 +49,11 @@ int cli_ignore_paths(json_t *spec, const cf_flag_list *paths);
  * both are given, ca.crt from ca_file), as flux's create source git makes it; *made says
  * whether there was one to make. 0 or 1 after the error. */
 int cli_git_credentials_secret(const char *name, const char *user, const char *pass, const char *ca_file, int *made);
+/* The same for an ssh:// Git source: identity (key_file's, or a new algo/curve/bits pair),
+ * identity.pub, known_hosts (scanned), password; prints the deploy key and, unless silent, asks
+ * whether it was added (no answer, or not yes: 1, "aborting", as flux). */
+int cli_git_ssh_secret(const char *name, const char *url, const char *key_file, const char *pass, const char *algo,
+		       const char *curve, long bits, int silent, int *made);
 /* The same for a HelmRepository's credentials (flux's GenerateHelm: a client certificate pair,
  * else basic auth with an optional CA, else a CA). */
 int cli_helm_credentials_secret(const char *name, const char *user, const char *pass, const char *crt,

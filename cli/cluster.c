@@ -508,9 +508,11 @@ static int create_source_git(int argc, char **argv, const char *name)
 		rc = cli_ignore_paths(spec, &ignore);
 	}
 	/* without --secret-ref, credentials become a Secret of the source's name, as flux makes it */
-	if (rc == 0 && !cli_create.export && secret == NULL && key_file)
-		rc = cli_fail(1, "--private-key-file: cflux makes no ssh Secret here yet; create it and give --secret-ref");
-	if (rc == 0 && !cli_create.export && secret == NULL && ((user && pass) || ca)) {
+	if (rc == 0 && !cli_create.export && secret == NULL && strncmp(url, "ssh://", 6) == 0) {
+		int made;
+		if ((rc = cli_git_ssh_secret(name, url, key_file, pass, algo, curve, bits, silent, &made)) == 0 && made)
+			cli_spec_ref(json_object_get(obj, "spec"), "secretRef", name);
+	} else if (rc == 0 && !cli_create.export && secret == NULL && ((user && pass) || ca)) {
 		if (strncmp(url, "http://", 7) == 0)
 			cli_say("insecure configuration: credentials configured for an HTTP URL");
 		int made;

@@ -2,6 +2,9 @@
  * Flux's sources read, with flux's keys, types and --export output. The values are credentials:
  * they go to the API server or to stdout with --export, never to a log line. */
 #include "cli.h"
+#include "sshkey.h"
+
+#include "source/git.h"
 
 #include "util/alloc.h"
 #include "util/base64.h"
@@ -10,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SECRET_FILE_MAX (1u << 20)
 
@@ -92,6 +96,37 @@ static int parse(const cf_flag *own, size_t n, int argc, char **argv, const char
 	return rc == 1 ? -1 : rc;
 }
 
+#define KNOWN_HOSTS_MAX 16384
+
+/* identity, identity.pub and known_hosts (and the key's password) for an ssh:// URL, as flux's
+ * GenerateGit makes them: the key from key_file or a new pair, the host key scanned. */
+static int ssh_data(secret_data *d, const char *url, const char *key_file, const char *pass, const char *algo,
+		    const char *curve, long bits)
+{
+	char *priv = NULL, *pub = NULL, known[KNOWN_HOSTS_MAX];
+	int rc;
+
+	if (key_file && *key_file) {
+		if ((rc = add_file(d, "identity", key_file, "failed to open private key file")) == 0)
+			rc = cli_ssh_public_key(&pub, d->files[d->nfiles - 1].data ? d->files[d->nfiles - 1].data : "",
+						d->files[d->nfiles - 1].len, pass);
+	} else if ((rc = cli_ssh_keygen(&priv, &pub, algo, curve, bits)) == 0) {
+		add_string(d, "identity", priv);
+	}
+	cli_ssh_key_free(priv);
+	if (rc == 0 && cf_git_scan_host_key(known, sizeof(known), url, 30) < 0)
+		rc = cli_fail(1, "cannot scan the host key: %s", cf_err_msg());
+	if (rc == 0) {
+		add_string(d, "identity.pub", pub);
+		add_string(d, "known_hosts", known);
+		add_string(d, "password", pass);
+		if (!cli_create.export)
+			cli_ok("deploy key: %s", pub);
+	}
+	cf_free(pub);
+	return rc;
+}
+
 #define INTERVAL_FLAG(v) { "interval", CF_FLAG_STRING, &(v), "source sync interval", 0 }
 
 int cmd_create_secret_git(int argc, char **argv, const char *name)
@@ -118,9 +153,12 @@ int cmd_create_secret_git(int argc, char **argv, const char *name)
 
 	if (rc == 0 && (url == NULL || *url == '\0'))
 		rc = cli_fail(1, "url is required");
-	else if (rc == 0 && strncmp(url, "ssh://", 6) == 0)
-		rc = cli_fail(1, "create secret git: ssh URLs are not supported yet: make the Secret with the keys identity, identity.pub and known_hosts (cflux bootstrap git generates them)");
-	else if (rc == 0 && !https) {
+	else if (rc == 0 && strncmp(url, "ssh://", 6) == 0) {
+		if ((rc = ssh_data(&d, url, key, pass, algo, curve, bits)) == 0)
+			rc = secret_out(name, NULL, &d);
+		secret_data_free(&d);
+		return rc;
+	} else if (rc == 0 && !https) {
 		const char *sep = strstr(url, "://");
 		rc = cli_fail(1, "git URL scheme '%.*s' not supported, can be: ssh, http and https", sep ? (int)(sep - url) : 0, url);
 	} else if (rc == 0 && (!user || !*user || !pass || !*pass) && (!token || !*token))
@@ -370,6 +408,31 @@ int cli_helm_credentials_secret(const char *name, const char *user, const char *
 		crt = key = NULL;   /* flux reads the pair only when both are given */
 	if ((rc = helm_data(&d, &type, user, pass, crt, key, ca)) == 0)
 		rc = apply_credentials(name, type, &d, made);
+	secret_data_free(&d);
+	return rc;
+}
+
+int cli_git_ssh_secret(const char *name, const char *url, const char *key_file, const char *pass, const char *algo,
+		       const char *curve, long bits, int silent, int *made)
+{
+	secret_data d = { .string_data = json_object() };
+	int rc, export = cli_create.export;
+	char answer[16] = "";
+
+	cli_create.export = 1;   /* ssh_data prints the deploy key itself only when asked to here */
+	rc = ssh_data(&d, url, key_file, pass, algo, curve, bits);
+	cli_create.export = export;
+	if (rc == 0) {
+		cli_ok("deploy key: %s", json_string_value(json_object_get(d.string_data, "identity.pub")));
+		if (!silent) {
+			/* flux asks and aborts on anything but yes (and when nobody can answer) */
+			fprintf(stderr, "? Have you added the deploy key to your repository [y/N] ");
+			if (!isatty(STDIN_FILENO) || fgets(answer, sizeof(answer), stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y'))
+				rc = cli_fail(1, "aborting");
+		}
+	}
+	if (rc == 0)
+		rc = apply_credentials(name, NULL, &d, made);
 	secret_data_free(&d);
 	return rc;
 }

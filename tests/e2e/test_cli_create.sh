@@ -54,7 +54,8 @@ done
 expect missing_name 1 "name is required" bin/cflux create alert --provider-ref=p
 expect bad_name 1 "is invalid, it should adhere to standard defined in RFC 1123" bin/cflux create tenant Dev_Team --with-namespace=a
 expect bucket_refused 1 "does not reconcile Buckets" bin/cflux create source bucket bb --bucket-name=x
-expect secret_git_ssh_refused 1 "ssh URLs are not supported" bin/cflux create secret git kk --url=ssh://git@host/repo
+expect secret_git_ed25519_refused 1 "ecdsa and rsa keys only" bin/cflux create secret git kk --url=ssh://git@127.0.0.1:9/repo --ssh-key-algorithm=ed25519
+expect secret_git_bad_curve 2 "unsupported curve" bin/cflux create secret git kk --url=ssh://git@127.0.0.1:9/repo --ssh-ecdsa-curve=p111
 
 # the notification kinds, applied and ready
 expect create_provider 0 "Provider slack is ready" $C create alert-provider slack --type=slack --channel=general --address=http://127.0.0.1:9/hook
@@ -83,6 +84,31 @@ else
 	ko secret_oci_auth_field "no auth in .dockerconfigjson"
 fi
 expect secret_tls_needs_something 1 "at least one of CA certificate" $C create secret tls certs
+
+# secret git over ssh: a key pair made with mbedTLS (its identity.pub is what ssh-keygen derives
+# from identity) and the host key scanned from the local sshd (the one the env's known_hosts has)
+if [ -n "${CFLUX_GIT_URL_SSH:-}" ]; then
+	for algo in "ecdsa p384" "ecdsa p256" "rsa p384"; do
+		set -- $algo
+		n=ssh-$1-$2
+		expect "secret_git_ssh_$1_$2" 0 "deploy key: " $C create secret git "$n" --url="$CFLUX_GIT_URL_SSH/x.git" --ssh-key-algorithm="$1" --ssh-ecdsa-curve="$2"
+		kubectl -n "$NS" get secret "$n" -o jsonpath='{.data.identity}' | base64 -d > "$WORK/$n"; chmod 600 "$WORK/$n"
+		want=$(ssh-keygen -y -f "$WORK/$n" 2>&1 | cut -d' ' -f1,2)
+		got=$(kubectl -n "$NS" get secret "$n" -o jsonpath='{.data.identity\.pub}' | base64 -d | cut -d' ' -f1,2)
+		if [ -n "$want" ] && [ "$want" = "$got" ]; then ok "ssh_public_key_$1_$2"; else ko "ssh_public_key_$1_$2" "identity.pub '$got', ssh-keygen -y '$want'"; fi
+		key=$(kubectl -n "$NS" get secret "$n" -o jsonpath='{.data.known_hosts}' | base64 -d | cut -d' ' -f3)
+		if [ -n "$key" ] && grep -q -- "$key" "$CFLUX_SSH_KNOWN_HOSTS"; then ok "ssh_known_hosts_$1_$2"; else ko "ssh_known_hosts_$1_$2" "scanned '$key' not in the env's known_hosts"; fi
+	done
+	expect secret_git_ssh_key_file 0 "deploy key: ecdsa-sha2-nistp256" $C create secret git from-file --url="$CFLUX_GIT_URL_SSH/x.git" --private-key-file="$WORK/ssh-ecdsa-p256"
+	expect secret_git_ssh_openssh_key 1 "a PEM RSA or ECDSA key is needed" $C create secret git from-openssh --url="$CFLUX_GIT_URL_SSH/x.git" --private-key-file="$CFLUX_SSH_IDENTITY"
+	expect source_git_ssh_asks 1 "aborting" $C create source git viassh --url="$CFLUX_GIT_URL_SSH/x.git" --branch=main </dev/null
+	expect source_git_ssh_silent 1 "deploy key: ecdsa-sha2-nistp384" $C --timeout 3s create source git viassh --url="$CFLUX_GIT_URL_SSH/x.git" --branch=main --silent
+	expect source_git_ssh_secret_ref 0 "viassh" kubectl -n "$NS" get gitrepository viassh -o jsonpath='{.spec.secretRef.name}'
+	expect source_git_ssh_secret 0 "known_hosts" kubectl -n "$NS" get secret viassh -o jsonpath='{.data}'
+	expect secret_git_ssh_unreachable 1 "cannot scan the host key" $C create secret git nohost --url=ssh://git@127.0.0.1:9/x.git
+else
+	ko secret_git_ssh "no git-ssh server in the environment"
+fi
 
 # source git and source helm make their credential Secrets and point at them
 expect source_git_credentials 1 "" $C --timeout 3s create source git app --url=https://127.0.0.1:9/app.git --branch=main --username=git --password="$SECRET_WORD"

@@ -38,6 +38,11 @@ extern cli_create_args cli_create;
 /* Applies obj (or prints it with --export, keys sorted as flux prints them), with the --label
  * labels, then waits for it to be Ready. Returns the exit code. */
 int cli_create_apply(json_t *obj, const char *av, const char *kind, const char *name);
+#define CLI_NAME_MAX 320
+/* A create command's name given after its flags: cmd_create sets pending and passes
+ * cli_create_name as the name; cli_parse fills it from the first positional argument. */
+extern char cli_create_name[CLI_NAME_MAX];
+extern int cli_create_name_pending;
 /* The new object of kind named name in cli.namespace around spec (taken), applied and waited
  * for, or exported: cli_create_apply's exit code. */
 int cli_create_spec(const char *av, const char *kind, const char *name, json_t *spec);

@@ -86,6 +86,27 @@ cf_kube *cli_client(void)
 	return k;
 }
 
+char cli_create_name[CLI_NAME_MAX];
+int cli_create_name_pending;
+
+static int valid_name(const char *n);
+
+/* The new object's name when it came after the flags ("create alert --provider-ref p NAME", as
+ * cobra takes it): the first positional argument, into cli_create_name. */
+static int take_create_name(char **pos, size_t *npos)
+{
+	cli_create_name_pending = 0;
+	if (*npos == 0)
+		return cli_fail(CLI_EXIT_USAGE, "name is required");
+	if (!valid_name(pos[0]))
+		return cli_fail(1, "name '%s' is invalid, it should adhere to standard defined in RFC 1123, the name can only contain alphanumeric characters or '-'",
+				pos[0]);
+	snprintf(cli_create_name, sizeof(cli_create_name), "%s", pos[0]);
+	memmove(pos, pos + 1, (*npos - 1) * sizeof(pos[0]));
+	(*npos)--;
+	return 0;
+}
+
 /* Parses a command's flags (its own, then the globals) and positional arguments. Returns 0,
  * 1 after --help (exit 0), or CLI_EXIT_USAGE after printing the error. */
 int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const char *usage, char **pos,
@@ -106,6 +127,8 @@ int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const cha
 		cli_fail(CLI_EXIT_USAGE, "%s", cf_err_msg());
 		return CLI_EXIT_USAGE;
 	}
+	if (rc == 0 && cli_create_name_pending && pos)
+		return take_create_name(pos, npos);
 	return rc;
 }
 
@@ -731,8 +754,15 @@ int cmd_create(int argc, char **argv)
 		return used ? CLI_EXIT_USAGE : cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git|helm|oci NAME --url URL ... | kustomization NAME --source ... | helmrelease NAME ... (see cflux create --help)");
 	if ((argc < 2 + used || argv[1 + used][0] == '-') && cli_help_asked(argc, argv))
 		return create(argc - used, argv + used, "");   /* --help without a name */
-	if (argc < 2 + used || argv[1 + used][0] == '-')
+	if (argc < 2 + used)
 		return cli_fail(1, "name is required");
+	if (argv[1 + used][0] == '-') {   /* the name after the flags: cli_parse takes it */
+		cli_create_name[0] = '\0';
+		cli_create_name_pending = 1;
+		rc = create(argc - used, argv + used, cli_create_name);
+		cf_flag_list_free(&cli_create.labels);
+		return rc;
+	}
 	if (!valid_name(argv[1 + used]))
 		return cli_fail(1, "name '%s' is invalid, it should adhere to standard defined in RFC 1123, the name can only contain alphanumeric characters or '-'",
 				argv[1 + used]);

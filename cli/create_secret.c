@@ -55,6 +55,9 @@ static void add_string(secret_data *d, const char *key, const char *v)
 		json_object_set_new(d->string_data, key, json_string(v));
 }
 
+/* create secret tls prints with Print, the others with Println (one more newline) */
+static int tls_export;
+
 /* The Secret (type NULL: none, as flux's git secret has) applied, or printed with --export. */
 static int secret_out(const char *name, const char *type, secret_data *d)
 {
@@ -66,8 +69,13 @@ static int secret_out(const char *name, const char *type, secret_data *d)
 
 	if (type)
 		json_object_set_new(s, "type", json_string(type));
+	if (json_object_size(d->string_data) == 0)
+		json_object_del(s, "stringData");   /* omitempty, as Go marshals it */
 	if ((rc = cli_create_labels(s)) != 0 || cli_create.export) {
 		rc = rc ? rc : cli_export(s);
+		/* flux prints these with Println after content that ends in a newline */
+		if (rc == 0 && !tls_export)
+			putchar('\n');
 		json_decref(s);
 		return rc;
 	}
@@ -187,8 +195,8 @@ static int tls_files(secret_data *d, const char **type, const char *crt, const c
 	int rc;
 
 	if (has_crt != has_key)
-		return cli_fail(1, "%s", has_crt ? "private key is required when certificate is provided"
-						 : "certificate is required when private key is provided");
+		return cli_fail(1, "%s", has_crt ? "found certificate but missing private key"
+						 : "found private key but missing certificate");
 	if ((rc = add_file(d, "tls.crt", crt, "failed to read cert file")) != 0 ||
 	    (rc = add_file(d, "tls.key", key, "failed to read key file")) != 0 ||
 	    (rc = add_file(d, "ca.crt", ca, "unable to read TLS CA file")) != 0)
@@ -257,9 +265,10 @@ int cmd_create_secret_tls(int argc, char **argv, const char *name)
 	int rc = parse(own, sizeof(own) / sizeof(own[0]), argc, argv, "usage: cflux create secret tls NAME (--tls-crt-file F --tls-key-file F | --ca-crt-file F)");
 
 	if (rc == 0 && !(crt && *crt) && !(key && *key) && !(ca && *ca))
-		rc = cli_fail(1, "at least one of CA certificate or certificate/private key pair must be provided");
+		rc = cli_fail(1, "no CA certificate or client certificate pair found");
 	if (rc == 0)
 		rc = tls_files(&d, &type, crt, key, ca);
+	tls_export = 1;
 	if (rc == 0)
 		rc = secret_out(name, type, &d);
 	secret_data_free(&d);

@@ -155,6 +155,7 @@ same helm_credentials_export create source helm podinfo --url=https://charts.exa
 
 # notification kinds (the --help examples, then the edges)
 same alert_help create alert --event-severity info --event-source Kustomization/flux-system --provider-ref slack flux-system
+same ks_name_last create kustomization --source=podinfo --path=./kustomize --prune=true podinfo
 same alert_sources create alert apps --event-source='GitRepository/*,Kustomization/apps.prod' --event-source=HelmRelease/web --provider-ref=slack
 refused alert_no_provider create alert apps --event-source=Kustomization/a
 refused alert_no_source create alert apps --provider-ref=slack

@@ -90,14 +90,17 @@ char cli_create_name[CLI_NAME_MAX];
 int cli_create_name_pending;
 
 static int valid_name(const char *n);
+static int name_missing;
 
 /* The new object's name when it came after the flags ("create alert --provider-ref p NAME", as
  * cobra takes it): the first positional argument, into cli_create_name. */
 static int take_create_name(char **pos, size_t *npos)
 {
 	cli_create_name_pending = 0;
-	if (*npos == 0)
+	if (*npos == 0) {
+		name_missing = 1;   /* flux's exit 1, which cmd_create returns (1 here means --help) */
 		return cli_fail(CLI_EXIT_USAGE, "name is required");
+	}
 	if (!valid_name(pos[0]))
 		return cli_fail(1, "name '%s' is invalid, it should adhere to standard defined in RFC 1123, the name can only contain alphanumeric characters or '-'",
 				pos[0]);
@@ -761,7 +764,7 @@ int cmd_create(int argc, char **argv)
 		cli_create_name_pending = 1;
 		rc = create(argc - used, argv + used, cli_create_name);
 		cf_flag_list_free(&cli_create.labels);
-		return rc;
+		return name_missing ? 1 : rc;
 	}
 	if (!valid_name(argv[1 + used]))
 		return cli_fail(1, "name '%s' is invalid, it should adhere to standard defined in RFC 1123, the name can only contain alphanumeric characters or '-'",

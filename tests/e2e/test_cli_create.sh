@@ -83,7 +83,7 @@ if kubectl -n "$NS" get secret ghcr-auth -o jsonpath='{.data.\.dockerconfigjson}
 else
 	ko secret_oci_auth_field "no auth in .dockerconfigjson"
 fi
-expect secret_tls_needs_something 1 "at least one of CA certificate" $C create secret tls certs
+expect secret_tls_needs_something 1 "no CA certificate or client certificate pair found" $C create secret tls certs
 
 # secret git over ssh: a key pair made with mbedTLS (its identity.pub is what ssh-keygen derives
 # from identity) and the host key scanned from the local sshd (the one the env's known_hosts has)

@@ -76,9 +76,26 @@ int cli_install_token(cf_kube *k, const char *ns);
 /* Waits until the object's controller reports it Ready; prints the outcome (0 ready, 1 not). */
 int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *name, const char *stamp);
 
-/* Builds Kustomization NAME's spec over the local directory path (postBuild variables from the
- * cluster); *ks_out (may be NULL) gets the Kustomization. */
+/* What build and diff kustomization take besides --path (flux's flags). */
+typedef struct cli_build_args {
+	const char *ks_file;     /* --kustomization-file: the Kustomization from a file, not the cluster */
+	int dry_run;             /* with ks_file: no cluster at all (substituteFrom not read) */
+	cf_flag_list ignore;     /* --ignore-paths, gitignore patterns */
+} cli_build_args;
+extern cli_build_args cli_build;
+#define CLI_BUILD_FLAGS \
+	{ "kustomization-file", CF_FLAG_STRING, &cli_build.ks_file, "path to the Flux Kustomization YAML file", 0 }, \
+	{ "dry-run", CF_FLAG_BOOL, &cli_build.dry_run, "dry run mode: no cluster is read (needs --kustomization-file)", 0 }, \
+	{ "ignore-paths", CF_FLAG_LIST, &cli_build.ignore, "set paths to ignore in .gitignore format", 0 }
+
+/* Builds Kustomization NAME's spec over the local directory path, the files rooted at the
+ * working directory (a path outside it is its own root), less --ignore-paths; the
+ * Kustomization and postBuild variables from the cluster, or from --kustomization-file (k
+ * NULL with --dry-run: inline substitute only). *ks_out (may be NULL) gets the Kustomization. */
 int cli_build_local(cf_kube *k, const char *name, const char *path, json_t **ks_out, json_t **objs);
+/* build/diff's argument checks: 0, or the usage exit code after printing the error. */
+int cli_build_check(char **pos, size_t npos, const char *path, const char *usage);
+int cmd_envsubst(int argc, char **argv);
 
 int cmd_export(int argc, char **argv);
 int cmd_events(int argc, char **argv);
@@ -95,5 +112,6 @@ int cmd_suspend(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
 
 #endif

@@ -197,7 +197,11 @@ static int show_drift(const char *desc, const json_t *live, const json_t *merged
 int cmd_diff(int argc, char **argv)
 {
 	const char *path = NULL;
-	const cf_flag own[] = { { "path", CF_FLAG_STRING, &path, "the local directory to compare with the cluster", 0 } };
+	int progress = 1;
+	const cf_flag own[] = { { "path", CF_FLAG_STRING, &path, "the local directory to compare with the cluster", 0 },
+				{ "progress-bar", CF_FLAG_BOOL, &progress, "show a progress line on a terminal (--progress-bar=false: none)", 0 },
+				CLI_BUILD_FLAGS };
+	const char *usage = "usage: cflux diff kustomization NAME --path DIR [--kustomization-file FILE] [--ignore-paths P,...]";
 	char *pos[POS_MAX];
 	size_t npos, i;
 	json_t *objs = NULL, *o;
@@ -205,16 +209,22 @@ int cmd_diff(int argc, char **argv)
 	cf_kube *k;
 	int rc, changed = 0, err = 0;
 
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux diff kustomization NAME --path DIR", pos, &npos)) != 0)
+	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv, usage, pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
-	if (npos != 2 || (strcmp(pos[0], "kustomization") != 0 && strcmp(pos[0], "ks") != 0) || path == NULL)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux diff kustomization NAME --path DIR");
-	if ((k = cli_client()) == NULL)
-		return 3;
-	if (cli_build_local(k, pos[1], path, NULL, &objs) < 0) {
+	rc = cli_build_check(pos, npos, path, usage);
+	if (rc == 0 && cli_build.dry_run)
+		rc = cli_fail(CLI_EXIT_USAGE, "diff compares with the cluster: --dry-run is for build kustomization");
+	if (rc != 0 || (k = cli_client()) == NULL) {
+		cf_flag_list_free(&cli_build.ignore);
+		return rc != 0 ? rc : 3;
+	}
+	rc = cli_build_local(k, pos[1], path, NULL, &objs);
+	cf_flag_list_free(&cli_build.ignore);
+	if (rc < 0) {
 		cf_kube_free(k);
 		return cli_fail(3, "%s", cf_err_msg());
 	}
+	progress = progress && isatty(STDERR_FILENO);
 	cf_apply_defaults(objs);
 	dry.field_manager = "kustomize-controller";
 	dry.force = 1;
@@ -226,6 +236,8 @@ int cmd_diff(int argc, char **argv)
 		int lrc = cf_kube_get(k, &live, &(cf_kube_ref){ cf_json_str(o, "apiVersion"), cf_json_str(o, "kind"), cf_json_str(md, "namespace"), cf_json_str(md, "name") });
 		snprintf(desc, sizeof(desc), "%s/%s%s%s", cf_json_str(o, "kind"), cf_json_str(md, "namespace") ? cf_json_str(md, "namespace") : "",
 			 cf_json_str(md, "namespace") ? "/" : "", cf_json_str(md, "name"));
+		if (progress)
+			fprintf(stderr, "\r\342\227\216 comparing %zu/%zu objects", i + 1, json_array_size(objs));   /* ◎ */
 		if (lrc < 0 && lrc != CF_ENOTFOUND) {
 			err = cli_fail(3, "%s: %s", desc, cf_err_msg());
 			continue;
@@ -246,6 +258,8 @@ int cmd_diff(int argc, char **argv)
 		json_decref(live);
 		json_decref(merged);
 	}
+	if (progress)
+		fputs("\r\033[K", stderr);
 	json_decref(objs);
 	cf_kube_free(k);
 	if (err)

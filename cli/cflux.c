@@ -8,19 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#ifndef CFLUX_VERSION
-#define CFLUX_VERSION "0.1.0-dev"
-#endif
-
 #define YAML_INPUT_MAX (64u * 1024u * 1024u)
-
-static int cmd_version(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	printf("cflux %s\n", CFLUX_VERSION);
-	return 0;
-}
 
 /* Prints the normalised form of YAML files (or stdin with "-"): what cflux reads, as it reads
  * it. A check mode for manifests, and the golden-test tool for the yaml module. */
@@ -95,6 +83,8 @@ static const struct {
 	{ "resume", cmd_resume, "start reconciling again, and wait for the result" },
 	{ "delete", cmd_delete, "delete KIND NAME: delete an object and wait for its finalizer (--silent: no question)" },
 	{ "build", cmd_build, "build kustomization NAME --path DIR: what the controller would apply" },
+	{ "logs", cmd_logs, "the controllers' logs (--kind --name --level --tail --since -f -A; --log-dir for local processes)" },
+	{ "stats", cmd_stats, "per kind: objects, failing, suspended, and the sources' storage (-A)" },
 	{ "envsubst", cmd_envsubst, "substitute ${var} from the environment in stdin, as postBuild does (--strict)" },
 	{ "tree", cmd_tree, "tree kustomization NAME: the objects it applied" },
 	{ "export", cmd_export, "print objects as YAML to apply elsewhere (no status)" },

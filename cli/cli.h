@@ -97,6 +97,16 @@ int cli_build_local(cf_kube *k, const char *name, const char *path, json_t **ks_
 int cli_build_check(char **pos, size_t npos, const char *path, const char *usage);
 int cmd_envsubst(int argc, char **argv);
 
+/* Prints rows (arrays of strings; header first when not NULL) as flux's table printer does:
+ * every cell padded to its column's width and followed by a tab. */
+void cli_table_print(const json_t *header, const json_t *rows);
+/* Prints one row (a watch's change; header first when not NULL) and flushes; takes both. */
+void cli_print_row(json_t *header, json_t *row);
+/* Installs the SIGINT/SIGTERM handlers and an alarm at --timeout; returns the flag they set. */
+volatile int *cli_stop_at_timeout(void);
+/* Watches ref with cb until --timeout passes or a signal: 0, or 1 after printing the error. */
+int cli_watch(cf_kube *k, const cf_kube_ref *ref, cf_kube_watch_cb cb, void *payload);
+
 int cmd_export(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
@@ -113,5 +123,8 @@ int cmd_resume(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_version(int argc, char **argv);
 
 #endif

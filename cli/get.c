@@ -204,9 +204,7 @@ static size_t width_of(const char *s)
 	return n;
 }
 
-/* Prints rows (header first when not NULL) as flux's table printer does: every cell padded to
- * its column's width and followed by a tab. */
-static void table_print(const json_t *header, const json_t *rows)
+void cli_table_print(const json_t *header, const json_t *rows)
 {
 	size_t w[COLS_MAX] = { 0 }, i, c;
 	const json_t *row;
@@ -226,6 +224,16 @@ static void table_print(const json_t *header, const json_t *rows)
 		if (r)
 			printf("\n");
 	}
+}
+
+void cli_print_row(json_t *header, json_t *row)
+{
+	json_t *rows = json_pack("[o]", row);
+
+	cli_table_print(header, rows);
+	fflush(stdout);
+	json_decref(header);
+	json_decref(rows);
 }
 
 static const char *ns_words(char *buf, size_t size)
@@ -263,7 +271,7 @@ static int get_kind(cf_kube *k, const cf_kind *kd, int with_kind, const get_opts
 			cli_fail(0, "no %s objects found in %s namespace", kd->kind, ns_words(nsw, sizeof(nsw)));
 	} else if (json_array_size(rows) > 0) {
 		header = g->no_header ? NULL : header_row(kd, g);
-		table_print(header, rows);
+		cli_table_print(header, rows);
 		json_decref(header);
 		if (with_kind)
 			printf("\n");
@@ -283,6 +291,31 @@ static void watch_alarm(int sig)
 	watch_stop = 1;
 }
 
+volatile int *cli_stop_at_timeout(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = watch_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	alarm((unsigned)((cli.timeout_ms + 999) / 1000));
+	return &watch_stop;
+}
+
+int cli_watch(cf_kube *k, const cf_kube_ref *ref, cf_kube_watch_cb cb, void *payload)
+{
+	cf_kube_watch_opts wo = CF_KUBE_WATCH_OPTS_INIT;
+	int rc;
+
+	wo.stop = cli_stop_at_timeout();
+	wo.server_timeout_s = 60;
+	rc = cf_kube_watch(k, ref, &wo, cb, payload);
+	alarm(0);
+	return rc < 0 ? cli_fail(1, "%s", cf_err_msg()) : 0;
+}
+
 typedef struct watch_state {
 	const cf_kind *kd;
 	const get_opts *g;
@@ -293,42 +326,25 @@ typedef struct watch_state {
 static int watch_change(const char *type, json_t *obj, void *payload)
 {
 	watch_state *w = payload;
-	json_t *rows, *header = NULL;
+	json_t *header = NULL;
 
 	(void)type;
 	if (!selected(obj, w->g))
 		return 0;
-	rows = json_pack("[o]", item_row(w->kd, obj, 0, w->g));
 	if (!w->printed && !w->g->no_header)
 		header = header_row(w->kd, w->g);
-	table_print(header, rows);
-	fflush(stdout);
+	cli_print_row(header, item_row(w->kd, obj, 0, w->g));
 	w->printed = 1;
-	json_decref(header);
-	json_decref(rows);
 	return 0;
 }
 
 /* Watches kind until --timeout passes or SIGINT/SIGTERM: 0, or 1 when the watch failed. */
 static int get_watch(cf_kube *k, const cf_kind *kd, const get_opts *g)
 {
-	cf_kube_watch_opts wo = CF_KUBE_WATCH_OPTS_INIT;
 	watch_state w = { kd, g, 0 };
-	struct sigaction sa;
-	int rc;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = watch_alarm;
-	sigaction(SIGALRM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	alarm((unsigned)((cli.timeout_ms + 999) / 1000));
-	wo.stop = &watch_stop;
-	wo.server_timeout_s = 60;
-	rc = cf_kube_watch(k, &(cf_kube_ref){ kd->api_version, kd->kind, cli.all_namespaces ? NULL : cli.namespace, NULL }, &wo,
-			   watch_change, &w);
-	alarm(0);
-	return rc < 0 ? cli_fail(1, "%s", cf_err_msg()) : 0;
+	return cli_watch(k, &(cf_kube_ref){ kd->api_version, kd->kind, cli.all_namespaces ? NULL : cli.namespace, NULL },
+			 watch_change, &w);
 }
 
 /* The kinds a `get` names: one kind (*one), or a group (sources all, images all, all) in

@@ -85,69 +85,6 @@ out:
 	return rc;
 }
 
-static int by_time(const void *a, const void *b)
-{
-	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	const char *tx = cf_json_str(x, "lastTimestamp") ? cf_json_str(x, "lastTimestamp") : cf_json_str(x, "eventTime");
-	const char *ty = cf_json_str(y, "lastTimestamp") ? cf_json_str(y, "lastTimestamp") : cf_json_str(y, "eventTime");
-	return strcmp(tx ? tx : "", ty ? ty : "");
-}
-
-int cmd_events(int argc, char **argv)
-{
-	const char *for_obj = NULL;
-	const cf_flag own[] = { { "for", CF_FLAG_STRING, &for_obj, "only events of Kind/name", 0 } };
-	json_t *list = NULL, *e, **v = NULL;
-	size_t i, n = 0;
-	cf_kube *k;
-	int rc;
-
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux events [--for Kind/name]", NULL, NULL)) != 0)
-		return rc == 1 ? 0 : rc;
-	if (for_obj && strchr(for_obj, '/') == NULL)
-		return cli_fail(CLI_EXIT_USAGE, "--for wants Kind/name, not \"%s\"", for_obj);
-	if ((k = cli_client()) == NULL)
-		return 1;
-	if (cf_kube_list(k, &list, &(cf_kube_ref){ "v1", "Event", cli.namespace, NULL }, NULL) < 0) {
-		rc = cli_fail(1, "%s", cf_err_msg());
-		goto out;
-	}
-	v = cf_calloc(json_array_size(json_object_get(list, "items")) + 1, sizeof(*v));
-	if (v == NULL) {
-		rc = cli_fail(1, "out of memory");
-		goto out;
-	}
-	json_array_foreach(json_object_get(list, "items"), i, e) {
-		const json_t *io = json_object_get(e, "involvedObject");
-		char want[600];
-		int flux = cf_kind_find(cf_json_str(io, "kind")) != NULL;
-		snprintf(want, sizeof(want), "%s/%s", cf_json_str(io, "kind") ? cf_json_str(io, "kind") : "", cf_json_str(io, "name") ? cf_json_str(io, "name") : "");
-		if (for_obj ? strcmp(want, for_obj) == 0 : flux)
-			v[n++] = e;
-	}
-	qsort(v, n, sizeof(*v), by_time);
-	if (n == 0) {
-		cli_say("no events found in %s", cli.namespace);
-	} else {
-		printf("%-20s  %-7s  %-24s  %-40s  %s\n", "LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE");
-		for (i = 0; i < n; i++) {
-			const json_t *io = json_object_get(v[i], "involvedObject");
-			char obj[400], msg[2048], *nl;
-			snprintf(obj, sizeof(obj), "%s/%s", cf_json_str(io, "kind"), cf_json_str(io, "name"));
-			snprintf(msg, sizeof(msg), "%s", cf_json_str(v[i], "message") ? cf_json_str(v[i], "message") : "");
-			while ((nl = strchr(msg, '\n')) != NULL)
-				*nl = ' ';
-			printf("%-20s  %-7s  %-24s  %-40s  %s\n", cf_json_str(v[i], "lastTimestamp") ? cf_json_str(v[i], "lastTimestamp") : "",
-			       cf_json_str(v[i], "type") ? cf_json_str(v[i], "type") : "", cf_json_str(v[i], "reason") ? cf_json_str(v[i], "reason") : "", obj, msg);
-		}
-	}
-out:
-	cf_free(v);
-	json_decref(list);
-	cf_kube_free(k);
-	return rc;
-}
-
 /* ---- diff ---- */
 
 /* The object as diff shows it: comparable fields only, without what the server always changes. */

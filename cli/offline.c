@@ -98,7 +98,7 @@ static int build_root(char *root, char *rel, size_t rel_size, const char *path)
 	size_t n;
 
 	if (abs == NULL)
-		return cf_err_set(CF_ENOTFOUND, "--path %s: %s", path, strerror(errno));
+		return cf_err_set(CF_ENOTFOUND, "--path %s: %s", path, errno == ENOENT ? "no such directory" : strerror(errno));
 	if (getcwd(cwd, sizeof(cwd)) == NULL) {
 		free(abs);
 		return cf_err_set(CF_EIO, "the working directory: %s", strerror(errno));

@@ -69,7 +69,28 @@ void cli_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const char *usage, char **pos, size_t *npos);
 /* Staged server-side apply of objs as field manager "cflux", with a summary line. */
 int cli_apply_all(json_t *objs, const char *what);
-/* What install applies: CRDs, the namespace, and the chosen components (comma separated). */
+/* How install (and bootstrap) lay out the controllers: flux install's flags. */
+typedef struct cli_install_args {
+	const char *registry;       /* images are <registry>/<controller>:<version> */
+	const char *extra;          /* --components-extra, added to --components */
+	const char *pull_secret;    /* --image-pull-secret: the pods' imagePullSecrets */
+	const char *log_level;
+	cf_flag_list tolerations;   /* --toleration-keys: tolerations {key, operator: Exists} */
+	int network_policy;         /* Flux's three NetworkPolicies (default on) */
+	int watch_all;              /* off: each controller gets --watch-namespace=<namespace> */
+} cli_install_args;
+extern cli_install_args cli_install;
+#define CLI_INSTALL_FLAGS \
+	{ "components-extra", CF_FLAG_STRING, &cli_install.extra, "list of components in addition to those supplied or defaulted, accepts comma-separated values", 0 }, \
+	{ "registry", CF_FLAG_STRING, &cli_install.registry, "container registry where the toolkit images are published", 0 }, \
+	{ "image-pull-secret", CF_FLAG_STRING, &cli_install.pull_secret, "Kubernetes secret name used for pulling the toolkit images from a private registry", 0 }, \
+	{ "toleration-keys", CF_FLAG_LIST, &cli_install.tolerations, "list of toleration keys used to schedule the components pods onto nodes with matching taints", 0 }, \
+	{ "network-policy", CF_FLAG_BOOL, &cli_install.network_policy, "deny ingress access to the toolkit controllers from other namespaces using network policies", 0 }, \
+	{ "watch-all-namespaces", CF_FLAG_BOOL, &cli_install.watch_all, "watch for custom resources in all namespaces, if set to false it will only watch the namespace where the toolkit is installed", 0 }, \
+	{ "log-level", CF_FLAG_STRING, &cli_install.log_level, "log level, available options are: (debug, info, warn, error)", 0 }
+
+/* What install applies: CRDs, the namespace, and the chosen components (comma separated) plus
+ * --components-extra, laid out as cli_install says. */
 int cli_install_manifests(json_t **out, const char *components, const char *ns);
 /* Creates the controllers' internal token Secret in ns unless it exists; prints the outcome. */
 int cli_install_token(cf_kube *k, const char *ns);

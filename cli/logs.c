@@ -103,15 +103,14 @@ static void log_text(const logs_opts *o, const char *text, size_t len, long tail
 	size_t start = 0;
 
 	if (tail >= 0) {
-		long seen = 0;
-		start = len;
-		while (start > 0 && seen <= tail) {
-			start--;
-			if (text[start] == '\n' && start + 1 < len)
-				seen++;
-		}
-		if (seen > tail)
-			start++;
+		/* back over tail line ends, the final newline not counted */
+		size_t pos = len > 0 && text[len - 1] == '\n' ? len - 1 : len;
+		start = tail == 0 ? len : 0;
+		for (long seen = 0; tail > 0 && pos > 0; pos--)
+			if (text[pos - 1] == '\n' && ++seen == tail) {
+				start = pos;
+				break;
+			}
 	}
 	while (start < len) {
 		const char *nl = memchr(text + start, '\n', len - start);
@@ -181,12 +180,13 @@ static int pod_sources(cf_kube *k, const logs_opts *o, log_source *srcs, size_t 
 	if (rc < 0)
 		return cli_fail(1, "%s", cf_err_msg());
 	json_array_foreach(json_object_get(deps, "items"), i, d) {
-		const char *comp = cf_json_str(json_object_get(json_object_get(d, "metadata"), "labels"), "app.kubernetes.io/component");
+		/* the pods of the Deployment's selector (install labels them app=<controller>) */
+		const char *app = cf_json_str(json_object_get(json_object_get(json_object_get(d, "spec"), "selector"), "matchLabels"), "app");
 		char sel[300];
 		json_t *pods = NULL;
-		if (comp == NULL || *n >= SOURCES_MAX)
+		if (app == NULL || *n >= SOURCES_MAX)
 			continue;
-		snprintf(sel, sizeof(sel), "app.kubernetes.io/part-of=cflux,app.kubernetes.io/component=%s", comp);
+		snprintf(sel, sizeof(sel), "app=%s", app);
 		if (cf_kube_list(k, &pods, &(cf_kube_ref){ "v1", "Pod", o->flux_ns, NULL }, sel) == 0 &&
 		    json_array_size(json_object_get(pods, "items")) > 0) {
 			memset(&srcs[*n], 0, sizeof(srcs[*n]));

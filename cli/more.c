@@ -206,25 +206,79 @@ int cmd_diff(int argc, char **argv)
 	return changed ? 1 : 0;
 }
 
+/* The words completion offers: the commands, then what follows each. */
+#define COMPLETION_COMMANDS "version check install uninstall bootstrap create delete get reconcile suspend resume " \
+	"export events logs stats build diff tree envsubst kustomize yaml completion"
+#define COMPLETION_KINDS "source kustomization helmrelease alert alert-provider receiver"
+#define COMPLETION_GET "all sources kustomizations helmreleases alerts alert-providers receivers images"
+
+static const char BASH_COMPLETION[] =
+	"# bash completion for cflux: source <(cflux completion bash)\n"
+	"_cflux() {\n"
+	"  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[1]}\n"
+	"  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+	"    COMPREPLY=($(compgen -W '" COMPLETION_COMMANDS "' -- \"$cur\")); return\n"
+	"  fi\n"
+	"  case $prev in\n"
+	"    create|reconcile|suspend|resume|export|delete) COMPREPLY=($(compgen -W '" COMPLETION_KINDS "' -- \"$cur\"));;\n"
+	"    get) COMPREPLY=($(compgen -W '" COMPLETION_GET "' -- \"$cur\"));;\n"
+	"    build|diff|tree) COMPREPLY=($(compgen -W 'kustomization' -- \"$cur\"));;\n"
+	"    bootstrap) COMPREPLY=($(compgen -W 'git' -- \"$cur\"));;\n"
+	"    completion) COMPREPLY=($(compgen -W 'bash zsh fish powershell' -- \"$cur\"));;\n"
+	"    *) COMPREPLY=($(compgen -f -- \"$cur\"));;\n"
+	"  esac\n"
+	"}\n";
+
+/* zsh runs the bash function through bashcompinit */
+static const char ZSH_PRELUDE[] =
+	"#compdef cflux\n# zsh completion for cflux: source <(cflux completion zsh)\n"
+	"autoload -U +X bashcompinit && bashcompinit\n";
+
+static const char FISH_COMPLETION[] =
+	"# fish completion for cflux: cflux completion fish | source\n"
+	"complete -c cflux -f -n '__fish_use_subcommand' -a '" COMPLETION_COMMANDS "'\n"
+	"complete -c cflux -f -n '__fish_seen_subcommand_from create reconcile suspend resume export delete' -a '" COMPLETION_KINDS "'\n"
+	"complete -c cflux -f -n '__fish_seen_subcommand_from get' -a '" COMPLETION_GET "'\n"
+	"complete -c cflux -f -n '__fish_seen_subcommand_from build diff tree' -a 'kustomization'\n"
+	"complete -c cflux -f -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish powershell'\n";
+
+static const char POWERSHELL_COMPLETION[] =
+	"# powershell completion for cflux: cflux completion powershell | Out-String | Invoke-Expression\n"
+	"Register-ArgumentCompleter -Native -CommandName cflux -ScriptBlock {\n"
+	"  param($wordToComplete, $commandAst, $cursorPosition)\n"
+	"  $words = $commandAst.CommandElements | ForEach-Object { $_.ToString() }\n"
+	"  $list = '" COMPLETION_COMMANDS "'\n"
+	"  if ($words.Count -ge 2) {\n"
+	"    switch ($words[1]) {\n"
+	"      { $_ -in 'create','reconcile','suspend','resume','export','delete' } { $list = '" COMPLETION_KINDS "' }\n"
+	"      'get' { $list = '" COMPLETION_GET "' }\n"
+	"      { $_ -in 'build','diff','tree' } { $list = 'kustomization' }\n"
+	"      'completion' { $list = 'bash zsh fish powershell' }\n"
+	"    }\n"
+	"  }\n"
+	"  $list.Split(' ') | Where-Object { $_ -like \"$wordToComplete*\" } |\n"
+	"    ForEach-Object { [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_) }\n"
+	"}\n";
+
 int cmd_completion(int argc, char **argv)
 {
-	if (argc != 2 || strcmp(argv[1], "bash") != 0)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux completion bash");
-	fputs("# bash completion for cflux: source <(cflux completion bash)\n"
-	      "_cflux() {\n"
-	      "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[1]}\n"
-	      "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
-	      "    COMPREPLY=($(compgen -W 'version check install uninstall bootstrap create get reconcile suspend resume "
-	      "export events build diff tree kustomize yaml completion' -- \"$cur\")); return\n"
-	      "  fi\n"
-	      "  case $prev in\n"
-	      "    create|reconcile|suspend|resume|export) COMPREPLY=($(compgen -W 'source kustomization' -- \"$cur\"));;\n"
-	      "    get) COMPREPLY=($(compgen -W 'sources kustomizations all' -- \"$cur\"));;\n"
-	      "    build|diff|tree) COMPREPLY=($(compgen -W 'kustomization' -- \"$cur\"));;\n"
-	      "    bootstrap) COMPREPLY=($(compgen -W 'git' -- \"$cur\"));;\n"
-	      "    *) COMPREPLY=($(compgen -f -- \"$cur\"));;\n"
-	      "  esac\n"
-	      "}\n"
-	      "complete -F _cflux cflux\n", stdout);
-	return 0;
+	static const struct { const char *shell, *prelude, *body, *tail; } SHELLS[] = {
+		{ "bash", "", BASH_COMPLETION, "complete -F _cflux cflux\n" },
+		{ "zsh", ZSH_PRELUDE, BASH_COMPLETION, "complete -F _cflux cflux\n" },
+		{ "fish", "", FISH_COMPLETION, "" },
+		{ "powershell", "", POWERSHELL_COMPLETION, "" },
+	};
+
+	for (size_t i = 0; argc == 2 && i < sizeof(SHELLS) / sizeof(SHELLS[0]); i++)
+		if (strcmp(argv[1], SHELLS[i].shell) == 0) {
+			fputs(SHELLS[i].prelude, stdout);
+			fputs(SHELLS[i].body, stdout);
+			fputs(SHELLS[i].tail, stdout);
+			return 0;
+		}
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: cflux completion bash|zsh|fish|powershell\n");
+		return 0;
+	}
+	return cli_fail(CLI_EXIT_USAGE, "usage: cflux completion bash|zsh|fish|powershell");
 }

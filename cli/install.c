@@ -419,6 +419,18 @@ int cmd_uninstall(int argc, char **argv)
 
 /* ---- check ---- */
 
+/* The version a CRD stores, as flux check prints it ("v1"). */
+static const char *crd_version(const json_t *crd)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(crd, "spec"), "versions"), i, v)
+		if (json_is_true(json_object_get(v, "storage")))
+			return json_string_value(json_object_get(v, "name"));
+	return "?";
+}
+
 int cmd_check(int argc, char **argv)
 {
 	int pre = 0, rc, bad = 0;
@@ -460,7 +472,7 @@ int cmd_check(int argc, char **argv)
 					est |= strcmp(json_string_value(json_object_get(c, "type")), "Established") == 0 &&
 					       strcmp(json_string_value(json_object_get(c, "status")), "True") == 0;
 				if (est)
-					cli_ok("%s", json_string_value(json_object_get(json_object_get(o, "metadata"), "name")));
+					cli_ok("%s: %s", json_string_value(json_object_get(json_object_get(o, "metadata"), "name")), crd_version(o));
 				else
 					bad = cli_fail(1, "%s is not established", json_string_value(json_object_get(json_object_get(o, "metadata"), "name")));
 			}
@@ -475,10 +487,14 @@ int cmd_check(int argc, char **argv)
 			json_array_foreach(json_object_get(list, "items"), i, o) {
 				const char *name = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
 				long long ready = json_integer_value(json_object_get(json_object_get(o, "status"), "readyReplicas"));
+				const char *image = json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(json_object_get(
+					json_object_get(o, "spec"), "template"), "spec"), "containers"), 0), "image"));
 				if (ready > 0)
-					cli_ok("%s: ready", name);
+					cli_ok("%s: deployment ready", name);
 				else
 					bad = cli_fail(1, "%s: no ready replica", name);
+				if (image)
+					cli_say("%s", image);
 			}
 		}
 		json_decref(list);

@@ -142,6 +142,28 @@ expect version_unknown_flag 2 "unknown flag" bin/cflux version --frobnicate
 expect version_no_components 1 "no cflux components" $C version
 for sh in bash zsh fish powershell; do expect "completion_$sh" 0 "cflux" bin/cflux completion "$sh"; done
 expect completion_unknown 2 "usage" bin/cflux completion tcsh
+# install's layout flags (--export: no cluster), check's CRD versions, bootstrap's forges and its cluster check
+expect install_export_flags 0 "image: reg.local:5000/x/source-controller:" bin/cflux install --export --components source-controller \
+	--registry reg.local:5000/x --image-pull-secret regcred --toleration-keys a,b --watch-all-namespaces=false
+bin/cflux install --export --components source-controller --image-pull-secret regcred --toleration-keys gpu \
+	--watch-all-namespaces=false --network-policy=false > "$WORK/install.yaml" 2>&1
+if grep -q -- "- --watch-namespace=flux-system" "$WORK/install.yaml" && grep -q "name: regcred" "$WORK/install.yaml" && \
+   grep -q "key: gpu" "$WORK/install.yaml" && grep -q "operator: Exists" "$WORK/install.yaml" && ! grep -q "kind: NetworkPolicy" "$WORK/install.yaml"; then
+	ok install_export_layout
+else
+	ko install_export_layout "$(grep -n 'watch-namespace\|regcred\|key:\|NetworkPolicy' "$WORK/install.yaml" | head -5)"
+fi
+expect install_components_extra_refused 2 "not available in cflux yet" bin/cflux install --export --components-extra image-reflector-controller
+expect check_crd_versions 0 "kustomizations.kustomize.toolkit.fluxcd.io: v1" $C check
+expect bootstrap_github 1 "bootstrap git" bin/cflux bootstrap github --owner me --repository fleet --personal
+expect bootstrap_gitlab 1 "bootstrap git" bin/cflux bootstrap gitlab --owner me
+BOOT=$CFLUX_GIT_REPOS/ops-boot-$$.git
+git init -q --bare -b main "$BOOT"
+sed "s#server: .*#server: https://127.0.0.1:1#" "$CFLUX_KUBECONFIG_TOKEN" > "$WORK/down.kubeconfig"
+expect bootstrap_cluster_first 1 "nothing was pushed" bin/cflux bootstrap git --url "$CFLUX_GIT_URL_HTTP/ops-boot-$$.git" --path clusters/x \
+	--password secret-token --kubeconfig "$WORK/down.kubeconfig" --timeout 5s --interval 2m
+expect bootstrap_pushed_nothing 1 "" git -C "$BOOT" rev-parse --verify -q refs/heads/main
+rm -rf "$BOOT"
 no_secrets_leaked no_secret_in_logs "$WORK/logs/source-controller.log" "$WORK/logs/kustomize-controller.log" "$WORK/cli.log"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

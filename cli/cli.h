@@ -19,11 +19,11 @@ typedef struct cli_globals {
 extern cli_globals cli;
 /* The global flags, to append to a command's own table. */
 #define CLI_GLOBAL_FLAGS \
-	{ "kubeconfig", CF_FLAG_STRING, &cli.kubeconfig, "kubeconfig file (default: $KUBECONFIG, ~/.kube/config)", 0 }, \
-	{ "context", CF_FLAG_STRING, &cli.context, "kubeconfig context", 0 }, \
-	{ "namespace|n", CF_FLAG_STRING, &cli.namespace, "namespace of the objects", 0 }, \
-	{ "timeout", CF_FLAG_DURATION, &cli.timeout_ms, "how long to wait for a result", 1000 }, \
-	{ "verbose|v", CF_FLAG_BOOL, &cli.verbose, "say more", 0 }
+	{ "kubeconfig", CF_FLAG_STRING, &cli.kubeconfig, "Path to the kubeconfig file", 0 }, \
+	{ "context", CF_FLAG_STRING, &cli.context, "The name of the kubeconfig context to use", 0 }, \
+	{ "namespace|n", CF_FLAG_STRING, &cli.namespace, "If present, the namespace scope for this CLI request", 0 }, \
+	{ "timeout", CF_FLAG_DURATION, &cli.timeout_ms, "timeout for this operation", 1000 }, \
+	{ "verbose|v", CF_FLAG_BOOL, &cli.verbose, "print generated objects", 0 }
 
 /* What every `create` command takes besides its own flags (flux's create flags). */
 typedef struct cli_create_args {
@@ -38,6 +38,35 @@ extern cli_create_args cli_create;
 /* Applies obj (or prints it with --export, keys sorted as flux prints them), with the --label
  * labels, then waits for it to be Ready. Returns the exit code. */
 int cli_create_apply(json_t *obj, const char *av, const char *kind, const char *name);
+#define CLI_NAME_MAX 320
+/* A create command's name given after its flags: cmd_create sets pending and passes
+ * cli_create_name as the name; cli_parse fills it from the first positional argument. */
+extern char cli_create_name[CLI_NAME_MAX];
+extern int cli_create_name_pending;
+/* The new object of kind named name in cli.namespace around spec (taken), applied and waited
+ * for, or exported: cli_create_apply's exit code. */
+int cli_create_spec(const char *av, const char *kind, const char *name, json_t *spec);
+/* spec[key] = {name: name} unless name is NULL or empty. */
+void cli_spec_ref(json_t *spec, const char *key, const char *name);
+/* spec.ignore from --ignore-paths, one path a line, as flux writes it; 0 or 1 after the error. */
+int cli_ignore_paths(json_t *spec, const cf_flag_list *paths);
+/* Applies the Secret name with a Git source's https credentials (username and password when
+ * both are given, ca.crt from ca_file), as flux's create source git makes it; *made says
+ * whether there was one to make. 0 or 1 after the error. */
+int cli_git_credentials_secret(const char *name, const char *user, const char *pass, const char *ca_file, int *made);
+/* The same for an ssh:// Git source: identity (key_file's, or a new algo/curve/bits pair),
+ * identity.pub, known_hosts (scanned), password; prints the deploy key and, unless silent, asks
+ * whether it was added (no answer, or not yes: 1, "aborting", as flux). */
+int cli_git_ssh_secret(const char *name, const char *url, const char *key_file, const char *pass, const char *algo,
+		       const char *curve, long bits, int silent, int *made);
+/* The same for a HelmRepository's credentials (flux's GenerateHelm: a client certificate pair,
+ * else basic auth with an optional CA, else a CA). */
+int cli_helm_credentials_secret(const char *name, const char *user, const char *pass, const char *crt,
+				const char *key, const char *ca, int *made);
+/* metadata.labels of obj from --label key=value; 0, or 1 after flux's words on a malformed one. */
+int cli_create_labels(json_t *obj);
+/* Prints obj as flux's --export does ("---" then YAML, keys sorted); 0 or 1 after the error. */
+int cli_export(const json_t *obj);
 /* "Kind/name.namespace", "Kind/name" or "name" (Kind dflt_kind) as {kind, name[, namespace]};
  * NULL when malformed. */
 json_t *cli_object_ref(const char *text, const char *dflt_kind, int with_ns);
@@ -51,6 +80,16 @@ void cli_depends_on(json_t *spec, const cf_flag_list *l);
 int cmd_create_helmrelease(int argc, char **argv, const char *name);
 int cmd_create_source_helm(int argc, char **argv, const char *name);
 int cmd_create_source_oci(int argc, char **argv, const char *name);
+int cmd_create_alert(int argc, char **argv, const char *name);
+int cmd_create_alert_provider(int argc, char **argv, const char *name);
+int cmd_create_receiver(int argc, char **argv, const char *name);
+int cmd_create_tenant(int argc, char **argv, const char *name);
+int cmd_create_source_bucket(int argc, char **argv, const char *name);
+int cmd_create_secret_git(int argc, char **argv, const char *name);
+int cmd_create_secret_helm(int argc, char **argv, const char *name);
+int cmd_create_secret_oci(int argc, char **argv, const char *name);
+int cmd_create_secret_tls(int argc, char **argv, const char *name);
+int cmd_create_secret_githubapp(int argc, char **argv, const char *name);
 
 /* The kind that pos names ("source git", "kustomization", "ks", ...: the kind table's CLI
  * names): its apiVersion and Kind, and how many arguments named it (0: none, *av and *kind NULL). */
@@ -128,6 +167,9 @@ volatile int *cli_stop_at_timeout(void);
 /* Watches ref with cb until --timeout passes or a signal: 0, or 1 after printing the error. */
 int cli_watch(cf_kube *k, const cf_kube_ref *ref, cf_kube_watch_cb cb, void *payload);
 
+/* push|pull|tag artifact, list artifacts, build|diff artifact (argv[0] the verb): the exit
+ * code, or -1 when argv names none of them. */
+int cli_artifact_command(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_diff(int argc, char **argv);

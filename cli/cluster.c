@@ -1,6 +1,7 @@
 /* cli/cluster.c - the cflux commands that talk to a cluster: create, get, reconcile, suspend,
  * resume, build, tree. Errors are one line on stderr; usage errors exit 2, failures 1. */
 #include "cli.h"
+#include "help.h"
 
 #include "apply/apply.h"
 #include "kustomize/fluxbuild.h"
@@ -85,6 +86,30 @@ cf_kube *cli_client(void)
 	return k;
 }
 
+char cli_create_name[CLI_NAME_MAX];
+int cli_create_name_pending;
+
+static int valid_name(const char *n);
+static int name_missing;
+
+/* The new object's name when it came after the flags ("create alert --provider-ref p NAME", as
+ * cobra takes it): the first positional argument, into cli_create_name. */
+static int take_create_name(char **pos, size_t *npos)
+{
+	cli_create_name_pending = 0;
+	if (*npos == 0) {
+		name_missing = 1;   /* flux's exit 1, which cmd_create returns (1 here means --help) */
+		return cli_fail(CLI_EXIT_USAGE, "name is required");
+	}
+	if (!valid_name(pos[0]))
+		return cli_fail(1, "name '%s' is invalid, it should adhere to standard defined in RFC 1123, the name can only contain alphanumeric characters or '-'",
+				pos[0]);
+	snprintf(cli_create_name, sizeof(cli_create_name), "%s", pos[0]);
+	memmove(pos, pos + 1, (*npos - 1) * sizeof(pos[0]));
+	(*npos)--;
+	return 0;
+}
+
 /* Parses a command's flags (its own, then the globals) and positional arguments. Returns 0,
  * 1 after --help (exit 0), or CLI_EXIT_USAGE after printing the error. */
 int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const char *usage, char **pos,
@@ -94,6 +119,10 @@ int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const cha
 	size_t n = 5;
 	int rc;
 
+	if (cli_help_asked(argc, argv) && cli_help_current()) {
+		cli_help_print(stdout, cli_help_current(), own, n_own, all, n);
+		return 1;
+	}
 	for (size_t i = 0; i < n_own && n < 40; i++)
 		all[n++] = own[i];
 	rc = cf_flags_parse_pos(all, n, argc, argv, usage, pos, pos ? POS_MAX : 0, npos);
@@ -101,6 +130,8 @@ int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const cha
 		cli_fail(CLI_EXIT_USAGE, "%s", cf_err_msg());
 		return CLI_EXIT_USAGE;
 	}
+	if (rc == 0 && cli_create_name_pending && pos)
+		return take_create_name(pos, npos);
 	return rc;
 }
 
@@ -246,6 +277,28 @@ fail:
 
 cli_create_args cli_create;
 
+int cli_export(const json_t *obj)
+{
+	cf_buf out = CF_BUF_INIT(1u << 20);
+	json_t *sorted = sorted_copy(obj);
+	int rc = sorted ? cf_yaml_dump(&out, sorted) : cf_err_set(CF_ENOMEM, "out of memory");
+
+	json_decref(sorted);
+	if (rc == 0)
+		printf("---\n%.*s", (int)out.len, out.data);
+	cf_buf_free(&out);
+	return rc == 0 ? 0 : cli_fail(1, "%s", cf_err_msg());
+}
+
+/* Kinds without a status to wait for (notification v1beta3 Alert and Provider): ready once
+ * applied, as flux's isStaticObjectReadyConditionFunc has them. */
+static int static_kind(const char *kind)
+{
+	static const char *const kinds[] = { "Alert", "Provider", NULL };
+
+	return cli_one_of(kind, kinds);
+}
+
 int cli_one_of(const char *v, const char *const *allowed)
 {
 	for (size_t i = 0; allowed[i]; i++)
@@ -254,8 +307,7 @@ int cli_one_of(const char *v, const char *const *allowed)
 	return 0;
 }
 
-/* metadata.labels from --label key=value (flux's words on a malformed one) */
-static int create_labels(json_t *obj)
+int cli_create_labels(json_t *obj)
 {
 	json_t *labels;
 
@@ -278,7 +330,7 @@ static int create_labels(json_t *obj)
 
 int cli_create_apply(json_t *obj, const char *av, const char *kind, const char *name)
 {
-	int rc = create_labels(obj);
+	int rc = cli_create_labels(obj);
 
 	cf_flag_list_free(&cli_create.labels);
 	if (rc != 0)
@@ -292,16 +344,8 @@ static int apply_or_export(json_t *obj, int export, const char *av, const char *
 	cf_kube *k;
 	int rc;
 
-	if (export) {
-		cf_buf out = CF_BUF_INIT(1u << 20);
-		json_t *sorted = sorted_copy(obj);
-		rc = sorted ? cf_yaml_dump(&out, sorted) : cf_err_set(CF_ENOMEM, "out of memory");
-		json_decref(sorted);
-		if (rc == 0)
-			printf("---\n%.*s", (int)out.len, out.data);
-		cf_buf_free(&out);
-		return rc == 0 ? 0 : cli_fail(1, "%s", cf_err_msg());
-	}
+	if (export)
+		return cli_export(obj);
 	if ((k = cli_client()) == NULL)
 		return 1;
 	cli_say("applying %s '%s/%s'", kind, cli.namespace, name);
@@ -312,7 +356,7 @@ static int apply_or_export(json_t *obj, int export, const char *av, const char *
 		rc = cli_fail(1, "%s", cf_err_msg());
 	} else {
 		cli_ok("%s created", kind);
-		rc = cli_wait_ready(k, av, kind, name, NULL);
+		rc = static_kind(kind) ? (cli_ok("%s %s is ready", kind, name), 0) : cli_wait_ready(k, av, kind, name, NULL);
 	}
 	cf_kube_free(k);
 	return rc;
@@ -397,49 +441,116 @@ static int git_url_scheme_ok(const char *url)
 	return cli_fail(1, "git URL scheme '%.*s' not supported, can be: ssh, http and https", (int)n, url);
 }
 
+static const char *const GIT_PROVIDERS[] = { "generic", "github", "aws", "azure", NULL };
+
+/* spec.ref as flux picks it: a commit (with its branch), else the ref name, the semver range,
+ * the tag, the branch — one of them. */
+static json_t *git_ref(const char *branch, const char *tag, const char *semver, const char *commit, const char *refname)
+{
+	if (commit)
+		return json_pack("{s:s*,s:s}", "branch", branch, "commit", commit);
+	if (refname)
+		return json_pack("{s:s}", "name", refname);
+	if (semver)
+		return json_pack("{s:s}", "semver", semver);
+	if (tag)
+		return json_pack("{s:s}", "tag", tag);
+	return json_pack("{s:s}", "branch", branch);
+}
+
 static int create_source_git(int argc, char **argv, const char *name)
 {
 	const char *url = NULL, *branch = NULL, *tag = NULL, *semver = NULL, *commit = NULL, *refname = NULL;
-	const char *secret = NULL, *interval = "1m";
-	int rc;
+	const char *secret = NULL, *interval = "1m", *user = NULL, *pass = NULL, *provider = NULL, *ca = NULL;
+	const char *key_file = NULL, *proxy = NULL, *algo = "ecdsa", *curve = "p384", *fetch_timeout = NULL;
+	long bits = 2048;
+	int rc, submodules = 0, silent = 0;
+	cf_flag_list ignore = { .n = 0 }, sparse = { .n = 0 };
 	const cf_flag own[] = {
-		{ "url", CF_FLAG_STRING, &url, "Git repository address (https, http, ssh)", 0 },
-		{ "branch", CF_FLAG_STRING, &branch, "Git branch", 0 },
-		{ "tag", CF_FLAG_STRING, &tag, "Git tag", 0 },
-		{ "tag-semver", CF_FLAG_STRING, &semver, "Git tag semver range", 0 },
-		{ "commit", CF_FLAG_STRING, &commit, "Git commit SHA", 0 },
-		{ "ref-name", CF_FLAG_STRING, &refname, "Git reference name", 0 },
-		{ "secret-ref", CF_FLAG_STRING, &secret, "the name of an existing secret containing SSH or basic credentials", 0 },
+		{ "url", CF_FLAG_STRING, &url, "git address, e.g. ssh://git@host/org/repository", 0 },
+		{ "branch", CF_FLAG_STRING, &branch, "git branch", 0 },
+		{ "tag", CF_FLAG_STRING, &tag, "git tag", 0 },
+		{ "tag-semver", CF_FLAG_STRING, &semver, "git tag semver range", 0 },
+		{ "ref-name", CF_FLAG_STRING, &refname, "git reference name", 0 },
+		{ "commit", CF_FLAG_STRING, &commit, "git commit", 0 },
+		{ "username|u", CF_FLAG_STRING, &user, "basic authentication username", 0 },
+		{ "password|p", CF_FLAG_STRING, &pass, "basic authentication password", 0 },
+		{ "ssh-key-algorithm", CF_FLAG_STRING, &algo, "SSH public key algorithm (rsa, ecdsa, ed25519)", 0 },
+		{ "ssh-rsa-bits", CF_FLAG_INT, &bits, "SSH RSA public key bit size (multiplies of 8, min 1024, max 8192)", 1024 },
+		{ "ssh-ecdsa-curve", CF_FLAG_STRING, &curve, "SSH ECDSA public key curve (p256, p384, p521)", 0 },
+		{ "secret-ref", CF_FLAG_STRING, &secret, "the name of an existing secret containing SSH or basic credentials or github app authentication", 0 },
+		{ "proxy-secret-ref", CF_FLAG_STRING, &proxy, "the name of an existing secret containing the proxy address and credentials", 0 },
+		{ "provider", CF_FLAG_STRING, &provider, "the Git provider name", 0 },
+		{ "ca-file", CF_FLAG_STRING, &ca, "path to TLS CA file used for validating self-signed certificates", 0 },
+		{ "private-key-file", CF_FLAG_STRING, &key_file, "path to a passwordless private key file used for authenticating to the Git SSH server", 0 },
+		{ "recurse-submodules", CF_FLAG_BOOL, &submodules, "when enabled, configures the GitRepository source to initialize and include Git submodules in the artifact it produces", 0 },
+		{ "silent|s", CF_FLAG_BOOL, &silent, "assumes the deploy key is already setup, skips confirmation", 0 },
+		{ "ignore-paths", CF_FLAG_LIST, &ignore, "set paths to ignore in git resource (can specify multiple paths with commas: path1,path2)", 0 },
+		{ "sparse-checkout-paths", CF_FLAG_LIST, &sparse, "set paths to sparse checkout in git resource (can specify multiple paths with commas: path1,path2)", 0 },
+		{ "fetch-timeout", CF_FLAG_STRING, &fetch_timeout, "set a timeout for fetch operations performed by source-controller (e.g. 'git clone' or 'helm repo add')", 0 },
 		{ "interval", CF_FLAG_STRING, &interval, "source sync interval", 0 },
 		CLI_CREATE_FLAGS,
 	};
-	char *pos[POS_MAX], every[CF_DURATION_MAX];
+	char *pos[POS_MAX], every[CF_DURATION_MAX], timeout[CF_DURATION_MAX];
 	size_t npos;
-	json_t *obj, *ref;
+	json_t *obj = NULL, *spec;
 
-	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
-			"usage: cflux create source git NAME --url URL (--branch B | --tag T | --tag-semver R | --commit C | --ref-name N)",
-			pos, &npos)) != 0)
-		return rc == 1 ? 0 : rc;
-	if (url == NULL)
-		return cli_fail(1, "url is required");
-	if ((rc = git_url_scheme_ok(url)) != 0)
-		return rc;
-	if (cf_git_check_url(url) < 0)
-		return cli_fail(1, "invalid --url: %s", cf_err_msg());
-	if ((rc = cli_go_duration(every, "interval", interval)) != 0)
-		return rc;
-	if (!branch && !tag && !semver && !commit && !refname)
-		return cli_fail(1, "a Git ref is required, use one of the following: --branch, --tag, --commit, --ref-name or --tag-semver");
-	ref = json_pack("{s:s*,s:s*,s:s*,s:s*,s:s*}", "branch", branch, "tag", tag, "semver", semver, "commit", commit,
-			"name", refname);
-	obj = json_pack("{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:o}}", "apiVersion", GITREPO_AV, "kind", "GitRepository",
-			"metadata", "name", name, "namespace", cli.namespace, "spec", "interval", every, "url", url, "ref", ref);
-	if (secret)
-		json_object_set_new(json_object_get(obj, "spec"), "secretRef", json_pack("{s:s}", "name", secret));
-	rc = cli_create_apply(obj, GITREPO_AV, "GitRepository", name);
+	rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
+		       "usage: cflux create source git NAME --url URL (--branch B | --tag T | --tag-semver R | --commit C | --ref-name N)",
+		       pos, &npos);
+	if (rc == 1)
+		rc = -1;   /* --help */
+	else if (rc == 0 && url == NULL)
+		rc = cli_fail(1, "url is required");
+	else if (rc == 0 && provider && !cli_one_of(provider, GIT_PROVIDERS))
+		rc = cli_fail(CLI_EXIT_USAGE, "invalid argument \"%s\" for \"--provider\" flag: source Git provider '%s' is not supported, must be one of: generic|github|aws|azure",
+			      provider, provider);
+	else if (rc == 0 && (rc = git_url_scheme_ok(url)) == 0 && cf_git_check_url(url) < 0)
+		rc = cli_fail(1, "invalid --url: %s", cf_err_msg());
+	if (rc == 0 && (rc = cli_go_duration(every, "interval", interval)) == 0 && fetch_timeout)
+		rc = cli_go_duration(timeout, "fetch-timeout", fetch_timeout);
+	if (rc == 0 && !branch && !tag && !semver && !commit && !refname)
+		rc = cli_fail(1, "a Git ref is required, use one of the following: --branch, --tag, --commit, --ref-name or --tag-semver");
+	else if (rc == 0 && ca && strncmp(url, "ssh://", 6) == 0)
+		rc = cli_fail(1, "specifying a CA file is not supported for Git over SSH");
+	if (rc == 0) {
+		spec = json_pack("{s:s,s:s,s:o}", "interval", every, "url", url, "ref", git_ref(branch, tag, semver, commit, refname));
+		obj = json_pack("{s:s,s:s,s:{s:s,s:s},s:o}", "apiVersion", GITREPO_AV, "kind", "GitRepository", "metadata",
+				"name", name, "namespace", cli.namespace, "spec", spec);
+		if (submodules)
+			json_object_set_new(spec, "recurseSubmodules", json_true());
+		if (fetch_timeout)
+			json_object_set_new(spec, "timeout", json_string(timeout));
+		if (provider && strcmp(provider, "") != 0)
+			json_object_set_new(spec, "provider", json_string(provider));
+		if (sparse.n) {
+			json_t *paths = json_array();
+			for (size_t i = 0; i < sparse.n; i++)
+				json_array_append_new(paths, json_string(sparse.items[i]));
+			json_object_set_new(spec, "sparseCheckout", paths);
+		}
+		cli_spec_ref(spec, "secretRef", secret);
+		cli_spec_ref(spec, "proxySecretRef", proxy);
+		rc = cli_ignore_paths(spec, &ignore);
+	}
+	/* without --secret-ref, credentials become a Secret of the source's name, as flux makes it */
+	if (rc == 0 && !cli_create.export && secret == NULL && strncmp(url, "ssh://", 6) == 0) {
+		int made;
+		if ((rc = cli_git_ssh_secret(name, url, key_file, pass, algo, curve, bits, silent, &made)) == 0 && made)
+			cli_spec_ref(json_object_get(obj, "spec"), "secretRef", name);
+	} else if (rc == 0 && !cli_create.export && secret == NULL && ((user && pass) || ca)) {
+		if (strncmp(url, "http://", 7) == 0)
+			cli_say("insecure configuration: credentials configured for an HTTP URL");
+		int made;
+		if ((rc = cli_git_credentials_secret(name, user, pass, ca, &made)) == 0 && made)
+			cli_spec_ref(json_object_get(obj, "spec"), "secretRef", name);
+	}
+	cf_flag_list_free(&ignore);
+	cf_flag_list_free(&sparse);
+	if (rc == 0)
+		rc = cli_create_apply(obj, GITREPO_AV, "GitRepository", name);
 	json_decref(obj);
-	return rc;
+	return rc < 0 ? 0 : rc;
 }
 
 /* The Kustomization's spec from its create flags (the strings point into argv). */
@@ -586,27 +697,81 @@ static int create_kustomization(int argc, char **argv, const char *name)
 	return rc;
 }
 
-int cmd_create(int argc, char **argv)
+/* The maker that argv[1..] names: a kind of the kind table ("source git", "ks") or one of the
+ * words of what is not a kind ("tenant", "secret git"); *used gets how many words named it. */
+typedef int (*create_fn)(int, char **, const char *);
+static create_fn create_maker(int argc, char **argv, int *used)
 {
-	static const struct { const char *kind; int (*create)(int, char **, const char *); } makers[] = {
+	static const struct { const char *kind; create_fn create; } makers[] = {
 		{ "GitRepository", create_source_git }, { "HelmRepository", cmd_create_source_helm },
 		{ "OCIRepository", cmd_create_source_oci }, { "Kustomization", create_kustomization },
-		{ "HelmRelease", cmd_create_helmrelease },
+		{ "HelmRelease", cmd_create_helmrelease }, { "Alert", cmd_create_alert },
+		{ "Provider", cmd_create_alert_provider }, { "Receiver", cmd_create_receiver },
+		{ "Bucket", cmd_create_source_bucket },
+	};
+	static const struct { const char *w1, *w2; create_fn create; } words[] = {
+		{ "tenant", NULL, cmd_create_tenant }, { "secret", "git", cmd_create_secret_git },
+		{ "secret", "helm", cmd_create_secret_helm }, { "secret", "oci", cmd_create_secret_oci },
+		{ "secret", "tls", cmd_create_secret_tls }, { "secret", "githubapp", cmd_create_secret_githubapp },
 	};
 	const char *av, *kind;
-	int used;
+
+	*used = 0;
+	if (argc < 2)
+		return NULL;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(argv[1], words[i].w1) == 0 &&
+		    (words[i].w2 == NULL || (argc > 2 && strcmp(argv[2], words[i].w2) == 0))) {
+			*used = words[i].w2 ? 2 : 1;
+			return words[i].create;
+		}
+	*used = cli_kind_args(argv + 1, (size_t)(argc - 1), &av, &kind);
+	for (size_t i = 0; *used && i < sizeof(makers) / sizeof(makers[0]); i++)
+		if (strcmp(kind, makers[i].kind) == 0)
+			return makers[i].create;
+	if (*used)
+		cli_fail(CLI_EXIT_USAGE, "cflux create cannot make a %s yet", kind);
+	return NULL;
+}
+
+/* flux's check of the new object's name (RFC 1123 label, at most 63 characters) */
+static int valid_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len < 2 || len > 63 || n[0] == '-' || n[len - 1] == '-')
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!(islower((unsigned char)n[i]) || isdigit((unsigned char)n[i]) || n[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int cmd_create(int argc, char **argv)
+{
+	int used, rc;
+	create_fn create = create_maker(argc, argv, &used);
 
 	/* cflux create source git NAME ... | cflux create kustomization NAME ... */
-	used = argc > 1 ? cli_kind_args(argv + 1, (size_t)(argc - 1), &av, &kind) : 0;
-	if (used == 0 || argc < 2 + used || argv[1 + used][0] == '-')
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git|helm|oci NAME --url URL ... | kustomization NAME --source ... | helmrelease NAME ...");
-	for (size_t i = 0; i < sizeof(makers) / sizeof(makers[0]); i++)
-		if (strcmp(kind, makers[i].kind) == 0) {
-			int rc = makers[i].create(argc - 1 - used, argv + 1 + used, argv[1 + used]);
-			cf_flag_list_free(&cli_create.labels);   /* whichever way the command ended */
-			return rc;
-		}
-	return cli_fail(CLI_EXIT_USAGE, "cflux create cannot make a %s yet", kind);
+	if (create == NULL)
+		return used ? CLI_EXIT_USAGE : cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git|helm|oci NAME --url URL ... | kustomization NAME --source ... | helmrelease NAME ... (see cflux create --help)");
+	if ((argc < 2 + used || argv[1 + used][0] == '-') && cli_help_asked(argc, argv))
+		return create(argc - used, argv + used, "");   /* --help without a name */
+	if (argc < 2 + used)
+		return cli_fail(1, "name is required");
+	if (argv[1 + used][0] == '-') {   /* the name after the flags: cli_parse takes it */
+		cli_create_name[0] = '\0';
+		cli_create_name_pending = 1;
+		rc = create(argc - used, argv + used, cli_create_name);
+		cf_flag_list_free(&cli_create.labels);
+		return name_missing ? 1 : rc;
+	}
+	if (!valid_name(argv[1 + used]))
+		return cli_fail(1, "name '%s' is invalid, it should adhere to standard defined in RFC 1123, the name can only contain alphanumeric characters or '-'",
+				argv[1 + used]);
+	rc = create(argc - 1 - used, argv + 1 + used, argv[1 + used]);
+	cf_flag_list_free(&cli_create.labels);   /* whichever way the command ended */
+	return rc;
 }
 
 /* ---- get ---- */

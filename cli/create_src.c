@@ -1,6 +1,7 @@
 /* cli/create_src.c - cflux create source helm | oci: a HelmRepository or an OCIRepository with
  * flux's flags, defaults, refusals and --export output (tests/e2e/test_flux_export.sh). */
 #include "cli.h"
+#include "help.h"
 
 #include "runtime/kinds.h"
 #include "util/alloc.h"
@@ -13,14 +14,13 @@
 
 static const char *const OCI_PROVIDERS[] = { "generic", "aws", "azure", "gcp", NULL };
 
-static void set_ref(json_t *spec, const char *key, const char *name)
+void cli_spec_ref(json_t *spec, const char *key, const char *name)
 {
-	if (name)
+	if (name && *name)
 		json_object_set_new(spec, key, json_pack("{s:s}", "name", name));
 }
 
-/* The new object around spec (taken), applied or exported. */
-static int create(const char *av, const char *kind, const char *name, json_t *spec)
+int cli_create_spec(const char *av, const char *kind, const char *name, json_t *spec)
 {
 	json_t *obj = json_pack("{s:s,s:s,s:{s:s,s:s},s:o}", "apiVersion", av, "kind", kind, "metadata", "name", name,
 				"namespace", cli.namespace, "spec", spec);
@@ -33,9 +33,15 @@ static int create(const char *av, const char *kind, const char *name, json_t *sp
 int cmd_create_source_helm(int argc, char **argv, const char *name)
 {
 	const char *url = NULL, *secret = NULL, *interval = "1m", *provider = NULL;
-	int pass = 0, rc, oci;
+	const char *user = NULL, *password = NULL, *crt = NULL, *key = NULL, *ca = NULL;
+	int pass = 0, rc, oci, made = 0;
 	const cf_flag own[] = {
 		{ "url", CF_FLAG_STRING, &url, "Helm repository address", 0 },
+		{ "username|u", CF_FLAG_STRING, &user, "basic authentication username", 0 },
+		{ "password|p", CF_FLAG_STRING, &password, "basic authentication password", 0 },
+		{ "cert-file", CF_FLAG_STRING, &crt, "TLS authentication cert file path", 0 },
+		{ "key-file", CF_FLAG_STRING, &key, "TLS authentication key file path", 0 },
+		{ "ca-file", CF_FLAG_STRING, &ca, "TLS authentication CA file path", 0 },
 		{ "secret-ref", CF_FLAG_STRING, &secret, "the name of an existing secret containing TLS, basic auth or docker-config credentials", 0 },
 		{ "pass-credentials", CF_FLAG_BOOL, &pass, "pass credentials to all domains", 0 },
 		{ "oci-provider", CF_FLAG_STRING, &provider, "OCI provider for authentication", 0 },
@@ -68,8 +74,19 @@ int cmd_create_source_helm(int argc, char **argv, const char *name)
 	}
 	if (pass)
 		json_object_set_new(spec, "passCredentials", json_true());
-	set_ref(spec, "secretRef", secret);
-	return create(CF_AV_HELMREPOSITORY, "HelmRepository", name, spec);
+	cli_spec_ref(spec, "secretRef", secret);
+	/* without --secret-ref, credentials become the Secret helm-NAME, as flux makes it */
+	if (!cli_create.export && secret == NULL) {
+		char secret_name[320];
+		snprintf(secret_name, sizeof(secret_name), "helm-%s", name);
+		if ((rc = cli_helm_credentials_secret(secret_name, user, password, crt, key, ca, &made)) != 0) {
+			json_decref(spec);
+			return rc;
+		}
+		if (made)
+			cli_spec_ref(spec, "secretRef", secret_name);
+	}
+	return cli_create_spec(CF_AV_HELMREPOSITORY, "HelmRepository", name, spec);
 }
 
 /* spec.layerSelector from "<media-type>:<operation>"; 0, or the exit code after the error. */
@@ -88,8 +105,7 @@ static int layer_selector(json_t *spec, const char *selector)
 	return 0;
 }
 
-/* spec.ignore: the --ignore-paths list, one path a line, as flux writes it */
-static int ignore_paths(json_t *spec, const cf_flag_list *paths)
+int cli_ignore_paths(json_t *spec, const cf_flag_list *paths)
 {
 	size_t len = 0, at = 0;
 	char *text;
@@ -150,12 +166,12 @@ int cmd_create_source_oci(int argc, char **argv, const char *name)
 				 "digest", digest, "semver", semver, "tag", tag, "url", url);
 		if (insecure)
 			json_object_set_new(spec, "insecure", json_true());
-		set_ref(spec, "secretRef", secret);
-		set_ref(spec, "certSecretRef", cert);
+		cli_spec_ref(spec, "secretRef", secret);
+		cli_spec_ref(spec, "certSecretRef", cert);
 		if (sa)
 			json_object_set_new(spec, "serviceAccountName", json_string(sa));
 		if ((rc = layer_selector(spec, selector)) == 0)
-			rc = ignore_paths(spec, &ignore);
+			rc = cli_ignore_paths(spec, &ignore);
 	}
 	cf_flag_list_free(&ignore);
 	if (rc != 0) {
@@ -163,5 +179,20 @@ int cmd_create_source_oci(int argc, char **argv, const char *name)
 		cf_flag_list_free(&cli_create.labels);
 		return rc < 0 ? 0 : rc;
 	}
-	return create(CF_AV_OCIREPOSITORY, "OCIRepository", name, spec);
+	return cli_create_spec(CF_AV_OCIREPOSITORY, "OCIRepository", name, spec);
+}
+
+int cmd_create_source_bucket(int argc, char **argv, const char *name)
+{
+	char *pos[8];
+	size_t npos;
+	int rc;
+
+	(void)name;
+	if (cli_help_asked(argc, argv)) {
+		rc = cli_parse(NULL, 0, argc, argv, "usage: cflux create source bucket NAME", pos, &npos);
+		return rc == 1 ? 0 : rc;
+	}
+	return cli_fail(1, "create source bucket: cflux's source-controller does not reconcile Buckets yet; "
+			   "publish the manifests with cflux push artifact and use create source oci, or use create source git");
 }

@@ -44,6 +44,10 @@ typedef struct cf_git_repo cf_git_repo;
  * refused); scp-style "user@host:path" is refused with the message Flux users know. Messages
  * of this module never show the credentials of a URL (cf_url_redact). */
 int  cf_git_check_url(const char *url);
+/* Connects to the ssh:// URL's server only to read its host key, as ssh-keyscan does: the
+ * known_hosts line ("host type base64\n", "[host]:port" when not 22) into out (size bytes).
+ * CF_EIO naming the URL when the server cannot be reached. */
+int  cf_git_scan_host_key(char *out, size_t size, const char *url, long timeout_s);
 /* Releases libgit2's global state; call once at exit, after every repository is closed. */
 void cf_git_global_shutdown(void);
 /* The network calls (ls-remote, fetch, push) fail with CF_EAUTH when the server refused the

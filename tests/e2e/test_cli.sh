@@ -118,7 +118,7 @@ expect unknown_command 2 "unknown command" bin/cflux frobnicate
 expect missing_object 1 "Kustomization '$NS/nope' not found" $C reconcile kustomization nope
 expect invalid_url 1 "git URL scheme 'ftp' not supported" $C create source git bad --url ftp://example.invalid/x --branch main
 expect no_cluster 1 "cannot reach the cluster" bin/cflux get kustomizations --kubeconfig /nonexistent/kubeconfig
-expect usage_missing_name 2 "usage" $C create kustomization
+expect missing_name 1 "name is required" $C create kustomization
 # errors say what failed: "not found" is a 404; an API server that is down, or a 403, says so
 sed "s#server: .*#server: https://127.0.0.1:1#" "$CFLUX_KUBECONFIG_TOKEN" > "$WORK/down.kubeconfig"
 DOWN="$WORK/cflux -n $NS --kubeconfig $WORK/down.kubeconfig --timeout 5s"

@@ -141,5 +141,69 @@ refused hr_strategy create hr podinfo --source=HelmRepository/podinfo --chart=x 
 refused label_format create source git podinfo --url=$PODINFO --branch=main --label=bad
 same labels create source git podinfo --url=$PODINFO --branch=main --label=a=b --label=c=d,e=f
 
+# source git: the flags issue 17 adds (credentials make a Secret only when applied, so --export
+# prints the GitRepository alone, as flux's does)
+same git_ignore_paths create source git podinfo --url=$PODINFO --branch=master --ignore-paths='/*,!/deploy' --ignore-paths=docs
+same git_submodules_provider create source git podinfo --url=$PODINFO --branch=master --recurse-submodules --provider=azure
+same git_provider_github create source git podinfo --url=$PODINFO --branch=master --provider=github
+same git_credentials_export create source git podinfo --url=$PODINFO --branch=master --username=u --password=p
+same git_every_ref create source git podinfo --url=$PODINFO --branch=main --tag=1.0.0 --tag-semver='>=1.0.0' --ref-name=refs/heads/x
+same git_commit_branch create source git podinfo --url=$PODINFO --branch=main --commit=6f47b2dcd59ce4c7c8ea6dd2dd2f7bfb6f5ae9e6
+same git_sparse_proxy_timeout create source git podinfo --url=$PODINFO --branch=main --sparse-checkout-paths=a,b --proxy-secret-ref=proxy --fetch-timeout=90s
+refused git_ca_over_ssh create source git podinfo --url=ssh://git@github.com/stefanprodan/podinfo --branch=main --ca-file=$V/one.yaml
+same helm_credentials_export create source helm podinfo --url=https://charts.example.com --username=u --password=p
+
+# notification kinds (the --help examples, then the edges)
+same alert_help create alert --event-severity info --event-source Kustomization/flux-system --provider-ref slack flux-system
+same ks_name_last create kustomization --source=podinfo --path=./kustomize --prune=true podinfo
+same alert_sources create alert apps --event-source='GitRepository/*,Kustomization/apps.prod' --event-source=HelmRelease/web --provider-ref=slack
+refused alert_no_provider create alert apps --event-source=Kustomization/a
+refused alert_no_source create alert apps --provider-ref=slack
+refused alert_bad_source create alert apps --provider-ref=slack --event-source=apps
+same provider_slack create alert-provider slack --type slack --channel general --address https://hooks.slack.com/services/YOUR/SLACK/WEBHOOK --secret-ref webhook-url
+same provider_github create alert-provider github-podinfo --type github --address https://github.com/stefanprodan/podinfo --secret-ref github-token
+same provider_username create alert-provider chat --type=generic --username=bot
+refused provider_no_type create alert-provider slack --channel=general
+same receiver_help create receiver github-receiver --type github --event ping --event push --secret-ref webhook-token --resource GitRepository/webapp --resource HelmRepository/webapp
+same receiver_commas create receiver generic --type=generic --secret-ref=t --resource=GitRepository/a,Kustomization/b
+refused receiver_no_type create receiver r --secret-ref=t --resource=GitRepository/a
+refused receiver_no_secret create receiver r --type=github --resource=GitRepository/a
+refused receiver_no_resource create receiver r --type=github --secret-ref=t
+refused receiver_bad_resource create receiver r --type=github --secret-ref=t --resource=webapp
+
+# tenant
+same tenant_help create tenant dev-team --with-namespace=frontend --label=environment=dev
+same tenant_two_namespaces create tenant dev-team --with-namespace=frontend --with-namespace=backend --cluster-role=dev
+same tenant_account_skip_ns create tenant dev-team --with-namespace=frontend --with-service-account=flux --skip-namespace
+refused tenant_no_namespace create tenant dev-team
+
+# secrets (flux prints them with --export too; the values here are not real credentials)
+same secret_git_basic create secret git podinfo-auth --url=https://github.com/stefanprodan/podinfo --username=username --password=password
+same secret_git_bearer create secret git podinfo-auth --url=https://github.com/stefanprodan/podinfo --bearer-token=token
+same secret_git_ca create secret git podinfo-auth --url=https://github.com/stefanprodan/podinfo --username=u --password=p --ca-crt-file=$V/one.yaml
+same secret_git_labels create secret git podinfo-auth --url=https://host/repo --username=u --password=p --label=team=a
+refused secret_git_no_credentials create secret git podinfo-auth --url=https://github.com/stefanprodan/podinfo
+refused secret_git_both create secret git podinfo-auth --url=https://host/repo --username=u --password=p --bearer-token=t
+refused secret_git_no_url create secret git podinfo-auth --username=u --password=p
+same secret_helm_basic create secret helm repo-auth --username=username --password=password
+same secret_helm_basic_ca create secret helm repo-auth --username=username --password=password --ca-crt-file=$V/two.yaml
+same secret_helm_ca create secret helm repo-auth --ca-crt-file=$V/two.yaml
+same secret_helm_empty create secret helm repo-auth
+same secret_oci create secret oci ghcr-auth --url=ghcr.io --username=username --password=password
+refused secret_oci_no_password create secret oci ghcr-auth --url=ghcr.io --username=username
+same secret_tls_ca create secret tls certs --ca-crt-file=$V/one.yaml
+refused secret_tls_nothing create secret tls certs
+refused secret_tls_key_only create secret tls certs --tls-key-file=$V/one.yaml
+if command -v openssl >/dev/null 2>&1 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/tls.key" -out "$WORK/tls.crt" -subj /CN=cflux -days 1 >/dev/null 2>&1; then
+	same secret_tls_pair create secret tls certs --tls-crt-file="$WORK/tls.crt" --tls-key-file="$WORK/tls.key" --ca-crt-file=$V/one.yaml
+	same secret_helm_tls create secret helm repo-auth --tls-crt-file="$WORK/tls.crt" --tls-key-file="$WORK/tls.key" --username=u --password=p
+else
+	ko secret_tls_pair "openssl cannot make a test certificate"
+fi
+same secret_githubapp create secret githubapp app --app-id=1 --app-installation-owner=org --app-private-key=$V/one.yaml
+same secret_githubapp_id create secret githubapp app --app-id=1 --app-installation-id=2 --app-private-key=$V/one.yaml --app-base-url=https://ghe.example.com/api/v3
+refused secret_githubapp_both create secret githubapp app --app-id=1 --app-installation-id=2 --app-installation-owner=o --app-private-key=$V/one.yaml
+refused name_invalid create source git Pod_Info --url=$PODINFO --branch=main
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

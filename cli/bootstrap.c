@@ -8,6 +8,7 @@
 #include "runtime/kinds.h"
 #include "source/git.h"
 #include "util/alloc.h"
+#include "util/duration.h"
 #include "util/err.h"
 #include "yaml/yaml.h"
 
@@ -24,8 +25,8 @@
 
 typedef struct boot {
 	const char *url, *branch, *path, *key_file, *known_hosts_file, *username, *password, *ca_file;
-	const char *components, *components_extra, *interval, *author_name, *author_email, *secret_name;
-	int token_auth, password_stdin;
+	const char *components, *interval, *author_name, *author_email, *secret_name;
+	int token_auth, password_stdin, bearer, silent;
 	char *password_read;   /* from stdin: wiped and freed at the end */
 	char *url_user, *url_password;   /* taken out of --url (freed, the password wiped, at the end) */
 	cf_git_auth auth;
@@ -203,12 +204,19 @@ static int credentials(boot *b)
 		}
 		return 0;
 	}
-	if (b->token_auth && b->username == NULL)
-		b->username = "git";
-	if ((b->username == NULL) != (b->password == NULL))
-		return cli_fail(CLI_EXIT_USAGE, "--username and a password (--password, $%s or --password-stdin) go together", PASSWORD_ENV);
-	b->auth.username = b->username;
-	b->auth.password = b->password;
+	if (b->bearer) {
+		if (b->password == NULL || b->username)
+			return cli_fail(CLI_EXIT_USAGE, "--with-bearer-token takes the token as the password (--password, $%s or --password-stdin) and no --username", PASSWORD_ENV);
+		b->auth.bearer_token = b->password;
+	} else {
+		/* a password alone goes with the user "git", as flux bootstrap git does */
+		if ((b->token_auth || b->password) && b->username == NULL)
+			b->username = "git";
+		if (b->username && b->password == NULL)
+			return cli_fail(CLI_EXIT_USAGE, "--username needs a password (--password, $%s or --password-stdin)", PASSWORD_ENV);
+		b->auth.username = b->username;
+		b->auth.password = b->password;
+	}
 	if (b->ca_file) {
 		if (read_file(&b->ca, b->ca_file, "--ca-file") != 0)
 			return 1;
@@ -257,6 +265,8 @@ static json_t *secret_object(const boot *b)
 		json_object_set_new(data, "known_hosts", json_string(b->auth.known_hosts));
 		if (b->password)
 			json_object_set_new(data, "password", json_string(b->password));
+	} else if (b->bearer) {
+		json_object_set_new(data, "bearerToken", json_string(b->password));
 	} else if (b->username) {
 		json_object_set_new(data, "username", json_string(b->username));
 		json_object_set_new(data, "password", json_string(b->password));
@@ -338,6 +348,9 @@ out:
 	return rc;
 }
 
+/* The forges flux bootstraps through their APIs; cflux points at bootstrap git instead. */
+static const char *const FORGES[] = { "github", "gitlab", "gitea", "bitbucket-server", NULL };
+
 int cmd_bootstrap(int argc, char **argv)
 {
 	boot b = { .branch = "main", .components = "source-controller,kustomize-controller,helm-controller,notification-controller",
@@ -357,18 +370,25 @@ int cmd_bootstrap(int argc, char **argv)
 		  "asked for on stdin when not given)", 0 },
 		{ "ca-file", CF_FLAG_STRING, &b.ca_file, "CA to trust for the https server", 0 },
 		{ "components", CF_FLAG_STRING, &b.components, "controllers to install", 0 },
-		{ "components-extra", CF_FLAG_STRING, &b.components_extra, "controllers to install besides --components", 0 },
 		{ "interval", CF_FLAG_STRING, &b.interval, "how often the GitRepository is fetched", 0 },
 		{ "author-name", CF_FLAG_STRING, &b.author_name, "commit author name", 0 },
 		{ "author-email", CF_FLAG_STRING, &b.author_email, "commit author email", 0 },
-		{ "secret-name", CF_FLAG_STRING, &b.secret_name, "name of the credentials Secret", 0 },
+		{ "secret-name", CF_FLAG_STRING, &b.secret_name, "name of the secret the sync credentials can be found in or stored to", 0 },
+		{ "with-bearer-token", CF_FLAG_BOOL, &b.bearer, "use the password as a bearer token (the Secret gets bearerToken)", 0 },
+		{ "silent|s", CF_FLAG_BOOL, &b.silent, "assumes the deploy key is already setup, skips confirmation", 0 },
+		CLI_INSTALL_FLAGS,
 	};
-	char *pos[8], dir[] = "/tmp/cflux-bootstrap-XXXXXX", clean[4096], url[4096];
+	char *pos[8], dir[] = "/tmp/cflux-bootstrap-XXXXXX", clean[4096], url[4096], every[CF_DURATION_MAX];
 	size_t npos;
 	json_t *components = NULL, *sync = NULL, *secret = NULL, *rest = NULL;
 	cf_kube *k = NULL;
 	int rc;
 
+	/* before the flags: a forge's own flags (--owner, --repository, ...) are not ours */
+	if (argc >= 2 && cli_one_of(argv[1], FORGES))
+		return cli_fail(1, "bootstrap %s talks to the %s API, which cflux does not: create the repository and a deploy key "
+			       "there, then run: cflux bootstrap git --url ssh://git@HOST/OWNER/REPO.git --private-key-file KEY --path clusters/NAME",
+			       argv[1], argv[1]);
 	b.key = (cf_buf)CF_BUF_INIT(1u << 20);
 	b.known_hosts = (cf_buf)CF_BUF_INIT(1u << 20);
 	b.ca = (cf_buf)CF_BUF_INIT(1u << 20);
@@ -382,6 +402,9 @@ int cmd_bootstrap(int argc, char **argv)
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux bootstrap git --url URL --path clusters/NAME ...");
 	if (b.url == NULL || b.path == NULL)
 		return cli_fail(CLI_EXIT_USAGE, "--url and --path are required");
+	if ((rc = cli_go_duration(every, "interval", b.interval)) != 0)
+		return rc;
+	b.interval = every;
 	if (cf_git_check_url(b.url) < 0)
 		return cli_fail(CLI_EXIT_USAGE, "invalid --url: %s", cf_err_msg());
 	if ((rc = split_url_credentials(&b, url, sizeof(url))) != 0)
@@ -394,11 +417,18 @@ int cmd_bootstrap(int argc, char **argv)
 	b.path = clean;
 	if ((rc = credentials(&b)) != 0)
 		goto out;
-	if (cli_install_manifests(&components, b.components, b.components_extra, cli.namespace) < 0) {
+	if (cli_install_manifests(&components, b.components, cli.namespace) < 0) {
 		rc = cli_fail(CLI_EXIT_USAGE, "%s", cf_err_msg());
 		goto out;
 	}
 	sync = sync_objects(&b, clean);
+	/* the cluster answers before anything is pushed to Git */
+	if ((k = cli_client()) == NULL || cf_kube_request(k, NULL, "GET", "/version", NULL, NULL, 0) < 0) {
+		rc = k ? cli_fail(1, "the API server does not answer (%s): nothing was pushed to Git", cf_err_msg()) : 1;
+		goto out;
+	}
+	cf_kube_free(k);
+	k = NULL;
 	if (mkdtemp(dir) == NULL) {
 		rc = cli_fail(1, "cannot create a temporary directory");
 		goto out;

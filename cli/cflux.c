@@ -9,19 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#ifndef CFLUX_VERSION
-#define CFLUX_VERSION "0.1.0-dev"
-#endif
-
 #define YAML_INPUT_MAX (64u * 1024u * 1024u)
-
-static int cmd_version(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	printf("cflux %s\n", CFLUX_VERSION);
-	return 0;
-}
 
 /* Prints the normalised form of YAML files (or stdin with "-"): what cflux reads, as it reads
  * it. A check mode for manifests, and the golden-test tool for the yaml module. */
@@ -97,7 +85,11 @@ static const struct {
 	{ "reconcile", cmd_reconcile },
 	{ "suspend", cmd_suspend },
 	{ "resume", cmd_resume },
+	{ "delete", cmd_delete },
 	{ "build", cmd_build },
+	{ "logs", cmd_logs },
+	{ "stats", cmd_stats },
+	{ "envsubst", cmd_envsubst },
 	{ "tree", cmd_tree },
 	{ "export", cmd_export },
 	{ "events", cmd_events },

@@ -108,17 +108,64 @@ void cli_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const char *usage, char **pos, size_t *npos);
 /* Staged server-side apply of objs as field manager "cflux", with a summary line. */
 int cli_apply_all(json_t *objs, const char *what);
-/* What install applies: CRDs, the namespace, and the chosen components (comma separated;
- * extra, may be NULL: more of them, duplicates added once). */
-int cli_install_manifests(json_t **out, const char *components, const char *extra, const char *ns);
+/* How install (and bootstrap) lay out the controllers: flux install's flags. */
+typedef struct cli_install_args {
+	const char *registry;       /* images are <registry>/<controller>:<version> */
+	const char *extra;          /* --components-extra, added to --components */
+	const char *pull_secret;    /* --image-pull-secret: the pods' imagePullSecrets */
+	const char *log_level;
+	cf_flag_list tolerations;   /* --toleration-keys: tolerations {key, operator: Exists} */
+	int network_policy;         /* Flux's three NetworkPolicies (default on) */
+	int watch_all;              /* off: each controller gets --watch-namespace=<namespace> */
+} cli_install_args;
+extern cli_install_args cli_install;
+#define CLI_INSTALL_FLAGS \
+	{ "components-extra", CF_FLAG_STRING, &cli_install.extra, "list of components in addition to those supplied or defaulted, accepts comma-separated values", 0 }, \
+	{ "registry", CF_FLAG_STRING, &cli_install.registry, "container registry where the toolkit images are published", 0 }, \
+	{ "image-pull-secret", CF_FLAG_STRING, &cli_install.pull_secret, "Kubernetes secret name used for pulling the toolkit images from a private registry", 0 }, \
+	{ "toleration-keys", CF_FLAG_LIST, &cli_install.tolerations, "list of toleration keys used to schedule the components pods onto nodes with matching taints", 0 }, \
+	{ "network-policy", CF_FLAG_BOOL, &cli_install.network_policy, "deny ingress access to the toolkit controllers from other namespaces using network policies", 0 }, \
+	{ "watch-all-namespaces", CF_FLAG_BOOL, &cli_install.watch_all, "watch for custom resources in all namespaces, if set to false it will only watch the namespace where the toolkit is installed", 0 }, \
+	{ "log-level", CF_FLAG_STRING, &cli_install.log_level, "log level, available options are: (debug, info, warn, error)", 0 }
+
+/* What install applies: CRDs, the namespace, and the chosen components (comma separated) plus
+ * --components-extra, laid out as cli_install says. */
+int cli_install_manifests(json_t **out, const char *components, const char *ns);
 /* Creates the controllers' internal token Secret in ns unless it exists; prints the outcome. */
 int cli_install_token(cf_kube *k, const char *ns);
 /* Waits until the object's controller reports it Ready; prints the outcome (0 ready, 1 not). */
 int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *name, const char *stamp);
 
-/* Builds Kustomization NAME's spec over the local directory path (postBuild variables from the
- * cluster); *ks_out (may be NULL) gets the Kustomization. */
+/* What build and diff kustomization take besides --path (flux's flags). */
+typedef struct cli_build_args {
+	const char *ks_file;     /* --kustomization-file: the Kustomization from a file, not the cluster */
+	int dry_run;             /* with ks_file: no cluster at all (substituteFrom not read) */
+	cf_flag_list ignore;     /* --ignore-paths, gitignore patterns */
+} cli_build_args;
+extern cli_build_args cli_build;
+#define CLI_BUILD_FLAGS \
+	{ "kustomization-file", CF_FLAG_STRING, &cli_build.ks_file, "path to the Flux Kustomization YAML file", 0 }, \
+	{ "dry-run", CF_FLAG_BOOL, &cli_build.dry_run, "dry run mode: no cluster is read (needs --kustomization-file)", 0 }, \
+	{ "ignore-paths", CF_FLAG_LIST, &cli_build.ignore, "set paths to ignore in .gitignore format", 0 }
+
+/* Builds Kustomization NAME's spec over the local directory path, the files rooted at the
+ * working directory (a path outside it is its own root), less --ignore-paths; the
+ * Kustomization and postBuild variables from the cluster, or from --kustomization-file (k
+ * NULL with --dry-run: inline substitute only). *ks_out (may be NULL) gets the Kustomization. */
 int cli_build_local(cf_kube *k, const char *name, const char *path, json_t **ks_out, json_t **objs);
+/* build/diff's argument checks: 0, or the usage exit code after printing the error. */
+int cli_build_check(char **pos, size_t npos, const char *path, const char *usage);
+int cmd_envsubst(int argc, char **argv);
+
+/* Prints rows (arrays of strings; header first when not NULL) as flux's table printer does:
+ * every cell padded to its column's width and followed by a tab. */
+void cli_table_print(const json_t *header, const json_t *rows);
+/* Prints one row (a watch's change; header first when not NULL) and flushes; takes both. */
+void cli_print_row(json_t *header, json_t *row);
+/* Installs the SIGINT/SIGTERM handlers and an alarm at --timeout; returns the flag they set. */
+volatile int *cli_stop_at_timeout(void);
+/* Watches ref with cb until --timeout passes or a signal: 0, or 1 after printing the error. */
+int cli_watch(cf_kube *k, const cf_kube_ref *ref, cf_kube_watch_cb cb, void *payload);
 
 /* push|pull|tag artifact, list artifacts, build|diff artifact (argv[0] the verb): the exit
  * code, or -1 when argv names none of them. */
@@ -138,5 +185,9 @@ int cmd_suspend(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_version(int argc, char **argv);
 
 #endif

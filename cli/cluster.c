@@ -776,153 +776,6 @@ int cmd_create(int argc, char **argv)
 
 /* ---- get ---- */
 
-typedef struct table {
-	json_t *rows;   /* arrays of strings */
-} table;
-
-static void table_print(table *t, int with_ns)
-{
-	size_t w[6] = { 0 }, i, c;
-	json_t *row;
-	const char *head[6] = { "NAMESPACE", "NAME", "REVISION", "SUSPENDED", "READY", "MESSAGE" };
-
-	for (c = with_ns ? 0 : 1; c < 6; c++)
-		w[c] = strlen(head[c]);
-	json_array_foreach(t->rows, i, row)
-		for (c = 0; c < 6; c++)
-			if (strlen(json_string_value(json_array_get(row, c))) > w[c])
-				w[c] = strlen(json_string_value(json_array_get(row, c)));
-	for (c = with_ns ? 0 : 1; c < 5; c++)
-		printf("%-*s  ", (int)w[c], head[c]);
-	printf("%s\n", head[5]);
-	json_array_foreach(t->rows, i, row) {
-		for (c = with_ns ? 0 : 1; c < 5; c++)
-			printf("%-*s  ", (int)w[c], json_string_value(json_array_get(row, c)));
-		printf("%s\n", json_string_value(json_array_get(row, 5)));
-	}
-}
-
-/* The table of kind's objects; with print_kind (get all) rows are named kind/name, an empty
- * kind prints nothing, and *printed (rows printed so far) asks for a blank line before. */
-static int get_kind(cf_kube *k, const char *av, const char *kind, int print_kind, size_t *printed)
-{
-	json_t *list = NULL, *o;
-	table t = { json_array() };
-	size_t i;
-	int rc;
-
-	rc = cf_kube_list(k, &list, &(cf_kube_ref){ av, kind, cli.all_namespaces ? NULL : cli.namespace, NULL }, NULL);
-	if (rc < 0) {
-		json_decref(t.rows);
-		if (rc == CF_ENOTSERVED && print_kind) {   /* get all: a kind whose CRD is not installed */
-			cf_err_clear();
-			return 0;
-		}
-		return cli_fail(1, "%s", cf_err_msg());
-	}
-	json_array_foreach(json_object_get(list, "items"), i, o) {
-		const json_t *md = json_object_get(o, "metadata"), *r = ready_cond(o);
-		const char *rev = kind_revision(kind, o);
-		char name[400];
-		size_t at = 0;
-		if (print_kind) {
-			for (; kind[at] && at + 2 < sizeof(name); at++)
-				name[at] = (char)tolower((unsigned char)kind[at]);
-			name[at++] = '/';
-		}
-		snprintf(name + at, sizeof(name) - at, "%s", cf_json_str(md, "name"));
-		json_array_append_new(t.rows, json_pack("[s,s,s,s,s,s]", cf_json_str(md, "namespace"), name, rev ? rev : "",
-							json_is_true(json_object_get(json_object_get(o, "spec"), "suspend")) ? "True" : "False",
-							r && cf_json_str(r, "status") ? cf_json_str(r, "status") : "Unknown",
-							r && cf_json_str(r, "message") ? cf_json_str(r, "message") : ""));
-	}
-	if (json_array_size(t.rows) == 0 && !print_kind)
-		cli_fail(0, "no %s objects found in %s", kind, cli.all_namespaces ? "any namespace" : cli.namespace);
-	if (json_array_size(t.rows) > 0) {
-		if (printed && *printed)
-			printf("\n");
-		table_print(&t, cli.all_namespaces);
-	}
-	if (printed)
-		*printed += json_array_size(t.rows);
-	json_decref(t.rows);
-	json_decref(list);
-	return 0;
-}
-
-/* Whether one of kind's CLI names is "<group> <something>" ("sources git" for "sources"). */
-static int kind_in_group(const cf_kind *kd, const char *group)
-{
-	size_t n = strlen(group);
-
-	for (size_t j = 0; j < CF_KIND_MAX_NAMES && kd->cli[j]; j++)
-		if (strncmp(kd->cli[j], group, n) == 0 && kd->cli[j][n] == ' ')
-			return 1;
-	return 0;
-}
-
-/* `get sources all`, `get images all`: every shipped kind of the group, as flux prints them */
-static int get_group_all(const char *group)
-{
-	size_t printed = 0, kinds = 0;
-	cf_kube *k;
-	int rc = 0;
-
-	for (int id = 0; id < CF_KIND_COUNT; id++)
-		kinds += cf_kind_shipped(cf_kind_get((cf_kind_id)id)) && kind_in_group(cf_kind_get((cf_kind_id)id), group);
-	if (kinds == 0)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources all | images all [-A]");
-	if ((k = cli_client()) == NULL)
-		return 1;
-	for (int id = 0; rc == 0 && id < CF_KIND_COUNT; id++) {
-		const cf_kind *kd = cf_kind_get((cf_kind_id)id);
-		if (cf_kind_shipped(kd) && kind_in_group(kd, group))
-			rc = get_kind(k, kd->api_version, kd->kind, 1, &printed);
-	}
-	if (rc == 0 && printed == 0)
-		cli_fail(0, "no objects found in %s", cli.all_namespaces ? "any namespace" : cli.namespace);
-	cf_kube_free(k);
-	return rc;
-}
-
-int cmd_get(int argc, char **argv)
-{
-	const cf_flag own[] = { { "all-namespaces|A", CF_FLAG_BOOL, &cli.all_namespaces, "every namespace", 0 } };
-	char *pos[POS_MAX];
-	size_t npos;
-	const char *av, *kind;
-	cf_kube *k;
-	int rc;
-
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux get sources git|helm|chart|oci|all | images repository|policy|update|all | kustomizations | all [-A]", pos, &npos)) != 0)
-		return rc == 1 ? 0 : rc;
-	if (npos == 1 && strcmp(pos[0], "all") == 0) {
-		if ((k = cli_client()) == NULL)
-			return 1;
-		/* every kind of a shipped controller, in the table's order (sources first), as flux
-		 * get all: a kind without objects prints nothing */
-		size_t printed = 0;
-		for (int id = 0; rc == 0 && id < CF_KIND_COUNT; id++) {
-			const cf_kind *kd = cf_kind_get((cf_kind_id)id);
-			if (cf_kind_shipped(kd))
-				rc = get_kind(k, kd->api_version, kd->kind, 1, &printed);
-		}
-		if (rc == 0 && printed == 0)
-			cli_fail(0, "no objects found in %s", cli.all_namespaces ? "any namespace" : cli.namespace);
-		cf_kube_free(k);
-		return rc;
-	}
-	if (npos == 2 && strcmp(pos[1], "all") == 0)
-		return get_group_all(pos[0]);
-	if (npos == 0 || cli_kind_args(pos, npos, &av, &kind) != (int)npos)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources git|helm|chart|oci|all | images repository|policy|update|all | kustomizations | all [-A]");
-	if ((k = cli_client()) == NULL)
-		return 1;
-	rc = get_kind(k, av, kind, 0, NULL);
-	cf_kube_free(k);
-	return rc;
-}
-
 /* ---- reconcile, suspend, resume ---- */
 
 /* Annotates the object with requestedAt (and, for a HelmRelease, forceAt/resetAt: the same
@@ -984,6 +837,33 @@ static int source_of(const char *kind, const json_t *o, const char **src_kind, c
 	return *src_name ? 0 : cli_fail(1, "%s '%s': no source to reconcile", kind, cf_json_str(md, "name"));
 }
 
+/* Reconciles one object (its source first with --with-source) and waits for the result. */
+static int reconcile_one(cf_kube *k, const char *av, const char *kind, const char *name, int with_source, int force, int reset)
+{
+	char chart[600];
+	int rc = 0;
+
+	if (with_source && (strcmp(kind, "Kustomization") == 0 || strcmp(kind, "HelmChart") == 0 ||
+			    strcmp(kind, "HelmRelease") == 0)) {
+		json_t *o = NULL;
+		const char *skind, *sname, *sns, *saved = cli.namespace;
+		if ((rc = cf_kube_get(k, &o, &(cf_kube_ref){ av, kind, cli.namespace, name })) < 0) {
+			rc = get_failed(rc, kind, name);
+		} else if ((rc = source_of(kind, o, &skind, &sname, &sns, chart, sizeof(chart))) == 0) {
+			const cf_kind *sk = cf_kind_find(skind);
+			if (sns)
+				cli.namespace = sns;
+			rc = sk ? request(k, sk->api_version, sk->kind, sname)
+				: cli_fail(1, "%s '%s': source kind '%s' is not a kind cflux knows", kind, name, skind);
+			cli.namespace = saved;
+		}
+		json_decref(o);
+	}
+	if (rc == 0)
+		rc = request_with(k, av, kind, name, force, reset);
+	return rc;
+}
+
 int cmd_reconcile(int argc, char **argv)
 {
 	int with_source = 0, force = 0, reset = 0, rc, used;
@@ -992,8 +872,8 @@ int cmd_reconcile(int argc, char **argv)
 		{ "force", CF_FLAG_BOOL, &force, "HelmRelease: force a one-off install or upgrade of the HelmRelease resource", 0 },
 		{ "reset", CF_FLAG_BOOL, &reset, "HelmRelease: reset the retry counter for the HelmRelease resource", 0 },
 	};
-	const char *usage = "usage: cflux reconcile source git|helm|chart|oci NAME | kustomization NAME [--with-source] | helmrelease NAME [--with-source] [--force] [--reset]";
-	char *pos[POS_MAX], chart[600];
+	const char *usage = "usage: cflux reconcile source git|helm|chart|oci NAME... | kustomization NAME... [--with-source] | helmrelease NAME... [--with-source] [--force] [--reset] | alert|alert-provider|receiver NAME...";
+	char *pos[POS_MAX];
 	size_t npos;
 	const char *av, *kind;
 	cf_kube *k;
@@ -1001,31 +881,16 @@ int cmd_reconcile(int argc, char **argv)
 	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv, usage, pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	used = cli_kind_args(pos, npos, &av, &kind);
-	if (used == 0 || npos != (size_t)used + 1)
+	if (used == 0 || npos <= (size_t)used)
 		return cli_fail(CLI_EXIT_USAGE, "%s", usage);
 	if ((force || reset) && strcmp(kind, "HelmRelease") != 0)
 		return cli_fail(CLI_EXIT_USAGE, "--force and --reset are for a HelmRelease, not a %s", kind);
 	if ((k = cli_client()) == NULL)
 		return 1;
 	rc = 0;
-	if (with_source && (strcmp(kind, "Kustomization") == 0 || strcmp(kind, "HelmChart") == 0 ||
-			    strcmp(kind, "HelmRelease") == 0)) {
-		json_t *o = NULL;
-		const char *skind, *sname, *sns, *saved = cli.namespace;
-		if ((rc = cf_kube_get(k, &o, &(cf_kube_ref){ av, kind, cli.namespace, pos[used] })) < 0) {
-			rc = get_failed(rc, kind, pos[used]);
-		} else if ((rc = source_of(kind, o, &skind, &sname, &sns, chart, sizeof(chart))) == 0) {
-			const cf_kind *sk = cf_kind_find(skind);
-			if (sns)
-				cli.namespace = sns;
-			rc = sk ? request(k, sk->api_version, sk->kind, sname)
-				: cli_fail(1, "%s '%s': source kind '%s' is not a kind cflux knows", kind, pos[used], skind);
-			cli.namespace = saved;
-		}
-		json_decref(o);
-	}
-	if (rc == 0)
-		rc = request_with(k, av, kind, pos[used], force, reset);
+	for (size_t i = (size_t)used; i < npos; i++)
+		if (reconcile_one(k, av, kind, pos[i], with_source, force, reset) != 0)
+			rc = 1;
 	cf_kube_free(k);
 	return rc;
 }
@@ -1040,15 +905,15 @@ static int set_suspend(int argc, char **argv, int suspend)
 	json_t *names = json_array(), *v;
 	cf_kube *k;
 
-	if ((rc = cli_parse(own, 1, argc, argv, suspend ? "usage: cflux suspend source git|kustomization NAME | --all"
-						    : "usage: cflux resume source git|kustomization NAME | --all", pos, &npos)) != 0) {
+	if ((rc = cli_parse(own, 1, argc, argv, suspend ? "usage: cflux suspend KIND NAME [NAME...] | KIND --all"
+						    : "usage: cflux resume KIND NAME [NAME...] | KIND --all", pos, &npos)) != 0) {
 		json_decref(names);
 		return rc == 1 ? 0 : rc;
 	}
 	used = cli_kind_args(pos, npos, &av, &kind);
-	if (used == 0 || (all ? npos != (size_t)used : npos != (size_t)used + 1)) {
+	if (used == 0 || (all ? npos != (size_t)used : npos <= (size_t)used)) {
 		json_decref(names);
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux %s source git NAME | kustomization NAME | ... --all", suspend ? "suspend" : "resume");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux %s KIND NAME [NAME...] | KIND --all (KIND: source git|helm|chart|oci, kustomization, helmrelease, alert, alert-provider, receiver)", suspend ? "suspend" : "resume");
 	}
 	if ((k = cli_client()) == NULL) {
 		json_decref(names);
@@ -1062,7 +927,8 @@ static int set_suspend(int argc, char **argv, int suspend)
 			json_array_append_new(names, json_string(cf_json_str(json_object_get(o, "metadata"), "name")));
 		json_decref(list);
 	} else {
-		json_array_append_new(names, json_string(pos[used]));
+		for (i = (size_t)used; i < npos; i++)
+			json_array_append_new(names, json_string(pos[i]));
 	}
 	json_array_foreach(names, i, v) {
 		json_t *patch = json_pack("{s:{s:b}}", "spec", "suspend", suspend);
@@ -1086,63 +952,7 @@ static int set_suspend(int argc, char **argv, int suspend)
 int cmd_suspend(int argc, char **argv) { return set_suspend(argc, argv, 1); }
 int cmd_resume(int argc, char **argv) { return set_suspend(argc, argv, 0); }
 
-/* ---- build, tree ---- */
-
-int cli_build_local(cf_kube *k, const char *name, const char *path, json_t **ks_out, json_t **objs)
-{
-	json_t *ks = NULL, *vars = NULL;
-	cf_kfs fs;
-	int rc;
-
-	*objs = NULL;
-	if (ks_out)
-		*ks_out = NULL;
-	if (access(path, R_OK) != 0)
-		return cf_err_set(CF_ENOTFOUND, "--path %s: no such directory", path);
-	if ((rc = cf_kube_get(k, &ks, &(cf_kube_ref){ KS_AV, "Kustomization", cli.namespace, name })) < 0)
-		return rc == CF_ENOTFOUND ? cf_err_set(rc, "Kustomization '%s/%s' not found", cli.namespace, name)
-					  : cf_err_prefix("Kustomization '%s/%s'", cli.namespace, name);
-	/* the spec as the controller reads it, over the local directory */
-	json_object_set_new(json_object_get(ks, "spec"), "path", json_string("."));
-	if (json_object_get(json_object_get(ks, "spec"), "postBuild"))
-		rc = cf_flux_load_vars(k, ks, &vars);
-	cf_kfs_disk(&fs, &path);
-	if (rc == 0)
-		rc = cf_flux_build(objs, &fs, ks, vars);
-	json_decref(vars);
-	if (rc == 0 && ks_out)
-		*ks_out = ks;
-	else
-		json_decref(ks);
-	return rc;
-}
-
-int cmd_build(int argc, char **argv)
-{
-	const char *path = NULL;
-	const cf_flag own[] = { { "path", CF_FLAG_STRING, &path, "the local directory to build (the Kustomization's spec.path in your checkout)", 0 } };
-	char *pos[POS_MAX];
-	size_t npos;
-	json_t *objs = NULL;
-	cf_buf out = CF_BUF_INIT(1u << 30);
-	cf_kube *k;
-	int rc;
-
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux build kustomization NAME --path DIR", pos, &npos)) != 0)
-		return rc == 1 ? 0 : rc;
-	if (npos != 2 || (strcmp(pos[0], "kustomization") != 0 && strcmp(pos[0], "ks") != 0) || path == NULL)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux build kustomization NAME --path DIR");
-	if ((k = cli_client()) == NULL)
-		return 1;
-	if ((rc = cli_build_local(k, pos[1], path, NULL, &objs)) == 0 && (rc = cf_yaml_dump_all(&out, objs)) == 0)
-		fwrite(out.data ? out.data : "", 1, out.len, stdout);
-	else
-		rc = cli_fail(1, "%s", cf_err_msg());
-	json_decref(objs);
-	cf_buf_free(&out);
-	cf_kube_free(k);
-	return rc;
-}
+/* ---- tree ---- */
 
 /* Prints the inventory of Kustomization ns/name, descending into Kustomizations it applied
  * (the heading first, at the top). 0, or the code of the failed GET of the top one. */

@@ -142,12 +142,24 @@ static int add_component(json_t *objs, const component *c, const char *ns)
 			      "capabilities", "drop", "ALL",
 			      "resources", "requests", "cpu", "10m", "memory", "16Mi", "limits", "memory", c->memory_limit);
 	{
-		char image[300];
-		snprintf(image, sizeof(image), "ghcr.io/cflux/%s:%s", c->name, CFLUX_VERSION);
+		char image[600];
+		snprintf(image, sizeof(image), "%s/%s:%s", cli_install.registry, c->name, CFLUX_VERSION);
 		json_object_set_new(container, "image", json_string(image));
 	}
+	if (!cli_install.watch_all)
+		json_array_append_new(args, json_sprintf("--watch-namespace=%s", ns));
+	if (strcmp(cli_install.log_level, "info") != 0)
+		json_array_append_new(args, json_sprintf("--log-level=%s", cli_install.log_level));
 	pod = json_pack("{s:s,s:{s:b},s:[o]}", "serviceAccountName", c->name, "securityContext", "runAsNonRoot", 1,
 			"containers", container);
+	if (cli_install.pull_secret)
+		json_object_set_new(pod, "imagePullSecrets", json_pack("[{s:s}]", "name", cli_install.pull_secret));
+	if (cli_install.tolerations.n > 0) {
+		json_t *t = json_array();
+		for (size_t i = 0; i < cli_install.tolerations.n; i++)
+			json_array_append_new(t, json_pack("{s:s,s:s}", "key", cli_install.tolerations.items[i], "operator", "Exists"));
+		json_object_set_new(pod, "tolerations", t);
+	}
 	/* the internal token as a file; not optional: without the Secret the pod waits, never runs open */
 	json_object_set_new(pod, "volumes", json_pack("[{s:s,s:{s:s,s:b}}]", "name", "internal-token", "secret",
 						      "secretName", INTERNAL_TOKEN_SECRET, "optional", 0));
@@ -197,6 +209,8 @@ static void add_network_policies(json_t *objs, const char *ns)
 						      "labels", labels(NULL), "spec", specs[i]));
 }
 
+cli_install_args cli_install = { "ghcr.io/cflux", NULL, NULL, "info", { { 0 }, 0, { 0 }, 0 }, 1, 1 };
+
 /* The component of a name; Flux's image-reflector-controller is the image-automation-controller
  * here (one process owns the image kinds). */
 static const component *find_component(const char *name)
@@ -209,20 +223,24 @@ static const component *find_component(const char *name)
 	return NULL;
 }
 
-int cli_install_manifests(json_t **out, const char *components, const char *extra, const char *ns)
+int cli_install_manifests(json_t **out, const char *components, const char *ns)
 {
 	unsigned added = 0;
 	json_t *objs = NULL, *crds = NULL;
-	size_t len = strlen(components) + (extra ? strlen(extra) : 0) + 2;
+	size_t len = strlen(components) + (cli_install.extra ? strlen(cli_install.extra) + 2 : 1);
 	char *list = cf_malloc(len), *save = NULL;
 	int rc = 0;
-
-	if (list)
-		snprintf(list, len, "%s,%s", components, extra ? extra : "");
 
 	*out = NULL;
 	if (list == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
+	snprintf(list, len, "%s%s%s", components, cli_install.extra && cli_install.extra[0] ? "," : "",
+		 cli_install.extra ? cli_install.extra : "");
+	if (strcmp(cli_install.log_level, "debug") != 0 && strcmp(cli_install.log_level, "info") != 0 &&
+	    strcmp(cli_install.log_level, "warn") != 0 && strcmp(cli_install.log_level, "error") != 0) {
+		cf_free(list);
+		return cf_err_set(CF_EINVAL, "--log-level \"%s\": debug, info, warn or error", cli_install.log_level);
+	}
 	if ((rc = cf_yaml_load_all(&crds, cflux_crds_yaml, strlen(cflux_crds_yaml), "manifests/crds")) < 0)
 		goto out;
 	objs = json_array();
@@ -243,7 +261,8 @@ int cli_install_manifests(json_t **out, const char *components, const char *extr
 			add_component(objs, c, ns);
 		added |= 1u << i;
 	}
-	add_network_policies(objs, ns);
+	if (cli_install.network_policy)
+		add_network_policies(objs, ns);
 	*out = objs;
 	objs = NULL;
 out:
@@ -297,21 +316,22 @@ int cli_install_token(cf_kube *k, const char *ns)
 int cmd_install(int argc, char **argv)
 {
 	const char *components = "source-controller,kustomize-controller,helm-controller,notification-controller";
-	const char *extra = NULL;
 	int export = 0, rc;
 	const cf_flag own[] = {
-		{ "components", CF_FLAG_STRING, &components, "controllers to install, comma separated", 0 },
-		{ "components-extra", CF_FLAG_STRING, &extra, "controllers to install besides --components "
-		  "(image-reflector-controller, image-automation-controller: one process here)", 0 },
-		{ "export", CF_FLAG_BOOL, &export, "print the manifests instead of applying them", 0 },
+		{ "components", CF_FLAG_STRING, &components, "list of components, accepts comma-separated values", 0 },
+		{ "export", CF_FLAG_BOOL, &export, "write the install manifests to stdout and exit", 0 },
+		CLI_INSTALL_FLAGS,
 	};
 	json_t *objs = NULL;
 
-	if ((rc = cli_parse(own, 3, argc, argv, "usage: cflux install [--components a,b] [--components-extra c] [--namespace flux-system] [--export]",
-			    NULL, NULL)) != 0)
+	rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
+		       "usage: cflux install [--components a,b] [--components-extra c] [--registry R] [--image-pull-secret S]\n"
+		       "       [--toleration-keys k,...] [--network-policy=false] [--watch-all-namespaces=false] [--export]", NULL, NULL);
+	if (rc == 0 && cli_install_manifests(&objs, components, cli.namespace) < 0)
+		rc = cli_fail(CLI_EXIT_USAGE, "%s", cf_err_msg());
+	cf_flag_list_free(&cli_install.tolerations);
+	if (rc != 0)
 		return rc == 1 ? 0 : rc;
-	if (cli_install_manifests(&objs, components, extra, cli.namespace) < 0)
-		return cli_fail(CLI_EXIT_USAGE, "%s", cf_err_msg());
 	if (export) {
 		cf_buf out = CF_BUF_INIT(64u << 20);
 		rc = cf_yaml_dump_all(&out, objs);
@@ -426,6 +446,18 @@ int cmd_uninstall(int argc, char **argv)
 
 /* ---- check ---- */
 
+/* The version a CRD stores, as flux check prints it ("v1"). */
+static const char *crd_version(const json_t *crd)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(crd, "spec"), "versions"), i, v)
+		if (json_is_true(json_object_get(v, "storage")))
+			return json_string_value(json_object_get(v, "name"));
+	return "?";
+}
+
 int cmd_check(int argc, char **argv)
 {
 	int pre = 0, rc, bad = 0;
@@ -467,7 +499,7 @@ int cmd_check(int argc, char **argv)
 					est |= strcmp(json_string_value(json_object_get(c, "type")), "Established") == 0 &&
 					       strcmp(json_string_value(json_object_get(c, "status")), "True") == 0;
 				if (est)
-					cli_ok("%s", json_string_value(json_object_get(json_object_get(o, "metadata"), "name")));
+					cli_ok("%s: %s", json_string_value(json_object_get(json_object_get(o, "metadata"), "name")), crd_version(o));
 				else
 					bad = cli_fail(1, "%s is not established", json_string_value(json_object_get(json_object_get(o, "metadata"), "name")));
 			}
@@ -482,10 +514,14 @@ int cmd_check(int argc, char **argv)
 			json_array_foreach(json_object_get(list, "items"), i, o) {
 				const char *name = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
 				long long ready = json_integer_value(json_object_get(json_object_get(o, "status"), "readyReplicas"));
+				const char *image = json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(json_object_get(
+					json_object_get(o, "spec"), "template"), "spec"), "containers"), 0), "image"));
 				if (ready > 0)
-					cli_ok("%s: ready", name);
+					cli_ok("%s: deployment ready", name);
 				else
 					bad = cli_fail(1, "%s: no ready replica", name);
+				if (image)
+					cli_say("%s", image);
 			}
 		}
 		json_decref(list);

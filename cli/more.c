@@ -85,69 +85,6 @@ out:
 	return rc;
 }
 
-static int by_time(const void *a, const void *b)
-{
-	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	const char *tx = cf_json_str(x, "lastTimestamp") ? cf_json_str(x, "lastTimestamp") : cf_json_str(x, "eventTime");
-	const char *ty = cf_json_str(y, "lastTimestamp") ? cf_json_str(y, "lastTimestamp") : cf_json_str(y, "eventTime");
-	return strcmp(tx ? tx : "", ty ? ty : "");
-}
-
-int cmd_events(int argc, char **argv)
-{
-	const char *for_obj = NULL;
-	const cf_flag own[] = { { "for", CF_FLAG_STRING, &for_obj, "only events of Kind/name", 0 } };
-	json_t *list = NULL, *e, **v = NULL;
-	size_t i, n = 0;
-	cf_kube *k;
-	int rc;
-
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux events [--for Kind/name]", NULL, NULL)) != 0)
-		return rc == 1 ? 0 : rc;
-	if (for_obj && strchr(for_obj, '/') == NULL)
-		return cli_fail(CLI_EXIT_USAGE, "--for wants Kind/name, not \"%s\"", for_obj);
-	if ((k = cli_client()) == NULL)
-		return 1;
-	if (cf_kube_list(k, &list, &(cf_kube_ref){ "v1", "Event", cli.namespace, NULL }, NULL) < 0) {
-		rc = cli_fail(1, "%s", cf_err_msg());
-		goto out;
-	}
-	v = cf_calloc(json_array_size(json_object_get(list, "items")) + 1, sizeof(*v));
-	if (v == NULL) {
-		rc = cli_fail(1, "out of memory");
-		goto out;
-	}
-	json_array_foreach(json_object_get(list, "items"), i, e) {
-		const json_t *io = json_object_get(e, "involvedObject");
-		char want[600];
-		int flux = cf_kind_find(cf_json_str(io, "kind")) != NULL;
-		snprintf(want, sizeof(want), "%s/%s", cf_json_str(io, "kind") ? cf_json_str(io, "kind") : "", cf_json_str(io, "name") ? cf_json_str(io, "name") : "");
-		if (for_obj ? strcmp(want, for_obj) == 0 : flux)
-			v[n++] = e;
-	}
-	qsort(v, n, sizeof(*v), by_time);
-	if (n == 0) {
-		cli_say("no events found in %s", cli.namespace);
-	} else {
-		printf("%-20s  %-7s  %-24s  %-40s  %s\n", "LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE");
-		for (i = 0; i < n; i++) {
-			const json_t *io = json_object_get(v[i], "involvedObject");
-			char obj[400], msg[2048], *nl;
-			snprintf(obj, sizeof(obj), "%s/%s", cf_json_str(io, "kind"), cf_json_str(io, "name"));
-			snprintf(msg, sizeof(msg), "%s", cf_json_str(v[i], "message") ? cf_json_str(v[i], "message") : "");
-			while ((nl = strchr(msg, '\n')) != NULL)
-				*nl = ' ';
-			printf("%-20s  %-7s  %-24s  %-40s  %s\n", cf_json_str(v[i], "lastTimestamp") ? cf_json_str(v[i], "lastTimestamp") : "",
-			       cf_json_str(v[i], "type") ? cf_json_str(v[i], "type") : "", cf_json_str(v[i], "reason") ? cf_json_str(v[i], "reason") : "", obj, msg);
-		}
-	}
-out:
-	cf_free(v);
-	json_decref(list);
-	cf_kube_free(k);
-	return rc;
-}
-
 /* ---- diff ---- */
 
 /* The object as diff shows it: comparable fields only, without what the server always changes. */
@@ -197,7 +134,11 @@ static int show_drift(const char *desc, const json_t *live, const json_t *merged
 int cmd_diff(int argc, char **argv)
 {
 	const char *path = NULL;
-	const cf_flag own[] = { { "path", CF_FLAG_STRING, &path, "the local directory to compare with the cluster", 0 } };
+	int progress = 1;
+	const cf_flag own[] = { { "path", CF_FLAG_STRING, &path, "the local directory to compare with the cluster", 0 },
+				{ "progress-bar", CF_FLAG_BOOL, &progress, "show a progress line on a terminal (--progress-bar=false: none)", 0 },
+				CLI_BUILD_FLAGS };
+	const char *usage = "usage: cflux diff kustomization NAME --path DIR [--kustomization-file FILE] [--ignore-paths P,...]";
 	char *pos[POS_MAX];
 	size_t npos, i;
 	json_t *objs = NULL, *o;
@@ -205,16 +146,22 @@ int cmd_diff(int argc, char **argv)
 	cf_kube *k;
 	int rc, changed = 0, err = 0;
 
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux diff kustomization NAME --path DIR", pos, &npos)) != 0)
+	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv, usage, pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
-	if (npos != 2 || (strcmp(pos[0], "kustomization") != 0 && strcmp(pos[0], "ks") != 0) || path == NULL)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux diff kustomization NAME --path DIR");
-	if ((k = cli_client()) == NULL)
-		return 3;
-	if (cli_build_local(k, pos[1], path, NULL, &objs) < 0) {
+	rc = cli_build_check(pos, npos, path, usage);
+	if (rc == 0 && cli_build.dry_run)
+		rc = cli_fail(CLI_EXIT_USAGE, "diff compares with the cluster: --dry-run is for build kustomization");
+	if (rc != 0 || (k = cli_client()) == NULL) {
+		cf_flag_list_free(&cli_build.ignore);
+		return rc != 0 ? rc : 3;
+	}
+	rc = cli_build_local(k, pos[1], path, NULL, &objs);
+	cf_flag_list_free(&cli_build.ignore);
+	if (rc < 0) {
 		cf_kube_free(k);
 		return cli_fail(3, "%s", cf_err_msg());
 	}
+	progress = progress && isatty(STDERR_FILENO);
 	cf_apply_defaults(objs);
 	dry.field_manager = "kustomize-controller";
 	dry.force = 1;
@@ -226,6 +173,8 @@ int cmd_diff(int argc, char **argv)
 		int lrc = cf_kube_get(k, &live, &(cf_kube_ref){ cf_json_str(o, "apiVersion"), cf_json_str(o, "kind"), cf_json_str(md, "namespace"), cf_json_str(md, "name") });
 		snprintf(desc, sizeof(desc), "%s/%s%s%s", cf_json_str(o, "kind"), cf_json_str(md, "namespace") ? cf_json_str(md, "namespace") : "",
 			 cf_json_str(md, "namespace") ? "/" : "", cf_json_str(md, "name"));
+		if (progress)
+			fprintf(stderr, "\r\342\227\216 comparing %zu/%zu objects", i + 1, json_array_size(objs));   /* ◎ */
 		if (lrc < 0 && lrc != CF_ENOTFOUND) {
 			err = cli_fail(3, "%s: %s", desc, cf_err_msg());
 			continue;
@@ -246,6 +195,8 @@ int cmd_diff(int argc, char **argv)
 		json_decref(live);
 		json_decref(merged);
 	}
+	if (progress)
+		fputs("\r\033[K", stderr);
 	json_decref(objs);
 	cf_kube_free(k);
 	if (err)
@@ -255,25 +206,79 @@ int cmd_diff(int argc, char **argv)
 	return changed ? 1 : 0;
 }
 
+/* The words completion offers: the commands, then what follows each. */
+#define COMPLETION_COMMANDS "version check install uninstall bootstrap create delete get reconcile suspend resume " \
+	"export events logs stats build diff tree envsubst kustomize yaml completion"
+#define COMPLETION_KINDS "source kustomization helmrelease alert alert-provider receiver"
+#define COMPLETION_GET "all sources kustomizations helmreleases alerts alert-providers receivers images"
+
+static const char BASH_COMPLETION[] =
+	"# bash completion for cflux: source <(cflux completion bash)\n"
+	"_cflux() {\n"
+	"  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[1]}\n"
+	"  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+	"    COMPREPLY=($(compgen -W '" COMPLETION_COMMANDS "' -- \"$cur\")); return\n"
+	"  fi\n"
+	"  case $prev in\n"
+	"    create|reconcile|suspend|resume|export|delete) COMPREPLY=($(compgen -W '" COMPLETION_KINDS "' -- \"$cur\"));;\n"
+	"    get) COMPREPLY=($(compgen -W '" COMPLETION_GET "' -- \"$cur\"));;\n"
+	"    build|diff|tree) COMPREPLY=($(compgen -W 'kustomization' -- \"$cur\"));;\n"
+	"    bootstrap) COMPREPLY=($(compgen -W 'git' -- \"$cur\"));;\n"
+	"    completion) COMPREPLY=($(compgen -W 'bash zsh fish powershell' -- \"$cur\"));;\n"
+	"    *) COMPREPLY=($(compgen -f -- \"$cur\"));;\n"
+	"  esac\n"
+	"}\n";
+
+/* zsh runs the bash function through bashcompinit */
+static const char ZSH_PRELUDE[] =
+	"#compdef cflux\n# zsh completion for cflux: source <(cflux completion zsh)\n"
+	"autoload -U +X bashcompinit && bashcompinit\n";
+
+static const char FISH_COMPLETION[] =
+	"# fish completion for cflux: cflux completion fish | source\n"
+	"complete -c cflux -f -n '__fish_use_subcommand' -a '" COMPLETION_COMMANDS "'\n"
+	"complete -c cflux -f -n '__fish_seen_subcommand_from create reconcile suspend resume export delete' -a '" COMPLETION_KINDS "'\n"
+	"complete -c cflux -f -n '__fish_seen_subcommand_from get' -a '" COMPLETION_GET "'\n"
+	"complete -c cflux -f -n '__fish_seen_subcommand_from build diff tree' -a 'kustomization'\n"
+	"complete -c cflux -f -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish powershell'\n";
+
+static const char POWERSHELL_COMPLETION[] =
+	"# powershell completion for cflux: cflux completion powershell | Out-String | Invoke-Expression\n"
+	"Register-ArgumentCompleter -Native -CommandName cflux -ScriptBlock {\n"
+	"  param($wordToComplete, $commandAst, $cursorPosition)\n"
+	"  $words = $commandAst.CommandElements | ForEach-Object { $_.ToString() }\n"
+	"  $list = '" COMPLETION_COMMANDS "'\n"
+	"  if ($words.Count -ge 2) {\n"
+	"    switch ($words[1]) {\n"
+	"      { $_ -in 'create','reconcile','suspend','resume','export','delete' } { $list = '" COMPLETION_KINDS "' }\n"
+	"      'get' { $list = '" COMPLETION_GET "' }\n"
+	"      { $_ -in 'build','diff','tree' } { $list = 'kustomization' }\n"
+	"      'completion' { $list = 'bash zsh fish powershell' }\n"
+	"    }\n"
+	"  }\n"
+	"  $list.Split(' ') | Where-Object { $_ -like \"$wordToComplete*\" } |\n"
+	"    ForEach-Object { [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_) }\n"
+	"}\n";
+
 int cmd_completion(int argc, char **argv)
 {
-	if (argc != 2 || strcmp(argv[1], "bash") != 0)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux completion bash");
-	fputs("# bash completion for cflux: source <(cflux completion bash)\n"
-	      "_cflux() {\n"
-	      "  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[1]}\n"
-	      "  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
-	      "    COMPREPLY=($(compgen -W 'version check install uninstall bootstrap create get reconcile suspend resume "
-	      "export events build diff tree kustomize yaml completion' -- \"$cur\")); return\n"
-	      "  fi\n"
-	      "  case $prev in\n"
-	      "    create|reconcile|suspend|resume|export) COMPREPLY=($(compgen -W 'source kustomization' -- \"$cur\"));;\n"
-	      "    get) COMPREPLY=($(compgen -W 'sources kustomizations all' -- \"$cur\"));;\n"
-	      "    build|diff|tree) COMPREPLY=($(compgen -W 'kustomization' -- \"$cur\"));;\n"
-	      "    bootstrap) COMPREPLY=($(compgen -W 'git' -- \"$cur\"));;\n"
-	      "    *) COMPREPLY=($(compgen -f -- \"$cur\"));;\n"
-	      "  esac\n"
-	      "}\n"
-	      "complete -F _cflux cflux\n", stdout);
-	return 0;
+	static const struct { const char *shell, *prelude, *body, *tail; } SHELLS[] = {
+		{ "bash", "", BASH_COMPLETION, "complete -F _cflux cflux\n" },
+		{ "zsh", ZSH_PRELUDE, BASH_COMPLETION, "complete -F _cflux cflux\n" },
+		{ "fish", "", FISH_COMPLETION, "" },
+		{ "powershell", "", POWERSHELL_COMPLETION, "" },
+	};
+
+	for (size_t i = 0; argc == 2 && i < sizeof(SHELLS) / sizeof(SHELLS[0]); i++)
+		if (strcmp(argv[1], SHELLS[i].shell) == 0) {
+			fputs(SHELLS[i].prelude, stdout);
+			fputs(SHELLS[i].body, stdout);
+			fputs(SHELLS[i].tail, stdout);
+			return 0;
+		}
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: cflux completion bash|zsh|fish|powershell\n");
+		return 0;
+	}
+	return cli_fail(CLI_EXIT_USAGE, "usage: cflux completion bash|zsh|fish|powershell");
 }

@@ -306,8 +306,9 @@ int kube_idempotent(const char *method, const char *content_type)
 		strcmp(content_type, "application/merge-patch+json") == 0);
 }
 
-static int kube_exchange(cf_kube *k, json_t **out, const char *method, const char *path,
-			 const char *content_type, const char *body, size_t len)
+/* One request; the reply's body as JSON into *out, or (text non-NULL) as it came into text. */
+static int kube_exchange_any(cf_kube *k, json_t **out, cf_buf *text, const char *method, const char *path,
+			     const char *content_type, const char *body, size_t len)
 {
 	cf_http_request req = CF_HTTP_REQUEST_INIT;
 	cf_http_headers headers = CF_HTTP_HEADERS_INIT;
@@ -344,7 +345,9 @@ static int kube_exchange(cf_kube *k, json_t **out, const char *method, const cha
 		rc = kube_status_error(k, r.code, r.body.data, r.body.len, method, path);
 		goto out;
 	}
-	if (out != NULL) {
+	if (text != NULL) {
+		rc = cf_buf_append(text, cf_http_body(&r), r.body.len);
+	} else if (out != NULL) {
 		json_error_t je;
 		*out = json_loadb(cf_http_body(&r), r.body.len, 0, &je);
 		if (*out == NULL)
@@ -364,6 +367,17 @@ void cf_kube_stats(const cf_kube *k, long *requests, long *writes)
 		*requests = k->stat_requests;
 	if (writes)
 		*writes = k->stat_writes;
+}
+
+static int kube_exchange(cf_kube *k, json_t **out, const char *method, const char *path,
+			 const char *content_type, const char *body, size_t len)
+{
+	return kube_exchange_any(k, out, NULL, method, path, content_type, body, len);
+}
+
+int cf_kube_get_text(cf_kube *k, cf_buf *out, const char *path)
+{
+	return kube_exchange_any(k, NULL, out, "GET", path, NULL, NULL, 0);
 }
 
 int cf_kube_request(cf_kube *k, json_t **out, const char *method, const char *path,

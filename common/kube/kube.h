@@ -14,6 +14,8 @@
 
 #include <jansson.h>
 
+#include "util/buf.h"
+
 typedef struct cf_kube cf_kube;
 
 typedef struct cf_kube_opts {
@@ -115,6 +117,9 @@ int cf_kube_event(cf_kube *k, const json_t *obj, const char *type, const char *r
 /* The raw request under every call: path is absolute ("/api/v1/..."), body may be NULL. */
 int cf_kube_request(cf_kube *k, json_t **out, const char *method, const char *path,
 		    const char *content_type, const char *body, size_t len);
+
+/* A GET whose reply is not JSON (a pod's log): the body appended to out, up to its cap. */
+int cf_kube_get_text(cf_kube *k, cf_buf *out, const char *path);
 
 /* ---- watch ---- */
 

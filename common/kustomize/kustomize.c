@@ -854,7 +854,7 @@ int kz_target_match(const kres *r, const json_t *t)
 
 int cf_kustomize_target_match(const json_t *obj, const json_t *target)
 {
-	kres r = { (json_t *)obj, NULL, 0 };
+	kres r = { (json_t *)obj, NULL, 0, NULL };
 
 	return cf_json_str(obj, "apiVersion") && cf_json_str(obj, "kind") && cf_json_str(json_object_get(obj, "metadata"), "name") &&
 	       kz_target_match(&r, target);

@@ -18,6 +18,7 @@
 #include "runtime/kinds.h"
 #include "runtime/workqueue.h"
 #include "util/flags.h"
+#include "util/log.h"
 
 /* The longest work key: Kind + '/' + namespace (63) + '/' + name (253), with room. */
 #define CF_WORK_KEY_MAX 512
@@ -75,7 +76,8 @@ int cf_kind_watch_event(const cf_kind_handler *row, void *ctx, cf_workqueue *q, 
 	{ "watch-namespace", CF_FLAG_STRING, &(ctl).watch_namespace, "only this namespace (default: all)", 0 },      \
 	{ "events-addr", CF_FLAG_STRING, &(ctl).events_addr, events_help, 0 },                                       \
 	{ "internal-token-file", CF_FLAG_STRING, &(ctl).internal_token_file, token_help, 0 },                        \
-	{ "log-level", CF_FLAG_STRING, &(ctl).log_level, "debug, info, warn or error", 0 }
+	{ "log-level", CF_FLAG_STRING, &(ctl).log_level, "debug, info, warn or error", 0 },                          \
+	{ "log-encoding", CF_FLAG_STRING, &cf_log_encoding_flag, "log encoding format: console (key=value) or json", 0 }
 
 /* What a controller's main.c hands to cf_controller_main: its name, flags, kind rows and the
  * hooks for what only it does. The fields under bind point into its options struct (ctx);

@@ -208,7 +208,7 @@ int cf_controller_flags(const cf_flag *flags, size_t n, int argc, char **argv, c
 
 	if (rc == 1)
 		return 0;
-	if (rc < 0 || cf_log_parse_level(&level, *log_level) < 0) {
+	if (rc < 0 || cf_log_parse_level(&level, *log_level) < 0 || cf_log_set_encoding(cf_log_encoding_flag) < 0) {
 		fprintf(stderr, "%s: %s\n", name, cf_err_msg());
 		return 2;
 	}

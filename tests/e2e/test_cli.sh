@@ -50,7 +50,7 @@ expect object_applied 0 "one" kubectl -n "$NS" get configmap cli-cm -o jsonpath=
 expect export_is_yaml 0 "kind: Kustomization" $C create kustomization app --source app --path ./app --prune --export
 expect get_sources_git 0 "app .*main@sha1:.*False .*True" $C get sources git
 expect get_kustomizations 0 "Applied revision" $C get kustomizations
-expect get_all_A 0 "$NS .*kustomization/app" $C get all -A
+expect get_all_A 0 "$NS[[:space:]].*kustomization/app" $C get all -A
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cli-cm\ndata:\n  v: two\n' > "$WORK/src/app/cm.yaml"
 git -C "$WORK/src" -c user.name=t -c user.email=t@l commit -qam two && git -C "$WORK/src" push -q "$REPO" main
 expect reconcile_with_source 0 "applied revision: main@sha1:$(git -C "$WORK/src" rev-parse HEAD)" $C reconcile kustomization app --with-source

@@ -1,10 +1,11 @@
-/* tests/unit/test_log.c - key=value log lines. */
+/* tests/unit/test_log.c - key=value and JSON log lines, and reading them back. */
 #include "test.h"
 #include "util/err.h"
 #include "util/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static char *capture(cf_log_level level, const char *msg, const char *k, const char *v)
 {
@@ -55,7 +56,41 @@ static void parse_levels(void)
 	CHECK_CONTAINS(cf_err_msg(), "\"loud\"");
 }
 
+/* a line in each encoding reads back to the same fields, escapes undone */
+static void json_and_read_back(void)
+{
+	const char *tricky = "say \"hi\"\n\tbye\\ \x01";
+	json_t *f = NULL;
+	char *line;
+
+	for (int json = 0; json < 2; json++) {
+		CHECK_OK(cf_log_set_encoding(json ? "json" : "console"));
+		line = capture(CF_LOG_WARN, "reconcile failed", "error", tricky);
+		if (json)
+			CHECK(strncmp(line, "{\"level\":\"warn\",\"ts\":\"", 22) == 0);
+		CHECK_OK(cf_log_parse_line(&f, line, strlen(line)));
+		CHECK(f && strcmp(json_string_value(json_object_get(f, "msg")), "reconcile failed") == 0);
+		CHECK(f && strcmp(json_string_value(json_object_get(f, "level")), "warn") == 0);
+		CHECK(f && strcmp(json_string_value(json_object_get(f, "error")), tricky) == 0);
+		json_decref(f);
+		f = NULL;
+		free(line);
+	}
+	CHECK_OK(cf_log_set_encoding("console"));
+	CHECK(cf_log_set_encoding("xml") == CF_EINVAL);
+	CHECK(cf_log_parse_line(&f, "ts=1 msg=\"open", 14) == CF_EINVAL && f == NULL);
+	CHECK(cf_log_parse_line(&f, "no equals here", 14) == CF_EINVAL);
+	CHECK(cf_log_parse_line(&f, "{\"level\":\"info\"}", 16) == CF_EINVAL);
+	{
+		const char *flux = "{\"msg\":\"m\",\"Kustomization\":{\"name\":\"a\"},\"n\":1}\n";
+		CHECK_OK(cf_log_parse_line(&f, flux, strlen(flux)));
+	}
+	CHECK(json_is_object(json_object_get(f, "Kustomization")) && json_object_get(f, "n") == NULL);
+	json_decref(f);
+}
+
 static const cf_test_case cases[] = {
+	{ "json_and_read_back", json_and_read_back },
 	{ "fields_and_quoting", fields_and_quoting },
 	{ "level_filters", level_filters },
 	{ "parse_levels", parse_levels },

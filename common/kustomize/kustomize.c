@@ -773,6 +773,8 @@ static int regex_full(const char *pattern, const char *s)
 	regex_t re;
 	int ok;
 
+	if (s == NULL)   /* no original name: a resource made outside a build (cf_kustomize_target_match) */
+		return 0;
 	snprintf(anchored, sizeof(anchored), "^(%s)$", pattern);
 	if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) != 0)
 		return strcmp(pattern, s) == 0;

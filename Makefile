@@ -41,7 +41,7 @@ LIB        = $(BUILD)/libcflux.a
 
 # The controllers, one folder and one binary each: this list drives the binaries, their archives,
 # make install COMPONENTS=, make images and make controllers (the list, for scripts).
-CONTROLLERS = source-controller kustomize-controller notification-controller helm-controller
+CONTROLLERS = source-controller kustomize-controller notification-controller helm-controller image-automation-controller
 
 # Each controller's objects except main.o also make an archive, build/<mode>/lib<controller>.a,
 # which every unit test, fuzz target and benchmark links (before libcflux.a); the linker takes

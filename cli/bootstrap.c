@@ -24,7 +24,7 @@
 
 typedef struct boot {
 	const char *url, *branch, *path, *key_file, *known_hosts_file, *username, *password, *ca_file;
-	const char *components, *interval, *author_name, *author_email, *secret_name;
+	const char *components, *components_extra, *interval, *author_name, *author_email, *secret_name;
 	int token_auth, password_stdin;
 	char *password_read;   /* from stdin: wiped and freed at the end */
 	char *url_user, *url_password;   /* taken out of --url (freed, the password wiped, at the end) */
@@ -357,6 +357,7 @@ int cmd_bootstrap(int argc, char **argv)
 		  "asked for on stdin when not given)", 0 },
 		{ "ca-file", CF_FLAG_STRING, &b.ca_file, "CA to trust for the https server", 0 },
 		{ "components", CF_FLAG_STRING, &b.components, "controllers to install", 0 },
+		{ "components-extra", CF_FLAG_STRING, &b.components_extra, "controllers to install besides --components", 0 },
 		{ "interval", CF_FLAG_STRING, &b.interval, "how often the GitRepository is fetched", 0 },
 		{ "author-name", CF_FLAG_STRING, &b.author_name, "commit author name", 0 },
 		{ "author-email", CF_FLAG_STRING, &b.author_email, "commit author email", 0 },
@@ -393,7 +394,7 @@ int cmd_bootstrap(int argc, char **argv)
 	b.path = clean;
 	if ((rc = credentials(&b)) != 0)
 		goto out;
-	if (cli_install_manifests(&components, b.components, cli.namespace) < 0) {
+	if (cli_install_manifests(&components, b.components, b.components_extra, cli.namespace) < 0) {
 		rc = cli_fail(CLI_EXIT_USAGE, "%s", cf_err_msg());
 		goto out;
 	}

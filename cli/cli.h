@@ -69,8 +69,9 @@ void cli_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const char *usage, char **pos, size_t *npos);
 /* Staged server-side apply of objs as field manager "cflux", with a summary line. */
 int cli_apply_all(json_t *objs, const char *what);
-/* What install applies: CRDs, the namespace, and the chosen components (comma separated). */
-int cli_install_manifests(json_t **out, const char *components, const char *ns);
+/* What install applies: CRDs, the namespace, and the chosen components (comma separated;
+ * extra, may be NULL: more of them, duplicates added once). */
+int cli_install_manifests(json_t **out, const char *components, const char *extra, const char *ns);
 /* Creates the controllers' internal token Secret in ns unless it exists; prints the outcome. */
 int cli_install_token(cf_kube *k, const char *ns);
 /* Waits until the object's controller reports it Ready; prints the outcome (0 ready, 1 not). */

@@ -44,6 +44,7 @@ typedef struct component {
 	 * source-controller get Flux's 1Gi; the notification-controller idles at ~13 MiB with a
 	 * bounded queue */
 	const char *memory_limit;
+	const char *scratch;   /* a writable emptyDir's mount path (artifacts, tag stores, helm's work), or NULL */
 } component;
 
 static const component COMPONENTS[] = {
@@ -60,11 +61,11 @@ static const component COMPONENTS[] = {
 	  "\"" INTERNAL_TOKEN_FLAG "\"]",
 	  "[{\"name\":\"artifacts\",\"containerPort\":" CF_PORT_ARTIFACT ",\"protocol\":\"TCP\"},{\"name\":\"notices\",\"containerPort\":" CF_PORT_NOTIFY ",\"protocol\":\"TCP\"}]",
 	  "[{\"name\":\"artifacts\",\"port\":" CF_PORT_ARTIFACT ",\"targetPort\":\"artifacts\",\"protocol\":\"TCP\"},"
-	  "{\"name\":\"notices\",\"port\":" CF_PORT_NOTIFY ",\"targetPort\":\"notices\",\"protocol\":\"TCP\"}]", 0, "1Gi" },
+	  "{\"name\":\"notices\",\"port\":" CF_PORT_NOTIFY ",\"targetPort\":\"notices\",\"protocol\":\"TCP\"}]", 0, "1Gi", "/data" },
 	{ "kustomize-controller", NULL,
 	  "[\"--source-notify-addr=tcp://source-controller.%s.svc:" CF_PORT_NOTIFY "\",\"--events-addr=tcp://notification-controller.%s.svc:" CF_PORT_EVENTS "\","
 	  "\"" INTERNAL_TOKEN_FLAG "\"]",
-	  "[]", NULL, 1, "1Gi" },
+	  "[]", NULL, 1, "1Gi", NULL },
 	{ "notification-controller",
 	  "[{\"apiGroups\":[\"" CF_GROUP_NOTIFICATION "\"],\"resources\":[\"providers\",\"alerts\",\"receivers\",\"providers/status\","
 	  "\"alerts/status\",\"receivers/status\"],"
@@ -78,13 +79,27 @@ static const component COMPONENTS[] = {
 	  "{\"name\":\"webhook\",\"containerPort\":" CF_PORT_RECEIVER ",\"protocol\":\"TCP\"}]",
 	  "[{\"name\":\"events\",\"port\":" CF_PORT_EVENTS ",\"targetPort\":\"events\",\"protocol\":\"TCP\"},"
 	  "{\"name\":\"events-http\",\"port\":" CF_PORT_EVENTS_HTTP ",\"targetPort\":\"events-http\",\"protocol\":\"TCP\"},"
-	  "{\"name\":\"webhook\",\"port\":80,\"targetPort\":\"webhook\",\"protocol\":\"TCP\"}]", 0, "256Mi" },
+	  "{\"name\":\"webhook\",\"port\":80,\"targetPort\":\"webhook\",\"protocol\":\"TCP\"}]", 0, "256Mi", NULL },
 	/* helm installs whatever a chart holds: bound to cluster-admin, as Flux's helm-controller;
 	 * helm runs as a child process with its own peak (a chart's rendering), hence Flux's 1Gi */
 	{ "helm-controller", NULL,
 	  "[\"--source-notify-addr=tcp://source-controller.%s.svc:" CF_PORT_NOTIFY "\",\"--events-addr=tcp://notification-controller.%s.svc:" CF_PORT_EVENTS "\","
 	  "\"--helm=/usr/local/bin/helm\",\"" INTERNAL_TOKEN_FLAG "\"]",
-	  "[]", NULL, 1, "1Gi" },
+	  "[]", NULL, 1, "1Gi", "/tmp" },
+	/* Flux's image-reflector- and image-automation-controller in one process: its kinds, the
+	 * GitRepositories it commits to, the Secrets and service accounts of registries and Git,
+	 * the namespaces of accessFrom; the tag stores on /data. Memory: tag lists are capped
+	 * (--tags-max) and read a page at a time */
+	{ "image-automation-controller",
+	  "[{\"apiGroups\":[\"" CF_GROUP_IMAGE "\"],\"resources\":[\"imagerepositories\",\"imagerepositories/status\","
+	  "\"imagerepositories/finalizers\",\"imagepolicies\",\"imagepolicies/status\",\"imagepolicies/finalizers\","
+	  "\"imageupdateautomations\",\"imageupdateautomations/status\",\"imageupdateautomations/finalizers\"],"
+	  "\"verbs\":[\"get\",\"list\",\"watch\",\"patch\",\"update\"]},"
+	  "{\"apiGroups\":[\"" CF_GROUP_SOURCE "\"],\"resources\":[\"gitrepositories\"],\"verbs\":[\"get\",\"list\",\"watch\"]},"
+	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\",\"serviceaccounts\",\"namespaces\"],\"verbs\":[\"get\"]},"
+	  "{\"apiGroups\":[\"\"],\"resources\":[\"events\"],\"verbs\":[\"create\",\"patch\"]}]",
+	  "[\"--storage-path=/data\",\"--events-addr=tcp://notification-controller.%s.svc:" CF_PORT_EVENTS "\",\"" INTERNAL_TOKEN_FLAG "\"]",
+	  "[]", NULL, 0, "256Mi", "/data" },
 };
 
 static json_t *labels(const char *component)
@@ -139,10 +154,9 @@ static int add_component(json_t *objs, const component *c, const char *ns)
 	json_object_set_new(container, "volumeMounts", json_pack("[{s:s,s:s,s:b}]", "name", "internal-token",
 								 "mountPath", INTERNAL_TOKEN_DIR, "readOnly", 1));
 	/* a writable directory on the read-only root: the artifacts, helm's private work directories */
-	if (strcmp(c->name, "source-controller") == 0 || strcmp(c->name, "helm-controller") == 0) {
-		const char *mount = strcmp(c->name, "source-controller") == 0 ? "/data" : "/tmp";
+	if (c->scratch) {
 		json_array_append_new(json_object_get(pod, "volumes"), json_pack("{s:s,s:{}}", "name", "data", "emptyDir"));
-		json_array_append_new(json_object_get(container, "volumeMounts"), json_pack("{s:s,s:s}", "name", "data", "mountPath", mount));
+		json_array_append_new(json_object_get(container, "volumeMounts"), json_pack("{s:s,s:s}", "name", "data", "mountPath", c->scratch));
 	}
 	dep = json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:{s:i,s:{s:s},s:{s:{s:o},s:o}}}", "apiVersion", "apps/v1",
 			"kind", "Deployment", "metadata", "name", c->name, "namespace", ns, "labels", labels(c->name),
@@ -183,11 +197,28 @@ static void add_network_policies(json_t *objs, const char *ns)
 						      "labels", labels(NULL), "spec", specs[i]));
 }
 
-int cli_install_manifests(json_t **out, const char *components, const char *ns)
+/* The component of a name; Flux's image-reflector-controller is the image-automation-controller
+ * here (one process owns the image kinds). */
+static const component *find_component(const char *name)
 {
+	if (strcmp(name, "image-reflector-controller") == 0)
+		name = "image-automation-controller";
+	for (size_t i = 0; i < sizeof(COMPONENTS) / sizeof(COMPONENTS[0]); i++)
+		if (strcmp(name, COMPONENTS[i].name) == 0)
+			return &COMPONENTS[i];
+	return NULL;
+}
+
+int cli_install_manifests(json_t **out, const char *components, const char *extra, const char *ns)
+{
+	unsigned added = 0;
 	json_t *objs = NULL, *crds = NULL;
-	char *list = cf_strdup(components), *save = NULL;
+	size_t len = strlen(components) + (extra ? strlen(extra) : 0) + 2;
+	char *list = cf_malloc(len), *save = NULL;
 	int rc = 0;
+
+	if (list)
+		snprintf(list, len, "%s,%s", components, extra ? extra : "");
 
 	*out = NULL;
 	if (list == NULL)
@@ -199,18 +230,18 @@ int cli_install_manifests(json_t **out, const char *components, const char *ns)
 	json_array_append_new(objs, json_pack("{s:s,s:s,s:{s:s,s:o}}", "apiVersion", "v1", "kind", "Namespace", "metadata",
 					      "name", ns, "labels", labels(NULL)));
 	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		const component *c = NULL;
-		for (size_t i = 0; i < sizeof(COMPONENTS) / sizeof(COMPONENTS[0]); i++)
-			if (strcmp(t, COMPONENTS[i].name) == 0)
-				c = &COMPONENTS[i];
+		const component *c = find_component(t);
+		size_t i = c ? (size_t)(c - COMPONENTS) : 0;
+		if (*t == '\0')
+			continue;
 		if (c == NULL) {
-			const cf_controller *known = cf_controller_find(t);
-			int later = known != NULL && !known->shipped;
-			rc = cf_err_set(CF_EINVAL, later ? "component \"%s\" is not available in cflux yet"
-							 : "unknown component \"%s\" (known: source-controller, kustomize-controller, notification-controller, helm-controller)", t);
+			rc = cf_err_set(CF_EINVAL, "unknown component \"%s\" (known: source-controller, kustomize-controller, "
+					"notification-controller, helm-controller, image-reflector-controller, image-automation-controller)", t);
 			goto out;
 		}
-		add_component(objs, c, ns);
+		if (!(added & (1u << i)))
+			add_component(objs, c, ns);
+		added |= 1u << i;
 	}
 	add_network_policies(objs, ns);
 	*out = objs;
@@ -266,17 +297,20 @@ int cli_install_token(cf_kube *k, const char *ns)
 int cmd_install(int argc, char **argv)
 {
 	const char *components = "source-controller,kustomize-controller,helm-controller,notification-controller";
+	const char *extra = NULL;
 	int export = 0, rc;
 	const cf_flag own[] = {
 		{ "components", CF_FLAG_STRING, &components, "controllers to install, comma separated", 0 },
+		{ "components-extra", CF_FLAG_STRING, &extra, "controllers to install besides --components "
+		  "(image-reflector-controller, image-automation-controller: one process here)", 0 },
 		{ "export", CF_FLAG_BOOL, &export, "print the manifests instead of applying them", 0 },
 	};
 	json_t *objs = NULL;
 
-	if ((rc = cli_parse(own, 2, argc, argv, "usage: cflux install [--components a,b] [--namespace flux-system] [--export]",
+	if ((rc = cli_parse(own, 3, argc, argv, "usage: cflux install [--components a,b] [--components-extra c] [--namespace flux-system] [--export]",
 			    NULL, NULL)) != 0)
 		return rc == 1 ? 0 : rc;
-	if (cli_install_manifests(&objs, components, cli.namespace) < 0)
+	if (cli_install_manifests(&objs, components, extra, cli.namespace) < 0)
 		return cli_fail(CLI_EXIT_USAGE, "%s", cf_err_msg());
 	if (export) {
 		cf_buf out = CF_BUF_INIT(64u << 20);

@@ -4,7 +4,6 @@
  * event and notice. Reasons and messages as Flux's source-controller v1. */
 #include "controller.h"
 
-#include "kube/secret.h"
 #include "runtime/condition.h"
 #include "runtime/event.h"
 #include "runtime/reconcile.h"
@@ -12,6 +11,7 @@
 #include "source/artifact.h"
 #include "source/ignore.h"
 #include "source/oci.h"
+#include "source/oci_client.h"
 #include "source/tree.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -91,75 +91,16 @@ static int read_spec(rec *r)
 
 /* ---- credentials and TLS ---- */
 
-static int read_secret(cf_kube *k, const char *ns, const json_t *spec, json_t **out, const char *field)
-{
-	const char *name = cf_json_str(json_object_get(spec, field), "name");
-	int rc;
-
-	*out = NULL;
-	if (name == NULL)
-		return 0;
-	if ((rc = cf_kube_secret_get(k, out, ns, name)) < 0)
-		return cf_err_prefix("failed to get secret '%s/%s' (spec.%s)", ns, name, field);
-	return 0;
-}
-
 int src_oci_client(cf_oci **client, cf_kube *k, const char *ns, const json_t *spec, const char *registry,
 		   long timeout_ms, int basic_auth)
 {
-	cf_oci_options o = CF_OCI_OPTIONS_INIT;
-	json_t *auth = NULL, *tls = NULL;
-	const json_t *v;
-	char *user = NULL, *pass = NULL;
-	int rc;
+	cf_oci_client_options o = CF_OCI_CLIENT_OPTIONS_INIT;
 
-	*client = NULL;
-	if ((rc = read_secret(k, ns, spec, &auth, "secretRef")) < 0 || (rc = read_secret(k, ns, spec, &tls, "certSecretRef")) < 0)
-		goto out;
-	if (auth) {
-		v = json_object_get(auth, ".dockerconfigjson");
-		if (v == NULL && basic_auth && cf_json_str(auth, "username") && cf_json_str(auth, "password")) {
-			user = cf_strdup(cf_json_str(auth, "username"));
-			pass = cf_strdup(cf_json_str(auth, "password"));
-			if (user == NULL || pass == NULL) {
-				rc = cf_err_set(CF_ENOMEM, "out of memory");
-				goto out;
-			}
-		} else if (v == NULL) {
-			rc = cf_err_set(CF_EINVAL, "secret '%s/%s' has no '.dockerconfigjson' (type kubernetes.io/dockerconfigjson)",
-					ns, cf_json_str(json_object_get(spec, "secretRef"), "name"));
-			goto out;
-		} else {
-			rc = cf_oci_dockerconfig_find(&user, &pass, json_string_value(v), json_string_length(v), registry);
-			if (rc == CF_ENOTFOUND)
-				rc = 0;   /* as Flux's keychain: no entry for this host is anonymous */
-			if (rc < 0)
-				goto out;
-		}
-	}
 	o.registry = registry;
-	o.insecure = json_is_true(json_object_get(spec, "insecure"));
-	o.username = user;
-	o.password = pass;
 	o.timeout_ms = timeout_ms;
 	o.user_agent = SOURCE_CONTROLLER;
-	if ((v = json_object_get(tls, "ca.crt")) != NULL)
-		o.tls.ca = json_string_value(v), o.tls.ca_len = json_string_length(v);
-	if ((v = json_object_get(tls, "tls.crt")) != NULL)
-		o.tls.cert = json_string_value(v), o.tls.cert_len = json_string_length(v);
-	if ((v = json_object_get(tls, "tls.key")) != NULL)
-		o.tls.key = json_string_value(v), o.tls.key_len = json_string_length(v);
-	if ((o.tls.cert == NULL) != (o.tls.key == NULL)) {
-		rc = cf_err_set(CF_EINVAL, "certSecretRef: tls.crt and tls.key go together");
-		goto out;
-	}
-	rc = cf_oci_new(client, &o);
-out:
-	if (user) cf_free_secret(user, strlen(user) + 1);
-	if (pass) cf_free_secret(pass, strlen(pass) + 1);
-	cf_kube_secret_free(auth);
-	cf_kube_secret_free(tls);
-	return rc;
+	o.basic_auth = basic_auth;
+	return cf_oci_client_for_spec(client, k, ns, spec, &o);
 }
 
 static int open_client(rec *r, cf_oci **client)

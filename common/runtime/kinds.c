@@ -9,8 +9,8 @@ static const cf_controller CONTROLLERS[] = {
 	{ "kustomize-controller", 1 },
 	{ "notification-controller", 1 },
 	{ "helm-controller", 1 },
-	{ "image-reflector-controller", 0 },
-	{ "image-automation-controller", 0 },
+	/* one process owns what Flux splits over image-reflector- and image-automation-controller */
+	{ "image-automation-controller", 1 },
 };
 
 #define ROW(id, kind, group, av, older, plural, cli, revision, controller) \
@@ -39,9 +39,9 @@ static const cf_kind KINDS[CF_KIND_COUNT] = {
 	ROW(CF_KIND_RECEIVER, "Receiver", CF_GROUP_NOTIFICATION, CF_AV_RECEIVER, L("v1beta2", "v1beta1"),
 	    "receivers", L("receiver", "receivers"), NULL, "notification-controller"),
 	ROW(CF_KIND_IMAGEREPOSITORY, "ImageRepository", CF_GROUP_IMAGE, CF_AV_IMAGEREPOSITORY, L("v1beta1"),
-	    "imagerepositories", L("image repository", "images repository"), NULL, "image-reflector-controller"),
+	    "imagerepositories", L("image repository", "images repository"), NULL, "image-automation-controller"),
 	ROW(CF_KIND_IMAGEPOLICY, "ImagePolicy", CF_GROUP_IMAGE, CF_AV_IMAGEPOLICY, L("v1beta1"),
-	    "imagepolicies", L("image policy", "images policy"), "latestImage", "image-reflector-controller"),
+	    "imagepolicies", L("image policy", "images policy"), "latestImage", "image-automation-controller"),
 	ROW(CF_KIND_IMAGEUPDATEAUTOMATION, "ImageUpdateAutomation", CF_GROUP_IMAGE, CF_AV_IMAGEUPDATEAUTOMATION, L("v1beta1"),
 	    "imageupdateautomations", L("image update", "images update"), "lastPushCommit", "image-automation-controller"),
 };

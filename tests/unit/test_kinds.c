@@ -58,7 +58,9 @@ static const struct {
 	{ { "sourc", "git" }, NULL, 0 },
 	{ { "hr", "podinfo" }, "HelmRelease", 1 },
 	{ { "helmreleases" }, "HelmRelease", 1 },
-	{ { "image", "policy" }, NULL, 0 },         /* the image controllers are not shipped yet */
+	{ { "image", "policy" }, "ImagePolicy", 2 },
+	{ { "image", "repository" }, "ImageRepository", 2 },
+	{ { "image", "update" }, "ImageUpdateAutomation", 2 },
 	{ { "deployment" }, NULL, 0 },
 };
 
@@ -101,13 +103,14 @@ static void controllers(void)
 	size_t n = 0;
 	const cf_controller *c = cf_controllers(&n);
 
-	CHECK(n == 6 && strcmp(c[0].name, "source-controller") == 0 && c[0].shipped);
+	CHECK(n == 5 && strcmp(c[0].name, "source-controller") == 0 && c[0].shipped);
 	CHECK(cf_controller_find("helm-controller") && cf_controller_find("helm-controller")->shipped);
-	CHECK(cf_controller_find("image-automation-controller") && !cf_controller_find("image-automation-controller")->shipped);
+	CHECK(cf_controller_find("image-automation-controller") && cf_controller_find("image-automation-controller")->shipped);
+	CHECK(cf_controller_find("image-reflector-controller") == NULL);   /* one process owns its kinds */
 	CHECK(cf_controller_find("nope") == NULL);
 	CHECK(cf_kind_shipped(cf_kind_get(CF_KIND_KUSTOMIZATION)));
 	CHECK(cf_kind_shipped(cf_kind_get(CF_KIND_HELMRELEASE)));
-	CHECK(!cf_kind_shipped(cf_kind_get(CF_KIND_IMAGEPOLICY)));
+	CHECK(cf_kind_shipped(cf_kind_get(CF_KIND_IMAGEPOLICY)));
 }
 
 static const cf_test_case tests[] = {

@@ -65,7 +65,7 @@ TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-si
 
 BINS       = bin/cflux $(CONTROLLERS:%=bin/%)
 
-.PHONY: all test unit check-layers controllers images deps demo demo-down fuzz clean env-up env-down bench bench-peer bench-helm install
+.PHONY: all test unit check-layers controllers images deps demo demo-down fuzz clean env-up env-down bench bench-peer bench-helm bench-image install
 # keep intermediate objects: no "rm" after the test summary, no rebuilds
 .SECONDARY:
 all: $(LIB) $(CTRL_LIBS) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(KUST_BIN) $(FUZZ_REPLAY) $(TOOLS)
@@ -190,6 +190,9 @@ bench-peer: $(BINS)
 
 bench-helm: $(BINS)
 	@$(BENCH_ENV) CFLUX_BENCH_ONLY=helm sh tests/bench/run
+
+bench-image: $(BINS) $(BUILD)/bench/bench_push_tags
+	@$(BENCH_ENV) CFLUX_BENCH_ONLY=image sh tests/bench/run
 
 demo: all
 	@BUILD=$(BUILD) sh tests/env/demo

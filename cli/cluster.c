@@ -685,6 +685,41 @@ static int get_kind(cf_kube *k, const char *av, const char *kind, int print_kind
 	return 0;
 }
 
+/* Whether one of kind's CLI names is "<group> <something>" ("sources git" for "sources"). */
+static int kind_in_group(const cf_kind *kd, const char *group)
+{
+	size_t n = strlen(group);
+
+	for (size_t j = 0; j < CF_KIND_MAX_NAMES && kd->cli[j]; j++)
+		if (strncmp(kd->cli[j], group, n) == 0 && kd->cli[j][n] == ' ')
+			return 1;
+	return 0;
+}
+
+/* `get sources all`, `get images all`: every shipped kind of the group, as flux prints them */
+static int get_group_all(const char *group)
+{
+	size_t printed = 0, kinds = 0;
+	cf_kube *k;
+	int rc = 0;
+
+	for (int id = 0; id < CF_KIND_COUNT; id++)
+		kinds += cf_kind_shipped(cf_kind_get((cf_kind_id)id)) && kind_in_group(cf_kind_get((cf_kind_id)id), group);
+	if (kinds == 0)
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources all | images all [-A]");
+	if ((k = cli_client()) == NULL)
+		return 1;
+	for (int id = 0; rc == 0 && id < CF_KIND_COUNT; id++) {
+		const cf_kind *kd = cf_kind_get((cf_kind_id)id);
+		if (cf_kind_shipped(kd) && kind_in_group(kd, group))
+			rc = get_kind(k, kd->api_version, kd->kind, 1, &printed);
+	}
+	if (rc == 0 && printed == 0)
+		cli_fail(0, "no objects found in %s", cli.all_namespaces ? "any namespace" : cli.namespace);
+	cf_kube_free(k);
+	return rc;
+}
+
 int cmd_get(int argc, char **argv)
 {
 	const cf_flag own[] = { { "all-namespaces|A", CF_FLAG_BOOL, &cli.all_namespaces, "every namespace", 0 } };
@@ -694,7 +729,7 @@ int cmd_get(int argc, char **argv)
 	cf_kube *k;
 	int rc;
 
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux get sources git|helm|chart|oci | kustomizations | all [-A]", pos, &npos)) != 0)
+	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux get sources git|helm|chart|oci|all | images repository|policy|update|all | kustomizations | all [-A]", pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	if (npos == 1 && strcmp(pos[0], "all") == 0) {
 		if ((k = cli_client()) == NULL)
@@ -712,8 +747,10 @@ int cmd_get(int argc, char **argv)
 		cf_kube_free(k);
 		return rc;
 	}
+	if (npos == 2 && strcmp(pos[1], "all") == 0)
+		return get_group_all(pos[0]);
 	if (npos == 0 || cli_kind_args(pos, npos, &av, &kind) != (int)npos)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources git|helm|chart|oci | kustomizations | all [-A]");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux get sources git|helm|chart|oci|all | images repository|policy|update|all | kustomizations | all [-A]");
 	if ((k = cli_client()) == NULL)
 		return 1;
 	rc = get_kind(k, av, kind, 0, NULL);

@@ -20,7 +20,7 @@ typedef struct iac_ctl {
 	const char *kubeconfig, *context, *watch_namespace;
 	const char *events_addr, *log_level, *internal_token_file;
 	const char *storage_path;       /* the tag stores: <storage>/imagerepository/<ns>/<name>/tags */
-	long concurrent, requeue_max_ms, tags_max;
+	long concurrent, requeue_max_ms, tags_max, tags_page_size;
 	/* run time */
 	char *internal_token;
 	cf_workqueue *queue;

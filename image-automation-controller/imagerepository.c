@@ -216,7 +216,9 @@ static int scan(rec *r, int *changed)
 		rc = cf_reconcile_fail(r->p, R_AUTH, 0);
 		goto out;
 	}
-	if ((rc = cf_oci_tags_list(client, &tags, r->img.repository)) < 0) {
+	rc = r->c->tags_page_size > 0 ? cf_oci_tags_list_paged(client, &tags, r->img.repository, (int)r->c->tags_page_size)
+				       : cf_oci_tags_list(client, &tags, r->img.repository);
+	if (rc < 0) {
 		cf_err_prefix("scan failed");
 		rc = cf_reconcile_fail(r->p, rc == CF_EAUTH ? R_AUTH : R_READ, 0);
 		goto out;
@@ -240,6 +242,7 @@ static int scan(rec *r, int *changed)
 	snprintf(r->p->revision, sizeof(r->p->revision), "%s", revision);
 	snprintf(msg, sizeof(msg), "successful scan: found %zu tags with checksum %s", json_array_size(stored), revision);
 	rc = cf_reconcile_ready(r->p, CF_REASON_SUCCEEDED, msg);
+	cf_log(CF_LOG_DEBUG, "scanned", "object", r->p->key, "tags", msg, "stored", *changed ? "changed" : "unchanged", NULL);
 out:
 	cf_oci_free(client);
 	json_decref(tags);

@@ -211,13 +211,13 @@ int iac_regex_compile(iac_regex *re, const char *pattern, const char *field)
 
 	memset(re, 0, sizeof(*re));
 	if ((rc = iac_regex_translate(&b, re, pattern, &icase)) < 0) {
-		rc = cf_err_prefix("%s '%.200s'", field, pattern);
+		rc = cf_err_prefix("%s: invalid regular expression pattern '%.200s'", field, pattern);
 		goto out;
 	}
 	e = regcomp(&re->re, b.data ? b.data : "", REG_EXTENDED | (icase ? REG_ICASE : 0));
 	if (e != 0) {
 		regerror(e, &re->re, why, sizeof(why));
-		rc = cf_err_set(CF_EINVAL, "%s '%.200s' is not a valid regular expression: %s", field, pattern, why);
+		rc = cf_err_set(CF_EINVAL, "%s: invalid regular expression pattern '%.200s': %s", field, pattern, why);
 		goto out;
 	}
 	re->compiled = 1;

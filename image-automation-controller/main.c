@@ -33,17 +33,18 @@ static const cf_flag flags[] = {
 	{ "concurrent", CF_FLAG_INT, &ctl.concurrent, "objects reconciled at the same time", 1 },
 	{ "requeue-max", CF_FLAG_DURATION, &ctl.requeue_max_ms, "longest backoff after failures", 1000 },
 	{ "tags-max", CF_FLAG_INT, &ctl.tags_max, "tags kept for one ImageRepository, at most (past it the scan fails)", 1 },
+	{ "tags-page-size", CF_FLAG_INT, &ctl.tags_page_size, "tags asked for a page of a registry's tag list (0: the registry's own paging)", 0 },
 };
 
-static int repository_wants_reconcile(const char *type, const json_t *obj)
+static int wants_reconcile(const char *type, const json_t *obj)
 {
 	return cf_status_wants_reconcile(type, obj, 0);
 }
 
 /* The kinds: one row each (runtime/controller.h). */
 static cf_kind_handler KIND_ROWS[] = {
-	{ CF_KIND_IMAGEREPOSITORY, imagepolicy_on_repository, repository_wants_reconcile, imagerepository_reconcile },
-	{ CF_KIND_IMAGEPOLICY, imagepolicy_on_event, repository_wants_reconcile, imagepolicy_reconcile },
+	{ CF_KIND_IMAGEREPOSITORY, imagepolicy_on_repository, wants_reconcile, imagerepository_reconcile },
+	{ CF_KIND_IMAGEPOLICY, imagepolicy_on_event, wants_reconcile, imagepolicy_reconcile },
 	/* ---- SLOT: ImageUpdateAutomation, the row of imageupdate.c (iua_handler), copied in by
 	 * main() (an extern object is no constant initialiser) ---- */
 	{ CF_KIND_IMAGEUPDATEAUTOMATION, NULL, NULL, NULL },

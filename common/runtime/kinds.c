@@ -39,7 +39,7 @@ static const cf_kind KINDS[CF_KIND_COUNT] = {
 	ROW(CF_KIND_RECEIVER, "Receiver", CF_GROUP_NOTIFICATION, CF_AV_RECEIVER, L("v1beta2", "v1beta1"),
 	    "receivers", L("receiver", "receivers"), NULL, "notification-controller"),
 	ROW(CF_KIND_IMAGEREPOSITORY, "ImageRepository", CF_GROUP_IMAGE, CF_AV_IMAGEREPOSITORY, L("v1beta1"),
-	    "imagerepositories", L("image repository", "images repository"), NULL, "image-automation-controller"),
+	    "imagerepositories", L("image repository", "images repository"), "lastScanResult.revision", "image-automation-controller"),
 	ROW(CF_KIND_IMAGEPOLICY, "ImagePolicy", CF_GROUP_IMAGE, CF_AV_IMAGEPOLICY, L("v1beta1"),
 	    "imagepolicies", L("image policy", "images policy"), "latestImage", "image-automation-controller"),
 	ROW(CF_KIND_IMAGEUPDATEAUTOMATION, "ImageUpdateAutomation", CF_GROUP_IMAGE, CF_AV_IMAGEUPDATEAUTOMATION, L("v1beta1"),

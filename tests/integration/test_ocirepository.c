@@ -10,6 +10,7 @@
 #include "itest.h"
 #include "kube/kube.h"
 #include "kube_env.h"
+#include "registry_env.h"
 #include "source/oci.h"
 #include "source/tree.h"
 #include "test.h"
@@ -99,34 +100,17 @@ out:
 
 static int open_plain(cf_oci **c)
 {
-	cf_oci_options o = CF_OCI_OPTIONS_INIT;
-
-	o.registry = getenv("CFLUX_REGISTRY");
-	o.insecure = 1;
-	return cf_oci_new(c, &o);
+	return registry_open(c, "CFLUX_REGISTRY", 1, NULL, 0);
 }
 
 static int open_tls(cf_oci **c, const char *password, int with_ca)
 {
-	cf_oci_options o = CF_OCI_OPTIONS_INIT;
-
-	o.registry = getenv("CFLUX_REGISTRY_TLS");
-	o.username = getenv("CFLUX_REGISTRY_USER");
-	o.password = password;
-	if (with_ca)
-		o.tls.ca_file = getenv("CFLUX_CA");
-	return cf_oci_new(c, &o);
+	return registry_open(c, "CFLUX_REGISTRY_TLS", 0, password, with_ca);
 }
 
 static int open_token(cf_oci **c, const char *password)
 {
-	cf_oci_options o = CF_OCI_OPTIONS_INIT;
-
-	o.registry = getenv("CFLUX_REGISTRY_TOKEN");
-	o.insecure = 1;
-	o.username = getenv("CFLUX_REGISTRY_USER");
-	o.password = password;
-	return cf_oci_new(c, &o);
+	return registry_open(c, "CFLUX_REGISTRY_TOKEN", 1, password, 0);
 }
 
 static void start_controllers(void)

@@ -149,8 +149,9 @@ static int read_git(iua *u)
 		cf_err_set(CF_EINVAL, "spec.git.commit.author.email is required");
 		return cf_reconcile_fail(u->p, CF_REASON_INVALID_SPEC, CF_FAIL_STALLED);
 	}
-	if (u->author_name == NULL)
-		u->author_name = "";
+	/* Flux makes the name optional; a Git signature needs one: the email stands in */
+	if (u->author_name == NULL || u->author_name[0] == '\0')
+		u->author_name = u->author_email;
 	if (json_object_get(commit, "signingKey")) {
 		cf_err_set(CF_EINVAL, "spec.git.commit.signingKey: cflux does not sign commits (no OpenPGP library); "
 				      "remove signingKey or sign outside the automation");

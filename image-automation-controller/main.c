@@ -50,8 +50,12 @@ static cf_kind_handler KIND_ROWS[] = {
 	/* ---- SLOT: ImageUpdateAutomation, the row of imageupdate.c (iua_handler), copied in by
 	 * main() (an extern object is no constant initialiser) ---- */
 	{ CF_KIND_IMAGEUPDATEAUTOMATION, NULL, NULL, NULL },
+	/* ---- SLOT: ImagePolicy watched for the automations (iua_policy_handler), after the
+	 * policy's own row, which the work keys find first ---- */
+	{ CF_KIND_IMAGEPOLICY, NULL, NULL, NULL },
 };
 #define IUA_SLOT 2
+#define IUA_POLICY_SLOT 3
 static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 
 static int setup(void *ctx)
@@ -89,5 +93,6 @@ static const cf_controller_def def = {
 int main(int argc, char **argv)
 {
 	KIND_ROWS[IUA_SLOT] = iua_handler;
+	KIND_ROWS[IUA_POLICY_SLOT] = iua_policy_handler;
 	return cf_controller_main(&def, argc, argv);
 }

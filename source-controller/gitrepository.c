@@ -52,15 +52,6 @@ int gitrepository_wants_reconcile(const char *type, const json_t *obj)
 
 /* ---- credentials ---- */
 
-static const char *secret_value(rec *r, const char *key, size_t *len)
-{
-	const json_t *v = json_object_get(r->secret, key);
-
-	if (len && v)
-		*len = json_string_length(v);
-	return json_string_value(v);
-}
-
 static int load_auth(rec *r, const char **reason)
 {
 	const char *secret = cf_json_str(json_object_get(json_object_get(r->obj, "spec"), "secretRef"), "name");
@@ -79,16 +70,7 @@ static int load_auth(rec *r, const char **reason)
 		*reason = R_AUTH;
 		return cf_err_prefix("failed to get secret '%s/%s'", r->ns, secret);
 	}
-	r->auth.username = secret_value(r, "username", NULL);
-	r->auth.password = secret_value(r, "password", NULL);
-	r->auth.bearer_token = secret_value(r, "bearerToken", NULL);
-	r->auth.ca_pem = secret_value(r, "ca.crt", &r->auth.ca_len);
-	if (r->auth.ca_pem == NULL)
-		r->auth.ca_pem = secret_value(r, "caFile", &r->auth.ca_len);
-	r->auth.identity = secret_value(r, "identity", NULL);
-	r->auth.known_hosts = secret_value(r, "known_hosts", NULL);
-	if (r->auth.identity)
-		r->auth.identity_password = r->auth.password;
+	cf_git_auth_from_secret(&r->auth, r->secret);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/semver.h"
+#include "yaml/yaml.h"
 
 #include <fnmatch.h>
 #include <git2.h>
@@ -891,21 +892,24 @@ static int on_push_ref(const char *ref, const char *status, void *payload)
 	return 0;
 }
 
-int cf_git_push(cf_git_repo *r, const char *commit, const char *branch, const cf_git_auth *auth, long timeout_s)
+int cf_git_push_ref(cf_git_repo *r, const char *commit, const char *dst_ref, int force, const cf_git_auth *auth,
+		    long timeout_s)
 {
 	git_ctx ctx = { .auth = auth, .r = r };
 	git_push_options po;
 	git_remote *remote = NULL;
 	git_reference *ref = NULL;
 	git_oid oid;
-	char spec[600], local[300], *hdr = NULL;
+	char spec[700], local[600], *hdr = NULL;
 	char *specs[1] = { spec };
 	git_strarray refspecs = { specs, 1 };
 	int rc = 0;
 
+	if (strncmp(dst_ref, "refs/", 5) != 0 || strlen(dst_ref) > 500)
+		return cf_err_set(CF_EINVAL, "push destination \"%.500s\" is not a full ref name (refs/...)", dst_ref);
 	ctx.deadline = timeout_s > 0 ? time(NULL) + timeout_s : 0;
-	snprintf(local, sizeof(local), "refs/cflux/push/%s", branch);
-	snprintf(spec, sizeof(spec), "%s:refs/heads/%s", local, branch);   /* not forced: fast-forward only */
+	snprintf(local, sizeof(local), "refs/cflux/push/%s", dst_ref + 5);
+	snprintf(spec, sizeof(spec), "%s%s:%s", force ? "+" : "", local, dst_ref);
 	if (git_oid_fromstr(&oid, commit) < 0 || git_reference_create(&ref, r->repo, local, &oid, 1, "cflux push") < 0)
 		return git_fail(NULL, CF_EINVAL, commit);
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
@@ -918,7 +922,8 @@ int cf_git_push(cf_git_repo *r, const char *commit, const char *branch, const cf
 		goto out;
 	}
 	if ((rc = LIBGIT2_NET(git_remote_push(remote, &refspecs, &po))) < 0 || ctx.err[0]) {
-		rc = git_fail(&ctx, net_code(&ctx, rc), r->url);
+		/* the remote's ref moved past what we built on (libgit2 checks before sending) */
+		rc = git_fail(&ctx, rc == GIT_ENONFASTFORWARD ? CF_ECONFLICT : net_code(&ctx, rc), r->url);
 		goto out;
 	}
 out:
@@ -927,6 +932,84 @@ out:
 	if (hdr)
 		cf_free_secret(hdr, strlen(hdr));
 	return rc;
+}
+
+int cf_git_push(cf_git_repo *r, const char *commit, const char *branch, const cf_git_auth *auth, long timeout_s)
+{
+	char dst[300];
+
+	snprintf(dst, sizeof(dst), "refs/heads/%s", branch);
+	return cf_git_push_ref(r, commit, dst, 0, auth, timeout_s);
+}
+
+/* ---- reading the files of a commit without a checkout ---- */
+
+typedef struct walk_ctx {
+	cf_git_repo *r;
+	const char *dir;
+	size_t dir_len, max;
+	cf_git_file_cb cb;
+	void *payload;
+	int rc;
+} walk_ctx;
+
+static int walk_entry(const char *root, const git_tree_entry *e, void *payload)
+{
+	walk_ctx *w = payload;
+	git_filemode_t mode = git_tree_entry_filemode(e);
+	git_blob *b = NULL;
+	char path[4096];
+
+	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+		return 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", root, git_tree_entry_name(e)) >= sizeof(path))
+		return 0;
+	if (w->dir_len && (strncmp(path, w->dir, w->dir_len) != 0 || path[w->dir_len] != '/'))
+		return 0;
+	if (git_blob_lookup(&b, w->r->repo, git_tree_entry_id(e)) < 0) {
+		w->rc = git_fail(NULL, CF_EIO, path);
+		return -1;
+	}
+	if ((size_t)git_blob_rawsize(b) <= w->max)
+		w->rc = w->cb(path, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b), w->payload);
+	git_blob_free(b);
+	return w->rc < 0 ? -1 : 0;
+}
+
+int cf_git_walk_files(cf_git_repo *r, const char *commit, const char *dir, size_t max_size, cf_git_file_cb cb,
+		      void *payload)
+{
+	walk_ctx w = { .r = r, .dir = dir ? dir : "", .max = max_size, .cb = cb, .payload = payload };
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_oid oid;
+
+	w.dir_len = strlen(w.dir);
+	if (git_oid_fromstr(&oid, commit) < 0 || git_commit_lookup(&c, r->repo, &oid) < 0 || git_commit_tree(&t, c) < 0)
+		w.rc = git_fail(NULL, CF_ENOTFOUND, commit);
+	else if (git_tree_walk(t, GIT_TREEWALK_PRE, walk_entry, &w) < 0 && w.rc == 0)
+		w.rc = git_fail(NULL, CF_EIO, commit);
+	git_tree_free(t);
+	git_commit_free(c);
+	return w.rc;
+}
+
+void cf_git_auth_from_secret(cf_git_auth *a, const json_t *secret)
+{
+	const json_t *ca = json_object_get(secret, "ca.crt");
+
+	*a = (cf_git_auth)CF_GIT_AUTH_INIT;
+	if (ca == NULL)
+		ca = json_object_get(secret, "caFile");
+	a->username = cf_json_str(secret, "username");
+	a->password = cf_json_str(secret, "password");
+	a->bearer_token = cf_json_str(secret, "bearerToken");
+	a->ca_pem = json_string_value(ca);
+	a->ca_len = json_string_length(ca);
+	a->identity = cf_json_str(secret, "identity");
+	a->known_hosts = cf_json_str(secret, "known_hosts");
+	if (a->identity)
+		a->identity_password = a->password;
 }
 
 int cf_git_read_file(cf_git_repo *r, cf_buf *out, const char *commit, const char *path)

@@ -91,6 +91,23 @@ int  cf_git_commit_files(cf_git_repo *r, char new_commit[41], const char *parent
 /* Pushes commit to the remote's refs/heads/branch (a fast-forward; a refusal is an error
  * naming the server's reason). */
 int  cf_git_push(cf_git_repo *r, const char *commit, const char *branch, const cf_git_auth *auth, long timeout_s);
+/* Pushes commit to the remote's dst_ref (a full name, "refs/heads/auto"); force replaces what
+ * is there, else only a fast-forward. CF_ECONFLICT when the remote ref moved to a commit that
+ * commit does not descend from (fetch, rebuild, push again); a refusal by the server (a
+ * protected branch, a hook) is CF_EIO naming its reason. */
+int  cf_git_push_ref(cf_git_repo *r, const char *commit, const char *dst_ref, int force, const cf_git_auth *auth,
+		     long timeout_s);
+/* Called for each regular file of a walk: path from the tree's root, its bytes (borrowed for
+ * the call). A negative return stops the walk with that code. */
+typedef int (*cf_git_file_cb)(const char *path, const char *data, size_t len, void *payload);
+/* Calls cb for each regular file under dir ("" or NULL: all) at commit, in tree order, without
+ * a checkout; files larger than max_size are passed over. */
+int  cf_git_walk_files(cf_git_repo *r, const char *commit, const char *dir, size_t max_size, cf_git_file_cb cb,
+		       void *payload);
+/* The credentials a GitRepository's secretRef holds (secret: its data decoded, as
+ * cf_kube_secret_decode gives it): username/password, bearerToken, ca.crt (or caFile),
+ * identity (+ password as its passphrase), known_hosts. a's strings are borrowed from secret. */
+void cf_git_auth_from_secret(cf_git_auth *a, const json_t *secret);
 /* Appends the content of path at commit to out; CF_ENOTFOUND when it is not there. */
 int  cf_git_read_file(cf_git_repo *r, cf_buf *out, const char *commit, const char *path);
 /* Number of objects fetched by the last cf_git_fetch (0: nothing new). */

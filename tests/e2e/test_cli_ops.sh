@@ -66,37 +66,37 @@ cli_logged "$WORK"
 C="$WORK/cflux -n $NS --kubeconfig $CFLUX_KUBECONFIG_TOKEN --timeout 60s"
 
 expect create_source 0 "fetched revision" $C create source git ops --url "$CFLUX_GIT_URL_HTTP/ops-$$.git" --branch main --interval 1h
-expect create_ks_a 0 "applied revision" $C create kustomization a --source GitRepository/ops --path ./apps/staging --prune --interval 1h --target-namespace "$NS"
-expect create_ks_b 0 "applied revision" $C create kustomization b --source ops --path ./apps/other --prune --interval 1h --target-namespace "$NS"
+expect create_ks_a 0 "applied revision" $C create kustomization ka --source GitRepository/ops --path ./apps/staging --prune --interval 1h --target-namespace "$NS"
+expect create_ks_b 0 "applied revision" $C create kustomization kb --source ops --path ./apps/other --prune --interval 1h --target-namespace "$NS"
 
 # get: flux's table (cells padded and tab-ended), revisions cut to 8 hex
 expect get_header_tabs 0 "^NAME${TAB}REVISION *${TAB}SUSPENDED${TAB}READY${TAB}MESSAGE *${TAB}\$" $C get ks
-expect get_revision_short 0 "main@sha1:[0-9a-f]\{8\} *${TAB}False" $C get ks a
-out=$($C get ks a 2>&1)
+expect get_revision_short 0 "main@sha1:[0-9a-f]\{8\} *${TAB}False" $C get ks ka
+out=$($C get ks ka 2>&1)
 if printf '%s' "$out" | grep -q "[0-9a-f]\{9\}"; then ko get_no_long_hex "$out"; else ok get_no_long_hex; fi
 expect get_name_not_found 0 "Kustomization object 'nope' not found in \"$NS\" namespace" $C get ks nope
 expect get_A_namespace_column 0 "^NAMESPACE *${TAB}NAME" $C get kustomizations -A
 expect get_status_selector_none 0 "no Kustomization objects found" $C get ks --status-selector ready=false
-expect get_status_selector_ready 0 "^b${TAB}" $C get ks --status-selector ready=true --no-header
+expect get_status_selector_ready 0 "^kb${TAB}" $C get ks --status-selector ready=true --no-header
 expect get_status_selector_bad 1 "type=status format" $C get ks --status-selector ready
-expect get_show_source 0 "GitRepository/$NS/ops" $C get ks a --show-source
+expect get_show_source 0 "GitRepository/$NS/ops" $C get ks ka --show-source
 expect get_show_source_wrong_kind 2 "show-source" $C get sources git --show-source
 expect get_sources_all 0 "gitrepository/ops" $C get sources all
-expect get_all 0 "kustomization/b" $C get all
+expect get_all 0 "kustomization/kb" $C get all
 expect get_alerts_kind 0 "no Alert objects found" $C get alerts
 expect get_watch_all_refused 1 "expected a single resource type" $C get all --watch
-expect get_watch 0 "^a " $WORK/cflux -n "$NS" --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --timeout 3s get ks --watch
+expect get_watch 0 "^ka " $WORK/cflux -n "$NS" --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --timeout 3s get ks --watch
 expect get_unknown_kind 2 "usage" $C get frobnicators
 
 # several names, --all
-expect suspend_two 0 "Kustomization suspended" $C suspend ks a b
-expect both_suspended 0 "^b *${TAB}main@sha1:[0-9a-f]* *${TAB}True" $C get ks b
-expect resume_two 0 "applied revision" $C resume ks a b
-expect suspend_all 0 "suspending Kustomization '$NS/b'" $C suspend ks --all
+expect suspend_two 0 "Kustomization suspended" $C suspend ks ka kb
+expect both_suspended 0 "^kb *${TAB}main@sha1:[0-9a-f]* *${TAB}True" $C get ks kb
+expect resume_two 0 "applied revision" $C resume ks ka kb
+expect suspend_all 0 "suspending Kustomization '$NS/kb'" $C suspend ks --all
 expect resume_all 0 "applied revision" $C resume ks --all
-expect reconcile_two 0 "applied revision" $C reconcile ks a b
+expect reconcile_two 0 "applied revision" $C reconcile ks ka kb
 expect reconcile_no_name 2 "usage" $C reconcile ks
-expect export_all 0 "name: b" $C export ks --all
+expect export_all 0 "name: kb" $C export ks --all
 
 # stats and events
 expect stats 0 "^Kustomization *${TAB}2 *${TAB}0 *${TAB}0 *${TAB}- " $C stats
@@ -119,18 +119,18 @@ expect logs_tail 0 "" sh -c "[ \$(CFLUX_LOG_DIR=$WORK/logs $C logs -A --tail 1 |
 expect logs_no_dir 1 "cannot open" $C logs --log-dir "$WORK/nowhere"
 
 # delete: the question (no answer aborts), --silent waits until the finalizer has run
-expect delete_aborts_without_yes 1 "aborting" sh -c "echo n | $C delete ks b"
-expect delete_silent 0 "Kustomization deleted\|kustomization deleted" $C delete ks b --silent
-expect deleted_gone 1 "NotFound" kubectl -n "$NS" get kustomization b
-expect delete_not_found 1 "not found" $C delete ks b --silent
+expect delete_aborts_without_yes 1 "aborting" sh -c "echo n | $C delete ks kb"
+expect delete_silent 0 "Kustomization deleted\|kustomization deleted" $C delete ks kb --silent
+expect deleted_gone 1 "NotFound" kubectl -n "$NS" get kustomization kb
+expect delete_not_found 1 "not found" $C delete ks kb --silent
 
 # build: files under the working directory are readable (../base), offline with --dry-run
-expect build_cwd_root 0 "name: ops-cm" sh -c "cd $WORK/src && $C build kustomization a --path ./apps/staging"
+expect build_cwd_root 0 "name: ops-cm" sh -c "cd $WORK/src && $C build kustomization ka --path ./apps/staging"
 expect build_offline 0 "env: staging" sh -c "cd $WORK/src && KUBECONFIG=/nonexistent $(pwd)/bin/cflux build kustomization apps --path ./apps/staging --kustomization-file ./clusters/apps.yaml --dry-run --kubeconfig /nonexistent"
 expect build_offline_has_ignored 0 "ignored-cm" sh -c "cd $WORK/src && printf 'resources: [../base, ignored.yaml]\n' > apps/staging/kustomization.yaml && $(pwd)/bin/cflux build ks apps --path ./apps/staging --kustomization-file clusters/apps.yaml --dry-run"
 expect build_ignore_paths 1 "ignored.yaml" sh -c "cd $WORK/src && $(pwd)/bin/cflux build ks apps --path ./apps/staging --kustomization-file clusters/apps.yaml --dry-run --ignore-paths ignored.yaml"
-expect build_dry_run_needs_file 2 "kustomization-file" $C build ks a --path "$WORK/src/apps/staging" --dry-run
-expect diff_dry_run_refused 2 "dry-run" $C diff ks a --path "$WORK/src/apps/staging" --kustomization-file "$WORK/src/clusters/apps.yaml" --dry-run
+expect build_dry_run_needs_file 2 "kustomization-file" $C build ks ka --path "$WORK/src/apps/staging" --dry-run
+expect diff_dry_run_refused 2 "dry-run" $C diff ks ka --path "$WORK/src/apps/staging" --kustomization-file "$WORK/src/clusters/apps.yaml" --dry-run
 
 # envsubst, version, completion
 expect envsubst 0 "a: 1 b: d c: \${Z}" sh -c "echo 'a: \${X} b: \${Y:=d} c: \$\${Z}' | X=1 bin/cflux envsubst --strict"
@@ -153,7 +153,8 @@ if grep -q -- "- --watch-namespace=flux-system" "$WORK/install.yaml" && grep -q 
 else
 	ko install_export_layout "$(grep -n 'watch-namespace\|regcred\|key:\|NetworkPolicy' "$WORK/install.yaml" | head -5)"
 fi
-expect install_components_extra_refused 2 "not available in cflux yet" bin/cflux install --export --components-extra image-reflector-controller
+expect install_components_extra_image 0 "name: image-automation-controller" bin/cflux install --export --components-extra image-reflector-controller
+expect install_components_extra_unknown 2 "unknown component" bin/cflux install --export --components-extra no-such-controller
 expect check_crd_versions 0 "kustomizations.kustomize.toolkit.fluxcd.io: v1" $C check
 expect bootstrap_github 1 "bootstrap git" bin/cflux bootstrap github --owner me --repository fleet --personal
 expect bootstrap_gitlab 1 "bootstrap git" bin/cflux bootstrap gitlab --owner me

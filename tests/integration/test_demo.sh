@@ -21,7 +21,7 @@ check push_applied '^applied [0-9]* ms after the push'
 check drift_reverted '^reverted to 4 in [0-9]* ms'
 check drift_event 'drift corrected: Deployment/dev/podinfo modified'
 check pruned '^pruned from dev and prod'
-check get_all 'flux-system *kustomization/apps-prod .*True'
+check get_all 'flux-system[[:space:]]*kustomization/apps-prod[[:space:]].*True'
 check how_to_stop 'make demo-down'
 # the controllers stop first, then `cflux uninstall` removes what bootstrap installed
 sh tests/env/down kustomize-controller source-controller

@@ -592,6 +592,7 @@ int cmd_create(int argc, char **argv)
 		{ "GitRepository", create_source_git }, { "HelmRepository", cmd_create_source_helm },
 		{ "OCIRepository", cmd_create_source_oci }, { "Kustomization", create_kustomization },
 		{ "HelmRelease", cmd_create_helmrelease }, { "ImageUpdateAutomation", cmd_create_image_update },
+		{ "ImageRepository", cmd_create_image_repository }, { "ImagePolicy", cmd_create_image_policy },
 	};
 	const char *av, *kind;
 	int used;
@@ -599,7 +600,7 @@ int cmd_create(int argc, char **argv)
 	/* cflux create source git NAME ... | cflux create kustomization NAME ... */
 	used = argc > 1 ? cli_kind_args(argv + 1, (size_t)(argc - 1), &av, &kind) : 0;
 	if (used == 0 || argc < 2 + used || argv[1 + used][0] == '-')
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git|helm|oci NAME --url URL ... | kustomization NAME --source ... | helmrelease NAME ... | image update NAME ...");
+		return cli_fail(CLI_EXIT_USAGE, "usage: cflux create source git|helm|oci NAME --url URL ... | kustomization NAME --source ... | helmrelease NAME ... | image repository|policy|update NAME ...");
 	for (size_t i = 0; i < sizeof(makers) / sizeof(makers[0]); i++)
 		if (strcmp(kind, makers[i].kind) == 0) {
 			int rc = makers[i].create(argc - 1 - used, argv + 1 + used, argv[1 + used]);

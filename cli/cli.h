@@ -91,6 +91,8 @@ int cmd_create_secret_oci(int argc, char **argv, const char *name);
 int cmd_create_secret_tls(int argc, char **argv, const char *name);
 int cmd_create_secret_githubapp(int argc, char **argv, const char *name);
 int cmd_create_image_update(int argc, char **argv, const char *name);
+int cmd_create_image_repository(int argc, char **argv, const char *name);
+int cmd_create_image_policy(int argc, char **argv, const char *name);
 
 /* The kind that pos names ("source git", "kustomization", "ks", ...: the kind table's CLI
  * names): its apiVersion and Kind, and how many arguments named it (0: none, *av and *kind NULL). */

@@ -708,6 +708,7 @@ static create_fn create_maker(int argc, char **argv, int *used)
 		{ "HelmRelease", cmd_create_helmrelease }, { "Alert", cmd_create_alert },
 		{ "Provider", cmd_create_alert_provider }, { "Receiver", cmd_create_receiver },
 		{ "Bucket", cmd_create_source_bucket }, { "ImageUpdateAutomation", cmd_create_image_update },
+		{ "ImageRepository", cmd_create_image_repository }, { "ImagePolicy", cmd_create_image_policy },
 	};
 	static const struct { const char *w1, *w2; create_fn create; } words[] = {
 		{ "tenant", NULL, cmd_create_tenant }, { "secret", "git", cmd_create_secret_git },

@@ -385,8 +385,11 @@ static int push(iua *u, const char *commit)
 		/* a push branch apart from the checkout branch is reset to checkout + update */
 		int force = u->checkout.branch == NULL || strcmp(u->push_branch, u->checkout.branch) != 0;
 		snprintf(dst, sizeof(dst), "refs/heads/%s", u->push_branch);
-		if ((rc = cf_git_push_ref(u->repo, commit, dst, force, &u->auth, u->timeout_s)) < 0)
-			return rc == CF_ECONFLICT ? rc : cf_err_prefix("failed to push to branch '%s'", u->push_branch), rc;
+		if ((rc = cf_git_push_ref(u->repo, commit, dst, force, &u->auth, u->timeout_s)) < 0) {
+			if (rc != CF_ECONFLICT)
+				cf_err_prefix("failed to push to branch '%s'", u->push_branch);
+			return rc;
+		}
 	}
 	if (u->refspec && (rc = push_refspec(u, commit)) < 0 && rc != CF_ECONFLICT)
 		cf_err_prefix("failed to push refspec '%s'", u->refspec);

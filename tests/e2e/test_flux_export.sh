@@ -160,6 +160,26 @@ same_image image_update_namespace create image update apps --namespace=apps --gi
 refused image_update_no_repo create image update app --checkout-branch=main --author-name=a --author-email=b
 refused image_update_no_branch create image update app --git-repo-ref=r --author-name=a --author-email=b
 refused image_update_no_email create image update app --git-repo-ref=r --checkout-branch=main --author-name=a
+# create image repository | policy: flux's --help examples and the flags' refusals
+same_image image_repo create image repository podinfo --image=ghcr.io/stefanprodan/podinfo
+same_image image_repo_all create image repository podinfo --image=ghcr.io/stefanprodan/podinfo --interval=5m \
+	--secret-ref=s --cert-ref=c --scan-timeout=90s
+refused image_repo_no_image create image repository podinfo
+refused image_repo_upper create image repository podinfo --image=UPPER/x
+refused image_repo_short create image repository podinfo --image=x
+same_image image_policy_semver create image policy podinfo --image-ref=podinfo '--select-semver=>=1.0.0'
+same_image image_policy_numeric create image policy podinfo --image-ref=podinfo --select-numeric=asc \
+	'--filter-regex=^main-[a-f0-9]+-(?P<ts>[0-9]+)' '--filter-extract=$ts'
+same_image image_policy_alpha create image policy podinfo --image-ref=podinfo --select-alpha=desc --filter-regex='^v'
+same_image image_policy_digest create image policy podinfo --image-ref=podinfo --select-semver=1.x --reflect-digest=Always --interval=1h
+same_image image_policy_two create image policy podinfo --image-ref=podinfo --select-semver=1.x --select-alpha=asc
+refused image_policy_no_ref create image policy podinfo --select-semver=1.x
+refused image_policy_none create image policy podinfo --image-ref=x
+refused image_policy_order create image policy podinfo --image-ref=x --select-numeric=up
+refused image_policy_regex create image policy podinfo --image-ref=x --select-semver=1 '--filter-regex=('
+refused image_policy_extract create image policy podinfo --image-ref=x --select-semver=1 '--filter-extract=$x'
+refused image_policy_reflect create image policy podinfo --image-ref=x --select-semver=1 --reflect-digest=Bad
+refused image_policy_interval create image policy podinfo --image-ref=x --select-semver=1 --interval=1h
 
 # source git: the flags issue 17 adds (credentials make a Secret only when applied, so --export
 # prints the GitRepository alone, as flux's does)

@@ -387,7 +387,7 @@ static void protected_and_missing_branch(void)
 		 "    commit:\n      author:\n        email: bot@localhost\n    push:\n      branch: protected\n  update:\n    path: legacy\n",
 		 l->fleet);
 	CHECK(apply(IMG_AV, "ImageUpdateAutomation", "to-protected", spec) == 0);
-	o = wait_iua("to-protected", "False", "GitOperationFailed", "protected", 60);
+	o = wait_iua("to-protected", "False", "GitOperationFailed", "push of refs/heads/protected refused: hook declined", 60);
 	if (o)
 		printf("  protected: %s\n", obj_condition(o, "Ready", "message"));
 	json_decref(o);

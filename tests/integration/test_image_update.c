@@ -373,6 +373,8 @@ static void nothing_changed_no_commit(void)
 	CHECK_STR(head, l->pushed);
 }
 
+/* The specs below write sourceRef.kind, as Flux's docs do: the CRD defaults it, but kubectl
+ * validates on the client against Kubernetes 1.20's OpenAPI v2, where it is still required. */
 /* A server hook refuses the push branch; a checkout branch that does not exist. */
 static void protected_and_missing_branch(void)
 {
@@ -383,7 +385,7 @@ static void protected_and_missing_branch(void)
 	CF_TEST_REQUIRE("new tag to live over https");
 	CHECK(run("printf '#!/bin/sh\\n[ \"$1\" = refs/heads/protected ] && { echo \"branch protected by policy\" >&2; exit 1; }\\nexit 0\\n' "
 		  "> $CFLUX_GIT_REPOS/%s.git/hooks/update && chmod +x $CFLUX_GIT_REPOS/%s.git/hooks/update", l->fleet, l->fleet) == 0);
-	snprintf(spec, sizeof(spec), "  interval: 1h\n  sourceRef:\n    name: %s\n  git:\n    checkout:\n      ref:\n        branch: main\n"
+	snprintf(spec, sizeof(spec), "  interval: 1h\n  sourceRef:\n    kind: GitRepository\n    name: %s\n  git:\n    checkout:\n      ref:\n        branch: main\n"
 		 "    commit:\n      author:\n        email: bot@localhost\n    push:\n      branch: protected\n  update:\n    path: legacy\n",
 		 l->fleet);
 	CHECK(apply(IMG_AV, "ImageUpdateAutomation", "to-protected", spec) == 0);
@@ -391,7 +393,7 @@ static void protected_and_missing_branch(void)
 	if (o)
 		printf("  protected: %s\n", obj_condition(o, "Ready", "message"));
 	json_decref(o);
-	snprintf(spec, sizeof(spec), "  interval: 1h\n  sourceRef:\n    name: %s\n  git:\n    checkout:\n      ref:\n        branch: nope\n"
+	snprintf(spec, sizeof(spec), "  interval: 1h\n  sourceRef:\n    kind: GitRepository\n    name: %s\n  git:\n    checkout:\n      ref:\n        branch: nope\n"
 		 "    commit:\n      author:\n        email: bot@localhost\n  update:\n    path: legacy\n", l->fleet);
 	CHECK(apply(IMG_AV, "ImageUpdateAutomation", "missing-branch", spec) == 0);
 	o = wait_iua("missing-branch", "False", "GitOperationFailed", "nope", 60);
@@ -407,7 +409,7 @@ static void stalled_specs(void)
 	char spec[2048];
 	json_t *o;
 
-	snprintf(spec, sizeof(spec), "  interval: 1h\n  sourceRef:\n    name: %s\n  git:\n    commit:\n      author:\n"
+	snprintf(spec, sizeof(spec), "  interval: 1h\n  sourceRef:\n    kind: GitRepository\n    name: %s\n  git:\n    commit:\n      author:\n"
 		 "        email: bot@localhost\n      messageTemplate: 'x {{ printf \"%%s\" .AutomationObject }}'\n"
 		 "  update:\n    path: legacy\n", l->fleet);
 	CHECK(apply(IMG_AV, "ImageUpdateAutomation", "bad-template", spec) == 0);
@@ -415,7 +417,7 @@ static void stalled_specs(void)
 	CHECK(o && obj_condition(o, "Stalled", "status") && strcmp(obj_condition(o, "Stalled", "status"), "True") == 0);
 	CHECK(o && strstr(obj_condition(o, "Ready", "message"), "printf"));
 	json_decref(o);
-	snprintf(spec, sizeof(spec), "  interval: 1h\n  sourceRef:\n    name: %s\n  git:\n    commit:\n      author:\n"
+	snprintf(spec, sizeof(spec), "  interval: 1h\n  sourceRef:\n    kind: GitRepository\n    name: %s\n  git:\n    commit:\n      author:\n"
 		 "        email: bot@localhost\n      signingKey:\n        secretRef:\n          name: gpg\n  update:\n    path: legacy\n",
 		 l->fleet);
 	CHECK(apply(IMG_AV, "ImageUpdateAutomation", "signing", spec) == 0);

@@ -148,17 +148,59 @@ int cli_kind_args(char **pos, size_t npos, const char **av, const char **kind)
 	return (int)used;
 }
 
-/* The revision obj reports, where the kind table says its kind keeps it; NULL when none. */
-static const char *kind_revision(const char *kind, const json_t *obj)
-{
-	const cf_kind *k = cf_kind_find(kind);
-
-	return k ? cf_kind_revision(k, obj) : NULL;
-}
-
 static const json_t *ready_cond(const json_t *o)
 {
 	return cf_condition_get(json_object_get(o, "status"), CF_COND_READY);
+}
+
+/* The line flux prints under "reconciliation completed" for a Ready obj of kind (its
+ * successMessage): into out, "" when the kind has none. */
+static void success_message(char *out, size_t size, const char *kind, const json_t *obj)
+{
+	const cf_kind *k = cf_kind_find(kind);
+	const json_t *st = json_object_get(obj, "status"), *ref, *hist;
+	const char *rev = k ? cf_kind_revision(k, obj) : NULL, *ready = cf_json_str(ready_cond(obj), "message");
+
+	out[0] = '\0';
+	if (k == NULL)
+		return;
+	switch (k->id) {
+	case CF_KIND_KUSTOMIZATION:
+		snprintf(out, size, "applied revision %s", rev ? rev : "");
+		break;
+	case CF_KIND_HELMRELEASE:
+		hist = json_array_get(json_object_get(st, "history"), 0);
+		snprintf(out, size, "applied revision %s", cf_json_str(hist, "chartVersion") ? cf_json_str(hist, "chartVersion") : rev ? rev : "");
+		break;
+	case CF_KIND_HELMREPOSITORY:
+		if (cf_json_str(json_object_get(obj, "spec"), "type") && strcmp(cf_json_str(json_object_get(obj, "spec"), "type"), "oci") == 0) {
+			snprintf(out, size, "%s", ready ? ready : "");
+			break;
+		}
+		/* fall through */
+	case CF_KIND_GITREPOSITORY:
+	case CF_KIND_HELMCHART:
+	case CF_KIND_OCIREPOSITORY:
+	case CF_KIND_BUCKET:
+		snprintf(out, size, "fetched revision %s", rev ? rev : "");
+		break;
+	case CF_KIND_IMAGEREPOSITORY:
+		snprintf(out, size, "scan fetched %lld tags",
+			 (long long)json_integer_value(json_object_get(json_object_get(st, "lastScanResult"), "tagCount")));
+		break;
+	case CF_KIND_IMAGEPOLICY:
+		ref = json_object_get(st, "latestRef");
+		snprintf(out, size, "selected ref %s:%s%s%s", cf_json_str(ref, "name") ? cf_json_str(ref, "name") : "",
+			 cf_json_str(ref, "tag") ? cf_json_str(ref, "tag") : "", cf_json_str(ref, "digest") ? "@" : "",
+			 cf_json_str(ref, "digest") ? cf_json_str(ref, "digest") : "");
+		break;
+	case CF_KIND_IMAGEUPDATEAUTOMATION:
+		snprintf(out, size, "%s", ready ? ready : "automation not yet run");
+		break;
+	default:   /* Alert, Provider, Receiver */
+		snprintf(out, size, "%s reconciliation completed", kind);
+		break;
+	}
 }
 
 /* The error line for a failed GET or PATCH of kind cli.namespace/name: "not found" only for a
@@ -168,6 +210,42 @@ static int get_failed(int rc, const char *kind, const char *name)
 	if (rc == CF_ENOTFOUND)
 		return cli_fail(1, "%s '%s/%s' not found", kind, cli.namespace, name);
 	return cli_fail(1, "%s '%s/%s': %s", kind, cli.namespace, name, cf_err_msg());
+}
+
+/* What flux create prints once the object it made is Ready (and bootstrap, which waits the
+ * same way): each create command has its own words. */
+static void created_message(const char *kind, const char *name, const json_t *obj)
+{
+	const cf_kind *k = cf_kind_find(kind);
+	const char *rev = k ? cf_kind_revision(k, obj) : NULL;
+	const json_t *spec = json_object_get(obj, "spec");
+
+	switch (k ? k->id : CF_KIND_COUNT) {
+	case CF_KIND_KUSTOMIZATION:
+	case CF_KIND_HELMRELEASE:
+	case CF_KIND_RECEIVER:
+		cli_ok("%s %s is ready", kind, name);
+		if (k->id == CF_KIND_RECEIVER)
+			cli_ok("generated webhook URL %s", cf_json_str(json_object_get(obj, "status"), "webhookPath") ?: "");
+		else {
+			char msg[1024];
+			success_message(msg, sizeof(msg), kind, obj);
+			cli_ok("%s", msg);
+		}
+		break;
+	case CF_KIND_GITREPOSITORY:
+	case CF_KIND_HELMREPOSITORY:
+	case CF_KIND_HELMCHART:
+	case CF_KIND_BUCKET:
+	case CF_KIND_OCIREPOSITORY:
+		cli_ok("%s%s reconciliation completed", kind, k->id == CF_KIND_OCIREPOSITORY ? "" : " source");
+		if (!(k->id == CF_KIND_HELMREPOSITORY && cf_json_str(spec, "type") && strcmp(cf_json_str(spec, "type"), "oci") == 0))
+			cli_ok("fetched revision: %s", rev ? rev : "");
+		break;
+	default:   /* the image kinds */
+		cli_ok("%s reconciliation completed", kind);
+		break;
+	}
 }
 
 /* Waits until obj's controller has handled generation/stamp and Ready settled; prints the
@@ -205,11 +283,14 @@ int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *nam
 		}
 		if (done) {
 			int good = cf_json_str(rc, "status") && strcmp(cf_json_str(rc, "status"), "True") == 0;
-			const char *rev = kind_revision(kind, o);
-			if (good) {
+			char msg[1024];
+			if (good && stamp) {
 				cli_ok("%s reconciliation completed", kind);
-				if (rev)
-					cli_ok("%s revision: %s", strcmp(kind, "Kustomization") != 0 ? "fetched" : "applied", rev);
+				success_message(msg, sizeof(msg), kind, o);
+				if (msg[0])
+					cli_ok("%s", msg);
+			} else if (good) {
+				created_message(kind, name, o);
 			} else {
 				cli_fail(1, "%s '%s/%s' is not ready: %s", kind, cli.namespace, name,
 					 cf_json_str(rc, "message") ? cf_json_str(rc, "message") : "(no message)");

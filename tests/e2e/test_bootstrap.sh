@@ -55,7 +55,7 @@ GIT_SSH_COMMAND="ssh -i $CFLUX_SSH_IDENTITY -o UserKnownHostsFile=$CFLUX_SSH_KNO
 	git clone -q "$SSH_URL" "$WORK/clone"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bootstrapped-app\n  namespace: default\ndata:\n  v: "1"\n' > "$WORK/clone/clusters/test/app.yaml"
 git -C "$WORK/clone" add -A && git -C "$WORK/clone" -c user.name=t -c user.email=t@l commit -qm app && git -C "$WORK/clone" push -q "$SSH_REPO" main
-expect pushed_change_applied 0 "applied revision: main@sha1:$(git -C "$WORK/clone" rev-parse HEAD)" \
+expect pushed_change_applied 0 "applied revision main@sha1:$(git -C "$WORK/clone" rev-parse HEAD)" \
 	$C -n flux-system reconcile kustomization flux-system --with-source
 expect object_exists 0 "1" kubectl -n default get configmap bootstrapped-app -o jsonpath='{.data.v}'
 # over https, with the CA of the local server

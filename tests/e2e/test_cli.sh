@@ -45,7 +45,7 @@ cli_logged "$WORK"
 C="$WORK/cflux -n $NS --kubeconfig $CFLUX_KUBECONFIG_TOKEN --timeout 60s"
 
 expect create_source_git 0 "fetched revision: main@sha1:" $C create source git app --url "$CFLUX_GIT_URL_HTTP/cli-$$.git" --branch main --interval 1h
-expect create_kustomization 0 "applied revision: main@sha1:" $C create kustomization app --source GitRepository/app --path ./app --prune --interval 1h --target-namespace "$NS"
+expect create_kustomization 0 "Kustomization app is ready" $C create kustomization app --source GitRepository/app --path ./app --prune --interval 1h --target-namespace "$NS"
 expect object_applied 0 "one" kubectl -n "$NS" get configmap cli-cm -o jsonpath='{.data.v}'
 expect export_is_yaml 0 "kind: Kustomization" $C create kustomization app --source app --path ./app --prune --export
 expect get_sources_git 0 "app .*main@sha1:.*False .*True" $C get sources git
@@ -53,7 +53,7 @@ expect get_kustomizations 0 "Applied revision" $C get kustomizations
 expect get_all_A 0 "$NS[[:space:]].*kustomization/app" $C get all -A
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cli-cm\ndata:\n  v: two\n' > "$WORK/src/app/cm.yaml"
 git -C "$WORK/src" -c user.name=t -c user.email=t@l commit -qam two && git -C "$WORK/src" push -q "$REPO" main
-expect reconcile_with_source 0 "applied revision: main@sha1:$(git -C "$WORK/src" rev-parse HEAD)" $C reconcile kustomization app --with-source
+expect reconcile_with_source 0 "applied revision main@sha1:$(git -C "$WORK/src" rev-parse HEAD)" $C reconcile kustomization app --with-source
 expect change_applied 0 "two" kubectl -n "$NS" get configmap cli-cm -o jsonpath='{.data.v}'
 expect suspend 0 "suspended" $C suspend kustomization app
 expect get_shows_suspended 0 "app .*True" $C get kustomizations

@@ -62,7 +62,7 @@ expect create_provider 0 "Provider slack is ready" $C create alert-provider slac
 expect create_alert 0 "Alert podinfo is ready" $C create alert podinfo --provider-ref=slack --event-source=Kustomization/podinfo --event-severity=error
 expect alert_applied 0 "error" kubectl -n "$NS" get alert podinfo -o jsonpath='{.spec.eventSeverity}'
 kubectl -n "$NS" create secret generic webhook-token --from-literal=token="$SECRET_WORD" >/dev/null
-expect create_receiver 0 "Receiver reconciliation completed" $C create receiver github-receiver --type=github --event=push --secret-ref=webhook-token --resource=GitRepository/webapp
+expect create_receiver 0 "generated webhook URL /hook/" $C create receiver github-receiver --type=github --event=push --secret-ref=webhook-token --resource=GitRepository/webapp
 expect receiver_ready 0 "True" kubectl -n "$NS" get receiver github-receiver -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'
 expect receiver_webhook_path 0 "/hook/" kubectl -n "$NS" get receiver github-receiver -o jsonpath='{.status.webhookPath}'
 expect receiver_missing_resource 1 "atleast one resource is required" $C create receiver r2 --type=github --secret-ref=webhook-token

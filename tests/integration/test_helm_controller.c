@@ -335,6 +335,7 @@ static void upgrade_on_values(void)
 static void upgrade_on_values_from(void)
 {
 	char out[4096];
+	json_t *o;
 
 	CF_TEST_REQUIRE("upgrade_on_values");
 	CHECK(run("kubectl -n %s create configmap app-values-cm --from-literal=values.yaml='greeting: from-cm\ntag: \"7\"' >/dev/null", ns) == 0);
@@ -358,6 +359,24 @@ static void upgrade_on_values_from(void)
 	CHECK(run("kubectl -n %s annotate helmrelease app reconcile.fluxcd.io/requestedAt=cm1 --overwrite >/dev/null", ns) == 0);
 	CHECK(wait_history("app", 4, "deployed", NULL, 60) == 0);
 	CHECK(cm_is("app-values", "greeting", SECRET_VALUE, 10) == 0);   /* the Secret still comes later */
+	/* malformed values in the ConfigMap: Ready=False ValuesError naming the ConfigMap and its
+	 * key; helm is not run (still v4); fixed, the release is in sync again without an upgrade */
+	CHECK(run("kubectl -n %s create configmap app-values-cm --from-literal=values.yaml='greeting: [x' "
+		  "--dry-run=client -o yaml | kubectl replace -f - >/dev/null", ns) == 0);
+	CHECK(run("kubectl -n %s annotate helmrelease app reconcile.fluxcd.io/requestedAt=cm2 --overwrite >/dev/null", ns) == 0);
+	o = wait_hr("app", "Ready", "False", "ValuesError", "values from ConfigMap", 60);
+	CHECK(o != NULL);
+	if (o)
+		CHECK_CONTAINS(cond_field(o, "Ready", "message"), "app-values-cm' key 'values.yaml'");
+	json_decref(o);
+	CHECK(wait_history("app", 4, "deployed", NULL, 1) == 0);
+	CHECK(run("kubectl -n %s create configmap app-values-cm --from-literal=values.yaml='greeting: x\ntag: \"8\"\nextra: 1' "
+		  "--dry-run=client -o yaml | kubectl replace -f - >/dev/null", ns) == 0);
+	CHECK(run("kubectl -n %s annotate helmrelease app reconcile.fluxcd.io/requestedAt=cm3 --overwrite >/dev/null", ns) == 0);
+	o = wait_hr("app", "Ready", "True", NULL, NULL, 60);
+	CHECK(o != NULL);
+	json_decref(o);
+	CHECK(wait_history("app", 4, "deployed", NULL, 1) == 0);
 }
 
 static void upgrade_on_chart_version(void)
@@ -813,6 +832,7 @@ static void helm_repository_chain(void)
 		CHECK_CONTAINS(out, want);
 		snprintf(want, sizeof(want), "annotating HelmRelease '%s/web'", chain);
 		CHECK_CONTAINS(out, want);
+		CHECK_CONTAINS(out, "applied revision ");
 		CHECK(cf_kube_get(kube, &o, &(cf_kube_ref){ HR_AV, "HelmRelease", chain, "web" }) == 0);
 		st = json_object_get(o, "status");
 		CHECK(cf_json_str(st, "lastHandledForceAt") != NULL);

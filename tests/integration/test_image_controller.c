@@ -355,6 +355,7 @@ static void new_tag_on_reconcile(void)
 	CHECK_OK(push_plain("1.0.2", NULL));
 	CHECK(capture(out, sizeof(out), "bin/cflux -n %s reconcile image repository app 2>&1", ns) == 0);
 	CHECK_CONTAINS(out, "ImageRepository reconciliation completed");
+	CHECK_CONTAINS(out, "scan fetched ");
 	o = wait_tag("semver", "1.0.2", 60);
 	if (o) {
 		CHECK_STR(cf_json_str(json_object_get(status(o), "observedPreviousRef"), "tag"), "1.0.1");

@@ -360,17 +360,35 @@ static void new_tag_to_live(void)
 static void nothing_changed_no_commit(void)
 {
 	lane *l = &lanes[1];
-	char head[64];
+	char head[64], out[8192];
 	json_t *o;
 
 	CF_TEST_REQUIRE("new tag to live over https");
-	annotate("imageupdateautomation", l->app);
-	msleep(200);
+	/* flux reconcile image update: returns when the controller has handled the request */
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s reconcile image update %s 2>&1", ns, l->app) == 0);
+	CHECK_CONTAINS(out, "ImageUpdateAutomation reconciliation completed");
 	o = wait_iua(l->app, "True", "Succeeded", "repository up-to-date", 30);
 	CHECK(o && status_str(o, "lastPushCommit") && strcmp(status_str(o, "lastPushCommit"), l->pushed) == 0);
 	json_decref(o);
 	CHECK(capture(head, sizeof(head), "git -C $CFLUX_GIT_REPOS/%s.git rev-parse main", l->fleet) == 0);
 	CHECK_STR(head, l->pushed);
+	/* get images update, suspend (reconcile refused), resume (Ready again) */
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s get images update 2>&1", ns) == 0);
+	CHECK_CONTAINS(out, l->app);
+	CHECK_CONTAINS(out, "repository up-to-date");
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s get images all 2>&1", ns) == 0);
+	CHECK_CONTAINS(out, "imageupdateautomation/");
+	CHECK(run("bin/cflux -n %s suspend image update %s >/dev/null 2>&1", ns, l->app) == 0);
+	o = get(IMG_AV, "ImageUpdateAutomation", l->app);
+	CHECK(o && json_is_true(json_object_get(json_object_get(o, "spec"), "suspend")));
+	json_decref(o);
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s reconcile image update %s 2>&1", ns, l->app) != 0);
+	CHECK_CONTAINS(out, "suspended");
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s resume image update %s 2>&1", ns, l->app) == 0);
+	CHECK_CONTAINS(out, "ImageUpdateAutomation reconciliation completed");
+	o = get(IMG_AV, "ImageUpdateAutomation", l->app);
+	CHECK(o && !json_is_true(json_object_get(json_object_get(o, "spec"), "suspend")));
+	json_decref(o);
 }
 
 /* The specs below write sourceRef.kind, as Flux's docs do: the CRD defaults it, but kubectl
@@ -442,7 +460,10 @@ static void remote_moves_nothing_lost(void)
 		 "until git push -q origin HEAD:main 2>/dev/null; do git pull -q --rebase origin main || exit 1; done; "
 		 "sleep 0.1; done > %s/writer.log 2>&1 & echo $!", store, l->fleet, store);
 	CHECK(capture(pidbuf, sizeof(pidbuf), "%s", writer) == 0);
-	msleep(500);
+	/* the writer is pushing (its first note is on main) before the tag comes */
+	for (int i = 0; i < 300 && run("git -C $CFLUX_GIT_REPOS/%s.git cat-file -e main:notes/1.txt 2>/dev/null", l->fleet) != 0; i++)
+		msleep(100);
+	CHECK(run("git -C $CFLUX_GIT_REPOS/%s.git cat-file -e main:notes/1.txt", l->fleet) == 0);
 	CHECK(push_tag(strchr(l->image, '/') + 1, "1.0.2") == 0);
 	annotate("imagerepository", l->app);
 	CHECK(wait_push(l->app, l->pushed, l->pushed, 60) == 0);
@@ -468,7 +489,7 @@ static const cf_test_case tests[] = {
 	{ "initial state", initial_state },
 	{ "new tag to live over ssh", new_tag_to_live },
 	{ "new tag to live over https", new_tag_to_live },
-	{ "nothing changed: no commit", nothing_changed_no_commit },
+	{ "nothing changed: no commit; reconcile, get, suspend, resume image update", nothing_changed_no_commit },
 	{ "protected and missing branch", protected_and_missing_branch },
 	{ "stalled specs", stalled_specs },
 	{ "remote moves, nothing lost", remote_moves_nothing_lost },

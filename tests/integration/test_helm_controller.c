@@ -842,6 +842,11 @@ static void helm_repository_chain(void)
 			  home, helm, chain) == 0);
 		CHECK(run("bin/cflux -n %s reconcile kustomization web --force >/dev/null 2>&1", chain) != 0);
 		json_decref(o);
+		/* export hr: the spec as committed, no status */
+		CHECK(capture(out, sizeof(out), "bin/cflux -n %s export hr web 2>&1", chain) == 0);
+		CHECK_CONTAINS(out, "kind: HelmRelease");
+		CHECK_CONTAINS(out, "name: web");
+		CHECK(strstr(out, "status:") == NULL && strstr(out, "lastHandled") == NULL);
 	}
 	stop_pair(chain, &sc, &hc);
 }

@@ -563,6 +563,16 @@ static void cli_create_and_get(void)
 	CHECK_CONTAINS(out, want);
 	CHECK(capture(out, sizeof(out), "bin/cflux -n %s create source helm oci --url oci://127.0.0.1:1/charts --export", ns) == 0);
 	CHECK_CONTAINS(out, "type: oci");
+	/* export: the objects as a user would commit them (spec, no status), one or --all */
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s export source helm via-cli", ns) == 0);
+	CHECK_CONTAINS(out, "kind: HelmRepository");
+	CHECK_CONTAINS(out, "name: via-cli");
+	CHECK_CONTAINS(out, "interval: 5m");
+	CHECK(strstr(out, "status:") == NULL && strstr(out, "resourceVersion") == NULL);
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s export source chart --all", ns) == 0);
+	CHECK_CONTAINS(out, "kind: HelmChart");
+	CHECK_CONTAINS(out, "name: pinned");
+	CHECK(strstr(out, "status:") == NULL);
 	json_decref(o);
 }
 

@@ -490,6 +490,13 @@ static void cli_get_suspend_resume(void)
 	CHECK_CONTAINS(out, "successful scan");
 	CHECK(capture(out, sizeof(out), "bin/cflux -n %s get images policy 2>&1", ns) == 0);
 	CHECK_CONTAINS(out, "Latest image tag for");
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s export image repository app 2>&1", ns) == 0);
+	CHECK_CONTAINS(out, "kind: ImageRepository");
+	CHECK(strstr(out, "status:") == NULL);
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s export image policy --all 2>&1", ns) == 0);
+	CHECK_CONTAINS(out, "kind: ImagePolicy");
+	CHECK_CONTAINS(out, "name: semver");
+	CHECK(strstr(out, "status:") == NULL);
 	CHECK(run("bin/cflux -n %s suspend image repository app >/dev/null 2>&1", ns) == 0);
 	o = get("ImageRepository", "app");
 	CHECK(json_is_true(json_object_get(json_object_get(o, "spec"), "suspend")));

@@ -378,6 +378,9 @@ static void nothing_changed_no_commit(void)
 	CHECK_CONTAINS(out, "repository up-to-date");
 	CHECK(capture(out, sizeof(out), "bin/cflux -n %s get images all 2>&1", ns) == 0);
 	CHECK_CONTAINS(out, "imageupdateautomation/");
+	CHECK(capture(out, sizeof(out), "bin/cflux -n %s export image update %s 2>&1", ns, l->app) == 0);
+	CHECK_CONTAINS(out, "kind: ImageUpdateAutomation");
+	CHECK(strstr(out, "status:") == NULL);
 	CHECK(run("bin/cflux -n %s suspend image update %s >/dev/null 2>&1", ns, l->app) == 0);
 	o = get(IMG_AV, "ImageUpdateAutomation", l->app);
 	CHECK(o && json_is_true(json_object_get(json_object_get(o, "spec"), "suspend")));

@@ -660,6 +660,10 @@ static void cli_create_and_get(void)
 	CHECK(capture(out, sizeof(out), "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux get sources oci -n %s 2>&1", ns) == 0);
 	CHECK_CONTAINS(out, "REVISION");
 	CHECK_CONTAINS(out, "stored artifact for digest 'v1.0.0@sha256:");
+	CHECK(capture(out, sizeof(out), "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux export source oci cli -n %s 2>&1", ns) == 0);
+	CHECK_CONTAINS(out, "kind: OCIRepository");
+	CHECK_CONTAINS(out, "tag: v1.0.0");
+	CHECK(strstr(out, "status:") == NULL);
 	CHECK(capture(out, sizeof(out), "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux reconcile source oci cli -n %s 2>&1", ns) == 0);
 	CHECK_CONTAINS(out, "fetched revision v1.0.0@sha256:");   /* flux reconcile: no colon, as flux create has */
 	CHECK(capture(out, sizeof(out), "KUBECONFIG=$CFLUX_KUBECONFIG_TOKEN bin/cflux suspend source oci cli -n %s >/dev/null 2>&1 && "

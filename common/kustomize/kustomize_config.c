@@ -290,6 +290,8 @@ int kz_select_openapi(kctx *c, const char *dir, const char *kpath, const json_t 
 	} else if (rel) {
 		if ((rc = cf_kopenapi_parse(&c->openapi, b.data ? b.data : "", b.len, path)) == 0)
 			c->openapi_set = 1;
+		else
+			cf_err_prefix("%s: openapi.path", kpath);
 	} else if (version && *version) {
 		if (strcmp(version, OPENAPI_BUILTIN) != 0)
 			rc = cf_err_set(CF_EINVAL, "%s: openapi.version \"%s\": the specified OpenAPI version is not built in "
@@ -319,7 +321,8 @@ int kz_load_crds(kctx *c, const char *dir, const char *kpath, const json_t *k)
 		if (!json_is_string(e))
 			rc = cf_err_set(CF_EINVAL, "%s: crds entry %zu is not a file name", kpath, i);
 		else if ((rc = read_beside(c, dir, kpath, "crds", json_string_value(e), &b, path, sizeof(path))) == 0)
-			rc = cf_kopenapi_crd_config(cfg, b.data ? b.data : "", b.len, path);
+			if ((rc = cf_kopenapi_crd_config(cfg, b.data ? b.data : "", b.len, path)) < 0)
+				cf_err_prefix("%s: crds", kpath);
 		cf_buf_free(&b);
 		if (rc < 0)
 			goto out;

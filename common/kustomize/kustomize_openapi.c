@@ -57,19 +57,19 @@ int cf_kopenapi_parse(cf_kopenapi **out, const char *text, size_t len, const cha
 	if ((rc = cf_yaml_load(&doc, text, len, what)) < 0)
 		return cf_err_prefix("invalid schema file");
 	if (!json_is_object(doc)) {
-		rc = cf_err_set(CF_EINVAL, "%s: invalid schema file: not a mapping (a swagger document with definitions)", what);
+		rc = cf_err_set(CF_EINVAL, "invalid schema file: %s: not a mapping (a swagger document with definitions)", what);
 		goto out;
 	}
 	defs = json_object_get(doc, "definitions");
 	if (defs && !json_is_object(defs) && !json_is_null(defs)) {
-		rc = cf_err_set(CF_EINVAL, "%s: invalid schema file: definitions must be a mapping of schemas", what);
+		rc = cf_err_set(CF_EINVAL, "invalid schema file: %s: definitions must be a mapping of schemas", what);
 		goto out;
 	}
 	s = cf_calloc(1, sizeof(*s));
 	s->types = json_object();
 	json_object_foreach(defs, name, def) {
 		if (!json_is_object(def)) {
-			rc = cf_err_set(CF_EINVAL, "%s: invalid schema file: definitions.%s must be a schema (a mapping)", what, name);
+			rc = cf_err_set(CF_EINVAL, "invalid schema file: %s: definitions.%s must be a schema (a mapping)", what, name);
 			goto out;
 		}
 		index_type(s, def);

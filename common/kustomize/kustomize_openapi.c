@@ -178,7 +178,8 @@ typedef struct crd_walk {
 	const char *what;
 } crd_walk;
 
-static void add_spec(crd_walk *w, const char *section, const char *path)
+/* The list of section in the configuration being made (borrowed; made when missing). */
+static json_t *section_list(crd_walk *w, const char *section)
 {
 	json_t *list = json_object_get(w->cfg, section);
 
@@ -186,7 +187,12 @@ static void add_spec(crd_walk *w, const char *section, const char *path)
 		list = json_array();
 		json_object_set_new(w->cfg, section, list);
 	}
-	json_array_append_new(list, json_pack("{ssss}", "kind", w->kind, "path", path));
+	return list;
+}
+
+static void add_spec(crd_walk *w, const char *section, const char *path)
+{
+	json_array_append_new(section_list(w, section), json_pack("{ssss}", "kind", w->kind, "path", path));
 }
 
 /* Whether a property carries extension ext as a string (kustomize reads them with GetString). */
@@ -219,13 +225,8 @@ static int crd_fields(crd_walk *w, const char *type, const char *path, int depth
 		if (has_string(prop, "x-kubernetes-identity"))
 			add_spec(w, "namePrefix", here);
 		if (version && kind) {
-			json_t *list = json_object_get(w->cfg, "nameReference");
 			snprintf(at, sizeof(at), "%s/%s", here, key ? key : "name");
-			if (list == NULL) {
-				list = json_array();
-				json_object_set_new(w->cfg, "nameReference", list);
-			}
-			json_array_append_new(list, json_pack("{sssss[{ssss}]}", "kind", kind, "version", version, "fieldSpecs",
+			json_array_append_new(section_list(w, "nameReference"), json_pack("{sssss[{ssss}]}", "kind", kind, "version", version, "fieldSpecs",
 							      "kind", w->kind, "path", at));
 		}
 		if (ref && (rc = crd_fields(w, ref, here, depth + 1)) < 0)

@@ -1,5 +1,7 @@
 /* common/kustomize/kpatch.c - strategic merge patches and JSON 6902 patches, as kustomize applies them. */
 #include "kustomize/kustomize.h"
+#include "kustomize/kustomize_internal.h"
+#include "kustomize/kustomize_openapi.h"
 
 #include "util/alloc.h"
 #include "util/err.h"
@@ -40,8 +42,18 @@ static const char *merge_key(const char *field, const char *kind, int depth)
 	return NULL;
 }
 
-static int smp_value(json_t *target, const char *key, json_t *pv, int builtin, const char *kind, int depth);
-static int smp_map(json_t *t, const json_t *p, int builtin, const char *kind, int depth)
+/* What a strategic merge patch knows of the object's type: the built-in kinds' keys, or the
+ * custom schema (kustomize_openapi.h) that replaces them while it is in use. */
+typedef struct smp_ctx {
+	int builtin;                 /* a built-in group, and no custom schema */
+	const char *kind;
+	const cf_kopenapi *schema;   /* the custom schema, or NULL */
+} smp_ctx;
+
+static int smp_value(json_t *target, const char *key, json_t *pv, const smp_ctx *cx, const json_t *node, int depth);
+
+/* node: the schema of this map (NULL: none). */
+static int smp_map(json_t *t, const json_t *p, const smp_ctx *cx, const json_t *node, int depth)
 {
 	const char *k;
 	json_t *v;
@@ -60,85 +72,139 @@ static int smp_map(json_t *t, const json_t *p, int builtin, const char *kind, in
 			continue;
 		/* kustomize v5 does not act on $setElementOrder/... or $retainKeys: like it, they are
 		 * copied through as fields (verified against kubectl kustomize v5.5) */
-		if ((rc = smp_value(t, k, v, builtin, kind, depth + 1)) < 0)
+		if ((rc = smp_value(t, k, v, cx, cf_kopenapi_field(cx->schema, node, k), depth + 1)) < 0)
 			return rc;
 	}
 	return 0;
 }
 
-static int same_key(const json_t *a, const json_t *b, const char *key)
+static int same_keys(const json_t *a, const json_t *b, const cf_kopenapi_keys *keys)
 {
-	const json_t *x = json_object_get(a, key), *y = json_object_get(b, key);
-	return x && y && json_equal(x, y);
+	for (size_t i = 0; i < keys->n; i++) {
+		const json_t *x = json_object_get(a, keys->names[i]), *y = json_object_get(b, keys->names[i]);
+		if (!(x && y && json_equal(x, y)))
+			return 0;
+	}
+	return 1;
 }
 
-/* Merges lists by key as kubectl does: the patch's elements first, in the patch's order
- * (merged into their target element, or new), then the target's elements the patch did not
- * mention, in their order. "$patch: delete" elements remove theirs. */
-static int smp_list(json_t *t, const json_t *p, const char *key, int builtin, const char *kind, int depth)
+/* A list of scalars merged by value: the patch's values, then the target's others. */
+static void smp_scalars(json_t *t, const json_t *p)
 {
-	json_t *out = json_array(), *used = json_array(), *pe, *te;
+	json_t *out = json_array(), *e, *o;
 	size_t i, j;
+
+	for (int from_target = 0; from_target < 2; from_target++)
+		json_array_foreach(from_target ? t : p, i, e) {
+			int seen = 0;
+			json_array_foreach(out, j, o)
+				seen |= json_equal(o, e);
+			if (!seen)
+				json_array_append(out, e);
+		}
+	json_array_clear(t);
+	json_array_extend(t, out);
+	json_decref(out);
+}
+
+static int is_delete(const json_t *e)
+{
+	const char *d = json_string_value(json_object_get(e, "$patch"));
+	return d && strcmp(d, "delete") == 0;
+}
+
+/* The patch element merged into target element te (a new reference in *out), or a copy of pe
+ * without its directive when there is none; NULL for a "$patch: delete" element. */
+static int smp_element(json_t **out, const json_t *te, const json_t *pe, const smp_ctx *cx, const json_t *node, int depth)
+{
+	*out = NULL;
+	if (is_delete(pe))
+		return 0;
+	if (te == NULL) {
+		*out = json_deep_copy(pe);
+		json_object_del(*out, "$patch");
+		return 0;
+	}
+	*out = json_deep_copy(te);
+	return smp_map(*out, pe, cx, node, depth);
+}
+
+/* Merges lists of maps by keys as kubectl does. With one key: the patch's elements first, in the
+ * patch's order (merged into their target element, or new), then the target's elements the patch
+ * did not mention. With several (x-kubernetes-list-map-keys): the patch's new elements first, then
+ * the target's in their order, merged. "$patch: delete" elements remove theirs. node: the schema
+ * of the elements. */
+static int smp_list(json_t *t, const json_t *p, const cf_kopenapi_keys *keys, const smp_ctx *cx, const json_t *node, int depth)
+{
+	size_t np = json_array_size(p), nt = json_array_size(t), i, j;
+	long *match = cf_calloc(np + 1, sizeof(*match)), *by_target = cf_calloc(nt + 1, sizeof(*by_target));
+	json_t *out = json_array(), *pe, *te, *m;
 	int rc = 0;
 
+	for (j = 0; j < nt; j++)
+		by_target[j] = -1;
 	json_array_foreach(p, i, pe) {
-		const char *d = json_string_value(json_object_get(pe, "$patch"));
-		int found = -1;
-
-		if (!json_is_object(pe))
-			continue;
+		match[i] = -1;
 		json_array_foreach(t, j, te)
-			if (json_is_object(te) && same_key(te, pe, key)) {
-				found = (int)j;
+			if (json_is_object(pe) && json_is_object(te) && same_keys(te, pe, keys)) {
+				match[i] = (long)j;
+				if (by_target[j] < 0)
+					by_target[j] = (long)i;
 				break;
 			}
-		if (found >= 0)
-			json_array_append_new(used, json_integer(found));
-		if (d && strcmp(d, "delete") == 0)
+	}
+	json_array_foreach(p, i, pe) {
+		if (!json_is_object(pe) || (keys->n > 1 && match[i] >= 0))
 			continue;
-		if (found >= 0) {
-			json_t *merged = json_deep_copy(json_array_get(t, (size_t)found));
-			rc = smp_map(merged, pe, builtin, kind, depth);
-			json_array_append_new(out, merged);
-			if (rc < 0)
-				break;
-		} else {
-			json_t *copy = json_deep_copy(pe);
-			json_object_del(copy, "$patch");
-			json_array_append_new(out, copy);
-		}
+		if ((rc = smp_element(&m, match[i] >= 0 ? json_array_get(t, (size_t)match[i]) : NULL, pe, cx, node, depth)) < 0)
+			break;
+		if (m)
+			json_array_append_new(out, m);
 	}
 	json_array_foreach(t, j, te) {
-		int seen = 0;
-		size_t k;
-		json_t *u;
-		json_array_foreach(used, k, u)
-			if ((size_t)json_integer_value(u) == j)
-				seen = 1;
-		if (!seen)
+		if (rc < 0)
+			break;
+		if (by_target[j] < 0)
 			json_array_append(out, te);
+		else if (keys->n > 1 && (rc = smp_element(&m, te, json_array_get(p, (size_t)by_target[j]), cx, node, depth)) == 0 && m)
+			json_array_append_new(out, m);
 	}
 	if (rc == 0) {
 		json_array_clear(t);
 		json_array_extend(t, out);
 	}
 	json_decref(out);
-	json_decref(used);
+	cf_free(match);
+	cf_free(by_target);
 	return rc;
 }
 
-static int smp_value(json_t *target, const char *key, json_t *pv, int builtin, const char *kind, int depth)
+/* How the list at key merges: 1 by keys, 0 replaced, <0 a bad schema. */
+static int list_keys(const smp_ctx *cx, const char *key, const json_t *node, int depth, cf_kopenapi_keys *keys)
+{
+	const char *mk;
+
+	keys->n = 0;
+	if (cx->schema)
+		return node ? cf_kopenapi_list_keys(node, key, keys) : 0;
+	if (!cx->builtin || (mk = merge_key(key, cx->kind, depth)) == NULL)
+		return 0;
+	keys->names[keys->n++] = mk;
+	return 1;
+}
+
+static int smp_value(json_t *target, const char *key, json_t *pv, const smp_ctx *cx, const json_t *node, int depth)
 {
 	json_t *tv = json_object_get(target, key);
-	const char *mk;
+	cf_kopenapi_keys keys;
+	int how;
 
 	if (json_is_null(pv)) {
 		json_object_del(target, key);
 		return 0;
 	}
 	if (json_is_object(pv)) {
-		const char *d = json_string_value(json_object_get(pv, "$patch"));
-		if (d && strcmp(d, "delete") == 0) {
+		if (is_delete(pv)) {
 			json_object_del(target, key);
 			return 0;
 		}
@@ -146,13 +212,19 @@ static int smp_value(json_t *target, const char *key, json_t *pv, int builtin, c
 			tv = json_object();
 			json_object_set_new(target, key, tv);
 		}
-		return smp_map(tv, pv, builtin, kind, depth);
+		return smp_map(tv, pv, cx, node, depth);
 	}
-	if (json_is_array(pv) && json_is_array(tv) && builtin && (mk = merge_key(key, kind, depth)) != NULL) {
+	if (json_is_array(pv) && json_is_array(tv) && (how = list_keys(cx, key, node, depth, &keys)) != 0) {
 		/* a list whose first element says $patch: replace is replaced whole */
 		const char *d = json_string_value(json_object_get(json_array_get(pv, 0), "$patch"));
-		if (!(d && strcmp(d, "replace") == 0))
-			return smp_list(tv, pv, mk, builtin, kind, depth);
+		if (how < 0)
+			return how;
+		if (!(d && strcmp(d, "replace") == 0)) {
+			if (keys.n > 0)
+				return smp_list(tv, pv, &keys, cx, cf_kopenapi_field(cx->schema, node, NULL), depth);
+			smp_scalars(tv, pv);
+			return 0;
+		}
 		json_t *copy = json_array();
 		size_t i;
 		json_t *e;
@@ -166,17 +238,29 @@ static int smp_value(json_t *target, const char *key, json_t *pv, int builtin, c
 	return 0;
 }
 
-int cf_kustomize_smp(json_t *target, const json_t *patch, const char *what)
+int kz_smp(json_t *target, const json_t *patch, const cf_kopenapi *schema, const char *what)
 {
 	const char *av = json_string_value(json_object_get(target, "apiVersion"));
 	const char *k = json_string_value(json_object_get(target, "kind"));
 	char kind[128];
+	smp_ctx cx;
+	int rc;
 
 	if (!json_is_object(patch))
 		return cf_err_set(CF_EINVAL, "%s: a strategic merge patch must be a mapping", what);
 	/* copied: the patch may set kind, which frees the target's string */
 	snprintf(kind, sizeof(kind), "%s", k ? k : "");
-	return smp_map(target, patch, builtin_group(av), kind, 0);
+	cx.builtin = schema == NULL && builtin_group(av);
+	cx.kind = kind;
+	cx.schema = schema;
+	if ((rc = smp_map(target, patch, &cx, cf_kopenapi_resource(schema, av, kind), 0)) < 0)
+		return cf_err_prefix("%s", what);
+	return 0;
+}
+
+int cf_kustomize_smp(json_t *target, const json_t *patch, const char *what)
+{
+	return kz_smp(target, patch, NULL, what);
 }
 
 /* ---- JSON 6902 ---- */

@@ -366,7 +366,7 @@ static int check_kustomization(const json_t *k, const char *kpath)
 		if (i == sizeof(known_fields) / sizeof(known_fields[0]))
 			return cf_err_set(CF_EINVAL, "%s: invalid Kustomization: unknown field \"%s\"", kpath, key);
 	}
-	static const char *const unsupported[] = { "helmCharts", "validators", "openapi" };
+	static const char *const unsupported[] = { "helmCharts", "validators" };
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		if (json_object_get(k, unsupported[i]))
 			return cf_err_set(CF_EINVAL, "%s: %s is not supported by cflux yet", kpath, unsupported[i]);
@@ -877,6 +877,7 @@ int kz_name_in_history(const kres *r, const char *name)
  * keeps the patched object's name and kind. */
 typedef struct patch_opts {
 	int allow_name_change, allow_kind_change;
+	const cf_kopenapi *schema;   /* the custom schema in use (kctx.openapi) */
 } patch_opts;
 
 static int read_patch_opts(patch_opts *o, const json_t *entry, const char *where)
@@ -886,7 +887,7 @@ static int read_patch_opts(patch_opts *o, const json_t *entry, const char *where
 	const char *k;
 	json_t *v;
 
-	*o = (patch_opts){ 0, 0 };
+	*o = (patch_opts){ 0, 0, NULL };
 	if (opts == NULL || json_is_null(opts))
 		return 0;
 	if (!json_is_object(opts))
@@ -932,7 +933,7 @@ static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int b
 		json_object_del(p, "kind");
 	if (by_target)
 		json_object_del(p, "apiVersion");
-	rc = cf_kustomize_smp(r->obj, p, where);
+	rc = kz_smp(r->obj, p, o->schema, where);
 	json_decref(p);
 	/* references follow a rename (a patch that removes the name fails after the patch) */
 	if (rc == 0 && (name = kz_res_name(r)) != NULL && strcmp(name, old_name) != 0)
@@ -1106,6 +1107,7 @@ static int run_patches(const kctx *c, const char *dir, const char *kpath, const 
 
 		if (rc == 0)
 			rc = read_patch_opts(&o, e, where);
+		o.schema = c->openapi;
 		if (rc == 0)
 			rc = apply_patch_docs(s, docs, json_is_object(e) ? json_object_get(e, "target") : NULL, &o, where);
 		json_decref(docs);
@@ -1205,6 +1207,9 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 	}
 	if (c->depth == 0 && c->top == NULL)
 		c->top = json_incref(k);
+	/* before anything of this directory is built: its patches use the schema it chooses */
+	if ((rc = kz_select_openapi(c, dir, kpath, k)) < 0)
+		goto out;
 	c->stack[c->depth++] = dir;
 	if ((rc = entries(k, "resources", kpath)) == 0 && (rc = entries(k, "components", kpath)) == 0)
 		rc = entries(k, "bases", kpath);
@@ -1221,6 +1226,7 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 					       : cf_err_set(CF_EINVAL, "%s: resources entry %zu is not a string", kpath, i);
 		}
 	if (rc == 0) rc = kz_load_configurations(c, dir, kpath, k);
+	if (rc == 0) rc = kz_load_crds(c, dir, kpath, k);
 	/* the parent's generators run before its components (a component may merge into them) */
 	for (int secret = 0; secret < 2 && rc == 0; secret++) {
 		size_t n0 = set->n;
@@ -1272,6 +1278,7 @@ int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir)
 	json_decref(c.top);
 	json_decref(c.vars);
 	json_decref(c.config);
+	cf_kopenapi_free(c.openapi);
 	kset_free(&set);
 	return rc;
 }

@@ -146,13 +146,22 @@ const json_t *kz_config_specs(const kctx *c, const char *section)
 
 /* ---- the fields, at the configured places ---- */
 
+/* an edit at one field spec: create is the spec's own (a map merged in is made only then) */
+typedef struct spec_edit {
+	const kz_edit *e;
+	int create;
+} spec_edit;
+
 static int edit_fn(json_t *holder, const char *field, void *arg)
 {
-	const kz_edit *e = arg;
+	const spec_edit *se = arg;
+	const kz_edit *e = se->e;
 	json_t *cur = json_object_get(holder, field);
 	char out[4096];
 
 	if (e->merge) {
+		if ((cur == NULL || json_is_null(cur)) && !se->create)
+			return 0;
 		if (cur == NULL || json_is_null(cur)) {
 			cur = json_object();
 			json_object_set_new(holder, field, cur);
@@ -185,10 +194,10 @@ int kz_edit_at_specs(kset *s, const json_t *specs, const kz_edit *e, const char 
 	json_array_foreach(specs, j, f) {
 		if (skip_names && strcmp(cf_json_str(f, "path"), "metadata/name") == 0)
 			continue;   /* renames are the prefix transformer's own */
+		spec_edit se = { e, json_is_true(json_object_get(f, "create")) };
 		for (size_t i = 0; i < s->n; i++)
 			if (kz_target_match(&s->v[i], f) && (name == NULL || kz_name_in_history(&s->v[i], name)) &&
-			    (rc = kz_walk_spec(s->v[i].obj, cf_json_str(f, "path"), json_is_true(json_object_get(f, "create")) || e->merge,
-					       edit_fn, (void *)e)) < 0)
+			    (rc = kz_walk_spec(s->v[i].obj, cf_json_str(f, "path"), se.create, edit_fn, &se)) < 0)
 				return rc;
 	}
 	return 0;
@@ -206,6 +215,12 @@ int kz_configured_fields(const kctx *c, const json_t *k, kset *s)
 	if ((m = json_object_get(k, "commonLabels")) && json_object_size(m)) {
 		kz_edit e = { m, NULL, NULL, NULL, 1 };
 		rc = kz_edit_at_specs(s, kz_config_specs(c, "commonLabels"), &e, NULL, 0);
+	}
+	/* labels with includeSelectors go where commonLabels go, the configured places too */
+	json_array_foreach(json_object_get(k, "labels"), i, r) {
+		kz_edit e = { json_object_get(r, "pairs"), NULL, NULL, NULL, 1 };
+		if (rc == 0 && json_is_true(json_object_get(r, "includeSelectors")) && json_object_size(e.value))
+			rc = kz_edit_at_specs(s, kz_config_specs(c, "commonLabels"), &e, NULL, 0);
 	}
 	if (rc == 0 && (m = json_object_get(k, "commonAnnotations")) && json_object_size(m)) {
 		kz_edit e = { m, NULL, NULL, NULL, 1 };
@@ -227,5 +242,97 @@ int kz_configured_fields(const kctx *c, const json_t *k, kset *s)
 		if (rc == 0 && e.value && cf_json_str(r, "name"))
 			rc = kz_edit_at_specs(s, kz_config_specs(c, "replicas"), &e, cf_json_str(r, "name"), 0);
 	}
+	return rc;
+}
+
+/* ---- openapi: and crds: (kustomize_openapi.c reads the files) ---- */
+
+/* the one built-in schema version kustomize v5 accepts by name */
+#define OPENAPI_BUILTIN "v1.21.2"
+
+/* A file named by field of k, read (in or below dir) into b. */
+static int read_beside(const kctx *c, const char *dir, const char *kpath, const char *field, const char *rel,
+		       cf_buf *b, char *path, size_t size)
+{
+	int rc;
+
+	if ((rc = kz_join(path, size, dir, rel, kpath)) < 0 || (rc = kz_file_under(dir, path, kpath)) < 0)
+		return rc;
+	if ((rc = kz_read_text(c, path, b)) < 0)
+		return cf_err_prefix("%s: %s", kpath, field);
+	return 0;
+}
+
+int kz_select_openapi(kctx *c, const char *dir, const char *kpath, const json_t *k)
+{
+	const json_t *o = json_object_get(k, "openapi"), *v;
+	const char *key, *rel, *version;
+	cf_buf b = CF_BUF_INIT(KFILE_MAX);
+	char path[4096];
+	int rc = 0;
+
+	if (o == NULL || json_is_null(o))
+		return 0;
+	if (!json_is_object(o))
+		return cf_err_set(CF_EINVAL, "%s: openapi must be a mapping (path or version)", kpath);
+	json_object_foreach((json_t *)o, key, v)
+		if (!json_is_string(v))
+			return cf_err_set(CF_EINVAL, "%s: openapi.%s must be a string", kpath, key);
+	rel = cf_json_str(o, "path");
+	version = cf_json_str(o, "version");
+	/* the file is read even when an earlier kustomization chose the schema, as kustomize does */
+	if (rel && (rc = read_beside(c, dir, kpath, "openapi.path", rel, &b, path, sizeof(path))) < 0)
+		goto out;
+	if (c->openapi_set)
+		goto out;
+	if (rel && version) {
+		rc = cf_err_set(CF_EINVAL, "%s: openapi: builtin version and custom schema provided, cannot use both", kpath);
+	} else if (rel) {
+		if ((rc = cf_kopenapi_parse(&c->openapi, b.data ? b.data : "", b.len, path)) == 0)
+			c->openapi_set = 1;
+		else
+			cf_err_prefix("%s: openapi.path", kpath);
+	} else if (version && *version) {
+		if (strcmp(version, OPENAPI_BUILTIN) != 0)
+			rc = cf_err_set(CF_EINVAL, "%s: openapi.version \"%s\": the specified OpenAPI version is not built in "
+					"(kustomize has %s)", kpath, version, OPENAPI_BUILTIN);
+		c->openapi_set = rc == 0;
+	}
+out:
+	cf_buf_free(&b);
+	return rc;
+}
+
+int kz_load_crds(kctx *c, const char *dir, const char *kpath, const json_t *k)
+{
+	const json_t *list = json_object_get(k, "crds");
+	json_t *cfg = NULL, *e;
+	size_t i;
+	int rc = 0;
+
+	if (list == NULL || json_is_null(list))
+		return 0;
+	if (!json_is_array(list))
+		return cf_err_set(CF_EINVAL, "%s: crds must be a list of files", kpath);
+	cfg = json_object();
+	json_array_foreach(list, i, e) {
+		cf_buf b = CF_BUF_INIT(KFILE_MAX);
+		char path[4096];
+		if (!json_is_string(e))
+			rc = cf_err_set(CF_EINVAL, "%s: crds entry %zu is not a file name", kpath, i);
+		else if ((rc = read_beside(c, dir, kpath, "crds", json_string_value(e), &b, path, sizeof(path))) == 0)
+			if ((rc = cf_kopenapi_crd_config(cfg, b.data ? b.data : "", b.len, path)) < 0)
+				cf_err_prefix("%s: crds", kpath);
+		cf_buf_free(&b);
+		if (rc < 0)
+			goto out;
+	}
+	if (c->config == NULL && (c->config = json_object()) == NULL) {
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = merge_config(c, cfg, kpath);
+out:
+	json_decref(cfg);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "kustomize/kustomize.h"
+#include "kustomize/kustomize_openapi.h"
 #include "util/buf.h"
 #include "yaml/yaml.h"
 
@@ -36,6 +37,8 @@ typedef struct kctx {
 	json_t *top;         /* the root kustomization (sortOptions, buildMetadata); owned */
 	json_t *vars;        /* vars of every kustomization built, in order (kustomize_vars.c); owned */
 	json_t *config;      /* configurations: section -> field specs (kustomize_config.c); owned */
+	cf_kopenapi *openapi; /* the custom schema in use (NULL: the built-in kinds' keys); owned */
+	int openapi_set;     /* a kustomization chose the schema (kustomize's first choice stays) */
 } kctx;
 
 const char *kz_res_name(const kres *r);
@@ -103,6 +106,12 @@ int  kz_edit_at_specs(kset *s, const json_t *specs, const kz_edit *e, const char
 /* kustomize_vars.c: vars collected as kustomizations are built, $(VAR) resolved at the end */
 int  kz_collect_vars(kctx *c, const char *kpath, const json_t *k, kset *s);
 int  kz_resolve_vars(const kctx *c, kset *s);
+/* kpatch.c: a strategic merge patch with the custom schema in use (NULL: the built-in keys) */
+int  kz_smp(json_t *target, const json_t *patch, const cf_kopenapi *schema, const char *what);
+/* kustomize_config.c: openapi: chooses the schema, if no kustomization before chose one (the
+ * root first, then each directory as it is entered); crds: adds their field specs */
+int  kz_select_openapi(kctx *c, const char *dir, const char *kpath, const json_t *k);
+int  kz_load_crds(kctx *c, const char *dir, const char *kpath, const json_t *k);
 /* kustomize_replace.c */
 int  kz_run_replacements(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s);
 

@@ -3,9 +3,12 @@
 # kustomize- and helm-controller running: a Deployment applied by a Kustomization traced to it
 # and its GitRepository (flux's layout line by line, the revision of the pushed commit), the
 # kubectl forms of naming objects (`deployment NAME`, `deploy/NAME cm/NAME`, --kind with
-# --api-version), a ReplicaSet traced through its owner, the HelmChart of a HelmRelease traced to the
-# release, itself and its HelmRepository, an unmanaged object and a missing one (flux's
-# words and exit codes), and the usage errors (exit 2).
+# --api-version), a ReplicaSet traced through its owner, an unmanaged object and a missing one
+# (flux's words and exit codes), the usage errors (exit 2); `cflux tree kustomization` of a
+# Kustomization that applied another: flux's tree, --compact, -o json and -o yaml; then a
+# HelmRelease applied by a Kustomization: its HelmChart traced to the release and the
+# HelmRepository, the release traced to the Kustomization, and the tree with the release's
+# objects (read from helm's storage Secret) under it.
 set -u
 . tests/lib.sh
 . tests/e2e/secrets.sh
@@ -29,7 +32,53 @@ kubectl create namespace "$NS" >/dev/null
 kubectl apply --server-side -k manifests/crds >/dev/null
 git init -q --bare -b main "$REPO"
 git init -q -b main "$WORK/src"
-mkdir -p "$WORK/src/apps" "$WORK/helm"
+mkdir -p "$WORK/src/apps" "$WORK/src/clusters" "$WORK/src/child" "$WORK/src/releases" "$WORK/helm"
+cat > "$WORK/src/releases/web.yaml" <<EOF
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: charts
+spec:
+  interval: 1h
+  url: $CFLUX_HELM_URL_HTTP
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+spec:
+  interval: 1h
+  timeout: 60s
+  chart:
+    spec:
+      chart: $CHART
+      version: 0.1.0
+      sourceRef:
+        kind: HelmRepository
+        name: charts
+  install:
+    disableWait: true
+EOF
+cat > "$WORK/src/clusters/child.yaml" <<EOF
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: child
+spec:
+  interval: 1h
+  path: ./child
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: trace
+  targetNamespace: $NS
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: root-cm
+EOF
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: child-cm\n' > "$WORK/src/child/cm.yaml"
 cat > "$WORK/src/apps/web.yaml" <<EOF
 apiVersion: apps/v1
 kind: Deployment
@@ -67,6 +116,12 @@ bin/helm-controller --kubeconfig "$HC_KUBECONFIG" --internal-token-file "$INTERN
 	--source-notify-addr tcp://127.0.0.1:17161 --events-addr tcp://127.0.0.1:17162 --helm "$CFLUX_HELM" --tmp-dir "$WORK/helm" 2>"$WORK/hc.log" &
 PIDS="$PIDS $!"
 cli_logged "$WORK"
+# matches NAME CMD...: what CMD prints (stdout and stderr) is $WORK/want, byte for byte
+matches() {
+	name=$1; shift
+	"$@" > "$WORK/got" 2>&1
+	if diff -u "$WORK/want" "$WORK/got" > "$WORK/diff"; then ok "$name"; else ko "$name" "$(cat "$WORK/diff")"; fi
+}
 C="$WORK/cflux -n $NS --kubeconfig $CFLUX_KUBECONFIG_TOKEN --timeout 60s"
 URL=$CFLUX_GIT_URL_HTTP/trace-$$.git
 
@@ -98,8 +153,7 @@ Revision:        main@sha1:$REV
 Status:          Last reconciled at $T_GIT
 Message:         stored artifact for revision 'main@sha1:$REV'
 EOF
-TZ=UTC $C trace deployment web > "$WORK/got" 2>"$WORK/got.err"
-if diff -u "$WORK/want" "$WORK/got" > "$WORK/diff"; then ok trace_deployment_layout; else ko trace_deployment_layout "$(cat "$WORK/diff" "$WORK/got.err")"; fi
+matches trace_deployment_layout env TZ=UTC $C trace deployment web
 expect trace_revision_printed 0 "^Revision:        main@sha1:$REV\$" $C trace deployment web
 # several objects, resource/name form: the reports apart by "---"
 out=$($C trace deploy/web cm/web-cm 2>&1)
@@ -141,36 +195,79 @@ expect trace_kind_without_version 2 "object apiVersion is required (--api-versio
 expect trace_version_without_name 2 "object name is required" $C trace --api-version apps/v1 --kind Deployment
 expect trace_unknown_flag 2 "unknown flag" $C trace deployment web --frobnicate
 
+# tree: the inventory, nested Kustomizations expanded; --compact keeps Flux's kinds; -o json|yaml
+expect create_ks_root 0 "applied revision" $C create kustomization root --source trace --path ./clusters --prune --interval 1h --target-namespace "$NS"
+expect child_ready 0 "" kubectl -n "$NS" wait --for=condition=Ready kustomization/child --timeout=120s
+cat > "$WORK/want" <<EOF
+Kustomization/$NS/root
+├── ConfigMap/$NS/root-cm
+└── Kustomization/$NS/child
+    └── ConfigMap/$NS/child-cm
+
+EOF
+matches tree_layout $C tree kustomization root
+printf 'Kustomization/%s/root\n└── Kustomization/%s/child\n\n' "$NS" "$NS" > "$WORK/want"
+matches tree_compact $C tree ks root --compact
+cat > "$WORK/want" <<EOF
+{
+  "resource": {
+    "Namespace": "$NS",
+    "Name": "root",
+    "GroupKind": {
+      "Group": "kustomize.toolkit.fluxcd.io",
+      "Kind": "Kustomization"
+    }
+  },
+  "resources": [
+    {
+      "resource": {
+        "Namespace": "$NS",
+        "Name": "child",
+        "GroupKind": {
+          "Group": "kustomize.toolkit.fluxcd.io",
+          "Kind": "Kustomization"
+        }
+      }
+    }
+  ]
+}
+EOF
+matches tree_json $C tree ks root --compact -o json
+cat > "$WORK/want" <<EOF
+resource:
+  GroupKind:
+    Group: kustomize.toolkit.fluxcd.io
+    Kind: Kustomization
+  Name: root
+  Namespace: $NS
+resources:
+- resource:
+    GroupKind:
+      Group: ""
+      Kind: ConfigMap
+    Name: root-cm
+    Namespace: $NS
+- resource:
+    GroupKind:
+      Group: kustomize.toolkit.fluxcd.io
+      Kind: Kustomization
+    Name: child
+    Namespace: $NS
+  resources:
+  - resource:
+      GroupKind:
+        Group: ""
+        Kind: ConfigMap
+      Name: child-cm
+      Namespace: $NS
+
+EOF
+matches tree_yaml $C tree ks root --output yaml
+expect tree_no_name 2 "kustomization name is required" $C tree kustomization
+
 # a HelmRelease's object: the release, its HelmChart and HelmRepository
 sh tests/env/chart-publish "$CHART" 0.1.0 >/dev/null
-cat <<EOF | kubectl apply -f - >/dev/null
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: HelmRepository
-metadata:
-  name: charts
-  namespace: $NS
-spec:
-  interval: 1h
-  url: $CFLUX_HELM_URL_HTTP
----
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata:
-  name: web
-  namespace: $NS
-spec:
-  interval: 1h
-  timeout: 60s
-  chart:
-    spec:
-      chart: $CHART
-      version: 0.1.0
-      sourceRef:
-        kind: HelmRepository
-        name: charts
-  install:
-    disableWait: true
-EOF
+expect create_ks_releases 0 "applied revision" $C create kustomization releases --source trace --path ./releases --prune --interval 1h --target-namespace "$NS"
 if kubectl -n "$NS" wait --for=condition=Ready helmrelease/web --timeout=120s >/dev/null 2>&1; then
 	ok helmrelease_ready
 	# the HelmChart the helm-controller made (its helm.toolkit.fluxcd.io labels name the release)
@@ -182,6 +279,23 @@ if kubectl -n "$NS" wait --for=condition=Ready helmrelease/web --timeout=120s >/
 		ok trace_helmrelease
 	else
 		ko trace_helmrelease "$out"
+	fi
+	# the HelmRelease itself, applied by a Kustomization (flux's helmrelease golden)
+	expect trace_helmrelease_object 0 "^Kustomization:   releases\$" $C trace helmrelease web
+	# tree: the release's objects (from helm's storage Secret) under the HelmRelease
+	out=$($C tree ks releases 2>&1)
+	if printf '%s\n' "$out" | grep -Eq "^(├|└)── HelmRelease/$NS/web\$" &&
+	   printf '%s\n' "$out" | grep -Eq "^(│| )   (├|└)── Deployment/$NS/web-$CHART\$" &&
+	   printf '%s\n' "$out" | grep -Eq "^(├|└)── HelmRepository/$NS/charts\$"; then
+		ok tree_helmrelease_objects
+	else
+		ko tree_helmrelease_objects "$out"
+	fi
+	out=$($C tree ks releases --compact 2>&1)
+	if printf '%s\n' "$out" | grep -q "HelmRelease/$NS/web" && ! printf '%s\n' "$out" | grep -q "Deployment/"; then
+		ok tree_compact_helmrelease
+	else
+		ko tree_compact_helmrelease "$out"
 	fi
 else
 	ko helmrelease_ready "$(kubectl -n "$NS" get helmrelease web -o jsonpath='{.status.conditions}' 2>&1)"

@@ -5,8 +5,8 @@
  * --kind and --api-version. */
 #include "cli.h"
 
+#include "runtime/condition.h"
 #include "runtime/kinds.h"
-#include "util/alloc.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "yaml/yaml.h"
@@ -161,7 +161,7 @@ static int object_static(cf_kube *k, json_t *objs, const char *kind, const char 
 static int objects_dynamic(cf_kube *k, json_t *objs, char **pos, size_t npos)
 {
 	cf_buf missing = CF_BUF_INIT(TRACE_MSG_MAX * 4);
-	size_t slashes = 0, first = 1;
+	size_t slashes = 0, nmissing = 0;
 	resource r;
 	int rc = 0;
 
@@ -181,15 +181,14 @@ static int objects_dynamic(cf_kube *k, json_t *objs, char **pos, size_t npos)
 				break;
 		}
 		if (get_object(k, &obj, &r, cli.namespace, name, err, sizeof(err)) < 0) {
-			cf_buf_printf(&missing, "%s%s", first ? "" : ", ", err);
-			first = 0;
+			cf_buf_printf(&missing, "%s%s", nmissing++ ? ", " : "", err);
 			continue;
 		}
 		json_array_append_new(objs, obj);
 	}
-	if (rc == 0 && missing.len)
-		rc = cli_fail(1, "x: %s%s%s", first ? "" : (strchr(missing.data, ',') ? "[" : ""), missing.data,
-			      strchr(missing.data, ',') ? "]" : "");
+	/* several errors: the brackets of an aggregated error */
+	if (rc == 0 && nmissing)
+		rc = cli_fail(1, "x: %s%s%s", nmissing > 1 ? "[" : "", missing.data, nmissing > 1 ? "]" : "");
 	cf_buf_free(&missing);
 	return rc;
 }
@@ -279,17 +278,6 @@ static void field(int width, const char *key, const char *value)
 	printf("%-*s%s\n", width, key, value ? value : "");
 }
 
-static const json_t *ready_condition(const json_t *obj)
-{
-	const json_t *c;
-	size_t i;
-
-	json_array_foreach(json_object_get(json_object_get(obj, "status"), "conditions"), i, c)
-		if (cf_json_str(c, "type") && strcmp(cf_json_str(c, "type"), "Ready") == 0)
-			return c;
-	return NULL;
-}
-
 /* A metav1.Time as Go's template prints it: time.Time's String() in the local zone. */
 static void go_time(char *out, size_t size, const char *rfc3339)
 {
@@ -312,7 +300,7 @@ static void go_time(char *out, size_t size, const char *rfc3339)
  * "Last reconciliation failed at T") and the message; "Unknown" without a Ready condition. */
 static void ready_lines(int width, const json_t *obj, int tells_failure)
 {
-	const json_t *c = ready_condition(obj);
+	const json_t *c = cf_condition_get(json_object_get(obj, "status"), "Ready");
 	char when[80], line[120];
 	int failed = c && tells_failure && cf_json_str(c, "status") && strcmp(cf_json_str(c, "status"), "False") == 0;
 
@@ -522,11 +510,10 @@ static int trace_helm(cf_kube *k, const json_t *obj, const char *ns, const char 
 	const json_t *spec, *status;
 	const source_kind *sk = NULL, *ck = NULL;
 	const char *chart_name, *tn, *hr_ns;
+	char nf[TRACE_MSG_MAX];
 	int rc = -1;
 
-	if (get_object(k, &hr, &r, ns, name, err, size) < 0) {
-		char nf[TRACE_MSG_MAX];
-		snprintf(nf, sizeof(nf), "%s", err);
+	if (get_object(k, &hr, &r, ns, name, nf, sizeof(nf)) < 0) {
 		snprintf(err, size, "failed to find HelmRelease: %.700s", nf);
 		return -1;
 	}

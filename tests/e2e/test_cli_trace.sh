@@ -8,7 +8,7 @@
 # Kustomization that applied another: flux's tree, --compact, -o json and -o yaml; then a
 # HelmRelease applied by a Kustomization: its HelmChart traced to the release and the
 # HelmRepository, the release traced to the Kustomization, and the tree with the release's
-# objects (read from helm's storage Secret) under it.
+# objects (read from helm's storage Secret) under it; and each report beside the real flux CLI's.
 set -u
 . tests/lib.sh
 . tests/e2e/secrets.sh
@@ -300,6 +300,40 @@ if kubectl -n "$NS" wait --for=condition=Ready helmrelease/web --timeout=120s >/
 else
 	ko helmrelease_ready "$(kubectl -n "$NS" get helmrelease web -o jsonpath='{.status.conditions}' 2>&1)"
 fi
+# the real flux CLI (2.9.5, from the cache tests/env fills) against the same objects: the same
+# report on stdout, the same exit code (usage errors are left out: flux exits 1 on them, cflux 2)
+FLUX=${CFLUX_FLUX:-$(. tests/env/common.sh && echo "$CFLUX_CACHE")/fluxcd-flux-${CFLUX_FLUX_CLI_VERSION:-2.9.5}/bin/flux}
+# as_flux NAME ARGS...: cflux and flux given ARGS print the same stdout and exit alike
+as_flux() {
+	name=$1; shift
+	if [ ! -x "$FLUX" ]; then
+		ko "$name" "no flux CLI at $FLUX (tests/env/build-flux cli)"
+		return
+	fi
+	"$FLUX" --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" -n "$NS" "$@" > "$WORK/want" 2>"$WORK/want.err"; want=$?
+	bin/cflux --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" -n "$NS" "$@" > "$WORK/got" 2>"$WORK/got.err"; got=$?
+	if [ "$want" != "$got" ]; then
+		ko "$name" "exit $got, flux $want: $(cat "$WORK/got.err") / flux: $(cat "$WORK/want.err")"
+	elif ! diff -u "$WORK/want" "$WORK/got" > "$WORK/diff"; then
+		ko "$name" "$(cat "$WORK/diff")"
+	else
+		ok "$name"
+	fi
+}
+as_flux flux_trace_deployment trace deployment web
+as_flux flux_trace_several trace deploy/web cm/web-cm
+as_flux flux_trace_static trace web --kind=deployment --api-version=apps/v1
+[ -n "$rs" ] && as_flux flux_trace_owner trace replicaset "$rs"
+as_flux flux_trace_unmanaged trace cm loose
+as_flux flux_trace_missing trace deployment nope
+as_flux flux_trace_helmchart trace helmchart "$NS-web"
+as_flux flux_trace_helmrelease trace helmrelease web
+as_flux flux_tree tree kustomization root
+as_flux flux_tree_compact tree kustomization root --compact
+as_flux flux_tree_json tree kustomization root -o json
+as_flux flux_tree_yaml tree kustomization root -o yaml
+as_flux flux_tree_helmrelease tree kustomization releases
+as_flux flux_tree_missing tree kustomization nope
 no_secrets_leaked no_secret_in_logs "$WORK/sc.log" "$WORK/kc.log" "$WORK/hc.log" "$WORK/cli.log"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1102,7 +1102,9 @@ int cmd_tree(int argc, char **argv)
 	if ((k = cli_client()) == NULL)
 		return 1;
 	if ((rc = cf_kube_get(k, &ks, &(cf_kube_ref){ KS_AV, "Kustomization", cli.namespace, pos[1] })) < 0) {
-		rc = get_failed(rc, "Kustomization", pos[1]);
+		/* flux prints the API's error as it is */
+		rc = rc == CF_ENOTFOUND ? cli_fail(1, "kustomizations.%s \"%s\" not found", CF_GROUP_KUSTOMIZE, pos[1])
+					: get_failed(rc, "Kustomization", pos[1]);
 		goto out;
 	}
 	root = tree_node(CF_GROUP_KUSTOMIZE, "Kustomization", cli.namespace, pos[1]);

@@ -155,28 +155,46 @@ static int object_static(cf_kube *k, json_t *objs, const char *kind, const char 
 	return 0;
 }
 
+/* The arguments as [type, name] pairs, as kubectl's builder reads them: "type/name" each, or
+ * "type[,type...] name..." (every type with every name, types outermost). */
+static json_t *type_name_pairs(char **pos, size_t npos)
+{
+	json_t *pairs = json_array();
+	int slash_form = strchr(pos[0], '/') != NULL;
+
+	if (slash_form) {
+		for (size_t i = 0; i < npos; i++) {
+			const char *s = strchr(pos[i], '/');
+			json_array_append_new(pairs, json_pack("[s#,s]", pos[i], (int)(s - pos[i]), s + 1));
+		}
+		return pairs;
+	}
+	for (const char *t = pos[0]; *t; t += strcspn(t, ",") + (t[strcspn(t, ",")] == ',')) {
+		size_t n = strcspn(t, ",");
+		for (size_t i = 1; n && i < npos; i++)
+			json_array_append_new(pairs, json_pack("[s#,s]", t, (int)n, pos[i]));
+	}
+	return pairs;
+}
+
 /* kubectl's `<resource> <name>...` or `<resource>/<name>...` arguments, as flux's
  * getObjectDynamic reads them: the objects found go to objs; a missing one fails the whole
  * command after the lookups, as the builder's aggregated error does ("x: " is flux's). */
 static int objects_dynamic(cf_kube *k, json_t *objs, char **pos, size_t npos)
 {
 	cf_buf missing = CF_BUF_INIT(TRACE_MSG_MAX * 4);
-	size_t slashes = 0, nmissing = 0;
+	json_t *pairs = type_name_pairs(pos, npos), *p;
+	char type[256] = "";
+	size_t i, nmissing = 0;
 	resource r;
 	int rc = 0;
 
-	for (size_t i = 0; i < npos; i++)
-		slashes += strchr(pos[i], '/') != NULL;
-	if (slashes == 0 && (rc = find_resource(k, &r, pos[0])) != 0)
-		return rc;
-	for (size_t i = slashes ? 0 : 1; i < npos && rc == 0; i++) {
-		char type[256], err[TRACE_MSG_MAX];
-		const char *name = pos[i];
+	json_array_foreach(pairs, i, p) {
+		const char *t = json_string_value(json_array_get(p, 0)), *name = json_string_value(json_array_get(p, 1));
+		char err[TRACE_MSG_MAX];
 		json_t *obj = NULL;
-		if (slashes) {
-			const char *s = strchr(pos[i], '/');
-			snprintf(type, sizeof(type), "%.*s", (int)(s - pos[i]), pos[i]);
-			name = s + 1;
+		if (strcmp(type, t) != 0) {   /* discovery once a type */
+			snprintf(type, sizeof(type), "%s", t);
 			if ((rc = find_resource(k, &r, type)) != 0)
 				break;
 		}
@@ -189,6 +207,7 @@ static int objects_dynamic(cf_kube *k, json_t *objs, char **pos, size_t npos)
 	/* several errors: the brackets of an aggregated error */
 	if (rc == 0 && nmissing)
 		rc = cli_fail(1, "x: %s%s%s", nmissing > 1 ? "[" : "", missing.data, nmissing > 1 ? "]" : "");
+	json_decref(pairs);
 	cf_buf_free(&missing);
 	return rc;
 }

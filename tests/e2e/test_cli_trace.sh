@@ -186,6 +186,8 @@ expect trace_unmanaged 0 "failed to trace ConfigMap/loose in namespace $NS: obje
 out=$($C trace cm loose 2>/dev/null)
 if [ -z "$out" ]; then ok trace_unmanaged_no_report; else ko trace_unmanaged_no_report "$out"; fi
 expect trace_missing 1 "x: deployments.apps \"nope\" not found" $C trace deployment nope
+# "deploy,cm web web-cm": every type with every name, the misses in one error
+expect trace_types_times_names 1 "x: \[deployments.apps \"web-cm\" not found, configmaps \"web\" not found\]" $C trace deploy,cm web web-cm
 expect trace_unknown_type 1 "the server doesn't have a resource type \"frobs\"" $C trace frobs x
 # usage errors
 expect trace_no_args 2 "either \`<resource>/<name>\` or \`<resource> <name>\` is required" $C trace
@@ -303,7 +305,8 @@ fi
 # the real flux CLI (2.9.5, from the cache tests/env fills) against the same objects: the same
 # report on stdout, the same exit code (usage errors are left out: flux exits 1 on them, cflux 2)
 FLUX=${CFLUX_FLUX:-$(. tests/env/common.sh && echo "$CFLUX_CACHE")/fluxcd-flux-${CFLUX_FLUX_CLI_VERSION:-2.9.5}/bin/flux}
-# as_flux NAME ARGS...: cflux and flux given ARGS print the same stdout and exit alike
+# as_flux NAME ARGS...: cflux and flux given ARGS print the same stdout and exit alike; on a
+# failure the error is the same too ("✗ " or "error: " before it)
 as_flux() {
 	name=$1; shift
 	if [ ! -x "$FLUX" ]; then
@@ -316,6 +319,8 @@ as_flux() {
 		ko "$name" "exit $got, flux $want: $(cat "$WORK/got.err") / flux: $(cat "$WORK/want.err")"
 	elif ! diff -u "$WORK/want" "$WORK/got" > "$WORK/diff"; then
 		ko "$name" "$(cat "$WORK/diff")"
+	elif [ "$got" != 0 ] && [ "$(sed 's/^✗ //' "$WORK/want.err")" != "$(sed 's/^error: //' "$WORK/got.err")" ]; then
+		ko "$name" "error '$(cat "$WORK/got.err")', flux '$(cat "$WORK/want.err")'"
 	else
 		ok "$name"
 	fi
@@ -326,6 +331,8 @@ as_flux flux_trace_static trace web --kind=deployment --api-version=apps/v1
 [ -n "$rs" ] && as_flux flux_trace_owner trace replicaset "$rs"
 as_flux flux_trace_unmanaged trace cm loose
 as_flux flux_trace_missing trace deployment nope
+as_flux flux_trace_types_times_names trace deploy,cm web web-cm
+as_flux flux_trace_cluster_scoped trace namespace "$NS"
 as_flux flux_trace_helmchart trace helmchart "$NS-web"
 as_flux flux_trace_helmrelease trace helmrelease web
 as_flux flux_tree tree kustomization root

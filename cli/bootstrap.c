@@ -192,7 +192,7 @@ static int credentials(boot *b)
 		return rc;
 	if (ssh) {
 		/* as flux: without a key file the CLI pushes with the ssh-agent's keys, and the
-		 * cluster gets a new key pair of its own (ssh_key_pair) */
+		 * cluster gets a new key pair of its own (confirm_public_key) */
 		if (b->key_file == NULL && (getenv("SSH_AUTH_SOCK") == NULL || getenv("SSH_AUTH_SOCK")[0] == '\0'))
 			return cli_fail(CLI_EXIT_USAGE, "an ssh URL without --private-key-file is pushed to with the keys of your "
 					"ssh-agent, and none is running (SSH_AUTH_SOCK is not set): start one, or give --private-key-file");
@@ -271,14 +271,10 @@ static json_t *secret_object(const boot *b)
 {
 	json_t *data = json_object();
 
-	if (b->new_key) {
-		json_object_set_new(data, "identity", json_string(b->new_key));
-		json_object_set_new(data, "identity.pub", json_string(b->new_pub));
-		json_object_set_new(data, "known_hosts", json_string(b->auth.known_hosts));
-		if (b->password)
-			json_object_set_new(data, "password", json_string(b->password));
-	} else if (b->auth.identity) {
-		json_object_set_new(data, "identity", json_string(b->auth.identity));
+	if (b->new_key || b->auth.identity) {
+		json_object_set_new(data, "identity", json_string(b->new_key ? b->new_key : b->auth.identity));
+		if (b->new_pub)
+			json_object_set_new(data, "identity.pub", json_string(b->new_pub));
 		json_object_set_new(data, "known_hosts", json_string(b->auth.known_hosts));
 		if (b->password)
 			json_object_set_new(data, "password", json_string(b->password));

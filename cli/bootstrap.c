@@ -3,6 +3,7 @@
  * changed), pushed, applied to the cluster with the credentials as the flux-system Secret, and
  * the command waits until the cluster has reconciled itself from Git. */
 #include "cli.h"
+#include "sshkey.h"
 
 #include "kustomize/fluxbuild.h"
 #include "runtime/kinds.h"
@@ -26,7 +27,10 @@
 typedef struct boot {
 	const char *url, *branch, *path, *key_file, *known_hosts_file, *username, *password, *ca_file;
 	const char *components, *interval, *author_name, *author_email, *secret_name;
+	const char *algo, *curve;   /* --ssh-key-algorithm, --ssh-ecdsa-curve: the key made without --private-key-file */
+	long bits;
 	int token_auth, password_stdin, bearer, silent;
+	char *new_key, *new_pub;    /* the pair made for the Secret (the private half wiped at the end) */
 	char *password_read;   /* from stdin: wiped and freed at the end */
 	char *url_user, *url_password;   /* taken out of --url (freed, the password wiped, at the end) */
 	cf_git_auth auth;
@@ -187,11 +191,18 @@ static int credentials(boot *b)
 	if ((rc = password_source(b, ssh)) != 0)
 		return rc;
 	if (ssh) {
-		if (b->key_file == NULL)
-			return cli_fail(CLI_EXIT_USAGE, "an ssh URL needs --private-key-file");
-		if (read_file(&b->key, b->key_file, "--private-key-file") != 0)
+		/* as flux: without a key file the CLI pushes with the ssh-agent's keys, and the
+		 * cluster gets a new key pair of its own (confirm_public_key) */
+		if (b->key_file == NULL && (getenv("SSH_AUTH_SOCK") == NULL || getenv("SSH_AUTH_SOCK")[0] == '\0'))
+			return cli_fail(CLI_EXIT_USAGE, "an ssh URL without --private-key-file is pushed to with the keys of your "
+					"ssh-agent, and none is running (SSH_AUTH_SOCK is not set): start one, or give --private-key-file");
+		if (b->key_file && read_file(&b->key, b->key_file, "--private-key-file") != 0)
 			return 1;
 		b->auth.identity = b->key.data;
+		b->auth.ssh_agent = b->key_file == NULL;
+		/* made now, so that a bad --ssh-key-algorithm fails before anything is pushed */
+		if (b->auth.ssh_agent && (rc = cli_ssh_keygen(&b->new_key, &b->new_pub, b->algo, b->curve, b->bits)) != 0)
+			return rc;
 		b->auth.identity_password = b->password;
 		if (b->known_hosts_file) {
 			if (read_file(&b->known_hosts, b->known_hosts_file, "--known-hosts-file") != 0)
@@ -260,8 +271,10 @@ static json_t *secret_object(const boot *b)
 {
 	json_t *data = json_object();
 
-	if (b->auth.identity) {
-		json_object_set_new(data, "identity", json_string(b->auth.identity));
+	if (b->new_key || b->auth.identity) {
+		json_object_set_new(data, "identity", json_string(b->new_key ? b->new_key : b->auth.identity));
+		if (b->new_pub)
+			json_object_set_new(data, "identity.pub", json_string(b->new_pub));
 		json_object_set_new(data, "known_hosts", json_string(b->auth.known_hosts));
 		if (b->password)
 			json_object_set_new(data, "password", json_string(b->password));
@@ -348,6 +361,50 @@ out:
 	return rc;
 }
 
+/* An ssh URL without --private-key-file: the new key pair's public half printed, and unless
+ * --silent the question flux asks before the cluster uses it (anything but "y", or no answer
+ * on stdin, aborts, as flux's prompt does off a terminal too). */
+static int confirm_public_key(const boot *b)
+{
+	char answer[16] = "";
+
+	cli_ok("public key: %.*s", (int)strcspn(b->new_pub, "\r\n"), b->new_pub);
+	if (b->silent)
+		return 0;
+	fputs("? Please give the key access to your repository? [y/N] ", stderr);
+	fflush(stderr);
+	if (fgets(answer, sizeof(answer), stdin) == NULL)
+		answer[0] = '\0';
+	answer[strcspn(answer, "\r\n")] = '\0';
+	if (isatty(STDIN_FILENO) == 0)
+		fputc('\n', stderr);
+	if (strcmp(answer, "y") != 0 && strcmp(answer, "Y") != 0)
+		return cli_fail(1, "aborting");
+	return 0;
+}
+
+/* The flux-system Secret (*out NULL: kept as it is). As flux: one that exists is left alone
+ * when no credentials were given ("source secret up to date"), so a second bootstrap makes
+ * no new key; else the credentials, or a new ssh key pair. 0, or the exit code. */
+static int source_secret(boot *b, cf_kube *k, json_t **out)
+{
+	int rc, given = b->key_file || b->username || b->password || b->ca_file;
+
+	*out = NULL;
+	cli_say("determining if source secret \"%s/%s\" exists", cli.namespace, b->secret_name);
+	rc = cf_kube_get(k, NULL, &(cf_kube_ref){ "v1", "Secret", cli.namespace, b->secret_name });
+	if (rc < 0 && rc != CF_ENOTFOUND)
+		return cli_fail(1, "failed to determine if deploy key secret exists: %s", cf_err_msg());
+	if (rc == 0 && !given) {
+		cli_ok("source secret up to date");
+		return 0;
+	}
+	if (b->new_key && (rc = confirm_public_key(b)) != 0)
+		return rc;
+	*out = json_pack("[o]", secret_object(b));
+	return 0;
+}
+
 /* The forges flux bootstraps through their APIs; cflux points at bootstrap git instead. */
 static const char *const FORGES[] = { "github", "gitlab", "gitea", "bitbucket-server", NULL };
 
@@ -355,7 +412,7 @@ int cmd_bootstrap(int argc, char **argv)
 {
 	boot b = { .branch = "main", .components = "source-controller,kustomize-controller,helm-controller,notification-controller",
 		   .interval = "1m0s", .author_name = "cflux", .author_email = "cflux@users.noreply.localhost",
-		   .secret_name = "flux-system" };
+		   .secret_name = "flux-system", .algo = "ecdsa", .curve = "p384", .bits = 2048 };
 	const cf_flag own[] = {
 		{ "url", CF_FLAG_STRING, &b.url, "Git repository URL (ssh://, https://, http://)", 0 },
 		{ "branch", CF_FLAG_STRING, &b.branch, "branch to commit to and sync from", 0 },
@@ -376,6 +433,7 @@ int cmd_bootstrap(int argc, char **argv)
 		{ "secret-name", CF_FLAG_STRING, &b.secret_name, "name of the secret the sync credentials can be found in or stored to", 0 },
 		{ "with-bearer-token", CF_FLAG_BOOL, &b.bearer, "use the password as a bearer token (the Secret gets bearerToken)", 0 },
 		{ "silent|s", CF_FLAG_BOOL, &b.silent, "assumes the deploy key is already setup, skips confirmation", 0 },
+		CLI_SSH_KEY_FLAGS(b.algo, b.bits, b.curve),
 		CLI_INSTALL_FLAGS,
 	};
 	char *pos[8], dir[] = "/tmp/cflux-bootstrap-XXXXXX", clean[4096], url[4096], every[CF_DURATION_MAX];
@@ -445,16 +503,17 @@ int cmd_bootstrap(int argc, char **argv)
 	/* the cluster: components, the credentials, then the sync objects */
 	if ((rc = cli_apply_all(components, "installing components:")) != 0)
 		goto out;
-	secret = json_pack("[o]", secret_object(&b));
-	if ((rc = cli_apply_all(secret, "applying the source secret:")) != 0)
-		goto out;
-	rest = json_incref(sync);
-	if ((rc = cli_apply_all(rest, "applying the sync manifests:")) != 0)
-		goto out;
 	if ((k = cli_client()) == NULL) {
 		rc = 1;
 		goto out;
 	}
+	if ((rc = source_secret(&b, k, &secret)) != 0)
+		goto out;
+	if (secret && (rc = cli_apply_all(secret, "applying the source secret:")) != 0)
+		goto out;
+	rest = json_incref(sync);
+	if ((rc = cli_apply_all(rest, "applying the sync manifests:")) != 0)
+		goto out;
 	/* the controllers' internal token: made in the cluster, never committed */
 	if ((rc = cli_install_token(k, cli.namespace)) != 0)
 		goto out;
@@ -475,6 +534,8 @@ out:
 	cf_buf_free(&b.known_hosts);
 	cf_buf_free(&b.ca);
 	cf_free(b.scanned);
+	cli_ssh_key_free(b.new_key);
+	cf_free(b.new_pub);
 	if (b.password_read)
 		cf_free_secret(b.password_read, PASSWORD_MAX + 1);
 	cf_free(b.url_user);

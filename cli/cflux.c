@@ -91,6 +91,7 @@ static const struct {
 	{ "stats", cmd_stats },
 	{ "envsubst", cmd_envsubst },
 	{ "tree", cmd_tree },
+	{ "trace", cmd_trace },
 	{ "export", cmd_export },
 	{ "events", cmd_events },
 	{ "diff", cmd_diff },

@@ -25,6 +25,12 @@ extern cli_globals cli;
 	{ "timeout", CF_FLAG_DURATION, &cli.timeout_ms, "timeout for this operation", 1000 }, \
 	{ "verbose|v", CF_FLAG_BOOL, &cli.verbose, "print generated objects", 0 }
 
+/* flux's flags for a new ssh key pair (create secret git, create source git, bootstrap git). */
+#define CLI_SSH_KEY_FLAGS(algo, bits, curve) \
+	{ "ssh-key-algorithm", CF_FLAG_STRING, &(algo), "SSH public key algorithm (rsa, ecdsa, ed25519)", 0 }, \
+	{ "ssh-rsa-bits", CF_FLAG_INT, &(bits), "SSH RSA public key bit size (multiplies of 8, min 1024, max 8192)", 1024 }, \
+	{ "ssh-ecdsa-curve", CF_FLAG_STRING, &(curve), "SSH ECDSA public key curve (p256, p384, p521)", 0 }
+
 /* What every `create` command takes besides its own flags (flux's create flags). */
 typedef struct cli_create_args {
 	int export;
@@ -191,6 +197,11 @@ int cmd_tree(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+/* The objects of HelmRelease ns/name's current release, from helm's storage Secret, as
+ * {group, kind, namespace, name} (*out a new array, empty without a release or storage, or for
+ * a remote cluster's). 0, or 1 after printing flux's error. */
+int cli_helm_release_objects(cf_kube *k, json_t **out, const char *ns, const char *name);
 int cmd_version(int argc, char **argv);
 
 #endif

@@ -556,9 +556,7 @@ static int create_source_git(int argc, char **argv, const char *name)
 		{ "commit", CF_FLAG_STRING, &commit, "git commit", 0 },
 		{ "username|u", CF_FLAG_STRING, &user, "basic authentication username", 0 },
 		{ "password|p", CF_FLAG_STRING, &pass, "basic authentication password", 0 },
-		{ "ssh-key-algorithm", CF_FLAG_STRING, &algo, "SSH public key algorithm (rsa, ecdsa, ed25519)", 0 },
-		{ "ssh-rsa-bits", CF_FLAG_INT, &bits, "SSH RSA public key bit size (multiplies of 8, min 1024, max 8192)", 1024 },
-		{ "ssh-ecdsa-curve", CF_FLAG_STRING, &curve, "SSH ECDSA public key curve (p256, p384, p521)", 0 },
+		CLI_SSH_KEY_FLAGS(algo, bits, curve),
 		{ "secret-ref", CF_FLAG_STRING, &secret, "the name of an existing secret containing SSH or basic credentials or github app authentication", 0 },
 		{ "proxy-secret-ref", CF_FLAG_STRING, &proxy, "the name of an existing secret containing the proxy address and credentials", 0 },
 		{ "provider", CF_FLAG_STRING, &provider, "the Git provider name", 0 },
@@ -1036,56 +1034,166 @@ int cmd_resume(int argc, char **argv) { return set_suspend(argc, argv, 0); }
 
 /* ---- tree ---- */
 
-/* Prints the inventory of Kustomization ns/name, descending into Kustomizations it applied
- * (the heading first, at the top). 0, or the code of the failed GET of the top one. */
-static int tree_of(cf_kube *k, const char *ns, const char *name, const char *indent, int depth)
-{
-	json_t *ks = NULL;
-	const json_t *entries, *e;
-	size_t i, n;
-	int rc;
+#define TREE_DEPTH_MAX 10
+/* flux's --compact keeps the objects of its own API groups */
+#define TREE_COMPACT_GROUP "toolkit.fluxcd.io"
 
-	if ((rc = cf_kube_get(k, &ks, &(cf_kube_ref){ KS_AV, "Kustomization", ns, name })) < 0)
-		return depth == 0 ? rc : 0;
-	if (depth == 0)
-		printf("Kustomization/%s/%s\n", ns, name);
-	entries = json_object_get(json_object_get(json_object_get(ks, "status"), "inventory"), "entries");
-	n = json_array_size(entries);
+/* A node of flux's ObjMetadataTree, as it marshals: resource {Namespace, Name, GroupKind}. */
+static json_t *tree_node(const char *group, const char *kind, const char *ns, const char *name)
+{
+	return json_pack("{s:{s:s,s:s,s:{s:s,s:s}}}", "resource", "Namespace", ns, "Name", name,
+			 "GroupKind", "Group", group, "Kind", kind);
+}
+
+/* Adds the objects of the HelmRelease's current release under node, as flux's tree does. */
+static int tree_helm_release(cf_kube *k, json_t *node, const char *ns, const char *name, int compact)
+{
+	json_t *objs = NULL, *o, *list = json_array();
+	size_t i;
+	int rc = cli_helm_release_objects(k, &objs, ns, name);
+
+	json_array_foreach(objs, i, o)
+		if (rc == 0 && !(compact && strstr(cf_json_str(o, "group"), TREE_COMPACT_GROUP) == NULL))
+			json_array_append_new(list, tree_node(cf_json_str(o, "group"), cf_json_str(o, "kind"),
+							      cf_json_str(o, "namespace"), cf_json_str(o, "name")));
+	if (json_array_size(list))
+		json_object_set(node, "resources", list);
+	json_decref(list);
+	json_decref(objs);
+	return rc;
+}
+
+/* Adds the inventory of Kustomization ks under node, descending into the Kustomizations it
+ * applied (not into one that targets a remote cluster), as flux's treeKustomization does.
+ * 0, or 1 after printing the error. */
+static int tree_fill(cf_kube *k, json_t *node, const json_t *ks, int compact, int depth)
+{
+	const json_t *meta = json_object_get(ks, "metadata"), *e;
+	const json_t *entries = json_object_get(json_object_get(json_object_get(ks, "status"), "inventory"), "entries");
+	int remote = json_object_get(json_object_get(ks, "spec"), "kubeConfig") != NULL;
+	size_t i;
+
 	json_array_foreach(entries, i, e) {
-		const char *id = cf_json_str(e, "id");
-		const char *branch = i + 1 == n ? "\342\224\224\342\224\200\342\224\200" : "\342\224\234\342\224\200\342\224\200";
-		char next[256];
+		json_t *child, *sub = NULL, *list;
 		cf_apply_id x;
-		if (id == NULL || cf_apply_id_parse(&x, id) < 0) {
-			printf("%s%s %s\n", indent, branch, id ? id : "(no id)");
+		int is_ks, rc;
+		if (cf_apply_id_parse(&x, cf_json_str(e, "id") ? cf_json_str(e, "id") : "") < 0)
+			return cli_fail(1, "unable to parse stored object metadata: %s", cf_json_str(e, "id") ? cf_json_str(e, "id") : "");
+		if (compact && strstr(x.group, TREE_COMPACT_GROUP) == NULL)
 			continue;
-		}
-		printf("%s%s %s/%s%s%s\n", indent, branch, x.kind, x.ns, x.ns[0] ? "/" : "", x.name);
-		if (strcmp(x.kind, "Kustomization") == 0 && strcmp(x.group, CF_GROUP_KUSTOMIZE) == 0 && depth < 10) {
-			snprintf(next, sizeof(next), "%s%s", indent, i + 1 == n ? "    " : "\342\224\202   ");
-			tree_of(k, x.ns, x.name, next, depth + 1);
-		}
+		is_ks = strcmp(x.kind, "Kustomization") == 0 && strcmp(x.group, CF_GROUP_KUSTOMIZE) == 0;
+		if (is_ks && strcmp(x.ns, cf_json_str(meta, "namespace") ? cf_json_str(meta, "namespace") : "") == 0 &&
+		    strcmp(x.name, cf_json_str(meta, "name") ? cf_json_str(meta, "name") : "") == 0)
+			continue;   /* itself */
+		if ((list = json_object_get(node, "resources")) == NULL)
+			json_object_set_new(node, "resources", list = json_array());
+		json_array_append_new(list, child = tree_node(x.group, x.kind, x.ns, x.name));
+		if (strcmp(x.kind, "HelmRelease") == 0 && strcmp(x.group, CF_GROUP_HELM) == 0 &&
+		    (rc = tree_helm_release(k, child, x.ns, x.name, compact)) != 0)
+			return rc;
+		if (!is_ks || remote || depth >= TREE_DEPTH_MAX)
+			continue;
+		if ((rc = cf_kube_get(k, &sub, &(cf_kube_ref){ KS_AV, "Kustomization", x.ns, x.name })) < 0)
+			return cli_fail(1, "failed to find object: %s", cf_err_msg());
+		rc = tree_fill(k, child, sub, compact, depth + 1);
+		json_decref(sub);
+		if (rc != 0)
+			return rc;
 	}
-	json_decref(ks);
 	return 0;
+}
+
+/* "Kind/namespace/name" (cluster-scoped: "Kind/name"), as flux's FmtObjMetadata. */
+static void tree_text(const json_t *node)
+{
+	const json_t *r = json_object_get(node, "resource");
+	const char *ns = cf_json_str(r, "Namespace");
+
+	printf("%s/%s%s%s\n", cf_json_str(json_object_get(r, "GroupKind"), "Kind"), ns ? ns : "", ns && ns[0] ? "/" : "",
+	       cf_json_str(r, "Name"));
+}
+
+/* The children of node in flux's tree printer: "├── " and "└── " under "│   " or "    ". */
+static void tree_print_items(const json_t *node, const char *prefix)
+{
+	const json_t *list = json_object_get(node, "resources"), *c;
+	size_t i, n = json_array_size(list);
+
+	json_array_foreach(list, i, c) {
+		char next[4 * TREE_DEPTH_MAX * 8 + 64];
+		int last = i + 1 == n;
+		printf("%s%s", prefix, last ? "\342\224\224\342\224\200\342\224\200 " : "\342\224\234\342\224\200\342\224\200 ");
+		tree_text(c);
+		snprintf(next, sizeof(next), "%s%s", prefix, last ? "    " : "\342\224\202   ");
+		tree_print_items(c, next);
+	}
+}
+
+/* The tree as flux prints it: the text tree, or -o json (MarshalIndent) or yaml (keys sorted),
+ * each followed by the newline of flux's Println. */
+static int tree_print(const json_t *root, const char *output)
+{
+	cf_buf out = CF_BUF_INIT(64u << 20);
+	json_t *sorted;
+	char *text;
+	int rc = 0;
+
+	if (output && strcmp(output, "json") == 0) {
+		if ((text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL)
+			return cli_fail(1, "out of memory");
+		printf("%s\n", text);
+		free(text);
+	} else if (output && strcmp(output, "yaml") == 0) {
+		sorted = sorted_copy(root);
+		rc = sorted ? cf_yaml_dump(&out, sorted) : cf_err_set(CF_ENOMEM, "out of memory");
+		json_decref(sorted);
+		if (rc == 0)
+			printf("%.*s\n", (int)out.len, out.data ? out.data : "");
+		else
+			rc = cli_fail(1, "%s", cf_err_msg());
+	} else {   /* flux prints the text tree for any other -o */
+		tree_text(root);
+		tree_print_items(root, "");
+		putchar('\n');
+	}
+	cf_buf_free(&out);
+	return rc;
 }
 
 int cmd_tree(int argc, char **argv)
 {
+	const char *output = NULL;
+	int compact = 0;
+	const cf_flag own[] = {
+		{ "compact", CF_FLAG_BOOL, &compact, "list Flux resources only.", 0 },
+		{ "output|o", CF_FLAG_STRING, &output, "the format in which the tree should be printed. can be 'json' or 'yaml'", 0 },
+	};
 	char *pos[POS_MAX];
 	size_t npos;
+	json_t *ks = NULL, *root = NULL;
 	cf_kube *k;
 	int rc;
 
-	if ((rc = cli_parse(NULL, 0, argc, argv, "usage: cflux tree kustomization NAME", pos, &npos)) != 0)
+	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv, "usage: cflux tree kustomization NAME", pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
-	if (npos != 2 || (strcmp(pos[0], "kustomization") != 0 && strcmp(pos[0], "ks") != 0))
+	if (npos < 1 || (strcmp(pos[0], "kustomization") != 0 && strcmp(pos[0], "ks") != 0) || npos > 2)
 		return cli_fail(CLI_EXIT_USAGE, "usage: cflux tree kustomization NAME");
+	if (npos == 1)
+		return cli_fail(CLI_EXIT_USAGE, "kustomization name is required");
 	if ((k = cli_client()) == NULL)
 		return 1;
-	rc = tree_of(k, cli.namespace, pos[1], "", 0);
-	if (rc < 0)
-		rc = get_failed(rc, "Kustomization", pos[1]);
+	if ((rc = cf_kube_get(k, &ks, &(cf_kube_ref){ KS_AV, "Kustomization", cli.namespace, pos[1] })) < 0) {
+		/* flux prints the API's error as it is */
+		rc = rc == CF_ENOTFOUND ? cli_fail(1, "kustomizations.%s \"%s\" not found", CF_GROUP_KUSTOMIZE, pos[1])
+					: get_failed(rc, "Kustomization", pos[1]);
+		goto out;
+	}
+	root = tree_node(CF_GROUP_KUSTOMIZE, "Kustomization", cli.namespace, pos[1]);
+	if ((rc = tree_fill(k, root, ks, compact, 0)) == 0)
+		rc = tree_print(root, output);
+out:
+	json_decref(root);
+	json_decref(ks);
 	cf_kube_free(k);
 	return rc;
 }

@@ -202,6 +202,10 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 		ctx->offered_key = 1;
 		return git_credential_ssh_key_memory_new(out, user, NULL, a->identity, a->identity_password);
 	}
+	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && a && a->ssh_agent) {
+		ctx->offered_key = 1;
+		return git_credential_ssh_key_from_agent(out, user);
+	}
 	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && a && a->username)
 		return git_credential_userpass_plaintext_new(out, a->username, a->password ? a->password : "");
 	if ((allowed & GIT_CREDENTIAL_USERNAME))

@@ -21,9 +21,10 @@ typedef struct cf_git_auth {
 	const char *identity;          /* ssh private key (OpenSSH or PEM) */
 	const char *identity_password;
 	const char *known_hosts;       /* required for ssh */
+	int ssh_agent;                 /* no identity: the keys of the ssh-agent at $SSH_AUTH_SOCK (the CLI's) */
 } cf_git_auth;
 #define CF_GIT_AUTH_VERSION 1
-#define CF_GIT_AUTH_INIT { CF_GIT_AUTH_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL }
+#define CF_GIT_AUTH_INIT { CF_GIT_AUTH_VERSION, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 
 /* spec.ref; precedence as in Flux: commit, then name, semver, tag, branch (default master). */
 typedef struct cf_git_ref {

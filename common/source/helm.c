@@ -4,6 +4,7 @@
 
 #include "source/ignore.h"
 #include "util/alloc.h"
+#include "util/base64.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/semver.h"
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #define PATH_MAX_LEN 1024
 #define WALK_DEPTH 64
@@ -429,4 +431,61 @@ void cf_helm_pack_free(cf_helm_pack *p)
 	cf_free(p->e);
 	json_decref(p->meta);
 	cf_free(p);
+}
+
+/* ---- helm's release storage ---- */
+
+/* gunzips len bytes of data into out (capped); 0 or <0 with the message set. */
+static int release_gunzip(cf_buf *out, const unsigned char *data, size_t len)
+{
+	z_stream zs;
+	unsigned char chunk[16384];
+	int zrc = Z_OK, rc = 0;
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	zs.next_in = (unsigned char *)data;
+	zs.avail_in = (uInt)len;
+	while (rc == 0 && zrc != Z_STREAM_END) {
+		zs.next_out = chunk;
+		zs.avail_out = sizeof(chunk);
+		zrc = inflate(&zs, Z_NO_FLUSH);
+		if (zrc != Z_OK && zrc != Z_STREAM_END)
+			rc = cf_err_set(CF_EINVAL, "not gzip data");
+		else if (cf_buf_append(out, chunk, sizeof(chunk) - zs.avail_out) < 0)
+			rc = -1;
+		else if (zrc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0)
+			rc = cf_err_set(CF_EINVAL, "truncated gzip data");
+	}
+	inflateEnd(&zs);
+	return rc;
+}
+
+int cf_helm_release_decode(json_t **out, const char *data, size_t len)
+{
+	unsigned char *outer = NULL, *inner = NULL;
+	size_t outer_len = 0, inner_len = 0;
+	cf_buf plain = CF_BUF_INIT(CF_HELM_RELEASE_MAX);
+	json_t *doc = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cf_base64_decode(&outer, &outer_len, data, len)) == 0)
+		rc = cf_base64_decode(&inner, &inner_len, (const char *)outer, outer_len);
+	if (rc == 0 && inner_len >= 3 && inner[0] == 0x1f && inner[1] == 0x8b && inner[2] == 0x08)
+		rc = release_gunzip(&plain, inner, inner_len);
+	else if (rc == 0)
+		rc = cf_buf_append(&plain, inner, inner_len);
+	if (rc == 0 && ((doc = json_loadb(plain.data ? plain.data : "", plain.len, 0, NULL)) == NULL || !json_is_object(doc)))
+		rc = cf_err_set(CF_EINVAL, "the release is not a JSON object");
+	if (rc < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	*out = doc;
+	cf_free(outer);
+	cf_free(inner);
+	cf_buf_free(&plain);
+	return rc;
 }

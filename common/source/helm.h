@@ -71,4 +71,10 @@ void cf_helm_pack_free(cf_helm_pack *p);
  * CF_EINVAL when the result would leave the root or rel is absolute. */
 int cf_helm_path_join(char *out, size_t size, const char *dir, const char *rel);
 
+/* helm's stored release (a storage Secret's data.release: the API's base64 around helm's
+ * base64 of the gzipped release JSON) as *out, a new JSON object (NULL on failure, CF_EINVAL on
+ * bad input; at most CF_HELM_RELEASE_MAX bytes unpacked). */
+#define CF_HELM_RELEASE_MAX (64u << 20)
+int cf_helm_release_decode(json_t **out, const char *data, size_t len);
+
 #endif

@@ -4,7 +4,9 @@
 # and pushed, the cluster reconciled from them, a second run commits nothing, a change pushed to
 # the bootstrapped path is applied, bad credentials and bad flags fail clearly, a password is
 # taken from $GIT_PASSWORD or stdin instead of the command line, and no test secret reaches a
-# log, a status or an event; then `cflux uninstall` removes what was installed.
+# log, a status or an event; without --private-key-file the push goes through the ssh-agent and
+# the cluster gets a new key pair, printed and confirmed on stdin (no answer: aborted, no Secret);
+# then `cflux uninstall` removes what was installed.
 set -u
 . tests/lib.sh
 . tests/e2e/secrets.sh
@@ -14,13 +16,17 @@ WORK=$(mktemp -d)
 SSH_REPO=$CFLUX_GIT_REPOS/boot-ssh-$$.git
 HTTPS_REPO=$CFLUX_GIT_REPOS/boot-https-$$.git
 HTTP_REPO=$CFLUX_GIT_REPOS/boot-http-$$.git
+GEN_REPO=$CFLUX_GIT_REPOS/boot-gen-$$.git
+AUTHORIZED=$CFLUX_ENV_DIR/ssh/authorized_keys
+cp "$AUTHORIZED" "$WORK/authorized_keys.orig"
 PIDS=""
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	rm -rf "$WORK" "$SSH_REPO" "$HTTPS_REPO" "$HTTP_REPO"
+	cp "$WORK/authorized_keys.orig" "$AUTHORIZED"
+	rm -rf "$WORK" "$SSH_REPO" "$HTTPS_REPO" "$HTTP_REPO" "$GEN_REPO"
 }
 trap cleanup EXIT
-for r in "$SSH_REPO" "$HTTPS_REPO" "$HTTP_REPO"; do
+for r in "$SSH_REPO" "$HTTPS_REPO" "$HTTP_REPO" "$GEN_REPO"; do
 	git init -q --bare -b main "$r"
 	git -C "$r" config http.receivepack true
 	git -C "$r" config daemon.receivepack true
@@ -100,12 +106,70 @@ if git -C "$HTTP_REPO" show main:clusters/http/flux-system/gotk-sync.yaml | grep
 else
 	ko password_in_url_not_committed "the URL with its password is in gotk-sync.yaml or the GitRepository"
 fi
+# no --private-key-file: the CLI pushes with the ssh-agent's key, the cluster gets a new key
+# pair, whose public key is printed and asked to be given access (flux's prompt, answered on stdin)
+eval "$(ssh-agent -s)" >/dev/null
+PIDS="$PIDS $SSH_AGENT_PID"
+ssh-add -q "$CFLUX_SSH_IDENTITY" 2>/dev/null
+GEN_URL=$CFLUX_GIT_URL_SSH/boot-gen-$$.git
+GEN="$C bootstrap git --url $GEN_URL --branch main --path clusters/gen --known-hosts-file $CFLUX_SSH_KNOWN_HOSTS --components source-controller,kustomize-controller"
+# (the GitRepository goes too: the previous bootstrap's Kustomization cannot re-apply its own
+# repository's sync manifests over the new ones while they are being applied)
+kubectl -n flux-system delete secret flux-system >/dev/null 2>&1
+kubectl -n flux-system delete gitrepository flux-system --timeout=60s >/dev/null 2>&1
+expect generated_key_no_answer_aborts 1 "aborting" $GEN --ssh-key-algorithm rsa --ssh-rsa-bits 2048 < /dev/null
+expect generated_key_printed_rsa 0 "public key: ssh-rsa " grep -F "public key: ssh-rsa " "$WORK/cli.log"
+if kubectl -n flux-system get secret flux-system >/dev/null 2>&1; then
+	ko aborted_no_secret "the flux-system Secret was applied though the key was not confirmed"
+else
+	ok aborted_no_secret
+fi
+expect generated_key_ed25519_refused 1 "ed25519" $GEN --ssh-key-algorithm ed25519
+rm -f "$WORK/answer" && mkfifo "$WORK/answer"
+# (bin/cflux itself: the logging wrapper prints only once the command ends)
+$(printf '%s' "$GEN" | sed "s#^$WORK/cflux#bin/cflux#") < "$WORK/answer" > "$WORK/gen.out" 2>&1 &
+BOOT=$!
+exec 3>"$WORK/answer"
+pub=""
+for i in $(seq 1 300); do
+	pub=$(sed -n 's/.*public key: //p' "$WORK/gen.out")
+	[ -n "$pub" ] && break
+	kill -0 "$BOOT" 2>/dev/null || break
+	sleep 0.2
+done
+if [ -n "$pub" ]; then
+	printf '%s\n' "$pub" >> "$AUTHORIZED"
+	echo y >&3
+fi
+exec 3>&-
+wait "$BOOT"
+rc=$?
+cat "$WORK/gen.out" >> "$WORK/cli.log"
+if [ "$rc" = 0 ] && grep -q "bootstrap finished" "$WORK/gen.out" && printf '%s' "$pub" | grep -q "^ecdsa-sha2-nistp384 "; then
+	ok generated_key_bootstrap
+else
+	ko generated_key_bootstrap "exit $rc: $(tail -n 5 "$WORK/gen.out")"
+fi
+if [ "$(kubectl -n flux-system get gitrepository flux-system -o jsonpath='{.spec.url} {.status.conditions[?(@.type=="Ready")].status}')" = "$GEN_URL True" ]; then
+	ok generated_key_gitrepository_ready
+else
+	ko generated_key_gitrepository_ready "$(kubectl -n flux-system get gitrepository flux-system -o jsonpath='{.spec.url} {.status.conditions}')"
+fi
+if [ "$(kubectl -n flux-system get secret flux-system -o jsonpath='{.data.identity\.pub}' | base64 -d | tr -d '\n')" = "$pub" ] &&
+   kubectl -n flux-system get secret flux-system -o jsonpath='{.data.identity}' | base64 -d | grep -q "PRIVATE KEY" &&
+   kubectl -n flux-system get secret flux-system -o jsonpath='{.data.known_hosts}' | base64 -d | grep -q "127.0.0.1"; then
+	ok generated_key_in_secret
+else
+	ko generated_key_in_secret "the flux-system Secret lacks identity, identity.pub (the printed key) or known_hosts"
+fi
+expect generated_key_second_run_keeps_secret 0 "source secret up to date" $GEN < /dev/null
+expect ssh_without_key_or_agent 2 "ssh-agent" env -u SSH_AUTH_SOCK $GEN
+kill "$SSH_AGENT_PID" 2>/dev/null
 # failures say what to fix
 printf 'not a key\n' > "$WORK/bad-key"
 expect bad_key 1 "private-key-file" $C bootstrap git --url "$SSH_URL" --path clusters/test --private-key-file "$WORK/bad-key" \
 	--known-hosts-file "$CFLUX_SSH_KNOWN_HOSTS"
 expect missing_path 2 "--url and --path are required" $C bootstrap git --url "$SSH_URL"
-expect ssh_without_key 2 "needs --private-key-file" $C bootstrap git --url "$SSH_URL" --path clusters/test
 expect bad_path 2 "invalid --path" $C bootstrap git --url "$SSH_URL" --path ../outside --private-key-file "$CFLUX_SSH_IDENTITY"
 no_secrets_leaked no_secret_in_logs_statuses_events "$WORK/sc.log" "$WORK/kc.log" "$WORK/cli.log"
 # uninstall: the controllers stop first (as in a real cluster), then everything install made goes

@@ -140,7 +140,7 @@ real_error build_api_down "connect" $DOWN build kustomization app --path "$WORK/
 real_error reconcile_api_down "connect" $DOWN reconcile kustomization app --with-source
 real_error tree_forbidden "forbidden" $NOBODY tree kustomization app
 real_error reconcile_forbidden "forbidden" $NOBODY reconcile kustomization app
-expect tree_not_found 1 "Kustomization '$NS/nope' not found" $C tree kustomization nope
+expect tree_not_found 1 "kustomizations.kustomize.toolkit.fluxcd.io \"nope\" not found" $C tree kustomization nope
 expect build_not_found 1 "Kustomization '$NS/nope' not found" $C build kustomization nope --path "$WORK/src/app"
 expect reconcile_with_source_not_found 1 "Kustomization '$NS/nope' not found" $C reconcile kustomization nope --with-source
 expect suspend_not_found 1 "Kustomization '$NS/nope' not found" $C suspend kustomization nope

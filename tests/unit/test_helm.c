@@ -216,6 +216,31 @@ out:
 	CHECK(system(path) == 0);
 }
 
+/* helm's storage Secret data (the corpus of fuzz_helm_release): gzipped or plain release JSON
+ * under two base64 layers; a cut gzip stream, a non-object and bad base64 are refused */
+static void release_decode(void)
+{
+	static const struct { const char *file; int ok; } cases[] = {
+		{ "gzip", 1 }, { "plain", 1 }, { "truncated", 0 }, { "not-object", 0 }, { "bad", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cf_buf in = CF_BUF_INIT(1u << 20);
+		char path[200];
+		json_t *rel = NULL;
+		snprintf(path, sizeof(path), "tests/fuzz/corpus/helm_release/%s", cases[i].file);
+		CHECK(cf_buf_read_file(&in, path) == 0);
+		if (cases[i].ok) {
+			CHECK(cf_helm_release_decode(&rel, in.data, in.len) == 0);
+			CHECK_STR(json_string_value(json_object_get(rel, "name")), "web");
+			CHECK_CONTAINS(json_string_value(json_object_get(rel, "manifest")), "kind: ConfigMap");
+		} else {
+			CHECK(cf_helm_release_decode(&rel, in.data ? in.data : "", in.len) == CF_EINVAL && rel == NULL);
+		}
+		json_decref(rel);
+		cf_buf_free(&in);
+	}
+}
+
 static const cf_test_case cases[] = {
 	{ "index_pick", index_pick },
 	{ "index_refused", index_refused },
@@ -223,5 +248,6 @@ static const cf_test_case cases[] = {
 	{ "chart_yaml", chart_yaml },
 	{ "path_join", path_join },
 	{ "package_chart", package_chart },
+	{ "release_decode", release_decode },
 };
 CF_TEST_MAIN(cases)

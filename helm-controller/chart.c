@@ -3,6 +3,7 @@
 
 #include "bus/bus.h"
 #include "helmrun.h"
+#include "postrender.h"
 #include "runtime/kinds.h"
 #include "source/helm.h"
 #include "source/tree.h"
@@ -15,8 +16,6 @@
 #include <string.h>
 
 #define CHART_FILES_MAX 10000
-#define HR_NAME_LABEL CF_GROUP_HELM "/name"
-#define HR_NAMESPACE_LABEL CF_GROUP_HELM "/namespace"
 
 /* The HelmChart of spec.chart, as Flux builds it from the template. */
 static json_t *helmchart_from_template(const json_t *hr, const char *ns, const char *name)
@@ -28,8 +27,8 @@ static json_t *helmchart_from_template(const json_t *hr, const char *ns, const c
 	json_t *hc, *hs;
 	static const char *const copied[] = { "valuesFiles", "ignoreMissingValuesFiles", "verify" };
 
-	json_object_set_new(labels, HR_NAME_LABEL, json_string(cf_json_str(md, "name")));
-	json_object_set_new(labels, HR_NAMESPACE_LABEL, json_string(cf_json_str(md, "namespace")));
+	json_object_set_new(labels, HC_LABEL_NAME, json_string(cf_json_str(md, "name")));
+	json_object_set_new(labels, HC_LABEL_NAMESPACE, json_string(cf_json_str(md, "namespace")));
 	hc = json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:{s:s,s:s,s:{s:s,s:s},s:s,s:s}}", "apiVersion", CF_AV_HELMCHART,
 		       "kind", "HelmChart", "metadata", "name", name, "namespace", ns, "labels", labels,
 		       "spec", "chart", cf_json_str(ts, "chart"), "version", cf_json_str(ts, "version") ? cf_json_str(ts, "version") : "*",

@@ -228,7 +228,7 @@ static int helm(hr *r, const hc_helm_call *call, hc_helm_result *res)
 	cf_log(CF_LOG_DEBUG, "helm", "verb", hc_helm_verb_str(call->verb), "release", r->release, "namespace", r->target, NULL);
 	if ((rc = hc_helm_exec(res, argv, r->workdir, r->kubeconfig, call->timeout_ms + HELM_GRACE_MS)) < 0)
 		return rc;
-	if ((rc = hc_helm_outcome(res, call->verb, call->timeout_ms, r->redact)) < 0 && r->post_renderers) {
+	if ((rc = hc_helm_outcome(res, call->verb, call->timeout_ms, r->redact)) < 0 && call->post_renderer) {
 		char why[MSG_MAX / 2], said[MSG_MAX / 2];
 		if (hc_postrender_error(why, sizeof(why), r->workdir)) {
 			snprintf(said, sizeof(said), "%s", cf_err_msg());
@@ -354,7 +354,7 @@ static int release(hr *r, hc_helm_verb verb)
 	call_init(r, &call, verb);
 	call.chart_path = r->chart.path;
 	call.values_path = r->values_path;
-	call.post_renderer = r->post_renderers ? HC_POSTRENDER_PLUGIN : NULL;
+	call.post_renderer = HC_POSTRENDER_PLUGIN;   /* always: Flux's origin labels, after spec.postRenderers */
 	call.wait = !flag(r, action, NULL, "disableWait");
 	call.create_namespace = verb == HC_HELM_INSTALL && flag(r, "install", NULL, "createNamespace");
 	/* upgrade.force is replacement; forceAt only makes this run happen (Flux's one-off upgrade) */
@@ -810,7 +810,7 @@ static int reconcile_body(hr *r)
 	}
 	hc_postrender_digest(r->pr_digest, r->post_renderers);
 	if (open_workdir(r) < 0 ||
-	    (r->post_renderers && hc_postrender_install(r->workdir, r->c->self_exe, r->post_renderers) < 0)) {
+	    hc_postrender_install(r->workdir, r->c->self_exe, r->post_renderers, &(hc_origin){ r->name, r->ns }) < 0) {
 		json_decref(src);
 		return cf_reconcile_fail(r->p, R_INIT, 0);
 	}

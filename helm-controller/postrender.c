@@ -1,5 +1,6 @@
 /* helm-controller/postrender.c - spec.postRenderers[].kustomize through cflux's kustomize
- * engine, and the helm 4 plugin that runs it (this binary in post-render mode). */
+ * engine, then Flux's origin labels, and the helm 4 plugin that runs them (this binary in
+ * post-render mode). */
 #include "postrender.h"
 
 #include "helmrun.h"
@@ -167,7 +168,51 @@ static int render_one(cf_buf *out, const char *input, size_t len, const json_t *
 	return rc < 0 ? cf_err_prefix("post-renderer %zu (kustomize)", i) : 0;
 }
 
-int hc_postrender_run(cf_buf *out, const char *manifest, size_t len, const json_t *post_renderers)
+/* ---- Flux's origin labels ---- */
+
+/* o's map at key, made when absent or null; NULL when it is something else */
+static json_t *map_at(json_t *o, const char *key)
+{
+	json_t *m = json_object_get(o, key);
+
+	if (m == NULL || json_is_null(m)) {
+		if ((m = json_object()) == NULL || json_object_set_new(o, key, m) < 0)
+			return NULL;
+	}
+	return json_is_object(m) ? m : NULL;
+}
+
+static int set_origin(json_t *objs, const hc_origin *origin)
+{
+	json_t *o, *labels;
+	size_t i;
+
+	json_array_foreach(objs, i, o) {
+		if (!json_is_object(o))
+			return cf_err_set(CF_EINVAL, "document %zu is not an object", i + 1);
+		if ((labels = map_at(o, "metadata")) == NULL || (labels = map_at(labels, "labels")) == NULL)
+			return cf_err_set(CF_EINVAL, "document %zu (%s %s): metadata.labels must be a map", i + 1,
+					  cf_json_str(o, "kind") ? cf_json_str(o, "kind") : "?",
+					  cf_json_str(json_object_get(o, "metadata"), "name") ? cf_json_str(json_object_get(o, "metadata"), "name") : "?");
+		if (json_object_set_new(labels, HC_LABEL_NAME, json_string(origin->name)) < 0 ||
+		    json_object_set_new(labels, HC_LABEL_NAMESPACE, json_string(origin->namespace)) < 0)
+			return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int hc_postrender_origin(cf_buf *out, const char *manifest, size_t len, const hc_origin *origin)
+{
+	json_t *objs = NULL;
+	int rc;
+
+	if ((rc = cf_yaml_load_all(&objs, manifest, len, "manifest")) == 0 && (rc = set_origin(objs, origin)) == 0)
+		rc = cf_yaml_dump_all(out, objs);
+	cf_kube_secret_free(objs);   /* the chart's Secrets, rendered with the values */
+	return rc < 0 ? cf_err_prefix("origin labels") : 0;
+}
+
+int hc_postrender_run(cf_buf *out, const char *manifest, size_t len, const json_t *post_renderers, const hc_origin *origin)
 {
 	/* helm's output holds the chart's Secrets as rendered with the values */
 	cf_buf cur = CF_BUF_INIT_SECRET(HC_POSTRENDER_INPUT_MAX), next = CF_BUF_INIT_SECRET(HC_POSTRENDER_INPUT_MAX);
@@ -188,7 +233,11 @@ int hc_postrender_run(cf_buf *out, const char *manifest, size_t len, const json_
 		if ((rc = cf_buf_append(&cur, next.data ? next.data : "", next.len)) < 0)
 			goto out;
 	}
-	rc = cf_buf_append(out, cur.data ? cur.data : "", cur.len);
+	/* Flux's chain ends with OriginLabels: over what the chart or a post-renderer set */
+	if (origin)
+		rc = hc_postrender_origin(out, cur.data ? cur.data : "", cur.len, origin);
+	else
+		rc = cf_buf_append(out, cur.data ? cur.data : "", cur.len);
 out:
 	cf_buf_free(&cur);
 	cf_buf_free(&next);
@@ -197,17 +246,22 @@ out:
 
 /* ---- the plugin ---- */
 
-int hc_postrender_install(const char *dir, const char *self, const json_t *post_renderers)
+int hc_postrender_install(const char *dir, const char *self, const json_t *post_renderers, const hc_origin *origin)
 {
 	char plugins[1100], pdir[1200], *spec_path = NULL, *plugin_path = NULL, *spec = NULL, *plugin = NULL;
-	json_t *p = NULL;
+	json_t *p = NULL, *sp;
 	int rc;
 
 	snprintf(plugins, sizeof(plugins), "%s/plugins", dir);
 	snprintf(pdir, sizeof(pdir), "%s/" HC_POSTRENDER_PLUGIN, plugins);
 	if ((mkdir(plugins, 0700) < 0 && errno != EEXIST) || mkdir(pdir, 0700) < 0)
 		return cf_err_set(CF_EIO, "cannot create %s: %s", pdir, strerror(errno));
-	if ((spec = json_dumps(post_renderers, JSON_COMPACT)) == NULL) {
+	sp = json_pack("{s:{s:s,s:s}}", "origin", "name", origin->name, "namespace", origin->namespace);
+	if (sp && post_renderers)
+		json_object_set(sp, "postRenderers", (json_t *)post_renderers);
+	spec = sp ? json_dumps(sp, JSON_COMPACT) : NULL;
+	json_decref(sp);
+	if (spec == NULL) {
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -285,7 +339,8 @@ int hc_postrender_main(int argc, char **argv)
 {
 	cf_buf spec = CF_BUF_INIT(SPEC_MAX), in = CF_BUF_INIT_SECRET(HC_POSTRENDER_INPUT_MAX),
 	       out = CF_BUF_INIT_SECRET(HC_POSTRENDER_INPUT_MAX);
-	json_t *prs = NULL;
+	json_t *sp = NULL;
+	hc_origin origin;
 	json_error_t je;
 	int rc;
 
@@ -293,12 +348,15 @@ int hc_postrender_main(int argc, char **argv)
 		fprintf(stderr, "usage: helm-controller post-render SPECFILE  (manifests on stdin, rendered on stdout)\n");
 		return 2;
 	}
-	if ((rc = cf_buf_read_file(&spec, argv[2])) == 0 && (prs = json_loadb(spec.data ? spec.data : "", spec.len, 0, &je)) == NULL)
+	if ((rc = cf_buf_read_file(&spec, argv[2])) == 0 && (sp = json_loadb(spec.data ? spec.data : "", spec.len, 0, &je)) == NULL)
 		rc = cf_err_set(CF_EINVAL, "%s: %s", argv[2], je.text);
+	origin = (hc_origin){ cf_json_str(json_object_get(sp, "origin"), "name"), cf_json_str(json_object_get(sp, "origin"), "namespace") };
+	if (rc == 0 && (origin.name == NULL || origin.namespace == NULL))
+		rc = cf_err_set(CF_EINVAL, "%s: origin.name and origin.namespace are required", argv[2]);
 	if (rc == 0)
 		rc = read_stdin(&in);
 	if (rc == 0)
-		rc = hc_postrender_run(&out, in.data ? in.data : "", in.len, prs);
+		rc = hc_postrender_run(&out, in.data ? in.data : "", in.len, json_object_get(sp, "postRenderers"), &origin);
 	if (rc == 0 && out.len && fwrite(out.data, 1, out.len, stdout) != out.len)
 		rc = cf_err_set(CF_EIO, "writing the rendered manifests: %s", strerror(errno));
 	if (rc == 0 && fflush(stdout) != 0)
@@ -307,7 +365,7 @@ int hc_postrender_main(int argc, char **argv)
 		fprintf(stderr, "post-renderer: %s\n", cf_err_msg());
 		note_error(argv[2], cf_err_msg());
 	}
-	json_decref(prs);
+	json_decref(sp);
 	cf_buf_free(&spec);
 	cf_buf_free(&in);
 	cf_buf_free(&out);

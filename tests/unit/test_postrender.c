@@ -1,6 +1,10 @@
 /* tests/unit/test_postrender.c - spec.postRenderers[].kustomize (helm-controller/postrender.c):
  * the spec checked, its digest, helm's output rendered through patches (strategic merge,
- * JSON 6902 with a target), images and v2beta's patchesJson6902, in turn; the plugin files. */
+ * JSON 6902 with a target), images and v2beta's patchesJson6902, in turn; Flux's origin labels
+ * on every object after them (over a label a patch set, selectors and pod templates left as
+ * they are, also with no post-renderers, a document that is no object an error); the plugin
+ * files (the spec with the origin) and the post-render mode refusing a spec without one. */
+#include "helm-controller/helmrun.h"
 #include "helm-controller/postrender.h"
 #include "test.h"
 #include "util/alloc.h"
@@ -20,6 +24,8 @@ static const char MANIFEST[] =
 	"spec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: app\n  template:\n    metadata:\n      labels:\n"
 	"        app: app\n    spec:\n      containers:\n      - name: app\n        image: registry.invalid/cflux-demo:1\n";
 
+static const hc_origin ORIGIN = { "web", "apps" };
+
 static json_t *spec_of(const char *json)
 {
 	json_t *spec = json_loads(json, 0, NULL), *prs = NULL;
@@ -35,7 +41,7 @@ static json_t *render(const json_t *prs, int want_rc)
 {
 	cf_buf out = CF_BUF_INIT(1u << 20);
 	json_t *objs = NULL;
-	int rc = hc_postrender_run(&out, MANIFEST, strlen(MANIFEST), prs);
+	int rc = hc_postrender_run(&out, MANIFEST, strlen(MANIFEST), prs, NULL);
 
 	CHECK(rc == want_rc);
 	if (rc == 0)
@@ -138,7 +144,7 @@ static void plugin_files(void)
 	struct stat st;
 
 	CHECK(mkdtemp(dir) != NULL);
-	CHECK_OK(hc_postrender_install(dir, "/usr/local/bin/helm-controller", prs));
+	CHECK_OK(hc_postrender_install(dir, "/usr/local/bin/helm-controller", prs, &ORIGIN));
 	snprintf(path, sizeof(path), "%s/plugins/" HC_POSTRENDER_PLUGIN "/plugin.yaml", dir);
 	CHECK_OK(cf_yaml_load_file(&docs, path, 65536));
 	plugin = json_array_get(docs, 0);
@@ -151,6 +157,12 @@ static void plugin_files(void)
 	snprintf(path, sizeof(path), "%s/postrenderers.json", dir);
 	CHECK_STR(json_string_value(json_array_get(json_object_get(pc, "args"), 1)), path);
 	CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	json_decref(docs);
+	/* the spec file: the post-renderers as given, and the HelmRelease they render for */
+	CHECK_OK(cf_yaml_load_file(&docs, path, 65536));
+	CHECK(json_equal(json_object_get(json_array_get(docs, 0), "postRenderers"), prs));
+	CHECK_STR(cf_json_str(json_object_get(json_array_get(docs, 0), "origin"), "name"), "web");
+	CHECK_STR(cf_json_str(json_object_get(json_array_get(docs, 0), "origin"), "namespace"), "apps");
 	json_decref(docs);
 	CHECK(hc_postrender_error(why, sizeof(why), dir) == 0);
 	snprintf(path, sizeof(path), "%s/postrenderers.json" HC_POSTRENDER_ERR_SUFFIX, dir);
@@ -170,7 +182,121 @@ static void plugin_files(void)
 	CHECK(system(rm) == 0);
 }
 
+
+/* the rendered objects with the origin labels, by kind; rc in *rc */
+static json_t *render_origin(const char *manifest, const json_t *prs, int *rc)
+{
+	cf_buf out = CF_BUF_INIT_SECRET(1u << 20);
+	json_t *objs = NULL;
+
+	*rc = hc_postrender_run(&out, manifest, strlen(manifest), prs, &ORIGIN);
+	if (*rc == 0)
+		CHECK_OK(cf_yaml_load_all(&objs, out.data ? out.data : "", out.len, "out"));
+	cf_buf_free(&out);
+	return objs;
+}
+
+static const json_t *labels_of(const json_t *o)
+{
+	return json_object_get(json_object_get(o, "metadata"), "labels");
+}
+
+static void check_origin(const json_t *o)
+{
+	CHECK_STR(cf_json_str(labels_of(o), HC_LABEL_NAME), "web");
+	CHECK_STR(cf_json_str(labels_of(o), HC_LABEL_NAMESPACE), "apps");
+}
+
+/* no post-renderers: every object gets the labels on metadata.labels only (Flux's FieldSpec
+ * metadata/labels): the Deployment's selector and pod template stay as the chart has them */
+static void origin_labels_alone(void)
+{
+	int rc;
+	json_t *objs = render_origin(MANIFEST, NULL, &rc);
+	const json_t *d = find(objs, "Deployment"), *cm = find(objs, "ConfigMap"), *spec = json_object_get(d, "spec");
+
+	CHECK(rc == 0 && json_array_size(objs) == 2);
+	check_origin(d);
+	check_origin(cm);
+	CHECK(json_object_size(labels_of(d)) == 2);
+	CHECK_STR(cf_json_str(json_object_get(cm, "data"), "greeting"), "hi");
+	CHECK(json_object_size(json_object_get(json_object_get(spec, "selector"), "matchLabels")) == 1);
+	CHECK(json_object_size(labels_of(json_object_get(spec, "template"))) == 1);
+	json_decref(objs);
+	/* the chart's own labels kept, its origin label replaced; empty documents and null metadata */
+	objs = render_origin("---\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  labels:\n    app: s\n"
+			     "    helm.toolkit.fluxcd.io/name: chart-said\nstringData:\n  k: v\n---\n"
+			     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n",
+			     NULL, &rc);
+	CHECK(rc == 0 && json_array_size(objs) == 2);
+	check_origin(json_array_get(objs, 0));
+	CHECK_STR(cf_json_str(labels_of(json_array_get(objs, 0)), "app"), "s");
+	CHECK_STR(cf_json_str(json_object_get(json_array_get(objs, 0), "stringData"), "k"), "v");
+	check_origin(json_array_get(objs, 1));
+	json_decref(objs);
+	objs = render_origin("", NULL, &rc);   /* nothing rendered: nothing out */
+	CHECK(rc == 0 && json_array_size(objs) == 0);
+	json_decref(objs);
+}
+
+/* Flux's order: the user's post-renderers first, the origin labels last, over a patch's label */
+static void origin_after_post_renderers(void)
+{
+	json_t *prs = spec_of("{\"postRenderers\":[{\"kustomize\":{\"patches\":[{\"target\":{\"kind\":\"ConfigMap\"},"
+			      "\"patch\":\"- op: add\\n  path: /metadata/labels\\n  value: {helm.toolkit.fluxcd.io/namespace: patched, "
+			      "team: a}\\n\"}]}}]}");
+	int rc;
+	json_t *objs = render_origin(MANIFEST, prs, &rc);
+	const json_t *cm = find(objs, "ConfigMap");
+
+	CHECK(rc == 0);
+	check_origin(cm);
+	check_origin(find(objs, "Deployment"));
+	CHECK_STR(cf_json_str(labels_of(cm), "team"), "a");
+	json_decref(objs);
+	json_decref(prs);
+}
+
+static void origin_bad_documents(void)
+{
+	static const struct {
+		const char *manifest, *error;
+	} BAD[] = {
+		{ "apiVersion: v1\nkind: ConfigMap\n---\n- a\n", "origin labels: document 2 is not an object" },
+		{ "kind: ConfigMap\nmetadata:\n  name: x\n  labels: [a]\n", "document 1 (ConfigMap x): metadata.labels must be a map" },
+		{ "kind: ConfigMap\nmetadata: x\n", "document 1 (ConfigMap ?): metadata.labels must be a map" },
+		{ "a: [\n", "origin labels: manifest:" },
+	};
+	int rc;
+
+	for (size_t i = 0; i < sizeof(BAD) / sizeof(BAD[0]); i++) {
+		json_t *objs = render_origin(BAD[i].manifest, NULL, &rc);
+		CHECK(rc == CF_EINVAL && objs == NULL);
+		CHECK_CONTAINS(cf_err_msg(), BAD[i].error);
+	}
+}
+
+/* the post-render mode refuses a spec file without the origin: no object goes out unlabelled */
+static void main_needs_origin(void)
+{
+	char dir[] = "/tmp/cflux-pr-XXXXXX", *path = NULL, *argv[] = { "helm-controller", "post-render", NULL, NULL }, why[200], rm[300];
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_OK(hc_helm_write_private(&path, dir, "postrenderers.json", "{\"postRenderers\":[]}", 20));
+	argv[2] = path;
+	CHECK(hc_postrender_main(3, argv) == 1);
+	CHECK(hc_postrender_error(why, sizeof(why), dir) == 1);
+	CHECK_CONTAINS(why, "origin.name and origin.namespace are required");
+	cf_free(path);
+	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
+	CHECK(system(rm) == 0);
+}
+
 static const cf_test_case cases[] = {
+	{ "origin_labels_alone", origin_labels_alone },
+	{ "origin_after_post_renderers", origin_after_post_renderers },
+	{ "origin_bad_documents", origin_bad_documents },
+	{ "main_needs_origin", main_needs_origin },
 	{ "patches_and_images", patches_and_images },
 	{ "bad_patch_is_an_error", bad_patch_is_an_error },
 	{ "spec_checked", spec_checked },

@@ -321,16 +321,18 @@ static void note_error(const char *spec, const char *msg)
 int hc_postrender_error(char *out, size_t size, const char *dir)
 {
 	char path[1200];
-	cf_buf b = CF_BUF_INIT(2048);
-	int rc;
+	ssize_t n = 0;
+	int fd;
 
+	/* read with no cf_err: the error helm's run recorded is the caller's, still to report */
 	out[0] = '\0';
 	snprintf(path, sizeof(path), "%s/" SPEC_FILE HC_POSTRENDER_ERR_SUFFIX, dir);
-	if ((rc = cf_buf_read_file(&b, path)) == 0 && b.len)
-		snprintf(out, size, "%s", b.data);
-	else
-		cf_err_clear();
-	cf_buf_free(&b);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+		while ((n = read(fd, out, size - 1)) < 0 && errno == EINTR)
+			;
+		close(fd);
+	}
+	out[n > 0 ? n : 0] = '\0';
 	unlink(path);
 	return out[0] != '\0';
 }

@@ -56,7 +56,8 @@ int hc_postrender_origin(cf_buf *out, const char *manifest, size_t len, const hc
 int hc_postrender_install(const char *dir, const char *self, const json_t *post_renderers, const hc_origin *origin);
 
 /* What the plugin said when it failed in the last helm run in dir (helm itself says only that
- * it failed), into out; 1 when there was something, else 0. The note is removed. */
+ * it failed), into out; 1 when there was something, else 0. The note is removed. The error
+ * recorded (cf_err) is left as it is. */
 int hc_postrender_error(char *out, size_t size, const char *dir);
 
 /* The post-render mode's main: argv[2] the spec file (as hc_postrender_install writes it; a

@@ -3,7 +3,8 @@
  * chart version, each in `helm history`; a failing upgrade rolled back; a failing install
  * retried, then uninstalled; test hooks passing and failing with ignoreFailures; a release left
  * pending-upgrade by kill -9 recovered; drift reported (warn) and corrected (enabled), fields
- * named by driftDetection.ignore left alone; postRenderers (kustomize patches and images) in
+ * named by driftDetection.ignore left alone; Flux's origin labels on every installed object (and
+ * `cflux trace` naming the HelmRelease); postRenderers (kustomize patches and images) in
  * the live objects and helm's manifest; a Secret's value never in a message; suspend/resume;
  * cross-kind dependsOn; deletion; the whole chain from a HelmRepository; chartRef to an
  * OCIRepository of a chart pushed with helm push (and upgraded on a new tag) and to a HelmChart.
@@ -276,6 +277,18 @@ static void setup(void)
 	start_helm_controller();
 }
 
+/* Flux's origin labels on object kind/name: the HelmRelease hr of the test's namespace */
+static void check_origin_labels(const char *api_version, const char *kind, const char *name, const char *hr)
+{
+	json_t *o = get(api_version, kind, name);
+	const json_t *labels = json_object_get(json_object_get(o, "metadata"), "labels");
+
+	CHECK(o != NULL);
+	CHECK_STR(cf_json_str(labels, "helm.toolkit.fluxcd.io/name"), hr);
+	CHECK_STR(cf_json_str(labels, "helm.toolkit.fluxcd.io/namespace"), ns);
+	json_decref(o);
+}
+
 /* the HelmChart a HelmRelease makes: <namespace>-<name> */
 static const char *chart_of(const char *hr)
 {
@@ -289,6 +302,7 @@ static void install(void)
 {
 	json_t *o, *hc;
 	const json_t *snap;
+	char out[65536];
 
 	CHECK(apply_hr("app", "  values:\n    greeting: hi\n") == 0);
 	CHECK(publish(chart_of("app"), "0.1.0") == 0);
@@ -320,6 +334,22 @@ static void install(void)
 						    "helm.toolkit.fluxcd.io/namespace")), ns);
 	CHECK_STR(json_string_value(json_object_get(json_object_get(hc, "spec"), "version")), "*");
 	json_decref(hc);
+	/* Flux's origin labels on every object of the release, with no post-renderers, in helm's
+	 * record too (what drift detection compares); the pod template left as the chart has it */
+	check_origin_labels("apps/v1", "Deployment", "app", "app");
+	check_origin_labels("v1", "ConfigMap", "app-values", "app");
+	CHECK(capture(out, sizeof(out), "kubectl -n %s get deployment app -o jsonpath='{.spec.template.metadata.labels}'", ns) == 0);
+	CHECK(strstr(out, "helm.toolkit.fluxcd.io") == NULL);
+	CHECK(helm_cmd(out, sizeof(out), "get manifest app") == 0);
+	CHECK_CONTAINS(out, "helm.toolkit.fluxcd.io/name: app");
+	/* so `cflux trace` finds the HelmRelease that manages the chart's Deployment (and the
+	 * chart's source, here only the object: this test plays the source-controller) */
+	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: %s\nkind: HelmRepository\nmetadata:\n  name: charts\n"
+		  "  namespace: %s\nspec:\n  interval: 1h\n  url: http://127.0.0.1:1/charts\nEOT\n", HC_AV, ns) == 0);
+	CHECK(capture(out, sizeof(out), "bin/cflux --kubeconfig \"$CFLUX_KUBECONFIG_TOKEN\" trace deployment app -n %s 2>&1", ns) == 0);
+	CHECK_CONTAINS(out, "HelmRelease:    app\n");
+	CHECK_CONTAINS(out, "Revision:       0.1.0\n");
+	CHECK(strstr(out, "not managed by Flux") == NULL);
 	CHECK(helm_tmp_empty());
 }
 
@@ -516,6 +546,8 @@ static void post_renderers(void)
 	CHECK(cm_is("rendered-values", "greeting", "hello", 1) == 0);
 	dep = get("apps/v1", "Deployment", "rendered");
 	CHECK_STR(cf_json_str(json_object_get(json_object_get(dep, "metadata"), "labels"), "patched"), "smp");
+	check_origin_labels("apps/v1", "Deployment", "rendered", "rendered");   /* after the user's post-renderers */
+	check_origin_labels("v1", "ConfigMap", "rendered-values", "rendered");
 	CHECK(capture(out, sizeof(out), "kubectl -n %s get deployment rendered -o jsonpath='{.spec.template.spec.containers[0].image}'", ns) == 0);
 	CHECK_STR(out, "registry.local/demo:7");
 	json_decref(dep);

@@ -164,7 +164,9 @@ static void plugin_files(void)
 	CHECK_STR(cf_json_str(json_object_get(json_array_get(docs, 0), "origin"), "name"), "web");
 	CHECK_STR(cf_json_str(json_object_get(json_array_get(docs, 0), "origin"), "namespace"), "apps");
 	json_decref(docs);
+	cf_err_set(CF_EAPI, "helm said");   /* no note: helm's error stays the one to report */
 	CHECK(hc_postrender_error(why, sizeof(why), dir) == 0);
+	CHECK_STR(cf_err_msg(), "helm said");
 	snprintf(path, sizeof(path), "%s/postrenderers.json" HC_POSTRENDER_ERR_SUFFIX, dir);
 	{
 		FILE *f = fopen(path, "w");

@@ -7,7 +7,8 @@
 # (flux's words and exit codes), the usage errors (exit 2); `cflux tree kustomization` of a
 # Kustomization that applied another: flux's tree, --compact, -o json and -o yaml; then a
 # HelmRelease applied by a Kustomization: its HelmChart traced to the release and the
-# HelmRepository, the release traced to the Kustomization, and the tree with the release's
+# HelmRepository, the release traced to the Kustomization, an object of the chart traced to the
+# release (Flux's origin labels), and the tree with the release's
 # objects (read from helm's storage Secret) under it; and each report beside the real flux CLI's.
 set -u
 . tests/lib.sh
@@ -293,6 +294,8 @@ if kubectl -n "$NS" wait --for=condition=Ready helmrelease/web --timeout=120s >/
 	else
 		ko tree_helmrelease_objects "$out"
 	fi
+	# an object the chart installed: Flux's origin labels name the release
+	expect trace_helm_object 0 "^HelmRelease:    web\$" $C trace deployment "web-$CHART"
 	out=$($C tree ks releases --compact 2>&1)
 	if printf '%s\n' "$out" | grep -q "HelmRelease/$NS/web" && ! printf '%s\n' "$out" | grep -q "Deployment/"; then
 		ok tree_compact_helmrelease
@@ -335,6 +338,7 @@ as_flux flux_trace_types_times_names trace deploy,cm web web-cm
 as_flux flux_trace_cluster_scoped trace namespace "$NS"
 as_flux flux_trace_helmchart trace helmchart "$NS-web"
 as_flux flux_trace_helmrelease trace helmrelease web
+as_flux flux_trace_helm_object trace deployment "web-$CHART"
 as_flux flux_tree tree kustomization root
 as_flux flux_tree_compact tree kustomization root --compact
 as_flux flux_tree_json tree kustomization root -o json

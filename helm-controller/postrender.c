@@ -257,8 +257,10 @@ int hc_postrender_install(const char *dir, const char *self, const json_t *post_
 	if ((mkdir(plugins, 0700) < 0 && errno != EEXIST) || mkdir(pdir, 0700) < 0)
 		return cf_err_set(CF_EIO, "cannot create %s: %s", pdir, strerror(errno));
 	sp = json_pack("{s:{s:s,s:s}}", "origin", "name", origin->name, "namespace", origin->namespace);
-	if (sp && post_renderers)
-		json_object_set(sp, "postRenderers", (json_t *)post_renderers);
+	if (sp && post_renderers && json_object_set(sp, "postRenderers", (json_t *)post_renderers) < 0) {
+		json_decref(sp);   /* never a spec that silently lacks the post-renderers */
+		sp = NULL;
+	}
 	spec = sp ? json_dumps(sp, JSON_COMPACT) : NULL;
 	json_decref(sp);
 	if (spec == NULL) {

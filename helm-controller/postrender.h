@@ -3,7 +3,7 @@
  * what helm renders with cflux's kustomize engine, each post-renderer in turn, as Flux's.
  *
  * helm 4 takes a post-renderer only as a plugin (type postrenderer/v1, runtime subprocess):
- * each helm run with post-renderers gets a private plugin (HELM_PLUGINS in its work directory)
+ * each helm install and upgrade gets a private plugin (HELM_PLUGINS in its work directory)
  * whose command is this very binary, `helm-controller post-render SPECFILE`: the manifests on
  * stdin, the rendered ones on stdout, the spec in a 0600 file. No shell anywhere.
  *

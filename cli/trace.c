@@ -465,9 +465,8 @@ static int get_source(cf_kube *k, json_t **out, const source_kind **sk, const js
 	snprintf(r.api_version, sizeof(r.api_version), "%s", (*sk)->av);
 	snprintf(r.group, sizeof(r.group), "%s", CF_GROUP_SOURCE);
 	snprintf(r.kind, sizeof(r.kind), "%s", (*sk)->kind);
-	snprintf(r.plural, sizeof(r.plural), "%ss", (*sk)->kind);
-	for (char *p = r.plural; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
+	/* the kind table's plural (helmrepositories), as the API's not-found message names it */
+	snprintf(r.plural, sizeof(r.plural), "%s", cf_kind_find((*sk)->kind) ? cf_kind_find((*sk)->kind)->plural : (*sk)->kind);
 	rc = get_object(k, out, &r, ns && ns[0] ? ns : dflt_ns, cf_json_str(ref, "name") ? cf_json_str(ref, "name") : "", nf, sizeof(nf));
 	if (rc < 0) {
 		snprintf(err, size, "failed to find %s: %.700s", (*sk)->kind, nf);

@@ -1245,7 +1245,8 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 		if ((rc = kz_join(path, sizeof(path), dir, json_string_value(e), kpath)) == 0)
 			rc = accumulate(c, path, set, 1);
 	}
-	if (rc == 0) rc = transform(c, dir, kpath, k, set);
+	if (rc == 0 && (rc = transform(c, dir, kpath, k, set)) == 0)
+		kz_note_field_transformers(c, set, kpath, k);
 	if (rc == 0) rc = kz_configured_fields(c, k, set);
 	if (rc == 0) rc = kz_run_plugins(c, dir, kpath, k, set, 0);
 	if (rc == 0) rc = kz_collect_vars(c, kpath, k, set);

@@ -1228,11 +1228,9 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 	if (rc == 0) rc = kz_load_configurations(c, dir, kpath, k);
 	if (rc == 0) rc = kz_load_crds(c, dir, kpath, k);
 	/* the parent's generators run before its components (a component may merge into them) */
-	for (int secret = 0; secret < 2 && rc == 0; secret++) {
-		size_t n0 = set->n;
+	for (int secret = 0; secret < 2 && rc == 0; secret++)   /* from 0: a replaced object too */
 		if ((rc = kz_generate(c, dir, kpath, k, set, secret)) == 0)
-			kz_note_origins(c, set, n0, kpath, secret ? "SecretGenerator" : "ConfigMapGenerator", NULL);
-	}
+			kz_note_origins(c, set, 0, kpath, secret ? "SecretGenerator" : "ConfigMapGenerator", NULL);
 	if (rc == 0) rc = kz_run_plugins(c, dir, kpath, k, set, 1);
 	json_array_foreach(json_object_get(k, "components"), i, e) {
 		char path[4096];

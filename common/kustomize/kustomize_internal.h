@@ -85,8 +85,9 @@ int  kz_run_plugins(kctx *c, const char *dir, const char *kpath, const json_t *k
 /* kustomize_sort.c: sortOptions (legacy with custom orders, or fifo) */
 int  kz_check_sort_options(const json_t *opts, const char *where);
 int  kz_sort(kset *s, const json_t *opts);
-/* buildMetadata originAnnotations: s->v[from..] came from path (a file of resources), or were
- * made by generator (a builtin kind; name: the plugin config's, or NULL) configured in path */
+/* buildMetadata originAnnotations: those of s->v[from..] with no origin yet came from path (a file
+ * of resources), or were made (or replaced) by generator (a builtin kind; name: the plugin
+ * config's, or NULL) configured in path */
 void kz_note_origins(const kctx *c, kset *s, size_t from, const char *path, const char *generator, const char *name);
 /* the file (from the root of the tree) r came from, when origins are tracked; or NULL */
 const char *kz_origin_file(const kres *r);

@@ -384,7 +384,6 @@ static int run_generator(plugin *p, int secret)
 {
 	const json_t *md = json_object_get(p->cfg, "metadata");
 	json_t *args = json_deep_copy(p->cfg), *synth;
-	size_t n0 = p->s->n;
 	int rc;
 
 	if (args == NULL)
@@ -402,7 +401,7 @@ static int run_generator(plugin *p, int secret)
 	rc = kz_generate(p->c, p->dir, p->where, synth, p->s, secret);
 	json_decref(synth);
 	if (rc == 0)
-		kz_note_origins(p->c, p->s, n0, p->where, secret ? "SecretGenerator" : "ConfigMapGenerator", cf_json_str(md, "name"));
+		kz_note_origins(p->c, p->s, 0, p->where, secret ? "SecretGenerator" : "ConfigMapGenerator", cf_json_str(md, "name"));
 	return rc;
 }
 

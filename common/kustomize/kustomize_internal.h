@@ -93,9 +93,16 @@ void kz_note_origins(const kctx *c, kset *s, size_t from, const char *path, cons
 const char *kz_origin_file(const kres *r);
 /* buildMetadata transformerAnnotations: every resource now in s went through the builtin
  * transformer kind (name: its plugin config's, or NULL) configured in path; or through those the
- * fields of k (a kustomization at kpath) configure */
+ * fields first..last of k (a kustomization at kpath; fields in kustomize's transformer order,
+ * patches and patchesJson6902 not among them) configure */
 void kz_note_transformer(const kctx *c, kset *s, const char *path, const char *kind, const char *name);
-void kz_note_field_transformers(const kctx *c, kset *s, const char *kpath, const json_t *k);
+void kz_note_field_transformers(const kctx *c, kset *s, const char *kpath, const json_t *k, const char *first,
+				const char *last);
+/* kustomize keeps the build metadata in annotations while it builds, so a patch sees it and may
+ * drop it: kz_meta_show puts r's on r->obj (1: it made the annotations map), kz_meta_hide takes
+ * back what is left (and drops the map it made, if empty) */
+int  kz_meta_show(kres *r);
+void kz_meta_hide(kres *r, int made);
 /* the end of a build, at the top: order, then buildMetadata */
 int  kz_finish(const kctx *c, kset *s);
 /* kustomize_config.c: configurations read as each kustomization is built; its field specs for the

@@ -213,7 +213,7 @@ void kz_note_transformer(const kctx *c, kset *s, const char *path, const char *k
 {
 	char rel[4200], entry[5000];
 
-	if (!build_metadata(c->top, "transformerAnnotations"))
+	if (json_array_size(json_object_get(c->top, "buildMetadata")) == 0)
 		return;
 	rel_to_top(rel, sizeof(rel), c->stack[0], path);
 	configured_text(entry, sizeof(entry), "- ", "  ", rel, kind, name);
@@ -239,21 +239,68 @@ void kz_note_transformer(const kctx *c, kset *s, const char *path, const char *k
 	}
 }
 
+/* the build metadata a resource's ctx holds, and the annotation kustomize keeps it in */
+static const struct {
+	const char *field, *key;
+} meta_annotations[] = {
+	{ "origin", "config.kubernetes.io/origin" },
+	{ "transformations", "alpha.config.kubernetes.io/transformations" },
+};
+
+int kz_meta_show(kres *r)
+{
+	json_t *md = json_object_get(r->obj, "metadata"), *ann;
+	int made = 0;
+
+	if (!json_is_object(md))
+		return 0;
+	for (size_t i = 0; i < sizeof(meta_annotations) / sizeof(meta_annotations[0]); i++) {
+		const char *text = cf_json_str(r->ctx, meta_annotations[i].field);
+		if (text == NULL)
+			continue;
+		if (!json_is_object(ann = json_object_get(md, "annotations"))) {
+			ann = json_object();
+			json_object_set_new(md, "annotations", ann);
+			made = 1;
+		}
+		json_object_set_new(ann, meta_annotations[i].key, json_string(text));
+	}
+	return made;
+}
+
+void kz_meta_hide(kres *r, int made)
+{
+	json_t *md = json_object_get(r->obj, "metadata"), *ann = json_object_get(md, "annotations");
+
+	if (r->ctx == NULL || !json_is_object(md))
+		return;
+	for (size_t i = 0; i < sizeof(meta_annotations) / sizeof(meta_annotations[0]); i++) {
+		const json_t *v = json_object_get(ann, meta_annotations[i].key);
+		if (json_is_string(v))
+			json_object_set_new(r->ctx, meta_annotations[i].field, json_string(json_string_value(v)));
+		else if (cf_json_str(r->ctx, meta_annotations[i].field))   /* the patch dropped it */
+			json_object_del(r->ctx, meta_annotations[i].field);
+		if (json_is_object(ann))
+			json_object_del(ann, meta_annotations[i].key);
+	}
+	if (made && json_is_object(ann) && json_object_size(ann) == 0)
+		json_object_del(md, "annotations");
+}
+
 /* the transformers a kustomization's fields configure, in kustomize's order: one for the field,
- * or one per entry (each); labels: one per entry and one for commonLabels, when either is set */
+ * or one per entry (each); labels: one per entry and one for commonLabels, when either is set.
+ * patches and patchesJson6902 (one per entry) are noted as each entry runs. */
 static const struct {
 	const char *field, *kind;
 	int each;
 	const char *also;
 } field_transformers[] = {
 	{ "patchesStrategicMerge", "PatchStrategicMergeTransformer", 0, NULL },
-	{ "patches", "PatchTransformer", 1, NULL },
 	{ "namespace", "NamespaceTransformer", 0, NULL },
 	{ "namePrefix", "PrefixTransformer", 0, NULL },
 	{ "nameSuffix", "SuffixTransformer", 0, NULL },
 	{ "labels", "LabelTransformer", 1, "commonLabels" },
 	{ "commonAnnotations", "AnnotationsTransformer", 0, NULL },
-	{ "patchesJson6902", "PatchJson6902Transformer", 1, NULL },
 	{ "replicas", "ReplicaCountTransformer", 1, NULL },
 	{ "images", "ImageTagTransformer", 1, NULL },
 	{ "replacements", "ReplacementTransformer", 0, NULL },
@@ -266,9 +313,14 @@ static size_t field_size(const json_t *v)
 	return json_is_array(v) ? json_array_size(v) : json_is_object(v) ? json_object_size(v) : 0;
 }
 
-void kz_note_field_transformers(const kctx *c, kset *s, const char *kpath, const json_t *k)
+void kz_note_field_transformers(const kctx *c, kset *s, const char *kpath, const json_t *k, const char *first,
+				const char *last)
 {
-	for (size_t t = 0; t < sizeof(field_transformers) / sizeof(field_transformers[0]); t++) {
+	size_t t = 0, nt = sizeof(field_transformers) / sizeof(field_transformers[0]);
+
+	while (t < nt && strcmp(field_transformers[t].field, first) != 0)
+		t++;
+	for (; t < nt; t++) {
 		size_t n = field_size(json_object_get(k, field_transformers[t].field));
 
 		if (!field_transformers[t].each && n > 1)
@@ -277,22 +329,8 @@ void kz_note_field_transformers(const kctx *c, kset *s, const char *kpath, const
 			n++;
 		for (size_t i = 0; i < n; i++)
 			kz_note_transformer(c, s, kpath, field_transformers[t].kind, NULL);
-	}
-}
-
-/* the annotation key of every resource whose ctx has field: that text */
-static void annotate_from_ctx(kset *s, const char *field, const char *key)
-{
-	for (size_t i = 0; i < s->n; i++) {
-		const char *text = cf_json_str(s->v[i].ctx, field);
-		json_t *md = json_object_get(s->v[i].obj, "metadata"), *ann;
-		if (text == NULL || !json_is_object(md))
-			continue;
-		if (!json_is_object(ann = json_object_get(md, "annotations"))) {
-			ann = json_object();
-			json_object_set_new(md, "annotations", ann);
-		}
-		json_object_set_new(ann, key, json_string(text));
+		if (strcmp(field_transformers[t].field, last) == 0)
+			break;
 	}
 }
 
@@ -313,9 +351,13 @@ int kz_finish(const kctx *c, kset *s)
 		json_decref(l);
 		json_decref(fs);
 	}
-	if (build_metadata(c->top, "originAnnotations"))
-		annotate_from_ctx(s, "origin", "config.kubernetes.io/origin");
-	if (build_metadata(c->top, "transformerAnnotations"))
-		annotate_from_ctx(s, "transformations", "alpha.config.kubernetes.io/transformations");
+	/* the build metadata asked for goes on the objects */
+	for (size_t i = 0; i < s->n; i++) {
+		if (!build_metadata(c->top, "originAnnotations"))
+			json_object_del(s->v[i].ctx, "origin");
+		if (!build_metadata(c->top, "transformerAnnotations"))
+			json_object_del(s->v[i].ctx, "transformations");
+		kz_meta_show(&s->v[i]);
+	}
 	return 0;
 }

@@ -273,8 +273,10 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 		rc = kz_kset_add(out, json_incref(d), NULL, 0, path);
 	}
 	json_decref(docs);
-	if (rc == 0)
+	if (rc == 0) {
+		kz_take_meta(c, out, n0);
 		kz_note_origins(c, out, n0, path, NULL, NULL);
+	}
 	return rc;
 }
 

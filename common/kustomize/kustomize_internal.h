@@ -102,6 +102,8 @@ void kz_note_field_transformers(const kctx *c, kset *s, const char *kpath, const
  * drop it: kz_meta_show puts r's on r->obj (1: it made the annotations map), kz_meta_hide takes
  * back what is left (and drops the map it made, if empty) */
 int  kz_meta_show(kres *r);
+/* s->v[from..] were read from a file: build annotations they carry are taken as kustomize's own */
+void kz_take_meta(const kctx *c, kset *s, size_t from);
 void kz_meta_hide(kres *r, int made);
 /* the end of a build, at the top: order, then buildMetadata */
 int  kz_finish(const kctx *c, kset *s);

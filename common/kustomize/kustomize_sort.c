@@ -287,6 +287,25 @@ void kz_meta_hide(kres *r, int made)
 		json_object_del(md, "annotations");
 }
 
+/* A manifest that carries kustomize's build annotations (an earlier build's output): kustomize
+ * reads them as its own, so they never reach the output unless asked for; the transformations
+ * so far are kept, the origin becomes the file. */
+void kz_take_meta(const kctx *c, kset *s, size_t from)
+{
+	int tracking = json_array_size(json_object_get(c->top, "buildMetadata")) > 0;
+
+	for (size_t i = from; i < s->n; i++) {
+		json_t *ann = json_object_get(json_object_get(s->v[i].obj, "metadata"), "annotations");
+		const char *list = cf_json_str(ann, meta_annotations[1].key);
+		if (!json_is_object(ann))
+			continue;
+		if (tracking && list && s->v[i].ctx)
+			json_object_set_new(s->v[i].ctx, meta_annotations[1].field, json_string(list));
+		for (size_t m = 0; m < sizeof(meta_annotations) / sizeof(meta_annotations[0]); m++)
+			json_object_del(ann, meta_annotations[m].key);
+	}
+}
+
 /* the transformers a kustomization's fields configure, in kustomize's order: one for the field,
  * or one per entry (each); labels: one per entry and one for commonLabels, when either is set.
  * patches and patchesJson6902 (one per entry) are noted as each entry runs. */
@@ -353,11 +372,17 @@ int kz_finish(const kctx *c, kset *s)
 	}
 	/* the build metadata asked for goes on the objects */
 	for (size_t i = 0; i < s->n; i++) {
+		json_t *md;
+
 		if (!build_metadata(c->top, "originAnnotations"))
 			json_object_del(s->v[i].ctx, "origin");
 		if (!build_metadata(c->top, "transformerAnnotations"))
 			json_object_del(s->v[i].ctx, "transformations");
 		kz_meta_show(&s->v[i]);
+		/* kustomize drops an annotations map left empty */
+		md = json_object_get(s->v[i].obj, "metadata");
+		if (json_is_object(json_object_get(md, "annotations")) && json_object_size(json_object_get(md, "annotations")) == 0)
+			json_object_del(md, "annotations");
 	}
 	return 0;
 }

@@ -1152,14 +1152,15 @@ static int transform(const kctx *c, const char *dir, const char *kpath, const js
 		set_namespace(s, cf_json_str(k, "namespace"));
 	if (cf_json_str(k, "namePrefix") || cf_json_str(k, "nameSuffix"))
 		prefix_suffix(s, cf_json_str(k, "namePrefix"), cf_json_str(k, "nameSuffix"));
-	if ((labels = json_object_get(k, "commonLabels")) && json_object_size(labels))
-		add_labels(s, labels, 1, 1);
+	/* kustomize runs the labels entries first, then commonLabels (which wins a shared key) */
 	json_array_foreach(json_object_get(k, "labels"), i, l)
 		if (json_object_size(json_object_get(l, "pairs"))) {
 			add_labels(s, json_object_get(l, "pairs"), json_is_true(json_object_get(l, "includeSelectors")),
 				   json_is_true(json_object_get(l, "includeTemplates")));
 			label_fields(s, json_object_get(l, "pairs"), json_object_get(l, "fields"));
 		}
+	if ((labels = json_object_get(k, "commonLabels")) && json_object_size(labels))
+		add_labels(s, labels, 1, 1);
 	if ((labels = json_object_get(k, "commonAnnotations")) && json_object_size(labels))
 		add_annotations(s, labels);
 	if (note)

@@ -273,8 +273,10 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 		rc = kz_kset_add(out, json_incref(d), NULL, 0, path);
 	}
 	json_decref(docs);
-	if (rc == 0)
+	if (rc == 0) {
+		kz_take_meta(c, out, n0);
 		kz_note_origins(c, out, n0, path, NULL, NULL);
+	}
 	return rc;
 }
 
@@ -913,7 +915,7 @@ static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int b
 	json_t *p = json_deep_copy(patch), *md;
 	const char *name = kz_res_name(r);
 	char old_name[512];
-	int rc;
+	int rc, made;
 
 	if (p == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
@@ -933,7 +935,9 @@ static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int b
 		json_object_del(p, "kind");
 	if (by_target)
 		json_object_del(p, "apiVersion");
+	made = kz_meta_show(r);
 	rc = kz_smp(r->obj, p, o->schema, where);
+	kz_meta_hide(r, made);
 	json_decref(p);
 	/* references follow a rename (a patch that removes the name fails after the patch) */
 	if (rc == 0 && (name = kz_res_name(r)) != NULL && strcmp(name, old_name) != 0)
@@ -945,15 +949,15 @@ static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int b
  * /metadata/annotations/KEY finds the map even when the manifest has none. */
 static int json6902_in_place(kres *r, const json_t *ops, const char *where)
 {
+	int made = kz_meta_show(r), rc;
 	json_t *md = json_object_get(r->obj, "metadata");
-	int made = json_is_object(md) && json_object_get(md, "annotations") == NULL, rc;
 
-	if (made)
+	if (json_is_object(md) && json_object_get(md, "annotations") == NULL) {
 		json_object_set_new(md, "annotations", json_object());
+		made = 1;
+	}
 	rc = cf_kustomize_json6902(r->obj, ops, where);
-	md = json_object_get(r->obj, "metadata");
-	if (made && json_object_size(json_object_get(md, "annotations")) == 0)
-		json_object_del(md, "annotations");
+	kz_meta_hide(r, made);
 	return rc;
 }
 
@@ -1094,7 +1098,9 @@ static int patch_docs(const kctx *c, const char *dir, const char *kpath, const j
 	return rc;
 }
 
-static int run_patches(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s, const char *field)
+/* note: the builtin transformer kind each entry counts as, for buildMetadata (NULL: none) */
+static int run_patches(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s, const char *field,
+		       const char *note)
 {
 	size_t i;
 	json_t *e;
@@ -1119,43 +1125,55 @@ static int run_patches(const kctx *c, const char *dir, const char *kpath, const 
 						"or metadata.name", where);
 		if (rc < 0)
 			return rc;
+		if (note)
+			kz_note_transformer(c, s, kpath, note, NULL);
 	}
 	return 0;
 }
 
 /* ---- the build ---- */
 
-static int transform(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s)
+/* note: the fields of k count as kustomize's builtin transformers, for buildMetadata; each is
+ * noted as it runs, as a patch may drop the notes before it (kustomize_sort.c) */
+static int transform(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s, int note)
 {
 	const json_t *labels;
 	size_t i;
 	json_t *l;
 	int rc;
 
-	if ((rc = run_patches(c, dir, kpath, k, s, "patchesStrategicMerge")) < 0 ||
-	    (rc = run_patches(c, dir, kpath, k, s, "patches")) < 0)
+	if ((rc = run_patches(c, dir, kpath, k, s, "patchesStrategicMerge", NULL)) < 0)
+		return rc;
+	if (note)
+		kz_note_field_transformers(c, s, kpath, k, "patchesStrategicMerge", "patchesStrategicMerge");
+	if ((rc = run_patches(c, dir, kpath, k, s, "patches", note ? "PatchTransformer" : NULL)) < 0)
 		return rc;
 	if (cf_json_str(k, "namespace") && *cf_json_str(k, "namespace"))   /* "" changes nothing */
 		set_namespace(s, cf_json_str(k, "namespace"));
 	if (cf_json_str(k, "namePrefix") || cf_json_str(k, "nameSuffix"))
 		prefix_suffix(s, cf_json_str(k, "namePrefix"), cf_json_str(k, "nameSuffix"));
-	if ((labels = json_object_get(k, "commonLabels")) && json_object_size(labels))
-		add_labels(s, labels, 1, 1);
+	/* kustomize runs the labels entries first, then commonLabels (which wins a shared key) */
 	json_array_foreach(json_object_get(k, "labels"), i, l)
 		if (json_object_size(json_object_get(l, "pairs"))) {
 			add_labels(s, json_object_get(l, "pairs"), json_is_true(json_object_get(l, "includeSelectors")),
 				   json_is_true(json_object_get(l, "includeTemplates")));
 			label_fields(s, json_object_get(l, "pairs"), json_object_get(l, "fields"));
 		}
+	if ((labels = json_object_get(k, "commonLabels")) && json_object_size(labels))
+		add_labels(s, labels, 1, 1);
 	if ((labels = json_object_get(k, "commonAnnotations")) && json_object_size(labels))
 		add_annotations(s, labels);
-	if ((rc = run_patches(c, dir, kpath, k, s, "patchesJson6902")) < 0)
+	if (note)
+		kz_note_field_transformers(c, s, kpath, k, "namespace", "commonAnnotations");
+	if ((rc = run_patches(c, dir, kpath, k, s, "patchesJson6902", note ? "PatchJson6902Transformer" : NULL)) < 0)
 		return rc;
 	set_replicas(s, json_object_get(k, "replicas"));
 	if (json_array_size(json_object_get(k, "images")))
 		for (size_t r = 0; r < s->n; r++)
 			images_walk(s->v[r].obj, json_object_get(k, "images"));
-	return kz_run_replacements(c, dir, kpath, k, s);
+	if ((rc = kz_run_replacements(c, dir, kpath, k, s)) == 0 && note)
+		kz_note_field_transformers(c, s, kpath, k, "replicas", "replacements");
+	return rc;
 }
 
 /* Labels and annotations are maps of strings (a bare `on` is a boolean in YAML 1.1). */
@@ -1228,11 +1246,9 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 	if (rc == 0) rc = kz_load_configurations(c, dir, kpath, k);
 	if (rc == 0) rc = kz_load_crds(c, dir, kpath, k);
 	/* the parent's generators run before its components (a component may merge into them) */
-	for (int secret = 0; secret < 2 && rc == 0; secret++) {
-		size_t n0 = set->n;
+	for (int secret = 0; secret < 2 && rc == 0; secret++)   /* from 0: a replaced object too */
 		if ((rc = kz_generate(c, dir, kpath, k, set, secret)) == 0)
-			kz_note_origins(c, set, n0, kpath, secret ? "SecretGenerator" : "ConfigMapGenerator", NULL);
-	}
+			kz_note_origins(c, set, 0, kpath, secret ? "SecretGenerator" : "ConfigMapGenerator", NULL);
 	if (rc == 0) rc = kz_run_plugins(c, dir, kpath, k, set, 1);
 	json_array_foreach(json_object_get(k, "components"), i, e) {
 		char path[4096];
@@ -1245,7 +1261,7 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 		if ((rc = kz_join(path, sizeof(path), dir, json_string_value(e), kpath)) == 0)
 			rc = accumulate(c, path, set, 1);
 	}
-	if (rc == 0) rc = transform(c, dir, kpath, k, set);
+	if (rc == 0) rc = transform(c, dir, kpath, k, set, 1);
 	if (rc == 0) rc = kz_configured_fields(c, k, set);
 	if (rc == 0) rc = kz_run_plugins(c, dir, kpath, k, set, 0);
 	if (rc == 0) rc = kz_collect_vars(c, kpath, k, set);
@@ -1304,7 +1320,7 @@ int kz_accumulate(kctx *c, const char *dir, kset *set)
 
 int kz_transform_fields(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s)
 {
-	return transform(c, dir, kpath, k, s);
+	return transform(c, dir, kpath, k, s, 0);
 }
 
 void kz_label_fields(kset *s, const json_t *pairs, const json_t *fields)

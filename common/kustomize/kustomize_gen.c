@@ -238,6 +238,9 @@ int kz_generate(kctx *c, const char *dir, const char *kpath, const json_t *k, ks
 			if (strcmp(behavior, "replace") == 0) {
 				json_object_del(old->obj, "data");
 				json_object_del(old->obj, "binaryData");
+				/* kustomize's replacement keeps the old transformations, not its origin */
+				json_object_del(old->ctx, "origin");
+				json_object_del(old->ctx, "origin_file");
 			}
 			if (json_object_size(data)) {
 				if (!json_object_get(old->obj, "data"))

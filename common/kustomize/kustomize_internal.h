@@ -15,12 +15,14 @@
 
 #define KFILE_MAX (64u * 1024u * 1024u)
 #define KDEPTH_MAX 64
+#define KANNOTATION_MAX (256u * 1024u)   /* an apiserver's cap on all annotations of an object */
 
 typedef struct kres {
 	json_t *obj;
 	json_t *names;       /* every name it had, oldest first: references may use any */
 	int needs_hash;
-	json_t *ctx;         /* {"ns0": first namespace, "prefixes": [...], "suffixes": [...]} */
+	json_t *ctx;         /* {"ns0": first namespace, "prefixes": [...], "suffixes": [...]; buildMetadata:
+	                      * "origin", "origin_file", "transformations" (kustomize_sort.c)} */
 } kres;
 
 typedef struct kset {
@@ -83,9 +85,26 @@ int  kz_run_plugins(kctx *c, const char *dir, const char *kpath, const json_t *k
 /* kustomize_sort.c: sortOptions (legacy with custom orders, or fifo) */
 int  kz_check_sort_options(const json_t *opts, const char *where);
 int  kz_sort(kset *s, const json_t *opts);
-/* buildMetadata originAnnotations: s->v[from..] came from path (a file of resources), or were
- * made by generator (a builtin kind; name: the plugin config's, or NULL) configured in path */
+/* buildMetadata originAnnotations: those of s->v[from..] with no origin yet came from path (a file
+ * of resources), or were made (or replaced) by generator (a builtin kind; name: the plugin
+ * config's, or NULL) configured in path */
 void kz_note_origins(const kctx *c, kset *s, size_t from, const char *path, const char *generator, const char *name);
+/* the file (from the root of the tree) r came from, when origins are tracked; or NULL */
+const char *kz_origin_file(const kres *r);
+/* buildMetadata transformerAnnotations: every resource now in s went through the builtin
+ * transformer kind (name: its plugin config's, or NULL) configured in path; or through those the
+ * fields first..last of k (a kustomization at kpath; fields in kustomize's transformer order,
+ * patches and patchesJson6902 not among them) configure */
+void kz_note_transformer(const kctx *c, kset *s, const char *path, const char *kind, const char *name);
+void kz_note_field_transformers(const kctx *c, kset *s, const char *kpath, const json_t *k, const char *first,
+				const char *last);
+/* kustomize keeps the build metadata in annotations while it builds, so a patch sees it and may
+ * drop it: kz_meta_show puts r's on r->obj (1: it made the annotations map), kz_meta_hide takes
+ * back what is left (and drops the map it made, if empty) */
+int  kz_meta_show(kres *r);
+/* s->v[from..] were read from a file: build annotations they carry are taken as kustomize's own */
+void kz_take_meta(const kctx *c, kset *s, size_t from);
+void kz_meta_hide(kres *r, int made);
 /* the end of a build, at the top: order, then buildMetadata */
 int  kz_finish(const kctx *c, kset *s);
 /* kustomize_config.c: configurations read as each kustomization is built; its field specs for the

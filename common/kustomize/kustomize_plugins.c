@@ -384,7 +384,6 @@ static int run_generator(plugin *p, int secret)
 {
 	const json_t *md = json_object_get(p->cfg, "metadata");
 	json_t *args = json_deep_copy(p->cfg), *synth;
-	size_t n0 = p->s->n;
 	int rc;
 
 	if (args == NULL)
@@ -402,7 +401,7 @@ static int run_generator(plugin *p, int secret)
 	rc = kz_generate(p->c, p->dir, p->where, synth, p->s, secret);
 	json_decref(synth);
 	if (rc == 0)
-		kz_note_origins(p->c, p->s, n0, p->where, secret ? "SecretGenerator" : "ConfigMapGenerator", cf_json_str(md, "name"));
+		kz_note_origins(p->c, p->s, 0, p->where, secret ? "SecretGenerator" : "ConfigMapGenerator", cf_json_str(md, "name"));
 	return rc;
 }
 
@@ -457,14 +456,17 @@ static int run_config(plugin *p, int generators)
 			  "runs only kustomize's builtin generators and transformers, as Flux does", p->where, kind, av);
 }
 
-/* The configs an entry stands for: *out a new array. */
-static int load_configs(kctx *c, const char *dir, const char *kpath, const char *entry, json_t **out, char *where, size_t wsize)
+/* The configs an entry stands for: *out a new array; for a directory, *files (new, or NULL) the
+ * file each config came from, when origins are tracked. */
+static int load_configs(kctx *c, const char *dir, const char *kpath, const char *entry, json_t **out, json_t **files,
+			char *where, size_t wsize)
 {
 	cf_buf b = CF_BUF_INIT(KFILE_MAX);
 	char path[4096];
 	int rc, st;
 
 	*out = NULL;
+	*files = NULL;
 	if (strchr(entry, '\n')) {
 		snprintf(where, wsize, "%s", kpath);
 		return cf_yaml_load_all(out, entry, strlen(entry), kpath);
@@ -478,9 +480,11 @@ static int load_configs(kctx *c, const char *dir, const char *kpath, const char 
 		return cf_err_set(CF_ENOTFOUND, "%s: '%s' does not exist", kpath, path);
 	if (st == 1) {
 		kset sub = { 0 };
-		if ((rc = kz_accumulate(c, path, &sub)) == 0 && (*out = json_array()) != NULL)
-			for (size_t i = 0; i < sub.n; i++)
+		if ((rc = kz_accumulate(c, path, &sub)) == 0 && (*out = json_array()) != NULL && (*files = json_array()) != NULL)
+			for (size_t i = 0; i < sub.n; i++) {
 				json_array_append(*out, sub.v[i].obj);
+				json_array_append_new(*files, json_string(kz_origin_file(&sub.v[i]) ? kz_origin_file(&sub.v[i]) : path));
+			}
 		kz_kset_free(&sub);
 		return rc;
 	}
@@ -492,6 +496,8 @@ static int load_configs(kctx *c, const char *dir, const char *kpath, const char 
 	return rc;
 }
 
+/* The entries of generators:/transformers: inline configs first, then files and directories, in
+ * their order, as kustomize loads them. */
 int kz_run_plugins(kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s, int generators)
 {
 	const char *field = generators ? "generators" : "transformers";
@@ -501,20 +507,31 @@ int kz_run_plugins(kctx *c, const char *dir, const char *kpath, const json_t *k,
 
 	if (list && !json_is_array(list) && !json_is_null(list))
 		return cf_err_set(CF_EINVAL, "%s: %s must be a list", kpath, field);
-	json_array_foreach(list, i, e) {
-		char where[4200];
-		json_t *configs = NULL;
-		int rc = json_is_string(e) ? load_configs(c, dir, kpath, json_string_value(e), &configs, where, sizeof(where))
-					   : cf_err_set(CF_EINVAL, "%s: %s entry %zu is not a string", kpath, field, i);
-		json_array_foreach(configs, j, cfg) {
-			plugin p = { c, dir, where, cfg, s };
-			if (rc < 0 || json_is_null(cfg))
+	for (int pass = 0; pass < 2; pass++)
+		json_array_foreach(list, i, e) {
+			char where[4200];
+			json_t *configs = NULL, *files = NULL;
+			int rc;
+
+			if (json_is_string(e) && (strchr(json_string_value(e), '\n') == NULL) == (pass == 0))
 				continue;
-			rc = run_config(&p, generators);
+			if (!json_is_string(e))
+				rc = pass ? 0 : cf_err_set(CF_EINVAL, "%s: %s entry %zu is not a string", kpath, field, i);
+			else
+				rc = load_configs(c, dir, kpath, json_string_value(e), &configs, &files, where, sizeof(where));
+			json_array_foreach(configs, j, cfg) {
+				plugin p = { c, dir, where, cfg, s };
+				const char *in = json_string_value(json_array_get(files, j));
+				if (rc < 0 || json_is_null(cfg))
+					continue;
+				if ((rc = run_config(&p, generators)) == 0 && !generators)
+					kz_note_transformer(c, s, in ? in : where, cf_json_str(cfg, "kind"),
+							    cf_json_str(json_object_get(cfg, "metadata"), "name"));
+			}
+			json_decref(configs);
+			json_decref(files);
+			if (rc < 0)
+				return rc;
 		}
-		json_decref(configs);
-		if (rc < 0)
-			return rc;
-	}
 	return 0;
 }

@@ -3,6 +3,7 @@
  * (sortOptions of the top kustomization, then buildMetadata). */
 #include "kustomize/kustomize_internal.h"
 
+#include "util/alloc.h"
 #include "util/err.h"
 
 #include <stdio.h>
@@ -167,35 +168,188 @@ static void rel_to_top(char *out, size_t size, const char *top, const char *path
 	snprintf(out + len, size - len, "%s", path + common);
 }
 
+/* "configuredIn: <path>\nconfiguredBy: ..." as kustomize writes an origin: a builtin kind (name:
+ * its plugin config's, or NULL) configured in path (seen from the top); each line after the first
+ * indented by indent, the first led by lead */
+static void configured_text(char *out, size_t size, const char *lead, const char *indent, const char *rel,
+			    const char *kind, const char *name)
+{
+	snprintf(out, size, "%sconfiguredIn: %s\n%sconfiguredBy:\n%s  apiVersion: builtin\n%s  kind: %s\n%s%s%s%s", lead, rel,
+		 indent, indent, indent, kind, name ? indent : "", name ? "  name: " : "", name ? name : "", name ? "\n" : "");
+}
+
+static void note_origin(kres *r, const char *file, const char *text)
+{
+	if (r->ctx && json_object_get(r->ctx, "origin") == NULL) {
+		json_object_set_new(r->ctx, "origin", json_string(text));
+		json_object_set_new(r->ctx, "origin_file", json_string(file));
+	}
+}
+
+/* kustomize tracks origins when the top kustomization asks for any build metadata */
 void kz_note_origins(const kctx *c, kset *s, size_t from, const char *path, const char *generator, const char *name)
 {
 	char rel[4200], text[5000];
 
-	if (!build_metadata(c->top, "originAnnotations"))
+	if (json_array_size(json_object_get(c->top, "buildMetadata")) == 0)
 		return;
 	rel_to_top(rel, sizeof(rel), c->stack[0], path);
 	if (generator == NULL)
 		snprintf(text, sizeof(text), "path: %s\n", rel);
 	else
-		snprintf(text, sizeof(text), "configuredIn: %s\nconfiguredBy:\n  apiVersion: builtin\n  kind: %s\n%s%s%s", rel,
-			 generator, name ? "  name: " : "", name ? name : "", name ? "\n" : "");
+		configured_text(text, sizeof(text), "", "", rel, generator, name);
 	for (size_t i = from; i < s->n; i++)
-		if (s->v[i].ctx && json_object_get(s->v[i].ctx, "origin") == NULL)
-			json_object_set_new(s->v[i].ctx, "origin", json_string(text));
+		note_origin(&s->v[i], path, text);
 }
 
-static void set_origins(kset *s)
+const char *kz_origin_file(const kres *r)
 {
+	return cf_json_str(r->ctx, "origin_file");
+}
+
+/* Every resource of s now went through kind: one more entry in its transformations, as kustomize's
+ * AddTransformerAnnotation (a resource without an origin takes the transformer as its origin). */
+void kz_note_transformer(const kctx *c, kset *s, const char *path, const char *kind, const char *name)
+{
+	char rel[4200], entry[5000];
+
+	if (json_array_size(json_object_get(c->top, "buildMetadata")) == 0)
+		return;
+	rel_to_top(rel, sizeof(rel), c->stack[0], path);
+	configured_text(entry, sizeof(entry), "- ", "  ", rel, kind, name);
 	for (size_t i = 0; i < s->n; i++) {
-		const char *origin = cf_json_str(s->v[i].ctx, "origin");
-		json_t *md = json_object_get(s->v[i].obj, "metadata"), *ann;
-		if (origin == NULL || !json_is_object(md))
+		const char *old = cf_json_str(s->v[i].ctx, "transformations");
+		char *all;
+		size_t n;
+
+		if (s->v[i].ctx == NULL)
+			continue;
+		if (json_object_get(s->v[i].ctx, "origin") == NULL) {
+			char text[5000];
+			configured_text(text, sizeof(text), "", "", rel, kind, name);
+			note_origin(&s->v[i], path, text);
+			continue;
+		}
+		n = (old ? strlen(old) : 0) + strlen(entry) + 1;
+		if (n > KANNOTATION_MAX || (all = cf_malloc(n)) == NULL)
+			continue;   /* past the cap the list stops growing (an apiserver refuses it anyway) */
+		snprintf(all, n, "%s%s", old ? old : "", entry);
+		json_object_set_new(s->v[i].ctx, "transformations", json_string(all));
+		cf_free(all);
+	}
+}
+
+/* the build metadata a resource's ctx holds, and the annotation kustomize keeps it in */
+static const struct {
+	const char *field, *key;
+} meta_annotations[] = {
+	{ "origin", "config.kubernetes.io/origin" },
+	{ "transformations", "alpha.config.kubernetes.io/transformations" },
+};
+
+int kz_meta_show(kres *r)
+{
+	json_t *md = json_object_get(r->obj, "metadata"), *ann;
+	int made = 0;
+
+	if (!json_is_object(md))
+		return 0;
+	for (size_t i = 0; i < sizeof(meta_annotations) / sizeof(meta_annotations[0]); i++) {
+		const char *text = cf_json_str(r->ctx, meta_annotations[i].field);
+		if (text == NULL)
 			continue;
 		if (!json_is_object(ann = json_object_get(md, "annotations"))) {
 			ann = json_object();
 			json_object_set_new(md, "annotations", ann);
+			made = 1;
 		}
-		json_object_set_new(ann, "config.kubernetes.io/origin", json_string(origin));
+		json_object_set_new(ann, meta_annotations[i].key, json_string(text));
+	}
+	return made;
+}
+
+void kz_meta_hide(kres *r, int made)
+{
+	json_t *md = json_object_get(r->obj, "metadata"), *ann = json_object_get(md, "annotations");
+
+	if (r->ctx == NULL || !json_is_object(md))
+		return;
+	for (size_t i = 0; i < sizeof(meta_annotations) / sizeof(meta_annotations[0]); i++) {
+		const json_t *v = json_object_get(ann, meta_annotations[i].key);
+		if (json_is_string(v))
+			json_object_set_new(r->ctx, meta_annotations[i].field, json_string(json_string_value(v)));
+		else if (cf_json_str(r->ctx, meta_annotations[i].field))   /* the patch dropped it */
+			json_object_del(r->ctx, meta_annotations[i].field);
+		if (json_is_object(ann))
+			json_object_del(ann, meta_annotations[i].key);
+	}
+	if (made && json_is_object(ann) && json_object_size(ann) == 0)
+		json_object_del(md, "annotations");
+}
+
+/* A manifest that carries kustomize's build annotations (an earlier build's output): kustomize
+ * reads them as its own, so they never reach the output unless asked for; the transformations
+ * so far are kept, the origin becomes the file. */
+void kz_take_meta(const kctx *c, kset *s, size_t from)
+{
+	int tracking = json_array_size(json_object_get(c->top, "buildMetadata")) > 0;
+
+	for (size_t i = from; i < s->n; i++) {
+		json_t *ann = json_object_get(json_object_get(s->v[i].obj, "metadata"), "annotations");
+		const char *list = cf_json_str(ann, meta_annotations[1].key);
+		if (!json_is_object(ann))
+			continue;
+		if (tracking && list && s->v[i].ctx)
+			json_object_set_new(s->v[i].ctx, meta_annotations[1].field, json_string(list));
+		for (size_t m = 0; m < sizeof(meta_annotations) / sizeof(meta_annotations[0]); m++)
+			json_object_del(ann, meta_annotations[m].key);
+	}
+}
+
+/* the transformers a kustomization's fields configure, in kustomize's order: one for the field,
+ * or one per entry (each); labels: one per entry and one for commonLabels, when either is set.
+ * patches and patchesJson6902 (one per entry) are noted as each entry runs. */
+static const struct {
+	const char *field, *kind;
+	int each;
+	const char *also;
+} field_transformers[] = {
+	{ "patchesStrategicMerge", "PatchStrategicMergeTransformer", 0, NULL },
+	{ "namespace", "NamespaceTransformer", 0, NULL },
+	{ "namePrefix", "PrefixTransformer", 0, NULL },
+	{ "nameSuffix", "SuffixTransformer", 0, NULL },
+	{ "labels", "LabelTransformer", 1, "commonLabels" },
+	{ "commonAnnotations", "AnnotationsTransformer", 0, NULL },
+	{ "replicas", "ReplicaCountTransformer", 1, NULL },
+	{ "images", "ImageTagTransformer", 1, NULL },
+	{ "replacements", "ReplacementTransformer", 0, NULL },
+};
+
+static size_t field_size(const json_t *v)
+{
+	if (json_is_string(v))
+		return json_string_length(v);
+	return json_is_array(v) ? json_array_size(v) : json_is_object(v) ? json_object_size(v) : 0;
+}
+
+void kz_note_field_transformers(const kctx *c, kset *s, const char *kpath, const json_t *k, const char *first,
+				const char *last)
+{
+	size_t t = 0, nt = sizeof(field_transformers) / sizeof(field_transformers[0]);
+
+	while (t < nt && strcmp(field_transformers[t].field, first) != 0)
+		t++;
+	for (; t < nt; t++) {
+		size_t n = field_size(json_object_get(k, field_transformers[t].field));
+
+		if (!field_transformers[t].each && n > 1)
+			n = 1;
+		if (field_transformers[t].also && (n > 0 || field_size(json_object_get(k, field_transformers[t].also)) > 0))
+			n++;
+		for (size_t i = 0; i < n; i++)
+			kz_note_transformer(c, s, kpath, field_transformers[t].kind, NULL);
+		if (strcmp(field_transformers[t].field, last) == 0)
+			break;
 	}
 }
 
@@ -216,7 +370,19 @@ int kz_finish(const kctx *c, kset *s)
 		json_decref(l);
 		json_decref(fs);
 	}
-	if (build_metadata(c->top, "originAnnotations"))
-		set_origins(s);
+	/* the build metadata asked for goes on the objects */
+	for (size_t i = 0; i < s->n; i++) {
+		json_t *md;
+
+		if (!build_metadata(c->top, "originAnnotations"))
+			json_object_del(s->v[i].ctx, "origin");
+		if (!build_metadata(c->top, "transformerAnnotations"))
+			json_object_del(s->v[i].ctx, "transformations");
+		kz_meta_show(&s->v[i]);
+		/* kustomize drops an annotations map left empty */
+		md = json_object_get(s->v[i].obj, "metadata");
+		if (json_is_object(json_object_get(md, "annotations")) && json_object_size(json_object_get(md, "annotations")) == 0)
+			json_object_del(md, "annotations");
+	}
 	return 0;
 }

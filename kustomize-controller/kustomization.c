@@ -465,11 +465,38 @@ static int health_progressing(rec *r, json_t *wait)
 	return 0;
 }
 
-/* The change set for the event: one line per object created, configured, recreated or
- * deleted (Flux's format), and what drifted. */
-static int change_set(cf_buf *out, const cf_apply_result *res, const json_t *deleted, const json_t *drift)
+/* What an apply of unchanged input corrected: each object it configured was modified and each
+ * it created was deleted by someone else. A reconcile can run between a hand edit and the
+ * drift watch's notice of it, so the apply's own changes say what drifted, not only the notice. */
+static json_t *drift_from_changes(const cf_apply_result *res)
 {
+	static const struct { const char *did, *drift; } map[] = { { " configured", " modified" }, { " created", " deleted" } };
+	json_t *out = json_array();
 	const json_t *v;
+	size_t i;
+
+	json_array_foreach(res->changes, i, v) {
+		const char *line = json_string_value(v);
+		size_t len = strlen(line);
+		for (size_t m = 0; out && m < sizeof(map) / sizeof(map[0]); m++) {
+			size_t dl = strlen(map[m].did);
+			if (len > dl && strcmp(line + len - dl, map[m].did) == 0)
+				json_array_append_new(out, json_sprintf("%.*s%s", (int)(len - dl), line, map[m].drift));
+		}
+	}
+	return out;
+}
+
+/* The change set for the event: one line per object created, configured, recreated or
+ * deleted (Flux's format), and what drifted (the watches' notices; when there are none and the
+ * input is what was applied last, the apply's own changes). */
+static int change_set(cf_buf *out, const rec *r, const cf_apply_result *res, const json_t *deleted)
+{
+	const char *last = cf_json_str(r->status, "lastAppliedRevision");
+	int same_input = last && strcmp(last, r->p->revision) == 0 &&
+			 json_integer_value(json_object_get(r->status, "observedGeneration")) == r->generation;
+	json_t *derived = json_array_size(r->drift) == 0 && same_input ? drift_from_changes(res) : NULL;
+	const json_t *drift = derived ? derived : r->drift, *v;
 	size_t i;
 
 	json_array_foreach(res->changes, i, v) {
@@ -484,6 +511,7 @@ static int change_set(cf_buf *out, const cf_apply_result *res, const json_t *del
 		json_array_foreach(drift, i, v)
 			cf_buf_printf(out, " %s%s", i ? ", " : "", json_string_value(v));
 	}
+	json_decref(derived);
 	return (int)out->len;
 }
 
@@ -577,7 +605,7 @@ static int apply_revision(rec *r)
 	json_object_set_new(r->status, "inventory", json_pack("{s:O}", "entries", res.inventory));
 	rc = health_look(r, res.inventory, &r->wait);
 	cf_kube_impersonate(r->k, NULL, NULL);
-	if (change_set(&changes, &res, deleted, r->drift) > 0) {
+	if (change_set(&changes, r, &res, deleted) > 0) {
 		cf_event_emit_revision(r->k, r->c->events, r->obj, "Normal", R_PROGRESSING, changes.data, r->p->revision,
 				       NULL, KUSTOMIZE_CONTROLLER);
 		cf_log(CF_LOG_INFO, "applied", "object", r->key, "revision", r->p->revision, "changes", changes.data, NULL);

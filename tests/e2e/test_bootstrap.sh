@@ -184,7 +184,7 @@ if kubectl wait --for=delete crd -l app.kubernetes.io/part-of=cflux --timeout=18
    ! kubectl -n flux-system get deployment source-controller >/dev/null 2>&1; then
 	ok uninstall_removed_everything
 else
-	ko uninstall_removed_everything "CRDs or Deployments are left"
+	ko uninstall_removed_everything "left: $(kubectl get crd -l app.kubernetes.io/part-of=cflux -o name 2>&1 | tr '\n' ' ')$(kubectl -n flux-system get deployments -o name 2>&1 | tr '\n' ' ')"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -517,9 +517,9 @@ int cmd_bootstrap(int argc, char **argv)
 	/* the controllers' internal token: made in the cluster, never committed */
 	if ((rc = cli_install_token(k, cli.namespace)) != 0)
 		goto out;
-	rc = cli_wait_ready(k, CF_AV_GITREPOSITORY, "GitRepository", "flux-system", NULL);
+	rc = cli_wait_reconciled(k, CF_AV_GITREPOSITORY, "GitRepository", "flux-system");
 	if (rc == 0)
-		rc = cli_wait_ready(k, CF_AV_KUSTOMIZATION, "Kustomization", "flux-system", NULL);
+		rc = cli_wait_reconciled(k, CF_AV_KUSTOMIZATION, "Kustomization", "flux-system");
 	if (rc == 0)
 		cli_ok("bootstrap finished");
 out:

@@ -144,6 +144,9 @@ int cli_install_manifests(json_t **out, const char *components, const char *ns);
 int cli_install_token(cf_kube *k, const char *ns);
 /* Waits until the object's controller reports it Ready; prints the outcome (0 ready, 1 not). */
 int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *name, const char *stamp);
+/* The same wait without a request stamp, ending in flux bootstrap's words ("GitRepository
+ * reconciled successfully") instead of create's. */
+int cli_wait_reconciled(cf_kube *k, const char *av, const char *kind, const char *name);
 
 /* What build and diff kustomization take besides --path (flux's flags). */
 typedef struct cli_build_args {

@@ -250,12 +250,15 @@ static void created_message(const char *kind, const char *name, const json_t *ob
 
 /* Waits until obj's controller has handled generation/stamp and Ready settled; prints the
  * outcome. 0 when Ready, 1 when not, or on timeout. */
-int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *name, const char *stamp)
+static int wait_ready(cf_kube *k, const char *av, const char *kind, const char *name, const char *stamp, int bootstrap)
 {
 	struct timespec nap = { 0, 250 * 1000000L };
 	long waited = 0;
 
-	cli_say("waiting for %s '%s/%s' to be reconciled", kind, cli.namespace, name);
+	if (bootstrap)
+		cli_say("waiting for %s \"%s/%s\" to be reconciled", kind, cli.namespace, name);
+	else
+		cli_say("waiting for %s '%s/%s' to be reconciled", kind, cli.namespace, name);
 	for (;;) {
 		json_t *o = NULL;
 		const json_t *st, *rc;
@@ -289,6 +292,8 @@ int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *nam
 				success_message(msg, sizeof(msg), kind, o);
 				if (msg[0])
 					cli_ok("%s", msg);
+			} else if (good && bootstrap) {
+				cli_ok("%s reconciled successfully", kind);
 			} else if (good) {
 				created_message(kind, name, o);
 			} else {
@@ -304,6 +309,16 @@ int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *nam
 		nanosleep(&nap, NULL);
 		waited += 250;
 	}
+}
+
+int cli_wait_ready(cf_kube *k, const char *av, const char *kind, const char *name, const char *stamp)
+{
+	return wait_ready(k, av, kind, name, stamp, 0);
+}
+
+int cli_wait_reconciled(cf_kube *k, const char *av, const char *kind, const char *name)
+{
+	return wait_ready(k, av, kind, name, NULL, 1);
 }
 
 static int cmp_keys(const void *a, const void *b)

@@ -432,9 +432,16 @@ int cli_git_ssh_secret(const char *name, const char *url, const char *key_file, 
 	if (rc == 0) {
 		cli_ok("deploy key: %s", json_string_value(json_object_get(d.string_data, "identity.pub")));
 		if (!silent) {
-			/* flux asks and aborts on anything but yes (and when nobody can answer) */
+			/* flux asks and aborts on anything but yes; the answer may come from a pipe
+			 * (`echo y | cflux create source git ...`), as flux's prompt reads it */
 			fprintf(stderr, "? Have you added the deploy key to your repository [y/N] ");
-			if (!isatty(STDIN_FILENO) || fgets(answer, sizeof(answer), stdin) == NULL || (answer[0] != 'y' && answer[0] != 'Y'))
+			fflush(stderr);
+			if (fgets(answer, sizeof(answer), stdin) == NULL)
+				answer[0] = '\0';
+			answer[strcspn(answer, "\r\n")] = '\0';
+			if (!isatty(STDIN_FILENO))
+				fputc('\n', stderr);
+			if (strcmp(answer, "y") != 0 && strcmp(answer, "Y") != 0)
 				rc = cli_fail(1, "aborting");
 		}
 	}

@@ -33,7 +33,10 @@ typedef struct log_source {
 	char path[1024];
 	char pod[256];
 	long offset;
-	char last_ts[64];
+	char last_ts[64];      /* a pod: the newest timestamp of the last read */
+	long last_n;           /* ... and how many of its lines had it */
+	char cur_ts[64];       /* the same for the read going on */
+	long cur_n, at_last;   /* ... and lines at last_ts seen in it so far */
 } log_source;
 
 /* The object a line is about: Flux's JSON names it as an object under its kind
@@ -67,6 +70,33 @@ static void line_object(const json_t *f, char *kind, size_t ks, char *name, char
 		snprintf(ns, nss, "%s", s ? s : "");
 }
 
+/* A poll of a pod's log asks for its last seconds again: a line older than the newest one
+ * of the last read was printed then, and of the lines at that timestamp (several may share
+ * a millisecond) as many as that read had. Counts the line into the read going on. */
+static int pod_line_seen(log_source *src, const char *ts)
+{
+	int c = src->last_ts[0] ? strcmp(ts, src->last_ts) : 1;
+
+	if (strcmp(ts, src->cur_ts) > 0) {
+		snprintf(src->cur_ts, sizeof(src->cur_ts), "%s", ts);
+		src->cur_n = 0;
+	}
+	if (strcmp(ts, src->cur_ts) == 0)
+		src->cur_n++;
+	return c < 0 || (c == 0 && ++src->at_last <= src->last_n);
+}
+
+/* A pod's read is over: what it saw is what the next one passes over. */
+static void pod_read_done(log_source *src)
+{
+	if (src->cur_ts[0]) {
+		snprintf(src->last_ts, sizeof(src->last_ts), "%s", src->cur_ts);
+		src->last_n = src->cur_n;
+	}
+	src->cur_ts[0] = '\0';
+	src->cur_n = src->at_last = 0;
+}
+
 /* Prints the line when it passes the filters. */
 static void log_line(const logs_opts *o, const char *line, size_t len, log_source *src)
 {
@@ -81,10 +111,8 @@ static void log_line(const logs_opts *o, const char *line, size_t len, log_sourc
 	ts = cf_json_str(f, "ts") ? cf_json_str(f, "ts") : "";
 	lvl = cf_json_str(f, "level") ? cf_json_str(f, "level") : "";
 	line_object(f, kind, sizeof(kind), name, ns, sizeof(ns));
-	if (src && src->last_ts[0] && strcmp(ts, src->last_ts) <= 0)
-		goto out;   /* a poll of a pod's log: printed already */
-	if (src)
-		snprintf(src->last_ts, sizeof(src->last_ts), "%s", ts);
+	if (src && src->pod[0] && pod_line_seen(src, ts))
+		goto out;
 	if ((o->since_ts[0] && strcmp(ts, o->since_ts) < 0) || (o->level && strcasecmp(o->level, lvl) != 0) ||
 	    (o->kind && strcasecmp(o->kind, kind) != 0) || (o->name && strcasecmp(o->name, name) != 0) ||
 	    (!cli.all_namespaces && strcasecmp(cli.namespace, ns) != 0))
@@ -215,9 +243,10 @@ static int read_pod(cf_kube *k, const logs_opts *o, log_source *src, long tail)
 	if (o->since_ms > 0)
 		snprintf(path + at, sizeof(path) - (size_t)at, "&sinceSeconds=%ld", (o->since_ms + 999) / 1000);
 	rc = cf_kube_get_text(k, &b, path);
-	if (rc == 0)
+	if (rc == 0) {
 		log_text(o, b.data ? b.data : "", b.len, -1, src);
-	else
+		pod_read_done(src);
+	} else
 		rc = cli_fail(1, "pod %s/%s: %s", o->flux_ns, src->pod, cf_err_msg());
 	cf_buf_free(&b);
 	return rc;

@@ -43,7 +43,7 @@ C="$WORK/cflux --kubeconfig $CFLUX_KUBECONFIG_TOKEN --timeout 90s"
 SSH_URL=$CFLUX_GIT_URL_SSH/boot-ssh-$$.git
 commits() { git -C "$1" rev-list --count main 2>/dev/null || echo 0; }
 
-expect bootstrap_ssh 0 "bootstrap finished" $C bootstrap git --url "$SSH_URL" --branch main --path clusters/test \
+expect bootstrap_ssh 0 "Kustomization reconciled successfully" $C bootstrap git --url "$SSH_URL" --branch main --path clusters/test \
 	--private-key-file "$CFLUX_SSH_IDENTITY" --known-hosts-file "$CFLUX_SSH_KNOWN_HOSTS" --components source-controller,kustomize-controller
 if git -C "$SSH_REPO" show main:clusters/test/flux-system/gotk-sync.yaml 2>/dev/null | grep -q "path: ./clusters/test"; then
 	ok sync_manifests_committed

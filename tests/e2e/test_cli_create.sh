@@ -102,6 +102,11 @@ if [ -n "${CFLUX_GIT_URL_SSH:-}" ]; then
 	expect secret_git_ssh_key_file 0 "deploy key: ecdsa-sha2-nistp256" $C create secret git from-file --url="$CFLUX_GIT_URL_SSH/x.git" --private-key-file="$WORK/ssh-ecdsa-p256"
 	expect secret_git_ssh_openssh_key 1 "a PEM RSA or ECDSA key is needed" $C create secret git from-openssh --url="$CFLUX_GIT_URL_SSH/x.git" --private-key-file="$CFLUX_SSH_IDENTITY"
 	expect source_git_ssh_asks 1 "aborting" $C create source git viassh --url="$CFLUX_GIT_URL_SSH/x.git" --branch=main </dev/null
+	# the answer from a pipe, as `echo y | flux create source git ...` gives it to flux's prompt
+	expect source_git_ssh_answer_no 1 "aborting" sh -c "echo n | $C create source git vianope --url=$CFLUX_GIT_URL_SSH/x.git --branch=main"
+	expect source_git_ssh_answer_no_secret 1 "not found" kubectl -n "$NS" get secret vianope
+	expect source_git_ssh_answer_yes 1 "deploy key: ecdsa-sha2-nistp384" sh -c "echo y | $C --timeout 3s create source git viapipe --url=$CFLUX_GIT_URL_SSH/x.git --branch=main"
+	expect source_git_ssh_answer_yes_secret 0 "identity" kubectl -n "$NS" get secret viapipe -o jsonpath='{.data}'
 	expect source_git_ssh_silent 1 "deploy key: ecdsa-sha2-nistp384" $C --timeout 3s create source git viassh --url="$CFLUX_GIT_URL_SSH/x.git" --branch=main --silent
 	expect source_git_ssh_secret_ref 0 "viassh" kubectl -n "$NS" get gitrepository viassh -o jsonpath='{.spec.secretRef.name}'
 	expect source_git_ssh_secret 0 "known_hosts" kubectl -n "$NS" get secret viassh -o jsonpath='{.data}'

@@ -87,7 +87,7 @@ static family families[CF_M__COUNT] = {
 		QUEUE_BUCKETS, NB(QUEUE_BUCKETS), 0, NULL, NULL },
 	[CF_M_DELIVERIES] = { "cflux_notification_deliveries_total",
 		"Notification deliveries to a Provider: success, retry (failed, tried again) or dropped (given up).",
-		COUNTER, { "namespace", "provider", "result" }, NULL, 0, 0, NULL, NULL },
+		COUNTER, { "namespace", "provider", "type", "result" }, NULL, 0, 0, NULL, NULL },
 	[CF_M_SERIES_DROPPED] = { "cflux_metrics_series_dropped_total",
 		"Metric updates not recorded because the registry holds its cap of series.", COUNTER, { NULL },
 		NULL, 0, 0, NULL, NULL },

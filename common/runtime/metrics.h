@@ -41,7 +41,8 @@ typedef enum cf_metric_id {
 	CF_M_WORKQUEUE_QUEUE_DURATION,  /* workqueue_queue_duration_seconds{name}, histogram */
 	CF_M_WORKQUEUE_WORK_DURATION,   /* workqueue_work_duration_seconds{name}, histogram */
 	/* notification-controller */
-	CF_M_DELIVERIES,                /* cflux_notification_deliveries_total{namespace,provider,result} */
+	CF_M_DELIVERIES,                /* cflux_notification_deliveries_total{namespace,provider,type,result} */
+	                                /* result: success, retry (failed, tried again), dropped */
 	/* the registry itself */
 	CF_M_SERIES_DROPPED,            /* cflux_metrics_series_dropped_total, unlabelled */
 	CF_M__COUNT

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define KEEP_ARTIFACTS 2
@@ -214,15 +213,12 @@ typedef struct timed_reconciler {
 static int timed_body(cf_reconcile *p)
 {
 	const char *obj[] = { p->rc->kind, p->name, p->ns };
-	struct timespec t0, t1;
+	double t0 = cf_metrics_clock();
 	const json_t *size;
 	int rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = ((const timed_reconciler *)p->rc)->body(p);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	cf_metric_observe(CF_M_SOURCE_FETCH_DURATION, obj,
-			  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	cf_metric_observe(CF_M_SOURCE_FETCH_DURATION, obj, cf_metrics_clock() - t0);
 	size = json_object_get(json_object_get(p->status, "artifact"), "size");
 	if (json_is_integer(size))
 		cf_metric_set(CF_M_ARTIFACT_SIZE, obj, (double)json_integer_value(size));

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef enum { COUNTER, GAUGE, HISTOGRAM } metric_type;
 
@@ -96,6 +97,14 @@ static family families[CF_M__COUNT] = {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static size_t nseries;
 static int cap_logged;
+
+double cf_metrics_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 const char *cf_metric_name(cf_metric_id m)
 {

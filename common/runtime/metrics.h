@@ -48,6 +48,9 @@ typedef enum cf_metric_id {
 	CF_M__COUNT
 } cf_metric_id;
 
+/* Seconds on the monotonic clock: what durations are measured with. */
+double cf_metrics_clock(void);
+
 /* The name of metric m ("gotk_reconcile_duration_seconds"). */
 const char *cf_metric_name(cf_metric_id m);
 

@@ -12,7 +12,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define MSG_MAX 4096
 
@@ -241,14 +240,6 @@ static int run_step(cf_reconcile *r, const cf_reconcile_plan *p)
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Flux's metrics of an object's pass: its duration, whether it is suspended, and its Ready
  * condition (1 on the status it has, True, False or Unknown; 0 on the others). */
 static void object_metrics(const cf_reconcile *r, double seconds)
@@ -269,7 +260,7 @@ static void object_metrics(const cf_reconcile *r, double seconds)
 
 int cf_reconcile_run(long *requeue_ms, const cf_reconciler *rc)
 {
-	double t0 = now_s();
+	double t0 = cf_metrics_clock();
 	cf_reconcile r = { .rc = rc, .ctx = rc->ctx, .k = rc->k, .ns = rc->ns, .name = rc->name };
 	cf_reconcile_plan p;
 	int ret;
@@ -300,7 +291,7 @@ int cf_reconcile_run(long *requeue_ms, const cf_reconciler *rc)
 	if (p.step == CF_STEP_FINALIZE && ret == 0)
 		cf_metrics_forget_object(rc->kind, rc->ns, rc->name);
 	else if (r.status)
-		object_metrics(&r, now_s() - t0);
+		object_metrics(&r, cf_metrics_clock() - t0);
 	if (p.step != CF_STEP_BODY && p.step != CF_STEP_INVALID)
 		*requeue_ms = ret == 0 ? r.requeue_ms : 0;
 	else

@@ -11,16 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* controller-runtime's reconcile metrics of one pass: its result (error, requeue_after when it
  * asks to be looked at again, success) and time. */
@@ -61,12 +52,12 @@ void *cf_worker_run(void *arg)
 		}
 		{
 			char c[128];
-			double t0 = now_s();
+			double t0 = cf_metrics_clock();
 			cf_metrics_controller(c, sizeof(c), cf_kind_get(row->kind)->kind);
 			cf_metric_add(CF_M_ACTIVE_WORKERS, (const char *[]){ c }, 1);
 			rc = row->reconcile(w->ctx, k, ns, name, &requeue);
 			cf_metric_add(CF_M_ACTIVE_WORKERS, (const char *[]){ c }, -1);
-			reconcile_metrics(c, rc, requeue, now_s() - t0);
+			reconcile_metrics(c, rc, requeue, cf_metrics_clock() - t0);
 		}
 		if (rc < 0) {
 			/* the reconcile's retry (a retryInterval) when it names one, else the backoff */

@@ -64,14 +64,6 @@ int cf_workqueue_new(cf_workqueue **out, long base_ms, long max_ms)
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The queue name of key: its Kind, lowercase ("default" for a key without one). */
 static void queue_name(char *out, size_t size, const char *key)
 {
@@ -108,7 +100,7 @@ static item *find(cf_workqueue *q, const char *key)
 static int schedule(cf_workqueue *q, const char *key, long delay_ms)
 {
 	long long due = now_ms() + (delay_ms > 0 ? delay_ms : 0);
-	double due_s = now_s() + (delay_ms > 0 ? (double)delay_ms / 1000 : 0);
+	double due_s = cf_metrics_clock() + (delay_ms > 0 ? (double)delay_ms / 1000 : 0);
 	int added = 1;
 	item *it;
 
@@ -223,7 +215,7 @@ int cf_workqueue_get(cf_workqueue *q, char *key, size_t size)
 				next = it->due_ms;
 		}
 		if (best) {
-			double t = now_s(), waited = t - best->due_s;
+			double t = cf_metrics_clock(), waited = t - best->due_s;
 			best->state = ST_ACTIVE;
 			best->started_s = t;
 			strncpy(key, best->key, size - 1);
@@ -257,7 +249,7 @@ void cf_workqueue_done(cf_workqueue *q, const char *key)
 	pthread_mutex_lock(&q->lock);
 	it = find(q, key);
 	if (it && it->state != ST_QUEUED)
-		worked = now_s() - it->started_s;
+		worked = cf_metrics_clock() - it->started_s;
 	if (it && it->state == ST_ACTIVE_DIRTY) {
 		it->state = ST_QUEUED;
 	} else if (it && it->state == ST_ACTIVE) {

@@ -500,7 +500,7 @@ static void on_healthz(nng_aio *aio)
 
 static void on_readyz(nng_aio *aio)
 {
-	const char *why = atomic_load(&stopping) ? "stopping" : "watches not started";
+	const char *why = atomic_load(&stopping) ? "stopping" : "watches not in sync";
 
 	if (cf_health_ready())
 		reply(aio, 200, "text/plain; charset=utf-8", "ok", 2);

@@ -11,7 +11,7 @@
  *
  * The HTTP side (nng's HTTP server): GET /metrics on --metrics-addr answers the text
  * exposition format 0.0.4; GET /healthz and /readyz on --health-addr answer 200 "ok" (readyz:
- * 503 until every watch has started, and again once the process is stopping). An address
+ * 503 until every watch has listed (is in sync), and again once the process is stopping). An address
  * ":PORT" binds every interface (as Flux in the cluster); "" turns the server off. */
 #ifndef CF_METRICS_H
 #define CF_METRICS_H

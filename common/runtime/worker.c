@@ -84,6 +84,15 @@ void *cf_worker_run(void *arg)
 	return NULL;
 }
 
+/* A watch has listed: it is in sync. */
+static void watcher_listed(void *arg)
+{
+	const cf_watcher *w = arg;
+
+	if (w->on_state)
+		w->on_state(1, w->payload);
+}
+
 void *cf_watcher_run(void *arg)
 {
 	const cf_watcher *w = arg;
@@ -91,6 +100,8 @@ void *cf_watcher_run(void *arg)
 	cf_kube *k = NULL;
 
 	o.stop = w->stop;
+	o.on_listed = watcher_listed;
+	o.listed_payload = (void *)w;
 	o.label_selector = w->label_selector;
 	while (!*w->stop) {
 		if (k == NULL && w->new_client(w->ctx, &k) < 0) {
@@ -99,8 +110,6 @@ void *cf_watcher_run(void *arg)
 				usleep(100000);
 			continue;
 		}
-		if (w->on_state)
-			w->on_state(1, w->payload);
 		if (cf_kube_watch(k, &w->ref, &o, w->cb, w->payload) < 0 && !*w->stop) {
 			if (w->on_state)
 				w->on_state(0, w->payload);

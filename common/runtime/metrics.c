@@ -427,18 +427,18 @@ void cf_metrics_reset(void)
 
 /* ---- health ---- */
 
-static atomic_int watches_expected, watches_started, stopping;
+static atomic_int watches_expected, watches_synced, stopping;
 
 void cf_health_expect_watches(int n)
 {
 	atomic_store(&watches_expected, n);
-	atomic_store(&watches_started, 0);
+	atomic_store(&watches_synced, 0);
 	atomic_store(&stopping, 0);
 }
 
-void cf_health_watch_started(void)
+void cf_health_watch_synced(void)
 {
-	atomic_fetch_add(&watches_started, 1);
+	atomic_fetch_add(&watches_synced, 1);
 }
 
 void cf_health_stopping(void)
@@ -448,7 +448,7 @@ void cf_health_stopping(void)
 
 int cf_health_ready(void)
 {
-	return !atomic_load(&stopping) && atomic_load(&watches_started) >= atomic_load(&watches_expected);
+	return !atomic_load(&stopping) && atomic_load(&watches_synced) >= atomic_load(&watches_expected);
 }
 
 /* ---- the HTTP endpoints ---- */

@@ -97,10 +97,10 @@ int  cf_metrics_serve(void);
 /* Stops the servers and runs the collector no more. Safe when not started. */
 void cf_metrics_serve_stop(void);
 
-/* Readiness: the watches a controller starts (n), each heard started once
- * (cf_health_watch_started), and its stopping. */
+/* Readiness: the watches a controller starts (n), each heard in sync once
+ * (cf_health_watch_synced), and its stopping. */
 void cf_health_expect_watches(int n);
-void cf_health_watch_started(void);
+void cf_health_watch_synced(void);
 void cf_health_stopping(void);
 /* 1 when /readyz answers 200. */
 int  cf_health_ready(void);

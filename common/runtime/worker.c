@@ -132,18 +132,18 @@ struct cf_kind_watches {
 		cf_workqueue *q;
 		cf_watcher w;
 		pthread_t thread;
-		int started;
+		int synced;
 	} *each;
 };
 
-/* A watch heard started the first time counts for readiness (runtime/metrics.h). */
+/* A watch in sync (listed) the first time counts for readiness (runtime/metrics.h). */
 static void kind_watch_state(int watching, void *payload)
 {
 	struct kind_watch *kw = payload;
 
-	if (watching && !kw->started) {
-		kw->started = 1;
-		cf_health_watch_started();
+	if (watching && !kw->synced) {
+		kw->synced = 1;
+		cf_health_watch_synced();
 	}
 }
 

@@ -195,9 +195,9 @@ static void readiness(void)
 {
 	cf_health_expect_watches(2);
 	CHECK(!cf_health_ready());
-	cf_health_watch_started();
+	cf_health_watch_synced();
 	CHECK(!cf_health_ready());
-	cf_health_watch_started();
+	cf_health_watch_synced();
 	CHECK(cf_health_ready());
 	cf_health_stopping();
 	CHECK(!cf_health_ready());

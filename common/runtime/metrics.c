@@ -36,7 +36,9 @@ typedef struct series {
 	double sum;                   /* histogram */
 	unsigned long long count;
 	unsigned long long *in;       /* per bucket, not cumulative; [nbuckets] is above the last */
-	struct series *next;
+	struct series *next;          /* the family's list, in order of creation */
+	struct series *chain;         /* the family's hash bucket */
+	unsigned hash;
 } series;
 
 typedef struct family {
@@ -47,6 +49,8 @@ typedef struct family {
 	size_t nbuckets;
 	int per_object;               /* labels start kind, name, namespace */
 	series *head, *tail;
+	series **buckets_of;          /* hash table of the series: nbuckets_of heads (a power of 2) */
+	size_t nbuckets_of, n;
 } family;
 
 #define OBJ "kind", "name", "namespace"
@@ -128,37 +132,40 @@ static void series_free(series *s)
 	cf_free(s);
 }
 
-/* The series of values in f, made when new; NULL (counted as dropped) at the cap or out of
- * memory. Under mu. */
-static series *lookup(family *f, const char *const *values)
+/* FNV-1a over the label values, each with its terminating NUL. */
+static unsigned hash_values(const char *const *values, size_t n)
 {
-	size_t n = nlabels(f);
-	series *s;
+	unsigned h = 2166136261u;
 
-	for (s = f->head; s; s = s->next) {
-		size_t i = 0;
-		while (i < n && strcmp(s->values[i], values[i] ? values[i] : "") == 0)
-			i++;
-		if (i == n)
-			return s;
+	for (size_t i = 0; i < n; i++) {
+		const char *v = values[i] ? values[i] : "";
+		do {
+			h = (h ^ (unsigned char)*v) * 16777619u;
+		} while (*v++);
 	}
-	if (nseries >= CF_METRICS_SERIES_MAX || (s = cf_calloc(1, sizeof(*s))) == NULL)
-		goto dropped;
-	for (size_t i = 0; i < n; i++)
-		if ((s->values[i] = cf_strdup(values[i] ? values[i] : "")) == NULL)
-			goto dropped_free;
-	if (f->type == HISTOGRAM && (s->in = cf_calloc(f->nbuckets + 1, sizeof(*s->in))) == NULL)
-		goto dropped_free;
-	if (f->tail)
-		f->tail->next = s;
-	else
-		f->head = s;
-	f->tail = s;
-	nseries++;
-	return s;
-dropped_free:
-	series_free(s);
-dropped:
+	return h;
+}
+
+/* Doubles f's hash table when it holds twice as many series as buckets (the old one stays
+ * when there is no memory: the chains grow longer, nothing is lost). */
+static void rehash(family *f)
+{
+	size_t size = f->nbuckets_of ? f->nbuckets_of * 2 : 64;
+	series **t;
+
+	if (f->n < f->nbuckets_of * 2 || (t = cf_calloc(size, sizeof(*t))) == NULL)
+		return;
+	for (series *s = f->head; s; s = s->next) {
+		s->chain = t[s->hash & (size - 1)];
+		t[s->hash & (size - 1)] = s;
+	}
+	cf_free(f->buckets_of);
+	f->buckets_of = t;
+	f->nbuckets_of = size;
+}
+
+static void record_dropped(const family *f)
+{
 	if (families[CF_M_SERIES_DROPPED].head)
 		families[CF_M_SERIES_DROPPED].head->value++;
 	if (!cap_logged) {
@@ -168,7 +175,62 @@ dropped:
 		cf_log(CF_LOG_WARN, "metrics: a series is not recorded (cap reached or out of memory); new label sets are dropped",
 		       "metric", f->name, "cap", cap, NULL);
 	}
+}
+
+/* The series of values in f, made when new; NULL (counted as dropped) at the cap or out of
+ * memory. Under mu. */
+static series *lookup(family *f, const char *const *values)
+{
+	size_t n = nlabels(f);
+	unsigned h = hash_values(values, n);
+	series *s;
+
+	for (s = f->nbuckets_of ? f->buckets_of[h & (f->nbuckets_of - 1)] : NULL; s; s = s->chain) {
+		size_t i = 0;
+		while (s->hash == h && i < n && strcmp(s->values[i], values[i] ? values[i] : "") == 0)
+			i++;
+		if (s->hash == h && i == n)
+			return s;
+	}
+	if (nseries >= CF_METRICS_SERIES_MAX || (s = cf_calloc(1, sizeof(*s))) == NULL) {
+		record_dropped(f);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((s->values[i] = cf_strdup(values[i] ? values[i] : "")) == NULL)
+			goto dropped;
+	if (f->type == HISTOGRAM && (s->in = cf_calloc(f->nbuckets + 1, sizeof(*s->in))) == NULL)
+		goto dropped;
+	rehash(f);
+	if (f->nbuckets_of == 0)
+		goto dropped;
+	s->hash = h;
+	s->chain = f->buckets_of[h & (f->nbuckets_of - 1)];
+	f->buckets_of[h & (f->nbuckets_of - 1)] = s;
+	if (f->tail)
+		f->tail->next = s;
+	else
+		f->head = s;
+	f->tail = s;
+	f->n++;
+	nseries++;
+	return s;
+dropped:
+	series_free(s);
+	record_dropped(f);
 	return NULL;
+}
+
+/* Takes s out of f's hash table (its list is the caller's). Under mu. */
+static void unchain(family *f, series *s)
+{
+	series **pp = &f->buckets_of[s->hash & (f->nbuckets_of - 1)];
+
+	while (*pp && *pp != s)
+		pp = &(*pp)->chain;
+	if (*pp)
+		*pp = s->chain;
+	f->n--;
 }
 
 /* The unlabelled families' one series, made at first use of the registry. Under mu. */
@@ -245,6 +307,7 @@ void cf_metrics_forget_object(const char *kind, const char *ns, const char *name
 				*pp = s->next;
 				if (f->tail == s)
 					f->tail = prev;
+				unchain(f, s);
 				series_free(s);
 				nseries--;
 			} else {
@@ -419,6 +482,9 @@ void cf_metrics_reset(void)
 			s = next;
 		}
 		families[m].head = families[m].tail = NULL;
+		cf_free(families[m].buckets_of);
+		families[m].buckets_of = NULL;
+		families[m].nbuckets_of = families[m].n = 0;
 	}
 	nseries = 0;
 	cap_logged = 0;

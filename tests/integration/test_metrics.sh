@@ -223,6 +223,15 @@ for p in $pids; do
 	[ "$p" = "$lost" ] && continue
 	kill -0 "$p" 2>/dev/null || { ko controllers_alive "a controller exited: $(tail -n 5 "$WORK"/*-controller.log)"; break; }
 done
+# SIGTERM: each exits 0 with its servers stopped and, under SANITIZE=1, nothing reported
+for p in $pids; do
+	[ "$p" = "$lost" ] && continue
+	kill "$p" 2>/dev/null; wait "$p"; rc=$?
+	[ "$rc" -eq 0 ] || ko stops_cleanly "controller $p exited $rc"
+done
+pids=""
+if grep -l "Sanitizer" "$WORK"/*.log >/dev/null 2>&1; then ko no_sanitizer_reports "$(grep -h -A3 Sanitizer "$WORK"/*.log | head -n 8)"
+else ok stops_cleanly_no_sanitizer_reports; fi
 if [ "$failed" -ne 0 ]; then
 	tail -n 15 "$WORK/kustomize-controller.log" "$WORK/source-controller.log" "$WORK/notification-controller.log"
 fi

@@ -13,13 +13,13 @@ set -u
 WORK=$(mktemp -d)
 ns=cflux-metrics-$$
 repo=metrics-$$.git
-ART_ADDR=tcp://127.0.0.1:17180
-NOTIFY_ADDR=tcp://127.0.0.1:17181
-EVENTS_ADDR=tcp://127.0.0.1:17182
-SC_METRICS=127.0.0.1:17183 SC_HEALTH=127.0.0.1:17184
-KC_METRICS=127.0.0.1:17185 KC_HEALTH=127.0.0.1:17186
-NC_METRICS=127.0.0.1:17187 NC_HEALTH=127.0.0.1:17188
-LOST_HEALTH=127.0.0.1:17189
+ART_ADDR=tcp://127.0.0.1:17300
+NOTIFY_ADDR=tcp://127.0.0.1:17301
+EVENTS_ADDR=tcp://127.0.0.1:17302
+SC_METRICS=127.0.0.1:17303 SC_HEALTH=127.0.0.1:17304
+KC_METRICS=127.0.0.1:17305 KC_HEALTH=127.0.0.1:17306
+NC_METRICS=127.0.0.1:17307 NC_HEALTH=127.0.0.1:17308
+LOST_HEALTH=127.0.0.1:17309
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
@@ -93,7 +93,7 @@ controller_identities || { echo "$passed passed, $failed failed"; exit 1; }
 command -v promtool >/dev/null || ko promtool_installed "promtool is missing (Debian package prometheus; tests/env/deps)"
 
 bin/notification-controller --kubeconfig "$NC_KUBECONFIG" --internal-token-file "$INTERNAL_TOKEN_FILE" --watch-namespace "$ns" \
-	--events-addr "$EVENTS_ADDR" --events-http-addr 127.0.0.1:17190 --receiver-addr 127.0.0.1:17191 \
+	--events-addr "$EVENTS_ADDR" --events-http-addr 127.0.0.1:17310 --receiver-addr 127.0.0.1:17311 \
 	--metrics-addr "$NC_METRICS" --health-addr "$NC_HEALTH" >"$WORK/notification-controller.log" 2>&1 &
 pids="$pids $!"
 # the Alert is Ready once the notification-controller holds it: events sent after are delivered
@@ -136,8 +136,8 @@ for c in "source-controller $SC_HEALTH" "kustomize-controller $KC_HEALTH" "notif
 done
 # a controller whose watches cannot start (no API server to reach) is alive, not ready
 printf 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\nusers: [{name: u, user: {token: x}}]\n' >"$WORK/nowhere.kubeconfig"
-bin/kustomize-controller --kubeconfig "$WORK/nowhere.kubeconfig" --source-notify-addr tcp://127.0.0.1:17192 \
-	--events-addr tcp://127.0.0.1:17193 --metrics-addr "" --health-addr "$LOST_HEALTH" >"$WORK/lost.log" 2>&1 &
+bin/kustomize-controller --kubeconfig "$WORK/nowhere.kubeconfig" --source-notify-addr tcp://127.0.0.1:17312 \
+	--events-addr tcp://127.0.0.1:17313 --metrics-addr "" --health-addr "$LOST_HEALTH" >"$WORK/lost.log" 2>&1 &
 lost=$!
 pids="$pids $lost"
 if poll 10 curl -sf "http://$LOST_HEALTH/healthz"; then
@@ -148,8 +148,8 @@ else
 fi
 kill "$lost" 2>/dev/null; wait "$lost" 2>/dev/null
 # an explicit address that is taken fails the start, naming the flag
-bin/kustomize-controller --kubeconfig "$KC_KUBECONFIG" --watch-namespace "$ns" --source-notify-addr tcp://127.0.0.1:17194 \
-	--events-addr tcp://127.0.0.1:17195 --metrics-addr "$KC_METRICS" --health-addr "" >"$WORK/taken.log" 2>&1 &
+bin/kustomize-controller --kubeconfig "$KC_KUBECONFIG" --watch-namespace "$ns" --source-notify-addr tcp://127.0.0.1:17314 \
+	--events-addr tcp://127.0.0.1:17315 --metrics-addr "$KC_METRICS" --health-addr "" >"$WORK/taken.log" 2>&1 &
 taken=$!
 if poll 10 sh -c "! kill -0 $taken"; then
 	wait "$taken"; rc=$?

@@ -29,6 +29,7 @@ static const double RECONCILE_TIME_BUCKETS[] = {
 	1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
 };
 #define NB(a) (sizeof(a) / sizeof((a)[0]))
+#define BUCKETS_MAX 64   /* the most buckets a family of the table has (40) fits */
 
 typedef struct series {
 	char *values[CF_METRICS_LABELS_MAX];
@@ -384,61 +385,83 @@ static int escaped(cf_buf *b, const char *s, int quote)
 	return rc;
 }
 
-/* name{labels[,le="bound"]} value\n */
-static int sample(cf_buf *b, const family *f, const char *suffix, const series *s, const char *le, double v)
+/* The labels of s, escaped, as they stand between the braces: into labels (reset first). */
+static int render_labels(cf_buf *labels, const family *f, const series *s)
 {
 	size_t n = nlabels(f);
-	char num[64];
-	int rc = cf_buf_printf(b, "%s%s", f->name, suffix);
+	int rc = 0;
 
-	if (rc == 0 && (n > 0 || le))
-		rc = cf_buf_putc(b, '{');
+	cf_buf_reset(labels);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		rc = cf_buf_printf(b, "%s%s=\"", i ? "," : "", f->labels[i]);
+		rc = cf_buf_printf(labels, "%s%s=\"", i ? "," : "", f->labels[i]);
 		if (rc == 0)
-			rc = escaped(b, s->values[i], 1);
+			rc = escaped(labels, s->values[i], 1);
 		if (rc == 0)
-			rc = cf_buf_putc(b, '"');
+			rc = cf_buf_putc(labels, '"');
 	}
-	if (rc == 0 && le)
-		rc = cf_buf_printf(b, "%sle=\"%s\"", n ? "," : "", le);
-	if (rc == 0 && (n > 0 || le))
-		rc = cf_buf_putc(b, '}');
+	return rc;
+}
+
+/* name{labels[,le="bound"]} value\n */
+static int sample(cf_buf *b, const char *name, const char *suffix, const cf_buf *labels, const char *le, double v)
+{
+	char num[64];
+	int rc = cf_buf_puts(b, name);
+
+	if (rc == 0 && suffix[0])
+		rc = cf_buf_puts(b, suffix);
+	if (rc == 0 && (labels->len || le)) {
+		rc = cf_buf_putc(b, '{');
+		if (rc == 0 && labels->len)
+			rc = cf_buf_append(b, labels->data, labels->len);
+		if (rc == 0 && le)
+			rc = cf_buf_printf(b, "%sle=\"%s\"", labels->len ? "," : "", le);
+		if (rc == 0)
+			rc = cf_buf_putc(b, '}');
+	}
 	number(num, sizeof(num), v);
-	return rc == 0 ? cf_buf_printf(b, " %s\n", num) : rc;
+	if (rc == 0)
+		rc = cf_buf_putc(b, ' ');
+	if (rc == 0)
+		rc = cf_buf_puts(b, num);
+	return rc == 0 ? cf_buf_putc(b, '\n') : rc;
 }
 
 static int write_family(cf_buf *b, const family *f)
 {
 	static const char *const types[] = { "counter", "gauge", "histogram" };
+	cf_buf labels = CF_BUF_INIT(1u << 20);
+	char le[BUCKETS_MAX][32];
 	int rc;
 
 	if (f->head == NULL)
 		return 0;
+	for (size_t i = 0; i < f->nbuckets && i < BUCKETS_MAX; i++)
+		number(le[i], sizeof(le[i]), f->buckets[i]);
 	rc = cf_buf_printf(b, "# HELP %s ", f->name);
 	if (rc == 0)
 		rc = escaped(b, f->help, 0);
 	if (rc == 0)
 		rc = cf_buf_printf(b, "\n# TYPE %s %s\n", f->name, types[f->type]);
 	for (const series *s = f->head; rc == 0 && s; s = s->next) {
-		if (f->type != HISTOGRAM) {
-			rc = sample(b, f, "", s, NULL, s->value);
+		rc = render_labels(&labels, f, s);
+		if (rc == 0 && f->type != HISTOGRAM) {
+			rc = sample(b, f->name, "", &labels, NULL, s->value);
 			continue;
 		}
 		unsigned long long cum = 0;
-		char le[64];
-		for (size_t i = 0; rc == 0 && i < f->nbuckets; i++) {
+		for (size_t i = 0; rc == 0 && i < f->nbuckets && i < BUCKETS_MAX; i++) {
 			cum += s->in[i];
-			number(le, sizeof(le), f->buckets[i]);
-			rc = sample(b, f, "_bucket", s, le, (double)cum);
+			rc = sample(b, f->name, "_bucket", &labels, le[i], (double)cum);
 		}
 		if (rc == 0)
-			rc = sample(b, f, "_bucket", s, "+Inf", (double)s->count);
+			rc = sample(b, f->name, "_bucket", &labels, "+Inf", (double)s->count);
 		if (rc == 0)
-			rc = sample(b, f, "_sum", s, NULL, s->sum);
+			rc = sample(b, f->name, "_sum", &labels, NULL, s->sum);
 		if (rc == 0)
-			rc = sample(b, f, "_count", s, NULL, (double)s->count);
+			rc = sample(b, f->name, "_count", &labels, NULL, (double)s->count);
 	}
+	cf_buf_free(&labels);
 	return rc;
 }
 

@@ -8,6 +8,7 @@
 
 #include "http/http.h"
 #include "kube/secret.h"
+#include "runtime/metrics.h"
 #include "notify.h"
 #include "util/alloc.h"
 #include "util/duration.h"
@@ -25,6 +26,7 @@
 
 typedef struct item {
 	char provider[512];      /* "ns/name" */
+	char type[64];           /* the Provider's spec.type */
 	char what[700];          /* for logs: provider, type and event */
 	cf_notify_request req;
 	long timeout_ms;
@@ -67,6 +69,17 @@ static void item_free(item *it)
 }
 
 /* ---- delivery ---- */
+
+/* cflux_notification_deliveries_total (runtime/metrics.h) of it: result success, retry or
+ * dropped. */
+static void count_delivery(const item *it, const char *result)
+{
+	char ns[256];
+	const char *slash = strchr(it->provider, '/');
+
+	snprintf(ns, sizeof(ns), "%.*s", slash ? (int)(slash - it->provider) : 0, it->provider);
+	cf_metric_add(CF_M_DELIVERIES, (const char *[]){ ns, slash ? slash + 1 : it->provider, it->type, result }, 1);
+}
 
 /* A provider's answer to a delivery is not read; only a refusal's first bytes are kept. */
 static int discard(const void *data, size_t len, void *payload)
@@ -211,8 +224,12 @@ static void *sender(void *arg)
 		snprintf(dropped, sizeof(dropped), "%ld", d->dropped);
 		snprintf(what, sizeof(what), "%s", it->what);   /* a retried item may be taken again once unlocked */
 		pthread_mutex_unlock(&d->mu);
-		if (ok || given_up)
+		if (ok || given_up) {
+			count_delivery(it, ok ? "success" : "dropped");
 			item_free(it);
+		} else {
+			count_delivery(it, "retry");
+		}
 		if (ok)
 			cf_log(CF_LOG_DEBUG, "delivered", "to", what, "attempts", att, NULL);
 		else if (given_up)
@@ -335,6 +352,7 @@ static void enqueue(dispatcher *d, item *it, const char *dedup)
 		snprintf(n, sizeof(n), "%ld", d->dropped);
 		pthread_mutex_unlock(&d->mu);
 		cf_log(CF_LOG_ERROR, full, "to", it->what, "dropped_total", n, NULL);
+		count_delivery(it, "dropped");
 		item_free(it);
 		return;
 	}
@@ -380,6 +398,7 @@ static void deliver_to(dispatcher *d, cf_kube *k, const char *pkey, const json_t
 	if (it == NULL)
 		return;
 	snprintf(it->provider, sizeof(it->provider), "%s", pkey);
+	snprintf(it->type, sizeof(it->type), "%s", cf_json_str(spec, "type") ? cf_json_str(spec, "type") : "");
 	snprintf(it->what, sizeof(it->what), "Provider/%s (%s) for %s/%s/%s", pkey, cf_json_str(spec, "type"),
 		 cf_json_str(json_object_get(event, "involvedObject"), "kind"), cf_json_str(json_object_get(event, "involvedObject"), "namespace"),
 		 cf_json_str(json_object_get(event, "involvedObject"), "name"));

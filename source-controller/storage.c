@@ -1,11 +1,12 @@
 /* source-controller/storage.c - what every source kind shares: where its artifacts and caches
  * live (<storage>/<kind>/<ns>/<name>, <kind> in lower case as Flux has it), their removal and
  * retention, the new-artifact notice, and the lifecycle's setup (finalizer, FetchFailed, the
- * storage removed on deletion, events). A source kind writes its body. */
+ * storage removed on deletion, events, the body's metrics). A source kind writes its body. */
 #include "controller.h"
 
 #include "runtime/condition.h"
 #include "runtime/event.h"
+#include "runtime/metrics.h"
 #include "runtime/reconcile.h"
 #include "source/artifact.h"
 #include "util/buf.h"
@@ -201,16 +202,42 @@ static int on_gone(const cf_reconciler *rc)
 	return 0;
 }
 
+/* The lifecycle's reconciler (first: the body finds the kind's own body behind it). */
+typedef struct timed_reconciler {
+	cf_reconciler rc;
+	int (*body)(cf_reconcile *p);
+} timed_reconciler;
+
+/* The kind's body, with its metrics (runtime/metrics.h): how long the fetch and packaging took,
+ * and the size of the artifact the status then holds. */
+static int timed_body(cf_reconcile *p)
+{
+	const char *obj[] = { p->rc->kind, p->name, p->ns };
+	double t0 = cf_metrics_clock();
+	const json_t *size;
+	int rc;
+
+	rc = ((const timed_reconciler *)p->rc)->body(p);
+	cf_metric_observe(CF_M_SOURCE_FETCH_DURATION, obj, cf_metrics_clock() - t0);
+	size = json_object_get(json_object_get(p->status, "artifact"), "size");
+	if (json_is_integer(size))
+		cf_metric_set(CF_M_ARTIFACT_SIZE, obj, (double)json_integer_value(size));
+	return rc;
+}
+
 int src_source_reconcile(src_ctl *c, cf_kube *k, cf_kind_id kind, const char *ns, const char *name, long *requeue_ms,
 			 int (*body)(cf_reconcile *p), long default_timeout_ms)
 {
 	const cf_kind *kd = cf_kind_get(kind);
-	const cf_reconciler rc = {
-		.k = k, .api_version = kd->api_version, .kind = kd->kind, .ns = ns, .name = name,
-		.finalizer = SOURCE_FINALIZER, .default_timeout_ms = default_timeout_ms,
-		.failure_condition = "FetchFailed",   /* Flux's; no retryInterval: failures back off */
-		.on_gone = on_gone, .finalize = finalize, .body = body, .event = source_event, .ctx = c,
+	const timed_reconciler t = {
+		{
+			.k = k, .api_version = kd->api_version, .kind = kd->kind, .ns = ns, .name = name,
+			.finalizer = SOURCE_FINALIZER, .default_timeout_ms = default_timeout_ms,
+			.failure_condition = "FetchFailed",   /* Flux's; no retryInterval: failures back off */
+			.on_gone = on_gone, .finalize = finalize, .body = timed_body, .event = source_event, .ctx = c,
+		},
+		body,
 	};
 
-	return cf_reconcile_run(requeue_ms, &rc);
+	return cf_reconcile_run(requeue_ms, &t.rc);
 }

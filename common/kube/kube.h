@@ -135,9 +135,13 @@ typedef struct cf_kube_watch_opts {
 	const char *resource_version;
 	long server_timeout_s;    /* each watch connection; the watch reconnects after it */
 	volatile int *stop;       /* non-NULL: the watch ends soon after *stop becomes non-zero */
+	/* non-NULL: called after each list that succeeded (the watch is in sync), with
+	 * listed_payload */
+	void (*on_listed)(void *listed_payload);
+	void *listed_payload;
 } cf_kube_watch_opts;
 #define CF_KUBE_WATCH_OPTS_VERSION 1
-#define CF_KUBE_WATCH_OPTS_INIT { CF_KUBE_WATCH_OPTS_VERSION, NULL, NULL, 300, NULL }
+#define CF_KUBE_WATCH_OPTS_INIT { CF_KUBE_WATCH_OPTS_VERSION, NULL, NULL, 300, NULL, NULL, NULL }
 
 /* Watches a collection until the callback or *stop ends it (returns 0), or a permanent error
  * (unknown kind, forbidden). Resumes from the last resourceVersion seen (bookmarks included)

@@ -302,6 +302,8 @@ int cf_kube_watch(cf_kube *k, const cf_kube_ref *ref, const cf_kube_watch_opts *
 			break;
 		}
 		if (rc == 0) {
+			if (need_list && opts->on_listed)
+				opts->on_listed(opts->listed_payload);
 			need_list = 0;
 			attempt = 0;
 			continue;

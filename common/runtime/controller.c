@@ -104,6 +104,13 @@ static int controller_open(const cf_controller_def *d, int *setup_ran)
 		return -1;
 	if (cf_workqueue_new(d->bind.queue, 1000, *d->requeue_max_ms) < 0)
 		return -1;
+	cf_metrics_set_collector(cf_workqueue_collect, *d->bind.queue);
+	for (size_t i = 0; i < d->kinds->n; i++)
+		if (d->kinds->rows[i].reconcile)
+			cf_metrics_init_controller(cf_kind_get(d->kinds->rows[i].kind)->kind);
+	cf_health_expect_watches((int)d->kinds->n);
+	if (cf_metrics_serve() < 0)
+		return -1;
 	if (d->events && (cf_bus_pub_open(d->events, *d->bind.events_addr, 1) < 0 ||
 			  cf_bus_pub_set_token(*d->events, *d->bind.internal_token) < 0))
 		return -1;
@@ -115,6 +122,7 @@ static int controller_open(const cf_controller_def *d, int *setup_ran)
 static void controller_stop(const cf_controller_def *d, pthread_t **workers, cf_kind_watches *watches)
 {
 	cf_wait_for_stop(d->bind.stop);
+	cf_health_stopping();
 	if (d->stopping)
 		d->stopping(d->ctx);
 	cf_worker_pool_join(*workers, *d->workers, *d->bind.queue);
@@ -158,6 +166,8 @@ out:
 		d->teardown(d->ctx);
 	if (d->events)
 		cf_bus_pub_free(*d->events);
+	cf_metrics_serve_stop();
+	cf_metrics_reset();
 	cf_workqueue_free(*d->bind.queue);
 	cf_bus_token_free(*d->bind.internal_token);
 	return rc;

@@ -16,6 +16,7 @@
 #include "bus/bus.h"
 #include "kube/kube.h"
 #include "runtime/kinds.h"
+#include "runtime/metrics.h"
 #include "runtime/workqueue.h"
 #include "util/flags.h"
 #include "util/log.h"
@@ -77,7 +78,11 @@ int cf_kind_watch_event(const cf_kind_handler *row, void *ctx, cf_workqueue *q, 
 	{ "events-addr", CF_FLAG_STRING, &(ctl).events_addr, events_help, 0 },                                       \
 	{ "internal-token-file", CF_FLAG_STRING, &(ctl).internal_token_file, token_help, 0 },                        \
 	{ "log-level", CF_FLAG_STRING, &(ctl).log_level, "debug, info, warn or error", 0 },                          \
-	{ "log-encoding", CF_FLAG_STRING, &cf_log_encoding_flag, "log encoding format: console (key=value) or json", 0 }
+	{ "log-encoding", CF_FLAG_STRING, &cf_log_encoding_flag, "log encoding format: console (key=value) or json", 0 }, \
+	{ "metrics-addr", CF_FLAG_STRING, &cf_metrics_addr_flag,                                                     \
+	  "the address the metric endpoint binds to (\"\": off)", 0 },                                                \
+	{ "health-addr", CF_FLAG_STRING, &cf_health_addr_flag,                                                       \
+	  "the address the health endpoint binds to (\"\": off)", 0 }
 
 /* What a controller's main.c hands to cf_controller_main: its name, flags, kind rows and the
  * hooks for what only it does. The fields under bind point into its options struct (ctx);
@@ -120,7 +125,8 @@ typedef struct cf_controller_def {
 /* A controller's process: flags (exit 0 after --help, 2 after an error), the log level, the
  * internal token, the workqueue (1 s doubling up to *requeue_max_ms), the events socket, setup,
  * SIGTERM/SIGINT, the worker pool (each worker with its own API client from the kubeconfig),
- * a watch per kind row, run; then, once stopped, the reconciles in flight finished, threads
+ * a watch per kind row, run; the metrics and health endpoints (runtime/metrics.h) from before
+ * setup to the end; then, once stopped, the reconciles in flight finished, threads
  * joined and everything freed. Returns the exit status: 0, 1 (a start failed, logged "cannot
  * start") or 2. */
 int cf_controller_main(const cf_controller_def *d, int argc, char **argv);

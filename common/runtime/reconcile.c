@@ -3,6 +3,7 @@
 #include "runtime/reconcile.h"
 
 #include "runtime/condition.h"
+#include "runtime/metrics.h"
 #include "util/duration.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -239,8 +240,27 @@ static int run_step(cf_reconcile *r, const cf_reconcile_plan *p)
 	return 0;
 }
 
+/* Flux's metrics of an object's pass: its duration, whether it is suspended, and its Ready
+ * condition (1 on the status it has, True, False or Unknown; 0 on the others). */
+static void object_metrics(const cf_reconcile *r, double seconds)
+{
+	static const char *const statuses[] = { "True", "False", "Unknown", "Deleted" };
+	const char *kind = r->rc->kind, *ready = cf_json_str(cf_condition_get(r->status, CF_COND_READY), "status");
+	const char *obj[] = { kind, r->name, r->ns };
+
+	cf_metric_observe(CF_M_RECONCILE_DURATION, obj, seconds);
+	cf_metric_set(CF_M_SUSPEND_STATUS, obj, json_is_true(json_object_get(r->spec, "suspend")));
+	if (ready == NULL || (strcmp(ready, "True") != 0 && strcmp(ready, "False") != 0))
+		ready = "Unknown";
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		cf_metric_set(CF_M_RECONCILE_CONDITION,
+			      (const char *[]){ kind, r->name, r->ns, CF_COND_READY, statuses[i] },
+			      strcmp(ready, statuses[i]) == 0);
+}
+
 int cf_reconcile_run(long *requeue_ms, const cf_reconciler *rc)
 {
+	double t0 = cf_metrics_clock();
 	cf_reconcile r = { .rc = rc, .ctx = rc->ctx, .k = rc->k, .ns = rc->ns, .name = rc->name };
 	cf_reconcile_plan p;
 	int ret;
@@ -248,8 +268,10 @@ int cf_reconcile_run(long *requeue_ms, const cf_reconciler *rc)
 	*requeue_ms = 0;
 	snprintf(r.key, sizeof(r.key), "%s/%s", rc->ns, rc->name);
 	ret = cf_kube_get(rc->k, &r.obj, &(cf_kube_ref){ rc->api_version, rc->kind, rc->ns, rc->name });
-	if (ret == CF_ENOTFOUND)
+	if (ret == CF_ENOTFOUND) {
+		cf_metrics_forget_object(rc->kind, rc->ns, rc->name);
 		return rc->on_gone ? rc->on_gone(rc) : 0;
+	}
 	if (ret < 0)
 		return ret;
 	cf_reconcile_plan_for(&p, rc, r.obj);
@@ -266,6 +288,10 @@ int cf_reconcile_run(long *requeue_ms, const cf_reconciler *rc)
 		ret = cf_err_set(CF_ENOMEM, "out of memory");
 	else
 		ret = run_step(&r, &p);
+	if (p.step == CF_STEP_FINALIZE && ret == 0)
+		cf_metrics_forget_object(rc->kind, rc->ns, rc->name);
+	else if (r.status)
+		object_metrics(&r, cf_metrics_clock() - t0);
 	if (p.step != CF_STEP_BODY && p.step != CF_STEP_INVALID)
 		*requeue_ms = ret == 0 ? r.requeue_ms : 0;
 	else

@@ -2,6 +2,7 @@
 #include "runtime/worker.h"
 
 #include "bus/bus.h"
+#include "runtime/metrics.h"
 
 #include "util/alloc.h"
 #include "util/err.h"
@@ -11,6 +12,18 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+/* controller-runtime's reconcile metrics of one pass: its result (error, requeue_after when it
+ * asks to be looked at again, success) and time. */
+static void reconcile_metrics(const char *c, int rc, long requeue, double seconds)
+{
+	const char *result = rc < 0 ? "error" : requeue > 0 ? "requeue_after" : "success";
+
+	cf_metric_add(CF_M_RECONCILE_TOTAL, (const char *[]){ c, result }, 1);
+	if (rc < 0)
+		cf_metric_add(CF_M_RECONCILE_ERRORS, (const char *[]){ c }, 1);
+	cf_metric_observe(CF_M_RECONCILE_TIME, (const char *[]){ c }, seconds);
+}
 
 void *cf_worker_run(void *arg)
 {
@@ -37,7 +50,15 @@ void *cf_worker_run(void *arg)
 			cf_workqueue_done(w->queue, key);
 			continue;
 		}
-		rc = row->reconcile(w->ctx, k, ns, name, &requeue);
+		{
+			char c[128];
+			double t0 = cf_metrics_clock();
+			cf_metrics_controller(c, sizeof(c), cf_kind_get(row->kind)->kind);
+			cf_metric_add(CF_M_ACTIVE_WORKERS, (const char *[]){ c }, 1);
+			rc = row->reconcile(w->ctx, k, ns, name, &requeue);
+			cf_metric_add(CF_M_ACTIVE_WORKERS, (const char *[]){ c }, -1);
+			reconcile_metrics(c, rc, requeue, cf_metrics_clock() - t0);
+		}
 		if (rc < 0) {
 			/* the reconcile's retry (a retryInterval) when it names one, else the backoff */
 			long delay = requeue;
@@ -63,6 +84,15 @@ void *cf_worker_run(void *arg)
 	return NULL;
 }
 
+/* A watch has listed: it is in sync. */
+static void watcher_listed(void *arg)
+{
+	const cf_watcher *w = arg;
+
+	if (w->on_state)
+		w->on_state(1, w->payload);
+}
+
 void *cf_watcher_run(void *arg)
 {
 	const cf_watcher *w = arg;
@@ -70,6 +100,8 @@ void *cf_watcher_run(void *arg)
 	cf_kube *k = NULL;
 
 	o.stop = w->stop;
+	o.on_listed = watcher_listed;
+	o.listed_payload = (void *)w;
 	o.label_selector = w->label_selector;
 	while (!*w->stop) {
 		if (k == NULL && w->new_client(w->ctx, &k) < 0) {
@@ -78,8 +110,6 @@ void *cf_watcher_run(void *arg)
 				usleep(100000);
 			continue;
 		}
-		if (w->on_state)
-			w->on_state(1, w->payload);
 		if (cf_kube_watch(k, &w->ref, &o, w->cb, w->payload) < 0 && !*w->stop) {
 			if (w->on_state)
 				w->on_state(0, w->payload);
@@ -102,8 +132,20 @@ struct cf_kind_watches {
 		cf_workqueue *q;
 		cf_watcher w;
 		pthread_t thread;
+		int synced;
 	} *each;
 };
+
+/* A watch in sync (listed) the first time counts for readiness (runtime/metrics.h). */
+static void kind_watch_state(int watching, void *payload)
+{
+	struct kind_watch *kw = payload;
+
+	if (watching && !kw->synced) {
+		kw->synced = 1;
+		cf_health_watch_synced();
+	}
+}
 
 static int kind_watch_cb(const char *type, json_t *obj, void *payload)
 {
@@ -126,7 +168,7 @@ int cf_kind_watches_start(cf_kind_watches **out, const cf_kind_table *t, const c
 		struct kind_watch *kw = &ws->each[i];
 		const cf_kind *k = cf_kind_get(t->rows[i].kind);
 		*kw = (struct kind_watch){ &t->rows[i], ctx, q, { { k->api_version, k->kind, ns, NULL }, NULL,
-			kind_watch_cb, kw, new_client, ctx, NULL, stop }, 0 };
+			kind_watch_cb, kw, new_client, ctx, kind_watch_state, stop }, 0, 0 };
 		if (pthread_create(&kw->thread, NULL, cf_watcher_run, &kw->w) != 0) {
 			*stop = 1;   /* the started ones end, as at shutdown */
 			cf_kind_watches_join(ws);

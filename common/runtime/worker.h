@@ -44,7 +44,8 @@ void cf_wait_for_stop(volatile int *stop);
 
 /* A watch that lasts until *stop: (re)creates its client with new_client(ctx), and after a
  * failure (the CRDs are not installed yet, the API server is down) waits and starts again.
- * on_state (may be NULL) hears 1 when a watch starts and 0 when it fails or ends. */
+ * on_state (may be NULL) hears 1 once a watch has listed (it is in sync; again after a
+ * relist) and 0 when it fails or ends. */
 typedef struct cf_watcher {
 	cf_kube_ref ref;
 	const char *label_selector;

@@ -1,10 +1,16 @@
-/* common/runtime/workqueue.c - a small keyed work queue (a few hundred objects: linear scans). */
+/* common/runtime/workqueue.c - a small keyed work queue (a few hundred objects: linear scans).
+ * Its metrics (runtime/metrics.h) are controller-runtime's, by queue name: the lowercase Kind of
+ * the key ("Kustomization/ns/a": "kustomization"). An add is counted when it schedules a key
+ * that was not waiting already (new, or in progress); the queue duration runs from the time a
+ * key is due to its get, the work duration from its get to its done. */
 #include "runtime/workqueue.h"
 
+#include "runtime/metrics.h"
 #include "util/alloc.h"
 #include "util/err.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +22,8 @@ typedef struct item {
 	int state;
 	long long due_ms;    /* for QUEUED, and the requeue time for ACTIVE_DIRTY */
 	int failures;
+	double due_s;        /* due_ms, finer: for the queue duration */
+	double started_s;    /* when the worker got it: for the work duration */
 } item;
 
 struct cf_workqueue {
@@ -56,6 +64,31 @@ int cf_workqueue_new(cf_workqueue **out, long base_ms, long max_ms)
 	return 0;
 }
 
+/* The queue name of key: its Kind, lowercase ("default" for a key without one). */
+static void queue_name(char *out, size_t size, const char *key)
+{
+	const char *slash = strchr(key, '/');
+	char kind[128];
+
+	if (slash == NULL || slash == key) {
+		snprintf(out, size, "default");
+		return;
+	}
+	snprintf(kind, sizeof(kind), "%.*s", (int)(slash - key < 127 ? slash - key : 127), key);
+	cf_metrics_controller(out, size, kind);
+}
+
+static void observe(cf_metric_id m, const char *key, double v)
+{
+	char name[128];
+
+	queue_name(name, sizeof(name), key);
+	if (m == CF_M_WORKQUEUE_ADDS)
+		cf_metric_add(m, (const char *[]){ name }, v);
+	else
+		cf_metric_observe(m, (const char *[]){ name }, v < 0 ? 0 : v);
+}
+
 static item *find(cf_workqueue *q, const char *key)
 {
 	for (size_t i = 0; i < q->n; i++)
@@ -64,8 +97,11 @@ static item *find(cf_workqueue *q, const char *key)
 	return NULL;
 }
 
-static int schedule(cf_workqueue *q, const char *key, long long due)
+static int schedule(cf_workqueue *q, const char *key, long delay_ms)
 {
+	long long due = now_ms() + (delay_ms > 0 ? delay_ms : 0);
+	double due_s = cf_metrics_clock() + (delay_ms > 0 ? (double)delay_ms / 1000 : 0);
+	int added = 1;
 	item *it;
 
 	pthread_mutex_lock(&q->lock);
@@ -89,30 +125,35 @@ static int schedule(cf_workqueue *q, const char *key, long long due)
 		}
 		it->state = ST_QUEUED;
 		it->due_ms = due;
+		it->due_s = due_s;
 		it->failures = 0;
 		q->n++;
-	} else if (it->state == ST_QUEUED) {
-		if (due < it->due_ms)
-			it->due_ms = due;
 	} else if (it->state == ST_ACTIVE) {
 		it->state = ST_ACTIVE_DIRTY;
 		it->due_ms = due;
-	} else if (due < it->due_ms) {
-		it->due_ms = due;
+		it->due_s = due_s;
+	} else {
+		added = 0;
+		if (due < it->due_ms) {
+			it->due_ms = due;
+			it->due_s = due_s;
+		}
 	}
 	pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->lock);
+	if (added)
+		observe(CF_M_WORKQUEUE_ADDS, key, 1);
 	return 0;
 }
 
 int cf_workqueue_add(cf_workqueue *q, const char *key)
 {
-	return schedule(q, key, now_ms());
+	return schedule(q, key, 0);
 }
 
 int cf_workqueue_add_after(cf_workqueue *q, const char *key, long delay_ms)
 {
-	return schedule(q, key, now_ms() + (delay_ms > 0 ? delay_ms : 0));
+	return schedule(q, key, delay_ms);
 }
 
 long cf_workqueue_add_backoff(cf_workqueue *q, const char *key)
@@ -133,7 +174,7 @@ long cf_workqueue_add_backoff(cf_workqueue *q, const char *key)
 	/* jitter: between 3/4 and 5/4 of the delay, so that failures do not march in step */
 	delay = delay * 3 / 4 + (long)(rand_r(&q->seed) % (unsigned)(delay / 2 + 1));
 	pthread_mutex_unlock(&q->lock);
-	schedule(q, key, now_ms() + delay);
+	schedule(q, key, delay);
 	if (it == NULL) {   /* first failure of a key not known yet */
 		pthread_mutex_lock(&q->lock);
 		if ((it = find(q, key)) != NULL)
@@ -174,10 +215,13 @@ int cf_workqueue_get(cf_workqueue *q, char *key, size_t size)
 				next = it->due_ms;
 		}
 		if (best) {
+			double t = cf_metrics_clock(), waited = t - best->due_s;
 			best->state = ST_ACTIVE;
+			best->started_s = t;
 			strncpy(key, best->key, size - 1);
 			key[size - 1] = '\0';
 			pthread_mutex_unlock(&q->lock);
+			observe(CF_M_WORKQUEUE_QUEUE_DURATION, key, waited);
 			return 0;
 		}
 		if (next < 0) {
@@ -199,10 +243,13 @@ int cf_workqueue_get(cf_workqueue *q, char *key, size_t size)
 
 void cf_workqueue_done(cf_workqueue *q, const char *key)
 {
+	double worked = -1;
 	item *it;
 
 	pthread_mutex_lock(&q->lock);
 	it = find(q, key);
+	if (it && it->state != ST_QUEUED)
+		worked = cf_metrics_clock() - it->started_s;
 	if (it && it->state == ST_ACTIVE_DIRTY) {
 		it->state = ST_QUEUED;
 	} else if (it && it->state == ST_ACTIVE) {
@@ -212,6 +259,8 @@ void cf_workqueue_done(cf_workqueue *q, const char *key)
 	}
 	pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->lock);
+	if (worked >= 0)
+		observe(CF_M_WORKQUEUE_WORK_DURATION, key, worked);
 }
 
 void cf_workqueue_shutdown(cf_workqueue *q)
@@ -230,6 +279,22 @@ size_t cf_workqueue_len(cf_workqueue *q)
 	n = q->n;
 	pthread_mutex_unlock(&q->lock);
 	return n;
+}
+
+void cf_workqueue_collect(void *queue)
+{
+	cf_workqueue *q = queue;
+	long long now = now_ms();
+	char name[128];
+
+	cf_metric_zero(CF_M_WORKQUEUE_DEPTH);
+	pthread_mutex_lock(&q->lock);
+	for (size_t i = 0; i < q->n; i++)
+		if (q->items[i].state == ST_QUEUED && q->items[i].due_ms <= now) {
+			queue_name(name, sizeof(name), q->items[i].key);
+			cf_metric_add(CF_M_WORKQUEUE_DEPTH, (const char *[]){ name }, 1);
+		}
+	pthread_mutex_unlock(&q->lock);
 }
 
 void cf_workqueue_free(cf_workqueue *q)

@@ -639,18 +639,31 @@ fail:
 	return 1;
 }
 
+/* The address to bind for a flag's value: Flux's default ":PORT" means every interface in a
+ * pod (KUBERNETES_SERVICE_HOST set), but loopback for a controller run as a local process, so
+ * that a laptop or a test run does not open its metrics to the network unasked. A value given
+ * on the command line is taken as it is. */
+static const char *bind_addr(char *buf, size_t size, const char *flag, const char *dflt)
+{
+	if (flag != dflt || getenv("KUBERNETES_SERVICE_HOST"))
+		return flag;
+	snprintf(buf, size, "127.0.0.1%s", dflt);
+	return buf;
+}
+
 int cf_metrics_serve(void)
 {
 	static const route metrics_routes[] = { { "/metrics", on_metrics } };
 	static const route health_routes[] = { { "/healthz", on_healthz }, { "/readyz", on_readyz } };
+	char m[64], h[64];
 
 	if (cf_metrics_addr_flag && cf_metrics_addr_flag[0] &&
-	    serve(0, "metrics-addr", cf_metrics_addr_flag, cf_metrics_addr_flag != metrics_default, metrics_routes,
-		  NB(metrics_routes)) < 0)
+	    serve(0, "metrics-addr", bind_addr(m, sizeof(m), cf_metrics_addr_flag, metrics_default),
+		  cf_metrics_addr_flag != metrics_default, metrics_routes, NB(metrics_routes)) < 0)
 		return -1;
 	if (cf_health_addr_flag && cf_health_addr_flag[0] &&
-	    serve(1, "health-addr", cf_health_addr_flag, cf_health_addr_flag != health_default, health_routes,
-		  NB(health_routes)) < 0) {
+	    serve(1, "health-addr", bind_addr(h, sizeof(h), cf_health_addr_flag, health_default),
+		  cf_health_addr_flag != health_default, health_routes, NB(health_routes)) < 0) {
 		cf_metrics_serve_stop();
 		return -1;
 	}

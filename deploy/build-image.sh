@@ -8,6 +8,7 @@
 # (a loopback registry is spoken to without TLS verification). No shell in the image.
 # Deterministic where cheap: every file's mtime and the image's created time are
 # SOURCE_DATE_EPOCH (default: the last commit's time), no history entries.
+# IMAGE_SOURCE: the org.opencontainers.image.source label (default https://github.com/cflux/cflux).
 # HELM: the helm binary for the helm-controller (default: HELM_BIN of tests/env/common.sh).
 set -eu
 
@@ -91,7 +92,7 @@ umoci config --no-history --image "$layout:$version" \
 	--config.user 65534:65534 --config.workingdir / \
 	--config.entrypoint "/usr/local/bin/$comp" \
 	--config.env PATH=/usr/local/bin \
-	--config.label "org.opencontainers.image.source=https://github.com/cflux/cflux" \
+	--config.label "org.opencontainers.image.source=${IMAGE_SOURCE:-https://github.com/cflux/cflux}" \
 	--config.label "org.opencontainers.image.version=$version" \
 	--config.label "org.opencontainers.image.title=$comp" \
 	--manifest.annotation "org.opencontainers.image.version=$version"

@@ -200,10 +200,14 @@ static int add_component(json_t *objs, const component *c, const char *ns)
 		json_array_append_new(json_object_get(pod, "volumes"), json_pack("{s:s,s:{}}", "name", "temp", "emptyDir"));
 		json_array_append_new(json_object_get(container, "volumeMounts"), json_pack("{s:s,s:s}", "name", "temp", "mountPath", "/tmp"));
 	}
-	dep = json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:{s:i,s:{s:s},s:{s:{s:o},s:o}}}", "apiVersion", "apps/v1",
+	dep = json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:{s:i,s:{s:{s:o},s:o}}}", "apiVersion", "apps/v1",
 			"kind", "Deployment", "metadata", "name", c->name, "namespace", ns, "labels", labels(c->name),
-			"spec", "replicas", 1, "strategy", "type", "Recreate", "template", "metadata", "labels",
+			"spec", "replicas", 1, "template", "metadata", "labels",
 			json_pack("{s:s}", "app", c->name), "spec", pod);
+	/* as Flux: the source-controller's old pod goes before the new one starts (one owner of the
+	 * storage); the others roll, the new pod waiting for the leader's Lease */
+	if (strcmp(c->name, "source-controller") == 0)
+		json_object_set_new(json_object_get(dep, "spec"), "strategy", json_pack("{s:s}", "type", "Recreate"));
 	json_object_set_new(json_object_get(json_object_get(json_object_get(dep, "spec"), "template"), "metadata"), "annotations",
 			    json_pack("{s:s,s:s}", "prometheus.io/port", "8080", "prometheus.io/scrape", "true"));
 	json_object_set_new(json_object_get(dep, "spec"), "selector", json_pack("{s:{s:s}}", "matchLabels", "app", c->name));

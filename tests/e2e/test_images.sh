@@ -127,6 +127,12 @@ while read -r name image secret nonroot fsgroup seccomp rorfs ape drop live read
 	*) ok "${name}_install_resources" ;;
 	esac
 done < "$WORK/deps.txt"
+got=$(jq -r '[(.items // [.])[] | select(.kind == "Deployment") | .metadata.name + "=" + (.spec.strategy.type // "RollingUpdate")] | join(" ")' "$WORK/install.json")
+n=$(printf '%s\n' $got | grep -c '=Recreate$')
+case " $got " in
+*" source-controller=Recreate "*) [ "$n" -eq 1 ] && ok install_strategy || ko install_strategy "$got: only the source-controller Recreate" ;;
+*) ko install_strategy "$got: the source-controller Recreate, the others rolling, as Flux" ;;
+esac
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

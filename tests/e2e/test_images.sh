@@ -14,13 +14,13 @@ set -u
 : "${CFLUX_REGISTRY:?no docker-registry in the environment (tests/env/up)}"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-CONTROLLERS=$(make -s controllers)
 REG=$CFLUX_REGISTRY/cflux
 TAG=$(bin/cflux version --client 2>/dev/null | sed -n "s/^cflux: //p")
 [ -n "$TAG" ] || TAG=0.1.0-dev
-# the mode bin/ holds (make images must not relink it in another one)
+# the mode bin/ holds: every make here runs in it (make in another mode empties bin/)
 SAN=""
 [ "$(cat bin/.mode 2>/dev/null)" = sanitize ] && SAN=SANITIZE=1
+CONTROLLERS=$(make -s $SAN controllers)
 case $(uname -m) in x86_64) ARCH=amd64 ;; aarch64) ARCH=arm64 ;; *) ARCH=$(uname -m) ;; esac
 
 if make -s images $SAN REGISTRY="$REG" IMAGE_TAG="$TAG" > "$WORK/make.log" 2>&1; then
@@ -127,7 +127,7 @@ while read -r name image secret nonroot fsgroup seccomp rorfs ape drop live read
 	*) ok "${name}_install_resources" ;;
 	esac
 done < "$WORK/deps.txt"
-got=$(jq -r '[(.items // [.])[] | select(.kind == "Deployment") | .metadata.name + "=" + (.spec.strategy.type // "RollingUpdate")] | join(" ")' "$WORK/install.json")
+got=$(jq -rs '[.[] | (.items // [.])[] | select(.kind == "Deployment") | .metadata.name + "=" + (.spec.strategy.type // "RollingUpdate")] | join(" ")' "$WORK/install.json")
 n=$(printf '%s\n' $got | grep -c '=Recreate$')
 case " $got " in
 *" source-controller=Recreate "*) [ "$n" -eq 1 ] && ok install_strategy || ko install_strategy "$got: only the source-controller Recreate" ;;

@@ -170,8 +170,9 @@ static int add_component(json_t *objs, const component *c, const char *ns)
 		return cf_err_set(CF_ENOMEM, "install: %s: the Deployment's container: out of memory", c->name);
 	if (!cli_install.watch_all)
 		json_array_append_new(args, json_sprintf("--watch-namespace=%s", ns));
-	if (strcmp(cli_install.log_level, "info") != 0)
-		json_array_append_new(args, json_sprintf("--log-level=%s", cli_install.log_level));
+	/* as Flux's manifests: the level always, JSON lines (what `cflux logs` reads from pods) */
+	json_array_append_new(args, json_sprintf("--log-level=%s", cli_install.log_level));
+	json_array_append_new(args, json_string("--log-encoding=json"));
 	/* fsGroup: the volumes' group, as Flux (1337; AWS IAM roles need it) */
 	pod = json_pack("{s:s,s:i,s:{s:b,s:i,s:{s:s}},s:{s:s},s:[o]}", "serviceAccountName", c->name,
 			"terminationGracePeriodSeconds", c->grace_seconds, "securityContext", "runAsNonRoot", 1,

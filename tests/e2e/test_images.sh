@@ -5,7 +5,7 @@
 # whose digest is the local OCI layout's), its layer pulled back and unpacked with umoci (the
 # binary, every library ldd names, the loader, the CA bundle, passwd/group with the user, /tmp,
 # no shell; helm only in the helm-controller's), the binary run inside that rootfs by chroot as
-# the image's user (the libraries are complete), and `cflux install --export --registry R
+# the image's user (the libraries are complete), a rebuild's digest, and `cflux install --export --registry R
 # --image-pull-secret S` (image refs, pull secret, securityContext, probes, args, volumes).
 set -u
 . tests/lib.sh
@@ -93,6 +93,15 @@ for c in $CONTROLLERS; do
 	got=$(unshare -m -p -f --mount-proc="$R/proc" chroot --userspec="$user" "$R" "/usr/local/bin/$c" --help 2>&1)
 	case $got in "usage: $c"*) ok "${c}_runs_in_rootfs" ;; *) ko "${c}_runs_in_rootfs" "$(printf '%s' "$got" | head -n 3)" ;; esac
 done
+
+# deterministic: a second build of the same binary gives the same manifest digest
+first=$(jq -r '.manifests[0].digest' build/images/source-controller/index.json 2>/dev/null)
+if sh deploy/build-image.sh source-controller bin/source-controller "$WORK/again" "$TAG" > "$WORK/again.log" 2>&1; then
+	again=$(jq -r '.manifests[0].digest' "$WORK/again/index.json")
+	[ "$again" = "$first" ] && ok rebuild_same_digest || ko rebuild_same_digest "$again, first $first"
+else
+	ko rebuild_same_digest "$(tail -n 3 "$WORK/again.log")"
+fi
 
 # the install manifests point at the images
 bin/cflux install --export --components "$(echo $CONTROLLERS | tr " " ,)" --registry "$REG" --image-pull-secret regcred > "$WORK/install.yaml" 2> "$WORK/install.err" ||

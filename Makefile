@@ -8,7 +8,7 @@
 #   make fuzz         libFuzzer builds of the fuzz targets (needs clang)
 #   make install      cflux and the controllers in COMPONENTS under PREFIX, with systemd units
 #   make check-layers lower layers of common/ never include higher ones (make test runs it)
-#   make images       one container image per controller (docker, deploy/Dockerfile)
+#   make images       one OCI image per controller (umoci; REGISTRY= pushes with skopeo)
 
 CC      ?= cc
 PKGS     = libgit2 yaml-0.1 jansson libcurl zlib
@@ -157,12 +157,15 @@ install: bin/cflux $(addprefix bin/,$(filter $(CONTROLLERS),$(COMPONENTS)))
 		sed -e "s|@NAME@|$$c|g" -e "s|@BINDIR@|$(PREFIX)/bin|g" deploy/systemd/cflux-controller.service.in \
 			> $(DESTDIR)$(PREFIX)/lib/systemd/system/cflux-$$c.service || exit 1; done
 
-# One image per controller (deploy/Dockerfile); IMAGE_PREFIX and IMAGE_TAG name them.
-IMAGE_PREFIX ?= ghcr.io/cflux/
+# One OCI image per controller without a Docker engine (deploy/build-image.sh: umoci, skopeo):
+# build/images/<controller> is its OCI layout, tagged IMAGE_TAG; with REGISTRY= each is copied
+# to REGISTRY/<controller>:IMAGE_TAG (make images REGISTRY=127.0.0.1:5000/cflux). deploy/Dockerfile
+# stays for Docker users.
 IMAGE_TAG    ?= 0.1.0-dev
-images:
-	for c in $(CONTROLLERS); do \
-		docker build -f deploy/Dockerfile --build-arg COMPONENT=$$c -t $(IMAGE_PREFIX)$$c:$(IMAGE_TAG) . || exit 1; done
+REGISTRY     ?=
+images: $(CONTROLLERS:%=bin/%)
+	@for c in $(CONTROLLERS); do \
+		sh deploy/build-image.sh $$c bin/$$c build/images/$$c $(IMAGE_TAG) $(REGISTRY) || exit 1; done
 
 controllers:
 	@echo $(CONTROLLERS)

@@ -29,6 +29,12 @@ extern const char cflux_crds_yaml[];
 #define INTERNAL_TOKEN_DIR "/etc/cflux/internal-token"
 #define INTERNAL_TOKEN_FLAG "--internal-token-file=" INTERNAL_TOKEN_DIR "/token"
 
+/* Flux's ports for metrics (http-prom) and probes (healthz), passed to every controller */
+#define METRICS_PORT 8080
+#define HEALTH_PORT 9440
+#define METRICS_ARG "--metrics-addr=:8080"
+#define HEALTH_ARG "--health-addr=:9440"
+
 
 /* One controller: its rules (as compact JSON, in a ClusterRole), container args, ports. */
 typedef struct component {
@@ -45,6 +51,13 @@ typedef struct component {
 	 * bounded queue */
 	const char *memory_limit;
 	const char *scratch;   /* a writable emptyDir's mount path (artifacts, tag stores, helm's work), or NULL */
+	/* the memory request: what the controller holds at steady load (cflux controllers idle at
+	 * ~14 MiB and peak at ~30 MiB with 500 Kustomizations: 32Mi); the helm-controller's helm
+	 * child renders charts in its own process: Flux's 64Mi */
+	const char *memory_request;
+	/* Flux's terminationGracePeriodSeconds for the controller: time to finish the reconcile in
+	 * flight after SIGTERM (60 s for a kustomize apply, 600 s for a helm upgrade) */
+	int grace_seconds;
 } component;
 
 static const component COMPONENTS[] = {
@@ -61,11 +74,11 @@ static const component COMPONENTS[] = {
 	  "\"" INTERNAL_TOKEN_FLAG "\"]",
 	  "[{\"name\":\"artifacts\",\"containerPort\":" CF_PORT_ARTIFACT ",\"protocol\":\"TCP\"},{\"name\":\"notices\",\"containerPort\":" CF_PORT_NOTIFY ",\"protocol\":\"TCP\"}]",
 	  "[{\"name\":\"artifacts\",\"port\":" CF_PORT_ARTIFACT ",\"targetPort\":\"artifacts\",\"protocol\":\"TCP\"},"
-	  "{\"name\":\"notices\",\"port\":" CF_PORT_NOTIFY ",\"targetPort\":\"notices\",\"protocol\":\"TCP\"}]", 0, "1Gi", "/data" },
+	  "{\"name\":\"notices\",\"port\":" CF_PORT_NOTIFY ",\"targetPort\":\"notices\",\"protocol\":\"TCP\"}]", 0, "1Gi", "/data", "32Mi", 10 },
 	{ "kustomize-controller", NULL,
 	  "[\"--source-notify-addr=tcp://source-controller.%s.svc:" CF_PORT_NOTIFY "\",\"--events-addr=tcp://notification-controller.%s.svc:" CF_PORT_EVENTS "\","
 	  "\"" INTERNAL_TOKEN_FLAG "\"]",
-	  "[]", NULL, 1, "1Gi", NULL },
+	  "[]", NULL, 1, "1Gi", NULL, "32Mi", 60 },
 	{ "notification-controller",
 	  "[{\"apiGroups\":[\"" CF_GROUP_NOTIFICATION "\"],\"resources\":[\"providers\",\"alerts\",\"receivers\",\"providers/status\","
 	  "\"alerts/status\",\"receivers/status\"],"
@@ -79,13 +92,13 @@ static const component COMPONENTS[] = {
 	  "{\"name\":\"webhook\",\"containerPort\":" CF_PORT_RECEIVER ",\"protocol\":\"TCP\"}]",
 	  "[{\"name\":\"events\",\"port\":" CF_PORT_EVENTS ",\"targetPort\":\"events\",\"protocol\":\"TCP\"},"
 	  "{\"name\":\"events-http\",\"port\":" CF_PORT_EVENTS_HTTP ",\"targetPort\":\"events-http\",\"protocol\":\"TCP\"},"
-	  "{\"name\":\"webhook\",\"port\":80,\"targetPort\":\"webhook\",\"protocol\":\"TCP\"}]", 0, "256Mi", NULL },
+	  "{\"name\":\"webhook\",\"port\":80,\"targetPort\":\"webhook\",\"protocol\":\"TCP\"}]", 0, "256Mi", NULL, "32Mi", 10 },
 	/* helm installs whatever a chart holds: bound to cluster-admin, as Flux's helm-controller;
 	 * helm runs as a child process with its own peak (a chart's rendering), hence Flux's 1Gi */
 	{ "helm-controller", NULL,
 	  "[\"--source-notify-addr=tcp://source-controller.%s.svc:" CF_PORT_NOTIFY "\",\"--events-addr=tcp://notification-controller.%s.svc:" CF_PORT_EVENTS "\","
 	  "\"--helm=/usr/local/bin/helm\",\"" INTERNAL_TOKEN_FLAG "\"]",
-	  "[]", NULL, 1, "1Gi", "/tmp" },
+	  "[]", NULL, 1, "1Gi", "/tmp", "64Mi", 600 },
 	/* Flux's image-reflector- and image-automation-controller in one process: its kinds, the
 	 * GitRepositories it commits to, the Secrets and service accounts of registries and Git,
 	 * the namespaces of accessFrom; the tag stores on /data. Memory: tag lists are capped
@@ -99,7 +112,7 @@ static const component COMPONENTS[] = {
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\",\"serviceaccounts\",\"namespaces\"],\"verbs\":[\"get\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"events\"],\"verbs\":[\"create\",\"patch\"]}]",
 	  "[\"--storage-path=/data\",\"--events-addr=tcp://notification-controller.%s.svc:" CF_PORT_EVENTS "\",\"" INTERNAL_TOKEN_FLAG "\"]",
-	  "[]", NULL, 0, "256Mi", "/data" },
+	  "[]", NULL, 0, "256Mi", "/data", "32Mi", 10 },
 };
 
 static json_t *labels(const char *component)
@@ -118,7 +131,7 @@ static json_t *loads(const char *fmt_or_json, const char *ns)
 
 static int add_component(json_t *objs, const component *c, const char *ns)
 {
-	char role[200];
+	char role[200], image[600];
 	json_t *args = loads(c->args, ns), *ports = json_loads(c->ports, 0, NULL);
 	json_t *container, *pod, *dep;
 
@@ -135,22 +148,35 @@ static int add_component(json_t *objs, const component *c, const char *ns)
 					      "roleRef", "apiGroup", "rbac.authorization.k8s.io", "kind", "ClusterRole",
 					      "name", c->cluster_admin ? "cluster-admin" : role,
 					      "subjects", "kind", "ServiceAccount", "name", c->name, "namespace", ns));
-	container = json_pack("{s:s,s:s,s:s,s:o,s:o,s:{s:b,s:b,s:{s:[s]}},s:{s:{s:s,s:s},s:{s:s}}}",
-			      "name", "manager", "image", "ghcr.io/cflux/placeholder", "imagePullPolicy", "IfNotPresent",
+	/* Flux's container: its ports for metrics (http-prom) and probes (healthz), the probes on
+	 * them, the restricted securityContext, requests from measurements and Flux's limits */
+	snprintf(image, sizeof(image), "%s/%s:%s", cli_install.registry, c->name, CFLUX_VERSION);
+	json_array_append_new(ports, json_pack("{s:s,s:i,s:s}", "name", "http-prom", "containerPort", METRICS_PORT, "protocol", "TCP"));
+	json_array_append_new(ports, json_pack("{s:s,s:i,s:s}", "name", "healthz", "containerPort", HEALTH_PORT, "protocol", "TCP"));
+	json_array_append_new(args, json_string(METRICS_ARG));
+	json_array_append_new(args, json_string(HEALTH_ARG));
+	json_array_append_new(args, json_string("--enable-leader-election"));
+	container = json_pack("{s:s,s:s,s:s,s:o,s:o,s:{s:{s:s,s:s}},s:{s:{s:s,s:s}},"
+			      "s:{s:b,s:b,s:b,s:{s:[s]},s:{s:s}},s:{s:{s:s,s:s},s:{s:s,s:s}}}",
+			      "name", "manager", "image", image, "imagePullPolicy", "IfNotPresent",
 			      "args", args, "ports", ports,
-			      "securityContext", "allowPrivilegeEscalation", 0, "readOnlyRootFilesystem", 1,
-			      "capabilities", "drop", "ALL",
-			      "resources", "requests", "cpu", "10m", "memory", "16Mi", "limits", "memory", c->memory_limit);
-	{
-		char image[600];
-		snprintf(image, sizeof(image), "%s/%s:%s", cli_install.registry, c->name, CFLUX_VERSION);
-		json_object_set_new(container, "image", json_string(image));
-	}
+			      "livenessProbe", "httpGet", "path", "/healthz", "port", "healthz",
+			      "readinessProbe", "httpGet", "path", "/readyz", "port", "healthz",
+			      "securityContext", "allowPrivilegeEscalation", 0, "readOnlyRootFilesystem", 1, "runAsNonRoot", 1,
+			      "capabilities", "drop", "ALL", "seccompProfile", "type", "RuntimeDefault",
+			      "resources", "requests", "cpu", "100m", "memory", c->memory_request,
+			      "limits", "cpu", "1000m", "memory", c->memory_limit);
+	if (!container)
+		return cf_err_set(CF_ENOMEM, "install: %s: the Deployment's container: out of memory", c->name);
 	if (!cli_install.watch_all)
 		json_array_append_new(args, json_sprintf("--watch-namespace=%s", ns));
-	if (strcmp(cli_install.log_level, "info") != 0)
-		json_array_append_new(args, json_sprintf("--log-level=%s", cli_install.log_level));
-	pod = json_pack("{s:s,s:{s:b},s:[o]}", "serviceAccountName", c->name, "securityContext", "runAsNonRoot", 1,
+	/* as Flux's manifests: the level always, JSON lines (what `cflux logs` reads from pods) */
+	json_array_append_new(args, json_sprintf("--log-level=%s", cli_install.log_level));
+	json_array_append_new(args, json_string("--log-encoding=json"));
+	/* fsGroup: the volumes' group, as Flux (1337; AWS IAM roles need it) */
+	pod = json_pack("{s:s,s:i,s:{s:b,s:i,s:{s:s}},s:{s:s},s:[o]}", "serviceAccountName", c->name,
+			"terminationGracePeriodSeconds", c->grace_seconds, "securityContext", "runAsNonRoot", 1,
+			"fsGroup", 1337, "seccompProfile", "type", "RuntimeDefault", "nodeSelector", "kubernetes.io/os", "linux",
 			"containers", container);
 	if (cli_install.pull_secret)
 		json_object_set_new(pod, "imagePullSecrets", json_pack("[{s:s}]", "name", cli_install.pull_secret));
@@ -170,10 +196,21 @@ static int add_component(json_t *objs, const component *c, const char *ns)
 		json_array_append_new(json_object_get(pod, "volumes"), json_pack("{s:s,s:{}}", "name", "data", "emptyDir"));
 		json_array_append_new(json_object_get(container, "volumeMounts"), json_pack("{s:s,s:s}", "name", "data", "mountPath", c->scratch));
 	}
-	dep = json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:{s:i,s:{s:s},s:{s:{s:o},s:o}}}", "apiVersion", "apps/v1",
+	/* /tmp writable on the read-only root (Flux's "temp" volume) */
+	if (!c->scratch || strcmp(c->scratch, "/tmp") != 0) {
+		json_array_append_new(json_object_get(pod, "volumes"), json_pack("{s:s,s:{}}", "name", "temp", "emptyDir"));
+		json_array_append_new(json_object_get(container, "volumeMounts"), json_pack("{s:s,s:s}", "name", "temp", "mountPath", "/tmp"));
+	}
+	dep = json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:{s:i,s:{s:{s:o},s:o}}}", "apiVersion", "apps/v1",
 			"kind", "Deployment", "metadata", "name", c->name, "namespace", ns, "labels", labels(c->name),
-			"spec", "replicas", 1, "strategy", "type", "Recreate", "template", "metadata", "labels",
+			"spec", "replicas", 1, "template", "metadata", "labels",
 			json_pack("{s:s}", "app", c->name), "spec", pod);
+	/* as Flux: the source-controller's old pod goes before the new one starts (one owner of the
+	 * storage); the others roll, the new pod waiting for the leader's Lease */
+	if (strcmp(c->name, "source-controller") == 0)
+		json_object_set_new(json_object_get(dep, "spec"), "strategy", json_pack("{s:s}", "type", "Recreate"));
+	json_object_set_new(json_object_get(json_object_get(json_object_get(dep, "spec"), "template"), "metadata"), "annotations",
+			    json_pack("{s:s,s:s}", "prometheus.io/port", "8080", "prometheus.io/scrape", "true"));
 	json_object_set_new(json_object_get(dep, "spec"), "selector", json_pack("{s:{s:s}}", "matchLabels", "app", c->name));
 	json_array_append_new(objs, dep);
 	if (c->svc_ports)

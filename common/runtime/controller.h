@@ -16,6 +16,7 @@
 #include "bus/bus.h"
 #include "kube/kube.h"
 #include "runtime/kinds.h"
+#include "runtime/leader.h"
 #include "runtime/workqueue.h"
 #include "util/flags.h"
 #include "util/log.h"
@@ -77,7 +78,15 @@ int cf_kind_watch_event(const cf_kind_handler *row, void *ctx, cf_workqueue *q, 
 	{ "events-addr", CF_FLAG_STRING, &(ctl).events_addr, events_help, 0 },                                       \
 	{ "internal-token-file", CF_FLAG_STRING, &(ctl).internal_token_file, token_help, 0 },                        \
 	{ "log-level", CF_FLAG_STRING, &(ctl).log_level, "debug, info, warn or error", 0 },                          \
-	{ "log-encoding", CF_FLAG_STRING, &cf_log_encoding_flag, "log encoding format: console (key=value) or json", 0 }
+	{ "log-encoding", CF_FLAG_STRING, &cf_log_encoding_flag, "log encoding format: console (key=value) or json", 0 }, \
+	{ "watch-label-selector", CF_FLAG_STRING, &cf_watch_label_selector,                                          \
+	  "watch only the objects of the reconciled kinds with these labels (sharding)", 0 },                      \
+	CF_LEADER_FLAGS
+
+/* --watch-label-selector: the list and watch of every reconciled kind (a row with reconcile)
+ * carries it, as Flux's cache does for its own kinds; the kinds only watched (sources a
+ * Kustomization refers to) are watched whole. NULL: everything. */
+extern const char *cf_watch_label_selector;
 
 /* What a controller's main.c hands to cf_controller_main: its name, flags, kind rows and the
  * hooks for what only it does. The fields under bind point into its options struct (ctx);
@@ -120,8 +129,9 @@ typedef struct cf_controller_def {
 /* A controller's process: flags (exit 0 after --help, 2 after an error), the log level, the
  * internal token, the workqueue (1 s doubling up to *requeue_max_ms), the events socket, setup,
  * SIGTERM/SIGINT, the worker pool (each worker with its own API client from the kubeconfig),
- * a watch per kind row, run; then, once stopped, the reconciles in flight finished, threads
- * joined and everything freed. Returns the exit status: 0, 1 (a start failed, logged "cannot
+ * with --enable-leader-election first the Lease (runtime/leader.h: a standby waits there, before
+ * setup, so it opens no server and writes nothing), a watch per kind row, run; then, once stopped, the reconciles in flight finished, threads
+ * joined, the Lease released and everything freed. Returns the exit status: 0, 1 (a start failed, logged "cannot
  * start") or 2. */
 int cf_controller_main(const cf_controller_def *d, int argc, char **argv);
 /* An API client as the controller's workers have it (d's kubeconfig and context, user agent

@@ -15,22 +15,11 @@ WORK=$(mktemp -d)
 REPO=$CFLUX_GIT_REPOS/leader-$$.git
 N=50
 PIDS=""
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for k in $(kubectl -n "$NS" get gitrepositories,kustomizations -o name 2>/dev/null); do
-		kubectl -n "$NS" patch "$k" --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
-	done
-	kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1
-	rm -rf "$WORK" "$REPO"
-}
-trap cleanup EXIT
-now_ms() { date +%s%3N; }
-# poll CMD... until it succeeds or SECS pass
-poll() { secs=$1; shift; end=$(( $(date +%s) + secs )); while ! "$@" >/dev/null 2>&1; do [ "$(date +%s)" -ge "$end" ] && return 1; sleep 0.2; done; }
+. tests/integration/fleet.sh
+trap fleet_cleanup EXIT
 holder() { kubectl -n "$NS" get lease "$1" -o jsonpath='{.spec.holderIdentity}' 2>/dev/null; }
-alive() { kill -0 "$1" 2>/dev/null; }
 dead() { ! kill -0 "$1" 2>/dev/null; }
-# the PID of the process whose log ($WORK/NAME.log, NAME in $2...) says it acquired lease $1's current holder
+# the name of the process whose log ($WORK/NAME.log, NAME in $2...) says it acquired lease $1's current holder
 leader_of() {
 	h=$(holder "$1"); [ -n "$h" ] || return 1
 	shift
@@ -41,17 +30,8 @@ leader_of() {
 }
 has_leader() { leader_of "$@" >/dev/null; }
 
-kubectl create namespace "$NS" >/dev/null
-kubectl apply --server-side -k manifests/crds >/dev/null
-git init -q --bare -b main "$REPO"
-git init -q -b main "$WORK/src"
-i=1; while [ $i -le $N ]; do
-	mkdir -p "$WORK/src/k$i"
-	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%s\n  namespace: %s\ndata:\n  k: v\n' "$i" "$NS" > "$WORK/src/k$i/cm.yaml"
-	i=$((i + 1))
-done
-git -C "$WORK/src" add -A && git -C "$WORK/src" -c user.name=t -c user.email=t@l commit -qm one && git -C "$WORK/src" push -q "$REPO" main
-controller_identities || exit 1
+fleet_repo $N
+controller_identities || { echo "$passed passed, $failed failed"; exit 1; }
 LE="--enable-leader-election --leader-election-namespace $NS --leader-election-lease-duration 4s --leader-election-renew-deadline 3s --leader-election-retry-period 500ms"
 sc() { # sc NAME: a source-controller (both on the same addresses: only the leader serves)
 	bin/source-controller --kubeconfig "$SC_KUBECONFIG" --internal-token-file "$INTERNAL_TOKEN_FILE" --watch-namespace "$NS" --storage-path "$WORK/store-$1" \
@@ -75,13 +55,7 @@ if ! grep -q "successfully acquired" "$WORK/$SCS.log"; then ok sc_standby_waits;
 # Ready of every Kustomization as it changes, to find flaps
 kubectl -n "$NS" get kustomizations --watch-only -o jsonpath='{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\n"}' >"$WORK/ready.log" 2>/dev/null &
 WATCH=$!; PIDS="$PIDS $WATCH"
-{
-	printf 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: repo\n  namespace: %s\nspec:\n  interval: 1h\n  url: %s/leader-%s.git\n  ref:\n    branch: main\n' "$NS" "$CFLUX_GIT_URL_HTTP" "$$"
-	i=1; while [ $i -le $N ]; do
-		printf -- '---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: k%s\n  namespace: %s\nspec:\n  interval: 1h\n  path: ./k%s\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: repo\n' "$i" "$NS" "$i"
-		i=$((i + 1))
-	done
-} > "$WORK/objs.yaml"
+fleet_objects $N > "$WORK/objs.yaml"
 kubectl apply -f "$WORK/objs.yaml" >/dev/null
 some_ready() { [ "$(kubectl -n "$NS" get kustomizations -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True)" -ge 3 ]; }
 poll 60 some_ready || ko some_ready_before_kill "none Ready in 60 s: $(tail -n 3 "$WORK/$KCL.log")"

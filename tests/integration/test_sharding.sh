@@ -13,29 +13,12 @@ WORK=$(mktemp -d)
 REPO=$CFLUX_GIT_REPOS/shard-$$.git
 N=200
 PIDS=""
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for k in $(kubectl -n "$NS" get gitrepositories,kustomizations -o name 2>/dev/null); do
-		kubectl -n "$NS" patch "$k" --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
-	done
-	kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1
-	rm -rf "$WORK" "$REPO"
-}
-trap cleanup EXIT
-now_ms() { date +%s%3N; }
+. tests/integration/fleet.sh
+trap fleet_cleanup EXIT
 shard_of() { if [ "$1" -le 40 ]; then echo main; elif [ "$1" -le 120 ]; then echo shard1; else echo shard2; fi; }
 
-kubectl create namespace "$NS" >/dev/null
-kubectl apply --server-side -k manifests/crds >/dev/null
-git init -q --bare -b main "$REPO"
-git init -q -b main "$WORK/src"
-i=1; while [ $i -le $N ]; do
-	mkdir -p "$WORK/src/k$i"
-	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%s\n  namespace: %s\n' "$i" "$NS" > "$WORK/src/k$i/cm.yaml"
-	i=$((i + 1))
-done
-git -C "$WORK/src" add -A && git -C "$WORK/src" -c user.name=t -c user.email=t@l commit -qm one && git -C "$WORK/src" push -q "$REPO" main
-controller_identities || exit 1
+fleet_repo $N
+controller_identities || { echo "$passed passed, $failed failed"; exit 1; }
 bin/source-controller --kubeconfig "$SC_KUBECONFIG" --internal-token-file "$INTERNAL_TOKEN_FILE" --watch-namespace "$NS" --storage-path "$WORK/store" \
 	--artifact-addr tcp://127.0.0.1:17360 --notify-addr tcp://127.0.0.1:17361 --events-addr tcp://127.0.0.1:17362 2>"$WORK/sc.log" &
 PIDS="$PIDS $!"
@@ -47,15 +30,8 @@ kc() { # kc NAME SELECTOR
 kc main '!sharding.fluxcd.io/key'
 kc shard1 'sharding.fluxcd.io/key=shard1'
 kc shard2 'sharding.fluxcd.io/key=shard2'
-{
-	printf 'apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: repo\n  namespace: %s\nspec:\n  interval: 1h\n  url: %s/shard-%s.git\n  ref:\n    branch: main\n' "$NS" "$CFLUX_GIT_URL_HTTP" "$$"
-	i=1; while [ $i -le $N ]; do
-		s=$(shard_of $i)
-		label=""; [ "$s" = main ] || label=$(printf '  labels:\n    sharding.fluxcd.io/key: %s\n' "$s")
-		printf -- '---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: k%s\n  namespace: %s\n%s\nspec:\n  interval: 1h\n  path: ./k%s\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: repo\n' "$i" "$NS" "$label" "$i"
-		i=$((i + 1))
-	done
-} | grep -v '^$' > "$WORK/objs.yaml"
+label_of() { s=$(shard_of "$1"); [ "$s" = main ] || echo "$s"; }
+fleet_objects $N label_of > "$WORK/objs.yaml"
 T0=$(now_ms)
 kubectl apply -f "$WORK/objs.yaml" >/dev/null
 if kubectl -n "$NS" wait --for=condition=Ready kustomization --all --timeout=180s >/dev/null 2>&1; then ok all_ready; else ko all_ready "$(kubectl -n "$NS" get kustomizations --no-headers | grep -v True | head -n 3)"; fi

@@ -39,3 +39,12 @@ fleet_objects() {
 		i=$((i + 1))
 	done
 }
+# fleet_sanitizer_clean NAME...: no $WORK/NAME.log holds an ASan/UBSan/LeakSanitizer report
+# (under SANITIZE=1; a process killed -9 or exited through _exit reports nothing)
+fleet_sanitizer_clean() {
+	for n in "$@"; do
+		if grep -q "Sanitizer\|runtime error:" "$WORK/$n.log" 2>/dev/null; then
+			ko "sanitizer_clean_$n" "$(grep -m 1 "Sanitizer\|runtime error:" "$WORK/$n.log")"
+		else ok "sanitizer_clean_$n"; fi
+	done
+}

@@ -91,8 +91,11 @@ kc kc4
 poll 10 grep -q "attempting to acquire" "$WORK/kc4.log"
 kill -TERM "$PID_kc3"
 if poll 30 has_leader kustomize-controller-leader-election kc4; then ok standby_after_sigterm; else ko standby_after_sigterm "$(tail -n 3 "$WORK/kc4.log")"; fi
+wait "$PID_kc3"; rc=$?
+[ "$rc" -eq 0 ] && ok sigterm_exit_0 || ko sigterm_exit_0 "exit $rc"
 grep -q "released the lease" "$WORK/kc3.log" && ok sigterm_released || ko sigterm_released "$(tail -n 3 "$WORK/kc3.log")"
 t=$(kubectl -n "$NS" get lease kustomize-controller-leader-election -o jsonpath='{.spec.leaseTransitions}')
 [ "${t:-0}" -ge 3 ] && ok lease_transitions_counted || ko lease_transitions_counted "leaseTransitions $t"
+fleet_sanitizer_clean sc1 sc2 kc1 kc2 kc3 kc4
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -48,5 +48,6 @@ done
 [ -z "$bad" ] && ok each_by_exactly_its_shard || ko each_by_exactly_its_shard "$(echo "$bad" | cut -c1-300)"
 n=$(kubectl -n "$NS" get configmaps -o name | grep -c cm-)
 [ "$n" -eq $N ] && ok every_object_applied || ko every_object_applied "$n ConfigMaps, want $N"
+fleet_sanitizer_clean sc main shard1 shard2
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

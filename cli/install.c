@@ -67,6 +67,7 @@ static const component COMPONENTS[] = {
 	  "\"helmcharts\",\"helmcharts/status\",\"helmcharts/finalizers\","
 	  "\"ocirepositories\",\"ocirepositories/status\",\"ocirepositories/finalizers\"],"
 	  "\"verbs\":[\"get\",\"list\",\"watch\",\"patch\",\"update\"]},"
+	  "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":[\"get\",\"create\",\"update\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"events\"],\"verbs\":[\"create\",\"patch\"]}]",
 	  "[\"--storage-path=/data\",\"--artifact-addr=tcp://0.0.0.0:" CF_PORT_ARTIFACT "\",\"--notify-addr=tcp://0.0.0.0:" CF_PORT_NOTIFY "\","
@@ -85,7 +86,9 @@ static const component COMPONENTS[] = {
 	  "\"verbs\":[\"get\",\"list\",\"watch\",\"patch\",\"update\"]},"
 	  "{\"apiGroups\":[\"" CF_GROUP_SOURCE "\",\"" CF_GROUP_KUSTOMIZE "\",\"" CF_GROUP_HELM "\",\"" CF_GROUP_IMAGE "\"],"
 	  "\"resources\":[\"*\"],\"verbs\":[\"get\",\"list\",\"patch\"]},"
-	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]}]",
+	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\"],\"verbs\":[\"get\"]},"
+	  "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":[\"get\",\"create\",\"update\"]},"
+	  "{\"apiGroups\":[\"\"],\"resources\":[\"events\"],\"verbs\":[\"create\",\"patch\"]}]",
 	  "[\"--events-addr=tcp://0.0.0.0:" CF_PORT_EVENTS "\",\"--events-http-addr=0.0.0.0:" CF_PORT_EVENTS_HTTP "\",\"--receiver-addr=0.0.0.0:" CF_PORT_RECEIVER "\","
 	  "\"" INTERNAL_TOKEN_FLAG "\"]",
 	  "[{\"name\":\"events\",\"containerPort\":" CF_PORT_EVENTS ",\"protocol\":\"TCP\"},{\"name\":\"events-http\",\"containerPort\":" CF_PORT_EVENTS_HTTP ",\"protocol\":\"TCP\"},"
@@ -110,6 +113,7 @@ static const component COMPONENTS[] = {
 	  "\"verbs\":[\"get\",\"list\",\"watch\",\"patch\",\"update\"]},"
 	  "{\"apiGroups\":[\"" CF_GROUP_SOURCE "\"],\"resources\":[\"gitrepositories\"],\"verbs\":[\"get\",\"list\",\"watch\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"secrets\",\"serviceaccounts\",\"namespaces\"],\"verbs\":[\"get\"]},"
+	  "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":[\"get\",\"create\",\"update\"]},"
 	  "{\"apiGroups\":[\"\"],\"resources\":[\"events\"],\"verbs\":[\"create\",\"patch\"]}]",
 	  "[\"--storage-path=/data\",\"--events-addr=tcp://notification-controller.%s.svc:" CF_PORT_EVENTS "\",\"" INTERNAL_TOKEN_FLAG "\"]",
 	  "[]", NULL, 0, "256Mi", "/data", "32Mi", 10 },

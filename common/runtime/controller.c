@@ -84,6 +84,8 @@ int cf_kind_watch_event(const cf_kind_handler *row, void *ctx, cf_workqueue *q, 
  * as the signal handler's stop flag). */
 static const cf_controller_def *running;
 
+const char *cf_watch_label_selector;
+
 int cf_controller_client(const cf_controller_def *d, cf_kube **k)
 {
 	return cf_kube_new_for(k, *d->bind.kubeconfig, *d->bind.context, d->name);
@@ -108,9 +110,6 @@ static int controller_open(const cf_controller_def *d, int *setup_ran)
 	for (size_t i = 0; i < d->kinds->n; i++)
 		if (d->kinds->rows[i].reconcile)
 			cf_metrics_init_controller(cf_kind_get(d->kinds->rows[i].kind)->kind);
-	cf_health_expect_watches((int)d->kinds->n);
-	if (cf_metrics_serve() < 0)
-		return -1;
 	if (d->events && (cf_bus_pub_open(d->events, *d->bind.events_addr, 1) < 0 ||
 			  cf_bus_pub_set_token(*d->events, *d->bind.internal_token) < 0))
 		return -1;
@@ -136,6 +135,7 @@ int cf_controller_main(const cf_controller_def *d, int argc, char **argv)
 {
 	static cf_worker worker;
 	cf_kind_watches *watches = NULL;
+	cf_leader *leader = NULL;
 	pthread_t *workers = NULL;
 	int rc, setup_ran = 0;
 
@@ -144,12 +144,24 @@ int cf_controller_main(const cf_controller_def *d, int argc, char **argv)
 		return rc;
 	running = d;
 	rc = 1;
+	cf_stop_on_signals(d->bind.stop);
+	/* the endpoints first: a standby answers /healthz too (its pod must not be restarted for
+	 * waiting), and /readyz says 503 until it leads and its watches listed */
+	cf_health_expect_watches((int)d->kinds->n);
+	if (cf_metrics_serve() < 0)
+		goto fail;
+	if (cf_leader_acquire(&leader, &cf_leader_flags, d->name, *d->bind.kubeconfig, *d->bind.context,
+			      d->bind.stop) < 0)
+		goto fail;
+	if (*d->bind.stop) {   /* stopped as a standby */
+		rc = 0;
+		goto out;
+	}
 	if (controller_open(d, &setup_ran) < 0)
 		goto fail;
-	cf_stop_on_signals(d->bind.stop);
 	worker = (cf_worker){ *d->bind.queue, running_client, d->kinds, d->ctx };
 	if (cf_worker_pool_start(&workers, *d->workers, &worker) < 0 ||
-	    cf_kind_watches_start(&watches, d->kinds, *d->bind.watch_namespace, *d->bind.queue, running_client, d->ctx,
+	    cf_kind_watches_start(&watches, d->kinds, *d->bind.watch_namespace, cf_watch_label_selector, *d->bind.queue, running_client, d->ctx,
 				  d->bind.stop) < 0 ||
 	    (d->run && d->run(d->ctx) < 0))
 		goto fail;
@@ -164,6 +176,7 @@ out:
 	cf_worker_pool_join(workers, *d->workers, *d->bind.queue);   /* only after a failed start */
 	if (setup_ran && d->teardown)
 		d->teardown(d->ctx);
+	cf_leader_release(leader);
 	if (d->events)
 		cf_bus_pub_free(*d->events);
 	cf_metrics_serve_stop();

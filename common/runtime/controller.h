@@ -16,6 +16,7 @@
 #include "bus/bus.h"
 #include "kube/kube.h"
 #include "runtime/kinds.h"
+#include "runtime/leader.h"
 #include "runtime/metrics.h"
 #include "runtime/workqueue.h"
 #include "util/flags.h"
@@ -82,7 +83,15 @@ int cf_kind_watch_event(const cf_kind_handler *row, void *ctx, cf_workqueue *q, 
 	{ "metrics-addr", CF_FLAG_STRING, &cf_metrics_addr_flag,                                                     \
 	  "the address the metric endpoint binds to (\"\": off)", 0 },                                                \
 	{ "health-addr", CF_FLAG_STRING, &cf_health_addr_flag,                                                       \
-	  "the address the health endpoint binds to (\"\": off)", 0 }
+	  "the address the health endpoint binds to (\"\": off)", 0 },                                               \
+	{ "watch-label-selector", CF_FLAG_STRING, &cf_watch_label_selector,                                          \
+	  "watch only the objects of the reconciled kinds with these labels (sharding)", 0 },                      \
+	CF_LEADER_FLAGS
+
+/* --watch-label-selector: the list and watch of every reconciled kind (a row with reconcile)
+ * carries it, as Flux's cache does for its own kinds; the kinds only watched (sources a
+ * Kustomization refers to) are watched whole. NULL: everything. */
+extern const char *cf_watch_label_selector;
 
 /* What a controller's main.c hands to cf_controller_main: its name, flags, kind rows and the
  * hooks for what only it does. The fields under bind point into its options struct (ctx);
@@ -125,9 +134,11 @@ typedef struct cf_controller_def {
 /* A controller's process: flags (exit 0 after --help, 2 after an error), the log level, the
  * internal token, the workqueue (1 s doubling up to *requeue_max_ms), the events socket, setup,
  * SIGTERM/SIGINT, the worker pool (each worker with its own API client from the kubeconfig),
- * a watch per kind row, run; the metrics and health endpoints (runtime/metrics.h) from before
- * setup to the end; then, once stopped, the reconciles in flight finished, threads
- * joined and everything freed. Returns the exit status: 0, 1 (a start failed, logged "cannot
+ * with --enable-leader-election first the Lease (runtime/leader.h: a standby waits there, before
+ * setup, so it opens no server and writes nothing), a watch per kind row, run; the metrics and
+ * health endpoints (runtime/metrics.h) from before setup to the end; then, once stopped, the
+ * reconciles in flight finished, threads joined, the Lease released and everything freed.
+ * Returns the exit status: 0, 1 (a start failed, logged "cannot
  * start") or 2. */
 int cf_controller_main(const cf_controller_def *d, int argc, char **argv);
 /* An API client as the controller's workers have it (d's kubeconfig and context, user agent

@@ -154,7 +154,8 @@ static int kind_watch_cb(const char *type, json_t *obj, void *payload)
 	return cf_kind_watch_event(kw->row, kw->ctx, kw->q, type, obj);
 }
 
-int cf_kind_watches_start(cf_kind_watches **out, const cf_kind_table *t, const char *ns, cf_workqueue *q,
+int cf_kind_watches_start(cf_kind_watches **out, const cf_kind_table *t, const char *ns, const char *selector,
+			  cf_workqueue *q,
 			  int (*new_client)(void *ctx, cf_kube **k), void *ctx, volatile int *stop)
 {
 	cf_kind_watches *ws = cf_calloc(1, sizeof(*ws));
@@ -167,7 +168,8 @@ int cf_kind_watches_start(cf_kind_watches **out, const cf_kind_table *t, const c
 	for (size_t i = 0; i < t->n; i++) {
 		struct kind_watch *kw = &ws->each[i];
 		const cf_kind *k = cf_kind_get(t->rows[i].kind);
-		*kw = (struct kind_watch){ &t->rows[i], ctx, q, { { k->api_version, k->kind, ns, NULL }, NULL,
+		*kw = (struct kind_watch){ &t->rows[i], ctx, q, { { k->api_version, k->kind, ns, NULL },
+			t->rows[i].reconcile && selector && selector[0] ? selector : NULL,
 			kind_watch_cb, kw, new_client, ctx, kind_watch_state, stop }, 0, 0 };
 		if (pthread_create(&kw->thread, NULL, cf_watcher_run, &kw->w) != 0) {
 			*stop = 1;   /* the started ones end, as at shutdown */

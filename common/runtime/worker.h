@@ -61,11 +61,13 @@ typedef struct cf_watcher {
 void *cf_watcher_run(void *arg);
 
 /* A watch per row of a kind table, in namespace ns (NULL: all), each event handled by
- * cf_kind_watch_event(row, ctx, q, ...). */
+ * cf_kind_watch_event(row, ctx, q, ...); the rows with a reconcile only see objects matching the
+ * label selector (NULL or "": all). */
 typedef struct cf_kind_watches cf_kind_watches;
 /* Starts the threads; *out is for cf_kind_watches_join. On failure *out is NULL and *stop is
  * set (the process is ending: the threads started already end, and are joined). */
-int  cf_kind_watches_start(cf_kind_watches **out, const cf_kind_table *t, const char *ns, cf_workqueue *q,
+int  cf_kind_watches_start(cf_kind_watches **out, const cf_kind_table *t, const char *ns, const char *selector,
+			   cf_workqueue *q,
 			   int (*new_client)(void *ctx, cf_kube **k), void *ctx, volatile int *stop);
 /* Joins the threads (they end once *stop is set) and frees w. Safe on NULL. */
 void cf_kind_watches_join(cf_kind_watches *w);

@@ -90,6 +90,8 @@ void cf_time_rfc3339(char out[CF_TIME_MAX], int frac_digits)
 	n = strftime(out, CF_TIME_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (frac_digits == 3)
 		snprintf(out + n, CF_TIME_MAX - n, ".%03ldZ", now.tv_nsec / 1000000L);
+	else if (frac_digits == 6)
+		snprintf(out + n, CF_TIME_MAX - n, ".%06ldZ", now.tv_nsec / 1000L);
 	else if (frac_digits == 9)
 		snprintf(out + n, CF_TIME_MAX - n, ".%09ldZ", now.tv_nsec);
 	else

@@ -12,8 +12,9 @@ int cf_duration_parse(long *ms, const char *text);
 void cf_duration_format(char out[CF_DURATION_MAX], long ms);
 
 #define CF_TIME_MAX 40
-/* The UTC time now in RFC 3339 with frac_digits (0, 3 or 9) digits of the second:
- * "2026-01-02T03:04:05Z", "...05.123Z" (logs), "...05.123456789Z" (requestedAt, events). */
+/* The UTC time now in RFC 3339 with frac_digits (0, 3, 6 or 9) digits of the second:
+ * "2026-01-02T03:04:05Z", "...05.123Z" (logs), "...05.123456Z" (a Lease's MicroTime),
+ * "...05.123456789Z" (requestedAt, events). */
 void cf_time_rfc3339(char out[CF_TIME_MAX], int frac_digits);
 
 #endif

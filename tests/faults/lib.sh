@@ -56,7 +56,7 @@ faults_setup() {
 apiVersion: source.toolkit.fluxcd.io/v1
 kind: GitRepository
 metadata: {name: src, namespace: $fns}
-spec: {interval: 10m, url: "$CFLUX_GIT_URL_GIT/$frepo", ref: {branch: main}}
+spec: {interval: 10m, url: "$CFLUX_GIT_URL_HTTP/$frepo", ref: {branch: main}}
 EOT
 		i=0
 		while [ $i -lt "$N" ]; do

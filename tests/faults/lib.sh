@@ -30,12 +30,13 @@ faults_crds() {
 		ko setup "CRDs not established"
 }
 
-# faults_commit MARK: every directory's ConfigMap with data.rev=MARK, committed and pushed
+# faults_commit MARK [PREFIX]: every directory's ConfigMap PREFIX-i (default cm) with
+# data.rev=MARK, committed and pushed (a new PREFIX makes the old ones pruned)
 faults_commit() {
 	i=0
 	while [ $i -lt "$N" ]; do
 		mkdir -p "$FWORK/src/k$i"
-		printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-%s}\ndata: {rev: "%s"}\n' "$i" "$1" >"$FWORK/src/k$i/cm.yaml"
+		printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s-%s}\ndata: {rev: "%s"}\n' "${2:-cm}" "$i" "$1" >"$FWORK/src/k$i/cm.yaml"
 		i=$((i + 1))
 	done
 	git -C "$FWORK/src" add -A && git -C "$FWORK/src" commit -qm "$1" &&
@@ -106,6 +107,26 @@ source_at() {
 }
 request_source() {
 	kubectl -n "$fns" annotate gitrepository src --overwrite reconcile.fluxcd.io/requestedAt="$(date +%s%N)" >/dev/null
+}
+# cm_names: "count prefix" lines of the ConfigMaps' names (cm-3 -> cm)
+cm_names() {
+	kubectl -n "$fns" get configmaps -l kustomize.toolkit.fluxcd.io/namespace="$fns" \
+		-o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | sed 's/-[0-9]*$//' | sort | uniq -c | awk '{print $1, $2}'
+}
+# inventories_whole: every Kustomization's inventory holds exactly its one ConfigMap
+inventories_whole() {
+	[ "$(kubectl -n "$fns" get kustomizations -o jsonpath='{range .items[*]}{.status.inventory.entries[*].id}{"\n"}{end}' |
+		grep -c '^[^ ]*_ConfigMap$')" -eq "$N" ]
+}
+# kill_when_applied REV COUNT: kill -9 the kustomize-controller once COUNT (of N) report REV
+# (mid-apply: the rest are queued or in flight); prints how many had
+kill_kc_at() {
+	deadline=$(($(now_ms) + 120000))
+	while [ "$(applied_count "$1")" -lt "$2" ] && [ "$(now_ms)" -lt "$deadline" ]; do sleep 0.05; done
+	kill -9 "$KC_PID"
+	wait "$KC_PID" 2>/dev/null
+	KC_PID=""
+	applied_count "$1"
 }
 # cm_marks: "count mark" lines of the ConfigMaps' data.rev (nothing lost: N of the mark)
 cm_marks() {

@@ -67,6 +67,13 @@ EOT
 		done
 	} >"$FWORK/objects.yaml"
 	kubectl apply -f "$FWORK/objects.yaml" >/dev/null || ko setup "could not apply the objects"
+	faults_setup_ok
+}
+# faults_setup_ok: a failed setup ends the case (what follows would only time out)
+faults_setup_ok() {
+	[ "$failed" -eq 0 ] && return 0
+	echo "$passed passed, $failed failed"
+	exit 1
 }
 
 start_source() {

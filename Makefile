@@ -65,7 +65,7 @@ TOOLS      = $(if $(wildcard tests/env/webhook-sink.c),$(BUILD)/tests/webhook-si
 
 BINS       = bin/cflux $(CONTROLLERS:%=bin/%)
 
-.PHONY: all test unit check-layers controllers images deps demo demo-down fuzz clean env-up env-down bench bench-peer bench-helm bench-image install
+.PHONY: all test unit faults check-layers controllers images deps demo demo-down fuzz clean env-up env-down bench bench-peer bench-helm bench-image install
 # keep intermediate objects: no "rm" after the test summary, no rebuilds
 .SECONDARY:
 all: $(LIB) $(CTRL_LIBS) $(BINS) $(UNIT_BIN) $(INTEG_BIN) $(KUST_BIN) $(FUZZ_REPLAY) $(TOOLS)
@@ -133,6 +133,10 @@ $(BUILD)/tests/token-server: $(BUILD)/tests/env/token-server.o $(LIB)
 # Every suite; the closing line is "N passed, N failed".
 test: all check-layers
 	@BUILD=$(BUILD) sh tests/run
+
+# The fault campaign (tests/faults, docs/faults.md) at full size, against tests/env (brought up).
+faults: all
+	@sh tests/env/up >/dev/null && . $${CFLUX_ENV_DIR:-/tmp/cflux-env}/env && sh tests/faults/run
 
 unit: all check-layers
 	@BUILD=$(BUILD) CFLUX_SUITES=unit,fuzz sh tests/run

@@ -816,8 +816,8 @@ static int reconcile_body(hr *r)
 	}
 	rc = hc_chart_fetch(&r->chart, src, r->c->internal_token, (size_t)r->c->artifact_max_size, r->p->timeout_ms, r->workdir);
 	json_decref(src);
-	if (rc < 0)
-		return cf_reconcile_fail(r->p, R_ARTIFACT, 0);
+	if (rc < 0)   /* a source-controller restarting: retried in seconds */
+		return cf_reconcile_fail(r->p, R_ARTIFACT, rc == CF_EUNAVAIL ? CF_FAIL_SOON : 0);
 	if (prepare_values(r) < 0)
 		return cf_reconcile_fail(r->p, R_VALUES, 0);
 	handle_requests(r);

@@ -549,8 +549,8 @@ static int apply_revision(rec *r)
 	size_t i;
 	int rc;
 
-	if ((rc = fetch_artifact(r, &tree)) < 0)
-		return fail(r, R_ARTIFACT, 0);
+	if ((rc = fetch_artifact(r, &tree)) < 0)   /* a source-controller restarting: retried in seconds */
+		return fail(r, R_ARTIFACT, rc == CF_EUNAVAIL ? CF_FAIL_SOON : 0);
 	if (json_object_get(r->spec, "postBuild") && (rc = cf_flux_load_vars(r->k, r->obj, &vars)) < 0) {
 		rc = fail(r, R_BUILD, 0);
 		goto out;

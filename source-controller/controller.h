@@ -27,7 +27,16 @@ typedef struct src_ctl {
 	cf_bus_pub *notices;
 	cf_bus_pub *events;
 	volatile int stop;
+	int (*new_client)(void *c, cf_kube **k);   /* an API client as the workers have */
 } src_ctl;
+
+/* ---- announce.c ---- */
+
+/* A pthread start routine (arg: the src_ctl), started once the artifact service listens and
+ * the notice socket is bound: lists the sources (waiting for the API if it is down) and
+ * publishes ARTIFACT_READY for each whose artifact is stored and whole, repeated a few times
+ * within seconds (PUB/SUB's slow joiner); ends early on stop. */
+void *src_announce_run(void *arg);
 
 /* The kinds: a row each (main.c's table), its reconcile and wants_reconcile in its file. */
 

@@ -8,9 +8,11 @@
 #include "runtime/addr.h"
 #include "runtime/controller.h"
 #include "source/git.h"
+#include "util/err.h"
 #include "util/flags.h"
 #include "util/log.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 
 static src_ctl ctl = {
@@ -48,6 +50,15 @@ static const cf_kind_handler KIND_ROWS[] = {
 static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 
 static cf_artifact_server *server;
+static pthread_t announcer;
+static int announcing;
+static const cf_controller_def def;
+
+static int new_client(void *c, cf_kube **k)
+{
+	(void)c;
+	return cf_controller_client(&def, k);
+}
 
 static int setup(void *ctx)
 {
@@ -65,9 +76,20 @@ static int run(void *ctx)
 	(void)ctx;
 	if (ctl.internal_token == NULL)
 		cf_log(CF_LOG_WARN, "no --internal-token-file: anyone who reaches the artifact service can read every artifact", NULL);
+	ctl.new_client = new_client;
+	if (pthread_create(&announcer, NULL, src_announce_run, &ctl) != 0)
+		return cf_err_set(CF_ERR, "cannot start the announce thread");
+	announcing = 1;
 	cf_log(CF_LOG_INFO, "started", "storage", ctl.storage_path, "artifacts", ctl.artifact_addr,
 	       "notices", ctl.notify_addr, NULL);
 	return 0;
+}
+
+static void join(void *ctx)
+{
+	(void)ctx;
+	if (announcing)
+		pthread_join(announcer, NULL);
 }
 
 static void teardown(void *ctx)
@@ -84,7 +106,7 @@ static const cf_controller_def def = {
 	.usage = "usage: source-controller [flags]\n\nFetches GitRepositories, HelmRepositories, HelmCharts and OCIRepositories and serves their artifacts over nng.",
 	.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]), .kinds = &KINDS, .ctx = &ctl,
 	.bind = CF_CONTROLLER_BIND(ctl), .workers = &ctl.concurrent, .requeue_max_ms = &ctl.requeue_max_ms,
-	.events = &ctl.events, .setup = setup, .run = run, .teardown = teardown,
+	.events = &ctl.events, .setup = setup, .run = run, .join = join, .teardown = teardown,
 };
 
 int main(int argc, char **argv)

@@ -315,6 +315,14 @@ static int nng_fail(int code, const char *what, int rv)
 
 /* ---- client ---- */
 
+/* Whether a dial failed because nothing listens there now (the service is restarting), as
+ * opposed to an address that cannot work. */
+static int unreachable(int rv)
+{
+	return rv == NNG_ECONNREFUSED || rv == NNG_ECONNRESET || rv == NNG_ECONNSHUT || rv == NNG_ECONNABORTED ||
+	       rv == NNG_ENOENT || rv == NNG_EUNREACHABLE || rv == NNG_ETIMEDOUT;
+}
+
 static int request(nng_socket sock, const cf_buf *req, cf_bus_msg *m, cf_buf *scratch)
 {
 	char *rep = NULL;
@@ -346,7 +354,8 @@ int cf_bus_fetch_artifact(cf_buf *out, const char *addr, const char *token, cons
 	nng_socket_set_ms(sock, NNG_OPT_SENDTIMEO, timeout_ms);
 	nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, CF_BUS_CHUNK_MAX + 4096);
 	if ((rv = nng_dial(sock, addr, NULL, 0)) != 0) {
-		rc = nng_fail(CF_EIO, addr, rv);
+		rc = unreachable(rv) ? cf_err_set(CF_EUNAVAIL, "artifact service at %s unreachable: %s", addr, nng_strerror(rv))
+				     : nng_fail(CF_EIO, addr, rv);
 		goto out;
 	}
 	do {

@@ -77,7 +77,8 @@ int  cf_bus_token_ok(const char *want, const char *got);
 /* Fetches path from the artifact service at addr into out (which caps the size), sending token
  * (NULL for none), and checks that its sha256 equals want_digest ("sha256:<hex>"); a mismatch
  * is CF_EINVAL, an unknown path CF_ENOTFOUND, a refused token CF_EAUTH, no answer within
- * timeout_ms CF_ETIMEOUT. */
+ * timeout_ms CF_ETIMEOUT, nothing listening at addr (refused, reset: the source-controller is
+ * restarting) CF_EUNAVAIL ("artifact service at ADDR unreachable: ..."). */
 int cf_bus_fetch_artifact(cf_buf *out, const char *addr, const char *token, const char *path,
 			  const char *want_digest, long timeout_ms);
 

@@ -133,7 +133,7 @@ int cf_reconcile_result(long *requeue_ms, const cf_reconcile *r, int rc)
 	if (r->failed && r->stalled)
 		return 0;                      /* waits for a spec change */
 	if (r->failed || rc < 0) {
-		*requeue_ms = r->failed ? r->retry_ms : 0;
+		*requeue_ms = r->failed ? (r->soon ? CF_REQUEUE_SOON : r->retry_ms) : 0;
 		return rc < 0 ? rc : CF_ERR;
 	}
 	*requeue_ms = r->requeue_ms > 0 ? r->requeue_ms : r->interval_ms;
@@ -166,6 +166,7 @@ int cf_reconcile_fail(cf_reconcile *r, const char *reason, unsigned flags)
 	cf_url_redact(msg, sizeof(msg), cf_err_msg());
 	r->failed = 1;
 	r->stalled = (flags & CF_FAIL_STALLED) != 0;
+	r->soon = (flags & CF_FAIL_SOON) != 0 && !r->stalled;
 	due = cf_reconcile_fail_status(r->status, r->obj, reason, msg, flags, r->revision, r->rc->failure_condition);
 	if (due > 0 && r->rc->event)
 		r->rc->event(r, "Warning", reason, msg);

@@ -28,7 +28,9 @@
  * Back-off: a failed pass returns the error to the worker with *requeue_ms = r->retry_ms: the
  * worker retries after that (spec.retryInterval, default the interval, for kinds that have
  * one; a body may shorten it), or with its exponential backoff when it is 0 (kinds without a
- * retryInterval, as Flux's source-controller). A Stalled failure returns 0 with no requeue: it
+ * retryInterval, as Flux's source-controller). With CF_FAIL_SOON it is CF_REQUEUE_SOON: the
+ * worker's backoff capped at CF_BACKOFF_SOON_MAX_MS (1 s doubling to 30 s), for a peer that
+ * will be back in seconds. A Stalled failure returns 0 with no requeue: it
  * waits for a spec change. A failure whose status could not be written always returns the
  * error with no requeue (backoff): the old Ready must not stand for it. */
 #ifndef CF_RECONCILE_H
@@ -37,6 +39,7 @@
 #include <jansson.h>
 
 #include "kube/kube.h"
+#include "runtime/workqueue.h"
 
 #define CF_REASON_INVALID_SPEC "InvalidSpec"
 
@@ -90,7 +93,7 @@ struct cf_reconcile {
 	long requeue_ms;          /* set by the body: the next look on success, 0: the interval */
 	char revision[512];       /* what the pass works on: lastAttemptedRevision on failure */
 	/* how it ended (cf_reconcile_fail) */
-	int failed, stalled, status_unwritten;
+	int failed, stalled, soon, status_unwritten;
 };
 
 /* What to do with an object (NULL: not found), and its durations. */
@@ -118,6 +121,9 @@ const char *cf_reconcile_step_str(cf_reconcile_step s);
 enum {
 	CF_FAIL_STALLED = 1 << 0,   /* the spec cannot work: Stalled=True, no retry */
 	CF_FAIL_QUIET   = 1 << 1,   /* no Warning event */
+	/* a peer is not there now (CF_EUNAVAIL: the source-controller restarting): retried with
+	 * the short backoff (CF_REQUEUE_SOON), not after retryInterval */
+	CF_FAIL_SOON    = 1 << 2,
 };
 
 /* The failure's changes to status (see the contract above); revision and failure_condition

@@ -60,12 +60,15 @@ void *cf_worker_run(void *arg)
 			reconcile_metrics(c, rc, requeue, cf_metrics_clock() - t0);
 		}
 		if (rc < 0) {
-			/* the reconcile's retry (a retryInterval) when it names one, else the backoff */
+			/* the reconcile's retry (a retryInterval) when it names one, else the backoff (short
+			 * for CF_REQUEUE_SOON) */
 			long delay = requeue;
 			char d[32], obj[CF_WORK_KEY_MAX];
 			if (requeue > 0) {
 				cf_workqueue_forget(w->queue, key);
 				cf_workqueue_add_after(w->queue, key, requeue);
+			} else if (requeue == CF_REQUEUE_SOON) {
+				delay = cf_workqueue_add_backoff_max(w->queue, key, CF_BACKOFF_SOON_MAX_MS);
 			} else {
 				delay = cf_workqueue_add_backoff(w->queue, key);
 			}

@@ -158,19 +158,26 @@ int cf_workqueue_add_after(cf_workqueue *q, const char *key, long delay_ms)
 
 long cf_workqueue_add_backoff(cf_workqueue *q, const char *key)
 {
+	return cf_workqueue_add_backoff_max(q, key, q->max_ms);
+}
+
+long cf_workqueue_add_backoff_max(cf_workqueue *q, const char *key, long max_ms)
+{
 	item *it;
 	long delay;
 	int failures = 0;
 
+	if (max_ms > q->max_ms || max_ms <= 0)
+		max_ms = q->max_ms;
 	pthread_mutex_lock(&q->lock);
 	it = find(q, key);
 	if (it)
 		failures = it->failures++;
 	delay = q->base_ms;
-	for (int i = 0; i < failures && delay < q->max_ms; i++)
+	for (int i = 0; i < failures && delay < max_ms; i++)
 		delay *= 2;
-	if (delay > q->max_ms)
-		delay = q->max_ms;
+	if (delay > max_ms)
+		delay = max_ms;
 	/* jitter: between 3/4 and 5/4 of the delay, so that failures do not march in step */
 	delay = delay * 3 / 4 + (long)(rand_r(&q->seed) % (unsigned)(delay / 2 + 1));
 	pthread_mutex_unlock(&q->lock);

@@ -16,6 +16,13 @@ int  cf_workqueue_add(cf_workqueue *q, const char *key);
 int  cf_workqueue_add_after(cf_workqueue *q, const char *key, long delay_ms);
 /* After a failure: ready after the key's backoff, which then grows. Returns the delay. */
 long cf_workqueue_add_backoff(cf_workqueue *q, const char *key);
+/* The same with the delay capped at max_ms (when below the queue's own cap). */
+long cf_workqueue_add_backoff_max(cf_workqueue *q, const char *key, long max_ms);
+
+/* A reconcile's *requeue_ms for a failure worth retrying soon (a peer restarting): the key's
+ * backoff capped at CF_BACKOFF_SOON_MAX_MS instead of a retryInterval. */
+#define CF_REQUEUE_SOON (-1L)
+#define CF_BACKOFF_SOON_MAX_MS 30000L
 /* After a success: the key's backoff starts over. */
 void cf_workqueue_forget(cf_workqueue *q, const char *key);
 /* Blocks until a key is due, copies it into key, and marks it in progress. Returns 0, or

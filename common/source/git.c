@@ -14,8 +14,11 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Leak checking around libgit2's network calls (sanitizer builds only). Debian's libgit2 1.5
  * leaks on every ssh connect (the known_hosts path) from static functions that its stripped
@@ -64,6 +67,71 @@ typedef struct git_ctx {
 	size_t scanned_size;
 } git_ctx;
 
+/* ---- the deadline of a network call ----
+ * libgit2 1.5 has no server timeout, and its transfer callback runs only when bytes come: a
+ * server that accepts the connection and never answers would hold the call (and its worker)
+ * forever. So a call with a deadline arms a timer that signals this thread (DEADLINE_SIGNAL, a
+ * handler that does nothing, installed without SA_RESTART) at the deadline and each second
+ * after: the blocking connect/recv returns EINTR, libgit2 fails the call, and the error says
+ * it timed out. */
+#define DEADLINE_SIGNAL (SIGRTMIN + 3)
+
+typedef struct net_deadline {
+	timer_t timer;
+	int armed;
+	sigset_t old_mask;
+} net_deadline;
+
+static void on_deadline_signal(int sig)
+{
+	(void)sig;
+}
+
+static pthread_once_t deadline_once = PTHREAD_ONCE_INIT;
+static void deadline_init_once(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_deadline_signal;   /* no SA_RESTART: the blocked call returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(DEADLINE_SIGNAL, &sa, NULL);
+}
+
+static void deadline_arm(net_deadline *d, time_t deadline)
+{
+	struct sigevent sev;
+	struct itimerspec its;
+	sigset_t set;
+	time_t left = deadline - time(NULL);
+
+	d->armed = 0;
+	if (deadline == 0)
+		return;
+	pthread_once(&deadline_once, deadline_init_once);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = DEADLINE_SIGNAL;
+	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	if (timer_create(CLOCK_MONOTONIC, &sev, &d->timer) != 0)
+		return;   /* then only the transfer callback bounds it, as before */
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = left > 0 ? left : 0;
+	its.it_value.tv_nsec = left > 0 ? 0 : 1000000;
+	its.it_interval.tv_sec = 1;
+	if (timer_settime(d->timer, 0, &its, NULL) != 0) {
+		timer_delete(d->timer);
+		return;
+	}
+	sigemptyset(&set);
+	sigaddset(&set, DEADLINE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, &d->old_mask);
+	d->armed = 1;
+}
+
+/* Disarms; a call that failed past the deadline is recorded in ctx as timed out. */
+static void deadline_disarm(net_deadline *d, struct git_ctx *ctx, int rc);
+
 static pthread_once_t git_once = PTHREAD_ONCE_INIT;
 static void git_init_once(void)
 {
@@ -97,6 +165,17 @@ static int git_fail(const git_ctx *ctx, int code, const char *what)
 		snprintf(raw, sizeof(raw), "%s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
 	cf_url_redact(shown, sizeof(shown), raw);
 	return cf_err_set(code, "%s", shown);
+}
+
+static void deadline_disarm(net_deadline *d, git_ctx *ctx, int rc)
+{
+	if (!d->armed)
+		return;
+	timer_delete(d->timer);
+	pthread_sigmask(SIG_SETMASK, &d->old_mask, NULL);
+	d->armed = 0;
+	if (rc < 0 && ctx->deadline && time(NULL) >= ctx->deadline && ctx->err[0] == '\0')
+		snprintf(ctx->err, sizeof(ctx->err), "%s: timed out (no answer within the timeout)", ctx->r->url);
 }
 
 void cf_git_global_shutdown(void)
@@ -422,6 +501,7 @@ int cf_git_ls_remote(cf_git_repo *r, json_t **refs, const cf_git_auth *auth, lon
 	git_remote_callbacks cbs;
 	git_remote *remote = NULL;
 	const git_remote_head **heads;
+	net_deadline dl;
 	git_strarray headers;
 	char *hdr = NULL;
 	size_t n;
@@ -436,8 +516,10 @@ int cf_git_ls_remote(cf_git_repo *r, json_t **refs, const cf_git_auth *auth, lon
 		rc = git_fail(&ctx, CF_EINVAL, r->url);
 		goto out;
 	}
-	if ((rc = LIBGIT2_NET(git_remote_connect(remote, GIT_DIRECTION_FETCH, &cbs, NULL, &headers))) < 0 ||
-	    (rc = git_remote_ls(&heads, &n, remote)) < 0) {
+	deadline_arm(&dl, ctx.deadline);
+	rc = LIBGIT2_NET(git_remote_connect(remote, GIT_DIRECTION_FETCH, &cbs, NULL, &headers));
+	deadline_disarm(&dl, &ctx, rc);
+	if (rc < 0 || (rc = git_remote_ls(&heads, &n, remote)) < 0) {
 		rc = git_fail(&ctx, net_code(&ctx, rc), r->url);
 		goto out;
 	}
@@ -606,6 +688,7 @@ int cf_git_fetch(cf_git_repo *r, const char *refspec, const cf_git_auth *auth, l
 	git_remote *remote = NULL;
 	char *specs[1] = { (char *)refspec }, *hdr = NULL;
 	git_strarray refspecs = { specs, 1 };
+	net_deadline dl;
 	int rc = 0;
 
 	r->received = 0;
@@ -620,7 +703,10 @@ int cf_git_fetch(cf_git_repo *r, const char *refspec, const cf_git_auth *auth, l
 		rc = git_fail(&ctx, CF_EINVAL, r->url);
 		goto out;
 	}
-	if ((rc = LIBGIT2_NET(git_remote_fetch(remote, &refspecs, &fo, NULL))) < 0) {
+	deadline_arm(&dl, ctx.deadline);
+	rc = LIBGIT2_NET(git_remote_fetch(remote, &refspecs, &fo, NULL));
+	deadline_disarm(&dl, &ctx, rc);
+	if (rc < 0) {
 		rc = git_fail(&ctx, net_code(&ctx, rc), r->url);
 		goto out;
 	}

@@ -123,6 +123,7 @@ const char *cf_err_str(int code)
 		{ CF_ETIMEOUT, "timeout" }, { CF_ECONFLICT, "conflict" }, { CF_ETOOBIG, "too big" },
 		{ CF_EGONE, "gone" }, { CF_EAUTH, "unauthorized" }, { CF_EAPI, "api error" },
 		{ CF_ESTOPPED, "stopped" }, { CF_ENOTSERVED, "not served" },
+		{ CF_EUNAVAIL, "unavailable" },
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (names[i].code == code)

@@ -22,6 +22,8 @@ enum cf_err_code {
 	CF_ESTOPPED  = -12, /* stopped on request (signal, callback) */
 	CF_ENOTSERVED = -13, /* the API does not serve this group/version/kind (API 404 without an
 			      * object, discovery miss): not "the object is gone" */
+	CF_EUNAVAIL  = -14, /* a peer is not there now (connection refused or reset, no listener):
+			     * worth a retry within seconds, not after a retryInterval */
 };
 
 /* Records code and a printf-style message for this thread, and returns code, so that a

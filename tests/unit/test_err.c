@@ -133,6 +133,7 @@ static void url_credentials_redacted(void)
 	CHECK(cf_url_redact(small, sizeof(small), "https://u:secret@h/x") == strlen(small));
 	CHECK(strstr(small, "secret") == NULL);
 	CHECK_STR(cf_err_str(CF_ENOTSERVED), "not served");
+	CHECK_STR(cf_err_str(CF_EUNAVAIL), "unavailable");
 }
 
 static const cf_test_case cases[] = {

@@ -197,6 +197,7 @@ typedef struct result_case {
 	int rc;
 	int want_rc;              /* 0, or 1 for "a negative code" */
 	long want_requeue_ms;
+	int soon;                 /* CF_FAIL_SOON */
 } result_case;
 
 static const result_case results[] = {
@@ -210,13 +211,15 @@ static const result_case results[] = {
 	{ "error_without_fail_backs_off", 0, 0, 0, 60000, 2000, 0, CF_EAPI, 1, 0 },
 	{ "no_interval_success_waits_for_change", 0, 0, 0, 0, 0, 0, 0, 0, 0 },
 	{ "no_interval_failure_backs_off", 1, 0, 0, 0, 0, 0, CF_EINVAL, 1, 0 },
+	{ "soon_failure_short_backoff_not_retry_interval", 1, 0, 0, 600000, 600000, 0, CF_EUNAVAIL, 1, CF_REQUEUE_SOON, 1 },
+	{ "soon_unwritten_failure_backs_off", 1, 0, 1, 600000, 600000, 0, CF_EUNAVAIL, 1, 0, 1 },
 };
 
 static void result_table(void)
 {
 	for (size_t i = 0; i < sizeof(results) / sizeof(results[0]); i++) {
 		const result_case *c = &results[i];
-		cf_reconcile r = { .failed = c->failed, .stalled = c->stalled, .status_unwritten = c->unwritten,
+		cf_reconcile r = { .failed = c->failed, .stalled = c->stalled, .soon = c->soon, .status_unwritten = c->unwritten,
 				   .interval_ms = c->interval_ms, .retry_ms = c->retry_ms, .requeue_ms = c->body_requeue_ms };
 		long requeue = -1;
 		int rc = cf_reconcile_result(&requeue, &r, c->rc);

@@ -93,6 +93,29 @@ static void delays_and_backoff(void)
 	cf_workqueue_free(q);
 }
 
+/* the short backoff of a peer restarting: it doubles as the other, but stops at its own cap */
+static void backoff_max(void)
+{
+	cf_workqueue *q = NULL;
+	char key[64];
+	long d = 0;
+
+	CHECK_OK(cf_workqueue_new(&q, 10, 100000));
+	if (q == NULL)
+		return;
+	CHECK_OK(cf_workqueue_add(q, "soon"));
+	for (int i = 0; i < 6; i++) {   /* each failure while in progress, as a worker's */
+		CHECK_OK(cf_workqueue_get(q, key, sizeof(key)));
+		d = cf_workqueue_add_backoff_max(q, "soon", 40);
+		CHECK(d <= 50);
+		cf_workqueue_done(q, "soon");
+	}
+	CHECK_OK(cf_workqueue_get(q, key, sizeof(key)));
+	cf_workqueue_done(q, "soon");
+	CHECK(d >= 30);   /* reached the cap */
+	cf_workqueue_free(q);
+}
+
 static cf_workqueue *shared;
 
 static void *waiter(void *arg)
@@ -126,6 +149,7 @@ static const cf_test_case cases[] = {
 	{ "dedup_and_order", dedup_and_order },
 	{ "re_added_while_active_comes_back_once", re_added_while_active_comes_back_once },
 	{ "delays_and_backoff", delays_and_backoff },
+	{ "backoff_max_caps_the_short_backoff", backoff_max },
 	{ "shutdown_wakes_workers", shutdown_wakes_workers },
 };
 CF_TEST_MAIN(cases)

@@ -20,6 +20,7 @@ struct cf_objcache {
 	json_t *entries;   /* inventory id -> {owner, desired, fields, fh, content, dirty} */
 	json_t *fieldsets; /* fh -> fieldsV1 set, one per distinct set */
 	json_t *watched;   /* "apiVersion/kind" -> true */
+	json_t *builds;    /* owner -> hash of the input of its last whole apply */
 };
 
 int cf_objcache_new(cf_objcache **out)
@@ -32,7 +33,8 @@ int cf_objcache_new(cf_objcache **out)
 	c->entries = json_object();
 	c->fieldsets = json_object();
 	c->watched = json_object();
-	if (c->entries == NULL || c->fieldsets == NULL || c->watched == NULL) {
+	c->builds = json_object();
+	if (c->entries == NULL || c->fieldsets == NULL || c->watched == NULL || c->builds == NULL) {
 		cf_objcache_free(c);
 		return -1;
 	}
@@ -48,6 +50,7 @@ void cf_objcache_free(cf_objcache *c)
 	json_decref(c->entries);
 	json_decref(c->fieldsets);
 	json_decref(c->watched);
+	json_decref(c->builds);
 	pthread_mutex_destroy(&c->mu);
 	cf_free(c);
 }
@@ -298,4 +301,40 @@ size_t cf_objcache_len(cf_objcache *c)
 	n = json_object_size(c->entries);
 	pthread_mutex_unlock(&c->mu);
 	return n;
+}
+
+void cf_objcache_built(cf_objcache *c, const char *owner, const char *input)
+{
+	pthread_mutex_lock(&c->mu);
+	if (input == NULL || json_object_set_new(c->builds, owner, json_string(input)) < 0)
+		json_object_del(c->builds, owner);
+	pthread_mutex_unlock(&c->mu);
+}
+
+int cf_objcache_clean(cf_objcache *c, const char *owner, const json_t *inventory, const char *input)
+{
+	const json_t *v, *e;
+	const char *built;
+	size_t i;
+	int clean;
+
+	pthread_mutex_lock(&c->mu);
+	built = cf_json_str(c->builds, owner);
+	clean = built && strcmp(built, input) == 0 && json_is_array(inventory);
+	json_array_foreach(inventory, i, v) {
+		const char *id = cf_json_str(v, "id");
+		cf_apply_id x;
+		char key[512];
+		if (!clean)
+			break;
+		e = id ? json_object_get(c->entries, id) : NULL;
+		clean = e && cf_json_str(e, "owner") && strcmp(cf_json_str(e, "owner"), owner) == 0 &&
+			!json_is_true(json_object_get(e, "dirty")) && cf_apply_id_parse(&x, id) == 0 && cf_json_str(v, "v");
+		if (clean) {
+			snprintf(key, sizeof(key), "%s%s%s/%s", x.group, x.group[0] ? "/" : "", cf_json_str(v, "v"), x.kind);
+			clean = json_object_get(c->watched, key) != NULL;
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+	return clean;
 }

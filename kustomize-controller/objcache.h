@@ -29,4 +29,13 @@ void cf_objcache_set_watched(cf_objcache *c, const char *api_version, const char
 void cf_objcache_forget_id(cf_objcache *c, const char *id);
 size_t cf_objcache_len(cf_objcache *c);
 
+/* The build of owner: input (a hash of its artifact digest, spec and substitution inputs) was
+ * built and applied whole; NULL forgets it (a build of other input starts). One hash per
+ * Kustomization. */
+void cf_objcache_built(cf_objcache *c, const char *owner, const char *input);
+/* 1 when owner's last build was of input and every object of inventory ([{id, v}]) is as that
+ * apply left it (applied for owner, its kind watched, no change seen since): building and
+ * applying input again would change nothing. */
+int  cf_objcache_clean(cf_objcache *c, const char *owner, const json_t *inventory, const char *input);
+
 #endif

@@ -167,6 +167,10 @@ static int finalize_objects(rec *r)
 	size_t i;
 	int rc = 0;
 
+	/* pruned or left in place, the objects are no longer this controller's to watch (and
+	 * their deletion here is not drift) */
+	json_array_foreach(inv, i, v)
+		cf_objcache_forget_id(r->c->cache, r->key, cf_json_str(v, "id"));
 	if (json_is_true(json_object_get(r->spec, "prune")) && !json_is_true(json_object_get(r->spec, "suspend")) &&
 	    json_array_size(inv) > 0) {
 		empty = json_array();
@@ -185,9 +189,6 @@ static int finalize_objects(rec *r)
 			cf_log(CF_LOG_INFO, "pruned on deletion", "object", r->key, "change", json_string_value(v), NULL);
 		json_decref(lines);
 	}
-	/* pruned or left in place, the objects are no longer this controller's to watch */
-	json_array_foreach(inv, i, v)
-		cf_objcache_forget_id(r->c->cache, cf_json_str(v, "id"));
 	return 0;   /* the lifecycle removes the finalizer */
 }
 
@@ -641,6 +642,17 @@ static int apply_revision(rec *r)
 			cf_log(CF_LOG_WARN, "no drift watch", "kind", x.kind, "error", cf_err_msg(), NULL);
 	}
 	old_inv = json_object_get(json_object_get(r->status, "inventory"), "entries");
+	/* what left the inventory is no longer watched for drift, before its prune: its deletion
+	 * is ours, not drift */
+	json_array_foreach(old_inv, i, v) {
+		size_t j;
+		const json_t *n;
+		int kept = 0;
+		json_array_foreach(res.inventory, j, n)
+			kept |= strcmp(cf_json_str(n, "id"), cf_json_str(v, "id")) == 0;
+		if (!kept)
+			cf_objcache_forget_id(r->c->cache, r->key, cf_json_str(v, "id"));
+	}
 	if (json_is_true(json_object_get(r->spec, "prune"))) {
 		cf_kube_impersonate(r->k, NULL, NULL);   /* the siblings are read as the controller */
 		rc = prune(r, tree, old_inv, res.inventory, &deleted);
@@ -651,15 +663,6 @@ static int apply_revision(rec *r)
 			rc = fail(r, R_PRUNE, 0);
 			goto out;
 		}
-	}
-	json_array_foreach(old_inv, i, v) {
-		size_t j;
-		const json_t *n;
-		int kept = 0;
-		json_array_foreach(res.inventory, j, n)
-			kept |= strcmp(cf_json_str(n, "id"), cf_json_str(v, "id")) == 0;
-		if (!kept)
-			cf_objcache_forget_id(r->c->cache, cf_json_str(v, "id"));
 	}
 	/* the inventory is recorded before the health check: what was applied must be pruned later */
 	json_object_set_new(r->status, "inventory", json_pack("{s:O}", "entries", res.inventory));

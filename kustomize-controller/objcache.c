@@ -282,14 +282,16 @@ void cf_objcache_set_watched(cf_objcache *c, const char *api_version, const char
 	pthread_mutex_unlock(&c->mu);
 }
 
-void cf_objcache_forget_id(cf_objcache *c, const char *id)
+void cf_objcache_forget_id(cf_objcache *c, const char *owner, const char *id)
 {
 	const json_t *e;
 
 	pthread_mutex_lock(&c->mu);
-	if ((e = json_object_get(c->entries, id)) != NULL)
+	e = json_object_get(c->entries, id);
+	if (e && (owner == NULL || (cf_json_str(e, "owner") && strcmp(cf_json_str(e, "owner"), owner) == 0))) {
 		release_fields(c, e);
-	json_object_del(c->entries, id);
+		json_object_del(c->entries, id);
+	}
 	pthread_mutex_unlock(&c->mu);
 }
 

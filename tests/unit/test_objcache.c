@@ -43,7 +43,9 @@ static void objcache_skips_and_sees_drift(void)
 	cf_objcache_applied(c, "flux-system/apps", desired, live);
 	json_object_set_new(json_object_get(desired, "data"), "k", json_string("new"));
 	CHECK(!cf_objcache_unchanged(c, desired));
-	cf_objcache_forget_id(c, "n_a__ConfigMap");
+	cf_objcache_forget_id(c, "other/ks", "n_a__ConfigMap");   /* not the owner: kept */
+	CHECK(cf_objcache_len(c) == 1);
+	cf_objcache_forget_id(c, "flux-system/apps", "n_a__ConfigMap");
 	CHECK(cf_objcache_len(c) == 0);
 	json_decref(desired);
 	json_decref(live);
@@ -90,7 +92,7 @@ static void objcache_drift_is_our_fields_only(void)
 	edited = json_deep_copy(other);
 	json_object_set_new(json_object_get(edited, "spec"), "ports", json_loads("[{\"port\":81,\"protocol\":\"TCP\"}]", 0, NULL));
 	CHECK(cf_objcache_observe(c, "MODIFIED", edited, owner, sizeof(owner), what, sizeof(what)));
-	cf_objcache_forget_id(c, "n_s__Service");
+	cf_objcache_forget_id(c, NULL, "n_s__Service");
 	CHECK(cf_objcache_len(c) == 0);
 	json_decref(desired);
 	json_decref(live);

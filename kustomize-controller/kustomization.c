@@ -569,14 +569,13 @@ static int succeed(rec *r)
 	return 0;   /* the lifecycle writes status and looks again after the interval */
 }
 
-/* The pass of an input built and applied last, whose objects are all as that apply left them:
- * nothing is fetched, built or applied again; only health is looked at. */
-static int unchanged_pass(rec *r)
+/* A pass that applies nothing (the revision applied last, its objects as that apply left
+ * them): health of the inventory only. */
+static int health_only(rec *r)
 {
 	const json_t *inv = json_object_get(json_object_get(r->status, "inventory"), "entries");
 	int rc;
 
-	cf_log(CF_LOG_DEBUG, "unchanged, not built again", "object", r->key, "revision", r->p->revision, NULL);
 	rc = impersonate(r);
 	if (rc == 0)
 		rc = health_look(r, inv, &r->wait);
@@ -608,7 +607,8 @@ static int apply_revision(rec *r)
 	have_input = build_input(input, r, source, vars) == 0;
 	if (have_input && json_array_size(r->drift) == 0 &&
 	    cf_objcache_clean(r->c->cache, r->key, json_object_get(json_object_get(r->status, "inventory"), "entries"), input)) {
-		rc = unchanged_pass(r);
+		cf_log(CF_LOG_DEBUG, "unchanged, not built again", "object", r->key, "revision", r->p->revision, NULL);
+		rc = health_only(r);   /* nothing fetched, built or applied again */
 		goto out;
 	}
 	cf_objcache_built(r->c->cache, r->key, NULL);   /* until this input is applied whole */
@@ -722,9 +722,7 @@ static int source_revision(rec *r, char *out, size_t size)
  * for the same revision). */
 static int health_resume(rec *r, int *resumed)
 {
-	const json_t *inv = json_object_get(json_object_get(r->status, "inventory"), "entries");
 	char now[sizeof(r->p->revision)];
-	int rc;
 
 	*resumed = 0;
 	if (r->wait == NULL || json_array_size(r->drift) > 0 ||
@@ -736,13 +734,7 @@ static int health_resume(rec *r, int *resumed)
 	}
 	*resumed = 1;
 	snprintf(r->p->revision, sizeof(r->p->revision), "%s", now);
-	rc = impersonate(r);
-	if (rc == 0)
-		rc = health_look(r, inv, &r->wait);
-	cf_kube_impersonate(r->k, NULL, NULL);
-	if (rc < 0)
-		return fail(r, R_HEALTH, 0);
-	return rc == 1 ? health_progressing(r, r->wait) : succeed(r);
+	return health_only(r);
 }
 
 static void rec_init(rec *r, cf_reconcile *p)

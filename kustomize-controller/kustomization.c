@@ -16,6 +16,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/sha256.h"
 #include "yaml/yaml.h"
 
 #include <stdio.h>
@@ -166,6 +167,10 @@ static int finalize_objects(rec *r)
 	size_t i;
 	int rc = 0;
 
+	/* pruned or left in place, the objects are no longer this controller's to watch (and
+	 * their deletion here is not drift) */
+	json_array_foreach(inv, i, v)
+		cf_objcache_forget_id(r->c->cache, r->key, cf_json_str(v, "id"));
 	if (json_is_true(json_object_get(r->spec, "prune")) && !json_is_true(json_object_get(r->spec, "suspend")) &&
 	    json_array_size(inv) > 0) {
 		empty = json_array();
@@ -184,9 +189,6 @@ static int finalize_objects(rec *r)
 			cf_log(CF_LOG_INFO, "pruned on deletion", "object", r->key, "change", json_string_value(v), NULL);
 		json_decref(lines);
 	}
-	/* pruned or left in place, the objects are no longer this controller's to watch */
-	json_array_foreach(inv, i, v)
-		cf_objcache_forget_id(r->c->cache, cf_json_str(v, "id"));
 	return 0;   /* the lifecycle removes the finalizer */
 }
 
@@ -232,57 +234,87 @@ static const cf_kind *served_source(const char *kind)
 	return NULL;
 }
 
-/* The source's artifact: fetched over nng from the address in its URL, checked against the
- * digest in its status, unpacked in memory. */
-static int fetch_artifact(rec *r, cf_tree **tree)
+/* The source object (*source, the caller frees it) with an artifact; sets the pass's revision. */
+static int source_artifact(rec *r, json_t **source)
 {
-	const json_t *src = json_object_get(r->spec, "sourceRef");
+	const json_t *src = json_object_get(r->spec, "sourceRef"), *art;
 	const char *kind = cf_json_str(src, "kind"), *name = cf_json_str(src, "name");
 	const char *ns = cf_json_str(src, "namespace") ? cf_json_str(src, "namespace") : r->ns;
-	const char *path, *url, *digest, *rev;
 	const cf_kind *sk;
-	json_t *source = NULL;
-	const json_t *art;
-	cf_buf data = CF_BUF_INIT((size_t)r->c->artifact_max_size);
-	char addr[1024];
-	size_t plen, ulen;
 	int rc;
 
-	*tree = NULL;
+	*source = NULL;
 	if (kind == NULL || name == NULL)
 		return cf_err_set(CF_EINVAL, "spec.sourceRef needs kind and name");
 	if ((sk = served_source(kind)) == NULL)
 		return CF_EINVAL;
-	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ sk->api_version, kind, ns, name });
+	rc = cf_kube_get(r->k, source, &(cf_kube_ref){ sk->api_version, kind, ns, name });
 	if (rc < 0)
 		return cf_err_prefix("Source '%s/%s/%s'", kind, ns, name);
-	art = json_object_get(json_object_get(source, "status"), "artifact");
-	path = cf_json_str(art, "path");
-	url = cf_json_str(art, "url");
-	digest = cf_json_str(art, "digest");
-	rev = cf_json_str(art, "revision");
-	if (!path || !url || !digest || !rev) {
-		json_decref(source);
+	art = json_object_get(json_object_get(*source, "status"), "artifact");
+	if (!cf_json_str(art, "path") || !cf_json_str(art, "url") || !cf_json_str(art, "digest") || !cf_json_str(art, "revision")) {
+		json_decref(*source);
+		*source = NULL;
 		return cf_err_set(CF_ENOTFOUND, "Source '%s/%s/%s' is not ready, artifact not found", kind, ns, name);
 	}
-	snprintf(r->p->revision, sizeof(r->p->revision), "%s", rev);
-	plen = strlen(path);
-	ulen = strlen(url);
+	snprintf(r->p->revision, sizeof(r->p->revision), "%s", cf_json_str(art, "revision"));
+	return 0;
+}
+
+/* The artifact of source (from source_artifact): fetched over nng from the address in its URL,
+ * checked against the digest in its status, unpacked in memory. */
+static int fetch_tree(rec *r, const json_t *source, cf_tree **tree)
+{
+	const json_t *art = json_object_get(json_object_get(source, "status"), "artifact");
+	const char *path = cf_json_str(art, "path"), *url = cf_json_str(art, "url");
+	const char *digest = cf_json_str(art, "digest"), *rev = cf_json_str(art, "revision");
+	cf_buf data = CF_BUF_INIT((size_t)r->c->artifact_max_size);
+	char addr[1024];
+	size_t plen = strlen(path), ulen = strlen(url);
+	int rc;
+
+	*tree = NULL;
 	if (ulen <= plen + 1 || strcmp(url + ulen - plen, path) != 0 || url[ulen - plen - 1] != '/' ||
-	    ulen - plen - 1 >= sizeof(addr)) {
-		rc = cf_err_set(CF_EINVAL, "Source '%s/%s/%s': artifact url '%s' does not end in its path", kind, ns, name, url);
-		goto out;
-	}
+	    ulen - plen - 1 >= sizeof(addr))
+		return cf_err_set(CF_EINVAL, "Source '%s/%s': artifact url '%s' does not end in its path",
+				  cf_json_str(source, "kind"), cf_json_str(json_object_get(source, "metadata"), "name"), url);
 	snprintf(addr, sizeof(addr), "%.*s", (int)(ulen - plen - 1), url);
 	rc = cf_bus_fetch_artifact(&data, addr, r->c->internal_token, path, digest, r->timeout_ms);
 	if (rc == 0)
 		rc = cf_tree_unpack(tree, data.data, data.len, (size_t)r->c->artifact_max_size, (size_t)r->c->max_files);
 	if (rc < 0)
 		cf_err_prefix("artifact '%s' of revision '%s'", path, rev);
-out:
-	json_decref(source);
 	cf_buf_free(&data);
 	return rc;
+}
+
+static int fetch_artifact(rec *r, cf_tree **tree)
+{
+	json_t *source = NULL;
+	int rc;
+
+	*tree = NULL;
+	if ((rc = source_artifact(r, &source)) == 0)
+		rc = fetch_tree(r, source, tree);
+	json_decref(source);
+	return rc;
+}
+
+/* The hash of what a build and apply of r depend on: the artifact's digest, the spec, the
+ * substitution inputs (vars), and what the controller adds from its flags. */
+static int build_input(char out[72], rec *r, const json_t *source, const json_t *vars)
+{
+	json_t *in = json_pack("{s:s?,s:O?,s:O?,s:s?,s:b,s:b}", "digest",
+			       cf_json_str(json_object_get(json_object_get(source, "status"), "artifact"), "digest"),
+			       "spec", r->spec, "vars", vars, "sa", r->c->default_service_account,
+			       "noRemote", r->c->no_remote_bases, "noCross", r->c->no_cross_namespace_refs);
+	char *text = in ? json_dumps(in, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+	if (text)
+		cf_sha256_of(out, text, strlen(text));
+	free(text);
+	json_decref(in);
+	return text ? 0 : -1;
 }
 
 /* Namespaced objects must say their namespace (Flux refuses the whole set otherwise). Kinds
@@ -537,22 +569,51 @@ static int succeed(rec *r)
 	return 0;   /* the lifecycle writes status and looks again after the interval */
 }
 
+/* A pass that applies nothing (the revision applied last, its objects as that apply left
+ * them): health of the inventory only. */
+static int health_only(rec *r)
+{
+	const json_t *inv = json_object_get(json_object_get(r->status, "inventory"), "entries");
+	int rc;
+
+	rc = impersonate(r);
+	if (rc == 0)
+		rc = health_look(r, inv, &r->wait);
+	cf_kube_impersonate(r->k, NULL, NULL);
+	if (rc < 0)
+		return fail(r, R_HEALTH, 0);
+	return rc == 1 ? health_progressing(r, r->wait) : succeed(r);
+}
+
 static int apply_revision(rec *r)
 {
 	cf_tree *tree = NULL;
 	cf_kfs fs;
-	json_t *objs = NULL, *vars = NULL, *deleted = NULL, *old_inv;
+	json_t *objs = NULL, *vars = NULL, *deleted = NULL, *old_inv, *source = NULL;
 	cf_apply_result res = { 0 };
 	cf_apply_opts ao = CF_APPLY_OPTS_INIT;
 	cf_buf changes = CF_BUF_INIT(1u << 20);
 	const json_t *v;
+	char input[72];
 	size_t i;
-	int rc;
+	int rc, have_input;
 
-	if ((rc = fetch_artifact(r, &tree)) < 0)   /* a source-controller restarting: retried in seconds */
-		return fail(r, R_ARTIFACT, rc == CF_EUNAVAIL ? CF_FAIL_SOON : 0);
+	if ((rc = source_artifact(r, &source)) < 0)
+		return fail(r, R_ARTIFACT, 0);
 	if (json_object_get(r->spec, "postBuild") && (rc = cf_flux_load_vars(r->k, r->obj, &vars)) < 0) {
 		rc = fail(r, R_BUILD, 0);
+		goto out;
+	}
+	have_input = build_input(input, r, source, vars) == 0;
+	if (have_input && json_array_size(r->drift) == 0 &&
+	    cf_objcache_clean(r->c->cache, r->key, json_object_get(json_object_get(r->status, "inventory"), "entries"), input)) {
+		cf_log(CF_LOG_DEBUG, "unchanged, not built again", "object", r->key, "revision", r->p->revision, NULL);
+		rc = health_only(r);   /* nothing fetched, built or applied again */
+		goto out;
+	}
+	cf_objcache_built(r->c->cache, r->key, NULL);   /* until this input is applied whole */
+	if ((rc = fetch_tree(r, source, &tree)) < 0) {   /* a source-controller restarting: retried in seconds */
+		rc = fail(r, R_ARTIFACT, rc == CF_EUNAVAIL ? CF_FAIL_SOON : 0);
 		goto out;
 	}
 	cf_kfs_tree(&fs, tree);
@@ -581,6 +642,17 @@ static int apply_revision(rec *r)
 			cf_log(CF_LOG_WARN, "no drift watch", "kind", x.kind, "error", cf_err_msg(), NULL);
 	}
 	old_inv = json_object_get(json_object_get(r->status, "inventory"), "entries");
+	/* what left the inventory is no longer watched for drift, before its prune: its deletion
+	 * is ours, not drift */
+	json_array_foreach(old_inv, i, v) {
+		size_t j;
+		const json_t *n;
+		int kept = 0;
+		json_array_foreach(res.inventory, j, n)
+			kept |= strcmp(cf_json_str(n, "id"), cf_json_str(v, "id")) == 0;
+		if (!kept)
+			cf_objcache_forget_id(r->c->cache, r->key, cf_json_str(v, "id"));
+	}
 	if (json_is_true(json_object_get(r->spec, "prune"))) {
 		cf_kube_impersonate(r->k, NULL, NULL);   /* the siblings are read as the controller */
 		rc = prune(r, tree, old_inv, res.inventory, &deleted);
@@ -592,17 +664,10 @@ static int apply_revision(rec *r)
 			goto out;
 		}
 	}
-	json_array_foreach(old_inv, i, v) {
-		size_t j;
-		const json_t *n;
-		int kept = 0;
-		json_array_foreach(res.inventory, j, n)
-			kept |= strcmp(cf_json_str(n, "id"), cf_json_str(v, "id")) == 0;
-		if (!kept)
-			cf_objcache_forget_id(r->c->cache, cf_json_str(v, "id"));
-	}
 	/* the inventory is recorded before the health check: what was applied must be pruned later */
 	json_object_set_new(r->status, "inventory", json_pack("{s:O}", "entries", res.inventory));
+	if (have_input)
+		cf_objcache_built(r->c->cache, r->key, input);
 	rc = health_look(r, res.inventory, &r->wait);
 	cf_kube_impersonate(r->k, NULL, NULL);
 	if (change_set(&changes, r, &res, deleted) > 0) {
@@ -621,6 +686,7 @@ out:
 	json_decref(deleted);
 	json_decref(objs);
 	json_decref(vars);
+	json_decref(source);
 	cf_tree_free(tree);
 	cf_buf_free(&changes);
 	return rc;
@@ -656,9 +722,7 @@ static int source_revision(rec *r, char *out, size_t size)
  * for the same revision). */
 static int health_resume(rec *r, int *resumed)
 {
-	const json_t *inv = json_object_get(json_object_get(r->status, "inventory"), "entries");
 	char now[sizeof(r->p->revision)];
-	int rc;
 
 	*resumed = 0;
 	if (r->wait == NULL || json_array_size(r->drift) > 0 ||
@@ -670,13 +734,7 @@ static int health_resume(rec *r, int *resumed)
 	}
 	*resumed = 1;
 	snprintf(r->p->revision, sizeof(r->p->revision), "%s", now);
-	rc = impersonate(r);
-	if (rc == 0)
-		rc = health_look(r, inv, &r->wait);
-	cf_kube_impersonate(r->k, NULL, NULL);
-	if (rc < 0)
-		return fail(r, R_HEALTH, 0);
-	return rc == 1 ? health_progressing(r, r->wait) : succeed(r);
+	return health_only(r);
 }
 
 static void rec_init(rec *r, cf_reconcile *p)

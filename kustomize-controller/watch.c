@@ -79,6 +79,7 @@ void ks_index_update(ks_ctl *c, const char *type, const json_t *obj)
 		json_object_del(c->index, key);
 		json_object_del(c->drift, key);
 		pthread_mutex_unlock(&c->mu);
+		cf_objcache_built(c->cache, key, NULL);
 		return;
 	}
 	snprintf(buf, sizeof(buf), "%s/%s/%s", cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository",

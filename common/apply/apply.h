@@ -30,7 +30,9 @@ typedef struct cf_apply_opts {
 	void *payload;
 } cf_apply_opts;
 #define CF_APPLY_OPTS_VERSION 2
-#define CF_APPLY_OPTS_INIT { CF_APPLY_OPTS_VERSION, "kustomize-controller", 0, 30000, 0, NULL, NULL, NULL }
+/* The field manager the kustomize-controller applies as (Flux's). */
+#define CF_APPLY_FIELD_MANAGER "kustomize-controller"
+#define CF_APPLY_OPTS_INIT { CF_APPLY_OPTS_VERSION, CF_APPLY_FIELD_MANAGER, 0, 30000, 0, NULL, NULL, NULL }
 
 /* What an apply did. inventory: [{id, v}] in Flux's format ("<ns>_<name>_<group>_<kind>", v the
  * version); changes: ["Kind/ns/name created|configured|unchanged|skipped"] (skipped: the ssa

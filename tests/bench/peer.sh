@@ -7,6 +7,10 @@
 #   re-reconcile   reconcile.fluxcd.io/requestedAt on all, nothing changed -> all handled
 #   commit         a commit changing one app -> its ConfigMap has the new value
 #   drift          one ConfigMap edited by hand -> reverted (Flux: at the next interval, 10m)
+#   false drift    "drift detected" lines of cflux's kustomize-controller with nothing changed
+#                  (converge and re-reconcile; logged at info); Flux has no drift watch
+#   objects/s      4N / converge; beside it `kubectl apply --server-side` of the same 4N objects
+#                  in one call (into its own namespace, once per run)
 #   RSS            idle (started, nothing to do) and peak (VmHWM) per controller
 #   CPU            user+system seconds of both controllers for converge and for re-reconcile
 # Flux and cflux CRDs share names: each peer installs its own and removes them after. Flux's
@@ -165,7 +169,7 @@ start_cflux() {
 		--notify-addr tcp://127.0.0.1:17161 --log-level warn >"$W/cflux-source.log" 2>&1 &
 	SC=$!
 	bin/kustomize-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespace $KSNS \
-		--source-notify-addr tcp://127.0.0.1:17161 --log-level warn >"$W/cflux-kustomize.log" 2>&1 &
+		--source-notify-addr tcp://127.0.0.1:17161 --log-level info >"$W/cflux-kustomize.log" 2>&1 &
 	KC=$!
 	PIDS="$SC $KC"
 }
@@ -235,6 +239,11 @@ run() {
 		echo "rereconcile fail($(count_handled "$stamp")/$N)" >> "$out"
 	fi
 	echo "cpu_rereconcile $(echo "$(cpu $SC) $(cpu $KC) $c0 $k0" | awk '{ printf "%.2f", $1 + $2 - $3 - $4 }')" >> "$out"
+	if [ "$peer" = cflux ]; then
+		echo "false_drift $(grep -c 'drift detected' "$W/cflux-kustomize.log" || true)" >> "$out"
+	else
+		echo "false_drift -" >> "$out"
+	fi
 
 	sed -i 's/color: blue/color: green/' "$W/src/apps/app0000/objects.yaml"
 	git -C "$W/src" commit -qam "app0000: green"
@@ -265,6 +274,27 @@ run() {
 	remove_crds
 }
 
+# kubectl apply --server-side of the same 4N objects in one call, into its own namespace
+kubectl_apply() {
+	i=0
+	while [ $i -lt "$N" ]; do
+		echo ---
+		sed "s/^metadata: {name: \([^,]*\),/metadata: {name: \1, namespace: bench-kubectl,/" "$W/src/apps/$(printf 'app%04d' $i)/objects.yaml"
+		i=$((i + 1))
+	done > "$W/kubectl.yaml"
+	kubectl create namespace bench-kubectl >/dev/null
+	t0=$(now)
+	if kubectl apply --server-side -f "$W/kubectl.yaml" >/dev/null; then
+		echo "kubectl_apply $(secs "$t0" "$(now)")" >> "$W/cflux.result"
+	else
+		echo "kubectl_apply fail" >> "$W/cflux.result"
+	fi
+	kubectl delete namespace bench-kubectl --wait=true --timeout=300s >/dev/null 2>&1 || true
+}
+
+# objects/s of a key's seconds in PEER's result
+per_s() { val "$1" "$2" | awk -v n=$((4 * N)) '$1 + 0 > 0 { printf "%.0f", n / $1; next } { print "-" }'; }
+
 row() {
 	c=$(val cflux "$2")
 	if [ "$PEER" = flux ]; then
@@ -278,6 +308,7 @@ row() {
 remove_crds
 kubectl delete namespace $KSNS $APPNS --wait=true --timeout=300s >/dev/null 2>&1 || true
 run cflux
+kubectl_apply
 [ "$PEER" = none ] || run flux
 echo "$N apps x 4 objects, one Kustomization each; $(date -u +%Y-%m-%d), Kubernetes $KUBE_VERSION"
 if [ "$PEER" = flux ]; then
@@ -292,6 +323,9 @@ row "all $N Ready" converge s
 row "unchanged re-reconcile of all" rereconcile s
 row "commit -> applied" commit s
 row "drift -> healed" drift s
+row "drift reconciles, nothing changed" false_drift ""
+echo "| objects/s, converge | $(per_s cflux converge) |$( [ "$PEER" = flux ] && echo " $(per_s flux converge) | |")"
+echo "| kubectl apply --server-side of the $((4 * N)) objects, one call | $(val cflux kubectl_apply) s ($(per_s cflux kubectl_apply) objects/s) |"
 row "CPU, converge (both controllers)" cpu_converge s
 row "CPU, re-reconcile" cpu_rereconcile s
 row "source-controller RSS idle" sc_idle MiB

@@ -9,6 +9,7 @@
 #include "kube_env.h"
 #include "test.h"
 #include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -226,6 +227,8 @@ static void setup(void)
 		  "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: bad-field-cm\\n' > bad/field/ok.yaml\n"
 		  "printf 'apiVersion: v1\\nkind: Service\\nmetadata:\\n  name: bad-field-svc\\nspec:\\n  ports:\\n  - port: many\\n' > bad/field/svc.yaml\n"
 		  "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: frozen\\nimmutable: true\\ndata:\\n  v: \"1\"\\n' > immutable/cm.yaml\n"
+		  "mkdir sa; printf 'apiVersion: v1\\nkind: ServiceAccount\\nmetadata:\\n  name: sa-foreign\\n' > sa/foreign.yaml\n"
+		  "printf 'apiVersion: v1\\nkind: ServiceAccount\\nmetadata:\\n  name: sa-ours\\n  labels:\\n    tier: back\\n' > sa/ours.yaml\n"
 		  "mkdir adopt; printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: prod-app-config\\ndata:\\n  owner: adopter\\n' > adopt/cm.yaml\n"
 		  "git add -A; git commit -qm fleet; git push -q origin main", work) == 0);
 	CHECK(run("kubectl -n %s create configmap vars --from-literal=GREETING='hello from configmap' >/dev/null && "
@@ -415,6 +418,86 @@ static void drift_is_reverted(void)
 	CHECK(ok);
 	CHECK(wait_event("drift corrected", 10));
 	CHECK(k8s_event_contains("Deployment/"));
+}
+
+/* How many lines of the kustomize-controller's log say "drift detected" about what (e.g.
+ * "/dev-app-config modified"). */
+static long drift_lines(const char *what)
+{
+	char out[64];
+
+	if (capture(out, sizeof(out), "grep -F 'drift detected' %s/kustomize-controller.log | grep -cF '%s' || true", store, what) != 0)
+		return -1;
+	return strtol(out, NULL, 10);
+}
+
+static int sa_label_is(const char *name, const char *key, const char *want, int secs)
+{
+	for (int i = 0; i < secs * 10; i++) {
+		json_t *o = get("v1", "ServiceAccount", name);
+		const char *v = json_string_value(json_object_get(json_object_get(json_object_get(o, "metadata"), "labels"), key));
+		int ok = v && strcmp(v, want) == 0;
+		json_decref(o);
+		if (ok)
+			return 0;
+		msleep(100);
+	}
+	return -1;
+}
+
+/* Issue 19: only the fields our field manager owns are drift. A label (kubectl-label), an
+ * annotation (kubectl-annotate), a data key applied by another field manager and, on 1.20, the
+ * token controller's `secrets:` on ServiceAccounts are not: no drift line, no reconcile, and the
+ * other managers' fields stay. A change of our fields on a sibling of the same kind, made after
+ * them, is corrected: a watch delivers a kind's events in order, so by then the others were seen. */
+static void foreign_fields_are_not_drift(void)
+{
+	const char *kv = getenv("CFLUX_KUBE_VERSION");
+	long cm_before, sa_before, prod_before;
+	json_t *cm, *md;
+	int ok = 0;
+
+	CHECK(apply_ks("sa", "  path: ./sa\n  prune: true\n") == 0);
+	json_decref(wait_ks("sa", "True", NULL, NULL, 60));
+	if (kv && strncmp(kv, "1.20", 4) == 0)   /* the token controller adds secrets: to every account */
+		for (int i = 0; i < 300 && !ok; i++) {
+			json_t *a = get("v1", "ServiceAccount", "sa-foreign"), *b = get("v1", "ServiceAccount", "sa-ours");
+			ok = json_array_size(json_object_get(a, "secrets")) > 0 && json_array_size(json_object_get(b, "secrets")) > 0;
+			json_decref(a);
+			json_decref(b);
+			if (!ok)
+				msleep(100);
+		}
+	if (kv && strncmp(kv, "1.20", 4) == 0)
+		CHECK(ok);
+	cm_before = drift_lines("/dev-app-config modified");
+	sa_before = drift_lines("/sa-foreign modified");
+	prod_before = drift_lines("/prod-app-config modified");
+	CHECK(cm_before >= 0 && sa_before == 0);
+	CHECK(run("kubectl -n %s label configmap dev-app-config other.io/team=x >/dev/null && "
+		  "kubectl -n %s annotate configmap dev-app-config other.io/note=y >/dev/null && "
+		  "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: dev-app-config\\n  namespace: %s\\ndata:\\n  other: \"1\"\\n' | "
+		  "kubectl apply --server-side --field-manager=other-controller -f - >/dev/null && "
+		  "kubectl -n %s label serviceaccount sa-foreign other.io/team=x >/dev/null", ns, ns, ns, ns) == 0);
+	/* our fields, on siblings of the same kinds */
+	CHECK(run("kubectl -n %s patch configmap prod-app-config --type merge -p '{\"data\":{\"color\":\"red\"}}' >/dev/null && "
+		  "kubectl -n %s label serviceaccount sa-ours tier=front --overwrite >/dev/null", ns, ns) == 0);
+	CHECK(wait_cm("prod-app-config", "color", "green", 20) == 0);   /* as push_is_applied_at_once left it */
+	CHECK(sa_label_is("sa-ours", "tier", "back", 20) == 0);
+	CHECK(drift_lines("/prod-app-config modified") > prod_before);   /* the log does show drift */
+	CHECK(drift_lines("/sa-ours modified") >= 1);
+	CHECK(drift_lines("/dev-app-config modified") == cm_before);
+	CHECK(drift_lines("/sa-foreign modified") == 0);
+	cm = get("v1", "ConfigMap", "dev-app-config");
+	md = json_object_get(cm, "metadata");
+	CHECK(cf_json_str(json_object_get(md, "labels"), "other.io/team") != NULL);
+	CHECK(cf_json_str(json_object_get(md, "annotations"), "other.io/note") != NULL);
+	CHECK(cf_json_str(json_object_get(cm, "data"), "other") != NULL);
+	CHECK(cf_json_str(json_object_get(cm, "data"), "color") != NULL &&
+	      strcmp(cf_json_str(json_object_get(cm, "data"), "color"), "green") == 0);
+	json_decref(cm);
+	CHECK(sa_label_is("sa-foreign", "other.io/team", "x", 1) == 0);
+	CHECK(run("kubectl -n %s delete kustomization sa --wait=false >/dev/null", ns) == 0);
 }
 
 static void nng_events_carry_the_revision(void)
@@ -1135,6 +1218,7 @@ static const cf_test_case cases[] = {
 	{ "push_is_applied_at_once", push_is_applied_at_once },
 	{ "removed_file_is_pruned", removed_file_is_pruned },
 	{ "drift_is_reverted", drift_is_reverted },
+	{ "foreign_fields_are_not_drift", foreign_fields_are_not_drift },
 	{ "nng_events_carry_the_revision", nng_events_carry_the_revision },
 	{ "depends_on_orders", depends_on_orders },
 	{ "depends_on_a_helmrelease", depends_on_a_helmrelease },

@@ -19,7 +19,9 @@ file=$FWORK/storage/$path
 if [ -s "$file" ]; then ok artifact_on_disk; else ko artifact_on_disk "no $file"; fi
 size=$(stat -c %s "$file")
 truncate -s $((size / 2)) "$file"
-kubectl -n "$fns" annotate kustomization k0 --overwrite reconcile.fluxcd.io/requestedAt="$(date +%s%N)" >/dev/null
+# a spec change, so that k0 must fetch the artifact again (a bare requestedAt finds its input
+# unchanged and its objects clean, and rightly fetches nothing)
+kubectl -n "$fns" patch kustomization k0 --type merge -p '{"spec":{"interval":"11m"}}' >/dev/null
 k0_says() {
 	kubectl -n "$fns" get kustomization k0 -o jsonpath='{.status.conditions[?(@.type=="Ready")].message}' | grep -q "$1"
 }

@@ -18,6 +18,7 @@ typedef struct hc_ctl {
 	const char *kubeconfig, *context, *watch_namespace;
 	const char *notify_addr, *events_addr, *log_level, *internal_token_file;
 	const char *helm_bin, *tmp_dir, *default_service_account;
+	int insecure_kubeconfig_tls;   /* spec.kubeConfig may skip the TLS check */
 	long concurrent, requeue_dependency_ms, requeue_max_ms, artifact_max_size;
 	/* run time */
 	char *internal_token;

@@ -12,6 +12,8 @@
 #include "runtime/depends.h"
 #include "runtime/event.h"
 #include "runtime/reconcile.h"
+#include "runtime/remote.h"
+#include "kube/kubeconfig.h"
 #include "runtime/status.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -61,7 +63,9 @@
 typedef struct hr {
 	cf_reconcile *p;
 	hc_ctl *c;
-	cf_kube *k;
+	cf_kube *k;                    /* the cluster the HelmRelease lives in */
+	cf_kube *t;                    /* the cluster the release goes to: k, or spec.kubeConfig's */
+	int remote;
 	const json_t *spec;
 	json_t *status;
 	const char *ns, *name;
@@ -586,10 +590,10 @@ static int find_drift(hr *r, json_t **drifted, int correct)
 
 	*drifted = NULL;
 	call_init(r, &call, HC_HELM_MANIFEST);
-	if ((rc = helm(r, &call, &res)) == 0 && (rc = cf_kube_impersonate(r->k, r->as_user[0] ? r->as_user : NULL, NULL)) == 0) {
-		rc = hc_drift_check(r->k, drifted, res.out.data ? res.out.data : "", res.out.len, r->release, r->target, correct,
+	if ((rc = helm(r, &call, &res)) == 0 && (rc = cf_kube_impersonate(r->t, r->as_user[0] ? r->as_user : NULL, NULL)) == 0) {
+		rc = hc_drift_check(r->t, drifted, res.out.data ? res.out.data : "", res.out.len, r->release, r->target, correct,
 				    json_object_get(sub(r, "driftDetection", NULL), "ignore"));
-		cf_kube_impersonate(r->k, NULL, NULL);
+		cf_kube_impersonate(r->t, NULL, NULL);
 	}
 	hc_helm_result_free(&res);
 	return rc;
@@ -725,13 +729,25 @@ static int resolve_target(hr *r)
 	return 0;
 }
 
-/* The work directory with helm's kubeconfig (the controller's identity). */
+/* The work directory with helm's kubeconfig: the controller's identity, or with
+ * spec.kubeConfig the remote cluster's (and r->t a client for it). */
 static int open_workdir(hr *r)
 {
+	cf_remote_opts ro = { r->c->insecure_kubeconfig_tls };
+	cf_kubeconfig *kc = NULL;
 	int rc = hc_helm_workdir(&r->workdir, r->c->tmp_dir);
 
-	if (rc == 0)
-		rc = hc_helm_kubeconfig(&r->kubeconfig, r->workdir, r->c->kubeconfig, r->c->context);
+	if (rc < 0 || !cf_remote_wanted(r->spec))
+		return rc < 0 ? rc : hc_helm_kubeconfig(&r->kubeconfig, r->workdir, r->c->kubeconfig, r->c->context);
+	if ((rc = cf_remote_config(r->k, r->p->obj, &ro, &kc)) == 0)
+		rc = hc_helm_kubeconfig_of(&r->kubeconfig, r->workdir, kc);
+	cf_kubeconfig_free(kc);
+	if (rc == 0 && (rc = cf_remote_client(r->k, r->p->obj, &ro, HELM_CONTROLLER, &r->t)) == 0)
+		r->remote = 1;
+	if (rc < 0) {
+		r->t = r->k;
+		cf_err_prefix("failed to build kube client");
+	}
 	return rc;
 }
 
@@ -828,13 +844,15 @@ static int reconcile_body(hr *r)
 
 static void hr_init(hr *r, cf_reconcile *p)
 {
-	*r = (hr){ .p = p, .c = p->ctx, .k = p->k, .spec = p->spec, .status = p->status, .ns = p->ns, .name = p->name,
+	*r = (hr){ .p = p, .c = p->ctx, .k = p->k, .t = p->k, .spec = p->spec, .status = p->status, .ns = p->ns, .name = p->name,
 		   .generation = p->generation };
 }
 
 static void hr_done(hr *r)
 {
 	hc_helm_workdir_remove(r->workdir);   /* values, kubeconfig and chart go with it */
+	if (r->remote)
+		cf_kube_free(r->t);
 	cf_free(r->kubeconfig);
 	cf_free(r->values_path);
 	cf_kube_secret_free(r->redact);
@@ -861,7 +879,17 @@ static int finalize(cf_reconcile *p)
 	hr_init(&r, p);
 	if (json_is_true(json_object_get(r.spec, "suspend")) || cf_json_str(r.status, "storageNamespace") == NULL)
 		goto chart;
-	if ((rc = resolve_target(&r)) < 0 || (rc = open_workdir(&r)) < 0 || (rc = load_history(&r)) < 0)
+	if ((rc = resolve_target(&r)) < 0)
+		goto out;
+	if ((rc = open_workdir(&r)) < 0 && cf_remote_wanted(r.spec)) {
+		/* as the kustomize-controller: a cluster that cannot be reached any more does not keep
+		 * the object; its release stays there */
+		cf_log(CF_LOG_ERROR, "unable to uninstall the release", "object", p->key, "release", r.release,
+		       "error", cf_err_msg(), NULL);
+		cf_err_clear();
+		goto chart;
+	}
+	if (rc < 0 || (rc = load_history(&r)) < 0)
 		goto out;
 	if (r.hist.latest > 0 && strcmp(r.hist.latest_status, HC_ST_UNINSTALLED) != 0 &&
 	    (rc = remediate(&r, 0, 0, "HelmRelease deleted")) < 0)

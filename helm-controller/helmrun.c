@@ -238,12 +238,22 @@ static int kc_field(cf_buf *b, const char *key, const char *file, const unsigned
 int hc_helm_kubeconfig(char **path, const char *dir, const char *kubeconfig, const char *context)
 {
 	cf_kubeconfig *kc = NULL;
-	cf_buf b = CF_BUF_INIT_SECRET(1u << 20);
 	int rc;
 
 	*path = NULL;
 	if ((rc = cf_kubeconfig_load(&kc, kubeconfig, context)) < 0)
 		return rc;
+	rc = hc_helm_kubeconfig_of(path, dir, kc);
+	cf_kubeconfig_free(kc);
+	return rc;
+}
+
+int hc_helm_kubeconfig_of(char **path, const char *dir, const cf_kubeconfig *kc)
+{
+	cf_buf b = CF_BUF_INIT_SECRET(1u << 20);
+	int rc;
+
+	*path = NULL;
 	rc = cf_buf_printf(&b, "apiVersion: v1\nkind: Config\ncurrent-context: cflux\nclusters:\n- name: cflux\n  cluster:\n"
 			       "    server: \"%s\"\n%s", kc->server, kc->insecure ? "    insecure-skip-tls-verify: true\n" : "");
 	if (rc == 0)
@@ -264,7 +274,6 @@ int hc_helm_kubeconfig(char **path, const char *dir, const char *kubeconfig, con
 	else
 		cf_err_set(rc, "cannot write helm's kubeconfig");
 	cf_buf_free(&b);
-	cf_kubeconfig_free(kc);
 	return rc;
 }
 

@@ -66,6 +66,10 @@ int  hc_helm_write_private(char **path, const char *dir, const char *name, const
 /* Writes the controller's own identity (kubeconfig at kubeconfig/context, or in-cluster) as
  * a kubeconfig file for helm into dir (0600); *path (cf_free). */
 int  hc_helm_kubeconfig(char **path, const char *dir, const char *kubeconfig, const char *context);
+/* The same for a kubeconfig already loaded (spec.kubeConfig's remote cluster): its server, CA
+ * and user only, whatever else the original held. */
+struct cf_kubeconfig;
+int  hc_helm_kubeconfig_of(char **path, const char *dir, const struct cf_kubeconfig *kc);
 
 /* The result of one run. */
 typedef struct hc_helm_result {

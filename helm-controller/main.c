@@ -48,6 +48,8 @@ static const cf_flag flags[] = {
 	{ "artifact-max-size", CF_FLAG_SIZE, &ctl.artifact_max_size, "largest chart artifact", 1024 },
 	{ "default-service-account", CF_FLAG_STRING, &ctl.default_service_account,
 	  "service account helm impersonates when a HelmRelease sets no spec.serviceAccountName (default: the controller's own)", 0 },
+	{ "insecure-kubeconfig-tls", CF_FLAG_BOOL, &ctl.insecure_kubeconfig_tls,
+	  "allow a spec.kubeConfig whose kubeconfig sets insecure-skip-tls-verify (refused otherwise)", 0 },
 };
 
 static const cf_controller_def def;

@@ -23,6 +23,7 @@ typedef struct ks_ctl {
 	long concurrent, requeue_dependency_ms, requeue_max_ms, artifact_max_size, max_files;
 	/* lockdown (Flux's multi-tenancy flags) */
 	int no_cross_namespace_refs, no_remote_bases;
+	int insecure_kubeconfig_tls;   /* spec.kubeConfig may skip the TLS check */
 	const char *default_service_account;
 	/* run time */
 	char *internal_token;     /* for artifact requests and events; NULL without --internal-token-file */

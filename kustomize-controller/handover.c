@@ -25,6 +25,16 @@ static void source_of(char *out, size_t size, const json_t *ks)
 		 cf_json_str(src, "namespace") ? cf_json_str(src, "namespace") : ns ? ns : "", cf_json_str(src, "name") ? cf_json_str(src, "name") : "");
 }
 
+/* Whether two Kustomizations apply to the same cluster (the same spec.kubeConfig, or none):
+ * an object another cluster holds is not handed over by a sibling's build. */
+static int same_cluster(const json_t *a, const json_t *b)
+{
+	const json_t *x = json_object_get(json_object_get(a, "spec"), "kubeConfig");
+	const json_t *y = json_object_get(json_object_get(b, "spec"), "kubeConfig");
+
+	return (x == NULL && y == NULL) || (x && y && json_equal(x, y));
+}
+
 /* Adds to claims (id -> key) the candidates that sibling's build from fs holds. A sibling whose
  * build fails is skipped: it cannot apply this revision either. Only API failures are errors. */
 static int claim(json_t *claims, cf_kube *k, const cf_kfs *fs, const json_t *sibling, const char *key,
@@ -127,7 +137,8 @@ int ks_handover_claims(ks_ctl *c, cf_kube *k, json_t **claims, const json_t *sel
 		/* one being deleted applies nothing more; the index may be behind a sourceRef change.
 		 * A suspended one is asked: its build is what it will apply when it resumes. */
 		source_of(have, sizeof(have), sib);
-		if (json_object_get(json_object_get(sib, "metadata"), "deletionTimestamp") == NULL && strcmp(have, want) == 0)
+		if (json_object_get(json_object_get(sib, "metadata"), "deletionTimestamp") == NULL && strcmp(have, want) == 0 &&
+		    same_cluster(sib, self))
 			rc = claim(*claims, k, &fs, sib, key, candidates);
 		json_decref(sib);
 		if (rc < 0)

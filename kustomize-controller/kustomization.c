@@ -9,6 +9,7 @@
 #include "runtime/depends.h"
 #include "runtime/event.h"
 #include "runtime/reconcile.h"
+#include "runtime/remote.h"
 #include "runtime/status.h"
 #include "runtime/vars.h"
 #include "source/tree.h"
@@ -42,7 +43,9 @@
 typedef struct rec {
 	cf_reconcile *p;
 	ks_ctl *c;
-	cf_kube *k;
+	cf_kube *k;            /* the cluster the Kustomization lives in: status, sources, secrets, siblings */
+	cf_kube *t;            /* the cluster its objects go to: k, or spec.kubeConfig's (remote set) */
+	int remote;
 	json_t *obj;
 	const json_t *spec;
 	const char *ns, *name, *key;
@@ -90,7 +93,35 @@ static int impersonate(rec *r)
 	if (sa == NULL || sa[0] == '\0')
 		return 0;
 	snprintf(user, sizeof(user), "system:serviceaccount:%s:%s", r->ns, sa);
-	return cf_kube_impersonate(r->k, user, NULL);
+	return cf_kube_impersonate(r->t, user, NULL);   /* on a remote cluster too, as Flux */
+}
+
+static void as_controller(rec *r)
+{
+	cf_kube_impersonate(r->t, NULL, NULL);
+}
+
+/* spec.kubeConfig: the client of the cluster the objects go to (r->t), else r->k. */
+static int target_open(rec *r)
+{
+	cf_remote_opts ro = { r->c->insecure_kubeconfig_tls };
+	cf_kube *t = NULL;
+
+	if (cf_remote_client(r->k, r->obj, &ro, KUSTOMIZE_CONTROLLER, &t) < 0)
+		return cf_err_prefix("failed to build kube client");
+	if (t) {
+		r->t = t;
+		r->remote = 1;
+	}
+	return 0;
+}
+
+static void target_close(rec *r)
+{
+	if (r->remote)
+		cf_kube_free(r->t);
+	r->t = r->k;
+	r->remote = 0;
 }
 
 typedef struct handover {
@@ -141,8 +172,8 @@ static int prune(rec *r, cf_tree *tree, const json_t *old_inv, const json_t *new
 	po.keep = handed_over;
 	po.payload = &h;
 	if ((rc = impersonate(r)) == 0)
-		rc = cf_apply_prune(r->k, lines, &skipped, old_inv, new_inv, &po);
-	cf_kube_impersonate(r->k, NULL, NULL);
+		rc = cf_apply_prune(r->t, lines, &skipped, old_inv, new_inv, &po);
+	as_controller(r);
 	if (*lines && json_array_extend(*lines, h.lines) == 0)
 		json_array_extend(*lines, skipped);
 out:
@@ -329,7 +360,7 @@ static int check_namespaces(rec *r, const json_t *objs)
 		cf_kube_resource res;
 		if (cf_json_str(md, "namespace") && cf_json_str(md, "namespace")[0])
 			continue;
-		if (cf_kube_resolve(r->k, &res, cf_json_str(o, "apiVersion"), cf_json_str(o, "kind")) < 0) {
+		if (cf_kube_resolve(r->t, &res, cf_json_str(o, "apiVersion"), cf_json_str(o, "kind")) < 0) {
 			cf_err_clear();
 			continue;
 		}
@@ -449,7 +480,7 @@ static int health_look(rec *r, const json_t *inventory, json_t **wait)
 
 	if ((rc = health_targets(r, inventory, &targets)) < 0 || json_array_size(targets) == 0)
 		goto out;
-	h = cf_health_check_refs(r->k, targets, &msg);
+	h = cf_health_check_refs(r->t, targets, &msg);
 	if (h == CF_HEALTH_CURRENT)
 		goto out;
 	if (*wait && (json_integer_value(json_object_get(*wait, "generation")) != r->generation ||
@@ -579,7 +610,7 @@ static int health_only(rec *r)
 	rc = impersonate(r);
 	if (rc == 0)
 		rc = health_look(r, inv, &r->wait);
-	cf_kube_impersonate(r->k, NULL, NULL);
+	as_controller(r);
 	if (rc < 0)
 		return fail(r, R_HEALTH, 0);
 	return rc == 1 ? health_progressing(r, r->wait) : succeed(r);
@@ -605,7 +636,8 @@ static int apply_revision(rec *r)
 		goto out;
 	}
 	have_input = build_input(input, r, source, vars) == 0;
-	if (have_input && json_array_size(r->drift) == 0 &&
+	/* the watch caches hold the objects of this cluster only: a remote set is applied each pass */
+	if (have_input && !r->remote && json_array_size(r->drift) == 0 &&
 	    cf_objcache_clean(r->c->cache, r->key, json_object_get(json_object_get(r->status, "inventory"), "entries"), input)) {
 		cf_log(CF_LOG_DEBUG, "unchanged, not built again", "object", r->key, "revision", r->p->revision, NULL);
 		rc = health_only(r);   /* nothing fetched, built or applied again */
@@ -625,18 +657,20 @@ static int apply_revision(rec *r)
 	ao.force = 1;   /* as Flux: the manifests own their fields */
 	ao.recreate = json_is_true(json_object_get(r->spec, "force"));
 	ao.wait_ms = r->timeout_ms;
-	ao.unchanged = on_unchanged;
-	ao.applied = on_applied;
+	if (!r->remote) {
+		ao.unchanged = on_unchanged;
+		ao.applied = on_applied;
+	}
 	ao.payload = r;
 	rc = impersonate(r);
 	if (rc == 0)
-		rc = cf_apply_set(r->k, &res, objs, &ao);
+		rc = cf_apply_set(r->t, &res, objs, &ao);
 	if (rc < 0) {
-		cf_kube_impersonate(r->k, NULL, NULL);
+		as_controller(r);
 		rc = fail(r, R_FAILED, 0);
 		goto out;
 	}
-	json_array_foreach(res.inventory, i, v) {
+	json_array_foreach(r->remote ? NULL : res.inventory, i, v) {
 		idref x;
 		if (parse_id(&x, cf_json_str(v, "id"), cf_json_str(v, "v")) == 0 && ks_watch_kind(r->c, x.av, x.kind) < 0)
 			cf_log(CF_LOG_WARN, "no drift watch", "kind", x.kind, "error", cf_err_msg(), NULL);
@@ -654,22 +688,22 @@ static int apply_revision(rec *r)
 			cf_objcache_forget_id(r->c->cache, r->key, cf_json_str(v, "id"));
 	}
 	if (json_is_true(json_object_get(r->spec, "prune"))) {
-		cf_kube_impersonate(r->k, NULL, NULL);   /* the siblings are read as the controller */
+		as_controller(r);   /* the siblings are read as the controller */
 		rc = prune(r, tree, old_inv, res.inventory, &deleted);
 		if (rc == 0)
 			rc = impersonate(r);
 		if (rc < 0) {
-			cf_kube_impersonate(r->k, NULL, NULL);
+			as_controller(r);
 			rc = fail(r, R_PRUNE, 0);
 			goto out;
 		}
 	}
 	/* the inventory is recorded before the health check: what was applied must be pruned later */
 	json_object_set_new(r->status, "inventory", json_pack("{s:O}", "entries", res.inventory));
-	if (have_input)
+	if (have_input && !r->remote)
 		cf_objcache_built(r->c->cache, r->key, input);
 	rc = health_look(r, res.inventory, &r->wait);
-	cf_kube_impersonate(r->k, NULL, NULL);
+	as_controller(r);
 	if (change_set(&changes, r, &res, deleted) > 0) {
 		cf_event_emit_revision(r->k, r->c->events, r->obj, "Normal", R_PROGRESSING, changes.data, r->p->revision,
 				       NULL, KUSTOMIZE_CONTROLLER);
@@ -741,7 +775,7 @@ static void rec_init(rec *r, cf_reconcile *p)
 {
 	*r = (rec){ .p = p, .c = p->ctx, .k = p->k, .obj = p->obj, .spec = p->spec, .ns = p->ns, .name = p->name,
 		    .key = p->key, .generation = p->generation, .status = p->status,
-		    .interval_ms = p->interval_ms, .timeout_ms = p->timeout_ms };
+		    .interval_ms = p->interval_ms, .timeout_ms = p->timeout_ms, .t = p->k };
 }
 
 static int finalize(cf_reconcile *p)
@@ -753,7 +787,15 @@ static int finalize(cf_reconcile *p)
 	/* what drift and health waits kept of it goes with it */
 	r.drift = ks_take_drift(r.c, r.key);
 	r.wait = health_wait_take(&r);
-	rc = finalize_objects(&r);
+	if (target_open(&r) < 0) {
+		/* as Flux: a cluster that cannot be reached any more does not keep the object */
+		cf_log(CF_LOG_ERROR, "unable to prune objects", "object", r.key, "error", cf_err_msg(), NULL);
+		cf_err_clear();
+		rc = 0;
+	} else {
+		rc = finalize_objects(&r);
+		target_close(&r);
+	}
 	json_decref(r.wait);
 	json_decref(r.drift);
 	return rc;
@@ -786,7 +828,12 @@ static int body(cf_reconcile *p)
 	rec_init(&r, p);
 	r.drift = ks_take_drift(r.c, r.key);
 	r.wait = health_wait_take(&r);   /* put back only by a pass that goes on waiting */
-	rc = reconcile_body(&r);
+	if (target_open(&r) < 0) {
+		rc = fail(&r, R_FAILED, 0);
+	} else {
+		rc = reconcile_body(&r);
+		target_close(&r);
+	}
 	json_decref(r.wait);
 	json_decref(r.drift);
 	return rc;

@@ -38,6 +38,8 @@ static const cf_flag flags[] = {
 	  "refuse a sourceRef or dependsOn in another namespace (Ready=False, AccessDenied)", 0 },
 	{ "default-service-account", CF_FLAG_STRING, &ctl.default_service_account,
 	  "service account to impersonate when a Kustomization sets no spec.serviceAccountName (default: the controller's own)", 0 },
+	{ "insecure-kubeconfig-tls", CF_FLAG_BOOL, &ctl.insecure_kubeconfig_tls,
+	  "allow a spec.kubeConfig whose kubeconfig sets insecure-skip-tls-verify (refused otherwise)", 0 },
 	{ "no-remote-bases", CF_FLAG_BOOL, &ctl.no_remote_bases,
 	  "refuse kustomizations that name remote bases (cflux never fetches them; this makes it a policy error)", 0 },
 };

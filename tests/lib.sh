@@ -11,6 +11,16 @@ expect() {
 	elif [ -n "$text" ] && ! printf '%s' "$out" | grep -q -- "$text"; then ko "$name" "no '$text' in: $(printf '%s' "$out" | tail -n 5)"
 	else ok "$name"; fi
 }
+# poll SECS CMD...: runs CMD (quietly) every 0.2 s until it succeeds (0) or SECS of the clock
+# pass (1)
+poll() {
+	secs=$1; shift
+	end=$(( $(date +%s) + secs ))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.2
+	done
+}
 # controller_identities: the controllers' own ServiceAccount tokens (tests/env/sa-tokens; a
 # test that uninstalls removes them, so each script mints them again). Sets SC_KUBECONFIG,
 # KC_KUBECONFIG, NC_KUBECONFIG, HC_KUBECONFIG and INTERNAL_TOKEN_FILE for the controller processes; the

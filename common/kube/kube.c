@@ -42,25 +42,33 @@ static int kube_http_new(cf_http **out, const kc_t *c, const cf_kube_opts *opts,
 	return cf_http_new(out, &o);
 }
 
-int cf_kube_new(cf_kube **out, const cf_kube_opts *opts)
+/* A client for cfg (taken, freed on failure too), or one loaded as opts say when cfg is NULL. */
+static int kube_new(cf_kube **out, const cf_kube_opts *opts, cf_kubeconfig *cfg)
 {
 	cf_kube_opts defaults = CF_KUBE_OPTS_INIT;
 	cf_kube *k;
-	int rc;
+	int rc = 0;
 
 	*out = NULL;
 	if (opts == NULL)
 		opts = &defaults;
-	if (opts->version != CF_KUBE_OPTS_VERSION)
+	if (opts->version != CF_KUBE_OPTS_VERSION) {
+		cf_kubeconfig_free(cfg);
 		return cf_err_set(CF_EINVAL, "cf_kube_opts version %u is not %u", opts->version, CF_KUBE_OPTS_VERSION);
+	}
 	k = cf_calloc(1, sizeof(*k));
-	if (k == NULL)
+	if (k == NULL) {
+		cf_kubeconfig_free(cfg);
 		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
 	k->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
 	k->list_page_size = opts->list_page_size > 0 ? opts->list_page_size : 500;
 	k->rand_state = (unsigned)time(NULL) ^ (unsigned)getpid();
-	rc = opts->in_cluster ? cf_kubeconfig_in_cluster(&k->cfg, opts->sa_dir)
-			      : cf_kubeconfig_load(&k->cfg, opts->kubeconfig, opts->context);
+	if (cfg)
+		k->cfg = cfg;
+	else
+		rc = opts->in_cluster ? cf_kubeconfig_in_cluster(&k->cfg, opts->sa_dir)
+				      : cf_kubeconfig_load(&k->cfg, opts->kubeconfig, opts->context);
 	if (rc < 0 || (rc = kube_http_new(&k->http, k->cfg, opts, k->timeout_ms,
 					   opts->max_retries >= 0 ? opts->max_retries : 5)) < 0)
 		goto fail;
@@ -74,6 +82,19 @@ int cf_kube_new(cf_kube **out, const cf_kube_opts *opts)
 fail:
 	cf_kube_free(k);
 	return rc;
+}
+
+int cf_kube_new(cf_kube **out, const cf_kube_opts *opts)
+{
+	return kube_new(out, opts, NULL);
+}
+
+int cf_kube_new_config(cf_kube **out, cf_kubeconfig *cfg, const char *user_agent)
+{
+	cf_kube_opts o = CF_KUBE_OPTS_INIT;
+
+	o.user_agent = user_agent;
+	return kube_new(out, &o, cfg);
 }
 
 int cf_kube_new_for(cf_kube **out, const char *kubeconfig, const char *context, const char *user_agent)

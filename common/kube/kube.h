@@ -53,6 +53,10 @@ typedef struct cf_kube_resource {
 int  cf_kube_new(cf_kube **out, const cf_kube_opts *opts);
 /* cf_kube_new with the default options but these (each may be NULL). */
 int  cf_kube_new_for(cf_kube **out, const char *kubeconfig, const char *context, const char *user_agent);
+/* A client for a kubeconfig already loaded (a remote cluster's, from a Secret): cfg is taken,
+ * and freed on failure too. */
+struct cf_kubeconfig;
+int  cf_kube_new_config(cf_kube **out, struct cf_kubeconfig *cfg, const char *user_agent);
 /* Safe on NULL. */
 void cf_kube_free(cf_kube *k);
 /* The namespace of the context (or of the service account in a cluster). */

@@ -2,8 +2,6 @@
 # tests/lib.sh, with NS, WORK, REPO and PIDS set): a Git repository of N folders k1..kN, each
 # one ConfigMap cm-i; a GitRepository "repo" and a Kustomization ki per folder; the cleanup.
 now_ms() { date +%s%3N; }
-# poll SECS CMD...: runs CMD until it succeeds (0) or SECS pass (1)
-poll() { secs=$1; shift; end=$(( $(date +%s) + secs )); while ! "$@" >/dev/null 2>&1; do [ "$(date +%s)" -ge "$end" ] && return 1; sleep 0.2; done; }
 fleet_cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	for k in $(kubectl -n "$NS" get gitrepositories,kustomizations -o name 2>/dev/null); do

@@ -31,16 +31,6 @@ trap cleanup EXIT
 export GIT_AUTHOR_NAME=cflux GIT_AUTHOR_EMAIL=cflux@localhost
 export GIT_COMMITTER_NAME=cflux GIT_COMMITTER_EMAIL=cflux@localhost
 
-# poll SECS CMD...: runs CMD every 0.2 s until it succeeds or SECS pass
-poll() {
-	n=$(($1 * 5)); shift
-	while [ "$n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-		n=$((n - 1))
-	done
-	return 1
-}
 ready_is() {
 	[ "$(kubectl -n "$ns" get "$1" "$2" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = "$3" ]
 }
@@ -208,7 +198,8 @@ nc_counted() {
 		at_least "$WORK/notification-controller.prom" \
 			"cflux_notification_deliveries_total{namespace=\"$ns\",provider=\"sink\",type=\"generic\",result=\"success\"}" 1
 }
-if poll 30 delivered; then ok event_delivered_to_sink; else ko event_delivered_to_sink "no request to $sinkpath in $CFLUX_SINK_LOG"; fi
+if poll 30 delivered; then ok event_delivered_to_sink
+else ko event_delivered_to_sink "no request to $sinkpath in $CFLUX_SINK_LOG; notification-controller: $(tail -n 5 "$WORK/notification-controller.log" | tr '\n' ' ')"; fi
 if poll 10 nc_counted; then ok deliveries_counted
 else ko deliveries_counted "$(grep deliveries "$WORK/notification-controller.prom" 2>/dev/null | tail -n 3)"; fi
 if promtool check metrics <"$WORK/notification-controller.prom" >"$WORK/nc.promtool" 2>&1; then ok promtool_notification-controller

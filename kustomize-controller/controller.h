@@ -20,7 +20,7 @@ typedef struct ks_ctl {
 	/* flags */
 	const char *kubeconfig, *context, *watch_namespace;
 	const char *notify_addr, *events_addr, *log_level, *internal_token_file;
-	long concurrent, requeue_dependency_ms, requeue_max_ms, artifact_max_size, max_files;
+	long concurrent, concurrent_ssa, requeue_dependency_ms, requeue_max_ms, artifact_max_size, max_files;
 	/* lockdown (Flux's multi-tenancy flags) */
 	int no_cross_namespace_refs, no_remote_bases;
 	int insecure_kubeconfig_tls;   /* spec.kubeConfig may skip the TLS check */

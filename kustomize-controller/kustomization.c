@@ -657,6 +657,7 @@ static int apply_revision(rec *r)
 	ao.force = 1;   /* as Flux: the manifests own their fields */
 	ao.recreate = json_is_true(json_object_get(r->spec, "force"));
 	ao.wait_ms = r->timeout_ms;
+	ao.concurrency = r->c->concurrent_ssa;
 	if (!r->remote) {
 		ao.unchanged = on_unchanged;
 		ao.applied = on_applied;

@@ -5,6 +5,7 @@
 #include "util/err.h"
 #include "yaml/yaml.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -167,22 +168,20 @@ static int delete_for_recreate(cf_kube *k, const json_t *o, long wait_ms)
 }
 
 /* Applies one object unless dry (the server's dry-run result for it) equals the live object,
- * in which case nothing is written: an unchanged re-reconcile costs reads only. */
-static int apply_one(cf_kube *k, cf_apply_result *res, json_t *o, const json_t *dry, int state,
-		     const cf_apply_opts *opts)
+ * in which case nothing is written: an unchanged re-reconcile costs reads only. *what says
+ * what happened ("created", "configured", "unchanged", "skipped", "recreated"); the caller
+ * tallies it (in the set's order, whichever thread applied it). */
+static int apply_one(cf_kube *k, json_t *o, const json_t *dry, int state, const cf_apply_opts *opts,
+		     const char **what)
 {
 	cf_kube_apply_opts ao = CF_KUBE_APPLY_OPTS_INIT;
 	cf_kube_ref ref;
 	json_t *live = NULL, *out = NULL, *a, *b;
 	int rc, existed, same;
 
-	if (state == ST_UNCHANGED) {
-		res->unchanged++;
-		return note(res, o, "unchanged");
-	}
-	if (state == ST_SKIP) {
-		res->skipped++;
-		return note(res, o, "skipped");
+	if (state == ST_UNCHANGED || state == ST_SKIP) {
+		*what = state == ST_SKIP ? "skipped" : "unchanged";
+		return 0;
 	}
 	ao.field_manager = opts->field_manager;
 	ao.force = opts->force && !annotation_is(o, CF_APPLY_SSA_ANNOTATION, "Merge");
@@ -210,14 +209,22 @@ static int apply_one(cf_kube *k, cf_apply_result *res, json_t *o, const json_t *
 	json_decref(out);
 	if (rc < 0)
 		return rc;
-	if (state == ST_RECREATE) {
+	*what = state == ST_RECREATE ? "recreated" : !existed ? "created" : same ? "unchanged" : "configured";
+	return 0;
+}
+
+/* What apply_one did, counted and noted. */
+static int tally(cf_apply_result *res, const json_t *o, const char *what)
+{
+	if (strcmp(what, "created") == 0)
+		res->created++;
+	else if (strcmp(what, "configured") == 0 || strcmp(what, "recreated") == 0)
 		res->configured++;
-		return note(res, o, "recreated");
-	}
-	if (!existed) res->created++;
-	else if (same) res->unchanged++;
-	else res->configured++;
-	return note(res, o, !existed ? "created" : same ? "unchanged" : "configured");
+	else if (strcmp(what, "skipped") == 0)
+		res->skipped++;
+	else
+		res->unchanged++;
+	return note(res, o, what);
 }
 
 /* An apply the API refuses because an immutable field changed (from its Status, see kube.h). */
@@ -226,39 +233,38 @@ static int immutable_error(const cf_kube *k, int rc)
 	return rc == CF_EINVAL && cf_kube_last_immutable(k);
 }
 
-/* The server-side dry run of obj into dries[i]; CF_ENOTFOUND (its CRD or namespace comes in
+/* The server-side dry run of obj into *result; CF_ENOTFOUND (its CRD or namespace comes in
  * the first stage) leaves null there when allow_missing is set. An immutable-field refusal
  * marks the object for recreation when that is allowed. */
-static int dry_run(cf_kube *k, json_t *dries, int *state, size_t i, json_t *obj, const cf_kube_apply_opts *dry,
+static int dry_run(cf_kube *k, json_t **result, int *state, json_t *obj, const cf_kube_apply_opts *dry,
 		   int allow_missing, const cf_apply_opts *o)
 {
-	json_t *result = NULL;
-	int rc = cf_kube_apply(k, &result, obj, dry);
+	int rc = cf_kube_apply(k, result, obj, dry);
 
-	if ((rc == CF_ENOTFOUND || rc == CF_ENOTSERVED) && allow_missing)
-		return 0;
-	if (immutable_error(k, rc) && (o->recreate || annotation_is(obj, CF_APPLY_FORCE_ANNOTATION, "Enabled"))) {
+	if ((rc == CF_ENOTFOUND || rc == CF_ENOTSERVED) && allow_missing) {
 		cf_err_clear();
-		state[i] = ST_RECREATE;
 		return 0;
 	}
-	if (rc < 0)
-		return rc;
-	return json_array_set_new(dries, i, result) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
+	if (immutable_error(k, rc) && (o->recreate || annotation_is(obj, CF_APPLY_FORCE_ANNOTATION, "Enabled"))) {
+		cf_err_clear();
+		*state = ST_RECREATE;
+		return 0;
+	}
+	return rc;
 }
 
 /* The stage-two dry run of an object whose kind may have just been made by a CRD of stage
  * one: the apiserver marks a CRD Established a moment before its discovery serves the kind
  * (more so on a loaded server), so "no matches for kind" is asked again for up to settle_ms
  * (0 when the set brought no CRD: an unknown kind then fails at once). */
-static int dry_run_settled(cf_kube *k, json_t *dries, int *state, size_t i, json_t *obj,
+static int dry_run_settled(cf_kube *k, json_t **result, int *state, json_t *obj,
 			   const cf_kube_apply_opts *dry, const cf_apply_opts *o, long settle_ms)
 {
 	struct timespec ts = { 0, 200 * 1000000L };
 	int rc;
 
 	for (long waited = 0;; waited += 200) {
-		rc = dry_run(k, dries, state, i, obj, dry, 0, o);
+		rc = dry_run(k, result, state, obj, dry, 0, o);
 		if (rc != CF_ENOTSERVED || waited >= settle_ms)
 			return rc;
 		cf_err_clear();
@@ -289,24 +295,169 @@ static int plan(cf_kube *k, const json_t *obj, const cf_apply_opts *o, int *stat
 	return 0;
 }
 
+/* ---- the passes over a set, in parallel up to cf_apply_opts.concurrency ---- */
+
+enum { PASS_DRY, PASS_DRY_SETTLED, PASS_APPLY };
+
+/* One pass over the objects of a set that it concerns: each by the next free thread (the
+ * caller's with k, the others with k's helpers); after a failure no object is started. */
+typedef struct pass {
+	int kind, stage;
+	json_t *objs, *dries;
+	int *state;
+	const cf_apply_opts *o;
+	const cf_kube_apply_opts *dry;
+	long settle_ms;
+	json_t **dry_out;     /* PASS_DRY*: results by index, moved into dries after */
+	const char **what;    /* PASS_APPLY: what apply_one did, by index */
+	int *rc;              /* by index: a failure */
+	char **msg;           /* its message */
+	size_t next, n;
+	int failed;
+	pthread_mutex_t mu;
+} pass;
+
+static int pass_wants(const pass *p, size_t i)
+{
+	const json_t *obj = json_array_get(p->objs, i);
+
+	switch (p->kind) {
+	case PASS_DRY:
+		return 1;
+	case PASS_DRY_SETTLED:   /* stage two's objects whose kind or namespace came in stage one */
+		return !first_stage(obj) && p->state[i] == ST_APPLY && json_is_null(json_array_get(p->dries, i));
+	default:
+		return first_stage(obj) == (p->stage == 1);
+	}
+}
+
+static int pass_item(pass *p, cf_kube *k, size_t i)
+{
+	json_t *obj = json_array_get(p->objs, i);
+	int rc;
+
+	switch (p->kind) {
+	case PASS_DRY:
+		/* the whole set first, so that a bad object stops the revision before anything
+		 * moves; objects of kinds or namespaces the set itself creates can only be checked
+		 * after their first stage, so they are dry-run then */
+		if ((rc = plan(k, obj, p->o, &p->state[i])) < 0 || p->state[i] != ST_APPLY)
+			return rc;
+		return dry_run(k, &p->dry_out[i], &p->state[i], obj, p->dry, !first_stage(obj), p->o);
+	case PASS_DRY_SETTLED:
+		return dry_run_settled(k, &p->dry_out[i], &p->state[i], obj, p->dry, p->o, p->settle_ms);
+	default:
+		return apply_one(k, obj, json_array_get(p->dries, i), p->state[i], p->o, &p->what[i]);
+	}
+}
+
+static void pass_work(pass *p, cf_kube *k)
+{
+	for (;;) {
+		size_t i;
+		int rc;
+
+		pthread_mutex_lock(&p->mu);
+		while (p->next < p->n && !pass_wants(p, p->next))
+			p->next++;
+		if (p->failed || p->next >= p->n) {
+			pthread_mutex_unlock(&p->mu);
+			return;
+		}
+		i = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if ((rc = pass_item(p, k, i)) < 0) {
+			char *m = cf_strdup(cf_err_msg());
+			pthread_mutex_lock(&p->mu);
+			p->rc[i] = rc;
+			p->msg[i] = m;   /* NULL without memory: the code alone */
+			p->failed = 1;
+			pthread_mutex_unlock(&p->mu);
+			cf_err_clear();
+		}
+	}
+}
+
+typedef struct pass_thread { pass *p; cf_kube *k; } pass_thread;
+
+static void *pass_thread_main(void *arg)
+{
+	pass_thread *t = arg;
+
+	pass_work(t->p, t->k);
+	return NULL;
+}
+
+/* Runs pass kind (stage) over objs; on a failure *at is the first failing object (by index)
+ * and its error is recorded here. */
+static int pass_run(pass *p, cf_kube *k, int kind, int stage, size_t *at)
+{
+	pthread_t th[CF_KUBE_HELPERS_MAX];
+	pass_thread args[CF_KUBE_HELPERS_MAX];
+	size_t want = 0, i;
+	long threads = p->o->concurrency;
+	int started = 0, rc = 0;
+
+	p->kind = kind;
+	p->stage = stage;
+	p->next = 0;
+	p->failed = 0;
+	for (i = 0; i < p->n; i++)
+		want += pass_wants(p, i) ? 1 : 0;
+	if (threads > (long)want)
+		threads = (long)want;
+	if (threads > CF_KUBE_HELPERS_MAX + 1)
+		threads = CF_KUBE_HELPERS_MAX + 1;
+	for (int t = 1; t < threads; t++) {
+		if (cf_kube_helper(k, t - 1, &args[started].k) < 0) {   /* fewer threads, not a failure */
+			cf_err_clear();
+			break;
+		}
+		args[started].p = p;
+		if (pthread_create(&th[started], NULL, pass_thread_main, &args[started]) != 0)
+			break;
+		started++;
+	}
+	pass_work(p, k);
+	for (int t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	for (i = 0; i < p->n && rc == 0; i++)
+		if (p->rc[i] < 0) {
+			rc = cf_err_set(p->rc[i], "%s", p->msg[i] ? p->msg[i] : cf_err_str(p->rc[i]));
+			*at = i;
+		}
+	/* the dry-run results, also those of a pass that failed (freed with dries) */
+	for (i = 0; kind != PASS_APPLY && i < p->n; i++)
+		if (p->dry_out[i]) {
+			if (json_array_set_new(p->dries, i, p->dry_out[i]) < 0 && rc == 0)
+				rc = cf_err_set(CF_ENOMEM, "out of memory");
+			p->dry_out[i] = NULL;
+		}
+	return rc;
+}
+
 int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_opts *o)
 {
 	cf_kube_apply_opts dry = CF_KUBE_APPLY_OPTS_INIT;
-	json_t *dries = json_array();   /* dry-run results, index by index with objs */
-	size_t i, n = json_array_size(objs);
-	int *state = cf_calloc(n ? n : 1, sizeof(*state));
+	size_t i, n = json_array_size(objs), at = (size_t)-1;
+	pass p = { .objs = objs, .o = o, .dry = &dry, .n = n };
 	json_t *obj = NULL;
 	int rc = 0, crds_applied = 0;
 
 	memset(res, 0, sizeof(*res));
-	if (o == NULL || o->version != CF_APPLY_OPTS_VERSION) {
-		json_decref(dries);
-		cf_free(state);
+	if (o == NULL || o->version != CF_APPLY_OPTS_VERSION)
 		return cf_err_set(CF_EINVAL, "cf_apply_opts version mismatch");
-	}
+	pthread_mutex_init(&p.mu, NULL);
+	p.dries = json_array();   /* dry-run results, index by index with objs */
+	p.state = cf_calloc(n ? n : 1, sizeof(*p.state));
+	p.dry_out = cf_calloc(n ? n : 1, sizeof(*p.dry_out));
+	p.what = cf_calloc(n ? n : 1, sizeof(*p.what));
+	p.rc = cf_calloc(n ? n : 1, sizeof(*p.rc));
+	p.msg = cf_calloc(n ? n : 1, sizeof(*p.msg));
 	res->inventory = json_array();
 	res->changes = json_array();
-	if (dries == NULL || state == NULL || res->inventory == NULL || res->changes == NULL) {
+	if (p.dries == NULL || p.state == NULL || p.dry_out == NULL || p.what == NULL || p.rc == NULL || p.msg == NULL ||
+	    res->inventory == NULL || res->changes == NULL) {
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -314,9 +465,6 @@ int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_
 	dry.field_manager = o->field_manager;
 	dry.force = o->force;
 	dry.dry_run = 1;
-	/* the whole set first, so that a bad object stops the revision before anything moves;
-	 * objects of kinds or namespaces the set itself creates can only be checked after their
-	 * first stage, so they are dry-run then */
 	json_array_foreach(objs, i, obj) {
 		const char *av = cf_json_str(obj, "apiVersion");
 		char id[600];
@@ -324,49 +472,58 @@ int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_
 			goto out;
 		if (json_array_append_new(res->inventory, json_pack("{s:s,s:s}", "id", id, "v",
 					  strchr(av, '/') ? strchr(av, '/') + 1 : av)) < 0 ||
-		    json_array_append_new(dries, json_null()) < 0) {
+		    json_array_append_new(p.dries, json_null()) < 0) {
 			rc = cf_err_set(CF_ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((rc = plan(k, obj, o, &state[i])) < 0)
-			goto out;
-		if (state[i] == ST_APPLY &&
-		    (rc = dry_run(k, dries, state, i, obj, &dry, !first_stage(obj), o)) < 0)
-			goto out;
 	}
+	obj = NULL;
+	if ((rc = pass_run(&p, k, PASS_DRY, 0, &at)) < 0)
+		goto out;
 	for (int stage = 1; stage <= 2; stage++) {
 		/* stage two is validated whole before any of it is written */
+		p.settle_ms = crds_applied ? o->wait_ms : 0;
+		if (stage == 2 && (rc = pass_run(&p, k, PASS_DRY_SETTLED, stage, &at)) < 0)
+			goto out;
+		rc = pass_run(&p, k, PASS_APPLY, stage, &at);
+		/* what was applied is told in the set's order, also when a later object failed */
 		json_array_foreach(objs, i, obj)
-			if (stage == 2 && !first_stage(obj) && state[i] == ST_APPLY &&
-			    json_is_null(json_array_get(dries, i)) &&
-			    (rc = dry_run_settled(k, dries, state, i, obj, &dry, o, crds_applied ? o->wait_ms : 0)) < 0)
-				goto out;
-		json_array_foreach(objs, i, obj) {
-			if (first_stage(obj) != (stage == 1))
-				continue;
-			if ((rc = apply_one(k, res, obj, json_array_get(dries, i), state[i], o)) < 0)
-				goto out;
-		}
+			if (p.what[i] && first_stage(obj) == (stage == 1) && tally(res, obj, p.what[i]) < 0 && rc == 0)
+				rc = CF_ENOMEM;
+		obj = NULL;
+		if (rc < 0)
+			goto out;
 		if (stage == 1)
 			json_array_foreach(objs, i, obj) {
-				if (!first_stage(obj) || state[i] == ST_SKIP)
+				if (!first_stage(obj) || p.state[i] == ST_SKIP)
 					continue;
 				if ((rc = wait_ready(k, obj, o->wait_ms)) < 0)
 					goto out;
 				crds_applied |= strcmp(cf_json_str(obj, "kind"), "CustomResourceDefinition") == 0;
 			}
+		obj = NULL;
 	}
-	obj = NULL;
 out:
 	if (rc < 0) {
 		char desc[600];
+		if (obj == NULL && at != (size_t)-1)
+			obj = json_array_get(objs, at);
 		if (obj)
 			describe(desc, sizeof(desc), obj);
 		cf_err_prefix("%s", obj ? desc : "apply");
 		cf_apply_result_free(res);
 	}
-	json_decref(dries);
-	cf_free(state);
+	for (i = 0; p.msg && i < n; i++)
+		cf_free(p.msg[i]);
+	for (i = 0; p.dry_out && i < n; i++)
+		json_decref(p.dry_out[i]);
+	json_decref(p.dries);
+	cf_free(p.state);
+	cf_free(p.dry_out);
+	cf_free(p.what);
+	cf_free(p.rc);
+	cf_free(p.msg);
+	pthread_mutex_destroy(&p.mu);
 	return rc;
 }
 

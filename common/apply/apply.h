@@ -28,11 +28,16 @@ typedef struct cf_apply_opts {
 	/* Optional: obj is now what the cluster holds; live is the object as the API returned it. */
 	void (*applied)(const json_t *obj, const json_t *live, void *payload);
 	void *payload;
+	/* Requests in flight at once (dry runs and applies; stage by stage, in the set's order of
+	 * results): the kustomize-controller's --concurrent-ssa. 1 or less: one at a time. The
+	 * extra ones go over k's helpers (cf_kube_helper); unchanged and applied may be called
+	 * from several threads at once. */
+	long concurrency;
 } cf_apply_opts;
-#define CF_APPLY_OPTS_VERSION 2
+#define CF_APPLY_OPTS_VERSION 3
 /* The field manager the kustomize-controller applies as (Flux's). */
 #define CF_APPLY_FIELD_MANAGER "kustomize-controller"
-#define CF_APPLY_OPTS_INIT { CF_APPLY_OPTS_VERSION, CF_APPLY_FIELD_MANAGER, 0, 30000, 0, NULL, NULL, NULL }
+#define CF_APPLY_OPTS_INIT { CF_APPLY_OPTS_VERSION, CF_APPLY_FIELD_MANAGER, 0, 30000, 0, NULL, NULL, NULL, 1 }
 
 /* What an apply did. inventory: [{id, v}] in Flux's format ("<ns>_<name>_<group>_<kind>", v the
  * version); changes: ["Kind/ns/name created|configured|unchanged|skipped"] (skipped: the ssa

@@ -10,6 +10,7 @@
 #include "util/err.h"
 #include "util/log.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,12 @@ static int kube_new(cf_kube **out, const cf_kube_opts *opts, cf_kubeconfig *cfg)
 	k->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
 	k->list_page_size = opts->list_page_size > 0 ? opts->list_page_size : 500;
 	k->rand_state = (unsigned)time(NULL) ^ (unsigned)getpid();
+	k->max_retries = opts->max_retries >= 0 ? opts->max_retries : 5;
+	if (opts->user_agent && (k->user_agent = cf_strdup(opts->user_agent)) == NULL) {
+		cf_kubeconfig_free(cfg);
+		cf_free(k);
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
 	if (cfg)
 		k->cfg = cfg;
 	else
@@ -111,12 +118,68 @@ void cf_kube_free(cf_kube *k)
 {
 	if (k == NULL)
 		return;
+	for (int i = 0; i < CF_KUBE_HELPERS_MAX; i++)
+		cf_kube_free(k->helpers[i]);
 	cf_http_free(k->http);
-	cf_kubeconfig_free(k->cfg);
+	if (!k->cfg_borrowed)
+		cf_kubeconfig_free(k->cfg);
 	json_decref(k->discovery);
 	json_decref(k->imp_groups);
 	cf_free(k->imp_user);
+	cf_free(k->user_agent);
 	cf_free(k);
+}
+
+/* A handle like k, on k's configuration (borrowed). */
+static int kube_helper_new(cf_kube *k, cf_kube **out)
+{
+	cf_kube_opts o = CF_KUBE_OPTS_INIT;
+	cf_kube *h = cf_calloc(1, sizeof(*h));
+	int rc;
+
+	*out = NULL;
+	if (h == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	o.user_agent = k->user_agent;
+	h->cfg = k->cfg;
+	h->cfg_borrowed = 1;
+	h->timeout_ms = k->timeout_ms;
+	h->list_page_size = k->list_page_size;
+	h->max_retries = k->max_retries;
+	h->rand_state = k->rand_state ^ (unsigned)(uintptr_t)h;
+	h->discovery = json_object();
+	if (h->discovery == NULL) {
+		cf_kube_free(h);
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	if ((rc = kube_http_new(&h->http, h->cfg, &o, h->timeout_ms, h->max_retries)) < 0) {
+		cf_kube_free(h);
+		return rc;
+	}
+	*out = h;
+	return 0;
+}
+
+int cf_kube_helper(cf_kube *k, int i, cf_kube **out)
+{
+	const char *groups[64];
+	size_t n = 0, j;
+	json_t *g;
+	int rc;
+
+	*out = NULL;
+	if (i < 0 || i >= CF_KUBE_HELPERS_MAX)
+		return cf_err_set(CF_EINVAL, "kube helper %d out of range", i);
+	if (k->helpers[i] == NULL && (rc = kube_helper_new(k, &k->helpers[i])) < 0)
+		return rc;
+	json_array_foreach(k->imp_groups, j, g)
+		if (n < sizeof(groups) / sizeof(groups[0]) - 1)
+			groups[n++] = json_string_value(g);
+	groups[n] = NULL;
+	if ((rc = cf_kube_impersonate(k->helpers[i], k->imp_user, groups)) < 0)
+		return rc;
+	*out = k->helpers[i];
+	return 0;
 }
 
 const char *cf_kube_namespace(const cf_kube *k)
@@ -384,10 +447,17 @@ out:
 
 void cf_kube_stats(const cf_kube *k, long *requests, long *writes)
 {
+	long r = k->stat_requests, w = k->stat_writes;
+
+	for (int i = 0; i < CF_KUBE_HELPERS_MAX; i++)   /* with what its helpers sent */
+		if (k->helpers[i]) {
+			r += k->helpers[i]->stat_requests;
+			w += k->helpers[i]->stat_writes;
+		}
 	if (requests)
-		*requests = k->stat_requests;
+		*requests = r;
 	if (writes)
-		*writes = k->stat_writes;
+		*writes = w;
 }
 
 static int kube_exchange(cf_kube *k, json_t **out, const char *method, const char *path,

@@ -57,8 +57,15 @@ int  cf_kube_new_for(cf_kube **out, const char *kubeconfig, const char *context,
  * and freed on failure too. */
 struct cf_kubeconfig;
 int  cf_kube_new_config(cf_kube **out, struct cf_kubeconfig *cfg, const char *user_agent);
-/* Safe on NULL. */
+/* Safe on NULL (frees its helpers too). */
 void cf_kube_free(cf_kube *k);
+/* Helper i (0 <= i < CF_KUBE_HELPERS_MAX) of k, for requests in parallel (one cf_kube is used
+ * by one thread at a time): another handle to the same cluster as the same user, with its own
+ * connection and discovery cache, made on first use and kept with k, so its connection is
+ * reused by the next parallel pass. It acts as k's impersonation is now. k must outlive its
+ * use (it is freed with k). */
+#define CF_KUBE_HELPERS_MAX 16
+int  cf_kube_helper(cf_kube *k, int i, cf_kube **out);
 /* The namespace of the context (or of the service account in a cluster). */
 const char *cf_kube_namespace(const cf_kube *k);
 const char *cf_kube_server(const cf_kube *k);
@@ -76,7 +83,7 @@ int cf_kube_last_immutable(const cf_kube *k);
 void cf_kube_last_conn(const cf_kube *k, long *new_connections, long *http_version);
 
 /* Requests sent so far, and of those the ones that can change the cluster (not GET, not a
- * dry run). Retries count once. */
+ * dry run), its helpers' included. Retries count once. */
 void cf_kube_stats(const cf_kube *k, long *requests, long *writes);
 
 /* Impersonates user (and groups, NULL-terminated) in the requests that follow; user NULL

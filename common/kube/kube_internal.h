@@ -25,6 +25,11 @@ struct cf_kube {
 	long stat_requests, stat_writes;
 	char watch_rv[128];
 	unsigned rand_state;
+	/* how the handle was made, for its helpers (cf_kube_helper) */
+	char *user_agent;
+	int max_retries;
+	int cfg_borrowed;          /* a helper: cfg is its parent's */
+	cf_kube *helpers[CF_KUBE_HELPERS_MAX];
 };
 
 /* Records the outcome of one exchange: code and connection facts for cf_kube_last_*. */

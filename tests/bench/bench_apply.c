@@ -24,6 +24,7 @@
 typedef struct phase { double secs; long writes, requests, rss_kb; } phase;
 
 static cf_objcache *cache;
+static long concurrency = 4;   /* the kustomize-controller's --concurrent-ssa default */
 static volatile int stop_watches;
 
 static double now(void)
@@ -101,6 +102,7 @@ static phase cflux_phase(cf_kube *k, const char *ns, int n, int changed)
 	double t0;
 
 	o.force = 1;
+	o.concurrency = concurrency;
 	o.unchanged = on_unchanged;
 	o.applied = on_applied;
 	cf_kube_stats(k, &r0, &w0);
@@ -194,21 +196,25 @@ static void report(const char *what, phase a, phase b)
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1000;
-	char ns_a[64], ns_b[64], dir[] = "/tmp/cflux-bench-apply-XXXXXX", cmd[512];
+	char ns_a[64], ns_b[64], ns_c[64], dir[] = "/tmp/cflux-bench-apply-XXXXXX", cmd[512];
 	static cf_watcher watch[3];
 	static const char *const kinds[3][2] = { { "v1", "ConfigMap" }, { "v1", "Service" }, { "apps/v1", "Deployment" } };
 	pthread_t threads[3];
 	cf_kube *k = NULL;
-	phase a[3], b[3];
+	phase a[3], b[3], serial;
 	long rss_b = 0;
 
-	if (n <= 0 || mkdtemp(dir) == NULL || new_client(NULL, &k) < 0 || cf_objcache_new(&cache) < 0) {
+	if (argc > 2)
+		concurrency = atol(argv[2]);
+	if (n <= 0 || concurrency <= 0 || mkdtemp(dir) == NULL || new_client(NULL, &k) < 0 || cf_objcache_new(&cache) < 0) {
 		fprintf(stderr, "bench: %s\n", cf_err_msg());
 		return 1;
 	}
 	snprintf(ns_a, sizeof(ns_a), "bench-cflux-%ld", (long)getpid());
 	snprintf(ns_b, sizeof(ns_b), "bench-kubectl-%ld", (long)getpid());
-	snprintf(cmd, sizeof(cmd), "kubectl create namespace %s >/dev/null && kubectl create namespace %s >/dev/null", ns_a, ns_b);
+	snprintf(ns_c, sizeof(ns_c), "bench-serial-%ld", (long)getpid());
+	snprintf(cmd, sizeof(cmd), "kubectl create namespace %s >/dev/null && kubectl create namespace %s >/dev/null && "
+		 "kubectl create namespace %s >/dev/null", ns_a, ns_b, ns_c);
 	if (system(cmd) != 0)
 		return 1;
 	/* the drift watches, as the controller starts them for the kinds it applied */
@@ -218,8 +224,14 @@ int main(int argc, char **argv)
 		pthread_create(&threads[i], NULL, cf_watcher_run, &watch[i]);
 		cf_objcache_set_watched(cache, kinds[i][0], kinds[i][1], 1);
 	}
-	printf("apply benchmark: %d objects (80%% ConfigMaps, 10%% Services, 10%% Deployments); "
-	       "ratios are kubectl/cflux\n", n);
+	printf("apply benchmark: %d objects (80%% ConfigMaps, 10%% Services, 10%% Deployments), cflux with "
+	       "%ld requests at once (--concurrent-ssa); ratios are kubectl/cflux\n", n, concurrency);
+	{
+		long c = concurrency;
+		concurrency = 1;   /* the same cold apply one request at a time, into its own namespace */
+		serial = cflux_phase(k, ns_c, n, 0);
+		concurrency = c;
+	}
 	a[0] = cflux_phase(k, ns_a, n, 0);
 	b[0] = kubectl_phase(dir, ns_b, n, 0, 0);
 	sleep(1);   /* let the watches see the cold apply */
@@ -228,6 +240,7 @@ int main(int argc, char **argv)
 	a[2] = cflux_phase(k, ns_a, n, n / 10 > 0 ? n / 10 : 1);
 	b[2] = kubectl_phase(dir, ns_b, n, n / 10 > 0 ? n / 10 : 1, 2);
 	report("cold", a[0], b[0]);
+	report("cold, 1 at once", serial, b[0]);
 	report("unchanged", a[1], b[1]);
 	report("10% changed", a[2], b[2]);
 	for (int i = 0; i < 3; i++)
@@ -237,7 +250,7 @@ int main(int argc, char **argv)
 	stop_watches = 1;
 	for (int i = 0; i < 3; i++)
 		pthread_join(threads[i], NULL);
-	snprintf(cmd, sizeof(cmd), "kubectl delete namespace %s %s --wait=false >/dev/null; rm -rf %s", ns_a, ns_b, dir);
+	snprintf(cmd, sizeof(cmd), "kubectl delete namespace %s %s %s --wait=false >/dev/null; rm -rf %s", ns_a, ns_b, ns_c, dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "bench: cleanup failed\n");
 	cf_objcache_free(cache);

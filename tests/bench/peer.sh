@@ -11,7 +11,8 @@
 #                  (converge and re-reconcile; logged at info); Flux has no drift watch
 #   objects/s      4N / converge; beside it `kubectl apply --server-side` of the same 4N objects
 #                  in one call (into its own namespace, once per run)
-#   RSS            idle (started, nothing to do) and peak (VmHWM) per controller
+#   RSS            idle (started, nothing to do) and peak (VmHWM) per controller, and the
+#                  idle private part (RssAnon: heap and stacks, not shared library pages)
 #   CPU            user+system seconds of both controllers for converge and for re-reconcile
 # Flux and cflux CRDs share names: each peer installs its own and removes them after. Flux's
 # binaries come from tests/env/build-flux. Ratios are flux/cflux (above 1: cflux is faster or
@@ -217,6 +218,9 @@ run() {
 	until_ok 30 kubectl -n $KSNS get kustomizations >/dev/null 2>&1
 	echo "sc_idle $(rss $SC VmRSS)" >> "$out"
 	echo "kc_idle $(rss $KC VmRSS)" >> "$out"
+	# the private part (heap, stacks; the rest of RSS is shared library pages)
+	echo "sc_idle_anon $(rss $SC RssAnon)" >> "$out"
+	echo "kc_idle_anon $(rss $KC RssAnon)" >> "$out"
 
 	objects_yaml > "$W/objects.yaml"
 	c0=$(cpu $SC) k0=$(cpu $KC)
@@ -331,4 +335,6 @@ row "CPU, re-reconcile" cpu_rereconcile s
 row "source-controller RSS idle" sc_idle MiB
 row "source-controller RSS peak" sc_peak MiB
 row "kustomize-controller RSS idle" kc_idle MiB
+row "source-controller idle, private (RssAnon)" sc_idle_anon MiB
+row "kustomize-controller idle, private (RssAnon)" kc_idle_anon MiB
 row "kustomize-controller RSS peak" kc_peak MiB

@@ -27,6 +27,12 @@ check how_to_stop 'make demo-down'
 sh tests/env/down kustomize-controller source-controller
 kubectl delete namespace dev prod --wait=false >/dev/null 2>&1
 bin/cflux --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" uninstall --keep-namespace >/dev/null 2>&1
-kubectl wait --for=delete crd -l app.kubernetes.io/part-of=cflux --timeout=60s >/dev/null 2>&1
+# the suites after this one apply the CRDs again: they must be gone, not terminating
+if kubectl wait --for=delete crd -l app.kubernetes.io/part-of=cflux --timeout=180s >/dev/null 2>&1; then ok crds_removed
+else
+	left=$(kubectl get crd -l app.kubernetes.io/part-of=cflux -o name 2>/dev/null | tr '\n' ' ')
+	held=$(kubectl get kustomizations,gitrepositories -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {.metadata.finalizers}; {end}' 2>/dev/null)
+	ko crds_removed "still there after 180 s: $left; objects: $held"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -440,9 +440,35 @@ static void delete_labelled(cf_kube *k, const char *av, const char *kind, const 
 	json_decref(list);
 }
 
+/* Removes the finalizers of one object. One left in a namespace that no longer exists (an
+ * older apiserver can finish a namespace without it) cannot be patched, and would keep its
+ * CRD terminating for ever: its namespace is made again for the patch, then deleted. */
+static int drop_finalizers(cf_kube *k, const cf_kind *kd, const char *ns, const char *name, const json_t *patch)
+{
+	const cf_kube_ref ref = { kd->api_version, kd->kind, ns, name };
+	const cf_kube_ref nsref = { "v1", "Namespace", NULL, ns };
+	json_t *nsobj;
+	int rc = cf_kube_merge_patch(k, NULL, &ref, patch);
+
+	if (rc == 0 || rc != CF_ENOTFOUND || ns == NULL || cf_kube_get(k, NULL, &nsref) != CF_ENOTFOUND)
+		return rc == CF_ENOTFOUND ? 0 : rc;   /* gone already */
+	cf_err_clear();
+	nsobj = json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace", "metadata", "name", ns);
+	if (nsobj == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	rc = cf_kube_create(k, NULL, nsobj);
+	json_decref(nsobj);
+	if (rc == 0 && (rc = cf_kube_merge_patch(k, NULL, &ref, patch)) == 0)
+		cli_ok("%s/%s/%s: finalizers removed (its namespace was gone: made again for that, and deleted)",
+		       kd->kind, ns, name);
+	if (cf_kube_delete(k, &nsref, "Background") < 0 && rc == 0)
+		rc = cf_err_code();
+	return rc;
+}
+
 int cmd_uninstall(int argc, char **argv)
 {
-	int keep_ns = 0, rc;
+	int keep_ns = 0, rc, stuck = 0;
 	const cf_flag own[] = { { "keep-namespace", CF_FLAG_BOOL, &keep_ns, "leave the namespace in place", 0 } };
 	cf_kube *k;
 
@@ -463,8 +489,14 @@ int cmd_uninstall(int argc, char **argv)
 		if (cf_kube_list(k, &list, &(cf_kube_ref){ kd->api_version, kd->kind, NULL, NULL }, NULL) == 0)
 			json_array_foreach(json_object_get(list, "items"), j, o) {
 				const json_t *md = json_object_get(o, "metadata");
-				cf_kube_merge_patch(k, NULL, &(cf_kube_ref){ kd->api_version, kd->kind,
-					json_string_value(json_object_get(md, "namespace")), json_string_value(json_object_get(md, "name")) }, patch);
+				const char *ons = json_string_value(json_object_get(md, "namespace"));
+				const char *oname = json_string_value(json_object_get(md, "name"));
+				if (json_array_size(json_object_get(md, "finalizers")) > 0 &&
+				    drop_finalizers(k, kd, ons, oname, patch) < 0) {
+					stuck = cli_fail(1, "%s/%s/%s: finalizers not removed: %s (its CRD cannot be deleted until they are)",
+							 kd->kind, ons ? ons : "", oname ? oname : "", cf_err_msg());
+					cf_err_clear();
+				}
 			}
 		cf_err_clear();
 		json_decref(list);
@@ -480,9 +512,10 @@ int cmd_uninstall(int argc, char **argv)
 	delete_labelled(k, "apiextensions.k8s.io/v1", "CustomResourceDefinition", NULL);
 	if (!keep_ns && cf_kube_delete(k, &(cf_kube_ref){ "v1", "Namespace", NULL, cli.namespace }, "Background") == 0)
 		cli_ok("Namespace/%s deleted", cli.namespace);
-	cli_ok("uninstall finished");
+	if (!stuck)
+		cli_ok("uninstall finished");
 	cf_kube_free(k);
-	return 0;
+	return stuck;
 }
 
 /* ---- check ---- */

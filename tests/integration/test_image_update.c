@@ -233,15 +233,17 @@ static void setup(void)
 
 static void cleanup(void)
 {
+	/* the controllers stop first: running, they would put a finalizer back (see
+	 * test_image_controller.c) */
+	if (image_ctl > 0)
+		CHECK(sigterm_exits_zero(&image_ctl));
+	stop_pid(&kustomize_ctl, SIGTERM);
+	stop_pid(&source_ctl, SIGTERM);
 	if (ns[0])
 		run("for k in imagepolicies imagerepositories imageupdateautomations kustomizations gitrepositories; do "
 		    "kubectl -n %s get $k -o name 2>/dev/null | xargs -r kubectl -n %s patch --type merge "
 		    "-p '{\"metadata\":{\"finalizers\":null}}' >/dev/null 2>&1; done; "
 		    "kubectl delete namespace %s --wait=false >/dev/null 2>&1", ns, ns, ns);
-	if (image_ctl > 0)
-		CHECK(sigterm_exits_zero(&image_ctl));
-	stop_pid(&kustomize_ctl, SIGTERM);
-	stop_pid(&source_ctl, SIGTERM);
 	cf_kube_free(kube);
 	if (run("! grep -l 'ERROR: AddressSanitizer\\|ERROR: LeakSanitizer\\|runtime error:' %s/*.log", store) != 0)
 		cf_test_fail(__FILE__, __LINE__, "sanitizer reports in the controller logs in %s", store);

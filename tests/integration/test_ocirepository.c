@@ -167,15 +167,16 @@ static void setup(void)
 
 static void cleanup(void)
 {
-	if (ns[0])
-		run("for k in kustomizations ocirepositories; do kubectl -n %s get $k -o name 2>/dev/null | "
-		    "xargs -r kubectl -n %s patch --type merge -p '{\"metadata\":{\"finalizers\":null}}' >/dev/null 2>&1; done; "
-		    "kubectl delete namespace %s --wait=false >/dev/null 2>&1", ns, ns, ns);
-	/* SIGTERM finishes what is in flight and exits 0 */
+	/* SIGTERM finishes what is in flight and exits 0; the controllers stop before the
+	 * finalizers go, or they would put them back (see test_image_controller.c) */
 	if (kustomize_ctl > 0)
 		CHECK(sigterm_exits_zero(&kustomize_ctl));
 	if (source_ctl > 0)
 		CHECK(sigterm_exits_zero(&source_ctl));
+	if (ns[0])
+		run("for k in kustomizations ocirepositories; do kubectl -n %s get $k -o name 2>/dev/null | "
+		    "xargs -r kubectl -n %s patch --type merge -p '{\"metadata\":{\"finalizers\":null}}' >/dev/null 2>&1; done; "
+		    "kubectl delete namespace %s --wait=false >/dev/null 2>&1", ns, ns, ns);
 	cf_kube_free(kube);
 	/* under SANITIZE=1 the controllers report memory errors and leaks into their logs */
 	if (run("! grep -l 'ERROR: AddressSanitizer\\|ERROR: LeakSanitizer\\|runtime error:' %s/*.log", store) != 0)

@@ -68,6 +68,13 @@ int cf_notify_parse_event(json_t **out, const char *data, size_t len)
 	md = json_object_get(ev, "metadata");
 	if (rc == 0 && md && !json_is_object(md) && !json_is_null(md))
 		rc = cf_err_set(CF_EINVAL, "event: metadata must be an object of strings");
+	if (rc == 0 && json_is_object(md)) {
+		void *tmp;
+		/* a null value is no value, as Flux's decoding into map[string]string reads it */
+		json_object_foreach_safe(md, tmp, key, v)
+			if (json_is_null(v))
+				json_object_del(md, key);
+	}
 	if (rc == 0 && json_is_object(md))
 		json_object_foreach(md, key, v)
 			if (!json_is_string(v)) {

@@ -56,11 +56,11 @@ void cf_event_emit_revision(cf_kube *k, cf_bus_pub *pub, const json_t *obj, cons
 	json_t *ann = NULL, *meta = NULL;
 
 	if (revision && revision[0]) {
-		meta = json_pack("{s:s,s:s?}", "revision", revision, "digest", digest);
+		meta = json_pack("{s:s,s:s*}", "revision", revision, "digest", digest);   /* no digest: no key */
 		if (kind) {   /* not a Flux kind: no group to prefix the annotations with */
 			snprintf(rev_key, sizeof(rev_key), "%s/revision", kind->group);
 			snprintf(digest_key, sizeof(digest_key), "%s/digest", kind->group);
-			ann = json_pack("{s:s,s:s?}", rev_key, revision, digest_key, digest);
+			ann = json_pack("{s:s,s:s*}", rev_key, revision, digest_key, digest);
 		}
 	}
 	cf_event_emit(k, pub, obj, type, reason, message, ann, meta, controller);

@@ -17,7 +17,12 @@ faults_cleanup() {
 	for p in $SC_PID $KC_PID; do kill "$p" 2>/dev/null; done
 	for p in $SC_PID $KC_PID; do wait "$p" 2>/dev/null; done
 	[ -z "${fns:-}" ] || kubectl delete namespace "$fns" --wait=false >/dev/null 2>&1
-	rm -rf "$FWORK" "$CFLUX_GIT_REPOS/${frepo:-none}"
+	if [ "${failed:-0}" -gt 0 ]; then
+		echo "logs kept in $FWORK" >&2
+	else
+		rm -rf "$FWORK"
+	fi
+	rm -rf "$CFLUX_GIT_REPOS/${frepo:-none}"
 }
 
 # faults_crds: cflux's CRDs, established

@@ -192,7 +192,9 @@ if [ -n "$size" ] && [ "$got" = "$size" ]; then ok artifact_size_is_status; else
 check source_reconcile_total "$S" 'controller_runtime_reconcile_total{controller="gitrepository",result="requeue_after"}' 1
 
 # ---- the notification-controller: a delivery to the sink, counted ----
-delivered() { grep -q "\"path\": *\"$sinkpath\"" "$CFLUX_SINK_LOG"; }
+# the Kustomization's success (an event with the revision in its metadata, which the
+# notification-controller once refused for its null digest)
+delivered() { grep "\"path\": *\"$sinkpath\"" "$CFLUX_SINK_LOG" | grep -q 'ReconciliationSucceeded'; }
 nc_counted() {
 	scrape "$NC_METRICS" "$WORK/notification-controller.prom" &&
 		at_least "$WORK/notification-controller.prom" \

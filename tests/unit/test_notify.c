@@ -46,6 +46,16 @@ static void events_are_checked(void)
 	}
 	e = parse(EVENT_ERR);
 	json_decref(e);
+	/* a null metadata value (a controller's event without a digest) is no value, not a refusal */
+	{
+		const char *j = "{\"involvedObject\":{\"kind\":\"K\",\"name\":\"n\",\"namespace\":\"ns\"},\"severity\":\"info\","
+				"\"reason\":\"r\",\"message\":\"m\",\"reportingController\":\"c\","
+				"\"metadata\":{\"revision\":\"main@sha1:1\",\"digest\":null}}";
+		CHECK_OK(cf_notify_parse_event(&e, j, strlen(j)));
+		CHECK(e && json_object_get(json_object_get(e, "metadata"), "digest") == NULL);
+		CHECK_STR(json_string_value(json_object_get(json_object_get(e, "metadata"), "revision")), "main@sha1:1");
+		json_decref(e);
+	}
 }
 
 static json_t *alert(const char *spec)

@@ -138,8 +138,12 @@ static void controller_stop(const cf_controller_def *d, pthread_t **workers, cf_
  * little (its threads mostly wait on the network). MALLOC_ARENA_MAX in the environment wins. */
 static void bound_malloc_arenas(void)
 {
+#if defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer's allocator is not glibc's: nothing to bound */
+#else
 	if (getenv("MALLOC_ARENA_MAX") == NULL && mallopt(M_ARENA_MAX, 2) != 1)
 		cf_log(CF_LOG_WARN, "malloc arenas not bounded", NULL);
+#endif
 }
 
 int cf_controller_main(const cf_controller_def *d, int argc, char **argv)

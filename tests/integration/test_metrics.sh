@@ -25,7 +25,7 @@ cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
 	kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
-	rm -rf "$WORK" "$CFLUX_GIT_REPOS/$repo"
+	[ "$failed" -eq 0 ] && rm -rf "$WORK"; [ "$failed" -eq 0 ] || echo "logs kept in $WORK" >&2; rm -rf "$CFLUX_GIT_REPOS/$repo"
 }
 trap cleanup EXIT
 export GIT_AUTHOR_NAME=cflux GIT_AUTHOR_EMAIL=cflux@localhost

@@ -35,6 +35,7 @@ typedef struct ks_ctl {
 	json_t *drift;            /* "ns/name" -> ["Deployment/ns/x modified", ...] seen since its last reconcile */
 	json_t *watches;          /* "apiVersion/kind" -> true, for the drift watches started */
 	json_t *health_waits;     /* "ns/name" -> {"revision", "generation", "deadline" (ms, monotonic)} */
+	json_t *sources;          /* "Kind/ns/name" -> the source as its watch last saw it (watch.c) */
 	pthread_t *watch_threads;
 	size_t nwatch_threads;
 	volatile int stop;
@@ -71,6 +72,13 @@ void ks_enqueue_dependents(ks_ctl *c, const char *kind, const char *ns, const ch
  * fails are passed over; an API failure is an error (*claims NULL). */
 int  ks_handover_claims(ks_ctl *c, cf_kube *k, json_t **claims, const json_t *self, cf_tree *tree,
 			const json_t *old_inv, const json_t *new_inv);
+
+/* The source Kind/ns/name as its watch last saw it (a new object: kind, metadata, its
+ * status.artifact), or NULL when the watch has not seen it, it has no artifact, or a notice
+ * told of a revision the watch has not shown yet: then the caller reads the API. */
+json_t *ks_source_cached(ks_ctl *c, const char *kind, const char *ns, const char *name);
+/* A new-artifact notice of revision for Kind/ns/name (before its watch event may come). */
+void ks_source_notified(ks_ctl *c, const char *kind, const char *ns, const char *name, const char *revision);
 
 /* Starts a drift watch on apiVersion/kind unless one runs. */
 int  ks_watch_kind(ks_ctl *c, const char *api_version, const char *kind);

@@ -279,8 +279,9 @@ static int source_artifact(rec *r, json_t **source)
 		return cf_err_set(CF_EINVAL, "spec.sourceRef needs kind and name");
 	if ((sk = served_source(kind)) == NULL)
 		return CF_EINVAL;
-	rc = cf_kube_get(r->k, source, &(cf_kube_ref){ sk->api_version, kind, ns, name });
-	if (rc < 0)
+	/* as its watch last saw it, else from the API */
+	if ((*source = ks_source_cached(r->c, sk->kind, ns, name)) == NULL &&
+	    (rc = cf_kube_get(r->k, source, &(cf_kube_ref){ sk->api_version, kind, ns, name })) < 0)
 		return cf_err_prefix("Source '%s/%s/%s'", kind, ns, name);
 	art = json_object_get(json_object_get(*source, "status"), "artifact");
 	if (!cf_json_str(art, "path") || !cf_json_str(art, "url") || !cf_json_str(art, "digest") || !cf_json_str(art, "revision")) {
@@ -741,7 +742,8 @@ static int source_revision(rec *r, char *out, size_t size)
 		return cf_err_set(CF_EINVAL, "spec.sourceRef needs kind and name");
 	if ((sk = served_source(cf_json_str(src, "kind"))) == NULL)
 		return CF_EINVAL;
-	rc = cf_kube_get(r->k, &source, &(cf_kube_ref){ sk->api_version, sk->kind, ns, cf_json_str(src, "name") });
+	rc = (source = ks_source_cached(r->c, sk->kind, ns, cf_json_str(src, "name"))) ? 0 :
+	     cf_kube_get(r->k, &source, &(cf_kube_ref){ sk->api_version, sk->kind, ns, cf_json_str(src, "name") });
 	rev = rc == 0 ? cf_json_str(json_object_get(json_object_get(source, "status"), "artifact"), "revision") : NULL;
 	if (rc == 0 && rev == NULL)
 		rc = cf_err_set(CF_ENOTFOUND, "no artifact");

@@ -59,7 +59,7 @@ int ks_new_client(ks_ctl *c, cf_kube **k)
 static void on_notice(void *payload, const char *kind, const char *ns, const char *name, const char *revision)
 {
 	(void)payload;
-	(void)revision;
+	ks_source_notified(&ctl, kind, ns, name, revision);   /* read from the API until the watch shows it */
 	ks_enqueue_for_source(&ctl, kind, ns, name);
 }
 
@@ -84,7 +84,8 @@ static int setup(void *ctx)
 	ctl.drift = json_object();
 	ctl.watches = json_object();
 	ctl.health_waits = json_object();
-	if (ctl.index == NULL || ctl.drift == NULL || ctl.watches == NULL || ctl.health_waits == NULL)
+	ctl.sources = json_object();
+	if (ctl.index == NULL || ctl.drift == NULL || ctl.watches == NULL || ctl.health_waits == NULL || ctl.sources == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	return cf_objcache_new(&ctl.cache);
 }
@@ -118,6 +119,7 @@ static void teardown(void *ctx)
 	json_decref(ctl.drift);
 	json_decref(ctl.watches);
 	json_decref(ctl.health_waits);
+	json_decref(ctl.sources);
 	pthread_mutex_destroy(&ctl.mu);
 }
 

@@ -53,14 +53,102 @@ void ks_on_helmrelease(void *ctx, const cf_kind *kind, const char *type, const j
 		ks_enqueue_dependents(ctx, "HelmRelease", ns, name);
 }
 
+/* ---- the sources as their watch last saw them ----
+ * "Kind/ns/name" -> {"kind", "metadata": {name, namespace}, "status": {"artifact"}}, and
+ * "notified": the revision of the last new-artifact notice when the watch has not shown a new
+ * artifact of it since. A reconcile reads its source here instead of with a GET; a notice that
+ * comes before the watch event makes it read the API until the watch catches up. */
+
+static void source_key(char *out, size_t size, const char *kind, const char *ns, const char *name)
+{
+	snprintf(out, size, "%s/%s/%s", kind, ns, name);
+}
+
+static int same_artifact(const json_t *a, const json_t *b)
+{
+	static const char *const fields[] = { "digest", "revision", "url", "path" };
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *x = cf_json_str(a, fields[i]), *y = cf_json_str(b, fields[i]);
+		if ((x == NULL) != (y == NULL) || (x && strcmp(x, y) != 0))
+			return 0;
+	}
+	return 1;
+}
+
 void ks_on_source(void *ctx, const cf_kind *kind, const char *type, const json_t *obj)
 {
+	ks_ctl *c = ctx;
 	const json_t *md = json_object_get(obj, "metadata");
+	const json_t *art = json_object_get(json_object_get(obj, "status"), "artifact");
 	const char *ns = cf_json_str(md, "namespace"), *name = cf_json_str(md, "name");
+	char key[KEY_MAX];
+	json_t *entry;
+	int moved;
 
-	if (ns && name && strcmp(type, "DELETED") != 0 &&
-	    json_object_get(json_object_get(obj, "status"), "artifact"))
-		ks_enqueue_for_source(ctx, kind->kind, ns, name);
+	if (ns == NULL || name == NULL)
+		return;
+	source_key(key, sizeof(key), kind->kind, ns, name);
+	pthread_mutex_lock(&c->mu);
+	entry = json_object_get(c->sources, key);
+	moved = !same_artifact(json_object_get(json_object_get(entry, "status"), "artifact"), art);
+	if (strcmp(type, "DELETED") == 0) {
+		json_object_del(c->sources, key);
+		moved = 0;
+	} else {
+		const char *notified = cf_json_str(entry, "notified");
+		json_t *copy = json_pack("{s:s,s:{s:s,s:s},s:{s:O*}}", "kind", kind->kind, "metadata", "name", name,
+					 "namespace", ns, "status", "artifact", art);
+		/* a notice stays until the watch shows a new artifact of its revision (a stored-again
+		 * artifact keeps its revision and gets a new digest) */
+		if (copy && notified && !(moved && art && cf_json_str(art, "revision") &&
+					  strcmp(cf_json_str(art, "revision"), notified) == 0))
+			json_object_set_new(copy, "notified", json_string(notified));
+		if (copy == NULL || json_object_set_new(c->sources, key, copy) < 0)
+			json_object_del(c->sources, key);   /* without memory: read from the API */
+	}
+	pthread_mutex_unlock(&c->mu);
+	/* only a new artifact (or its new address) wakes the consumers: a status write of the
+	 * source's own (conditions, lastHandledReconcileAt) changes nothing for them */
+	if (moved && art)
+		ks_enqueue_for_source(c, kind->kind, ns, name);
+}
+
+void ks_source_notified(ks_ctl *c, const char *kind, const char *ns, const char *name, const char *revision)
+{
+	char key[KEY_MAX];
+	json_t *entry;
+
+	if (kind == NULL || ns == NULL || name == NULL || revision == NULL)
+		return;
+	source_key(key, sizeof(key), kind, ns, name);
+	pthread_mutex_lock(&c->mu);
+	/* even of the revision cached: a source-controller that stored it again (a new digest)
+	 * or announces it on start; an announce of what the watch shows already leaves the entry
+	 * read from the API until the source moves */
+	entry = json_object_get(c->sources, key);
+	if (entry)
+		json_object_set_new(entry, "notified", json_string(revision));
+	pthread_mutex_unlock(&c->mu);
+}
+
+json_t *ks_source_cached(ks_ctl *c, const char *kind, const char *ns, const char *name)
+{
+	char key[KEY_MAX];
+	json_t *entry, *out = NULL;
+
+	source_key(key, sizeof(key), kind, ns, name);
+	pthread_mutex_lock(&c->mu);
+	entry = json_object_get(c->sources, key);
+	if (entry && json_object_get(entry, "notified") == NULL &&
+	    json_object_get(json_object_get(entry, "status"), "artifact")) {
+		out = json_deep_copy(entry);
+		json_object_del(out, "notified");
+	}
+	pthread_mutex_unlock(&c->mu);
+	return out;
 }
 
 void ks_index_update(ks_ctl *c, const char *type, const json_t *obj)

@@ -73,6 +73,26 @@ static int collect(src_ctl *c, cf_kube *k, cf_kind_id id, json_t *out)
 	return 0;
 }
 
+/* The list of what is stored and whole now, or NULL when the API cannot say (logged). */
+static json_t *stored_now(src_ctl *c, cf_kube **k)
+{
+	json_t *all;
+
+	if (*k == NULL && c->new_client(c, k) < 0) {
+		cf_log(CF_LOG_WARN, "announce: cannot create an API client", "error", cf_err_msg(), NULL);
+		return NULL;
+	}
+	if ((all = json_array()) == NULL)
+		return NULL;
+	for (size_t j = 0; j < sizeof(KINDS) / sizeof(KINDS[0]); j++)
+		if (collect(c, *k, KINDS[j], all) < 0) {
+			cf_log(CF_LOG_WARN, "announce: stored artifacts not listed, trying again", "error", cf_err_msg(), NULL);
+			json_decref(all);
+			return NULL;
+		}
+	return all;
+}
+
 void *src_announce_run(void *arg)
 {
 	src_ctl *c = arg;
@@ -84,30 +104,27 @@ void *src_announce_run(void *arg)
 	char n[32];
 
 	/* the list, as soon as the API answers (it may be down while we start) */
-	while (!c->stop && all == NULL) {
-		size_t j;
-		if (k == NULL && c->new_client(c, &k) < 0) {
-			cf_log(CF_LOG_WARN, "announce: cannot create an API client", "error", cf_err_msg(), NULL);
-		} else if ((all = json_array()) != NULL) {
-			for (j = 0; j < sizeof(KINDS) / sizeof(KINDS[0]); j++)
-				if (collect(c, k, KINDS[j], all) < 0)
-					break;
-			if (j < sizeof(KINDS) / sizeof(KINDS[0])) {
-				cf_log(CF_LOG_WARN, "announce: stored artifacts not listed, trying again", "error", cf_err_msg(), NULL);
-				json_decref(all);
-				all = NULL;
-			}
-		}
-		if (all == NULL && wait_until(c, now_ms() + 1000) < 0)
+	while (!c->stop && (all = stored_now(c, &k)) == NULL)
+		if (wait_until(c, now_ms() + 1000) < 0)
 			break;
-	}
-	cf_kube_free(k);
-	if (all == NULL)
+	if (all == NULL) {
+		cf_kube_free(k);
 		return NULL;
+	}
 	snprintf(n, sizeof(n), "%zu", json_array_size(all));
 	for (round = 0; round < sizeof(ANNOUNCE_AT_MS) / sizeof(ANNOUNCE_AT_MS[0]); round++) {
 		if (wait_until(c, start + ANNOUNCE_AT_MS[round]) < 0)
 			break;
+		/* listed again for each round after the first: an artifact stored again since start
+		 * (one found not whole is fetched again at once) is announced too, as its own notice
+		 * went out before the subscribers were back */
+		if (round > 0) {
+			json_t *again = stored_now(c, &k);
+			if (again) {
+				json_decref(all);
+				all = again;
+			}
+		}
 		json_array_foreach(all, i, e) {
 			cf_kind_id id = cf_kind_find(json_string_value(json_array_get(e, 0)))->id;
 			src_notice_publish(c, id, json_string_value(json_array_get(e, 1)), json_string_value(json_array_get(e, 2)),
@@ -117,6 +134,7 @@ void *src_announce_run(void *arg)
 		if (round == 0)
 			cf_log(CF_LOG_INFO, "stored artifacts announced", "artifacts", n, NULL);
 	}
+	cf_kube_free(k);
 	json_decref(all);
 	return NULL;
 }

@@ -16,7 +16,8 @@
 #   CPU            user+system seconds of both controllers for converge and for re-reconcile
 # Flux and cflux CRDs share names: each peer installs its own and removes them after. Flux's
 # binaries come from tests/env/build-flux. Ratios are flux/cflux (above 1: cflux is faster or
-# smaller). BENCH_PEER=none (or --peer none) measures cflux alone.
+# smaller). BENCH_PEER=none (or --peer none) measures cflux alone; BENCH_KC_ARGS adds flags to
+# cflux's kustomize-controller (e.g. --concurrent-ssa 1).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -170,7 +171,7 @@ start_cflux() {
 		--notify-addr tcp://127.0.0.1:17161 --log-level warn >"$W/cflux-source.log" 2>&1 &
 	SC=$!
 	bin/kustomize-controller --kubeconfig "$CFLUX_KUBECONFIG_TOKEN" --watch-namespace $KSNS \
-		--source-notify-addr tcp://127.0.0.1:17161 --log-level info >"$W/cflux-kustomize.log" 2>&1 &
+		--source-notify-addr tcp://127.0.0.1:17161 --log-level info ${BENCH_KC_ARGS:-} >"$W/cflux-kustomize.log" 2>&1 &
 	KC=$!
 	PIDS="$SC $KC"
 }

@@ -739,10 +739,11 @@ static int open_workdir(hr *r)
 
 	if (rc < 0 || !cf_remote_wanted(r->spec))
 		return rc < 0 ? rc : hc_helm_kubeconfig(&r->kubeconfig, r->workdir, r->c->kubeconfig, r->c->context);
-	if ((rc = cf_remote_config(r->k, r->p->obj, &ro, &kc)) == 0)
-		rc = hc_helm_kubeconfig_of(&r->kubeconfig, r->workdir, kc);
-	cf_kubeconfig_free(kc);
-	if (rc == 0 && (rc = cf_remote_client(r->k, r->p->obj, &ro, HELM_CONTROLLER, &r->t)) == 0)
+	/* the Secret read once: helm's kubeconfig written from it, then the client takes it */
+	if ((rc = cf_remote_config(r->k, r->p->obj, &ro, &kc)) == 0 &&
+	    (rc = hc_helm_kubeconfig_of(&r->kubeconfig, r->workdir, kc)) < 0)
+		cf_kubeconfig_free(kc);
+	if (rc == 0 && (rc = cf_kube_new_config(&r->t, kc, HELM_CONTROLLER)) == 0)
 		r->remote = 1;
 	if (rc < 0) {
 		r->t = r->k;

@@ -65,7 +65,8 @@ static int check_config(const cf_kubeconfig *cfg, const cf_remote_opts *opts, co
 
 	if (file)
 		return cf_err_set(CF_EINVAL, "%s: %s names a file; a kubeconfig from a Secret must carry its data "
-				  "inline (%s-data, token)", where, file, strcmp(file, "tokenFile") == 0 ? "token" : file);
+				  "inline (%s%s)", where, file, strcmp(file, "tokenFile") == 0 ? "token" : file,
+				  strcmp(file, "tokenFile") == 0 ? "" : "-data");
 	if (cfg->insecure && !(opts && opts->insecure_tls))
 		return cf_err_set(CF_EINVAL, "%s: insecure-skip-tls-verify is refused unless the controller runs with "
 				  "--insecure-kubeconfig-tls", where);

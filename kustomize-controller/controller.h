@@ -31,11 +31,12 @@ typedef struct ks_ctl {
 	cf_bus_pub *events;
 	cf_objcache *cache;
 	pthread_mutex_t mu;       /* guards index, drift and watches */
-	json_t *index;            /* "ns/name" -> {"source": "Kind/ns/name", "deps": ["ns/name"]} */
+	json_t *index;            /* "ns/name" -> {"source": "Kind/ns/name", "deps": ["ns/name"], "gen", "deleting"} */
 	json_t *drift;            /* "ns/name" -> ["Deployment/ns/x modified", ...] seen since its last reconcile */
 	json_t *watches;          /* "apiVersion/kind" -> true, for the drift watches started */
 	json_t *health_waits;     /* "ns/name" -> {"revision", "generation", "deadline" (ms, monotonic)} */
 	json_t *sources;          /* "Kind/ns/name" -> the source as its watch last saw it (watch.c) */
+	json_t *builds;           /* "ns/name" -> what a sibling's build holds, for hand-overs (handover.c) */
 	pthread_t *watch_threads;
 	size_t nwatch_threads;
 	volatile int stop;
@@ -60,8 +61,8 @@ void ks_on_helmrelease(void *ctx, const cf_kind *kind, const char *type, const j
 void ks_index_update(ks_ctl *c, const char *type, const json_t *obj);
 /* The index's keys are "ns/name" (the work keys, "Kustomization/ns/name", are made when they
  * are queued). The keys ("ns/name") of the Kustomizations that use a source (a new array, NULL without
- * memory). */
-json_t *ks_keys_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name);
+ * memory); live_only leaves out those the watch has seen marked for deletion. */
+json_t *ks_keys_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name, int live_only);
 void ks_enqueue_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name);
 /* Enqueues the Kustomizations whose dependsOn names Kind/ns/name (kind Kustomization or HelmRelease). */
 void ks_enqueue_dependents(ks_ctl *c, const char *kind, const char *ns, const char *name);
@@ -71,7 +72,9 @@ void ks_enqueue_dependents(ks_ctl *c, const char *kind, const char *ns, const ch
  * object id -> "ns/name" of the sibling, to be left out of self's prune. Siblings whose build
  * fails are passed over; an API failure is an error (*claims NULL). */
 int  ks_handover_claims(ks_ctl *c, cf_kube *k, json_t **claims, const json_t *self, cf_tree *tree,
-			const json_t *old_inv, const json_t *new_inv);
+			const char *digest, const json_t *old_inv, const json_t *new_inv);
+/* The generation of Kustomization "ns/name" as its watch last saw it, or -1. */
+long long ks_index_generation(ks_ctl *c, const char *key);
 
 /* The source Kind/ns/name as its watch last saw it (a new object: kind, metadata, its
  * status.artifact), or NULL when the watch has not seen it, it has no artifact, or a notice

@@ -8,10 +8,13 @@
 #include "apply/apply.h"
 #include "kustomize/fluxbuild.h"
 #include "runtime/vars.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "yaml/yaml.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,15 +38,28 @@ static int same_cluster(const json_t *a, const json_t *b)
 	return (x == NULL && y == NULL) || (x && y && json_equal(x, y));
 }
 
-/* Adds to claims (id -> key) the candidates that sibling's build from fs holds. A sibling whose
- * build fails is skipped: it cannot apply this revision either. Only API failures are errors. */
-static int claim(json_t *claims, cf_kube *k, const cf_kfs *fs, const json_t *sibling, const char *key,
-		 const json_t *candidates)
+/* FNV-1a of an object id, as ks_ctl.builds keeps a sibling's ids. Two ids of one hash could
+ * only keep an object that should go (a claim the sibling does not hold), never prune one. */
+static uint64_t id_hash(const char *id)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 1099511628211ull;
+	return h;
+}
+
+/* The ids sibling's build from fs holds, as their hashes (*out: a new string of 8 bytes per id),
+ * or *out NULL when the build fails: that sibling cannot apply this revision either. Only API
+ * failures are errors. */
+static int built_ids(json_t **out, cf_kube *k, const cf_kfs *fs, const json_t *sibling, const char *key)
 {
 	json_t *vars = NULL, *objs = NULL, *o;
+	cf_buf b = CF_BUF_INIT((size_t)8 << 20);   /* a million ids */
 	size_t i;
 	int rc = 0;
 
+	*out = NULL;
 	if (json_object_get(json_object_get(sibling, "spec"), "postBuild") &&
 	    (rc = cf_flux_load_vars(k, sibling, &vars)) < 0) {
 		if (rc != CF_EINVAL && rc != CF_ENOTFOUND)
@@ -60,16 +76,90 @@ static int claim(json_t *claims, cf_kube *k, const cf_kfs *fs, const json_t *sib
 	}
 	json_array_foreach(objs, i, o) {
 		char id[600];
-		if (cf_apply_inventory_id(id, sizeof(id), o) == 0 && json_object_get(candidates, id) &&
-		    json_object_get(claims, id) == NULL && json_object_set_new(claims, id, json_string(key)) < 0) {
-			rc = cf_err_set(CF_ENOMEM, "out of memory");
-			break;
+		uint64_t h;
+		if (cf_apply_inventory_id(id, sizeof(id), o) < 0) {
+			cf_err_clear();
+			continue;
 		}
-		cf_err_clear();
+		h = id_hash(id);
+		if ((rc = cf_buf_append(&b, &h, sizeof(h))) < 0)
+			break;
 	}
+	if (rc == 0 && (*out = json_stringn_nocheck(b.data ? (const char *)b.data : "", b.len)) == NULL)
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+	cf_buf_free(&b);
 	json_decref(objs);
 	json_decref(vars);
 	return rc;
+}
+
+/* Adds to claims (id -> key) the candidates whose hash is among ids (from built_ids). */
+static int claim(json_t *claims, const json_t *candidates, const json_t *ids, const char *key)
+{
+	const unsigned char *h = (const unsigned char *)json_string_value(ids);
+	size_t n = json_string_length(ids) / sizeof(uint64_t);
+	const char *id;
+	json_t *v;
+
+	json_object_foreach((json_t *)candidates, id, v) {
+		uint64_t want = id_hash(id), have;
+		if (json_object_get(claims, id))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			memcpy(&have, h + i * sizeof(have), sizeof(have));
+			if (have == want) {
+				if (json_object_set_new(claims, id, json_string(key)) < 0)
+					return cf_err_set(CF_ENOMEM, "out of memory");
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/* What sibling key's build from the artifact of digest holds, as ks_ctl.builds keeps it while
+ * its generation (as its watch saw it) is the one built: a prune of many at once (a commit
+ * that renames what all of them apply, a delete of all) builds each sibling once per artifact,
+ * not once for each of the others. NULL when not kept. */
+static json_t *kept_ids(ks_ctl *c, const char *key, const char *digest, const json_t *self)
+{
+	const json_t *kc = json_object_get(json_object_get(self, "spec"), "kubeConfig");
+	long long gen = ks_index_generation(c, key);
+	json_t *m, *ids = NULL;
+
+	if (digest == NULL || gen < 0)
+		return NULL;
+	pthread_mutex_lock(&c->mu);
+	m = json_object_get(c->builds, key);
+	if (m && cf_json_str(m, "digest") && strcmp(cf_json_str(m, "digest"), digest) == 0 &&
+	    json_integer_value(json_object_get(m, "gen")) == gen) {
+		const json_t *mkc = json_object_get(m, "kubeConfig");
+		/* applied to another cluster: it builds nothing of ours */
+		ids = (mkc == NULL && kc == NULL) || (mkc && kc && json_equal(mkc, kc)) ? json_incref(json_object_get(m, "ids"))
+										      : json_stringn_nocheck("", 0);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return ids;
+}
+
+/* Keeps ids for kept_ids. Not for a sibling whose substitution reads objects (postBuild.
+ * substituteFrom): they can change its build without a new generation. */
+static void keep_ids(ks_ctl *c, const char *key, const char *digest, const json_t *sib, json_t *ids)
+{
+	const json_t *md = json_object_get(sib, "metadata");
+	json_t *m;
+
+	if (digest == NULL || !json_is_integer(json_object_get(md, "generation")) ||
+	    json_object_get(json_object_get(json_object_get(sib, "spec"), "postBuild"), "substituteFrom"))
+		return;
+	if ((m = json_pack("{s:s,s:I,s:O,s:O*}", "digest", digest, "gen", json_integer_value(json_object_get(md, "generation")), "ids", ids,
+			   "kubeConfig", json_object_get(json_object_get(sib, "spec"), "kubeConfig"))) == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	if (json_object_get(c->index, key))   /* not for one deleted meanwhile */
+		json_object_set(c->builds, key, m);
+	pthread_mutex_unlock(&c->mu);
+	json_decref(m);
 }
 
 /* The ids of old_inv that are not in new_inv, as an object id -> true. */
@@ -88,7 +178,7 @@ static json_t *prune_candidates(const json_t *old_inv, const json_t *new_inv)
 }
 
 int ks_handover_claims(ks_ctl *c, cf_kube *k, json_t **claims, const json_t *self, cf_tree *tree,
-		       const json_t *old_inv, const json_t *new_inv)
+		       const char *digest, const json_t *old_inv, const json_t *new_inv)
 {
 	const json_t *md = json_object_get(self, "metadata"), *src = json_object_get(json_object_get(self, "spec"), "sourceRef");
 	const char *self_ns = cf_json_str(md, "namespace"), *self_name = cf_json_str(md, "name");
@@ -108,7 +198,7 @@ int ks_handover_claims(ks_ctl *c, cf_kube *k, json_t **claims, const json_t *sel
 	source_of(want, sizeof(want), self);
 	snprintf(self_key, sizeof(self_key), "%s/%s", self_ns, self_name);
 	keys = ks_keys_for_source(c, cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository",
-				  cf_json_str(src, "namespace") ? cf_json_str(src, "namespace") : self_ns, cf_json_str(src, "name") ? cf_json_str(src, "name") : "");
+				  cf_json_str(src, "namespace") ? cf_json_str(src, "namespace") : self_ns, cf_json_str(src, "name") ? cf_json_str(src, "name") : "", 1);
 	if (keys == NULL) {
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
 		goto out;
@@ -117,30 +207,42 @@ int ks_handover_claims(ks_ctl *c, cf_kube *k, json_t **claims, const json_t *sel
 	json_array_foreach(keys, i, v) {
 		const char *key = json_string_value(v), *slash = strchr(key, '/');
 		char sib_ns[254], have[KS_KEY_MAX];
-		json_t *sib = NULL;
+		json_t *sib = NULL, *ids;
+		int deleting;
 
 		if (strcmp(key, self_key) == 0 || slash == NULL || (size_t)(slash - key) >= sizeof(sib_ns))
 			continue;
 		if (json_object_size(*claims) == json_object_size(candidates))
 			break;
-		snprintf(sib_ns, sizeof(sib_ns), "%.*s", (int)(slash - key), key);
-		rc = cf_kube_get(k, &sib, &(cf_kube_ref){ KUSTOMIZE_GROUP_VERSION, "Kustomization", sib_ns, slash + 1 });
-		if (rc == CF_ENOTFOUND) {
-			cf_err_clear();
-			rc = 0;
-			continue;
+		if ((ids = kept_ids(c, key, digest, self)) == NULL) {
+			snprintf(sib_ns, sizeof(sib_ns), "%.*s", (int)(slash - key), key);
+			rc = cf_kube_get(k, &sib, &(cf_kube_ref){ KUSTOMIZE_GROUP_VERSION, "Kustomization", sib_ns, slash + 1 });
+			if (rc == CF_ENOTFOUND) {
+				cf_err_clear();
+				rc = 0;
+				continue;
+			}
+			if (rc < 0) {
+				cf_err_prefix("sibling Kustomization '%s'", key);
+				goto out;
+			}
+			/* one being deleted applies nothing more (those the watch saw marked are not even
+			 * read); the index may be behind a sourceRef change. A suspended one is asked: its
+			 * build is what it will apply when it resumes. */
+			source_of(have, sizeof(have), sib);
+			deleting = json_object_get(json_object_get(sib, "metadata"), "deletionTimestamp") != NULL;
+			if (deleting || strcmp(have, want) != 0 || !same_cluster(sib, self))
+				ids = json_stringn_nocheck("", 0);   /* it builds nothing of ours */
+			else if ((rc = built_ids(&ids, k, &fs, sib, key)) == 0 && ids)
+				keep_ids(c, key, digest, sib, ids);
+			json_decref(sib);
+			if (rc < 0)
+				goto out;
+			if (ids == NULL)
+				continue;
 		}
-		if (rc < 0) {
-			cf_err_prefix("sibling Kustomization '%s'", key);
-			goto out;
-		}
-		/* one being deleted applies nothing more; the index may be behind a sourceRef change.
-		 * A suspended one is asked: its build is what it will apply when it resumes. */
-		source_of(have, sizeof(have), sib);
-		if (json_object_get(json_object_get(sib, "metadata"), "deletionTimestamp") == NULL && strcmp(have, want) == 0 &&
-		    same_cluster(sib, self))
-			rc = claim(*claims, k, &fs, sib, key, candidates);
-		json_decref(sib);
+		rc = claim(*claims, candidates, ids, key);
+		json_decref(ids);
 		if (rc < 0)
 			goto out;
 	}

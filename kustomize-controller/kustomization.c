@@ -54,6 +54,7 @@ typedef struct rec {
 	long interval_ms, timeout_ms;
 	json_t *drift;         /* what the drift watches saw since the last reconcile */
 	json_t *wait;          /* the health wait taken from ks_ctl.health_waits (deadline kept), or NULL */
+	char digest[80];       /* of the artifact fetched (fetch_tree), or "" */
 } rec;
 
 
@@ -165,7 +166,7 @@ static int prune(rec *r, cf_tree *tree, const json_t *old_inv, const json_t *new
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (tree && (rc = ks_handover_claims(r->c, r->k, &claims, r->obj, tree, old_inv, new_inv)) < 0)
+	if (tree && (rc = ks_handover_claims(r->c, r->k, &claims, r->obj, tree, r->digest[0] ? r->digest : NULL, old_inv, new_inv)) < 0)
 		goto out;
 	h.claims = claims;
 	po.owner_labels = owner;
@@ -312,8 +313,8 @@ static int fetch_tree(rec *r, const json_t *source, cf_tree **tree)
 				  cf_json_str(source, "kind"), cf_json_str(json_object_get(source, "metadata"), "name"), url);
 	snprintf(addr, sizeof(addr), "%.*s", (int)(ulen - plen - 1), url);
 	rc = cf_bus_fetch_artifact(&data, addr, r->c->internal_token, path, digest, r->timeout_ms);
-	if (rc == 0)
-		rc = cf_tree_unpack(tree, data.data, data.len, (size_t)r->c->artifact_max_size, (size_t)r->c->max_files);
+	if (rc == 0 && (rc = cf_tree_unpack(tree, data.data, data.len, (size_t)r->c->artifact_max_size, (size_t)r->c->max_files)) == 0)
+		snprintf(r->digest, sizeof(r->digest), "%s", digest);
 	if (rc < 0)
 		cf_err_prefix("artifact '%s' of revision '%s'", path, rev);
 	cf_buf_free(&data);

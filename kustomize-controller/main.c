@@ -85,7 +85,9 @@ static int setup(void *ctx)
 	ctl.watches = json_object();
 	ctl.health_waits = json_object();
 	ctl.sources = json_object();
-	if (ctl.index == NULL || ctl.drift == NULL || ctl.watches == NULL || ctl.health_waits == NULL || ctl.sources == NULL)
+	ctl.builds = json_object();
+	if (ctl.index == NULL || ctl.drift == NULL || ctl.watches == NULL || ctl.health_waits == NULL || ctl.sources == NULL ||
+	    ctl.builds == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	return cf_objcache_new(&ctl.cache);
 }
@@ -120,6 +122,7 @@ static void teardown(void *ctx)
 	json_decref(ctl.watches);
 	json_decref(ctl.health_waits);
 	json_decref(ctl.sources);
+	json_decref(ctl.builds);
 	pthread_mutex_destroy(&ctl.mu);
 }
 

@@ -18,16 +18,25 @@
 #define KEY_MAX 512
 #define OWNED_SELECTOR "kustomize.toolkit.fluxcd.io/name"
 
-/* key: "ns/name" of a Kustomization; the work key is "Kustomization/ns/name". */
-static void enqueue(ks_ctl *c, const char *key)
+/* key: "ns/name" of a Kustomization; the work key is "Kustomization/ns/name". Urgent: ahead
+ * of every routine reconcile due (drift). */
+static void enqueue_as(ks_ctl *c, const char *key, int urgent)
 {
 	const char *slash = strchr(key, '/');
-	char ns[KEY_MAX];
+	char ns[KEY_MAX], wkey[CF_WORK_KEY_MAX];
 
 	if (slash == NULL || (size_t)(slash - key) >= sizeof(ns))
 		return;
 	snprintf(ns, sizeof(ns), "%.*s", (int)(slash - key), key);
-	cf_work_enqueue_name(c->queue, CF_KIND_KUSTOMIZATION, ns, slash + 1);
+	if (!urgent)
+		cf_work_enqueue_name(c->queue, CF_KIND_KUSTOMIZATION, ns, slash + 1);
+	else if (cf_work_key(wkey, sizeof(wkey), CF_KIND_KUSTOMIZATION, ns, slash + 1) == 0)
+		cf_workqueue_add_urgent(c->queue, wkey);
+}
+
+static void enqueue(ks_ctl *c, const char *key)
+{
+	enqueue_as(c, key, 0);
 }
 
 void ks_on_kustomization(void *ctx, const cf_kind *kind, const char *type, const json_t *obj)
@@ -166,6 +175,7 @@ void ks_index_update(ks_ctl *c, const char *type, const json_t *obj)
 	if (strcmp(type, "DELETED") == 0) {
 		json_object_del(c->index, key);
 		json_object_del(c->drift, key);
+		json_object_del(c->builds, key);
 		pthread_mutex_unlock(&c->mu);
 		cf_objcache_built(c->cache, key, NULL);
 		return;
@@ -173,13 +183,26 @@ void ks_index_update(ks_ctl *c, const char *type, const json_t *obj)
 	snprintf(buf, sizeof(buf), "%s/%s/%s", cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "GitRepository",
 		 cf_json_str(src, "namespace") ? cf_json_str(src, "namespace") : ns, cf_json_str(src, "name") ? cf_json_str(src, "name") : "");
 	deps = cf_dependency_keys(json_object_get(spec, "dependsOn"), ns, CF_KIND_KUSTOMIZATION);
-	e = json_pack("{s:s,s:o*}", "source", buf, "deps", deps);
+	e = json_pack("{s:s,s:o*,s:I,s:b}", "source", buf, "deps", deps, "gen", json_is_integer(json_object_get(md, "generation")) ?
+		      json_integer_value(json_object_get(md, "generation")) : -1,
+		      "deleting", json_object_get(md, "deletionTimestamp") != NULL);
 	if (e)
 		json_object_set_new(c->index, key, e);
 	pthread_mutex_unlock(&c->mu);
 }
 
-json_t *ks_keys_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name)
+long long ks_index_generation(ks_ctl *c, const char *key)
+{
+	long long gen;
+
+	pthread_mutex_lock(&c->mu);
+	gen = json_is_integer(json_object_get(json_object_get(c->index, key), "gen")) ?
+	      json_integer_value(json_object_get(json_object_get(c->index, key), "gen")) : -1;
+	pthread_mutex_unlock(&c->mu);
+	return gen;
+}
+
+json_t *ks_keys_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name, int live_only)
 {
 	char want[KEY_MAX];
 	const char *key;
@@ -188,7 +211,8 @@ json_t *ks_keys_for_source(ks_ctl *c, const char *kind, const char *ns, const ch
 	snprintf(want, sizeof(want), "%s/%s/%s", kind, ns, name);
 	pthread_mutex_lock(&c->mu);
 	json_object_foreach(c->index, key, e)
-		if (keys && cf_json_str(e, "source") && strcmp(cf_json_str(e, "source"), want) == 0)
+		if (keys && cf_json_str(e, "source") && strcmp(cf_json_str(e, "source"), want) == 0 &&
+		    !(live_only && json_is_true(json_object_get(e, "deleting"))))
 			json_array_append_new(keys, json_string(key));
 	pthread_mutex_unlock(&c->mu);
 	return keys;
@@ -196,7 +220,7 @@ json_t *ks_keys_for_source(ks_ctl *c, const char *kind, const char *ns, const ch
 
 void ks_enqueue_for_source(ks_ctl *c, const char *kind, const char *ns, const char *name)
 {
-	json_t *e, *keys = ks_keys_for_source(c, kind, ns, name);
+	json_t *e, *keys = ks_keys_for_source(c, kind, ns, name, 0);
 	size_t i;
 
 	json_array_foreach(keys, i, e)
@@ -284,7 +308,7 @@ static int on_owned(const char *type, json_t *obj, void *payload)
 		if (json_array_size(list) < 100)
 			json_array_append_new(list, json_string(what));
 		pthread_mutex_unlock(&w->c->mu);
-		enqueue(w->c, owner);
+		enqueue_as(w->c, owner, 1);
 	} else if (strcmp(type, "DELETED") != 0) {
 		/* not drift, but maybe the status its owner's health check waits for */
 		const json_t *labels = json_object_get(json_object_get(obj, "metadata"), "labels");

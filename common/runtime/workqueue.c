@@ -22,6 +22,7 @@ typedef struct item {
 	int state;
 	long long due_ms;    /* for QUEUED, and the requeue time for ACTIVE_DIRTY */
 	int failures;
+	int urgent;          /* taken before every other due key (cf_workqueue_add_urgent) */
 	double due_s;        /* due_ms, finer: for the queue duration */
 	double started_s;    /* when the worker got it: for the work duration */
 } item;
@@ -97,7 +98,7 @@ static item *find(cf_workqueue *q, const char *key)
 	return NULL;
 }
 
-static int schedule(cf_workqueue *q, const char *key, long delay_ms)
+static int schedule(cf_workqueue *q, const char *key, long delay_ms, int urgent)
 {
 	long long due = now_ms() + (delay_ms > 0 ? delay_ms : 0);
 	double due_s = cf_metrics_clock() + (delay_ms > 0 ? (double)delay_ms / 1000 : 0);
@@ -127,13 +128,16 @@ static int schedule(cf_workqueue *q, const char *key, long delay_ms)
 		it->due_ms = due;
 		it->due_s = due_s;
 		it->failures = 0;
+		it->urgent = urgent;
 		q->n++;
 	} else if (it->state == ST_ACTIVE) {
 		it->state = ST_ACTIVE_DIRTY;
 		it->due_ms = due;
 		it->due_s = due_s;
+		it->urgent |= urgent;
 	} else {
 		added = 0;
+		it->urgent |= urgent;
 		if (due < it->due_ms) {
 			it->due_ms = due;
 			it->due_s = due_s;
@@ -148,12 +152,17 @@ static int schedule(cf_workqueue *q, const char *key, long delay_ms)
 
 int cf_workqueue_add(cf_workqueue *q, const char *key)
 {
-	return schedule(q, key, 0);
+	return schedule(q, key, 0, 0);
+}
+
+int cf_workqueue_add_urgent(cf_workqueue *q, const char *key)
+{
+	return schedule(q, key, 0, 1);
 }
 
 int cf_workqueue_add_after(cf_workqueue *q, const char *key, long delay_ms)
 {
-	return schedule(q, key, delay_ms);
+	return schedule(q, key, delay_ms, 0);
 }
 
 long cf_workqueue_add_backoff(cf_workqueue *q, const char *key)
@@ -181,7 +190,7 @@ long cf_workqueue_add_backoff_max(cf_workqueue *q, const char *key, long max_ms)
 	/* jitter: between 3/4 and 5/4 of the delay, so that failures do not march in step */
 	delay = delay * 3 / 4 + (long)(rand_r(&q->seed) % (unsigned)(delay / 2 + 1));
 	pthread_mutex_unlock(&q->lock);
-	schedule(q, key, delay);
+	schedule(q, key, delay, 0);
 	if (it == NULL) {   /* first failure of a key not known yet */
 		pthread_mutex_lock(&q->lock);
 		if ((it = find(q, key)) != NULL)
@@ -216,7 +225,8 @@ int cf_workqueue_get(cf_workqueue *q, char *key, size_t size)
 			item *it = &q->items[i];
 			if (it->state != ST_QUEUED)
 				continue;
-			if (it->due_ms <= now && (best == NULL || it->due_ms < best->due_ms))
+			if (it->due_ms <= now && (best == NULL || it->urgent > best->urgent ||
+						      (it->urgent == best->urgent && it->due_ms < best->due_ms)))
 				best = it;
 			else if (it->due_ms > now && (next < 0 || it->due_ms < next))
 				next = it->due_ms;
@@ -224,6 +234,7 @@ int cf_workqueue_get(cf_workqueue *q, char *key, size_t size)
 		if (best) {
 			double t = cf_metrics_clock(), waited = t - best->due_s;
 			best->state = ST_ACTIVE;
+			best->urgent = 0;
 			best->started_s = t;
 			strncpy(key, best->key, size - 1);
 			key[size - 1] = '\0';

@@ -12,6 +12,10 @@ typedef struct cf_workqueue cf_workqueue;
 int  cf_workqueue_new(cf_workqueue **out, long base_ms, long max_ms);
 /* Ready now (or sooner than a pending delayed add). */
 int  cf_workqueue_add(cf_workqueue *q, const char *key);
+/* Ready now, and taken before every due key not urgent itself: work that repairs what is
+ * already wrong (drift of an applied object) does not wait behind a backlog of routine
+ * reconciles (a new revision for every consumer). Urgent keys among themselves go by due time. */
+int  cf_workqueue_add_urgent(cf_workqueue *q, const char *key);
 /* Ready in delay_ms, unless it is due sooner already. */
 int  cf_workqueue_add_after(cf_workqueue *q, const char *key, long delay_ms);
 /* After a failure: ready after the key's backoff, which then grows. Returns the delay. */

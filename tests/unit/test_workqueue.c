@@ -55,6 +55,46 @@ static void re_added_while_active_comes_back_once(void)
 	cf_workqueue_free(q);
 }
 
+/* An urgent key (drift) is taken before a backlog of due keys; urgency is spent once taken, and
+ * an urgent add of a key in progress makes its requeue urgent. */
+static void urgent_goes_first(void)
+{
+	cf_workqueue *q = NULL;
+	char key[64];
+
+	CHECK_OK(cf_workqueue_new(&q, 10, 100));
+	if (q == NULL)
+		return;
+	CHECK_OK(cf_workqueue_add(q, "ns/a"));
+	CHECK_OK(cf_workqueue_add(q, "ns/b"));
+	CHECK_OK(cf_workqueue_add(q, "ns/c"));
+	CHECK_OK(cf_workqueue_add_urgent(q, "ns/c"));
+	CHECK_OK(cf_workqueue_add_urgent(q, "ns/d"));
+	CHECK(cf_workqueue_len(q) == 4);
+	CHECK_OK(cf_workqueue_get(q, key, sizeof(key)));
+	CHECK_STR(key, "ns/c");   /* urgent, and due before d */
+	CHECK_OK(cf_workqueue_get(q, key, sizeof(key)));
+	CHECK_STR(key, "ns/d");
+	CHECK_OK(cf_workqueue_add_urgent(q, "ns/c"));   /* in progress: comes back urgent */
+	cf_workqueue_done(q, "ns/c");
+	CHECK_OK(cf_workqueue_get(q, key, sizeof(key)));
+	CHECK_STR(key, "ns/c");
+	cf_workqueue_done(q, "ns/c");
+	cf_workqueue_done(q, "ns/d");
+	CHECK_OK(cf_workqueue_add(q, "ns/c"));   /* routine again: behind a */
+	CHECK_OK(cf_workqueue_get(q, key, sizeof(key)));
+	CHECK_STR(key, "ns/a");
+	CHECK_OK(cf_workqueue_get(q, key, sizeof(key)));
+	CHECK_STR(key, "ns/b");
+	CHECK_OK(cf_workqueue_get(q, key, sizeof(key)));
+	CHECK_STR(key, "ns/c");
+	cf_workqueue_done(q, "ns/a");
+	cf_workqueue_done(q, "ns/b");
+	cf_workqueue_done(q, "ns/c");
+	CHECK(cf_workqueue_len(q) == 0);
+	cf_workqueue_free(q);
+}
+
 static void delays_and_backoff(void)
 {
 	cf_workqueue *q = NULL;
@@ -148,6 +188,7 @@ static void shutdown_wakes_workers(void)
 static const cf_test_case cases[] = {
 	{ "dedup_and_order", dedup_and_order },
 	{ "re_added_while_active_comes_back_once", re_added_while_active_comes_back_once },
+	{ "urgent_goes_first", urgent_goes_first },
 	{ "delays_and_backoff", delays_and_backoff },
 	{ "backoff_max_caps_the_short_backoff", backoff_max },
 	{ "shutdown_wakes_workers", shutdown_wakes_workers },

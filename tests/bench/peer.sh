@@ -14,7 +14,9 @@
 #                  in one call (into its own namespace, once per run)
 #   RSS            idle (started, nothing to do) and peak (VmHWM) per controller, and the
 #                  idle private part (RssAnon: heap and stacks, not shared library pages)
-#   CPU            user+system seconds of both controllers for converge and for re-reconcile
+#   CPU            user+system seconds of both controllers for converge and for re-reconcile,
+#                  and beside them the kube-apiserver's, etcd's, and etcd's WAL fsync seconds
+#                  (where the time goes that is not the controllers')
 # Flux and cflux CRDs share names: each peer installs its own and removes them after. Flux's
 # binaries come from tests/env/build-flux. Ratios are flux/cflux (above 1: cflux is faster or
 # smaller). BENCH_PEER=none (or --peer none) measures cflux alone; BENCH_KC_ARGS adds flags to
@@ -226,6 +228,7 @@ run() {
 
 	objects_yaml > "$W/objects.yaml"
 	c0=$(cpu $SC) k0=$(cpu $KC)
+	plane_mark
 	t0=$(now)
 	kubectl apply --server-side -f "$W/objects.yaml" >/dev/null
 	if until_ok 900 all_ready "$rev"; then
@@ -234,9 +237,11 @@ run() {
 		echo "converge fail($(count_ready "$rev")/$N)" >> "$out"
 	fi
 	echo "cpu_converge $(echo "$(cpu $SC) $(cpu $KC) $c0 $k0" | awk '{ printf "%.2f", $1 + $2 - $3 - $4 }')" >> "$out"
+	plane_since converge >> "$out"
 
 	stamp=bench-$(date +%s%N)
 	c0=$(cpu $SC) k0=$(cpu $KC)
+	plane_mark
 	t0=$(now)
 	kubectl -n $KSNS annotate kustomizations --all --overwrite "reconcile.fluxcd.io/requestedAt=$stamp" >/dev/null
 	echo "annotate $(secs "$t0" "$(now)")" >> "$out"   # kubectl's own share: one PATCH per Kustomization
@@ -246,6 +251,7 @@ run() {
 		echo "rereconcile fail($(count_handled "$stamp")/$N)" >> "$out"
 	fi
 	echo "cpu_rereconcile $(echo "$(cpu $SC) $(cpu $KC) $c0 $k0" | awk '{ printf "%.2f", $1 + $2 - $3 - $4 }')" >> "$out"
+	plane_since rereconcile >> "$out"
 	if [ "$peer" = cflux ]; then
 		echo "false_drift $(grep -c 'drift detected' "$W/cflux-kustomize.log" || true)" >> "$out"
 	else
@@ -299,6 +305,20 @@ kubectl_apply() {
 	kubectl delete namespace bench-kubectl --wait=true --timeout=300s >/dev/null 2>&1 || true
 }
 
+# Where the time goes besides the controllers: the control plane's CPU (kube-apiserver, etcd)
+# and the seconds etcd spent in WAL fsync (its /metrics), over a scenario.
+plane_pid() { cat "$CFLUX_ENV_DIR/pids/$1"; }
+fsync_s() {
+	curl -s "http://127.0.0.1:$ETCD_PORT/metrics" |
+		awk '$1 == "etcd_disk_wal_fsync_duration_seconds_sum" { printf "%.2f", $2; found = 1 } END { if (!found) print "-" }'
+}
+plane_mark() { a0=$(cpu "$(plane_pid apiserver)") e0=$(cpu "$(plane_pid etcd)") f0=$(fsync_s); }
+plane_since() {
+	echo "cpu_apiserver_$1 $(echo "$(cpu "$(plane_pid apiserver)") $a0" | awk '{ printf "%.2f", $1 - $2 }')"
+	echo "cpu_etcd_$1 $(echo "$(cpu "$(plane_pid etcd)") $e0" | awk '{ printf "%.2f", $1 - $2 }')"
+	echo "fsync_$1 $(echo "$(fsync_s) $f0" | awk '$1 == "-" || $2 == "-" { print "-"; next } { printf "%.2f", $1 - $2 }')"
+}
+
 # objects/s of a key's seconds in PEER's result
 per_s() { val "$1" "$2" | awk -v n=$((4 * N)) '$1 + 0 > 0 { printf "%.0f", n / $1; next } { print "-" }'; }
 
@@ -336,6 +356,12 @@ echo "| objects/s, converge | $(per_s cflux converge) |$( [ "$PEER" = flux ] && 
 echo "| kubectl apply --server-side of the $((4 * N)) objects, one call | $(val cflux kubectl_apply) s ($(per_s cflux kubectl_apply) objects/s) |"
 row "CPU, converge (both controllers)" cpu_converge s
 row "CPU, re-reconcile" cpu_rereconcile s
+row "kube-apiserver CPU, converge" cpu_apiserver_converge s
+row "etcd CPU, converge" cpu_etcd_converge s
+row "etcd WAL fsync time, converge" fsync_converge s
+row "kube-apiserver CPU, re-reconcile" cpu_apiserver_rereconcile s
+row "etcd CPU, re-reconcile" cpu_etcd_rereconcile s
+row "etcd WAL fsync time, re-reconcile" fsync_rereconcile s
 row "source-controller RSS idle" sc_idle MiB
 row "source-controller RSS peak" sc_peak MiB
 row "kustomize-controller RSS idle" kc_idle MiB

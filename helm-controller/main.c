@@ -174,10 +174,12 @@ static void on_kustomization(void *ctx, const cf_kind *kind, const char *type, c
 }
 
 /* a new-artifact notice: the consumers of that source look now */
-static void on_notice(void *payload, const char *kind, const char *ns, const char *name, const char *revision)
+static void on_notice(void *payload, const char *kind, const char *ns, const char *name, const char *revision,
+		      const char *digest)
 {
 	(void)payload;
 	(void)revision;
+	(void)digest;
 	hc_enqueue_for(&ctl, "source", kind, ns, name);
 }
 
@@ -189,10 +191,10 @@ static int reconcile_hr(void *ctx, cf_kube *k, const char *ns, const char *name,
 /* The kinds: one row each (runtime/controller.h). HelmReleases are reconciled; their chart
  * sources (HelmCharts, OCIRepositories) and the Kustomizations they may depend on are watched. */
 static const cf_kind_handler KIND_ROWS[] = {
-	{ CF_KIND_HELMRELEASE, on_helmrelease, helmrelease_wants_reconcile, reconcile_hr },
-	{ CF_KIND_HELMCHART, on_source, NULL, NULL },
-	{ CF_KIND_OCIREPOSITORY, on_source, NULL, NULL },
-	{ CF_KIND_KUSTOMIZATION, on_kustomization, NULL, NULL },
+	{ CF_KIND_HELMRELEASE, on_helmrelease, helmrelease_wants_reconcile, reconcile_hr, 0 },
+	{ CF_KIND_HELMCHART, on_source, NULL, NULL, 0 },
+	{ CF_KIND_OCIREPOSITORY, on_source, NULL, NULL, 0 },
+	{ CF_KIND_KUSTOMIZATION, on_kustomization, NULL, NULL, 0 },
 };
 static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 

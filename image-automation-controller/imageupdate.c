@@ -632,5 +632,5 @@ static void iua_on_policy(void *ctx, const cf_kind *kind, const char *type, cons
 	pthread_mutex_unlock(&index_mu);
 }
 
-const cf_kind_handler iua_handler = { CF_KIND_IMAGEUPDATEAUTOMATION, iua_on_event, iua_wants_reconcile, iua_reconcile };
-const cf_kind_handler iua_policy_handler = { CF_KIND_IMAGEPOLICY, iua_on_policy, NULL, NULL };
+const cf_kind_handler iua_handler = { CF_KIND_IMAGEUPDATEAUTOMATION, iua_on_event, iua_wants_reconcile, iua_reconcile, 0 };
+const cf_kind_handler iua_policy_handler = { CF_KIND_IMAGEPOLICY, iua_on_policy, NULL, NULL, 0 };

@@ -45,14 +45,14 @@ static int wants_reconcile(const char *type, const json_t *obj)
 
 /* The kinds: one row each (runtime/controller.h). */
 static cf_kind_handler KIND_ROWS[] = {
-	{ CF_KIND_IMAGEREPOSITORY, imagepolicy_on_repository, wants_reconcile, imagerepository_reconcile },
-	{ CF_KIND_IMAGEPOLICY, imagepolicy_on_event, wants_reconcile, imagepolicy_reconcile },
+	{ CF_KIND_IMAGEREPOSITORY, imagepolicy_on_repository, wants_reconcile, imagerepository_reconcile, 0 },
+	{ CF_KIND_IMAGEPOLICY, imagepolicy_on_event, wants_reconcile, imagepolicy_reconcile, 0 },
 	/* ---- SLOT: ImageUpdateAutomation, the row of imageupdate.c (iua_handler), copied in by
 	 * main() (an extern object is no constant initialiser) ---- */
-	{ CF_KIND_IMAGEUPDATEAUTOMATION, NULL, NULL, NULL },
+	{ CF_KIND_IMAGEUPDATEAUTOMATION, NULL, NULL, NULL, 0 },
 	/* ---- SLOT: ImagePolicy watched for the automations (iua_policy_handler), after the
 	 * policy's own row, which the work keys find first ---- */
-	{ CF_KIND_IMAGEPOLICY, NULL, NULL, NULL },
+	{ CF_KIND_IMAGEPOLICY, NULL, NULL, NULL, 0 },
 };
 #define IUA_SLOT 2
 #define IUA_POLICY_SLOT 3

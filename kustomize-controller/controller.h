@@ -80,8 +80,11 @@ long long ks_index_generation(ks_ctl *c, const char *key);
  * status.artifact), or NULL when the watch has not seen it, it has no artifact, or a notice
  * told of a revision the watch has not shown yet: then the caller reads the API. */
 json_t *ks_source_cached(ks_ctl *c, const char *kind, const char *ns, const char *name);
-/* A new-artifact notice of revision for Kind/ns/name (before its watch event may come). */
-void ks_source_notified(ks_ctl *c, const char *kind, const char *ns, const char *name, const char *revision);
+/* A new-artifact notice of revision (and digest, "" if none) for Kind/ns/name (before its
+ * watch event may come). A notice of the artifact the watch shows already (the same revision
+ * and digest: the notice came after the status it announces) leaves the entry as it is. */
+void ks_source_notified(ks_ctl *c, const char *kind, const char *ns, const char *name, const char *revision,
+			const char *digest);
 
 /* Starts a drift watch on apiVersion/kind unless one runs. */
 int  ks_watch_kind(ks_ctl *c, const char *api_version, const char *kind);

@@ -56,20 +56,23 @@ int ks_new_client(ks_ctl *c, cf_kube **k)
 }
 
 /* a new-artifact notice: the consumers of that source look now */
-static void on_notice(void *payload, const char *kind, const char *ns, const char *name, const char *revision)
+static void on_notice(void *payload, const char *kind, const char *ns, const char *name, const char *revision,
+		      const char *digest)
 {
 	(void)payload;
-	ks_source_notified(&ctl, kind, ns, name, revision);   /* read from the API until the watch shows it */
+	ks_source_notified(&ctl, kind, ns, name, revision, digest);   /* read from the API until the watch shows it */
 	ks_enqueue_for_source(&ctl, kind, ns, name);
 }
 
-/* The kinds: one row each (runtime/controller.h). Kustomizations are reconciled; sources are
- * watched as the backstop of the notices, HelmReleases for the Kustomizations that depend on them. */
+/* The kinds: one row each (runtime/controller.h). Kustomizations are reconciled, each read from
+ * what the watch showed (kept: a fleet's unchanged reconcile is one status write, no GET); sources
+ * are watched as the backstop of the notices, HelmReleases for the Kustomizations that depend on
+ * them. */
 static const cf_kind_handler KIND_ROWS[] = {
-	{ CF_KIND_KUSTOMIZATION, ks_on_kustomization, kustomization_wants_reconcile, kustomization_reconcile },
-	{ CF_KIND_GITREPOSITORY, ks_on_source, NULL, NULL },
-	{ CF_KIND_OCIREPOSITORY, ks_on_source, NULL, NULL },
-	{ CF_KIND_HELMRELEASE, ks_on_helmrelease, NULL, NULL },
+	{ CF_KIND_KUSTOMIZATION, ks_on_kustomization, kustomization_wants_reconcile, kustomization_reconcile, 1 },
+	{ CF_KIND_GITREPOSITORY, ks_on_source, NULL, NULL, 0 },
+	{ CF_KIND_OCIREPOSITORY, ks_on_source, NULL, NULL, 0 },
+	{ CF_KIND_HELMRELEASE, ks_on_helmrelease, NULL, NULL, 0 },
 };
 static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 

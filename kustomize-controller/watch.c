@@ -125,19 +125,26 @@ void ks_on_source(void *ctx, const cf_kind *kind, const char *type, const json_t
 		ks_enqueue_for_source(c, kind->kind, ns, name);
 }
 
-void ks_source_notified(ks_ctl *c, const char *kind, const char *ns, const char *name, const char *revision)
+void ks_source_notified(ks_ctl *c, const char *kind, const char *ns, const char *name, const char *revision,
+			const char *digest)
 {
 	char key[KEY_MAX];
-	json_t *entry;
+	json_t *entry, *art;
 
 	if (kind == NULL || ns == NULL || name == NULL || revision == NULL)
 		return;
 	source_key(key, sizeof(key), kind, ns, name);
 	pthread_mutex_lock(&c->mu);
 	/* even of the revision cached: a source-controller that stored it again (a new digest)
-	 * or announces it on start; an announce of what the watch shows already leaves the entry
-	 * read from the API until the source moves */
+	 * or announces it on start. The notice usually comes after the status write it announces,
+	 * and the watch has shown that artifact already: then the cache is current (without the
+	 * digest to compare, a notice of the cached revision is not trusted to be: it leaves the
+	 * entry read from the API until the source moves). */
 	entry = json_object_get(c->sources, key);
+	art = json_object_get(json_object_get(entry, "status"), "artifact");
+	if (entry && digest && digest[0] && cf_json_str(art, "revision") && cf_json_str(art, "digest") &&
+	    strcmp(cf_json_str(art, "revision"), revision) == 0 && strcmp(cf_json_str(art, "digest"), digest) == 0)
+		entry = NULL;
 	if (entry)
 		json_object_set_new(entry, "notified", json_string(revision));
 	pthread_mutex_unlock(&c->mu);

@@ -107,9 +107,9 @@ static void on_alert(void *ctx, const cf_kind *kind, const char *type, const jso
 /* The kinds: one row each (runtime/controller.h). Providers and Alerts are kept in memory for
  * the dispatcher, and their Ready written; Receivers are reconciled. */
 static const cf_kind_handler KIND_ROWS[] = {
-	{ CF_KIND_PROVIDER, on_provider, provider_wants_reconcile, provider_reconcile },
-	{ CF_KIND_ALERT, on_alert, provider_wants_reconcile, alert_reconcile },
-	{ CF_KIND_RECEIVER, NULL, receiver_wants_reconcile, receiver_reconcile },
+	{ CF_KIND_PROVIDER, on_provider, provider_wants_reconcile, provider_reconcile, 0 },
+	{ CF_KIND_ALERT, on_alert, provider_wants_reconcile, alert_reconcile, 0 },
+	{ CF_KIND_RECEIVER, NULL, receiver_wants_reconcile, receiver_reconcile, 0 },
 };
 static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 

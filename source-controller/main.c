@@ -42,10 +42,10 @@ static const cf_flag flags[] = {
 
 /* The kinds: one row each (runtime/controller.h). */
 static const cf_kind_handler KIND_ROWS[] = {
-	{ CF_KIND_GITREPOSITORY, helmchart_source_event, gitrepository_wants_reconcile, gitrepository_reconcile },
-	{ CF_KIND_HELMREPOSITORY, helmchart_source_event, gitrepository_wants_reconcile, helmrepository_reconcile },
-	{ CF_KIND_HELMCHART, helmchart_on_event, gitrepository_wants_reconcile, helmchart_reconcile },
-	{ CF_KIND_OCIREPOSITORY, NULL, ocirepository_wants_reconcile, ocirepository_reconcile },
+	{ CF_KIND_GITREPOSITORY, helmchart_source_event, gitrepository_wants_reconcile, gitrepository_reconcile, 0 },
+	{ CF_KIND_HELMREPOSITORY, helmchart_source_event, gitrepository_wants_reconcile, helmrepository_reconcile, 0 },
+	{ CF_KIND_HELMCHART, helmchart_on_event, gitrepository_wants_reconcile, helmchart_reconcile, 0 },
+	{ CF_KIND_OCIREPOSITORY, NULL, ocirepository_wants_reconcile, ocirepository_reconcile, 0 },
 };
 static const cf_kind_table KINDS = { KIND_ROWS, sizeof(KIND_ROWS) / sizeof(KIND_ROWS[0]) };
 

@@ -1,6 +1,7 @@
 /* common/runtime/controller.c - a controller's kind table: work keys and watch events. */
 #include "runtime/controller.h"
 
+#include "runtime/objstore.h"
 #include "runtime/worker.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -73,6 +74,8 @@ void cf_work_enqueue(cf_workqueue *q, cf_kind_id kind, const json_t *obj)
 int cf_kind_watch_event(const cf_kind_handler *row, void *ctx, cf_workqueue *q, const char *type,
 			const json_t *obj)
 {
+	if (row->cached)
+		cf_objstore_event(type, obj);
 	if (row->on_event)
 		row->on_event(ctx, cf_kind_get(row->kind), type, obj);
 	if (row->wants_reconcile && row->reconcile && row->wants_reconcile(type, obj))
@@ -109,9 +112,12 @@ static int controller_open(const cf_controller_def *d, int *setup_ran)
 	if (cf_workqueue_new(d->bind.queue, 1000, *d->requeue_max_ms) < 0)
 		return -1;
 	cf_metrics_set_collector(cf_workqueue_collect, *d->bind.queue);
-	for (size_t i = 0; i < d->kinds->n; i++)
+	for (size_t i = 0; i < d->kinds->n; i++) {
 		if (d->kinds->rows[i].reconcile)
 			cf_metrics_init_controller(cf_kind_get(d->kinds->rows[i].kind)->kind);
+		if (d->kinds->rows[i].cached && cf_objstore_keep(cf_kind_get(d->kinds->rows[i].kind)->kind) < 0)
+			return -1;
+	}
 	if (d->events && (cf_bus_pub_open(d->events, *d->bind.events_addr, 1) < 0 ||
 			  cf_bus_pub_set_token(*d->events, *d->bind.internal_token) < 0))
 		return -1;
@@ -197,6 +203,7 @@ out:
 		cf_bus_pub_free(*d->events);
 	cf_metrics_serve_stop();
 	cf_metrics_reset();
+	cf_objstore_reset();
 	cf_workqueue_free(*d->bind.queue);
 	cf_bus_token_free(*d->bind.internal_token);
 	return rc;

@@ -35,6 +35,9 @@ typedef struct cf_kind_handler {
 	/* reconciles ns/name once: 0 (*requeue_ms: look again then; 0: only on change) or a negative
 	 * code (retried after *requeue_ms when set, else backed off); NULL: not reconciled */
 	int  (*reconcile)(void *ctx, cf_kube *k, const char *ns, const char *name, long *requeue_ms);
+	/* 1: the kind's objects are kept as the watch shows them (runtime/objstore) and its
+	 * reconciles read their object from there, not with a GET */
+	int cached;
 } cf_kind_handler;
 
 /* A controller's table. */

@@ -2,6 +2,7 @@
 #include "runtime/depends.h"
 
 #include "runtime/condition.h"
+#include "runtime/objstore.h"
 #include "util/err.h"
 #include "yaml/yaml.h"
 
@@ -39,7 +40,10 @@ int cf_dependencies_ready(cf_kube *k, const json_t *deps, const char *ns, cf_kin
 			snprintf(what, sizeof(what), "%s/%s", dns, name);
 		else
 			snprintf(what, sizeof(what), "%s/%s/%s", kd->kind, dns, name);
-		if (cf_kube_get(k, &dep, &(cf_kube_ref){ kd->api_version, kd->kind, dns, name }) < 0) {
+		/* as its watch showed it when its kind is kept (its turning ready is what wakes this
+		 * object's reconcile), else from the API */
+		if ((dep = cf_objstore_get(kd->kind, dns, name)) == NULL &&
+		    cf_kube_get(k, &dep, &(cf_kube_ref){ kd->api_version, kd->kind, dns, name }) < 0) {
 			cf_err_set(CF_ENOTFOUND, "dependency '%s' not found", what);
 			return 0;
 		}

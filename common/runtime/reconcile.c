@@ -4,6 +4,7 @@
 
 #include "runtime/condition.h"
 #include "runtime/metrics.h"
+#include "runtime/objstore.h"
 #include "util/duration.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -268,7 +269,9 @@ int cf_reconcile_run(long *requeue_ms, const cf_reconciler *rc)
 
 	*requeue_ms = 0;
 	snprintf(r.key, sizeof(r.key), "%s/%s", rc->ns, rc->name);
-	ret = cf_kube_get(rc->k, &r.obj, &(cf_kube_ref){ rc->api_version, rc->kind, rc->ns, rc->name });
+	/* as the watch last showed it (a kept kind), else from the API */
+	r.obj = cf_objstore_get(rc->kind, rc->ns, rc->name);
+	ret = r.obj ? 0 : cf_kube_get(rc->k, &r.obj, &(cf_kube_ref){ rc->api_version, rc->kind, rc->ns, rc->name });
 	if (ret == CF_ENOTFOUND) {
 		cf_metrics_forget_object(rc->kind, rc->ns, rc->name);
 		return rc->on_gone ? rc->on_gone(rc) : 0;

@@ -1,6 +1,8 @@
 /* common/runtime/status.c - reconcile requests, status writes and finalizers. */
 #include "runtime/status.h"
 
+#include "runtime/objstore.h"
+
 #include "util/err.h"
 #include "yaml/yaml.h"
 
@@ -95,6 +97,8 @@ int cf_status_patch(cf_kube *k, json_t *obj, const json_t *status)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	ref_of(&ref, obj);
 	rc = cf_kube_patch_status(k, &out, &ref, patch);
+	if (rc == 0)
+		cf_objstore_written(out);
 	/* obj now carries the status as written, so that a second write in the same reconcile
 	 * is a patch from there (and removes what the first one added) */
 	now = rc == 0 ? json_object_get(out, "status") : NULL;
@@ -107,14 +111,17 @@ int cf_status_patch(cf_kube *k, json_t *obj, const json_t *status)
 
 static int set_finalizers(cf_kube *k, const json_t *obj, json_t *list)
 {
-	json_t *patch = json_pack("{s:{s:o}}", "metadata", "finalizers", list);
+	json_t *patch = json_pack("{s:{s:o}}", "metadata", "finalizers", list), *out = NULL;
 	cf_kube_ref ref;
 	int rc;
 
 	if (patch == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	ref_of(&ref, obj);
-	rc = cf_kube_merge_patch(k, NULL, &ref, patch);
+	rc = cf_kube_merge_patch(k, &out, &ref, patch);
+	if (rc == 0)
+		cf_objstore_written(out);
+	json_decref(out);
 	json_decref(patch);
 	return rc;
 }

@@ -280,7 +280,8 @@ void *cf_notice_listener_run(void *arg)
 		if (m.type == CF_BUS_ARTIFACT_READY && m.kind && m.namespace && m.name) {
 			cf_log(CF_LOG_DEBUG, "new artifact", "source", m.name, "namespace", m.namespace,
 			       "revision", m.revision, NULL);
-			l->on_ready(l->payload, m.kind, m.namespace, m.name, m.revision ? m.revision : "");
+			l->on_ready(l->payload, m.kind, m.namespace, m.name, m.revision ? m.revision : "",
+				   m.digest ? m.digest : "");
 		}
 	}
 	cf_bus_sub_free(sub);

@@ -77,8 +77,10 @@ void cf_kind_watches_join(cf_kind_watches *w);
  * the watches are the backstop). The SUB socket is dialed again while addr does not answer. */
 typedef struct cf_notice_listener {
 	const char *addr;
-	/* each notice's source Kind, namespace, name and revision (never NULL) */
-	void (*on_ready)(void *payload, const char *kind, const char *ns, const char *name, const char *revision);
+	/* each notice's source Kind, namespace, name, revision and artifact digest (never NULL;
+	 * "" when the notice has none) */
+	void (*on_ready)(void *payload, const char *kind, const char *ns, const char *name, const char *revision,
+			 const char *digest);
 	void *payload;
 	volatile int *stop;
 } cf_notice_listener;

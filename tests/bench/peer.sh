@@ -312,8 +312,26 @@ fsync_s() {
 	curl -s "http://127.0.0.1:$ETCD_PORT/metrics" |
 		awk '$1 == "etcd_disk_wal_fsync_duration_seconds_sum" { printf "%.2f", $2; found = 1 } END { if (!found) print "-" }'
 }
-plane_mark() { a0=$(cpu "$(plane_pid apiserver)") e0=$(cpu "$(plane_pid etcd)") f0=$(fsync_s); }
+# requests the kube-apiserver served so far, one "verb resource[/subresource][ dry-run] count" line
+# each (apiserver_request_total of its /metrics)
+requests() {
+	kubectl get --raw /metrics | awk '/^apiserver_request_total\{/ {
+		l = $1; v = r = s = d = ""
+		if (match(l, /verb="[^"]*"/)) v = substr(l, RSTART + 6, RLENGTH - 7)
+		if (match(l, /resource="[^"]*"/)) r = substr(l, RSTART + 10, RLENGTH - 11)
+		if (match(l, /subresource="[^"]*"/)) s = substr(l, RSTART + 13, RLENGTH - 14)
+		if (match(l, /dry_run="[^"]*"/)) d = substr(l, RSTART + 9, RLENGTH - 10)
+		k = v " " r (s != "" ? "/" s : "") (d != "" ? " dry-run" : "")
+		n[k] += $2
+	} END { for (k in n) print k, n[k] }'
+}
+plane_mark() { a0=$(cpu "$(plane_pid apiserver)") e0=$(cpu "$(plane_pid etcd)") f0=$(fsync_s); requests > "$W/requests0"; }
 plane_since() {
+	requests > "$W/requests1"
+	# the requests of the scenario by verb and resource, most first, in $W/requests-PEER-SCENARIO
+	awk '{ k = $0; sub(/ [^ ]+$/, "", k) } NR == FNR { a[k] = $NF; next } { d = $NF - a[k]; if (d > 0) printf "%d %s\n", d, k }' \
+		"$W/requests0" "$W/requests1" | sort -rn > "$W/requests-$peer-$1"
+	echo "requests_$1 $(awk '{ n += $1 } END { print n + 0 }' "$W/requests-$peer-$1")"
 	echo "cpu_apiserver_$1 $(echo "$(cpu "$(plane_pid apiserver)") $a0" | awk '{ printf "%.2f", $1 - $2 }')"
 	echo "cpu_etcd_$1 $(echo "$(cpu "$(plane_pid etcd)") $e0" | awk '{ printf "%.2f", $1 - $2 }')"
 	echo "fsync_$1 $(echo "$(fsync_s) $f0" | awk '$1 == "-" || $2 == "-" { print "-"; next } { printf "%.2f", $1 - $2 }')"
@@ -359,12 +377,19 @@ row "CPU, re-reconcile" cpu_rereconcile s
 row "kube-apiserver CPU, converge" cpu_apiserver_converge s
 row "etcd CPU, converge" cpu_etcd_converge s
 row "etcd WAL fsync time, converge" fsync_converge s
+row "kube-apiserver requests, converge" requests_converge ""
 row "kube-apiserver CPU, re-reconcile" cpu_apiserver_rereconcile s
 row "etcd CPU, re-reconcile" cpu_etcd_rereconcile s
 row "etcd WAL fsync time, re-reconcile" fsync_rereconcile s
+row "kube-apiserver requests, re-reconcile" requests_rereconcile ""
 row "source-controller RSS idle" sc_idle MiB
 row "source-controller RSS peak" sc_peak MiB
 row "kustomize-controller RSS idle" kc_idle MiB
 row "source-controller idle, private (RssAnon)" sc_idle_anon MiB
 row "kustomize-controller idle, private (RssAnon)" kc_idle_anon MiB
 row "kustomize-controller RSS peak" kc_peak MiB
+for p in cflux $( [ "$PEER" = flux ] && echo flux); do
+	for sc in converge rereconcile; do
+		echo "$p, kube-apiserver requests of $sc, most first: $(head -n 8 "$W/requests-$p-$sc" | awk '{ printf "%s%s %s", (NR > 1 ? "; " : ""), $1, substr($0, length($1) + 2) }')"
+	done
+done

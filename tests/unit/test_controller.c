@@ -49,9 +49,9 @@ static void count_event(void *ctx, const cf_kind *kind, const char *type, const 
 }
 
 static const cf_kind_handler ROWS[] = {
-	{ CF_KIND_GITREPOSITORY, NULL, wants_spec, rec_git },
-	{ CF_KIND_KUSTOMIZATION, NULL, wants_spec, rec_ks },
-	{ CF_KIND_HELMCHART, count_event, NULL, NULL },   /* watched only */
+	{ CF_KIND_GITREPOSITORY, NULL, wants_spec, rec_git, 0 },
+	{ CF_KIND_KUSTOMIZATION, NULL, wants_spec, rec_ks, 0 },
+	{ CF_KIND_HELMCHART, count_event, NULL, NULL, 0 },   /* watched only */
 };
 static const cf_kind_table TABLE = { ROWS, sizeof(ROWS) / sizeof(ROWS[0]) };
 

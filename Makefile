@@ -11,12 +11,18 @@
 #   make images       one OCI image per controller (umoci; REGISTRY= pushes with skopeo)
 
 CC      ?= cc
-PKGS     = libgit2 yaml-0.1 jansson libcurl zlib
+PKGS     = libgit2 yaml-0.1 jansson zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl: Debian's curl source built static on mbedTLS with HTTP/2, HTTP(S) only, by make deps
+# (tests/env/build-curl: Debian's libcurl4 maps 40 libraries, ~7 MiB of each process's RSS).
+CURL_DIR  ?= $(or $(CFLUX_CACHE),$(HOME)/.cache/cflux)/curl
+CURL_LIB   = $(CURL_DIR)/lib/libcurl.a
+CURL_LIBS  = $(CURL_LIB) -lnghttp2 -lmbedtls
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -iquote common -iquote . -iquote cli -iquote tests/unit $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -lnng -lmbedx509 -lmbedcrypto -lpthread -lm
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -iquote common -iquote . -iquote cli -iquote tests/unit \
+           -isystem $(CURL_DIR)/include $(PKG_CFLAGS)
+LDLIBS  += $(CURL_LIBS) $(PKG_LIBS) -lnng -lmbedx509 -lmbedcrypto -lpthread -lm
 
 ifeq ($(SANITIZE),1)
 MODE     = sanitize
@@ -74,9 +80,13 @@ $(BUILD)/%.o: %.c $(wildcard common/*/*.h $(CONTROLLERS:%=%/*.h) cli/*.h) tests/
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(LIB): $(COMMON_OBJ)
+# libcurl.a is a prerequisite so that a new one relinks every binary (through this archive)
+$(LIB): $(COMMON_OBJ) $(CURL_LIB)
 	rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(COMMON_OBJ)
+
+$(CURL_LIB):
+	@echo "$@ is missing: make deps builds it (tests/env/build-curl)" >&2; exit 1
 
 CLI_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(BUILD)/gen/crds.o
 bin/cflux: $(CLI_OBJ) $(LIB)
@@ -214,7 +224,7 @@ env-down:
 	@sh tests/env/down
 
 FUZZ_CC ?= clang
-FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -iquote common -iquote . $(PKG_CFLAGS)
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -iquote common -iquote . -isystem $(CURL_DIR)/include $(PKG_CFLAGS)
 fuzz:
 	@mkdir -p build/fuzz/ctrl
 	rm -f build/fuzz/libctrl.a
@@ -223,7 +233,7 @@ fuzz:
 		ar rcs build/fuzz/libctrl.a $$o || exit 1; done
 	for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 		$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined \
-			-o build/fuzz/$$n $$f $(COMMON_SRC) build/fuzz/libctrl.a $(PKG_LIBS) -lnng -lmbedx509 -lmbedcrypto -lpthread -lm || exit 1; done
+			-o build/fuzz/$$n $$f $(COMMON_SRC) build/fuzz/libctrl.a $(CURL_LIBS) $(PKG_LIBS) -lnng -lmbedx509 -lmbedcrypto -lpthread -lm || exit 1; done
 	@echo "fuzzers in build/fuzz/; run e.g. build/fuzz/fuzz_yaml tests/fuzz/corpus/yaml"
 
 clean:

@@ -20,11 +20,18 @@ typedef struct cf_http cf_http;
 /* TLS material, each either in memory (PEM) or as a file; what is in memory is copied by
  * cf_http_new and wiped when the handle is freed. */
 typedef struct cf_http_tls {
-	const void *ca;   size_t ca_len;   const char *ca_file;    /* trust these (plus the system's) */
+	const void *ca;   size_t ca_len;   const char *ca_file;    /* trust these (plus the system's,
+	                                                              unless ca_only) */
 	const void *cert; size_t cert_len; const char *cert_file;  /* client certificate */
 	const void *key;  size_t key_len;  const char *key_file;   /* its key */
 	int insecure;                                              /* verify neither peer nor host */
+	int ca_only;                                               /* with ca or ca_file: trust those
+	                                                              alone, as client-go does with a
+	                                                              kubeconfig's certificate-authority
+	                                                              (and no TLS connection parses
+	                                                              the system bundle) */
 } cf_http_tls;
+#define CF_HTTP_TLS_INIT { NULL, 0, NULL, NULL, 0, NULL, NULL, 0, NULL, 0, 0 }
 
 #define CF_HTTP_OPTIONS_VERSION 1
 typedef struct cf_http_options {
@@ -41,7 +48,7 @@ typedef struct cf_http_options {
 	                               reads them (what Go's ProxyFromEnvironment does) */
 } cf_http_options;
 #define CF_HTTP_OPTIONS_INIT { CF_HTTP_OPTIONS_VERSION, NULL, 30000L, 0L, 2, NULL, 0, \
-	{ NULL, 0, NULL, NULL, 0, NULL, NULL, 0, NULL, 0 }, 0 }
+	CF_HTTP_TLS_INIT, 0 }
 
 /* Receives a 2xx reply's body as it arrives (a long-lived stream such as a watch included:
  * each call gets the bytes read so far, not whole lines). A negative return aborts the

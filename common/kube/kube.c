@@ -40,6 +40,7 @@ static int kube_http_new(cf_http **out, const kc_t *c, const cf_kube_opts *opts,
 	o.tls.key_len = c->key_len;
 	o.tls.key_file = c->key_file;
 	o.tls.insecure = c->insecure;
+	o.tls.ca_only = 1;
 	return cf_http_new(out, &o);
 }
 

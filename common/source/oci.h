@@ -56,7 +56,7 @@ typedef struct cf_oci_options {
 	const char *user_agent;     /* default "cflux" */
 } cf_oci_options;
 #define CF_OCI_OPTIONS_INIT { CF_OCI_OPTIONS_VERSION, NULL, 0, NULL, NULL, \
-	{ NULL, 0, NULL, NULL, 0, NULL, NULL, 0, NULL, 0 }, 0L, NULL }
+	CF_HTTP_TLS_INIT, 0L, NULL }
 
 typedef struct cf_oci cf_oci;
 

@@ -101,3 +101,18 @@ stop_pid() {
 	fi
 	rm -f "$f"
 }
+
+# ensure_deb_src: apt-get source needs deb-src entries, which Debian does not configure by
+# default: derive them from the deb entries (once; apt-get update after). Needs root.
+ensure_deb_src() {
+	if grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ || grep -qs '^deb-src' /etc/apt/sources.list; then
+		return 0
+	fi
+	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+			> /etc/apt/sources.list.d/cflux-deb-src.sources
+	else
+		sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > /etc/apt/sources.list.d/cflux-deb-src.list
+	fi
+	apt-get update -qq
+}

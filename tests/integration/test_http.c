@@ -308,7 +308,31 @@ static void https_ca(void)
 	CHECK(status_of(h, &req) == 200);
 	cf_http_free(h);
 
+	/* the CA alone (as for a kubeconfig), as a file and in memory */
+	o.tls.ca_only = 1;
+	CHECK_OK(cf_http_new(&h, &o));
+	CHECK(status_of(h, &req) == 200);
+	cf_http_free(h);
 	o.tls.ca_file = NULL;
+	cf_free(ca);
+	if ((ca = read_file(env_need("CFLUX_CA"), &ca_len)) == NULL)
+		return;
+	o.tls.ca = ca;
+	o.tls.ca_len = ca_len;
+	CHECK_OK(cf_http_new(&h, &o));
+	CHECK(status_of(h, &req) == 200);
+	cf_http_free(h);
+	o.tls.ca = NULL;
+	o.tls.ca_len = 0;
+
+	/* ca_only without a CA trusts the system's, which do not know the test CA */
+	CHECK_OK(cf_http_new(&h, &o));
+	CHECK(cf_http_do(h, &req, &r) == CF_EIO);
+	CHECK_CONTAINS(cf_err_msg(), "TLS certificate failed verification");
+	cf_http_response_free(&r);
+	cf_http_free(h);
+	o.tls.ca_only = 0;
+
 	CHECK_OK(cf_http_new(&h, &o));
 	CHECK(cf_http_do(h, &req, &r) == CF_EIO);
 	CHECK_CONTAINS(cf_err_msg(), "certificate");

@@ -31,10 +31,11 @@ static inline int __attribute__((format(printf, 1, 2))) run(const char *fmt, ...
 	return system(cmd);
 }
 
-/* The command's stdout without trailing newlines; 0 if it exited 0. */
+/* The command's stdout without trailing newlines (its first size - 1 bytes; the rest is read
+ * and dropped, so that a long output does not end the command with SIGPIPE); 0 if it exited 0. */
 static inline int __attribute__((format(printf, 3, 4))) capture(char *out, size_t size, const char *fmt, ...)
 {
-	char cmd[8192];
+	char cmd[8192], rest[4096];
 	va_list ap;
 	FILE *p;
 	size_t n;
@@ -46,6 +47,8 @@ static inline int __attribute__((format(printf, 3, 4))) capture(char *out, size_
 		return -1;
 	n = fread(out, 1, size - 1, p);
 	out[n] = '\0';
+	while (fread(rest, 1, sizeof(rest), p) > 0)
+		;
 	while (n && out[n - 1] == '\n')
 		out[--n] = '\0';
 	return pclose(p) == 0 ? 0 : -1;

@@ -646,7 +646,7 @@ static void oci_repository_helm_chart_layer(void)
 
 static void cli_create_and_get(void)
 {
-	char out[4096];
+	char out[16384];   /* get lists every OCIRepository of the namespace, with messages */
 
 	CHECK(capture(out, sizeof(out), "bin/cflux create source oci podinfo -n flux-system --url=oci://ghcr.io/stefanprodan/manifests/podinfo "
 		      "--tag=6.3.5 --interval 10m --layer-selector=application/vnd.cncf.helm.chart.content.v1.tar+gzip:copy --export") == 0);

@@ -56,12 +56,16 @@ libs_of() {
 }
 
 install -m 0755 "$bin" "$root/usr/local/bin/$comp"
-libs=$(libs_of "$bin")
-[ -n "$libs" ] || die "ldd $bin lists no libraries"
-for l in $libs; do copy_lib "$l"; done
-# glibc dlopens libgcc_s for thread cancellation and unwinding; it is not in ldd's list
-gcc_s=$(ldconfig -p 2>/dev/null | sed -n 's|.*libgcc_s.so.1 (libc6,x86-64) => \(/.*\)|\1|p' | head -n 1)
-[ -z "$gcc_s" ] || copy_lib "$gcc_s"
+# a static binary (the release build's kustomize-, helm- and notification-controller) needs
+# no library; the others need what ldd resolves
+if ! ldd "$bin" 2>&1 | grep -q 'statically linked'; then
+	libs=$(libs_of "$bin")
+	[ -n "$libs" ] || die "ldd $bin lists no libraries"
+	for l in $libs; do copy_lib "$l"; done
+	# glibc dlopens libgcc_s for thread cancellation and unwinding; it is not in ldd's list
+	gcc_s=$(ldconfig -p 2>/dev/null | sed -n 's|.*libgcc_s.so.1 (libc6,x86-64) => \(/.*\)|\1|p' | head -n 1)
+	[ -z "$gcc_s" ] || copy_lib "$gcc_s"
+fi
 if [ "$comp" = helm-controller ]; then
 	if [ -z "${HELM:-}" ]; then
 		. "$REPO/tests/env/common.sh"

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <mbedtls/asn1.h>
+#include <mbedtls/error.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 #include <pthread.h>
@@ -38,14 +39,24 @@ struct cf_http {
 	int proxy_from_env;
 	unsigned char tls_ip[16];                /* the host of the connection being verified, */
 	size_t tls_ip_len;                       /* when it is an IP address (4 or 16 bytes) */
+	mbedtls_x509_crt cas;                    /* ca / ca_file, parsed at the first TLS connection */
+	mbedtls_x509_crt *cas_tail;              /* its last entry, linked to the system's unless ca_only */
+	int cas_state;                           /* 0 not parsed, 1 parsed, -1 refused (cas_err says) */
+	char cas_err[200];
 	unsigned rand_state;
 	long exchanges, attempts, connections;   /* cf_http_totals */
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static const char *tls_backend;   /* libcurl's, when it is not mbedTLS (on_ssl_ctx needs it) */
 static void init_once(void)
 {
+	const curl_version_info_data *v;
+
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	v = curl_version_info(CURLVERSION_NOW);
+	if (v == NULL || v->ssl_version == NULL || strncmp(v->ssl_version, "mbedTLS", 7) != 0)
+		tls_backend = v && v->ssl_version ? v->ssl_version : "no TLS library";
 }
 
 void cf_http_global_init(void)
@@ -87,6 +98,9 @@ int cf_http_new(cf_http **out, const cf_http_options *o)
 	if (o->version != CF_HTTP_OPTIONS_VERSION)
 		return cf_err_set(CF_EINVAL, "cf_http_options version %d is not %d", o->version, CF_HTTP_OPTIONS_VERSION);
 	cf_http_global_init();
+	if (tls_backend)
+		return cf_err_set(CF_EINVAL, "libcurl here is built on %s; cflux needs libcurl on mbedTLS "
+				  "(make deps builds it: tests/env/build-curl)", tls_backend);
 	if ((h = cf_calloc(1, sizeof(*h))) == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	h->curl = curl_easy_init();
@@ -102,6 +116,7 @@ int cf_http_new(cf_http **out, const cf_http_options *o)
 	}
 	h->insecure = o->tls.insecure;
 	h->ca_only = o->tls.ca_only;
+	mbedtls_x509_crt_init(&h->cas);
 	h->http2 = o->http2;
 	h->proxy_from_env = o->proxy_from_env;
 	h->max_retries = o->max_retries < 0 ? 0 : o->max_retries;
@@ -136,6 +151,9 @@ void cf_http_free(cf_http *h)
 	blob_wipe_free(&h->ca);
 	blob_wipe_free(&h->cert);
 	blob_wipe_free(&h->key);
+	if (h->cas_tail)
+		h->cas_tail->next = NULL;   /* the system's entries are not the handle's to free */
+	mbedtls_x509_crt_free(&h->cas);
 	cf_free(h);
 }
 
@@ -397,11 +415,76 @@ static void note_ip_host(cf_http *h, CURL *c)
 	curl_url_cleanup(u);
 }
 
-/* Called by libcurl with each new TLS connection's mbedtls_ssl_config, before the handshake. */
+/* The system's CA bundle ($SSL_CERT_FILE, as Go reads it, or Debian's), parsed once per
+ * process at the first TLS connection that trusts it and shared, read-only, by all of them:
+ * libcurl on mbedTLS would parse it again for each connection (144 certificates: 460 KiB of
+ * heap and 4 ms). Without a bundle the list stays empty and no server is trusted by it. */
+static pthread_once_t system_once = PTHREAD_ONCE_INIT;
+static mbedtls_x509_crt system_cas;
+
+static void load_system_cas(void)
+{
+	const char *f = getenv("SSL_CERT_FILE");
+
+	mbedtls_x509_crt_init(&system_cas);
+	if (mbedtls_x509_crt_parse_file(&system_cas, f && *f ? f : "/etc/ssl/certs/ca-certificates.crt") < 0) {
+		mbedtls_x509_crt_free(&system_cas);
+		mbedtls_x509_crt_init(&system_cas);
+	}
+}
+
+static mbedtls_x509_crt *system_chain(void)
+{
+	pthread_once(&system_once, load_system_cas);
+	return &system_cas;
+}
+
+/* The handle's own CAs (ca or ca_file), once: 0, or -1 with cas_err set. */
+static int own_cas(cf_http *h)
+{
+	int rc;
+
+	if (h->cas_state != 0)
+		return h->cas_state > 0 ? 0 : -1;
+	if (h->ca.data) {
+		size_t n = h->ca.len;
+
+		if (strstr(h->ca.data, "-----BEGIN") && ((char *)h->ca.data)[n - 1] != '\0')
+			n++;   /* PEM is parsed with its NUL counted (copy_blob put one there) */
+		rc = mbedtls_x509_crt_parse(&h->cas, h->ca.data, n);
+	} else {
+		rc = mbedtls_x509_crt_parse_file(&h->cas, h->ca_file);
+	}
+	if (rc < 0 || h->cas.raw.p == NULL) {
+		char why[120];
+
+		mbedtls_strerror(rc < 0 ? rc : MBEDTLS_ERR_X509_INVALID_FORMAT, why, sizeof(why));
+		snprintf(h->cas_err, sizeof(h->cas_err), "the CA certificate%s%s cannot be read: %s",
+			 h->ca.data ? "" : " file ", h->ca.data ? "" : h->ca_file, why);
+		h->cas_state = -1;
+		return -1;
+	}
+	for (h->cas_tail = &h->cas; h->cas_tail->next; h->cas_tail = h->cas_tail->next)
+		;
+	if (!h->ca_only)
+		h->cas_tail->next = system_chain();   /* these, then the system's */
+	h->cas_state = 1;
+	return 0;
+}
+
+/* Called by libcurl with each new TLS connection's mbedtls_ssl_config, before the handshake:
+ * the CAs it trusts (curl itself is told none) and the address check. */
 static CURLcode on_ssl_ctx(CURL *c, void *ssl_config, void *payload)
 {
 	cf_http *h = payload;
 
+	if (h->ca.data || h->ca_file) {
+		if (own_cas(h) < 0)
+			return CURLE_SSL_CACERT_BADFILE;
+		mbedtls_ssl_conf_ca_chain(ssl_config, &h->cas, NULL);
+	} else {
+		mbedtls_ssl_conf_ca_chain(ssl_config, system_chain(), NULL);   /* loaded only now */
+	}
 	note_ip_host(h, c);
 	mbedtls_ssl_conf_verify(ssl_config, verify_ip_san, h);
 	return CURLE_OK;
@@ -412,19 +495,11 @@ static void setup_tls(cf_http *h)
 	CURL *c = h->curl;
 
 	if (!h->insecure) {
+		/* the trust store is on_ssl_ctx's: curl reads no CA file or directory itself */
+		curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
 		curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
 		curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, h);
-	}
-
-	if (h->ca.data)
-		set_blob(c, CURLOPT_CAINFO_BLOB, &h->ca);
-	else if (h->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
-	if (h->ca_only && (h->ca.data || h->ca_file)) {
-		/* no default bundle or directory beside them */
-		if (h->ca.data)
-			curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
-		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
 	}
 	if (h->cert.data) {
 		set_blob(c, CURLOPT_SSLCERT_BLOB, &h->cert);
@@ -610,6 +685,8 @@ static int failure(const exchange *x, CURLcode cc, const char *method, const cha
 	}
 	if (cc == CURLE_ABORTED_BY_CALLBACK && x->req->cancel && *x->req->cancel)
 		return cf_err_set(CF_ESTOPPED, "%s %s: stopped", method, where);
+	if (cc == CURLE_SSL_CACERT_BADFILE && x->h->cas_state < 0)
+		return cf_err_set(CF_EIO, "%s %s: %s", method, where, x->h->cas_err);
 	/* the TLS library's own words ("BADCERT_NOT_TRUSTED"), said plainly first */
 	if (cc == CURLE_PEER_FAILED_VERIFICATION)
 		return cf_err_set(CF_EIO, "%s %s: the server's TLS certificate failed verification (untrusted CA, "

@@ -14,18 +14,8 @@ cd "$REPO"
 BUILD=${BUILD:-build/release}
 N=${BENCH_IMAGE_TAGS:-5000}
 NS=bench-image
-sh tests/env/up certs etcd apiserver controller-manager registry >/dev/null
-. "$CFLUX_ENV_DIR/env"
-sh tests/env/sa-tokens >&2
-W=$(mktemp -d)
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	kubectl delete namespace $NS --wait=false >/dev/null 2>&1 || true
-	rm -rf "$W"
-}
-trap cleanup EXIT
 . tests/bench/lib.sh
+scenario_env certs etcd apiserver controller-manager registry
 
 image=bench/scan-$$
 t0=$(now)

@@ -28,3 +28,14 @@ stop_controllers() {
 	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
 	PIDS=""
 }
+# scenario_env PIECES...: tests/env's PIECES up and its env read, the service-account
+# kubeconfigs that `cflux install` makes (tests/env/sa-tokens), $W a new work directory; at exit
+# the controllers in $PIDS end, the namespace $NS goes and $W is removed (image.sh, idle.sh)
+scenario_env() {
+	sh tests/env/up "$@" >/dev/null
+	. "$CFLUX_ENV_DIR/env"
+	sh tests/env/sa-tokens >&2
+	W=$(mktemp -d)
+	PIDS=""
+	trap 'stop_controllers; kubectl delete namespace $NS --wait=false >/dev/null 2>&1 || true; rm -rf "$W"' EXIT
+}

@@ -88,6 +88,41 @@ static char *read_file(const char *path, size_t *len)
 	return cf_buf_detach(&b, len);
 }
 
+/* The system's bundle is read once per process, from $SSL_CERT_FILE when set (as Go reads it):
+ * a child process with SSL_CERT_FILE naming the test CA trusts nginx with no CA of its own.
+ * Runs before any TLS in this process (the bundle is loaded at the first connection). */
+static void system_bundle_from_ssl_cert_file(void)
+{
+	char url[512];
+	int status = -1;
+	pid_t p;
+
+	url_of(url, sizeof(url), "CFLUX_GIT_URL_HTTPS", "/sample.git/info/refs?service=git-upload-pack");
+	if ((p = fork()) == 0) {
+		cf_http_options o = CF_HTTP_OPTIONS_INIT;
+		cf_http_request req = CF_HTTP_REQUEST_INIT;
+		cf_http_response r;
+		cf_http *h = NULL;
+		int rc;
+
+		setenv("SSL_CERT_FILE", getenv("CFLUX_CA") ? getenv("CFLUX_CA") : "/nonexistent", 1);
+		o.max_retries = 0;
+		req.url = url;
+		if (cf_http_new(&h, &o) < 0)
+			_exit(2);
+		rc = cf_http_do(h, &req, &r);
+		if (rc < 0)
+			fprintf(stderr, "  child: %s\n", cf_err_msg());
+		rc = rc == 0 && r.code == 200 ? 0 : 1;
+		cf_http_response_free(&r);
+		cf_http_free(h);
+		_exit(rc);
+	}
+	CHECK(p > 0);
+	CHECK(p > 0 && waitpid(p, &status, 0) == p);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* cf_http_do that must get a reply: its status (-1 when none came). */
 static long status_of(cf_http *h, const cf_http_request *req)
 {
@@ -346,6 +381,61 @@ static void https_ca(void)
 	CHECK(status_of(h, &req) == 200);
 	cf_http_free(h);
 	cf_free(ca);
+}
+
+/* A server reached by IP address is checked against the iPAddress names of its certificate
+ * (mbedTLS itself compares DNS names only; http.c's verify callback adds the addresses):
+ * openssl s_server with a certificate that names ::1 alone is trusted at https://[::1]
+ * and refused at https://127.0.0.1, with the same CA. */
+static void ip_address_names(void)
+{
+	cf_http_options o = CF_HTTP_OPTIONS_INIT;
+	cf_http_request req = CF_HTTP_REQUEST_INIT;
+	cf_http_response r;
+	cf_http *h = NULL;
+	char dir[] = "/tmp/cflux-ipsan-XXXXXX", ca[256];
+	int up = 0;
+
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0);
+		return;
+	}
+	CHECK(run("cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout k.pem -out c.pem "
+		  "-days 1 -subj /CN=ip-only -addext subjectAltName=IP:::1 >/dev/null 2>&1", dir) == 0);
+	CHECK(run("cd %s && { openssl s_server -accept '[::1]:17420' -cert c.pem -key k.pem -www -quiet >s6.log 2>&1 & echo $! >s6.pid; } && "
+		  "{ openssl s_server -accept 127.0.0.1:17421 -cert c.pem -key k.pem -www -quiet >s4.log 2>&1 & echo $! >s4.pid; }", dir) == 0);
+	snprintf(ca, sizeof(ca), "%s/c.pem", dir);
+	o.max_retries = 0;
+	o.tls.ca_file = ca;
+	o.tls.ca_only = 1;
+	CHECK_OK(cf_http_new(&h, &o));
+	/* both listening: a refused connection is the only failure waited out */
+	for (int i = 0; i < 100 && up < 2; i++) {
+		up = 0;
+		req.url = "https://[::1]:17420/";
+		if (cf_http_do(h, &req, &r) == 0 || !strstr(cf_err_msg(), "onnect"))
+			up++;
+		cf_http_response_free(&r);
+		req.url = "https://127.0.0.1:17421/";
+		if (cf_http_do(h, &req, &r) == 0 || !strstr(cf_err_msg(), "onnect"))
+			up++;
+		cf_http_response_free(&r);
+		if (up < 2)
+			usleep(100000);
+	}
+	CHECK(up == 2);
+	req.url = "https://[::1]:17420/";
+	CHECK_OK(cf_http_do(h, &req, &r));
+	CHECK(r.code == 200);
+	cf_http_response_free(&r);
+	req.url = "https://127.0.0.1:17421/";
+	CHECK(cf_http_do(h, &req, &r) == CF_EIO);
+	CHECK_CONTAINS(cf_err_msg(), "TLS certificate failed verification");
+	CHECK_CONTAINS(cf_err_msg(), "CN_MISMATCH");
+	cf_http_response_free(&r);
+	cf_http_free(h);
+	CHECK(run("cd %s && kill $(cat s6.pid) $(cat s4.pid)", dir) == 0);
+	run("rm -rf %s", dir);
 }
 
 /* kube-apiserver asks for a client certificate: with the admin's (memory or files) it knows
@@ -640,12 +730,14 @@ static void setup(void)
 
 static const cf_test_case cases[] = {
 	CF_TEST_SETUP("setup", setup),
+	{ "system_bundle_from_ssl_cert_file", system_bundle_from_ssl_cert_file },
 	{ "get_body_cap", get_body_cap },
 	{ "sink_streaming", sink_streaming },
 	{ "stream_and_cancel", stream_and_cancel },
 	{ "basic_auth", basic_auth },
 	{ "https_ca", https_ca },
 	{ "client_certificate", client_certificate },
+	{ "ip_address_names", ip_address_names },
 	{ "retry_get_on_503", retry_get_on_503 },
 	{ "retries_per_request", retries_per_request },
 	{ "no_retry_of_post_on_503", no_retry_of_post_on_503 },

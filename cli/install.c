@@ -47,12 +47,12 @@ typedef struct component {
 	/* the container's memory limit, from measurements: the kustomize-controller holds an
 	 * artifact compressed and inflated while it builds (a 256 MiB artifact, the default
 	 * --artifact-max-size, peaks at about 520 MiB: tests/bench/bench_tree_rss), so it and the
-	 * source-controller get Flux's 1Gi; the notification-controller idles at ~13 MiB with a
+	 * source-controller get Flux's 1Gi; the notification-controller idles at ~3.4 MiB with a
 	 * bounded queue */
 	const char *memory_limit;
 	const char *scratch;   /* a writable emptyDir's mount path (artifacts, tag stores, helm's work), or NULL */
 	/* the memory request: what the controller holds at steady load (cflux controllers idle at
-	 * ~14 MiB and peak at ~30 MiB with 500 Kustomizations: 32Mi); the helm-controller's helm
+	 * 3.4 to 8 MiB and peak at ~31 MiB with 500 Kustomizations: 32Mi); the helm-controller's helm
 	 * child renders charts in its own process: Flux's 64Mi */
 	const char *memory_request;
 	/* Flux's terminationGracePeriodSeconds for the controller: time to finish the reconcile in

@@ -104,8 +104,8 @@ $(BUILD)/gen/crds.o: $(BUILD)/gen/crds.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The controllers that need no libgit2 link static (static-pie) in a release build: one
-# binary, no shared libraries to map and relocate, so an idle one sits at about 3.9 MiB RSS
-# instead of 5.2 (tests/bench/idle.sh). glibc notes at link time that getaddrinfo in a static
+# binary, no shared libraries to map and relocate, so an idle one sits at 3.4 to 3.8 MiB RSS
+# instead of 4.9 to 5.3 (tests/bench/idle.sh). glibc notes at link time that getaddrinfo in a static
 # binary may load NSS modules at run time; hosts "files dns" (Debian's, and the default with no
 # nsswitch.conf) are built into it, so none is loaded. The link runs quiet (-w) and, when it
 # fails, again without -w to show why. The sanitizer build links them as the others.

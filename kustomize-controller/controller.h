@@ -8,6 +8,7 @@
 #include "runtime/kinds.h"
 #include "runtime/workqueue.h"
 #include "source/tree.h"
+#include "trees.h"
 
 #include <pthread.h>
 
@@ -30,6 +31,7 @@ typedef struct ks_ctl {
 	cf_workqueue *queue;
 	cf_bus_pub *events;
 	cf_objcache *cache;
+	ks_trees *trees;          /* unpacked artifacts shared by digest */
 	pthread_mutex_t mu;       /* guards index, drift and watches */
 	json_t *index;            /* "ns/name" -> {"source": "Kind/ns/name", "deps": ["ns/name"], "gen", "deleting"} */
 	json_t *drift;            /* "ns/name" -> ["Deployment/ns/x modified", ...] seen since its last reconcile */

@@ -188,6 +188,7 @@ out:
 }
 
 static int fetch_artifact(rec *r, cf_tree **tree);
+static void release_tree(rec *r, cf_tree *tree);
 
 /* Deleted: with prune, its objects go too (not those marked prune: disabled, adopted by another
  * Kustomization, or built by a sibling from the source's artifact), then the finalizer. */
@@ -211,7 +212,7 @@ static int finalize_objects(rec *r)
 			cf_err_clear();
 		}
 		rc = prune(r, tree, inv, empty, &lines);
-		cf_tree_free(tree);
+		release_tree(r, tree);
 		json_decref(empty);
 		if (rc < 0) {
 			json_decref(lines);
@@ -295,7 +296,8 @@ static int source_artifact(rec *r, json_t **source)
 }
 
 /* The artifact of source (from source_artifact): fetched over nng from the address in its URL,
- * checked against the digest in its status, unpacked in memory. */
+ * checked against the digest in its status, unpacked in memory; or the tree of that digest a
+ * sibling unpacked (trees.h). The caller gives it back with release_tree. */
 static int fetch_tree(rec *r, const json_t *source, cf_tree **tree)
 {
 	const json_t *art = json_object_get(json_object_get(source, "status"), "artifact");
@@ -312,13 +314,25 @@ static int fetch_tree(rec *r, const json_t *source, cf_tree **tree)
 		return cf_err_set(CF_EINVAL, "Source '%s/%s': artifact url '%s' does not end in its path",
 				  cf_json_str(source, "kind"), cf_json_str(json_object_get(source, "metadata"), "name"), url);
 	snprintf(addr, sizeof(addr), "%.*s", (int)(ulen - plen - 1), url);
-	rc = cf_bus_fetch_artifact(&data, addr, r->c->internal_token, path, digest, r->timeout_ms);
-	if (rc == 0 && (rc = cf_tree_unpack(tree, data.data, data.len, (size_t)r->c->artifact_max_size, (size_t)r->c->max_files)) == 0)
+	/* unpacked already for a sibling of the same revision: the digest names the bytes */
+	if ((*tree = ks_trees_get(r->c->trees, digest)) != NULL) {
 		snprintf(r->digest, sizeof(r->digest), "%s", digest);
+		return 0;
+	}
+	rc = cf_bus_fetch_artifact(&data, addr, r->c->internal_token, path, digest, r->timeout_ms);
+	if (rc == 0 && (rc = cf_tree_unpack(tree, data.data, data.len, (size_t)r->c->artifact_max_size, (size_t)r->c->max_files)) == 0) {
+		*tree = ks_trees_add(r->c->trees, digest, *tree);
+		snprintf(r->digest, sizeof(r->digest), "%s", digest);
+	}
 	if (rc < 0)
 		cf_err_prefix("artifact '%s' of revision '%s'", path, rev);
 	cf_buf_free(&data);
 	return rc;
+}
+
+static void release_tree(rec *r, cf_tree *tree)
+{
+	ks_trees_release(r->c->trees, tree, r->c->queue != NULL && cf_workqueue_due(r->c->queue) > 0);
 }
 
 static int fetch_artifact(rec *r, cf_tree **tree)
@@ -724,7 +738,7 @@ out:
 	json_decref(objs);
 	json_decref(vars);
 	json_decref(source);
-	cf_tree_free(tree);
+	release_tree(r, tree);
 	cf_buf_free(&changes);
 	return rc;
 }

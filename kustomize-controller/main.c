@@ -92,6 +92,8 @@ static int setup(void *ctx)
 	if (ctl.index == NULL || ctl.drift == NULL || ctl.watches == NULL || ctl.health_waits == NULL || ctl.sources == NULL ||
 	    ctl.builds == NULL)
 		return cf_err_set(CF_ENOMEM, "out of memory");
+	if (ks_trees_new(&ctl.trees, (size_t)ctl.artifact_max_size) < 0)
+		return CF_ENOMEM;
 	return cf_objcache_new(&ctl.cache);
 }
 
@@ -120,6 +122,7 @@ static void teardown(void *ctx)
 	(void)ctx;
 	cf_free(ctl.watch_threads);
 	cf_objcache_free(ctl.cache);
+	ks_trees_free(ctl.trees);
 	json_decref(ctl.index);
 	json_decref(ctl.drift);
 	json_decref(ctl.watches);

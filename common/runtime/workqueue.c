@@ -299,6 +299,18 @@ size_t cf_workqueue_len(cf_workqueue *q)
 	return n;
 }
 
+size_t cf_workqueue_due(cf_workqueue *q)
+{
+	long long now = now_ms();
+	size_t n = 0;
+
+	pthread_mutex_lock(&q->lock);
+	for (size_t i = 0; i < q->n; i++)
+		n += q->items[i].state == ST_QUEUED && q->items[i].due_ms <= now;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
 void cf_workqueue_collect(void *queue)
 {
 	cf_workqueue *q = queue;

@@ -38,6 +38,8 @@ void cf_workqueue_done(cf_workqueue *q, const char *key);
 void cf_workqueue_shutdown(cf_workqueue *q);
 /* Keys known to the queue (due, delayed or in progress). */
 size_t cf_workqueue_len(cf_workqueue *q);
+/* Keys due now and not in progress (what workers would take next). */
+size_t cf_workqueue_due(cf_workqueue *q);
 /* Sets workqueue_depth (runtime/metrics.h) of each queue name: the keys due now, not in
  * progress. A metrics collector (queue: a cf_workqueue). */
 void cf_workqueue_collect(void *queue);

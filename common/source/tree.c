@@ -55,6 +55,11 @@ size_t cf_tree_files(const cf_tree *t)
 	return t->n;
 }
 
+size_t cf_tree_bytes(const cf_tree *t)
+{
+	return t->tar_len;
+}
+
 /* Cleans a tar path ("./a//b/" -> "a/b"); NULL for absolute paths, "..", or nothing. */
 static char *clean_path(const char *raw, size_t len)
 {

@@ -15,6 +15,8 @@ int  cf_tree_unpack(cf_tree **out, const void *data, size_t len, size_t max_byte
 /* Safe on NULL. */
 void cf_tree_free(cf_tree *t);
 size_t cf_tree_files(const cf_tree *t);
+/* The unpacked archive's size in bytes (what the tree holds, near enough). */
+size_t cf_tree_bytes(const cf_tree *t);
 /* The bytes of a file (symlinks inside the tree are followed), or NULL. They are a slice of the
  * unpacked archive, valid while t lives, and not NUL-terminated. */
 const unsigned char *cf_tree_get(const cf_tree *t, const char *path, size_t *len);

@@ -25,13 +25,17 @@ static void dedup_and_order(void)
 	CHECK_OK(cf_workqueue_add(q, "ns/b"));
 	CHECK_OK(cf_workqueue_add(q, "ns/a"));
 	CHECK(cf_workqueue_len(q) == 2);
+	CHECK_OK(cf_workqueue_add_after(q, "ns/later", 60000));
+	CHECK(cf_workqueue_due(q) == 2);   /* not the delayed one */
 	CHECK_OK(cf_workqueue_get(q, key, sizeof(key)));
 	CHECK_STR(key, "ns/a");
+	CHECK(cf_workqueue_due(q) == 1);   /* nor one in progress */
 	CHECK_OK(cf_workqueue_get(q, key, sizeof(key)));
 	CHECK_STR(key, "ns/b");
+	CHECK(cf_workqueue_due(q) == 0);
 	cf_workqueue_done(q, "ns/a");
 	cf_workqueue_done(q, "ns/b");
-	CHECK(cf_workqueue_len(q) == 0);
+	CHECK(cf_workqueue_len(q) == 1);
 	cf_workqueue_free(q);
 }
 

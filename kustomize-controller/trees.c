@@ -78,34 +78,44 @@ static void trim(ks_trees *c, int all, int room)
 	}
 }
 
+/* The tree of digest, held, or NULL. Under c->mu. */
+static cf_tree *hold(ks_trees *c, const char *digest)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strcmp(c->v[i].digest, digest) == 0) {
+			c->v[i].refs++;
+			c->v[i].used = ++c->clock;
+			return c->v[i].t;
+		}
+	return NULL;
+}
+
 cf_tree *ks_trees_get(ks_trees *c, const char *digest)
 {
-	cf_tree *t = NULL;
+	cf_tree *t;
 
 	if (c == NULL)
 		return NULL;
 	pthread_mutex_lock(&c->mu);
-	for (size_t i = 0; i < c->n && t == NULL; i++)
-		if (strcmp(c->v[i].digest, digest) == 0) {
-			c->v[i].refs++;
-			c->v[i].used = ++c->clock;
-			t = c->v[i].t;
-		}
+	t = hold(c, digest);
 	pthread_mutex_unlock(&c->mu);
 	return t;
 }
 
 cf_tree *ks_trees_add(ks_trees *c, const char *digest, cf_tree *t)
 {
-	cf_tree *have = ks_trees_get(c, digest);
+	cf_tree *have;
 
-	if (have) {   /* another reconcile unpacked the same archive meanwhile */
-		cf_tree_free(t);
-		return have;
-	}
 	if (c == NULL)
 		return t;
 	pthread_mutex_lock(&c->mu);
+	/* looked up and added under one lock: two reconciles that unpacked the same archive at
+	 * once keep one tree, the first's */
+	if ((have = hold(c, digest)) != NULL) {
+		pthread_mutex_unlock(&c->mu);
+		cf_tree_free(t);
+		return have;
+	}
 	trim(c, 0, 1);
 	if (c->n < KS_TREES_MAX && strlen(digest) < sizeof(c->v[0].digest)) {
 		kept *k = &c->v[c->n++];
@@ -114,7 +124,8 @@ cf_tree *ks_trees_add(ks_trees *c, const char *digest, cf_tree *t)
 		k->refs = 1;
 		k->used = ++c->clock;
 	}
-	/* else every slot is held: t is not kept, and its release frees it */
+	/* else every slot is held (or the digest is longer than a sha256 one): t is
+	 * not kept, and its release frees it */
 	pthread_mutex_unlock(&c->mu);
 	return t;
 }

@@ -433,6 +433,16 @@ static void load_system_cas(void)
 	}
 }
 
+/* The length of a CA or key blob as mbedTLS is to parse it: PEM only with its terminating NUL
+ * counted (copy_blob put one after the data), DER as it is. PEM may follow other text (the
+ * "Bag Attributes" openssl pkcs12 prints), as Go's pem.Decode allows. */
+static size_t pem_len(const blob *b)
+{
+	const char *s = b->data;
+
+	return b->len > 0 && s[b->len - 1] != '\0' && strstr(s, "-----BEGIN") ? b->len + 1 : b->len;
+}
+
 static mbedtls_x509_crt *system_chain(void)
 {
 	pthread_once(&system_once, load_system_cas);
@@ -447,11 +457,7 @@ static int own_cas(cf_http *h)
 	if (h->cas_state != 0)
 		return h->cas_state > 0 ? 0 : -1;
 	if (h->ca.data) {
-		size_t n = h->ca.len;
-
-		if (strstr(h->ca.data, "-----BEGIN") && ((char *)h->ca.data)[n - 1] != '\0')
-			n++;   /* PEM is parsed with its NUL counted (copy_blob put one there) */
-		rc = mbedtls_x509_crt_parse(&h->cas, h->ca.data, n);
+		rc = mbedtls_x509_crt_parse(&h->cas, h->ca.data, pem_len(&h->ca));
 	} else {
 		rc = mbedtls_x509_crt_parse_file(&h->cas, h->ca_file);
 	}
@@ -508,12 +514,8 @@ static void setup_tls(cf_http *h)
 		curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert_file);
 	}
 	if (h->key.data) {
-		/* mbedTLS parses a PEM key only with its terminating NUL counted (libcurl passes a
-		 * key blob on as it is, unlike a certificate); copy_blob put one after it */
-		blob key = h->key;
+		blob key = { h->key.data, pem_len(&h->key) };   /* libcurl passes a key blob on as it is */
 
-		if (key.len > 10 && memcmp(key.data, "-----BEGIN", 10) == 0 && ((char *)key.data)[key.len - 1] != '\0')
-			key.len++;
 		set_blob(c, CURLOPT_SSLKEY_BLOB, &key);
 		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
 	} else if (h->key_file) {

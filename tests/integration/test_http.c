@@ -477,6 +477,39 @@ static void client_certificate(void)
 	cf_http_response_free(&r);
 	cf_http_free(h);
 
+	/* PEM after other text, as openssl pkcs12 -nodes prints it (Go's pem.Decode skips it) */
+	{
+		static const char bag[] = "Bag Attributes\n    friendlyName: admin\n";
+		char *bkey = malloc(sizeof(bag) - 1 + key_len), *ca = NULL, *bca = NULL;
+		size_t ca_len = 0;
+
+		ca = read_file(env_need("CFLUX_CA"), &ca_len);
+		bca = malloc(sizeof(bag) - 1 + ca_len);
+		CHECK(bkey != NULL && ca != NULL && bca != NULL);
+		if (bkey && ca && bca) {
+			memcpy(bkey, bag, sizeof(bag) - 1);
+			memcpy(bkey + sizeof(bag) - 1, key, key_len);
+			memcpy(bca, bag, sizeof(bag) - 1);
+			memcpy(bca + sizeof(bag) - 1, ca, ca_len);
+			o.tls.key = bkey;
+			o.tls.key_len = sizeof(bag) - 1 + key_len;
+			o.tls.ca_file = NULL;
+			o.tls.ca = bca;
+			o.tls.ca_len = sizeof(bag) - 1 + ca_len;
+			CHECK_OK(cf_http_new(&h, &o));
+			CHECK(status_of(h, &req) == 200);
+			cf_http_free(h);
+			cf_free_secret(bkey, sizeof(bag) - 1 + key_len);
+			bkey = NULL;
+		}
+		free(bkey);
+		free(bca);
+		cf_free(ca);
+		o.tls.ca = NULL;
+		o.tls.ca_len = 0;
+		o.tls.ca_file = env_need("CFLUX_CA");
+	}
+
 	o.tls.cert = o.tls.key = NULL;
 	o.tls.cert_len = o.tls.key_len = 0;
 	o.tls.cert_file = cert_path;

@@ -289,8 +289,15 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 		return git_credential_userpass_plaintext_new(out, a->username, a->password ? a->password : "");
 	if ((allowed & GIT_CREDENTIAL_USERNAME))
 		return git_credential_username_new(out, user);
-	snprintf(ctx->err, sizeof(ctx->err), "%s asks for credentials and the GitRepository gives none "
-		 "(set spec.secretRef)", url);
+	/* libgit2 asks for a "default" credential only for Negotiate; none is ever made here (so
+	 * GSS-API is never called: source/gssapi_absent.c) */
+	if (allowed == GIT_CREDENTIAL_DEFAULT)
+		snprintf(ctx->err, sizeof(ctx->err), "%s offers only Negotiate (Kerberos) authentication, "
+			 "which cflux does not speak, as Flux does not: use Basic (username and password), "
+			 "a bearer token or an SSH key", url);
+	else
+		snprintf(ctx->err, sizeof(ctx->err), "%s asks for credentials and the GitRepository gives "
+			 "none (set spec.secretRef)", url);
 	ctx->refused = 1;
 	return GIT_EUSER;
 }

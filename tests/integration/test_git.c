@@ -3,6 +3,7 @@
 #include "kube_env.h"
 #include "source/artifact.h"
 #include "source/git.h"
+#include "source/gssapi_absent.h"
 #include "source/ignore.h"
 #include "test.h"
 #include "util/alloc.h"
@@ -179,6 +180,32 @@ static void over_https_with_ca(void)
 	transport("CFLUX_GIT_URL_HTTPS", &a, "https.tar.gz");
 }
 
+/* libgit2 offers Negotiate only for a "default" credential, which cflux never makes: a server
+ * that offers Negotiate beside Basic is answered with Basic, one that offers only Negotiate gets
+ * an error that names it, and no GSS-API function is called. This binary links the functions of
+ * the release controllers' static link (common/source/gssapi_absent.c), which stand in front of
+ * the ones libgit2's shared library would bring, and count their calls. */
+static void negotiate_never_asked(void)
+{
+	cf_git_auth a = CF_GIT_AUTH_INIT;
+	cf_git_ref ref = { .branch = "main" };
+	cf_git_target t;
+	char digest[72];
+	unsigned long before = cf_gssapi_calls();
+
+	a.ca_pem = ca.data;
+	a.ca_len = ca.len;
+	a.username = env_need("CFLUX_GIT_USER");
+	a.password = env_need("CFLUX_GIT_PASSWORD");
+	if (a.username == NULL || a.password == NULL || env_need("CFLUX_GIT_URL_HTTPS_NEGOTIATE_ONLY") == NULL)
+		return;
+	transport("CFLUX_GIT_URL_HTTPS_NEGOTIATE", &a, "negotiate.tar.gz");
+	CHECK(fetch_archive(&t, "CFLUX_GIT_URL_HTTPS_NEGOTIATE_ONLY", &ref, &a, "negotiate-only.tar.gz",
+			    digest) == CF_EAUTH);
+	CHECK_CONTAINS(cf_err_msg(), "offers only Negotiate (Kerberos) authentication");
+	CHECK(cf_gssapi_calls() == before);
+}
+
 static void over_ssh(void)
 {
 	cf_git_auth a = CF_GIT_AUTH_INIT;
@@ -343,6 +370,7 @@ static const cf_test_case cases[] = {
 	{ "url_credentials_not_shown", url_credentials_not_shown },
 	{ "over_http", over_http },
 	{ "over_https_with_ca", over_https_with_ca },
+	{ "negotiate_never_asked", negotiate_never_asked },
 	{ "over_ssh", over_ssh },
 	{ "same_tree_same_digest", same_tree_same_digest },
 	{ "refs_resolve", refs_resolve },

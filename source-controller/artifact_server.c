@@ -42,9 +42,11 @@ static int safe_path(const char *p)
 
 static void serve_one(cf_artifact_server *s, const cf_bus_msg *m, cf_buf *reply)
 {
-	static unsigned char chunk[CF_BUS_CHUNK_MAX];
 	cf_buf full = CF_BUF_INIT(8192);
+	unsigned char *chunk;
 	struct stat st;
+	uint64_t left;
+	size_t want;
 	ssize_t n;
 	int fd;
 
@@ -75,17 +77,29 @@ static void serve_one(cf_artifact_server *s, const cf_bus_msg *m, cf_buf *reply)
 		cf_bus_encode_error(reply, CF_EINVAL, "bad offset or not a file");
 		return;
 	}
-	n = pread(fd, chunk, sizeof(chunk), (off_t)m->offset);
-	close(fd);
-	if (n < 0) {
-		cf_bus_encode_error(reply, CF_EIO, "read failed");
+	/* the chunk on the heap for this request only: a buffer kept (or static) would stay
+	 * resident at its 1 MiB after the first large artifact served */
+	left = (uint64_t)st.st_size - m->offset;
+	want = left < CF_BUS_CHUNK_MAX ? (size_t)left : CF_BUS_CHUNK_MAX;
+	if ((chunk = cf_malloc(want ? want : 1)) == NULL) {
+		close(fd);
+		cf_bus_encode_error(reply, CF_ENOMEM, "out of memory");
 		return;
 	}
-	cf_bus_encode_chunk(reply, (uint64_t)st.st_size, m->offset, chunk, (size_t)n);
+	n = pread(fd, chunk, want, (off_t)m->offset);
+	close(fd);
+	if (n < 0)
+		cf_bus_encode_error(reply, CF_EIO, "read failed");
+	else
+		cf_bus_encode_chunk(reply, (uint64_t)st.st_size, m->offset, chunk, (size_t)n);
+	cf_free(chunk);
 }
 
-/* Single-threaded on purpose: one chunk is a pread of at most 1 MiB; the chunk buffer is
- * static for that reason. */
+/* A reply buffer past this is given back after its send, not kept for the next request. */
+#define REPLY_KEEP (64u * 1024)
+
+/* Single-threaded on purpose: one chunk is a pread of at most 1 MiB, and one request at a
+ * time bounds what the service holds to that. */
 static void *server_loop(void *arg)
 {
 	cf_artifact_server *s = arg;
@@ -108,6 +122,8 @@ static void *server_loop(void *arg)
 		nng_free(req, len);
 		if ((rv = nng_send(s->sock, reply.data, reply.len, 0)) != 0)
 			cf_log(CF_LOG_WARN, "artifact service: reply not sent", "error", nng_strerror(rv), NULL);
+		if (reply.cap > REPLY_KEEP)
+			cf_buf_free(&reply);
 	}
 	cf_buf_free(&reply);
 	cf_wipe(scratch.data, scratch.len);

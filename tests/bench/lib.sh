@@ -6,8 +6,8 @@ secs() { echo "$1 $2" | awk '{ printf "%.2f", $2 - $1 }'; }
 # cpu PID: user+system seconds so far; cpu_all PID: with its children it has waited for
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"; }
 cpu_all() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13 + $14 + $15) / hz }' "/proc/$1/stat"; }
-# rss PID VmRSS|VmHWM: in MiB
-rss() { awk -v k="$2" '$1 == k":" { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+# rss PID VmRSS|VmHWM|RssAnon: in MiB, one decimal (an idle cflux controller is 3 to 5 MiB)
+rss() { awk -v k="$2" '$1 == k":" { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 # until_ok SECS CMD...: polls CMD (every $UNTIL_SLEEP, default 0.2 s) until it succeeds; fails after SECS
 until_ok() {
 	deadline=$(($(date +%s) + $1)); shift

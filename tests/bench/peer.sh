@@ -16,8 +16,9 @@
 #                  (converge and re-reconcile; logged at info); Flux has no drift watch
 #   objects/s      4N / converge; beside it `kubectl apply --server-side` of the same 4N objects
 #                  in one call (into its own namespace, once per run)
-#   RSS            idle (started, nothing to do) and peak (VmHWM) per controller, and the
-#                  idle private part (RssAnon: heap and stacks, not shared library pages)
+#   RSS            idle (started, nothing to do), peak (VmHWM) and after (idle again once the
+#                  scenarios above are done) per controller, and the idle private part
+#                  (RssAnon: heap and stacks, not shared library pages)
 #   CPU            user+system seconds of both controllers for converge and for re-reconcile,
 #                  and beside them the kube-apiserver's, etcd's, and etcd's WAL fsync seconds
 #                  (where the time goes that is not the controllers')
@@ -340,6 +341,10 @@ run() {
 	fi
 	echo "sc_peak $(rss $SC VmHWM)" >> "$out"
 	echo "kc_peak $(rss $KC VmHWM)" >> "$out"
+	# after: idle again once all of the above is done (what a fleet's controllers hold between
+	# changes: their caches, and what the allocator kept of the peak)
+	echo "sc_after $(rss $SC VmRSS)" >> "$out"
+	echo "kc_after $(rss $KC VmRSS)" >> "$out"
 
 	# clean up while the controllers run (Flux's finalizers), then the CRDs go
 	kubectl -n $KSNS delete kustomizations --all --wait=true --timeout=300s >/dev/null 2>&1 || true
@@ -446,10 +451,12 @@ row "etcd WAL fsync time, re-reconcile" fsync_rereconcile s
 row "kube-apiserver requests, re-reconcile" requests_rereconcile ""
 row "source-controller RSS idle" sc_idle MiB
 row "source-controller RSS peak" sc_peak MiB
+row "source-controller RSS after the run, idle again" sc_after MiB
 row "kustomize-controller RSS idle" kc_idle MiB
 row "source-controller idle, private (RssAnon)" sc_idle_anon MiB
 row "kustomize-controller idle, private (RssAnon)" kc_idle_anon MiB
 row "kustomize-controller RSS peak" kc_peak MiB
+row "kustomize-controller RSS after the run, idle again" kc_after MiB
 for p in cflux $( [ "$PEER" = flux ] && echo flux); do
 	for sc in converge rereconcile; do
 		echo "$p, kube-apiserver requests of $sc, most first: $(head -n 8 "$W/requests-$p-$sc" | awk '{ printf "%s%s %s", (NR > 1 ? "; " : ""), $1, substr($0, length($1) + 2) }')"

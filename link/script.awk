@@ -1,0 +1,38 @@
+# link/script.awk -v order=FILE - ld's default script (what `ld --verbose` prints between its
+# "=====" lines, for the very flags of the link) with the objects of FILE placed first: a
+# PATTERN line in .text, a "rodata PATTERN" line in .rodata. The code and constants a controller
+# uses from start to idle then sit on a few contiguous pages instead of scattered over the
+# whole binary (link/README). A missing or empty
+# FILE leaves the script as it is; a pattern that matches no object of a link matches nothing.
+BEGIN {
+	while (order != "" && (getline line < order) > 0) {
+		if (line ~ /^#/ || line == "")
+			continue
+		n++
+		hot[n] = line
+		text[n] = (sub(/^rodata /, "", hot[n]) == 0)   # "rodata PATTERN": constants, else code
+	}
+}
+/^=====/ { inscript = !inscript; next }
+!inscript { next }
+# .text: the first statement of its braces is *(.text.unlikely ...)
+/^  \.text +:/ { print; intext = 1; next }
+intext && /^  \{/ {
+	print
+	for (i = 1; i <= n; i++)
+		if (text[i])
+			printf "    %s(.text .text.* .stub)\n", hot[i]
+	intext = 0
+	next
+}
+# .rodata: one line, "  .rodata : { *(.rodata .rodata.* .gnu.linkonce.r.*) }"
+/^  \.rodata +: \{ \*\(\.rodata / {
+	sub(/\{ /, "{\n")
+	printf "%s", substr($0, 1, index($0, "{\n") + 1)
+	for (i = 1; i <= n; i++)
+		if (!text[i])
+			printf "    %s(.rodata .rodata.*)\n", hot[i]
+	print "    " substr($0, index($0, "{\n") + 2)
+	next
+}
+{ print }

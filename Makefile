@@ -19,10 +19,15 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CURL_DIR  ?= $(or $(CFLUX_CACHE),$(HOME)/.cache/cflux)/curl
 CURL_LIB   = $(CURL_DIR)/lib/libcurl.a
 CURL_LIBS  = $(CURL_LIB) -lnghttp2 -lmbedtls
+# nng: Debian's nng source built static with 7 threads whatever the CPUs (Debian's libnng starts
+# 3 per CPU and more: 13 on 2 cores, 87 on 64), without its TLS and WebSocket, by make deps
+# (tests/env/build-nng)
+NNG_DIR   ?= $(or $(CFLUX_CACHE),$(HOME)/.cache/cflux)/nng
+NNG_LIB    = $(NNG_DIR)/lib/libnng.a
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -iquote common -iquote . -iquote cli -iquote tests/unit \
-           -isystem $(CURL_DIR)/include $(PKG_CFLAGS)
-LDLIBS  += $(CURL_LIBS) $(PKG_LIBS) -lnng -lmbedx509 -lmbedcrypto -lpthread -lm
+           -isystem $(CURL_DIR)/include -isystem $(NNG_DIR)/include $(PKG_CFLAGS)
+LDLIBS  += $(CURL_LIBS) $(PKG_LIBS) $(NNG_LIB) -lmbedx509 -lmbedcrypto -lpthread -lm
 
 ifeq ($(SANITIZE),1)
 MODE     = sanitize
@@ -30,6 +35,8 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 else
 MODE     = release
+# a section per function and per object: link/*.order places only what a controller runs at idle
+CFLAGS  += -ffunction-sections -fdata-sections
 endif
 
 BUILD = build/$(MODE)
@@ -83,13 +90,16 @@ $(BUILD)/%.o: %.c $(wildcard common/*/*.h $(CONTROLLERS:%=%/*.h) cli/*.h) tests/
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# libcurl.a is a prerequisite so that a new one relinks every binary (through this archive)
-$(LIB): $(COMMON_OBJ) $(CURL_LIB)
+# libcurl.a and libnng.a are prerequisites so that a new one relinks every binary (through
+# this archive)
+$(LIB): $(COMMON_OBJ) $(CURL_LIB) $(NNG_LIB)
 	rm -f $@
 	ar rcs $@ $(COMMON_OBJ)
 
 $(CURL_LIB):
 	@echo "$@ is missing: make deps builds it (tests/env/build-curl)" >&2; exit 1
+$(NNG_LIB):
+	@echo "$@ is missing: make deps builds it (tests/env/build-nng)" >&2; exit 1
 
 CLI_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(BUILD)/gen/crds.o
 bin/cflux: $(CLI_OBJ) $(LIB)
@@ -113,7 +123,7 @@ $(BUILD)/gen/crds.o: $(BUILD)/gen/crds.c
 # nsswitch.conf) are built into it, so none is loaded. The link runs quiet (-w) and, when it
 # fails, again without -w to show why. The sanitizer build links them as the others.
 STATIC_CONTROLLERS = kustomize-controller helm-controller notification-controller
-STATIC_LDLIBS      = $(CURL_LIBS) -lyaml -ljansson -lz -lnng -lmbedx509 -lmbedcrypto -lpthread -lm
+STATIC_LDLIBS      = $(CURL_LIBS) -lyaml -ljansson -lz $(NNG_LIB) -lmbedx509 -lmbedcrypto -lpthread -lm
 static_link = $(CC) $(LDFLAGS) -static-pie $(RELR) $(LAYOUT) -o $@ $(LINK_INPUTS) $(STATIC_LDLIBS) -Wl,-w || \
 	$(CC) $(LDFLAGS) -static-pie $(RELR) $(LAYOUT) -o $@ $(LINK_INPUTS) $(STATIC_LDLIBS)
 # The two with libgit2 (source- and image-automation-controller) link static-pie too, with
@@ -129,7 +139,7 @@ GIT_CONTROLLERS  = source-controller image-automation-controller
 RELR             = -Wl,-z,pack-relative-relocs
 GSSAPI_ABSENT_OBJ = $(BUILD)/$(GSSAPI_ABSENT:.c=.o)
 GIT_STATIC_LDLIBS = $(CURL_LIB) -lnghttp2 -lgit2 -lssh2 -lcrypto -lhttp_parser -lpcre2-8 \
-	-lmbedtls -lmbedx509 -lmbedcrypto -lyaml -ljansson -lnng -lz -lpthread -lm
+	-lmbedtls -lmbedx509 -lmbedcrypto -lyaml -ljansson $(NNG_LIB) -lz -lpthread -lm
 git_static_link = $(CC) $(LDFLAGS) -static-pie $(RELR) $(LAYOUT) -o $@ $(LINK_INPUTS) $(GIT_STATIC_LDLIBS) -Wl,-w || \
 	$(CC) $(LDFLAGS) -static-pie $(RELR) $(LAYOUT) -o $@ $(LINK_INPUTS) $(GIT_STATIC_LDLIBS)
 # The layout of both static links: ld's own script with the objects that a controller runs from
@@ -286,7 +296,7 @@ env-down:
 	@sh tests/env/down
 
 FUZZ_CC ?= clang
-FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -iquote common -iquote . -isystem $(CURL_DIR)/include $(PKG_CFLAGS)
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -iquote common -iquote . -isystem $(CURL_DIR)/include -isystem $(NNG_DIR)/include $(PKG_CFLAGS)
 fuzz:
 	@mkdir -p build/fuzz/ctrl
 	rm -f build/fuzz/libctrl.a
@@ -295,7 +305,7 @@ fuzz:
 		ar rcs build/fuzz/libctrl.a $$o || exit 1; done
 	for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 		$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined \
-			-o build/fuzz/$$n $$f $(COMMON_SRC) build/fuzz/libctrl.a $(CURL_LIBS) $(PKG_LIBS) -lnng -lmbedx509 -lmbedcrypto -lpthread -lm || exit 1; done
+			-o build/fuzz/$$n $$f $(COMMON_SRC) build/fuzz/libctrl.a $(CURL_LIBS) $(PKG_LIBS) $(NNG_LIB) -lmbedx509 -lmbedcrypto -lpthread -lm || exit 1; done
 	@echo "fuzzers in build/fuzz/; run e.g. build/fuzz/fuzz_yaml tests/fuzz/corpus/yaml"
 
 clean:

@@ -53,10 +53,10 @@ file == 1 && inmap && (out == ".text" || out == ".rodata") {
 	pending = ""
 	if (hex(size) <= 0)
 		next
-	if (out == ".text") { n++; lo[n] = hex(start); hi[n] = lo[n] + hex(size); obj[n] = f }
+	if (out == ".text") { n++; lo[n] = hex(start); hi[n] = lo[n] + hex(size); obj[n] = f; tsect[n] = sect }
 	# merged strings and constants (.rodata.str1.1, .rodata.cst16) of every object are one
 	# pool, where the first of them is (in the hot objects): only the others tell
-	else if (sect !~ /^\.rodata\.(str|cst)/) { nr++; rlo[nr] = hex(start); rhi[nr] = rlo[nr] + hex(size); robj[nr] = f }
+	else if (sect !~ /^\.rodata\.(str|cst)/) { nr++; rlo[nr] = hex(start); rhi[nr] = rlo[nr] + hex(size); robj[nr] = f; rsect[nr] = sect }
 	next
 }
 file == 1 { next }
@@ -66,21 +66,23 @@ FILENAME ~ /\.pages$/ { resident[$1 + 0] = 1; next }
 /^ob=/ { inbin = ($0 !~ /\?\?\?/); next }
 inbin && /^0x/ { a = hex($1); if (!(a in ran)) { ran[a] = 1; nran++ } }
 END {
-	# code: the objects of the instructions callgrind saw (sections sorted by address, as in
-	# the map), and those of the code pages the native run touched (a variant picked for this
-	# CPU, a path callgrind did not take)
+	# code: the sections of the instructions callgrind saw (sorted by address, as in the map),
+	# and those of the code pages the native run touched where callgrind saw nothing (a variant
+	# picked for this CPU, a path callgrind did not take); a page with code callgrind saw is
+	# left out, or whatever shares it would stay in the list for good
 	for (k in ran) {
 		a = k + 0   # a subscript is a string: compared with numbers, it must be one
 		m = find(a)
 		if (m) { hot[m] = 1; page[int(a / 4096)] = 1; win[int(a / 65536)] = 1 }
 	}
 	for (k in resident)
-		for (a = k + 0; a < k + 4096; a += 16)
-			if ((m = find(a)))
-				hot[m] = 1
+		if (!(int(k / 4096) in page))
+			for (a = k + 0; a < k + 4096; a += 16)
+				if ((m = find(a)))
+					hot[m] = 1
 	for (m = 1; m <= n; m++)
 		if (m in hot) {
-			p = pattern(obj[m])
+			p = pattern(obj[m]) own(tsect[m])
 			if (!(p in seen)) { seen[p] = 1; print p; nobj++; bytes += hi[m] - lo[m] }
 		}
 	# constants: the .rodata input sections on a touched page (merged strings overlap, so a
@@ -91,13 +93,21 @@ END {
 				data[r] = 1
 	for (r = 1; r <= nr; r++)
 		if (r in data) {
-			p = pattern(robj[r])
+			p = pattern(robj[r]) own(rsect[r])
 			if (!(("rodata " p) in seen)) { seen["rodata " p] = 1; print "rodata " p; ndata++; dbytes += rhi[r] - rlo[r] }
 		}
 	for (p in page) npage++
 	for (w in win) nwin++
 	printf "order.awk: %d instructions run, in %d objects (%.0f KiB of code); %d pages (%d KiB) run, in %d 64 KiB windows (%d KiB) as laid out now; constants read in %d objects (%.0f KiB)\n",
 		nran, nobj, bytes / 1024, npage, npage * 4, nwin, nwin * 64, ndata, dbytes / 1024 > "/dev/stderr"
+}
+# own(sect): "(sect)" for a function's or an object's own section (-ffunction-sections,
+# -fdata-sections: ours, curl's and nng's), so that only what ran moves; "" for an object's
+# whole .text or .rodata, and for the sections every object has
+function own(sect) {
+	if (sect ~ /^\.(text|rodata)\./ && sect !~ /^\.text\.(unlikely|startup|hot|exit|sorted)$/)
+		return "(" sect ")"
+	return ""
 }
 # find(a): the .text input section holding address a, 0 if none
 function find(a,    l, h, m) {

@@ -1,9 +1,10 @@
 # link/script.awk -v order=FILE - ld's default script (what `ld --verbose` prints between its
 # "=====" lines, for the very flags of the link) with the objects of FILE placed first: a
-# PATTERN line in .text, a "rodata PATTERN" line in .rodata. The code and constants a controller
-# uses from start to idle then sit on a few contiguous pages instead of scattered over the
-# whole binary (link/README). A missing or empty
-# FILE leaves the script as it is; a pattern that matches no object of a link matches nothing.
+# PATTERN line in .text, a "rodata PATTERN" line in .rodata (a pattern that names its section,
+# "*libnng.a:aio.c.o(.text.nni_aio_init)", is taken as it is). The code and constants a
+# controller uses from start to idle then sit on a few contiguous pages instead of scattered
+# over the whole binary (link/README). A missing or empty FILE leaves the script as it is; a
+# pattern that matches no object of a link matches nothing.
 BEGIN {
 	while (order != "" && (getline line < order) > 0) {
 		if (line ~ /^#/ || line == "")
@@ -21,7 +22,7 @@ intext && /^  \{/ {
 	print
 	for (i = 1; i <= n; i++)
 		if (text[i])
-			printf "    %s(.text .text.* .stub)\n", hot[i]
+			printf "    %s%s\n", hot[i], index(hot[i], "(") ? "" : "(.text .text.* .stub)"
 	intext = 0
 	next
 }
@@ -31,7 +32,7 @@ intext && /^  \{/ {
 	printf "%s", substr($0, 1, index($0, "{\n") + 1)
 	for (i = 1; i <= n; i++)
 		if (!text[i])
-			printf "    %s(.rodata .rodata.*)\n", hot[i]
+			printf "    %s%s\n", hot[i], index(hot[i], "(") ? "" : "(.rodata .rodata.*)"
 	print "    " substr($0, index($0, "{\n") + 2)
 	next
 }

@@ -5,6 +5,7 @@
 #include "util/err.h"
 #include "util/sha256.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,41 @@ static void notices(void)
 	msleep(1);
 }
 
+/* The nng that cflux links (tests/env/build-nng) starts 7 threads whatever the CPUs; Debian's
+ * libnng starts 3 per CPU and more (13 on 2 cores). Counted once nng runs: after the cases
+ * above, or after a socket of its own here. */
+static void nng_threads_fixed(void)
+{
+	cf_bus_pub *pub = NULL;
+	struct dirent *e;
+	char path[300], name[64];
+	int nng = 0;
+	DIR *d;
+
+	CHECK_OK(cf_bus_pub_open(&pub, "inproc://nng-threads", 0));
+	CHECK((d = opendir("/proc/self/task")) != NULL);
+	while (d && (e = readdir(d)) != NULL) {
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(name, sizeof(name), f) && strncmp(name, "nng:", 4) == 0)
+			nng++;
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	CHECK(nng > 0);
+	if (nng > 7)
+		fprintf(stderr, "nng_threads_fixed: %d nng threads on %ld CPUs (7 expected: tests/env/build-nng)\n",
+			nng, sysconf(_SC_NPROCESSORS_ONLN));
+	CHECK(nng <= 7);
+	cf_bus_pub_free(pub);
+}
+
 static const cf_test_case cases[] = {
 	{ "round_trips", round_trips },
 	{ "malformed_input_is_refused", malformed_input_is_refused },
@@ -269,5 +305,6 @@ static const cf_test_case cases[] = {
 	{ "token_file", token_file },
 	{ "artifact_service", artifact_service },
 	{ "notices", notices },
+	{ "nng_threads_fixed", nng_threads_fixed },
 };
 CF_TEST_MAIN(cases)

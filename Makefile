@@ -117,8 +117,8 @@ $(BUILD)/gen/crds.o: $(BUILD)/gen/crds.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The controllers that need no libgit2 link static (static-pie) in a release build: one
-# binary, no shared libraries to map and relocate, so an idle one sits at 3.4 to 3.8 MiB RSS
-# instead of 4.9 to 5.3 (tests/bench/idle.sh). glibc notes at link time that getaddrinfo in a static
+# binary, no shared libraries to map and relocate: an idle one sat at 3.4 to 3.8 MiB RSS
+# instead of 4.9 to 5.3 (tests/bench/idle.sh; 2.4 to 2.6 with the layout below). glibc notes at link time that getaddrinfo in a static
 # binary may load NSS modules at run time; hosts "files dns" (Debian's, and the default with no
 # nsswitch.conf) are built into it, so none is loaded. The link runs quiet (-w) and, when it
 # fails, again without -w to show why. The sanitizer build links them as the others.
@@ -142,11 +142,12 @@ GIT_STATIC_LDLIBS = $(CURL_LIB) -lnghttp2 -lgit2 -lssh2 -lcrypto -lhttp_parser -
 	-lmbedtls -lmbedx509 -lmbedcrypto -lyaml -ljansson $(NNG_LIB) -lz -lpthread -lm
 git_static_link = $(CC) $(LDFLAGS) -static-pie $(RELR) $(LAYOUT) -o $@ $(LINK_INPUTS) $(GIT_STATIC_LDLIBS) -Wl,-w || \
 	$(CC) $(LDFLAGS) -static-pie $(RELR) $(LAYOUT) -o $@ $(LINK_INPUTS) $(GIT_STATIC_LDLIBS)
-# The layout of both static links: ld's own script with the objects that a controller runs from
-# start to idle placed first in .text and .rodata (link/<controller>.order, made by make
-# link-order; link/README). Scattered over a 4-10 MiB binary, that code cost an idle controller
-# whole 64 KiB windows of RSS (the kernel maps the pages around each fault); together it is a
-# few. The link map is written beside the script, for link/profile.sh.
+# The layout of both static links: ld's own script with the code and constants that a
+# controller uses from start to idle placed first in .text and .rodata (link/<controller>.order,
+# made by make link-order; link/README.md). Scattered over a 7-13 MiB binary, they cost an idle
+# controller whole 64 KiB windows of RSS (the kernel maps the cached pages around each fault):
+# 2-2.5 MiB of code; gathered, about 1 MiB. The link map is written beside the script, for
+# link/profile.sh.
 LAYOUT      = -Wl,-T,$(BUILD)/link/$(@F).ld -Wl,-Map,$(BUILD)/link/$(@F).map
 LINK_INPUTS = $(filter-out %.ld,$^)
 $(BUILD)/link/%.ld: link/%.order link/script.awk
@@ -279,7 +280,8 @@ bench-image: $(BINS) $(BUILD)/bench/bench_push_tags
 bench-idle: $(BINS)
 	@$(BENCH_ENV) CFLUX_BENCH_ONLY=idle sh tests/bench/run
 
-# make link-order: link/<controller>.order anew, from callgrind profiles of the idle controllers
+# make link-order: link/<controller>.order anew, from profiles of the idle controllers (a native
+# one of the pages they touch, and callgrind's; link/profile.sh)
 link-order: $(BINS)
 	@sh link/profile.sh
 

@@ -2,10 +2,11 @@
 # profiles of it (--dump-instr=yes --compress-pos=no --compress-strings=no) and PAGES (a file
 # whose name ends in .pages: the link addresses of the binary's pages resident in a run that
 # read each page alone, tests/bench/idle.sh), the ld input-file patterns of
-#   PATTERN         the objects whose code ran (callgrind's instructions, and the code pages
-#                   touched natively), for link/script.awk to place first in .text;
-#   rodata PATTERN  the objects with constants on a touched page (callgrind sees no data),
-#                   first in .rodata;
+#   PATTERN         the objects (or functions, where they have their own section) whose code
+#                   ran (callgrind's instructions, and the code pages touched natively), for
+#                   link/script.awk to place first in .text;
+#   rodata PATTERN  the objects (or their constants' own sections) on a touched page
+#                   (callgrind sees no data), first in .rodata;
 # each in address order. On stderr: what ran, in bytes, in 4 KiB pages and in the 64 KiB
 # windows the kernel maps around each page fault (fault-around), as the binary is laid out now.
 function hex(s,    i, c, v) {
@@ -41,8 +42,8 @@ function pattern(f,    a, m) {
 	return "*" f
 }
 FNR == 1 { file++ }
-# the map: input sections of the output section .text (name and address on one line, or the
-# name alone and the address on the next)
+# the map: input sections of the output sections .text and .rodata (name and address on one
+# line, or the name alone and the address on the next)
 file == 1 && /^Linker script and memory map/ { inmap = 1; next }
 file == 1 && inmap && /^[^ ]/ { out = $1; pending = ""; next }
 file == 1 && inmap && (out == ".text" || out == ".rodata") {

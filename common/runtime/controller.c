@@ -144,9 +144,8 @@ static void controller_stop(const cf_controller_def *d, pthread_t **workers, cf_
  * little (its threads mostly wait on the network). And a fixed mmap threshold: glibc raises
  * it to the size of each large block freed (up to 32 MiB), after which blocks of that size come
  * from the arena and stay resident once freed; fixed at 128 KiB, a list reply, a build or an
- * artifact chunk is given back to the system when freed, so a controller idle after work
- * returns to about its idle size. MALLOC_ARENA_MAX and MALLOC_MMAP_THRESHOLD_ in the
- * environment win. */
+ * artifact chunk is given back to the system when freed rather than kept in the arena.
+ * MALLOC_ARENA_MAX and MALLOC_MMAP_THRESHOLD_ in the environment win. */
 static void tune_malloc(void)
 {
 #if defined(__SANITIZE_ADDRESS__)

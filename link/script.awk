@@ -12,6 +12,7 @@ BEGIN {
 		n++
 		hot[n] = line
 		text[n] = (sub(/^rodata /, "", hot[n]) == 0)   # "rodata PATTERN": constants, else code
+		ntext += text[n]
 	}
 }
 /^=====/ { inscript = !inscript; next }
@@ -24,6 +25,7 @@ intext && /^  \{/ {
 		if (text[i])
 			printf "    %s%s\n", hot[i], index(hot[i], "(") ? "" : "(.text .text.* .stub)"
 	intext = 0
+	placed_text = 1
 	next
 }
 # .rodata: one line, "  .rodata : { *(.rodata .rodata.* .gnu.linkonce.r.*) }"
@@ -34,6 +36,19 @@ intext && /^  \{/ {
 		if (!text[i])
 			printf "    %s%s\n", hot[i], index(hot[i], "(") ? "" : "(.rodata .rodata.*)"
 	print "    " substr($0, index($0, "{\n") + 2)
+	placed_rodata = 1
 	next
 }
 { print }
+# a script whose .text or .rodata reads otherwise (another binutils) would drop the layout
+# without a word: fail, naming what was not found
+END {
+	if (ntext > 0 && !placed_text) {
+		print "script.awk: no \".text :\" statement followed by \"{\" in ld's script: " order " not applied" > "/dev/stderr"
+		exit 1
+	}
+	if (n > ntext && !placed_rodata) {
+		print "script.awk: no \".rodata : { *(.rodata ...\" line in ld's script: " order " not applied" > "/dev/stderr"
+		exit 1
+	}
+}

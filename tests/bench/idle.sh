@@ -19,6 +19,7 @@ cd "$REPO"
 SETTLE=${BENCH_IDLE_SECS:-10}
 READY_SECS=60
 NS=bench-idle
+NAMES="source-controller kustomize-controller helm-controller notification-controller image-automation-controller"
 PROFILE=""
 BIN=${CFLUX_IDLE_BIN:-bin}
 if [ -n "${CFLUX_PROFILE_DIR:-}" ]; then
@@ -66,7 +67,7 @@ for p in 17180 17182 17184 17186 17188; do
 		exit 1
 	fi
 done
-for n in source-controller kustomize-controller helm-controller notification-controller image-automation-controller; do
+for n in $NAMES; do
 	eval "p=\$pid_$(echo "$n" | tr - _)"
 	echo "$n $(rss $p VmRSS) $(rss $p RssAnon) $(awk '$6 ~ /\.so/ { print $6 }' /proc/$p/maps | sort -u | wc -l)" >> "$W/ready"
 done
@@ -84,7 +85,7 @@ pages() {
 	done
 }
 if [ -n "${CFLUX_PAGES_DIR:-}" ]; then
-	for n in source-controller kustomize-controller helm-controller notification-controller image-automation-controller; do
+	for n in $NAMES; do
 		eval "p=\$pid_$(echo "$n" | tr - _)"
 		pages "$p" "$(cd "$BIN" && pwd)/$n" > "$CFLUX_PAGES_DIR/$n.pages"
 	done

@@ -116,3 +116,19 @@ ensure_deb_src() {
 	fi
 	apt-get update -qq
 }
+
+# deb_src_version PKG: the newest version of Debian's source package PKG (deb-src entries made
+# first); fails naming PKG when apt knows none
+deb_src_version() {
+	ensure_deb_src >&2
+	dsv=$(apt-cache showsrc "$1" 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1)
+	[ -n "$dsv" ] || { echo "apt-cache showsrc $1 names no version (deb-src entries?)" >&2; return 1; }
+	echo "$dsv"
+}
+# deb_src_unpack PKG VERSION LOG: Debian's source package PKG=VERSION, its patches applied, into
+# ./tree of the current directory; apt's and dpkg-source's output to LOG, shown when one fails
+deb_src_unpack() {
+	command -v dpkg-source >/dev/null 2>&1 || { echo "dpkg-source is needed (make deps installs it)" >&2; return 1; }
+	apt-get source --download-only "$1=$2" >"$3" 2>&1 || { cat "$3" >&2; return 1; }
+	dpkg-source -x "$1"_*.dsc tree >>"$3" 2>&1 || { cat "$3" >&2; return 1; }
+}

@@ -311,6 +311,18 @@ size_t cf_workqueue_due(cf_workqueue *q)
 	return n;
 }
 
+int cf_workqueue_idle(cf_workqueue *q)
+{
+	long long now = now_ms();
+	int busy = 0;
+
+	pthread_mutex_lock(&q->lock);
+	for (size_t i = 0; i < q->n && !busy; i++)
+		busy = q->items[i].state != ST_QUEUED || q->items[i].due_ms <= now;
+	pthread_mutex_unlock(&q->lock);
+	return !busy;
+}
+
 void cf_workqueue_collect(void *queue)
 {
 	cf_workqueue *q = queue;

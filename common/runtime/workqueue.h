@@ -40,6 +40,8 @@ void cf_workqueue_shutdown(cf_workqueue *q);
 size_t cf_workqueue_len(cf_workqueue *q);
 /* Keys due now and not in progress (what workers would take next). */
 size_t cf_workqueue_due(cf_workqueue *q);
+/* 1 when no key is in progress and none is due now (the workers have nothing to do). */
+int  cf_workqueue_idle(cf_workqueue *q);
 /* Sets workqueue_depth (runtime/metrics.h) of each queue name: the keys due now, not in
  * progress. A metrics collector (queue: a cf_workqueue). */
 void cf_workqueue_collect(void *queue);

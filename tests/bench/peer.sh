@@ -17,8 +17,9 @@
 #   objects/s      4N / converge; beside it `kubectl apply --server-side` of the same 4N objects
 #                  in one call (into its own namespace, once per run)
 #   RSS            idle (started, nothing to do), peak (VmHWM) and after (idle again once the
-#                  scenarios above are done) per controller, and the idle private part
-#                  (RssAnon: heap and stacks, not shared library pages)
+#                  scenarios above are done) per controller, and the private part idle and
+#                  after (RssAnon: heap and stacks; the rest is the pages of the binary and
+#                  of the shared libraries it touched)
 #   CPU            user+system seconds of both controllers for converge and for re-reconcile,
 #                  and beside them the kube-apiserver's, etcd's, and etcd's WAL fsync seconds
 #                  (where the time goes that is not the controllers')
@@ -345,6 +346,8 @@ run() {
 	# changes: their caches, and what the allocator kept of the peak)
 	echo "sc_after $(rss $SC VmRSS)" >> "$out"
 	echo "kc_after $(rss $KC VmRSS)" >> "$out"
+	echo "sc_after_anon $(rss $SC RssAnon)" >> "$out"
+	echo "kc_after_anon $(rss $KC RssAnon)" >> "$out"
 
 	# clean up while the controllers run (Flux's finalizers), then the CRDs go
 	kubectl -n $KSNS delete kustomizations --all --wait=true --timeout=300s >/dev/null 2>&1 || true
@@ -450,13 +453,15 @@ row "etcd CPU, re-reconcile" cpu_etcd_rereconcile s
 row "etcd WAL fsync time, re-reconcile" fsync_rereconcile s
 row "kube-apiserver requests, re-reconcile" requests_rereconcile ""
 row "source-controller RSS idle" sc_idle MiB
+row "source-controller idle, private (RssAnon)" sc_idle_anon MiB
 row "source-controller RSS peak" sc_peak MiB
 row "source-controller RSS after the run, idle again" sc_after MiB
+row "source-controller after the run, private (RssAnon)" sc_after_anon MiB
 row "kustomize-controller RSS idle" kc_idle MiB
-row "source-controller idle, private (RssAnon)" sc_idle_anon MiB
 row "kustomize-controller idle, private (RssAnon)" kc_idle_anon MiB
 row "kustomize-controller RSS peak" kc_peak MiB
 row "kustomize-controller RSS after the run, idle again" kc_after MiB
+row "kustomize-controller after the run, private (RssAnon)" kc_after_anon MiB
 for p in cflux $( [ "$PEER" = flux ] && echo flux); do
 	for sc in converge rereconcile; do
 		echo "$p, kube-apiserver requests of $sc, most first: $(head -n 8 "$W/requests-$p-$sc" | awk '{ printf "%s%s %s", (NR > 1 ? "; " : ""), $1, substr($0, length($1) + 2) }')"

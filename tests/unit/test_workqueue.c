@@ -39,6 +39,29 @@ static void dedup_and_order(void)
 	cf_workqueue_free(q);
 }
 
+/* idle: nothing in progress and nothing due; a delayed key alone is idle (the workers release
+ * memory then: runtime/worker.c) */
+static void idle_when_nothing_due_or_active(void)
+{
+	cf_workqueue *q = NULL;
+	char key[64];
+
+	CHECK_OK(cf_workqueue_new(&q, 10, 100));
+	if (q == NULL)
+		return;
+	CHECK(cf_workqueue_idle(q) == 1);   /* empty */
+	CHECK_OK(cf_workqueue_add(q, "ns/a"));
+	CHECK(cf_workqueue_idle(q) == 0);   /* due */
+	CHECK_OK(cf_workqueue_get(q, key, sizeof(key)));
+	CHECK(cf_workqueue_idle(q) == 0);   /* in progress */
+	CHECK_OK(cf_workqueue_add_after(q, "ns/a", 60000));
+	CHECK(cf_workqueue_idle(q) == 0);   /* still in progress */
+	cf_workqueue_done(q, "ns/a");
+	CHECK(cf_workqueue_idle(q) == 1);   /* only delayed (its interval) */
+	CHECK(cf_workqueue_len(q) == 1);
+	cf_workqueue_free(q);
+}
+
 static void re_added_while_active_comes_back_once(void)
 {
 	cf_workqueue *q = NULL;
@@ -191,6 +214,7 @@ static void shutdown_wakes_workers(void)
 
 static const cf_test_case cases[] = {
 	{ "dedup_and_order", dedup_and_order },
+	{ "idle_when_nothing_due_or_active", idle_when_nothing_due_or_active },
 	{ "re_added_while_active_comes_back_once", re_added_while_active_comes_back_once },
 	{ "urgent_goes_first", urgent_goes_first },
 	{ "delays_and_backoff", delays_and_backoff },

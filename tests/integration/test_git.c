@@ -56,9 +56,9 @@ static void setup(void)
 	CHECK_OK(cf_buf_read_file(&ca, getenv("CFLUX_CA")));
 }
 
-/* Fetches ref from base/repo.git into a fresh cache and archives it; returns the target. */
-static int fetch_archive(cf_git_target *t, const char *base_env, const cf_git_ref *ref,
-			 const cf_git_auth *auth, const char *tag, char digest[72])
+/* Fetches ref from base/name.git into a fresh cache and archives it; returns the target. */
+static int fetch_archive_of(const char *name, cf_git_target *t, const char *base_env, const cf_git_ref *ref,
+			    const cf_git_auth *auth, const char *tag, char digest[72])
 {
 	char url[512], cache[600];
 	cf_git_repo *r = NULL;
@@ -67,7 +67,7 @@ static int fetch_archive(cf_git_target *t, const char *base_env, const cf_git_re
 	cf_artifact_writer *w = NULL;
 	int rc;
 
-	snprintf(url, sizeof(url), "%s/%s.git", getenv(base_env), repo);
+	snprintf(url, sizeof(url), "%s/%s.git", getenv(base_env), name);
 	snprintf(cache, sizeof(cache), "%s/cache-%s", work, tag);
 	rc = cf_git_open(&r, cache, url);
 	if (rc == 0) rc = cf_git_ls_remote(r, &refs, auth, 30);
@@ -86,9 +86,15 @@ static int fetch_archive(cf_git_target *t, const char *base_env, const cf_git_re
 	return rc;
 }
 
-/* The artifact holds git archive's files minus the ignored ones, byte for byte (Flux keeps
- * .sourceignore files themselves). */
-static void compare_with_git_archive(const char *tag, const char *commit)
+static int fetch_archive(cf_git_target *t, const char *base_env, const cf_git_ref *ref, const cf_git_auth *auth,
+			 const char *tag, char digest[72])
+{
+	return fetch_archive_of(repo, t, base_env, ref, auth, tag, digest);
+}
+
+/* The artifact holds git archive's files of the bare repository at path, minus the ignored
+ * ones, byte for byte (Flux keeps .sourceignore files themselves). */
+static void compare_with_archive_of(const char *path, const char *tag, const char *commit)
 {
 	char cmd[2048];
 
@@ -97,9 +103,14 @@ static void compare_with_git_archive(const char *tag, const char *commit)
 		 "git -C %s archive %s | tar -x -C $d/g; "
 		 "cd $d/g && rm -rf .github img docs apps/tmp; cd $d; "
 		 "diff -r --no-dereference a g",
-		 work, tag, work, tag, bare, commit);
+		 work, tag, work, tag, path, commit);
 	if (system(cmd) != 0)
 		cf_test_fail(__FILE__, __LINE__, "%s: artifact differs from git archive of %s", tag, commit);
+}
+
+static void compare_with_git_archive(const char *tag, const char *commit)
+{
+	compare_with_archive_of(bare, tag, commit);
 }
 
 static void transport(const char *env, const cf_git_auth *auth, const char *tag)
@@ -337,6 +348,43 @@ static void failures_say_why(void)
 	CHECK_CONTAINS(cf_err_msg(), "scp-like");
 }
 
+static int count_file(const char *path, const char *data, size_t len, void *payload)
+{
+	(void)path, (void)data, (void)len;
+	++*(int *)payload;
+	return 0;
+}
+
+/* A tree of 2,000 files with 400 commits of history: the archive and the file walk reopen the
+ * object database several times on the way (bound_pack_cache in git.c), and every file is still
+ * there, byte for byte. */
+static void many_files_long_history(void)
+{
+	cf_git_ref ref = { .branch = "main" };
+	cf_git_target t;
+	cf_git_repo *r = NULL;
+	char name[80], path[700], cmd[1024], digest[72], cache[700], url[700];
+	int files = 0;
+
+	snprintf(name, sizeof(name), "%s-many", repo);
+	snprintf(path, sizeof(path), "%s/%s.git", getenv("CFLUX_GIT_REPOS"), name);
+	snprintf(cmd, sizeof(cmd), "sh tests/bench/gen-repo.sh %s 2000 400", path);
+	CHECK(system(cmd) == 0);
+	if (fetch_archive_of(name, &t, "CFLUX_GIT_URL_HTTP", &ref, NULL, "many.tar.gz", digest) < 0) {
+		cf_test_fail(__FILE__, __LINE__, "many: %s", cf_err_msg());
+		return;
+	}
+	compare_with_archive_of(path, "many.tar.gz", t.commit);
+	snprintf(cache, sizeof(cache), "%s/cache-many.tar.gz", work);
+	snprintf(url, sizeof(url), "%s/%s.git", getenv("CFLUX_GIT_URL_HTTP"), name);
+	CHECK_OK(cf_git_open(&r, cache, url));
+	CHECK_OK(cf_git_walk_files(r, t.commit, "apps", 1u << 20, count_file, &files));
+	CHECK(files == 2000);
+	cf_git_close(r);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", path);
+	CHECK(system(cmd) == 0);
+}
+
 static void cleanup(void)
 {
 	char cmd[1024];
@@ -377,6 +425,7 @@ static const cf_test_case cases[] = {
 	{ "commit_refs", commit_refs },
 	{ "unchanged_remote_fetches_nothing", unchanged_remote_fetches_nothing },
 	{ "failures_say_why", failures_say_why },
+	{ "many_files_long_history", many_files_long_history },
 	CF_TEST_CLEANUP("cleanup", cleanup),
 };
 CF_TEST_MAIN(cases)

@@ -978,6 +978,22 @@ static void kset_drop_deleted(kset *s)
 	s->n = k;
 }
 
+/* Drops the objects annotated config.kubernetes.io/local-config (any value but "false"): they
+ * took part in the build (a replacement's source, a name others refer to) but are not output,
+ * as kustomize's IgnoreLocal does once at the top. */
+static void drop_local_config(kset *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const json_t *v = json_object_get(json_object_get(json_object_get(s->v[i].obj, "metadata"), "annotations"),
+						  "config.kubernetes.io/local-config");
+		if (v == NULL || (json_is_string(v) && strcmp(json_string_value(v), "false") == 0))
+			continue;
+		json_decref(s->v[i].obj);
+		s->v[i].obj = NULL;
+	}
+	kset_drop_deleted(s);
+}
+
 /* Whether r is what an untargeted patch names (any name it had; namespace if given). */
 static int smp_names(const kres *r, const char *av, const char *kind, const char *name, const char *ns)
 {
@@ -1285,8 +1301,11 @@ int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir)
 	/* last, at the top only, as kustomize does: hashes, then the references to renamed objects */
 	if (rc == 0)
 		kz_hash_names(&set);
-	if (rc == 0 && (rc = kz_fix_references(&set, kz_config_specs(&c, "nameReference"))) == 0 && (rc = kz_resolve_vars(&c, &set)) == 0 &&
-	    (rc = kz_finish(&c, &set)) == 0) {
+	if (rc == 0 && (rc = kz_fix_references(&set, kz_config_specs(&c, "nameReference"))) == 0)
+		rc = kz_resolve_vars(&c, &set);
+	if (rc == 0)
+		drop_local_config(&set);
+	if (rc == 0 && (rc = kz_finish(&c, &set)) == 0) {
 		*out = json_array();
 		for (size_t i = 0; i < set.n; i++)
 			json_array_append(*out, set.v[i].obj);

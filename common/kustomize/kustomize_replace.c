@@ -118,7 +118,8 @@ static json_t *delimited_part(const char *s, const char *delim, long index)
 	return json_stringn(p, q ? (size_t)(q - p) : strlen(p));
 }
 
-/* s with its part `index` (by delim) replaced by value. */
+/* s with its part `index` (by delim) replaced by value; an index below 0 puts value in front
+ * as a part of its own, one past the parts appends it (kustomize's setFieldValue). */
 static json_t *delimited_replace(const char *s, const char *delim, long index, const char *value)
 {
 	cf_buf b = CF_BUF_INIT(1u << 20);
@@ -127,6 +128,10 @@ static json_t *delimited_replace(const char *s, const char *delim, long index, c
 	long i = 0;
 	json_t *out;
 
+	if (index < 0) {
+		cf_buf_puts(&b, value);
+		cf_buf_puts(&b, delim);
+	}
 	for (;;) {
 		const char *q = strstr(p, delim);
 		size_t len = q ? (size_t)(q - p) : strlen(p);
@@ -141,10 +146,9 @@ static json_t *delimited_replace(const char *s, const char *delim, long index, c
 			break;
 		p = q + dl;
 	}
-	for (; i <= index; i++) {   /* past the end: pad with empty parts */
+	if (index >= i) {   /* past the end: appended, as one more part */
 		cf_buf_puts(&b, delim);
-		if (i == index)
-			cf_buf_puts(&b, value);
+		cf_buf_puts(&b, value);
 	}
 	out = json_stringn(b.data ? b.data : "", b.len);
 	cf_buf_free(&b);
@@ -183,17 +187,104 @@ static json_t *scalar_like(const json_t *old, const json_t *value)
 	return json_string(t);
 }
 
+/* What a replacement writes into each field its target path reaches. */
+typedef struct {
+	const json_t *value, *opts;
+	int create;
+	size_t hits;
+} target_put;
+
+static void put_one(json_t *holder, const char *key, size_t index, target_put *t)
+{
+	json_t *old = key ? json_object_get(holder, key) : json_array_get(holder, index), *newv;
+
+	if (old == NULL && !t->create)
+		return;
+	if (cf_json_str(t->opts, "delimiter") && json_is_string(old) && json_is_string(t->value))
+		newv = delimited_replace(json_string_value(old), cf_json_str(t->opts, "delimiter"),
+					 (long)json_integer_value(json_object_get(t->opts, "index")), json_string_value(t->value));
+	else
+		newv = scalar_like(old, t->value);
+	if (key)
+		json_object_set_new(holder, key, newv);
+	else
+		json_array_set_new(holder, index, newv);
+	t->hits++;
+}
+
+/* Walks segs[i..] from node into every field they reach, as kustomize's path matcher does:
+ * "*" is each element of a list and [k=v] each element whose k is v; with create, missing maps
+ * on the way are made. */
+static void put_path(json_t *node, const json_t *segs, size_t i, target_put *t)
+{
+	const char *seg = json_string_value(json_array_get(segs, i));
+	int last = i + 1 == json_array_size(segs);
+	size_t j;
+	json_t *e;
+
+	if (seg == NULL)
+		return;
+	if (json_is_array(node) && (seg[0] == '[' || strcmp(seg, "*") == 0)) {
+		char k[256], v[512];
+		int all = seg[0] == '*';
+		if (!all && sscanf(seg, "[%255[^=]=%511[^]]]", k, v) != 2)
+			return;
+		json_array_foreach(node, j, e) {
+			if (!all && (cf_json_str(e, k) == NULL || strcmp(cf_json_str(e, k), v) != 0))
+				continue;
+			if (last)
+				put_one(node, NULL, j, t);
+			else
+				put_path(e, segs, i + 1, t);
+		}
+	} else if (json_is_array(node)) {
+		char *end;
+		long idx = strtol(seg, &end, 10);
+		if (*end != '\0' || idx < 0 || (size_t)idx >= json_array_size(node))
+			return;
+		if (last)
+			put_one(node, NULL, (size_t)idx, t);
+		else
+			put_path(json_array_get(node, (size_t)idx), segs, i + 1, t);
+	} else if (json_is_object(node)) {
+		json_t *next;
+		if (last) {
+			put_one(node, seg, 0, t);
+			return;
+		}
+		if ((next = json_object_get(node, seg)) == NULL && t->create) {
+			next = json_object();
+			json_object_set_new(node, seg, next);
+		}
+		if (next)
+			put_path(next, segs, i + 1, t);
+	}
+}
+
+/* A namespace as kustomize compares them: none is "default". */
+static int same_namespace(const char *a, const char *b)
+{
+	return strcmp(a && *a ? a : "default", b && *b ? b : "default") == 0;
+}
+
 static int select_match(const kres *r, const json_t *sel)
 {
-	const char *n = cf_json_str(sel, "name");
+	const char *n = cf_json_str(sel, "name"), *k = cf_json_str(sel, "kind"), *ns = cf_json_str(sel, "namespace");
 	json_t *t;
 	int ok;
 
 	if (sel == NULL)
 		return 0;
-	/* names in selects are literal and may be any name the object had */
+	/* kind, name and namespace in selects are literal (kustomize v5.7.1's IsSelectedBy; patch
+	 * targets are regular expressions), and may be any name or namespace the object had */
+	if (k && strcmp(k, kz_res_kind(r)) != 0)
+		return 0;
+	if (ns && !same_namespace(ns, kz_res_ns(r)) && !(r->ctx && cf_json_str(r->ctx, "ns0") && same_namespace(ns, cf_json_str(r->ctx, "ns0"))))
+		return 0;
 	t = json_deep_copy(sel);
 	json_object_del(t, "name");
+	json_object_del(t, "kind");
+	json_object_del(t, "namespace");
 	ok = kz_target_match(r, t) && (n == NULL || kz_name_in_history(r, n));
 	json_decref(t);
 	return ok;
@@ -238,29 +329,17 @@ static int replace_one(kset *s, const json_t *rep, const char *where)
 			if (rejected)
 				continue;
 			json_array_foreach(json_object_get(t, "fieldPaths"), f, fp) {
-				json_t *segs = field_path(json_string_value(fp) ? json_string_value(fp) : ""), *parent, *newv;
-				char key[256] = "";
-				size_t idx = 0;
-				int create = json_is_true(json_object_get(topts, "create"));
+				json_t *segs = field_path(json_string_value(fp) ? json_string_value(fp) : "");
+				target_put put = { value, topts, json_is_true(json_object_get(topts, "create")), 0 };
 
-				parent = segs ? field_parent(s->v[k].obj, segs, create, key, &idx) : NULL;
+				if (segs && json_array_size(segs))
+					put_path(s->v[k].obj, segs, 0, &put);
 				json_decref(segs);
-				json_t *old = parent ? (key[0] ? json_object_get(parent, key) : json_array_get(parent, idx)) : NULL;
-				if (parent == NULL || (old == NULL && !create)) {
+				if (put.hits == 0) {
 					json_decref(value);
 					return cf_err_set(CF_EINVAL, "%s: unable to find field %s in replacement target %s %s", where,
 							  json_string_value(fp), kz_res_kind(&s->v[k]), kz_res_name(&s->v[k]));
 				}
-				if (cf_json_str(topts, "delimiter") && json_is_string(old) && json_is_string(value))
-					newv = delimited_replace(json_string_value(old), cf_json_str(topts, "delimiter"),
-								 (long)json_integer_value(json_object_get(topts, "index")),
-								 json_string_value(value));
-				else
-					newv = scalar_like(old, value);
-				if (key[0])
-					json_object_set_new(parent, key, newv);
-				else
-					json_array_set_new(parent, idx, newv);
 			}
 		}
 	}

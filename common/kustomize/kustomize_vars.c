@@ -15,6 +15,10 @@ static const struct { const char *kind, *path; } var_places[] = {
 	{ NULL, "metadata/labels" }, { NULL, "metadata/annotations" },
 	{ "Deployment", "spec/template/metadata/annotations" },
 	{ "Ingress", "spec/rules/host" }, { "Ingress", "spec/tls/hosts" }, { "Ingress", "spec/tls/secretName" },
+	{ "Service", "spec/ports/port" }, { "Service", "spec/ports/targetPort" },
+	{ "PersistentVolume", "spec/nfs/server" }, { "StatefulSet", "spec/volumeClaimTemplates/spec/nfs/server" },
+	/* sic: kustomize's list leaves out the pod template's spec/ here */
+	{ "CronJob", "spec/jobTemplate/spec/template/volumes/nfs/server" },
 };
 
 /* the container fields, below each kind's pod spec */
@@ -36,12 +40,18 @@ static int objref_match(const kres *r, const json_t *ref)
 {
 	const char *av = cf_json_str(ref, "apiVersion"), *ns = cf_json_str(ref, "namespace");
 	const char *rav = cf_json_str(r->obj, "apiVersion");
+	const char *group = cf_json_str(ref, "group"), *version = cf_json_str(ref, "version");
+	char want[512];
 
 	if (strcmp(kz_res_kind(r), cf_json_str(ref, "kind")) != 0 || !kz_name_in_history(r, cf_json_str(ref, "name")))
 		return 0;
-	/* kustomize compares the whole group/version: an objref without apiVersion names no object
-	 * that has one */
-	if (strcmp(av ? av : "", rav ? rav : "") != 0)
+	/* kustomize compares the whole group/version, from apiVersion or else from group and
+	 * version: an objref without them names no object that has one */
+	if (av)
+		snprintf(want, sizeof(want), "%s", av);
+	else
+		snprintf(want, sizeof(want), "%s%s%s", group ? group : "", group && *group ? "/" : "", version ? version : "");
+	if (strcmp(want, rav ? rav : "") != 0)
 		return 0;
 	return ns == NULL || strcmp(ns, kz_res_ns(r)) == 0 || strcmp(ns, cf_json_str(r->ctx, "ns0") ? cf_json_str(r->ctx, "ns0") : "") == 0;
 }
@@ -209,7 +219,7 @@ static int expand_fn(json_t *holder, const char *field, void *arg)
 static void walk_spec(json_t *obj, const char *spec, const char *field, expand *e)
 {
 	static const char *const lists[] = { "containers", "initContainers", "env", "volumeMounts", "volumes", "rules",
-					     "tls" };
+					     "tls", "ports", "volumeClaimTemplates" };
 	char in[512], out[600] = "";
 	size_t o = 0;
 

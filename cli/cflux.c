@@ -51,17 +51,26 @@ static int cmd_yaml(int argc, char **argv)
 /* Builds a kustomization directory and prints the stream, as `kubectl kustomize DIR` does. */
 static int cmd_kustomize(int argc, char **argv)
 {
+	static const char *const usage = "usage: cflux kustomize [--load-restrictor LoadRestrictionsRootOnly|LoadRestrictionsNone] DIR";
 	cf_buf out = CF_BUF_INIT(1u << 30);
 	json_t *docs = NULL;
+	const char *restrictor = "LoadRestrictionsRootOnly";
+	const cf_flag own[] = { { "load-restrictor", CF_FLAG_STRING, &restrictor,
+				  "if set to 'LoadRestrictionsNone', local kustomizations may load files from outside "
+				  "their root, as Flux's builds do", 0 } };
 	char *pos[8];
 	size_t npos;
-	int rc;
+	int rc, anywhere;
 
-	if ((rc = cli_parse(NULL, 0, argc, argv, "usage: cflux kustomize DIR", pos, &npos)) != 0)
+	if ((rc = cli_parse(own, 1, argc, argv, usage, pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
 	if (npos != 1)
-		return cli_fail(CLI_EXIT_USAGE, "usage: cflux kustomize DIR");
-	rc = cf_kustomize_build_dir(&docs, pos[0]);
+		return cli_fail(CLI_EXIT_USAGE, "%s", usage);
+	anywhere = strcmp(restrictor, "LoadRestrictionsNone") == 0;
+	if (!anywhere && strcmp(restrictor, "LoadRestrictionsRootOnly") != 0)
+		return cli_fail(CLI_EXIT_USAGE, "--load-restrictor: \"%s\" is neither LoadRestrictionsRootOnly nor LoadRestrictionsNone",
+				restrictor);
+	rc = cf_kustomize_build_dir(&docs, pos[0], anywhere);
 	if (rc == 0)
 		rc = cf_yaml_dump_all(&out, docs);
 	if (rc == 0)

@@ -1770,7 +1770,10 @@ static const cli_help rows[] = {
 	  "The kustomize command builds the kustomization in DIR with cflux's kustomize engine and\n"
 	  "prints the resulting objects as a YAML stream, as `kubectl kustomize DIR` prints them.",
 	  "  # Build an overlay\n"
-	  "  cflux kustomize ./overlays/production" },
+	  "  cflux kustomize ./overlays/production\n"
+	  "\n"
+	  "  # Build it as the kustomize-controller does, with files from outside each kustomization's directory\n"
+	  "  cflux kustomize --load-restrictor LoadRestrictionsNone ./overlays/production" },
 	{ "yaml", NULL, "FILE...",
 	  "Print YAML files as cflux reads them",
 	  "The yaml command prints YAML files (\"-\" reads stdin) in the normalised form cflux reads\n"

@@ -366,7 +366,8 @@ int cf_flux_build(json_t **out, const cf_kfs *fs, const json_t *ks, const json_t
 		goto out;
 	ov = (overlay){ fs, kpath, &text };
 	ofs = (cf_kfs){ ov_read, ov_stat, &ov, NULL };
-	if ((rc = cf_kustomize_build(&objs, &ofs, dir)) < 0)
+	/* Flux builds with LoadRestrictionsNone in a file system rooted at the artifact */
+	if ((rc = cf_kustomize_build_opts(&objs, &ofs, dir, 1)) < 0)
 		goto out;
 	owner = json_pack("{s:s*,s:s*}", CF_FLUX_NAME_LABEL, cf_json_str(md, "name"), CF_FLUX_NAMESPACE_LABEL, cf_json_str(md, "namespace"));
 	json_array_foreach(objs, i, o) {

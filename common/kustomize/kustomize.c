@@ -171,12 +171,13 @@ int kz_join(char *out, size_t size, const char *dir, const char *rel, const char
 }
 
 /* kustomize's load restriction: a file must be in or below its kustomization's directory
- * (directories with their own kustomization may be anywhere in the tree). */
-int kz_file_under(const char *dir, const char *path, const char *kpath)
+ * (directories with their own kustomization may be anywhere in the tree), unless the build
+ * has LoadRestrictionsNone; kz_join keeps every path in the root either way. */
+int kz_file_under(const kctx *c, const char *dir, const char *path, const char *kpath)
 {
 	size_t n = strlen(dir);
 
-	if (strcmp(dir, ".") == 0 || (strncmp(path, dir, n) == 0 && path[n] == '/'))
+	if (c->load_anywhere || strcmp(dir, ".") == 0 || (strncmp(path, dir, n) == 0 && path[n] == '/'))
 		return 0;
 	return cf_err_set(CF_EINVAL, "%s: security; file '%s' is not in or below '%s'", kpath, path, dir);
 }
@@ -400,7 +401,7 @@ static int add_resource_entry(kctx *c, const char *dir, const char *kpath, const
 	}
 	if (st < 0)
 		return st;
-	if ((rc = kz_file_under(dir, path, kpath)) < 0)
+	if ((rc = kz_file_under(c, dir, path, kpath)) < 0)
 		return rc;
 	return load_resources(c, path, set);
 }
@@ -1105,7 +1106,7 @@ static int patch_docs(const kctx *c, const char *dir, const char *kpath, const j
 	}
 	if (path == NULL)
 		return cf_err_set(CF_EINVAL, "%s: a patch needs patch or path", kpath);
-	if ((rc = kz_join(full, sizeof(full), dir, path, kpath)) < 0 || (rc = kz_file_under(dir, full, kpath)) < 0)
+	if ((rc = kz_join(full, sizeof(full), dir, path, kpath)) < 0 || (rc = kz_file_under(c, dir, full, kpath)) < 0)
 		return rc;
 	snprintf(where, wsize, "%s", full);
 	if ((rc = kz_read_text(c, full, &b)) == 0)
@@ -1289,7 +1290,12 @@ out:
 
 int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir)
 {
-	kctx c = { .fs = fs };
+	return cf_kustomize_build_opts(out, fs, dir, 0);
+}
+
+int cf_kustomize_build_opts(json_t **out, const cf_kfs *fs, const char *dir, int anywhere)
+{
+	kctx c = { .fs = fs, .load_anywhere = anywhere };
 	kset set = { 0 };
 	char root[4096];
 	int rc;
@@ -1451,7 +1457,7 @@ void cf_kfs_disk(cf_kfs *fs, const char **root_ctx)
 }
 
 /* The root is the filesystem's, as for kubectl: an overlay may use ../base. */
-int cf_kustomize_build_dir(json_t **out, const char *dir)
+int cf_kustomize_build_dir(json_t **out, const char *dir, int anywhere)
 {
 	const char *root = "";
 	char *abs = realpath(dir, NULL);
@@ -1462,7 +1468,7 @@ int cf_kustomize_build_dir(json_t **out, const char *dir)
 	if (abs == NULL)
 		return cf_err_set(CF_ENOTFOUND, "%s: %s", dir, strerror(errno));
 	cf_kfs_disk(&fs, &root);
-	rc = cf_kustomize_build(out, &fs, abs[1] ? abs + 1 : ".");
+	rc = cf_kustomize_build_opts(out, &fs, abs[1] ? abs + 1 : ".", anywhere);
 	free(abs);
 	return rc;
 }

@@ -31,10 +31,15 @@ void cf_kfs_disk(cf_kfs *fs, const char **root_ctx);
 /* An artifact's tree (root "."). t must outlive fs. */
 void cf_kfs_tree(cf_kfs *fs, cf_tree *t);
 
-/* Builds the kustomization in dir; *out is a new array of resources. */
+/* Builds the kustomization in dir; *out is a new array of resources. Files a kustomization
+ * names must be in or below its directory (kustomize's LoadRestrictionsRootOnly, kubectl's
+ * default). */
 int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir);
-/* The same for a directory on disk (root = dir). */
-int cf_kustomize_build_dir(json_t **out, const char *dir);
+/* The same with LoadRestrictionsNone when anywhere is set: files anywhere in fs (which still
+ * confines them to its root), as Flux's controllers and flux build load them. */
+int cf_kustomize_build_opts(json_t **out, const cf_kfs *fs, const char *dir, int anywhere);
+/* A directory on disk (the disk is the root), with LoadRestrictionsNone when anywhere is set. */
+int cf_kustomize_build_dir(json_t **out, const char *dir, int anywhere);
 
 /* The two patch languages, on their own (also used by the kustomize-controller's patches). */
 int cf_kustomize_smp(json_t *target, const json_t *patch, const char *what);

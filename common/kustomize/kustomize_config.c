@@ -127,7 +127,7 @@ int kz_load_configurations(kctx *c, const char *dir, const char *kpath, const js
 		if (!json_is_string(e))
 			return cf_err_set(CF_EINVAL, "%s: configurations entry %zu is not a file name", kpath, i);
 		if ((rc = kz_join(path, sizeof(path), dir, json_string_value(e), kpath)) == 0 &&
-		    (rc = kz_file_under(dir, path, kpath)) == 0 && (rc = kz_read_text(c, path, &b)) == 0)
+		    (rc = kz_file_under(c, dir, path, kpath)) == 0 && (rc = kz_read_text(c, path, &b)) == 0)
 			rc = cf_yaml_load(&cfg, b.data ? b.data : "", b.len, path);
 		cf_buf_free(&b);
 		if (rc == 0)
@@ -256,7 +256,7 @@ static int read_beside(const kctx *c, const char *dir, const char *kpath, const 
 {
 	int rc;
 
-	if ((rc = kz_join(path, size, dir, rel, kpath)) < 0 || (rc = kz_file_under(dir, path, kpath)) < 0)
+	if ((rc = kz_join(path, size, dir, rel, kpath)) < 0 || (rc = kz_file_under(c, dir, path, kpath)) < 0)
 		return rc;
 	if ((rc = kz_read_text(c, path, b)) < 0)
 		return cf_err_prefix("%s: %s", kpath, field);

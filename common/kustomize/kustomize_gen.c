@@ -107,7 +107,7 @@ static int gen_files(const kctx *c, const char *dir, const char *kpath, const js
 		slash = strrchr(rel, '/');
 		snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - spec) : (int)strlen(slash ? slash + 1 : rel),
 			 eq ? spec : (slash ? slash + 1 : rel));
-		if ((rc = kz_join(path, sizeof(path), dir, rel, kpath)) < 0 || (rc = kz_file_under(dir, path, kpath)) < 0 ||
+		if ((rc = kz_join(path, sizeof(path), dir, rel, kpath)) < 0 || (rc = kz_file_under(c, dir, path, kpath)) < 0 ||
 		    (rc = kz_read_text(c, path, &b)) < 0 ||
 		    (rc = put_kv(data, bin, key, b.data ? b.data : "", b.len, secret)) < 0) {
 			cf_buf_free(&b);

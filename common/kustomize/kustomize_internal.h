@@ -41,6 +41,7 @@ typedef struct kctx {
 	json_t *config;      /* configurations: section -> field specs (kustomize_config.c); owned */
 	cf_kopenapi *openapi; /* the custom schema in use (NULL: the built-in kinds' keys); owned */
 	int openapi_set;     /* a kustomization chose the schema (kustomize's first choice stays) */
+	int load_anywhere;   /* LoadRestrictionsNone: kz_file_under admits any file of the fs */
 } kctx;
 
 const char *kz_res_name(const kres *r);
@@ -50,8 +51,9 @@ const char *kz_res_kind(const kres *r);
 int  kz_kset_add(kset *s, json_t *obj, json_t *names, int needs_hash, const char *from);
 /* dir + rel, cleaned; a path leaving the root is an error naming from. */
 int  kz_join(char *out, size_t size, const char *dir, const char *rel, const char *from);
-/* kustomize's load restriction: files in or below their kustomization's directory. */
-int  kz_file_under(const char *dir, const char *path, const char *kpath);
+/* kustomize's load restriction: files in or below their kustomization's directory (any file
+ * with c->load_anywhere). */
+int  kz_file_under(const kctx *c, const char *dir, const char *path, const char *kpath);
 int  kz_read_text(const kctx *c, const char *path, cf_buf *b);
 int  kz_target_match(const kres *r, const json_t *t);
 /* Calls fn(holder, field, arg) at each end of path ("spec/template/metadata/labels", "[]"

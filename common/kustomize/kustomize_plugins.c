@@ -488,7 +488,7 @@ static int load_configs(kctx *c, const char *dir, const char *kpath, const char 
 		kz_kset_free(&sub);
 		return rc;
 	}
-	if (st < 0 || (rc = kz_file_under(dir, path, kpath)) < 0)
+	if (st < 0 || (rc = kz_file_under(c, dir, path, kpath)) < 0)
 		return st < 0 ? st : rc;
 	if ((rc = kz_read_text(c, path, &b)) == 0)
 		rc = cf_yaml_load_all(out, b.data ? b.data : "", b.len, path);

@@ -360,7 +360,7 @@ int kz_run_replacements(const kctx *c, const char *dir, const char *kpath, const
 			cf_buf b = CF_BUF_INIT(KFILE_MAX);
 			json_t *docs = NULL, *e;
 			size_t j;
-			if ((rc = kz_join(full, sizeof(full), dir, path, kpath)) == 0 && (rc = kz_file_under(dir, full, kpath)) == 0 &&
+			if ((rc = kz_join(full, sizeof(full), dir, path, kpath)) == 0 && (rc = kz_file_under(c, dir, full, kpath)) == 0 &&
 			    (rc = kz_read_text(c, full, &b)) == 0)
 				rc = cf_yaml_load_all(&docs, b.data ? b.data : "", b.len, full);
 			cf_buf_free(&b);

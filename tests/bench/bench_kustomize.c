@@ -28,7 +28,7 @@ static int cflux_build(const char *dir)
 {
 	json_t *docs = NULL;
 	cf_buf out = CF_BUF_INIT(1u << 30);
-	int rc = cf_kustomize_build_dir(&docs, dir);
+	int rc = cf_kustomize_build_dir(&docs, dir, 0);
 
 	if (rc == 0)
 		rc = cf_yaml_dump_all(&out, docs);

@@ -7,8 +7,10 @@
  * differ from it (a stale mark fails). Cases with an expect-error file must fail in cflux and
  * the references, each for the reason the file gives: a line "kubectl: WORDS" that kubectl's
  * output must contain, and a line "WORDS" (or "cflux: WORDS") that cflux's message must
- * contain; a case that kubectl does not build (no-kubectl) has no kubectl line. A missing or
- * wrong reference fails the run. */
+ * contain; a case that kubectl does not build (no-kubectl) has no kubectl line. A case holding
+ * a file "load-restrictor-none" is built with LoadRestrictionsNone by all (`kubectl kustomize
+ * --load-restrictor LoadRestrictionsNone`; Flux's own builds). A missing or wrong reference
+ * fails the run. */
 #include "kustomize/kustomize.h"
 #include "test.h"
 #include "util/buf.h"
@@ -24,6 +26,7 @@
 
 #define CASES "tests/kustomize/cases"
 #define NEWER_ONLY "v5.7.1-only"
+#define LOAD_NONE "load-restrictor-none"
 
 typedef struct reference {
 	const char *env;         /* variable naming the binary; NULL: "kubectl" on PATH */
@@ -80,13 +83,13 @@ static void find_references(void)
 
 /* Builds dir with the reference. kubectl 1.32 logs its error as a quoted Go string (\" for ");
  * the quotes are undone so that one expect-error line fits both references. */
-static int reference_build(const reference *r, const char *dir, cf_buf *out)
+static int reference_build(const reference *r, const char *dir, int anywhere, cf_buf *out)
 {
 	char cmd[2200];
 	int rc;
 	size_t j = 0;
 
-	snprintf(cmd, sizeof(cmd), "'%s' kustomize %s 2>&1", r->bin, dir);
+	snprintf(cmd, sizeof(cmd), "'%s' kustomize %s%s 2>&1", r->bin, anywhere ? "--load-restrictor LoadRestrictionsNone " : "", dir);
 	rc = run_capture(cmd, out);
 	if (rc == 0 || out->data == NULL)
 		return rc;
@@ -109,12 +112,12 @@ static int exists(const char *dir, const char *file)
 
 /* Compares one reference's result with cflux's; 0 if they agree, else 1 with the difference in
  * why. want_theirs is non-NULL for an error case. */
-static int agrees(const reference *r, const char *dir, const json_t *ours, const char *want_theirs,
+static int agrees(const reference *r, const char *dir, int anywhere, const json_t *ours, const char *want_theirs,
 		  char *why, size_t whylen)
 {
 	cf_buf theirs = CF_BUF_INIT(256u << 20);
 	json_t *ref = NULL;
-	int rc = 1, their_rc = reference_build(r, dir, &theirs);
+	int rc = 1, their_rc = reference_build(r, dir, anywhere, &theirs);
 	const char *text = theirs.data ? theirs.data : "";
 
 	if (want_theirs) {
@@ -193,12 +196,13 @@ static void one_case(const char *name)
 	cf_buf expect = CF_BUF_INIT(4096);
 	json_t *ours = NULL;
 	const char *want_ours = NULL, *want_theirs = NULL;
-	int our_rc, is_error, newer_only;
+	int our_rc, is_error, newer_only, anywhere;
 
 	snprintf(dir, sizeof(dir), "%s/%s", CASES, name);
 	is_error = exists(dir, "expect-error");
 	newer_only = exists(dir, NEWER_ONLY);
-	our_rc = cf_kustomize_build_dir(&ours, dir);
+	anywhere = exists(dir, LOAD_NONE);
+	our_rc = cf_kustomize_build_dir(&ours, dir, anywhere);
 	if (is_error) {
 		if (read_expect(name, dir, &expect, &want_ours, &want_theirs) < 0)
 			goto out;
@@ -213,7 +217,7 @@ static void one_case(const char *name)
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
-		int differs = agrees(&refs[i], dir, ours, is_error ? want_theirs : NULL, why, sizeof(why));
+		int differs = agrees(&refs[i], dir, anywhere, ours, is_error ? want_theirs : NULL, why, sizeof(why));
 		if (newer_only && refs[i].older) {
 			if (!differs)
 				cf_test_fail(__FILE__, __LINE__, "%s: marked %s, but kustomize %s agrees now: remove the mark",

@@ -2,6 +2,7 @@
  * kustomization, the spec's overrides and metadata; the kstatus health rules. */
 #include "apply/health.h"
 #include "kustomize/fluxbuild.h"
+#include "kustomize/kustomize.h"
 #include "test.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -306,12 +307,54 @@ static void remote_bases_refused(void)
 	CHECK(system(text) == 0);
 }
 
+/* Flux builds with kustomize's LoadRestrictionsNone inside the artifact: a patch and a generator
+ * file from outside the kustomization's directory are read, kubectl's default refuses them, and
+ * nothing leaves the artifact's root either way. */
+static void files_from_outside_the_kustomization(void)
+{
+	char tmpl[] = "/tmp/cflux-loadnone-XXXXXX", cmd[300];
+	const char *root = tmpl;
+	cf_kfs fs;
+	json_t *k, *objs = NULL, *o;
+
+	CHECK(mkdtemp(tmpl) != NULL);
+	snprintf(dir, sizeof(dir), "%s", tmpl);   /* put() writes under dir */
+	cf_kfs_disk(&fs, &root);
+	put("shared/replicas.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n");
+	put("shared/app.properties", "color=blue\n");
+	put("apps/web/kustomization.yaml", "resources: [dep.yaml]\npatches:\n- path: ../../shared/replicas.yaml\n"
+					  "configMapGenerator:\n- name: props\n  files: [../../shared/app.properties]\n");
+	put("apps/web/dep.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n");
+	put("apps/escape/kustomization.yaml", "resources: [../../../outside.yaml]\n");
+
+	k = ks("{\"path\": \"./apps/web\"}");
+	CHECK_OK(cf_flux_build(&objs, &fs, k, NULL));
+	o = find(objs, "Deployment", "web");
+	CHECK(o != NULL && json_integer_value(json_object_get(json_object_get(o, "spec"), "replicas")) == 3);
+	CHECK(json_array_size(objs) == 2);
+	json_decref(objs);
+	objs = NULL;
+	json_decref(k);
+	/* the same directory under kubectl's default is refused, naming the file */
+	CHECK(cf_kustomize_build(&objs, &fs, "apps/web") == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "security; file 'shared/app.properties' is not in or below 'apps/web'");
+	CHECK(objs == NULL);
+	/* the root still confines */
+	k = ks("{\"path\": \"./apps/escape\"}");
+	CHECK(cf_flux_build(&objs, &fs, k, NULL) == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "is outside the root of the build");
+	json_decref(k);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	CHECK(system(cmd) == 0);
+}
+
 static const cf_test_case cases[] = {
 	{ "envsubst", envsubst },
 	{ "clean_path", clean_path },
 	{ "generated_kustomization_and_overrides", generated_kustomization_and_overrides },
 	{ "build_errors_name_what_failed", build_errors_name_what_failed },
 	{ "remote_bases_refused", remote_bases_refused },
+	{ "files_from_outside_the_kustomization", files_from_outside_the_kustomization },   /* after setup_tree's: moves dir */
 	{ "health_rules", health_rules },
 };
 CF_TEST_MAIN(cases)

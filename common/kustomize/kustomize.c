@@ -369,6 +369,11 @@ static int check_kustomization(const json_t *k, const char *kpath)
 		if (i == sizeof(known_fields) / sizeof(known_fields[0]))
 			return cf_err_set(CF_EINVAL, "%s: invalid Kustomization: unknown field \"%s\"", kpath, key);
 	}
+	/* kustomize's EnforceFields: an apiVersion, when given, is the one of the kind */
+	const char *kind = cf_json_str(k, "kind"), *av = cf_json_str(k, "apiVersion");
+	const char *want = kind && strcmp(kind, "Component") == 0 ? "kustomize.config.k8s.io/v1alpha1" : "kustomize.config.k8s.io/v1beta1";
+	if (av && strcmp(av, want) != 0)
+		return cf_err_set(CF_EINVAL, "%s: apiVersion for %s should be %s", kpath, kind ? kind : "Kustomization", want);
 	static const char *const unsupported[] = { "helmCharts", "validators" };
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		if (json_object_get(k, unsupported[i]))

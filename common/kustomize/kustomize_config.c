@@ -216,11 +216,14 @@ int kz_configured_fields(const kctx *c, const json_t *k, kset *s)
 		kz_edit e = { m, NULL, NULL, NULL, 1 };
 		rc = kz_edit_at_specs(s, kz_config_specs(c, "commonLabels"), &e, NULL, 0);
 	}
-	/* labels with includeSelectors go where commonLabels go, the configured places too */
+	/* labels with includeSelectors go where commonLabels go, the configured places too; every
+	 * labels entry goes to the places of the configurations' own labels section */
 	json_array_foreach(json_object_get(k, "labels"), i, r) {
 		kz_edit e = { json_object_get(r, "pairs"), NULL, NULL, NULL, 1 };
 		if (rc == 0 && json_is_true(json_object_get(r, "includeSelectors")) && json_object_size(e.value))
 			rc = kz_edit_at_specs(s, kz_config_specs(c, "commonLabels"), &e, NULL, 0);
+		if (rc == 0 && json_object_size(e.value))
+			rc = kz_edit_at_specs(s, kz_config_specs(c, "labels"), &e, NULL, 0);
 	}
 	if (rc == 0 && (m = json_object_get(k, "commonAnnotations")) && json_object_size(m)) {
 		kz_edit e = { m, NULL, NULL, NULL, 1 };

@@ -88,16 +88,16 @@ int  kz_run_plugins(kctx *c, const char *dir, const char *kpath, const json_t *k
 int  kz_check_sort_options(const json_t *opts, const char *where);
 int  kz_sort(kset *s, const json_t *opts);
 /* buildMetadata originAnnotations: those of s->v[from..] with no origin yet came from path (a file
- * of resources), or were made (or replaced) by generator (a builtin kind; name: the plugin
- * config's, or NULL) configured in path */
-void kz_note_origins(const kctx *c, kset *s, size_t from, const char *path, const char *generator, const char *name);
+ * of resources), or were made (or replaced) by generator (a builtin kind; md: the plugin
+ * config's metadata, naming it and its namespace, or NULL) configured in path */
+void kz_note_origins(const kctx *c, kset *s, size_t from, const char *path, const char *generator, const json_t *md);
 /* the file (from the root of the tree) r came from, when origins are tracked; or NULL */
 const char *kz_origin_file(const kres *r);
 /* buildMetadata transformerAnnotations: every resource now in s went through the builtin
- * transformer kind (name: its plugin config's, or NULL) configured in path; or through those the
+ * transformer kind (md: its plugin config's metadata, or NULL) configured in path; or through those the
  * fields first..last of k (a kustomization at kpath; fields in kustomize's transformer order,
  * patches and patchesJson6902 not among them) configure */
-void kz_note_transformer(const kctx *c, kset *s, const char *path, const char *kind, const char *name);
+void kz_note_transformer(const kctx *c, kset *s, const char *path, const char *kind, const json_t *md);
 void kz_note_field_transformers(const kctx *c, kset *s, const char *kpath, const json_t *k, const char *first,
 				const char *last);
 /* kustomize keeps the build metadata in annotations while it builds, so a patch sees it and may

@@ -401,7 +401,7 @@ static int run_generator(plugin *p, int secret)
 	rc = kz_generate(p->c, p->dir, p->where, synth, p->s, secret);
 	json_decref(synth);
 	if (rc == 0)
-		kz_note_origins(p->c, p->s, 0, p->where, secret ? "SecretGenerator" : "ConfigMapGenerator", cf_json_str(md, "name"));
+		kz_note_origins(p->c, p->s, 0, p->where, secret ? "SecretGenerator" : "ConfigMapGenerator", md);
 	return rc;
 }
 
@@ -525,8 +525,7 @@ int kz_run_plugins(kctx *c, const char *dir, const char *kpath, const json_t *k,
 				if (rc < 0 || json_is_null(cfg))
 					continue;
 				if ((rc = run_config(&p, generators)) == 0 && !generators)
-					kz_note_transformer(c, s, in ? in : where, cf_json_str(cfg, "kind"),
-							    cf_json_str(json_object_get(cfg, "metadata"), "name"));
+					kz_note_transformer(c, s, in ? in : where, cf_json_str(cfg, "kind"), json_object_get(cfg, "metadata"));
 			}
 			json_decref(configs);
 			json_decref(files);

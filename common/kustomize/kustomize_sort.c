@@ -168,14 +168,17 @@ static void rel_to_top(char *out, size_t size, const char *top, const char *path
 	snprintf(out + len, size - len, "%s", path + common);
 }
 
-/* "configuredIn: <path>\nconfiguredBy: ..." as kustomize writes an origin: a builtin kind (name:
- * its plugin config's, or NULL) configured in path (seen from the top); each line after the first
- * indented by indent, the first led by lead */
+/* "configuredIn: <path>\nconfiguredBy: ..." as kustomize writes an origin: a builtin kind (md:
+ * its plugin config's metadata, whose name and namespace it names, or NULL) configured in path
+ * (seen from the top); each line after the first indented by indent, the first led by lead */
 static void configured_text(char *out, size_t size, const char *lead, const char *indent, const char *rel,
-			    const char *kind, const char *name)
+			    const char *kind, const json_t *md)
 {
-	snprintf(out, size, "%sconfiguredIn: %s\n%sconfiguredBy:\n%s  apiVersion: builtin\n%s  kind: %s\n%s%s%s%s", lead, rel,
-		 indent, indent, indent, kind, name ? indent : "", name ? "  name: " : "", name ? name : "", name ? "\n" : "");
+	const char *name = cf_json_str(md, "name"), *ns = cf_json_str(md, "namespace");
+
+	snprintf(out, size, "%sconfiguredIn: %s\n%sconfiguredBy:\n%s  apiVersion: builtin\n%s  kind: %s\n%s%s%s%s%s%s%s%s", lead,
+		 rel, indent, indent, indent, kind, name ? indent : "", name ? "  name: " : "", name ? name : "", name ? "\n" : "",
+		 ns ? indent : "", ns ? "  namespace: " : "", ns ? ns : "", ns ? "\n" : "");
 }
 
 static void note_origin(kres *r, const char *file, const char *text)
@@ -187,7 +190,7 @@ static void note_origin(kres *r, const char *file, const char *text)
 }
 
 /* kustomize tracks origins when the top kustomization asks for any build metadata */
-void kz_note_origins(const kctx *c, kset *s, size_t from, const char *path, const char *generator, const char *name)
+void kz_note_origins(const kctx *c, kset *s, size_t from, const char *path, const char *generator, const json_t *md)
 {
 	char rel[4200], text[5000];
 
@@ -197,7 +200,7 @@ void kz_note_origins(const kctx *c, kset *s, size_t from, const char *path, cons
 	if (generator == NULL)
 		snprintf(text, sizeof(text), "path: %s\n", rel);
 	else
-		configured_text(text, sizeof(text), "", "", rel, generator, name);
+		configured_text(text, sizeof(text), "", "", rel, generator, md);
 	for (size_t i = from; i < s->n; i++)
 		note_origin(&s->v[i], path, text);
 }
@@ -209,14 +212,14 @@ const char *kz_origin_file(const kres *r)
 
 /* Every resource of s now went through kind: one more entry in its transformations, as kustomize's
  * AddTransformerAnnotation (a resource without an origin takes the transformer as its origin). */
-void kz_note_transformer(const kctx *c, kset *s, const char *path, const char *kind, const char *name)
+void kz_note_transformer(const kctx *c, kset *s, const char *path, const char *kind, const json_t *md)
 {
 	char rel[4200], entry[5000];
 
 	if (json_array_size(json_object_get(c->top, "buildMetadata")) == 0)
 		return;
 	rel_to_top(rel, sizeof(rel), c->stack[0], path);
-	configured_text(entry, sizeof(entry), "- ", "  ", rel, kind, name);
+	configured_text(entry, sizeof(entry), "- ", "  ", rel, kind, md);
 	for (size_t i = 0; i < s->n; i++) {
 		const char *old = cf_json_str(s->v[i].ctx, "transformations");
 		char *all;
@@ -226,7 +229,7 @@ void kz_note_transformer(const kctx *c, kset *s, const char *path, const char *k
 			continue;
 		if (json_object_get(s->v[i].ctx, "origin") == NULL) {
 			char text[5000];
-			configured_text(text, sizeof(text), "", "", rel, kind, name);
+			configured_text(text, sizeof(text), "", "", rel, kind, md);
 			note_origin(&s->v[i], path, text);
 			continue;
 		}

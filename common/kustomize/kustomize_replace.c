@@ -37,9 +37,9 @@ static json_t *field_path(const char *fp)
 	return segs;
 }
 
-/* Walks segs from node; with create, missing maps are made. Returns the holder of the last
- * segment and its key (copied into key[256], "" for lists) or index (for lists). */
-static json_t *field_parent(json_t *node, const json_t *segs, int create, char *key, size_t *index)
+/* Walks segs from node (the first match of each [k=v]). Returns the holder of the last segment
+ * and its key (copied into key[256], "" for lists) or index (for lists): a source's field. */
+static json_t *field_parent(json_t *node, const json_t *segs, char *key, size_t *index)
 {
 	size_t n = json_array_size(segs);
 
@@ -80,10 +80,6 @@ static json_t *field_parent(json_t *node, const json_t *segs, int create, char *
 				return node;
 			}
 			next = json_object_get(node, seg);
-			if (next == NULL && create) {
-				next = json_object();
-				json_object_set_new(node, seg, next);
-			}
 		}
 		node = next;
 	}
@@ -96,7 +92,7 @@ static json_t *field_get(json_t *obj, const char *fp)
 	char key[256] = "";
 	size_t idx = 0;
 
-	if (segs && (parent = field_parent(obj, segs, 0, key, &idx)) != NULL)
+	if (segs && (parent = field_parent(obj, segs, key, &idx)) != NULL)
 		v = key[0] ? json_object_get(parent, key) : json_array_get(parent, idx);
 	json_decref(segs);
 	return v;

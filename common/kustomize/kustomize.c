@@ -40,6 +40,11 @@ const char *kz_res_ns(const kres *r)
 	return ns ? ns : "";
 }
 
+int kz_same_namespace(const char *a, const char *b)
+{
+	return strcmp(a && *a ? a : "default", b && *b ? b : "default") == 0;
+}
+
 const char *kz_res_kind(const kres *r)
 {
 	return cf_json_str(r->obj, "kind");

@@ -63,6 +63,8 @@ int  kz_walk_path(json_t *node, const char *path, int create, field_fn fn, void 
 /* cluster-scoped: a kind kustomize knows as such (in any group), or this object (its group too) */
 int  kz_cluster_scoped_kind(const char *kind);
 int  kz_res_cluster_scoped(const kres *r);
+/* Namespaces as kustomize compares them: none (NULL or "") is "default". */
+int  kz_same_namespace(const char *a, const char *b);
 int  kz_name_in_history(const kres *r, const char *name);
 void kz_rename_res(kres *r, const char *name);
 

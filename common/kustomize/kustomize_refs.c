@@ -23,16 +23,6 @@ typedef struct refctx {
 	json_t *index;         /* "kind\x01name" -> [resource index], every name each object had */
 } refctx;
 
-/* No namespace and "default" are the same place. */
-static int same_namespace(const char *a, const char *b)
-{
-	if (a[0] == '\0')
-		a = "default";
-	if (b[0] == '\0')
-		b = "default";
-	return strcmp(a, b) == 0;
-}
-
 /* kustomize's SameEndingSubSlice: both empty, or the shorter ends the longer. */
 static int same_ending(const json_t *a, const json_t *b)
 {
@@ -72,11 +62,11 @@ again:
 	n = 0;
 	json_array_foreach(all, i, ix) {
 		const kres *r = &rc->s->v[json_integer_value(ix)];
-		if (want_ns && !same_namespace(by_current ? kz_res_ns(r) : cf_json_str(r->ctx, "ns0"), want_ns))
+		if (want_ns && !kz_same_namespace(by_current ? kz_res_ns(r) : cf_json_str(r->ctx, "ns0"), want_ns))
 			continue;
 		/* the referrer's namespace, unless either side is cluster-wide or it is a ServiceAccount */
 		if (!kz_res_cluster_scoped(rc->referrer) && !kz_res_cluster_scoped(r) &&
-		    strcmp(rc->kind, "ServiceAccount") != 0 && !same_namespace(kz_res_ns(r), kz_res_ns(rc->referrer)))
+		    strcmp(rc->kind, "ServiceAccount") != 0 && !kz_same_namespace(kz_res_ns(r), kz_res_ns(rc->referrer)))
 			continue;
 		if (n < CAND_MAX)
 			c[n++] = r;

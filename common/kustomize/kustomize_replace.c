@@ -257,12 +257,6 @@ static void put_path(json_t *node, const json_t *segs, size_t i, target_put *t)
 	}
 }
 
-/* A namespace as kustomize compares them: none is "default". */
-static int same_namespace(const char *a, const char *b)
-{
-	return strcmp(a && *a ? a : "default", b && *b ? b : "default") == 0;
-}
-
 static int select_match(const kres *r, const json_t *sel)
 {
 	const char *n = cf_json_str(sel, "name"), *k = cf_json_str(sel, "kind"), *ns = cf_json_str(sel, "namespace");
@@ -275,7 +269,7 @@ static int select_match(const kres *r, const json_t *sel)
 	 * targets are regular expressions), and may be any name or namespace the object had */
 	if (k && strcmp(k, kz_res_kind(r)) != 0)
 		return 0;
-	if (ns && !same_namespace(ns, kz_res_ns(r)) && !(r->ctx && cf_json_str(r->ctx, "ns0") && same_namespace(ns, cf_json_str(r->ctx, "ns0"))))
+	if (ns && !kz_same_namespace(ns, kz_res_ns(r)) && !(r->ctx && cf_json_str(r->ctx, "ns0") && kz_same_namespace(ns, cf_json_str(r->ctx, "ns0"))))
 		return 0;
 	t = json_deep_copy(sel);
 	json_object_del(t, "name");

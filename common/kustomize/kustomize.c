@@ -550,6 +550,35 @@ static void add_annotations(kset *s, const json_t *ann)
 
 /* ---- namespace, names ---- */
 
+void kz_store_previous_id(kres *r)
+{
+	json_t *prev = json_object_get(r->ctx, "prev_ids");
+
+	if (r->ctx == NULL || kz_res_name(r) == NULL || kz_res_kind(r) == NULL)
+		return;
+	if (prev == NULL) {
+		prev = json_array();
+		json_object_set_new(r->ctx, "prev_ids", prev);
+	}
+	json_array_append_new(prev, json_pack("[ss]", kz_res_kind(r), kz_res_name(r)));
+}
+
+int kz_had_id_before(const kres *r, const char *kind, const char *name)
+{
+	size_t i, n = json_array_size(r->names);
+	json_t *e;
+
+	/* every name but the current one was had before a rename (of this kind, unless kind is NULL) */
+	for (i = 0; i + 1 < n && (kind == NULL || strcmp(kz_res_kind(r), kind) == 0); i++)
+		if (strcmp(json_string_value(json_array_get(r->names, i)), name) == 0)
+			return 1;
+	json_array_foreach(json_object_get(r->ctx, "prev_ids"), i, e)
+		if ((kind == NULL || strcmp(json_string_value(json_array_get(e, 0)), kind) == 0) &&
+		    strcmp(json_string_value(json_array_get(e, 1)), name) == 0)
+			return 1;
+	return 0;
+}
+
 void kz_rename_res(kres *r, const char *name)
 {
 	/* (the owning set's id index is marked stale by the passes that rename) */
@@ -640,6 +669,7 @@ static void set_namespace(kset *s, const char *ns)
 		const char *kind = kz_res_kind(&s->v[i]);
 		size_t j;
 
+		kz_store_previous_id(&s->v[i]);
 		set_namespace_fields(&s->v[i], ns);
 		if (!kz_res_cluster_scoped(&s->v[i]))
 			json_object_set_new(json_object_get(obj, "metadata"), "namespace", json_string(ns));
@@ -667,13 +697,78 @@ static void prefix_suffix(kset *s, const char *prefix, const char *suffix)
 		    strcmp(kind, "CustomResourceDefinition") == 0 || strcmp(kind, "APIService") == 0)
 			continue;
 		snprintf(name, sizeof(name), "%s%s%s", prefix ? prefix : "", kz_res_name(&s->v[i]), suffix ? suffix : "");
-		kz_rename_res(&s->v[i], name);
+		if (strcmp(name, kz_res_name(&s->v[i])) != 0)
+			kz_rename_res(&s->v[i], name);
 		/* the affixes each object got, for telling copies of one base apart (references) */
 		if (prefix && *prefix)
 			json_array_append_new(json_object_get(s->v[i].ctx, "prefixes"), json_string(prefix));
 		if (suffix && *suffix)
 			json_array_append_new(json_object_get(s->v[i].ctx, "suffixes"), json_string(suffix));
 	}
+}
+
+/* The metadata/name field specs of section (namePrefix, nameSuffix) in the configurations that
+ * replace the default one, or NULL when the default (every kind) stands. kustomize merges field
+ * specs into a list sorted by kind, keeping a spec only when none before it selects the same
+ * path more narrowly: a spec for some kinds sorts before the default (all but the webhook kinds,
+ * which kustomize orders last), so the default is dropped, here and in every kustomization above. */
+static json_t *name_specs(const kctx *c, const char *section)
+{
+	json_t *out = NULL, *f;
+	size_t i;
+
+	json_array_foreach(kz_config_specs(c, section), i, f) {
+		const char *kind = cf_json_str(f, "kind");
+		if (strcmp(cf_json_str(f, "path"), "metadata/name") != 0 ||
+		    (!kind && !cf_json_str(f, "group") && !cf_json_str(f, "version")) ||
+		    (kind && (strcmp(kind, "MutatingWebhookConfiguration") == 0 ||
+			      strcmp(kind, "ValidatingWebhookConfiguration") == 0)))
+			continue;
+		if (out == NULL)
+			out = json_array();
+		json_array_append(out, f);
+	}
+	return out;
+}
+
+/* prefix or suffix on the objects each of specs selects (all objects: specs NULL) */
+static int affix_by_specs(kset *s, const json_t *specs, const char *prefix, const char *suffix)
+{
+	size_t j;
+	json_t *f;
+
+	if (specs == NULL) {
+		prefix_suffix(s, prefix, suffix);
+		return 0;
+	}
+	json_array_foreach(specs, j, f) {
+		kset view = { 0 };
+		if ((view.v = cf_calloc(s->n ? s->n : 1, sizeof(*view.v))) == NULL)
+			return cf_err_set(CF_ENOMEM, "out of memory");
+		for (size_t i = 0; i < s->n; i++)
+			if (kz_target_match(&s->v[i], f))
+				view.v[view.n++] = s->v[i];
+		prefix_suffix(&view, prefix, suffix);
+		cf_free(view.v);
+		s->ids_stale = 1;
+	}
+	return 0;
+}
+
+/* namePrefix and nameSuffix of a kustomization: the name of every object (kustomize's default
+ * field spec), or only of the kinds configurations name when they replace it (name_specs) */
+static int affixes(const kctx *c, kset *s, const char *prefix, const char *suffix)
+{
+	json_t *ps = name_specs(c, "namePrefix"), *ss = name_specs(c, "nameSuffix");
+	int rc = 0;
+
+	if (ps == NULL && ss == NULL)
+		prefix_suffix(s, prefix, suffix);
+	else if ((rc = prefix && *prefix ? affix_by_specs(s, ps, prefix, NULL) : 0) == 0 && suffix && *suffix)
+		rc = affix_by_specs(s, ss, NULL, suffix);
+	json_decref(ps);
+	json_decref(ss);
+	return rc;
 }
 
 /* ---- images, replicas ---- */
@@ -946,6 +1041,8 @@ static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int b
 		json_object_del(p, "kind");
 	if (by_target)
 		json_object_del(p, "apiVersion");
+	if (o->allow_name_change || o->allow_kind_change)
+		kz_store_previous_id(r);
 	made = kz_meta_show(r);
 	rc = kz_smp(r->obj, p, o->schema, where);
 	kz_meta_hide(r, made);
@@ -961,14 +1058,20 @@ static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int b
 static int json6902_in_place(kres *r, const json_t *ops, const char *where)
 {
 	int made = kz_meta_show(r), rc;
+	char old_name[512];
 	json_t *md = json_object_get(r->obj, "metadata");
 
 	if (json_is_object(md) && json_object_get(md, "annotations") == NULL) {
 		json_object_set_new(md, "annotations", json_object());
 		made = 1;
 	}
+	snprintf(old_name, sizeof(old_name), "%s", kz_res_name(r) ? kz_res_name(r) : "");
+	kz_store_previous_id(r);
 	rc = cf_kustomize_json6902(r->obj, ops, where);
 	kz_meta_hide(r, made);
+	/* references follow a rename (check_object fails a patch that removes the name) */
+	if (rc == 0 && kz_res_name(r) && strcmp(kz_res_name(r), old_name) != 0)
+		json_array_append_new(r->names, json_string(kz_res_name(r)));
 	return rc;
 }
 
@@ -1005,12 +1108,15 @@ static void drop_local_config(kset *s)
 	kset_drop_deleted(s);
 }
 
-/* Whether r is what an untargeted patch names (any name it had; namespace if given). */
+/* Whether r is what an untargeted patch names (its kind and any name it had, or an id it had
+ * before a patch changed its kind; namespace if given). */
 static int smp_names(const kres *r, const char *av, const char *kind, const char *name, const char *ns)
 {
 	const char *oav = cf_json_str(r->obj, "apiVersion");
 
-	return r->obj && strcmp(kz_res_kind(r), kind) == 0 && kz_name_in_history(r, name) && oav && av &&
+	return r->obj &&
+	       ((strcmp(kz_res_kind(r), kind) == 0 && kz_name_in_history(r, name)) || kz_had_id_before(r, kind, name)) &&
+	       oav && av &&
 	       strcmp(oav, av) == 0 && (ns == NULL || strcmp(kz_res_ns(r), ns) == 0);
 }
 
@@ -1177,8 +1283,9 @@ static int transform(const kctx *c, const char *dir, const char *kpath, const js
 		return rc;
 	if (cf_json_str(k, "namespace") && *cf_json_str(k, "namespace"))   /* "" changes nothing */
 		set_namespace(s, cf_json_str(k, "namespace"));
-	if (cf_json_str(k, "namePrefix") || cf_json_str(k, "nameSuffix"))
-		prefix_suffix(s, cf_json_str(k, "namePrefix"), cf_json_str(k, "nameSuffix"));
+	if ((cf_json_str(k, "namePrefix") || cf_json_str(k, "nameSuffix")) &&
+	    (rc = affixes(c, s, cf_json_str(k, "namePrefix"), cf_json_str(k, "nameSuffix"))) < 0)
+		return rc;
 	/* kustomize runs the labels entries first, then commonLabels (which wins a shared key) */
 	json_array_foreach(json_object_get(k, "labels"), i, l)
 		if (json_object_size(json_object_get(l, "pairs"))) {

@@ -66,6 +66,13 @@ int  kz_res_cluster_scoped(const kres *r);
 /* Namespaces as kustomize compares them: none (NULL or "") is "default". */
 int  kz_same_namespace(const char *a, const char *b);
 int  kz_name_in_history(const kres *r, const char *name);
+/* kustomize's previous ids: a transformer that may change an object's id (namespace, a JSON 6902
+ * patch, a patch allowed to rename) records its kind and name first; a rename records the old
+ * name (r->names) */
+void kz_store_previous_id(kres *r);
+/* r had kind (NULL: any) and name before: kustomize's previous ids (an object never renamed or
+ * moved has none, and is no candidate of a reference: it needs no change) */
+int  kz_had_id_before(const kres *r, const char *kind, const char *name);
 void kz_rename_res(kres *r, const char *name);
 
 /* kustomize_gen.c */

@@ -195,6 +195,7 @@ static int run_namespace(plugin *p)
 		kres *r = &p->s->v[i];
 		json_t *md = json_object_get(r->obj, "metadata"), *subj;
 		const char *kind = kz_res_kind(r);
+		kz_store_previous_id(r);
 		if (!kz_res_cluster_scoped(r) && (!unset_only || *kz_res_ns(r) == '\0'))
 			json_object_set_new(md, "namespace", json_string(ns));
 		if (strcmp(kind, "RoleBinding") != 0 && strcmp(kind, "ClusterRoleBinding") != 0)

@@ -4,7 +4,8 @@
  * (subjects, webhook services) follows its namespace too. Among several objects that once had
  * the name, the choice is kustomize's: same namespace as the referrer (ServiceAccounts and
  * cluster-scoped objects from anywhere), then the same prefixes and suffixes as the referrer
- * (the copies of one base included twice), else an error when they still differ. */
+ * (the copies of one base included twice), else an error when they still differ. Only objects
+ * renamed or moved are candidates (kustomize's previous ids): the others need no change. */
 #include "kustomize/kustomize_internal.h"
 
 #include "util/err.h"
@@ -36,10 +37,28 @@ static int same_ending(const json_t *a, const json_t *b)
 	return 1;
 }
 
-static int affixes_equal(const kres *a, const kres *b)
+/* kustomize's PrefixesSuffixesEquals: allow_empty lets an object with no prefixes (suffixes)
+ * match any */
+static int affixes_equal(const kres *a, const kres *b, int allow_empty)
 {
-	return same_ending(json_object_get(a->ctx, "prefixes"), json_object_get(b->ctx, "prefixes")) &&
-	       same_ending(json_object_get(a->ctx, "suffixes"), json_object_get(b->ctx, "suffixes"));
+	const json_t *pa = json_object_get(a->ctx, "prefixes"), *pb = json_object_get(b->ctx, "prefixes"),
+		     *sa = json_object_get(a->ctx, "suffixes"), *sb = json_object_get(b->ctx, "suffixes");
+
+	if (allow_empty)
+		return (json_array_size(pa) == 0 || json_array_size(pb) == 0 || same_ending(pa, pb)) &&
+		       (json_array_size(sa) == 0 || json_array_size(sb) == 0 || same_ending(sa, sb));
+	return same_ending(pa, pb) && same_ending(sa, sb);
+}
+
+/* keeps the candidates with the referrer's affixes; the count left */
+static size_t sieve_affixes(const kres **c, size_t n, const kres *referrer, int allow_empty)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (affixes_equal(c[i], referrer, allow_empty))
+			c[kept++] = c[i];
+	return kept;
 }
 
 /* The object `name` refers to, or NULL (none: the field stays). mapping: a field with a
@@ -62,6 +81,8 @@ again:
 	n = 0;
 	json_array_foreach(all, i, ix) {
 		const kres *r = &rc->s->v[json_integer_value(ix)];
+		if (!kz_had_id_before(r, NULL, name))
+			continue;
 		if (want_ns && !kz_same_namespace(by_current ? kz_res_ns(r) : cf_json_str(r->ctx, "ns0"), want_ns))
 			continue;
 		/* the referrer's namespace, unless either side is cluster-wide or it is a ServiceAccount */
@@ -79,9 +100,9 @@ again:
 		*out = n ? c[0] : NULL;
 		return 0;
 	}
-	for (i = kept = 0; i < n; i++)
-		if (affixes_equal(c[i], rc->referrer))
-			c[kept++] = c[i];
+	/* the same affixes, an object without any matching all; then strictly, if still several */
+	if ((kept = sieve_affixes(c, n, rc->referrer, 1)) > 1)
+		kept = sieve_affixes(c, kept, rc->referrer, 0);
 	if (kept == 0)
 		return 0;
 	for (i = 1; i < kept; i++)
@@ -264,10 +285,17 @@ static int fix_subjects(json_t *obj, refctx *rc)
 
 	rc->kind = "ServiceAccount";
 	rc->path = "subjects";
-	json_array_foreach(json_object_get(obj, "subjects"), j, e)
-		if (cf_json_str(e, "kind") && strcmp(cf_json_str(e, "kind"), "ServiceAccount") == 0 &&
-		    (err = fix_mapping(e, rc)) < 0)
+	json_array_foreach(json_object_get(obj, "subjects"), j, e) {
+		if (cf_json_str(e, "kind") == NULL || strcmp(cf_json_str(e, "kind"), "ServiceAccount") != 0)
+			continue;
+		/* kustomize reads a RoleBinding's ServiceAccount namespaces to find what it may name */
+		if (strcmp(kz_res_kind(rc->referrer), "RoleBinding") == 0 && json_object_get(e, "namespace") &&
+		    !json_is_string(json_object_get(e, "namespace")))
+			return cf_err_set(CF_EINVAL, "RoleBinding %s: subjects[%zu].namespace is blank (not a string); give "
+					  "the namespace or leave the field out", kz_res_name(rc->referrer), j);
+		if ((err = fix_mapping(e, rc)) < 0)
 			return err;
+	}
 	return 0;
 }
 

@@ -64,11 +64,14 @@ static void kset_free(kset *s)
 	s->n = s->cap = 0;
 }
 
+/* an object's id as kustomize compares ids: no namespace is "default" */
 static void id_key(char *out, size_t size, const json_t *obj)
 {
 	const json_t *md = json_object_get(obj, "metadata");
 	const char *ns = cf_json_str(md, "namespace");
 
+	if (ns == NULL || *ns == '\0')
+		ns = "default";
 	snprintf(out, size, "%s|%s|%s|%s", cf_json_str(obj, "apiVersion") ? cf_json_str(obj, "apiVersion") : "",
 		 cf_json_str(obj, "kind") ? cf_json_str(obj, "kind") : "", ns ? ns : "", cf_json_str(md, "name") ? cf_json_str(md, "name") : "");
 }

@@ -176,7 +176,7 @@ static kres *find_by_history(kset *s, const char *kind, const char *name, const 
 	for (size_t i = 0; i < s->n; i++) {
 		size_t j;
 		json_t *n;
-		if (strcmp(kz_res_kind(&s->v[i]), kind) != 0 || (ns && strcmp(kz_res_ns(&s->v[i]), ns) != 0))
+		if (strcmp(kz_res_kind(&s->v[i]), kind) != 0 || (ns && !kz_same_namespace(kz_res_ns(&s->v[i]), ns)))
 			continue;
 		json_array_foreach(s->v[i].names, j, n)
 			if (strcmp(json_string_value(n), name) == 0)

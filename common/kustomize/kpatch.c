@@ -72,7 +72,13 @@ static int smp_map(json_t *t, const json_t *p, const smp_ctx *cx, const json_t *
 			continue;
 		/* kustomize v5 does not act on $setElementOrder/... or $retainKeys: like it, they are
 		 * copied through as fields (verified against kubectl kustomize v5.5) */
-		if ((rc = smp_value(t, k, v, cx, cf_kopenapi_field(cx->schema, node, k), depth + 1)) < 0)
+		if (cf_kopenapi_builtin_ref(cx->schema, node, k)) {
+			smp_ctx b = { 1, cx->kind, NULL };
+			rc = smp_value(t, k, v, &b, NULL, depth + 1);
+		} else {
+			rc = smp_value(t, k, v, cx, cf_kopenapi_field(cx->schema, node, k), depth + 1);
+		}
+		if (rc < 0)
 			return rc;
 	}
 	return 0;
@@ -220,6 +226,10 @@ static int smp_value(json_t *target, const char *key, json_t *pv, const smp_ctx 
 		if (how < 0)
 			return how;
 		if (!(d && strcmp(d, "replace") == 0)) {
+			if (keys.n > 0 && cf_kopenapi_builtin_ref(cx->schema, node, NULL)) {
+				smp_ctx b = { 1, cx->kind, NULL };   /* elements of a Kubernetes type */
+				return smp_list(tv, pv, &keys, &b, NULL, depth);
+			}
 			if (keys.n > 0)
 				return smp_list(tv, pv, &keys, cx, cf_kopenapi_field(cx->schema, node, NULL), depth);
 			smp_scalars(tv, pv);
@@ -250,6 +260,9 @@ int kz_smp(json_t *target, const json_t *patch, const cf_kopenapi *schema, const
 		return cf_err_set(CF_EINVAL, "%s: a strategic merge patch must be a mapping", what);
 	/* copied: the patch may set kind, which frees the target's string */
 	snprintf(kind, sizeof(kind), "%s", k ? k : "");
+	/* a custom schema beside the built-in one: the built-in kinds are the built-in schema's */
+	if (cf_kopenapi_has_builtin(schema) && builtin_group(av))
+		schema = NULL;
 	cx.builtin = schema == NULL && builtin_group(av);
 	cx.kind = kind;
 	cx.schema = schema;

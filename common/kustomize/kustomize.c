@@ -416,7 +416,9 @@ static int add_resource_entry(kctx *c, const char *dir, const char *kpath, const
 		return st;
 	if ((rc = kz_file_under(c, dir, path, kpath)) < 0)
 		return rc;
-	return load_resources(c, path, set);
+	if ((rc = load_resources(c, path, set)) == 0 && set->n)
+		c->objects_read = 1;
+	return rc;
 }
 
 /* ---- field paths: "spec/template/metadata/labels", with "[]" stepping through lists ---- */
@@ -1384,8 +1386,10 @@ static int accumulate(kctx *c, const char *dir, kset *set, int component)
 	if (rc == 0) rc = kz_load_crds(c, dir, kpath, k);
 	/* the parent's generators run before its components (a component may merge into them) */
 	for (int secret = 0; secret < 2 && rc == 0; secret++)   /* from 0: a replaced object too */
-		if ((rc = kz_generate(c, dir, kpath, k, set, secret)) == 0)
+		if ((rc = kz_generate(c, dir, kpath, k, set, secret)) == 0) {
 			kz_note_origins(c, set, 0, kpath, secret ? "SecretGenerator" : "ConfigMapGenerator", NULL);
+			c->objects_read |= set->n > 0;
+		}
 	if (rc == 0) rc = kz_run_plugins(c, dir, kpath, k, set, 1);
 	json_array_foreach(json_object_get(k, "components"), i, e) {
 		char path[4096];

@@ -291,8 +291,13 @@ int kz_select_openapi(kctx *c, const char *dir, const char *kpath, const json_t 
 	if (rel && version) {
 		rc = cf_err_set(CF_EINVAL, "%s: openapi: builtin version and custom schema provided, cannot use both", kpath);
 	} else if (rel) {
-		if ((rc = cf_kopenapi_parse(&c->openapi, b.data ? b.data : "", b.len, path)) == 0)
+		if ((rc = cf_kopenapi_parse(&c->openapi, b.data ? b.data : "", b.len, path)) == 0) {
 			c->openapi_set = 1;
+			/* kustomize flags its built-in schema for parsing once an object's scope was
+			 * asked, and then parses it beside a custom one chosen later */
+			if (c->objects_read)
+				cf_kopenapi_add_builtin(c->openapi);
+		}
 		else
 			cf_err_prefix("%s: openapi.path", kpath);
 	} else if (version && *version) {

@@ -41,6 +41,7 @@ typedef struct kctx {
 	json_t *config;      /* configurations: section -> field specs (kustomize_config.c); owned */
 	cf_kopenapi *openapi; /* the custom schema in use (NULL: the built-in kinds' keys); owned */
 	int openapi_set;     /* a kustomization chose the schema (kustomize's first choice stays) */
+	int objects_read;    /* objects were read or generated (a schema chosen later has the built-in beside it) */
 	int load_anywhere;   /* LoadRestrictionsNone: kz_file_under admits any file of the fs */
 } kctx;
 

@@ -18,7 +18,19 @@
 struct cf_kopenapi {
 	json_t *doc;     /* the whole document */
 	json_t *types;   /* "apiVersion\nkind" -> definition (a reference held) */
+	int with_builtin; /* the built-in schema is in use beside it (cf_kopenapi_add_builtin) */
 };
+
+void cf_kopenapi_add_builtin(cf_kopenapi *s)
+{
+	if (s)
+		s->with_builtin = 1;
+}
+
+int cf_kopenapi_has_builtin(const cf_kopenapi *s)
+{
+	return s && s->with_builtin;
+}
 
 void cf_kopenapi_free(cf_kopenapi *s)
 {
@@ -130,6 +142,21 @@ const json_t *cf_kopenapi_field(const cf_kopenapi *s, const json_t *node, const 
 	else if ((next = json_object_get(json_object_get(node, "properties"), field)) == NULL)
 		next = json_object_get(node, "additionalProperties");
 	return json_is_object(next) ? resolve(s, next) : NULL;
+}
+
+int cf_kopenapi_builtin_ref(const cf_kopenapi *s, const json_t *node, const char *field)
+{
+	const json_t *next;
+	const char *ref;
+
+	if (!cf_kopenapi_has_builtin(s) || !json_is_object(node))
+		return 0;
+	if (field == NULL)
+		next = is_array_type(node) ? json_object_get(node, "items") : NULL;
+	else if ((next = json_object_get(json_object_get(node, "properties"), field)) == NULL)
+		next = json_object_get(node, "additionalProperties");
+	ref = cf_json_str(next, "$ref");
+	return ref && strncmp(ref, "#/definitions/io.k8s.", 21) == 0 && resolve(s, next) == NULL;
 }
 
 int cf_kopenapi_list_keys(const json_t *node, const char *field, cf_kopenapi_keys *keys)

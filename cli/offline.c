@@ -130,18 +130,21 @@ static int ks_from_file(json_t **ks, const char *file, const char *name)
 	cf_buf_free(&in);
 	if (rc < 0)
 		return cf_err_prefix("--kustomization-file");
+	/* as flux: the name, in the namespace of -n or in none */
 	json_array_foreach(docs, i, d) {
-		const char *dn = cf_json_str(json_object_get(d, "metadata"), "name");
+		const char *dn = cf_json_str(json_object_get(d, "metadata"), "name"),
+			   *dns = cf_json_str(json_object_get(d, "metadata"), "namespace");
 		if (cf_kind_find_gvk(cf_json_str(d, "apiVersion"), cf_json_str(d, "kind")) == cf_kind_get(CF_KIND_KUSTOMIZATION) &&
-		    (name == NULL || (dn && strcmp(dn, name) == 0))) {
+		    (name == NULL || (dn && strcmp(dn, name) == 0 && (dns == NULL || *dns == '\0' ||
+								    strcmp(dns, cli.namespace) == 0)))) {
 			*ks = json_incref(d);
 			break;
 		}
 	}
 	json_decref(docs);
 	if (*ks == NULL)
-		return cf_err_set(CF_ENOTFOUND, "--kustomization-file %s: no Kustomization '%s' (%s) in it", file,
-				  name ? name : "", CF_AV_KUSTOMIZATION);
+		return cf_err_set(CF_ENOTFOUND, "--kustomization-file %s: no Kustomization '%s' (%s) in namespace '%s' in "
+				  "it (-n names the namespace)", file, name ? name : "", CF_AV_KUSTOMIZATION, cli.namespace);
 	if (json_object_get(json_object_get(*ks, "metadata"), "namespace") == NULL)
 		json_object_set_new(json_object_get(*ks, "metadata"), "namespace", json_string(cli.namespace));
 	return 0;

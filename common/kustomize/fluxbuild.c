@@ -367,7 +367,7 @@ int cf_flux_build(json_t **out, const cf_kfs *fs, const json_t *ks, const json_t
 	ov = (overlay){ fs, kpath, &text };
 	ofs = (cf_kfs){ ov_read, ov_stat, &ov, NULL };
 	/* Flux builds with LoadRestrictionsNone in a file system rooted at the artifact */
-	if ((rc = cf_kustomize_build_opts(&objs, &ofs, dir, 1)) < 0)
+	if ((rc = cf_kustomize_build_opts(&objs, &ofs, dir, CF_KBUILD_FLUX)) < 0)
 		goto out;
 	owner = json_pack("{s:s*,s:s*}", CF_FLUX_NAME_LABEL, cf_json_str(md, "name"), CF_FLUX_NAMESPACE_LABEL, cf_json_str(md, "namespace"));
 	json_array_foreach(objs, i, o) {

@@ -1417,9 +1417,10 @@ int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir)
 	return cf_kustomize_build_opts(out, fs, dir, 0);
 }
 
-int cf_kustomize_build_opts(json_t **out, const cf_kfs *fs, const char *dir, int anywhere)
+int cf_kustomize_build_opts(json_t **out, const cf_kfs *fs, const char *dir, unsigned flags)
 {
-	kctx c = { .fs = fs, .load_anywhere = anywhere };
+	kctx c = { .fs = fs, .load_anywhere = (flags & CF_KBUILD_LOAD_ANYWHERE) != 0,
+		   .flux = (flags & CF_KBUILD_FLUX) == CF_KBUILD_FLUX };
 	kset set = { 0 };
 	char root[4096];
 	int rc;
@@ -1592,7 +1593,7 @@ int cf_kustomize_build_dir(json_t **out, const char *dir, int anywhere)
 	if (abs == NULL)
 		return cf_err_set(CF_ENOTFOUND, "%s: %s", dir, strerror(errno));
 	cf_kfs_disk(&fs, &root);
-	rc = cf_kustomize_build_opts(out, &fs, abs[1] ? abs + 1 : ".", anywhere);
+	rc = cf_kustomize_build_opts(out, &fs, abs[1] ? abs + 1 : ".", anywhere ? CF_KBUILD_LOAD_ANYWHERE : 0);
 	free(abs);
 	return rc;
 }

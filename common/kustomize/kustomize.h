@@ -35,9 +35,17 @@ void cf_kfs_tree(cf_kfs *fs, cf_tree *t);
  * names must be in or below its directory (kustomize's LoadRestrictionsRootOnly, kubectl's
  * default). */
 int cf_kustomize_build(json_t **out, const cf_kfs *fs, const char *dir);
-/* The same with LoadRestrictionsNone when anywhere is set: files anywhere in fs (which still
- * confines them to its root), as Flux's controllers and flux build load them. */
-int cf_kustomize_build_opts(json_t **out, const cf_kfs *fs, const char *dir, int anywhere);
+/* How cf_kustomize_build_opts builds. */
+enum {
+	/* LoadRestrictionsNone: files anywhere in fs (which still confines them to its root) */
+	CF_KBUILD_LOAD_ANYWHERE = 1u,
+	/* as Flux's controllers and flux build run kustomize (fluxcd/pkg/kustomize): files
+	 * anywhere, no reordering (krusty's zero Reorder option: the order of accumulation,
+	 * unless the top kustomization has sortOptions), and the built-in openapi schema loaded
+	 * before the build, so a custom one is used beside it */
+	CF_KBUILD_FLUX = 2u | CF_KBUILD_LOAD_ANYWHERE,
+};
+int cf_kustomize_build_opts(json_t **out, const cf_kfs *fs, const char *dir, unsigned flags);
 /* A directory on disk (the disk is the root), with LoadRestrictionsNone when anywhere is set. */
 int cf_kustomize_build_dir(json_t **out, const char *dir, int anywhere);
 

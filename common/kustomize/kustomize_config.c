@@ -295,7 +295,7 @@ int kz_select_openapi(kctx *c, const char *dir, const char *kpath, const json_t 
 			c->openapi_set = 1;
 			/* kustomize flags its built-in schema for parsing once an object's scope was
 			 * asked, and then parses it beside a custom one chosen later */
-			if (c->objects_read)
+			if (c->objects_read || c->flux)
 				cf_kopenapi_add_builtin(c->openapi);
 		}
 		else

@@ -43,6 +43,7 @@ typedef struct kctx {
 	int openapi_set;     /* a kustomization chose the schema (kustomize's first choice stays) */
 	int objects_read;    /* objects were read or generated (a schema chosen later has the built-in beside it) */
 	int load_anywhere;   /* LoadRestrictionsNone: kz_file_under admits any file of the fs */
+	int flux;            /* Flux's build (CF_KBUILD_FLUX): no default order, built-in schema beside a custom one */
 } kctx;
 
 const char *kz_res_name(const kres *r);

@@ -364,8 +364,12 @@ int kz_finish(const kctx *c, kset *s)
 	const json_t *opts = json_object_get(c->top, "sortOptions");
 	int rc;
 
-	if ((rc = kz_check_sort_options(opts, "kustomization")) < 0 || (rc = kz_sort(s, json_is_null(opts) ? NULL : opts)) < 0)
+	if ((rc = kz_check_sort_options(opts, "kustomization")) < 0)
 		return rc;
+	/* kubectl's build sorts by kustomize's legacy order by default; Flux's does not */
+	if ((opts && !json_is_null(opts)) || !c->flux)
+		if ((rc = kz_sort(s, json_is_null(opts) ? NULL : opts)) < 0)
+			return rc;
 	if (build_metadata(c->top, "managedByLabel")) {
 		json_t *l = json_pack("{ss}", "app.kubernetes.io/managed-by", "kustomize-" KUSTOMIZE_VERSION);
 		json_t *fs = json_pack("[{sssb}]", "path", "metadata/labels", "create", 1);

@@ -126,9 +126,11 @@ expect delete_not_found 1 "not found" $C delete ks kb --silent
 
 # build: files under the working directory are readable (../base), offline with --dry-run
 expect build_cwd_root 0 "name: ops-cm" sh -c "cd $WORK/src && $C build kustomization ka --path ./apps/staging"
-expect build_offline 0 "env: staging" sh -c "cd $WORK/src && KUBECONFIG=/nonexistent $(pwd)/bin/cflux build kustomization apps --path ./apps/staging --kustomization-file ./clusters/apps.yaml --dry-run --kubeconfig /nonexistent"
-expect build_offline_has_ignored 0 "ignored-cm" sh -c "cd $WORK/src && printf 'resources: [../base, ignored.yaml]\n' > apps/staging/kustomization.yaml && $(pwd)/bin/cflux build ks apps --path ./apps/staging --kustomization-file clusters/apps.yaml --dry-run"
-expect build_ignore_paths 1 "ignored.yaml" sh -c "cd $WORK/src && $(pwd)/bin/cflux build ks apps --path ./apps/staging --kustomization-file clusters/apps.yaml --dry-run --ignore-paths ignored.yaml"
+expect build_offline 0 "env: staging" sh -c "cd $WORK/src && KUBECONFIG=/nonexistent $(pwd)/bin/cflux -n $NS build kustomization apps --path ./apps/staging --kustomization-file ./clusters/apps.yaml --dry-run --kubeconfig /nonexistent"
+# as flux: the Kustomization named is looked up in -n's namespace (flux-system by default)
+expect build_offline_other_namespace 1 "no Kustomization 'apps' (kustomize.toolkit.fluxcd.io/v1) in namespace 'flux-system'" sh -c "cd $WORK/src && $(pwd)/bin/cflux build ks apps --path ./apps/staging --kustomization-file ./clusters/apps.yaml --dry-run"
+expect build_offline_has_ignored 0 "ignored-cm" sh -c "cd $WORK/src && printf 'resources: [../base, ignored.yaml]\n' > apps/staging/kustomization.yaml && $(pwd)/bin/cflux -n $NS build ks apps --path ./apps/staging --kustomization-file clusters/apps.yaml --dry-run"
+expect build_ignore_paths 1 "ignored.yaml" sh -c "cd $WORK/src && $(pwd)/bin/cflux -n $NS build ks apps --path ./apps/staging --kustomization-file clusters/apps.yaml --dry-run --ignore-paths ignored.yaml"
 expect build_dry_run_needs_file 2 "kustomization-file" $C build ks ka --path "$WORK/src/apps/staging" --dry-run
 expect diff_dry_run_refused 2 "dry-run" $C diff ks ka --path "$WORK/src/apps/staging" --kustomization-file "$WORK/src/clusters/apps.yaml" --dry-run
 

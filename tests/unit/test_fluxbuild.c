@@ -6,6 +6,7 @@
 #include "test.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,6 +349,60 @@ static void files_from_outside_the_kustomization(void)
 	CHECK(system(cmd) == 0);
 }
 
+/* Flux runs kustomize without reordering (fluxcd/pkg/kustomize: krusty's zero Reorder option)
+ * and with the built-in schema loaded before the build, so a custom openapi schema adds to it;
+ * kubectl sorts by the legacy order and uses a custom schema alone. */
+static const json_t *containers(const json_t *objs)
+{
+	const json_t *d = find((json_t *)objs, "Deployment", "web");
+
+	return json_object_get(json_object_get(json_object_get(json_object_get(d, "spec"), "template"), "spec"), "containers");
+}
+
+static void flux_build_order_and_schema(void)
+{
+	char tmpl[] = "/tmp/cflux-fluxorder-XXXXXX", cmd[300];
+	const char *root = tmpl;
+	cf_kfs fs;
+	json_t *k, *objs = NULL;
+
+	CHECK(mkdtemp(tmpl) != NULL);
+	snprintf(dir, sizeof(dir), "%s", tmpl);
+	cf_kfs_disk(&fs, &root);
+	put("app/kustomization.yaml", "resources: [release.yaml, ns.yaml, dep.yaml]\npatches:\n- path: patch.yaml\n"
+				      "openapi:\n  path: schema.json\n");
+	put("app/release.yaml", "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n");
+	put("app/ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n");
+	put("app/dep.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n"
+			    "      containers:\n      - name: app\n        image: app:1\n");
+	put("app/patch.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n"
+			      "      containers:\n      - name: sidecar\n        image: side:1\n");
+	put("app/schema.json", "{\"definitions\": {\"example.com.v1.Thing\": {\"type\": \"object\", "
+			       "\"x-kubernetes-group-version-kind\": [{\"group\": \"example.com\", \"version\": \"v1\", \"kind\": \"Thing\"}]}}}\n");
+	k = ks("{\"path\": \"./app\"}");
+	CHECK_OK(cf_flux_build(&objs, &fs, k, NULL));
+	CHECK(json_array_size(objs) == 3);
+	CHECK_STR(cf_json_str(json_array_get(objs, 0), "kind"), "HelmRelease");   /* as listed */
+	CHECK_STR(cf_json_str(json_array_get(objs, 1), "kind"), "Namespace");
+	CHECK(json_array_size(containers(objs)) == 2);   /* merged by name: the built-in keys beside the custom schema */
+	json_decref(objs);
+	objs = NULL;
+	/* kubectl's build: Namespace first, and the custom schema alone replaces the list */
+	CHECK_OK(cf_kustomize_build(&objs, &fs, "app"));
+	CHECK_STR(cf_json_str(json_array_get(objs, 0), "kind"), "Namespace");
+	CHECK(json_array_size(containers(objs)) == 1);
+	json_decref(objs);
+	objs = NULL;
+	/* sortOptions still orders a Flux build */
+	put("app/kustomization.yaml", "resources: [release.yaml, ns.yaml, dep.yaml]\nsortOptions:\n  order: legacy\n");
+	CHECK_OK(cf_flux_build(&objs, &fs, k, NULL));
+	CHECK_STR(cf_json_str(json_array_get(objs, 0), "kind"), "Namespace");
+	json_decref(objs);
+	json_decref(k);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	CHECK(system(cmd) == 0);
+}
+
 static const cf_test_case cases[] = {
 	{ "envsubst", envsubst },
 	{ "clean_path", clean_path },
@@ -355,6 +410,7 @@ static const cf_test_case cases[] = {
 	{ "build_errors_name_what_failed", build_errors_name_what_failed },
 	{ "remote_bases_refused", remote_bases_refused },
 	{ "files_from_outside_the_kustomization", files_from_outside_the_kustomization },   /* after setup_tree's: moves dir */
+	{ "flux_build_order_and_schema", flux_build_order_and_schema },
 	{ "health_rules", health_rules },
 };
 CF_TEST_MAIN(cases)

@@ -24,7 +24,7 @@ static const char *const known_fields[] = {
 	"namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations", "images", "replicas",
 	"patches", "patchesStrategicMerge", "patchesJson6902", "configMapGenerator", "secretGenerator",
 	"generatorOptions", "replacements", "buildMetadata", "sortOptions", "openapi", "configurations",
-	"generators", "transformers", "validators", "vars", "helmCharts", "helmGlobals",
+	"generators", "transformers", "validators", "vars", "helmCharts", "helmGlobals", "imageTags",
 };
 
 /* ---- small helpers ---- */
@@ -254,7 +254,7 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 	int rc = kz_read_text(c, path, &b);
 
 	if (rc == 0)
-		rc = cf_yaml_load_all(&docs, b.data ? b.data : "", b.len, path);
+		rc = cf_yaml_load_all_kyaml(&docs, b.data ? b.data : "", b.len, path);
 	cf_buf_free(&b);
 	json_array_foreach(docs, i, d) {
 		const char *kind = cf_json_str(d, "kind");
@@ -292,6 +292,7 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 /* ---- the kustomization file ---- */
 
 static int check_kustomization(const json_t *k, const char *kpath);
+static int fix_image_tags(json_t *k, const char *kpath);
 
 /* Go's JSON decoding matches field names without regard to case (`nameprefix`): such keys
  * take the known field's spelling. */
@@ -352,7 +353,9 @@ static int load_kustomization(const kctx *c, const char *dir, json_t **out, char
 	}
 	if (json_is_object(*out))
 		canonical_fields(*out);
-	if ((rc = check_kustomization(*out, kpath)) < 0) {
+	if ((rc = check_kustomization(*out, kpath)) == 0)
+		rc = fix_image_tags(*out, kpath);
+	if (rc < 0) {
 		json_decref(*out);
 		*out = NULL;
 	}
@@ -386,6 +389,26 @@ static int check_kustomization(const json_t *k, const char *kpath)
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		if (json_object_get(k, unsupported[i]))
 			return cf_err_set(CF_EINVAL, "%s: %s is not supported by cflux yet", kpath, unsupported[i]);
+	return 0;
+}
+
+/* kustomize's FixKustomization: the deprecated imageTags are images, after those given */
+static int fix_image_tags(json_t *k, const char *kpath)
+{
+	json_t *tags = json_object_get(k, "imageTags"), *images = json_object_get(k, "images");
+
+	if (tags == NULL || json_is_null(tags)) {
+		json_object_del(k, "imageTags");
+		return 0;
+	}
+	if (!json_is_array(tags) || (images && !json_is_null(images) && !json_is_array(images)))
+		return cf_err_set(CF_EINVAL, "%s: imageTags and images must be lists", kpath);
+	if (images == NULL || json_is_null(images)) {
+		images = json_array();
+		json_object_set_new(k, "images", images);
+	}
+	json_array_extend(images, tags);
+	json_object_del(k, "imageTags");
 	return 0;
 }
 
@@ -1121,8 +1144,9 @@ static int smp_names(const kres *r, const char *av, const char *kind, const char
 
 	return r->obj &&
 	       ((strcmp(kz_res_kind(r), kind) == 0 && kz_name_in_history(r, name)) || kz_had_id_before(r, kind, name)) &&
-	       oav && av &&
-	       strcmp(oav, av) == 0 && (ns == NULL || strcmp(kz_res_ns(r), ns) == 0);
+	       /* no apiVersion matches no apiVersion (kustomize's ids: [noGrp], [noVer]) */
+	       ((oav == NULL && av == NULL) || (oav && av && strcmp(oav, av) == 0)) &&
+	       (ns == NULL || strcmp(kz_res_ns(r), ns) == 0);
 }
 
 static int smp_matches(const kset *s, const char *av, const char *kind, const char *name, const char *ns)
@@ -1223,7 +1247,7 @@ static int patch_docs(const kctx *c, const char *dir, const char *kpath, const j
 	}
 	if (inline_text) {
 		snprintf(where, wsize, "%s: inline patch", kpath);
-		return cf_yaml_load_all(docs, inline_text, strlen(inline_text), where);
+		return cf_yaml_load_all_kyaml(docs, inline_text, strlen(inline_text), where);
 	}
 	if (path == NULL)
 		return cf_err_set(CF_EINVAL, "%s: a patch needs patch or path", kpath);
@@ -1231,7 +1255,7 @@ static int patch_docs(const kctx *c, const char *dir, const char *kpath, const j
 		return rc;
 	snprintf(where, wsize, "%s", full);
 	if ((rc = kz_read_text(c, full, &b)) == 0)
-		rc = cf_yaml_load_all(docs, b.data ? b.data : "", b.len, full);
+		rc = cf_yaml_load_all_kyaml(docs, b.data ? b.data : "", b.len, full);
 	cf_buf_free(&b);
 	return rc;
 }
@@ -1247,7 +1271,14 @@ static int run_patches(const kctx *c, const char *dir, const char *kpath, const 
 		json_t *docs = NULL;
 		char where[4200];
 		patch_opts o;
-		int rc = patch_docs(c, dir, kpath, e, &docs, where, sizeof(where));
+		int rc;
+
+		/* a patches entry is a mapping (path or patch, target, options), as kustomize reads it */
+		if (strcmp(field, "patches") == 0 && !json_is_object(e))
+			return cf_err_set(CF_EINVAL, "%s: invalid Kustomization: patches entry %zu must be a mapping "
+					  "(path: or patch:, target:, options:), not a %s", kpath, i,
+					  json_is_string(e) ? "string (write path: FILE)" : "scalar or list");
+		rc = patch_docs(c, dir, kpath, e, &docs, where, sizeof(where));
 
 		if (rc == 0)
 			rc = read_patch_opts(&o, e, where);

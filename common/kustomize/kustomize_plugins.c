@@ -10,6 +10,7 @@
 #include "yaml/yaml.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct plugin {
@@ -59,10 +60,31 @@ static int string_map(const plugin *p, const char *field, const json_t **out)
 	}
 	if (!json_is_object(m))
 		return cf_err_set(CF_EINVAL, "%s: %s: %s must be a map of strings", p->where, cf_json_str(p->cfg, "kind"), field);
-	json_object_foreach((json_t *)m, key, v)
-		if (!json_is_string(v))
-			return cf_err_set(CF_EINVAL, "%s: %s: %s: the value of \"%s\" must be a string (quote it)", p->where,
-					  cf_json_str(p->cfg, "kind"), field, key);
+	/* kustomize reads a plugin config's map as strings: a scalar of another type is its text
+	 * (51 is "51", true is "true", null is ""); only a map or list inside is an error */
+	json_object_foreach((json_t *)m, key, v) {
+		char text[64];
+		if (json_is_string(v))
+			continue;
+		if (json_is_object(v) || json_is_array(v))
+			return cf_err_set(CF_EINVAL, "%s: %s: %s: the value of \"%s\" must be a string, not a %s", p->where,
+					  cf_json_str(p->cfg, "kind"), field, key, json_is_object(v) ? "map" : "list");
+		if (json_is_integer(v))
+			snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		else if (json_is_real(v))
+			snprintf(text, sizeof(text), "%.17g", json_real_value(v));
+		else
+			snprintf(text, sizeof(text), "%s", json_is_true(v) ? "true" : json_is_false(v) ? "false" : "");
+		if (json_is_real(v)) {   /* the shortest text that reads back the same, as Go prints it */
+			for (int prec = 1; prec <= 17; prec++) {
+				snprintf(text, sizeof(text), "%.*g", prec, json_real_value(v));
+				if (strtod(text, NULL) == json_real_value(v))
+					break;
+			}
+		}
+		if (json_object_set_new((json_t *)m, key, json_string(text)) < 0)
+			return cf_err_set(CF_ENOMEM, "out of memory");
+	}
 	return 0;
 }
 

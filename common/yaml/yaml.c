@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 /* ---- scalar resolution (go-yaml v2 resolve.go, as sigs.k8s.io/yaml uses it) ---- */
@@ -41,6 +42,14 @@ static int resolve_word(const char *s, size_t len)
 }
 
 /* First-character hint: S sign, D digit, M word table, '.' float, '<' merge, 0 string. */
+/* a boolean of YAML 1.1 that YAML 1.2's core schema reads as a string (not true/false) */
+static int yaml11_only_bool(const char *s, size_t len)
+{
+	int r = resolve_word(s, len);
+
+	return (r == R_TRUE || r == R_FALSE) && (len < 4 || (strncasecmp(s, "true", len) != 0 && strncasecmp(s, "false", len) != 0));
+}
+
 static char resolve_hint(unsigned char c)
 {
 	if (c == '+' || c == '-')
@@ -257,6 +266,7 @@ typedef struct loader {
 	size_t nodes;
 	json_t *root;
 	int last_key_wins;   /* a key given twice keeps its last value instead of failing */
+	int core_bools;      /* YAML 1.2's booleans only (kyaml): y/yes/on/off... stay strings */
 } loader;
 
 /* arg may be cf_err_msg() itself: it is copied before the message is rewritten (formatting a
@@ -453,7 +463,7 @@ static int load_scalar(loader *ld, const yaml_event_t *ev)
 			return rc;
 	} else if (plain && (tag == NULL || strcmp(tag, "!") != 0)) {
 		is_merge = len == 2 && memcmp(s, "<<", 2) == 0;
-		v = cf_yaml_resolve_plain(s, len);
+		v = ld->core_bools && yaml11_only_bool(s, len) ? json_stringn(s, len) : cf_yaml_resolve_plain(s, len);
 		if (v == NULL && cf_err_code() != 0)
 			return load_error(ld, line, CF_EINVAL, "cannot decode scalar: ", cf_err_msg());
 	} else {
@@ -589,7 +599,7 @@ static int load_event(loader *ld, const yaml_event_t *ev)
 }
 
 static int load_stream(json_t **out, json_t **lines, const char *data, size_t len, const char *name,
-		       int last_key_wins)
+		       int last_key_wins, int core_bools)
 {
 	yaml_parser_t parser;
 	yaml_event_t ev;
@@ -604,6 +614,7 @@ static int load_stream(json_t **out, json_t **lines, const char *data, size_t le
 	memset(&ld, 0, sizeof(ld));
 	ld.name = name ? name : "<input>";
 	ld.last_key_wins = last_key_wins;
+	ld.core_bools = core_bools;
 	ld.anchors = json_object();
 	if (docs == NULL || doc_lines == NULL || ld.anchors == NULL) {
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
@@ -661,18 +672,23 @@ out_noparser:
 int cf_yaml_load_all_lines(json_t **out, json_t **lines, const char *data, size_t len,
 			   const char *name)
 {
-	return load_stream(out, lines, data, len, name, 0);
+	return load_stream(out, lines, data, len, name, 0, 0);
 }
 
 int cf_yaml_load_all(json_t **out, const char *data, size_t len, const char *name)
 {
-	return load_stream(out, NULL, data, len, name, 0);
+	return load_stream(out, NULL, data, len, name, 0, 0);
+}
+
+int cf_yaml_load_all_kyaml(json_t **out, const char *data, size_t len, const char *name)
+{
+	return load_stream(out, NULL, data, len, name, 0, 1);
 }
 
 static int load_one(json_t **out, const char *data, size_t len, const char *name, int last_key_wins)
 {
 	json_t *docs;
-	int rc = load_stream(&docs, NULL, data, len, name, last_key_wins);
+	int rc = load_stream(&docs, NULL, data, len, name, last_key_wins, 0);
 
 	*out = NULL;
 	if (rc < 0)

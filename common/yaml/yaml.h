@@ -29,6 +29,10 @@ int cf_json_merge_deep(json_t *dst, const json_t *src);
  * that are empty or null are skipped, as kubectl skips them. name appears in error messages
  * ("name:line:column: ..."). On failure *out is NULL and nothing is allocated. */
 int cf_yaml_load_all(json_t **out, const char *data, size_t len, const char *name);
+/* As cf_yaml_load_all, read as kustomize's kyaml reads resources and patches: YAML 1.2's
+ * booleans only (true/false in their three spellings), so y, yes, on, off and the like are
+ * strings (written back quoted). */
+int cf_yaml_load_all_kyaml(json_t **out, const char *data, size_t len, const char *name);
 /* As cf_yaml_load_all, and *lines (if not NULL) gets a new array of the 1-based line where
  * each kept document starts, in the same order. */
 int cf_yaml_load_all_lines(json_t **out, json_t **lines, const char *data, size_t len,

@@ -436,10 +436,76 @@ static int pass_run(pass *p, cf_kube *k, int kind, int stage, size_t *at)
 	return rc;
 }
 
-int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_opts *o)
+/* Flux's apply order (fluxcd/pkg/ssa ReconcileOrder): these kinds first, in this order, the
+ * webhook configurations last, the rest between; ties by group, kind, namespace, name. */
+static int reconcile_rank(const char *kind)
+{
+	static const char *const first[] = { "CustomResourceDefinition", "Namespace", "ClusterRole", "ClusterClass",
+		"RuntimeClass", "PriorityClass", "StorageClass", "VolumeSnapshotClass", "IngressClass", "GatewayClass",
+		"ClusterRoleBinding", "ResourceQuota", "ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Secret",
+		"Service", "LimitRange", "Deployment", "StatefulSet", "CronJob", "PodDisruptionBudget" };
+	static const char *const last[] = { "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration" };
+	const size_t nf = sizeof(first) / sizeof(first[0]);
+
+	for (size_t i = 0; kind && i < nf; i++)
+		if (strcmp(kind, first[i]) == 0)
+			return (int)i - (int)nf;
+	for (size_t i = 0; kind && i < sizeof(last) / sizeof(last[0]); i++)
+		if (strcmp(kind, last[i]) == 0)
+			return 1 + (int)i;
+	return 0;
+}
+
+static int str_cmp0(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int reconcile_cmp(const void *pa, const void *pb)
+{
+	const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
+	const char *ka = cf_json_str(a, "kind"), *kb = cf_json_str(b, "kind");
+	const char *ava = cf_json_str(a, "apiVersion"), *avb = cf_json_str(b, "apiVersion");
+	const char *sa = ava ? strchr(ava, '/') : NULL, *sb = avb ? strchr(avb, '/') : NULL;
+	size_t ga = sa ? (size_t)(sa - ava) : 0, gb = sb ? (size_t)(sb - avb) : 0;
+	int c = reconcile_rank(ka) - reconcile_rank(kb);
+
+	if (c != 0)
+		return c;
+	if ((c = strncmp(sa ? ava : "", sb ? avb : "", ga < gb ? ga : gb)) != 0 || (c = (ga > gb) - (ga < gb)) != 0)
+		return c;
+	if ((c = str_cmp0(ka, kb)) != 0)
+		return c;
+	if ((c = str_cmp0(cf_json_str(json_object_get(a, "metadata"), "namespace"),
+			  cf_json_str(json_object_get(b, "metadata"), "namespace"))) != 0)
+		return c;
+	return str_cmp0(cf_json_str(json_object_get(a, "metadata"), "name"), cf_json_str(json_object_get(b, "metadata"), "name"));
+}
+
+int cf_apply_sort(json_t *objs)
+{
+	size_t n = json_array_size(objs), i;
+	json_t **v;
+
+	if (n < 2)
+		return 0;
+	if ((v = cf_calloc(n, sizeof(*v))) == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(objs, i));
+	qsort(v, n, sizeof(*v), reconcile_cmp);
+	json_array_clear(objs);
+	for (i = 0; i < n; i++)
+		json_array_append_new(objs, v[i]);
+	cf_free(v);
+	return 0;
+}
+
+int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *given, const cf_apply_opts *o)
 {
 	cf_kube_apply_opts dry = CF_KUBE_APPLY_OPTS_INIT;
-	size_t i, n = json_array_size(objs), at = (size_t)-1;
+	json_t *objs = json_array();   /* given's objects in Flux's order (given keeps its own) */
+	size_t i, n = json_array_size(given), at = (size_t)-1;
 	pass p = { .objs = objs, .o = o, .dry = &dry, .n = n };
 	json_t *obj = NULL;
 	int rc = 0, crds_applied = 0;
@@ -461,7 +527,13 @@ int cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
 		goto out;
 	}
+	if (objs == NULL || json_array_extend(objs, given) < 0) {
+		rc = cf_err_set(CF_ENOMEM, "out of memory");
+		goto out;
+	}
 	cf_apply_defaults(objs);
+	if ((rc = cf_apply_sort(objs)) < 0)
+		goto out;
 	dry.field_manager = o->field_manager;
 	dry.force = o->force;
 	dry.dry_run = 1;
@@ -524,6 +596,7 @@ out:
 	cf_free(p.rc);
 	cf_free(p.msg);
 	pthread_mutex_destroy(&p.mu);
+	json_decref(objs);
 	return rc;
 }
 

@@ -63,7 +63,12 @@ int  cf_apply_id_describe(char *out, size_t size, const char *id);
 /* Fills in what older API servers require on server-side apply of native kinds (protocol TCP
  * on Service and container ports), as Flux does. Changes objs in place. */
 void cf_apply_defaults(json_t *objs);
-/* Dry-runs every object, then applies in stages. If any dry run fails, nothing is applied and
+/* Puts objs in Flux's apply order, in place (fluxcd/pkg/ssa's ReconcileOrder: CRDs, Namespaces,
+ * cluster roles and classes, ..., ConfigMaps, Secrets, Services, Deployments first, webhook
+ * configurations last; then group, kind, namespace, name), as Flux's ApplyAll sorts before it
+ * applies: the changes and the inventory come in this order. */
+int  cf_apply_sort(json_t *objs);
+/* Dry-runs every object (in cf_apply_sort's order; objs itself keeps its order), then applies in stages. If any dry run fails, nothing is applied and
  * the error names the object. res is filled on success (free with cf_apply_result_free). */
 int  cf_apply_set(cf_kube *k, cf_apply_result *res, json_t *objs, const cf_apply_opts *o);
 typedef struct cf_apply_prune_opts {

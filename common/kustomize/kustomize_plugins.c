@@ -399,6 +399,111 @@ static int run_hash(plugin *p)
 	return 0;
 }
 
+/* kyaml's InsertPathPart: part inserted at position pos of the '/'-separated path (pos past the
+ * end appends; a leading '/' stays and does not count as a position) */
+static void insert_path_part(char *out, size_t size, const char *path, long pos, const char *part)
+{
+	char buf[1024], *parts[128], *save = NULL;
+	size_t n = 0, len = 0;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *t = strtok_r(buf, "/", &save); t && n < sizeof(parts) / sizeof(parts[0]); t = strtok_r(NULL, "/", &save))
+		parts[n++] = t;
+	if (pos < 0)
+		pos = 0;
+	if ((size_t)pos > n)
+		pos = (long)n;
+	out[0] = '\0';
+	if (path[0] == '/')
+		len += (size_t)snprintf(out + len, size > len ? size - len : 0, "/");
+	for (size_t i = 0; i <= n; i++) {
+		const char *seg = i == (size_t)pos ? part : parts[i - (i > (size_t)pos)];
+		len += (size_t)snprintf(out + len, size > len ? size - len : 0, "%s%s", i ? "/" : "", seg);
+	}
+}
+
+typedef struct value_add {
+	const char *value;
+	long position;    /* filePathPosition: 0 replaces, N inserts at part N-1 */
+	const char *where;
+} value_add;
+
+static int value_add_fn(json_t *holder, const char *field, void *arg)
+{
+	const value_add *va = arg;
+	json_t *cur = json_object_get(holder, field);
+	char out[2048];
+
+	if (cur && !json_is_null(cur) && (json_is_object(cur) || json_is_array(cur)))
+		return cf_err_set(CF_EINVAL, "%s: ValueAddTransformer: %s is not a scalar", va->where, field);
+	if (va->position > 0) {
+		insert_path_part(out, sizeof(out), json_is_string(cur) ? json_string_value(cur) : "", va->position - 1, va->value);
+		return json_object_set_new(holder, field, json_string(out)) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
+	}
+	return json_object_set_new(holder, field, json_string(va->value)) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
+}
+
+/* kustomize's ValueAddTransformer: value (by default the name of the kustomization's directory)
+ * written at each target's fieldPath in the objects its selector picks (all without one), or
+ * inserted into it as a path part at filePathPosition; metadata/namespace sets the namespace. */
+static int run_value_add(plugin *p)
+{
+	const json_t *targets = json_object_get(p->cfg, "targets"), *t;
+	const char *given = cf_json_str(p->cfg, "value"), *slash;
+	char value[512];
+	size_t i;
+	int rc;
+
+	if (cf_json_str(p->cfg, "targetFilePath"))
+		return cf_err_set(CF_EINVAL, "%s: ValueAddTransformer: targetFilePath is not supported by cflux; list the "
+				  "targets in the config", p->where);
+	if (given && *given) {
+		while (*given == ' ' || *given == '\t' || *given == '\n')
+			given++;
+		snprintf(value, sizeof(value), "%s", given);
+		for (size_t l = strlen(value); l && (value[l - 1] == ' ' || value[l - 1] == '\t' || value[l - 1] == '\n'); l--)
+			value[l - 1] = '\0';
+	} else {
+		slash = strrchr(p->dir, '/');
+		snprintf(value, sizeof(value), "%s", slash ? slash + 1 : p->dir);
+	}
+	if (!json_is_array(targets) || json_array_size(targets) == 0)
+		return cf_err_set(CF_EINVAL, "%s: ValueAddTransformer: must specify at least one target", p->where);
+	json_array_foreach(targets, i, t) {
+		const char *path = cf_json_str(t, "fieldPath");
+		const json_t *sel = json_object_get(t, "selector"), *pos = json_object_get(t, "filePathPosition");
+		value_add va = { value, json_is_integer(pos) ? (long)json_integer_value(pos) : 0, p->where };
+		if (path == NULL || *path == '\0')
+			return cf_err_set(CF_EINVAL, "%s: ValueAddTransformer: targets[%zu].fieldPath cannot be empty", p->where, i);
+		if (pos && !json_is_integer(pos))
+			return cf_err_set(CF_EINVAL, "%s: ValueAddTransformer: targets[%zu].filePathPosition must be a number", p->where, i);
+		if (va.position < 0)
+			return cf_err_set(CF_EINVAL, "%s: ValueAddTransformer: value of FilePathPosition (%ld) cannot be negative",
+					  p->where, va.position);
+		for (size_t r = 0; r < p->s->n; r++) {
+			kres *res = &p->s->v[r];
+			json_t *subj;
+			size_t j;
+			if (sel && !json_is_null(sel) && !kz_target_match(res, sel))
+				continue;
+			if (strcmp(path, "metadata/namespace") != 0) {
+				if ((rc = kz_walk_path(res->obj, path, 1, value_add_fn, &va)) < 0)
+					return rc;
+				continue;
+			}
+			/* kustomize's namespace filter: the object's namespace, and subjects named default */
+			if (!kz_res_cluster_scoped(res))
+				json_object_set_new(json_object_get(res->obj, "metadata"), "namespace", json_string(value));
+			if (strcmp(kz_res_kind(res), "RoleBinding") == 0 || strcmp(kz_res_kind(res), "ClusterRoleBinding") == 0)
+				json_array_foreach(json_object_get(res->obj, "subjects"), j, subj)
+					if (cf_json_str(subj, "name") && strcmp(cf_json_str(subj, "name"), "default") == 0)
+						json_object_set_new(subj, "namespace", json_string(value));
+			p->s->ids_stale = 1;
+		}
+	}
+	return 0;
+}
+
 /* ---- the builtin generators ---- */
 
 /* ConfigMapGenerator / SecretGenerator: the config is one generator entry, named (and placed) by
@@ -457,6 +562,7 @@ static const struct {
 	{ "ReplacementTransformer", 0, run_replacement },
 	{ "SortOrderTransformer", 0, run_sort_order },
 	{ "HashTransformer", 0, run_hash },
+	{ "ValueAddTransformer", 0, run_value_add },
 	{ "ConfigMapGenerator", 1, run_configmap },
 	{ "SecretGenerator", 1, run_secret },
 };
@@ -475,6 +581,9 @@ static int run_config(plugin *p, int generators)
 					  generators ? "generator" : "transformer");
 		return builtins[i].run(p);
 	}
+	if (strcmp(av, "builtin") == 0)
+		return cf_err_set(CF_EINVAL, "%s: builtin plugin '%s' is not supported by cflux (IAMPolicyGenerator and "
+				  "HelmChartInflationGenerator are the builtins it lacks)", p->where, kind);
 	return cf_err_set(CF_EINVAL, "%s: external plugins disabled; unable to load external plugin '%s' (%s): cflux "
 			  "runs only kustomize's builtin generators and transformers, as Flux does", p->where, kind, av);
 }

@@ -220,12 +220,48 @@ static int smp_value(json_t *target, const char *key, json_t *pv, const smp_ctx 
 		}
 		return smp_map(tv, pv, cx, node, depth);
 	}
+	if (json_is_array(pv)) {
+		/* elements that are only a $patch directive, as kyaml reads them: delete drops the
+		 * field, replace sets the other elements, merge merges them */
+		int del = 0, rep = 0, dirs = 0, rc;
+		size_t i;
+		json_t *e, *rest;
+		json_array_foreach(pv, i, e)
+			if (json_is_object(e) && json_object_size(e) == 1 && json_is_string(json_object_get(e, "$patch"))) {
+				const char *d = json_string_value(json_object_get(e, "$patch"));
+				dirs++;
+				del |= strcmp(d, "delete") == 0;
+				rep |= strcmp(d, "replace") == 0;
+			}
+		if (dirs) {
+			if (del) {
+				json_object_del(target, key);
+				return 0;
+			}
+			if ((rest = json_array()) == NULL)
+				return cf_err_set(CF_ENOMEM, "out of memory");
+			json_array_foreach(pv, i, e)
+				if (!(json_is_object(e) && json_object_size(e) == 1 && json_object_get(e, "$patch")))
+					json_array_append_new(rest, json_deep_copy(e));
+			if (rep || !json_is_array(tv))
+				return json_object_set_new(target, key, rest) < 0 ? cf_err_set(CF_ENOMEM, "out of memory") : 0;
+			rc = smp_value(target, key, rest, cx, node, depth);
+			json_decref(rest);
+			return rc;
+		}
+	}
 	if (json_is_array(pv) && json_is_array(tv) && (how = list_keys(cx, key, node, depth, &keys)) != 0) {
-		/* a list whose first element says $patch: replace is replaced whole */
-		const char *d = json_string_value(json_object_get(json_array_get(pv, 0), "$patch"));
+		/* (an element that is only $patch: replace replaced the list above) */
+		int has_replace = 0;
+		size_t j;
+		json_t *pe;
+		json_array_foreach(pv, j, pe) {
+			const char *d = json_string_value(json_object_get(pe, "$patch"));
+			has_replace |= d && strcmp(d, "replace") == 0;
+		}
 		if (how < 0)
 			return how;
-		if (!(d && strcmp(d, "replace") == 0)) {
+		if (!has_replace) {
 			if (keys.n > 0 && cf_kopenapi_builtin_ref(cx->schema, node, NULL)) {
 				smp_ctx b = { 1, cx->kind, NULL };   /* elements of a Kubernetes type */
 				return smp_list(tv, pv, &keys, &b, NULL, depth);
@@ -235,14 +271,21 @@ static int smp_value(json_t *target, const char *key, json_t *pv, const smp_ctx 
 			smp_scalars(tv, pv);
 			return 0;
 		}
+		/* an element with fields that says $patch: replace is ignored, as kyaml leaves it */
 		json_t *copy = json_array();
 		size_t i;
 		json_t *e;
-		json_array_foreach(pv, i, e)
-			if (!json_object_get(e, "$patch"))
+		int rc;
+		if (copy == NULL)
+			return cf_err_set(CF_ENOMEM, "out of memory");
+		json_array_foreach(pv, i, e) {
+			const char *pd = json_string_value(json_object_get(e, "$patch"));
+			if (!(pd && strcmp(pd, "replace") == 0))
 				json_array_append_new(copy, json_deep_copy(e));
-		json_object_set_new(target, key, copy);
-		return 0;
+		}
+		rc = json_array_size(copy) ? smp_value(target, key, copy, cx, node, depth) : 0;
+		json_decref(copy);
+		return rc;
 	}
 	json_object_set_new(target, key, json_deep_copy(pv));
 	return 0;

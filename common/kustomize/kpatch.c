@@ -84,14 +84,31 @@ static int smp_map(json_t *t, const json_t *p, const smp_ctx *cx, const json_t *
 	return 0;
 }
 
+/* Whether a and b have the same keys (a key neither has counts as the same). */
 static int same_keys(const json_t *a, const json_t *b, const cf_kopenapi_keys *keys)
 {
 	for (size_t i = 0; i < keys->n; i++) {
 		const json_t *x = json_object_get(a, keys->names[i]), *y = json_object_get(b, keys->names[i]);
-		if (!(x && y && json_equal(x, y)))
+		if (!((x == NULL && y == NULL) || (x && y && json_equal(x, y))))
 			return 0;
 	}
 	return 1;
+}
+
+/* Whether patch element pe, lacking some of several keys, has the target element te's values
+ * for the keys it gives: kyaml then drops pe (a port without protocol where that port is). */
+static int partial_keys(const json_t *te, const json_t *pe, const cf_kopenapi_keys *keys)
+{
+	int missing = 0;
+
+	for (size_t i = 0; i < keys->n; i++) {
+		const json_t *x = json_object_get(te, keys->names[i]), *y = json_object_get(pe, keys->names[i]);
+		if (y == NULL && x != NULL)
+			missing = 1;
+		else if (!(x && y && json_equal(x, y)) && !(x == NULL && y == NULL))
+			return 0;
+	}
+	return missing;
 }
 
 /* A list of scalars merged by value: the patch's values, then the target's others. */
@@ -160,7 +177,12 @@ static int smp_list(json_t *t, const json_t *p, const cf_kopenapi_keys *keys, co
 			}
 	}
 	json_array_foreach(p, i, pe) {
+		int dropped = 0;
 		if (!json_is_object(pe) || (keys->n > 1 && match[i] >= 0))
+			continue;
+		json_array_foreach(t, j, te)
+			dropped |= keys->n > 1 && json_is_object(te) && partial_keys(te, pe, keys);
+		if (dropped)
 			continue;
 		if ((rc = smp_element(&m, match[i] >= 0 ? json_array_get(t, (size_t)match[i]) : NULL, pe, cx, node, depth)) < 0)
 			break;
@@ -196,6 +218,9 @@ static int list_keys(const smp_ctx *cx, const char *key, const json_t *node, int
 	if (!cx->builtin || (mk = merge_key(key, cx->kind, depth)) == NULL)
 		return 0;
 	keys->names[keys->n++] = mk;
+	/* ports: Kubernetes' list-map keys are the port and its protocol */
+	if (strcmp(key, "ports") == 0)
+		keys->names[keys->n++] = "protocol";
 	return 1;
 }
 

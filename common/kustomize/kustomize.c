@@ -759,6 +759,21 @@ static json_t *name_specs(const kctx *c, const char *section)
 	return out;
 }
 
+/* (kustomize_internal.h) */
+int kz_select_view(kset *view, const kset *s, const json_t *spec)
+{
+	*view = (kset){ 0 };
+	if (s->n == 0)
+		return 0;
+	if ((view->v = cf_calloc(s->n, sizeof(*view->v))) == NULL)
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->n; i++)
+		if (kz_target_match(&s->v[i], spec))
+			view->v[view->n++] = s->v[i];
+	view->cap = s->n;
+	return 0;
+}
+
 /* prefix or suffix on the objects each of specs selects (all objects: specs NULL) */
 static int affix_by_specs(kset *s, const json_t *specs, const char *prefix, const char *suffix)
 {
@@ -770,12 +785,10 @@ static int affix_by_specs(kset *s, const json_t *specs, const char *prefix, cons
 		return 0;
 	}
 	json_array_foreach(specs, j, f) {
-		kset view = { 0 };
-		if ((view.v = cf_calloc(s->n ? s->n : 1, sizeof(*view.v))) == NULL)
-			return cf_err_set(CF_ENOMEM, "out of memory");
-		for (size_t i = 0; i < s->n; i++)
-			if (kz_target_match(&s->v[i], f))
-				view.v[view.n++] = s->v[i];
+		kset view;
+		int rc = kz_select_view(&view, s, f);
+		if (rc < 0)
+			return rc;
 		prefix_suffix(&view, prefix, suffix);
 		cf_free(view.v);
 		s->ids_stale = 1;

@@ -58,6 +58,9 @@ int  kz_join(char *out, size_t size, const char *dir, const char *rel, const cha
 int  kz_file_under(const kctx *c, const char *dir, const char *path, const char *kpath);
 int  kz_read_text(const kctx *c, const char *path, cf_buf *b);
 int  kz_target_match(const kres *r, const json_t *t);
+/* The objects of s a field spec (or target) selects, as a set sharing their objects: free only
+ * view->v. */
+int  kz_select_view(kset *view, const kset *s, const json_t *spec);
 /* Calls fn(holder, field, arg) at each end of path ("spec/template/metadata/labels", "[]"
  * stepping through lists); create makes the missing maps on the way. */
 typedef int (*field_fn)(json_t *holder, const char *field, void *arg);

@@ -88,22 +88,6 @@ static int string_map(const plugin *p, const char *field, const json_t **out)
 	return 0;
 }
 
-/* The resources a field spec's group/version/kind selects, as a set that shares their objects
- * (free only view->v). */
-static int select_view(kset *view, const kset *s, const json_t *spec, int (*skip)(const kres *))
-{
-	*view = (kset){ 0 };
-	if (s->n == 0)
-		return 0;
-	if ((view->v = cf_calloc(s->n, sizeof(*view->v))) == NULL)
-		return cf_err_set(CF_ENOMEM, "out of memory");
-	for (size_t i = 0; i < s->n; i++)
-		if (kz_target_match(&s->v[i], spec) && !(skip && skip(&s->v[i])))
-			view->v[view->n++] = s->v[i];
-	view->cap = s->n;
-	return 0;
-}
-
 /* Runs the kustomization-field transformers on a kustomization holding one field. Takes synth. */
 static int run_as_field(plugin *p, json_t *synth)
 {
@@ -167,7 +151,7 @@ static int run_affixes(plugin *p, const char *prefix, const char *suffix)
 				return rc;
 			continue;
 		}
-		if ((rc = select_view(&view, p->s, f, NULL)) < 0)
+		if ((rc = kz_select_view(&view, p->s, f)) < 0)
 			return rc;
 		if (view.n)
 			kz_prefix_suffix(&view, prefix, suffix);

@@ -15,30 +15,69 @@ static int builtin_group(const char *api_version)
 {
 	static const char *const groups[] = { "apps/", "batch/", "policy/", "networking.k8s.io/",
 		"rbac.authorization.k8s.io/", "autoscaling/", "storage.k8s.io/", "scheduling.k8s.io/",
-		"coordination.k8s.io/", "discovery.k8s.io/", "node.k8s.io/", "extensions/" };
-	if (api_version == NULL || strchr(api_version, '/') == NULL)
-		return 1;   /* core: v1 */
+		"coordination.k8s.io/", "discovery.k8s.io/", "node.k8s.io/", "extensions/", "admissionregistration.k8s.io/",
+		"certificates.k8s.io/", "events.k8s.io/", "flowcontrol.apiserver.k8s.io/", "apiextensions.k8s.io/",
+		"apiregistration.k8s.io/" };
+	if (api_version == NULL || strcmp(api_version, "v1") == 0)
+		return 1;   /* core (a patch may leave apiVersion out) */
+	if (strchr(api_version, '/') == NULL)
+		return 0;   /* no group and not v1: no type kyaml knows */
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
 		if (strncmp(api_version, groups[i], strlen(groups[i])) == 0)
 			return 1;
 	return 0;
 }
 
-/* patchMergeKey of a list field in the built-in types (by field name; ports depend on where). */
-static const char *merge_key(const char *field, const char *kind, int depth)
+/* The merge keys of the list fields in the built-in types, as kyaml's built-in schema
+ * (Kubernetes v1.21.2) declares them: x-kubernetes-list-map-keys where given, else
+ * patchMergeKey; no key is a list of scalars merged by value. A field added to Kubernetes
+ * after v1.21 (resourceClaims, schedulingGates, resizePolicy) is not there, so its lists are
+ * replaced. kind NULL: any kind; min_depth: the shallowest level the field is at (1: a
+ * top-level field; 2: under spec, status or metadata); metadata: a field of ObjectMeta. */
+typedef struct list_field {
+	const char *field, *key, *key2, *kind;
+	int min_depth, metadata;
+} list_field;
+
+static const list_field list_fields[] = {
+	{ "finalizers", NULL, NULL, NULL, 2, 1 },
+	{ "ownerReferences", "uid", NULL, NULL, 2, 1 },
+	{ "containers", "name", NULL, NULL, 2, 0 },
+	{ "initContainers", "name", NULL, NULL, 2, 0 },
+	{ "ephemeralContainers", "name", NULL, NULL, 2, 0 },
+	{ "volumes", "name", NULL, NULL, 2, 0 },
+	{ "imagePullSecrets", "name", NULL, NULL, 2, 0 },
+	{ "hostAliases", "ip", NULL, NULL, 2, 0 },
+	{ "topologySpreadConstraints", "topologyKey", "whenUnsatisfiable", NULL, 2, 0 },
+	{ "env", "name", NULL, NULL, 3, 0 },
+	{ "volumeMounts", "mountPath", NULL, NULL, 3, 0 },
+	{ "volumeDevices", "devicePath", NULL, NULL, 3, 0 },
+	{ "ports", "port", "protocol", "Service", 2, 0 },   /* spec.ports: only that level */
+	{ "ports", "containerPort", "protocol", NULL, 3, 0 },
+	{ "conditions", "type", NULL, NULL, 2, 0 },
+	{ "webhooks", "name", NULL, "ValidatingWebhookConfiguration", 1, 0 },
+	{ "webhooks", "name", NULL, "MutatingWebhookConfiguration", 1, 0 },
+	{ "secrets", "name", NULL, "ServiceAccount", 1, 0 },
+	{ "addresses", "type", NULL, "Node", 2, 0 },
+	{ "podCIDRs", NULL, NULL, "Node", 2, 0 },
+	{ "podIPs", "ip", NULL, "Pod", 2, 0 },
+	{ "drivers", "name", NULL, "CSINode", 2, 0 },
+};
+
+/* The built-in list field key names at this depth, or NULL: replaced whole. */
+static const list_field *builtin_list(const char *field, const char *kind, int depth, int in_metadata)
 {
-	static const struct { const char *field, *key; } keys[] = {
-		{ "containers", "name" }, { "initContainers", "name" }, { "ephemeralContainers", "name" },
-		{ "env", "name" }, { "volumes", "name" }, { "volumeMounts", "mountPath" },
-		{ "volumeDevices", "devicePath" }, { "imagePullSecrets", "name" }, { "hostAliases", "ip" },
-		{ "topologySpreadConstraints", "topologyKey" }, { "resourceClaims", "name" },
-		{ "conditions", "type" },
-	};
-	if (strcmp(field, "ports") == 0)
-		return kind && strcmp(kind, "Service") == 0 && depth == 2 ? "port" : "containerPort";
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(field, keys[i].field) == 0)
-			return keys[i].key;
+	for (size_t i = 0; i < sizeof(list_fields) / sizeof(list_fields[0]); i++) {
+		const list_field *f = &list_fields[i];
+		if (strcmp(field, f->field) != 0 || depth < f->min_depth || f->metadata != in_metadata ||
+		    (f->metadata && depth != 2))
+			continue;
+		if (f->kind && !(kind && strcmp(kind, f->kind) == 0))
+			continue;
+		if (f->kind && strcmp(f->field, "ports") == 0 && depth != 2)
+			continue;   /* a Service's spec.ports; deeper ports are a container's */
+		return f;
+	}
 	return NULL;
 }
 
@@ -46,6 +85,7 @@ static const char *merge_key(const char *field, const char *kind, int depth)
  * custom schema (kustomize_openapi.h) that replaces them while it is in use. */
 typedef struct smp_ctx {
 	int builtin;                 /* a built-in group, and no custom schema */
+	int metadata;                /* within the object's metadata */
 	const char *kind;
 	const cf_kopenapi *schema;   /* the custom schema, or NULL */
 } smp_ctx;
@@ -73,7 +113,7 @@ static int smp_map(json_t *t, const json_t *p, const smp_ctx *cx, const json_t *
 		/* kustomize v5 does not act on $setElementOrder/... or $retainKeys: like it, they are
 		 * copied through as fields (verified against kubectl kustomize v5.5) */
 		if (cf_kopenapi_builtin_ref(cx->schema, node, k)) {
-			smp_ctx b = { 1, cx->kind, NULL };
+			smp_ctx b = { 1, cx->metadata, cx->kind, NULL };
 			rc = smp_value(t, k, v, &b, NULL, depth + 1);
 		} else {
 			rc = smp_value(t, k, v, cx, cf_kopenapi_field(cx->schema, node, k), depth + 1);
@@ -210,17 +250,17 @@ static int smp_list(json_t *t, const json_t *p, const cf_kopenapi_keys *keys, co
 /* How the list at key merges: 1 by keys, 0 replaced, <0 a bad schema. */
 static int list_keys(const smp_ctx *cx, const char *key, const json_t *node, int depth, cf_kopenapi_keys *keys)
 {
-	const char *mk;
+	const list_field *f;
 
 	keys->n = 0;
 	if (cx->schema)
 		return node ? cf_kopenapi_list_keys(node, key, keys) : 0;
-	if (!cx->builtin || (mk = merge_key(key, cx->kind, depth)) == NULL)
+	if (!cx->builtin || (f = builtin_list(key, cx->kind, depth, cx->metadata)) == NULL)
 		return 0;
-	keys->names[keys->n++] = mk;
-	/* ports: Kubernetes' list-map keys are the port and its protocol */
-	if (strcmp(key, "ports") == 0)
-		keys->names[keys->n++] = "protocol";
+	if (f->key)
+		keys->names[keys->n++] = f->key;
+	if (f->key2)
+		keys->names[keys->n++] = f->key2;
 	return 1;
 }
 
@@ -242,6 +282,11 @@ static int smp_value(json_t *target, const char *key, json_t *pv, const smp_ctx 
 		if (!json_is_object(tv)) {
 			tv = json_object();
 			json_object_set_new(target, key, tv);
+		}
+		if (depth == 1 && strcmp(key, "metadata") == 0) {
+			smp_ctx m = *cx;
+			m.metadata = 1;
+			return smp_map(tv, pv, &m, node, depth);
 		}
 		return smp_map(tv, pv, cx, node, depth);
 	}
@@ -288,7 +333,7 @@ static int smp_value(json_t *target, const char *key, json_t *pv, const smp_ctx 
 			return how;
 		if (!has_replace) {
 			if (keys.n > 0 && cf_kopenapi_builtin_ref(cx->schema, node, NULL)) {
-				smp_ctx b = { 1, cx->kind, NULL };   /* elements of a Kubernetes type */
+				smp_ctx b = { 1, cx->metadata, cx->kind, NULL };   /* elements of a Kubernetes type */
 				return smp_list(tv, pv, &keys, &b, NULL, depth);
 			}
 			if (keys.n > 0)
@@ -332,6 +377,7 @@ int kz_smp(json_t *target, const json_t *patch, const cf_kopenapi *schema, const
 	if (cf_kopenapi_has_builtin(schema) && builtin_group(av))
 		schema = NULL;
 	cx.builtin = schema == NULL && builtin_group(av);
+	cx.metadata = 0;
 	cx.kind = kind;
 	cx.schema = schema;
 	if ((rc = smp_map(target, patch, &cx, cf_kopenapi_resource(schema, av, kind), 0)) < 0)
@@ -375,8 +421,11 @@ static json_t *pointer_tokens(const char *ptr)
 	return toks;
 }
 
+/* An array index as json-patch v4 (kustomize's) reads it: "-" is the end (for add), and a
+ * negative index counts from the end. */
 static int array_index(const char *tok, size_t size, int allow_end, size_t *out)
 {
+	size_t n = size + (allow_end ? 1 : 0);
 	char *end;
 	long v;
 
@@ -385,7 +434,11 @@ static int array_index(const char *tok, size_t size, int allow_end, size_t *out)
 		return 0;
 	}
 	v = strtol(tok, &end, 10);
-	if (*tok == '\0' || *end != '\0' || v < 0 || (size_t)v > size || (!allow_end && (size_t)v == size))
+	if (*tok == '\0' || *end != '\0')
+		return -1;
+	if (v < 0 && (size_t)(-v) <= n)
+		v += (long)n;
+	if (v < 0 || (size_t)v >= n)
 		return -1;
 	*out = (size_t)v;
 	return 0;
@@ -465,8 +518,10 @@ static int op_apply(json_t *doc, const char *op, const char *path, const json_t 
 		else
 			rc = cf_err_set(CF_EINVAL, "%s: add: path \"%s\" does not exist", what, path);
 	} else if (strcmp(op, "remove") == 0 || strcmp(op, "replace") == 0) {
-		int exists = json_is_object(parent) ? json_object_get(parent, last) != NULL
-			   : json_is_array(parent) && array_index(last, json_array_size(parent), 0, &idx) == 0;
+		/* json-patch v4 replaces a key an object lacks by adding it */
+		int exists = json_is_object(parent)
+				     ? json_object_get(parent, last) != NULL || strcmp(op, "replace") == 0
+				     : json_is_array(parent) && array_index(last, json_array_size(parent), 0, &idx) == 0;
 		if (!exists)
 			rc = cf_err_set(CF_EINVAL, "%s: %s: path \"%s\" does not exist", what, op, path);
 		else if (strcmp(op, "remove") == 0)
@@ -512,7 +567,16 @@ int cf_kustomize_json6902(json_t *target, const json_t *ops, const char *what)
 				rc = op_apply(target, "add", path, src, what);
 			json_decref(src);
 		} else if (strcmp(name, "test") == 0) {
+			/* a key an object lacks tests equal to null, as json-patch v4 has it */
 			src = get_at(target, path);
+			if (src == NULL && json_is_null(value)) {
+				json_t *toks = pointer_tokens(path), *parent;
+				const char *last = NULL;
+				parent = toks ? parent_of(target, toks, &last) : NULL;
+				if (json_is_object(parent))
+					src = value;
+				json_decref(toks);
+			}
 			rc = src && value && json_equal(src, value) ? 0
 				: cf_err_set(CF_EINVAL, "%s: test at %s failed", what, path);
 		} else {

@@ -850,7 +850,8 @@ static void image_update(json_t *c, const json_t *images)
 	}
 }
 
-/* Containers anywhere in the object (pod specs at any depth, as kustomize v5 finds them). */
+/* Containers and initContainers anywhere in the object (pod specs at any depth, and lists within
+ * them), as kustomize's legacy image filter finds them. */
 static void images_walk(json_t *node, const json_t *images)
 {
 	const char *k;
@@ -859,19 +860,54 @@ static void images_walk(json_t *node, const json_t *images)
 
 	if (json_is_object(node)) {
 		json_object_foreach(node, k, v) {
-			if ((strcmp(k, "containers") == 0 || strcmp(k, "initContainers") == 0 ||
-			     strcmp(k, "ephemeralContainers") == 0) && json_is_array(v)) {
+			images_walk(v, images);
+			if ((strcmp(k, "containers") == 0 || strcmp(k, "initContainers") == 0) && json_is_array(v)) {
 				json_t *c;
 				json_array_foreach(v, i, c)
 					image_update(c, images);
-			} else {
-				images_walk(v, images);
 			}
 		}
 	} else if (json_is_array(node)) {
 		json_array_foreach(node, i, v)
 			images_walk(v, images);
 	}
+}
+
+/* kustomize's images field specs: {spec, spec/template/spec} x {containers[]/image,
+ * initContainers[]/image, volumes[]/image/reference}. A list there that is null becomes [],
+ * as the "[]" of a field spec makes it. */
+static void images_at_specs(json_t *obj, const json_t *images)
+{
+	json_t *spec = json_object_get(obj, "spec");
+
+	for (int level = 0; level < 2 && json_is_object(spec); level++) {
+		static const char *const lists[] = { "containers", "initContainers", "volumes" };
+		for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+			json_t *list = json_object_get(spec, lists[l]), *e;
+			size_t i;
+			if (json_is_null(list))
+				json_object_set_new(spec, lists[l], json_array());
+			json_array_foreach(list, i, e) {
+				json_t *img = l < 2 ? e : json_object_get(e, "image"), *wrap;
+				const char *ref = cf_json_str(img, "reference");
+				if (l < 2) {
+					image_update(e, images);
+				} else if (ref && (wrap = json_pack("{ss}", "image", ref)) != NULL) {
+					image_update(wrap, images);
+					json_object_set(img, "reference", json_object_get(wrap, "image"));
+					json_decref(wrap);
+				}
+			}
+		}
+		spec = json_object_get(json_object_get(spec, "template"), "spec");
+	}
+}
+
+int kz_images_skip(const json_t *obj)
+{
+	const char *kind = cf_json_str(obj, "kind");
+
+	return kind && strcmp(kind, "CustomResourceDefinition") == 0;
 }
 
 /* kustomize's replicas field specs: spec/replicas of these kinds only */
@@ -885,31 +921,48 @@ static int has_replicas(const char *kind)
 	return 0;
 }
 
-static void set_replicas(kset *s, const json_t *replicas)
+/* Whether an object has (or had) name and is of a kind the configurations' replicas specs give. */
+static int configured_replicas(const kctx *c, const kset *s, const char *name)
+{
+	size_t j;
+	json_t *f;
+
+	json_array_foreach(kz_config_specs(c, "replicas"), j, f)
+		for (size_t k = 0; k < s->n; k++)
+			if (kz_name_in_history(&s->v[k], name) && kz_target_match(&s->v[k], f))
+				return 1;
+	return 0;
+}
+
+/* `replicas:`: spec/replicas of each object of a replicas kind with (or once with) that name; a
+ * missing count is 0, and a name no such object has is an error, as in kustomize. */
+static int set_replicas(const kctx *c, kset *s, const json_t *replicas, const char *kpath)
 {
 	size_t i;
 	json_t *r;
 
 	json_array_foreach(replicas, i, r) {
 		const char *name = cf_json_str(r, "name");
-		json_t *count = json_object_get(r, "count");
-		for (size_t k = 0; name && count && k < s->n; k++) {
-			size_t j;
-			json_t *n;
-			if (!has_replicas(kz_res_kind(&s->v[k])))
+		json_t *count = json_object_get(r, "count"), *zero = json_integer(0);
+		int hits = 0;
+		for (size_t k = 0; name && k < s->n; k++) {
+			json_t *spec;
+			if (!has_replicas(kz_res_kind(&s->v[k])) || !kz_name_in_history(&s->v[k], name))
 				continue;
-			json_array_foreach(s->v[k].names, j, n)
-				if (strcmp(json_string_value(n), name) == 0) {
-					json_t *spec = json_object_get(s->v[k].obj, "spec");
-					if (spec == NULL) {
-						spec = json_object();
-						json_object_set_new(s->v[k].obj, "spec", spec);
-					}
-					json_object_set(spec, "replicas", count);
-					break;
-				}
+			hits++;
+			if ((spec = json_object_get(s->v[k].obj, "spec")) == NULL || !json_is_object(spec)) {
+				spec = json_object();
+				json_object_set_new(s->v[k].obj, "spec", spec);
+			}
+			json_object_set(spec, "replicas", count ? count : zero);
 		}
+		json_decref(zero);
+		if (hits == 0 && !(name && configured_replicas(c, s, name)))
+			return cf_err_set(CF_ENOTFOUND, "%s: replicas entry %zu: resource with name %s does not match a config "
+					  "with the following GVK [Deployment StatefulSet ReplicaSet ReplicationController]",
+					  kpath, i, name ? name : "\"\"");
 	}
+	return 0;
 }
 
 /* ---- patches ---- */
@@ -1180,8 +1233,8 @@ static int smp_by_name(kset *s, const json_t *patch, const patch_opts *o, const 
 		   *ns = cf_json_str(md, "namespace");
 	int hits = 0, rc;
 
-	if (kind == NULL || name == NULL)
-		return cf_err_set(CF_EINVAL, "%s: a patch without a target needs kind and metadata.name", where);
+	if (kind == NULL || name == NULL)   /* (apply_patch_docs checked them) */
+		return cf_err_set(CF_EINVAL, "%s: a strategic merge patch needs kind and metadata.name", where);
 	if (smp_matches(s, av, kind, name, ns) > 1)
 		return cf_err_set(CF_EINVAL, "%s: failed to find unique target for patch %s %s: objects of several "
 				  "namespaces have that name (give metadata.namespace or a target)", where, kind, name);
@@ -1224,6 +1277,13 @@ static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const p
 			}
 		return 0;
 	}
+	/* kustomize reads each document as a resource, with or without a target */
+	json_array_foreach(docs, i, d) {
+		const char *name = cf_json_str(json_object_get(d, "metadata"), "name");
+		if (!json_is_object(d) || cf_json_str(d, "kind") == NULL || name == NULL || name[0] == '\0')
+			return cf_err_set(CF_EINVAL, "%s: document %zu is neither a strategic merge patch (it needs kind and "
+					  "metadata.name) nor a JSON 6902 patch (a list of op, path and value)", where, i + 1);
+	}
 	json_array_foreach(docs, i, d) {
 		int rc = 0;
 		if (target == NULL)
@@ -1236,6 +1296,21 @@ static int apply_patch_docs(kset *s, json_t *docs, const json_t *target, const p
 		kset_drop_deleted(s);
 	}
 	return 0;
+}
+
+/* A patch's text, read as kustomize reads it: kyaml for a strategic merge patch, and for a
+ * JSON 6902 one sigs.k8s.io/yaml's YAML 1.1 (so an op value y or on is true there). */
+static int load_patch(json_t **docs, const char *text, size_t len, const char *where)
+{
+	int rc = cf_yaml_load_all_kyaml(docs, text, len, where);
+	const json_t *first = json_array_get(*docs, 0);
+
+	if (rc == 0 && (json_is_array(first) || json_object_get(first, "op"))) {
+		json_decref(*docs);
+		*docs = NULL;
+		rc = cf_yaml_load_all(docs, text, len, where);
+	}
+	return rc;
 }
 
 /* A patch is inline text or a file relative to dir. */
@@ -1260,7 +1335,7 @@ static int patch_docs(const kctx *c, const char *dir, const char *kpath, const j
 	}
 	if (inline_text) {
 		snprintf(where, wsize, "%s: inline patch", kpath);
-		return cf_yaml_load_all_kyaml(docs, inline_text, strlen(inline_text), where);
+		return load_patch(docs, inline_text, strlen(inline_text), where);
 	}
 	if (path == NULL)
 		return cf_err_set(CF_EINVAL, "%s: a patch needs patch or path", kpath);
@@ -1268,7 +1343,7 @@ static int patch_docs(const kctx *c, const char *dir, const char *kpath, const j
 		return rc;
 	snprintf(where, wsize, "%s", full);
 	if ((rc = kz_read_text(c, full, &b)) == 0)
-		rc = cf_yaml_load_all_kyaml(docs, b.data ? b.data : "", b.len, full);
+		rc = load_patch(docs, b.data ? b.data : "", b.len, full);
 	cf_buf_free(&b);
 	return rc;
 }
@@ -1350,10 +1425,14 @@ static int transform(const kctx *c, const char *dir, const char *kpath, const js
 		kz_note_field_transformers(c, s, kpath, k, "namespace", "commonAnnotations");
 	if ((rc = run_patches(c, dir, kpath, k, s, "patchesJson6902", note ? "PatchJson6902Transformer" : NULL)) < 0)
 		return rc;
-	set_replicas(s, json_object_get(k, "replicas"));
+	if ((rc = set_replicas(c, s, json_object_get(k, "replicas"), kpath)) < 0)
+		return rc;
 	if (json_array_size(json_object_get(k, "images")))
 		for (size_t r = 0; r < s->n; r++)
-			images_walk(s->v[r].obj, json_object_get(k, "images"));
+			if (!kz_images_skip(s->v[r].obj)) {
+				images_walk(s->v[r].obj, json_object_get(k, "images"));
+				images_at_specs(s->v[r].obj, json_object_get(k, "images"));
+			}
 	if ((rc = kz_run_replacements(c, dir, kpath, k, s)) == 0 && note)
 		kz_note_field_transformers(c, s, kpath, k, "replicas", "replacements");
 	return rc;
@@ -1534,7 +1613,8 @@ void kz_set_namespace(kset *s, const char *ns)
 
 void kz_images(json_t *obj, const json_t *images)
 {
-	images_walk(obj, images);
+	if (!kz_images_skip(obj))
+		images_walk(obj, images);
 }
 
 void kz_kset_free(kset *s)

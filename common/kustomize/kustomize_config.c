@@ -197,6 +197,7 @@ int kz_edit_at_specs(kset *s, const json_t *specs, const kz_edit *e, const char 
 		spec_edit se = { e, json_is_true(json_object_get(f, "create")) };
 		for (size_t i = 0; i < s->n; i++)
 			if (kz_target_match(&s->v[i], f) && (name == NULL || kz_name_in_history(&s->v[i], name)) &&
+			    !(e->images && kz_images_skip(s->v[i].obj)) &&
 			    (rc = kz_walk_spec(s->v[i].obj, cf_json_str(f, "path"), se.create, edit_fn, &se)) < 0)
 				return rc;
 	}
@@ -241,9 +242,11 @@ int kz_configured_fields(const kctx *c, const json_t *k, kset *s)
 			rc = kz_edit_at_specs(s, kz_config_specs(c, "nameSuffix"), &e, NULL, 1);
 	}
 	json_array_foreach(json_object_get(k, "replicas"), i, r) {
-		kz_edit e = { json_object_get(r, "count"), NULL, NULL, NULL, 0 };
-		if (rc == 0 && e.value && cf_json_str(r, "name"))
+		json_t *zero = json_integer(0);   /* a missing count is 0, as in kustomize */
+		kz_edit e = { json_object_get(r, "count") ? json_object_get(r, "count") : zero, NULL, NULL, NULL, 0 };
+		if (rc == 0 && cf_json_str(r, "name"))
 			rc = kz_edit_at_specs(s, kz_config_specs(c, "replicas"), &e, cf_json_str(r, "name"), 0);
+		json_decref(zero);
 	}
 	return rc;
 }

@@ -93,6 +93,8 @@ void kz_label_fields(kset *s, const json_t *pairs, const json_t *fields);
 void kz_prefix_suffix(kset *s, const char *prefix, const char *suffix);
 void kz_set_namespace(kset *s, const char *ns);
 void kz_images(json_t *obj, const json_t *images);
+/* whether kustomize leaves obj's images alone (a CustomResourceDefinition) */
+int  kz_images_skip(const json_t *obj);
 void kz_hash_names(kset *s);
 void kz_kset_free(kset *s);
 /* kustomize_plugins.c: generators (generators 1) or transformers (0) of kustomize's builtin

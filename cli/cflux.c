@@ -129,6 +129,8 @@ int main(int argc, char **argv)
 	char *args[256];
 	int cmd = 1, n = 0, help = 0, rc;
 
+	cf_kustomize_set_warnings(stderr);   /* kustomize's deprecation warnings, as kubectl and flux print them */
+
 	while (cmd < argc && argv[cmd][0] == '-' && strcmp(argv[cmd], "-h") != 0 && strcmp(argv[cmd], "--help") != 0)
 		cmd += takes_value(argv[cmd]) && cmd + 1 < argc ? 2 : 1;
 	if (argc > 250 || cmd >= argc) {

@@ -317,6 +317,31 @@ static void canonical_fields(json_t *k)
 }
 
 /* *out is the parsed file on success, NULL on failure (nothing to free). */
+static FILE *warnings_to;   /* cf_kustomize_set_warnings; NULL: none written */
+
+void cf_kustomize_set_warnings(FILE *f)
+{
+	warnings_to = f;
+}
+
+/* kustomize's CheckDeprecatedFields: a line for each deprecated field given (not null), as
+ * kustomize writes them to stderr at every kustomization it loads. */
+static void warn_deprecated(const json_t *k)
+{
+	static const struct { const char *field, *instead, *fix; } fields[] = {
+		{ "bases", "resources", "" }, { "commonLabels", "labels", "" }, { "imageTags", "images", "" },
+		{ "patchesJson6902", "patches", "" }, { "patchesStrategicMerge", "patches", "" },
+		{ "vars", "replacements", "[EXPERIMENTAL] " },
+	};
+
+	for (size_t i = 0; warnings_to && i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const json_t *v = json_object_get(k, fields[i].field);
+		if (v && !json_is_null(v))
+			fprintf(warnings_to, "# Warning: '%s' is deprecated. Please use '%s' instead. %sRun 'kustomize edit fix' "
+				"to update your Kustomization automatically.\n", fields[i].field, fields[i].instead, fields[i].fix);
+	}
+}
+
 static int load_kustomization(const kctx *c, const char *dir, json_t **out, char *kpath, size_t ksize)
 {
 	cf_buf b = CF_BUF_INIT(KFILE_MAX);
@@ -353,6 +378,7 @@ static int load_kustomization(const kctx *c, const char *dir, json_t **out, char
 	}
 	if (json_is_object(*out))
 		canonical_fields(*out);
+	warn_deprecated(*out);
 	if ((rc = check_kustomization(*out, kpath)) == 0)
 		rc = fix_image_tags(*out, kpath);
 	if (rc < 0) {

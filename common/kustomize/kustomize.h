@@ -8,6 +8,7 @@
 #define CF_KUSTOMIZE_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "source/tree.h"
 #include "util/buf.h"
@@ -46,6 +47,10 @@ enum {
 	CF_KBUILD_FLUX = 2u | CF_KBUILD_LOAD_ANYWHERE,
 };
 int cf_kustomize_build_opts(json_t **out, const cf_kfs *fs, const char *dir, unsigned flags);
+/* Where the deprecation warnings go that kustomize writes to stderr for each kustomization it
+ * loads ("# Warning: 'commonLabels' is deprecated. ..."); NULL (the default): nowhere. The CLI
+ * sets stderr, as kubectl and flux print them; the controllers leave it unset. */
+void cf_kustomize_set_warnings(FILE *f);
 /* A directory on disk (the disk is the root), with LoadRestrictionsNone when anywhere is set. */
 int cf_kustomize_build_dir(json_t **out, const char *dir, int anywhere);
 

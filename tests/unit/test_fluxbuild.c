@@ -403,6 +403,41 @@ static void flux_build_order_and_schema(void)
 	CHECK(system(cmd) == 0);
 }
 
+/* kustomize's deprecation warnings: one line per deprecated field, kubectl's words, written only
+ * where cf_kustomize_set_warnings points (the CLI's stderr; nowhere by default) */
+static void deprecation_warnings(void)
+{
+	char tmpl[] = "/tmp/cflux-kwarn-XXXXXX", cmd[300], text[2048];
+	const char *root = tmpl;
+	FILE *f = tmpfile();
+	cf_kfs fs;
+	json_t *objs = NULL;
+	size_t n;
+
+	CHECK(f != NULL && mkdtemp(tmpl) != NULL);
+	snprintf(dir, sizeof(dir), "%s", tmpl);
+	cf_kfs_disk(&fs, &root);
+	put("app/kustomization.yaml", "resources: [cm.yaml]\ncommonLabels: {a: b}\nvars: []\nimageTags: null\n");
+	put("app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n");
+	CHECK_OK(cf_kustomize_build(&objs, &fs, "app"));   /* no sink: nothing written */
+	json_decref(objs);
+	objs = NULL;
+	cf_kustomize_set_warnings(f);
+	CHECK_OK(cf_kustomize_build(&objs, &fs, "app"));
+	cf_kustomize_set_warnings(NULL);
+	json_decref(objs);
+	rewind(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	CHECK_STR(text, "# Warning: 'commonLabels' is deprecated. Please use 'labels' instead. Run 'kustomize edit fix' "
+			"to update your Kustomization automatically.\n"
+			"# Warning: 'vars' is deprecated. Please use 'replacements' instead. [EXPERIMENTAL] Run 'kustomize "
+			"edit fix' to update your Kustomization automatically.\n");   /* imageTags: null is no field */
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	CHECK(system(cmd) == 0);
+}
+
 static const cf_test_case cases[] = {
 	{ "envsubst", envsubst },
 	{ "clean_path", clean_path },
@@ -410,7 +445,8 @@ static const cf_test_case cases[] = {
 	{ "build_errors_name_what_failed", build_errors_name_what_failed },
 	{ "remote_bases_refused", remote_bases_refused },
 	{ "files_from_outside_the_kustomization", files_from_outside_the_kustomization },   /* after setup_tree's: moves dir */
-	{ "flux_build_order_and_schema", flux_build_order_and_schema },
+	{ "flux_build_order_and_schema", flux_build_order_and_schema },   /* these two set dir themselves */
+	{ "deprecation_warnings", deprecation_warnings },
 	{ "health_rules", health_rules },
 };
 CF_TEST_MAIN(cases)

@@ -280,12 +280,19 @@ static int select_match(const kres *r, const json_t *sel)
 	return ok;
 }
 
-static int replace_one(kset *s, const json_t *rep, const char *where)
+/* A JSON type's name in the words Go's decoder uses ("cannot unmarshal number ..."). */
+static const char *json_type_word(const json_t *v)
 {
-	const json_t *src = json_object_get(rep, "source"), *sopts = json_object_get(src, "options");
+	return json_is_object(v) ? "object" : json_is_array(v) ? "array" : json_is_boolean(v) ? "bool" : "number";
+}
+
+/* The source object's field a replacement copies (kustomize's selectSourceNode and lookup). */
+static int source_field(json_t **out, kset *s, const json_t *src, const char *where)
+{
 	const char *sfp = cf_json_str(src, "fieldPath") ? cf_json_str(src, "fieldPath") : "metadata.name";
-	json_t *value = NULL, *t;
-	size_t i, hits = 0;
+	const char *kind = cf_json_str(src, "kind"), *name = cf_json_str(src, "name");
+	json_t *value = NULL;
+	size_t hits = 0;
 
 	for (size_t k = 0; k < s->n; k++)
 		if (select_match(&s->v[k], src)) {
@@ -294,47 +301,103 @@ static int replace_one(kset *s, const json_t *rep, const char *where)
 		}
 	if (hits != 1)
 		return cf_err_set(CF_EINVAL, "%s: replacement source %s %s matches %zu objects, want exactly one",
-				  where, cf_json_str(src, "kind") ? cf_json_str(src, "kind") : "", cf_json_str(src, "name") ? cf_json_str(src, "name") : "", hits);
+				  where, kind ? kind : "", name ? name : "", hits);
 	if (value == NULL)
 		return cf_err_set(CF_EINVAL, "%s: replacement source has no field %s", where, sfp);
-	value = json_deep_copy(value);
+	*out = json_deep_copy(value);
+	return 0;
+}
+
+/* What a replacement copies: its sourceValue (a string, as kustomize's Replacement type has it)
+ * or its source's field. Checks the replacement's shape as kustomize does first. *out is new. */
+static int replacement_value(json_t **out, kset *s, const json_t *rep, const char *where)
+{
+	const json_t *src = json_object_get(rep, "source"), *sval = json_object_get(rep, "sourceValue");
+
+	if (json_is_null(src))
+		src = NULL;
+	if (json_is_null(sval))
+		sval = NULL;
+	if (sval && !json_is_string(sval))
+		return cf_err_set(CF_EINVAL, "%s: invalid Kustomization: replacements: sourceValue must be a string, not %s %s",
+				  where, json_is_object(sval) || json_is_array(sval) ? "an" : "a", json_type_word(sval));
+	if ((src == NULL && sval == NULL) || json_is_null(json_object_get(rep, "targets")) || json_object_get(rep, "targets") == NULL)
+		return cf_err_set(CF_EINVAL, "%s: replacements must specify a source and at least one target", where);
+	if (src && sval)
+		return cf_err_set(CF_EINVAL, "%s: replacement has both sourceValue and source: value and resource selectors are mutually exclusive", where);
+	if (sval) {
+		*out = json_deep_copy(sval);
+		return 0;
+	}
+	return source_field(out, s, src, where);
+}
+
+/* Writes value at each field path of one selected object; fieldPaths default to metadata.name. */
+static int replace_in_object(kres *r, const json_t *t, const json_t *value, const char *where)
+{
+	const json_t *topts = json_object_get(t, "options"), *fps = json_object_get(t, "fieldPaths");
+	static const char *const default_path = "metadata.name";
+	size_t n = json_array_size(fps) ? json_array_size(fps) : 1;
+
+	for (size_t f = 0; f < n; f++) {
+		const char *fp = json_array_size(fps) ? json_string_value(json_array_get(fps, f)) : default_path;
+		json_t *segs = field_path(fp ? fp : "");
+		target_put put = { value, topts, json_is_true(json_object_get(topts, "create")), 0 };
+
+		if (segs && json_array_size(segs))
+			put_path(r->obj, segs, 0, &put);
+		json_decref(segs);
+		if (put.hits == 0)
+			return cf_err_set(CF_EINVAL, "%s: unable to find field %s in replacement target %s %s", where,
+					  fp ? fp : "", kz_res_kind(r), kz_res_name(r));
+	}
+	return 0;
+}
+
+/* One entry of a replacement's targets: every object its select takes and no reject takes. */
+static int replace_in_targets(kset *s, const json_t *t, const json_t *value, const char *where)
+{
+	const json_t *sel = json_object_get(t, "select"), *rej;
+
+	if (!json_is_object(sel))
+		return cf_err_set(CF_EINVAL, "%s: replacement target must specify resources to select", where);
+	for (size_t k = 0; k < s->n; k++) {
+		size_t j;
+		int rejected = 0, rc;
+		if (!select_match(&s->v[k], sel))
+			continue;
+		json_array_foreach(json_object_get(t, "reject"), j, rej)
+			if (select_match(&s->v[k], rej))
+				rejected = 1;
+		if (!rejected && (rc = replace_in_object(&s->v[k], t, value, where)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int replace_one(kset *s, const json_t *rep, const char *where)
+{
+	const json_t *sopts = json_object_get(json_object_get(rep, "source"), "options");
+	const char *sfp = cf_json_str(json_object_get(rep, "source"), "fieldPath");
+	json_t *value = NULL, *t;
+	size_t i;
+	int rc = 0;
+
+	if ((rc = replacement_value(&value, s, rep, where)) < 0)
+		return rc;
 	if (cf_json_str(sopts, "delimiter") && json_is_string(value)) {
 		json_t *part = delimited_part(json_string_value(value), cf_json_str(sopts, "delimiter"),
 					      (long)json_integer_value(json_object_get(sopts, "index")));
 		json_decref(value);
 		if ((value = part) == NULL)
-			return cf_err_set(CF_EINVAL, "%s: replacement source %s has no such delimited part", where, sfp);
+			return cf_err_set(CF_EINVAL, "%s: replacement source %s has no such delimited part", where,
+					  sfp ? sfp : "metadata.name");
 	}
-	json_array_foreach(json_object_get(rep, "targets"), i, t) {
-		const json_t *sel = json_object_get(t, "select"), *topts = json_object_get(t, "options"), *rej;
-		for (size_t k = 0; k < s->n; k++) {
-			size_t j, f;
-			int rejected = 0;
-			json_t *fp;
-			if (!select_match(&s->v[k], sel))
-				continue;
-			json_array_foreach(json_object_get(t, "reject"), j, rej)
-				if (select_match(&s->v[k], rej))
-					rejected = 1;
-			if (rejected)
-				continue;
-			json_array_foreach(json_object_get(t, "fieldPaths"), f, fp) {
-				json_t *segs = field_path(json_string_value(fp) ? json_string_value(fp) : "");
-				target_put put = { value, topts, json_is_true(json_object_get(topts, "create")), 0 };
-
-				if (segs && json_array_size(segs))
-					put_path(s->v[k].obj, segs, 0, &put);
-				json_decref(segs);
-				if (put.hits == 0) {
-					json_decref(value);
-					return cf_err_set(CF_EINVAL, "%s: unable to find field %s in replacement target %s %s", where,
-							  json_string_value(fp), kz_res_kind(&s->v[k]), kz_res_name(&s->v[k]));
-				}
-			}
-		}
-	}
+	json_array_foreach(json_object_get(rep, "targets"), i, t)
+		if ((rc = replace_in_targets(s, t, value, where)) < 0)
+			break;
 	json_decref(value);
-	return 0;
+	return rc;
 }
 
 int kz_run_replacements(const kctx *c, const char *dir, const char *kpath, const json_t *k, kset *s)

@@ -13,27 +13,76 @@
 
 /* ---- replacements: copy a field of one object into fields of others ---- */
 
-/* Splits a fieldPath ("spec.template.spec.containers.[name=web].image") into segments. */
+/* Appends part to segs, joined to the last part by a dot when that one ends in a backslash
+ * (kustomize's PathSplitter: a backslash before a dot makes the dot part of the name). */
+static void path_push(json_t *segs, const char *p, size_t len)
+{
+	size_t n = json_array_size(segs);
+	const char *last = n ? json_string_value(json_array_get(segs, n - 1)) : NULL;
+	size_t ll = last ? strlen(last) : 0;
+
+	if (ll && last[ll - 1] == '\\') {
+		cf_buf b = CF_BUF_INIT(1u << 20);
+		cf_buf_append(&b, last, ll - 1);
+		cf_buf_puts(&b, ".");
+		cf_buf_append(&b, p, len);
+		json_array_set_new(segs, n - 1, json_stringn(b.data ? b.data : "", b.len));
+		cf_buf_free(&b);
+	} else {
+		json_array_append_new(segs, json_stringn(p, len));
+	}
+}
+
+/* Splits a fieldPath as kustomize's SmarterPathSplitter does: by dots (not one after a
+ * backslash; a leading dot is dropped); a part from "[" to the next part ending in "]" keeps
+ * its dots, and loses its brackets when it holds no "=": "[name=a.b]" matches list elements,
+ * while "annotations.[a.b/c]" is the key a.b/c. Returns a new array of strings. */
 static json_t *field_path(const char *fp)
 {
-	json_t *segs = json_array();
+	json_t *raw = json_array(), *segs = json_array();
 	const char *p = fp;
+	size_t n, i;
 
-	while (*p) {
-		const char *end;
-		if (*p == '[') {
-			end = strchr(p, ']');
-			if (end == NULL) {
-				json_decref(segs);
-				return NULL;
-			}
-			end++;
-		} else {
-			end = p + strcspn(p, ".");
-		}
-		json_array_append_new(segs, json_stringn(p, (size_t)(end - p)));
-		p = *end == '.' ? end + 1 : end;
+	for (;;) {
+		size_t len = strcspn(p, ".");
+		path_push(raw, p, len);
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
 	}
+	if (json_array_size(raw) > 1 && *json_string_value(json_array_get(raw, 0)) == '\0')
+		json_array_remove(raw, 0);
+	n = json_array_size(raw);
+	for (i = 0; i < n; i++) {
+		const char *e = json_string_value(json_array_get(raw, i));
+		size_t el = strlen(e);
+		cf_buf b = CF_BUF_INIT(1u << 20);
+
+		if (e[0] != '[' || e[el - 1] == ']') {
+			json_array_append(segs, json_array_get(raw, i));
+			continue;
+		}
+		cf_buf_puts(&b, e);
+		while (i + 1 < n) {
+			const char *next = json_string_value(json_array_get(raw, ++i));
+			cf_buf_puts(&b, ".");
+			cf_buf_puts(&b, next);
+			if (*next && next[strlen(next) - 1] == ']')
+				break;
+		}
+		if (memchr(b.data, '=', b.len) != NULL) {
+			json_array_append_new(segs, json_stringn(b.data, b.len));
+		} else {   /* strings.Trim(part, "[]") */
+			size_t from = 0, to = b.len;
+			while (from < to && (b.data[from] == '[' || b.data[from] == ']'))
+				from++;
+			while (to > from && (b.data[to - 1] == '[' || b.data[to - 1] == ']'))
+				to--;
+			json_array_append_new(segs, json_stringn(b.data + from, to - from));
+		}
+		cf_buf_free(&b);
+	}
+	json_decref(raw);
 	return segs;
 }
 

@@ -7,6 +7,7 @@
 #include "util/sha256.h"
 #include "yaml/yaml.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,19 +233,225 @@ static json_t *scalar_like(const json_t *old, const json_t *value)
 	return json_string(t);
 }
 
+/* ---- target paths: the fields a fieldPath reaches, made on the way with options.create ---- */
+
+/* The fields one target path reached: [holder, key or index, created] each. */
+typedef struct path_match {
+	json_t *segs;
+	int create;          /* options.create: missing fields and the next list element are made */
+	json_t *slots;
+	char why[256];       /* why the path cannot be followed, "" when it can */
+} path_match;
+
+/* A non-negative list index, as kyaml's IsIdxNumber reads one (strconv.Atoi). */
+static int path_index(const char *seg, long *idx)
+{
+	char *end;
+	const char *d = seg + (*seg == '+' || *seg == '-');
+
+	if (*d < '0' || *d > '9')
+		return 0;
+	errno = 0;
+	*idx = strtol(seg, &end, 10);
+	return *end == '\0' && errno == 0 && *idx >= 0;
+}
+
+static int path_list_part(const char *seg)
+{
+	size_t n = strlen(seg);
+
+	return n >= 2 && seg[0] == '[' && seg[n - 1] == ']';
+}
+
+/* What kyaml makes for a missing part, by the part after it: a list before an index or
+ * [k=v], a map before a field, and null (set later) for the last part. */
+static json_t *path_new_part(const char *next)
+{
+	long idx;
+
+	if (next == NULL)
+		return json_null();
+	return path_list_part(next) || path_index(next, &idx) ? json_array() : json_object();
+}
+
+/* The text a scalar has in YAML (numbers in their shortest form), for matching [k=v]; NULL
+ * for maps and lists. */
+static const char *scalar_text(const json_t *v, char buf[64])
+{
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v))
+		snprintf(buf, 64, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, 64, "%.17g", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, 64, "%s", json_is_true(v) ? "true" : "false");
+	else if (json_is_null(v))
+		buf[0] = '\0';
+	else
+		return NULL;
+	return buf;
+}
+
+static int element_matches(const json_t *field, const char *want, size_t want_len)
+{
+	char buf[64];
+	const char *have = scalar_text(field, buf);
+
+	return have && strlen(have) == want_len && memcmp(have, want, want_len) == 0;
+}
+
+/* A scalar kyaml writes untagged (a created [k=v] value): read back as plain YAML is read. */
+static json_t *plain_scalar(const char *s, size_t len)
+{
+	json_t *v = cf_yaml_resolve_plain(s, len);
+
+	if (v == NULL) {   /* .inf and .nan: no JSON number */
+		cf_err_clear();
+		v = json_stringn(s, len);
+	}
+	return v;
+}
+
+static int match_node(path_match *m, json_t *node, size_t i);
+
+/* Part i reached holder's key (or index): the end of the path, or the rest from there. */
+static int match_child(path_match *m, json_t *holder, const char *key, size_t index, size_t i, int created)
+{
+	if (i + 1 < json_array_size(m->segs))
+		return match_node(m, key ? json_object_get(holder, key) : json_array_get(holder, index), i + 1);
+	json_array_append_new(m->slots, key ? json_pack("[Osb]", holder, key, created) :
+					       json_pack("[OIb]", holder, (json_int_t)index, created));
+	return 0;
+}
+
+static const char *node_kind(const json_t *node)
+{
+	return json_is_object(node) ? "map" : json_is_array(node) ? "list" : "scalar";
+}
+
+/* A number part: that element of a list; with create, one past the end is appended. */
+static int match_index(path_match *m, json_t *node, size_t i, long idx)
+{
+	const char *next = json_string_value(json_array_get(m->segs, i + 1));
+	size_t n = json_array_size(node);
+	int created = 0;
+
+	if (node && !json_is_null(node) && !json_is_array(node)) {
+		snprintf(m->why, sizeof(m->why), "index %ld given for a %s", idx, node_kind(node));
+		return -1;
+	}
+	if (m->create && json_is_array(node) && (size_t)idx == n) {
+		json_array_append_new(node, path_new_part(next));
+		created = 1;
+		n++;
+	}
+	if ((size_t)idx >= n) {
+		snprintf(m->why, sizeof(m->why), "index %ld specified but only %zu elements found", idx, n);
+		return -1;
+	}
+	return match_child(m, node, NULL, (size_t)idx, i, created);
+}
+
+/* [k=v]: each element whose k is v ([=v]: each scalar element that is v, the end of the path
+ * as kyaml has it); with create and none, an element {k: v} (or v) is appended. */
+static int match_elements(path_match *m, json_t *node, size_t i)
+{
+	const char *seg = json_string_value(json_array_get(m->segs, i)), *eq = strchr(seg, '=');
+	size_t klen, vlen, j, before = json_array_size(m->slots);
+	const char *want;
+	char key[256];
+	json_t *e;
+	int rc;
+
+	if (eq == NULL) {
+		snprintf(m->why, sizeof(m->why), "list path element must contain fieldName=fieldValue for element to match");
+		return -1;
+	}
+	klen = (size_t)(eq - seg - 1);
+	want = eq + 1;
+	vlen = strlen(want) - 1;
+	if (klen >= sizeof(key)) {
+		snprintf(m->why, sizeof(m->why), "list path element has a field name over %zu bytes", sizeof(key) - 1);
+		return -1;
+	}
+	memcpy(key, seg + 1, klen);
+	key[klen] = '\0';
+	if (node == NULL || json_is_null(node))
+		return 0;
+	if (!json_is_array(node)) {
+		snprintf(m->why, sizeof(m->why), "%s given for a %s", seg, node_kind(node));
+		return -1;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		json_array_foreach(node, j, e) {
+			if (klen == 0 ? !element_matches(e, want, vlen) : !element_matches(json_object_get(e, key), want, vlen))
+				continue;
+			if ((rc = klen == 0 ? match_child(m, node, NULL, j, json_array_size(m->segs) - 1, 0) :
+					      match_child(m, node, NULL, j, i, 0)) < 0)
+				return rc;
+		}
+		if (!m->create || json_array_size(m->slots) > before)
+			break;
+		if (klen == 0)
+			json_array_append_new(node, plain_scalar(want, vlen));
+		else
+			json_array_append_new(node, json_pack("{so}", key, plain_scalar(want, vlen)));
+	}
+	return 0;
+}
+
+/* Follows part i from node as kyaml's PathMatcher does: a number is that list element, [k=v]
+ * the matching elements, "*" every element, anything else a map's field. */
+static int match_node(path_match *m, json_t *node, size_t i)
+{
+	const char *seg = json_string_value(json_array_get(m->segs, i));
+	const char *next = json_string_value(json_array_get(m->segs, i + 1));
+	size_t j;
+	long idx;
+	json_t *e;
+	int rc;
+
+	if (path_index(seg, &idx))
+		return match_index(m, node, i, idx);
+	if (path_list_part(seg))
+		return match_elements(m, node, i);
+	if (node == NULL || json_is_null(node))
+		return 0;
+	if (strcmp(seg, "*") == 0) {
+		if (!json_is_array(node)) {
+			snprintf(m->why, sizeof(m->why), "* given for a %s", node_kind(node));
+			return -1;
+		}
+		json_array_foreach(node, j, e)
+			if ((rc = match_child(m, node, NULL, j, i, 0)) < 0)
+				return rc;
+		return 0;
+	}
+	if (!json_is_object(node)) {
+		snprintf(m->why, sizeof(m->why), "field %s given for a %s", seg, node_kind(node));
+		return -1;
+	}
+	if (json_object_get(node, seg) == NULL) {
+		if (!m->create)
+			return 0;
+		json_object_set_new(node, seg, path_new_part(next));
+		return match_child(m, node, seg, 0, i, 1);
+	}
+	return match_child(m, node, seg, 0, i, 0);
+}
+
 /* What a replacement writes into each field its target path reaches. */
 typedef struct {
 	const json_t *value, *opts;
-	int create;
-	size_t hits;
 } target_put;
 
-static void put_one(json_t *holder, const char *key, size_t index, target_put *t)
+static void put_one(json_t *holder, const char *key, size_t index, const target_put *t)
 {
 	json_t *old = key ? json_object_get(holder, key) : json_array_get(holder, index), *newv;
 
-	if (old == NULL && !t->create)
-		return;
+	if (json_is_null(old))
+		old = NULL;
 	if (cf_json_str(t->opts, "delimiter") && json_is_string(old) && json_is_string(t->value))
 		newv = delimited_replace(json_string_value(old), cf_json_str(t->opts, "delimiter"),
 					 (long)json_integer_value(json_object_get(t->opts, "index")), json_string_value(t->value));
@@ -254,56 +461,30 @@ static void put_one(json_t *holder, const char *key, size_t index, target_put *t
 		json_object_set_new(holder, key, newv);
 	else
 		json_array_set_new(holder, index, newv);
-	t->hits++;
 }
 
-/* Walks segs[i..] from node into every field they reach, as kustomize's path matcher does:
- * "*" is each element of a list and [k=v] each element whose k is v; with create, missing maps
- * on the way are made. */
-static void put_path(json_t *node, const json_t *segs, size_t i, target_put *t)
+/* Writes into every field one target path reaches; none reached is an error naming the path. */
+static int put_path(json_t *obj, const char *fp, const target_put *t, const kres *r, const char *where)
 {
-	const char *seg = json_string_value(json_array_get(segs, i));
-	int last = i + 1 == json_array_size(segs);
-	size_t j;
-	json_t *e;
+	path_match m = { field_path(fp), json_is_true(json_object_get(t->opts, "create")), json_array(), "" };
+	int rc = 0;
+	size_t i;
+	json_t *slot;
 
-	if (seg == NULL)
-		return;
-	if (json_is_array(node) && (seg[0] == '[' || strcmp(seg, "*") == 0)) {
-		char k[256], v[512];
-		int all = seg[0] == '*';
-		if (!all && sscanf(seg, "[%255[^=]=%511[^]]]", k, v) != 2)
-			return;
-		json_array_foreach(node, j, e) {
-			if (!all && (cf_json_str(e, k) == NULL || strcmp(cf_json_str(e, k), v) != 0))
-				continue;
-			if (last)
-				put_one(node, NULL, j, t);
-			else
-				put_path(e, segs, i + 1, t);
-		}
-	} else if (json_is_array(node)) {
-		char *end;
-		long idx = strtol(seg, &end, 10);
-		if (*end != '\0' || idx < 0 || (size_t)idx >= json_array_size(node))
-			return;
-		if (last)
-			put_one(node, NULL, (size_t)idx, t);
-		else
-			put_path(json_array_get(node, (size_t)idx), segs, i + 1, t);
-	} else if (json_is_object(node)) {
-		json_t *next;
-		if (last) {
-			put_one(node, seg, 0, t);
-			return;
-		}
-		if ((next = json_object_get(node, seg)) == NULL && t->create) {
-			next = json_object();
-			json_object_set_new(node, seg, next);
-		}
-		if (next)
-			put_path(next, segs, i + 1, t);
+	if (json_array_size(m.segs))
+		rc = match_node(&m, obj, 0);
+	if (rc < 0 || json_array_size(m.slots) == 0)
+		rc = cf_err_set(CF_EINVAL, "%s: unable to find %sfield %s in replacement target %s %s%s%s", where,
+				m.create ? "or create " : "", fp, kz_res_kind(r), kz_res_name(r), m.why[0] ? ": " : "", m.why);
+	json_array_foreach(m.slots, i, slot) {
+		json_t *holder = json_array_get(slot, 0), *at = json_array_get(slot, 1);
+		if (rc < 0)
+			break;
+		put_one(holder, json_string_value(at), (size_t)json_integer_value(at), t);
 	}
+	json_decref(m.segs);
+	json_decref(m.slots);
+	return rc;
 }
 
 static int select_match(const kres *r, const json_t *sel)
@@ -390,15 +571,11 @@ static int replace_in_object(kres *r, const json_t *t, const json_t *value, cons
 
 	for (size_t f = 0; f < n; f++) {
 		const char *fp = json_array_size(fps) ? json_string_value(json_array_get(fps, f)) : default_path;
-		json_t *segs = field_path(fp ? fp : "");
-		target_put put = { value, topts, json_is_true(json_object_get(topts, "create")), 0 };
+		target_put put = { value, topts };
+		int rc;
 
-		if (segs && json_array_size(segs))
-			put_path(r->obj, segs, 0, &put);
-		json_decref(segs);
-		if (put.hits == 0)
-			return cf_err_set(CF_EINVAL, "%s: unable to find field %s in replacement target %s %s", where,
-					  fp ? fp : "", kz_res_kind(r), kz_res_name(r));
+		if ((rc = put_path(r->obj, fp ? fp : "", &put, r, where)) < 0)
+			return rc;
 	}
 	return 0;
 }

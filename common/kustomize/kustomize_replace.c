@@ -201,24 +201,31 @@ static json_t *delimited_replace(const char *s, const char *delim, long index, c
 	return out;
 }
 
-/* kustomize copies only the value into a scalar target, which keeps its YAML type: "4" into
- * replicas: 1 is the number 4, 4 into a string field is "4". Anything else is copied whole. */
-static json_t *scalar_like(const json_t *old, const json_t *value)
+/* The text a scalar has in YAML (numbers in their shortest form): what kyaml matches [k=v]
+ * against and copies into a scalar. NULL for maps and lists. */
+static const char *scalar_text(const json_t *v, char buf[64])
 {
-	char text[64], *end;
-	const char *t = text;
-
-	if (old == NULL || json_is_null(old) || json_is_object(old) || json_is_array(old) ||
-	    json_is_object(value) || json_is_array(value) || json_is_null(value))
-		return json_deep_copy(value);
-	if (json_is_string(value))
-		t = json_string_value(value);
-	else if (json_is_integer(value))
-		snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(value));
-	else if (json_is_real(value))
-		snprintf(text, sizeof(text), "%.17g", json_real_value(value));
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v))
+		snprintf(buf, 64, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, 64, "%.17g", json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, 64, "%s", json_is_true(v) ? "true" : "false");
+	else if (json_is_null(v))
+		buf[0] = '\0';
 	else
-		snprintf(text, sizeof(text), "%s", json_is_true(value) ? "true" : "false");
+		return NULL;
+	return buf;
+}
+
+/* kustomize copies only the text into a scalar target, which keeps its YAML type: "4" into
+ * replicas: 1 is the number 4, 4 into a string field is "4". */
+static json_t *scalar_as(const json_t *old, const char *t)
+{
+	char *end;
+
 	if (json_is_integer(old)) {
 		long long n = strtoll(t, &end, 10);
 		if (*t && *end == '\0')
@@ -272,25 +279,6 @@ static json_t *path_new_part(const char *next)
 	if (next == NULL)
 		return json_null();
 	return path_list_part(next) || path_index(next, &idx) ? json_array() : json_object();
-}
-
-/* The text a scalar has in YAML (numbers in their shortest form), for matching [k=v]; NULL
- * for maps and lists. */
-static const char *scalar_text(const json_t *v, char buf[64])
-{
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v))
-		snprintf(buf, 64, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	else if (json_is_real(v))
-		snprintf(buf, 64, "%.17g", json_real_value(v));
-	else if (json_is_boolean(v))
-		snprintf(buf, 64, "%s", json_is_true(v) ? "true" : "false");
-	else if (json_is_null(v))
-		buf[0] = '\0';
-	else
-		return NULL;
-	return buf;
 }
 
 static int element_matches(const json_t *field, const char *want, size_t want_len)
@@ -444,19 +432,32 @@ static int match_node(path_match *m, json_t *node, size_t i)
 /* What a replacement writes into each field its target path reaches. */
 typedef struct {
 	const json_t *value, *opts;
+	int untagged;        /* a sourceValue: kyaml holds it untagged, so written whole it reads as plain YAML */
 } target_put;
 
-static void put_one(json_t *holder, const char *key, size_t index, const target_put *t)
+/* Writes t's value at holder's key (or index) as kustomize's setFieldValue does: a scalar
+ * field gets the text and keeps its type; a field the path created has no type, so the text
+ * reads as plain YAML (a string "8080" becomes 8080); a map or list is replaced whole. */
+static void put_one(json_t *holder, const char *key, size_t index, int created, const target_put *t)
 {
 	json_t *old = key ? json_object_get(holder, key) : json_array_get(holder, index), *newv;
+	int value_scalar = !json_is_object(t->value) && !json_is_array(t->value);
+	int target_scalar = created ? value_scalar : !json_is_object(old) && !json_is_array(old);
+	const char *delim = cf_json_str(t->opts, "delimiter");
+	char buf[64];
+	const char *text = value_scalar ? scalar_text(t->value, buf) : "";
 
-	if (json_is_null(old))
-		old = NULL;
-	if (cf_json_str(t->opts, "delimiter") && json_is_string(old) && json_is_string(t->value))
-		newv = delimited_replace(json_string_value(old), cf_json_str(t->opts, "delimiter"),
-					 (long)json_integer_value(json_object_get(t->opts, "index")), json_string_value(t->value));
+	if (target_scalar && delim && json_is_string(old) && json_is_string(t->value))
+		newv = delimited_replace(json_string_value(old), delim,
+					 (long)json_integer_value(json_object_get(t->opts, "index")), text);
+	else if (target_scalar && created)
+		newv = plain_scalar(text, strlen(text));
+	else if (target_scalar && !json_is_null(old))
+		newv = scalar_as(old, text);
+	else if (value_scalar && t->untagged)
+		newv = plain_scalar(text, strlen(text));
 	else
-		newv = scalar_like(old, t->value);
+		newv = json_deep_copy(t->value);
 	if (key)
 		json_object_set_new(holder, key, newv);
 	else
@@ -480,7 +481,7 @@ static int put_path(json_t *obj, const char *fp, const target_put *t, const kres
 		json_t *holder = json_array_get(slot, 0), *at = json_array_get(slot, 1);
 		if (rc < 0)
 			break;
-		put_one(holder, json_string_value(at), (size_t)json_integer_value(at), t);
+		put_one(holder, json_string_value(at), (size_t)json_integer_value(at), json_is_true(json_array_get(slot, 2)), t);
 	}
 	json_decref(m.segs);
 	json_decref(m.slots);
@@ -562,8 +563,22 @@ static int replacement_value(json_t **out, kset *s, const json_t *rep, const cha
 	return source_field(out, s, src, where);
 }
 
+/* kustomize ends a build with annotations rewritten as a map of strings (RemoveBuildAnnotations),
+ * so a number a replacement made there (a created field reads as plain YAML) is its text; as
+ * kustomize.c's loader does for the annotations a manifest gives. */
+static void annotations_as_strings(json_t *obj)
+{
+	json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations"), *v;
+	const char *key;
+	char buf[64];
+
+	json_object_foreach(ann, key, v)
+		if (!json_is_string(v) && !json_is_null(v) && scalar_text(v, buf))
+			json_object_set_new(ann, key, json_string(buf));
+}
+
 /* Writes value at each field path of one selected object; fieldPaths default to metadata.name. */
-static int replace_in_object(kres *r, const json_t *t, const json_t *value, const char *where)
+static int replace_in_object(kres *r, const json_t *t, const json_t *value, int untagged, const char *where)
 {
 	const json_t *topts = json_object_get(t, "options"), *fps = json_object_get(t, "fieldPaths");
 	static const char *const default_path = "metadata.name";
@@ -571,17 +586,18 @@ static int replace_in_object(kres *r, const json_t *t, const json_t *value, cons
 
 	for (size_t f = 0; f < n; f++) {
 		const char *fp = json_array_size(fps) ? json_string_value(json_array_get(fps, f)) : default_path;
-		target_put put = { value, topts };
+		target_put put = { value, topts, untagged };
 		int rc;
 
 		if ((rc = put_path(r->obj, fp ? fp : "", &put, r, where)) < 0)
 			return rc;
 	}
+	annotations_as_strings(r->obj);
 	return 0;
 }
 
 /* One entry of a replacement's targets: every object its select takes and no reject takes. */
-static int replace_in_targets(kset *s, const json_t *t, const json_t *value, const char *where)
+static int replace_in_targets(kset *s, const json_t *t, const json_t *value, int untagged, const char *where)
 {
 	const json_t *sel = json_object_get(t, "select"), *rej;
 
@@ -595,7 +611,7 @@ static int replace_in_targets(kset *s, const json_t *t, const json_t *value, con
 		json_array_foreach(json_object_get(t, "reject"), j, rej)
 			if (select_match(&s->v[k], rej))
 				rejected = 1;
-		if (!rejected && (rc = replace_in_object(&s->v[k], t, value, where)) < 0)
+		if (!rejected && (rc = replace_in_object(&s->v[k], t, value, untagged, where)) < 0)
 			return rc;
 	}
 	return 0;
@@ -620,7 +636,7 @@ static int replace_one(kset *s, const json_t *rep, const char *where)
 					  sfp ? sfp : "metadata.name");
 	}
 	json_array_foreach(json_object_get(rep, "targets"), i, t)
-		if ((rc = replace_in_targets(s, t, value, where)) < 0)
+		if ((rc = replace_in_targets(s, t, value, json_is_string(json_object_get(rep, "sourceValue")), where)) < 0)
 			break;
 	json_decref(value);
 	return rc;

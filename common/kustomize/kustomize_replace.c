@@ -148,19 +148,21 @@ static json_t *field_get(json_t *obj, const char *fp)
 	return v;
 }
 
-/* The part `index` of s split by delim, or NULL. */
+/* The part `index` of s split by delim, or NULL when there is no such part. */
 static json_t *delimited_part(const char *s, const char *delim, long index)
 {
 	const char *p = s;
 	size_t dl = strlen(delim);
 
+	if (index < 0 || dl == 0)
+		return NULL;
 	for (long i = 0; i < index; i++) {
 		const char *q = strstr(p, delim);
 		if (q == NULL)
 			return NULL;
 		p = q + dl;
 	}
-	const char *q = dl ? strstr(p, delim) : NULL;
+	const char *q = strstr(p, delim);
 	return json_stringn(p, q ? (size_t)(q - p) : strlen(p));
 }
 
@@ -438,30 +440,36 @@ typedef struct {
 /* Writes t's value at holder's key (or index) as kustomize's setFieldValue does: a scalar
  * field gets the text and keeps its type; a field the path created has no type, so the text
  * reads as plain YAML (a string "8080" becomes 8080); a map or list is replaced whole. */
-static void put_one(json_t *holder, const char *key, size_t index, int created, const target_put *t)
+static int put_one(json_t *holder, const char *key, size_t index, int created, const target_put *t)
 {
-	json_t *old = key ? json_object_get(holder, key) : json_array_get(holder, index), *newv;
+	json_t *old = key ? json_object_get(holder, key) : json_array_get(holder, index), *newv, *joined = NULL;
 	int value_scalar = !json_is_object(t->value) && !json_is_array(t->value);
 	int target_scalar = created ? value_scalar : !json_is_object(old) && !json_is_array(old);
 	const char *delim = cf_json_str(t->opts, "delimiter");
-	char buf[64];
+	char buf[64], oldbuf[64];
 	const char *text = value_scalar ? scalar_text(t->value, buf) : "";
 
-	if (target_scalar && delim && json_is_string(old) && json_is_string(t->value))
-		newv = delimited_replace(json_string_value(old), delim,
-					 (long)json_integer_value(json_object_get(t->opts, "index")), text);
-	else if (target_scalar && created)
+	if (delim && *delim) {   /* the value goes into one part of the target's text */
+		const char *was = created || json_is_null(old) ? "" : scalar_text(old, oldbuf);
+		if (!target_scalar)
+			return -1;
+		joined = delimited_replace(was ? was : "", delim, (long)json_integer_value(json_object_get(t->opts, "index")), text);
+		text = json_string_value(joined);
+	}
+	if (target_scalar && created)
 		newv = plain_scalar(text, strlen(text));
 	else if (target_scalar && !json_is_null(old))
 		newv = scalar_as(old, text);
-	else if (value_scalar && t->untagged)
+	else if (value_scalar && (t->untagged || joined))
 		newv = plain_scalar(text, strlen(text));
 	else
 		newv = json_deep_copy(t->value);
+	json_decref(joined);
 	if (key)
 		json_object_set_new(holder, key, newv);
 	else
 		json_array_set_new(holder, index, newv);
+	return 0;
 }
 
 /* Writes into every field one target path reaches; none reached is an error naming the path. */
@@ -481,7 +489,9 @@ static int put_path(json_t *obj, const char *fp, const target_put *t, const kres
 		json_t *holder = json_array_get(slot, 0), *at = json_array_get(slot, 1);
 		if (rc < 0)
 			break;
-		put_one(holder, json_string_value(at), (size_t)json_integer_value(at), json_is_true(json_array_get(slot, 2)), t);
+		if (put_one(holder, json_string_value(at), (size_t)json_integer_value(at), json_is_true(json_array_get(slot, 2)), t) < 0)
+			rc = cf_err_set(CF_EINVAL, "%s: replacement target %s %s field %s is a map or list: delimiter option can only be used with scalar nodes",
+					where, kz_res_kind(r), kz_res_name(r), fp);
 	}
 	json_decref(m.segs);
 	json_decref(m.slots);
@@ -617,6 +627,31 @@ static int replace_in_targets(kset *s, const json_t *t, const json_t *value, int
 	return 0;
 }
 
+/* A source's options.delimiter: the value is its part options.index (kustomize's
+ * getRefinedValue); a map or list, or an index outside the parts, is an error. */
+static int refine_value(json_t **value, const json_t *sopts, const char *sfp, const char *where)
+{
+	const char *delim = cf_json_str(sopts, "delimiter");
+	long index = (long)json_integer_value(json_object_get(sopts, "index"));
+	char buf[64];
+	const char *text;
+	json_t *part, *refined;
+
+	if (delim == NULL || *delim == '\0')
+		return 0;
+	if ((text = scalar_text(*value, buf)) == NULL)
+		return cf_err_set(CF_EINVAL, "%s: replacement source field %s: delimiter option can only be used with scalar nodes, not a %s",
+				  where, sfp, node_kind(*value));
+	if ((part = delimited_part(text, delim, index)) == NULL)
+		return cf_err_set(CF_EINVAL, "%s: replacement source field %s: options.index %ld is out of bounds for value %s",
+				  where, sfp, index, text);
+	refined = scalar_as(*value, json_string_value(part));   /* the source's type, as kyaml keeps its tag */
+	json_decref(part);
+	json_decref(*value);
+	*value = refined;
+	return 0;
+}
+
 static int replace_one(kset *s, const json_t *rep, const char *where)
 {
 	const json_t *sopts = json_object_get(json_object_get(rep, "source"), "options");
@@ -627,13 +662,9 @@ static int replace_one(kset *s, const json_t *rep, const char *where)
 
 	if ((rc = replacement_value(&value, s, rep, where)) < 0)
 		return rc;
-	if (cf_json_str(sopts, "delimiter") && json_is_string(value)) {
-		json_t *part = delimited_part(json_string_value(value), cf_json_str(sopts, "delimiter"),
-					      (long)json_integer_value(json_object_get(sopts, "index")));
+	if ((rc = refine_value(&value, sopts, sfp ? sfp : "metadata.name", where)) < 0) {
 		json_decref(value);
-		if ((value = part) == NULL)
-			return cf_err_set(CF_EINVAL, "%s: replacement source %s has no such delimited part", where,
-					  sfp ? sfp : "metadata.name");
+		return rc;
 	}
 	json_array_foreach(json_object_get(rep, "targets"), i, t)
 		if ((rc = replace_in_targets(s, t, value, json_is_string(json_object_get(rep, "sourceValue")), where)) < 0)

@@ -282,6 +282,8 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 		rc = kz_kset_add(out, json_incref(d), NULL, 0, path);
 	}
 	json_decref(docs);
+	for (i = n0; rc == 0 && i < out->n; i++)
+		rc = kz_take_previous_ids(&out->v[i], path);
 	if (rc == 0) {
 		kz_take_meta(c, out, n0);
 		kz_note_origins(c, out, n0, path, NULL, NULL);
@@ -630,6 +632,47 @@ int kz_had_id_before(const kres *r, const char *kind, const char *name)
 		if ((kind == NULL || strcmp(json_string_value(json_array_get(e, 0)), kind) == 0) &&
 		    strcmp(json_string_value(json_array_get(e, 1)), name) == 0)
 			return 1;
+	return 0;
+}
+
+static size_t commas(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == ',';
+	return n;
+}
+
+int kz_take_previous_ids(kres *r, const char *from)
+{
+	static const char *const keys[] = { "internal.config.kubernetes.io/previousNames",
+					    "internal.config.kubernetes.io/previousKinds",
+					    "internal.config.kubernetes.io/previousNamespaces" };
+	json_t *meta = json_object_get(r->obj, "metadata"), *ann = json_object_get(meta, "annotations"), *prev;
+	const char *names = cf_json_str(ann, keys[0]), *kinds = cf_json_str(ann, keys[1]), *nss = cf_json_str(ann, keys[2]);
+	char *n, *k, *sn, *sk, *pn, *pk;
+
+	if (names == NULL || r->ctx == NULL)
+		return 0;
+	if (kinds == NULL || nss == NULL || commas(names) != commas(kinds) || commas(names) != commas(nss))
+		return cf_err_set(CF_EINVAL, "%s: %s %s: number of previous names, number of previous namespaces, "
+				  "number of previous kinds not equal", from, kz_res_kind(r), kz_res_name(r));
+	if ((prev = json_object_get(r->ctx, "prev_ids")) == NULL)
+		json_object_set_new(r->ctx, "prev_ids", prev = json_array());
+	n = cf_strdup(names);
+	k = cf_strdup(kinds);
+	for (pn = n ? strtok_r(n, ",", &sn) : NULL, pk = k ? strtok_r(k, ",", &sk) : NULL; pn && pk;
+	     pn = strtok_r(NULL, ",", &sn), pk = strtok_r(NULL, ",", &sk))
+		json_array_append_new(prev, json_pack("[ss]", pk, pn));
+	cf_free(n);
+	cf_free(k);
+	if (n == NULL || k == NULL)
+		return cf_err_set(CF_ENOMEM, "%s: out of memory", from);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		json_object_del(ann, keys[i]);
+	if (json_object_size(ann) == 0)
+		json_object_del(meta, "annotations");
 	return 0;
 }
 

@@ -78,6 +78,10 @@ void kz_store_previous_id(kres *r);
 /* r had kind (NULL: any) and name before: kustomize's previous ids (an object never renamed or
  * moved has none, and is no candidate of a reference: it needs no change) */
 int  kz_had_id_before(const kres *r, const char *kind, const char *name);
+/* kustomize's previous-id annotations (internal.config.kubernetes.io/previousNames, -Kinds,
+ * -Namespaces) on an object read in: taken as its previous ids and dropped, as kustomize drops
+ * its build annotations from the output. Lists of unequal length are an error naming from. */
+int  kz_take_previous_ids(kres *r, const char *from);
 void kz_rename_res(kres *r, const char *name);
 
 /* kustomize_gen.c */

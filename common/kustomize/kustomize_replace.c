@@ -507,8 +507,10 @@ static int select_match(const kres *r, const json_t *sel)
 	if (sel == NULL)
 		return 0;
 	/* kind, name and namespace in selects are literal (kustomize v5.7.1's IsSelectedBy; patch
-	 * targets are regular expressions), and may be any name or namespace the object had */
-	if (k && strcmp(k, kz_res_kind(r)) != 0)
+	 * targets are regular expressions), and may be any the object had: a name before a prefix,
+	 * or a kind and name before a patch changed them (kustomize's previous ids) */
+	if (!((k == NULL || strcmp(k, kz_res_kind(r)) == 0) && (n == NULL || kz_name_in_history(r, n))) &&
+	    !(n && kz_had_id_before(r, k, n)))
 		return 0;
 	if (ns && !kz_same_namespace(ns, kz_res_ns(r)) && !(r->ctx && cf_json_str(r->ctx, "ns0") && kz_same_namespace(ns, cf_json_str(r->ctx, "ns0"))))
 		return 0;
@@ -516,7 +518,7 @@ static int select_match(const kres *r, const json_t *sel)
 	json_object_del(t, "name");
 	json_object_del(t, "kind");
 	json_object_del(t, "namespace");
-	ok = kz_target_match(r, t) && (n == NULL || kz_name_in_history(r, n));
+	ok = kz_target_match(r, t);
 	json_decref(t);
 	return ok;
 }

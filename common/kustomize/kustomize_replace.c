@@ -8,6 +8,7 @@
 #include "yaml/yaml.h"
 
 #include <errno.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,12 +284,14 @@ static json_t *path_new_part(const char *next)
 	return path_list_part(next) || path_index(next, &idx) ? json_array() : json_object();
 }
 
-static int element_matches(const json_t *field, const char *want, size_t want_len)
+/* kyaml matches [k=v] as a regular expression anywhere in the field's text (regexp.MatchString):
+ * [name=app] also takes app-sidecar. */
+static int element_matches(const json_t *field, const regex_t *re)
 {
 	char buf[64];
 	const char *have = scalar_text(field, buf);
 
-	return have && strlen(have) == want_len && memcmp(have, want, want_len) == 0;
+	return have && regexec(re, have, 0, NULL, 0) == 0;
 }
 
 /* A scalar kyaml writes untagged (a created [k=v] value): read back as plain YAML is read. */
@@ -343,52 +346,67 @@ static int match_index(path_match *m, json_t *node, size_t i, long idx)
 	return match_child(m, node, NULL, (size_t)idx, i, created);
 }
 
-/* [k=v]: each element whose k is v ([=v]: each scalar element that is v, the end of the path
- * as kyaml has it); with create and none, an element {k: v} (or v) is appended. */
+/* The elements of list node that [key=pattern] takes (key "": scalar elements), as
+ * match_elements describes. */
+static int match_each_element(path_match *m, json_t *node, size_t i, const char *key, const char *want, const regex_t *re)
+{
+	size_t j, before = json_array_size(m->slots);
+	json_t *e;
+	int rc;
+
+	for (int pass = 0; pass < 2; pass++) {
+		json_array_foreach(node, j, e) {
+			if (!element_matches(*key ? json_object_get(e, key) : e, re))
+				continue;
+			if ((rc = match_child(m, node, NULL, j, *key ? i : json_array_size(m->segs) - 1, 0)) < 0)
+				return rc;
+		}
+		if (!m->create || json_array_size(m->slots) > before)
+			break;
+		if (*key)
+			json_array_append_new(node, json_pack("{so}", key, plain_scalar(want, strlen(want))));
+		else
+			json_array_append_new(node, plain_scalar(want, strlen(want)));
+	}
+	return 0;
+}
+
+/* [k=v]: each element whose k matches the pattern v ([=v]: each scalar element that does, the
+ * end of the path as kyaml has it); with create and none, an element {k: v} (or v) is appended. */
 static int match_elements(path_match *m, json_t *node, size_t i)
 {
 	const char *seg = json_string_value(json_array_get(m->segs, i)), *eq = strchr(seg, '=');
-	size_t klen, vlen, j, before = json_array_size(m->slots);
-	const char *want;
-	char key[256];
-	json_t *e;
-	int rc;
+	char *key = NULL, *want = NULL;
+	regex_t re;
+	int rc, err;
 
 	if (eq == NULL) {
 		snprintf(m->why, sizeof(m->why), "list path element must contain fieldName=fieldValue for element to match");
 		return -1;
 	}
-	klen = (size_t)(eq - seg - 1);
-	want = eq + 1;
-	vlen = strlen(want) - 1;
-	if (klen >= sizeof(key)) {
-		snprintf(m->why, sizeof(m->why), "list path element has a field name over %zu bytes", sizeof(key) - 1);
-		return -1;
-	}
-	memcpy(key, seg + 1, klen);
-	key[klen] = '\0';
 	if (node == NULL || json_is_null(node))
 		return 0;
 	if (!json_is_array(node)) {
 		snprintf(m->why, sizeof(m->why), "%s given for a %s", seg, node_kind(node));
 		return -1;
 	}
-	for (int pass = 0; pass < 2; pass++) {
-		json_array_foreach(node, j, e) {
-			if (klen == 0 ? !element_matches(e, want, vlen) : !element_matches(json_object_get(e, key), want, vlen))
-				continue;
-			if ((rc = klen == 0 ? match_child(m, node, NULL, j, json_array_size(m->segs) - 1, 0) :
-					      match_child(m, node, NULL, j, i, 0)) < 0)
-				return rc;
-		}
-		if (!m->create || json_array_size(m->slots) > before)
-			break;
-		if (klen == 0)
-			json_array_append_new(node, plain_scalar(want, vlen));
-		else
-			json_array_append_new(node, json_pack("{so}", key, plain_scalar(want, vlen)));
+	key = cf_strndup(seg + 1, (size_t)(eq - seg - 1));
+	want = cf_strndup(eq + 1, strlen(eq + 1) - 1);
+	if (key == NULL || want == NULL) {
+		snprintf(m->why, sizeof(m->why), "out of memory");
+		rc = -1;
+	} else if ((err = regcomp(&re, want, REG_EXTENDED | REG_NOSUB)) != 0) {
+		char msg[128];
+		regerror(err, &re, msg, sizeof(msg));
+		snprintf(m->why, sizeof(m->why), "%s: pattern %s: %s", seg, want, msg);
+		rc = -1;
+	} else {
+		rc = match_each_element(m, node, i, key, want, &re);
+		regfree(&re);
 	}
-	return 0;
+	cf_free(key);
+	cf_free(want);
+	return rc;
 }
 
 /* Follows part i from node as kyaml's PathMatcher does: a number is that list element, [k=v]

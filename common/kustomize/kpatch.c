@@ -28,6 +28,27 @@ static int builtin_group(const char *api_version)
 	return 0;
 }
 
+/* The kinds of kyaml's built-in schema (Kubernetes v1.21.2): another kind, in a built-in group
+ * or not, has no schema, so its lists are replaced (kustomize's "MyCRD" of apps/v1). */
+static int builtin_kind(const char *kind)
+{
+	static const char *const kinds[] = { "APIService", "Binding", "CSIDriver", "CSINode", "CSIStorageCapacity",
+		"CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding", "ComponentStatus", "ConfigMap",
+		"ControllerRevision", "CronJob", "CustomResourceDefinition", "DaemonSet", "Deployment", "EndpointSlice",
+		"Endpoints", "Event", "Eviction", "FlowSchema", "HorizontalPodAutoscaler", "Ingress", "IngressClass", "Job",
+		"Lease", "LimitRange", "List", "LocalSubjectAccessReview", "MutatingWebhookConfiguration", "Namespace",
+		"NetworkPolicy", "Node", "PersistentVolume", "PersistentVolumeClaim", "Pod", "PodDisruptionBudget",
+		"PodSecurityPolicy", "PodTemplate", "PriorityClass", "PriorityLevelConfiguration", "ReplicaSet",
+		"ReplicationController", "ResourceQuota", "Role", "RoleBinding", "RuntimeClass", "Scale", "Secret",
+		"SelfSubjectAccessReview", "SelfSubjectRulesReview", "Service", "ServiceAccount", "StatefulSet",
+		"StorageClass", "SubjectAccessReview", "TokenReview", "ValidatingWebhookConfiguration", "VolumeAttachment" };
+
+	for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* The merge keys of the list fields in the built-in types, as kyaml's built-in schema
  * (Kubernetes v1.21.2) declares them: x-kubernetes-list-map-keys where given, else
  * patchMergeKey; no key is a list of scalars merged by value. A field added to Kubernetes
@@ -361,22 +382,44 @@ static int smp_value(json_t *target, const char *key, json_t *pv, const smp_ctx 
 	return 0;
 }
 
+/* Whether kyaml has a schema for the type: a built-in kind (while the built-in schema is in
+ * use), or one the custom schema names. */
+static int has_schema(const cf_kopenapi *schema, const char *av, const char *kind)
+{
+	return (builtin_group(av) && builtin_kind(kind) && (schema == NULL || cf_kopenapi_has_builtin(schema))) ||
+	       cf_kopenapi_resource(schema, av, kind) != NULL;
+}
+
 int kz_smp(json_t *target, const json_t *patch, const cf_kopenapi *schema, const char *what)
 {
-	const char *av = json_string_value(json_object_get(target, "apiVersion"));
-	const char *k = json_string_value(json_object_get(target, "kind"));
-	char kind[128];
+	return kz_smp_as(target, patch, patch, schema, what);
+}
+
+int kz_smp_as(json_t *target, const json_t *patch, const json_t *patch_type, const cf_kopenapi *schema, const char *what)
+{
+	const char *tav = cf_json_str(target, "apiVersion"), *tk = cf_json_str(target, "kind");
+	const char *pav = cf_json_str(patch_type, "apiVersion"), *pk = cf_json_str(patch_type, "kind");
+	char avbuf[256], kind[128];
+	const char *av;
 	smp_ctx cx;
 	int rc;
 
 	if (!json_is_object(patch))
 		return cf_err_set(CF_EINVAL, "%s: a strategic merge patch must be a mapping", what);
-	/* copied: the patch may set kind, which frees the target's string */
-	snprintf(kind, sizeof(kind), "%s", k ? k : "");
+	/* kyaml merges by the schema of the first of target and patch whose type has one, so a
+	 * patch of a known kind merges the lists of a target of an unknown one by its keys */
+	if (!has_schema(schema, tav, tk) && pav && pk && has_schema(schema, pav, pk)) {
+		tav = pav;
+		tk = pk;
+	}
+	/* copied: the patch may set apiVersion or kind, which frees the target's strings */
+	snprintf(avbuf, sizeof(avbuf), "%s", tav ? tav : "");
+	snprintf(kind, sizeof(kind), "%s", tk ? tk : "");
+	av = tav ? avbuf : NULL;
 	/* a custom schema beside the built-in one: the built-in kinds are the built-in schema's */
-	if (cf_kopenapi_has_builtin(schema) && builtin_group(av))
+	if (cf_kopenapi_has_builtin(schema) && builtin_group(av) && builtin_kind(kind))
 		schema = NULL;
-	cx.builtin = schema == NULL && builtin_group(av);
+	cx.builtin = schema == NULL && builtin_group(av) && builtin_kind(kind);
 	cx.metadata = 0;
 	cx.kind = kind;
 	cx.schema = schema;

@@ -296,29 +296,47 @@ static int load_resources(const kctx *c, const char *path, kset *out)
 static int check_kustomization(const json_t *k, const char *kpath);
 static int fix_image_tags(json_t *k, const char *kpath);
 
-/* Go's JSON decoding matches field names without regard to case (`nameprefix`): such keys
- * take the known field's spelling. */
-static void canonical_fields(json_t *k)
+/* Go's JSON decoding matches field names without regard to case (`nameprefix`): such keys of
+ * object o take the known field's spelling (one of names). */
+void kz_canonical_keys(json_t *o, const char *const *names, size_t n)
 {
 	const char *key;
 	json_t *v, *keys = json_array();
 	size_t i;
 
-	json_object_foreach(k, key, v)
+	json_object_foreach(o, key, v)
 		json_array_append_new(keys, json_string(key));
 	json_array_foreach(keys, i, v) {
 		key = json_string_value(v);
-		for (size_t f = 0; f < sizeof(known_fields) / sizeof(known_fields[0]); f++)
-			if (strcmp(key, known_fields[f]) != 0 && strcasecmp(key, known_fields[f]) == 0) {
-				json_object_set(k, known_fields[f], json_object_get(k, key));
-				json_object_del(k, key);
+		for (size_t f = 0; f < n; f++)
+			if (strcmp(key, names[f]) != 0 && strcasecmp(key, names[f]) == 0) {
+				json_object_set(o, names[f], json_object_get(o, key));
+				json_object_del(o, key);
 				break;
 			}
 	}
 	json_decref(keys);
 }
 
-/* *out is the parsed file on success, NULL on failure (nothing to free). */
+void kz_canonical_image(json_t *image)
+{
+	static const char *const fields[] = { "name", "newName", "newTag", "digest", "tagSuffix" };
+
+	if (json_is_object(image))
+		kz_canonical_keys(image, fields, sizeof(fields) / sizeof(fields[0]));
+}
+
+static void canonical_fields(json_t *k)
+{
+	size_t i;
+	json_t *e;
+
+	kz_canonical_keys(k, known_fields, sizeof(known_fields) / sizeof(known_fields[0]));
+	for (int f = 0; f < 2; f++)
+		json_array_foreach(json_object_get(k, f ? "imageTags" : "images"), i, e)
+			kz_canonical_image(e);
+}
+
 static FILE *warnings_to;   /* cf_kustomize_set_warnings; NULL: none written */
 
 void cf_kustomize_set_warnings(FILE *f)
@@ -344,6 +362,7 @@ static void warn_deprecated(const json_t *k)
 	}
 }
 
+/* *out is the parsed file on success, NULL on failure (nothing to free). */
 static int load_kustomization(const kctx *c, const char *dir, json_t **out, char *kpath, size_t ksize)
 {
 	cf_buf b = CF_BUF_INIT(KFILE_MAX);
@@ -1181,7 +1200,7 @@ static int read_patch_opts(patch_opts *o, const json_t *entry, const char *where
  * body's apiVersion never reaches the object. */
 static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int by_target, const char *where)
 {
-	json_t *p = json_deep_copy(patch), *md;
+	json_t *p = json_deep_copy(patch), *md, *type;
 	const char *name = kz_res_name(r);
 	char old_name[512];
 	int rc, made;
@@ -1207,7 +1226,11 @@ static int smp_in_place(kres *r, const json_t *patch, const patch_opts *o, int b
 	if (o->allow_name_change || o->allow_kind_change)
 		kz_store_previous_id(r);
 	made = kz_meta_show(r);
-	rc = kz_smp(r->obj, p, o->schema, where);
+	/* the schema: by target, kustomize has given the patch the object's group and version */
+	type = json_pack("{s:s?,s:s?}", "apiVersion", by_target ? cf_json_str(r->obj, "apiVersion") : cf_json_str(patch, "apiVersion"),
+			 "kind", cf_json_str(patch, "kind"));
+	rc = type ? kz_smp_as(r->obj, p, type, o->schema, where) : cf_err_set(CF_ENOMEM, "out of memory");
+	json_decref(type);
 	kz_meta_hide(r, made);
 	json_decref(p);
 	/* references follow a rename (a patch that removes the name fails after the patch) */
@@ -1272,7 +1295,8 @@ static void drop_local_config(kset *s)
 }
 
 /* Whether r is what an untargeted patch names (its kind and any name it had, or an id it had
- * before a patch changed its kind; namespace if given). */
+ * before a patch changed its kind; its namespace, no namespace being "default", the current or
+ * the first one, as kustomize's GetById compares every id an object had). */
 static int smp_names(const kres *r, const char *av, const char *kind, const char *name, const char *ns)
 {
 	const char *oav = cf_json_str(r->obj, "apiVersion");
@@ -1281,7 +1305,8 @@ static int smp_names(const kres *r, const char *av, const char *kind, const char
 	       ((strcmp(kz_res_kind(r), kind) == 0 && kz_name_in_history(r, name)) || kz_had_id_before(r, kind, name)) &&
 	       /* no apiVersion matches no apiVersion (kustomize's ids: [noGrp], [noVer]) */
 	       ((oav == NULL && av == NULL) || (oav && av && strcmp(oav, av) == 0)) &&
-	       (ns == NULL || strcmp(kz_res_ns(r), ns) == 0);
+	       (kz_same_namespace(kz_res_ns(r), ns ? ns : "") ||
+		(r->ctx && cf_json_str(r->ctx, "ns0") && kz_same_namespace(cf_json_str(r->ctx, "ns0"), ns ? ns : "")));
 }
 
 static int smp_matches(const kset *s, const char *av, const char *kind, const char *name, const char *ns)
@@ -1294,7 +1319,7 @@ static int smp_matches(const kset *s, const char *av, const char *kind, const ch
 }
 
 /* A strategic merge patch without a target applies to the resource it names: same apiVersion,
- * kind and name (any name it had), and namespace if the patch gives one. */
+ * kind, name (any name it had) and namespace (none is "default"). */
 static int smp_by_name(kset *s, const json_t *patch, const patch_opts *o, const char *where)
 {
 	const json_t *md = json_object_get(patch, "metadata");
@@ -1315,8 +1340,9 @@ static int smp_by_name(kset *s, const json_t *patch, const patch_opts *o, const 
 		hits++;
 	}
 	if (hits == 0)
-		return cf_err_set(CF_ENOTFOUND, "%s: no resource matches the patch for %s %s%s%s (apiVersion %s)", where,
-				  kind, ns ? ns : "", ns ? "/" : "", name, av ? av : "missing");
+		return cf_err_set(CF_ENOTFOUND, "%s: no resource matches the patch for %s %s%s%s (apiVersion %s): failed to "
+				  "find unique target for patch%s", where, kind, ns ? ns : "", ns ? "/" : "", name, av ? av : "missing",
+				  ns ? "" : " (without metadata.namespace it names an object in no namespace or default)");
 	return 0;
 }
 
@@ -1402,12 +1428,17 @@ static int patch_docs(const kctx *c, const char *dir, const char *kpath, const j
 		path = inline_text;   /* patchesStrategicMerge: a file name */
 		inline_text = NULL;
 	}
+	/* kustomize trims the patch text: a blank one is none */
+	if (inline_text && inline_text[strspn(inline_text, " \t\r\n")] == '\0')
+		inline_text = NULL;
+	if (inline_text && path)
+		return cf_err_set(CF_EINVAL, "%s: patch and path can't be set at the same time (in one patches entry)", kpath);
 	if (inline_text) {
 		snprintf(where, wsize, "%s: inline patch", kpath);
 		return load_patch(docs, inline_text, strlen(inline_text), where);
 	}
 	if (path == NULL)
-		return cf_err_set(CF_EINVAL, "%s: a patch needs patch or path", kpath);
+		return cf_err_set(CF_EINVAL, "%s: must specify one of patch and path (a patches entry has neither)", kpath);
 	if ((rc = kz_join(full, sizeof(full), dir, path, kpath)) < 0 || (rc = kz_file_under(c, dir, full, kpath)) < 0)
 		return rc;
 	snprintf(where, wsize, "%s", full);

@@ -32,13 +32,25 @@ int kz_walk_spec(json_t *node, const char *path, int create, field_fn fn, void *
 	if (!json_is_object(node))
 		return 0;
 	snprintf(seg, sizeof(seg), "%.*s", (int)(slash ? (size_t)(slash - path) : strlen(path)), path);
-	if (slash == NULL)
+	size_t n = strlen(seg);
+	int list = n > 2 && strcmp(seg + n - 2, "[]") == 0;
+	if (list)
+		seg[n - 2] = '\0';
+	if (slash == NULL && !list)
 		return fn(node, seg, arg);
-	if ((next = json_object_get(node, seg)) == NULL && create) {
+	next = json_object_get(node, seg);
+	/* as kyaml's field spec filter: a list part is only looked up (a null there becomes []);
+	 * with create, a missing or null map part is made */
+	if (list && json_is_null(next)) {
+		next = json_array();
+		json_object_set_new(node, seg, next);
+	} else if (!list && create && (next == NULL || json_is_null(next))) {
 		next = json_object();
 		json_object_set_new(node, seg, next);
 	}
-	return next ? kz_walk_spec(next, slash + 1, create, fn, arg) : 0;
+	if (next == NULL || slash == NULL)
+		return 0;
+	return kz_walk_spec(next, slash + 1, create, fn, arg);
 }
 
 static int check_specs(const json_t *list, const char *path, const char *section)

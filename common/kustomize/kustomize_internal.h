@@ -97,6 +97,10 @@ void kz_label_fields(kset *s, const json_t *pairs, const json_t *fields);
 void kz_prefix_suffix(kset *s, const char *prefix, const char *suffix);
 void kz_set_namespace(kset *s, const char *ns);
 void kz_images(json_t *obj, const json_t *images);
+/* Keys of o spelt as one of names in another case take that spelling (Go's JSON decoding). */
+void kz_canonical_keys(json_t *o, const char *const *names, size_t n);
+/* An images entry (or ImageTagTransformer imageTag) with its fields so spelt. */
+void kz_canonical_image(json_t *image);
 /* whether kustomize leaves obj's images alone (a CustomResourceDefinition) */
 int  kz_images_skip(const json_t *obj);
 void kz_hash_names(kset *s);
@@ -149,6 +153,10 @@ int  kz_collect_vars(kctx *c, const char *kpath, const json_t *k, kset *s);
 int  kz_resolve_vars(const kctx *c, kset *s);
 /* kpatch.c: a strategic merge patch with the custom schema in use (NULL: the built-in keys) */
 int  kz_smp(json_t *target, const json_t *patch, const cf_kopenapi *schema, const char *what);
+/* As kz_smp, the schema chosen by patch_type's apiVersion and kind where the target's type has
+ * none (a patch whose kind and apiVersion were taken out before it applies to its targets) */
+int  kz_smp_as(json_t *target, const json_t *patch, const json_t *patch_type, const cf_kopenapi *schema,
+	       const char *what);
 /* kustomize_config.c: openapi: chooses the schema, if no kustomization before chose one (the
  * root first, then each directory as it is entered); crds: adds their field specs */
 int  kz_select_openapi(kctx *c, const char *dir, const char *kpath, const json_t *k);

@@ -241,9 +241,10 @@ static int run_namespace(plugin *p)
  * specs besides */
 static int run_image_tag(plugin *p)
 {
-	const json_t *tag = json_object_get(p->cfg, "imageTag");
-	json_t *images;
+	json_t *tag = json_object_get(p->cfg, "imageTag"), *images;
 	int rc;
+
+	kz_canonical_image(tag);   /* read as Go reads the config: Digest is digest */
 
 	if ((rc = check_field_specs(p)) < 0)
 		return rc;
@@ -333,6 +334,11 @@ static int run_patch_json6902(plugin *p)
 		return cf_err_set(CF_EINVAL, "%s: PatchJson6902Transformer: jsonOp must be a string (the operations as "
 				  "JSON or YAML text)", p->where);
 	}
+	if (entry && op && json_object_get(entry, "path")) {
+		json_decref(entry);
+		return cf_err_set(CF_EINVAL, "%s: plugin PatchJson6902Transformer fails configuration: must specify a file "
+				  "path or jsonOp, not both", p->where);
+	}
 	if (entry && op)
 		json_object_set(entry, "patch", (json_t *)op);
 	if (entry && cf_json_str(json_object_get(entry, "target"), "name") == NULL) {
@@ -356,8 +362,13 @@ static int run_patch_smp(plugin *p)
 	}
 	json_array_foreach(paths, i, e)
 		json_array_append(list, e);
-	if (json_is_string(text))
+	if (json_is_string(text) && json_string_value(text)[strspn(json_string_value(text), " \t\r\n")] != '\0')
 		json_array_append(list, (json_t *)text);
+	if (json_array_size(list) == 0) {
+		json_decref(list);
+		return cf_err_set(CF_EINVAL, "%s: plugin PatchStrategicMergeTransformer fails configuration: empty file path "
+				  "and empty patch content", p->where);
+	}
 	return run_as_field(p, list ? json_pack("{so}", "patchesStrategicMerge", list) : NULL);
 }
 

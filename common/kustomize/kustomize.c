@@ -89,6 +89,27 @@ static void ids_rebuild(kset *s)
 	s->ids_stale = 0;
 }
 
+int kz_unique_ids(kset *s, const char *where)
+{
+	char key[1200];
+	json_t *seen = json_object();
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < s->n; i++) {
+		const json_t *md = json_object_get(s->v[i].obj, "metadata");
+		if (s->v[i].obj == NULL)
+			continue;
+		id_key(key, sizeof(key), s->v[i].obj);
+		if (json_object_get(seen, key))
+			rc = cf_err_set(CF_EINVAL, "%s: namespace transformation produces ID conflict: two %s %s in namespace %s",
+					where, cf_json_str(s->v[i].obj, "kind"), cf_json_str(md, "name"),
+					cf_json_str(md, "namespace") ? cf_json_str(md, "namespace") : "default");
+		json_object_set_new(seen, key, json_true());
+	}
+	json_decref(seen);
+	return rc;
+}
+
 /* Takes obj, names and ctx (new references; ctx NULL: a new object, in its first namespace with
  * no prefixes or suffixes yet). Duplicate ids are an error naming where the second came from. */
 static int kset_add_ctx(kset *s, json_t *obj, json_t *names, json_t *ctx, int needs_hash, const char *from)
@@ -1505,8 +1526,11 @@ static int transform(const kctx *c, const char *dir, const char *kpath, const js
 		kz_note_field_transformers(c, s, kpath, k, "patchesStrategicMerge", "patchesStrategicMerge");
 	if ((rc = run_patches(c, dir, kpath, k, s, "patches", note ? "PatchTransformer" : NULL)) < 0)
 		return rc;
-	if (cf_json_str(k, "namespace") && *cf_json_str(k, "namespace"))   /* "" changes nothing */
+	if (cf_json_str(k, "namespace") && *cf_json_str(k, "namespace")) {   /* "" changes nothing */
 		set_namespace(s, cf_json_str(k, "namespace"));
+		if ((rc = kz_unique_ids(s, kpath)) < 0)
+			return rc;
+	}
 	if ((cf_json_str(k, "namePrefix") || cf_json_str(k, "nameSuffix")) &&
 	    (rc = affixes(c, s, cf_json_str(k, "namePrefix"), cf_json_str(k, "nameSuffix"))) < 0)
 		return rc;

@@ -189,6 +189,8 @@ static int edit_fn(json_t *holder, const char *field, void *arg)
 		json_object_set(holder, field, json_object_get(json_array_get(json_object_get(wrap, "containers"), 0), "image"));
 		json_decref(wrap);
 	} else if (e->value) {
+		if (e->if_empty && cur && !json_is_null(cur) && !(json_is_string(cur) && *json_string_value(cur) == '\0'))
+			return 0;
 		json_object_set(holder, field, (json_t *)e->value);
 	} else if (json_is_string(cur)) {
 		snprintf(out, sizeof(out), "%s%s%s", e->prefix ? e->prefix : "", json_string_value(cur), e->suffix ? e->suffix : "");
@@ -226,36 +228,36 @@ int kz_configured_fields(const kctx *c, const json_t *k, kset *s)
 	if (c->config == NULL)
 		return 0;
 	if ((m = json_object_get(k, "commonLabels")) && json_object_size(m)) {
-		kz_edit e = { m, NULL, NULL, NULL, 1 };
+		kz_edit e = { m, NULL, NULL, NULL, 1, 0 };
 		rc = kz_edit_at_specs(s, kz_config_specs(c, "commonLabels"), &e, NULL, 0);
 	}
 	/* labels with includeSelectors go where commonLabels go, the configured places too; every
 	 * labels entry goes to the places of the configurations' own labels section */
 	json_array_foreach(json_object_get(k, "labels"), i, r) {
-		kz_edit e = { json_object_get(r, "pairs"), NULL, NULL, NULL, 1 };
+		kz_edit e = { json_object_get(r, "pairs"), NULL, NULL, NULL, 1, 0 };
 		if (rc == 0 && json_is_true(json_object_get(r, "includeSelectors")) && json_object_size(e.value))
 			rc = kz_edit_at_specs(s, kz_config_specs(c, "commonLabels"), &e, NULL, 0);
 		if (rc == 0 && json_object_size(e.value))
 			rc = kz_edit_at_specs(s, kz_config_specs(c, "labels"), &e, NULL, 0);
 	}
 	if (rc == 0 && (m = json_object_get(k, "commonAnnotations")) && json_object_size(m)) {
-		kz_edit e = { m, NULL, NULL, NULL, 1 };
+		kz_edit e = { m, NULL, NULL, NULL, 1, 0 };
 		rc = kz_edit_at_specs(s, kz_config_specs(c, "commonAnnotations"), &e, NULL, 0);
 	}
 	if (rc == 0 && json_array_size(json_object_get(k, "images"))) {
-		kz_edit e = { NULL, NULL, NULL, json_object_get(k, "images"), 0 };
+		kz_edit e = { NULL, NULL, NULL, json_object_get(k, "images"), 0, 0 };
 		rc = kz_edit_at_specs(s, kz_config_specs(c, "images"), &e, NULL, 0);
 	}
 	if (rc == 0 && (cf_json_str(k, "namePrefix") || cf_json_str(k, "nameSuffix"))) {
-		kz_edit e = { NULL, cf_json_str(k, "namePrefix"), NULL, NULL, 0 };
+		kz_edit e = { NULL, cf_json_str(k, "namePrefix"), NULL, NULL, 0, 0 };
 		rc = kz_edit_at_specs(s, kz_config_specs(c, "namePrefix"), &e, NULL, 1);
-		e = (kz_edit){ NULL, NULL, cf_json_str(k, "nameSuffix"), NULL, 0 };
+		e = (kz_edit){ NULL, NULL, cf_json_str(k, "nameSuffix"), NULL, 0, 0 };
 		if (rc == 0)
 			rc = kz_edit_at_specs(s, kz_config_specs(c, "nameSuffix"), &e, NULL, 1);
 	}
 	json_array_foreach(json_object_get(k, "replicas"), i, r) {
 		json_t *zero = json_integer(0);   /* a missing count is 0, as in kustomize */
-		kz_edit e = { json_object_get(r, "count") ? json_object_get(r, "count") : zero, NULL, NULL, NULL, 0 };
+		kz_edit e = { json_object_get(r, "count") ? json_object_get(r, "count") : zero, NULL, NULL, NULL, 0, 0 };
 		if (rc == 0 && cf_json_str(r, "name"))
 			rc = kz_edit_at_specs(s, kz_config_specs(c, "replicas"), &e, cf_json_str(r, "name"), 0);
 		json_decref(zero);

@@ -96,6 +96,8 @@ int  kz_transform_fields(const kctx *c, const char *dir, const char *kpath, cons
 void kz_label_fields(kset *s, const json_t *pairs, const json_t *fields);
 void kz_prefix_suffix(kset *s, const char *prefix, const char *suffix);
 void kz_set_namespace(kset *s, const char *ns);
+/* After the namespace transformer: two objects with one id are an error (kustomize's "ID conflict"). */
+int  kz_unique_ids(kset *s, const char *where);
 void kz_images(json_t *obj, const json_t *images);
 /* Keys of o spelt as one of names in another case take that spelling (Go's JSON decoding). */
 void kz_canonical_keys(json_t *o, const char *const *names, size_t n);
@@ -146,6 +148,7 @@ typedef struct kz_edit {
 	const char *prefix, *suffix;   /* no value: a string gets these around it */
 	const json_t *images;          /* or: an image reference updated as `images:` does */
 	int merge;
+	int if_empty;                  /* value: set only where the field is missing, null or "" */
 } kz_edit;
 int  kz_edit_at_specs(kset *s, const json_t *specs, const kz_edit *e, const char *name, int skip_names);
 /* kustomize_vars.c: vars collected as kustomizations are built, $(VAR) resolved at the end */

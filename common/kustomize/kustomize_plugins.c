@@ -143,7 +143,7 @@ static int run_affixes(plugin *p, const char *prefix, const char *suffix)
 	json_array_foreach(specs, j, f) {
 		kset view;
 		if (!is_metadata_name(f)) {
-			kz_edit e = { NULL, prefix, suffix, NULL, 0 };
+			kz_edit e = { NULL, prefix, suffix, NULL, 0, 0 };
 			json_t *one = json_pack("[O]", f);
 			rc = kz_edit_at_specs(p->s, one, &e, NULL, 0);
 			json_decref(one);
@@ -208,8 +208,11 @@ static int run_namespace(plugin *p)
 			continue;
 		json_array_foreach(json_object_get(r->obj, "subjects"), j, subj) {
 			const char *sn = cf_json_str(subj, "name"), *sk = cf_json_str(subj, "kind");
+			const char *sns = cf_json_str(subj, "namespace");
 			if (subjects && strcmp(subjects, "none") == 0)
 				break;
+			if (unset_only && sns && *sns)
+				continue;
 			if (subjects && strcmp(subjects, "allServiceAccounts") == 0 ? (sk && strcmp(sk, "ServiceAccount") == 0)
 										   : (sn && strcmp(sn, "default") == 0))
 				json_object_set_new(subj, "namespace", json_string(ns));
@@ -217,7 +220,11 @@ static int run_namespace(plugin *p)
 	}
 	json_array_foreach(specs, j, f) {
 		const char *path = cf_json_str(f, "path");
+		const char *fk = cf_json_str(f, "kind");
 		if (strcmp(path, "metadata/namespace") == 0 || strcmp(path, "subjects") == 0)
+			continue;
+		/* a role binding's subjects follow setRoleBindingSubjects, not their field spec */
+		if (strcmp(path, "subjects/namespace") == 0 && fk && (strcmp(fk, "RoleBinding") == 0 || strcmp(fk, "ClusterRoleBinding") == 0))
 			continue;
 		if (is_metadata_name(f)) {
 			for (size_t i = 0; i < p->s->n; i++)
@@ -227,14 +234,14 @@ static int run_namespace(plugin *p)
 			continue;
 		}
 		json_t *one = json_pack("[O]", f), *value = json_string(ns);
-		kz_edit e = { value, NULL, NULL, NULL, 0 };
+		kz_edit e = { value, NULL, NULL, NULL, 0, unset_only };
 		rc = kz_edit_at_specs(p->s, one, &e, NULL, 0);
 		json_decref(one);
 		json_decref(value);
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return kz_unique_ids(p->s, p->where);
 }
 
 /* kustomize's ImageTagTransformer: every container's image (as `images:`), and the config's field
@@ -254,7 +261,7 @@ static int run_image_tag(plugin *p)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	for (size_t i = 0; i < p->s->n; i++)
 		kz_images(p->s->v[i].obj, images);
-	kz_edit e = { NULL, NULL, NULL, images, 0 };
+	kz_edit e = { NULL, NULL, NULL, images, 0, 0 };
 	rc = kz_edit_at_specs(p->s, field_specs(p), &e, NULL, 0);
 	json_decref(images);
 	return rc;

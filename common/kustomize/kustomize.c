@@ -173,6 +173,7 @@ int kz_join(char *out, size_t size, const char *dir, const char *rel, const char
 {
 	char tmp[4096], *parts[512];
 	size_t n = 0, len = 0;
+	int root = dir[0] == '/';   /* the disk's root (cf_kustomize_build_dir): paths stay absolute */
 
 	if (rel[0] == '/')
 		return cf_err_set(CF_EINVAL, "%s: absolute path \"%s\" is not allowed", from, rel);
@@ -193,9 +194,9 @@ int kz_join(char *out, size_t size, const char *dir, const char *rel, const char
 	}
 	out[0] = '\0';
 	if (n == 0)
-		return snprintf(out, size, ".") < 0 ? CF_EINVAL : 0;
+		return snprintf(out, size, root ? "/" : ".") < 0 ? CF_EINVAL : 0;
 	for (size_t i = 0; i < n; i++)
-		len += (size_t)snprintf(out + len, size - len, "%s%s", i ? "/" : "", parts[i]);
+		len += (size_t)snprintf(out + len, size - len, "%s%s", i || root ? "/" : "", parts[i]);
 	return len < size ? 0 : cf_err_set(CF_EINVAL, "%s: path too long", from);
 }
 
@@ -1673,7 +1674,8 @@ int cf_kustomize_build_opts(json_t **out, const cf_kfs *fs, const char *dir, uns
 	int rc;
 
 	*out = NULL;
-	if ((rc = kz_join(root, sizeof(root), ".", dir, dir)) < 0)
+	/* an absolute dir keeps its paths absolute, so that errors name the files as on disk */
+	if ((rc = kz_join(root, sizeof(root), dir[0] == '/' ? "/" : ".", dir + (dir[0] == '/'), dir)) < 0)
 		return rc;
 	rc = accumulate(&c, root, &set, 0);
 	/* last, at the top only, as kustomize does: hashes, then the references to renamed objects */
@@ -1841,7 +1843,7 @@ int cf_kustomize_build_dir(json_t **out, const char *dir, int anywhere)
 	if (abs == NULL)
 		return cf_err_set(CF_ENOTFOUND, "%s: %s", dir, strerror(errno));
 	cf_kfs_disk(&fs, &root);
-	rc = cf_kustomize_build_opts(out, &fs, abs[1] ? abs + 1 : ".", anywhere ? CF_KBUILD_LOAD_ANYWHERE : 0);
+	rc = cf_kustomize_build_opts(out, &fs, abs[1] ? abs : ".", anywhere ? CF_KBUILD_LOAD_ANYWHERE : 0);
 	free(abs);
 	return rc;
 }

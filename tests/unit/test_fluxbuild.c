@@ -438,6 +438,33 @@ static void deprecation_warnings(void)
 	CHECK(system(cmd) == 0);
 }
 
+/* `cflux kustomize DIR` builds over the disk from its root, as kubectl: errors name the files as
+ * the disk has them (absolute), and an overlay reaches its ../base */
+static void disk_build_names_absolute_paths(void)
+{
+	char tmpl[] = "/tmp/cflux-kdisk-XXXXXX", cmd[300], want[400];
+	json_t *objs = NULL;
+
+	CHECK(mkdtemp(tmpl) != NULL);
+	snprintf(dir, sizeof(dir), "%s", tmpl);
+	put("base/kustomization.yaml", "resources: [cm.yaml]\n");
+	put("base/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n");
+	put("overlay/kustomization.yaml", "resources: [../base]\nnamePrefix: p-\n");
+	put("bad/kustomization.yaml", "resources: [missing.yaml]\n");
+	snprintf(cmd, sizeof(cmd), "%s/overlay", tmpl);
+	CHECK_OK(cf_kustomize_build_dir(&objs, cmd, 0));
+	CHECK(find(objs, "ConfigMap", "p-c") != NULL);
+	json_decref(objs);
+	objs = NULL;
+	snprintf(cmd, sizeof(cmd), "%s/bad/", tmpl);
+	CHECK(cf_kustomize_build_dir(&objs, cmd, 0) == CF_ENOTFOUND);
+	snprintf(want, sizeof(want), "%s/bad/kustomization.yaml: resources: '%s/bad/missing.yaml' does not exist", tmpl, tmpl);
+	CHECK_STR(cf_err_msg(), want);
+	CHECK(objs == NULL);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	CHECK(system(cmd) == 0);
+}
+
 static const cf_test_case cases[] = {
 	{ "envsubst", envsubst },
 	{ "clean_path", clean_path },
@@ -447,6 +474,7 @@ static const cf_test_case cases[] = {
 	{ "files_from_outside_the_kustomization", files_from_outside_the_kustomization },   /* after setup_tree's: moves dir */
 	{ "flux_build_order_and_schema", flux_build_order_and_schema },   /* these two set dir themselves */
 	{ "deprecation_warnings", deprecation_warnings },
+	{ "disk_build_names_absolute_paths", disk_build_names_absolute_paths },
 	{ "health_rules", health_rules },
 };
 CF_TEST_MAIN(cases)

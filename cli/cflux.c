@@ -111,18 +111,6 @@ static const struct {
 	{ "bootstrap", cmd_bootstrap },
 };
 
-/* Global flags may come before the command ("cflux -n apps get kustomizations"): they are
- * moved after it, where every command parses them. */
-static int takes_value(const char *a)
-{
-	static const char *const valued[] = { "--kubeconfig", "--context", "--namespace", "-n", "--timeout" };
-
-	for (size_t i = 0; i < sizeof(valued) / sizeof(valued[0]); i++)
-		if (strcmp(a, valued[i]) == 0)
-			return 1;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static char help_flag[] = "--help";
@@ -131,8 +119,10 @@ int main(int argc, char **argv)
 
 	cf_kustomize_set_warnings(stderr);   /* kustomize's deprecation warnings, as kubectl and flux print them */
 
+	/* global flags may come before the command ("cflux -n apps get kustomizations"): they are
+	 * moved after it, where every command parses them */
 	while (cmd < argc && argv[cmd][0] == '-' && strcmp(argv[cmd], "-h") != 0 && strcmp(argv[cmd], "--help") != 0)
-		cmd += takes_value(argv[cmd]) && cmd + 1 < argc ? 2 : 1;
+		cmd += cli_global_takes_value(argv[cmd]) && cmd + 1 < argc ? 2 : 1;
 	if (argc > 250 || cmd >= argc) {
 		cli_help_root(stderr);
 		return 2;

@@ -9,21 +9,52 @@
 
 #define CLI_EXIT_USAGE 2
 
-/* The global flags every cluster command takes. */
+/* The global flags every cluster command takes: flux's, which are kubectl's (the kubeconfig
+ * overrides, impersonation) and its own. */
 typedef struct cli_globals {
 	const char *kubeconfig, *context, *namespace;
 	long timeout_ms;
 	int all_namespaces, verbose;
+	const char *cluster, *user, *server, *tls_server_name, *ca_file, *cert_file, *key_file, *token;
+	int insecure, disable_compression, ns_follows;
+	const char *as, *as_uid, *cache_dir, *qps;
+	cf_flag_list as_groups, as_extra;
+	long burst;
 } cli_globals;
 
 extern cli_globals cli;
-/* The global flags, to append to a command's own table. */
+/* The global flags, to append to a command's own table (flux's order: by name). */
 #define CLI_GLOBAL_FLAGS \
-	{ "kubeconfig", CF_FLAG_STRING, &cli.kubeconfig, "Path to the kubeconfig file", 0 }, \
+	{ "as", CF_FLAG_STRING, &cli.as, "Username to impersonate for the operation. User could be a regular user or a service account in a namespace.", 0 }, \
+	{ "as-group", CF_FLAG_LIST, &cli.as_groups, "Group to impersonate for the operation, this flag can be repeated to specify multiple groups.", 0 }, \
+	{ "as-uid", CF_FLAG_STRING, &cli.as_uid, "UID to impersonate for the operation.", 0 }, \
+	{ "as-user-extra", CF_FLAG_LIST, &cli.as_extra, "User extras to impersonate for the operation, this flag can be repeated to specify multiple values for the same key.", 0 }, \
+	{ "cache-dir", CF_FLAG_STRING, &cli.cache_dir, "Default cache directory", 0 }, \
+	{ "certificate-authority", CF_FLAG_STRING, &cli.ca_file, "Path to a cert file for the certificate authority to authenticate the Kubernetes API server", 0 }, \
+	{ "client-certificate", CF_FLAG_STRING, &cli.cert_file, "Path to a client certificate file for TLS authentication to the Kubernetes API server", 0 }, \
+	{ "client-key", CF_FLAG_STRING, &cli.key_file, "Path to a client key file for TLS authentication to the Kubernetes API server", 0 }, \
+	{ "cluster", CF_FLAG_STRING, &cli.cluster, "The name of the kubeconfig cluster to use", 0 }, \
 	{ "context", CF_FLAG_STRING, &cli.context, "The name of the kubeconfig context to use", 0 }, \
+	{ "disable-compression", CF_FLAG_BOOL, &cli.disable_compression, "If true, opt-out of response compression for all requests to the server", 0 }, \
+	{ "insecure-skip-tls-verify", CF_FLAG_BOOL, &cli.insecure, "If true, the Kubernetes API server's certificate will not be checked for validity. This will make your HTTPS connections insecure", 0 }, \
+	{ "kube-api-burst", CF_FLAG_INT, &cli.burst, "The maximum burst queries-per-second of requests sent to the Kubernetes API.", 0 }, \
+	{ "kube-api-qps", CF_FLAG_STRING, &cli.qps, "The maximum queries-per-second of requests sent to the Kubernetes API.", 0 }, \
+	{ "kubeconfig", CF_FLAG_STRING, &cli.kubeconfig, "Path to the kubeconfig file to use for CLI requests.", 0 }, \
 	{ "namespace|n", CF_FLAG_STRING, &cli.namespace, "If present, the namespace scope for this CLI request", 0 }, \
+	{ "ns-follows-kube-context", CF_FLAG_BOOL, &cli.ns_follows, "use the namespace from the kubeconfig context instead of the default flux-system namespace, can also be set via FLUX_NS_FOLLOWS_KUBE_CONTEXT env var", 0 }, \
+	{ "server", CF_FLAG_STRING, &cli.server, "The address and port of the Kubernetes API server", 0 }, \
 	{ "timeout", CF_FLAG_DURATION, &cli.timeout_ms, "timeout for this operation", 1000 }, \
+	{ "tls-server-name", CF_FLAG_STRING, &cli.tls_server_name, "Server name to use for server certificate validation. If it is not provided, the hostname used to contact the server is used", 0 }, \
+	{ "token", CF_FLAG_STRING, &cli.token, "Bearer token for authentication to the API server", 0 }, \
+	{ "user", CF_FLAG_STRING, &cli.user, "The name of the kubeconfig user to use", 0 }, \
 	{ "verbose|v", CF_FLAG_BOOL, &cli.verbose, "print generated objects", 0 }
+#define CLI_GLOBAL_N 23
+/* Whether a global flag takes a value (for flags before the command: "cflux -n apps get ks"). */
+int cli_global_takes_value(const char *arg);
+/* After the flags are parsed: the namespace as flux settles it (-n, else FLUX_SYSTEM_NAMESPACE,
+ * else the kubeconfig context's with --ns-follows-kube-context or FLUX_NS_FOLLOWS_KUBE_CONTEXT,
+ * else flux-system); 0, or an exit code after the error. */
+int cli_settle_namespace(void);
 
 /* flux's flags for a new ssh key pair (create secret git, create source git, bootstrap git). */
 #define CLI_SSH_KEY_FLAGS(algo, bits, curve) \
@@ -176,8 +207,9 @@ void cli_table_print(const json_t *header, const json_t *rows);
 void cli_print_row(json_t *header, json_t *row);
 /* Installs the SIGINT/SIGTERM handlers and an alarm at --timeout; returns the flag they set. */
 volatile int *cli_stop_at_timeout(void);
-/* Watches ref with cb until --timeout passes or a signal: 0, or 1 after printing the error. */
-int cli_watch(cf_kube *k, const cf_kube_ref *ref, cf_kube_watch_cb cb, void *payload);
+/* Watches ref (labels: a label selector, or NULL) with cb until --timeout passes or a signal:
+ * 0, or 1 after printing the error. */
+int cli_watch(cf_kube *k, const cf_kube_ref *ref, const char *labels, cf_kube_watch_cb cb, void *payload);
 
 /* push|pull|tag artifact, list artifacts, build|diff artifact (argv[0] the verb): the exit
  * code, or -1 when argv names none of them. */

@@ -4,6 +4,7 @@
 #include "help.h"
 
 #include "apply/apply.h"
+#include "kube/kubeconfig.h"
 #include "kustomize/fluxbuild.h"
 #include "runtime/condition.h"
 #include "runtime/kinds.h"
@@ -26,7 +27,8 @@
 #define KS_AV CF_AV_KUSTOMIZATION
 #define POS_MAX 8
 
-cli_globals cli = { NULL, NULL, "flux-system", 5L * 60 * 1000, 0, 0 };
+static const char default_namespace[] = "flux-system";
+cli_globals cli = { .namespace = default_namespace, .timeout_ms = 5L * 60 * 1000, .qps = "50", .burst = 300 };
 
 static int tty(void)
 {
@@ -67,13 +69,96 @@ void cli_ok(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static cf_kubeconfig_overrides cli_overrides(void)
+{
+	return (cf_kubeconfig_overrides){ cli.cluster, cli.user, cli.server, cli.tls_server_name, cli.ca_file,
+					  cli.insecure, cli.cert_file, cli.key_file, cli.token };
+}
+
+/* a repeatable flag's values, NULL-terminated, for cf_kube_opts */
+static const char *const *cli_terminated(const char **v, const cf_flag_list *l)
+{
+	memcpy(v, l->items, l->n * sizeof(v[0]));
+	v[l->n] = NULL;
+	return v;
+}
+
+static int dns_label(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len == 0 || len > 63 || !isalnum((unsigned char)n[0]) || !isalnum((unsigned char)n[len - 1]))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!(islower((unsigned char)n[i]) || isdigit((unsigned char)n[i]) || n[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int cli_global_takes_value(const char *arg)
+{
+	static const cf_flag globals[] = { CLI_GLOBAL_FLAGS };
+
+	for (size_t i = 0; i < sizeof(globals) / sizeof(globals[0]); i++) {
+		const char *name = globals[i].name, *bar = strchr(name, '|');
+		size_t len = bar ? (size_t)(bar - name) : strlen(name);
+
+		if (globals[i].kind == CF_FLAG_BOOL)
+			continue;
+		if ((arg[0] == '-' && arg[1] == '-' && strncmp(arg + 2, name, len) == 0 && arg[2 + len] == '\0') ||
+		    (bar && arg[0] == '-' && arg[1] == bar[1] && arg[2] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+int cli_settle_namespace(void)
+{
+	static int settled;
+	static char from_context[256];
+	const char *env = getenv("FLUX_SYSTEM_NAMESPACE"), *follow = getenv("FLUX_NS_FOLLOWS_KUBE_CONTEXT");
+	cf_kubeconfig_overrides over = cli_overrides();
+	cf_kubeconfig *kc = NULL;
+
+	if (settled)
+		return 0;
+	settled = 1;
+	if (cli.namespace != default_namespace)   /* -n */
+		return dns_label(cli.namespace) ? 0 : cli_fail(CLI_EXIT_USAGE, "namespace must be a valid DNS label: \"%s\"", cli.namespace);
+	if (env && env[0]) {
+		if (dns_label(env))
+			cli.namespace = env;
+		else
+			fprintf(stderr, "%s ignoring invalid FLUX_SYSTEM_NAMESPACE: \"%s\"\n", tty() ? "\342\232\240\357\270\217 " : "warning:", env);
+		return 0;
+	}
+	if (!cli.ns_follows && !(follow && follow[0]))
+		return 0;
+	/* the context's own namespace; none, or no kubeconfig: flux-system still */
+	if (cf_kubeconfig_load_over(&kc, cli.kubeconfig, cli.context, &over) == 0 && kc->context_namespace) {
+		snprintf(from_context, sizeof(from_context), "%s", kc->namespace);
+		cli.namespace = from_context;
+	}
+	cf_kubeconfig_free(kc);
+	cf_err_clear();
+	return 0;
+}
+
 cf_kube *cli_client(void)
 {
 	cf_kube_opts o = CF_KUBE_OPTS_INIT;
+	cf_kubeconfig_overrides over = cli_overrides();
+	const char *groups[CF_FLAG_LIST_MAX + 1], *extra[CF_FLAG_LIST_MAX + 1];
 	cf_kube *k = NULL;
 
 	o.kubeconfig = cli.kubeconfig;
 	o.context = cli.context;
+	o.overrides = &over;
+	o.as = cli.as && cli.as[0] ? cli.as : NULL;
+	o.as_uid = cli.as_uid && cli.as_uid[0] ? cli.as_uid : NULL;
+	o.as_groups = cli_terminated(groups, &cli.as_groups);
+	o.as_extra = cli_terminated(extra, &cli.as_extra);
+	o.no_compression = cli.disable_compression;
 	o.user_agent = "cflux";
 	o.max_retries = 1;
 	o.timeout_ms = 15000;
@@ -115,21 +200,27 @@ static int take_create_name(char **pos, size_t *npos)
 int cli_parse(const cf_flag *own, size_t n_own, int argc, char **argv, const char *usage, char **pos,
 	      size_t *npos)
 {
-	cf_flag all[40] = { CLI_GLOBAL_FLAGS };
-	size_t n = 5;
+	cf_flag all[CLI_GLOBAL_N + 64] = { CLI_GLOBAL_FLAGS };
+	size_t n = CLI_GLOBAL_N;
+	char *end;
 	int rc;
 
 	if (cli_help_asked(argc, argv) && cli_help_current()) {
 		cli_help_print(stdout, cli_help_current(), own, n_own, all, n);
 		return 1;
 	}
-	for (size_t i = 0; i < n_own && n < 40; i++)
+	for (size_t i = 0; i < n_own && n < sizeof(all) / sizeof(all[0]); i++)
 		all[n++] = own[i];
 	rc = cf_flags_parse_pos(all, n, argc, argv, usage, pos, pos ? POS_MAX : 0, npos);
 	if (rc < 0) {
 		cli_fail(CLI_EXIT_USAGE, "%s", cf_err_msg());
 		return CLI_EXIT_USAGE;
 	}
+	/* accepted as flux takes them; cflux's CLI sends one request at a time, below any limit */
+	if (rc == 0 && (strtod(cli.qps, &end) < 0 || end == cli.qps || *end != '\0'))
+		return cli_fail(CLI_EXIT_USAGE, "invalid argument \"%s\" for \"--kube-api-qps\" flag: not a number", cli.qps);
+	if (rc == 0 && (rc = cli_settle_namespace()) != 0)
+		return rc;
 	if (rc == 0 && cli_create_name_pending && pos)
 		return take_create_name(pos, npos);
 	return rc;

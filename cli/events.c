@@ -150,7 +150,7 @@ static int events_run(cf_kube *k, const events_opts *o, int watch)
 
 	if (watch) {
 		events_watch w = { o, 0 };
-		return cli_watch(k, &ref, event_change, &w);
+		return cli_watch(k, &ref, NULL, event_change, &w);
 	}
 	if (cf_kube_list(k, &list, &ref, NULL) < 0)
 		return cli_fail(1, "%s", cf_err_msg());

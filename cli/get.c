@@ -46,8 +46,8 @@ static const struct get_group {
 } GROUPS[] = { { "sources", "source " }, { "source", "source " }, { "images", "image " }, { "image", "image " } };
 
 typedef struct get_opts {
-	int no_header, watch, show_source;
-	const char *selector, *name;
+	int no_header, watch, show_source, sel_negated;
+	const char *selector, *name, *labels;
 	char sel_type[128], sel_status[64];
 } get_opts;
 
@@ -136,21 +136,33 @@ static json_t *header_row(const cf_kind *kd, const get_opts *g)
 	return h;
 }
 
-/* Whether o passes --status-selector (flux: condition type and status compared without case;
+/* Whether o has the NAME asked for (flux asks the API with a field selector); whether it passes
+ * --status-selector (flux: condition type and status compared without case, "!=" negates;
  * an object without the condition does not pass). */
-static int selected(const json_t *o, const get_opts *g)
+static int named(const json_t *o, const get_opts *g)
+{
+	const char *name = cf_json_str(json_object_get(o, "metadata"), "name");
+
+	return g->name == NULL || strcmp(g->name, name ? name : "") == 0;
+}
+
+static int selected(const cf_kind *kd, const json_t *o, const get_opts *g)
 {
 	const json_t *conds = json_object_get(json_object_get(o, "status"), "conditions"), *c, *hit = NULL;
+	int match;
 	size_t i;
 
-	if (g->name && strcmp(g->name, cf_json_str(json_object_get(o, "metadata"), "name") ? cf_json_str(json_object_get(o, "metadata"), "name") : "") != 0)
-		return 0;
 	if (g->selector == NULL)
 		return 1;
-	json_array_foreach(conds, i, c)
-		if (cf_json_str(c, "type") && strcasecmp(cf_json_str(c, "type"), g->sel_type) == 0)
-			hit = c;
-	return hit && cf_json_str(hit, "status") && strcasecmp(cf_json_str(hit, "status"), g->sel_status) == 0;
+	if (kd->id == CF_KIND_ALERT || kd->id == CF_KIND_PROVIDER) {   /* no conditions: always Ready */
+		match = strcasecmp(g->sel_type, "Ready") == 0 && strcasecmp(g->sel_status, "True") == 0;
+	} else {
+		json_array_foreach(conds, i, c)
+			if (cf_json_str(c, "type") && strcasecmp(cf_json_str(c, "type"), g->sel_type) == 0)
+				hit = c;
+		match = hit && cf_json_str(hit, "status") && strcasecmp(cf_json_str(hit, "status"), g->sel_status) == 0;
+	}
+	return g->sel_negated ? !match : match;
 }
 
 /* One row of kind's table for o; with_kind (get all) names it kind/name. */
@@ -215,11 +227,13 @@ void cli_table_print(const json_t *header, const json_t *rows)
 		for (c = 0; c < json_array_size(row) && c < COLS_MAX; c++)
 			if (width_of(json_string_value(json_array_get(row, c))) > w[c])
 				w[c] = width_of(json_string_value(json_array_get(row, c)));
+	/* as flux's tablewriter: cells padded and ended by a tab, but the header's last by a space */
 	for (i = 0; i <= json_array_size(rows); i++) {
 		const json_t *r = i == 0 ? header : json_array_get(rows, i - 1);
-		for (c = 0; r && c < json_array_size(r) && c < COLS_MAX; c++) {
+		size_t n = json_array_size(r);
+		for (c = 0; r && c < n && c < COLS_MAX; c++) {
 			const char *s = json_string_value(json_array_get(r, c));
-			printf("%s%*s\t", s, (int)(w[c] - width_of(s)), "");
+			printf("%s%*s%c", s, (int)(w[c] - width_of(s)), "", i == 0 && c + 1 == n ? ' ' : '\t');
 		}
 		if (r)
 			printf("\n");
@@ -251,7 +265,8 @@ static int get_kind(cf_kube *k, const cf_kind *kd, int with_kind, const get_opts
 	json_t *list = NULL, *rows = json_array(), *header, *o;
 	char nsw[300];
 	size_t i;
-	int rc = cf_kube_list(k, &list, &(cf_kube_ref){ kd->api_version, kd->kind, cli.all_namespaces ? NULL : cli.namespace, NULL }, NULL);
+	size_t found = 0;
+	int rc = cf_kube_list(k, &list, &(cf_kube_ref){ kd->api_version, kd->kind, cli.all_namespaces ? NULL : cli.namespace, NULL }, g->labels);
 
 	if (rc < 0) {
 		json_decref(rows);
@@ -262,14 +277,16 @@ static int get_kind(cf_kube *k, const cf_kind *kd, int with_kind, const get_opts
 		return cli_fail(1, "%s", cf_err_msg());
 	}
 	json_array_foreach(json_object_get(list, "items"), i, o)
-		if (selected(o, g))
+		if (named(o, g) && ++found && selected(kd, o, g))
 			json_array_append_new(rows, item_row(kd, o, with_kind, g));
-	if (json_array_size(rows) == 0 && !with_kind) {
+	/* as flux: nothing listed is an error (not in get all); a status selector that leaves no
+	 * row prints the header alone */
+	if (found == 0 && !with_kind) {
 		if (g->name)
-			cli_fail(0, "%s object '%s' not found in %s namespace", kd->kind, g->name, ns_words(nsw, sizeof(nsw)));
+			rc = cli_fail(1, "%s object '%s' not found in %s namespace", kd->kind, g->name, ns_words(nsw, sizeof(nsw)));
 		else
-			cli_fail(0, "no %s objects found in %s namespace", kd->kind, ns_words(nsw, sizeof(nsw)));
-	} else if (json_array_size(rows) > 0) {
+			rc = cli_fail(1, "no %s objects found in %s namespace", kd->kind, ns_words(nsw, sizeof(nsw)));
+	} else if (json_array_size(rows) > 0 || !with_kind) {
 		header = g->no_header ? NULL : header_row(kd, g);
 		cli_table_print(header, rows);
 		json_decref(header);
@@ -278,7 +295,7 @@ static int get_kind(cf_kube *k, const cf_kind *kd, int with_kind, const get_opts
 	}
 	json_decref(rows);
 	json_decref(list);
-	return 0;
+	return rc;
 }
 
 /* ---- --watch ---- */
@@ -304,11 +321,12 @@ volatile int *cli_stop_at_timeout(void)
 	return &watch_stop;
 }
 
-int cli_watch(cf_kube *k, const cf_kube_ref *ref, cf_kube_watch_cb cb, void *payload)
+int cli_watch(cf_kube *k, const cf_kube_ref *ref, const char *labels, cf_kube_watch_cb cb, void *payload)
 {
 	cf_kube_watch_opts wo = CF_KUBE_WATCH_OPTS_INIT;
 	int rc;
 
+	wo.label_selector = labels;
 	wo.stop = cli_stop_at_timeout();
 	wo.server_timeout_s = 60;
 	rc = cf_kube_watch(k, ref, &wo, cb, payload);
@@ -329,7 +347,7 @@ static int watch_change(const char *type, json_t *obj, void *payload)
 	json_t *header = NULL;
 
 	(void)type;
-	if (!selected(obj, w->g))
+	if (!named(obj, w->g) || !selected(w->kd, obj, w->g))
 		return 0;
 	if (!w->printed && !w->g->no_header)
 		header = header_row(w->kd, w->g);
@@ -344,7 +362,7 @@ static int get_watch(cf_kube *k, const cf_kind *kd, const get_opts *g)
 	watch_state w = { kd, g, 0 };
 
 	return cli_watch(k, &(cf_kube_ref){ kd->api_version, kd->kind, cli.all_namespaces ? NULL : cli.namespace, NULL },
-			 watch_change, &w);
+			 g->labels, watch_change, &w);
 }
 
 /* The kinds a `get` names: one kind (*one), or a group (sources all, images all, all) in
@@ -379,8 +397,9 @@ int cmd_get(int argc, char **argv)
 	const cf_flag own[] = {
 		{ "all-namespaces|A", CF_FLAG_BOOL, &cli.all_namespaces, "list the requested object(s) across all namespaces", 0 },
 		{ "no-header", CF_FLAG_BOOL, &g.no_header, "skip the header when printing the results", 0 },
-		{ "watch|w", CF_FLAG_BOOL, &g.watch, "after listing/getting the requested object, watch for changes", 0 },
-		{ "status-selector", CF_FLAG_STRING, &g.selector, "specify the status condition name and the desired state to filter the get result, e.g. ready=false", 0 },
+		{ "label-selector|l", CF_FLAG_STRING, &g.labels, "filter objects by label selector", 0 },
+		{ "watch|w", CF_FLAG_BOOL, &g.watch, "After listing/getting the requested object, watch for changes.", 0 },
+		{ "status-selector", CF_FLAG_STRING, &g.selector, "specify the status condition name and the desired state to filter the get result, e.g. ready=false or ready!=true", 0 },
 		{ "show-source", CF_FLAG_BOOL, &g.show_source, "kustomizations, helmreleases: show the source Kind/namespace/name", 0 },
 	};
 	char *pos[POS_MAX];
@@ -397,11 +416,13 @@ int cmd_get(int argc, char **argv)
 		return cli_fail(CLI_EXIT_USAGE, "%s", GET_USAGE);
 	g.name = npos > used ? pos[used] : NULL;
 	if (g.selector) {
-		eq = strchr(g.selector, '=');
-		if (eq == NULL || (size_t)(eq - g.selector) >= sizeof(g.sel_type) || strlen(eq + 1) >= sizeof(g.sel_status))
-			return cli_fail(1, "expected status selector in type=status format, but found: %s", g.selector);
+		const char *ne = strstr(g.selector, "!=");   /* first: it contains "=" too */
+		eq = ne ? ne : strchr(g.selector, '=');
+		g.sel_negated = ne != NULL;
+		if (eq == NULL || (size_t)(eq - g.selector) >= sizeof(g.sel_type) || strlen(eq + 1 + g.sel_negated) >= sizeof(g.sel_status))
+			return cli_fail(1, "expected status selector in type=status or type!=status format, but found: %s", g.selector);
 		snprintf(g.sel_type, sizeof(g.sel_type), "%.*s", (int)(eq - g.selector), g.selector);
-		snprintf(g.sel_status, sizeof(g.sel_status), "%s", eq + 1);
+		snprintf(g.sel_status, sizeof(g.sel_status), "%s", eq + 1 + g.sel_negated);
 	}
 	if (g.watch && one == NULL)
 		return cli_fail(1, "expected a single resource type, but found %s", pos[used - 1]);

@@ -36,7 +36,8 @@ struct cf_http {
 	blob ca, cert, key;
 	int insecure, ca_only, http2, max_retries;
 	long timeout_ms, connect_timeout_ms;
-	int proxy_from_env;
+	int proxy_from_env, no_compression;
+	struct curl_slist *connect_to;           /* cf_http_options.connect_to, or NULL */
 	unsigned char tls_ip[16];                /* the host of the connection being verified, */
 	size_t tls_ip_len;                       /* when it is an IP address (4 or 16 bytes) */
 	mbedtls_x509_crt cas;                    /* ca / ca_file, parsed at the first TLS connection */
@@ -114,6 +115,11 @@ int cf_http_new(cf_http **out, const cf_http_options *o)
 		cf_http_free(h);
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	}
+	if (o->connect_to && (h->connect_to = curl_slist_append(NULL, o->connect_to)) == NULL) {
+		cf_http_free(h);
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	h->no_compression = o->no_compression;
 	h->insecure = o->tls.insecure;
 	h->ca_only = o->tls.ca_only;
 	mbedtls_x509_crt_init(&h->cas);
@@ -148,6 +154,7 @@ void cf_http_free(cf_http *h)
 	cf_free(h->ca_file);
 	cf_free(h->cert_file);
 	cf_free(h->key_file);
+	curl_slist_free_all(h->connect_to);
 	blob_wipe_free(&h->ca);
 	blob_wipe_free(&h->cert);
 	blob_wipe_free(&h->key);
@@ -572,7 +579,10 @@ static void setup(exchange *x, struct curl_slist *hl, const char *method, char *
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, strncmp(x->req->url, "https://", 8) == 0 ? "https" : "http,https");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	if (!h->no_compression)
+		curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	if (h->connect_to)
+		curl_easy_setopt(c, CURLOPT_CONNECT_TO, h->connect_to);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 			 timeout > 0 && timeout < h->connect_timeout_ms ? timeout : h->connect_timeout_ms);
 	if (timeout > 0)

@@ -46,9 +46,13 @@ typedef struct cf_http_options {
 	cf_http_tls tls;
 	int proxy_from_env;         /* proxy NULL: use http_proxy/https_proxy/no_proxy as curl
 	                               reads them (what Go's ProxyFromEnvironment does) */
+	const char *connect_to;     /* "HOST:PORT:TO-HOST:TO-PORT": connections for the URL's
+	                               HOST:PORT go to the other, the certificate is still checked
+	                               for HOST (a kubeconfig's tls-server-name) */
+	int no_compression;         /* do not ask for compressed replies */
 } cf_http_options;
 #define CF_HTTP_OPTIONS_INIT { CF_HTTP_OPTIONS_VERSION, NULL, 30000L, 0L, 2, NULL, 0, \
-	CF_HTTP_TLS_INIT, 0 }
+	CF_HTTP_TLS_INIT, 0, NULL, 0 }
 
 /* Receives a 2xx reply's body as it arrives (a long-lived stream such as a watch included:
  * each call gets the bytes read so far, not whole lines). A negative return aborts the

@@ -21,9 +21,10 @@
 
 /* The HTTP handle for the API server that c names: its CA, client certificate, TLS check,
  * HTTP/2, and the proxy from the environment (as client-go reads it). */
-static int kube_http_new(cf_http **out, const kc_t *c, const cf_kube_opts *opts, long timeout_ms, int retries)
+static int kube_http_new(cf_http **out, const cf_kube *k, const cf_kube_opts *opts, long timeout_ms, int retries)
 {
 	cf_http_options o = CF_HTTP_OPTIONS_INIT;
+	const kc_t *c = k->cfg;
 
 	o.user_agent = opts->user_agent ? opts->user_agent : "cflux";
 	o.timeout_ms = timeout_ms;
@@ -41,7 +42,72 @@ static int kube_http_new(cf_http **out, const kc_t *c, const cf_kube_opts *opts,
 	o.tls.key_file = c->key_file;
 	o.tls.insecure = c->insecure;
 	o.tls.ca_only = 1;
+	o.connect_to = k->connect_to;
+	o.no_compression = k->no_compression;
 	return cf_http_new(out, &o);
+}
+
+/* A kubeconfig's tls-server-name: the requests name that host (so the certificate is checked
+ * for it, and it is the SNI) and connect to the server's (CURLOPT_CONNECT_TO). */
+static int kube_tls_server_name(cf_kube *k)
+{
+	kc_t *c = k->cfg;
+	const char *hp = strstr(c->server, "://"), *end, *colon;
+	char port[8], host[256];
+	cf_buf url = CF_BUF_INIT(4096), to = CF_BUF_INIT(1024);
+	int https;
+
+	if (c->tls_server_name == NULL || hp == NULL)
+		return 0;
+	https = strncmp(c->server, "https", 5) == 0;
+	hp += 3;
+	end = hp + strcspn(hp, "/");
+	colon = hp[0] == '[' ? strchr(hp, ']') : hp;
+	colon = colon && colon < end ? memchr(colon, ':', (size_t)(end - colon)) : NULL;
+	snprintf(port, sizeof(port), "%.*s", colon ? (int)(end - colon - 1) : 5, colon ? colon + 1 : https ? "443" : "80");
+	snprintf(host, sizeof(host), "%.*s", (int)((colon ? colon : end) - hp), hp);
+	if (cf_buf_printf(&url, "%s://%s:%s%s", https ? "https" : "http", c->tls_server_name, port, end) < 0 ||
+	    cf_buf_printf(&to, "%s:%s:%s:%s", c->tls_server_name, port, host, port) < 0) {
+		cf_buf_free(&url);
+		cf_buf_free(&to);
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	cf_free(c->server);
+	c->server = cf_buf_detach(&url, NULL);
+	k->connect_to = cf_buf_detach(&to, NULL);
+	return c->server && k->connect_to ? 0 : cf_err_set(CF_ENOMEM, "out of memory");
+}
+
+/* kubectl's --as-uid and --as-user-extra, as Impersonate-Uid and Impersonate-Extra-KEY */
+static int kube_impersonate_more(cf_kube *k, const cf_kube_opts *o)
+{
+	json_t *more = json_array();
+	int rc = more ? 0 : CF_ENOMEM;
+
+	if (o->as == NULL && (o->as_uid || (o->as_groups && o->as_groups[0]) || (o->as_extra && o->as_extra[0]))) {
+		json_decref(more);
+		return cf_err_set(CF_EINVAL, "requesting uid, groups or user-extra for %s without impersonating a user",
+				  o->as_uid ? o->as_uid : "");
+	}
+	if (rc == 0 && o->as_uid)
+		rc = json_array_append_new(more, json_pack("[ss]", "Impersonate-Uid", o->as_uid));
+	for (size_t i = 0; rc == 0 && o->as_extra && o->as_extra[i]; i++) {
+		const char *eq = strchr(o->as_extra[i], '=');
+		char name[300];
+
+		if (eq == NULL || eq == o->as_extra[i]) {
+			json_decref(more);
+			return cf_err_set(CF_EINVAL, "--as-user-extra \"%s\": want key=value", o->as_extra[i]);
+		}
+		snprintf(name, sizeof(name), "Impersonate-Extra-%.*s", (int)(eq - o->as_extra[i]), o->as_extra[i]);
+		rc = json_array_append_new(more, json_pack("[ss]", name, eq + 1));
+	}
+	if (rc < 0) {
+		json_decref(more);
+		return cf_err_set(CF_ENOMEM, "out of memory");
+	}
+	k->imp_more = more;
+	return o->as ? cf_kube_impersonate(k, o->as, o->as_groups) : 0;
 }
 
 /* A client for cfg (taken, freed on failure too), or one loaded as opts say when cfg is NULL. */
@@ -76,9 +142,10 @@ static int kube_new(cf_kube **out, const cf_kube_opts *opts, cf_kubeconfig *cfg)
 		k->cfg = cfg;
 	else
 		rc = opts->in_cluster ? cf_kubeconfig_in_cluster(&k->cfg, opts->sa_dir)
-				      : cf_kubeconfig_load(&k->cfg, opts->kubeconfig, opts->context);
-	if (rc < 0 || (rc = kube_http_new(&k->http, k->cfg, opts, k->timeout_ms,
-					   opts->max_retries >= 0 ? opts->max_retries : 5)) < 0)
+				      : cf_kubeconfig_load_over(&k->cfg, opts->kubeconfig, opts->context, opts->overrides);
+	k->no_compression = opts->no_compression;
+	if (rc < 0 || (rc = kube_tls_server_name(k)) < 0 || (rc = kube_impersonate_more(k, opts)) < 0 ||
+	    (rc = kube_http_new(&k->http, k, opts, k->timeout_ms, opts->max_retries >= 0 ? opts->max_retries : 5)) < 0)
 		goto fail;
 	k->discovery = json_object();
 	if (k->discovery == NULL) {
@@ -126,7 +193,9 @@ void cf_kube_free(cf_kube *k)
 		cf_kubeconfig_free(k->cfg);
 	json_decref(k->discovery);
 	json_decref(k->imp_groups);
+	json_decref(k->imp_more);
 	cf_free(k->imp_user);
+	cf_free(k->connect_to);
 	cf_free(k->user_agent);
 	cf_free(k);
 }
@@ -149,11 +218,13 @@ static int kube_helper_new(cf_kube *k, cf_kube **out)
 	h->max_retries = k->max_retries;
 	h->rand_state = k->rand_state ^ (unsigned)(uintptr_t)h;
 	h->discovery = json_object();
-	if (h->discovery == NULL) {
+	h->imp_more = json_incref(k->imp_more);
+	h->no_compression = k->no_compression;
+	if (h->discovery == NULL || (k->connect_to && (h->connect_to = cf_strdup(k->connect_to)) == NULL)) {
 		cf_kube_free(h);
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	}
-	if ((rc = kube_http_new(&h->http, h->cfg, &o, h->timeout_ms, h->max_retries)) < 0) {
+	if ((rc = kube_http_new(&h->http, h, &o, h->timeout_ms, h->max_retries)) < 0) {
 		cf_kube_free(h);
 		return rc;
 	}
@@ -294,6 +365,10 @@ int kube_build_headers(cf_kube *k, cf_http_headers *list, const char *content_ty
 		json_array_foreach(k->imp_groups, i, g)
 			if (rc == 0)
 				rc = cf_http_headers_add(list, "Impersonate-Group", json_string_value(g));
+		json_array_foreach(k->imp_more, i, g)
+			if (rc == 0)
+				rc = cf_http_headers_add(list, json_string_value(json_array_get(g, 0)),
+							 json_string_value(json_array_get(g, 1)));
 	}
 	if (rc < 0)
 		cf_http_headers_free(list);

@@ -28,9 +28,16 @@ typedef struct cf_kube_opts {
 	const char *sa_dir;      /* in-cluster service-account directory; NULL: the standard one */
 	int in_cluster;          /* 1: skip kubeconfig files, use the service account */
 	long list_page_size;     /* items per page of a list */
+	/* the CLI's global flags, as kubectl's: what goes over the kubeconfig; whom to
+	 * impersonate (--as, --as-group, --as-uid, --as-user-extra key=value; the lists
+	 * NULL-terminated); no compressed replies (--disable-compression) */
+	const struct cf_kubeconfig_overrides *overrides;
+	const char *as, *as_uid;
+	const char *const *as_groups, *const *as_extra;
+	int no_compression;
 } cf_kube_opts;
 #define CF_KUBE_OPTS_VERSION 1
-#define CF_KUBE_OPTS_INIT { CF_KUBE_OPTS_VERSION, NULL, NULL, 30000, 5, NULL, NULL, 0, 500 }
+#define CF_KUBE_OPTS_INIT { CF_KUBE_OPTS_VERSION, NULL, NULL, 30000, 5, NULL, NULL, 0, 500, NULL, NULL, NULL, NULL, NULL, 0 }
 
 /* Names an object, or (name NULL) a collection. namespace NULL or "" for a namespaced kind
  * means the context's namespace, except for list and watch, where it means all namespaces. */

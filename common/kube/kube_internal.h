@@ -17,6 +17,9 @@ struct cf_kube {
 	json_t *discovery;         /* "group/version" -> [APIResource] */
 	char *imp_user;
 	json_t *imp_groups;
+	json_t *imp_more;          /* [[header, value]...]: Impersonate-Uid, Impersonate-Extra-* */
+	char *connect_to;          /* tls-server-name: cf_http_options.connect_to */
+	int no_compression;
 	long last_code;
 	long last_new_conns;
 	long last_http_version;

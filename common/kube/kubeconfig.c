@@ -31,6 +31,7 @@ void cf_kubeconfig_free(cf_kubeconfig *c)
 	if (c->token)
 		cf_free_secret(c->token, strlen(c->token));
 	cf_free(c->token_file);
+	cf_free(c->tls_server_name);
 	cf_free(c);
 }
 
@@ -97,6 +98,7 @@ static int kc_cluster(cf_kubeconfig *c, const json_t *cl, const kc_file *f, cons
 {
 	const char *server = json_string_value(json_object_get(cl, "server"));
 	const char *ca = json_string_value(json_object_get(cl, "certificate-authority"));
+	const char *sni = json_string_value(json_object_get(cl, "tls-server-name"));
 	size_t len;
 
 	if (server == NULL || server[0] == '\0')
@@ -114,6 +116,8 @@ static int kc_cluster(cf_kubeconfig *c, const json_t *cl, const kc_file *f, cons
 	if (kc_data(&c->ca_data, &c->ca_len, cl, "certificate-authority-data", "cluster", name) < 0)
 		return cf_err_prefix("%s", f->path);
 	c->insecure = json_is_true(json_object_get(cl, "insecure-skip-tls-verify"));
+	if (sni && sni[0] && kc_strdup(&c->tls_server_name, sni) < 0)
+		return CF_ENOMEM;
 	return 0;
 }
 
@@ -144,43 +148,111 @@ static int kc_user(cf_kubeconfig *c, const json_t *u, const kc_file *f, const ch
 	return 0;
 }
 
-static int kc_resolve(cf_kubeconfig *c, const kc_file *files, size_t n, const char *context)
+static int kc_resolve(cf_kubeconfig *c, const kc_file *files, size_t n, const char *context,
+		      const cf_kubeconfig_overrides *over)
 {
-	const char *ctx_name = context, *cluster_name, *user_name, *ns;
+	const char *ctx_name = context, *cluster_name = NULL, *user_name = NULL, *ns = NULL;
 	const kc_file *from = NULL, *cfrom = NULL, *ufrom = NULL;
-	const json_t *ctx, *cl, *u;
+	const json_t *ctx = NULL, *cl, *u;
+	int bare = over && over->server;   /* --server: a context is not needed */
+	const char *where = n ? files[0].path : "kubeconfig";
 
 	for (size_t i = 0; ctx_name == NULL && i < n; i++) {
 		ctx_name = json_string_value(json_object_get(files[i].doc, "current-context"));
 		if (ctx_name && ctx_name[0] == '\0')
 			ctx_name = NULL;
 	}
-	if (ctx_name == NULL)
+	if (ctx_name == NULL && !bare)
 		return cf_err_set(CF_EINVAL, "%s: no current-context is set and no --context was given",
-				  files[0].path);
-	ctx = kc_find(files, n, "contexts", "context", ctx_name, &from);
-	if (ctx == NULL)
-		return cf_err_set(CF_ENOTFOUND, "%s: context \"%s\" not found", files[0].path, ctx_name);
-	cluster_name = json_string_value(json_object_get(ctx, "cluster"));
-	user_name = json_string_value(json_object_get(ctx, "user"));
-	ns = json_string_value(json_object_get(ctx, "namespace"));
-	if (cluster_name == NULL)
+				  where);
+	if (ctx_name && (ctx = kc_find(files, n, "contexts", "context", ctx_name, &from)) == NULL && (context || !bare))
+		return cf_err_set(CF_ENOTFOUND, "%s: context \"%s\" not found", where, ctx_name);
+	if (ctx) {
+		cluster_name = json_string_value(json_object_get(ctx, "cluster"));
+		user_name = json_string_value(json_object_get(ctx, "user"));
+		ns = json_string_value(json_object_get(ctx, "namespace"));
+	}
+	if (over && over->cluster)
+		cluster_name = over->cluster;
+	if (over && over->user)
+		user_name = over->user;
+	c->context_namespace = ns && ns[0];
+	if (kc_strdup(&c->context, ctx ? ctx_name : "") < 0 || kc_strdup(&c->namespace, ns && ns[0] ? ns : "default") < 0)
+		return CF_ENOMEM;
+	if (cluster_name == NULL && !bare)
 		return cf_err_set(CF_EINVAL, "%s: context \"%s\" has no cluster", from->path, ctx_name);
-	cl = kc_find(files, n, "clusters", "cluster", cluster_name, &cfrom);
-	if (cl == NULL)
-		return cf_err_set(CF_ENOTFOUND, "%s: context \"%s\": cluster \"%s\" not found",
-				  from->path, ctx_name, cluster_name);
-	if (kc_strdup(&c->context, ctx_name) < 0 ||
-	    kc_strdup(&c->namespace, ns && ns[0] ? ns : "default") < 0 ||
-	    kc_cluster(c, cl, cfrom, cluster_name) < 0)
-		return cf_err_code();
+	if (cluster_name) {
+		cl = kc_find(files, n, "clusters", "cluster", cluster_name, &cfrom);
+		if (cl == NULL && (!bare || (over && over->cluster)))
+			return cf_err_set(CF_ENOTFOUND, "%s: %s%s%scluster \"%s\" not found", from ? from->path : where,
+					  ctx ? "context \"" : "", ctx ? ctx_name : "", ctx ? "\": " : "", cluster_name);
+		if (cl && kc_cluster(c, cl, cfrom, cluster_name) < 0)
+			return cf_err_code();
+	}
 	if (user_name == NULL || user_name[0] == '\0')
 		return 0;
 	u = kc_find(files, n, "users", "user", user_name, &ufrom);
 	if (u == NULL)
-		return cf_err_set(CF_ENOTFOUND, "%s: context \"%s\": user \"%s\" not found",
-				  from->path, ctx_name, user_name);
+		return cf_err_set(CF_ENOTFOUND, "%s: %s%s%suser \"%s\" not found", from ? from->path : where,
+				  ctx ? "context \"" : "", ctx ? ctx_name : "", ctx ? "\": " : "", user_name);
 	return kc_user(c, u, ufrom, user_name);
+}
+
+static int kc_replace(char **dst, const char *s)
+{
+	cf_free(*dst);
+	*dst = NULL;
+	return s ? kc_strdup(dst, s) : 0;
+}
+
+/* over on top of the merged kubeconfig, as client-go's ConfigOverrides */
+static int kc_override(cf_kubeconfig *c, const cf_kubeconfig_overrides *over)
+{
+	size_t len;
+
+	if (over == NULL)
+		return 0;
+	if (over->server) {
+		if (strncmp(over->server, "https://", 8) != 0 && strncmp(over->server, "http://", 7) != 0)
+			return cf_err_set(CF_EINVAL, "--server \"%s\" is not an http(s) URL", over->server);
+		if (kc_replace(&c->server, over->server) < 0)
+			return CF_ENOMEM;
+		len = strlen(c->server);
+		while (len > 0 && c->server[len - 1] == '/')
+			c->server[--len] = '\0';
+	}
+	if (c->server == NULL)
+		return cf_err_set(CF_EINVAL, "cluster \"%s\" not found and no --server was given", over->cluster ? over->cluster : "");
+	if (over->tls_server_name && kc_replace(&c->tls_server_name, over->tls_server_name) < 0)
+		return CF_ENOMEM;
+	if (over->insecure || over->ca_file) {   /* either replaces the file's trust settings */
+		if (over->insecure && over->ca_file)
+			return cf_err_set(CF_EINVAL, "specifying a root certificates file with the insecure flag is not allowed");
+		c->insecure = over->insecure;
+		cf_free(c->ca_data);
+		c->ca_data = NULL;
+		c->ca_len = 0;
+		if (kc_replace(&c->ca_file, over->ca_file) < 0)
+			return CF_ENOMEM;
+	}
+	if (over->cert_file || over->key_file) {
+		if (!over->cert_file || !over->key_file)
+			return cf_err_set(CF_EINVAL, "--client-certificate and --client-key go together");
+		cf_free(c->cert_data);
+		cf_free_secret(c->key_data, c->key_len);
+		c->cert_data = c->key_data = NULL;
+		c->cert_len = c->key_len = 0;
+		if (kc_replace(&c->cert_file, over->cert_file) < 0 || kc_replace(&c->key_file, over->key_file) < 0)
+			return CF_ENOMEM;
+	}
+	if (over->token) {
+		if (c->token)
+			cf_free_secret(c->token, strlen(c->token));
+		c->token = NULL;
+		if (kc_strdup(&c->token, over->token) < 0 || kc_replace(&c->token_file, NULL) < 0)
+			return CF_ENOMEM;
+	}
+	return 0;
 }
 
 static int kc_load_docs(kc_file *f, json_t *docs, const char *path)
@@ -238,7 +310,7 @@ int cf_kubeconfig_parse(cf_kubeconfig **out, const char *data, size_t len, const
 	if (rc == 0 && (c = cf_calloc(1, sizeof(*c))) == NULL)
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
 	if (rc == 0)
-		rc = kc_resolve(c, &f, 1, context);
+		rc = kc_resolve(c, &f, 1, context, NULL);
 	if (rc == 0) {
 		*out = c;
 		c = NULL;
@@ -256,6 +328,12 @@ static int kc_file_exists(const char *p)
 }
 
 int cf_kubeconfig_load(cf_kubeconfig **out, const char *path, const char *context)
+{
+	return cf_kubeconfig_load_over(out, path, context, NULL);
+}
+
+int cf_kubeconfig_load_over(cf_kubeconfig **out, const char *path, const char *context,
+			    const cf_kubeconfig_overrides *over)
 {
 	char *list = NULL, *save = NULL, *home_path = NULL;
 	kc_file files[16];
@@ -290,11 +368,17 @@ int cf_kubeconfig_load(cf_kubeconfig **out, const char *path, const char *contex
 			home_path = cf_buf_detach(&b, NULL);
 			if (home_path == NULL || (rc = kc_load_file(&files[n++], home_path)) < 0)
 				goto out;
+		} else if (over && over->server) {
+			cf_buf_free(&b);   /* the flags alone: no file */
 		} else {
 			cf_buf_free(&b);
 			rc = cf_kubeconfig_in_cluster(out, NULL);
 			if (rc < 0)
 				cf_err_prefix("no kubeconfig (KUBECONFIG unset, no ~/.kube/config) and not in a cluster");
+			else if ((rc = kc_override(*out, over)) < 0) {
+				cf_kubeconfig_free(*out);
+				*out = NULL;
+			}
 			goto out;
 		}
 	}
@@ -303,7 +387,9 @@ int cf_kubeconfig_load(cf_kubeconfig **out, const char *path, const char *contex
 		rc = cf_err_set(CF_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = kc_resolve(c, files, n, context);
+	rc = kc_resolve(c, files, n, context, over);
+	if (rc == 0)
+		rc = kc_override(c, over);
 	if (rc < 0)
 		goto out;
 	*out = c;

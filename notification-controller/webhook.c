@@ -6,6 +6,7 @@
 #include "util/sha256.h"
 #include "yaml/yaml.h"
 
+#include <ctype.h>
 #include <mbedtls/md.h>
 #include <stdio.h>
 #include <string.h>
@@ -106,19 +107,34 @@ static cf_receiver_verdict listed_or_ignored(const hook_request *r, const char *
 	return CF_RECEIVER_ACT;
 }
 
+/* Whether Go's url.ParseQuery takes body: no ';' and every '%' a two-digit hex escape. */
+static int form_ok(const char *body, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (body[i] == ';')
+			return 0;
+		if (body[i] == '%' && (i + 2 >= len || !isxdigit((unsigned char)body[i + 1]) ||
+				       !isxdigit((unsigned char)body[i + 2])))
+			return 0;
+	}
+	return 1;
+}
+
 /* go-github's ValidatePayload, which Flux uses for GitHub and Bitbucket Server: a JSON or form
- * body (by Content-Type, parameters aside), signed in the sha256 header, else the sha1 one. */
+ * body (by Content-Type, parameters aside; a form must parse), signed in the sha256 header,
+ * else the sha1 one, over the body as sent. */
 static cf_receiver_verdict hub_payload_verdict(const hook_request *r, const char *deny)
 {
 	static const char *const media[] = { "application/json", "application/x-www-form-urlencoded" };
 	const char *ct = r->header(r->ctx, "Content-Type"), *sig = r->header(r->ctx, "X-Hub-Signature-256");
-	size_t n = ct ? strcspn(ct, "; \t") : 0;
-	int known = 0;
+	size_t n = ct ? strcspn(ct, "; \t") : 0, kind = 0;
 
-	for (size_t i = 0; i < sizeof(media) / sizeof(media[0]); i++)
-		known |= n == strlen(media[i]) && strncasecmp(ct, media[i], n) == 0;
-	if (!known)
+	while (kind < 2 && !(n == strlen(media[kind]) && strncasecmp(ct, media[kind], n) == 0))
+		kind++;
+	if (kind == 2)
 		return refuse(r, CF_RECEIVER_BAD, "webhook request has unsupported Content-Type");
+	if (kind == 1 && !form_ok(r->body, r->len))
+		return refuse(r, CF_RECEIVER_BAD, "the form body does not parse");
 	if (sig == NULL)
 		sig = r->header(r->ctx, "X-Hub-Signature");
 	if (!signature_ok(sig, r->token, r->body, r->len))

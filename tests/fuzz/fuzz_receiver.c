@@ -1,5 +1,6 @@
-/* tests/fuzz/fuzz_receiver.c - webhook requests against each receiver type. Input: the first
- * line is a header value (used for every header), the rest the body. */
+/* tests/fuzz/fuzz_receiver.c - webhook requests against each receiver type, so each payload
+ * parser (Docker Hub, Quay, ACR, Nexus, GCR's Pub/Sub wrapper, CDEvents). Input: the first line
+ * is a header value (used for every header), the rest the body. */
 #include "notification-controller/webhook.h"
 
 #include <stdint.h>
@@ -16,7 +17,8 @@ static const char *header(void *ctx, const char *name)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const types[] = { "generic", "generic-hmac", "github", "gitlab", "bitbucket" };
+	static const char *const types[] = { "generic", "generic-hmac", "github", "gitlab", "bitbucket", "harbor",
+					     "dockerhub", "quay", "gcr", "nexus", "acr", "cdevents", "generic-oidc" };
 	char *text = malloc(size + 1), *nl;
 	const char *body;
 

@@ -444,8 +444,9 @@ static const char *requested_at(const char *kind_av, const char *kind, const cha
 	return v;
 }
 
-/* POSTs body to the receiver with a GitHub signature made with key; returns the HTTP code. */
-static int github_post(const char *path, const char *event, const char *key, const char *body)
+/* POSTs body to the receiver at path with the curl header options headers, in which $sig is the
+ * hex signature `openssl dgst <dgst>` makes of the body (dgst NULL: none); the HTTP code. */
+static int hook_post(const char *path, const char *dgst, const char *headers, const char *body)
 {
 	char code[16], file[700];
 	FILE *f;
@@ -455,12 +456,22 @@ static int github_post(const char *path, const char *event, const char *key, con
 		return -1;
 	fputs(body, f);
 	fclose(f);
-	if (capture(code, sizeof(code), "sig=$(openssl dgst -sha256 -hmac '%s' < %s | sed 's/.*= //'); "
-		    "curl -s -o /dev/null -w '%%{http_code}' -X POST -H \"X-Hub-Signature-256: sha256=$sig\" "
-		    "-H 'X-GitHub-Event: %s' -H 'Content-Type: application/json' --data-binary @%s http://%s%s",
-		    key, file, event, file, RECEIVER_HTTP, path) != 0)
+	if (capture(code, sizeof(code), "sig=$(openssl dgst %s < %s | sed 's/.*= //'); "
+		    "curl -s -o /dev/null -w '%%{http_code}' -X POST %s --data-binary @%s http://%s%s",
+		    dgst ? dgst : "-sha256", file, headers, file, RECEIVER_HTTP, path) != 0)
 		return -1;
 	return atoi(code);
+}
+
+/* POSTs body to the receiver with a GitHub signature made with key; returns the HTTP code. */
+static int github_post(const char *path, const char *event, const char *key, const char *body)
+{
+	char dgst[200], headers[300];
+
+	snprintf(dgst, sizeof(dgst), "-sha256 -hmac '%s'", key);
+	snprintf(headers, sizeof(headers), "-H \"X-Hub-Signature-256: sha256=$sig\" -H 'X-GitHub-Event: %s' "
+		 "-H 'Content-Type: application/json'", event);
+	return hook_post(path, dgst, headers, body);
 }
 
 static void receivers(void)
@@ -510,6 +521,73 @@ static void receivers(void)
 	CHECK(capture(code, sizeof(code), "curl -s -o /dev/null -w '%%{http_code}' -X POST -d '{}' http://%s/hook/nothing",
 		      RECEIVER_HTTP) == 0);
 	CHECK_STR(code, "404");
+}
+
+#define CDEVENT_MERGED "{\"context\":{\"specversion\":\"0.4.1\",\"id\":\"e1\",\"source\":\"/ci\"," \
+	"\"type\":\"dev.cdevents.change.merged.0.2.0\",\"timestamp\":\"2026-12-08T00:00:00Z\"},\"subject\":{\"id\":\"pr-1\",\"content\":{}}}"
+
+/* Bitbucket Server, Harbor, Docker Hub and CDEvents Receivers: a request that fails the
+ * sender's check, or names an event not listed, annotates nothing; a valid one annotates the
+ * Receiver's resource before it is answered. */
+static void more_receiver_types(void)
+{
+	static const struct { const char *receiver, *type, *events, *kind, *av, *resource; } rs[] = {
+		{ "bitbucket", "bitbucket", "[repo:refs_changed]", "GitRepository", "source.toolkit.fluxcd.io/v1", "rt-bitbucket" },
+		{ "harbor", "harbor", "[]", "ImageRepository", "image.toolkit.fluxcd.io/v1beta2", "rt-harbor" },
+		{ "dockerhub", "dockerhub", "[]", "ImageRepository", "image.toolkit.fluxcd.io/v1beta2", "rt-dockerhub" },
+		{ "cdevents", "cdevents", "[dev.cdevents.change.merged.0.2.0]", "GitRepository", "source.toolkit.fluxcd.io/v1",
+		  "rt-cdevents" },
+	};
+	static const struct {
+		int receiver;
+		const char *dgst, *headers, *body;
+		int code, annotates;
+	} posts[] = {
+		{ 0, "-sha256 -hmac wrong-key", "-H \"X-Hub-Signature: sha256=$sig\" -H 'X-Event-Key: repo:refs_changed' "
+		  "-H 'Content-Type: application/json'", "{\"changes\":[]}", 401, 0 },
+		{ 0, NULL, "-H 'X-Event-Key: repo:refs_changed' -H 'Content-Type: application/json'", "{\"changes\":[]}", 401, 0 },
+		{ 0, "-sha256 -hmac webhook-token", "-H \"X-Hub-Signature: sha256=$sig\" -H 'X-Event-Key: pr:opened' "
+		  "-H 'Content-Type: application/json'", "{}", 200, 0 },
+		{ 0, "-sha256 -hmac webhook-token", "-H \"X-Hub-Signature: sha256=$sig\" -H 'X-Event-Key: repo:refs_changed' "
+		  "-H 'Content-Type: application/json'", "{\"changes\":[]}", 200, 1 },
+		{ 1, NULL, "-H 'Authorization: Bearer webhook-token'", "{}", 401, 0 },
+		{ 1, NULL, "-H 'Authorization: webhook-token'", "{\"type\":\"PUSH_ARTIFACT\"}", 200, 1 },
+		{ 2, NULL, "-H 'Content-Type: application/json'", "{\"push_data\":{\"tag\":1}}", 400, 0 },
+		{ 2, NULL, "-H 'Content-Type: application/json'",
+		  "{\"push_data\":{\"tag\":\"v1\"},\"repository\":{\"repo_url\":\"https://hub.docker.com/r/u/app\"}}", 200, 1 },
+		{ 3, NULL, "-H 'Ce-Type: dev.cdevents.change.merged.0.2.0'", "{\"context\":{}}", 400, 0 },
+		{ 3, NULL, "-H 'Ce-Type: dev.cdevents.build.started.0.2.0'", CDEVENT_MERGED, 200, 0 },
+		{ 3, NULL, "-H 'Ce-Type: dev.cdevents.change.merged.0.2.0' -H 'Content-Type: application/json'", CDEVENT_MERGED,
+		  200, 1 },
+	};
+	char paths[4][200];
+
+	for (size_t i = 0; i < 4; i++) {
+		char y[1200];
+		snprintf(y, sizeof(y), "apiVersion: %s\nkind: %s\nmetadata: {name: %s}\nspec: {interval: 1h, suspend: true, %s}\n---\n"
+			 "apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata: {name: %s}\n"
+			 "spec: {type: %s, events: %s, secretRef: {name: hook}, resources: [{kind: %s, name: %s}]}\n",
+			 rs[i].av, rs[i].kind, rs[i].resource,
+			 strcmp(rs[i].kind, "GitRepository") == 0 ? "url: 'http://127.0.0.1:1/none.git'" : "image: docker.io/u/app",
+			 rs[i].receiver, rs[i].type, rs[i].events, rs[i].kind, rs[i].resource);
+		CHECK(kapply(y) == 0);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "%s", webhook_path(rs[i].receiver));
+		CHECK(strncmp(paths[i], "/hook/", 6) == 0);
+	}
+	/* each POST is answered after its annotation, so the annotation is looked at once answered */
+	for (size_t i = 0; i < sizeof(posts) / sizeof(posts[0]); i++) {
+		int r = posts[i].receiver, code = hook_post(paths[r], posts[i].dgst, posts[i].headers, posts[i].body);
+		int annotated = requested_at(rs[r].av, rs[r].kind, rs[r].resource)[0] != '\0';
+		if (code != posts[i].code || annotated != posts[i].annotates)
+			fprintf(stderr, "post %zu to %s: %d (want %d), annotated %d (want %d)\n", i, rs[r].receiver, code,
+				posts[i].code, annotated, posts[i].annotates);
+		CHECK(code == posts[i].code);
+		CHECK(annotated == posts[i].annotates);
+	}
+	/* and the token is in no log line */
+	CHECK(run("grep -q 'webhook-token' %s/notification-controller.log", store) != 0);
 }
 
 static pid_t apiserver_pid(void)
@@ -916,6 +994,7 @@ static const cf_test_case cases[] = {
 	{ "events_over_http", events_over_http },
 	{ "events_without_the_token_are_refused", events_without_the_token_are_refused },
 	{ "receivers", receivers },
+	{ "more_receiver_types", more_receiver_types },
 	{ "receiver_follows_its_secret", receiver_follows_its_secret },
 	{ "api_calls_do_not_block_http", api_calls_do_not_block_http },
 	{ "github_push_to_cluster", github_push_to_cluster },

@@ -296,7 +296,7 @@ static void receivers_verify(void)
 	CHECK(strncmp(path, "/hook/", 6) == 0 && strlen(path) == 70);
 	hmac_hex(hex, MBEDTLS_MD_SHA256, "token", body);
 	snprintf(sig, sizeof(sig), "sha256=%s", hex);
-	h = (hdrs){ { "X-Hub-Signature-256", "X-GitHub-Event" }, { sig, "push" } };
+	h = (hdrs){ { "X-Hub-Signature-256", "X-GitHub-Event", "Content-Type" }, { sig, "push", "application/json" } };
 	CHECK(cf_receiver_check(gh, "token", get_header, &h, body, strlen(body), &why) == CF_RECEIVER_ACT);
 	h.values[1] = "ping";
 	CHECK(cf_receiver_check(gh, "token", get_header, &h, body, strlen(body), &why) == CF_RECEIVER_IGNORE);
@@ -305,7 +305,7 @@ static void receivers_verify(void)
 	h.values[1] = "push";
 	CHECK(cf_receiver_check(gh, "other-token", get_header, &h, body, strlen(body), &why) == CF_RECEIVER_DENY);
 	CHECK(cf_receiver_check(gh, "token", get_header, &h, "{}", 2, &why) == CF_RECEIVER_DENY);
-	h = (hdrs){ { "X-GitHub-Event" }, { "push" } };
+	h = (hdrs){ { "X-GitHub-Event", "Content-Type" }, { "push", "application/json" } };
 	CHECK(cf_receiver_check(gh, "token", get_header, &h, body, strlen(body), &why) == CF_RECEIVER_DENY);
 	/* generic-hmac takes sha1, sha256 and sha512 */
 	hmac_hex(hex, MBEDTLS_MD_SHA512, "token", body);
@@ -325,6 +325,140 @@ static void receivers_verify(void)
 	json_decref(gl);
 	json_decref(hm);
 	json_decref(gen);
+}
+
+#define CDEVENT(type, id) "{\"context\":{\"specversion\":\"0.4.1\",\"id\":\"" id "\",\"source\":\"/ci\"," \
+	"\"type\":\"" type "\",\"timestamp\":\"2026-12-08T00:00:00Z\"},\"subject\":{\"id\":\"pr-1\",\"content\":{}}}"
+#define JSON_CT { "Content-Type", "application/json" }
+#define GCR_DATA_OK "eyJhY3Rpb24iOiJJTlNFUlQiLCJkaWdlc3QiOiJnY3IuaW8vcC9hcHBAc2hhMjU2OjAwIiwidGFnIjoiZ2NyLmlvL3AvYXBwOnYxIn0="
+#define GCR_BODY(data, time) "{\"message\":{\"data\":\"" data "\",\"messageId\":\"1\",\"publishTime\":\"" time "\"," \
+	"\"subscription\":\"projects/p/subscriptions/s\"}}"
+
+/* Header values that stand for a signature of the case's body: "sha256=" or "sha1=" with
+ * HMAC(token), the bare hex of HMAC-SHA1 (Nexus), or an HMAC-SHA256 with another key. */
+static const char *sign(char out[160], const char *v, const char *body)
+{
+	static const struct { const char *mark, *prefix, *key; mbedtls_md_type_t t; } marks[] = {
+		{ "SIG256", "sha256=", "token", MBEDTLS_MD_SHA256 }, { "SIG1", "sha1=", "token", MBEDTLS_MD_SHA1 },
+		{ "HEX1", "", "token", MBEDTLS_MD_SHA1 }, { "OTHER256", "sha256=", "other", MBEDTLS_MD_SHA256 },
+		{ "OTHERHEX1", "", "other", MBEDTLS_MD_SHA1 }, { "PREFIXEDHEX1", "sha1=", "token", MBEDTLS_MD_SHA1 },
+	};
+	char hex[129];
+
+	for (size_t i = 0; v && i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (strcmp(v, marks[i].mark) == 0) {
+			hmac_hex(hex, marks[i].t, marks[i].key, body);
+			snprintf(out, 160, "%s%s", marks[i].prefix, hex);
+			return out;
+		}
+	return v;
+}
+
+/* The types beyond generic/github/gitlab, expectations from Flux's validate
+ * (internal/server/receiver_handlers.go): cflux answers a wrong or missing signature or token
+ * DENY (401), an event not in spec.events IGNORE (200), a payload Flux cannot decode BAD. */
+static void receivers_more_types(void)
+{
+	static const struct {
+		const char *name, *type, *event;   /* event: the one spec.events entry, or NULL */
+		const char *h[3][2], *body;
+		cf_receiver_verdict want;
+		const char *why;                   /* part of *why, or NULL */
+	} cases[] = {
+		{ "bitbucket signed sha256", "bitbucket", "repo:refs_changed",
+		  { { "X-Hub-Signature", "SIG256" }, { "X-Event-Key", "repo:refs_changed" }, JSON_CT }, "{\"changes\":[]}", CF_RECEIVER_ACT, NULL },
+		{ "bitbucket signed sha1", "bitbucket", NULL, { { "X-Hub-Signature", "SIG1" }, { "X-Event-Key", "repo:refs_changed" }, JSON_CT },
+		  "{}", CF_RECEIVER_ACT, NULL },
+		{ "bitbucket event case folded", "bitbucket", "repo:refs_changed",
+		  { { "X-Hub-Signature", "SIG256" }, { "X-Event-Key", "Repo:Refs_Changed" }, JSON_CT }, "{}", CF_RECEIVER_ACT, NULL },
+		{ "bitbucket other key", "bitbucket", NULL, { { "X-Hub-Signature", "OTHER256" }, { "X-Event-Key", "repo:refs_changed" }, JSON_CT },
+		  "{}", CF_RECEIVER_DENY, NULL },
+		{ "bitbucket unsigned", "bitbucket", NULL, { { "X-Event-Key", "repo:refs_changed" }, JSON_CT }, "{}", CF_RECEIVER_DENY, NULL },
+		{ "bitbucket event not listed", "bitbucket", "repo:refs_changed",
+		  { { "X-Hub-Signature", "SIG256" }, { "X-Event-Key", "pr:opened" }, JSON_CT }, "{}", CF_RECEIVER_IGNORE, "spec.events" },
+		{ "bitbucket form body", "bitbucket", NULL, { { "X-Hub-Signature", "SIG256" }, { "X-Event-Key", "repo:refs_changed" },
+		  { "Content-Type", "application/x-www-form-urlencoded" } }, "payload=%7B%7D", CF_RECEIVER_ACT, NULL },
+		{ "bitbucket form body not a form", "bitbucket", NULL, { { "X-Hub-Signature", "SIG256" }, { "X-Event-Key", "x" },
+		  { "Content-Type", "application/x-www-form-urlencoded" } }, "payload=%7B%7", CF_RECEIVER_BAD, "form" },
+		{ "bitbucket form body with a semicolon", "bitbucket", NULL, { { "X-Hub-Signature", "SIG256" }, { "X-Event-Key", "x" },
+		  { "Content-Type", "application/x-www-form-urlencoded" } }, "a=1;b=2", CF_RECEIVER_BAD, "form" },
+		{ "bitbucket no Content-Type", "bitbucket", NULL, { { "X-Hub-Signature", "SIG256" }, { "X-Event-Key", "repo:refs_changed" } },
+		  "{}", CF_RECEIVER_BAD, "Content-Type" },
+		{ "bitbucket text body", "bitbucket", NULL, { { "X-Hub-Signature", "SIG256" }, { "X-Event-Key", "repo:refs_changed" },
+		  { "Content-Type", "text/plain" } }, "{}", CF_RECEIVER_BAD, "Content-Type" },
+		{ "bitbucket json with charset", "bitbucket", NULL, { { "X-Hub-Signature", "SIG256" }, { "X-Event-Key", "x" },
+		  { "Content-Type", "Application/JSON; charset=utf-8" } }, "{}", CF_RECEIVER_ACT, NULL },
+		{ "harbor token", "harbor", NULL, { { "Authorization", "token" } }, "not json: harbor's body is not read",
+		  CF_RECEIVER_ACT, NULL },
+		{ "harbor bearer is not the token", "harbor", NULL, { { "Authorization", "Bearer token" } }, "{}", CF_RECEIVER_DENY, "Harbor" },
+		{ "harbor no header", "harbor", NULL, { { NULL, NULL } }, "{}", CF_RECEIVER_DENY, NULL },
+		{ "dockerhub push", "dockerhub", NULL, { { NULL, NULL } },
+		  "{\"push_data\":{\"tag\":\"latest\",\"pusher\":\"u\"},\"repository\":{\"repo_url\":\"https://hub.docker.com/r/u/app\",\"star_count\":3}}",
+		  CF_RECEIVER_ACT, NULL },
+		{ "dockerhub not json", "dockerhub", NULL, { { NULL, NULL } }, "push", CF_RECEIVER_BAD, "DockerHub" },
+		{ "dockerhub empty", "dockerhub", NULL, { { NULL, NULL } }, "", CF_RECEIVER_BAD, NULL },
+		{ "dockerhub tag a number", "dockerhub", NULL, { { NULL, NULL } }, "{\"push_data\":{\"tag\":1}}", CF_RECEIVER_BAD, NULL },
+		{ "dockerhub keys folded", "dockerhub", NULL, { { NULL, NULL } }, "{\"Push_Data\":{\"TAG\":1}}", CF_RECEIVER_BAD, NULL },
+		{ "dockerhub push_data a string", "dockerhub", NULL, { { NULL, NULL } }, "{\"push_data\":\"x\"}", CF_RECEIVER_BAD, NULL },
+		{ "dockerhub an array", "dockerhub", NULL, { { NULL, NULL } }, "[]", CF_RECEIVER_BAD, NULL },
+		{ "dockerhub null decodes", "dockerhub", NULL, { { NULL, NULL } }, "null", CF_RECEIVER_ACT, NULL },
+		{ "dockerhub rest after the value unread", "dockerhub", NULL, { { NULL, NULL } }, "{\"repository\":null} tail",
+		  CF_RECEIVER_ACT, NULL },
+		{ "quay push", "quay", NULL, { { NULL, NULL } }, "{\"docker_url\":\"quay.io/o/app\",\"updated_tags\":[\"v1\",null]}",
+		  CF_RECEIVER_ACT, NULL },
+		{ "quay tags a string", "quay", NULL, { { NULL, NULL } }, "{\"updated_tags\":\"v1\"}", CF_RECEIVER_BAD, "Quay" },
+		{ "quay tag a number", "quay", NULL, { { NULL, NULL } }, "{\"updated_tags\":[1]}", CF_RECEIVER_BAD, NULL },
+		{ "acr push", "acr", NULL, { { NULL, NULL } }, "{\"action\":\"push\",\"target\":{\"repository\":\"app\",\"tag\":\"v1\"}}",
+		  CF_RECEIVER_ACT, NULL },
+		{ "acr tag a number", "acr", NULL, { { NULL, NULL } }, "{\"target\":{\"tag\":2}}", CF_RECEIVER_BAD, "ACR" },
+		{ "nexus signed", "nexus", NULL, { { "X-Nexus-Webhook-Signature", "HEX1" } },
+		  "{\"action\":\"CREATED\",\"repositoryName\":\"docker-hosted\"}", CF_RECEIVER_ACT, NULL },
+		{ "nexus unsigned", "nexus", NULL, { { NULL, NULL } }, "{}", CF_RECEIVER_DENY, "missing" },
+		{ "nexus other key", "nexus", NULL, { { "X-Nexus-Webhook-Signature", "OTHERHEX1" } }, "{}", CF_RECEIVER_DENY, "invalid Nexus" },
+		{ "nexus signature with an algo", "nexus", NULL, { { "X-Nexus-Webhook-Signature", "PREFIXEDHEX1" } }, "{}",
+		  CF_RECEIVER_DENY, NULL },
+		{ "nexus signed, rest after the value", "nexus", NULL, { { "X-Nexus-Webhook-Signature", "HEX1" } }, "{} {}",
+		  CF_RECEIVER_BAD, "Nexus" },
+		{ "nexus signed, action a number", "nexus", NULL, { { "X-Nexus-Webhook-Signature", "HEX1" } }, "{\"action\":3}",
+		  CF_RECEIVER_BAD, NULL },
+		{ "gcr without a bearer", "gcr", NULL, { { NULL, NULL } }, GCR_BODY(GCR_DATA_OK, "2026-12-08T00:00:00.123Z"),
+		  CF_RECEIVER_DENY, "Authorization" },
+		{ "gcr decoded, token not verified", "gcr", NULL, { { "Authorization", "Bearer eyJ.x.y" } },
+		  GCR_BODY(GCR_DATA_OK, "2026-12-08T00:00:00.123Z"), CF_RECEIVER_BAD, "OIDC" },
+		{ "gcr not json", "gcr", NULL, { { "Authorization", "Bearer eyJ.x.y" } }, "{", CF_RECEIVER_BAD, "GCR webhook payload" },
+		{ "gcr publishTime not a time", "gcr", NULL, { { "Authorization", "Bearer eyJ.x.y" } }, GCR_BODY(GCR_DATA_OK, "2026-02-30T00:00:00Z"),
+		  CF_RECEIVER_BAD, "GCR webhook payload" },
+		{ "gcr data not a GCR event", "gcr", NULL, { { "Authorization", "Bearer eyJ.x.y" } }, GCR_BODY("bm90IGpzb24=", "2026-12-08T00:00:00Z"),
+		  CF_RECEIVER_BAD, "GCR webhook body" },
+		{ "gcr no data", "gcr", NULL, { { "Authorization", "Bearer eyJ.x.y" } }, "{\"message\":{}}", CF_RECEIVER_BAD, "GCR webhook body" },
+		{ "cdevents listed", "cdevents", "dev.cdevents.change.merged.0.2.0",
+		  { { "Ce-Type", "dev.cdevents.change.merged.0.2.0" } }, CDEVENT("dev.cdevents.change.merged.0.2.0", "1"), CF_RECEIVER_ACT, NULL },
+		{ "cdevents not listed", "cdevents", "dev.cdevents.change.merged.0.2.0",
+		  { { "Ce-Type", "dev.cdevents.build.started.0.2.0" } }, CDEVENT("dev.cdevents.build.started.0.2.0", "1"),
+		  CF_RECEIVER_IGNORE, NULL },
+		{ "cdevents no id", "cdevents", NULL, { { "Ce-Type", "dev.cdevents.change.merged.0.2.0" } },
+		  CDEVENT("dev.cdevents.change.merged.0.2.0", ""), CF_RECEIVER_BAD, "CDEvent" },
+		{ "cdevents type not a cdevent", "cdevents", NULL, { { "Ce-Type", "x" } }, CDEVENT("com.example.push", "1"), CF_RECEIVER_BAD, NULL },
+		{ "cdevents not json", "cdevents", NULL, { { "Ce-Type", "x" } }, "push", CF_RECEIVER_BAD, NULL },
+		{ "generic-oidc refused", "generic-oidc", NULL, { { "Authorization", "Bearer a.b.c" } }, "{}", CF_RECEIVER_BAD, "generic-oidc" },
+		{ "unknown type", "svn", NULL, { { NULL, NULL } }, "{}", CF_RECEIVER_BAD, "not supported" },
+	};
+	char sigs[2][160];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *r = cases[i].event ? json_pack("{s:{s:s,s:[s]}}", "spec", "type", cases[i].type, "events", cases[i].event)
+					   : json_pack("{s:{s:s}}", "spec", "type", cases[i].type);
+		hdrs h = { { cases[i].h[0][0], cases[i].h[1][0], cases[i].h[2][0] },
+			   { sign(sigs[0], cases[i].h[0][1], cases[i].body), sign(sigs[1], cases[i].h[1][1], cases[i].body),
+			     cases[i].h[2][1] } };
+		const char *why = NULL;
+		cf_receiver_verdict v = cf_receiver_check(r, "token", get_header, &h, cases[i].body, strlen(cases[i].body), &why);
+		if (v != cases[i].want || (cases[i].why && strstr(why, cases[i].why) == NULL))
+			fprintf(stderr, "case '%s': verdict %d (want %d), why '%s'\n", cases[i].name, (int)v, (int)cases[i].want, why);
+		CHECK(v == cases[i].want);
+		CHECK(cases[i].why == NULL || strstr(why, cases[i].why) != NULL);
+		json_decref(r);
+	}
 }
 
 static int all_zero(const char *p, size_t n)
@@ -380,6 +514,7 @@ static const cf_test_case cases[] = {
 	{ "provider_payloads", provider_payloads },
 	{ "dedup_keys", dedup_keys },
 	{ "receivers_verify", receivers_verify },
+	{ "receivers_more_types", receivers_more_types },
 	{ "secrets_are_wiped", secrets_are_wiped },
 };
 CF_TEST_MAIN(cases)

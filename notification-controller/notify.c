@@ -317,7 +317,7 @@ static int split_repo(char *base, size_t bsize, char *path, size_t psize, const 
 	size_t n;
 
 	if (s == NULL || (slash = strchr(s + 3, '/')) == NULL || slash[1] == '\0')
-		return cf_err_set(CF_EINVAL, "spec.address '%s' is not a repository URL (https://host/owner/repo)", address);
+		return cf_err_set(CF_EINVAL, "the address is not a repository URL (https://host/owner/repo)");
 	snprintf(base, bsize, "%.*s", (int)(slash - address), address);
 	snprintf(path, psize, "%s", slash + 1);
 	n = strlen(path);
@@ -325,7 +325,7 @@ static int split_repo(char *base, size_t bsize, char *path, size_t psize, const 
 		path[--n] = '\0';
 	if (n > 4 && strcmp(path + n - 4, ".git") == 0)
 		path[n - 4] = '\0';
-	return strchr(path, '/') ? 0 : cf_err_set(CF_EINVAL, "spec.address '%s' has no owner/repository path", address);
+	return strchr(path, '/') ? 0 : cf_err_set(CF_EINVAL, "the address has no owner/repository path");
 }
 
 /* How many '/'-separated parts path has. */
@@ -336,6 +336,15 @@ static int path_parts(const char *path)
 	for (; *path; path++)
 		n += *path == '/';
 	return n;
+}
+
+/* 0 when the repository path has the parts the type wants (shape: "owner/repo"); the path is
+ * not named in the error, since the address may be the secret's. */
+static int repo_shape(const char *repo, int parts, const char *type, const char *shape)
+{
+	if (path_parts(repo) == parts)
+		return 0;
+	return cf_err_set(CF_EINVAL, "%s provider: the address's repository path is not %s", type, shape);
 }
 
 static void sha1_hex(char out[41], const char *text)
@@ -502,8 +511,8 @@ static int build_gitea(cf_notify_request *r, const notify_in *in)
 
 	if ((rc = commit_prepare(&c, in, 0)) < 0)
 		return rc;
-	if (path_parts(c.repo) != 2)
-		return cf_err_set(CF_EINVAL, "gitea provider: invalid repository id '%s' (owner/repo)", c.repo);
+	if ((rc = repo_shape(c.repo, 2, in->type, "owner/repo")) < 0)
+		return rc;
 	snprintf(r->url, sizeof(r->url), "%s/api/v1/repos/%s/statuses/%s", c.base, c.repo, c.sha);
 	rc = body_json(r, json_pack("{s:s,s:s,s:s,s:s}", "state", c.progressing ? "pending" : c.error ? "failure" : "success",
 				    "target_url", "", "description", c.desc, "context", c.id));
@@ -524,8 +533,8 @@ static int build_bitbucket(cf_notify_request *r, const notify_in *in)
 	colon = strchr(in->token, ':');
 	if (colon == NULL || strchr(colon + 1, ':') || colon - in->token >= (long)sizeof(user))
 		return cf_err_set(CF_EINVAL, "bitbucket provider: invalid token format, expected to be <user>:<password>");
-	if (path_parts(c.repo) != 2)
-		return cf_err_set(CF_EINVAL, "bitbucket provider: invalid repository id '%s' (owner/repo)", c.repo);
+	if ((rc = repo_shape(c.repo, 2, in->type, "owner/repo")) < 0)
+		return rc;
 	snprintf(r->url, sizeof(r->url), "https://api.bitbucket.org/2.0/repositories/%s/commit/%s/statuses/build", c.repo, c.sha);
 	sha1_hex(key, c.id);
 	rc = body_json(r, json_pack("{s:s,s:s,s:s,s:s,s:s}", "state", c.error ? "FAILED" : "SUCCESSFUL", "key", key,
@@ -574,8 +583,10 @@ static int build_azuredevops(cf_notify_request *r, const notify_in *in)
 
 	if ((rc = commit_prepare(&c, in, 1)) < 0)
 		return rc;
-	if (path_parts(c.repo) != 4 || sscanf(c.repo, "%255[^/]/%255[^/]/%*[^/]/%255[^/]", org, proj, repo) != 3)
-		return cf_err_set(CF_EINVAL, "azuredevops provider: invalid repository id '%s' (org/project/_git/repo)", c.repo);
+	if ((rc = repo_shape(c.repo, 4, in->type, "org/project/_git/repo")) < 0)
+		return rc;
+	if (sscanf(c.repo, "%255[^/]/%255[^/]/%*[^/]/%255[^/]", org, proj, repo) != 3)
+		return repo_shape("", 4, in->type, "org/project/_git/repo");
 	snprintf(r->url, sizeof(r->url), "%s/%s/%s/_apis/git/repositories/%s/commits/%s/statuses?api-version=6.0",
 		 c.base, org, proj, repo, c.sha);
 	rc = body_json(r, json_pack("{s:s,s:s,s:{s:s,s:s}}", "state", c.error ? "error" : "succeeded", "description", c.desc,
@@ -1022,8 +1033,8 @@ static int build_githubdispatch(cf_notify_request *r, const notify_in *in)
 		return cf_err_set(CF_EINVAL, "githubdispatch provider: secretRef with a token is required");
 	if ((rc = split_repo(base, sizeof(base), repo, sizeof(repo), in->address)) < 0)
 		return rc;
-	if (path_parts(repo) != 2)
-		return cf_err_set(CF_EINVAL, "githubdispatch provider: invalid repository id '%s' (owner/repo)", repo);
+	if ((rc = repo_shape(repo, 2, in->type, "owner/repo")) < 0)
+		return rc;
 	if (streq(cf_json_str(json_object_get(in->event, "metadata"), "commit_status"), "update"))
 		return cf_err_set(CF_ENOTFOUND, "githubdispatch: a commit status update is not dispatched");
 	github_api(r, base, repo, "dispatches");

@@ -541,6 +541,21 @@ static void provider_payloads_commit_status(void)
 	p = provider_uid("{\"type\":\"azuredevops\",\"address\":\"https://dev.azure.com/org/app\"}");
 	CHECK(cf_notify_build(&r, p, e, secret) == CF_EINVAL);
 	json_decref(p);
+	/* an address from the secret is not named in errors (they reach the Provider's status) */
+	{
+		json_t *sa = json_pack("{s:s,s:s}", "token", "s3cret", "address", "https://gitea.example/hidden-hook-token");
+		p = provider_uid("{\"type\":\"gitea\"}");
+		CHECK(cf_notify_build(&r, p, e, sa) == CF_EINVAL);
+		CHECK(strstr(cf_err_msg(), "hidden-hook-token") == NULL);
+		json_decref(p);
+		p = provider_uid("{\"type\":\"githubdispatch\"}");
+		json_object_set_new(sa, "address", json_string("https://github.com/a/b/hidden-hook-token"));
+		CHECK(cf_notify_build(&r, p, e, sa) == CF_EINVAL);
+		CHECK_CONTAINS(cf_err_msg(), "owner/repo");
+		CHECK(strstr(cf_err_msg(), "hidden-hook-token") == NULL);
+		json_decref(p);
+		json_decref(sa);
+	}
 	/* still not supported: a clear error */
 	p = provider("{\"type\":\"nats\",\"address\":\"http://127.0.0.1:1\"}");
 	CHECK(cf_notify_build(&r, p, e, secret) == CF_EINVAL);

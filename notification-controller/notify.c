@@ -668,7 +668,7 @@ static long long event_unix(const json_t *event)
 	tm.tm_mon -= 1;
 	t = (long long)timegm(&tm);
 	ts += n;
-	ts += strspn(ts, ".0123456789") ;
+	ts += strspn(ts, ".0123456789");   /* fractional seconds */
 	if (sscanf(ts, "%c%2d:%2d", &sign, &off_h, &off_m) == 3 && (sign == '+' || sign == '-'))
 		t -= (sign == '+' ? 1 : -1) * (off_h * 3600LL + off_m * 60LL);
 	return t;
@@ -956,8 +956,10 @@ static int build_grafana(cf_notify_request *r, const notify_in *in)
 	json_object_foreach(json_object_get(in->event, "metadata"), k, v) {
 		char *tag = NULL;
 		size_t n = strlen(k) + json_string_length(v) + 3;
-		if ((tag = cf_malloc(n)) == NULL)
-			break;
+		if ((tag = cf_malloc(n)) == NULL) {
+			json_decref(tags);
+			return cf_err_set(CF_ENOMEM, "out of memory");
+		}
 		snprintf(tag, n, "%s: %s", k, json_string_value(v));
 		for (char *p = tag; *p; p++)   /* ':' means key:value to Grafana's tags */
 			if (*p == ':' && p != tag + strlen(k))
@@ -997,7 +999,13 @@ static int build_datadog(cf_notify_request *r, const notify_in *in)
 	snprintf(r->url, sizeof(r->url), "%.*s/api/v1/events", (int)(host - in->address + strcspn(host, "/?#")), in->address);
 	snprintf(title, sizeof(title), "Events from the %s %s/%s", cf_json_str(io, "kind"), cf_json_str(io, "name"),
 		 cf_json_str(io, "namespace"));
-#define DD_TAG(...) do { snprintf(tag, sizeof(tag), __VA_ARGS__); json_array_append_new(tags, json_string(tag)); } while (0)
+	/* Datadog lower-cases tags; Flux does it before sending */
+#define DD_TAG(...) do { \
+		snprintf(tag, sizeof(tag), __VA_ARGS__); \
+		for (char *t = tag; *t; t++) \
+			*t = (char)tolower((unsigned char)*t); \
+		json_array_append_new(tags, json_string(tag)); \
+	} while (0)
 	DD_TAG("flux_reporting_controller:%s", cf_json_str(in->event, "reportingController"));
 	DD_TAG("flux_reason:%s", cf_json_str(in->event, "reason"));
 	DD_TAG("kube_kind:%s", cf_json_str(io, "kind"));
@@ -1006,14 +1014,6 @@ static int build_datadog(cf_notify_request *r, const notify_in *in)
 	json_object_foreach(json_object_get(in->event, "metadata"), k, v)
 		DD_TAG("%s:%s", k, json_string_value(v));
 #undef DD_TAG
-	{
-		size_t i;
-		json_array_foreach(tags, i, v) {   /* Datadog lower-cases tags; Flux does it first */
-			char *t = (char *)json_string_value(v);
-			for (; t && *t; t++)
-				*t = (char)tolower((unsigned char)*t);
-		}
-	}
 	rc = body_json(r, json_pack("{s:s,s:s,s:o,s:s,s:I,s:s}", "title", title, "text", cf_json_str(in->event, "message"),
 				    "tags", tags, "source_type_name", "fluxcd", "date_happened", (json_int_t)event_unix(in->event),
 				    "alert_type", streq(cf_json_str(in->event, "severity"), "error") ? "error" : "info"));

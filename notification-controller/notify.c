@@ -921,11 +921,13 @@ static int build_alertmanager(cf_notify_request *r, const notify_in *in)
 		json_object_set(ann, "summary", json_object_get(labels, "summary"));
 		json_object_del(labels, "summary");
 	}
-	/* cases.Title: the first letter of each word upper, the rest lower */
+	/* cases.Title: the first letter of each word upper, the rest lower ('_' joins words, as in
+	 * Unicode's word breaks) */
 	o = (size_t)snprintf(name, sizeof(name), "Flux%.128s", cf_json_str(io, "kind"));
 	for (size_t i = 0; reason[i] && o + 1 < sizeof(name); i++, o++) {
 		unsigned char ch = (unsigned char)reason[i];
-		name[o] = (char)(i == 0 || !isalnum((unsigned char)reason[i - 1]) ? toupper(ch) : tolower(ch));
+		int first = i == 0 || (!isalnum((unsigned char)reason[i - 1]) && reason[i - 1] != '_');
+		name[o] = (char)(first ? toupper(ch) : tolower(ch));
 	}
 	name[o] = '\0';
 	json_object_set_new(labels, "alertname", json_string(name));

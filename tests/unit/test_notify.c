@@ -401,7 +401,14 @@ static void provider_payloads_alerting(void)
 	CHECK_STR(path_str(b, "0.annotations.message"), "Deployment/apps/web dry-run failed");
 	CHECK_STR(path_str(b, "0.startsAt"), "2026-11-22T07:00:00Z");
 	CHECK_STR(header(&r, "Authorization"), "Basic dTpw");
+	json_decref(b);
+	cf_notify_request_free(&r);
+	/* cases.Title: '_' is inside a word, '-' between words */
+	json_object_set_new(e, "reason", json_string("dependency_NOT-ready"));
+	b = built(&r, p, e, secret, "http://127.0.0.1:1/api/v2/alerts");
+	CHECK_STR(path_str(b, "0.labels.alertname"), "FluxKustomizationDependency_not-Ready");
 	done(&r, p, b);
+	json_object_set_new(e, "reason", json_string("ReconciliationFailed"));
 	json_decref(secret);
 	json_object_del(json_object_get(e, "metadata"), "summary");
 	/* grafana: an annotation, ':' in metadata turned to '|', bearer token over basic auth */

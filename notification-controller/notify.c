@@ -1047,7 +1047,8 @@ static int build_githubdispatch(cf_notify_request *r, const notify_in *in)
 }
 
 /* The provider types: how each request is built, the address used when spec.address and the
- * secret give none (Slack's only with a bot token), and whether the secret's 'headers' go along. */
+ * secret give none (Slack's only with a bot token), and whether the secret's 'headers' go along
+ * (Flux sends them with generic and generic-hmac only; cflux also with the types it had first). */
 static const struct provider_type {
 	const char *name;
 	const char *default_address;
@@ -1059,17 +1060,17 @@ static const struct provider_type {
 	{ "generic-hmac", NULL, 0, 1, build_generic_hmac },
 	{ "slack", SLACK_BOT_URL, 1, 1, build_slack },
 	{ "discord", NULL, 0, 1, build_discord },
-	{ "rocket", NULL, 0, 1, build_rocket },
+	{ "rocket", NULL, 0, 0, build_rocket },
 	{ "msteams", NULL, 0, 1, build_msteams },
-	{ "googlechat", NULL, 0, 1, build_googlechat },
-	{ "webex", NULL, 0, 1, build_webex },
-	{ "lark", NULL, 0, 1, build_lark },
-	{ "matrix", NULL, 0, 1, build_matrix },
-	{ "telegram", TELEGRAM_URL, 0, 1, build_telegram },
-	{ "opsgenie", NULL, 0, 1, build_opsgenie },
-	{ "alertmanager", NULL, 0, 1, build_alertmanager },
-	{ "grafana", NULL, 0, 1, build_grafana },
-	{ "datadog", NULL, 0, 1, build_datadog },
+	{ "googlechat", NULL, 0, 0, build_googlechat },
+	{ "webex", NULL, 0, 0, build_webex },
+	{ "lark", NULL, 0, 0, build_lark },
+	{ "matrix", NULL, 0, 0, build_matrix },
+	{ "telegram", TELEGRAM_URL, 0, 0, build_telegram },
+	{ "opsgenie", NULL, 0, 0, build_opsgenie },
+	{ "alertmanager", NULL, 0, 0, build_alertmanager },
+	{ "grafana", NULL, 0, 0, build_grafana },
+	{ "datadog", NULL, 0, 0, build_datadog },
 	{ "pagerduty", PAGERDUTY_URL, 0, 1, build_pagerduty },
 	{ "github", NULL, 0, 0, build_github },
 	{ "githubdispatch", NULL, 0, 0, build_githubdispatch },

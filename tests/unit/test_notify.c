@@ -292,7 +292,10 @@ static void provider_payloads_chat(void)
 
 	/* rocket: Slack's attachment with #FF0000 on error, no icon */
 	p = provider("{\"type\":\"rocket\",\"address\":\"http://127.0.0.1:1/hooks/x\",\"channel\":\"ops\",\"username\":\"flux\"}");
-	b = built(&r, p, e, NULL, "http://127.0.0.1:1/hooks/x");
+	json_object_set_new(secret, "headers", json_string("X-Team: web\n"));
+	b = built(&r, p, e, secret, "http://127.0.0.1:1/hooks/x");
+	CHECK(header(&r, "X-Team") == NULL);   /* as in Flux, the secret's headers go with generic types only */
+	json_object_del(secret, "headers");
 	CHECK_STR(path_str(b, "channel"), "ops");
 	CHECK_STR(path_str(b, "username"), "flux");
 	CHECK(json_object_get(b, "icon_url") == NULL);

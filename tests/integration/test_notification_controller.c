@@ -1,7 +1,8 @@
 /* tests/integration/test_notification_controller.c - bin/notification-controller against the
  * real apiserver and the local webhook sink: a failing Kustomization's event (from a real
  * kustomize-controller) reaches generic, generic-hmac, Slack and PagerDuty sinks with their
- * payloads; severity and source filters; duplicates; a provider that is down and comes back
+ * payloads; thirteen more Provider types (chat, alerting, repository_dispatch, commit statuses)
+ * with their methods, paths, credentials and bodies; severity and source filters; duplicates; a provider that is down and comes back
  * (and holds no more than its share of the queue meanwhile); events over HTTP; Receivers
  * (GitHub signature, ping, generic with matchLabels, a rotated and a deleted token); a Provider
  * whose secret comes later; and a GitHub push webhook driving a commit to the cluster end to

@@ -774,7 +774,7 @@ static int build_webex(cf_notify_request *r, const notify_in *in)
 	char title[700];
 	int rc;
 
-	object_title(title, sizeof(title) - 100, in->event);
+	object_title(title, sizeof(title), in->event);
 	rc = cf_buf_printf(&md, "%s **%s**\n%s\n", streq(cf_json_str(in->event, "severity"), "error") ? "💣" : "✅", title,
 			   cf_json_str(in->event, "message"));
 	if (rc == 0) rc = metadata_lines(&md, in->event, ">**%s**: %s\n");

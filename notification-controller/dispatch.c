@@ -120,7 +120,7 @@ static int send_request(item *it, long *code, char *err, size_t esize)
 	o.proxy_from_env = 1;
 	o.tls.ca = it->ca;
 	o.tls.ca_len = it->ca_len;
-	req.method = "POST";
+	req.method = it->req.method;
 	req.url = it->req.url;
 	req.body = it->req.body.data ? it->req.body.data : "";
 	req.body_len = it->req.body.len;

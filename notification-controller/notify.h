@@ -23,6 +23,7 @@ int cf_notify_alert_matches(const json_t *alert, const json_t *event, const json
 
 /* A provider's request for one event. */
 typedef struct cf_notify_request {
+	char method[8];    /* POST, or PUT (Matrix) */
 	char url[4096];
 	cf_buf body;
 	json_t *headers;   /* name -> value */

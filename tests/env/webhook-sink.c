@@ -28,7 +28,7 @@
 static const char *const recorded_headers[] = {
 	"Content-Type", "User-Agent", "Authorization", "Gotk-Component", "X-Signature",
 	"X-Hub-Signature-256", "X-GitHub-Event", "X-Gitlab-Token", "X-Gitlab-Event",
-	"X-Cflux-Test", "Accept", "Content-Length",
+	"X-Cflux-Test", "Accept", "Content-Length", "DD-API-KEY",
 };
 
 static FILE *out;

@@ -9,15 +9,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const types[] = { "generic", "generic-hmac", "slack", "discord", "msteams", "pagerduty",
-					     "github", "gitlab" };
+	static const char *const types[] = { "generic", "generic-hmac", "slack", "discord", "rocket", "msteams",
+					     "googlechat", "webex", "lark", "matrix", "telegram", "opsgenie", "alertmanager",
+					     "grafana", "datadog", "pagerduty", "github", "githubdispatch", "gitlab", "gitea",
+					     "bitbucket", "bitbucketserver", "azuredevops" };
 	json_t *e = NULL, *alert, *secret;
 
 	if (cf_notify_parse_event(&e, (const char *)data, size) < 0)
 		return 0;
 	alert = json_pack("{s:{s:s},s:{s:[{s:s,s:s}],s:[s],s:[s]}}", "metadata", "namespace", "flux-system", "spec",
 			  "eventSources", "kind", "Kustomization", "name", "*", "inclusionList", ".*", "exclusionList", "^x+$");
-	secret = json_pack("{s:s,s:s}", "token", "t", "headers", "X-A: b\n");
+	secret = json_pack("{s:s,s:s,s:s,s:s}", "token", "u:t", "headers", "X-A: b\n", "username", "u", "password", "p");
 	cf_notify_alert_matches(alert, e, NULL, NULL);
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		json_t *p = json_pack("{s:{s:s,s:s},s:{s:s,s:s,s:s}}", "metadata", "name", "p", "namespace", "ns", "spec",

@@ -1,7 +1,8 @@
 /* tests/integration/test_notification_controller.c - bin/notification-controller against the
  * real apiserver and the local webhook sink: a failing Kustomization's event (from a real
  * kustomize-controller) reaches generic, generic-hmac, Slack and PagerDuty sinks with their
- * payloads; severity and source filters; duplicates; a provider that is down and comes back
+ * payloads; thirteen more Provider types (chat, alerting, repository_dispatch, commit statuses)
+ * with their methods, paths, credentials and bodies; severity and source filters; duplicates; a provider that is down and comes back
  * (and holds no more than its share of the queue meanwhile); events over HTTP; Receivers
  * (GitHub signature, ping, generic with matchLabels, a rotated and a deleted token); a Provider
  * whose secret comes later; and a GitHub push webhook driving a commit to the cluster end to
@@ -271,6 +272,152 @@ static void failing_kustomization_reaches_every_provider(void)
 	json_decref(s);
 	json_decref(p);
 	stop(&kc);
+}
+
+/* The Provider types added after Flux's notifiers, each pointed at the sink: the request of
+ * each arrives with its method, path, credentials and body. */
+static const struct { const char *name, *type, *address, *extra; } new_types[] = {
+	{ "rocket", "rocket", "%s/rocket/%s", "channel: ops, username: flux" },
+	{ "gchat", "googlechat", "%s/gchat/%s", NULL },
+	{ "webex", "webex", "%s/webex/%s", "channel: room1" },
+	{ "lark", "lark", "%s/lark/%s", NULL },
+	{ "matrix", "matrix", "%s/matrix/%s", "channel: '!room:example.org'" },
+	{ "opsgenie", "opsgenie", "%s/opsgenie/%s", NULL },
+	{ "am", "alertmanager", "%s/am/%s", NULL },
+	{ "grafana", "grafana", "%s/grafana/%s", NULL },
+	{ "datadog", "datadog", "%s/datadog/%s", NULL },
+	{ "dispatch", "githubdispatch", "%s/org-%s/app", NULL },
+	{ "gitea", "gitea", "%s/gitea-%s/app.git", NULL },
+	{ "bbs", "bitbucketserver", "%s/bbs-%s/scm/PROJ/app.git", NULL },
+	{ "ado", "azuredevops", "%s/ado-%s/proj/_git/app", NULL },
+};
+
+static json_t *sink_body(const json_t *line)
+{
+	return line ? json_loads(json_string_value(json_object_get(line, "body")), 0, NULL) : NULL;
+}
+
+static const char *sink_header(const json_t *line, const char *name)
+{
+	return json_string_value(json_object_get(json_object_get(line, "headers"), name));
+}
+
+static void new_provider_types(void)
+{
+	char yaml[2048], address[700], prefix[700];
+	json_t *l, *b;
+
+	CHECK(run("kubectl -n %s create secret generic nt --from-literal=token=nt-token --from-literal=username=u "
+		  "--from-literal=password=p >/dev/null", ns) == 0);
+	for (size_t i = 0; i < sizeof(new_types) / sizeof(new_types[0]); i++) {
+		snprintf(address, sizeof(address), new_types[i].address, getenv("CFLUX_SINK_URL"), ns);
+		snprintf(yaml, sizeof(yaml),
+			 "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Provider\nmetadata: {name: nt-%s}\n"
+			 "spec: {type: %s, address: \"%s\", secretRef: {name: nt}%s%s}\n---\n"
+			 "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata: {name: nt-%s}\n"
+			 "spec: {providerRef: {name: nt-%s}, eventSources: [{kind: GitRepository, name: newtypes}]}\n",
+			 new_types[i].name, new_types[i].type, address, new_types[i].extra ? ", " : "",
+			 new_types[i].extra ? new_types[i].extra : "", new_types[i].name, new_types[i].name);
+		CHECK(kapply(yaml) == 0);
+	}
+	for (size_t i = 0; i < sizeof(new_types) / sizeof(new_types[0]); i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "nt-%s", new_types[i].name);
+		CHECK_STR(wait_status_for("Provider", name, "True", 20), "Initialized");
+		CHECK_STR(wait_status_for("Alert", name, "True", 10), "Initialized");
+	}
+	send_event("GitRepository", "newtypes", ns, "error", "new types fail");
+
+	l = wait_sink(sink, sinkpath("rocket"), "new types fail", 1, 20);
+	b = sink_body(l);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(b, "attachments"), 0), "color")), "#FF0000");
+	CHECK_STR(json_string_value(json_object_get(b, "channel")), "ops");
+	json_decref(b);
+	json_decref(l);
+	l = wait_sink(sink, sinkpath("gchat"), "new types fail", 1, 10);
+	b = sink_body(l);
+	CHECK_CONTAINS(json_string_value(json_object_get(json_object_get(json_array_get(json_object_get(b, "cards"), 0), "header"), "title")),
+		       "gitrepository/newtypes.");
+	json_decref(b);
+	json_decref(l);
+	l = wait_sink(sink, sinkpath("webex"), "new types fail", 1, 10);
+	b = sink_body(l);
+	CHECK_STR(sink_header(l, "Authorization"), "Bearer nt-token");
+	CHECK_STR(json_string_value(json_object_get(b, "roomId")), "room1");
+	CHECK_CONTAINS(json_string_value(json_object_get(b, "markdown")), "💣 **gitrepository/newtypes.");
+	json_decref(b);
+	json_decref(l);
+	l = wait_sink(sink, sinkpath("lark"), "new types fail", 1, 10);
+	b = sink_body(l);
+	CHECK_STR(json_string_value(json_object_get(b, "msg_type")), "interactive");
+	json_decref(b);
+	json_decref(l);
+	snprintf(prefix, sizeof(prefix), "/matrix/%s/_matrix/client/r0/rooms/!room:example.org/send/m.room.message/", ns);
+	l = wait_sink(sink, prefix, "new types fail", 1, 10);
+	CHECK_STR(json_string_value(json_object_get(l, "method")), "PUT");
+	CHECK_STR(sink_header(l, "Authorization"), "Bearer nt-token");
+	json_decref(l);
+	l = wait_sink(sink, sinkpath("opsgenie"), "new types fail", 1, 10);
+	b = sink_body(l);
+	CHECK_STR(sink_header(l, "Authorization"), "GenieKey nt-token");
+	CHECK_STR(json_string_value(json_object_get(b, "message")), "GitRepository/newtypes");
+	json_decref(b);
+	json_decref(l);
+	l = wait_sink(sink, sinkpath("am"), "new types fail", 1, 10);
+	b = sink_body(l);
+	CHECK_STR(sink_header(l, "Authorization"), "Basic dTpw");   /* base64("u:p") */
+	CHECK_STR(json_string_value(json_object_get(json_object_get(json_array_get(b, 0), "labels"), "alertname")),
+		  "FluxGitRepositoryTest");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(b, 0), "startsAt")), "2026-11-22T07:00:00Z");
+	json_decref(b);
+	json_decref(l);
+	l = wait_sink(sink, sinkpath("grafana"), "newtypes", 1, 10);
+	b = sink_body(l);
+	CHECK_STR(sink_header(l, "Authorization"), "Bearer nt-token");
+	CHECK(json_integer_value(json_object_get(b, "when")) == 1795330800);
+	json_decref(b);
+	json_decref(l);
+	/* datadog: the address's host only, /api/v1/events */
+	l = wait_sink(sink, "/api/v1/events", "new types fail", 1, 10);
+	b = sink_body(l);
+	CHECK_STR(sink_header(l, "DD-API-KEY"), "nt-token");
+	CHECK_CONTAINS(json_string_value(json_object_get(b, "title")), "Events from the GitRepository newtypes/");
+	json_decref(b);
+	json_decref(l);
+	/* githubdispatch on a GitHub Enterprise address */
+	snprintf(prefix, sizeof(prefix), "/api/v3/repos/org-%s/app/dispatches", ns);
+	l = wait_sink(sink, prefix, "new types fail", 1, 10);
+	b = sink_body(l);
+	CHECK_STR(sink_header(l, "Authorization"), "Bearer nt-token");
+	CHECK_CONTAINS(json_string_value(json_object_get(b, "event_type")), "GitRepository/newtypes.");
+	json_decref(b);
+	json_decref(l);
+	/* commit statuses */
+	snprintf(prefix, sizeof(prefix), "/api/v1/repos/gitea-%s/app/statuses/0123456789abcdef0123456789abcdef01234567", ns);
+	l = wait_sink(sink, prefix, NULL, 1, 10);
+	b = sink_body(l);
+	CHECK_STR(sink_header(l, "Authorization"), "token nt-token");
+	CHECK_STR(json_string_value(json_object_get(b, "state")), "failure");
+	CHECK_CONTAINS(json_string_value(json_object_get(b, "context")), "gitrepository/newtypes/");
+	json_decref(b);
+	json_decref(l);
+	snprintf(prefix, sizeof(prefix), "/bbs-%s/rest/api/latest/projects/PROJ/repos/app/commits/0123456789abcdef0123456789abcdef01234567/builds", ns);
+	l = wait_sink(sink, prefix, NULL, 1, 10);
+	b = sink_body(l);
+	CHECK_STR(sink_header(l, "Authorization"), "Bearer nt-token");
+	CHECK_STR(json_string_value(json_object_get(b, "state")), "FAILED");
+	CHECK_STR(json_string_value(json_object_get(b, "name")), "gitrepository/newtypes [test]");
+	json_decref(b);
+	json_decref(l);
+	snprintf(prefix, sizeof(prefix), "/ado-%s/proj/_apis/git/repositories/app/commits/0123456789abcdef0123456789abcdef01234567/statuses", ns);
+	l = wait_sink(sink, prefix, NULL, 1, 10);
+	b = sink_body(l);
+	CHECK_STR(sink_header(l, "Authorization"), "Basic Om50LXRva2Vu");   /* base64(":nt-token") */
+	CHECK_STR(json_string_value(json_object_get(b, "state")), "error");
+	json_decref(b);
+	json_decref(l);
+	/* the tokens are in no log line of the controller */
+	CHECK(log_lines("nt-token", "") == 0);
 }
 
 static void filters_and_resolve(void)
@@ -988,6 +1135,7 @@ static void cleanup(void)
 static const cf_test_case cases[] = {
 	CF_TEST_SETUP("setup", setup),
 	{ "failing_kustomization_reaches_every_provider", failing_kustomization_reaches_every_provider },
+	{ "new_provider_types", new_provider_types },
 	{ "filters_and_resolve", filters_and_resolve },
 	{ "duplicates_are_suppressed", duplicates_are_suppressed },
 	{ "provider_down_then_back", provider_down_then_back },

@@ -8,6 +8,7 @@
 
 #include <mbedtls/md.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -237,6 +238,338 @@ static void provider_payloads(void)
 	p = provider("{\"type\":\"generic\"}");
 	CHECK(cf_notify_build(&r, p, e, NULL) == CF_EINVAL);
 	CHECK_CONTAINS(cf_err_msg(), "address is required");
+	json_decref(p);
+	json_decref(secret);
+	json_decref(e);
+}
+
+#define REV_SHA "0123456789abcdef0123456789abcdef01234567"
+
+/* A Provider with a uid (Flux's commit status ids take its first part). */
+static json_t *provider_uid(const char *spec)
+{
+	json_t *p = provider(spec);
+	json_object_set_new(json_object_get(p, "metadata"), "uid", json_string("a1b2c3d4-0000-4000-8000-000000000000"));
+	return p;
+}
+
+static const char *path_str(const json_t *j, const char *path)
+{
+	char part[64];
+	const json_t *v = j;
+
+	while (*path && v) {
+		size_t n = strcspn(path, ".");
+		snprintf(part, sizeof(part), "%.*s", (int)n, path);
+		v = json_is_array(v) ? json_array_get(v, (size_t)atoi(part)) : json_object_get(v, part);
+		path += n + (path[n] == '.');
+	}
+	return json_string_value(v);
+}
+
+/* Builds p for e with secret, checks the URL and returns the body (the request in *r). */
+static json_t *built(cf_notify_request *r, const json_t *p, const json_t *e, const json_t *secret, const char *url)
+{
+	CHECK_OK(cf_notify_build(r, p, e, secret));
+	CHECK_STR(r->url, url);
+	CHECK_STR(r->method, "POST");
+	CHECK_STR(header(r, "Content-Type"), "application/json");
+	return body_of(r);
+}
+
+static void done(cf_notify_request *r, json_t *p, json_t *b)
+{
+	json_decref(b);
+	cf_notify_request_free(r);
+	json_decref(p);
+}
+
+/* The chat and alerting types, each as Flux's internal/notifier builds it. */
+static void provider_payloads_chat(void)
+{
+	json_t *e = parse(EVENT_ERR), *p, *b, *secret = json_pack("{s:s}", "token", "t0k");
+	cf_notify_request r;
+
+	/* rocket: Slack's attachment with #FF0000 on error, no icon */
+	p = provider("{\"type\":\"rocket\",\"address\":\"http://127.0.0.1:1/hooks/x\",\"channel\":\"ops\",\"username\":\"flux\"}");
+	json_object_set_new(secret, "headers", json_string("X-Team: web\n"));
+	b = built(&r, p, e, secret, "http://127.0.0.1:1/hooks/x");
+	CHECK(header(&r, "X-Team") == NULL);   /* as in Flux, the secret's headers go with generic types only */
+	json_object_del(secret, "headers");
+	CHECK_STR(path_str(b, "channel"), "ops");
+	CHECK_STR(path_str(b, "username"), "flux");
+	CHECK(json_object_get(b, "icon_url") == NULL);
+	CHECK_STR(path_str(b, "attachments.0.color"), "#FF0000");
+	CHECK_STR(path_str(b, "attachments.0.author_name"), "kustomization/apps.flux-system");
+	CHECK_STR(path_str(b, "attachments.0.text"), "Deployment/apps/web dry-run failed");
+	CHECK_STR(path_str(b, "attachments.0.fields.0.value"), "main@sha1:" REV_SHA);
+	done(&r, p, b);
+	/* googlechat: a card, the message in red, metadata as key/values */
+	p = provider("{\"type\":\"googlechat\",\"address\":\"http://127.0.0.1:1/v1/spaces/x\"}");
+	b = built(&r, p, e, NULL, "http://127.0.0.1:1/v1/spaces/x");
+	CHECK_STR(path_str(b, "cards.0.header.title"), "kustomization/apps.flux-system");
+	CHECK_STR(path_str(b, "cards.0.header.subtitle"), "kustomize-controller");
+	CHECK_STR(path_str(b, "cards.0.sections.0.widgets.0.textParagraph.text"),
+		  "<font color=\"#ff0000\">Deployment/apps/web dry-run failed</font>");
+	CHECK_STR(path_str(b, "cards.0.sections.1.widgets.0.keyValue.topLabel"), "revision");
+	CHECK_STR(path_str(b, "cards.0.sections.1.widgets.0.keyValue.content"), "main@sha1:" REV_SHA);
+	done(&r, p, b);
+	/* webex: bearer token, channel as roomId, markdown */
+	p = provider("{\"type\":\"webex\",\"address\":\"http://127.0.0.1:1/v1/messages\",\"channel\":\"room1\"}");
+	b = built(&r, p, e, secret, "http://127.0.0.1:1/v1/messages");
+	CHECK_STR(header(&r, "Authorization"), "Bearer t0k");
+	CHECK_STR(path_str(b, "roomId"), "room1");
+	CHECK_STR(path_str(b, "markdown"), "💣 **kustomization/apps.flux-system**\nDeployment/apps/web dry-run failed\n"
+					   ">**revision**: main@sha1:" REV_SHA "\n");
+	done(&r, p, b);
+	/* lark: an interactive card, red on error */
+	p = provider("{\"type\":\"lark\",\"address\":\"http://127.0.0.1:1/open-apis/bot/v2/hook/x\"}");
+	b = built(&r, p, e, NULL, "http://127.0.0.1:1/open-apis/bot/v2/hook/x");
+	CHECK_STR(path_str(b, "msg_type"), "interactive");
+	CHECK(json_is_true(json_object_get(json_object_get(json_object_get(b, "card"), "config"), "wide_screen_mode")));
+	CHECK_STR(path_str(b, "card.header.title.tag"), "plain_text");
+	CHECK_STR(path_str(b, "card.header.title.content"), "🚨 kustomization/apps.flux-system");
+	CHECK_STR(path_str(b, "card.header.template"), "red");
+	CHECK_STR(path_str(b, "card.elements.0.tag"), "div");
+	CHECK_STR(path_str(b, "card.elements.0.text.tag"), "lark_md");
+	CHECK_STR(path_str(b, "card.elements.0.text.content"), "**Deployment/apps/web dry-run failed**\n\nrevision: main@sha1:" REV_SHA "\n");
+	done(&r, p, b);
+	/* matrix: PUT to the room's send endpoint, a sha1 transaction id, bearer token */
+	p = provider("{\"type\":\"matrix\",\"address\":\"http://127.0.0.1:1\",\"channel\":\"!room:example.org\"}");
+	CHECK(cf_notify_build(&r, p, e, NULL) == CF_EINVAL);
+	CHECK_OK(cf_notify_build(&r, p, e, secret));
+	CHECK_STR(r.method, "PUT");
+	{
+		const char *prefix = "http://127.0.0.1:1/_matrix/client/r0/rooms/!room:example.org/send/m.room.message/";
+		CHECK(strncmp(r.url, prefix, strlen(prefix)) == 0);
+		CHECK(strlen(r.url + strlen(prefix)) == 40 && strspn(r.url + strlen(prefix), "0123456789abcdef") == 40);
+	}
+	CHECK_STR(header(&r, "Authorization"), "Bearer t0k");
+	b = body_of(&r);
+	CHECK_STR(path_str(b, "msgtype"), "m.text");
+	CHECK_STR(path_str(b, "body"), "🚨 kustomization/apps.flux-system\nDeployment/apps/web dry-run failed\n- revision: main@sha1:" REV_SHA "\n");
+	done(&r, p, b);
+	/* telegram: the Bot API URL with the token, chat:thread split, MarkdownV2 escaped */
+	p = provider("{\"type\":\"telegram\",\"channel\":\"-100123:42\"}");
+	CHECK(cf_notify_build(&r, p, e, NULL) == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "token");
+	b = built(&r, p, e, secret, "https://api.telegram.org/bott0k/sendMessage");
+	CHECK_STR(path_str(b, "chat_id"), "-100123");
+	CHECK_STR(path_str(b, "message_thread_id"), "42");
+	CHECK_STR(path_str(b, "parse_mode"), "MarkdownV2");
+	CHECK_STR(path_str(b, "text"), "*🚨 kustomization/apps/flux\\-system*\nDeployment/apps/web dry\\-run failed\n"
+				       "\\- *revision*: main@sha1:" REV_SHA "\n");
+	done(&r, p, b);
+	p = provider("{\"type\":\"telegram\",\"channel\":\"@chan\"}");
+	b = built(&r, p, e, secret, "https://api.telegram.org/bott0k/sendMessage");
+	CHECK_STR(path_str(b, "chat_id"), "@chan");
+	CHECK(json_object_get(b, "message_thread_id") == NULL);
+	done(&r, p, b);
+	/* opsgenie: GenieKey, Kind/name, details with the severity */
+	p = provider("{\"type\":\"opsgenie\",\"address\":\"http://127.0.0.1:1/v2/alerts\"}");
+	CHECK(cf_notify_build(&r, p, e, NULL) == CF_EINVAL);
+	b = built(&r, p, e, secret, "http://127.0.0.1:1/v2/alerts");
+	CHECK_STR(header(&r, "Authorization"), "GenieKey t0k");
+	CHECK_STR(path_str(b, "message"), "Kustomization/apps");
+	CHECK_STR(path_str(b, "description"), "Deployment/apps/web dry-run failed");
+	CHECK_STR(path_str(b, "details.severity"), "error");
+	CHECK_STR(path_str(b, "details.revision"), "main@sha1:" REV_SHA);
+	done(&r, p, b);
+	json_decref(secret);
+	json_decref(e);
+}
+
+static void provider_payloads_alerting(void)
+{
+	json_t *e = parse(EVENT_ERR), *p, *b, *secret;
+	cf_notify_request r;
+
+	/* alertmanager: one firing alert, labels from the event, summary as an annotation, basic auth */
+	json_object_set_new(json_object_get(e, "metadata"), "summary", json_string("apps are down"));
+	p = provider("{\"type\":\"alertmanager\",\"address\":\"http://127.0.0.1:1/api/v2/alerts\"}");
+	secret = json_pack("{s:s,s:s}", "username", "u", "password", "p");
+	b = built(&r, p, e, secret, "http://127.0.0.1:1/api/v2/alerts");
+	CHECK(json_is_array(b) && json_array_size(b) == 1);
+	CHECK_STR(path_str(b, "0.status"), "firing");
+	CHECK_STR(path_str(b, "0.labels.alertname"), "FluxKustomizationReconciliationfailed");
+	CHECK_STR(path_str(b, "0.labels.severity"), "error");
+	CHECK_STR(path_str(b, "0.labels.reason"), "ReconciliationFailed");
+	CHECK_STR(path_str(b, "0.labels.kind"), "Kustomization");
+	CHECK_STR(path_str(b, "0.labels.name"), "apps");
+	CHECK_STR(path_str(b, "0.labels.namespace"), "flux-system");
+	CHECK_STR(path_str(b, "0.labels.reportingcontroller"), "kustomize-controller");
+	CHECK_STR(path_str(b, "0.labels.revision"), "main@sha1:" REV_SHA);
+	CHECK(path_str(b, "0.labels.summary") == NULL);
+	CHECK_STR(path_str(b, "0.annotations.summary"), "apps are down");
+	CHECK_STR(path_str(b, "0.annotations.message"), "Deployment/apps/web dry-run failed");
+	CHECK_STR(path_str(b, "0.startsAt"), "2026-11-22T07:00:00Z");
+	CHECK_STR(header(&r, "Authorization"), "Basic dTpw");
+	json_decref(b);
+	cf_notify_request_free(&r);
+	/* cases.Title: '_' is inside a word, '-' between words */
+	json_object_set_new(e, "reason", json_string("dependency_NOT-ready"));
+	b = built(&r, p, e, secret, "http://127.0.0.1:1/api/v2/alerts");
+	CHECK_STR(path_str(b, "0.labels.alertname"), "FluxKustomizationDependency_not-Ready");
+	done(&r, p, b);
+	json_object_set_new(e, "reason", json_string("ReconciliationFailed"));
+	json_decref(secret);
+	json_object_del(json_object_get(e, "metadata"), "summary");
+	/* grafana: an annotation, ':' in metadata turned to '|', bearer token over basic auth */
+	p = provider("{\"type\":\"grafana\",\"address\":\"http://127.0.0.1:1/api/annotations\"}");
+	secret = json_pack("{s:s,s:s,s:s}", "token", "gtok", "username", "u", "password", "p");
+	b = built(&r, p, e, secret, "http://127.0.0.1:1/api/annotations");
+	CHECK(json_integer_value(json_object_get(b, "when")) == 1795330800);
+	CHECK_STR(path_str(b, "text"), "kustomization/apps.flux-system");
+	{
+		static const char *want[] = { "flux", "kustomize-controller", "revision: main@sha1|" REV_SHA,
+					      "kind: Kustomization", "name: apps", "namespace: flux-system" };
+		json_t *tags = json_object_get(b, "tags");
+		CHECK(json_array_size(tags) == 6);
+		for (size_t i = 0; i < 6; i++)
+			CHECK_STR(json_string_value(json_array_get(tags, i)), want[i]);
+	}
+	CHECK_STR(header(&r, "Authorization"), "Bearer gtok");
+	done(&r, p, b);
+	json_object_del(secret, "token");
+	p = provider("{\"type\":\"grafana\",\"address\":\"http://127.0.0.1:1/api/annotations\"}");
+	b = built(&r, p, e, secret, "http://127.0.0.1:1/api/annotations");
+	CHECK_STR(header(&r, "Authorization"), "Basic dTpw");
+	done(&r, p, b);
+	json_decref(secret);
+	/* datadog: the v1 events API on the address's host, DD-API-KEY, lower-cased tags */
+	secret = json_pack("{s:s}", "token", "ddkey");
+	p = provider("{\"type\":\"datadog\",\"address\":\"http://127.0.0.1:1/ignored/path\"}");
+	CHECK(cf_notify_build(&r, p, e, NULL) == CF_EINVAL);
+	b = built(&r, p, e, secret, "http://127.0.0.1:1/api/v1/events");
+	CHECK_STR(header(&r, "DD-API-KEY"), "ddkey");
+	CHECK_STR(path_str(b, "title"), "Events from the Kustomization apps/flux-system");
+	CHECK_STR(path_str(b, "text"), "Deployment/apps/web dry-run failed");
+	CHECK_STR(path_str(b, "source_type_name"), "fluxcd");
+	CHECK_STR(path_str(b, "alert_type"), "error");
+	CHECK(json_integer_value(json_object_get(b, "date_happened")) == 1795330800);
+	{
+		static const char *want[] = { "flux_reporting_controller:kustomize-controller", "flux_reason:reconciliationfailed",
+					      "kube_kind:kustomization", "kube_name:apps", "kube_namespace:flux-system",
+					      "revision:main@sha1:" REV_SHA };
+		json_t *tags = json_object_get(b, "tags");
+		CHECK(json_array_size(tags) == 6);
+		for (size_t i = 0; i < 6; i++)
+			CHECK_STR(json_string_value(json_array_get(tags, i)), want[i]);
+	}
+	done(&r, p, b);
+	/* githubdispatch: repository_dispatch with the event as client_payload */
+	p = provider("{\"type\":\"githubdispatch\",\"address\":\"https://github.com/org/app\"}");
+	b = built(&r, p, e, secret, "https://api.github.com/repos/org/app/dispatches");
+	CHECK_STR(header(&r, "Authorization"), "Bearer ddkey");
+	CHECK_STR(path_str(b, "event_type"), "Kustomization/apps.flux-system");
+	CHECK(json_equal(json_object_get(b, "client_payload"), e));
+	done(&r, p, b);
+	p = provider("{\"type\":\"githubdispatch\",\"address\":\"https://ghe.example/org/app.git\"}");
+	b = built(&r, p, e, secret, "https://ghe.example/api/v3/repos/org/app/dispatches");
+	json_object_set_new(json_object_get(e, "metadata"), "commit_status", json_string("update"));
+	cf_notify_request_free(&r);
+	CHECK(cf_notify_build(&r, p, e, secret) == CF_ENOTFOUND);
+	json_decref(b);
+	json_decref(p);
+	json_decref(secret);
+	json_decref(e);
+}
+
+/* gitea, bitbucket, bitbucketserver, azuredevops: Flux's commit status for the revision, its
+ * description the reason's words, its id kind/name/<uid's first part>. */
+static void provider_payloads_commit_status(void)
+{
+	json_t *e = parse(EVENT_ERR), *p, *b, *secret = json_pack("{s:s}", "token", "s3cret");
+	cf_notify_request r;
+
+	p = provider_uid("{\"type\":\"gitea\",\"address\":\"https://gitea.example/org/app.git\"}");
+	b = built(&r, p, e, secret, "https://gitea.example/api/v1/repos/org/app/statuses/" REV_SHA);
+	CHECK_STR(header(&r, "Authorization"), "token s3cret");
+	CHECK_STR(path_str(b, "state"), "failure");
+	CHECK_STR(path_str(b, "description"), "reconciliation failed");
+	CHECK_STR(path_str(b, "context"), "kustomization/apps/a1b2c3d4");
+	CHECK_STR(path_str(b, "target_url"), "");
+	json_decref(b);
+	cf_notify_request_free(&r);
+	json_object_set_new(e, "reason", json_string("Progressing"));
+	b = built(&r, p, e, secret, "https://gitea.example/api/v1/repos/org/app/statuses/" REV_SHA);
+	CHECK_STR(path_str(b, "state"), "pending");
+	done(&r, p, b);
+	/* bitbucket and bitbucketserver and azuredevops skip Progressing */
+	p = provider_uid("{\"type\":\"bitbucket\",\"address\":\"https://bitbucket.org/org/app\"}");
+	json_object_set_new(secret, "token", json_string("user:pass"));
+	CHECK(cf_notify_build(&r, p, e, secret) == CF_ENOTFOUND);
+	json_object_set_new(e, "reason", json_string("HealthCheckFailed"));
+	b = built(&r, p, e, secret, "https://api.bitbucket.org/2.0/repositories/org/app/commit/" REV_SHA "/statuses/build");
+	CHECK_STR(header(&r, "Authorization"), "Basic dXNlcjpwYXNz");
+	CHECK_STR(path_str(b, "state"), "FAILED");
+	CHECK_STR(path_str(b, "key"), "000c638c8e8b3c70a42fb830860a1db487343df5");   /* sha1("kustomization/apps/a1b2c3d4") */
+	CHECK_STR(path_str(b, "name"), "kustomization/apps");
+	CHECK_STR(path_str(b, "description"), "health check failed");
+	CHECK_STR(path_str(b, "url"), "https://bitbucket.org");
+	done(&r, p, b);
+	p = provider_uid("{\"type\":\"bitbucket\",\"address\":\"https://bitbucket.org/org/app\"}");
+	json_object_set_new(secret, "token", json_string("no-colon"));
+	CHECK(cf_notify_build(&r, p, e, secret) == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "<user>:<password>");
+	json_decref(p);
+	/* bitbucketserver: under the context path before /scm/; a token as bearer, else basic */
+	json_object_set_new(e, "severity", json_string("info"));
+	json_object_set_new(secret, "token", json_string("s3cret"));
+	p = provider_uid("{\"type\":\"bitbucketserver\",\"address\":\"https://bb.example/ctx/scm/PROJ/app.git\"}");
+	b = built(&r, p, e, secret, "https://bb.example/ctx/rest/api/latest/projects/PROJ/repos/app/commits/" REV_SHA "/builds");
+	CHECK_STR(header(&r, "Authorization"), "Bearer s3cret");
+	CHECK_STR(header(&r, "x-atlassian-token"), "no-check");
+	CHECK_STR(header(&r, "x-requested-with"), "XMLHttpRequest");
+	CHECK_STR(path_str(b, "state"), "SUCCESSFUL");
+	CHECK_STR(path_str(b, "key"), "000c638c8e8b3c70a42fb830860a1db487343df5");
+	CHECK_STR(path_str(b, "name"), "kustomization/apps [health check failed]");
+	CHECK_STR(path_str(b, "url"), "https://bb.example/ctx/scm/PROJ/app.git");
+	done(&r, p, b);
+	{
+		json_t *up = json_pack("{s:s,s:s}", "username", "user", "password", "pass");
+		p = provider_uid("{\"type\":\"bitbucketserver\",\"address\":\"https://bb.example/scm/PROJ/app\"}");
+		b = built(&r, p, e, up, "https://bb.example/rest/api/latest/projects/PROJ/repos/app/commits/" REV_SHA "/builds");
+		CHECK_STR(header(&r, "Authorization"), "Basic dXNlcjpwYXNz");
+		done(&r, p, b);
+		p = provider_uid("{\"type\":\"bitbucketserver\",\"address\":\"https://bb.example/PROJ/app\"}");
+		CHECK(cf_notify_build(&r, p, e, up) == CF_EINVAL);
+		CHECK_CONTAINS(cf_err_msg(), "/scm/");
+		json_decref(p);
+		json_decref(up);
+	}
+	/* azuredevops: org/project/_git/repo; the PAT as Basic with an empty user */
+	p = provider_uid("{\"type\":\"azuredevops\",\"address\":\"https://dev.azure.com/org/proj/_git/app\"}");
+	b = built(&r, p, e, secret, "https://dev.azure.com/org/proj/_apis/git/repositories/app/commits/" REV_SHA
+				    "/statuses?api-version=6.0");
+	CHECK_STR(header(&r, "Authorization"), "Basic OnMzY3JldA==");
+	CHECK_STR(path_str(b, "state"), "succeeded");
+	CHECK_STR(path_str(b, "description"), "health check failed");
+	CHECK_STR(path_str(b, "context.genre"), "fluxcd");
+	CHECK_STR(path_str(b, "context.name"), "kustomization/apps/a1b2c3d4");
+	done(&r, p, b);
+	p = provider_uid("{\"type\":\"azuredevops\",\"address\":\"https://dev.azure.com/org/app\"}");
+	CHECK(cf_notify_build(&r, p, e, secret) == CF_EINVAL);
+	json_decref(p);
+	/* an address from the secret is not named in errors (they reach the Provider's status) */
+	{
+		json_t *sa = json_pack("{s:s,s:s}", "token", "s3cret", "address", "https://gitea.example/hidden-hook-token");
+		p = provider_uid("{\"type\":\"gitea\"}");
+		CHECK(cf_notify_build(&r, p, e, sa) == CF_EINVAL);
+		CHECK(strstr(cf_err_msg(), "hidden-hook-token") == NULL);
+		json_decref(p);
+		p = provider_uid("{\"type\":\"githubdispatch\"}");
+		json_object_set_new(sa, "address", json_string("https://github.com/a/b/hidden-hook-token"));
+		CHECK(cf_notify_build(&r, p, e, sa) == CF_EINVAL);
+		CHECK_CONTAINS(cf_err_msg(), "owner/repo");
+		CHECK(strstr(cf_err_msg(), "hidden-hook-token") == NULL);
+		json_decref(p);
+		json_decref(sa);
+	}
+	/* still not supported: a clear error */
+	p = provider("{\"type\":\"nats\",\"address\":\"http://127.0.0.1:1\"}");
+	CHECK(cf_notify_build(&r, p, e, secret) == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "not supported by cflux yet");
 	json_decref(p);
 	json_decref(secret);
 	json_decref(e);
@@ -512,6 +845,9 @@ static const cf_test_case cases[] = {
 	{ "events_are_checked", events_are_checked },
 	{ "alerts_match", alerts_match },
 	{ "provider_payloads", provider_payloads },
+	{ "provider_payloads_chat", provider_payloads_chat },
+	{ "provider_payloads_alerting", provider_payloads_alerting },
+	{ "provider_payloads_commit_status", provider_payloads_commit_status },
 	{ "dedup_keys", dedup_keys },
 	{ "receivers_verify", receivers_verify },
 	{ "receivers_more_types", receivers_more_types },

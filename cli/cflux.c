@@ -109,6 +109,7 @@ static const struct {
 	{ "uninstall", cmd_uninstall },
 	{ "check", cmd_check },
 	{ "bootstrap", cmd_bootstrap },
+	{ "trigger", cmd_trigger },
 };
 
 /* Global flags may come before the command ("cflux -n apps get kustomizations"): they are

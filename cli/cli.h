@@ -9,6 +9,10 @@
 
 #define CLI_EXIT_USAGE 2
 
+#ifndef CFLUX_VERSION
+#define CFLUX_VERSION "0.1.0-dev"
+#endif
+
 /* The global flags every cluster command takes. */
 typedef struct cli_globals {
 	const char *kubeconfig, *context, *namespace;
@@ -110,6 +114,8 @@ int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* A progress line on stderr ("◎ ..." on a terminal). */
 void cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* An action line on stderr ("► ..." on a terminal), flux's Actionf. */
+void cli_action(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A success line on stderr ("✔ ..." on a terminal). */
 void cli_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parses a command's own flags plus the globals, and up to 8 positional arguments (pos NULL:
@@ -198,6 +204,7 @@ int cmd_resume(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+int cmd_trigger(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_trace(int argc, char **argv);

@@ -56,6 +56,17 @@ void cli_say(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void cli_action(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(tty() ? "\342\226\272 " : "", stderr);   /* ► */
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 void cli_ok(const char *fmt, ...)
 {
 	va_list ap;

@@ -110,6 +110,7 @@ static const struct {
 	{ "check", cmd_check },
 	{ "bootstrap", cmd_bootstrap },
 	{ "trigger", cmd_trigger },
+	{ "migrate", cmd_migrate },
 };
 
 /* Global flags may come before the command ("cflux -n apps get kustomizations"): they are

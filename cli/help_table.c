@@ -1293,6 +1293,37 @@ static const cli_help rows[] = {
 	  "  # Print logs when Flux is installed in a different namespace than flux-system\n"
 	  "  cflux logs --flux-namespace=my-namespace\n"
 	  "    " },
+	{ "migrate", NULL, "",
+	  "Migrate the Flux custom resources to their latest API version",
+	  "The migrate command must be run before a Flux minor version upgrade.\n"
+	  "\n"
+	  "The command has two modes of operation:\n"
+	  "\n"
+	  "- Cluster mode (default): migrates all the Flux custom resources stored in Kubernetes etcd to their latest API version.\n"
+	  "- File system mode (-f): migrates the Flux custom resources defined in the manifests located in the specified path.\n"
+	  "",
+	  "  # Migrate all the Flux custom resources in the cluster.\n"
+	  "  # This uses the current kubeconfig context and requires cluster-admin permissions.\n"
+	  "  cflux migrate\n"
+	  "\n"
+	  "  # Migrate all the Flux custom resources in a Git repository\n"
+	  "  # checked out in the current working directory.\n"
+	  "  cflux migrate -f .\n"
+	  "\n"
+	  "  # Migrate all Flux custom resources defined in YAML and Helm YAML template files.\n"
+	  "  cflux migrate -f . --extensions=.yml,.yaml,.tpl\n"
+	  "\n"
+	  "  # Migrate the Flux custom resources to the latest API versions of Flux 2.6.\n"
+	  "  cflux migrate -f . --version=2.6\n"
+	  "\n"
+	  "  # Migrate the Flux custom resources defined in a multi-document YAML manifest file.\n"
+	  "  cflux migrate -f path/to/manifest.yaml\n"
+	  "\n"
+	  "  # Simulate the migration without making any changes.\n"
+	  "  cflux migrate -f . --dry-run\n"
+	  "\n"
+	  "  # Run the migration skipping confirmation prompts.\n"
+	  "  cflux migrate -f . --yes" },
 	{ "pull", NULL, NULL,
 	  "Pull artifacts",
 	  "The pull command is used to download OCI artifacts.",

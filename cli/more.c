@@ -208,7 +208,7 @@ int cmd_diff(int argc, char **argv)
 
 /* The words completion offers: the commands, then what follows each. */
 #define COMPLETION_COMMANDS "version check install uninstall bootstrap create delete get reconcile suspend resume " \
-	"export events logs stats build diff tree trace trigger envsubst kustomize yaml completion"
+	"export events logs stats build diff tree trace trigger migrate envsubst kustomize yaml completion"
 #define COMPLETION_KINDS "source kustomization helmrelease alert alert-provider receiver"
 #define COMPLETION_GET "all sources kustomizations helmreleases alerts alert-providers receivers images"
 

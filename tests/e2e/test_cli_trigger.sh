@@ -111,7 +111,8 @@ expect closed_port_retried 1 "retrying in 100ms (1/1)" $C trigger receiver gen -
 
 # 404 is retried: a Receiver that does not exist yet answers once the controller serves it
 before=$(requested_at)
-$C trigger receiver late --token "$TOKEN" --url "$HOOK" --retries 100 --retry-delay 200ms >"$WORK/late.out" 2>&1 &
+# (bin/cflux itself: the logging wrapper prints only once the command ends)
+bin/cflux -n "$NS" trigger receiver late --token "$TOKEN" --url "$HOOK" --retries 100 --retry-delay 200ms >"$WORK/late.out" 2>&1 &
 late=$!
 PIDS="$PIDS $late"
 if poll 30 grep -q "failed with status 404 Not Found.*retrying in 200ms (1/100)" "$WORK/late.out"; then
@@ -119,12 +120,13 @@ if poll 30 grep -q "failed with status 404 Not Found.*retrying in 200ms (1/100)"
 else
 	ko late_404_retried "$(cat "$WORK/late.out")"
 fi
-receiver late generic | kubectl apply -f - >/dev/null
+receiver late generic | kubectl apply -f - >/dev/null || ko late_applied "kubectl apply failed"
 wait "$late"
 rc=$?
 if [ "$rc" -eq 0 ] && grep -q "Receiver $NS/late triggered" "$WORK/late.out"; then ok late_triggered_when_ready
-else ko late_triggered_when_ready "exit $rc: $(tail -n 3 "$WORK/late.out")"; fi
+else ko late_triggered_when_ready "exit $rc: $(tail -n 1 "$WORK/late.out"); Receiver: $(kubectl -n "$NS" get receiver late -o jsonpath='{.status}' 2>&1); controller: $(tail -n 8 "$WORK/notification-controller.log")"; fi
 if poll 30 changed_from "$before"; then ok late_annotates; else ko late_annotates "requestedAt still '$(requested_at)'"; fi
+cat "$WORK/late.out" >> "$WORK/cli.log"
 
 # what is sent, as the sink records it: base path kept (trailing slash dropped), headers, body, HMAC
 sink_last() {   # PATH-PREFIX: the sink's last request whose path starts so

@@ -26,33 +26,42 @@
 
 typedef cli_migrate_version latest_version;
 
-/* Flux 2.7 to 2.9 share one table (flux's flux27LatestAPIVersions), 2.6 has its own. */
-static const latest_version FLUX27[] = {
-	{ CF_GROUP_SOURCE, "Bucket", "v1" }, { CF_GROUP_SOURCE, "GitRepository", "v1" },
-	{ CF_GROUP_SOURCE, "OCIRepository", "v1" }, { CF_GROUP_SOURCE, "HelmRepository", "v1" },
-	{ CF_GROUP_SOURCE, "HelmChart", "v1" }, { CF_GROUP_SOURCE, "ExternalArtifact", "v1" },
-	{ CF_GROUP_KUSTOMIZE, "Kustomization", "v1" }, { CF_GROUP_HELM, "HelmRelease", "v2" },
-	{ CF_GROUP_NOTIFICATION, "Receiver", "v1" }, { CF_GROUP_NOTIFICATION, "Alert", "v1beta3" },
-	{ CF_GROUP_NOTIFICATION, "Provider", "v1beta3" },
-	{ CF_GROUP_IMAGE, "ImageRepository", "v1" }, { CF_GROUP_IMAGE, "ImagePolicy", "v1" },
-	{ CF_GROUP_IMAGE, "ImageUpdateAutomation", "v1" }, { GROUP_SOURCE_EXT, "ArtifactGenerator", "v1beta1" },
-	{ NULL, NULL, NULL },
+/* The latest version of each Flux kind per release (flux's flux27LatestAPIVersions, which 2.7
+ * to 2.9 share, and flux26LatestAPIVersions); NULL: not a kind of that release. */
+enum { FLUX27, FLUX26, NRELEASE_TABLES };
+static const struct { const char *group, *kind, *version[NRELEASE_TABLES]; } LATEST[] = {
+	{ CF_GROUP_SOURCE, "Bucket", { "v1", "v1" } },
+	{ CF_GROUP_SOURCE, "GitRepository", { "v1", "v1" } },
+	{ CF_GROUP_SOURCE, "OCIRepository", { "v1", "v1" } },
+	{ CF_GROUP_SOURCE, "HelmRepository", { "v1", "v1" } },
+	{ CF_GROUP_SOURCE, "HelmChart", { "v1", "v1" } },
+	{ CF_GROUP_SOURCE, "ExternalArtifact", { "v1", "v1" } },
+	{ CF_GROUP_KUSTOMIZE, "Kustomization", { "v1", "v1" } },
+	{ CF_GROUP_HELM, "HelmRelease", { "v2", "v2" } },
+	{ CF_GROUP_NOTIFICATION, "Receiver", { "v1", "v1" } },
+	{ CF_GROUP_NOTIFICATION, "Alert", { "v1beta3", "v1beta3" } },
+	{ CF_GROUP_NOTIFICATION, "Provider", { "v1beta3", "v1beta3" } },
+	{ CF_GROUP_IMAGE, "ImageRepository", { "v1", "v1beta2" } },
+	{ CF_GROUP_IMAGE, "ImagePolicy", { "v1", "v1beta2" } },
+	{ CF_GROUP_IMAGE, "ImageUpdateAutomation", { "v1", "v1beta2" } },
+	{ GROUP_SOURCE_EXT, "ArtifactGenerator", { "v1beta1", NULL } },
 };
-static const latest_version FLUX26[] = {
-	{ CF_GROUP_SOURCE, "Bucket", "v1" }, { CF_GROUP_SOURCE, "GitRepository", "v1" },
-	{ CF_GROUP_SOURCE, "OCIRepository", "v1" }, { CF_GROUP_SOURCE, "HelmRepository", "v1" },
-	{ CF_GROUP_SOURCE, "HelmChart", "v1" }, { CF_GROUP_SOURCE, "ExternalArtifact", "v1" },
-	{ CF_GROUP_KUSTOMIZE, "Kustomization", "v1" }, { CF_GROUP_HELM, "HelmRelease", "v2" },
-	{ CF_GROUP_NOTIFICATION, "Receiver", "v1" }, { CF_GROUP_NOTIFICATION, "Alert", "v1beta3" },
-	{ CF_GROUP_NOTIFICATION, "Provider", "v1beta3" },
-	{ CF_GROUP_IMAGE, "ImageRepository", "v1beta2" }, { CF_GROUP_IMAGE, "ImagePolicy", "v1beta2" },
-	{ CF_GROUP_IMAGE, "ImageUpdateAutomation", "v1beta2" },
-	{ NULL, NULL, NULL },
-};
+#define NLATEST (sizeof(LATEST) / sizeof(LATEST[0]))
 /* Newest first: the first is the default (flux's latestAPIVersions[0]). */
-static const struct { const char *flux; const latest_version *latest; } RELEASES[] = {
+static const struct { const char *flux; int table; } RELEASES[] = {
 	{ "2.9", FLUX27 }, { "2.8", FLUX27 }, { "2.7", FLUX27 }, { "2.6", FLUX26 },
 };
+
+/* The scan's table for one release, NULL-ended, into out. */
+static void release_table(latest_version out[NLATEST + 1], int table)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < NLATEST; i++)
+		if (LATEST[i].version[table])
+			out[n++] = (latest_version){ LATEST[i].group, LATEST[i].kind, LATEST[i].version[table] };
+	out[n] = (latest_version){ NULL, NULL, NULL };
+}
 
 typedef struct migrate_args {
 	const latest_version *latest;
@@ -336,6 +345,8 @@ int cmd_migrate(int argc, char **argv)
 	const char *path = NULL, *version = NULL;
 	cf_flag_list extensions = { { NULL }, 0, { NULL }, 0 };
 	migrate_args a = { NULL, &extensions, 0, 0 };
+	latest_version table[NLATEST + 1];
+	int release = 0;
 	const cf_flag own[] = {
 		{ "path|f", CF_FLAG_STRING, &path, "the path to the directory containing the manifests to migrate", 0 },
 		{ "extensions|e", CF_FLAG_LIST, &extensions, "the file extensions to consider when migrating manifests, only applicable with --path", 0 },
@@ -362,22 +373,23 @@ int cmd_migrate(int argc, char **argv)
 		rc = cli_fail(1, "the cluster mode of migrate is not supported by cflux yet; use -f PATH");
 		goto out;
 	}
-	a.latest = RELEASES[0].latest;
 	if (version && version[0]) {
 		cf_buf supported = CF_BUF_INIT(256);
-		a.latest = NULL;
-		for (size_t i = 0; i < sizeof(RELEASES) / sizeof(RELEASES[0]) && a.latest == NULL; i++) {
+		release = -1;
+		for (size_t i = 0; i < sizeof(RELEASES) / sizeof(RELEASES[0]) && release < 0; i++) {
 			if (strcmp(RELEASES[i].flux, version) == 0)
-				a.latest = RELEASES[i].latest;
+				release = (int)i;
 			else
 				cf_buf_printf(&supported, "%s%s", i ? ", " : "", RELEASES[i].flux);
 		}
-		if (a.latest == NULL)
+		if (release < 0)
 			rc = cli_fail(1, "version %s is not supported, supported versions are: %s", version, supported.data ? supported.data : "");
 		cf_buf_free(&supported);
 		if (rc)
 			goto out;
 	}
+	release_table(table, RELEASES[release].table);
+	a.latest = table;
 	rc = migrate_files(path, &a);
 out:
 	cf_flag_list_free(&extensions);

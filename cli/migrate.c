@@ -3,8 +3,10 @@
  * does it: line by line (an "apiVersion: " line followed at once by a "kind: " line), the old
  * version replaced in that line and nothing else, so a file stays byte for byte what it was
  * otherwise (comments, quoting, a missing final newline). Paths are relative to the working
- * directory and may not leave it (flux reads them through os.Root). The cluster mode (no -f)
- * is not written yet. */
+ * directory and may not leave it (flux reads them through os.Root). Without -f, the cluster
+ * mode: every object of the Flux CRDs rewritten in the CRD's storage version (a merge patch,
+ * managedFields moved to that version as fluxcd/pkg/ssa's PatchMigrateToVersion does), then
+ * status.storedVersions set to it alone. */
 #include "cli.h"
 #include "help.h"
 #include "migrate_scan.h"
@@ -13,6 +15,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "yaml/yaml.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -323,6 +326,127 @@ out:
 	return rc;
 }
 
+#define CRD_AV "apiextensions.k8s.io/v1"
+/* flux's CRDs are part-of flux, cflux's part-of cflux */
+#define FLUX_CRDS "app.kubernetes.io/part-of in (flux,cflux)"
+
+static const char *storage_version(const json_t *crd)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(crd, "spec"), "versions"), i, v)
+		if (json_is_true(json_object_get(v, "storage")))
+			return cf_json_str(v, "name");
+	return NULL;
+}
+
+/* Rewrites one object in apiVersion (flux's migrateCR, one item). */
+static int migrate_object(cf_kube *k, json_t *item, const char *api_version, const char *version)
+{
+	json_t *md = json_object_get(item, "metadata"), *fields = json_deep_copy(json_object_get(md, "managedFields")), *e;
+	const char *kind = cf_json_str(item, "kind"), *ns = cf_json_str(md, "namespace"), *name = cf_json_str(md, "name");
+	cf_kube_ref ref = { api_version, kind, ns, name };
+	json_t *patch;
+	size_t i;
+	int changed = 0, rc;
+
+	json_array_foreach(fields, i, e)
+		if (!cf_json_str(e, "apiVersion") || strcmp(cf_json_str(e, "apiVersion"), api_version) != 0) {
+			json_object_set_new(e, "apiVersion", json_string(api_version));
+			changed = 1;
+		}
+	/* unchanged: an empty patch, which the apiserver still writes in the storage version */
+	patch = changed ? json_pack("{s:{s:O}}", "metadata", "managedFields", fields) : json_object();
+	rc = patch ? cf_kube_merge_patch(k, NULL, &ref, patch) : cf_err_set(CF_ENOMEM, "out of memory");
+	json_decref(patch);
+	json_decref(fields);
+	if (rc == CF_ENOTFOUND) {   /* deleted meanwhile */
+		cf_err_clear();
+		rc = 0;
+	} else if (rc < 0) {
+		return cli_fail(1, " %s/%s/%s failed to migrate%s: %s", kind, ns ? ns : "", name, changed ? " managed fields" : "",
+				cf_err_msg());
+	}
+	cli_ok("%s/%s/%s migrated to version %s", kind, ns ? ns : "", name, version);
+	return 0;
+}
+
+/* flux's migrateCRD: the objects, then the stored versions. */
+static int migrate_crd(cf_kube *k, const char *crd_name)
+{
+	json_t *crd = NULL, *list = NULL, *item, *stored, *patch;
+	const char *storage, *group, *kind;
+	char av[512];
+	size_t i;
+	int rc;
+
+	if (cf_kube_get(k, &crd, &(cf_kube_ref){ CRD_AV, "CustomResourceDefinition", NULL, crd_name }) < 0)
+		return cli_fail(1, "failed to get CRD %s: %s", crd_name, cf_err_msg());
+	rc = 0;
+	group = cf_json_str(json_object_get(crd, "spec"), "group");
+	kind = cf_json_str(json_object_get(json_object_get(crd, "spec"), "names"), "kind");
+	if ((storage = storage_version(crd)) == NULL || group == NULL || kind == NULL) {
+		rc = cli_fail(1, "no storage version found for CRD %s", crd_name);
+		goto out;
+	}
+	snprintf(av, sizeof(av), "%s/%s", group, storage);
+	if (cf_kube_list(k, &list, &(cf_kube_ref){ av, kind, NULL, NULL }, NULL) < 0) {
+		rc = cli_fail(1, "failed to migrate resources for CRD %s: failed to list resources for CRD %s: %s", crd_name,
+			      crd_name, cf_err_msg());
+		goto out;
+	}
+	json_array_foreach(json_object_get(list, "items"), i, item) {
+		if (!cf_json_str(item, "kind"))
+			json_object_set_new(item, "kind", json_string(kind));
+		if ((rc = migrate_object(k, item, av, storage)) != 0)
+			goto out;
+	}
+	stored = json_object_get(json_object_get(crd, "status"), "storedVersions");
+	if (json_array_size(stored) > 1 || !json_string_value(json_array_get(stored, 0)) ||
+	    strcmp(json_string_value(json_array_get(stored, 0)), storage) != 0) {
+		patch = json_pack("{s:{s:[s]}}", "status", "storedVersions", storage);
+		rc = patch ? cf_kube_patch_status(k, NULL, &(cf_kube_ref){ CRD_AV, "CustomResourceDefinition", NULL, crd_name }, patch)
+			   : cf_err_set(CF_ENOMEM, "out of memory");
+		json_decref(patch);
+		if (rc < 0) {
+			rc = cli_fail(1, "failed to update CRD %s status: %s", crd_name, cf_err_msg());
+			goto out;
+		}
+		rc = 0;
+		cli_ok("%s migrated to storage version %s", crd_name, storage);
+	}
+out:
+	json_decref(list);
+	json_decref(crd);
+	return rc;
+}
+
+/* flux migrate without -f: every Flux CRD's objects into its storage version. */
+static int migrate_cluster(void)
+{
+	json_t *crds = NULL, *crd;
+	cf_kube *k;
+	size_t i;
+	int rc = 0;
+
+	cli_action("starting migration of custom resources");
+	if ((k = cli_client()) == NULL)
+		return 1;
+	if (cf_kube_list(k, &crds, &(cf_kube_ref){ CRD_AV, "CustomResourceDefinition", NULL, NULL }, FLUX_CRDS) < 0) {
+		rc = cli_fail(1, "failed to list CRDs: %s", cf_err_msg());
+		goto out;
+	}
+	json_array_foreach(json_object_get(crds, "items"), i, crd)
+		if ((rc = migrate_crd(k, cf_json_str(json_object_get(crd, "metadata"), "name"))) != 0)
+			goto out;
+	cli_ok("custom resources migrated successfully");
+out:
+	json_decref(crds);
+	cf_kube_free(k);
+	return rc;
+}
+
 /* pflag gives -v to --version here; cflux's globals give it to --verbose elsewhere. */
 static void version_short(int argc, char **argv)
 {
@@ -370,7 +494,7 @@ int cmd_migrate(int argc, char **argv)
 		extensions.items[extensions.n++] = ".yml";
 	}
 	if (path == NULL || path[0] == '\0') {
-		rc = cli_fail(1, "the cluster mode of migrate is not supported by cflux yet; use -f PATH");
+		rc = migrate_cluster();
 		goto out;
 	}
 	if (version && version[0]) {

@@ -172,7 +172,7 @@ cp -a "$T" "$WORK/n"
 if [ $? -eq 1 ] && diff -r "$T" "$WORK/n" >/dev/null; then ok prompt_no; else ko prompt_no "$(cat "$WORK/n.out")"; fi
 if [ "$(stat -c %a "$WORK/y/clusters/dev/flux.yaml")" = 640 ]; then ok mode_kept; else ko mode_kept "$(stat -c %a "$WORK/y/clusters/dev/flux.yaml")"; fi
 expect help 0 "the file extensions to consider when migrating manifests, only applicable with --path (default \[.yaml,.yml\])" "$CFLUX" migrate --help
-expect cluster_mode_refused 1 "not supported by cflux yet" "$CFLUX" migrate
+expect cluster_mode_needs_cluster 1 "starting migration of custom resources" "$CFLUX" --kubeconfig /nonexistent migrate
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

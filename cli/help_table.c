@@ -1300,8 +1300,7 @@ static const cli_help rows[] = {
 	  "The command has two modes of operation:\n"
 	  "\n"
 	  "- Cluster mode (default): migrates all the Flux custom resources stored in Kubernetes etcd to their latest API version.\n"
-	  "- File system mode (-f): migrates the Flux custom resources defined in the manifests located in the specified path.\n"
-	  "",
+	  "- File system mode (-f): migrates the Flux custom resources defined in the manifests located in the specified path.",
 	  "  # Migrate all the Flux custom resources in the cluster.\n"
 	  "  # This uses the current kubeconfig context and requires cluster-admin permissions.\n"
 	  "  cflux migrate\n"
@@ -1323,7 +1322,7 @@ static const cli_help rows[] = {
 	  "  cflux migrate -f . --dry-run\n"
 	  "\n"
 	  "  # Run the migration skipping confirmation prompts.\n"
-	  "  cflux migrate -f . --yes" },
+	  "  cflux migrate -f . --yes\n" },
 	{ "pull", NULL, NULL,
 	  "Pull artifacts",
 	  "The pull command is used to download OCI artifacts.",

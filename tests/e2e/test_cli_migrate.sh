@@ -171,6 +171,13 @@ cp -a "$T" "$WORK/n"
 (cd "$WORK/n" && echo n | "$CFLUX" migrate -f clusters) >"$WORK/n.out" 2>&1
 if [ $? -eq 1 ] && diff -r "$T" "$WORK/n" >/dev/null; then ok prompt_no; else ko prompt_no "$(cat "$WORK/n.out")"; fi
 if [ "$(stat -c %a "$WORK/y/clusters/dev/flux.yaml")" = 640 ]; then ok mode_kept; else ko mode_kept "$(stat -c %a "$WORK/y/clusters/dev/flux.yaml")"; fi
+# --help as flux's, up to the global flags (cflux has fewer of those)
+for cmd in "migrate" "trigger receiver" "trigger"; do
+	n=help_like_flux_$(echo $cmd | tr ' ' _)
+	[ -n "$FLUX" ] && "$FLUX" $cmd --help 2>&1 | sed 's/flux /cflux /g' | sed -n '1,/Global Flags/p' >"$WORK/fh"
+	"$CFLUX" $cmd --help 2>&1 | sed -n '1,/Global Flags/p' >"$WORK/ch"
+	if [ -n "$FLUX" ] && diff "$WORK/fh" "$WORK/ch" >"$WORK/diff" 2>&1; then ok "$n"; else ko "$n" "$(head -n 10 "$WORK/diff")"; fi
+done
 expect help 0 "the file extensions to consider when migrating manifests, only applicable with --path (default \[.yaml,.yml\])" "$CFLUX" migrate --help
 expect cluster_mode_needs_cluster 1 "starting migration of custom resources" "$CFLUX" --kubeconfig /nonexistent migrate
 

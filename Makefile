@@ -196,6 +196,10 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/integration/test_%.o $(HARNESS_OBJ) $(LIB)
 $(BUILD)/tests/kustomize_%: $(BUILD)/tests/kustomize/%.o $(HARNESS_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# the CLI's migrate scan (cli/migrate_scan.c), fuzzed on its own
+$(BUILD)/tests/fuzz_migrate_replay: $(BUILD)/tests/fuzz/fuzz_migrate.o $(BUILD)/tests/fuzz/replay.o $(BUILD)/cli/migrate_scan.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/fuzz_%_replay: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay.o $(CTRL_LIBS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -298,7 +302,7 @@ env-down:
 	@sh tests/env/down
 
 FUZZ_CC ?= clang
-FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -iquote common -iquote . -isystem $(CURL_DIR)/include -isystem $(NNG_DIR)/include $(PKG_CFLAGS)
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -iquote common -iquote . -iquote cli -isystem $(CURL_DIR)/include -isystem $(NNG_DIR)/include $(PKG_CFLAGS)
 fuzz:
 	@mkdir -p build/fuzz/ctrl
 	rm -f build/fuzz/libctrl.a
@@ -307,7 +311,7 @@ fuzz:
 		ar rcs build/fuzz/libctrl.a $$o || exit 1; done
 	for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 		$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined \
-			-o build/fuzz/$$n $$f $(COMMON_SRC) build/fuzz/libctrl.a $(CURL_LIBS) $(PKG_LIBS) $(NNG_LIB) -lmbedx509 -lmbedcrypto -lpthread -lm || exit 1; done
+			-o build/fuzz/$$n $$f $(COMMON_SRC) cli/migrate_scan.c build/fuzz/libctrl.a $(CURL_LIBS) $(PKG_LIBS) $(NNG_LIB) -lmbedx509 -lmbedcrypto -lpthread -lm || exit 1; done
 	@echo "fuzzers in build/fuzz/; run e.g. build/fuzz/fuzz_yaml tests/fuzz/corpus/yaml"
 
 clean:

@@ -109,6 +109,8 @@ static const struct {
 	{ "uninstall", cmd_uninstall },
 	{ "check", cmd_check },
 	{ "bootstrap", cmd_bootstrap },
+	{ "trigger", cmd_trigger },
+	{ "migrate", cmd_migrate },
 };
 
 int main(int argc, char **argv)

@@ -35,38 +35,54 @@ static int tty(void)
 	return isatty(STDERR_FILENO);
 }
 
+/* One line on stderr: the symbol flux prints before it on a terminal, plain text elsewhere. */
+static void vline(const char *symbol, const char *plain, const char *fmt, va_list ap)
+{
+	fputs(tty() ? symbol : plain, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+#define LINE_FN(name, symbol) \
+	void name(const char *fmt, ...) \
+	{ \
+		va_list ap; \
+		va_start(ap, fmt); \
+		vline(symbol, "", fmt, ap); \
+		va_end(ap); \
+	}
+LINE_FN(cli_say, "\342\227\216 ")           /* ◎ */
+LINE_FN(cli_action, "\342\226\272 ")        /* ► */
+LINE_FN(cli_ok, "\342\234\224 ")            /* ✔ */
+LINE_FN(cli_generate, "\342\234\232 ")      /* ✚ */
+LINE_FN(cli_warn, "\342\232\240\357\270\217 ")   /* ⚠️ */
+
 int cli_fail(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs(tty() ? "\342\234\227 " : "error: ", stderr);   /* ✗ */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vline("\342\234\227 ", "error: ", fmt, ap);   /* ✗ */
 	va_end(ap);
-	fputc('\n', stderr);
 	return code;
 }
 
-void cli_say(const char *fmt, ...)
+int cli_confirm(const char *question)
 {
-	va_list ap;
+	char answer[64];
+	int eof;
 
-	fputs(tty() ? "\342\227\216 " : "", stderr);   /* ◎ */
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-void cli_ok(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(tty() ? "\342\234\224 " : "", stderr);   /* ✔ */
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "? %s? [y/N] ", question);
+	fflush(stderr);
+	eof = fgets(answer, sizeof(answer), stdin) == NULL;
+	if (eof)
+		answer[0] = '\0';
+	answer[strcspn(answer, "\r\n")] = '\0';
+	if (!isatty(STDIN_FILENO))
+		fputc('\n', stderr);
+	if (strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0)
+		return 0;
+	return cli_fail(1, "%s", eof ? "^D" : "");
 }
 
 static cf_kubeconfig_overrides cli_overrides(void)

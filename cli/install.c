@@ -16,9 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef CFLUX_VERSION
-#define CFLUX_VERSION "0.1.0-dev"
-#endif
 
 extern const char cflux_crds_yaml[];
 

@@ -8,9 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef CFLUX_VERSION
-#define CFLUX_VERSION "0.1.0-dev"
-#endif
 
 /* The tag of a Deployment's first container image ("ghcr.io/x/y:v1" -> "v1"), else its
  * app.kubernetes.io/version label. */

@@ -89,7 +89,7 @@ static int body(cf_reconcile *p)
 {
 	nc_ctl *c = p->ctx;
 	const char *secret = cf_json_str(json_object_get(p->spec, "secretRef"), "name"), *reason = "TokenNotFound";
-	char path[80], msg[300];
+	char path[CF_RECEIVER_PATH_MAX], msg[300];
 	char *token = NULL;
 	int rc;
 
@@ -377,7 +377,7 @@ static char *current_token(cf_kube *k, const json_t *receiver, const char *key, 
 	const json_t *md = json_object_get(receiver, "metadata");
 	const char *ns = cf_json_str(md, "namespace"), *name = cf_json_str(md, "name");
 	const char *secret = cf_json_str(json_object_get(json_object_get(receiver, "spec"), "secretRef"), "name");
-	char *token = NULL, path[80];
+	char *token = NULL, path[CF_RECEIVER_PATH_MAX];
 
 	if (ns == NULL || name == NULL || secret == NULL || read_token(k, &token, ns, secret) < 0) {
 		cf_log(CF_LOG_WARN, "webhook: the receiver's token cannot be read", "receiver", key, "error", cf_err_msg(), NULL);

@@ -3,67 +3,22 @@
 
 #include "util/alloc.h"
 #include "util/base64.h"
-#include "util/sha256.h"
 #include "yaml/yaml.h"
 
 #include <ctype.h>
-#include <mbedtls/md.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-void cf_receiver_path(char out[80], const char *token, const char *name, const char *ns)
-{
-	unsigned char h[32];
-	cf_sha256 s;
-
-	cf_sha256_init(&s);
-	cf_sha256_update(&s, token, strlen(token));
-	cf_sha256_update(&s, name, strlen(name));
-	cf_sha256_update(&s, ns, strlen(ns));
-	cf_sha256_final(&s, h);
-	memcpy(out, "/hook/", 6);
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 6 + 2 * i, 3, "%02x", h[i]);
-}
-
-int cf_receiver_equal(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), n = la > lb ? la : lb;
-	unsigned char diff = (unsigned char)(la != lb);
-
-	for (size_t i = 0; i < n; i++)
-		diff |= (unsigned char)((i < la ? (unsigned char)a[i] : 0) ^ (i < lb ? (unsigned char)b[i] : 0));
-	return diff == 0;
-}
-
 /* "algo=hex" checked against HMAC(token, body) with algo one of sha1, sha256, sha512. */
 static int signature_ok(const char *sig, const char *token, const void *body, size_t len)
 {
-	static const struct { const char *name; mbedtls_md_type_t type; } algos[] = {
-		{ "sha1", MBEDTLS_MD_SHA1 }, { "sha256", MBEDTLS_MD_SHA256 }, { "sha512", MBEDTLS_MD_SHA512 },
-	};
-	unsigned char mac[64];
-	char hex[129];
+	char hex[CF_RECEIVER_HMAC_MAX];
 	const char *eq = sig ? strchr(sig, '=') : NULL;
 
-	if (eq == NULL)
+	if (eq == NULL || cf_receiver_hmac_hex(hex, sig, (size_t)(eq - sig), token, body, len) < 0)
 		return 0;
-	for (size_t i = 0; i < sizeof(algos) / sizeof(algos[0]); i++) {
-		const mbedtls_md_info_t *md;
-		size_t n;
-		if (strlen(algos[i].name) != (size_t)(eq - sig) || strncasecmp(sig, algos[i].name, (size_t)(eq - sig)) != 0)
-			continue;
-		md = mbedtls_md_info_from_type(algos[i].type);
-		if (md == NULL || mbedtls_md_hmac(md, (const unsigned char *)token, strlen(token),
-						  (const unsigned char *)body, len, mac) != 0)
-			return 0;
-		n = mbedtls_md_get_size(md);
-		for (size_t j = 0; j < n; j++)
-			snprintf(hex + 2 * j, 3, "%02x", mac[j]);
-		return cf_receiver_equal(eq + 1, hex);
-	}
-	return 0;
+	return cf_receiver_equal(eq + 1, hex);
 }
 
 /* Whether event is listed in spec.events (an empty list admits every event). */

@@ -1,16 +1,16 @@
-/* notification-controller/webhook.h - the notification-controller's webhook receivers, without I/O: Flux's
- * webhook path, and whether a request proves it comes from the configured sender (HMAC
- * signatures and tokens compared in constant time) and asks for a reconcile. */
+/* notification-controller/webhook.h - the notification-controller's webhook receivers, without I/O:
+ * whether a request proves it comes from the configured sender (HMAC signatures and tokens
+ * compared in constant time) and asks for a reconcile. The webhook path and the HMAC are
+ * runtime/receiver.h's, which cflux trigger receiver shares. */
 #ifndef CF_RECEIVER_H
 #define CF_RECEIVER_H
+
+#include "runtime/receiver.h"
 
 #include <jansson.h>
 #include <stddef.h>
 
 #define CF_RECEIVER_BODY_MAX (1u << 20)
-
-/* "/hook/<hex sha256(token + name + namespace)>", as Flux computes status.webhookPath. */
-void cf_receiver_path(char out[80], const char *token, const char *name, const char *ns);
 
 typedef enum cf_receiver_verdict {
 	CF_RECEIVER_ACT = 0,      /* valid: annotate the resources (200) */
@@ -26,8 +26,5 @@ typedef const char *(*cf_receiver_header_fn)(void *ctx, const char *name);
  * NULL) gets a short reason for logs and the reply body. */
 cf_receiver_verdict cf_receiver_check(const json_t *receiver, const char *token, cf_receiver_header_fn header,
 				      void *ctx, const void *body, size_t len, const char **why);
-
-/* Constant-time comparison of two strings (lengths may differ). */
-int cf_receiver_equal(const char *a, const char *b);
 
 #endif

@@ -36,3 +36,15 @@ controller_identities() {
 	HC_KUBECONFIG=$CFLUX_ENV_DIR/helm-controller.kubeconfig
 	INTERNAL_TOKEN_FILE=$CFLUX_ENV_DIR/internal.token
 }
+# flux_cli WORKDIR: sets FLUX to Flux's CLI (CFLUX_FLUX, else tests/env/build-flux cli's, built
+# once into the cache outside the repo), the reference of the tests that compare with it; empty
+# (after the build log's tail) when it cannot be built.
+flux_cli() {
+	FLUX=${CFLUX_FLUX:-}
+	[ -n "$FLUX" ] && return 0
+	if sh tests/env/build-flux cli >"$1/build.log" 2>&1; then
+		FLUX=$(sh -c '. tests/env/common.sh; echo "$CFLUX_CACHE"')/fluxcd-flux-${CFLUX_FLUX_CLI_VERSION:-2.9.5}/bin/flux
+	else
+		tail -n 20 "$1/build.log"
+	fi
+}

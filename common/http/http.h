@@ -150,6 +150,10 @@ void cf_http_free(cf_http *h);
 /* URL-encodes s; the result is freed with cf_free, NULL on allocation failure. */
 char *cf_http_escape(const char *s);
 
+/* The standard reason phrase of an HTTP status, as Go's http.StatusText words it ("Not Found"),
+ * or "" for a code it does not know. */
+const char *cf_http_status_text(long code);
+
 /* Whether a method is safe to send twice (GET HEAD PUT DELETE OPTIONS). */
 int  cf_http_method_idempotent(const char *method);
 

@@ -4,6 +4,7 @@
  * Secret data to stdout: that is the command's purpose (flux's help warns of it); nothing else
  * here may show it, so errors carry only what the loaders record (names, never values). */
 #include "cli.h"
+#include "help.h"
 
 #include "helm-controller/values.h"
 #include "kube/secret.h"
@@ -246,8 +247,11 @@ int cmd_debug(int argc, char **argv)
 	char *pos[8];
 	size_t npos;
 
-	if (dk == NULL)
-		return cli_fail(CLI_EXIT_USAGE, "%s", usage);
+	if (dk == NULL) {   /* as cobra answers a group without a command it knows: its help, exit 0 */
+		const cf_flag globals[] = { CLI_GLOBAL_FLAGS };
+		cli_help_print(stdout, cli_help_find("debug"), NULL, 0, globals, sizeof(globals) / sizeof(globals[0]));
+		return 0;
+	}
 	{
 		const cf_flag own[] = {
 			{ "show-history", CF_FLAG_BOOL, &history, dk->history_help, 0 },

@@ -100,41 +100,37 @@ static void hr_history_entry(json_t *entry)
 		json_object_set_new(entry, "deleted", json_null());
 }
 
-static int show_status(const debug_kind *dk, const json_t *obj)
+/* Prints doc, then v (taken) with its history entries as flux's type has them. */
+static int print_typed(const debug_kind *dk, const char *doc, json_t *v, json_t *history)
 {
-	json_t *status = typed_status(dk, obj);
 	const json_t *e;
 	size_t i;
 	int rc;
 
-	if (status == NULL)
+	if (v == NULL)
 		return cli_fail(1, "out of memory");
 	if (dk->fix_history_entry)
-		json_array_foreach(json_object_get(status, "history"), i, e)
+		json_array_foreach(history, i, e)
 			dk->fix_history_entry((json_t *)e);
-	printf("%s\n", dk->status_doc);
-	rc = print_yaml(status);
-	json_decref(status);
+	printf("%s\n", doc);
+	rc = print_yaml(v);
+	json_decref(v);
 	return rc;
+}
+
+static int show_status(const debug_kind *dk, const json_t *obj)
+{
+	json_t *status = typed_status(dk, obj);
+
+	return print_typed(dk, dk->status_doc, status, json_object_get(status, "history"));
 }
 
 static int show_history(const debug_kind *dk, const json_t *obj)
 {
 	const json_t *history = json_object_get(json_object_get(obj, "status"), "history");
 	json_t *copy = json_is_array(history) ? json_deep_copy(history) : json_array();
-	const json_t *e;
-	size_t i;
-	int rc;
 
-	if (copy == NULL)
-		return cli_fail(1, "out of memory");
-	if (dk->fix_history_entry)
-		json_array_foreach(copy, i, e)
-			dk->fix_history_entry((json_t *)e);
-	printf("%s\n", dk->history_doc);
-	rc = print_yaml(copy);
-	json_decref(copy);
-	return rc;
+	return print_typed(dk, dk->history_doc, copy, copy);
 }
 
 /* --show-vars: the variables the kustomize-controller substitutes (substituteFrom in order,

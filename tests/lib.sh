@@ -36,3 +36,15 @@ controller_identities() {
 	HC_KUBECONFIG=$CFLUX_ENV_DIR/helm-controller.kubeconfig
 	INTERNAL_TOKEN_FILE=$CFLUX_ENV_DIR/internal.token
 }
+# flux_cli DIR: FLUX, the real flux CLI to compare with ($CFLUX_FLUX, else the one
+# tests/env/build-flux cli builds and caches); empty, after the build's last lines, when it
+# cannot be built (the comparing tests then fail every case loudly). DIR holds the build log.
+flux_cli() {
+	FLUX=${CFLUX_FLUX:-}
+	[ -n "$FLUX" ] && return 0
+	if sh tests/env/build-flux cli >"$1/build.log" 2>&1; then
+		FLUX=$(sh -c '. tests/env/common.sh; echo "$CFLUX_CACHE"')/fluxcd-flux-${CFLUX_FLUX_CLI_VERSION:-2.9.5}/bin/flux
+	else
+		tail -n 20 "$1/build.log"
+	fi
+}

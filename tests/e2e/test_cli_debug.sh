@@ -25,21 +25,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-FLUX=${CFLUX_FLUX:-}
-if [ -z "$FLUX" ]; then
-	if sh tests/env/build-flux cli >"$WORK/build.log" 2>&1; then
-		FLUX=$(sh -c '. tests/env/common.sh; echo "$CFLUX_CACHE"')/fluxcd-flux-${CFLUX_FLUX_CLI_VERSION:-2.9.5}/bin/flux
-	else
-		tail -n 20 "$WORK/build.log"
-	fi
-fi
+flux_cli "$WORK"
 
 kubectl apply --server-side -k manifests/crds >/dev/null
 kubectl create namespace "$NS" >/dev/null
 if ! kubectl get namespace flux-system >/dev/null 2>&1; then
 	kubectl create namespace flux-system >/dev/null && MADE_FLUX_SYSTEM=1
 fi
-kubectl apply -f - >/dev/null <<EOF
+# ks NAME NAMESPACE, hr NAME: a Kustomization's or a HelmRelease's start, its required spec
+ks() {
+	printf -- '---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: %s, namespace: %s}\n' "$1" "$2"
+	printf 'spec:\n  interval: 10m\n  prune: true\n  sourceRef: {kind: GitRepository, name: app}\n'
+}
+hr() {
+	printf -- '---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: %s, namespace: %s}\n' "$1" "$NS"
+	printf 'spec:\n  interval: 10m\n  chart:\n    spec: {chart: podinfo, sourceRef: {kind: HelmRepository, name: podinfo}}\n'
+}
+{
+	cat <<EOF
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: vars-cm, namespace: $NS}
@@ -54,54 +57,6 @@ metadata: {name: vars-secret, namespace: $NS}
 stringData:
   token: s3cr3t-token-$$
   shared: from-secret
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: app, namespace: $NS}
-spec:
-  interval: 10m
-  path: ./deploy
-  prune: true
-  sourceRef: {kind: GitRepository, name: app}
-  postBuild:
-    substitute:
-      shared: inline
-      zeta: "1"
-      alpha: "multi\nline"
-    substituteFrom:
-    - {kind: ConfigMap, name: vars-cm}
-    - {kind: Secret, name: vars-secret}
-    - {kind: ConfigMap, name: missing-cm, optional: true}
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: nopost, namespace: $NS}
-spec:
-  interval: 10m
-  prune: true
-  sourceRef: {kind: GitRepository, name: app}
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: badref, namespace: $NS}
-spec:
-  interval: 10m
-  prune: true
-  sourceRef: {kind: GitRepository, name: app}
-  postBuild:
-    substituteFrom:
-    - {kind: ConfigMap, name: vars-cm}
-    - {kind: ConfigMap, name: missing-cm}
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: {name: $DEFAULT_NAME, namespace: flux-system}
-spec:
-  interval: 10m
-  prune: true
-  sourceRef: {kind: GitRepository, name: app}
-  postBuild:
-    substitute: {where: flux-system}
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -120,14 +75,26 @@ kind: Secret
 metadata: {name: values-secret, namespace: $NS}
 stringData:
   password: hunter2-$$
----
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata: {name: web, namespace: $NS}
-spec:
-  interval: 10m
-  chart:
-    spec: {chart: podinfo, sourceRef: {kind: HelmRepository, name: podinfo}}
+EOF
+	ks app "$NS"
+	cat <<EOF
+  postBuild:
+    substitute:
+      shared: inline
+      zeta: "1"
+      alpha: "multi\nline"
+    substituteFrom:
+    - {kind: ConfigMap, name: vars-cm}
+    - {kind: Secret, name: vars-secret}
+    - {kind: ConfigMap, name: missing-cm, optional: true}
+EOF
+	ks nopost "$NS"
+	ks badref "$NS"
+	printf '  postBuild:\n    substituteFrom:\n    - {kind: ConfigMap, name: vars-cm}\n    - {kind: ConfigMap, name: missing-cm}\n'
+	ks "$DEFAULT_NAME" flux-system
+	printf '  postBuild:\n    substitute: {where: flux-system}\n'
+	hr web
+	cat <<EOF
   valuesFrom:
   - {kind: ConfigMap, name: values-cm}
   - {kind: ConfigMap, name: values-cm, valuesKey: other.yaml}
@@ -137,35 +104,13 @@ spec:
   values:
     replicas: 3
     image: {pullPolicy: Always}
----
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata: {name: badhr, namespace: $NS}
-spec:
-  interval: 10m
-  chart:
-    spec: {chart: podinfo, sourceRef: {kind: HelmRepository, name: podinfo}}
-  valuesFrom:
-  - {kind: ConfigMap, name: missing-cm}
----
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata: {name: badkey, namespace: $NS}
-spec:
-  interval: 10m
-  chart:
-    spec: {chart: podinfo, sourceRef: {kind: HelmRepository, name: podinfo}}
-  valuesFrom:
-  - {kind: Secret, name: values-secret, valuesKey: nokey}
----
-apiVersion: helm.toolkit.fluxcd.io/v2
-kind: HelmRelease
-metadata: {name: novals, namespace: $NS}
-spec:
-  interval: 10m
-  chart:
-    spec: {chart: podinfo, sourceRef: {kind: HelmRepository, name: podinfo}}
 EOF
+	hr badhr
+	printf '  valuesFrom:\n  - {kind: ConfigMap, name: missing-cm}\n'
+	hr badkey
+	printf '  valuesFrom:\n  - {kind: Secret, name: values-secret, valuesKey: nokey}\n'
+	hr novals
+} | kubectl apply -f - >/dev/null
 T=2026-12-08T00:00:00Z
 REV=main@sha1:0123456789abcdef0123456789abcdef01234567
 kubectl -n "$NS" patch kustomization app --subresource=status --type=merge -p "{\"status\":{

@@ -11,14 +11,7 @@ set -u
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-FLUX=${CFLUX_FLUX:-}
-if [ -z "$FLUX" ]; then
-	if sh tests/env/build-flux cli >"$WORK/build.log" 2>&1; then
-		FLUX=$(sh -c '. tests/env/common.sh; echo "$CFLUX_CACHE"')/fluxcd-flux-${CFLUX_FLUX_CLI_VERSION:-2.9.5}/bin/flux
-	else
-		tail -n 20 "$WORK/build.log"
-	fi
-fi
+flux_cli "$WORK"
 
 # same NAME ARGS...: flux and cflux given ARGS (plus --export) print the same YAML
 same() {

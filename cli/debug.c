@@ -12,6 +12,7 @@
 #include "runtime/vars.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/duration.h"
 #include "util/err.h"
 #include "yaml/yaml.h"
 
@@ -21,6 +22,23 @@
 
 #define DEBUG_OUT_MAX (64u << 20)
 
+/* How Go's encoding/json writes one field of flux's typed object: flux decodes the object into
+ * its Go type and marshals that, so a field the type lacks is never printed, and a missing one
+ * is printed as its zero value unless the field is omitempty. */
+typedef enum {
+	GO_OMITEMPTY,     /* left out when zero ("", 0, false, null, empty) */
+	GO_POINTER,       /* a pointer: left out only when absent or null */
+	GO_ALWAYS,        /* no omitempty: the zero value when absent */
+	GO_DURATION,      /* a metav1.Duration, always written, in Go's form ("1m30s") */
+} go_field_kind;
+
+typedef struct go_field {
+	const char *name;
+	go_field_kind kind;
+	const char *zero;              /* GO_ALWAYS: the zero value as JSON ("\"\"", "0", "null") */
+	const struct go_field *elem;   /* a list of typed objects: their fields, or NULL */
+} go_field;
+
 /* One kind flux debug knows: its words, its third flag and what that flag prints. */
 typedef struct debug_kind {
 	const char *words[2];                         /* "kustomization", "ks" */
@@ -28,25 +46,60 @@ typedef struct debug_kind {
 	const char *final_flag, *final_help;          /* "show-vars" */
 	const char *status_help, *history_help;
 	const char *status_doc, *history_doc;         /* the comment line before the YAML */
-	/* The status fields of flux's Go type, all omitempty: flux decodes the object into it, so
-	 * a field it does not know, or a zero value, is not printed. */
-	const char *const *status_fields;
+	const go_field *status, *snapshot;            /* the Go types of .status and a history entry */
 	int (*show_final)(cf_kube *k, const json_t *obj);
-	void (*fix_history_entry)(json_t *entry);     /* or NULL */
 } debug_kind;
 
-static const char *const ks_status_fields[] = {
-	"observedGeneration", "lastHandledReconcileAt", "conditions", "lastAppliedRevision",
-	"lastAppliedOriginRevision", "lastAttemptedRevision", "inventory", "history", NULL
+/* metav1.Condition */
+static const go_field condition[] = {
+	{ "lastTransitionTime", GO_ALWAYS, "null", NULL }, { "message", GO_ALWAYS, "\"\"", NULL },
+	{ "observedGeneration", GO_OMITEMPTY, NULL, NULL }, { "reason", GO_ALWAYS, "\"\"", NULL },
+	{ "status", GO_ALWAYS, "\"\"", NULL }, { "type", GO_ALWAYS, "\"\"", NULL },
+	{ NULL, 0, NULL, NULL }
 };
 
-static const char *const hr_status_fields[] = {
-	"observedGeneration", "observedPostRenderersDigest", "observedCommonMetadataDigest",
-	"lastHandledReconcileAt", "lastAttemptedGeneration", "conditions", "helmChart",
-	"storageNamespace", "history", "lastAttemptedReleaseAction", "failures", "installFailures",
-	"upgradeFailures", "lastAppliedRevision", "lastAttemptedRevision", "lastAttemptedRevisionDigest",
-	"lastAttemptedValuesChecksum", "lastReleaseRevision", "lastAttemptedConfigDigest",
-	"lastHandledForceAt", "lastHandledResetAt", "inventory", NULL
+/* kustomize-controller api/v1 KustomizationStatus and fluxcd/pkg's history Snapshot, as flux
+ * 2.9.5 prints them (probed with fields of every name) */
+static const go_field ks_snapshot[] = {
+	{ "digest", GO_ALWAYS, "\"\"", NULL }, { "firstReconciled", GO_ALWAYS, "null", NULL },
+	{ "lastReconciled", GO_ALWAYS, "null", NULL }, { "lastReconciledDuration", GO_DURATION, NULL, NULL },
+	{ "lastReconciledStatus", GO_ALWAYS, "\"\"", NULL }, { "metadata", GO_OMITEMPTY, NULL, NULL },
+	{ "totalReconciliations", GO_ALWAYS, "0", NULL },
+	{ NULL, 0, NULL, NULL }
+};
+static const go_field ks_status[] = {
+	{ "conditions", GO_OMITEMPTY, NULL, condition }, { "history", GO_OMITEMPTY, NULL, ks_snapshot },
+	{ "inventory", GO_POINTER, NULL, NULL }, { "lastAppliedOriginRevision", GO_OMITEMPTY, NULL, NULL },
+	{ "lastAppliedRevision", GO_OMITEMPTY, NULL, NULL }, { "lastAttemptedRevision", GO_OMITEMPTY, NULL, NULL },
+	{ "lastHandledReconcileAt", GO_OMITEMPTY, NULL, NULL }, { "observedGeneration", GO_OMITEMPTY, NULL, NULL },
+	{ NULL, 0, NULL, NULL }
+};
+
+/* helm-controller api/v2 HelmReleaseStatus and Snapshot, as flux 2.9.5 prints them */
+static const go_field hr_snapshot[] = {
+	{ "apiVersion", GO_OMITEMPTY, NULL, NULL }, { "appVersion", GO_OMITEMPTY, NULL, NULL },
+	{ "chartName", GO_ALWAYS, "\"\"", NULL }, { "chartVersion", GO_ALWAYS, "\"\"", NULL },
+	{ "configDigest", GO_ALWAYS, "\"\"", NULL }, { "deleted", GO_ALWAYS, "null", NULL },
+	{ "digest", GO_ALWAYS, "\"\"", NULL }, { "firstDeployed", GO_ALWAYS, "null", NULL },
+	{ "lastDeployed", GO_ALWAYS, "null", NULL }, { "name", GO_ALWAYS, "\"\"", NULL },
+	{ "namespace", GO_ALWAYS, "\"\"", NULL }, { "ociDigest", GO_OMITEMPTY, NULL, NULL },
+	{ "status", GO_ALWAYS, "\"\"", NULL }, { "testHooks", GO_POINTER, NULL, NULL },
+	{ "version", GO_ALWAYS, "0", NULL },
+	{ NULL, 0, NULL, NULL }
+};
+static const go_field hr_status[] = {
+	{ "conditions", GO_OMITEMPTY, NULL, condition }, { "failures", GO_OMITEMPTY, NULL, NULL },
+	{ "helmChart", GO_OMITEMPTY, NULL, NULL }, { "history", GO_OMITEMPTY, NULL, hr_snapshot },
+	{ "installFailures", GO_OMITEMPTY, NULL, NULL }, { "inventory", GO_POINTER, NULL, NULL },
+	{ "lastAttemptedConfigDigest", GO_OMITEMPTY, NULL, NULL }, { "lastAttemptedGeneration", GO_OMITEMPTY, NULL, NULL },
+	{ "lastAttemptedReleaseAction", GO_OMITEMPTY, NULL, NULL }, { "lastAttemptedRevision", GO_OMITEMPTY, NULL, NULL },
+	{ "lastAttemptedRevisionDigest", GO_OMITEMPTY, NULL, NULL }, { "lastAttemptedValuesChecksum", GO_OMITEMPTY, NULL, NULL },
+	{ "lastHandledForceAt", GO_OMITEMPTY, NULL, NULL }, { "lastHandledReconcileAt", GO_OMITEMPTY, NULL, NULL },
+	{ "lastHandledResetAt", GO_OMITEMPTY, NULL, NULL }, { "lastReleaseRevision", GO_OMITEMPTY, NULL, NULL },
+	{ "observedCommonMetadataDigest", GO_OMITEMPTY, NULL, NULL }, { "observedGeneration", GO_OMITEMPTY, NULL, NULL },
+	{ "observedPostRenderersDigest", GO_OMITEMPTY, NULL, NULL }, { "storageNamespace", GO_OMITEMPTY, NULL, NULL },
+	{ "upgradeFailures", GO_OMITEMPTY, NULL, NULL },
+	{ NULL, 0, NULL, NULL }
 };
 
 /* Prints v as flux's sigs.k8s.io/yaml marshals it: keys sorted, "{}" or "[]" when empty. */
@@ -78,40 +131,80 @@ static int zero_value(const json_t *v)
 	       (json_is_array(v) && json_array_size(v) == 0) || (json_is_object(v) && json_object_size(v) == 0);
 }
 
-/* The status as flux's typed object holds it (see debug_kind.status_fields). */
-static json_t *typed_status(const debug_kind *dk, const json_t *obj)
+/* A metav1.Duration as Go writes it: what the API holds, parsed, or "0s". */
+static json_t *go_duration(const json_t *v)
 {
-	const json_t *status = json_object_get(obj, "status");
+	char out[CF_DURATION_MAX];
+	long ms = 0;
+
+	if (json_is_string(v) && cf_duration_parse(&ms, json_string_value(v)) < 0) {
+		cf_err_clear();
+		return json_deep_copy(v);
+	}
+	cf_duration_format(out, ms);
+	return json_string(out);
+}
+
+static json_t *go_typed(const json_t *v, const go_field *fields);
+
+/* A list of typed objects, each as its fields say; NULL when out of memory. */
+static json_t *go_list(const json_t *list, const go_field *elem)
+{
+	json_t *out = json_array();
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(list, i, e)
+		if (out && json_array_append_new(out, go_typed(e, elem)) < 0) {
+			json_decref(out);
+			out = NULL;
+		}
+	return out;
+}
+
+/* One field of v as Go writes it (see go_field), or NULL when Go leaves it out. */
+static json_t *go_value(const json_t *v, const go_field *f)
+{
+	const json_t *x = json_object_get(v, f->name);
+
+	switch (f->kind) {
+	case GO_OMITEMPTY:
+		if (zero_value(x))
+			return NULL;
+		return f->elem && json_is_array(x) ? go_list(x, f->elem) : json_deep_copy(x);
+	case GO_POINTER:
+		return x == NULL || json_is_null(x) ? NULL : json_deep_copy(x);
+	case GO_ALWAYS:
+		return x ? json_deep_copy(x) : json_loads(f->zero, JSON_DECODE_ANY, NULL);
+	case GO_DURATION:
+		return go_duration(x);
+	}
+	return NULL;
+}
+
+/* v (an object of the API) as Go's typed object marshals it: a new object, or NULL when out
+ * of memory. */
+static json_t *go_typed(const json_t *v, const go_field *fields)
+{
 	json_t *out = json_object();
 
-	for (size_t i = 0; out && dk->status_fields[i]; i++) {
-		const json_t *v = json_object_get(status, dk->status_fields[i]);
-		if (!zero_value(v))
-			json_object_set_new(out, dk->status_fields[i], json_deep_copy(v));
+	for (size_t i = 0; out && fields[i].name; i++) {
+		json_t *w = go_value(v, &fields[i]);
+		if (w && json_object_set_new(out, fields[i].name, w) < 0) {
+			json_decref(out);
+			return NULL;
+		}
 	}
 	return out;
 }
 
-/* A HelmRelease snapshot's `deleted` is a metav1.Time, a struct: omitempty never drops it, so
- * flux prints null where the API holds nothing. */
-static void hr_history_entry(json_t *entry)
+/* Prints doc, then v (taken). */
+static int print_doc(const char *doc, json_t *v)
 {
-	if (json_is_object(entry) && json_object_get(entry, "deleted") == NULL)
-		json_object_set_new(entry, "deleted", json_null());
-}
-
-/* Prints doc, then v (taken) with its history entries as flux's type has them. */
-static int print_typed(const debug_kind *dk, const char *doc, json_t *v, json_t *history)
-{
-	const json_t *e;
-	size_t i;
 	int rc;
 
 	if (v == NULL)
 		return cli_fail(1, "out of memory");
-	if (dk->fix_history_entry)
-		json_array_foreach(history, i, e)
-			dk->fix_history_entry((json_t *)e);
 	printf("%s\n", doc);
 	rc = print_yaml(v);
 	json_decref(v);
@@ -120,17 +213,12 @@ static int print_typed(const debug_kind *dk, const char *doc, json_t *v, json_t 
 
 static int show_status(const debug_kind *dk, const json_t *obj)
 {
-	json_t *status = typed_status(dk, obj);
-
-	return print_typed(dk, dk->status_doc, status, json_object_get(status, "history"));
+	return print_doc(dk->status_doc, go_typed(json_object_get(obj, "status"), dk->status));
 }
 
 static int show_history(const debug_kind *dk, const json_t *obj)
 {
-	const json_t *history = json_object_get(json_object_get(obj, "status"), "history");
-	json_t *copy = json_is_array(history) ? json_deep_copy(history) : json_array();
-
-	return print_typed(dk, dk->history_doc, copy, copy);
+	return print_doc(dk->history_doc, go_list(json_object_get(json_object_get(obj, "status"), "history"), dk->snapshot));
 }
 
 /* --show-vars: the variables the kustomize-controller substitutes (substituteFrom in order,
@@ -189,14 +277,14 @@ static const debug_kind debug_kinds[] = {
 	  "print the reconciliation history of the Flux Kustomization",
 	  "# Status documentation: https://fluxcd.io/flux/components/kustomize/kustomizations/#kustomization-status",
 	  "# History documentation: https://fluxcd.io/flux/components/kustomize/kustomizations/#history",
-	  ks_status_fields, ks_show_vars, NULL },
+	  ks_status, ks_snapshot, ks_show_vars },
 	{ { "helmrelease", "hr" }, CF_KIND_HELMRELEASE, "show-values",
 	  "print the final values of the Helm release",
 	  "print the status of the Helm release",
 	  "print the reconciliation history of the Helm release",
 	  "# Status documentation: https://fluxcd.io/flux/components/helm/helmreleases/#helmrelease-status",
 	  "# History documentation: https://fluxcd.io/flux/components/helm/helmreleases/#history",
-	  hr_status_fields, hr_show_values, hr_history_entry },
+	  hr_status, hr_snapshot, hr_show_values },
 };
 
 static const debug_kind *debug_kind_of(const char *word)

@@ -7,7 +7,8 @@
 # Secret at a targetPath, an optional missing Secret and inline values; status and history
 # written through the status subresource. Cases: every flag, no flag, two and three flags, no
 # name, two names, a missing object, a missing non-optional ConfigMap, no postBuild, the default
-# namespace (flux-system). Secret values appear on stdout of --show-vars/--show-values only.
+# namespace (flux-system), a sparse status (Go's zero values). Secret values appear on stdout of
+# --show-vars/--show-values only.
 set -u
 . tests/lib.sh
 
@@ -132,6 +133,14 @@ kubectl -n "$NS" patch helmrelease web --subresource=status --type=merge -p "{\"
     \"chartName\":\"podinfo\",\"chartVersion\":\"6.5.0\",\"appVersion\":\"6.5.0\",\"configDigest\":\"sha256:1234\",
     \"digest\":\"sha256:5678\",\"firstDeployed\":\"$T\",\"lastDeployed\":\"$T\"}]}}" >/dev/null
 
+# sparse status (as a controller other than flux's may leave it): flux prints its Go types' zero
+# values for what is missing, and Go's form of a duration
+for o in kustomization/badref helmrelease/badhr; do
+	kubectl -n "$NS" patch "$o" --subresource=status --type=json -p '[{"op":"replace","path":"/status","value":{
+	  "conditions":[{"type":"Ready","status":"False","extra":"x"},{"type":"Healthy"}],"observedGeneration":0,
+	  "inventory":{"entries":[]},"history":[{"digest":"d","lastReconciledDuration":"90s","name":"n","extra":1}]}}]' >/dev/null
+done
+
 # leaks NAME FILE: no Secret value in FILE
 leaks() {
 	for s in $SECRET_VALUES; do
@@ -189,6 +198,9 @@ has ks_status_timestamp_quoted "lastHandledReconcileAt: \"$T\""
 if grep -q notAFluxField "$WORK/cflux.out"; then ko ks_status_typed "a field flux's type lacks is printed"; else ok ks_status_typed; fi
 same ks_show_history debug ks app $N --show-history
 has ks_history_digest "- digest: sha256:abc"
+same ks_status_sparse debug ks badref $N --show-status
+same ks_history_sparse debug ks badref $N --show-history
+has ks_history_go_duration "  lastReconciledDuration: 1m30s"
 same ks_history_empty debug ks nopost $N --show-history
 same ks_status_empty debug ks nopost $N --show-status
 same ks_no_flag debug ks app $N
@@ -213,6 +225,9 @@ same hr_show_status debug hr web $N --show-status
 has hr_status_chart "helmChart: $NS/$NS-web"
 same hr_show_history debug hr web $N --show-history
 has hr_history_deleted_null "  deleted: null"
+same hr_status_sparse debug hr badhr $N --show-status
+same hr_history_sparse debug hr badhr $N --show-history
+has hr_history_zero_version "  version: 0"
 same hr_values_empty debug hr novals $N --show-values
 same hr_history_empty debug hr novals $N --show-history
 same hr_no_flag debug hr web $N

@@ -101,7 +101,8 @@ $(CURL_LIB):
 $(NNG_LIB):
 	@echo "$@ is missing: make deps builds it (tests/env/build-nng)" >&2; exit 1
 
-CLI_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(BUILD)/gen/crds.o
+# debug helmrelease composes values with the helm-controller's own code (helm-controller/values.c)
+CLI_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(BUILD)/gen/crds.o $(BUILD)/helm-controller/values.o
 bin/cflux: $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

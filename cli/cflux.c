@@ -101,6 +101,7 @@ static const struct {
 	{ "envsubst", cmd_envsubst },
 	{ "tree", cmd_tree },
 	{ "trace", cmd_trace },
+	{ "debug", cmd_debug },
 	{ "export", cmd_export },
 	{ "events", cmd_events },
 	{ "diff", cmd_diff },

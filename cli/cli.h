@@ -106,6 +106,11 @@ int cli_helm_credentials_secret(const char *name, const char *user, const char *
 				const char *key, const char *ca, int *made);
 /* metadata.labels of obj from --label key=value; 0, or 1 after flux's words on a malformed one. */
 int cli_create_labels(json_t *obj);
+/* A deep copy of v with every object's keys in byte order (NULL: out of memory): flux marshals
+ * through JSON maps (sigs.k8s.io/yaml), so what it prints is sorted that way. */
+json_t *cli_sorted_copy(const json_t *v);
+/* qsort's comparison of two const char * in byte order (Go's sort.Strings). */
+int cli_cmp_strings(const void *a, const void *b);
 /* Prints obj as flux's --export does ("---" then YAML, keys sorted); 0 or 1 after the error. */
 int cli_export(const json_t *obj);
 /* "Kind/name.namespace", "Kind/name" or "name" (Kind dflt_kind) as {kind, name[, namespace]};
@@ -252,5 +257,6 @@ int cmd_trace(int argc, char **argv);
  * a remote cluster's). 0, or 1 after printing flux's error. */
 int cli_helm_release_objects(cf_kube *k, json_t **out, const char *ns, const char *name);
 int cmd_version(int argc, char **argv);
+int cmd_debug(int argc, char **argv);
 
 #endif

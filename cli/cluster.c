@@ -428,16 +428,14 @@ int cli_wait_reconciled(cf_kube *k, const char *av, const char *kind, const char
 	return wait_ready(k, av, kind, name, NULL, 1);
 }
 
-static int cmp_keys(const void *a, const void *b)
+int cli_cmp_strings(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int apply_or_export(json_t *obj, int export, const char *av, const char *kind, const char *name);
 
-/* A deep copy with every object's keys in byte order: flux marshals through JSON maps, so its
- * --export output is sorted that way, and ours is the same byte for byte. */
-static json_t *sorted_copy(const json_t *v)
+json_t *cli_sorted_copy(const json_t *v)
 {
 	json_t *out;
 	size_t i, n;
@@ -447,7 +445,7 @@ static json_t *sorted_copy(const json_t *v)
 		if ((out = json_array()) == NULL)
 			return NULL;
 		json_array_foreach(v, i, e)
-			if (json_array_append_new(out, sorted_copy(e)) < 0)
+			if (json_array_append_new(out, cli_sorted_copy(e)) < 0)
 				goto fail;
 		return out;
 	}
@@ -464,9 +462,9 @@ static json_t *sorted_copy(const json_t *v)
 		i = 0;
 		json_object_foreach((json_t *)v, k, e)
 			keys[i++] = k;
-		qsort(keys, n, sizeof(*keys), cmp_keys);
+		qsort(keys, n, sizeof(*keys), cli_cmp_strings);
 		for (i = 0; i < n; i++)
-			if (json_object_set_new(out, keys[i], sorted_copy(json_object_get(v, keys[i]))) < 0) {
+			if (json_object_set_new(out, keys[i], cli_sorted_copy(json_object_get(v, keys[i]))) < 0) {
 				cf_free(keys);
 				goto fail;
 			}
@@ -483,7 +481,7 @@ cli_create_args cli_create;
 int cli_export(const json_t *obj)
 {
 	cf_buf out = CF_BUF_INIT(1u << 20);
-	json_t *sorted = sorted_copy(obj);
+	json_t *sorted = cli_sorted_copy(obj);
 	int rc = sorted ? cf_yaml_dump(&out, sorted) : cf_err_set(CF_ENOMEM, "out of memory");
 
 	json_decref(sorted);
@@ -1266,7 +1264,7 @@ static int tree_print(const json_t *root, const char *output)
 		printf("%s\n", text);
 		free(text);
 	} else if (output && strcmp(output, "yaml") == 0) {
-		sorted = sorted_copy(root);
+		sorted = cli_sorted_copy(root);
 		rc = sorted ? cf_yaml_dump(&out, sorted) : cf_err_set(CF_ENOMEM, "out of memory");
 		json_decref(sorted);
 		if (rc == 0)

@@ -803,6 +803,42 @@ static const cli_help rows[] = {
 	  "    --with-namespace=frontend \\\n"
 	  "    --with-namespace=backend \\\n"
 	  "\t--export > dev-team.yaml" },
+	{ "debug", NULL, NULL,
+	  "Debug a flux resource",
+	  "The debug command can be used to troubleshoot failing resource reconciliations.",
+	  NULL },
+	{ "debug helmrelease", "hr", "[name]",
+	  "Debug a HelmRelease resource",
+	  "The debug helmrelease command can be used to troubleshoot failing Helm release reconciliations.\n"
+	  "WARNING: This command will print sensitive information if Kubernetes Secrets are referenced in the HelmRelease .spec.valuesFrom field.\n"
+	  "\n"
+	  "⚠️  Please note that this command is in preview and under development.\n"
+	  "While we try our best to not introduce breaking changes, they may occur when\n"
+	  "we adapt to new features and/or find better ways to facilitate what it does.",
+	  "  # Print the status of a Helm release\n"
+	  "  cflux debug hr podinfo --show-status\n"
+	  "\n"
+	  "  # Export the final values of a Helm release composed from referred ConfigMaps and Secrets\n"
+	  "  cflux debug hr podinfo --show-values > values.yaml\n"
+	  "\n"
+	  "  # Print the reconciliation history of a Helm release\n"
+	  "  cflux debug hr podinfo --show-history" },
+	{ "debug kustomization", "ks", "[name]",
+	  "Debug a Flux Kustomization resource",
+	  "The debug kustomization command can be used to troubleshoot failing Flux Kustomization reconciliations.\n"
+	  "WARNING: This command will print sensitive information if Kubernetes Secrets are referenced in the Kustomization .spec.postBuild.substituteFrom field.\n"
+	  "\n"
+	  "⚠️  Please note that this command is in preview and under development.\n"
+	  "While we try our best to not introduce breaking changes, they may occur when\n"
+	  "we adapt to new features and/or find better ways to facilitate what it does.",
+	  "  # Print the status of a Flux Kustomization\n"
+	  "  cflux debug ks podinfo --show-status\n"
+	  "\n"
+	  "  # Export the final variables used for post-build substitutions composed from referred ConfigMaps and Secrets\n"
+	  "  cflux debug ks podinfo --show-vars > vars.env\n"
+	  "\n"
+	  "  # Print the reconciliation history of a Flux Kustomization\n"
+	  "  cflux debug ks podinfo --show-history" },
 	{ "delete", NULL, NULL,
 	  "Delete sources and resources",
 	  "The delete sub-commands delete sources and resources.",

@@ -208,7 +208,7 @@ int cmd_diff(int argc, char **argv)
 
 /* The words completion offers: the commands, then what follows each. */
 #define COMPLETION_COMMANDS "version check install uninstall bootstrap create delete get reconcile suspend resume " \
-	"export events logs stats build diff tree trace trigger migrate envsubst kustomize yaml completion"
+	"export events logs stats build diff tree trace debug trigger migrate envsubst kustomize yaml completion"
 #define COMPLETION_KINDS "source kustomization helmrelease alert alert-provider receiver"
 #define COMPLETION_GET "all sources kustomizations helmreleases alerts alert-providers receivers images"
 
@@ -223,6 +223,7 @@ static const char BASH_COMPLETION[] =
 	"    create|reconcile|suspend|resume|export|delete) COMPREPLY=($(compgen -W '" COMPLETION_KINDS "' -- \"$cur\"));;\n"
 	"    get) COMPREPLY=($(compgen -W '" COMPLETION_GET "' -- \"$cur\"));;\n"
 	"    build|diff|tree) COMPREPLY=($(compgen -W 'kustomization' -- \"$cur\"));;\n"
+	"    debug) COMPREPLY=($(compgen -W 'kustomization helmrelease' -- \"$cur\"));;\n"
 	"    bootstrap) COMPREPLY=($(compgen -W 'git' -- \"$cur\"));;\n"
 	"    trigger) COMPREPLY=($(compgen -W 'receiver' -- \"$cur\"));;\n"
 	"    completion) COMPREPLY=($(compgen -W 'bash zsh fish powershell' -- \"$cur\"));;\n"
@@ -242,6 +243,7 @@ static const char FISH_COMPLETION[] =
 	"complete -c cflux -f -n '__fish_seen_subcommand_from get' -a '" COMPLETION_GET "'\n"
 	"complete -c cflux -f -n '__fish_seen_subcommand_from build diff tree' -a 'kustomization'\n"
 	"complete -c cflux -f -n '__fish_seen_subcommand_from trigger' -a 'receiver'\n"
+	"complete -c cflux -f -n '__fish_seen_subcommand_from debug' -a 'kustomization helmrelease'\n"
 	"complete -c cflux -f -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish powershell'\n";
 
 static const char POWERSHELL_COMPLETION[] =
@@ -256,6 +258,7 @@ static const char POWERSHELL_COMPLETION[] =
 	"      'get' { $list = '" COMPLETION_GET "' }\n"
 	"      { $_ -in 'build','diff','tree' } { $list = 'kustomization' }\n"
 	"      'trigger' { $list = 'receiver' }\n"
+	"      'debug' { $list = 'kustomization helmrelease' }\n"
 	"      'completion' { $list = 'bash zsh fish powershell' }\n"
 	"    }\n"
 	"  }\n"

@@ -42,8 +42,8 @@ static int add_ref_vars(cf_kube *k, json_t *vars, const char *ns, const json_t *
 	rc = cf_flux_ref_data(k, &o, ns, kind, name);
 	if (rc == CF_ENOTFOUND && json_is_true(json_object_get(ref, "optional")))
 		return 0;
-	if (rc < 0)
-		return cf_err_prefix("substitute from '%s/%s'", kind, name);
+	if (rc < 0)   /* Flux's words (fluxcd/pkg kustomize LoadVariables) */
+		return cf_err_prefix("substitute from '%s/%s' error", kind, name);
 	json_object_foreach(o, key, v) {
 		if (!json_is_string(v))
 			continue;

@@ -741,8 +741,55 @@ static int emit(yaml_emitter_t *e, yaml_event_t *ev)
 	return 0;
 }
 
-/* A string is written plain only if reading it back gives the same string. */
-static int string_needs_quotes(const char *s, size_t len)
+/* Digits at *p (1 to max of them) as a number within lo..hi; advances *p. */
+static int ts_number(const char **p, const char *end, int max, int lo, int hi)
+{
+	int n = 0, v = 0;
+
+	while (*p < end && n < max && **p >= '0' && **p <= '9') {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	return n > 0 && v >= lo && v <= hi ? v : -1;
+}
+
+/* Whether go-yaml v2 reads s as a timestamp (its allowedTimestampFormats: "2006-1-2",
+ * "2006-1-2 15:4:5.999999999", and with T or t and a zone Z or +07:00): Go's YAML quotes those. */
+static int go_timestamp(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+	char sep;
+
+	if (ts_number(&p, end, 4, 0, 9999) < 0 || p != s + 4 || p == end || *p++ != '-' ||
+	    ts_number(&p, end, 2, 1, 12) < 0 || p == end || *p++ != '-' || ts_number(&p, end, 2, 1, 31) < 0)
+		return 0;
+	if (p == end)
+		return 1;
+	sep = *p++;
+	if ((sep != 'T' && sep != 't' && sep != ' ') || ts_number(&p, end, 2, 0, 23) < 0 || p == end || *p++ != ':' ||
+	    ts_number(&p, end, 2, 0, 59) < 0 || p == end || *p++ != ':' || ts_number(&p, end, 2, 0, 59) < 0)
+		return 0;
+	if (p < end && *p == '.') {
+		const char *digits = ++p;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		if (p == digits || p - digits > 9)
+			return 0;
+	}
+	if (sep == ' ')
+		return p == end;
+	if (p < end && *p == 'Z')
+		return p + 1 == end;
+	if (p == end || (*p != '+' && *p != '-'))
+		return 0;
+	p++;
+	return ts_number(&p, end, 2, 0, 23) >= 0 && p < end && *p++ == ':' && ts_number(&p, end, 2, 0, 59) >= 0 && p == end;
+}
+
+/* A string is written plain only if reading it back gives the same string (for Go's YAML,
+ * a timestamp is not). */
+static int string_needs_quotes(const char *s, size_t len, int go)
 {
 	json_t *v;
 	int same;
@@ -756,15 +803,15 @@ static int string_needs_quotes(const char *s, size_t len)
 	json_decref(v);
 	if (!same || (len == 2 && memcmp(s, "<<", 2) == 0))
 		return 1;
-	return 0;
+	return go && go_timestamp(s, len);
 }
 
-static int emit_string(yaml_emitter_t *e, const char *s, size_t len)
+static int emit_string(yaml_emitter_t *e, const char *s, size_t len, int go)
 {
 	yaml_event_t ev;
 	yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
 
-	if (string_needs_quotes(s, len))
+	if (string_needs_quotes(s, len, go))
 		style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 	else if (memchr(s, '\n', len) != NULL)
 		style = YAML_LITERAL_SCALAR_STYLE;
@@ -797,7 +844,7 @@ static int format_real(char *buf, size_t size, double d)
 	return 0;
 }
 
-static int emit_node(yaml_emitter_t *e, const json_t *v, unsigned depth)
+static int emit_node(yaml_emitter_t *e, const json_t *v, unsigned depth, int go)
 {
 	yaml_event_t ev;
 	char num[64];
@@ -817,7 +864,7 @@ static int emit_node(yaml_emitter_t *e, const json_t *v, unsigned depth)
 		if (emit(e, &ev) < 0)
 			return cf_err_code();
 		json_object_foreach((json_t *)v, k, c) {
-			if (emit_string(e, k, strlen(k)) < 0 || emit_node(e, c, depth + 1) < 0)
+			if (emit_string(e, k, strlen(k), go) < 0 || emit_node(e, c, depth + 1, go) < 0)
 				return cf_err_code();
 		}
 		yaml_mapping_end_event_initialize(&ev);
@@ -830,12 +877,12 @@ static int emit_node(yaml_emitter_t *e, const json_t *v, unsigned depth)
 		if (emit(e, &ev) < 0)
 			return cf_err_code();
 		json_array_foreach(v, i, c)
-			if (emit_node(e, c, depth + 1) < 0)
+			if (emit_node(e, c, depth + 1, go) < 0)
 				return cf_err_code();
 		yaml_sequence_end_event_initialize(&ev);
 		return emit(e, &ev);
 	case JSON_STRING:
-		return emit_string(e, json_string_value(v), json_string_length(v));
+		return emit_string(e, json_string_value(v), json_string_length(v), go);
 	case JSON_INTEGER:
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		return emit_plain(e, num);
@@ -850,7 +897,7 @@ static int emit_node(yaml_emitter_t *e, const json_t *v, unsigned depth)
 	return cf_err_set(CF_EINVAL, "unknown JSON type");
 }
 
-static int dump_docs(cf_buf *out, const json_t *const *docs, size_t n)
+static int dump_docs(cf_buf *out, const json_t *const *docs, size_t n, int go)
 {
 	yaml_emitter_t e;
 	yaml_event_t ev;
@@ -870,7 +917,7 @@ static int dump_docs(cf_buf *out, const json_t *const *docs, size_t n)
 			rc = cf_err_set(CF_ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((rc = emit(&e, &ev)) < 0 || (rc = emit_node(&e, docs[i], 0)) < 0)
+		if ((rc = emit(&e, &ev)) < 0 || (rc = emit_node(&e, docs[i], 0, go)) < 0)
 			goto out;
 		yaml_document_end_event_initialize(&ev, 1);
 		if ((rc = emit(&e, &ev)) < 0)
@@ -887,7 +934,12 @@ out:
 
 int cf_yaml_dump(cf_buf *out, const json_t *doc)
 {
-	return dump_docs(out, &doc, 1);
+	return dump_docs(out, &doc, 1, 0);
+}
+
+int cf_yaml_dump_go(cf_buf *out, const json_t *doc)
+{
+	return dump_docs(out, &doc, 1, 1);
 }
 
 int cf_yaml_dump_all(cf_buf *out, const json_t *docs)
@@ -905,7 +957,7 @@ int cf_yaml_dump_all(cf_buf *out, const json_t *docs)
 		return cf_err_set(CF_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		list[i] = json_array_get(docs, i);
-	rc = dump_docs(out, list, n);
+	rc = dump_docs(out, list, n, 0);
 	cf_free(list);
 	return rc;
 }

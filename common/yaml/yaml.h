@@ -52,6 +52,9 @@ json_t *cf_yaml_resolve_plain(const char *s, size_t len);
 /* Appends one document as block-style YAML to out. Strings that would read back as anything
  * else are quoted, so the output round-trips and kubectl reads the same values. */
 int cf_yaml_dump(cf_buf *out, const json_t *doc);
+/* As cf_yaml_dump, but quoting as Go's YAML (go-yaml v2, what sigs.k8s.io/yaml.Marshal uses)
+ * does: also strings it would read as timestamps ("2024-01-02T03:04:05Z"). */
+int cf_yaml_dump_go(cf_buf *out, const json_t *doc);
 /* Appends every element of the array docs as a document, separated by "---". */
 int cf_yaml_dump_all(cf_buf *out, const json_t *docs);
 

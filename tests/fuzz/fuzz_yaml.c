@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_yaml.c - the YAML reader, and the writer on whatever it accepts; also the
+/* tests/fuzz/fuzz_yaml.c - the YAML reader, and the writers (plain and Go's quoting) on whatever it accepts; also the
  * kustomization reader (a key given twice keeps its last value), which must accept all that the
  * strict reader accepts, as the same single document. */
 #include "util/buf.h"
@@ -23,6 +23,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (out.len && again == NULL)
 			abort();
+		/* Go's quoting (timestamps too) reads back the same as well */
+		if (json_array_size(docs) > 0) {
+			cf_buf go = CF_BUF_INIT(16u * 1024u * 1024u);
+			json_t *back = NULL;
+			if (cf_yaml_dump_go(&go, json_array_get(docs, 0)) == 0 &&
+			    cf_yaml_load(&back, go.data ? go.data : "", go.len, "fuzz-go") == 0 &&
+			    !json_equal(json_array_get(docs, 0), back))
+				abort();
+			json_decref(back);
+			cf_buf_free(&go);
+		}
 	}
 	{
 		json_t *lax = NULL, *strict = NULL;

@@ -245,6 +245,38 @@ static void dump_output_is_block_style(void)
 	cf_buf_free(&out);
 }
 
+/* go-yaml v2 reads these as timestamps, so Go's YAML (flux's output) quotes them; the plain
+ * dump does not, and neither quotes what is no timestamp */
+static void dump_go_quotes_timestamps(void)
+{
+	static const struct { const char *s; int quoted; } cases[] = {
+		{ "2026-12-08T00:00:00Z", 1 }, { "2026-12-08", 1 }, { "2026-1-2", 1 },
+		{ "2026-12-08t10:20:30.123456789+02:00", 1 }, { "2026-12-08 10:20:30", 1 },
+		{ "2026-12-08 10:20:30Z", 0 }, { "2026-13-08", 0 }, { "2026-12-08T10:20", 0 },
+		{ "12026-12-08", 0 }, { "2026-12-08T00:00:00.1234567890Z", 0 }, { "1.5s", 0 },
+		{ "main@sha1:0123", 0 }, { "2026-12-08T00:00:00Zx", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *doc = json_pack("{s:s}", "t", cases[i].s), *back = NULL;
+		cf_buf go = CF_BUF_INIT(4096), plain = CF_BUF_INIT(4096);
+		char want[128];
+
+		CHECK_OK(cf_yaml_dump_go(&go, doc));
+		snprintf(want, sizeof(want), cases[i].quoted ? "t: \"%s\"\n" : "t: %s\n", cases[i].s);
+		CHECK_STR(go.data, want);
+		CHECK_OK(cf_yaml_load(&back, go.data, go.len, "go"));
+		CHECK(json_equal(doc, back));
+		CHECK_OK(cf_yaml_dump(&plain, doc));
+		snprintf(want, sizeof(want), "t: %s\n", cases[i].s);
+		if (strchr(cases[i].s, ' ') == NULL || !cases[i].quoted)
+			CHECK_STR(plain.data, want);
+		json_decref(doc);
+		json_decref(back);
+		cf_buf_free(&go);
+		cf_buf_free(&plain);
+	}
+}
+
 static void alloc_failures_do_not_leak(void)
 {
 	const char *y = "a: &x {b: [1, 2, {c: d}]}\ne: *x\nf:\n  <<: *x\n  g: h\n---\ni: j\n";
@@ -293,6 +325,7 @@ static void merge_deep_as_helm(void)
 
 static const cf_test_case cases[] = {
 	{ "merge_deep_as_helm", merge_deep_as_helm },
+	{ "dump_go_quotes_timestamps", dump_go_quotes_timestamps },
 	{ "scalars_resolve_as_kubectl", scalars_resolve_as_kubectl },
 	{ "special_floats_are_errors", special_floats_are_errors },
 	{ "multi_doc_skips_empty", multi_doc_skips_empty },

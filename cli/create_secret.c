@@ -147,6 +147,9 @@ static int ssh_data(secret_data *d, const char *url, const char *key_file, const
 }
 
 #define INTERVAL_FLAG(v) { "interval", CF_FLAG_STRING, &(v), "source sync interval", 0 }
+#define BASIC_AUTH_FLAGS(user, pass) \
+	{ "username|u", CF_FLAG_STRING, &(user), "basic authentication username", 0 }, \
+	{ "password|p", CF_FLAG_STRING, &(pass), "basic authentication password", 0 }
 
 int cmd_create_secret_git(int argc, char **argv, const char *name)
 {
@@ -155,8 +158,7 @@ int cmd_create_secret_git(int argc, char **argv, const char *name)
 	long bits = 2048;
 	const cf_flag own[] = {
 		{ "url", CF_FLAG_STRING, &url, "git address, e.g. ssh://git@host/org/repository", 0 },
-		{ "username|u", CF_FLAG_STRING, &user, "basic authentication username", 0 },
-		{ "password|p", CF_FLAG_STRING, &pass, "basic authentication password", 0 },
+		BASIC_AUTH_FLAGS(user, pass),
 		CLI_SSH_KEY_FLAGS(algo, bits, curve),
 		{ "ca-crt-file", CF_FLAG_STRING, &ca, "path to TLS CA certificate file used for validating self-signed certificates", 0 },
 		{ "private-key-file", CF_FLAG_STRING, &key, "path to a passwordless private key file used for authenticating to the Git SSH server", 0 },
@@ -245,8 +247,7 @@ int cmd_create_secret_helm(int argc, char **argv, const char *name)
 {
 	const char *user = NULL, *pass = NULL, *crt = NULL, *key = NULL, *ca = NULL, *interval = "1m", *type = NULL;
 	const cf_flag own[] = {
-		{ "username|u", CF_FLAG_STRING, &user, "basic authentication username", 0 },
-		{ "password|p", CF_FLAG_STRING, &pass, "basic authentication password", 0 },
+		BASIC_AUTH_FLAGS(user, pass),
 		TLS_FLAGS(crt, key, ca),
 		INTERVAL_FLAG(interval),
 		CLI_CREATE_FLAGS,
@@ -321,8 +322,7 @@ int cmd_create_secret_oci(int argc, char **argv, const char *name)
 	const char *url = NULL, *user = NULL, *pass = NULL, *interval = "1m";
 	const cf_flag own[] = {
 		{ "url", CF_FLAG_STRING, &url, "oci repository address e.g ghcr.io/stefanprodan/charts", 0 },
-		{ "username|u", CF_FLAG_STRING, &user, "basic authentication username", 0 },
-		{ "password|p", CF_FLAG_STRING, &pass, "basic authentication password", 0 },
+		BASIC_AUTH_FLAGS(user, pass),
 		INTERVAL_FLAG(interval),
 		CLI_CREATE_FLAGS,
 	};
@@ -444,8 +444,7 @@ int cmd_create_secret_proxy(int argc, char **argv, const char *name)
 	const char *address = NULL, *user = NULL, *pass = NULL, *interval = "1m";
 	const cf_flag own[] = {
 		{ "address", CF_FLAG_STRING, &address, "proxy address", 0 },
-		{ "username|u", CF_FLAG_STRING, &user, "basic authentication username", 0 },
-		{ "password|p", CF_FLAG_STRING, &pass, "basic authentication password", 0 },
+		BASIC_AUTH_FLAGS(user, pass),
 		INTERVAL_FLAG(interval),
 		CLI_CREATE_FLAGS,
 	};

@@ -125,13 +125,13 @@ expect source_helm_credentials 1 "" $C --timeout 3s create source helm charts --
 expect helm_secret_ref 0 "helm-charts" kubectl -n "$NS" get helmrepository charts -o jsonpath='{.spec.secretRef.name}'
 expect helm_secret_type 0 "kubernetes.io/basic-auth" kubectl -n "$NS" get secret helm-charts -o jsonpath='{.type}'
 
-# secret receiver: the token and the webhook URL annotation; a Receiver on that Secret gets the
-# same path from the notification-controller
+# secret receiver: the token and the webhook URL annotation; a Receiver of the Secret's name (flux
+# computes the path with the Secret's name, the controller with the Receiver's) gets that path
 expect create_secret_receiver 0 "receiver secret 'hook-token' created" $C create secret receiver hook-token --type=github --hostname=flux.example.com --token="$SECRET_WORD"
 expect secret_receiver_token 0 "$SECRET_WORD" sh -c "kubectl -n $NS get secret hook-token -o jsonpath='{.data.token}' | base64 -d"
-expect receiver_on_secret 0 "generated webhook URL /hook/" $C create receiver hooked --type=github --event=push --secret-ref=hook-token --resource=GitRepository/webapp
+expect receiver_on_secret 0 "generated webhook URL /hook/" $C create receiver hook-token --type=github --event=push --secret-ref=hook-token --resource=GitRepository/webapp
 url=$(kubectl -n "$NS" get secret hook-token -o jsonpath='{.metadata.annotations.notification\.toolkit\.fluxcd\.io/webhook}')
-path=$(kubectl -n "$NS" get receiver hooked -o jsonpath='{.status.webhookPath}')
+path=$(kubectl -n "$NS" get receiver hook-token -o jsonpath='{.status.webhookPath}')
 if [ -n "$path" ] && [ "$url" = "https://flux.example.com$path" ]; then ok secret_receiver_url_matches_receiver
 else ko secret_receiver_url_matches_receiver "annotation '$url', Receiver path '$path'"; fi
 expect create_secret_receiver_generated 0 "created" $C create secret receiver gen-token --type=gcr --hostname=h.example.com --email-claim=sa@p.iam

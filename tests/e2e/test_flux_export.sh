@@ -353,7 +353,6 @@ refused chart_source_empty create source chart podinfo --source= --chart=podinfo
 refused chart_verify_provider create source chart podinfo --source=HelmRepository/podinfo --chart=podinfo --verify-provider=notation
 refused chart_secret_without_provider create source chart podinfo --source=HelmRepository/podinfo --chart=podinfo --verify-secret-ref=k
 refused chart_issuer_without_provider create source chart podinfo --source=HelmRepository/podinfo --chart=podinfo --verify-issuer=i
-refused chart_interval create source chart podinfo --source=HelmRepository/podinfo --chart=podinfo --interval=soon
 refused name_invalid create source git Pod_Info --url=$PODINFO --branch=main
 
 echo "$passed passed, $failed failed"

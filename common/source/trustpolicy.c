@@ -405,12 +405,12 @@ static int dn_parse(json_t *dn, const char *text)
 		}
 		if (end && tn == 0 && vn == 0 && !in_value && attrs == 0)
 			break;   /* the empty DN */
-		if (!in_value)
-			return cf_err_set(CF_EINVAL, "parsing distinguished name (DN) %s failed with err: DN ended with incomplete type, value pair. A valid DN must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard",
-					  quote(q, text));
 		type[tn] = value[vn] = '\0';
 		trim(type);
 		trim(value);
+		if (!in_value || *type == '\0')
+			return cf_err_set(CF_EINVAL, "parsing distinguished name (DN) %s failed with err: DN ended with incomplete type, value pair. A valid DN must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard",
+					  quote(q, text));
 		if (multi)
 			return cf_err_set(CF_EINVAL, "distinguished name (DN) %s has multi-valued RDN attributes, remove multi-valued RDN attributes as they are not supported",
 					  quote(q, text));

@@ -319,6 +319,7 @@ policy identity_separator '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',
 policy identity_no_value '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:"]}]}'
 policy dn_mandatory '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:C=US"]}]}'
 policy dn_incomplete '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:C=US,ST=WA,O=x,foo"]}]}'
+policy dn_empty_type '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:C=US,ST=WA,O=x,=y"]}]}'
 policy dn_hash '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:C=#0101"]}]}'
 policy dn_multi '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:C=US+ST=WA,O=x"]}]}'
 policy dn_duplicate '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:C=US,ST=WA,S=OR,O=x"]}]}'

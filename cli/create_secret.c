@@ -13,8 +13,12 @@
 #include "util/err.h"
 #include "util/sha256.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SECRET_FILE_MAX (1u << 20)
@@ -39,6 +43,26 @@ static void secret_data_free(secret_data *d)
 	}
 }
 
+/* b = the file at path; 0, or negative with Go's words for what failed ("open PATH: no such file
+ * or directory", "read PATH: is a directory"), as flux's os.ReadFile errors read. */
+static int read_file(cf_buf *b, const char *path)
+{
+	struct stat st;
+	char why[128];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), dir;
+
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		why[0] = (char)tolower((unsigned char)why[0]);
+		return cf_err_set(CF_EIO, "open %s: %s", path, why);
+	}
+	dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+	close(fd);
+	if (dir)
+		return cf_err_set(CF_EIO, "read %s: is a directory", path);
+	return cf_buf_read_file(b, path);
+}
+
 /* stringData[key] = the file at path (when given); 0, or 1 after flux's words (what). */
 static int add_file(secret_data *d, const char *key, const char *path, const char *what)
 {
@@ -50,7 +74,7 @@ static int add_file(secret_data *d, const char *key, const char *path, const cha
 		return cli_fail(1, "%s: more than %d files", what, SECRET_FILES_MAX - 1);
 	b = &d->files[d->nfiles++];
 	*b = (cf_buf)CF_BUF_INIT(SECRET_FILE_MAX);
-	if (cf_buf_read_file(b, path) < 0)
+	if (read_file(b, path) < 0)
 		return cli_fail(1, "%s: %s", what, cf_err_msg());
 	json_object_set_new(d->string_data, key, json_stringn(b->data ? b->data : "", b->len));
 	return 0;
@@ -483,7 +507,7 @@ static int notation_certs(secret_data *d, const cf_flag_list *files)
 		} else {
 			b = &d->files[d->nfiles++];
 			*b = (cf_buf)CF_BUF_INIT(SECRET_FILE_MAX);
-			if (cf_buf_read_file(b, path) < 0)
+			if (read_file(b, path) < 0)
 				at += (size_t)snprintf(msg + at, sizeof(msg) - at, "%sunable to read TLS CA file: %s", at ? "\n" : "", cf_err_msg());
 			else
 				json_object_set_new(d->string_data, base, json_stringn(b->data ? b->data : "", b->len));

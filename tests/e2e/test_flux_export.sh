@@ -282,6 +282,11 @@ refused secret_notation_no_cert create secret notation notation-cfg --trust-poli
 refused secret_notation_no_policy create secret notation notation-cfg --ca-cert-file=$N/root.crt
 refused secret_notation_cert_suffix create secret notation notation-cfg --trust-policy-file=$N/trustpolicy.json --ca-cert-file=$V/one.yaml
 refused secret_notation_cert_suffixes create secret notation notation-cfg --trust-policy-file=$N/trustpolicy.json --ca-cert-file=$V/one.yaml --ca-cert-file=$V/two.yaml
+refused secret_notation_policy_missing create secret notation notation-cfg --trust-policy-file=$N/nope.json --ca-cert-file=$N/root.crt
+refused secret_notation_policy_dir create secret notation notation-cfg --trust-policy-file=$N --ca-cert-file=$N/root.crt
+refused secret_notation_cert_missing create secret notation notation-cfg --trust-policy-file=$N/trustpolicy.json --ca-cert-file=$N/nope.crt
+refused secret_notation_cert_missing_and_suffix create secret notation notation-cfg --trust-policy-file=$N/trustpolicy.json --ca-cert-file=$V/one.yaml,$N/nope.crt
+refused secret_git_ca_missing create secret git podinfo-auth --url=https://host/repo --username=u --password=p --ca-crt-file=$N/nope.crt
 # trust policies flux refuses, each with the words of the rule it breaks
 policy() { n=$1; shift; printf '%s' "$*" >"$WORK/$n.json"; refused "secret_notation_policy_$n" create secret notation notation-cfg --trust-policy-file="$WORK/$n.json" --ca-cert-file=$N/root.crt; }
 P='"registryScopes":["*"],"signatureVerification":{"level":"strict"},"trustStores":["ca:x"]'

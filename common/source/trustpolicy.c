@@ -5,6 +5,7 @@
 
 #include "util/err.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,29 +137,195 @@ static int decode_struct(const json_t *obj, const go_field *fields, const char *
 	return 0;
 }
 
-/* Go's words for a syntax error jansson found (Go checks the whole text before decoding): the
- * end of input, text after the value, or else the character jansson stopped at, in Go's words
- * for a character where a value should begin. */
+/* ---- syntax errors in Go's words: a scan as encoding/json's checkValid makes it ---- */
+
+#define GO_MAX_DEPTH 10000
+
+typedef struct go_scan {
+	const unsigned char *s;
+	size_t n, i;
+	int depth;
+} go_scan;
+
+/* "invalid character 'c' <context>" at the scan's place (c as Go's quoteChar writes it), or
+ * the end of input there. */
+static int scan_fail(const go_scan *sc, const char *context)
+{
+	unsigned char c;
+	char shown[8];
+
+	if (sc->i >= sc->n)
+		return cf_err_set(CF_EINVAL, "unexpected end of JSON input");
+	c = sc->s[sc->i];
+	if (c == '\'' || c == '\n' || c == '\t' || c == '\r')
+		snprintf(shown, sizeof(shown), "\\%c", c == '\'' ? '\'' : c == '\n' ? 'n' : c == '\t' ? 't' : 'r');
+	else if (c < 0x20 || c == 0x7f)
+		snprintf(shown, sizeof(shown), "\\x%02x", c);
+	else if (c >= 0x80)   /* a byte of a UTF-8 sequence, as Go quotes the rune it starts */
+		snprintf(shown, sizeof(shown), "\\x%02x", c);
+	else
+		snprintf(shown, sizeof(shown), "%c", c);
+	return cf_err_set(CF_EINVAL, "invalid character '%s' %s", shown, context);
+}
+
+/* The same inside a token, where Go's end of input is a space it feeds the scanner. */
+static int scan_fail_token(const go_scan *sc, const char *context)
+{
+	if (sc->i >= sc->n)
+		return cf_err_set(CF_EINVAL, "invalid character ' ' %s", context);
+	return scan_fail(sc, context);
+}
+
+static void scan_space(go_scan *sc)
+{
+	while (sc->i < sc->n && strchr(" \t\r\n", sc->s[sc->i]) && sc->s[sc->i])
+		sc->i++;
+}
+
+static int scan_digits(go_scan *sc, const char *context)
+{
+	if (sc->i >= sc->n || sc->s[sc->i] < '0' || sc->s[sc->i] > '9')
+		return scan_fail_token(sc, context);
+	while (sc->i < sc->n && sc->s[sc->i] >= '0' && sc->s[sc->i] <= '9')
+		sc->i++;
+	return 0;
+}
+
+static int scan_number(go_scan *sc)
+{
+	int rc;
+
+	if (sc->s[sc->i] == '-')
+		sc->i++;
+	if (sc->i < sc->n && sc->s[sc->i] == '0')
+		sc->i++;
+	else if ((rc = scan_digits(sc, "in numeric literal")) < 0)
+		return rc;
+	if (sc->i < sc->n && sc->s[sc->i] == '.') {
+		sc->i++;
+		if ((rc = scan_digits(sc, "after decimal point in numeric literal")) < 0)
+			return rc;
+	}
+	if (sc->i < sc->n && (sc->s[sc->i] == 'e' || sc->s[sc->i] == 'E')) {
+		sc->i++;
+		if (sc->i < sc->n && (sc->s[sc->i] == '+' || sc->s[sc->i] == '-'))
+			sc->i++;
+		return scan_digits(sc, "in exponent of numeric literal");
+	}
+	return 0;
+}
+
+static int scan_string(go_scan *sc)
+{
+	for (sc->i++; sc->i < sc->n; sc->i++) {
+		unsigned char c = sc->s[sc->i];
+
+		if (c == '"') {
+			sc->i++;
+			return 0;
+		}
+		if (c < 0x20)
+			return scan_fail(sc, "in string literal");
+		if (c != '\\')
+			continue;
+		if (++sc->i < sc->n && strchr("\"\\/bfnrt", sc->s[sc->i]) && sc->s[sc->i])
+			continue;
+		if (sc->i >= sc->n || sc->s[sc->i] != 'u')
+			return scan_fail_token(sc, "in string escape code");
+		for (int k = 0; k < 4; k++)
+			if (++sc->i >= sc->n || !isxdigit(sc->s[sc->i]))
+				return scan_fail_token(sc, "in \\u hexadecimal character escape");
+	}
+	return scan_fail(sc, "");
+}
+
+static int scan_literal(go_scan *sc, const char *word)
+{
+	for (size_t k = 0; word[k]; k++, sc->i++)
+		if (sc->i >= sc->n || sc->s[sc->i] != (unsigned char)word[k]) {
+			char context[64];
+			snprintf(context, sizeof(context), "in literal %s (expecting '%c')", word, word[k]);
+			return scan_fail_token(sc, context);
+		}
+	return 0;
+}
+
+static int scan_value(go_scan *sc);
+
+/* a '{' or '[' body, the opening character taken */
+static int scan_compound(go_scan *sc, int object)
+{
+	int rc;
+
+	if (++sc->depth > GO_MAX_DEPTH)
+		return scan_fail(sc, "exceeded max depth");
+	sc->i++;
+	scan_space(sc);
+	if (sc->i < sc->n && sc->s[sc->i] == (object ? '}' : ']')) {
+		sc->i++;
+		sc->depth--;
+		return 0;
+	}
+	for (;;) {
+		if (object) {
+			scan_space(sc);
+			if (sc->i >= sc->n || sc->s[sc->i] != '"')
+				return scan_fail(sc, "looking for beginning of object key string");
+			if ((rc = scan_string(sc)) < 0)
+				return rc;
+			scan_space(sc);
+			if (sc->i >= sc->n || sc->s[sc->i] != ':')
+				return scan_fail(sc, "after object key");
+			sc->i++;
+		}
+		if ((rc = scan_value(sc)) < 0)
+			return rc;
+		scan_space(sc);
+		if (sc->i < sc->n && sc->s[sc->i] == ',') {
+			sc->i++;
+			continue;
+		}
+		if (sc->i < sc->n && sc->s[sc->i] == (object ? '}' : ']')) {
+			sc->i++;
+			sc->depth--;
+			return 0;
+		}
+		return scan_fail(sc, object ? "after object key:value pair" : "after array element");
+	}
+}
+
+static int scan_value(go_scan *sc)
+{
+	unsigned char c;
+
+	scan_space(sc);
+	if (sc->i >= sc->n)
+		return scan_fail(sc, "");
+	c = sc->s[sc->i];
+	if (c == '{' || c == '[')
+		return scan_compound(sc, c == '{');
+	if (c == '"')
+		return scan_string(sc);
+	if (c == '-' || (c >= '0' && c <= '9'))
+		return scan_number(sc);
+	if (c == 't' || c == 'f' || c == 'n')
+		return scan_literal(sc, c == 't' ? "true" : c == 'f' ? "false" : "null");
+	return scan_fail(sc, "looking for beginning of value");
+}
+
+/* Go's words for what jansson refused; text Go takes but jansson does not (bytes that are not
+ * UTF-8) is told in jansson's. */
 static int syntax_error(const json_error_t *e, const char *text, size_t len)
 {
-	size_t at = (size_t)e->position;
-	json_error_t whole;
-	json_t *v;
+	go_scan sc = { (const unsigned char *)text, len, 0, 0 };
+	int rc = scan_value(&sc);
 
-	if (json_error_code(e) == json_error_end_of_input_expected &&
-	    (v = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_DISABLE_EOF_CHECK, &whole)) != NULL) {
-		json_decref(v);
-		for (at = (size_t)whole.position; at < len && strchr(" \t\r\n", text[at]); at++)
-			;
-		if (at < len)
-			return cf_err_set(CF_EINVAL, "invalid character '%c' after top-level value", text[at]);
-	}
-	if (json_error_code(e) == json_error_premature_end_of_input || len == 0)
-		return cf_err_set(CF_EINVAL, "unexpected end of JSON input");
-	at = at > 0 ? at - 1 : 0;   /* jansson stops after the token it could not take */
-	if (at >= len)
-		return cf_err_set(CF_EINVAL, "unexpected end of JSON input");
-	return cf_err_set(CF_EINVAL, "invalid character '%c' looking for beginning of value", text[at]);
+	if (rc < 0)
+		return rc;
+	scan_space(&sc);
+	if (sc.i < sc.n)
+		return scan_fail(&sc, "after top-level value");
+	return cf_err_set(CF_EINVAL, "%s", e->text);
 }
 
 static int load(json_t **out, const char *text, size_t len)

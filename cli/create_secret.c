@@ -34,6 +34,12 @@ typedef struct secret_data {
 
 static void secret_data_free(secret_data *d)
 {
+	const char *key;
+	json_t *v;
+
+	/* every value is a credential or beside one: wiped in jansson's copy too */
+	json_object_foreach(d->string_data, key, v)
+		cf_wipe((void *)json_string_value(v), json_string_length(v));
 	json_decref(d->string_data);
 	json_decref(d->annotations);
 	for (size_t i = 0; i < d->nfiles; i++) {

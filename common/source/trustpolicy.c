@@ -360,7 +360,8 @@ int cf_trustpolicy_decode(const char *text, size_t len)
 
 /* ---- reading the decoded document as Go would hold it ---- */
 
-/* The value of field name in obj: the last key naming it that is not null, as Go assigns them. */
+/* The value of field name in obj: the last key naming it that is not null, as Go assigns them.
+ * The three structs' field names are all different, so a name says its struct. */
 static const json_t *member(const json_t *obj, const char *name)
 {
 	const json_t *found = NULL, *v;

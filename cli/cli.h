@@ -136,6 +136,12 @@ int cmd_create_secret_helm(int argc, char **argv, const char *name);
 int cmd_create_secret_oci(int argc, char **argv, const char *name);
 int cmd_create_secret_tls(int argc, char **argv, const char *name);
 int cmd_create_secret_githubapp(int argc, char **argv, const char *name);
+int cmd_create_secret_receiver(int argc, char **argv, const char *name);
+int cmd_create_secret_proxy(int argc, char **argv, const char *name);
+int cmd_create_secret_notation(int argc, char **argv, const char *name);
+int cmd_create_source_chart(int argc, char **argv, const char *name);
+/* --type of a Receiver (create receiver, create secret receiver): 0, or 1 after flux's words. */
+int cli_receiver_type_check(const char *type);
 int cmd_create_image_update(int argc, char **argv, const char *name);
 int cmd_create_image_repository(int argc, char **argv, const char *name);
 int cmd_create_image_policy(int argc, char **argv, const char *name);
@@ -188,6 +194,10 @@ extern cli_install_args cli_install;
 /* What install applies: CRDs, the namespace, and the chosen components (comma separated) plus
  * --components-extra, laid out as cli_install says. */
 int cli_install_manifests(json_t **out, const char *components, const char *ns);
+/* nbytes (at most 64) random bytes from /dev/urandom as lowercase hex into out (2 * nbytes + 1
+ * bytes); 0, or 1 after the error. The caller wipes out. */
+#define CLI_TOKEN_BYTES 32
+int cli_random_hex(char *out, size_t nbytes);
 /* Creates the controllers' internal token Secret in ns unless it exists; prints the outcome. */
 int cli_install_token(cf_kube *k, const char *ns);
 /* Waits until the object's controller reports it Ready; prints the outcome (0 ready, 1 not). */

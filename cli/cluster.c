@@ -588,7 +588,7 @@ int cli_go_duration(char *out, const char *flag, const char *text)
 	long ms;
 
 	if (cf_duration_parse(&ms, text) < 0)
-		return cli_fail(CLI_EXIT_USAGE, "invalid argument \"%s\" for \"--%s\" flag: %s", text, flag, cf_err_msg());
+		return cli_fail(1, "invalid argument \"%s\" for \"--%s\" flag: %s", text, flag, cf_err_msg());
 	cf_duration_format(out, ms);
 	return 0;
 }
@@ -908,11 +908,14 @@ static create_fn create_maker(int argc, char **argv, int *used)
 		{ "Provider", cmd_create_alert_provider }, { "Receiver", cmd_create_receiver },
 		{ "Bucket", cmd_create_source_bucket }, { "ImageUpdateAutomation", cmd_create_image_update },
 		{ "ImageRepository", cmd_create_image_repository }, { "ImagePolicy", cmd_create_image_policy },
+		{ "HelmChart", cmd_create_source_chart },
 	};
 	static const struct { const char *w1, *w2; create_fn create; } words[] = {
 		{ "tenant", NULL, cmd_create_tenant }, { "secret", "git", cmd_create_secret_git },
 		{ "secret", "helm", cmd_create_secret_helm }, { "secret", "oci", cmd_create_secret_oci },
 		{ "secret", "tls", cmd_create_secret_tls }, { "secret", "githubapp", cmd_create_secret_githubapp },
+		{ "secret", "receiver", cmd_create_secret_receiver }, { "secret", "proxy", cmd_create_secret_proxy },
+		{ "secret", "notation", cmd_create_secret_notation },
 	};
 	const char *av, *kind;
 

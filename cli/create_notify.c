@@ -12,6 +12,16 @@
 static const char *const RECEIVER_TYPES[] = { "generic", "generic-hmac", "github", "gitlab", "bitbucket", "harbor",
 					      "dockerhub", "quay", "gcr", "nexus", "acr", "cdevents", NULL };
 
+int cli_receiver_type_check(const char *type)
+{
+	if (*type == '\0')
+		return cli_fail(1, "invalid argument \"\" for \"--type\" flag: no receiver type given, please specify the receiver type");
+	if (!cli_one_of(type, RECEIVER_TYPES))
+		return cli_fail(1, "invalid argument \"%s\" for \"--type\" flag: receiver type '%s' is not supported, must be one of: generic, generic-hmac, github, gitlab, bitbucket, harbor, dockerhub, quay, gcr, nexus, acr, cdevents",
+				type, type);
+	return 0;
+}
+
 /* "<kind>/<name>[.<namespace>]" as flux's ParseObjectKindName[Namespace] splits it: the kind
  * only when there is exactly one '/', the namespace after the first '.' of the name. NULL when
  * it has no kind. */
@@ -141,10 +151,9 @@ int cmd_create_receiver(int argc, char **argv, const char *name)
 	int rc = parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
 		       "usage: cflux create receiver NAME --type T --secret-ref S --resource KIND/NAME [--event E]");
 
-	if (rc == 0 && type && !cli_one_of(type, RECEIVER_TYPES))
-		rc = cli_fail(CLI_EXIT_USAGE, "invalid argument \"%s\" for \"--type\" flag: receiver type '%s' is not supported, must be one of: generic, generic-hmac, github, gitlab, bitbucket, harbor, dockerhub, quay, gcr, nexus, acr, cdevents",
-			      type, type);
-	else if (rc == 0 && type == NULL)
+	if (rc == 0 && type)
+		rc = cli_receiver_type_check(type);
+	if (rc == 0 && type == NULL)
 		rc = cli_fail(1, "Receiver type is required");
 	else if (rc == 0 && (secret == NULL || *secret == '\0'))
 		rc = cli_fail(1, "secret ref is required");

@@ -1,37 +1,72 @@
-/* cli/create_secret.c - cflux create secret git | helm | oci | tls | githubapp: the Secrets
- * Flux's sources read, with flux's keys, types and --export output. The values are credentials:
+/* cli/create_secret.c - cflux create secret git | helm | oci | tls | githubapp | proxy | receiver |
+ * notation: the Secrets Flux's sources and receivers read, with flux's keys, types and --export output. The values are credentials:
  * they go to the API server or to stdout with --export, never to a log line. */
 #include "cli.h"
 #include "sshkey.h"
 
 #include "source/git.h"
+#include "source/trustpolicy.h"
 
 #include "util/alloc.h"
 #include "util/base64.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/sha256.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SECRET_FILE_MAX (1u << 20)
+#define SECRET_FILES_MAX 32
 
-/* What a secret command collected: the files' contents (owned) and the string data. */
+/* What a secret command collected: the files' contents (owned), the string data and the
+ * annotations (NULL: none). */
 typedef struct secret_data {
-	json_t *string_data;
-	cf_buf files[3];
+	json_t *string_data, *annotations;
+	cf_buf files[SECRET_FILES_MAX];
 	size_t nfiles;
 } secret_data;
 
 static void secret_data_free(secret_data *d)
 {
+	const char *key;
+	json_t *v;
+
+	/* every value is a credential or beside one: wiped in jansson's copy too */
+	json_object_foreach(d->string_data, key, v)
+		cf_wipe((void *)json_string_value(v), json_string_length(v));
 	json_decref(d->string_data);
+	json_decref(d->annotations);
 	for (size_t i = 0; i < d->nfiles; i++) {
 		if (d->files[i].data)
 			memset(d->files[i].data, 0, d->files[i].len);
 		cf_buf_free(&d->files[i]);
 	}
+}
+
+/* b = the file at path; 0, or negative with Go's words for what failed ("open PATH: no such file
+ * or directory", "read PATH: is a directory"), as flux's os.ReadFile errors read. */
+static int read_file(cf_buf *b, const char *path)
+{
+	struct stat st;
+	char why[128];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), dir;
+
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		why[0] = (char)tolower((unsigned char)why[0]);
+		return cf_err_set(CF_EIO, "open %s: %s", path, why);
+	}
+	dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+	close(fd);
+	if (dir)
+		return cf_err_set(CF_EIO, "read %s: is a directory", path);
+	return cf_buf_read_file(b, path);
 }
 
 /* stringData[key] = the file at path (when given); 0, or 1 after flux's words (what). */
@@ -41,9 +76,11 @@ static int add_file(secret_data *d, const char *key, const char *path, const cha
 
 	if (path == NULL || *path == '\0')
 		return 0;
+	if (d->nfiles == SECRET_FILES_MAX)
+		return cli_fail(1, "%s: more than %d files", what, SECRET_FILES_MAX - 1);
 	b = &d->files[d->nfiles++];
 	*b = (cf_buf)CF_BUF_INIT(SECRET_FILE_MAX);
-	if (cf_buf_read_file(b, path) < 0)
+	if (read_file(b, path) < 0)
 		return cli_fail(1, "%s: %s", what, cf_err_msg());
 	json_object_set_new(d->string_data, key, json_stringn(b->data ? b->data : "", b->len));
 	return 0;
@@ -57,6 +94,8 @@ static void add_string(secret_data *d, const char *key, const char *v)
 
 /* create secret tls prints with Print, the others with Println (one more newline) */
 static int tls_export;
+/* what flux calls the secret in its "created" line ("receiver ", "proxy ", ...) */
+static const char *secret_what = "";
 
 /* The Secret (type NULL: none, as flux's git secret has) applied, or printed with --export. */
 static int secret_out(const char *name, const char *type, secret_data *d)
@@ -69,6 +108,8 @@ static int secret_out(const char *name, const char *type, secret_data *d)
 
 	if (type)
 		json_object_set_new(s, "type", json_string(type));
+	if (d->annotations)
+		json_object_set(json_object_get(s, "metadata"), "annotations", d->annotations);
 	if (json_object_size(d->string_data) == 0)
 		json_object_del(s, "stringData");   /* omitempty, as Go marshals it */
 	if ((rc = cli_create_labels(s)) != 0 || cli_create.export) {
@@ -88,7 +129,7 @@ static int secret_out(const char *name, const char *type, secret_data *d)
 	if (cf_kube_apply(k, NULL, s, &ao) < 0)
 		rc = cli_fail(1, "Secret '%s/%s': %s", cli.namespace, name, cf_err_msg());
 	else
-		cli_ok("secret '%s' created in '%s' namespace", name, cli.namespace);
+		cli_ok("%ssecret '%s' created in '%s' namespace", secret_what, name, cli.namespace);
 	cf_kube_free(k);
 	json_decref(s);
 	return rc;
@@ -136,6 +177,9 @@ static int ssh_data(secret_data *d, const char *url, const char *key_file, const
 }
 
 #define INTERVAL_FLAG(v) { "interval", CF_FLAG_STRING, &(v), "source sync interval", 0 }
+#define BASIC_AUTH_FLAGS(user, pass) \
+	{ "username|u", CF_FLAG_STRING, &(user), "basic authentication username", 0 }, \
+	{ "password|p", CF_FLAG_STRING, &(pass), "basic authentication password", 0 }
 
 int cmd_create_secret_git(int argc, char **argv, const char *name)
 {
@@ -144,8 +188,7 @@ int cmd_create_secret_git(int argc, char **argv, const char *name)
 	long bits = 2048;
 	const cf_flag own[] = {
 		{ "url", CF_FLAG_STRING, &url, "git address, e.g. ssh://git@host/org/repository", 0 },
-		{ "username|u", CF_FLAG_STRING, &user, "basic authentication username", 0 },
-		{ "password|p", CF_FLAG_STRING, &pass, "basic authentication password", 0 },
+		BASIC_AUTH_FLAGS(user, pass),
 		CLI_SSH_KEY_FLAGS(algo, bits, curve),
 		{ "ca-crt-file", CF_FLAG_STRING, &ca, "path to TLS CA certificate file used for validating self-signed certificates", 0 },
 		{ "private-key-file", CF_FLAG_STRING, &key, "path to a passwordless private key file used for authenticating to the Git SSH server", 0 },
@@ -234,8 +277,7 @@ int cmd_create_secret_helm(int argc, char **argv, const char *name)
 {
 	const char *user = NULL, *pass = NULL, *crt = NULL, *key = NULL, *ca = NULL, *interval = "1m", *type = NULL;
 	const cf_flag own[] = {
-		{ "username|u", CF_FLAG_STRING, &user, "basic authentication username", 0 },
-		{ "password|p", CF_FLAG_STRING, &pass, "basic authentication password", 0 },
+		BASIC_AUTH_FLAGS(user, pass),
 		TLS_FLAGS(crt, key, ca),
 		INTERVAL_FLAG(interval),
 		CLI_CREATE_FLAGS,
@@ -310,8 +352,7 @@ int cmd_create_secret_oci(int argc, char **argv, const char *name)
 	const char *url = NULL, *user = NULL, *pass = NULL, *interval = "1m";
 	const cf_flag own[] = {
 		{ "url", CF_FLAG_STRING, &url, "oci repository address e.g ghcr.io/stefanprodan/charts", 0 },
-		{ "username|u", CF_FLAG_STRING, &user, "basic authentication username", 0 },
-		{ "password|p", CF_FLAG_STRING, &pass, "basic authentication password", 0 },
+		BASIC_AUTH_FLAGS(user, pass),
 		INTERVAL_FLAG(interval),
 		CLI_CREATE_FLAGS,
 	};
@@ -364,6 +405,153 @@ int cmd_create_secret_githubapp(int argc, char **argv, const char *name)
 		add_string(&d, "githubAppBaseURL", base);
 		rc = secret_out(name, "Opaque", &d);
 	}
+	secret_data_free(&d);
+	return rc < 0 ? 0 : rc;
+}
+
+/* https://<host>/hook/<hex sha256 of token, name and namespace>: the path notification-controller
+ * gives the Receiver whose Secret this is (Receiver.GetWebhookPath). */
+static void webhook_url(char *out, size_t size, const char *host, const char *token, const char *name)
+{
+	unsigned char sum[32];
+	char digest[72];
+	cf_sha256 h;
+
+	cf_sha256_init(&h);
+	cf_sha256_update(&h, token, strlen(token));
+	cf_sha256_update(&h, name, strlen(name));
+	cf_sha256_update(&h, cli.namespace, strlen(cli.namespace));
+	cf_sha256_final(&h, sum);
+	cf_sha256_digest_string(digest, sum);
+	snprintf(out, size, "https://%s/hook/%s", host, digest + strlen("sha256:"));
+}
+
+int cmd_create_secret_receiver(int argc, char **argv, const char *name)
+{
+	const char *type = NULL, *token = NULL, *host = NULL, *email = NULL, *audience = NULL, *interval = "1m";
+	const cf_flag own[] = {
+		{ "type", CF_FLAG_STRING, &type, "the receiver type", 0 },
+		{ "token", CF_FLAG_STRING, &token, "webhook token used for payload validation and URL computation, auto-generated if not specified", 0 },
+		{ "hostname", CF_FLAG_STRING, &host, "hostname for the webhook URL e.g. flux.example.com", 0 },
+		{ "email-claim", CF_FLAG_STRING, &email, "IAM service account email, required for gcr type", 0 },
+		{ "audience-claim", CF_FLAG_STRING, &audience, "custom OIDC token audience for gcr type, defaults to the webhook URL", 0 },
+		INTERVAL_FLAG(interval),
+		CLI_CREATE_FLAGS,
+	};
+	secret_data d = { .string_data = json_object() };
+	char made[2 * CLI_TOKEN_BYTES + 1] = "", url[1024];
+	int rc = parse(own, sizeof(own) / sizeof(own[0]), argc, argv, "usage: cflux create secret receiver NAME --type T --hostname H [--token T] [--email-claim E [--audience-claim A]]");
+	int gcr = type && strcmp(type, "gcr") == 0;
+
+	if (rc == 0 && type)
+		rc = cli_receiver_type_check(type);
+	if (rc == 0 && type == NULL)
+		rc = cli_fail(1, "--type is required");
+	else if (rc == 0 && (host == NULL || *host == '\0'))
+		rc = cli_fail(1, "--hostname is required");
+	else if (rc == 0 && gcr && (email == NULL || *email == '\0'))
+		rc = cli_fail(1, "--email-claim is required for gcr receiver type");
+	if (rc == 0 && (token == NULL || *token == '\0') && (rc = cli_random_hex(made, CLI_TOKEN_BYTES)) == 0)
+		token = made;
+	if (rc == 0) {
+		webhook_url(url, sizeof(url), host, token, name);
+		add_string(&d, "token", token);
+		d.annotations = json_pack("{s:s}", "notification.toolkit.fluxcd.io/webhook", url);
+		if (gcr) {
+			add_string(&d, "email", email);
+			add_string(&d, "audience", audience && *audience ? audience : url);
+		}
+		secret_what = "receiver ";
+		rc = secret_out(name, NULL, &d);
+	}
+	cf_wipe(made, sizeof(made));
+	secret_data_free(&d);
+	return rc < 0 ? 0 : rc;
+}
+
+int cmd_create_secret_proxy(int argc, char **argv, const char *name)
+{
+	const char *address = NULL, *user = NULL, *pass = NULL, *interval = "1m";
+	const cf_flag own[] = {
+		{ "address", CF_FLAG_STRING, &address, "proxy address", 0 },
+		BASIC_AUTH_FLAGS(user, pass),
+		INTERVAL_FLAG(interval),
+		CLI_CREATE_FLAGS,
+	};
+	secret_data d = { .string_data = json_object() };
+	int rc = parse(own, sizeof(own) / sizeof(own[0]), argc, argv, "usage: cflux create secret proxy NAME --address URL [--username U --password P]");
+
+	if (rc == 0 && (address == NULL || *address == '\0'))
+		rc = cli_fail(1, "address is required");
+	if (rc == 0) {
+		add_string(&d, "address", address);
+		add_string(&d, "username", user);
+		add_string(&d, "password", pass);
+		secret_what = "proxy ";
+		rc = secret_out(name, "Opaque", &d);
+	}
+	secret_data_free(&d);
+	return rc < 0 ? 0 : rc;
+}
+
+/* stringData[<file's base name>] = each --ca-cert-file, which must end in .crt or .pem; every
+ * failure is told, one a line, as flux joins them. 0 or 1. */
+static int notation_certs(secret_data *d, const cf_flag_list *files)
+{
+	char msg[4096] = "";
+	size_t at = 0;
+
+	for (size_t i = 0; i < files->n; i++) {
+		const char *path = files->items[i], *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+		size_t n = strlen(base);
+		cf_buf *b;
+
+		if (n < 4 || (strcmp(base + n - 4, ".crt") != 0 && strcmp(base + n - 4, ".pem") != 0)) {
+			at += (size_t)snprintf(msg + at, sizeof(msg) - at, "%s%s must end with either .crt or .pem", at ? "\n" : "", base);
+		} else if (d->nfiles == SECRET_FILES_MAX) {
+			at += (size_t)snprintf(msg + at, sizeof(msg) - at, "%smore than %d --ca-cert-file", at ? "\n" : "", SECRET_FILES_MAX - 1);
+		} else {
+			b = &d->files[d->nfiles++];
+			*b = (cf_buf)CF_BUF_INIT(SECRET_FILE_MAX);
+			if (read_file(b, path) < 0)
+				at += (size_t)snprintf(msg + at, sizeof(msg) - at, "%sunable to read TLS CA file: %s", at ? "\n" : "", cf_err_msg());
+			else
+				json_object_set_new(d->string_data, base, json_stringn(b->data ? b->data : "", b->len));
+		}
+		if (at >= sizeof(msg))
+			at = sizeof(msg) - 1;
+	}
+	return at ? cli_fail(1, "%s", msg) : 0;
+}
+
+int cmd_create_secret_notation(int argc, char **argv, const char *name)
+{
+	const char *policy = NULL, *interval = "1m";
+	cf_flag_list certs = { .n = 0 };
+	const cf_flag own[] = {
+		{ "trust-policy-file", CF_FLAG_STRING, &policy, "notation trust policy file path", 0 },
+		{ "ca-cert-file", CF_FLAG_LIST, &certs, "root ca cert file path", 0 },
+		INTERVAL_FLAG(interval),
+		CLI_CREATE_FLAGS,
+	};
+	secret_data d = { .string_data = json_object() };
+	int rc = parse(own, sizeof(own) / sizeof(own[0]), argc, argv, "usage: cflux create secret notation NAME --trust-policy-file F --ca-cert-file F ..."), decoded;
+
+	if (rc == 0 && certs.n == 0)
+		rc = cli_fail(1, "--ca-cert-file is required");
+	else if (rc == 0 && (policy == NULL || *policy == '\0'))
+		rc = cli_fail(1, "--trust-policy-file is required");
+	if (rc == 0 && (rc = add_file(&d, "trustpolicy.json", policy, "unable to read trust policy file")) == 0 &&
+	    cf_trustpolicy_check(d.files[0].data ? d.files[0].data : "", d.files[0].len, &decoded) < 0)
+		rc = decoded ? cli_fail(1, "invalid trust policy: %s", cf_err_msg())
+			     : cli_fail(1, "failed to unmarshal trust policy %s: %s", policy, cf_err_msg());
+	if (rc == 0)
+		rc = notation_certs(&d, &certs);
+	if (rc == 0) {
+		secret_what = "notation configuration ";
+		rc = secret_out(name, NULL, &d);
+	}
+	cf_flag_list_free(&certs);
 	secret_data_free(&d);
 	return rc < 0 ? 0 : rc;
 }

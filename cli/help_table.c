@@ -620,6 +620,55 @@ static const cli_help rows[] = {
 	  "  sops --encrypt --encrypted-regex '^(data|stringData)$' \\\n"
 	  "    --in-place repo-auth.yaml\n"
 	  "\t" },
+	{ "create secret notation", NULL, "[name]",
+	  "Create or update a Kubernetes secret for verifications of artifacts signed by Notation",
+	  "The create secret notation command generates a Kubernetes secret with root ca certificates and trust policy.\n"
+	  "\n"
+	  "⚠️  Please note that this command is in preview and under development.\n"
+	  "While we try our best to not introduce breaking changes, they may occur when\n"
+	  "we adapt to new features and/or find better ways to facilitate what it does.",
+	  " # Create a Notation configuration secret on disk and encrypt it with Mozilla SOPS\n"
+	  "  cflux create secret notation my-notation-cert \\\n"
+	  "    --namespace=my-namespace \\\n"
+	  "    --trust-policy-file=./my-trust-policy.json \\\n"
+	  "    --ca-cert-file=./my-cert.crt \\\n"
+	  "    --export > my-notation-cert.yaml\n"
+	  "\n"
+	  "  sops --encrypt --encrypted-regex '^(data|stringData)$' \\\n"
+	  "    --in-place my-notation-cert.yaml" },
+	{ "create secret proxy", NULL, "[name]",
+	  "Create or update a Kubernetes secret for proxy authentication",
+	  "The create secret proxy command generates a Kubernetes secret with the\n"
+	  "proxy address and the basic authentication credentials.",
+	  " # Create a proxy secret on disk and encrypt it with SOPS\n"
+	  "  cflux create secret proxy my-proxy \\\n"
+	  "    --namespace=my-namespace \\\n"
+	  "    --address=https://my-proxy.com \\\n"
+	  "    --username=my-username \\\n"
+	  "    --password=my-password \\\n"
+	  "    --export > proxy.yaml\n"
+	  "\n"
+	  "  sops --encrypt --encrypted-regex '^(data|stringData)$' \\\n"
+	  "    --in-place proxy.yaml" },
+	{ "create secret receiver", NULL, "[name]",
+	  "Create or update a Kubernetes secret for a Receiver webhook",
+	  "The create secret receiver command generates a Kubernetes secret with\n"
+	  "the token used for webhook payload validation and an annotation with the\n"
+	  "computed webhook URL.",
+	  "  # Create a receiver secret for a GitHub webhook\n"
+	  "  cflux create secret receiver github-receiver \\\n"
+	  "    --namespace=my-namespace \\\n"
+	  "    --type=github \\\n"
+	  "    --hostname=flux.example.com \\\n"
+	  "    --export\n"
+	  "\n"
+	  "  # Create a receiver secret for GCR with email claim\n"
+	  "  cflux create secret receiver gcr-receiver \\\n"
+	  "    --namespace=my-namespace \\\n"
+	  "    --type=gcr \\\n"
+	  "    --hostname=flux.example.com \\\n"
+	  "    --email-claim=sa@project.iam.gserviceaccount.com \\\n"
+	  "    --export" },
 	{ "create secret tls", NULL, "[name]",
 	  "Create or update a Kubernetes secret with TLS certificates",
 	  "The create secret tls command generates a Kubernetes secret with certificates for use with TLS.",
@@ -658,6 +707,33 @@ static const cli_help rows[] = {
 	  "    --endpoint=s3.amazonaws.com \\\n"
 	  "\t--region=us-east-1 \\\n"
 	  "    --interval=10m" },
+	{ "create source chart", NULL, "[name]",
+	  "Create or update a HelmChart source",
+	  "The create source chart command generates a HelmChart resource and waits for the chart to be available.",
+	  "  # Create a source for a chart residing in a HelmRepository\n"
+	  "  cflux create source chart podinfo \\\n"
+	  "    --source=HelmRepository/podinfo \\\n"
+	  "    --chart=podinfo \\\n"
+	  "    --chart-version=6.x\n"
+	  "\n"
+	  "  # Create a source for a chart residing in a Git repository\n"
+	  "  cflux create source chart podinfo \\\n"
+	  "    --source=GitRepository/podinfo \\\n"
+	  "    --chart=./charts/podinfo\n"
+	  "\n"
+	  "  # Create a source for a chart residing in a S3 Bucket\n"
+	  "  cflux create source chart podinfo \\\n"
+	  "    --source=Bucket/podinfo \\\n"
+	  "    --chart=./charts/podinfo\n"
+	  "\n"
+	  "  # Create a source for a chart from OCI and verify its signature\n"
+	  "  cflux create source chart podinfo \\\n"
+	  "    --source HelmRepository/podinfo \\\n"
+	  "    --chart podinfo \\\n"
+	  "    --chart-version=6.6.2 \\\n"
+	  "    --verify-provider=cosign \\\n"
+	  "    --verify-issuer=https://token.actions.githubusercontent.com \\\n"
+	  "    --verify-subject=https://github.com/stefanprodan/podinfo/.github/workflows/release.yml@refs/tags/6.6.2" },
 	{ "create source git", NULL, "[name]",
 	  "Create or update a GitRepository source",
 	  "The create source git command generates a GitRepository resource and waits for it to sync.\n"

@@ -310,15 +310,33 @@ out:
 	return rc;
 }
 
+int cli_random_hex(char *out, size_t nbytes)
+{
+	unsigned char raw[64];
+	ssize_t n = -1;
+	int fd;
+
+	if (nbytes > sizeof(raw))
+		return cli_fail(1, "a random token of %zu bytes is too long", nbytes);
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, raw, nbytes);
+		close(fd);
+	}
+	if (n != (ssize_t)nbytes)
+		return cli_fail(1, "failed to generate random token: cannot read /dev/urandom");
+	for (size_t i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	cf_wipe(raw, sizeof(raw));
+	return 0;
+}
+
 /* Creates the internal token Secret unless it exists (an existing token is kept: rotating it
  * is deleting the Secret, installing again and restarting the controllers). */
 int cli_install_token(cf_kube *k, const char *ns)
 {
-	unsigned char raw[32];
-	char hex[2 * sizeof(raw) + 1];
+	char hex[2 * CLI_TOKEN_BYTES + 1];
 	json_t *secret, *existing = NULL;
-	ssize_t n = -1;
-	int fd, rc;
+	int rc;
 
 	rc = cf_kube_get(k, &existing, &(cf_kube_ref){ "v1", "Secret", ns, INTERNAL_TOKEN_SECRET });
 	json_decref(existing);
@@ -328,14 +346,8 @@ int cli_install_token(cf_kube *k, const char *ns)
 	}
 	if (rc != CF_ENOTFOUND)
 		return cli_fail(1, "Secret %s/%s: %s", ns, INTERNAL_TOKEN_SECRET, cf_err_msg());
-	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) >= 0) {
-		n = read(fd, raw, sizeof(raw));
-		close(fd);
-	}
-	if (n != (ssize_t)sizeof(raw))
-		return cli_fail(1, "cannot read /dev/urandom for the internal token");
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	if (cli_random_hex(hex, CLI_TOKEN_BYTES) != 0)
+		return 1;
 	secret = json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Secret", "metadata",
 			   "name", INTERNAL_TOKEN_SECRET, "namespace", ns, "labels", labels(NULL), "type", "Opaque",
 			   "stringData", "token", hex);
@@ -343,7 +355,6 @@ int cli_install_token(cf_kube *k, const char *ns)
 	if (secret)   /* the token lives in the JSON string too: wipe it there */
 		cf_wipe((void *)json_string_value(json_object_get(json_object_get(secret, "stringData"), "token")), sizeof(hex) - 1);
 	json_decref(secret);
-	cf_wipe(raw, sizeof(raw));
 	cf_wipe(hex, sizeof(hex));
 	if (rc < 0)
 		return cli_fail(1, "Secret %s/%s: %s", ns, INTERNAL_TOKEN_SECRET, cf_err_msg());

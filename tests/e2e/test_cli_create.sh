@@ -31,7 +31,8 @@ C="bin/cflux -n $NS --kubeconfig $CFLUX_KUBECONFIG_TOKEN --timeout 60s"
 for cmd in "" "create" "create source" "create source git" "create source helm" "create source oci" \
 	"create source bucket" "create kustomization" "create ks" "create hr" "create alert" "create alert-provider" \
 	"create receiver" "create tenant" "create secret" "create secret git" "create secret helm" \
-	"create secret oci" "create secret tls" "create secret githubapp" "kustomize" "yaml" "get" "reconcile source"; do
+	"create secret oci" "create secret tls" "create secret githubapp" "create secret receiver" "create secret proxy" \
+	"create secret notation" "create source chart" "kustomize" "yaml" "get" "reconcile source"; do
 	name=help_$(printf '%s' "${cmd:-root}" | tr ' -' '__')
 	# shellcheck disable=SC2086
 	out=$(bin/cflux $cmd --help 2>/dev/null); rc=$?
@@ -47,7 +48,8 @@ expect help_command 0 "cflux create receiver \[name\] \[flags\]" bin/cflux help 
 expect help_aliases 0 "kustomization, ks" bin/cflux create ks --help
 expect kustomize_unknown_flag 2 "unknown flag --help-me" bin/cflux kustomize --help-me
 for cmd in "create alert ab" "create alert-provider ab" "create receiver ab" "create tenant ab" "create secret git ab" \
-	"create secret helm ab" "create secret oci ab" "create secret tls ab" "create secret githubapp ab" "create source git ab"; do
+	"create secret helm ab" "create secret oci ab" "create secret tls ab" "create secret githubapp ab" "create source git ab" \
+	"create secret receiver ab" "create secret proxy ab" "create secret notation ab" "create source chart ab"; do
 	# shellcheck disable=SC2086
 	expect "unknown_flag_$(printf '%s' "$cmd" | tr ' -' '__')" 2 "unknown flag --frobnicate" bin/cflux $cmd --frobnicate
 done
@@ -123,8 +125,44 @@ expect source_helm_credentials 1 "" $C --timeout 3s create source helm charts --
 expect helm_secret_ref 0 "helm-charts" kubectl -n "$NS" get helmrepository charts -o jsonpath='{.spec.secretRef.name}'
 expect helm_secret_type 0 "kubernetes.io/basic-auth" kubectl -n "$NS" get secret helm-charts -o jsonpath='{.type}'
 
+# secret receiver: the token and the webhook URL annotation; a Receiver of the Secret's name (flux
+# computes the path with the Secret's name, the controller with the Receiver's) gets that path
+expect create_secret_receiver 0 "receiver secret 'hook-token' created" $C create secret receiver hook-token --type=github --hostname=flux.example.com --token="$SECRET_WORD"
+expect secret_receiver_token 0 "$SECRET_WORD" sh -c "kubectl -n $NS get secret hook-token -o jsonpath='{.data.token}' | base64 -d"
+expect receiver_on_secret 0 "generated webhook URL /hook/" $C create receiver hook-token --type=github --event=push --secret-ref=hook-token --resource=GitRepository/webapp
+url=$(kubectl -n "$NS" get secret hook-token -o jsonpath='{.metadata.annotations.notification\.toolkit\.fluxcd\.io/webhook}')
+path=$(kubectl -n "$NS" get receiver hook-token -o jsonpath='{.status.webhookPath}')
+if [ -n "$path" ] && [ "$url" = "https://flux.example.com$path" ]; then ok secret_receiver_url_matches_receiver
+else ko secret_receiver_url_matches_receiver "annotation '$url', Receiver path '$path'"; fi
+expect create_secret_receiver_generated 0 "created" $C create secret receiver gen-token --type=gcr --hostname=h.example.com --email-claim=sa@p.iam
+tok=$(kubectl -n "$NS" get secret gen-token -o jsonpath='{.data.token}' | base64 -d)
+aud=$(kubectl -n "$NS" get secret gen-token -o jsonpath='{.data.audience}' | base64 -d)
+want=https://h.example.com/hook/$(printf '%s%s%s' "$tok" gen-token "$NS" | sha256sum | cut -d' ' -f1)
+if [ ${#tok} -eq 64 ] && [ "$aud" = "$want" ]; then ok secret_receiver_generated_token
+else ko secret_receiver_generated_token "token '$tok', audience '$aud', want $want"; fi
+expect secret_receiver_gcr_needs_email 1 "--email-claim is required for gcr receiver type" $C create secret receiver x1 --type=gcr --hostname=h
+
+# secret proxy and secret notation
+expect create_secret_proxy 0 "proxy secret 'corp-proxy' created" $C create secret proxy corp-proxy --address=http://127.0.0.1:3128 -u u -p "$SECRET_WORD"
+expect secret_proxy_fields 0 "Opaque http://127.0.0.1:3128" sh -c "printf '%s ' \$(kubectl -n $NS get secret corp-proxy -o jsonpath='{.type}') && kubectl -n $NS get secret corp-proxy -o jsonpath='{.data.address}' | base64 -d"
+expect create_secret_notation 0 "notation configuration secret 'notation-cfg' created" $C create secret notation notation-cfg --trust-policy-file=tests/e2e/testdata/notation/trustpolicy.json --ca-cert-file=tests/e2e/testdata/notation/root.crt,tests/e2e/testdata/notation/acme.pem
+expect secret_notation_keys 0 "acme.pem root.crt trustpolicy.json" sh -c "kubectl -n $NS get secret notation-cfg -o go-template='{{range \$k, \$v := .data}}{{\$k}} {{end}}'"
+printf '{"version":"1.0","trustPolicies":[]}' >"$WORK/empty-policy.json"
+expect secret_notation_bad_policy 1 "invalid trust policy: trust policy document can not have zero trust policy statements" $C create secret notation bad-cfg --trust-policy-file="$WORK/empty-policy.json" --ca-cert-file=tests/e2e/testdata/notation/root.crt
+expect secret_notation_bad_policy_not_made 1 "not found" kubectl -n "$NS" get secret bad-cfg
+
+# source chart: the HelmChart applied with flux's spec (no source-controller runs here: the wait
+# times out, the object stays)
+expect source_chart_waits 1 "" $C --timeout 3s create source chart podinfo --source=HelmRepository/charts --chart=podinfo --chart-version=6.x --verify-provider=cosign --verify-secret-ref=cosign-pub
+expect source_chart_spec 0 "podinfo 6.x ChartVersion HelmRepository charts 1m0s cosign cosign-pub" kubectl -n "$NS" get helmchart podinfo -o jsonpath='{.spec.chart} {.spec.version} {.spec.reconcileStrategy} {.spec.sourceRef.kind} {.spec.sourceRef.name} {.spec.interval} {.spec.verify.provider} {.spec.verify.secretRef.name}'
+expect source_chart_update 1 "" $C --timeout 3s create source chart podinfo --source=GitRepository/app --chart=./charts/podinfo --reconcile-strategy=Revision
+expect source_chart_updated 0 "GitRepository app ./charts/podinfo Revision" kubectl -n "$NS" get helmchart podinfo -o jsonpath='{.spec.sourceRef.kind} {.spec.sourceRef.name} {.spec.chart} {.spec.reconcileStrategy}'
+expect source_chart_no_source 1 "chart source is required" $C create source chart nosrc --chart=podinfo
+
 # what the commands printed never holds a credential (the --export forms print them on purpose)
-if $C create secret git again --url=https://host/repo --username=u --password="$SECRET_WORD" 2>&1 | grep -q "$SECRET_WORD"; then
+if { $C create secret git again --url=https://host/repo --username=u --password="$SECRET_WORD"
+     $C create secret proxy again-proxy --address=http://p:1 --password="$SECRET_WORD"
+     $C create secret receiver again-hook --type=generic --hostname=h --token="$SECRET_WORD"; } 2>&1 | grep -q "$SECRET_WORD"; then
 	ko no_secret_in_output "the password was printed"
 else
 	ok no_secret_in_output

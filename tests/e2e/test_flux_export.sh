@@ -236,6 +236,130 @@ fi
 same secret_githubapp create secret githubapp app --app-id=1 --app-installation-owner=org --app-private-key=$V/one.yaml
 same secret_githubapp_id create secret githubapp app --app-id=1 --app-installation-id=2 --app-private-key=$V/one.yaml --app-base-url=https://ghe.example.com/api/v3
 refused secret_githubapp_both create secret githubapp app --app-id=1 --app-installation-id=2 --app-installation-owner=o --app-private-key=$V/one.yaml
+# secret receiver (--token given: the URL is the same on both), proxy, notation
+same secret_receiver_help -n my-namespace create secret receiver github-receiver --type=github --hostname=flux.example.com --token=t0k3n
+same secret_receiver_gcr_help -n my-namespace create secret receiver gcr-receiver --type=gcr --hostname=flux.example.com --email-claim=sa@project.iam.gserviceaccount.com --token=t0k3n
+same secret_receiver_gcr_audience create secret receiver gcr-receiver --type=gcr --hostname=flux.example.com --email-claim=sa@p.iam --audience-claim=https://aud.example.com --token=abc --label=team=a
+same secret_receiver_generic_port create secret receiver hook --type generic-hmac --hostname flux.example.com:8443 --token s3cr3t
+same secret_receiver_email_ignored create secret receiver hook --type=gitlab --hostname=h.example.com --token=x --email-claim=e@x
+refused secret_receiver_no_type create secret receiver hook --hostname=flux.example.com
+refused secret_receiver_bad_type create secret receiver hook --type=bad --hostname=flux.example.com
+refused secret_receiver_empty_type create secret receiver hook --type= --hostname=flux.example.com
+refused secret_receiver_no_hostname create secret receiver hook --type=github
+refused secret_receiver_gcr_no_email create secret receiver hook --type=gcr --hostname=flux.example.com
+receiver_token() { bin/cflux create secret receiver hook --type=github --hostname=flux.example.com --export 2>/dev/null; }
+if a=$(receiver_token) && b=$(receiver_token); then
+	ta=$(printf '%s\n' "$a" | sed -n 's/^  token: //p'); tb=$(printf '%s\n' "$b" | sed -n 's/^  token: //p')
+	ua=$(printf '%s\n' "$a" | sed -n 's/^    notification.toolkit.fluxcd.io\/webhook: //p')
+	want=https://flux.example.com/hook/$(printf '%s%s%s' "$ta" hook flux-system | sha256sum | cut -d' ' -f1)
+	if [ ${#ta} -ne 64 ] || [ "$ta" = "$tb" ]; then
+		ko secret_receiver_token_generated "tokens '$ta' and '$tb': want 64 hex digits, different each run"
+	elif [ "$ua" != "$want" ]; then
+		ko secret_receiver_token_generated "webhook URL $ua, want $want"
+	else
+		ok secret_receiver_token_generated
+	fi
+else
+	ko secret_receiver_token_generated "cflux create secret receiver without --token fails"
+fi
+same secret_proxy_help -n my-namespace create secret proxy my-proxy --address=https://my-proxy.com --username=my-username --password=my-password
+same secret_proxy_address_only create secret proxy my-proxy --address=http://10.0.0.1:3128
+same secret_proxy_short_flags create secret proxy my-proxy --address=https://p.example.com -u user -p pass --label=a=b
+same secret_proxy_user_only create secret proxy my-proxy --address=https://p.example.com --username=user
+refused secret_proxy_no_address create secret proxy my-proxy --username=u --password=p
+N=tests/e2e/testdata/notation
+same secret_notation_help -n my-namespace create secret notation my-notation-cert --trust-policy-file=$N/trustpolicy.json --ca-cert-file=$N/root.crt
+same secret_notation_two_certs create secret notation notation-cfg --trust-policy-file=$N/trustpolicy.json --ca-cert-file=$N/root.crt --ca-cert-file=$N/acme.pem
+same secret_notation_cert_list create secret notation notation-cfg --trust-policy-file=$N/trustpolicy.json --ca-cert-file=$N/root.crt,$N/acme.pem --label=x=y
+refused secret_notation_no_cert create secret notation notation-cfg --trust-policy-file=$N/trustpolicy.json
+refused secret_notation_no_policy create secret notation notation-cfg --ca-cert-file=$N/root.crt
+refused secret_notation_cert_suffix create secret notation notation-cfg --trust-policy-file=$N/trustpolicy.json --ca-cert-file=$V/one.yaml
+refused secret_notation_cert_suffixes create secret notation notation-cfg --trust-policy-file=$N/trustpolicy.json --ca-cert-file=$V/one.yaml --ca-cert-file=$V/two.yaml
+refused secret_notation_policy_missing create secret notation notation-cfg --trust-policy-file=$N/nope.json --ca-cert-file=$N/root.crt
+refused secret_notation_policy_dir create secret notation notation-cfg --trust-policy-file=$N --ca-cert-file=$N/root.crt
+refused secret_notation_cert_missing create secret notation notation-cfg --trust-policy-file=$N/trustpolicy.json --ca-cert-file=$N/nope.crt
+refused secret_notation_cert_missing_and_suffix create secret notation notation-cfg --trust-policy-file=$N/trustpolicy.json --ca-cert-file=$V/one.yaml,$N/nope.crt
+refused secret_git_ca_missing create secret git podinfo-auth --url=https://host/repo --username=u --password=p --ca-crt-file=$N/nope.crt
+# trust policies flux refuses, each with the words of the rule it breaks
+policy() { n=$1; shift; printf '%s' "$*" >"$WORK/$n.json"; refused "secret_notation_policy_$n" create secret notation notation-cfg --trust-policy-file="$WORK/$n.json" --ca-cert-file=$N/root.crt; }
+P='"registryScopes":["*"],"signatureVerification":{"level":"strict"},"trustStores":["ca:x"]'
+policy syntax_eof '{"version":"1.0",'
+policy syntax_char 'x'
+policy syntax_trailing '{"version":"1.0"} x'
+policy syntax_after_key '{"version" "1.0"}'
+policy syntax_after_pair '{"version":"1.0" "x"}'
+policy syntax_after_element '{"trustPolicies":[{} {}]}'
+policy syntax_key_string '{"version":"1.0",}'
+policy syntax_escape '{"version":"1.\q"}'
+policy syntax_literal_eof '{"version":nul'
+policy syntax_number '{"version":-x}'
+policy syntax_control "$(printf '{"version":"1.\t0"}')"
+policy type_version '{"version":1}'
+policy type_name '{"version":"1.0","trustPolicies":[{"name":3}]}'
+policy type_policies '{"version":"1.0","trustPolicies":{}}'
+policy type_override '{"version":"1.0","trustPolicies":[{"name":"a","signatureVerification":{"level":"strict","override":{"expiry":5}}}]}'
+policy type_scopes '{"version":"1.0","trustPolicies":[{"name":"a","registryScopes":"x"}]}'
+policy type_top '[]'
+policy no_version '{"trustPolicies":[]}'
+policy null_document 'null'
+policy bad_version '{"version":"2.0"}'
+policy no_statements '{"version":"1.0","trustPolicies":[]}'
+policy no_name '{"version":"1.0","trustPolicies":[{'"$P"',"trustedIdentities":["*"]}]}'
+policy same_name '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["*"]},{"name":"a"}]}'
+policy no_level '{"version":"1.0","trustPolicies":[{"name":"a"}]}'
+policy bad_level '{"version":"1.0","trustPolicies":[{"name":"a","signatureVerification":{"level":"loose"}}]}'
+policy skip_override '{"version":"1.0","trustPolicies":[{"name":"a","signatureVerification":{"level":"skip","override":{"expiry":"log"}}}]}'
+policy override_type '{"version":"1.0","trustPolicies":[{"name":"a","signatureVerification":{"level":"audit","override":{"bogus":"log"}}}]}'
+policy override_action '{"version":"1.0","trustPolicies":[{"name":"a","signatureVerification":{"level":"audit","override":{"expiry":"maybe"}}}]}'
+policy override_integrity '{"version":"1.0","trustPolicies":[{"name":"a","signatureVerification":{"level":"audit","override":{"integrity":"log"}}}]}'
+policy override_skip '{"version":"1.0","trustPolicies":[{"name":"a","signatureVerification":{"level":"audit","override":{"expiry":"skip"}}}]}'
+policy timestamp '{"version":"1.0","trustPolicies":[{"name":"a","signatureVerification":{"level":"strict","verifyTimestamp":"never"}}]}'
+policy skip_with_stores '{"version":"1.0","trustPolicies":[{"name":"a","signatureVerification":{"level":"skip"},"trustStores":["ca:x"]}]}'
+policy no_identities '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"'}]}'
+policy store_format '{"version":"1.0","trustPolicies":[{"name":"a","signatureVerification":{"level":"strict"},"trustStores":["flux"],"trustedIdentities":["*"]}]}'
+policy store_type '{"version":"1.0","trustPolicies":[{"name":"a","signatureVerification":{"level":"strict"},"trustStores":["vault:x"],"trustedIdentities":["*"]}]}'
+policy store_name '{"version":"1.0","trustPolicies":[{"name":"a","signatureVerification":{"level":"strict"},"trustStores":["ca:a b"],"trustedIdentities":["*"]}]}'
+policy identity_wildcard '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["*","x509.subject:C=US,ST=WA,O=x"]}]}'
+policy identity_empty '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":[""]}]}'
+policy identity_separator '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["C=US"]}]}'
+policy identity_no_value '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:"]}]}'
+policy dn_mandatory '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:C=US"]}]}'
+policy dn_incomplete '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:C=US,ST=WA,O=x,foo"]}]}'
+policy dn_empty_type '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:C=US,ST=WA,O=x,=y"]}]}'
+policy dn_hash '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:C=#0101"]}]}'
+policy dn_multi '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:C=US+ST=WA,O=x"]}]}'
+policy dn_duplicate '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:C=US,ST=WA,S=OR,O=x"]}]}'
+policy dn_overlap '{"version":"1.0","trustPolicies":[{"name":"a",'"$P"',"trustedIdentities":["x509.subject:C=US,ST=WA,O=x","x509.subject:C=US,ST=WA,O=x,CN=y"]}]}'
+policy scopes_none '{"version":"1.0","trustPolicies":[{"name":"a","signatureVerification":{"level":"skip"}}]}'
+policy scopes_wildcard_mix '{"version":"1.0","trustPolicies":[{"name":"a","registryScopes":["*","r.io/x"],"signatureVerification":{"level":"skip"}}]}'
+policy scope_wildcard '{"version":"1.0","trustPolicies":[{"name":"a","registryScopes":["r.io/*"],"signatureVerification":{"level":"skip"}}]}'
+policy scope_no_repo '{"version":"1.0","trustPolicies":[{"name":"a","registryScopes":["r.io"],"signatureVerification":{"level":"skip"}}]}'
+policy scope_upper '{"version":"1.0","trustPolicies":[{"name":"a","registryScopes":["r.io/Repo"],"signatureVerification":{"level":"skip"}}]}'
+policy scope_scheme '{"version":"1.0","trustPolicies":[{"name":"a","registryScopes":["https://r.io/x"],"signatureVerification":{"level":"skip"}}]}'
+policy scope_twice '{"version":"1.0","trustPolicies":[{"name":"a","registryScopes":["r.io/x"],"signatureVerification":{"level":"skip"}},{"name":"b","registryScopes":["r.io/x"],"signatureVerification":{"level":"skip"}}]}'
+# (one line without spaces: flux's YAML writer folds long lines at spaces, cflux's does not)
+printf '%s' '{"Version":"1.0","TRUSTPOLICIES":[{"name":"a","registryScopes":["r.io/a-b__c.d/e"],"signatureVerification":{"level":"audit","override":{"revocation":"skip"},"verifyTimestamp":"afterCertExpiry"},"trustStores":["tsa:t_1.x"],"trustedIdentities":["x509.subject:CN=a\\,b,C=US,S=WA,O=x","other:anything"],"extra":1}]}' >"$WORK/odd.json"
+same secret_notation_policy_case_and_escapes create secret notation notation-cfg --trust-policy-file="$WORK/odd.json" --ca-cert-file=$N/root.crt
+
+# source chart
+same chart_help_helmrepository create source chart podinfo --source=HelmRepository/podinfo --chart=podinfo --chart-version=6.x
+same chart_help_git create source chart podinfo --source=GitRepository/podinfo --chart=./charts/podinfo
+same chart_help_bucket create source chart podinfo --source=Bucket/podinfo --chart=./charts/podinfo
+same chart_help_verify create source chart podinfo --source HelmRepository/podinfo --chart podinfo --chart-version=6.6.2 --verify-provider=cosign --verify-issuer=https://token.actions.githubusercontent.com --verify-subject=https://github.com/stefanprodan/podinfo/.github/workflows/release.yml@refs/tags/6.6.2
+same chart_kind_case create source chart podinfo --source=helmrepository/podinfo --chart=podinfo
+same chart_verify_secret create source chart podinfo --source=HelmRepository/podinfo --chart=podinfo --verify-provider=cosign --verify-secret-ref=cosign-pub --verify-subject=s
+same chart_verify_provider_only create source chart podinfo --source=HelmRepository/podinfo --chart=podinfo --verify-provider=cosign
+same chart_subject_without_provider create source chart podinfo --source=GitRepository/podinfo --chart=podinfo --verify-subject=x
+same chart_strategy_interval create source chart podinfo -n apps --source=GitRepository/podinfo --chart=./c --reconcile-strategy=Revision --interval=5m --label=team=a,tier=web
+refused chart_no_source create source chart podinfo --chart=podinfo
+refused chart_no_chart create source chart podinfo --source=HelmRepository/podinfo
+refused chart_source_kind create source chart podinfo --source=OCIRepository/podinfo --chart=podinfo
+refused chart_source_format create source chart podinfo --source=podinfo --chart=podinfo
+refused chart_source_namespace create source chart podinfo --source=HelmRepository/a/b --chart=podinfo
+refused chart_source_empty create source chart podinfo --source= --chart=podinfo
+refused chart_verify_provider create source chart podinfo --source=HelmRepository/podinfo --chart=podinfo --verify-provider=notation
+refused chart_secret_without_provider create source chart podinfo --source=HelmRepository/podinfo --chart=podinfo --verify-secret-ref=k
+refused chart_issuer_without_provider create source chart podinfo --source=HelmRepository/podinfo --chart=podinfo --verify-issuer=i
 refused name_invalid create source git Pod_Info --url=$PODINFO --branch=main
 
 echo "$passed passed, $failed failed"

@@ -22,10 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-FLUX=$(sh -c '. tests/env/common.sh; echo "$CFLUX_CACHE"')/fluxcd-flux-${CFLUX_FLUX_CLI_VERSION:-2.9.5}/bin/flux
-if [ ! -x "$FLUX" ] && ! sh tests/env/build-flux cli >"$WORK/build.log" 2>&1; then
-	tail -n 20 "$WORK/build.log"
-fi
+flux_cli "$WORK"
 
 kubectl create namespace "$NS" >/dev/null
 kubectl apply --server-side -k manifests/crds >/dev/null
@@ -82,7 +79,7 @@ fails() {
 # same_as_flux NAME ARGS...: flux and cflux given `get sources git ARGS`: same stdout and exit code
 same_as_flux() {
 	name=$1; shift
-	if [ ! -x "$FLUX" ]; then
+	if [ -z "$FLUX" ] || [ ! -x "$FLUX" ]; then
 		ko "$name" "no flux CLI to compare with (tests/env/build-flux cli failed, see above)"
 		return
 	fi
@@ -177,6 +174,7 @@ same_as_flux flux_get_status_bad -n "$NS" --status-selector ready
 same_as_flux flux_get_missing_name -n "$NS" nothere
 same_as_flux flux_get_empty_namespace -n "$NS-empty"
 same_as_flux flux_get_no_header -n "$NS" --no-header
+[ -n "$FLUX" ] || ko flux_get_cases "no flux CLI to compare with"
 for args in "all -n $NS" "all -n $NS-empty" "sources all -n $NS" "alerts -n $NS" "alerts -n $NS --status-selector ready=true"; do
 	# shellcheck disable=SC2086
 	"$FLUX" get $args >"$WORK/flux.out" 2>/dev/null; frc=$?

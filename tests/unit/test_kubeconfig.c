@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,6 +147,85 @@ static void kubeconfig_list_merges_first_wins(void)
 	rmdir(dir);
 }
 
+/* the CLI's flags over a kubeconfig, as client-go's ConfigOverrides */
+static void overrides_as_kubectl_flags(void)
+{
+	char dir[] = "/tmp/cflux-kco-XXXXXX", path[256], bare[256];
+	cf_kubeconfig *c = NULL;
+	cf_kubeconfig_overrides o;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/config", dir);
+	snprintf(bare, sizeof(bare), "%s/bare", dir);
+	CHECK(write_file(path, full) == 0);
+	CHECK(write_file(bare, "apiVersion: v1\nkind: Config\n") == 0);
+	/* --cluster and --user pick other entries; the context's namespace stays */
+	o = (cf_kubeconfig_overrides){ .cluster = "c2", .user = "u6" };
+	CHECK_OK(cf_kubeconfig_load_over(&c, path, NULL, &o));
+	if (c) {
+		CHECK_STR(c->server, "https://example.invalid");
+		CHECK(c->insecure == 1 && c->token == NULL);
+		CHECK(c->token_file != NULL && strncmp(c->token_file, dir, strlen(dir)) == 0 &&
+		      strcmp(c->token_file + strlen(dir), "/token") == 0);
+		CHECK_STR(c->namespace, "team-a");
+		CHECK(c->context_namespace == 1);
+	}
+	cf_kubeconfig_free(c);
+	/* --server, --token and --certificate-authority replace; the token file goes */
+	o = (cf_kubeconfig_overrides){ .user = "u6", .server = "https://other:7443/", .token = "t0k", .ca_file = "/ca.pem" };
+	CHECK_OK(cf_kubeconfig_load_over(&c, path, "prod", &o));
+	if (c) {
+		CHECK_STR(c->server, "https://other:7443");
+		CHECK_STR(c->token, "t0k");
+		CHECK(c->token_file == NULL && c->ca_data == NULL && c->insecure == 0);
+		CHECK_STR(c->ca_file, "/ca.pem");
+		CHECK_STR(c->namespace, "default");
+		CHECK(c->context_namespace == 0);
+	}
+	cf_kubeconfig_free(c);
+	/* --insecure-skip-tls-verify drops the file's CA; with a CA as well it is refused */
+	o = (cf_kubeconfig_overrides){ .insecure = 1 };
+	CHECK_OK(cf_kubeconfig_load_over(&c, path, NULL, &o));
+	if (c)
+		CHECK(c->insecure == 1 && c->ca_file == NULL && c->ca_data == NULL);
+	cf_kubeconfig_free(c);
+	o = (cf_kubeconfig_overrides){ .insecure = 1, .ca_file = "/ca.pem" };
+	CHECK(cf_kubeconfig_load_over(&c, path, NULL, &o) == CF_EINVAL && c == NULL);
+	CHECK_CONTAINS(cf_err_msg(), "insecure flag is not allowed");
+	/* client certificate files replace the data; one without the other is refused */
+	o = (cf_kubeconfig_overrides){ .cert_file = "/c.pem", .key_file = "/k.pem" };
+	CHECK_OK(cf_kubeconfig_load_over(&c, path, "prod", &o));
+	if (c) {
+		CHECK(c->cert_data == NULL && c->key_data == NULL);
+		CHECK_STR(c->cert_file, "/c.pem");
+		CHECK_STR(c->key_file, "/k.pem");
+	}
+	cf_kubeconfig_free(c);
+	o = (cf_kubeconfig_overrides){ .cert_file = "/c.pem" };
+	CHECK(cf_kubeconfig_load_over(&c, path, "prod", &o) == CF_EINVAL);
+	/* a file with no context: --server alone is enough; without it, the error says so */
+	o = (cf_kubeconfig_overrides){ .server = "https://127.0.0.1:1", .token = "t", .tls_server_name = "kubernetes" };
+	CHECK_OK(cf_kubeconfig_load_over(&c, bare, NULL, &o));
+	if (c) {
+		CHECK_STR(c->server, "https://127.0.0.1:1");
+		CHECK_STR(c->tls_server_name, "kubernetes");
+		CHECK_STR(c->context, "");
+		CHECK_STR(c->namespace, "default");
+	}
+	cf_kubeconfig_free(c);
+	CHECK(cf_kubeconfig_load_over(&c, bare, NULL, NULL) == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "no current-context");
+	o = (cf_kubeconfig_overrides){ .cluster = "nope" };
+	CHECK(cf_kubeconfig_load_over(&c, path, NULL, &o) == CF_ENOTFOUND);
+	CHECK_CONTAINS(cf_err_msg(), "context \"dev\": cluster \"nope\" not found");
+	o = (cf_kubeconfig_overrides){ .server = "127.0.0.1:6443" };
+	CHECK(cf_kubeconfig_load_over(&c, path, NULL, &o) == CF_EINVAL);
+	CHECK_CONTAINS(cf_err_msg(), "is not an http(s) URL");
+	unlink(path);
+	unlink(bare);
+	rmdir(dir);
+}
+
 static void in_cluster(void)
 {
 	char dir[] = "/tmp/cflux-sa-XXXXXX", p[256];
@@ -206,6 +286,7 @@ static const cf_test_case cases[] = {
 	{ "context_flag_and_data_fields", context_flag_and_data_fields },
 	{ "errors_name_what_is_wrong", errors_name_what_is_wrong },
 	{ "kubeconfig_list_merges_first_wins", kubeconfig_list_merges_first_wins },
+	{ "overrides_as_kubectl_flags", overrides_as_kubectl_flags },
 	{ "in_cluster", in_cluster },
 	{ "alloc_failures_do_not_leak", alloc_failures_do_not_leak },
 };

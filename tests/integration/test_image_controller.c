@@ -348,6 +348,24 @@ static void policies(void)
 	json_decref(wait_tag("ts", "main-def5678-1611840600", 60));
 }
 
+/* Flux 2.7+'s docs write image.toolkit.fluxcd.io/v1: the same CRDs serve it (one schema,
+ * stored as v1beta2), and the controller reconciles such objects as any other */
+static void flux_v1_manifests(void)
+{
+	json_t *o;
+
+	CF_TEST_REQUIRE("scan_pages_and_exclusion");
+	CHECK(run("cat <<'EOT' | kubectl apply -f - >/dev/null\napiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\n"
+		  "metadata:\n  name: v1-doc\n  namespace: %s\nspec:\n  imageRepositoryRef:\n    name: app\n"
+		  "  policy:\n    semver:\n      range: 1.0.x\nEOT\n", ns) == 0);
+	o = wait_tag("v1-doc", "1.0.1", 60);
+	json_decref(o);
+	o = NULL;
+	CHECK(cf_kube_get(kube, &o, &(cf_kube_ref){ "image.toolkit.fluxcd.io/v1", "ImagePolicy", ns, "v1-doc" }) == 0);
+	CHECK_STR(cf_json_str(json_object_get(json_object_get(o, "status"), "latestRef"), "tag"), "1.0.1");
+	json_decref(o);
+}
+
 /* a new tag, a reconcile of the repository, and the policy moves (with an event) */
 static void new_tag_on_reconcile(void)
 {
@@ -580,6 +598,7 @@ static const cf_test_case tests[] = {
 	{ "unchanged_scan_writes_nothing", unchanged_scan_writes_nothing },
 	{ "invalid_image_stalled", invalid_image_stalled },
 	{ "policies", policies },
+	{ "flux_v1_manifests", flux_v1_manifests },
 	{ "new_tag_on_reconcile", new_tag_on_reconcile },
 	{ "policy_failures", policy_failures },
 	{ "tls_registry_auth", tls_registry_auth },

@@ -30,9 +30,9 @@ extern cli_globals cli;
 /* The global flags, to append to a command's own table (flux's order: by name). */
 #define CLI_GLOBAL_FLAGS \
 	{ "as", CF_FLAG_STRING, &cli.as, "Username to impersonate for the operation. User could be a regular user or a service account in a namespace.", 0 }, \
-	{ "as-group", CF_FLAG_LIST, &cli.as_groups, "Group to impersonate for the operation, this flag can be repeated to specify multiple groups.", 0 }, \
+	{ "as-group", CF_FLAG_ARRAY, &cli.as_groups, "Group to impersonate for the operation, this flag can be repeated to specify multiple groups.", 0 }, \
 	{ "as-uid", CF_FLAG_STRING, &cli.as_uid, "UID to impersonate for the operation.", 0 }, \
-	{ "as-user-extra", CF_FLAG_LIST, &cli.as_extra, "User extras to impersonate for the operation, this flag can be repeated to specify multiple values for the same key.", 0 }, \
+	{ "as-user-extra", CF_FLAG_ARRAY, &cli.as_extra, "User extras to impersonate for the operation, this flag can be repeated to specify multiple values for the same key.", 0 }, \
 	{ "cache-dir", CF_FLAG_STRING, &cli.cache_dir, "Default cache directory", 0 }, \
 	{ "certificate-authority", CF_FLAG_STRING, &cli.ca_file, "Path to a cert file for the certificate authority to authenticate the Kubernetes API server", 0 }, \
 	{ "client-certificate", CF_FLAG_STRING, &cli.cert_file, "Path to a client certificate file for TLS authentication to the Kubernetes API server", 0 }, \

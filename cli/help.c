@@ -142,6 +142,8 @@ static void name_column(char *out, size_t size, const cf_flag *f)
 		type = " string";
 	else if (f->kind == CF_FLAG_LIST)
 		type = " strings";
+	else if (f->kind == CF_FLAG_ARRAY)
+		type = " stringArray";
 	else if (f->kind == CF_FLAG_INT)
 		type = " int";
 	if (bar)
@@ -185,7 +187,8 @@ static void default_text(char *out, size_t size, const cf_flag *f)
 		if (*(const long *)f->value)
 			snprintf(out, size, " (default %ld)", *(const long *)f->value);
 		break;
-	case CF_FLAG_LIST: {
+	case CF_FLAG_LIST:
+	case CF_FLAG_ARRAY: {
 		const cf_flag_list *l = f->value;
 		if (l->n == 0)
 			break;

@@ -219,6 +219,8 @@ static int clean_path(char *out, size_t size, const char *in)
 				out[n] = '\0';
 				kept--;
 			} else if (!rooted) {
+				if (n + 4 > size)
+					return -1;
 				n += (size_t)snprintf(out + n, size - n, "%s..", n ? "/" : "");
 				climbs = 1;
 			}

@@ -8,8 +8,9 @@
 #include <string.h>
 
 /* Go's strings.TrimSpace for ASCII, then the text up to the first space (flux's
- * strings.Split(TrimSpace(v), " ")[0]), into out. */
-static void first_word(char *out, size_t size, const char *s, size_t len)
+ * strings.Split(TrimSpace(v), " ")[0]), into out; 0, or -1 when it does not fit (no Flux
+ * group, version or kind is that long, so the line is no Flux object's). */
+static int first_word(char *out, size_t size, const char *s, size_t len)
 {
 	size_t n;
 
@@ -19,19 +20,21 @@ static void first_word(char *out, size_t size, const char *s, size_t len)
 		len--;
 	for (n = 0; n < len && s[n] != ' '; n++)
 		;
+	if (n >= size)
+		return -1;
 	snprintf(out, size, "%.*s", (int)n, s);
+	return 0;
 }
 
-/* The value after "prefix" in the line [s, s + len), as flux reads it; 0 when absent. */
+/* The value after "prefix" in the line [s, s + len), as flux reads it; 0 when absent (or too
+ * long to be a Flux one). */
 static int value_after(char *out, size_t size, const char *s, size_t len, const char *prefix)
 {
 	size_t pl = strlen(prefix);
 
 	for (size_t i = 0; i + pl <= len; i++)
-		if (memcmp(s + i, prefix, pl) == 0) {
-			first_word(out, size, s + i + pl, len - i - pl);
-			return 1;
-		}
+		if (memcmp(s + i, prefix, pl) == 0)
+			return first_word(out, size, s + i + pl, len - i - pl) == 0;
 	return 0;
 }
 

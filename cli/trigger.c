@@ -5,7 +5,9 @@
  * token as a Bearer (from --oidc-token, FLUX_TRIGGER_RECEIVER_OIDC_TOKEN, or the GitHub/Forgejo
  * Actions token endpoint). Connection errors and 404, 408, 429, 5xx are retried --retries
  * times, --retry-delay apart, all within --timeout. No cluster access. The token and the OIDC
- * token go only into the request (headers that wipe themselves) and are wiped after it. */
+ * token go only into the request (headers that wipe themselves) and are wiped after it; the
+ * error lines name the webhook URL with its /hook/ digest, as flux's do (the digest is what
+ * the Receiver's status.webhookPath shows, not the token). */
 #include "cli.h"
 #include "help.h"
 

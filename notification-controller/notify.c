@@ -424,12 +424,12 @@ static int commit_prepare(commit_in *c, const notify_in *in, int skip_progressin
 
 static int auth_header(cf_notify_request *r, const char *scheme, const char *credential)
 {
-	char auth[1100];
-	int rc;
+	cf_buf auth = CF_BUF_INIT_SECRET(256u * 1024u);   /* a JWT may be kilobytes; wiped when freed */
+	int rc = cf_buf_printf(&auth, "%s %s", scheme, credential);
 
-	snprintf(auth, sizeof(auth), "%s %s", scheme, credential);
-	rc = set_header(r, "Authorization", auth);
-	cf_wipe(auth, sizeof(auth));
+	if (rc == 0)
+		rc = set_header(r, "Authorization", auth.data);
+	cf_buf_free(&auth);
 	return rc;
 }
 
@@ -441,12 +441,13 @@ static int bearer(cf_notify_request *r, const char *token)
 /* Authorization: Basic base64(user:password). */
 static int basic_auth(cf_notify_request *r, const char *user, const char *password)
 {
-	char pair[1100], *enc = NULL;
-	int rc;
+	cf_buf pair = CF_BUF_INIT_SECRET(256u * 1024u);
+	char *enc = NULL;
+	int rc = cf_buf_printf(&pair, "%s:%s", user ? user : "", password ? password : "");
 
-	snprintf(pair, sizeof(pair), "%s:%s", user ? user : "", password ? password : "");
-	rc = cf_base64_encode(&enc, (const unsigned char *)pair, strlen(pair));
-	cf_wipe(pair, sizeof(pair));
+	if (rc == 0)
+		rc = cf_base64_encode(&enc, (const unsigned char *)pair.data, pair.len);
+	cf_buf_free(&pair);
 	if (rc == 0)
 		rc = auth_header(r, "Basic", enc);
 	if (enc) {
@@ -1141,6 +1142,7 @@ void cf_notify_request_free(cf_notify_request *r)
 	cf_notify_wipe(r->headers);
 	json_decref(r->headers);
 	r->headers = NULL;
+	cf_wipe(r->url, sizeof(r->url));   /* Telegram's bot token, an address from a secret */
 }
 
 void cf_notify_wipe(json_t *j)

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,7 +49,8 @@ static int kube_http_new(cf_http **out, const cf_kube *k, const cf_kube_opts *op
 }
 
 /* A kubeconfig's tls-server-name: the requests name that host (so the certificate is checked
- * for it, and it is the SNI) and connect to the server's (CURLOPT_CONNECT_TO). */
+ * for it, and it is the SNI) and connect to the server's (CURLOPT_CONNECT_TO). NO_PROXY is then
+ * matched against that name, where client-go matches the server's host. */
 static int kube_tls_server_name(cf_kube *k)
 {
 	kc_t *c = k->cfg;
@@ -64,6 +66,8 @@ static int kube_tls_server_name(cf_kube *k)
 	end = hp + strcspn(hp, "/");
 	colon = hp[0] == '[' ? strchr(hp, ']') : hp;
 	colon = colon && colon < end ? memchr(colon, ':', (size_t)(end - colon)) : NULL;
+	if ((colon && end - colon - 1 >= (long)sizeof(port)) || (colon ? colon : end) - hp >= (long)sizeof(host))
+		return cf_err_set(CF_EINVAL, "server %s: host or port too long for tls-server-name", c->server);
 	snprintf(port, sizeof(port), "%.*s", colon ? (int)(end - colon - 1) : 5, colon ? colon + 1 : https ? "443" : "80");
 	snprintf(host, sizeof(host), "%.*s", (int)((colon ? colon : end) - hp), hp);
 	if (cf_buf_printf(&url, "%s://%s:%s%s", https ? "https" : "http", c->tls_server_name, port, end) < 0 ||
@@ -93,14 +97,21 @@ static int kube_impersonate_more(cf_kube *k, const cf_kube_opts *o)
 		rc = json_array_append_new(more, json_pack("[ss]", "Impersonate-Uid", o->as_uid));
 	for (size_t i = 0; rc == 0 && o->as_extra && o->as_extra[i]; i++) {
 		const char *eq = strchr(o->as_extra[i], '=');
-		char name[300];
+		cf_buf name = CF_BUF_INIT(8192);
 
 		if (eq == NULL || eq == o->as_extra[i]) {
 			json_decref(more);
 			return cf_err_set(CF_EINVAL, "--as-user-extra \"%s\": want key=value", o->as_extra[i]);
 		}
-		snprintf(name, sizeof(name), "Impersonate-Extra-%.*s", (int)(eq - o->as_extra[i]), o->as_extra[i]);
-		rc = json_array_append_new(more, json_pack("[ss]", name, eq + 1));
+		/* the key percent-escaped where it is no header token character, as client-go's
+		 * headerKeyEscape ("authentication.kubernetes.io/credential-id") */
+		rc = cf_buf_printf(&name, "Impersonate-Extra-");
+		for (const char *c = o->as_extra[i]; rc == 0 && c < eq; c++)
+			rc = isalnum((unsigned char)*c) || strchr("!#$&'*+-.^_`|~", *c) ? cf_buf_printf(&name, "%c", *c)
+											: cf_buf_printf(&name, "%%%02X", (unsigned char)*c);
+		if (rc == 0)
+			rc = json_array_append_new(more, json_pack("[ss]", name.data, eq + 1));
+		cf_buf_free(&name);
 	}
 	if (rc < 0) {
 		json_decref(more);

@@ -353,7 +353,7 @@ int cf_kubeconfig_load_over(cf_kubeconfig **out, const char *path, const char *c
 			if ((rc = kc_load_file(&files[n++], p)) < 0)
 				goto out;
 		}
-		if (n == 0) {
+		if (n == 0 && !(over && over->server)) {   /* with --server the flags alone will do */
 			rc = cf_err_set(CF_ENOTFOUND, "KUBECONFIG=%s: none of its files exists", getenv("KUBECONFIG"));
 			goto out;
 		}

@@ -549,7 +549,7 @@ static void trim(char *s)
  * single-valued RDNs, each type once (S is ST), C, ST and O present. */
 static int dn_parse(json_t *dn, const char *text)
 {
-	char q[QUOTED_MAX], type[256] = "", value[256] = "";
+	char q[QUOTED_MAX], type[1024] = "", value[1024] = "";
 	size_t tn = 0, vn = 0, attrs = 0;
 	int in_value = 0, multi = 0;
 
@@ -565,9 +565,12 @@ static int dn_parse(json_t *dn, const char *text)
 				p++;
 			if (!in_value && *p == '=' && !escaped)
 				in_value = 1;
-			else if (in_value && vn + 1 < sizeof(value))
+			else if ((in_value ? vn : tn) + 1 >= sizeof(value))   /* never cut (UTF-8, duplicates) */
+				return cf_err_set(CF_EINVAL, "distinguished name (DN) %s has an RDN attribute longer than %zu bytes",
+						  quote(q, text), sizeof(value) - 1);
+			else if (in_value)
 				value[vn++] = *p;
-			else if (!in_value && tn + 1 < sizeof(type))
+			else
 				type[tn++] = *p;
 			continue;
 		}
@@ -590,7 +593,9 @@ static int dn_parse(json_t *dn, const char *text)
 			return cf_err_set(CF_EINVAL, "distinguished name (DN) %s has duplicate RDN attribute for %s, DN can only have unique RDN attributes",
 					  quote(q, text), quote(qt, type));
 		}
-		json_object_set_new(dn, type, json_string(value));
+		if (json_object_set_new(dn, type, json_string(value)) < 0)
+			return cf_err_set(CF_EINVAL, "distinguished name (DN) %s: RDN attribute %s is not valid UTF-8",
+					  quote(q, text), type);
 		multi = *p == '+';
 		tn = vn = 0;
 		in_value = 0;

@@ -46,13 +46,14 @@ void cf_flag_list_free(cf_flag_list *l)
 	l->n = 0;
 }
 
-/* Appends v's comma-separated parts (empty parts dropped, as cobra's string slices do). */
+/* Appends v's comma-separated parts (empty parts dropped, as cobra's string slices do); an
+ * array's value whole. */
 static int list_add(const cf_flag *f, const char *v)
 {
 	cf_flag_list *l = f->value;
 	char *copy, *save = NULL;
 
-	if (strchr(v, ',') == NULL) {
+	if (f->kind == CF_FLAG_ARRAY || strchr(v, ',') == NULL) {
 		if (l->n >= CF_FLAG_LIST_MAX)
 			goto full;
 		l->items[l->n++] = v;
@@ -83,6 +84,7 @@ static int set_value(const cf_flag *f, const char *v)
 		*(const char **)f->value = v;
 		return 0;
 	case CF_FLAG_LIST:
+	case CF_FLAG_ARRAY:
 		return list_add(f, v);
 	case CF_FLAG_BOOL:
 		if (v == NULL || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
@@ -200,6 +202,7 @@ void cf_flags_usage(FILE *out, const cf_flag *flags, size_t n, const char *usage
 			fprintf(out, " (default %ldms)", *(long *)f->value);
 			break;
 		case CF_FLAG_LIST:
+		case CF_FLAG_ARRAY:
 			fprintf(out, " (repeatable)");
 			break;
 		default:

@@ -11,6 +11,7 @@ typedef enum cf_flag_kind {
 	CF_FLAG_DURATION,  /* long milliseconds */
 	CF_FLAG_BOOL,      /* int; "--name" or "--name=false" */
 	CF_FLAG_LIST,      /* cf_flag_list: repeatable, each value also split at commas */
+	CF_FLAG_ARRAY,     /* cf_flag_list: repeatable, values whole (cobra's stringArray) */
 } cf_flag_kind;
 
 #define CF_FLAG_LIST_MAX 64

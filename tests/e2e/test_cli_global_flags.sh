@@ -130,6 +130,9 @@ fails as_service_account_forbidden "system:serviceaccount:$NS:nobody" -n "$NS" \
 listed as_with_a_group -n "$NS" --as someone --as-group system:masters
 listed as_with_uid_and_extra -n "$NS" --as someone --as-group system:masters --as-uid u-1 \
 	--as-user-extra scopes=view
+# an extra's key with '/' is percent-escaped as client-go does; values are whole (stringArray)
+listed as_extra_key_escaped_value_with_comma -n "$NS" --as someone --as-group system:masters \
+	--as-user-extra authentication.kubernetes.io/credential-id=x --as-user-extra scopes=a,b
 fails as_group_alone "without impersonating a user" -n "$NS" --as-group system:masters
 fails as_extra_not_key_value "want key=value" -n "$NS" --as someone --as-user-extra novalue
 

@@ -178,6 +178,10 @@ for cmd in "migrate" "trigger receiver" "trigger"; do
 	"$CFLUX" $cmd --help 2>&1 | sed -n '1,/Global Flags/p' >"$WORK/ch"
 	if [ -n "$FLUX" ] && diff "$WORK/fh" "$WORK/ch" >"$WORK/diff" 2>&1; then ok "$n"; else ko "$n" "$(head -n 10 "$WORK/diff")"; fi
 done
+# a path of 1,400 ".." parts (longer than the clean path's buffer): refused, no crash
+long=$(printf '../%.0s' $(seq 1400))
+(cd "$T" && "$CFLUX" migrate -f "${long}tree" --yes) >"$WORK/long.out" 2>&1; rc=$?
+if [ "$rc" -eq 1 ]; then ok long_climbing_path; else ko long_climbing_path "exit $rc: $(tail -c 300 "$WORK/long.out")"; fi
 expect help 0 "the file extensions to consider when migrating manifests, only applicable with --path (default \[.yaml,.yml\])" "$CFLUX" migrate --help
 expect cluster_mode_needs_cluster 1 "starting migration of custom resources" "$CFLUX" --kubeconfig /nonexistent migrate
 

@@ -430,6 +430,19 @@ static void provider_payloads_alerting(void)
 	}
 	CHECK_STR(header(&r, "Authorization"), "Bearer gtok");
 	done(&r, p, b);
+	{   /* a JWT behind an OAuth proxy is kilobytes: sent whole, never cut */
+		char jwt[3001];
+		char want[3010];
+
+		memset(jwt, 'j', sizeof(jwt) - 1);
+		jwt[sizeof(jwt) - 1] = '\0';
+		snprintf(want, sizeof(want), "Bearer %s", jwt);
+		json_object_set_new(secret, "token", json_string(jwt));
+		p = provider("{\"type\":\"grafana\",\"address\":\"http://127.0.0.1:1/api/annotations\"}");
+		b = built(&r, p, e, secret, "http://127.0.0.1:1/api/annotations");
+		CHECK_STR(header(&r, "Authorization"), want);
+		done(&r, p, b);
+	}
 	json_object_del(secret, "token");
 	p = provider("{\"type\":\"grafana\",\"address\":\"http://127.0.0.1:1/api/annotations\"}");
 	b = built(&r, p, e, secret, "http://127.0.0.1:1/api/annotations");

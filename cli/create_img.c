@@ -185,7 +185,7 @@ static int update_required(const char *repo, const char *branch, const char *aut
 int cmd_create_image_update(int argc, char **argv, const char *name)
 {
 	const char *repo = NULL, *repo_ns = NULL, *path = NULL, *checkout = NULL, *push = NULL, *tpl = NULL;
-	const char *author = NULL, *email = NULL, *interval = "1m";
+	const char *author = NULL, *email = NULL, *interval = "1m", *key = NULL, *key_type = NULL;
 	const cf_flag own[] = {
 		{ "git-repo-ref", CF_FLAG_STRING, &repo, "the name of a GitRepository resource with details of the upstream Git repository", 0 },
 		{ "git-repo-namespace", CF_FLAG_STRING, &repo_ns, "the namespace of the GitRepository resource, defaults to the ImageUpdateAutomation namespace", 0 },
@@ -196,8 +196,11 @@ int cmd_create_image_update(int argc, char **argv, const char *name)
 		{ "author-name", CF_FLAG_STRING, &author, "the name to use for commit author", 0 },
 		{ "author-email", CF_FLAG_STRING, &email, "the email to use for commit author", 0 },
 		{ "interval", CF_FLAG_STRING, &interval, "source sync interval", 0 },
+		{ "signing-key-secret", CF_FLAG_STRING, &key, "name of the Secret containing the signing key referenced in spec.git.commit.signingKey", 0 },
+		{ "signing-key-type", CF_FLAG_STRING, &key_type, "signing-key format: gpg or ssh (defaults to gpg when --signing-key-secret is set)", 0 },
 		CLI_CREATE_FLAGS,
 	};
+	static const char *const KEY_TYPES[] = { "gpg", "ssh", NULL };
 	char *pos[POS_MAX], every[CF_DURATION_MAX];
 	size_t npos;
 	json_t *spec, *commit;
@@ -207,11 +210,24 @@ int cmd_create_image_update(int argc, char **argv, const char *name)
 			    "usage: cflux create image update NAME --git-repo-ref R --checkout-branch B --author-name N --author-email E "
 			    "[--git-repo-path P] [--push-branch B] [--commit-template T]", pos, &npos)) != 0)
 		return rc == 1 ? 0 : rc;
-	if ((rc = update_required(repo, checkout, author, email)) != 0 || (rc = cli_go_duration(every, "interval", interval)) != 0)
+	if ((rc = update_required(repo, checkout, author, email)) != 0)
+		return rc;
+	if (key_type && key_type[0] && !(key && key[0]))
+		return cli_fail(1, "--signing-key-type requires --signing-key-secret");
+	if (key_type && key_type[0] && !cli_one_of(key_type, KEY_TYPES))
+		return cli_fail(1, "--signing-key-type must be one of: gpg, ssh");
+	if ((rc = cli_go_duration(every, "interval", interval)) != 0)
 		return rc;
 	commit = json_pack("{s:{s:s,s:s}}", "author", "email", email, "name", author);
 	if (tpl && tpl[0])
 		json_object_set_new(commit, "messageTemplate", json_string(tpl));
+	/* as flux writes it; the controller refuses to sign (see imageupdate.c) */
+	if (key && key[0]) {
+		json_t *sk = json_pack("{s:{s:s}}", "secretRef", "name", key);
+		if (key_type && key_type[0])
+			json_object_set_new(sk, "type", json_string(key_type));
+		json_object_set_new(commit, "signingKey", sk);
+	}
 	spec = json_pack("{s:{s:{s:{s:s}},s:o},s:s,s:{s:s,s:s}}", "git", "checkout", "ref", "branch", checkout, "commit", commit,
 			 "interval", every, "sourceRef", "kind", "GitRepository", "name", repo);
 	if (repo_ns && repo_ns[0])

@@ -125,10 +125,14 @@ int cli_ignore_paths(json_t *spec, const cf_flag_list *paths)
 	return 0;
 }
 
+static int chart_verify(json_t *spec, const char *provider, const char *secret, const char *issuer, const char *subject,
+			int subject_alone_refused);
+
 int cmd_create_source_oci(int argc, char **argv, const char *name)
 {
 	const char *url = NULL, *tag = NULL, *semver = NULL, *digest = NULL, *secret = NULL, *cert = NULL;
-	const char *interval = "1m", *provider = "generic", *selector = NULL, *sa = NULL;
+	const char *interval = "1m", *provider = "generic", *selector = NULL, *sa = NULL, *proxy = NULL;
+	const char *vprovider = NULL, *vsecret = NULL, *vsubject = NULL, *vissuer = NULL;
 	int insecure = 0, rc;
 	cf_flag_list ignore = { .n = 0 };
 	const cf_flag own[] = {
@@ -143,6 +147,11 @@ int cmd_create_source_oci(int argc, char **argv, const char *name)
 		{ "insecure", CF_FLAG_BOOL, &insecure, "for when connecting to a non-TLS registries over plain HTTP", 0 },
 		{ "ignore-paths", CF_FLAG_LIST, &ignore, "set paths to ignore resources (can specify multiple paths with commas: path1,path2)", 0 },
 		{ "layer-selector", CF_FLAG_STRING, &selector, "the OCI artifact layer selector in the format '<media-type>:<operation>'", 0 },
+		{ "proxy-secret-ref", CF_FLAG_STRING, &proxy, "the name of an existing secret containing the proxy address and credentials", 0 },
+		{ "verify-provider", CF_FLAG_STRING, &vprovider, "the OCI verify provider name to use for signature verification, available options are: (cosign)", 0 },
+		{ "verify-secret-ref", CF_FLAG_STRING, &vsecret, "the name of a secret to use for signature verification", 0 },
+		{ "verify-subject", CF_FLAG_STRING, &vsubject, "regular expression to use for the OIDC subject during signature verification", 0 },
+		{ "verify-issuer", CF_FLAG_STRING, &vissuer, "regular expression to use for the OIDC issuer during signature verification", 0 },
 		{ "interval", CF_FLAG_STRING, &interval, "source sync interval", 0 },
 		CLI_CREATE_FLAGS,
 	};
@@ -169,10 +178,11 @@ int cmd_create_source_oci(int argc, char **argv, const char *name)
 		if (insecure)
 			json_object_set_new(spec, "insecure", json_true());
 		cli_spec_ref(spec, "secretRef", secret);
+		cli_spec_ref(spec, "proxySecretRef", proxy);
 		cli_spec_ref(spec, "certSecretRef", cert);
 		if (sa)
 			json_object_set_new(spec, "serviceAccountName", json_string(sa));
-		if ((rc = layer_selector(spec, selector)) == 0)
+		if ((rc = chart_verify(spec, vprovider, vsecret, vissuer, vsubject, 1)) == 0 && (rc = layer_selector(spec, selector)) == 0)
 			rc = cli_ignore_paths(spec, &ignore);
 	}
 	cf_flag_list_free(&ignore);
@@ -209,9 +219,11 @@ static int chart_source(json_t **out, const char *text)
 			text, (int)(slash - text), text);
 }
 
-/* spec.verify from the --verify-* flags, refused as flux refuses them. Flux tests the subject of
- * create source oci's flags here, not this command's: a subject alone is not refused (nor kept). */
-static int chart_verify(json_t *spec, const char *provider, const char *secret, const char *issuer, const char *subject)
+/* spec.verify from the --verify-* flags, refused as flux refuses them. For create source chart
+ * flux tests the subject of create source oci's flags, not its own: there a subject alone is not
+ * refused (nor kept); subject_alone_refused for create source oci itself. */
+static int chart_verify(json_t *spec, const char *provider, const char *secret, const char *issuer, const char *subject,
+			int subject_alone_refused)
 {
 	json_t *v;
 
@@ -222,7 +234,7 @@ static int chart_verify(json_t *spec, const char *provider, const char *secret, 
 				provider, provider);
 	if (provider == NULL && secret && *secret)
 		return cli_fail(1, "a verification provider must be specified when a secret is specified");
-	if (provider == NULL && issuer && *issuer)
+	if (provider == NULL && ((issuer && *issuer) || (subject_alone_refused && subject && *subject)))
 		return cli_fail(1, "a verification provider must be specified when OIDC issuer/subject is specified");
 	if (provider == NULL)
 		return 0;
@@ -273,7 +285,7 @@ int cmd_create_source_chart(int argc, char **argv, const char *name)
 				 "sourceRef", ref);
 		if (version && *version)
 			json_object_set_new(spec, "version", json_string(version));
-		rc = chart_verify(spec, provider, secret, issuer, subject);
+		rc = chart_verify(spec, provider, secret, issuer, subject, 0);
 	}
 	json_decref(ref);
 	if (rc != 0) {

@@ -210,6 +210,20 @@ typedef struct timed_reconciler {
 
 /* The kind's body, with its metrics (runtime/metrics.h): how long the fetch and packaging took,
  * and the size of the artifact the status then holds. */
+/* spec.verify (a GitRepository's OpenPGP commit check, an OCIRepository's or HelmChart's cosign
+ * or notation signature check) asks for a proof cflux cannot make: the source fails closed,
+ * Stalled, rather than hand out an artifact nobody verified. */
+static int refuse_verify(cf_reconcile *p)
+{
+	const json_t *v = json_object_get(p->spec, "verify");
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	cf_err_set(CF_EINVAL, "spec.verify: cflux does not verify signatures (OpenPGP commits, cosign or notation "
+			      "artifacts), so it produces no artifact for this source; remove spec.verify or use Flux's source-controller");
+	return cf_reconcile_fail(p, "VerificationError", CF_FAIL_STALLED);
+}
+
 static int timed_body(cf_reconcile *p)
 {
 	const char *obj[] = { p->rc->kind, p->name, p->ns };
@@ -217,6 +231,8 @@ static int timed_body(cf_reconcile *p)
 	const json_t *size;
 	int rc;
 
+	if ((rc = refuse_verify(p)) != 0)
+		return rc;
 	rc = ((const timed_reconciler *)p->rc)->body(p);
 	cf_metric_observe(CF_M_SOURCE_FETCH_DURATION, obj, cf_metrics_clock() - t0);
 	size = json_object_get(json_object_get(p->status, "artifact"), "size");

@@ -103,6 +103,15 @@ refused helm_scheme create source helm podinfo --url=ftp://charts.example.com
 same oci_help create source oci podinfo --url=oci://ghcr.io/stefanprodan/manifests/podinfo --tag=6.6.2 --interval=10m
 same oci_every_flag create source oci podinfo --url=oci://ghcr.io/x/y --tag=1 --tag-semver='>=6.0.0' --digest=sha256:abc --secret-ref=s --cert-ref=c --service-account=sa --provider=aws --insecure --ignore-paths='a,b/' --ignore-paths=c --layer-selector='application/vnd.x:copy'
 refused oci_no_url create source oci podinfo --tag=1
+# the --help example with cosign, and the proxy and verify flags
+same oci_verify_help create source oci podinfo --url=oci://ghcr.io/stefanprodan/manifests/podinfo --tag=6.6.2 \
+	--interval=10m --verify-provider=cosign \
+	--verify-subject="^https://github.com/stefanprodan/podinfo/.github/workflows/release.yml@refs/tags/6.6.2$" \
+	--verify-issuer="^https://token.actions.githubusercontent.com$"
+same oci_verify_proxy create source oci podinfo --url=oci://ghcr.io/x/y --tag=1 --verify-provider=cosign --verify-secret-ref=k --proxy-secret-ref=p
+refused oci_verify_subject_alone create source oci podinfo --url=oci://ghcr.io/x/y --tag=1 --verify-subject=s
+refused oci_verify_secret_alone create source oci podinfo --url=oci://ghcr.io/x/y --tag=1 --verify-secret-ref=k
+refused oci_verify_provider_unknown create source oci podinfo --url=oci://ghcr.io/x/y --tag=1 --verify-provider=notation
 refused oci_no_ref create source oci podinfo --url=oci://x/y
 refused oci_selector_format create source oci podinfo --url=oci://x/y --tag=1 --layer-selector=bad
 refused oci_selector_operation create source oci podinfo --url=oci://x/y --tag=1 --layer-selector=a:bad
@@ -150,6 +159,12 @@ same_image image_update_push_branch create image update flux-system --git-repo-r
 same_image image_update_namespace create image update apps --namespace=apps --git-repo-ref=flux-system \
 	--git-repo-namespace=flux-system --git-repo-path=./clusters/my-cluster --checkout-branch=main \
 	--push-branch=image-updates --author-name=flux --author-email=flux@example.com --interval=5m
+same_image image_update_signing_key create image update flux-system --git-repo-ref=flux-system --checkout-branch=main \
+	--author-name=flux --author-email=flux@example.com --signing-key-secret=sk
+same_image image_update_signing_key_ssh create image update flux-system --git-repo-ref=flux-system --checkout-branch=main \
+	--author-name=flux --author-email=flux@example.com --signing-key-secret=sk --signing-key-type=ssh
+refused image_update_key_type_alone create image update app --git-repo-ref=r --checkout-branch=main --author-name=a --author-email=b --signing-key-type=ssh
+refused image_update_key_type_bad create image update app --git-repo-ref=r --checkout-branch=main --author-name=a --author-email=b --signing-key-secret=sk --signing-key-type=x509
 refused image_update_no_repo create image update app --checkout-branch=main --author-name=a --author-email=b
 refused image_update_no_branch create image update app --git-repo-ref=r --author-name=a --author-email=b
 refused image_update_no_email create image update app --git-repo-ref=r --checkout-branch=main --author-name=a

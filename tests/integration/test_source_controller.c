@@ -12,6 +12,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/sha256.h"
+#include "yaml/yaml.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -517,6 +518,32 @@ static void failures_are_clear(void)
 		  "kind: GitRepository\nmetadata:\n  name: scp\n  namespace: %s\nspec:\n  interval: 1m\n  url: git@github.com:org/repo\nEOT\n", ns) == 0);
 }
 
+/* spec.verify (Flux's OpenPGP commit check) cannot be honoured: Stalled with VerificationError,
+ * and no artifact, rather than an unverified one */
+static void verify_fails_closed(void)
+{
+	char spec[1024];
+	json_t *o;
+
+	snprintf(spec, sizeof(spec), "  interval: 10m\n  url: %s/%s.git\n  ref:\n    branch: main\n"
+		 "  verify:\n    mode: HEAD\n    secretRef:\n      name: pgp-public-keys\n", getenv("CFLUX_GIT_URL_HTTP"), repo);
+	CHECK(apply_gitrepo("verified", spec) == 0);
+	o = wait_ready("verified", "False", "cflux does not verify signatures", NULL, 30);
+	if (o) {
+		const json_t *c, *conds = json_object_get(json_object_get(o, "status"), "conditions");
+		size_t i;
+		int stalled = 0;
+
+		json_array_foreach(conds, i, c)
+			if (strcmp(cf_json_str(c, "type") ? cf_json_str(c, "type") : "", "Stalled") == 0)
+				stalled = strcmp(cf_json_str(c, "status") ? cf_json_str(c, "status") : "", "True") == 0 &&
+					  strcmp(cf_json_str(c, "reason") ? cf_json_str(c, "reason") : "", "VerificationError") == 0;
+		CHECK(stalled);
+		CHECK(artifact_field(o, "revision") == NULL);
+	}
+	json_decref(o);
+}
+
 static void notices_artifacts_and_tampering(void)
 {
 	cf_buf scratch = CF_BUF_INIT(1u << 20), art = CF_BUF_INIT(8u << 20);
@@ -791,6 +818,7 @@ static const cf_test_case cases[] = {
 	{ "only_flux_url_schemes", only_flux_url_schemes },
 	{ "url_credentials_redacted", url_credentials_redacted },
 	{ "failures_are_clear", failures_are_clear },
+	{ "verify_fails_closed", verify_fails_closed },
 	{ "notices_artifacts_and_tampering", notices_artifacts_and_tampering },
 	{ "artifact_requests_need_the_token", artifact_requests_need_the_token },
 	{ "events_reach_notification_address", events_reach_notification_address },

@@ -431,7 +431,9 @@ int cli_apply_all(json_t *objs, const char *what)
 
 /* ---- uninstall ---- */
 
-static void delete_labelled(cf_kube *k, const char *av, const char *kind, const char *ns)
+/* Deletes cflux's objects of kind (in ns, or cluster-wide when NULL); with dry_run only names
+ * them, as flux uninstall --dry-run prints what it would delete. */
+static void delete_labelled(cf_kube *k, const char *av, const char *kind, const char *ns, int dry_run)
 {
 	json_t *list = NULL, *o;
 	size_t i;
@@ -442,7 +444,9 @@ static void delete_labelled(cf_kube *k, const char *av, const char *kind, const 
 	}
 	json_array_foreach(json_object_get(list, "items"), i, o) {
 		const char *name = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
-		if (cf_kube_delete(k, &(cf_kube_ref){ av, kind, ns, name }, "Background") == 0)
+		if (dry_run)
+			cli_ok("%s/%s deleted (dry run)", kind, name ? name : "");
+		else if (cf_kube_delete(k, &(cf_kube_ref){ av, kind, ns, name }, "Background") == 0)
 			cli_ok("%s/%s deleted", kind, name);
 	}
 	json_decref(list);
@@ -476,18 +480,33 @@ static int drop_finalizers(cf_kube *k, const cf_kind *kd, const char *ns, const 
 
 int cmd_uninstall(int argc, char **argv)
 {
-	int keep_ns = 0, rc, stuck = 0;
-	const cf_flag own[] = { { "keep-namespace", CF_FLAG_BOOL, &keep_ns, "leave the namespace in place", 0 } };
+	int keep_ns = 0, dry_run = 0, silent = 0, rc, stuck = 0;
+	const cf_flag own[] = {
+		{ "dry-run", CF_FLAG_BOOL, &dry_run, "only print the objects that would be deleted", 0 },
+		{ "keep-namespace", CF_FLAG_BOOL, &keep_ns, "skip namespace deletion", 0 },
+		/* cflux asks nothing, so a script's --silent changes nothing */
+		{ "silent|s", CF_FLAG_BOOL, &silent, "delete components without asking for confirmation", 0 },
+	};
+	static const char *const workloads[][2] = {
+		{ "apps/v1", "Deployment" }, { "v1", "Service" }, { "v1", "ServiceAccount" }, { "v1", "Secret" },
+		{ "networking.k8s.io/v1", "NetworkPolicy" },
+	}, *const cluster_wide[][2] = {
+		{ "rbac.authorization.k8s.io/v1", "ClusterRoleBinding" }, { "rbac.authorization.k8s.io/v1", "ClusterRole" },
+		{ "apiextensions.k8s.io/v1", "CustomResourceDefinition" },
+	};
 	cf_kube *k;
 
-	if ((rc = cli_parse(own, 1, argc, argv, "usage: cflux uninstall [--keep-namespace]", NULL, NULL)) != 0)
+	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv,
+			    "usage: cflux uninstall [--keep-namespace] [--dry-run] [--silent]", NULL, NULL)) != 0)
 		return rc == 1 ? 0 : rc;
+	(void)silent;
 	if ((k = cli_client()) == NULL)
 		return 1;
 	/* finalizers first, as Flux does: deleting the CRDs must not wait on controllers that are gone */
-	cli_say("removing finalizers from cflux objects");
+	if (!dry_run)
+		cli_say("removing finalizers from cflux objects");
 	/* the kinds of the controllers cflux ships, users (Kustomization) before their sources */
-	for (int i = CF_KIND_COUNT - 1; i >= 0; i--) {
+	for (int i = CF_KIND_COUNT - 1; i >= 0 && !dry_run; i--) {
 		const cf_kind *kd = cf_kind_get((cf_kind_id)i);
 		json_t *list = NULL, *o, *patch;
 		size_t j;
@@ -510,15 +529,13 @@ int cmd_uninstall(int argc, char **argv)
 		json_decref(list);
 		json_decref(patch);
 	}
-	delete_labelled(k, "apps/v1", "Deployment", cli.namespace);
-	delete_labelled(k, "v1", "Service", cli.namespace);
-	delete_labelled(k, "v1", "ServiceAccount", cli.namespace);
-	delete_labelled(k, "v1", "Secret", cli.namespace);
-	delete_labelled(k, "networking.k8s.io/v1", "NetworkPolicy", cli.namespace);
-	delete_labelled(k, "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", NULL);
-	delete_labelled(k, "rbac.authorization.k8s.io/v1", "ClusterRole", NULL);
-	delete_labelled(k, "apiextensions.k8s.io/v1", "CustomResourceDefinition", NULL);
-	if (!keep_ns && cf_kube_delete(k, &(cf_kube_ref){ "v1", "Namespace", NULL, cli.namespace }, "Background") == 0)
+	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
+		delete_labelled(k, workloads[i][0], workloads[i][1], cli.namespace, dry_run);
+	for (size_t i = 0; i < sizeof(cluster_wide) / sizeof(cluster_wide[0]); i++)
+		delete_labelled(k, cluster_wide[i][0], cluster_wide[i][1], NULL, dry_run);
+	if (!keep_ns && dry_run)
+		cli_ok("Namespace/%s deleted (dry run)", cli.namespace);
+	else if (!keep_ns && cf_kube_delete(k, &(cf_kube_ref){ "v1", "Namespace", NULL, cli.namespace }, "Background") == 0)
 		cli_ok("Namespace/%s deleted", cli.namespace);
 	if (!stuck)
 		cli_ok("uninstall finished");

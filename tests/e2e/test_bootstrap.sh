@@ -6,7 +6,8 @@
 # taken from $GIT_PASSWORD or stdin instead of the command line, and no test secret reaches a
 # log, a status or an event; without --private-key-file the push goes through the ssh-agent and
 # the cluster gets a new key pair, printed and confirmed on stdin (no answer: aborted, no Secret);
-# then `cflux uninstall` removes what was installed.
+# then `cflux uninstall --dry-run` names what would go and deletes nothing, and `cflux uninstall`
+# removes what was installed.
 set -u
 . tests/lib.sh
 . tests/e2e/secrets.sh
@@ -176,6 +177,15 @@ no_secrets_leaked no_secret_in_logs_statuses_events "$WORK/sc.log" "$WORK/kc.log
 for p in $PIDS; do kill "$p" 2>/dev/null; done
 PIDS=""
 kubectl -n default delete configmap bootstrapped-app >/dev/null 2>&1
+# --dry-run names what would go and deletes nothing (flux's flag; --silent is accepted too)
+expect uninstall_dry_run 0 "Deployment/source-controller deleted (dry run)" $C uninstall --dry-run --silent
+if kubectl -n flux-system get deployment source-controller >/dev/null 2>&1 && \
+   [ -n "$(kubectl get crd -l app.kubernetes.io/part-of=cflux -o name 2>/dev/null)" ] && \
+   kubectl get namespace flux-system >/dev/null 2>&1; then
+	ok uninstall_dry_run_deleted_nothing
+else
+	ko uninstall_dry_run_deleted_nothing "the dry run deleted something"
+fi
 expect uninstall 0 "uninstall finished" $C uninstall --keep-namespace
 # CRD deletion waits for the apiserver to remove every object of the kind: slow on the 1.20
 # target under load (60 s was not always enough in CI), so the deadline is 180 s

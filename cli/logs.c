@@ -255,13 +255,15 @@ static int read_pod(cf_kube *k, const logs_opts *o, log_source *src, long tail)
 int cmd_logs(int argc, char **argv)
 {
 	logs_opts o = { NULL, NULL, NULL, "flux-system", NULL, -1, 0, 0, "" };
+	const char *since_time = NULL;
 	const cf_flag own[] = {
 		{ "level", CF_FLAG_STRING, &o.level, "log level, available options are: (debug, info, error)", 0 },
 		{ "kind", CF_FLAG_STRING, &o.kind, "displays errors of a particular toolkit kind e.g GitRepository", 0 },
 		{ "name", CF_FLAG_STRING, &o.name, "specifies the name of the object logs to be displayed", 0 },
 		{ "follow|f", CF_FLAG_BOOL, &o.follow, "specifies if the logs should be streamed", 0 },
 		{ "tail", CF_FLAG_INT, &o.tail, "lines of recent log file to display", -1 },
-		{ "since", CF_FLAG_DURATION, &o.since_ms, "only return logs newer than a relative duration like 5s, 2m, or 3h", 0 },
+		{ "since", CF_FLAG_DURATION, &o.since_ms, "Only return logs newer than a relative duration like 5s, 2m, or 3h. Defaults to all logs. Only one of since-time / since may be used.", 0 },
+		{ "since-time", CF_FLAG_STRING, &since_time, "Only return logs after a specific date (RFC3339). Defaults to all logs. Only one of since-time / since may be used.", 0 },
 		{ "flux-namespace", CF_FLAG_STRING, &o.flux_ns, "the namespace where the controllers are running", 0 },
 		{ "all-namespaces|A", CF_FLAG_BOOL, &cli.all_namespaces, "displays logs for objects across all namespaces", 0 },
 		{ "log-dir", CF_FLAG_STRING, &o.log_dir, "controllers run as local processes: the directory of their *.log files (default $CFLUX_LOG_DIR)", 0 },
@@ -269,16 +271,25 @@ int cmd_logs(int argc, char **argv)
 	log_source srcs[SOURCES_MAX];
 	size_t n = 0;
 	cf_kube *k = NULL;
+	long long since_secs = 0;
 	int rc;
 
-	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv, "usage: cflux logs [--kind K] [--name N] [-n NS | -A] [--level L] [--tail N] [--since D] [-f] [--log-dir DIR]", NULL, NULL)) != 0)
+	if ((rc = cli_parse(own, sizeof(own) / sizeof(own[0]), argc, argv, "usage: cflux logs [--kind K] [--name N] [-n NS | -A] [--level L] [--tail N] [--since D | --since-time T] [-f] [--log-dir DIR]", NULL, NULL)) != 0)
 		return rc == 1 ? 0 : rc;
 	if (o.level && strcmp(o.level, "debug") != 0 && strcmp(o.level, "info") != 0 && strcmp(o.level, "warn") != 0 && strcmp(o.level, "error") != 0)
 		return cli_fail(CLI_EXIT_USAGE, "invalid argument \"%s\" for \"--level\" flag: log level '%s' is not supported, must be one of: debug, info, warn, error", o.level, o.level);
 	if (o.log_dir == NULL)
 		o.log_dir = getenv("CFLUX_LOG_DIR");
+	if (since_time && since_time[0] && o.since_ms != 0)
+		return cli_fail(1, "at most one of `sinceTime` or `sinceDuration` may be specified");
+	if (since_time && since_time[0]) {
+		if (cf_time_parse_rfc3339(&since_secs, since_time) < 0)
+			return cli_fail(1, "%s", cf_err_msg());
+		/* as a duration back from now: the pods' log takes sinceSeconds, the files' lines compare */
+		o.since_ms = since_secs < (long long)time(NULL) ? ((long long)time(NULL) - since_secs) * 1000 : 1;
+	}
 	if (o.since_ms > 0) {
-		time_t t = time(NULL) - (time_t)(o.since_ms / 1000);
+		time_t t = since_secs ? (time_t)since_secs : time(NULL) - (time_t)(o.since_ms / 1000);
 		struct tm tm;
 		gmtime_r(&t, &tm);
 		strftime(o.since_ts, sizeof(o.since_ts), "%Y-%m-%dT%H:%M:%S", &tm);

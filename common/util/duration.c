@@ -97,3 +97,57 @@ void cf_time_rfc3339(char out[CF_TIME_MAX], int frac_digits)
 	else
 		snprintf(out + n, CF_TIME_MAX - n, "Z");
 }
+
+/* n digits of s as a number, or -1 */
+static int digits_at(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int cf_time_parse_rfc3339(long long *secs, const char *text)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	const char *p = text;
+	struct tm tm;
+	int y, mo, d, h, mi, s, off = 0;
+
+	*secs = 0;
+	if (strlen(p) < 20 || p[4] != '-' || p[7] != '-' || (p[10] != 'T' && p[10] != 't') || p[13] != ':' || p[16] != ':')
+		goto bad;
+	y = digits_at(p, 4), mo = digits_at(p + 5, 2), d = digits_at(p + 8, 2);
+	h = digits_at(p + 11, 2), mi = digits_at(p + 14, 2), s = digits_at(p + 17, 2);
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59)
+		goto bad;
+	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		goto bad;
+	p += 19;
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			goto bad;
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+		off = 0;
+	} else if ((*p == '+' || *p == '-') && p[3] == ':' && p[6] == '\0') {
+		int oh = digits_at(p + 1, 2), om = digits_at(p + 4, 2);
+		if (oh < 0 || oh > 23 || om < 0 || om > 59)
+			goto bad;
+		off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
+	} else {
+		goto bad;
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d, tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = s;
+	*secs = (long long)timegm(&tm) - off;
+	return 0;
+bad:
+	return cf_err_set(CF_EINVAL, "%s is not a valid (RFC3339) time", text);
+}

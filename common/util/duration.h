@@ -16,5 +16,8 @@ void cf_duration_format(char out[CF_DURATION_MAX], long ms);
  * "2026-01-02T03:04:05Z", "...05.123Z" (logs), "...05.123456Z" (a Lease's MicroTime),
  * "...05.123456789Z" (requestedAt, events). */
 void cf_time_rfc3339(char out[CF_TIME_MAX], int frac_digits);
+/* Parses an RFC 3339 time ("2026-01-02T03:04:05Z", a fraction, or an offset "+02:00") into
+ * seconds since the epoch (UTC); CF_EINVAL when text is not one. */
+int cf_time_parse_rfc3339(long long *secs, const char *text);
 
 #endif

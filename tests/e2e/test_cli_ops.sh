@@ -120,6 +120,12 @@ expect logs_level_filter 0 "" sh -c "$C logs --log-dir $WORK/logs -A --level err
 expect logs_bad_level 2 "not supported" $C logs --log-dir "$WORK/logs" --level loud
 expect logs_tail 0 "" sh -c "[ \$(CFLUX_LOG_DIR=$WORK/logs $C logs -A --tail 1 | wc -l) -le 2 ]"
 expect logs_no_dir 1 "cannot open" $C logs --log-dir "$WORK/nowhere"
+# --since-time (flux's RFC 3339, an offset too): a past time keeps the lines, a future one none
+expect logs_since_time_past 0 " - " $C logs --log-dir "$WORK/logs" -A --since-time 2020-01-01T00:00:00+02:00
+out=$($C logs --log-dir "$WORK/logs" -A --since-time 2999-01-01T00:00:00Z 2>&1)
+[ -z "$out" ] && ok logs_since_time_future || ko logs_since_time_future "$(printf '%s' "$out" | head -n 2)"
+expect logs_since_time_bad 1 "yesterday is not a valid (RFC3339) time" $C logs --log-dir "$WORK/logs" --since-time yesterday
+expect logs_since_and_since_time 1 "at most one of" $C logs --log-dir "$WORK/logs" --since 5m --since-time 2020-01-01T00:00:00Z
 
 # delete: the question (no answer aborts), --silent waits until the finalizer has run
 expect delete_aborts_without_yes 1 "aborting" sh -c "echo n | $C delete ks kb"

@@ -27,6 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nl)
 		*nl = '\0';
 	cf_duration_parse(&ms, text);
+	{
+		long long secs;
+		cf_time_parse_rfc3339(&secs, text);
+	}
 	if (cf_semver_parse(&v, text) == 0)
 		cf_semver_match(rest, &v);
 	if (cf_ignore_new(&ig) == 0) {

@@ -296,8 +296,10 @@ static int migrate_files(const char *path_flag, const migrate_args *a)
 	int rc = 0;
 
 	cli_action("starting migration of custom resources");
-	if (clean_path(path, sizeof(path), path_flag) < 0)
+	if (clean_path(path, sizeof(path), path_flag) < 0) {
+		json_decref(files);
 		return cli_fail(1, "failed to stat path %s: open %s: invalid argument", path, path);
+	}
 	if (files == NULL) {
 		rc = cli_fail(1, "out of memory");
 		goto out;

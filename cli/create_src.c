@@ -127,6 +127,12 @@ int cli_ignore_paths(json_t *spec, const cf_flag_list *paths)
 
 static int chart_verify(json_t *spec, const char *provider, const char *secret, const char *issuer, const char *subject,
 			int subject_alone_refused);
+/* flux's --verify-* flags of create source oci and create source chart */
+#define CLI_VERIFY_FLAGS(provider, secret, subject, issuer) \
+	{ "verify-provider", CF_FLAG_STRING, &(provider), "the OCI verify provider name to use for signature verification, available options are: (cosign)", 0 }, \
+	{ "verify-secret-ref", CF_FLAG_STRING, &(secret), "the name of a secret to use for signature verification", 0 }, \
+	{ "verify-subject", CF_FLAG_STRING, &(subject), "regular expression to use for the OIDC subject during signature verification", 0 }, \
+	{ "verify-issuer", CF_FLAG_STRING, &(issuer), "regular expression to use for the OIDC issuer during signature verification", 0 }
 
 int cmd_create_source_oci(int argc, char **argv, const char *name)
 {
@@ -148,10 +154,7 @@ int cmd_create_source_oci(int argc, char **argv, const char *name)
 		{ "ignore-paths", CF_FLAG_LIST, &ignore, "set paths to ignore resources (can specify multiple paths with commas: path1,path2)", 0 },
 		{ "layer-selector", CF_FLAG_STRING, &selector, "the OCI artifact layer selector in the format '<media-type>:<operation>'", 0 },
 		{ "proxy-secret-ref", CF_FLAG_STRING, &proxy, "the name of an existing secret containing the proxy address and credentials", 0 },
-		{ "verify-provider", CF_FLAG_STRING, &vprovider, "the OCI verify provider name to use for signature verification, available options are: (cosign)", 0 },
-		{ "verify-secret-ref", CF_FLAG_STRING, &vsecret, "the name of a secret to use for signature verification", 0 },
-		{ "verify-subject", CF_FLAG_STRING, &vsubject, "regular expression to use for the OIDC subject during signature verification", 0 },
-		{ "verify-issuer", CF_FLAG_STRING, &vissuer, "regular expression to use for the OIDC issuer during signature verification", 0 },
+		CLI_VERIFY_FLAGS(vprovider, vsecret, vsubject, vissuer),
 		{ "interval", CF_FLAG_STRING, &interval, "source sync interval", 0 },
 		CLI_CREATE_FLAGS,
 	};
@@ -256,10 +259,7 @@ int cmd_create_source_chart(int argc, char **argv, const char *name)
 		{ "chart-version", CF_FLAG_STRING, &version, "Helm chart version, accepts a semver range (ignored for charts from GitRepository sources)", 0 },
 		{ "source", CF_FLAG_STRING, &source, "source that contains the chart in the format '<kind>/<name>', where kind must be one of: (HelmRepository, GitRepository, Bucket)", 0 },
 		{ "reconcile-strategy", CF_FLAG_STRING, &strategy, "the reconcile strategy for helm chart (accepted values: Revision and ChartRevision)", 0 },
-		{ "verify-provider", CF_FLAG_STRING, &provider, "the OCI verify provider name to use for signature verification, available options are: (cosign)", 0 },
-		{ "verify-secret-ref", CF_FLAG_STRING, &secret, "the name of a secret to use for signature verification", 0 },
-		{ "verify-subject", CF_FLAG_STRING, &subject, "regular expression to use for the OIDC subject during signature verification", 0 },
-		{ "verify-issuer", CF_FLAG_STRING, &issuer, "regular expression to use for the OIDC issuer during signature verification", 0 },
+		CLI_VERIFY_FLAGS(provider, secret, subject, issuer),
 		{ "fetch-timeout", CF_FLAG_STRING, &fetch_timeout, "set a timeout for fetch operations performed by source-controller (e.g. 'git clone' or 'helm repo update')", 0 },
 		{ "interval", CF_FLAG_STRING, &interval, "source sync interval", 0 },
 		CLI_CREATE_FLAGS,
